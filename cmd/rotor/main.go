@@ -1,0 +1,88 @@
+// Command rotor runs rotor's kernels from the command line: precision
+// audits, benchmarks, RoPE schedules, RoPE and attention on .npy files,
+// selection policies, cross-backend checks and backend information.
+//
+// Run "rotor help" for the list of subcommands and "rotor CMD -h" for the
+// flags of one.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// command is one subcommand. Each lives in its own file and registers
+// itself from init.
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) { commands[c.name] = c }
+
+// defaultCommand runs when rotor is called with no subcommand.
+var defaultCommand = "help"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	name := defaultCommand
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || name == "-h" || name == "--help" {
+		usage(stdout)
+		return 0
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "rotor: unknown command %q\n\n", name)
+		usage(stderr)
+		return 2
+	}
+	if err := c.run(args, stdout, stderr); err != nil {
+		if err == errUsage {
+			return 2
+		}
+		fmt.Fprintf(stderr, "rotor %s: %v\n", name, err)
+		if ee, ok := err.(exitError); ok {
+			return ee.code
+		}
+		return 1
+	}
+	return 0
+}
+
+// errUsage is returned by a subcommand whose flags failed to parse (the
+// flag package has already printed why).
+var errUsage = fmt.Errorf("usage")
+
+// exitError carries a specific exit status (for example a failed
+// --fail-above gate).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: rotor <command> [flags]")
+	fmt.Fprintln(w)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'rotor <command> -h' for a command's flags.")
+}
