@@ -71,7 +71,7 @@ func boundaryFloat64(prec uint, minExp, maxExp int) []float64 {
 	q := int(prec) - 1
 	for _, e := range []int{minExp, minExp + 1, -1, 0, 1, 7, maxExp - 1, maxExp} {
 		for _, m := range []float64{0, 1, 2, 3, float64(int(1)<<q) - 1, float64(int(1)<<q) - 2} {
-			v := math.Ldexp(1+m/float64(int(1)<<q), e)      // a representable value
+			v := math.Ldexp(1+m/float64(int(1)<<q), e)         // a representable value
 			tie := math.Ldexp(1+(m+0.5)/float64(int(1)<<q), e) // midpoint to the next
 			nudge(v)
 			nudge(tie)
