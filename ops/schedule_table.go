@@ -1,0 +1,70 @@
+package ops
+
+import "fmt"
+
+// TableParams give a schedule's frequencies directly.
+type TableParams struct {
+	// HeadDim is the full head dimension (even); 2*len(InvFreq) dimensions
+	// rotate.
+	HeadDim int
+	// InvFreq holds one finite, non-negative inverse frequency per pair.
+	InvFreq []float64
+	// InvFreqF32, when set, holds the float32 table Compat angles use; it
+	// must have len(InvFreq) entries. Nil means float32(InvFreq[j]).
+	InvFreqF32 []float32
+	// AttentionFactor multiplies cos and sin; 0 means 1.
+	AttentionFactor float64
+	// Layout is NeoX (default) or GPTJ.
+	Layout Layout
+}
+
+// Table returns a caller-given schedule (type "table"): pair j rotates by
+// p*InvFreq[j], cos and sin are multiplied by AttentionFactor. The slices
+// are copied.
+func Table(p TableParams) (*Rotary, error) {
+	attn := p.AttentionFactor
+	if attn == 0 {
+		attn = 1
+	}
+	r := &Rotary{
+		Type:            "table",
+		HeadDim:         p.HeadDim,
+		Dim:             2 * len(p.InvFreq),
+		InvFreq:         append([]float64(nil), p.InvFreq...),
+		AttentionFactor: attn,
+		Layout:          p.Layout,
+	}
+	if p.InvFreqF32 != nil {
+		r.InvFreqF32 = append([]float32(nil), p.InvFreqF32...)
+	}
+	if p.HeadDim > MaxHeadDim {
+		return nil, Errorf(ErrConfig, "head_dim", p.HeadDim, "want an even number in [2, %d]", MaxHeadDim)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, tableError(err)
+	}
+	return r, nil
+}
+
+// tableError renames Validate's "rotary.*" arguments to the TableParams
+// field names.
+func tableError(err error) error {
+	ae, ok := err.(*ArgError)
+	if !ok {
+		return err
+	}
+	names := map[string]string{
+		"rotary.head_dim":         "head_dim",
+		"rotary.dim":              "inv_freq",
+		"rotary.inv_freq_f32":     "inv_freq_f32",
+		"rotary.attention_factor": "attention_factor",
+		"rotary.layout":           "layout",
+	}
+	if n, ok := names[ae.Arg]; ok {
+		return &ArgError{Kind: ae.Kind, Arg: n, Value: ae.Value, Want: ae.Want}
+	}
+	if len(ae.Arg) > 7 && ae.Arg[:7] == "rotary." {
+		return &ArgError{Kind: ae.Kind, Arg: ae.Arg[7:], Value: ae.Value, Want: ae.Want}
+	}
+	return fmt.Errorf("table: %w", err)
+}
