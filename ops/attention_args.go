@@ -68,9 +68,27 @@ const (
 )
 
 // KeyRoPE asks the attention op to rotate keys stored un-rotated, and the
-// query, with the given schedule. Queries are rotated at QueryPos when it
-// is ≥ 0, else at their QPos entry (KeyPosOriginal, KeyPosCapped) or at
-// the selection row's length (KeyPosRank).
+// query, with the given schedule.
+//
+// Key positions: KeyPosRank puts the i-th non-padding entry of a row at
+// position i (for a dense range [Start, End), slot s is at s-Start);
+// KeyPosOriginal puts slot s at KPos[s]; KeyPosCapped puts slot s at
+// max(KPos[s], qpos-Cap), so that the distance qpos-kpos the rotation
+// encodes never exceeds Cap. Original and Capped need QPos and KPos.
+//
+// Query positions: query token t is rotated at QueryPos+t when QueryPos
+// is > 0. Otherwise (QueryPos ≤ 0, the zero value) it is rotated at
+// QPos[t] (KeyPosOriginal, KeyPosCapped), or, for KeyPosRank, as the last
+// of the keys it reads: at n-1 for a per-query row and at n-Tq+t for a
+// row shared by all Tq query tokens, n being the row's number of
+// non-padding entries (the convention of FlashInfer's in-kernel RoPE;
+// clamped at 0).
+//
+// Arithmetic: q and k are widened to float32 and rotated pair by pair
+// with precision.RotatePair, using precision.AccurateCosSin (Accurate) or
+// precision.CompatCosSin (Compat) at the position, exactly as the RoPE
+// op does; the rotated values stay in float32 (they are not rounded back
+// to the tensor dtype) for the dot products. V is never rotated.
 type KeyRoPE struct {
 	Rotary   *Rotary
 	Angles   AngleMode
@@ -86,6 +104,21 @@ type KeyRoPE struct {
 // [Tq, Hq, Dv] of that dtype. LSE (optional) is F32 [Tq, Hq] and receives
 // the natural-log log-sum-exp of the (scaled, capped) logits over the
 // visible selected keys, including the sink when given.
+//
+// For each query token t and query head h (kv head h/(Hq/Hk)), with R the
+// selection row of (t, kv head) and x_s = cap(Scale·q[t,h]·k[s,kv]) the
+// logit of each visible slot s of R:
+//
+//	O[t,h]   = Σ_s exp(x_s - m) v[s,kv] / (Σ_s exp(x_s - m) + exp(sink_h - m))
+//	LSE[t,h] = log(Σ_s exp(x_s) + exp(sink_h))
+//
+// Arithmetic is float32 (inputs widened exactly) with online softmax and
+// one final rounding of O to its dtype. Padding entries (-1) are skipped.
+// A slot listed twice in a row counts twice, as two keys. The order of a
+// row changes results only by float32 rounding. A row with no visible
+// key gives O = 0 and LSE = -Inf (or LSE = sink_h with a sink), never
+// NaN. Index values outside [-1, S) fail with ErrRange before anything is
+// written. O must not overlap the inputs.
 type AttentionArgs struct {
 	Q, K, V *Tensor
 	O       *Tensor

@@ -1,0 +1,246 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+)
+
+// CheckAttention validates an Attention call for backend: shapes, dtypes,
+// strides and buffer lengths of every tensor, the selection's shape and
+// range, and the options. Values that live in backend memory (slot
+// indices, positions, sink logits) are checked by CheckIndices,
+// CheckPositions and CheckSinks once the backend can read them, still
+// before anything is written.
+func CheckAttention(a *AttentionArgs, backend string) error {
+	if a == nil {
+		return Errorf(ErrShape, "args", nil, "arguments are required")
+	}
+	if err := CheckTensor("q", a.Q, backend, 3, F32, BF16, F16); err != nil {
+		return err
+	}
+	Tq, Hq, D := a.Q.Shape[0], a.Q.Shape[1], a.Q.Shape[2]
+	dt := a.Q.DType
+	if D < 1 {
+		return Errorf(ErrShape, "q.shape[2]", D, "want a head dimension ≥ 1")
+	}
+	if err := CheckTensor("k", a.K, backend, 3, dt); err != nil {
+		return err
+	}
+	S, Hk := a.K.Shape[0], a.K.Shape[1]
+	if Hk < 1 || Hq%Hk != 0 {
+		return Errorf(ErrShape, "k.shape[1]", Hk, "want a kv-head count ≥ 1 dividing q heads %d", Hq)
+	}
+	if err := CheckDim("k", a.K, 2, D); err != nil {
+		return err
+	}
+	if err := CheckTensor("v", a.V, backend, 3, dt); err != nil {
+		return err
+	}
+	if err := CheckDim("v", a.V, 0, S); err != nil {
+		return err
+	}
+	if err := CheckDim("v", a.V, 1, Hk); err != nil {
+		return err
+	}
+	Dv := a.V.Shape[2]
+	if err := CheckTensor("o", a.O, backend, 3, dt); err != nil {
+		return err
+	}
+	for i, want := range [3]int{Tq, Hq, Dv} {
+		if err := CheckDim("o", a.O, i, want); err != nil {
+			return err
+		}
+	}
+	if a.LSE != nil {
+		if err := checkLSE("lse", a.LSE, backend, Tq, Hq); err != nil {
+			return err
+		}
+	}
+	if err := CheckSelection("sel", &a.Sel, backend, Tq, Hk, S); err != nil {
+		return err
+	}
+	if (a.QPos == nil) != (a.KPos == nil) {
+		given := "q_pos"
+		if a.KPos != nil {
+			given = "k_pos"
+		}
+		return Errorf(ErrShape, "q_pos/k_pos", given+" only", "give both or neither")
+	}
+	if a.QPos != nil {
+		if err := CheckTensor("q_pos", a.QPos, backend, 1, I32); err != nil {
+			return err
+		}
+		if err := CheckDim("q_pos", a.QPos, 0, Tq); err != nil {
+			return err
+		}
+		if err := CheckTensor("k_pos", a.KPos, backend, 1, I32); err != nil {
+			return err
+		}
+		if err := CheckDim("k_pos", a.KPos, 0, S); err != nil {
+			return err
+		}
+	}
+	if err := CheckFinite("scale", float64(a.Scale)); err != nil {
+		return err
+	}
+	if c := float64(a.SoftCap); math.IsNaN(c) || math.IsInf(c, 0) || c < 0 {
+		return Errorf(ErrRange, "softcap", a.SoftCap, "want 0 (off) or a finite positive cap")
+	}
+	if a.Sinks != nil {
+		if err := CheckTensor("sinks", a.Sinks, backend, 1, F32); err != nil {
+			return err
+		}
+		if err := CheckDim("sinks", a.Sinks, 0, Hq); err != nil {
+			return err
+		}
+	}
+	if a.RoPE != nil {
+		if err := checkKeyRoPE(a.RoPE, D, a.QPos != nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckSelection validates a selection over S slots for Tq query tokens
+// and Hk kv heads: with Indices nil, 0 ≤ Start ≤ End ≤ S (End 0 means S);
+// otherwise Indices is I32 shaped by Granularity ([W], [Hk, W] or
+// [Tq, Hk, W]). arg prefixes the names in errors.
+func CheckSelection(arg string, sel *Selection, backend string, Tq, Hk, S int) error {
+	if sel.Indices == nil {
+		end := sel.End
+		if end == 0 {
+			end = S
+		}
+		if end < 0 || end > S {
+			return Errorf(ErrRange, arg+".end", sel.End, "want 0 (all slots) or an end in [start, %d]", S)
+		}
+		if sel.Start < 0 || sel.Start > end {
+			return Errorf(ErrRange, arg+".start", sel.Start, "want a start in [0, end=%d]", end)
+		}
+		return nil
+	}
+	name := arg + ".indices"
+	switch sel.Granularity {
+	case PerRequest:
+		return CheckTensor(name, sel.Indices, backend, 1, I32)
+	case PerKVHead:
+		if err := CheckTensor(name, sel.Indices, backend, 2, I32); err != nil {
+			return err
+		}
+		return CheckDim(name, sel.Indices, 0, Hk)
+	case PerQuery:
+		if err := CheckTensor(name, sel.Indices, backend, 3, I32); err != nil {
+			return err
+		}
+		if err := CheckDim(name, sel.Indices, 0, Tq); err != nil {
+			return err
+		}
+		return CheckDim(name, sel.Indices, 1, Hk)
+	}
+	return Errorf(ErrConfig, arg+".granularity", sel.Granularity, "want request, kvhead or query")
+}
+
+// checkKeyRoPE validates in-op RoPE options for head dimension d; causal
+// says whether query and key positions are given.
+func checkKeyRoPE(r *KeyRoPE, d int, causal bool) error {
+	if err := checkRotaryFor(r.Rotary, r.Angles); err != nil {
+		return err
+	}
+	if r.Rotary.HeadDim != d {
+		return Errorf(ErrShape, "rope.rotary.head_dim", r.Rotary.HeadDim, "want the q/k head dimension %d", d)
+	}
+	switch r.KeyPos {
+	case KeyPosRank:
+	case KeyPosOriginal, KeyPosCapped:
+		if !causal {
+			return Errorf(ErrConfig, "rope.key_pos", r.KeyPos, "key positions %v need q_pos and k_pos", r.KeyPos)
+		}
+	default:
+		return Errorf(ErrConfig, "rope.key_pos", r.KeyPos, "want rank, original or capped")
+	}
+	if r.KeyPos == KeyPosCapped && r.Cap < 1 {
+		return Errorf(ErrRange, "rope.cap", r.Cap, "want a distance cap ≥ 1")
+	}
+	return nil
+}
+
+// checkLSE checks an F32 [Tq, Hq] log-sum-exp tensor.
+func checkLSE(arg string, t *Tensor, backend string, Tq, Hq int) error {
+	if err := CheckTensor(arg, t, backend, 2, F32); err != nil {
+		return err
+	}
+	if err := CheckDim(arg, t, 0, Tq); err != nil {
+		return err
+	}
+	return CheckDim(arg, t, 1, Hq)
+}
+
+// CheckIndices returns ErrRange naming the first slot index of idx that
+// is neither -1 (padding) nor in [0, slots): "ARG[i]" with i the flat
+// element number of the index tensor.
+func CheckIndices(arg string, idx []int32, slots int) error {
+	for i, s := range idx {
+		if s < -1 || int(s) >= slots {
+			return Errorf(ErrRange, fmt.Sprintf("%s[%d]", arg, i), s, "want -1 (padding) or a slot in [0, %d)", slots)
+		}
+	}
+	return nil
+}
+
+// CheckSinks returns ErrRange naming the first sink logit that is NaN or
+// +Inf. -Inf is allowed: that head has no sink.
+func CheckSinks(arg string, sinks []float32) error {
+	for i, s := range sinks {
+		if s != s || math.IsInf(float64(s), 1) {
+			return Errorf(ErrRange, fmt.Sprintf("%s[%d]", arg, i), s, "want a finite logit or -Inf")
+		}
+	}
+	return nil
+}
+
+// CheckMerge validates a Merge call for backend: O1, O2 and O share one
+// float dtype and the shape [Tq, Hq, Dv]; LSE1, LSE2 and LSE are F32
+// [Tq, Hq]. LSE values are checked by CheckLSEValues.
+func CheckMerge(a *MergeArgs, backend string) error {
+	if a == nil {
+		return Errorf(ErrShape, "args", nil, "arguments are required")
+	}
+	if err := CheckTensor("o1", a.O1, backend, 3, F32, BF16, F16); err != nil {
+		return err
+	}
+	shape := a.O1.Shape
+	for _, o := range []struct {
+		name string
+		t    *Tensor
+	}{{"o2", a.O2}, {"o", a.O}} {
+		if err := CheckTensor(o.name, o.t, backend, 3, a.O1.DType); err != nil {
+			return err
+		}
+		for i := range 3 {
+			if err := CheckDim(o.name, o.t, i, shape[i]); err != nil {
+				return err
+			}
+		}
+	}
+	for _, l := range []struct {
+		name string
+		t    *Tensor
+	}{{"lse1", a.LSE1}, {"lse2", a.LSE2}, {"lse", a.LSE}} {
+		if err := checkLSE(l.name, l.t, backend, shape[0], shape[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckLSEValues returns ErrRange naming the first log-sum-exp that is NaN
+// or +Inf. -Inf (an empty key set) is allowed.
+func CheckLSEValues(arg string, lse []float32) error {
+	for i, v := range lse {
+		if v != v || math.IsInf(float64(v), 1) {
+			return Errorf(ErrRange, fmt.Sprintf("%s[%d]", arg, i), v, "want a finite log-sum-exp or -Inf")
+		}
+	}
+	return nil
+}
