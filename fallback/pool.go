@@ -3,19 +3,46 @@ package fallback
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
-// pool is a persistent set of worker goroutines, one per GOMAXPROCS at
-// creation, shared by every fallback backend.
+// pool is a persistent set of helper goroutines shared by every fallback
+// backend. An op hands it a batch: the range [0, n) cut into chunks that
+// the calling goroutine and any idle helpers claim one at a time from an
+// atomic counter. No goroutine is started per op and, in steady state,
+// nothing is allocated: batches are recycled through a free list and the
+// work is an interface holding a pointer.
+//
+// The caller always takes part, so a batch finishes even when every
+// helper is busy with another op (or the caller is itself a helper).
 type pool struct {
-	workers int
-	jobs    chan job
+	helpers int         // helper goroutines; participants are helpers+1
+	queue   chan *batch // batches offered to helpers
+	free    chan *batch // recycled batches
 }
 
-type job struct {
-	fn     func(lo, hi int)
-	lo, hi int
-	wg     *sync.WaitGroup
+// runner is one op's parallel body: run processes items [lo, hi).
+// worker identifies the participant (0 for the caller, 1..helpers for
+// helpers) so the body can index per-worker scratch; two participants of
+// the same batch never share an id.
+type runner interface {
+	run(worker, lo, hi int)
+}
+
+// funcRunner adapts a plain function that needs no worker id.
+type funcRunner func(lo, hi int)
+
+func (f funcRunner) run(_, lo, hi int) { f(lo, hi) }
+
+// batch is one parallel call in flight.
+type batch struct {
+	r              runner
+	n, size, count int64        // items, items per chunk, chunks
+	next           atomic.Int64 // next chunk to claim
+	left           atomic.Int64 // chunks not yet finished
+	joined         atomic.Int64 // participant ids handed out
+	refs           atomic.Int64 // participants still holding the batch
+	done           chan struct{}
 }
 
 var (
@@ -23,50 +50,122 @@ var (
 	thePool  *pool
 )
 
+// sharedPool returns the process-wide pool, created on first use with
+// GOMAXPROCS-1 helpers (the caller of each op is the remaining worker).
 func sharedPool() *pool {
-	poolOnce.Do(func() {
-		n := runtime.GOMAXPROCS(0)
-		thePool = &pool{workers: n, jobs: make(chan job, 4*n)}
-		for i := 0; i < n; i++ {
-			go thePool.work()
-		}
-	})
+	poolOnce.Do(func() { thePool = newPool(runtime.GOMAXPROCS(0) - 1) })
 	return thePool
 }
 
-func (p *pool) work() {
-	for j := range p.jobs {
-		j.fn(j.lo, j.hi)
-		j.wg.Done()
+// newPool starts a pool with the given number of helper goroutines.
+// They live for the rest of the process.
+func newPool(helpers int) *pool {
+	helpers = max(helpers, 0)
+	p := &pool{
+		helpers: helpers,
+		queue:   make(chan *batch, 4*helpers+4),
+		free:    make(chan *batch, 64),
 	}
+	for i := 0; i < helpers; i++ {
+		go p.help()
+	}
+	return p
+}
+
+// width returns the number of distinct worker ids a runner may see.
+func (p *pool) width() int { return p.helpers + 1 }
+
+// help is a helper goroutine's loop.
+func (p *pool) help() {
+	for b := range p.queue {
+		b.work(int(b.joined.Add(1) - 1))
+		p.release(b)
+	}
+}
+
+// work claims and runs chunks until none is left.
+func (b *batch) work(worker int) {
+	for {
+		c := b.next.Add(1) - 1
+		if c >= b.count {
+			return
+		}
+		lo := c * b.size
+		hi := min(lo+b.size, b.n)
+		b.r.run(worker, int(lo), int(hi))
+		if b.left.Add(-1) == 0 {
+			b.done <- struct{}{}
+		}
+	}
+}
+
+func (p *pool) get() *batch {
+	select {
+	case b := <-p.free:
+		return b
+	default:
+		return &batch{done: make(chan struct{}, 1)}
+	}
+}
+
+// release drops one participant's hold; the last one recycles the batch.
+func (p *pool) release(b *batch) {
+	if b.refs.Add(-1) != 0 {
+		return
+	}
+	b.r = nil
+	select {
+	case p.free <- b:
+	default:
+	}
+}
+
+// chunksFor returns how many chunks to cut n items into when no chunk
+// should be smaller than grain items: at most four per participant, so
+// uneven chunks still balance.
+func (p *pool) chunksFor(n, grain int) int {
+	grain = max(grain, 1)
+	return min(4*p.width(), (n+grain-1)/grain)
+}
+
+// run calls r.run over [0, n) in contiguous chunks of at least grain
+// items, on the caller and on idle helpers, and returns when every chunk
+// is done. When one chunk suffices it runs inline on the caller as
+// r.run(0, 0, n).
+func (p *pool) run(n, grain int, r runner) {
+	if n <= 0 {
+		return
+	}
+	chunks := p.chunksFor(n, grain)
+	if chunks <= 1 || p.helpers == 0 {
+		r.run(0, 0, n)
+		return
+	}
+	size := (n + chunks - 1) / chunks
+	chunks = (n + size - 1) / size
+
+	b := p.get()
+	b.r, b.n, b.size, b.count = r, int64(n), int64(size), int64(chunks)
+	b.next.Store(0)
+	b.left.Store(int64(chunks))
+	b.joined.Store(1) // id 0 is the caller
+	offers := min(p.helpers, chunks-1)
+	b.refs.Store(int64(offers) + 1)
+	for i := 0; i < offers; i++ {
+		select {
+		case p.queue <- b:
+		default: // every helper is backed up: the caller does the rest
+			b.refs.Add(-1)
+		}
+	}
+	b.work(0)
+	<-b.done
+	p.release(b)
 }
 
 // parallelFor calls fn over [0, n) split into contiguous chunks of at
 // least grain items, running chunks on the pool and the caller. It returns
 // when every chunk is done. Small n runs inline on the caller.
 func (p *pool) parallelFor(n, grain int, fn func(lo, hi int)) {
-	if n <= 0 {
-		return
-	}
-	if grain < 1 {
-		grain = 1
-	}
-	chunks := min(p.workers*4, (n+grain-1)/grain)
-	if chunks <= 1 || p.workers == 1 {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	size := (n + chunks - 1) / chunks
-	wg.Add(chunks - 1)
-	for c := 1; c < chunks; c++ {
-		lo, hi := c*size, min(n, (c+1)*size)
-		if lo >= hi {
-			wg.Done()
-			continue
-		}
-		p.jobs <- job{fn: fn, lo: lo, hi: hi, wg: &wg}
-	}
-	fn(0, min(n, size))
-	wg.Wait()
+	p.run(n, grain, funcRunner(fn))
 }

@@ -9,12 +9,6 @@ func unsupported(op string) error {
 	return ops.Errorf(ops.ErrUnsupported, "op", op, "not implemented by the fallback backend")
 }
 
-// RoPE is not yet implemented.
-func (b *Backend) RoPE(a *ops.RoPEArgs) error { return unsupported("rope") }
-
-// RoPEAppend is not yet implemented.
-func (b *Backend) RoPEAppend(a *ops.RoPEAppendArgs) error { return unsupported("rope_append") }
-
 // Attention is not yet implemented.
 func (b *Backend) Attention(a *ops.AttentionArgs) error { return unsupported("attention") }
 
