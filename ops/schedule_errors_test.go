@@ -84,7 +84,9 @@ func TestScheduleErrors(t *testing.T) {
 		{"longrope short list", lr(func(p *LongRoPEParams) { p.ShortFactor = short[:31] }), ErrConfig, "short_factor"},
 		{"longrope missing long", lr(func(p *LongRoPEParams) { p.LongFactor = nil }), ErrConfig, "long_factor"},
 		{"longrope nan entry", lr(func(p *LongRoPEParams) { p.LongFactor = append([]float64{nan}, long[1:]...) }), ErrRange, "long_factor[0]"},
-		{"longrope zero entry", lr(func(p *LongRoPEParams) { p.ShortFactor = append(append([]float64{}, short[:5]...), append([]float64{0}, short[6:]...)...) }), ErrRange, "short_factor[5]"},
+		{"longrope zero entry", lr(func(p *LongRoPEParams) {
+			p.ShortFactor = append(append([]float64{}, short[:5]...), append([]float64{0}, short[6:]...)...)
+		}), ErrRange, "short_factor[5]"},
 		{"longrope Lo 1", lr(func(p *LongRoPEParams) { p.OriginalMaxPositionEmbeddings = 1 }), ErrRange, "original_max_position_embeddings"},
 		{"longrope no factor no max", lr(func(p *LongRoPEParams) { p.MaxPositionEmbeddings = 0 }), ErrRange, "max_position_embeddings"},
 		{"longrope nan factor", lr(func(p *LongRoPEParams) { p.Factor = nan }), ErrRange, "factor"},

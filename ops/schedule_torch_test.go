@@ -178,7 +178,7 @@ func hfYaRN(base float64, dim int, factor float64, origMax int, betaFast, betaSl
 	if low == high {
 		high += 0.001
 	}
-	ramp := arangeF(dim / 2).subS(low).divS(high - low).clamp(0, 1)
+	ramp := arangeF(dim/2).subS(low).divS(high-low).clamp(0, 1)
 	w := ramp.rsubS(1)
 	return interp.mul(w.rsubS(1)).add(extrap.mul(w))
 }
