@@ -1,0 +1,136 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func sampleRows() []Result {
+	a := Result{Op: "rope", Backend: "fallback", Model: "llama-3.1-8b", Shape: "T=8192 Hq=32 Hk=8 D=128",
+		DType: "bf16", Seconds: 0.02, Calls: 15, Bytes: 1e9, Flops: 1e9, NaiveSeconds: 0.4, Notes: "llama3"}
+	a.Derive(25, 200)
+	b := Result{Op: "rope", Backend: "fallback", Model: "gpt-oss-20b", Shape: "T=1 Hq=64 Hk=8 D=64",
+		DType: "f32", Skipped: true, Notes: "unsupported"}
+	b.Derive(25, 200)
+	return []Result{a, b}
+}
+
+func TestWriteJSONKeys(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, sampleRows()); err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for _, k := range []string{"op", "backend", "model", "shape", "dtype", "seconds", "gbps", "peak_gbps", "ratio_to_peak", "tflops", "notes"} {
+		if _, ok := rows[0][k]; !ok {
+			t.Errorf("key %q missing from %v", k, rows[0])
+		}
+	}
+	if rows[0]["gbps"].(float64) != 50 || rows[0]["ratio_to_peak"].(float64) != 2 || rows[0]["ratio_to_naive"].(float64) != 20 {
+		t.Errorf("values: %v", rows[0])
+	}
+	if rows[1]["skipped"] != true {
+		t.Errorf("skipped row: %v", rows[1])
+	}
+	buf.Reset()
+	if err := WriteJSON(&buf, nil); err != nil || strings.TrimSpace(buf.String()) != "[]" {
+		t.Errorf("empty list: %q, %v", buf.String(), err)
+	}
+}
+
+func TestWriteTable(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, sampleRows()); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+	if !strings.HasPrefix(lines[0], "peak: copy 25.0 GB/s, fp32 fma 200.0 GFLOP/s") {
+		t.Errorf("peak line %q", lines[0])
+	}
+	head, row, skip := lines[2], lines[3], lines[4]
+	// Columns line up: each header starts where its cell does (left
+	// aligned) or ends where it ends (right aligned).
+	if i, j := strings.Index(head, "shape"), strings.Index(row, "T=8192"); i != j {
+		t.Errorf("shape column at %d in header, %d in row:\n%s\n%s", i, j, head, row)
+	}
+	if i, j := strings.Index(head, "GB/s")+len("GB/s"), strings.Index(row, "50.00")+len("50.00"); i != j {
+		t.Errorf("GB/s column ends at %d in header, %d in row:\n%s\n%s", i, j, head, row)
+	}
+	for _, want := range []string{"20.0 ms", "200%", "20.0×", "llama3"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("row %q lacks %q", row, want)
+		}
+	}
+	if !strings.Contains(skip, "unsupported") || strings.Contains(skip, "ms") {
+		t.Errorf("skipped row %q", skip)
+	}
+}
+
+func TestFormatSeconds(t *testing.T) {
+	for _, c := range []struct {
+		s    float64
+		want string
+	}{{0, "-"}, {812e-9, "812 ns"}, {4.2e-6, "4.20 µs"}, {0.0131, "13.1 ms"}, {1.25, "1.25 s"}, {250, "250 s"}} {
+		if got := FormatSeconds(c.s); got != c.want {
+			t.Errorf("FormatSeconds(%v) = %q, want %q", c.s, got, c.want)
+		}
+	}
+}
+
+// benchLine is the Go benchmark format: name-procs, iterations, then
+// value-unit pairs separated by tabs.
+var benchLine = regexp.MustCompile(`^Benchmark[A-Z]\S*-\d+\t\d+(\t[0-9.e+-]+ \S+)+$`)
+
+func TestWriteBenchfmt(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteBenchfmt(&buf, sampleRows()); err != nil {
+		t.Fatal(err)
+	}
+	var bench []string
+	units := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		switch {
+		case strings.HasPrefix(l, "Benchmark"):
+			bench = append(bench, l)
+		case strings.HasPrefix(l, "Unit "):
+			units[strings.Fields(l)[1]] = strings.HasSuffix(l, "better=higher")
+		case !regexp.MustCompile(`^[a-z][a-z0-9-]*: `).MatchString(l):
+			t.Errorf("line %q is neither a config, Unit nor benchmark line", l)
+		}
+	}
+	if len(bench) != 1 {
+		t.Fatalf("benchmark lines %q: want one (the skipped row omitted)", bench)
+	}
+	if !benchLine.MatchString(bench[0]) {
+		t.Errorf("line %q is not in benchmark format", bench[0])
+	}
+	if !strings.HasPrefix(bench[0], "BenchmarkRope/backend=fallback/model=llama-3.1-8b/dtype=bf16/T=8192/Hq=32/Hk=8/D=128-") {
+		t.Errorf("name in %q", bench[0])
+	}
+	for _, want := range []string{"\t15\t", "\t20000000 ns/op", "\t50 GB/s", "\t2 ratio-to-peak", "\t20 ratio-to-naive"} {
+		if !strings.Contains(bench[0], want) {
+			t.Errorf("%q lacks %q", bench[0], want)
+		}
+	}
+	for _, u := range []string{"GB/s", "ratio-to-peak", "TFLOP/s", "ratio-to-naive"} {
+		if !units[u] {
+			t.Errorf("no Unit %s better=higher line", u)
+		}
+	}
+}
+
+func TestBenchName(t *testing.T) {
+	r := Result{Op: "page_scores", Backend: "cuda", Model: "m", DType: "f32", Shape: "S=131072  k/v=2"}
+	if got, want := BenchName(r), "BenchmarkPageScores/backend=cuda/model=m/dtype=f32/S=131072/k_v=2"; got != want {
+		t.Errorf("BenchName = %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,68 @@
+package bench
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rotorkernels/rotor/fallback"
+	"github.com/rotorkernels/rotor/ops"
+)
+
+// peakBackend reports fixed peaks, so NewCtx measures nothing.
+type peakBackend struct{ *fallback.Backend }
+
+func (peakBackend) PeakGBps() (float64, error)   { return 123, nil }
+func (peakBackend) PeakGFlops() (float64, error) { return 456, nil }
+
+func TestNewCtxUsesBackendPeaks(t *testing.T) {
+	c, err := NewCtx(peakBackend{fallback.New()}, Options{Quick: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PeakGBps != 123 || c.PeakGFlops != 456 || c.MinTime != 60*time.Millisecond {
+		t.Errorf("ctx %+v", c)
+	}
+	if _, err := NewCtx(peakBackend{fallback.New()}, Options{Model: "nope"}); !errors.Is(err, ops.ErrConfig) {
+		t.Errorf("unknown model: %v", err)
+	}
+	if _, err := NewCtx(nil, Options{}); !errors.Is(err, ops.ErrConfig) {
+		t.Errorf("nil backend: %v", err)
+	}
+	c, _ = NewCtx(peakBackend{fallback.New()}, Options{Model: "qwen2.5-7b-1m"})
+	if ms := c.Models(); len(ms) != 1 || ms[0].Name != "qwen2.5-7b-1m" || c.MinTime != 300*time.Millisecond {
+		t.Errorf("filtered models %v, min time %v", ms, c.MinTime)
+	}
+}
+
+func TestRegistryAndRun(t *testing.T) {
+	Register("zz-test", func(c *Ctx) ([]Result, error) {
+		return []Result{c.Finish(Result{Op: "zz-test", Seconds: 1, Bytes: 5e9})}, nil
+	})
+	defer func() {
+		registryMu.Lock()
+		delete(registry, "zz-test")
+		registryMu.Unlock()
+	}()
+	if ops := Ops(); !slices.IsSorted(ops) || !slices.Contains(ops, "rope") || !slices.Contains(ops, "zz-test") {
+		t.Errorf("Ops() = %v", ops)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("registering rope twice did not panic")
+			}
+		}()
+		Register("rope", nil)
+	}()
+	c := testCtx(fallback.New())
+	rs, err := Run(c, "zz-test")
+	if err != nil || len(rs) != 1 || rs[0].GBps != 5 || rs[0].RatioToPeak != 0.5 || rs[0].Backend != "fallback" {
+		t.Errorf("Run: %+v, %v", rs, err)
+	}
+	var ae *ops.ArgError
+	if _, err := Run(c, "nope"); !errors.Is(err, ops.ErrConfig) || !errors.As(err, &ae) || ae.Arg != "op" {
+		t.Errorf("unknown op: %v", err)
+	}
+}

@@ -1,0 +1,93 @@
+package bench
+
+import (
+	"slices"
+	"time"
+)
+
+// Timing is the outcome of Time.
+type Timing struct {
+	// Best is the minimum per-call time over the batches.
+	Best time.Duration
+	// Median is the median per-call time over the batches.
+	Median time.Duration
+	// Calls is the number of timed calls; Batches the number of batches.
+	Calls, Batches int
+}
+
+// Seconds returns Best in seconds.
+func (t Timing) Seconds() float64 { return t.Best.Seconds() }
+
+// minBatches is the number of batches Time measures at least.
+const minBatches = 3
+
+// Time measures fn. It runs fn once to warm up (more often while the
+// warm-up lasts under a tenth of minTime), sizes batches so that one batch
+// lasts about a tenth of minTime, then runs batches until minTime has
+// passed and at least three batches are done. sync (may be nil) is called
+// after each batch so asynchronous backends are timed to completion. The
+// result's Best is the minimum per-call time of a batch, Median the
+// median.
+func Time(fn func() error, sync func() error, minTime time.Duration) (Timing, error) {
+	return TimeBatches(fn, sync, minTime, minBatches)
+}
+
+// TimeBatches is Time with the minimum number of batches given (at least
+// one); slow baselines use one batch to bound their cost.
+func TimeBatches(fn func() error, sync func() error, minTime time.Duration, batches int) (Timing, error) {
+	batches = max(batches, 1)
+	if sync == nil {
+		sync = func() error { return nil }
+	}
+	batch := func(n int) (time.Duration, error) {
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			if err := fn(); err != nil {
+				return 0, err
+			}
+		}
+		if err := sync(); err != nil {
+			return 0, err
+		}
+		return time.Since(start), nil
+	}
+	// Warm up, and estimate the cost of one call.
+	per, err := batch(1)
+	if err != nil {
+		return Timing{}, err
+	}
+	for n := 1; per*time.Duration(n) < minTime/10 && n < 1<<20; {
+		d, err := batch(n)
+		if err != nil {
+			return Timing{}, err
+		}
+		per = d / time.Duration(n)
+		if per <= 0 {
+			per = 1
+		}
+		n *= 4
+	}
+	n := 1
+	if per > 0 && per < minTime/10 {
+		n = int(minTime / 10 / per)
+	}
+	var samples []time.Duration
+	var total time.Duration
+	calls := 0
+	for len(samples) < batches || total < minTime {
+		d, err := batch(n)
+		if err != nil {
+			return Timing{}, err
+		}
+		total += d
+		calls += n
+		samples = append(samples, d/time.Duration(n))
+	}
+	slices.Sort(samples)
+	return Timing{
+		Best:    samples[0],
+		Median:  samples[len(samples)/2],
+		Calls:   calls,
+		Batches: len(samples),
+	}, nil
+}
