@@ -110,11 +110,17 @@ func explicitSchedule(p ops.RoPEParams, spec string, seqLen int) (*ops.Rotary, e
 		r, err = ops.DynamicNTK(ops.DynamicParams{RoPEParams: p, Factor: kv.num("factor", true),
 			MaxPositionEmbeddings: kv.int("max_position_embeddings", true), SeqLen: seqLen})
 	case "yarn":
-		y := ops.YaRNParams{RoPEParams: p, Factor: kv.num("factor", false),
+		y := ops.YaRNParams{
+			RoPEParams:                    p,
+			Factor:                        kv.num("factor", false),
 			OriginalMaxPositionEmbeddings: kv.int("original_max_position_embeddings", true),
-			BetaFast:                      kv.num("beta_fast", false), BetaSlow: kv.num("beta_slow", false),
-			Mscale: kv.num("mscale", false), MscaleAllDim: kv.num("mscale_all_dim", false),
-			AttentionFactor: kv.num("attention_factor", false), NoTruncate: !kv.bool("truncate", true)}
+			BetaFast:                      kv.num("beta_fast", false),
+			BetaSlow:                      kv.num("beta_slow", false),
+			Mscale:                        kv.num("mscale", false),
+			MscaleAllDim:                  kv.num("mscale_all_dim", false),
+			AttentionFactor:               kv.num("attention_factor", false),
+			NoTruncate:                    !kv.bool("truncate", true),
+		}
 		if maxPos := kv.int("max_position_embeddings", false); y.Factor == 0 && maxPos > 0 && y.OriginalMaxPositionEmbeddings > 0 {
 			y.Factor = float64(maxPos) / float64(y.OriginalMaxPositionEmbeddings)
 		}
