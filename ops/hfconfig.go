@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"sort"
 	"strings"
@@ -107,7 +108,8 @@ func ReadHFConfigFile(path string) (*HFConfig, error) {
 }
 
 // ReadHFConfig parses a Hugging Face config.json. Keys it does not need
-// are ignored; null counts as absent. Malformed JSON, a key of the wrong
+// are ignored; null counts as absent. A multimodal config whose language
+// model keys live under "text_config" is read from there. Malformed JSON, a key of the wrong
 // JSON type and an impossible head shape return ErrConfig naming the key.
 // Rope parameters are checked when Rotary resolves them.
 func ReadHFConfig(r io.Reader) (*HFConfig, error) {
@@ -127,7 +129,28 @@ func ReadHFConfig(r io.Reader) (*HFConfig, error) {
 	if dec.More() {
 		return nil, Errorf(ErrConfig, "config.json", "trailing data", "want one JSON object")
 	}
-	return parseHFConfig(obj(top))
+	return parseHFConfig(textConfig(obj(top)))
+}
+
+// textConfig returns the nested text_config of a multimodal config that
+// keeps its language model's keys there (and none at the top level), with
+// the top-level model_type as a fallback; otherwise top itself.
+func textConfig(top obj) obj {
+	tc, ok := top["text_config"].(map[string]any)
+	if !ok {
+		return top
+	}
+	for _, k := range []string{"num_attention_heads", "head_dim", "hidden_size"} {
+		if top[k] != nil {
+			return top
+		}
+	}
+	out := obj(tc)
+	if out["model_type"] == nil && top["model_type"] != nil {
+		out = maps.Clone(out)
+		out["model_type"] = top["model_type"]
+	}
+	return out
 }
 
 func parseHFConfig(top obj) (*HFConfig, error) {

@@ -184,6 +184,8 @@ func TestHFConfigForms(t *testing.T) {
 			func() (*Rotary, error) { return Default(rp(64)) }},
 		{"rope_scaling wins over rope_parameters", `{"head_dim": 64, "rope_scaling": {"type": "linear", "factor": 2}, "rope_parameters": {"rope_type": "linear", "factor": 8}}`, 0,
 			func() (*Rotary, error) { return Linear(LinearParams{rp(64), 2}) }},
+		{"text_config", `{"model_type": "llava", "text_config": {"hidden_size": 4096, "num_attention_heads": 32, "rope_theta": 1e6}, "vision_config": {"hidden_size": 1024, "num_attention_heads": 16}}`, 0,
+			func() (*Rotary, error) { return Default(RoPEParams{HeadDim: 128, Base: 1e6}) }},
 		{"per-layer parameters", `{"head_dim": 64, "rope_parameters": {"sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}, "full_attention": {"rope_type": "linear", "factor": 8.0, "rope_theta": 1000000.0}}}`, 0,
 			func() (*Rotary, error) { return Linear(LinearParams{RoPEParams{HeadDim: 64, Base: 1e6}, 8}) }},
 	}

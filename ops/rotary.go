@@ -83,8 +83,8 @@ func ParseAngleMode(s string) (AngleMode, error) {
 // p*InvFreq[j]; cos and sin are multiplied by AttentionFactor. Elements
 // Dim..HeadDim-1 pass through unchanged (partial rotary).
 type Rotary struct {
-	// Type names the schedule: "default", "linear", "dynamic", "yarn",
-	// "llama3", "longrope", "proportional" or "table".
+	// Type names the schedule: "default", "linear", "ntk", "dynamic",
+	// "yarn", "llama3", "longrope", "proportional" or "table".
 	Type string
 	// HeadDim is the full head dimension.
 	HeadDim int
