@@ -121,17 +121,16 @@ func (p *pool) release(b *batch) {
 }
 
 // chunksFor returns how many chunks to cut n items into when no chunk
-// should be smaller than grain items: at most four per participant, so
-// uneven chunks still balance.
+// but the last may hold fewer than grain items: at most four per
+// participant, so uneven chunks still balance.
 func (p *pool) chunksFor(n, grain int) int {
-	grain = max(grain, 1)
-	return min(4*p.width(), (n+grain-1)/grain)
+	return min(4*p.width(), n/max(grain, 1))
 }
 
 // run calls r.run over [0, n) in contiguous chunks of at least grain
-// items, on the caller and on idle helpers, and returns when every chunk
-// is done. When one chunk suffices it runs inline on the caller as
-// r.run(0, 0, n).
+// items (the last may be shorter), on the caller and on idle helpers,
+// and returns when every chunk is done. When one chunk suffices it runs
+// inline on the caller as r.run(0, 0, n).
 func (p *pool) run(n, grain int, r runner) {
 	if n <= 0 {
 		return
@@ -164,7 +163,7 @@ func (p *pool) run(n, grain int, r runner) {
 }
 
 // parallelFor calls fn over [0, n) split into contiguous chunks of at
-// least grain items, running chunks on the pool and the caller. It returns
+// least grain items (the last may be shorter), running chunks on the pool and the caller. It returns
 // when every chunk is done. Small n runs inline on the caller.
 func (p *pool) parallelFor(n, grain int, fn func(lo, hi int)) {
 	p.run(n, grain, funcRunner(fn))

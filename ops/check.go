@@ -19,7 +19,7 @@ func CheckTensor(arg string, t *Tensor, backend string, rank int, dtypes ...DTyp
 			ok = ok || t.DType == d
 		}
 		if !ok {
-			return Errorf(ErrDType, arg+".dtype", t.DType, "want one of %v", dtypes)
+			return Errorf(ErrDType, arg+".dtype", t.DType, "want one of %v", append([]DType(nil), dtypes...)) // a copy, so dtypes does not escape
 		}
 	} else if t.DType.Size() == 0 {
 		return Errorf(ErrDType, arg+".dtype", t.DType, "want f32, bf16, f16 or i32")
