@@ -9,12 +9,6 @@ func unsupported(op string) error {
 	return ops.Errorf(ops.ErrUnsupported, "op", op, "not implemented by the fallback backend")
 }
 
-// Attention is not yet implemented.
-func (b *Backend) Attention(a *ops.AttentionArgs) error { return unsupported("attention") }
-
-// Merge is not yet implemented.
-func (b *Backend) Merge(a *ops.MergeArgs) error { return unsupported("merge") }
-
 // Scores is not yet implemented.
 func (b *Backend) Scores(a *ops.ScoresArgs) error { return unsupported("scores") }
 

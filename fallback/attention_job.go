@@ -1,0 +1,223 @@
+package fallback
+
+import (
+	"math"
+
+	"github.com/rotorkernels/rotor/ops"
+)
+
+// Tiling of the attention kernel.
+const (
+	// attnBlock is the number of keys whose logits are formed before the
+	// running maximum is updated once (one rescale per block, not per key).
+	attnBlock = 32
+	// attnLanes bounds the (query, head) pairs a work item serves: each
+	// gathered K and V row is widened once and used by all of them.
+	attnLanes = 32
+	// attnMinSplit is the fewest keys a split-KV chunk gets.
+	attnMinSplit = 256
+)
+
+// attnJob is one Attention call, cut into work items (query tile, kv
+// head, split of the selection row). A query tile is the g query heads of
+// a kv head for one or more query tokens that read the same row. Jobs are
+// recycled, so steady-state calls allocate nothing.
+type attnJob struct {
+	Tq, Hq, Hk, g, D, Dv int
+
+	q, k, v, o fview
+	lse        []float32
+	lseRS      int
+
+	// Selection: the dense range [start, start+rowLen) when idx is nil,
+	// else rows of width rowLen, one per (t, kv) through rowOf.
+	idx    []int32
+	gran   ops.Granularity
+	start  int
+	rowLen int
+
+	qpos, kpos []int32
+	scale, cap float32
+	sinks      []float32
+	rope       *attnRoPE
+
+	tq, tiles, splits, splitLen int
+
+	// part holds the partial (m, l, acc) of every split when splits > 1:
+	// per (tile, kv, split), lanes × (Dv + 2) floats.
+	part []float32
+
+	scratch []attnScratch
+
+	idxBuf, posBuf, kposBuf []int32
+	sinkBuf                 []float32
+	ropeState               attnRoPE
+	mergePass               attnMerge
+}
+
+// attnScratch is one worker's reusable state.
+type attnScratch struct {
+	q       []float32 // lanes × D: widened (and rotated) queries
+	k       []float32 // attnBlock × D: widened (and rotated) keys
+	kr      [attnBlock][]float32
+	v       []float32 // Dv: a widened value row
+	x       []float32 // lanes × attnBlock: logits, then weights
+	m, l    []float32 // lanes: running max and sum
+	acc     []float32 // lanes × Dv
+	out     []float32 // Dv
+	slot    [attnBlock]int32
+	rank    [attnBlock]int32
+	lanePos []int32 // lanes: query positions (causal)
+	ropeCS  []float32
+}
+
+var attnJobs = make(chan *attnJob, 16)
+
+func getAttnJob() *attnJob {
+	select {
+	case j := <-attnJobs:
+		return j
+	default:
+		return new(attnJob)
+	}
+}
+
+// putAttnJob recycles j, dropping its references to caller memory.
+func putAttnJob(j *attnJob) {
+	keep := attnJob{
+		part: j.part[:0], scratch: j.scratch,
+		idxBuf: j.idxBuf[:0], posBuf: j.posBuf[:0], kposBuf: j.kposBuf[:0], sinkBuf: j.sinkBuf[:0],
+		ropeState: attnRoPE{invF32: j.ropeState.invF32[:0]},
+	}
+	*j = keep
+	select {
+	case attnJobs <- j:
+	default:
+	}
+}
+
+// setup reads a validated call into j: views, index rows, positions and
+// sinks (checking their values), and the schedule for width workers.
+func (j *attnJob) setup(a *ops.AttentionArgs, width int) error {
+	j.Tq, j.Hq, j.D = a.Q.Shape[0], a.Q.Shape[1], a.Q.Shape[2]
+	S := a.K.Shape[0]
+	j.Hk, j.Dv = a.K.Shape[1], a.V.Shape[2]
+	j.g = j.Hq / j.Hk
+	j.q, j.k, j.v, j.o = fviewOf(a.Q), fviewOf(a.K), fviewOf(a.V), fviewOf(a.O)
+	if a.LSE != nil {
+		j.lse, j.lseRS = f32s(a.LSE), a.LSE.RowStride()
+	}
+	if a.Sel.Indices == nil {
+		end := a.Sel.End
+		if end == 0 {
+			end = S
+		}
+		j.start, j.rowLen = a.Sel.Start, end-a.Sel.Start
+	} else {
+		j.gran = a.Sel.Granularity
+		j.rowLen = a.Sel.Indices.Shape[a.Sel.Indices.Rank()-1]
+		j.idx, j.idxBuf = denseI32(a.Sel.Indices, j.idxBuf)
+		if err := ops.CheckIndices("sel.indices", j.idx, S); err != nil {
+			return err
+		}
+	}
+	if a.QPos != nil {
+		j.qpos, j.posBuf = denseI32(a.QPos, j.posBuf)
+		j.kpos, j.kposBuf = denseI32(a.KPos, j.kposBuf)
+	}
+	if a.Sinks != nil {
+		j.sinks, j.sinkBuf = denseF32(a.Sinks, j.sinkBuf)
+		if err := ops.CheckSinks("sinks", j.sinks); err != nil {
+			return err
+		}
+	}
+	j.scale = a.Scale
+	if j.scale == 0 {
+		j.scale = float32(1 / math.Sqrt(float64(j.D)))
+	}
+	j.cap = a.SoftCap
+	j.rope = nil
+	if a.RoPE != nil {
+		if err := j.ropeState.setup(a.RoPE, j); err != nil {
+			return err
+		}
+		j.rope = &j.ropeState
+	}
+	j.schedule(width)
+	return nil
+}
+
+// shared reports whether all query tokens read the same row of a kv head.
+func (j *attnJob) shared() bool { return j.idx == nil || j.gran != ops.PerQuery }
+
+// row returns the index row of (t, kv), or nil for the dense range.
+func (j *attnJob) row(t, kv int) []int32 {
+	if j.idx == nil {
+		return nil
+	}
+	r := 0
+	switch j.gran {
+	case ops.PerKVHead:
+		r = kv
+	case ops.PerQuery:
+		r = t*j.Hk + kv
+	}
+	return j.idx[r*j.rowLen : (r+1)*j.rowLen]
+}
+
+// schedule picks the query tile and the split-KV factor so that every
+// worker has several items, and sizes the buffers.
+func (j *attnJob) schedule(width int) {
+	j.tq = 1
+	if j.shared() && (j.rope == nil || j.rope.mode != ops.KeyPosCapped) {
+		j.tq = max(1, min(j.Tq, attnLanes/j.g))
+	}
+	j.tiles = (j.Tq + j.tq - 1) / max(j.tq, 1)
+	base := j.tiles * j.Hk
+	j.splits, j.splitLen = 1, j.rowLen
+	if want := 4 * width; base > 0 && base < want && j.rowLen >= 2*attnMinSplit {
+		s := min((want+base-1)/base, j.rowLen/attnMinSplit)
+		l := (j.rowLen + s - 1) / s
+		l = (l + attnBlock - 1) / attnBlock * attnBlock
+		j.splits, j.splitLen = (j.rowLen+l-1)/l, l
+	}
+	lanes := j.tq * j.g
+	if j.splits > 1 {
+		j.part = growF32(j.part, base*j.splits*lanes*(j.Dv+2))
+	}
+	if len(j.scratch) < width {
+		j.scratch = append(j.scratch, make([]attnScratch, width-len(j.scratch))...)
+	}
+}
+
+// items returns the number of work items of the first pass.
+func (j *attnJob) items() int { return j.tiles * j.Hk * j.splits }
+
+// run serves work items [lo, hi) on worker w: the pool's runner.
+func (j *attnJob) run(w, lo, hi int) {
+	sc := &j.scratch[w]
+	sc.ensure(j)
+	for it := lo; it < hi; it++ {
+		split := it % j.splits
+		kv := (it / j.splits) % j.Hk
+		tile := it / (j.splits * j.Hk)
+		j.tile(sc, tile, kv, split)
+	}
+}
+
+// ensure sizes s for j.
+func (s *attnScratch) ensure(j *attnJob) {
+	lanes := j.tq * j.g
+	s.q = growF32(s.q, lanes*j.D)
+	s.k = growF32(s.k, attnBlock*j.D)
+	s.v = growF32(s.v, j.Dv)
+	s.x = growF32(s.x, lanes*attnBlock)
+	s.m = growF32(s.m, lanes)
+	s.l = growF32(s.l, lanes)
+	s.acc = growF32(s.acc, lanes*j.Dv)
+	s.out = growF32(s.out, j.Dv)
+	s.lanePos = growI32(s.lanePos, lanes)
+	if j.rope != nil {
+		s.ropeCS = growF32(s.ropeCS, 2*j.rope.pairs)
+	}
+}

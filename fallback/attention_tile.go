@@ -1,0 +1,255 @@
+package fallback
+
+import (
+	"math"
+
+	"github.com/rotorkernels/rotor/fallback/internal/vec"
+	"github.com/rotorkernels/rotor/ops"
+)
+
+var negInf = float32(math.Inf(-1))
+
+// tile runs online-softmax attention for one work item: the query tokens
+// of a tile and the g query heads of kv head kv (the item's lanes) over
+// entries [split·splitLen, …) of their shared selection row. Keys are
+// taken attnBlock at a time: each K row is widened (and rotated) once and
+// dotted with every lane, the lanes' running maxima are updated once per
+// block, and each V row is widened once and added to every lane.
+func (j *attnJob) tile(sc *attnScratch, tile, kv, split int) {
+	t0 := tile * j.tq
+	nq := min(j.tq, j.Tq-t0)
+	g, D, Dv := j.g, j.D, j.Dv
+	lanes := nq * g
+	row := j.row(t0, kv)
+	lo := split * j.splitLen
+	hi := min(lo+j.splitLen, j.rowLen)
+
+	var n, rank int32
+	if j.rope != nil && j.rope.mode == ops.KeyPosRank {
+		n, rank = countRow(row, lo, j.rowLen)
+	}
+	var qp int32 // the rotation position of the tile's first query
+	for ti := range nq {
+		t := t0 + ti
+		if j.qpos != nil {
+			sc.lanePos[ti] = j.qpos[t]
+		}
+		var p int32
+		if j.rope != nil {
+			p = j.rope.queryPos(j, t, n)
+			if ti == 0 {
+				qp = p
+			}
+		}
+		for hh := range g {
+			L := ti*g + hh
+			dst := j.q.loadCopy(t*j.q.rs+(kv*g+hh)*D, D, sc.q[L*D:(L+1)*D])
+			if j.rope != nil {
+				j.rope.rotate(dst, p, sc.ropeCS)
+			}
+		}
+	}
+	m, l, acc := sc.m[:lanes], sc.l[:lanes], sc.acc[:lanes*Dv]
+	for L := range lanes {
+		m[L], l[L] = negInf, 0
+	}
+	clear(acc)
+
+	for b := lo; b < hi; b += attnBlock {
+		nb := 0
+		for e := b; e < min(b+attnBlock, hi); e++ {
+			s := int32(j.start + e)
+			if row != nil {
+				if s = row[e]; s < 0 {
+					continue
+				}
+			}
+			sc.slot[nb], sc.rank[nb] = s, rank
+			rank++
+			nb++
+		}
+		if nb == 0 {
+			continue
+		}
+		for i := range nb {
+			off := int(sc.slot[i])*j.k.rs + kv*D
+			buf := sc.k[i*D : (i+1)*D]
+			if j.rope == nil {
+				sc.kr[i] = j.k.load(off, D, buf)
+				continue
+			}
+			kr := j.k.loadCopy(off, D, buf)
+			j.rope.rotate(kr, j.rope.keyPos(j, sc.slot[i], sc.rank[i], qp), sc.ropeCS)
+			sc.kr[i] = kr
+		}
+		for ti := range nq {
+			for hh := range g {
+				L := ti*g + hh
+				j.blockLogits(sc, L, ti, nb)
+			}
+		}
+		for i := range nb {
+			vr := j.v.load(int(sc.slot[i])*j.v.rs+kv*Dv, Dv, sc.v)
+			for L := range lanes {
+				if p := sc.x[L*attnBlock+i]; p != 0 {
+					vec.Axpy(p, vr, acc[L*Dv:(L+1)*Dv])
+				}
+			}
+		}
+	}
+
+	if j.splits == 1 {
+		for ti := range nq {
+			for hh := range g {
+				L := ti*g + hh
+				j.finish(sc, t0+ti, kv*g+hh, m[L], l[L], acc[L*Dv:(L+1)*Dv])
+			}
+		}
+		return
+	}
+	stride := j.tq * g * (Dv + 2)
+	part := j.part[((tile*j.Hk+kv)*j.splits+split)*stride:]
+	for L := range lanes {
+		p := part[L*(Dv+2) : (L+1)*(Dv+2)]
+		p[0], p[1] = m[L], l[L]
+		copy(p[2:], acc[L*Dv:(L+1)*Dv])
+	}
+}
+
+// blockLogits forms lane L's logits over the block's nb keys, masks the
+// keys its query ti may not see, and folds them into the lane's running
+// state: sc.x receives the softmax weights relative to the new maximum
+// (0 for masked keys), and l and acc are rescaled when the maximum grows.
+func (j *attnJob) blockLogits(sc *attnScratch, L, ti, nb int) {
+	x := sc.x[L*attnBlock : L*attnBlock+nb]
+	qv := sc.q[L*j.D : (L+1)*j.D]
+	bm := negInf
+	qp := sc.lanePos[ti]
+	for i := range nb {
+		if j.qpos != nil && j.kpos[sc.slot[i]] > qp {
+			x[i] = negInf
+			continue
+		}
+		v := vec.Dot(qv, sc.kr[i]) * j.scale
+		if j.cap > 0 {
+			v = j.cap * float32(math.Tanh(float64(v/j.cap)))
+		}
+		x[i] = v
+		bm = max(bm, v)
+	}
+	if bm == negInf {
+		clear(x)
+		return
+	}
+	m := sc.m[L]
+	if bm > m {
+		if m != negInf {
+			alpha := expf32(m - bm)
+			sc.l[L] *= alpha
+			vec.Scale(alpha, sc.acc[L*j.Dv:(L+1)*j.Dv])
+		}
+		m = bm
+		sc.m[L] = m
+	}
+	var sum float32
+	for i, v := range x {
+		p := expf32(v - m)
+		x[i] = p
+		sum += p
+	}
+	sc.l[L] += sum
+}
+
+// finish writes output row (t, h) from its softmax state: the sink joins
+// the denominator, O = acc/l rounded once to the output dtype, LSE =
+// m + log l. An empty state gives O = 0 and LSE = -Inf (or the sink).
+func (j *attnJob) finish(sc *attnScratch, t, h int, m, l float32, acc []float32) {
+	if j.sinks != nil {
+		if sk := j.sinks[h]; sk != negInf {
+			nm := max(m, sk)
+			if m != negInf {
+				alpha := float32(math.Exp(float64(m - nm)))
+				l *= alpha
+				if alpha != 1 {
+					vec.Scale(alpha, acc)
+				}
+			} else {
+				l = 0
+				clear(acc)
+			}
+			l += float32(math.Exp(float64(sk - nm)))
+			m = nm
+		}
+	}
+	out := sc.out[:j.Dv]
+	lse := negInf
+	if m == negInf || l == 0 {
+		clear(out)
+	} else {
+		inv := 1 / l
+		for d, a := range acc {
+			out[d] = a * inv
+		}
+		lse = float32(float64(m) + math.Log(float64(l)))
+	}
+	j.o.store(t*j.o.rs+h*j.Dv, out)
+	if j.lse != nil {
+		j.lse[t*j.lseRS+h] = lse
+	}
+}
+
+// countRow returns the number of non-padding entries of row (rowLen for
+// the dense range) and how many of them precede entry lo.
+func countRow(row []int32, lo, rowLen int) (n, before int32) {
+	if row == nil {
+		return int32(rowLen), int32(lo)
+	}
+	for e, s := range row {
+		if s >= 0 {
+			n++
+			if e < lo {
+				before++
+			}
+		}
+	}
+	return n, before
+}
+
+// attnMerge is the second pass of a split-KV call: it combines the splits
+// of every (tile, kv head) item and finishes their output rows.
+type attnMerge struct{ j *attnJob }
+
+func (mp *attnMerge) run(w, lo, hi int) {
+	j := mp.j
+	sc := &j.scratch[w]
+	sc.ensure(j)
+	Dv := j.Dv
+	stride := j.tq * j.g * (Dv + 2)
+	for it := lo; it < hi; it++ {
+		tile, kv := it/j.Hk, it%j.Hk
+		t0 := tile * j.tq
+		nq := min(j.tq, j.Tq-t0)
+		base := j.part[it*j.splits*stride:]
+		for L := range nq * j.g {
+			M := negInf
+			for s := range j.splits {
+				M = max(M, base[s*stride+L*(Dv+2)])
+			}
+			acc := sc.acc[:Dv]
+			clear(acc)
+			var l float32
+			if M != negInf {
+				for s := range j.splits {
+					p := base[s*stride+L*(Dv+2) : s*stride+(L+1)*(Dv+2)]
+					if p[0] == negInf {
+						continue
+					}
+					w := expf32(p[0] - M)
+					l += w * p[1]
+					vec.Axpy(w, p[2:], acc)
+				}
+			}
+			j.finish(sc, t0+L/j.g, kv*j.g+L%j.g, M, l, acc)
+		}
+	}
+}

@@ -1,0 +1,324 @@
+package opstest
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
+)
+
+// attnCase is one attention problem: shapes, selection, options and the
+// seed of its random inputs.
+type attnCase struct {
+	dt                   ops.DType
+	Tq, Hq, Hk, S, D, Dv int
+
+	// Selection: dense range [start, end) when gran < 0, else index rows
+	// of width W. rows, when set, supplies the index values; otherwise
+	// they are drawn at random with padding.
+	dense      bool
+	start, end int
+	gran       ops.Granularity
+	W          int
+	rows       []int32
+
+	causal  bool
+	scale   float64
+	softcap float64
+	sinks   []float64
+	rope    *ops.KeyRoPE
+	seed    uint64
+	noLSE   bool
+	// qScale multiplies the random queries (larger logits, peakier
+	// softmax).
+	qScale float64
+}
+
+func (c *attnCase) String() string {
+	sel := fmt.Sprintf("%v/W%d", c.gran, c.W)
+	if c.dense {
+		sel = fmt.Sprintf("dense[%d,%d)", c.start, c.end)
+	}
+	return fmt.Sprintf("%v Tq%d H%d/%d S%d D%d/%d %s", c.dt, c.Tq, c.Hq, c.Hk, c.S, c.D, c.Dv, sel)
+}
+
+// attnFixture holds a case's exact inputs, its tensors on a backend and
+// the float64 truth.
+type attnFixture struct {
+	c                *attnCase
+	q, k, v          []float64
+	idx, qpos, kpos  []int32
+	Q, K, V, O, LSE  *ops.Tensor
+	Idx, QPos, KPos  *ops.Tensor
+	Sinks            *ops.Tensor
+	ref              *precision.RefAttentionResult
+	idxShape, oShape []int
+}
+
+// attnRotary is a default-θ schedule (base 10000) over dim of headDim
+// dimensions with attention factor attn.
+func attnRotary(headDim, dim int, attn float64, l ops.Layout) *ops.Rotary {
+	inv := make([]float64, dim/2)
+	inv32 := make([]float32, dim/2)
+	for j := range inv {
+		inv[j] = math.Pow(10000, -float64(2*j)/float64(dim))
+		inv32[j] = float32(inv[j])
+	}
+	return &ops.Rotary{Type: "default", HeadDim: headDim, Dim: dim, InvFreq: inv, InvFreqF32: inv32,
+		AttentionFactor: attn, Layout: l}
+}
+
+// attnRows draws n index rows of width W over S slots: slots with
+// replacement (so duplicates occur), in random order, about a quarter
+// -1 padding, every fifth row padded for its first 40 entries (a leading
+// block of padding), and row 3 entirely padding when n > 3.
+func attnRows(seed uint64, n, W, S int) []int32 {
+	r := newRand(seed)
+	out := make([]int32, n*W)
+	for i := range out {
+		if r.IntN(4) == 0 || S == 0 {
+			out[i] = -1
+		} else {
+			out[i] = int32(r.IntN(S))
+		}
+	}
+	for row := 0; row < n; row += 5 {
+		for i := 0; i < min(40, W); i++ {
+			out[row*W+i] = -1
+		}
+	}
+	if n > 3 {
+		for i := range W {
+			out[3*W+i] = -1
+		}
+	}
+	return out
+}
+
+// newAttnFixture draws the inputs of c, uploads them to b and computes
+// the truth.
+func newAttnFixture(t testing.TB, b ops.Backend, c *attnCase) *attnFixture {
+	t.Helper()
+	f := &attnFixture{c: c}
+	qs := c.qScale
+	if qs == 0 {
+		qs = 1
+	}
+	f.q = randNormal(c.seed, c.Tq*c.Hq*c.D)
+	for i := range f.q {
+		f.q[i] *= qs
+	}
+	f.q = roundAll(c.dt, f.q)
+	f.k = roundAll(c.dt, randNormal(c.seed+1, c.S*c.Hk*c.D))
+	f.v = roundAll(c.dt, randNormal(c.seed+2, c.S*c.Hk*c.Dv))
+	f.Q = upload(t, b, c.dt, f.q, c.Tq, c.Hq, c.D)
+	f.K = upload(t, b, c.dt, f.k, c.S, c.Hk, c.D)
+	f.V = upload(t, b, c.dt, f.v, c.S, c.Hk, c.Dv)
+	f.oShape = []int{c.Tq, c.Hq, c.Dv}
+	f.O = alloc(t, b, c.dt, f.oShape...)
+	if !c.noLSE {
+		f.LSE = alloc(t, b, ops.F32, c.Tq, c.Hq)
+	}
+	if !c.dense {
+		nrows := 1
+		f.idxShape = []int{c.W}
+		switch c.gran {
+		case ops.PerKVHead:
+			nrows, f.idxShape = c.Hk, []int{c.Hk, c.W}
+		case ops.PerQuery:
+			nrows, f.idxShape = c.Tq*c.Hk, []int{c.Tq, c.Hk, c.W}
+		}
+		f.idx = c.rows
+		if f.idx == nil {
+			f.idx = attnRows(c.seed+3, nrows, c.W, c.S)
+		}
+		f.Idx = uploadI32(t, b, f.idx, f.idxShape...)
+	}
+	if c.causal {
+		r := newRand(c.seed + 4)
+		f.kpos = make([]int32, c.S)
+		for s := range f.kpos {
+			f.kpos[s] = int32(r.IntN(max(c.S, 1)))
+		}
+		f.qpos = make([]int32, c.Tq)
+		for i := range f.qpos {
+			f.qpos[i] = int32(r.IntN(max(c.S, 1)))
+		}
+		if c.Tq > 1 && (c.rope == nil || c.rope.KeyPos == ops.KeyPosRank) {
+			f.qpos[1] = -1 // sees no key: a fully masked row
+		}
+		f.QPos = uploadI32(t, b, f.qpos, c.Tq)
+		f.KPos = uploadI32(t, b, f.kpos, c.S)
+	}
+	if c.sinks != nil {
+		f.Sinks = upload(t, b, ops.F32, c.sinks, c.Hq)
+	}
+	f.ref = precision.RefAttention(f.refArgs())
+	return f
+}
+
+// refArgs is the case as a float64 reference problem.
+func (f *attnFixture) refArgs() *precision.RefAttentionArgs {
+	c := f.c
+	a := &precision.RefAttentionArgs{
+		Tq: c.Tq, Hq: c.Hq, Hk: c.Hk, S: c.S, D: c.D, Dv: c.Dv,
+		Q: f.q, K: f.k, V: f.v, QPos: f.qpos, KPos: f.kpos,
+		Scale: float64(float32(c.scale)), SoftCap: float64(float32(c.softcap)), RoPE: c.rope,
+	}
+	if c.sinks != nil {
+		a.Sinks = roundAll(ops.F32, c.sinks)
+	}
+	if c.dense {
+		a.Start, a.End = c.start, c.end
+	} else {
+		a.Indices, a.W, a.Granularity = f.idx, c.W, c.gran
+	}
+	return a
+}
+
+// args returns the op's arguments for the fixture.
+func (f *attnFixture) args() *ops.AttentionArgs {
+	c := f.c
+	a := &ops.AttentionArgs{Q: f.Q, K: f.K, V: f.V, O: f.O, LSE: f.LSE, QPos: f.QPos, KPos: f.KPos,
+		Scale: float32(c.scale), SoftCap: float32(c.softcap), Sinks: f.Sinks, RoPE: c.rope}
+	if c.dense {
+		a.Sel = ops.Selection{Start: c.start, End: c.end}
+	} else {
+		a.Sel = ops.Selection{Indices: f.Idx, Granularity: c.gran}
+	}
+	return a
+}
+
+func (f *attnFixture) free(b ops.Backend) {
+	free(b, f.Q, f.K, f.V, f.O, f.LSE, f.Idx, f.QPos, f.KPos, f.Sinks)
+}
+
+// run calls Attention and returns O and LSE (nil without LSE).
+func (f *attnFixture) run(t testing.TB, b ops.Backend) (o, lse []float64) {
+	t.Helper()
+	if err := b.Attention(f.args()); err != nil {
+		t.Fatalf("%v: Attention: %v", f.c, err)
+	}
+	o = download(t, b, f.O)
+	if f.LSE != nil {
+		lse = download(t, b, f.LSE)
+	}
+	return o, lse
+}
+
+// attnTol is the accumulation tolerance: float32 evaluation with online
+// softmax over at most a few thousand keys errs by O((D + √n + blocks)·u)
+// relative to the magnitude Σ p|v| (u = 2^-24), well below 1e-5; the
+// conformance bound is 1e-5 of that magnitude for O, and 1e-5·max(1,
+// |LSE|) for LSE.
+const attnTol = 1e-5
+
+// ulpOf returns the spacing of dtype dt's values at magnitude |x|.
+func ulpOf(dt ops.DType, x float64) float64 {
+	x = math.Abs(x)
+	switch dt {
+	case ops.BF16:
+		return math.Ldexp(1, max(ilogb(x), -126)-7)
+	case ops.F16:
+		return math.Ldexp(1, max(ilogb(x), -14)-10)
+	}
+	return math.Ldexp(1, max(ilogb(x), -126)-23)
+}
+
+func ilogb(x float64) int {
+	if x == 0 {
+		return -1 << 20
+	}
+	_, e := math.Frexp(x)
+	return e - 1
+}
+
+// attnStats accumulates the worst errors of a comparison, relative to
+// their allowed bounds.
+type attnStats struct {
+	worstO, worstF32, worstLSE float64
+	rows, empty                int
+}
+
+// check compares O and LSE with the truth: per output row, for float32
+// outputs |o - o*| ≤ 1e-5·max Σp|v| normwise; for 16-bit outputs each
+// element may also differ by one ulp of the output dtype at
+// max(|o|, |o*|) (the single rounding of O). Rows with no visible key
+// must be exactly O = 0 and LSE = -Inf (or the sink).
+func (f *attnFixture) check(t testing.TB, o, lse []float64, st *attnStats) {
+	t.Helper()
+	c, ref := f.c, f.ref
+	bad := 0
+	for row := range c.Tq * c.Hq {
+		st.rows++
+		got := o[row*c.Dv : (row+1)*c.Dv]
+		want := ref.O[row*c.Dv : (row+1)*c.Dv]
+		if ref.Visible[row] == 0 {
+			st.empty++
+			for d, x := range got {
+				if x != 0 {
+					bad++
+					if bad <= 5 {
+						t.Errorf("%v: row %d has no visible key: o[%d] = %g, want 0", c, row, d, x)
+					}
+					break
+				}
+			}
+			if lse != nil && lse[row] != ref.LSE[row] {
+				bad++
+				if bad <= 5 {
+					t.Errorf("%v: row %d has no visible key: lse = %g, want %g", c, row, lse[row], ref.LSE[row])
+				}
+			}
+			continue
+		}
+		mag := 0.0
+		for _, m := range ref.Mag[row*c.Dv : (row+1)*c.Dv] {
+			mag = max(mag, m)
+		}
+		for d := range got {
+			bound := attnTol * mag
+			if c.dt != ops.F32 {
+				bound += ulpOf(c.dt, max(math.Abs(got[d]), math.Abs(want[d])))
+			}
+			e := math.Abs(got[d] - want[d])
+			if !(e <= bound) {
+				bad++
+				if bad <= 5 {
+					t.Errorf("%v: o[row %d, %d] = %.9g, want %.9g (|err| %.3g > bound %.3g)", c, row, d, got[d], want[d], e, bound)
+				}
+			} else if bound > 0 {
+				st.worstO = max(st.worstO, e/bound)
+				if c.dt == ops.F32 {
+					st.worstF32 = max(st.worstF32, e/bound)
+				}
+			}
+		}
+		if lse != nil {
+			bound := attnTol * max(1, math.Abs(ref.LSE[row]))
+			e := math.Abs(lse[row] - ref.LSE[row])
+			if !(e <= bound) {
+				bad++
+				if bad <= 5 {
+					t.Errorf("%v: lse[row %d] = %.9g, want %.9g (|err| %.3g > %.3g)", c, row, lse[row], ref.LSE[row], e, bound)
+				}
+			} else {
+				st.worstLSE = max(st.worstLSE, e/bound)
+			}
+		}
+	}
+	if bad > 5 {
+		t.Errorf("%v: %d mismatches in all", c, bad)
+	}
+}
+
+// runAttnCase runs c on b and checks it against the truth.
+func runAttnCase(t testing.TB, b ops.Backend, c *attnCase, st *attnStats) {
+	t.Helper()
+	f := newAttnFixture(t, b, c)
+	defer f.free(b)
+	o, lse := f.run(t, b)
+	f.check(t, o, lse, st)
+}
