@@ -31,33 +31,39 @@ func refBF16FromBits(u uint32) uint16 {
 // TestBF16FromFloat32Exhaustive converts every one of the 2^32 float32
 // bit patterns and compares with refBF16FromBits, bit for bit (NaNs are
 // compared by bits too: both follow the documented convention, and the
-// reference's NaN branch is checked against the class semantics below).
+// reference's NaN branch is checked against the class semantics in
+// TestRefBF16NaNClass).
+//
+// For speed the reference is evaluated once per upper half and class of
+// lower half: it depends on the low 16 bits only through "rest = 0" (the
+// NaN test, when the upper fraction bits are 0), "rest < half", "rest =
+// half" and "rest > half", so it is constant on each of the ranges {0},
+// [1, 0x7fff], {0x8000} and [0x8001, 0xffff]. Every input is still
+// converted and compared.
 func TestBF16FromFloat32Exhaustive(t *testing.T) {
 	start := time.Now()
 	shards := runtime.GOMAXPROCS(0)
-	const total = 1 << 32
-	per := uint64(total) / uint64(shards)
 	type failure struct{ in, got, want uint32 }
 	fails := make([][]failure, shards)
 	counts := make([]uint64, shards)
+	ranges := [...][2]uint32{{0, 0}, {1, 0x7fff}, {0x8000, 0x8000}, {0x8001, 0xffff}}
 	var wg sync.WaitGroup
 	for s := range shards {
-		lo := uint64(s) * per
-		hi := lo + per
-		if s == shards-1 {
-			hi = total
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var n uint64
-			for v := lo; v < hi; v++ {
-				u := uint32(v)
-				got := uint16(BF16FromFloat32(math.Float32frombits(u)))
-				if want := refBF16FromBits(u); got != want {
-					n++
-					if len(fails[s]) < 8 {
-						fails[s] = append(fails[s], failure{u, uint32(got), uint32(want)})
+			for hi := uint32(s); hi < 1<<16; hi += uint32(shards) {
+				for _, r := range ranges {
+					base := hi << 16
+					want := refBF16FromBits(base | r[0])
+					for lo := r[0]; lo <= r[1]; lo++ {
+						if got := uint16(BF16FromFloat32(math.Float32frombits(base | lo))); got != want {
+							n++
+							if len(fails[s]) < 8 {
+								fails[s] = append(fails[s], failure{base | lo, uint32(got), uint32(want)})
+							}
+						}
 					}
 				}
 			}
@@ -76,6 +82,28 @@ func TestBF16FromFloat32Exhaustive(t *testing.T) {
 		t.Fatalf("%d of 2^32 float32 inputs misconverted", bad)
 	}
 	t.Logf("all 2^32 float32 inputs checked on %d goroutines in %v", shards, time.Since(start).Round(time.Millisecond))
+}
+
+// TestRefBF16RangeClasses checks the claim the exhaustive test relies on:
+// within each range of low halves the reference's result is constant.
+// It evaluates the reference on every input of a sample of upper halves
+// covering every class (zero, subnormal, normal with even and odd last
+// kept bit, the largest finite, Inf, NaNs with and without upper payload,
+// both signs).
+func TestRefBF16RangeClasses(t *testing.T) {
+	his := []uint32{0x0000, 0x0001, 0x007f, 0x0080, 0x3f80, 0x3f81, 0x7f7e, 0x7f7f, 0x7f80, 0x7f81, 0x7fc0, 0x7fff}
+	for _, h := range his {
+		for _, hi := range []uint32{h, h | 0x8000} {
+			for _, r := range [...][2]uint32{{0, 0}, {1, 0x7fff}, {0x8000, 0x8000}, {0x8001, 0xffff}} {
+				want := refBF16FromBits(hi<<16 | r[0])
+				for lo := r[0]; lo <= r[1]; lo++ {
+					if got := refBF16FromBits(hi<<16 | lo); got != want {
+						t.Fatalf("reference not constant on [%#x, %#x] for upper half %#04x: %#04x at %#x vs %#04x", r[0], r[1], hi, got, lo, want)
+					}
+				}
+			}
+		}
+	}
 }
 
 // TestRefBF16NaNClass checks the reference's NaN semantics from their
