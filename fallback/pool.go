@@ -64,7 +64,15 @@ func newPool(helpers int) *pool {
 	p := &pool{
 		helpers: helpers,
 		queue:   make(chan *batch, 4*helpers+4),
-		free:    make(chan *batch, 64),
+	}
+	// A caller's finished batches stay referenced until a helper has
+	// taken every offer of them from the queue, so one caller may have
+	// up to cap(queue)+helpers+1 batches outstanding. Start with that many
+	// so a single caller never allocates, even when helpers lag.
+	n := cap(p.queue) + helpers + 1
+	p.free = make(chan *batch, max(64, 2*n))
+	for i := 0; i < n; i++ {
+		p.free <- &batch{done: make(chan struct{}, 1)}
 	}
 	for i := 0; i < helpers; i++ {
 		go p.help()
