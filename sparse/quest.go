@@ -1,0 +1,215 @@
+package sparse
+
+import (
+	"github.com/rotorkernels/rotor/ops"
+)
+
+// QuestConfig configures a Quest policy.
+type QuestConfig struct {
+	// PageSize is P, the number of consecutive slots per page (16 in the
+	// paper).
+	PageSize int
+	// Budget is the token budget; Budget/PageSize pages are attended,
+	// the page holding the newest token among them.
+	Budget int
+	// Scale multiplies the page upper bounds; 0 means 1/sqrt(D). It
+	// matters only for grouped heads, whose bounds are soft-voted.
+	Scale float32
+}
+
+// Quest is the Quest policy (query-aware page selection): per page of
+// PageSize slots and per kv head, the element-wise minimum and maximum of
+// the page's keys, kept up to date incrementally as slots are appended;
+// per query head an upper bound of q·k over each page; the pages with the
+// largest bounds, always including the page of the newest token; expanded
+// to the page's slots.
+//
+// Selections are per kv head, [Hk, W] with W = (Budget/PageSize)*PageSize,
+// slots ascending, -1 padded. With grouped-query attention the bounds of a
+// group's query heads are combined by a soft vote (a softmax over pages
+// per head, summed over the group) before the top-k; with one query head
+// per kv head this is exactly Quest's per-head top-k.
+//
+// Pages are aligned to the pool (page p covers slots [pP, (p+1)P)), so the
+// context must be a slot range (Slots nil). A context that does not start
+// on a page boundary shares its first page's bound with the slots before
+// it, which loosens the bound but never drops a token.
+type Quest struct {
+	b      ops.Backend
+	cfg    QuestConfig
+	pages  int // Budget / PageSize
+	out    rows
+	min    *ops.Tensor // F32 [ceil(S/P), Hk, D]
+	max    *ops.Tensor
+	pool   *ops.Tensor // the K the metadata describes
+	metaTo int         // metadata covers slots [.., metaTo) of pool
+	bound  scratch     // F32 [Hq, pages]
+	crit   scratch     // F32 [Hk, pages]
+	top    scratch     // I32 [Hk, pages-1]
+}
+
+// NewQuest returns a Quest policy on backend b. PageSize must be ≥ 1 and
+// Budget ≥ PageSize; errors wrap ops.ErrRange.
+func NewQuest(b ops.Backend, cfg QuestConfig) (*Quest, error) {
+	if cfg.PageSize <= 0 {
+		return nil, ops.Errorf(ops.ErrRange, "page_size", cfg.PageSize, "want ≥ 1")
+	}
+	if cfg.Budget < cfg.PageSize {
+		return nil, ops.Errorf(ops.ErrRange, "budget", cfg.Budget, "want ≥ page size %d (at least one page)", cfg.PageSize)
+	}
+	if err := checkScale(cfg.Scale); err != nil {
+		return nil, err
+	}
+	return &Quest{b: b, cfg: cfg, pages: cfg.Budget / cfg.PageSize,
+		bound: scratch{dt: ops.F32}, crit: scratch{dt: ops.F32}, top: scratch{dt: ops.I32}}, nil
+}
+
+// Width returns the width of every selection row.
+func (p *Quest) Width() int { return p.pages * p.cfg.PageSize }
+
+// Reset forgets the page metadata; the next Update or Select rebuilds it.
+// Call it for a new request, a new pool, or when slots below the last
+// update were rewritten: the metadata is kept per pool layout, not per
+// buffer, so that engines may wrap the same pool anew on every step.
+func (p *Quest) Reset() { p.metaTo = 0 }
+
+// Update brings the page metadata up to date for the tokens of ctx: the
+// pages touched by slots appended since the last update are recomputed
+// with Backend.PageMeta. Select calls it; engines may call it when they
+// append slots.
+func (p *Quest) Update(ctx Context) error {
+	if _, _, err := ctx.check(p.b.Name()); err != nil {
+		return err
+	}
+	if ctx.Slots != nil {
+		return ops.Errorf(ops.ErrUnsupported, "ctx.slots", ctx.Slots, "quest pages need a slot range")
+	}
+	return p.update(&ctx)
+}
+
+func (p *Quest) update(ctx *Context) error {
+	b, k := p.b, ctx.K
+	if p.pool == nil || !sameLayout(p.pool, k) {
+		s, hk, d := k.Shape[0], k.Shape[1], k.Shape[2]
+		pages := (s + p.cfg.PageSize - 1) / p.cfg.PageSize
+		for _, t := range []*ops.Tensor{p.min, p.max} {
+			if t != nil {
+				if err := b.Free(t); err != nil {
+					return err
+				}
+			}
+		}
+		p.min, p.max, p.pool = nil, nil, nil
+		var err error
+		if p.min, err = b.Alloc(ops.F32, pages, hk, d); err != nil {
+			return err
+		}
+		if p.max, err = b.Alloc(ops.F32, pages, hk, d); err != nil {
+			return err
+		}
+		p.pool, p.metaTo = k, 0
+	}
+	end := ctx.Start + ctx.Len
+	if end <= p.metaTo {
+		return nil
+	}
+	from := max(p.metaTo, ctx.Start)
+	// A page is recomputed from all its slots below end, so starting at
+	// the page boundary of the first new slot loses nothing.
+	if err := b.PageMeta(&ops.PageMetaArgs{K: k, PageSize: p.cfg.PageSize, From: from, To: end, Min: p.min, Max: p.max}); err != nil {
+		return err
+	}
+	p.metaTo = end
+	return nil
+}
+
+// Select updates the page metadata and returns the per-kv-head selection
+// of the best pages of ctx for query q ([Hq, D] or [1, Hq, D]). The
+// selection's tensor belongs to p and is overwritten by the next call.
+func (p *Quest) Select(q *ops.Tensor, ctx Context) (ops.Selection, error) {
+	b, ps := p.b, p.cfg.PageSize
+	hk, d, err := ctx.check(b.Name())
+	if err != nil {
+		return ops.Selection{}, err
+	}
+	if ctx.Slots != nil {
+		return ops.Selection{}, ops.Errorf(ops.ErrUnsupported, "ctx.slots", ctx.Slots, "quest pages need a slot range")
+	}
+	if q, err = queryView(q, b.Name(), hk, d); err != nil {
+		return ops.Selection{}, err
+	}
+	w := p.Width()
+	if _, err := p.out.ensure(b, hk, w); err != nil {
+		return ops.Selection{}, err
+	}
+	first, end := ctx.Start, ctx.Start+ctx.Len
+	p0, p1 := first/ps, (end+ps-1)/ps // the context's pages [p0, p1)
+	if ctx.Len == 0 || p1-p0 <= p.pages {
+		row := make([]int32, 0, w)
+		for s := first; s < end; s++ {
+			row = append(row, int32(s))
+		}
+		row = append(row, fill(w-len(row), -1)...)
+		return p.out.selection(ops.PerKVHead), p.out.write(b, replicate(row, hk))
+	}
+	if err := p.update(&ctx); err != nil {
+		return ops.Selection{}, err
+	}
+	// Score every page but the newest, which is always kept.
+	hq, np, k := q.Shape[0], p1-1-p0, p.pages-1
+	host := make([]int32, 0, hk*w)
+	var top []int32
+	if k > 0 {
+		bound, err := p.bound.view(b, hq, np)
+		if err != nil {
+			return ops.Selection{}, err
+		}
+		off := p0 * hk * d
+		if err := b.PageScores(&ops.PageScoresArgs{Q: q, Min: p.min.Sub(off, []int{np, hk, d}, 0), Max: p.max.Sub(off, []int{np, hk, d}, 0),
+			Pages: np, Out: bound, Scale: p.cfg.Scale}); err != nil {
+			return ops.Selection{}, err
+		}
+		votes := bound
+		if g := hq / hk; g > 1 {
+			if votes, err = p.crit.view(b, hk, np); err != nil {
+				return ops.Selection{}, err
+			}
+			for h := range hk {
+				if err := b.Criticality(&ops.CriticalityArgs{Scores: bound.RowRange(h*g, (h+1)*g), Out: votes.Sub(h*np, []int{np}, 0)}); err != nil {
+					return ops.Selection{}, err
+				}
+			}
+		}
+		ids, err := p.top.view(b, hk, k)
+		if err != nil {
+			return ops.Selection{}, err
+		}
+		if err := b.TopK(&ops.TopKArgs{Scores: votes, K: k, Out: ids}); err != nil {
+			return ops.Selection{}, err
+		}
+		if top, err = readI32(b, ids); err != nil {
+			return ops.Selection{}, err
+		}
+	}
+	row := make([]int32, 0, w)
+	for h := range hk {
+		row = row[:0]
+		for _, pg := range top[h*k : h*k+k] {
+			if pg >= 0 && int(pg) < np { // -1: fewer pages than k had a score
+				row = appendPage(row, p0+int(pg), ps, first, end)
+			}
+		}
+		row = appendPage(row, p1-1, ps, first, end)
+		host = append(host, row...)
+		host = append(host, fill(w-len(row), -1)...)
+	}
+	return p.out.selection(ops.PerKVHead), p.out.write(b, host)
+}
+
+// appendPage appends the slots of page pg that lie in [first, end).
+func appendPage(row []int32, pg, ps, first, end int) []int32 {
+	for s := max(pg*ps, first); s < min((pg+1)*ps, end); s++ {
+		row = append(row, int32(s))
+	}
+	return row
+}
