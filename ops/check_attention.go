@@ -56,7 +56,7 @@ func CheckAttention(a *AttentionArgs, backend string) error {
 			return err
 		}
 	}
-	if err := CheckSelection("sel", &a.Sel, backend, Tq, Hk, S); err != nil {
+	if err := checkSelection(attnSelNames, &a.Sel, backend, Tq, Hk, S); err != nil {
 		return err
 	}
 	if (a.QPos == nil) != (a.KPos == nil) {
@@ -107,20 +107,35 @@ func CheckAttention(a *AttentionArgs, backend string) error {
 // otherwise Indices is I32 shaped by Granularity ([W], [Hk, W] or
 // [Tq, Hk, W]). arg prefixes the names in errors.
 func CheckSelection(arg string, sel *Selection, backend string, Tq, Hk, S int) error {
+	return checkSelection(selNames{arg + ".indices", arg + ".start", arg + ".end", arg + ".granularity"},
+		sel, backend, Tq, Hk, S)
+}
+
+// selNames are the argument names of a selection's parts in errors.
+type selNames struct{ indices, start, end, granularity string }
+
+// The selection names of the attention and scores ops, as constants so
+// that validation allocates nothing.
+var (
+	attnSelNames   = selNames{"sel.indices", "sel.start", "sel.end", "sel.granularity"}
+	scoresSelNames = selNames{"candidates.indices", "candidates.start", "candidates.end", "candidates.granularity"}
+)
+
+func checkSelection(n selNames, sel *Selection, backend string, Tq, Hk, S int) error {
 	if sel.Indices == nil {
 		end := sel.End
 		if end == 0 {
 			end = S
 		}
 		if end < 0 || end > S {
-			return Errorf(ErrRange, arg+".end", sel.End, "want 0 (all slots) or an end in [start, %d]", S)
+			return Errorf(ErrRange, n.end, sel.End, "want 0 (all slots) or an end in [start, %d]", S)
 		}
 		if sel.Start < 0 || sel.Start > end {
-			return Errorf(ErrRange, arg+".start", sel.Start, "want a start in [0, end=%d]", end)
+			return Errorf(ErrRange, n.start, sel.Start, "want a start in [0, end=%d]", end)
 		}
 		return nil
 	}
-	name := arg + ".indices"
+	name := n.indices
 	switch sel.Granularity {
 	case PerRequest:
 		return CheckTensor(name, sel.Indices, backend, 1, I32)
@@ -138,7 +153,7 @@ func CheckSelection(arg string, sel *Selection, backend string, Tq, Hk, S int) e
 		}
 		return CheckDim(name, sel.Indices, 1, Hk)
 	}
-	return Errorf(ErrConfig, arg+".granularity", sel.Granularity, "want request, kvhead or query")
+	return Errorf(ErrConfig, n.granularity, sel.Granularity, "want request, kvhead or query")
 }
 
 // checkKeyRoPE validates in-op RoPE options for head dimension d; causal

@@ -28,7 +28,7 @@ func CheckScores(a *ScoresArgs, backend string) error {
 	if a.Candidates.Indices != nil && a.Candidates.Granularity != PerRequest {
 		return Errorf(ErrConfig, "candidates.granularity", a.Candidates.Granularity, "want request: one candidate list for all heads")
 	}
-	if err := CheckSelection("candidates", &a.Candidates, backend, 1, Hk, S); err != nil {
+	if err := checkSelection(scoresSelNames, &a.Candidates, backend, 1, Hk, S); err != nil {
 		return err
 	}
 	if err := CheckTensor("out", a.Out, backend, 2, F32); err != nil {
