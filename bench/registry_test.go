@@ -66,3 +66,38 @@ func TestRegistryAndRun(t *testing.T) {
 		t.Errorf("unknown op: %v", err)
 	}
 }
+
+// risingPeak reports a copy peak that doubles on each measurement.
+type risingPeak struct {
+	*fallback.Backend
+	g *float64
+}
+
+func (r risingPeak) PeakGBps() (float64, error)   { *r.g *= 2; return *r.g, nil }
+func (r risingPeak) PeakGFlops() (float64, error) { return 1, nil }
+
+func TestRunKeepsTheBestPeak(t *testing.T) {
+	Register("zz-peak", func(c *Ctx) ([]Result, error) {
+		return []Result{c.Finish(Result{Op: "zz-peak", Seconds: 1, Bytes: 10e9})}, nil
+	})
+	defer func() {
+		registryMu.Lock()
+		delete(registry, "zz-peak")
+		registryMu.Unlock()
+	}()
+	g := 50.0
+	c, err := NewCtx(risingPeak{fallback.New(), &g}, Options{MinTime: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PeakGBps != 100 {
+		t.Fatalf("first peak %v", c.PeakGBps)
+	}
+	rs, err := Run(c, "zz-peak")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PeakGBps != 200 || rs[0].PeakGBps != 200 || rs[0].RatioToPeak != 10.0/200 {
+		t.Errorf("after Run: ctx peak %v, row %+v; want the second measurement, 200", c.PeakGBps, rs[0])
+	}
+}

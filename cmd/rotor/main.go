@@ -26,7 +26,7 @@ var commands = map[string]*command{}
 func register(c *command) { commands[c.name] = c }
 
 // defaultCommand runs when rotor is called with no subcommand.
-var defaultCommand = "help"
+var defaultCommand = "demo"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/rotorkernels/rotor/bench"
+)
+
+func init() {
+	register(&command{
+		name:    "bench",
+		summary: "benchmark ops on real model shapes against the copy and FMA peaks measured in the same run",
+		run:     runBench,
+	})
+}
+
+// benchColumnsHelp explains the table's columns in rotor bench -h.
+const benchColumnsHelp = `
+Columns: time is the best time of one call; GB/s counts bytes read plus written;
+%peak compares with a copy measured in the same run (read plus write bytes);
+%fma with the fp32 FMA peak; ×naive is the speed-up over the op's naive baseline.
+`
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: rotor bench [--op OP|all] [--backend NAME] [--model NAME] [--quick] [--json | --benchfmt]")
+		io.WriteString(stderr, benchColumnsHelp)
+		fs.PrintDefaults()
+	}
+	op := fs.String("op", "all", "op to run: "+strings.Join(bench.Ops(), ", ")+" or all")
+	backend := addBackendFlag(fs)
+	model := fs.String("model", "", "only this model: "+strings.Join(bench.ModelNames(), ", "))
+	quick := fs.Bool("quick", false, "fewer sizes, shorter timing, smaller peak measurements")
+	minTime := fs.Duration("min-time", 0, "minimum measuring time per row (default 300ms, 60ms with --quick)")
+	asJSON := fs.Bool("json", false, "print a JSON list of rows (op, backend, model, shape, dtype, seconds, gbps, peak_gbps, ratio_to_peak, tflops, …)")
+	benchfmt := fs.Bool("benchfmt", false, "print Go benchmark lines that benchstat reads")
+	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *asJSON && *benchfmt {
+		return fmt.Errorf("--json and --benchfmt are exclusive")
+	}
+	if err := bench.CheckOp(*op); err != nil {
+		return err
+	}
+	b, err := openBackend(*backend)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	opt := bench.Options{Model: *model, Quick: *quick, MinTime: *minTime}
+	if !*quiet {
+		opt.Log = stderr
+		fmt.Fprintf(stderr, "measuring peaks on %s…\n", b.Name())
+	}
+	start := time.Now()
+	ctx, err := bench.NewCtx(b, opt)
+	if err != nil {
+		return err
+	}
+	if !*quiet {
+		fmt.Fprintf(stderr, "peaks: copy %.1f GB/s, fp32 fma %.1f GFLOP/s (%s)\n", ctx.PeakGBps, ctx.PeakGFlops, ctx.PeakSource)
+	}
+	rows, err := bench.Run(ctx, *op)
+	if err != nil {
+		return err
+	}
+	if !*quiet {
+		fmt.Fprintf(stderr, "%d rows in %.1fs\n", len(rows), time.Since(start).Seconds())
+	}
+	switch {
+	case *asJSON:
+		return bench.WriteJSON(stdout, rows)
+	case *benchfmt:
+		return bench.WriteBenchfmt(stdout, rows)
+	}
+	return bench.WriteTable(stdout, rows)
+}

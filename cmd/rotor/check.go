@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/rotorkernels/rotor"
+	"github.com/rotorkernels/rotor/bench"
+	"github.com/rotorkernels/rotor/fallback"
+)
+
+func init() {
+	register(&command{
+		name:    "check",
+		summary: "compare a backend with the fallback (or the fallback with float64 references) on random inputs",
+		run:     runCheck,
+	})
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: rotor check [--backend NAME] [--op OP|all] [--seed N] [--quick] [--json]")
+		fmt.Fprintln(stderr, "\nA GPU backend is compared with the fallback: RoPE bit for bit in accurate mode,")
+		fmt.Fprintln(stderr, "other ops within their conformance tolerances. The fallback alone is compared")
+		fmt.Fprintln(stderr, "with float64 references. Exits 1 when any case fails.")
+		fs.PrintDefaults()
+	}
+	backend := addBackendFlag(fs)
+	op := fs.String("op", "all", "op to check: "+strings.Join(bench.CheckOps(), ", ")+" or all")
+	seed := fs.Uint64("seed", 1, "seed of the random inputs")
+	quick := fs.Bool("quick", false, "check fewer cases")
+	asJSON := fs.Bool("json", false, "print the results as a JSON list")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	name := *backend
+	if name == "" && slices.Contains(rotor.Backends(), "cuda") {
+		name = "cuda"
+	}
+	test, err := openBackend(name)
+	if err != nil {
+		return err
+	}
+	defer test.Close()
+	c := &bench.CheckCtx{Test: test, Seed: *seed, Quick: *quick}
+	if test.Name() == fallback.Name {
+		fmt.Fprintln(stderr, "only the fallback backend is checked here: comparing it with float64 references")
+	} else {
+		c.Ref = fallback.New()
+		fmt.Fprintf(stderr, "comparing %s with the fallback backend\n", test.Name())
+	}
+	rs, err := bench.RunChecks(c, *op)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if rs == nil {
+			rs = []bench.CheckResult{}
+		}
+		if err := enc.Encode(rs); err != nil {
+			return err
+		}
+	} else if err := bench.WriteCheckTable(stdout, rs); err != nil {
+		return err
+	}
+	if n := bench.Failed(rs); n > 0 {
+		return exitError{code: 1, msg: fmt.Sprintf("%d of %d cases failed", n, len(rs))}
+	}
+	return nil
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
+)
+
+func init() {
+	register(&command{
+		name:    "rope",
+		summary: "rotate q (and k) from .npy files with a RoPE schedule; write the results as .npy",
+		run:     runRoPE,
+	})
+}
+
+// ropeFlags are the flags of rotor rope besides the schedule's.
+type ropeFlags struct {
+	q, k, pos, out string
+	angles, dtype  string
+	backend        *string
+}
+
+func runRoPE(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rope", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: rotor rope --q q.npy [--k k.npy] --pos pos.npy (--hf-config FILE [--seq-len N] | --head-dim D ...) --out DIR")
+		fmt.Fprintln(stderr, "\nq is [T, Hq, D] and k [T, Hk, D] (float32 or float64), pos [T] (int32 or int64).")
+		fmt.Fprintln(stderr, "Inputs are rounded to --dtype first; DIR/q.npy and DIR/k.npy receive the rotated")
+		fmt.Fprintln(stderr, "values as float32 (exactly the --dtype values).")
+		fs.PrintDefaults()
+	}
+	var f ropeFlags
+	sched := addScheduleFlags(fs)
+	fs.StringVar(&f.q, "q", "", "queries [T, Hq, D] as a .npy `FILE` (required)")
+	fs.StringVar(&f.k, "k", "", "keys [T, Hk, D] as a .npy `FILE`")
+	fs.StringVar(&f.pos, "pos", "", "positions [T] as a .npy `FILE` of int32 or int64 (required)")
+	fs.StringVar(&f.out, "out", "", "output `DIR` for q.npy and k.npy (required; created if missing)")
+	fs.StringVar(&f.angles, "angles", "accurate", "angle pipeline: accurate (float64 reduction) or compat (Hugging Face's float32 pos*inv_freq)")
+	fs.StringVar(&f.dtype, "dtype", "f32", "element type the op runs in: f32, bf16 or f16")
+	f.backend = addBackendFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, req := range []struct{ name, val string }{{"q", f.q}, {"pos", f.pos}, {"out", f.out}} {
+		if req.val == "" {
+			fs.Usage()
+			return fmt.Errorf("--%s is required", req.name)
+		}
+	}
+	rot, _, err := sched.resolve()
+	if err != nil {
+		return err
+	}
+	res, err := f.run(rot)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rotated q %v", res.qShape)
+	if res.kShape != nil {
+		fmt.Fprintf(stdout, " and k %v", res.kShape)
+	}
+	fmt.Fprintf(stdout, " on %s: %s, %s angles, %s, %s\n", res.backend, rot.Type, res.angles, rot.Layout, res.dtype)
+	for _, p := range res.files {
+		fmt.Fprintln(stdout, "wrote", p)
+	}
+	return nil
+}
+
+// ropeResult describes what runRoPE did.
+type ropeResult struct {
+	backend        string
+	angles         ops.AngleMode
+	dtype          ops.DType
+	qShape, kShape []int
+	files          []string
+}
+
+// run reads the inputs, rotates them on the chosen backend and writes the
+// outputs.
+func (f *ropeFlags) run(rot *ops.Rotary) (*ropeResult, error) {
+	mode, err := ops.ParseAngleMode(f.angles)
+	if err != nil {
+		return nil, err
+	}
+	dt, err := ops.ParseDType(f.dtype)
+	if err != nil {
+		return nil, err
+	}
+	if !dt.IsFloat() {
+		return nil, ops.Errorf(ops.ErrDType, "dtype", f.dtype, "want f32, bf16 or f16")
+	}
+	qa, err := readNPY("q", f.q)
+	if err != nil {
+		return nil, err
+	}
+	if err := qa.checkRank(3, "[T, Hq, D]"); err != nil {
+		return nil, err
+	}
+	q, err := qa.roundedTo(dt)
+	if err != nil {
+		return nil, err
+	}
+	T := qa.shape[0]
+	var ka *npyArray
+	var k []float32
+	if f.k != "" {
+		if ka, err = readNPY("k", f.k); err != nil {
+			return nil, err
+		}
+		if err := ka.checkRank(3, "[T, Hk, D]"); err != nil {
+			return nil, err
+		}
+		if ka.shape[0] != T || ka.shape[2] != qa.shape[2] {
+			return nil, ops.Errorf(ops.ErrShape, "k.shape", ka.shape, "want [%d, Hk, %d] to match q %v", T, qa.shape[2], qa.shape)
+		}
+		if k, err = ka.roundedTo(dt); err != nil {
+			return nil, err
+		}
+	}
+	pa, err := readNPY("pos", f.pos)
+	if err != nil {
+		return nil, err
+	}
+	if err := pa.checkRank(1, "[T]"); err != nil {
+		return nil, err
+	}
+	if pa.shape[0] != T {
+		return nil, ops.Errorf(ops.ErrShape, "pos.shape", pa.shape, "want [%d], one position per token of q", T)
+	}
+	pos, err := pa.int32s()
+	if err != nil {
+		return nil, err
+	}
+	if T == 0 {
+		return nil, ops.Errorf(ops.ErrShape, "q.shape", qa.shape, "want at least one token")
+	}
+
+	b, err := openBackend(*f.backend)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	res := &ropeResult{backend: b.Name(), angles: mode, dtype: dt, qShape: qa.shape}
+	qt, err := uploadFloat(b, dt, q, qa.shape)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Free(qt)
+	args := &ops.RoPEArgs{Q: qt, Rotary: rot, Angles: mode}
+	if ka != nil {
+		res.kShape = ka.shape
+		if args.K, err = uploadFloat(b, dt, k, ka.shape); err != nil {
+			return nil, err
+		}
+		defer b.Free(args.K)
+	}
+	if args.Positions, err = b.Alloc(ops.I32, T); err != nil {
+		return nil, err
+	}
+	defer b.Free(args.Positions)
+	if err := b.Write(args.Positions, ops.Bytes(pos)); err != nil {
+		return nil, err
+	}
+	if err := b.RoPE(args); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(f.out, 0o755); err != nil {
+		return nil, err
+	}
+	type output struct {
+		name  string
+		t     *ops.Tensor
+		shape []int
+	}
+	outs := []output{{"q.npy", qt, qa.shape}}
+	if args.K != nil {
+		outs = append(outs, output{"k.npy", args.K, ka.shape})
+	}
+	for _, o := range outs {
+		vals, err := downloadFloat(b, o.t)
+		if err != nil {
+			return nil, err
+		}
+		p := filepath.Join(f.out, o.name)
+		if err := writeNPYFloat32(p, vals, o.shape...); err != nil {
+			return nil, err
+		}
+		res.files = append(res.files, p)
+	}
+	return res, nil
+}
+
+// uploadFloat allocates a tensor of dtype dt and shape on b and writes x
+// (dt values widened to float32) into it.
+func uploadFloat(b ops.Backend, dt ops.DType, x []float32, shape []int) (*ops.Tensor, error) {
+	t, err := b.Alloc(dt, shape...)
+	if err != nil {
+		return nil, err
+	}
+	var raw []byte
+	switch dt {
+	case ops.F32:
+		raw = ops.Bytes(x)
+	case ops.BF16:
+		u := make([]uint16, len(x))
+		precision.BF16SliceFromFloat32(u, x)
+		raw = ops.Bytes(u)
+	default:
+		u := make([]uint16, len(x))
+		precision.F16SliceFromFloat32(u, x)
+		raw = ops.Bytes(u)
+	}
+	if err := b.Write(t, raw); err != nil {
+		b.Free(t)
+		return nil, err
+	}
+	return t, nil
+}
+
+// downloadFloat reads the float tensor t from b, widened to float32.
+func downloadFloat(b ops.Backend, t *ops.Tensor) ([]float32, error) {
+	out := make([]float32, t.Len())
+	if t.DType == ops.F32 {
+		return out, b.Read(ops.Bytes(out), t)
+	}
+	u := make([]uint16, t.Len())
+	if err := b.Read(ops.Bytes(u), t); err != nil {
+		return nil, err
+	}
+	if t.DType == ops.BF16 {
+		precision.Float32SliceFromBF16(out, u)
+	} else {
+		precision.Float32SliceFromF16(out, u)
+	}
+	return out, nil
+}
