@@ -22,10 +22,10 @@ import (
 // the alignment the planner sees and so the vector width it picks).
 type ropeCase struct {
 	T, Hq, Hk, D, dim int
-	width, off       int
-	noK              bool
-	f32Table         bool
-	attn             float64
+	width, off        int
+	noK               bool
+	f32Table          bool
+	attn              float64
 }
 
 func (c ropeCase) String() string {
