@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
 )
 
 var (
@@ -113,14 +114,16 @@ func testAccurateBeatsCompat(t *testing.T, b ops.Backend) {
 			in := newRoPEInput(sc.rot, ops.F32, pos, 4, 0, uint64(300+si))
 			qa, _ := in.run(t, b, ops.Accurate)
 			qc, _ := in.run(t, b, ops.Compat)
+			truth, err := precision.RefRoPE(in.q, in.hq, pos, sc.rot, precision.ExactFreqs)
+			if err != nil {
+				t.Fatal(err)
+			}
 			D := sc.rot.HeadDim
 			for ti, p := range pos {
-				c, s := truthCosSin(sc.rot, p)
 				for h := 0; h < in.hq; h++ {
 					o := (ti*in.hq + h) * D
-					x := in.q[o : o+D]
-					ea := sqErrHead(sc.rot, c, s, x, qa[o:o+D])
-					ec := sqErrHead(sc.rot, c, s, x, qc[o:o+D])
+					ea := sqDist(qa[o:o+D], truth[o:o+D])
+					ec := sqDist(qc[o:o+D], truth[o:o+D])
 					if !(ea < ec) {
 						t.Errorf("%v/%s: pos %d head %d: accurate error² %.3g ≥ compat error² %.3g",
 							l, sc.name, p, h, ea, ec)
@@ -129,6 +132,16 @@ func testAccurateBeatsCompat(t *testing.T, b ops.Backend) {
 			}
 		}
 	}
+}
+
+// sqDist returns Σ (a[i] − b[i])².
+func sqDist(a, b []float64) float64 {
+	var e float64
+	for i := range a {
+		d := a[i] - b[i]
+		e += d * d
+	}
+	return e
 }
 
 // testRoPEIdentity checks that position 0 with attention factor 1 leaves

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
 )
 
 // ropeInput is one RoPE case: a schedule, a dtype, positions and the
@@ -64,30 +65,6 @@ func (in *ropeInput) run(t testing.TB, b ops.Backend, mode ops.AngleMode) (q, k 
 	return q, k
 }
 
-// truthCosSin returns, for every pair j, AttentionFactor·cos and
-// AttentionFactor·sin of the float64 angle float64(p)·InvFreq[j]
-// (the standard library's reduction and evaluation; float64 truth).
-func truthCosSin(r *ops.Rotary, p int32) (c, s []float64) {
-	c, s = make([]float64, r.Dim/2), make([]float64, r.Dim/2)
-	for j, f := range r.InvFreq {
-		sn, cs := math.Sincos(float64(p) * f)
-		c[j], s[j] = r.AttentionFactor*cs, r.AttentionFactor*sn
-	}
-	return c, s
-}
-
-// truthHead rotates one head x in float64 (no rounding of the result):
-// y_a = x_a·c − x_b·s, y_b = x_b·c + x_a·s for each pair, tail copied.
-func truthHead(r *ops.Rotary, c, s, x, y []float64) {
-	copy(y, x)
-	for j := range c {
-		ia, ib := ops.PairIndex(r.Layout, r.Dim, j)
-		a, b := x[ia], x[ib]
-		y[ia] = a*c[j] - b*s[j]
-		y[ib] = b*c[j] + a*s[j]
-	}
-}
-
 // hfHead is Hugging Face's float32 rotary pipeline for one head, written
 // out independently: angle float32(p)·inv_freq_f32 rounded to float32,
 // cos and sin of it correctly rounded to float32 and multiplied by the
@@ -139,7 +116,7 @@ type accuracy struct {
 }
 
 // checkHeads compares out (rotated by the backend in accurate mode) with
-// the float64 truth of in, for heads [T, H, D]. F32 outputs must lie
+// the float64 truth of in (precision.RefRoPE with exact frequencies), for heads [T, H, D]. F32 outputs must lie
 // within fp32Bound of the truth; BF16 and F16 outputs must lie between
 // the correctly rounded truth±bound (so they are the correctly rounded
 // truth or, only when the float32 pipeline is that close to a rounding
@@ -148,17 +125,22 @@ type accuracy struct {
 func checkHeads(t testing.TB, what string, r *ops.Rotary, dt ops.DType, pos []int32, in, out []float64, acc *accuracy) {
 	t.Helper()
 	D := r.HeadDim
-	if len(pos) == 0 {
+	if len(pos) == 0 || len(in) == 0 {
 		return
 	}
 	H := len(in) / (len(pos) * D)
-	y := make([]float64, D)
+	truth, err := precision.RefRoPE(in, H, pos, r, precision.ExactFreqs)
+	if err != nil {
+		t.Fatalf("%s: reference: %v", what, err)
+	}
+	c, s := make([]float64, r.Pairs()), make([]float64, r.Pairs())
 	for ti, p := range pos {
-		c, s := truthCosSin(r, p)
+		for j := range c {
+			c[j], s[j] = precision.RefCosSin(p, r.InvFreq[j], r.AttentionFactor)
+		}
 		for h := 0; h < H; h++ {
 			base := (ti*H + h) * D
-			x, o := in[base:base+D], out[base:base+D]
-			truthHead(r, c, s, x, y)
+			x, o, y := in[base:base+D], out[base:base+D], truth[base:base+D]
 			for i := r.Dim; i < D; i++ {
 				if math.Float64bits(o[i]) != math.Float64bits(x[i]) {
 					acc.fail(t, "%s: token %d (pos %d) head %d elem %d: tail changed %v → %v", what, ti, p, h, i, x[i], o[i])
@@ -203,16 +185,4 @@ func (a *accuracy) fail(t testing.TB, format string, args ...any) {
 	if a.fails <= 5 {
 		t.Errorf(format, args...)
 	}
-}
-
-// sqErrHead returns Σ (out − y)² over one head against the truth.
-func sqErrHead(r *ops.Rotary, c, s, x, out []float64) float64 {
-	y := make([]float64, len(x))
-	truthHead(r, c, s, x, y)
-	var e float64
-	for i := range y {
-		d := out[i] - y[i]
-		e += d * d
-	}
-	return e
 }
