@@ -126,7 +126,7 @@ func (s *Study) eq4Gates(add func(string, string, bool, string, ...any)) {
 		for i, d1 := range s.Delta1 {
 			if d1 == s.Delta2 {
 				nz++
-				if e.D[i] != 0 {
+				if e.D[i] != 0 && !math.IsNaN(e.D[i]) {
 					zero = false
 				}
 			}
@@ -220,6 +220,9 @@ func (s *Study) eq5Gates(add func(string, string, bool, string, ...any)) {
 			continue
 		}
 		e := s.Eq5For(v)
+		if slices.ContainsFunc(e.DLogit, math.IsNaN) {
+			continue // not supported by the pipeline
+		}
 		spread := slices.Max(e.DLogit) / slices.Min(e.DLogit)
 		pass = pass && spread < 2
 		subj = append(subj, v)

@@ -177,16 +177,18 @@ func (s *studyRun) eq4Job(vi, ci int) error {
 	qs, ks := make([][]float64, len(shifts)), make([][]float64, len(shifts))
 	for i, sh := range shifts {
 		y, err := v.p.Rotate(a.r, v.dt, shiftedPositions(sh, o.T), 2, x)
+		if auditUnsupported(err) {
+			s.eq4[vi][ci] = Eq4Result{Variant: v.name, Config: []string{ConfigIsotropic, ConfigSink}[ci],
+				D: nanSeries(len(o.Delta1)), Col0Share: nanSeries(len(o.Delta1))}
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("study eq4 %s: %w", v.name, err)
 		}
 		qs[i], ks[i] = auditSplitHeads(y, o.T, hd)
 	}
 	D, col0 := attnDiffs(qs, ks, len(shifts)-1, o.T, hd)
-	res := Eq4Result{Variant: v.name, Config: ConfigIsotropic, D: D[:len(o.Delta1)]}
-	if ci == 1 {
-		res.Config = ConfigSink
-	}
+	res := Eq4Result{Variant: v.name, Config: []string{ConfigIsotropic, ConfigSink}[ci], D: D[:len(o.Delta1)]}
 	for i := range o.Delta1 {
 		res.Col0Share = append(res.Col0Share, auditShare(col0[i], D[i]))
 	}
@@ -201,6 +203,10 @@ func (s *studyRun) eq5Job(vi int) error {
 	for i, sh := range []int{0, o.Delta2} {
 		pos := append(shiftedPositions(sh, T), int32(sh))
 		y, err := v.p.Rotate(a.r, v.dt, pos, o.Seeds, s.eq5x)
+		if auditUnsupported(err) {
+			s.eq5[vi] = Eq5Result{Variant: v.name, DLogit: nanSeries(len(o.LogitT))}
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("study eq5 %s: %w", v.name, err)
 		}
@@ -225,4 +231,14 @@ func (s *studyRun) result() *Study {
 		st.Eq5 = append(st.Eq5, s.eq5[i])
 	}
 	return st
+}
+
+// nanSeries returns n NaNs: the results of a variant whose pipeline does
+// not support the study's dtype.
+func nanSeries(n int) Series {
+	s := make(Series, n)
+	for i := range s {
+		s[i] = auditNaN
+	}
+	return s
 }
