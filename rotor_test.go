@@ -115,3 +115,43 @@ func ExampleOpen() {
 	// pos 1: q[0] = 0.540302, q[64] = 0.841471
 	// cos 1 = 0.540302, sin 1 = 0.841471
 }
+
+// Example_hfConfig is the README's example: q and k of two tokens rotated
+// in one call with the schedule of a bundled Hugging Face config, on the
+// default backend.
+func Example_hfConfig() {
+	cfg, err := ops.ReadHFConfigFile("testdata/configs/llama-3.1-8b.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	rot, err := cfg.Rotary(0) // 0: the model's context length
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, err := rotor.Open()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+
+	T, Hq, Hk, D := 2, cfg.NumAttentionHeads, cfg.NumKeyValueHeads, cfg.HeadDim
+	q, _ := b.Alloc(ops.F32, T, Hq, D)
+	k, _ := b.Alloc(ops.F32, T, Hk, D)
+	pos, _ := b.Alloc(ops.I32, T)
+	hq := make([]float32, T*Hq*D)
+	hk := make([]float32, T*Hk*D)
+	hq[Hq*D], hk[Hk*D] = 1, 1 // token 1, head 0, element 0
+	b.Write(q, ops.Bytes(hq))
+	b.Write(k, ops.Bytes(hk))
+	b.Write(pos, ops.Bytes([]int32{0, 1}))
+
+	if err := b.RoPE(&ops.RoPEArgs{Q: q, K: k, Positions: pos, Rotary: rot}); err != nil {
+		log.Fatal(err)
+	}
+	b.Read(ops.Bytes(hq), q)
+	fmt.Printf("%s: rotary_dim %d, attention factor %g\n", rot.Type, rot.Dim, rot.AttentionFactor)
+	fmt.Printf("token 1: q[0] = %.6f, q[64] = %.6f\n", hq[Hq*D], hq[Hq*D+64])
+	// Output:
+	// llama3: rotary_dim 128, attention factor 1
+	// token 1: q[0] = 0.540302, q[64] = 0.841471
+}
