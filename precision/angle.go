@@ -34,10 +34,18 @@ var (
 // accurate to a few float64 ulps: θ is reduced modulo π/2 with a
 // three-part Cody–Waite split using FMA, then both functions are
 // evaluated by Horner polynomials with FMA.
-func SinCos64(theta float64) (sin, cos float64) {
-	k := math.RoundToEven(theta * twoOverPi)
-	r := math.FMA(-k, pio2Hi, theta)
+func SinCos64(theta float64) (sin, cos float64) { return sinCos2(theta, 0) }
+
+// sinCos2 returns sin and cos of the unevaluated sum hi + lo, where lo is
+// a correction below one ulp of hi (the rounding error of the product
+// that formed hi). The quadrant comes from hi; lo is added to the reduced
+// argument after the two leading Cody–Waite steps, where it is exact
+// enough to matter.
+func sinCos2(hi, lo float64) (sin, cos float64) {
+	k := math.RoundToEven(hi * twoOverPi)
+	r := math.FMA(-k, pio2Hi, hi)
 	r = math.FMA(-k, pio2Mid, r)
+	r = r + lo
 	r = math.FMA(-k, pio2Lo, r)
 	r2 := r * r
 	ps := sinCoef[len(sinCoef)-1]
@@ -63,11 +71,16 @@ func SinCos64(theta float64) (sin, cos float64) {
 }
 
 // AccurateCosSin returns the float32 cos and sin of the angle
-// pos*invFreq, multiplied by attn: the angle is formed and reduced in
-// float64, cos and sin are evaluated in float64, multiplied by attn in
-// float64 (skipped when attn is 1) and rounded once to float32.
+// pos*invFreq, multiplied by attn: the angle is formed in float64 together
+// with the product's exact rounding error (θ = fl(p·f), e = fma(p, f, −θ),
+// so θ + e = p·f exactly), reduced in float64, cos and sin are evaluated
+// in float64, multiplied by attn in float64 (skipped when attn is 1) and
+// rounded once to float32.
 func AccurateCosSin(pos int32, invFreq, attn float64) (c, s float32) {
-	sd, cd := SinCos64(float64(pos) * invFreq)
+	p := float64(pos)
+	theta := p * invFreq
+	e := math.FMA(p, invFreq, -theta)
+	sd, cd := sinCos2(theta, e)
 	if attn != 1 {
 		cd *= attn
 		sd *= attn
