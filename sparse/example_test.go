@@ -111,3 +111,24 @@ func ExampleLMInfinite() {
 	// Output:
 	// [0 1 7 8 9] true 4
 }
+
+// StreamingLLM's attention sinks plus a recent window, repeated per kv
+// head; a context shorter than the window is taken whole.
+func ExampleWindow() {
+	b := fallback.New()
+	pool := fallback.WrapF32(make([]float32, 64*2*4), 64, 2, 4) // 64 slots, 2 kv heads
+	w, err := sparse.NewWindow(b, sparse.WindowConfig{Sink: 1, Window: 3, Granularity: ops.PerKVHead})
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range []int{20, 3} {
+		sel, err := w.Select(nil, sparse.Context{K: pool, Start: 10, Len: n})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(sel.Indices.Shape, indices(b, sel))
+	}
+	// Output:
+	// [2 4] [10 27 28 29 10 27 28 29]
+	// [2 4] [10 11 12 -1 10 11 12 -1]
+}

@@ -20,7 +20,8 @@ type TokenSelectConfig struct {
 	// over the query heads of its group).
 	Granularity ops.Granularity
 	// Scale multiplies q·k before the per-head softmax; 0 means
-	// 1/sqrt(D), the attention's own temperature.
+	// 1/sqrt(D), the attention's own temperature. The paper's released
+	// code votes on plain dot products, which Scale 1 reproduces.
 	Scale float32
 	// Theta is the Selection Cache's cosine-similarity threshold in
 	// [-1, 1]; 0 means DefaultTheta.
@@ -35,10 +36,14 @@ type TokenSelectConfig struct {
 // tokens, and the union with the sink and local tokens. A Selection Cache
 // reuses the previous vote while consecutive queries stay similar.
 //
+// Query head h is scored against kv head h/(Hq/Hk), the mapping the
+// attention op uses.
+//
 // Rows have the fixed width Sink+Budget+Local and hold slots in token
 // order: the sink tokens, the voted tokens in ascending token order, then
 // the local tokens. A context of at most that many tokens is selected
-// whole, padded with -1 at the end.
+// whole, padded with -1 at the end. Candidates whose votes are NaN are
+// never chosen; if fewer than Budget remain, the voted part ends in -1.
 type TokenSelect struct {
 	b     ops.Backend
 	cfg   TokenSelectConfig
