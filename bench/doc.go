@@ -15,8 +15,10 @@
 // best of several runs) or, when the backend implements PeakMeasurer, the
 // backend's own device-to-device copy. Arithmetic rows are compared with
 // an FMA peak (FMAPeakGFlops on the CPU: independent vector FMA chains on
-// every core; FlopsPeakMeasurer for devices). Bandwidths count bytes read
-// plus bytes written, for the copy and for every op alike.
+// every core; FlopsPeakMeasurer for devices). NewCtx measures both, Run
+// measures them again after the rows and keeps the better of the two (a
+// shared machine may be busy during one of them). Bandwidths count bytes
+// read plus bytes written, for the copy and for every op alike.
 //
 // # Timing
 //

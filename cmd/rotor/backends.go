@@ -11,8 +11,8 @@ import (
 // addBackendFlag registers --backend on fs. The empty default means the
 // build's default backend (rotor.Open).
 func addBackendFlag(fs *flag.FlagSet) *string {
-	return fs.String("backend", "", "backend `NAME`: "+strings.Join(rotor.Backends(), ", ")+
-		" (default: cuda when built with -tags cuda, else fallback)")
+	return fs.String("backend", "", "`NAME` of the backend: fallback, cuda or cuda:N (available here: "+
+		strings.Join(rotor.Backends(), ", ")+"; default: cuda when built with -tags cuda, else fallback)")
 }
 
 // openBackend opens the backend called name, or the build's default when
