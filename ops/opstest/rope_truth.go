@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
-	"github.com/rotorkernels/rotor/precision"
 )
 
 // ropeInput is one RoPE case: a schedule, a dtype, positions and the
@@ -65,6 +64,45 @@ func (in *ropeInput) run(t testing.TB, b ops.Backend, mode ops.AngleMode) (q, k 
 	return q, k
 }
 
+// truthCosSin returns, for every pair j, AttentionFactor·cos θ and
+// AttentionFactor·sin θ of the exact angle θ = p·InvFreq[j]: the real
+// product of the position and the float64 frequency, not its float64
+// rounding (which is off by up to 2^-53·θ, about 2^-22 rad near 2^31,
+// more than a float32 kernel's own error). θ = hi + lo with hi the
+// rounded product and lo = fma(p, f, −hi) its exact remainder
+// (|lo| ≤ 2^-22), so to float64 accuracy
+//
+//	cos θ = cos hi·(1 − lo²/2) − sin hi·lo
+//	sin θ = sin hi·(1 − lo²/2) + cos hi·lo
+//
+// with cos hi and sin hi from the standard library's math.Sincos.
+func truthCosSin(r *ops.Rotary, p int32) (c, s []float64) {
+	c, s = make([]float64, r.Pairs()), make([]float64, r.Pairs())
+	for j, f := range r.InvFreq {
+		hi := float64(p) * f
+		lo := math.FMA(float64(p), f, -hi)
+		sh, ch := math.Sincos(hi)
+		k := 1 - lo*lo/2
+		c[j] = r.AttentionFactor * (ch*k - sh*lo)
+		s[j] = r.AttentionFactor * (sh*k + ch*lo)
+	}
+	return c, s
+}
+
+// truthHead rotates one head x in float64 with truthCosSin's c and s (no
+// rounding of the result): y_a = x_a·c − x_b·s, y_b = x_b·c + x_a·s for
+// each pair, the tail copied. It is precision.RefRoPE's loop with the
+// exact angle.
+func truthHead(r *ops.Rotary, c, s, x, y []float64) {
+	copy(y, x)
+	for j := range c {
+		ia, ib := ops.PairIndex(r.Layout, r.Dim, j)
+		a, b := x[ia], x[ib]
+		y[ia] = a*c[j] - b*s[j]
+		y[ib] = b*c[j] + a*s[j]
+	}
+}
+
 // hfHead is Hugging Face's float32 rotary pipeline for one head, written
 // out independently: angle float32(p)·inv_freq_f32 rounded to float32,
 // cos and sin of it correctly rounded to float32 and multiplied by the
@@ -116,7 +154,7 @@ type accuracy struct {
 }
 
 // checkHeads compares out (rotated by the backend in accurate mode) with
-// the float64 truth of in (precision.RefRoPE with exact frequencies), for heads [T, H, D]. F32 outputs must lie
+// the float64 truth of in (truthHead), for heads [T, H, D]. F32 outputs must lie
 // within fp32Bound of the truth; BF16 and F16 outputs must lie between
 // the correctly rounded truth±bound (so they are the correctly rounded
 // truth or, only when the float32 pipeline is that close to a rounding
@@ -129,18 +167,13 @@ func checkHeads(t testing.TB, what string, r *ops.Rotary, dt ops.DType, pos []in
 		return
 	}
 	H := len(in) / (len(pos) * D)
-	truth, err := precision.RefRoPE(in, H, pos, r, precision.ExactFreqs)
-	if err != nil {
-		t.Fatalf("%s: reference: %v", what, err)
-	}
-	c, s := make([]float64, r.Pairs()), make([]float64, r.Pairs())
+	y := make([]float64, D)
 	for ti, p := range pos {
-		for j := range c {
-			c[j], s[j] = precision.RefCosSin(p, r.InvFreq[j], r.AttentionFactor)
-		}
+		c, s := truthCosSin(r, p)
 		for h := 0; h < H; h++ {
 			base := (ti*H + h) * D
-			x, o, y := in[base:base+D], out[base:base+D], truth[base:base+D]
+			x, o := in[base:base+D], out[base:base+D]
+			truthHead(r, c, s, x, y)
 			for i := r.Dim; i < D; i++ {
 				if math.Float64bits(o[i]) != math.Float64bits(x[i]) {
 					acc.fail(t, "%s: token %d (pos %d) head %d elem %d: tail changed %v → %v", what, ti, p, h, i, x[i], o[i])
