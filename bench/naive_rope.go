@@ -26,14 +26,14 @@ func naiveRoPE(dt ops.DType, data any, T, H int, pos []int32, r *ops.Rotary) {
 				s, c := math.Sincos(float64(pos[t]) * r.InvFreq[j])
 				cf, sf := float32(c*r.AttentionFactor), float32(s*r.AttentionFactor)
 				ia, ib := ops.PairIndex(r.Layout, r.Dim, j)
-				switch x := data.(type) {
-				case []float32:
-					x[base+ia], x[base+ib] = precision.RotatePair(x[base+ia], x[base+ib], cf, sf)
-				case []uint16:
-					a, b := widen(dt, x[base+ia]), widen(dt, x[base+ib])
-					a, b = precision.RotatePair(a, b, cf, sf)
-					x[base+ia], x[base+ib] = narrow(dt, a), narrow(dt, b)
+				ia, ib = base+ia, base+ib
+				if x, ok := data.([]float32); ok {
+					x[ia], x[ib] = precision.RotatePair(x[ia], x[ib], cf, sf)
+					continue
 				}
+				x := data.([]uint16)
+				a, b := precision.RotatePair(widen(dt, x[ia]), widen(dt, x[ib]), cf, sf)
+				x[ia], x[ib] = narrow(dt, a), narrow(dt, b)
 			}
 		}
 	}

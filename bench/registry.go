@@ -229,5 +229,3 @@ func Run(c *Ctx, op string) ([]Result, error) {
 	}
 	return out, nil
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -1,10 +1,6 @@
 package bench
 
-import (
-	"math"
-
-	"github.com/rotorkernels/rotor/ops"
-)
+import "github.com/rotorkernels/rotor/ops"
 
 // ropeHost is one RoPE call on host values: q [T, hq, D] and k [T, hk,
 // D] hold dtype dt values widened to float32.
@@ -77,17 +73,16 @@ func encodeHost(dt ops.DType, x []float32) []byte {
 
 // download reads t and widens it to float32.
 func download(b ops.Backend, t *ops.Tensor) ([]float32, error) {
-	raw := make([]byte, t.Len()*t.DType.Size())
-	if err := b.Read(raw, t); err != nil {
+	out := make([]float32, t.Len())
+	if t.DType == ops.F32 {
+		return out, b.Read(ops.Bytes(out), t)
+	}
+	u := make([]uint16, t.Len())
+	if err := b.Read(ops.Bytes(u), t); err != nil {
 		return nil, err
 	}
-	out := make([]float32, t.Len())
-	for i := range out {
-		if t.DType == ops.F32 {
-			out[i] = math.Float32frombits(uint32(raw[4*i]) | uint32(raw[4*i+1])<<8 | uint32(raw[4*i+2])<<16 | uint32(raw[4*i+3])<<24)
-			continue
-		}
-		out[i] = widen(t.DType, uint16(raw[2*i])|uint16(raw[2*i+1])<<8)
+	for i, v := range u {
+		out[i] = widen(t.DType, v)
 	}
 	return out, nil
 }
