@@ -233,7 +233,9 @@ func compareTruth(res *CheckResult, rc ropeCase, got, in []float32, truth []floa
 
 // ropeTruth returns the float64 rotation of x ([T, H, D] dtype values) by
 // the exact cos and sin of the case's angles; unrotated elements are
-// copied.
+// copied. The float64 product pos·inv_freq is off the exact angle by at
+// most 2^-53·pos rad, below 4e-9 rad for the positions checked (≤ 2^24+1),
+// far inside the tolerances.
 func ropeTruth(rc ropeCase, x []float32, H int, pos []int32) []float64 {
 	r := rc.rot
 	D := r.HeadDim
