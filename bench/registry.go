@@ -74,6 +74,7 @@ type Options struct {
 // Ctx is what an OpFunc receives: the backend, the peaks measured for this
 // run and the options.
 type Ctx struct {
+	// Backend is the backend the ops run on.
 	Backend ops.Backend
 	Options
 	// PeakGBps is the copy bandwidth (read plus write bytes) measured by
