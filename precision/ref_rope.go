@@ -52,11 +52,22 @@ func RefInvFreq(r *ops.Rotary, freqs FreqRef) ([]float64, error) {
 	return nil, ops.Errorf(ops.ErrConfig, "freqs", freqs, "want exact or f32")
 }
 
-// RefCosSin returns attn·cos θ and attn·sin θ in float64 for the angle
-// θ = float64(pos)·invFreq, with math.Sincos (Payne–Hanek reduction
-// beyond 2^29, accurate to about 1 float64 ulp).
+// RefCosSin returns attn·cos θ and attn·sin θ in float64 for the exact
+// angle θ = pos·invFreq, from math.Sincos (Payne–Hanek reduction beyond
+// 2^29, accurate to about 1 float64 ulp) of the rounded product, corrected
+// by the product's rounding error.
 func RefCosSin(pos int32, invFreq, attn float64) (c, s float64) {
-	s, c = math.Sincos(float64(pos) * invFreq)
+	// θ = fl(p·f) misses p·f by e = fma(p, f, −θ), up to half an ulp of θ
+	// (1.2e-7 rad near 2^31). math.Sincos(θ) is then corrected to second
+	// order: sin(θ+e) = sin θ + e·cos θ − e²/2·sin θ and
+	// cos(θ+e) = cos θ − e·sin θ − e²/2·cos θ; the neglected e³/6 is below
+	// 1e-21.
+	p := float64(pos)
+	theta := p * invFreq
+	e := math.FMA(p, invFreq, -theta)
+	s, c = math.Sincos(theta)
+	h := e * e / 2
+	s, c = s+(e*c-h*s), c-(e*s+h*c)
 	return attn * c, attn * s
 }
 

@@ -3,7 +3,6 @@ package precision
 import (
 	"errors"
 	"math"
-	"math/big"
 	"math/rand/v2"
 	"testing"
 
@@ -32,7 +31,8 @@ func randVec(rng *rand.Rand, n int) []float64 {
 
 // TestRefRoPEAgainstOracle recomputes the rotation independently: pairs
 // viewed as complex numbers z = x_a + i·x_b multiplied by
-// attn·(cos θ + i sin θ), with cos and sin from the math/big oracle. The
+// attn·(cos θ + i sin θ), with cos and sin of the exact angle pos·f from
+// the math/big oracle. The
 // reference uses math.Sincos (≤ 2^-52 absolute, measured in
 // TestSinCos64's log), one rounding for the attention factor, one per
 // product and one for the sum, so each output is within
@@ -65,7 +65,7 @@ func TestRefRoPEAgainstOracle(t *testing.T) {
 									a, b = 2*j, 2*j+1
 								}
 								paired[a], paired[b] = true, true
-								bs, bc := bigSinCos(new(big.Float).SetFloat64(float64(p) * f[j]))
+								bs, bc := bigSinCos(exactProduct(p, f[j]))
 								rot := complex(f64(bc)*attn, f64(bs)*attn)
 								z := complex(xr[a], xr[b]) * rot
 								tol := 6 * 0x1p-53 * attn * (math.Abs(xr[a]) + math.Abs(xr[b]))
