@@ -27,7 +27,7 @@ func (b *Backend) Attention(a *ops.AttentionArgs) error {
 	b.pool.run(j.items(), 1, j)
 	if j.splits > 1 {
 		j.mergePass.j = j
-		b.pool.run(j.tiles*j.Hk, 1, &j.mergePass)
+		b.pool.run(j.tiles*j.groups, 1, &j.mergePass)
 	}
 	return nil
 }

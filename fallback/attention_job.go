@@ -8,20 +8,27 @@ import (
 
 // Tiling of the attention kernel.
 const (
-	// attnBlock is the number of keys whose logits are formed before the
-	// running maximum is updated once (one rescale per block, not per key).
-	attnBlock = 32
+	// attnMaxBlock is the most keys whose logits are formed before the
+	// running maxima are updated once (one rescale per block, not per
+	// key); attnBlockFloats bounds a block's widened keys (about 32 KB).
+	attnMaxBlock    = 32
+	attnBlockFloats = 8192
 	// attnLanes bounds the (query, head) pairs a work item serves: each
 	// gathered K and V row is widened once and used by all of them.
-	attnLanes = 32
+	attnLanes = 64
 	// attnMinSplit is the fewest keys a split-KV chunk gets.
 	attnMinSplit = 256
 )
 
 // attnJob is one Attention call, cut into work items (query tile, kv
-// head, split of the selection row). A query tile is the g query heads of
-// a kv head for one or more query tokens that read the same row. Jobs are
-// recycled, so steady-state calls allocate nothing.
+// group, split of the selection row). A work item serves the lanes
+// (query token, query head) of tq query tokens and of the g query heads of
+// each of kvPer consecutive kv heads, all reading the same row: kvPer > 1
+// only when the row is shared by every kv head (request granularity or the
+// dense range) and few query tokens fill the lanes (decode), so that one
+// slot's K and V rows for all the group's kv heads are read as one
+// contiguous run. Jobs are recycled, so steady-state calls allocate
+// nothing.
 type attnJob struct {
 	Tq, Hq, Hk, g, D, Dv int
 
@@ -30,7 +37,7 @@ type attnJob struct {
 	lseRS      int
 
 	// Selection: the dense range [start, start+rowLen) when idx is nil,
-	// else rows of width rowLen, one per (t, kv) through rowOf.
+	// else rows of width rowLen, one per (t, kv) through row.
 	idx    []int32
 	gran   ops.Granularity
 	start  int
@@ -41,10 +48,10 @@ type attnJob struct {
 	sinks      []float32
 	rope       *attnRoPE
 
-	tq, tiles, splits, splitLen int
+	tq, tiles, kvPer, groups, splits, splitLen, blk int
 
 	// part holds the partial (m, l, acc) of every split when splits > 1:
-	// per (tile, kv, split), lanes × (Dv + 2) floats.
+	// per (tile, group, split), lanes × (Dv + 2) floats.
 	part []float32
 
 	scratch []attnScratch
@@ -57,18 +64,19 @@ type attnJob struct {
 
 // attnScratch is one worker's reusable state.
 type attnScratch struct {
-	q       []float32 // lanes × D: widened (and rotated) queries
-	k       []float32 // attnBlock × D: widened (and rotated) keys
-	kr      [attnBlock][]float32
-	v       []float32 // Dv: a widened value row
-	x       []float32 // lanes × attnBlock: logits, then weights
-	m, l    []float32 // lanes: running max and sum
-	acc     []float32 // lanes × Dv
-	out     []float32 // Dv
-	slot    [attnBlock]int32
-	rank    [attnBlock]int32
-	lanePos []int32 // lanes: query positions (causal)
+	q       []float32   // lanes × D: widened (and rotated) queries
+	k       []float32   // blk × kvPer × D: widened (and rotated) keys
+	kr      [][]float32 // blk × kvPer: each key row of the block
+	v       []float32   // kvPer × Dv: one slot's widened value rows
+	x       []float32   // lanes × blk: logits, then weights
+	m, l    []float32   // lanes: running max and sum
+	acc     []float32   // lanes × Dv
+	out     []float32   // Dv
+	slot    [attnMaxBlock]int32
+	rank    [attnMaxBlock]int32
+	lanePos []int32 // tq: query positions (causal)
 	ropeCS  []float32
+	sink    uint32 // keeps prefetching loads alive
 }
 
 var attnJobs = make(chan *attnJob, 16)
@@ -165,33 +173,46 @@ func (j *attnJob) row(t, kv int) []int32 {
 	return j.idx[r*j.rowLen : (r+1)*j.rowLen]
 }
 
-// schedule picks the query tile and the split-KV factor so that every
-// worker has several items, and sizes the buffers.
+// schedule picks the query tile, the kv group and the split-KV factor so
+// that every worker has several items, and sizes the buffers.
 func (j *attnJob) schedule(width int) {
-	j.tq = 1
+	j.tq, j.kvPer = 1, 1
 	if j.shared() && (j.rope == nil || j.rope.mode != ops.KeyPosCapped) {
 		j.tq = max(1, min(j.Tq, attnLanes/j.g))
+		acrossHeads := j.idx == nil || j.gran == ops.PerRequest
+		if j.tq == j.Tq && acrossHeads { // lanes to spare: group kv heads
+			for p := j.Hk; p >= 1; p-- {
+				if j.Hk%p == 0 && p*j.g*j.tq <= attnLanes {
+					j.kvPer = p
+					break
+				}
+			}
+		}
 	}
-	j.tiles = (j.Tq + j.tq - 1) / max(j.tq, 1)
-	base := j.tiles * j.Hk
+	j.tiles = (j.Tq + j.tq - 1) / j.tq
+	j.groups = j.Hk / j.kvPer
+	j.blk = max(4, min(attnMaxBlock, attnBlockFloats/(j.kvPer*j.D)))
+	base := j.tiles * j.groups
 	j.splits, j.splitLen = 1, j.rowLen
 	if want := 4 * width; base > 0 && base < want && j.rowLen >= 2*attnMinSplit {
 		s := min((want+base-1)/base, j.rowLen/attnMinSplit)
 		l := (j.rowLen + s - 1) / s
-		l = (l + attnBlock - 1) / attnBlock * attnBlock
+		l = (l + j.blk - 1) / j.blk * j.blk
 		j.splits, j.splitLen = (j.rowLen+l-1)/l, l
 	}
-	lanes := j.tq * j.g
 	if j.splits > 1 {
-		j.part = growF32(j.part, base*j.splits*lanes*(j.Dv+2))
+		j.part = growF32(j.part, base*j.splits*j.lanes()*(j.Dv+2))
 	}
 	if len(j.scratch) < width {
 		j.scratch = append(j.scratch, make([]attnScratch, width-len(j.scratch))...)
 	}
 }
 
+// lanes returns the (query, head) pairs of a full work item.
+func (j *attnJob) lanes() int { return j.tq * j.kvPer * j.g }
+
 // items returns the number of work items of the first pass.
-func (j *attnJob) items() int { return j.tiles * j.Hk * j.splits }
+func (j *attnJob) items() int { return j.tiles * j.groups * j.splits }
 
 // run serves work items [lo, hi) on worker w: the pool's runner.
 func (j *attnJob) run(w, lo, hi int) {
@@ -199,24 +220,28 @@ func (j *attnJob) run(w, lo, hi int) {
 	sc.ensure(j)
 	for it := lo; it < hi; it++ {
 		split := it % j.splits
-		kv := (it / j.splits) % j.Hk
-		tile := it / (j.splits * j.Hk)
-		j.tile(sc, tile, kv, split)
+		grp := (it / j.splits) % j.groups
+		tile := it / (j.splits * j.groups)
+		j.tile(sc, tile, grp, split)
 	}
 }
 
 // ensure sizes s for j.
 func (s *attnScratch) ensure(j *attnJob) {
-	lanes := j.tq * j.g
+	lanes := j.lanes()
 	s.q = growF32(s.q, lanes*j.D)
-	s.k = growF32(s.k, attnBlock*j.D)
-	s.v = growF32(s.v, j.Dv)
-	s.x = growF32(s.x, lanes*attnBlock)
+	s.k = growF32(s.k, j.blk*j.kvPer*j.D)
+	if cap(s.kr) < j.blk*j.kvPer {
+		s.kr = make([][]float32, j.blk*j.kvPer)
+	}
+	s.kr = s.kr[:j.blk*j.kvPer]
+	s.v = growF32(s.v, j.kvPer*j.Dv)
+	s.x = growF32(s.x, lanes*j.blk)
 	s.m = growF32(s.m, lanes)
 	s.l = growF32(s.l, lanes)
 	s.acc = growF32(s.acc, lanes*j.Dv)
 	s.out = growF32(s.out, j.Dv)
-	s.lanePos = growI32(s.lanePos, lanes)
+	s.lanePos = growI32(s.lanePos, j.tq)
 	if j.rope != nil {
 		s.ropeCS = growF32(s.ropeCS, 2*j.rope.pairs)
 	}

@@ -9,18 +9,22 @@ import (
 
 var negInf = float32(math.Inf(-1))
 
-// tile runs online-softmax attention for one work item: the query tokens
-// of a tile and the g query heads of kv head kv (the item's lanes) over
-// entries [split·splitLen, …) of their shared selection row. Keys are
-// taken attnBlock at a time: each K row is widened (and rotated) once and
-// dotted with every lane, the lanes' running maxima are updated once per
-// block, and each V row is widened once and added to every lane.
-func (j *attnJob) tile(sc *attnScratch, tile, kv, split int) {
+// tile runs online-softmax attention for one work item: the lanes of a
+// query tile and kv group over entries [split·splitLen, …) of their
+// shared selection row. Keys are taken blk at a time: each slot's K rows
+// for the group's kv heads are widened (and rotated) once and dotted with
+// every lane of their kv head, the lanes' running maxima are updated once
+// per block, and each slot's V rows are widened once and added to every
+// lane. While a block is computed, the rows of the next block are touched
+// so that their cache misses overlap the arithmetic.
+func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 	t0 := tile * j.tq
 	nq := min(j.tq, j.Tq-t0)
-	g, D, Dv := j.g, j.D, j.Dv
-	lanes := nq * g
-	row := j.row(t0, kv)
+	g, D, Dv, kvPer := j.g, j.D, j.Dv, j.kvPer
+	kv0 := grp * kvPer
+	gl := kvPer * g // lanes per query token
+	lanes := nq * gl
+	row := j.row(t0, kv0)
 	lo := split * j.splitLen
 	hi := min(lo+j.splitLen, j.rowLen)
 
@@ -41,9 +45,9 @@ func (j *attnJob) tile(sc *attnScratch, tile, kv, split int) {
 				qp = p
 			}
 		}
-		for hh := range g {
-			L := ti*g + hh
-			dst := j.q.loadCopy(t*j.q.rs+(kv*g+hh)*D, D, sc.q[L*D:(L+1)*D])
+		for c := range gl {
+			L := ti*gl + c
+			dst := j.q.loadCopy(t*j.q.rs+(kv0*g+c)*D, D, sc.q[L*D:(L+1)*D])
 			if j.rope != nil {
 				j.rope.rotate(dst, p, sc.ropeCS)
 			}
@@ -55,12 +59,14 @@ func (j *attnJob) tile(sc *attnScratch, tile, kv, split int) {
 	}
 	clear(acc)
 
-	for b := lo; b < hi; b += attnBlock {
+	kw, vw := kvPer*D, kvPer*Dv // widths of one slot's group rows
+	next := lo
+	for next < hi {
 		nb := 0
-		for e := b; e < min(b+attnBlock, hi); e++ {
-			s := int32(j.start + e)
+		for ; next < hi && nb < j.blk; next++ {
+			s := int32(j.start + next)
 			if row != nil {
-				if s = row[e]; s < 0 {
+				if s = row[next]; s < 0 {
 					continue
 				}
 			}
@@ -71,44 +77,49 @@ func (j *attnJob) tile(sc *attnScratch, tile, kv, split int) {
 		if nb == 0 {
 			continue
 		}
+		j.touch(sc, row, next, hi, kv0)
 		for i := range nb {
-			off := int(sc.slot[i])*j.k.rs + kv*D
-			buf := sc.k[i*D : (i+1)*D]
+			off := int(sc.slot[i])*j.k.rs + kv0*D
+			buf := sc.k[i*kw : (i+1)*kw]
+			var kr []float32
 			if j.rope == nil {
-				sc.kr[i] = j.k.load(off, D, buf)
-				continue
+				kr = j.k.load(off, kw, buf)
+			} else {
+				kr = j.k.loadCopy(off, kw, buf)
+				pos := j.rope.keyPos(j, sc.slot[i], sc.rank[i], qp)
+				for c := range kvPer {
+					j.rope.rotate(kr[c*D:(c+1)*D], pos, sc.ropeCS)
+				}
 			}
-			kr := j.k.loadCopy(off, D, buf)
-			j.rope.rotate(kr, j.rope.keyPos(j, sc.slot[i], sc.rank[i], qp), sc.ropeCS)
-			sc.kr[i] = kr
+			for c := range kvPer {
+				sc.kr[i*kvPer+c] = kr[c*D : (c+1)*D]
+			}
 		}
 		for ti := range nq {
-			for hh := range g {
-				L := ti*g + hh
-				j.blockLogits(sc, L, ti, nb)
+			for c := range gl {
+				j.blockLogits(sc, ti*gl+c, ti, c/g, nb)
 			}
 		}
 		for i := range nb {
-			vr := j.v.load(int(sc.slot[i])*j.v.rs+kv*Dv, Dv, sc.v)
+			vr := j.v.load(int(sc.slot[i])*j.v.rs+kv0*Dv, vw, sc.v)
 			for L := range lanes {
-				if p := sc.x[L*attnBlock+i]; p != 0 {
-					vec.Axpy(p, vr, acc[L*Dv:(L+1)*Dv])
+				if p := sc.x[L*j.blk+i]; p != 0 {
+					c := (L % gl) / g
+					vec.Axpy(p, vr[c*Dv:(c+1)*Dv], acc[L*Dv:(L+1)*Dv])
 				}
 			}
 		}
 	}
 
 	if j.splits == 1 {
-		for ti := range nq {
-			for hh := range g {
-				L := ti*g + hh
-				j.finish(sc, t0+ti, kv*g+hh, m[L], l[L], acc[L*Dv:(L+1)*Dv])
-			}
+		for L := range lanes {
+			ti, c := L/gl, L%gl
+			j.finish(sc, t0+ti, kv0*g+c, m[L], l[L], acc[L*Dv:(L+1)*Dv])
 		}
 		return
 	}
-	stride := j.tq * g * (Dv + 2)
-	part := j.part[((tile*j.Hk+kv)*j.splits+split)*stride:]
+	stride := j.lanes() * (Dv + 2)
+	part := j.part[((tile*j.groups+grp)*j.splits+split)*stride:]
 	for L := range lanes {
 		p := part[L*(Dv+2) : (L+1)*(Dv+2)]
 		p[0], p[1] = m[L], l[L]
@@ -116,12 +127,41 @@ func (j *attnJob) tile(sc *attnScratch, tile, kv, split int) {
 	}
 }
 
-// blockLogits forms lane L's logits over the block's nb keys, masks the
-// keys its query ti may not see, and folds them into the lane's running
-// state: sc.x receives the softmax weights relative to the new maximum
-// (0 for masked keys), and l and acc are rescaled when the maximum grows.
-func (j *attnJob) blockLogits(sc *attnScratch, L, ti, nb int) {
-	x := sc.x[L*attnBlock : L*attnBlock+nb]
+// touch reads one element of every cache line of the K and V rows of the
+// next block (entries from e on, at most blk slots before hi), so the
+// memory system fetches them while the current block is computed.
+func (j *attnJob) touch(sc *attnScratch, row []int32, e, hi, kv0 int) {
+	var x uint32
+	kw, vw := j.kvPer*j.D, j.kvPer*j.Dv
+	step := 64 / j.k.dt.Size()
+	for n := 0; e < hi && n < j.blk; e++ {
+		s := j.start + e
+		if row != nil {
+			if s = int(row[e]); s < 0 {
+				continue
+			}
+		}
+		n++
+		ko, vo := s*j.k.rs+kv0*j.D, s*j.v.rs+kv0*j.Dv
+		for i := 0; i < kw; i += step {
+			x += j.k.bits(ko + i)
+		}
+		x += j.k.bits(ko + kw - 1)
+		for i := 0; i < vw; i += step {
+			x += j.v.bits(vo + i)
+		}
+		x += j.v.bits(vo + vw - 1)
+	}
+	sc.sink += x
+}
+
+// blockLogits forms lane L's logits over the block's nb keys (its kv
+// head is the group's c-th), masks the keys its query ti may not see, and
+// folds them into the lane's running state: sc.x receives the softmax
+// weights relative to the new maximum (0 for masked keys), and l and acc
+// are rescaled when the maximum grows.
+func (j *attnJob) blockLogits(sc *attnScratch, L, ti, c, nb int) {
+	x := sc.x[L*j.blk : L*j.blk+nb]
 	qv := sc.q[L*j.D : (L+1)*j.D]
 	bm := negInf
 	qp := sc.lanePos[ti]
@@ -130,7 +170,7 @@ func (j *attnJob) blockLogits(sc *attnScratch, L, ti, nb int) {
 			x[i] = negInf
 			continue
 		}
-		v := vec.Dot(qv, sc.kr[i]) * j.scale
+		v := vec.Dot(qv, sc.kr[i*j.kvPer+c]) * j.scale
 		if j.cap > 0 {
 			v = j.cap * float32(math.Tanh(float64(v/j.cap)))
 		}
@@ -216,21 +256,21 @@ func countRow(row []int32, lo, rowLen int) (n, before int32) {
 }
 
 // attnMerge is the second pass of a split-KV call: it combines the splits
-// of every (tile, kv head) item and finishes their output rows.
+// of every (tile, kv group) item and finishes their output rows.
 type attnMerge struct{ j *attnJob }
 
 func (mp *attnMerge) run(w, lo, hi int) {
 	j := mp.j
 	sc := &j.scratch[w]
 	sc.ensure(j)
-	Dv := j.Dv
-	stride := j.tq * j.g * (Dv + 2)
+	Dv, gl := j.Dv, j.kvPer*j.g
+	stride := j.lanes() * (Dv + 2)
 	for it := lo; it < hi; it++ {
-		tile, kv := it/j.Hk, it%j.Hk
+		tile, grp := it/j.groups, it%j.groups
 		t0 := tile * j.tq
 		nq := min(j.tq, j.Tq-t0)
 		base := j.part[it*j.splits*stride:]
-		for L := range nq * j.g {
+		for L := range nq * gl {
 			M := negInf
 			for s := range j.splits {
 				M = max(M, base[s*stride+L*(Dv+2)])
@@ -249,7 +289,7 @@ func (mp *attnMerge) run(w, lo, hi int) {
 					vec.Axpy(w, p[2:], acc)
 				}
 			}
-			j.finish(sc, t0+L/j.g, kv*j.g+L%j.g, M, l, acc)
+			j.finish(sc, t0+L/gl, grp*gl+L%gl, M, l, acc)
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package fallback
 
 import (
+	"math"
+
 	"github.com/rotorkernels/rotor/fallback/internal/vec"
 	"github.com/rotorkernels/rotor/ops"
 )
@@ -41,6 +43,15 @@ func (v *fview) load(off, n int, buf []float32) []float32 {
 		vec.F16ToF32(buf[:n], v.h[off:off+n])
 	}
 	return buf[:n]
+}
+
+// bits returns the raw bits of element off; reading it brings its cache
+// line in.
+func (v *fview) bits(off int) uint32 {
+	if v.dt == ops.F32 {
+		return math.Float32bits(v.f[off])
+	}
+	return uint32(v.h[off])
 }
 
 // loadCopy is load into buf even for F32, for callers that modify the
