@@ -107,6 +107,8 @@ type Report struct {
 type Bucket struct {
 	Lo, Hi    int     // the positions Lo ≤ p < Hi
 	Positions []int32 `json:"positions"` // the sampled positions, ascending
+	Outputs   int     `json:"outputs"`   // rotated outputs compared per pipeline
+
 }
 
 // String returns "0", "1", "2-3", "4-7", ….
@@ -233,6 +235,9 @@ func newAuditor(opt AuditOptions) (*auditor, error) {
 		return nil, err
 	}
 	a.buckets = auditBuckets(o.MaxPos, o.Positions, o.Seed)
+	for i := range a.buckets {
+		a.buckets[i].Outputs = len(a.buckets[i].Positions) * o.Vectors * a.r.Dim
+	}
 	a.seq = sinkSequence(auditRand(o.Seed, streamSequence, 0), o.SeqLen, a.r.HeadDim, a.dt, true)
 	if o.Name == "" {
 		o.Name = describeRotary(a.r)
@@ -311,7 +316,7 @@ func (a *auditor) run() (*Report, error) {
 	for i, name := range rep.Pipelines {
 		rep.Flagged[i] = make([]bool, nb)
 		for b := range nb {
-			rep.Flagged[i][b] = Flagged(a.dt, rep.Value(MetricMismatch, name, b), rep.Value(MetricNormwise, name, b))
+			rep.Flagged[i][b] = Flagged(a.dt, rep.Value(MetricMismatch, name, b), rep.Value(MetricNormwise, name, b), rep.Buckets[b].Outputs)
 		}
 	}
 	if study != nil {

@@ -66,7 +66,7 @@ func (r *Report) WriteTable(w io.Writer, metrics ...string) error {
 			if !x.Pass {
 				v = "FAIL"
 			}
-			fmt.Fprintf(bw, "  %-4s %-24s %-16s %s\n", v, x.Name, x.Subject, x.Detail)
+			fmt.Fprintf(bw, "  %-4s %s [%s]: %s\n", v, x.Name, x.Subject, strings.TrimSuffix(x.Detail, "; "))
 		}
 	}
 	return bw.Flush()

@@ -186,7 +186,7 @@ func (s *Study) eq4Gates(add func(string, string, bool, string, ...any)) {
 			pass = pass && sink > iso
 			detail += fmt.Sprintf("%s col0 share %.3g isotropic, %.3g sink; ", v, iso, sink)
 		}
-		add(GateSinkShare, acc+", "+hf, pass, "%s", detail)
+		add(GateSinkShare, acc+", "+hf, pass, "%s", strings.TrimSuffix(detail, "; "))
 	}
 }
 
@@ -229,6 +229,6 @@ func (s *Study) eq5Gates(add func(string, string, bool, string, ...any)) {
 		detail += fmt.Sprintf("%s D_logit max/min ×%.3g; ", v, spread)
 	}
 	if len(subj) > 0 {
-		add(GateFP64Flat, strings.Join(subj, ", "), pass, "%s(limit ×2)", detail)
+		add(GateFP64Flat, strings.Join(subj, ", "), pass, "%s (limit ×2)", strings.TrimSuffix(detail, "; "))
 	}
 }

@@ -77,14 +77,20 @@ const (
 
 // Flagged reports whether a bucket's results are flagged. 16-bit outputs
 // (bf16, f16) are flagged when the mismatch fraction exceeds
-// MismatchLimit; f32 outputs, which float32 arithmetic cannot round
-// correctly, when the normwise error exceeds NormwiseLimit. A NaN metric
-// does not flag.
-func Flagged(dt ops.DType, mismatch, normwise float64) bool {
+// MismatchLimit by more than two standard deviations of a count of
+// outputs mismatches (2·√(count)/outputs), so that a few near-tie
+// outputs in a small sample do not flag a correct pipeline; f32 outputs,
+// which float32 arithmetic cannot round correctly, are flagged when the
+// normwise error exceeds NormwiseLimit. A NaN metric does not flag.
+func Flagged(dt ops.DType, mismatch, normwise float64, outputs int) bool {
 	if dt == ops.F32 {
 		return normwise > NormwiseLimit
 	}
-	return mismatch > MismatchLimit
+	if outputs <= 0 || !(mismatch > MismatchLimit) {
+		return false
+	}
+	count := mismatch * float64(outputs)
+	return (count-2*math.Sqrt(count))/float64(outputs) > MismatchLimit
 }
 
 // unitRoundoff returns u for dt: 2^-8 (bf16), 2^-11 (f16), 2^-24 (f32).

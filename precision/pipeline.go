@@ -42,10 +42,12 @@ const (
 // prove the audit's gates then fail.
 var auditAccurateAngles = AccurateCosSin
 
-// FP64 returns the float64 pipeline: the angle pos·InvFreq and its cos
-// and sin in float64 (rotor's SinCos64), the rotation in float64, no
-// rounding of the result. It differs from the audit's reference
-// (math.Sincos) only by float64 rounding.
+// FP64 returns the float64 pipeline: the exact angle pos·InvFreq (the
+// product's rounding error carried into the reduction, as
+// AccurateCosSin does) and its cos and sin in float64 by rotor's own
+// polynomial, the rotation in float64, no rounding of the result. It
+// differs from the audit's reference (RefCosSin, from math.Sincos) only
+// by float64 rounding.
 func FP64() Pipeline { return fp64Pipe{} }
 
 // FP32 returns the float32 pipeline of TransformerEngine, vLLM and
@@ -141,7 +143,9 @@ func (fp64Pipe) Tables(r *ops.Rotary, dt ops.DType, pos []int32) ([]float64, []f
 		return nil, nil, err
 	}
 	c, s := pipeTables(r, pos, func(p int32, j int) (float64, float64) {
-		sd, cd := SinCos64(float64(p) * r.InvFreq[j])
+		pf, f := float64(p), r.InvFreq[j]
+		theta := pf * f
+		sd, cd := sinCos2(theta, math.FMA(pf, f, -theta))
 		return r.AttentionFactor * cd, r.AttentionFactor * sd
 	})
 	return c, s, nil

@@ -146,8 +146,7 @@ func TestPipelineTables(t *testing.T) {
 					var wc, ws, tol float64
 					switch p.Name() {
 					case precision.NameFP64, precision.NameAccurate:
-						sn, cs := math.Sincos(float64(pp) * r.InvFreq[j])
-						wc, ws = 1.25*cs, 1.25*sn
+						wc, ws = precision.RefCosSin(pp, r.InvFreq[j], 1.25)
 						tol = 1e-13
 						if p.Name() == precision.NameAccurate {
 							tol = 1.25 * 0x1p-24
