@@ -113,7 +113,10 @@ func (r *Report) Gates() []Gate {
 				pass, bad = false, fmt.Sprintf("%s%s moves inputs by %.3g; ", bad, p, v)
 			}
 		}
-		add(GatePosition0, "all", pass, "%sall pipelines checked: %d", bad, len(r.Pipelines))
+		if pass {
+			bad = fmt.Sprintf("all %d pipelines return their input", len(r.Pipelines))
+		}
+		add(GatePosition0, "all", pass, "%s", strings.TrimSuffix(bad, "; "))
 	}
 	return g
 }

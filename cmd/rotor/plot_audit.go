@@ -213,7 +213,7 @@ func seriesStyle(name string) style {
 	return st
 }
 
-// legendRoom widens the y range so the data fill the lower 60 % of the
+// legendRoom widens the y range so the data fill the lower 68 % of the
 // panel and the legend (top left) covers no line.
 func legendRoom(p *plot.Plot, logY bool) {
 	lo, hi := p.Y.Min, p.Y.Max
@@ -221,14 +221,14 @@ func legendRoom(p *plot.Plot, logY bool) {
 		return
 	}
 	if !logY {
-		p.Y.Min, p.Y.Max = min(0, lo), hi/0.6
+		p.Y.Min, p.Y.Max = min(0, lo), hi/0.68
 		return
 	}
 	a, b := math.Log10(lo), math.Log10(hi)
 	if b-a < 1 {
 		a, b = (a+b)/2-0.5, (a+b)/2+0.5
 	}
-	p.Y.Min, p.Y.Max = math.Pow(10, a-0.05*(b-a)), math.Pow(10, a+(b-a)/0.6)
+	p.Y.Min, p.Y.Max = math.Pow(10, a-0.05*(b-a)), math.Pow(10, a+(b-a)/0.68)
 }
 
 // log10Ticks marks powers of ten on a log axis (and 2× and 5× them when
