@@ -1,0 +1,49 @@
+package cuda
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/rotorkernels/rotor/ops/opstest"
+)
+
+// TestFakeConformance runs the RoPE part of the conformance suite on the
+// backend over the simulated device: everything between the op contract
+// and the driver (validation, value checks, planning, scratch, staging,
+// tables, launches) is the production code, and the kernels are Go
+// emulations of the CUDA ones. The suite's other parts need kernels the
+// backend does not launch yet. It runs in a child process restricted to
+// the rope sub-test (opstest.Run has no filter of its own), under -short.
+func TestFakeConformance(t *testing.T) {
+	if os.Getenv("ROTOR_FAKE_CONFORMANCE") == "1" {
+		b := openFake(t, newFakeGPU(0))
+		defer b.Close()
+		opstest.Run(t, b)
+		return
+	}
+	if testing.Short() {
+		t.Skip("the fake-device conformance run takes a while")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFakeConformance$/^rope$", "-test.short", "-test.v")
+	cmd.Env = append(os.Environ(), "ROTOR_FAKE_CONFORMANCE=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("conformance (rope) on the fake device: %v\n%s", err, out)
+	}
+	t.Logf("%s", tail(out, 40))
+}
+
+// tail returns the last n lines of out.
+func tail(out []byte, n int) []byte {
+	lines := 0
+	for i := len(out) - 1; i >= 0; i-- {
+		if out[i] == '\n' {
+			lines++
+			if lines > n {
+				return out[i+1:]
+			}
+		}
+	}
+	return out
+}
