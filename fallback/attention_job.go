@@ -74,7 +74,8 @@ type attnScratch struct {
 	out     []float32   // Dv
 	slot    [attnMaxBlock]int32
 	rank    [attnMaxBlock]int32
-	lanePos []int32 // tq: query positions (causal)
+	dots    []float32 // g: one key's logits for a kv head's query heads
+	lanePos []int32   // tq: query positions (causal)
 	ropeCS  []float32
 	sink    uint32 // keeps prefetching loads alive
 }
@@ -241,6 +242,7 @@ func (s *attnScratch) ensure(j *attnJob) {
 	s.l = growF32(s.l, lanes)
 	s.acc = growF32(s.acc, lanes*j.Dv)
 	s.out = growF32(s.out, j.Dv)
+	s.dots = growF32(s.dots, j.g)
 	s.lanePos = growI32(s.lanePos, j.tq)
 	if j.rope != nil {
 		s.ropeCS = growF32(s.ropeCS, 2*j.rope.pairs)

@@ -96,8 +96,11 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 			}
 		}
 		for ti := range nq {
+			for c := range kvPer {
+				j.blockDots(sc, ti*gl+c*g, ti, c, nb)
+			}
 			for c := range gl {
-				j.blockLogits(sc, ti*gl+c, ti, c/g, nb)
+				j.blockSoftmax(sc, ti*gl+c, nb)
 			}
 		}
 		for i := range nb {
@@ -155,26 +158,50 @@ func (j *attnJob) touch(sc *attnScratch, row []int32, e, hi, kv0 int) {
 	sc.sink += x
 }
 
-// blockLogits forms lane L's logits over the block's nb keys (its kv
-// head is the group's c-th), masks the keys its query ti may not see, and
-// folds them into the lane's running state: sc.x receives the softmax
-// weights relative to the new maximum (0 for masked keys), and l and acc
-// are rescaled when the maximum grows.
-func (j *attnJob) blockLogits(sc *attnScratch, L, ti, c, nb int) {
-	x := sc.x[L*j.blk : L*j.blk+nb]
-	qv := sc.q[L*j.D : (L+1)*j.D]
-	bm := negInf
+// blockDots forms the logits of the g lanes L0, L0+1, … (query token ti,
+// the group's kv head c) over the block's nb keys into sc.x: scaled and
+// capped q·k, or -Inf for keys the query may not see. Each key row is
+// dotted with the g query rows in one pass.
+func (j *attnJob) blockDots(sc *attnScratch, L0, ti, c, nb int) {
+	g, blk := j.g, j.blk
+	q := sc.q[L0*j.D : (L0+g)*j.D]
+	d := sc.dots[:g]
 	qp := sc.lanePos[ti]
 	for i := range nb {
 		if j.qpos != nil && j.kpos[sc.slot[i]] > qp {
-			x[i] = negInf
+			for hh := range g {
+				sc.x[(L0+hh)*blk+i] = negInf
+			}
 			continue
 		}
-		v := vec.Dot(qv, sc.kr[i*j.kvPer+c]) * j.scale
-		if j.cap > 0 {
-			v = j.cap * float32(math.Tanh(float64(v/j.cap)))
+		dots(d, q, sc.kr[i*j.kvPer+c])
+		for hh, v := range d {
+			v *= j.scale
+			if j.cap > 0 {
+				v = j.cap * float32(math.Tanh(float64(v/j.cap)))
+			}
+			sc.x[(L0+hh)*blk+i] = v
 		}
-		x[i] = v
+	}
+}
+
+// dots sets dst[h] to the dot product of row h of q (rows of len(k)) with
+// k.
+func dots(dst, q, k []float32) {
+	D := len(k)
+	for h := range dst {
+		dst[h] = vec.Dot(q[h*D:(h+1)*D], k)
+	}
+}
+
+// blockSoftmax folds lane L's logits over the block's nb keys into the
+// lane's running state: sc.x receives the softmax weights relative to the
+// new maximum (0 for masked keys), and l and acc are rescaled when the
+// maximum grows. A block with no visible key leaves the state alone.
+func (j *attnJob) blockSoftmax(sc *attnScratch, L, nb int) {
+	x := sc.x[L*j.blk : L*j.blk+nb]
+	bm := negInf
+	for _, v := range x {
 		bm = max(bm, v)
 	}
 	if bm == negInf {

@@ -1,0 +1,235 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/rotorkernels/rotor/ops"
+)
+
+func init() { Register("attend", benchAttend) }
+
+// Attention rows, per model: decode (one query token) over 2k, 8k and 32k
+// selected slots of a 128k-slot bf16 KV pool, with dense attention over
+// the whole pool as the baseline (ratio_to_naive is the sparse speedup:
+// selection 1/64 at sel=2048, 1/16 at sel=8192), and prefill of 512 query
+// tokens over 4096 selected slots (GFLOP/s against the FMA peak).
+// Selections are sorted distinct random slots shared by every head, as
+// TokenSelect passes them. Bytes count the K and V rows gathered (all kv
+// heads of each selected slot), q read and O and LSE written.
+var (
+	attendSelected      = []int{2048, 8192, 32768}
+	attendSelectedQuick = []int{2048, 8192}
+)
+
+const (
+	attendPoolSlots    = 128 << 10
+	attendPoolMaxBytes = 1 << 30 // K and V together; larger pools are halved
+	attendPrefillT     = 512
+	attendPrefillSel   = 4096
+)
+
+func benchAttend(c *Ctx) ([]Result, error) {
+	var rows []Result
+	for _, m := range c.Models() {
+		r, err := attendModel(c, m)
+		rows = append(rows, r...)
+		if err != nil {
+			return rows, err
+		}
+	}
+	return rows, nil
+}
+
+// attendPool is a model's bf16 K and V slot pool on the backend.
+type attendPool struct {
+	k, v  *ops.Tensor
+	slots int
+	note  string
+}
+
+// newAttendPool allocates and fills a pool of up to 128k slots for m with
+// values in ±[0.5, 2).
+func newAttendPool(b ops.Backend, m Model) (*attendPool, error) {
+	p := &attendPool{slots: attendPoolSlots}
+	row := m.KVHeads * m.HeadDim * 2 // bytes of one slot's K (or V) rows
+	for p.slots > 1024 && 2*p.slots*row > attendPoolMaxBytes {
+		p.slots /= 2
+	}
+	if p.slots < attendPoolSlots {
+		p.note = fmt.Sprintf("; pool reduced to %d slots to stay within %d MiB", p.slots, attendPoolMaxBytes>>20)
+	}
+	host := make([]uint16, p.slots*m.KVHeads*m.HeadDim)
+	for i, t := range []**ops.Tensor{&p.k, &p.v} {
+		x := uint32(i + 1)
+		for j := range host {
+			x = x*1664525 + 1013904223
+			host[j] = uint16(x>>31)<<15 | uint16(126+x>>30&1)<<7 | uint16(x>>20&0x7f)
+		}
+		var err error
+		if *t, err = b.Alloc(ops.BF16, p.slots, m.KVHeads, m.HeadDim); err != nil {
+			p.free(b)
+			return nil, err
+		}
+		if err := b.Write(*t, ops.Bytes(host)); err != nil {
+			p.free(b)
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func (p *attendPool) free(b ops.Backend) {
+	for _, t := range []*ops.Tensor{p.k, p.v} {
+		if t != nil {
+			_ = b.Free(t)
+		}
+	}
+}
+
+// attendSlots returns n sorted distinct random slots below S.
+func attendSlots(rng *rand.Rand, n, S int) []int32 {
+	perm := rng.Perm(S)[:n]
+	out := make([]int32, n)
+	for i, s := range perm {
+		out[i] = int32(s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// AttentionBytes returns the bytes one attention call moves: the K and V
+// rows of n selected slots for all Hk kv heads, q [Tq,Hq,D] read, O
+// [Tq,Hq,Dv] and the float32 LSE written, for 2-byte elements when dt is
+// BF16 or F16.
+func AttentionBytes(Tq, Hq, Hk, D, Dv, n int, dt ops.DType) float64 {
+	es := float64(dt.Size())
+	kv := float64(n) * float64(Hk) * float64(D+Dv) * es
+	return kv + float64(Tq*Hq)*(float64(D+Dv)*es+4)
+}
+
+// AttentionFlops returns the arithmetic of one attention call of Tq
+// query tokens and Hq heads over n keys: q·k and p·v, 2·D and 2·Dv per
+// (query, head, key).
+func AttentionFlops(Tq, Hq, D, Dv, n int) float64 {
+	return 2 * float64(Tq) * float64(Hq) * float64(n) * float64(D+Dv)
+}
+
+// attendModel measures every attention row of model m.
+func attendModel(c *Ctx, m Model) ([]Result, error) {
+	b := c.Backend
+	pool, err := newAttendPool(b, m)
+	if err != nil {
+		return nil, fmt.Errorf("attend %s: pool: %w", m.Name, err)
+	}
+	defer pool.free(b)
+	rng := rand.New(rand.NewPCG(uint64(m.QHeads), uint64(m.HeadDim)))
+	selected := attendSelected
+	if c.Quick {
+		selected = attendSelectedQuick
+	}
+
+	var rows []Result
+	dense, err := attendRow(c, m, pool, rng, 1, 0)
+	if err != nil {
+		return rows, err
+	}
+	if !dense.Skipped {
+		dense.Notes = "decode, dense range over the whole pool" + pool.note
+	}
+	rows = append(rows, c.Finish(dense))
+	for _, n := range selected {
+		if n > pool.slots/2 {
+			continue
+		}
+		r, err := attendRow(c, m, pool, rng, 1, n)
+		if err != nil {
+			return rows, err
+		}
+		if !r.Skipped {
+			r.Notes = fmt.Sprintf("decode, 1/%d of the pool selected; naive = dense attention over the pool (ratio_to_naive = sparse speedup)%s",
+				pool.slots/n, pool.note)
+		}
+		if !dense.Skipped && !r.Skipped {
+			r.NaiveSeconds = dense.Seconds
+		}
+		rows = append(rows, c.Finish(r))
+	}
+	r, err := attendRow(c, m, pool, rng, attendPrefillT, min(attendPrefillSel, pool.slots))
+	if err != nil {
+		return rows, err
+	}
+	if !r.Skipped {
+		r.Notes = "prefill, one selection row shared by all tokens, no causal mask" + pool.note
+	}
+	return append(rows, c.Finish(r)), nil
+}
+
+// attendRow measures Tq query tokens over n selected slots (n = 0: the
+// dense range over the whole pool).
+func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Result, error) {
+	b := c.Backend
+	D, Hq, Hk := m.HeadDim, m.QHeads, m.KVHeads
+	keys := n
+	sel := fmt.Sprintf("sel=%d", n)
+	if n == 0 {
+		keys, sel = pool.slots, "sel=dense"
+	}
+	r := Result{
+		Op: "attend", Model: m.Name, DType: ops.BF16.String(),
+		Shape: fmt.Sprintf("Tq=%d S=%d %s Hq=%d Hk=%d D=%d", Tq, pool.slots, sel, Hq, Hk, D),
+		Bytes: AttentionBytes(Tq, Hq, Hk, D, D, keys, ops.BF16),
+		Flops: AttentionFlops(Tq, Hq, D, D, keys),
+	}
+	var owned []*ops.Tensor
+	defer func() {
+		for _, t := range owned {
+			_ = b.Free(t)
+		}
+	}()
+	alloc := func(dt ops.DType, shape ...int) (*ops.Tensor, error) {
+		t, err := b.Alloc(dt, shape...)
+		if err == nil {
+			owned = append(owned, t)
+		}
+		return t, err
+	}
+	q, err := alloc(ops.BF16, Tq, Hq, D)
+	if err != nil {
+		return r, err
+	}
+	qh := make([]uint16, Tq*Hq*D)
+	for i := range qh {
+		qh[i] = uint16(rng.Uint32())&0x807f | 0x3f00
+	}
+	if err := b.Write(q, ops.Bytes(qh)); err != nil {
+		return r, err
+	}
+	a := &ops.AttentionArgs{Q: q, K: pool.k, V: pool.v}
+	if a.O, err = alloc(ops.BF16, Tq, Hq, D); err != nil {
+		return r, err
+	}
+	if a.LSE, err = alloc(ops.F32, Tq, Hq); err != nil {
+		return r, err
+	}
+	if n > 0 {
+		if a.Sel.Indices, err = alloc(ops.I32, n); err != nil {
+			return r, err
+		}
+		if err := b.Write(a.Sel.Indices, ops.Bytes(attendSlots(rng, n, pool.slots))); err != nil {
+			return r, err
+		}
+	}
+	tm, err := c.Time(func() error { return b.Attention(a) })
+	if errors.Is(err, ops.ErrUnsupported) {
+		r.Skipped, r.Notes = true, err.Error()
+		return r, nil
+	}
+	if err != nil {
+		return r, fmt.Errorf("attend %s %s: %w", m.Name, r.Shape, err)
+	}
+	r.Seconds, r.MedianSeconds, r.Calls = tm.Seconds(), tm.Median.Seconds(), tm.Calls
+	return r, nil
+}
