@@ -125,7 +125,9 @@ type AttentionArgs struct {
 	LSE     *Tensor
 	Sel     Selection
 	// QPos (I32 [Tq]) and KPos (I32 [S]) enable causal masking: key s is
-	// visible to query t iff KPos[s] ≤ QPos[t]. Both or neither.
+	// visible to query t iff KPos[s] ≤ QPos[t]. Both or neither. Any
+	// int32 values mask; in-op RoPE at original or capped positions also
+	// rotates by them and needs them ≥ 0 (ErrRange otherwise).
 	QPos, KPos *Tensor
 	// Scale multiplies q·k; 0 means 1/sqrt(D).
 	Scale float32
@@ -133,6 +135,7 @@ type AttentionArgs struct {
 	SoftCap float32
 	// Sinks (optional, F32 [Hq]) is a per-head logit that joins the
 	// softmax denominator but has no value (gpt-oss attention sinks).
+	// -Inf means no sink for that head; NaN and +Inf fail with ErrRange.
 	Sinks *Tensor
 	// RoPE (optional) rotates pre-RoPE keys and the query inside the op.
 	RoPE *KeyRoPE

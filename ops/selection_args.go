@@ -4,7 +4,9 @@ package ops
 // Scale * q[h]·k[slot(n), h/g] for one query token Q [Hq, D] over the
 // candidate slots of K [S, Hk, D]. Candidates is either the slot range
 // [Start, End) (Indices nil; End 0 = S) or an I32 [N] list; -1 entries
-// score -Inf. Out is F32 [Hq, N]. Scale 0 means 1/sqrt(D).
+// score -Inf. Out is F32 [Hq, N]. Scale 0 means 1/sqrt(D). Arithmetic
+// is float32 (inputs widened exactly); a slot listed twice is scored
+// twice; list values outside [-1, S) fail with ErrRange.
 type ScoresArgs struct {
 	Q, K       *Tensor
 	Candidates Selection
@@ -14,7 +16,9 @@ type ScoresArgs struct {
 
 // CriticalityArgs are the arguments of Backend.Criticality (TokenSelect's
 // soft vote): Out[n] = Σ_h softmax_n(Scores[h, :])[n]. Scores is F32
-// [Hq, N], Out F32 [N]. -Inf scores get weight 0.
+// [Hq, N], Out F32 [N]. -Inf and NaN scores get weight 0; a head whose
+// scores are all -Inf or NaN adds nothing; a head with +Inf scores gives
+// each of them weight 1/(their count) and the others 0.
 type CriticalityArgs struct {
 	Scores *Tensor
 	Out    *Tensor
@@ -25,6 +29,8 @@ type CriticalityArgs struct {
 // written to Out (I32 [R, K]) as column indices sorted ascending; when a
 // row has fewer than K finite-or-infinite non-NaN scores the tail is -1.
 // With Map (I32 [N]) the output is Map[column] instead of the column.
+// NaN scores are never selected; -0 and +0 tie; -Inf scores are
+// selectable (they rank below every other non-NaN score).
 type TopKArgs struct {
 	Scores *Tensor
 	K      int
@@ -36,7 +42,9 @@ type TopKArgs struct {
 // page touched by slots [From, To) of K [S, Hk, D], Min and Max (F32
 // [Pages, Hk, D], Pages = ceil(S/PageSize)) receive the element-wise
 // minimum and maximum of the page's keys. Pages are recomputed from all
-// their slots below To, so appending slots updates metadata incrementally.
+// their slots below To, so appending slots updates metadata incrementally;
+// pages not touched keep their values. A NaN key element makes its page's
+// min and max element NaN.
 type PageMetaArgs struct {
 	K        *Tensor
 	PageSize int
