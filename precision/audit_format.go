@@ -54,7 +54,7 @@ func (r *Report) WriteTable(w io.Writer, metrics ...string) error {
 	if r.DType == "f32" {
 		fmt.Fprintf(bw, "\n! flagged: normwise > %g (f32 outputs)\n", float64(NormwiseLimit))
 	} else {
-		fmt.Fprintf(bw, "\n! flagged: mismatch fraction > %g\n", MismatchLimit)
+		fmt.Fprintf(bw, "\n! flagged: mismatch fraction above %g by more than two standard deviations of its count\n", MismatchLimit)
 	}
 	if r.Study != nil {
 		r.Study.write(bw)
