@@ -1,8 +1,11 @@
 package fallback
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
@@ -135,5 +138,72 @@ func TestAttentionAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(5, func() { _ = call() }); n != 0 {
 			t.Errorf("%s: %.1f allocations per call in steady state, want 0", name, n)
 		}
+	}
+}
+
+// TestAttentionConcurrentDeterministic runs differently shaped attention
+// calls from several goroutines at once and checks each result is bit
+// for bit the result of the same call made alone: calls share the pool
+// but no state, and the schedule depends only on the shapes.
+func TestAttentionConcurrentDeterministic(t *testing.T) {
+	b := New()
+	r := rand.New(rand.NewPCG(8, 9))
+	type call struct {
+		a    *ops.AttentionArgs
+		o    []uint16
+		want []uint16
+	}
+	var calls []*call
+	for i, sh := range [][4]int{{1, 32, 8, 1500}, {7, 28, 4, 600}, {1, 8, 8, 2000}, {20, 4, 1, 300}} {
+		T, hq, hk, W := sh[0], sh[1], sh[2], sh[3]
+		const S, D = 3000, 64
+		idx := make([]int32, hk*W)
+		for j := range idx {
+			idx[j] = int32(r.IntN(S)) - int32(r.IntN(8)/7) // some -1
+		}
+		c := &call{o: make([]uint16, T*hq*D)}
+		c.a = &ops.AttentionArgs{
+			Q:   WrapU16(ops.BF16, bf16Of(r, T*hq*D), T, hq, D),
+			K:   WrapU16(ops.BF16, bf16Of(r, S*hk*D), S, hk, D),
+			V:   WrapU16(ops.BF16, bf16Of(r, S*hk*D), S, hk, D),
+			O:   WrapU16(ops.BF16, c.o, T, hq, D),
+			Sel: ops.Selection{Indices: WrapI32(idx, hk, W), Granularity: ops.PerKVHead},
+		}
+		if i%2 == 1 {
+			c.a.Sel = ops.Selection{Indices: WrapI32(idx[:W], W)}
+		}
+		if err := b.Attention(c.a); err != nil {
+			t.Fatal(err)
+		}
+		c.want = append([]uint16(nil), c.o...)
+		calls = append(calls, c)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*len(calls))
+	for g := range 4 {
+		for i, c := range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a := *c.a
+				o := make([]uint16, len(c.o))
+				a.O = WrapU16(ops.BF16, o, c.a.O.Shape...)
+				for range 3 {
+					if err := b.Attention(&a); err != nil {
+						errs <- err
+						return
+					}
+					if !slices.Equal(o, c.want) {
+						errs <- fmt.Errorf("goroutine %d, call %d: result differs from the call made alone", g, i)
+						return
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
