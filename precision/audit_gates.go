@@ -87,7 +87,9 @@ func (r *Report) Gates() []Gate {
 			}
 			pass = pass && !r.Flagged[i][b]
 		}
-		add(GateAccurate, p, pass, "worst %s %.3g at positions %s", metric, worst, at)
+		if at != "" { // some value measured: not an unsupported pipeline
+			add(GateAccurate, p, pass, "worst %s %.3g at positions %s", metric, worst, at)
+		}
 	}
 	for i, p := range r.Pipelines {
 		if !isMode(p, NameCompat) {
@@ -95,7 +97,7 @@ func (r *Report) Gates() []Gate {
 		}
 		n, flagged := 0, 0
 		for b, bk := range r.Buckets {
-			if bk.Lo >= 4096 {
+			if bk.Lo >= 4096 && !math.IsNaN(r.Value(r.flagMetric(), p, b)) {
 				n++
 				if r.Flagged[i][b] {
 					flagged++
@@ -109,7 +111,7 @@ func (r *Report) Gates() []Gate {
 	if len(r.Buckets) > 0 && r.Buckets[0].Lo == 0 && r.AttentionFactor == 1 {
 		pass, bad := true, ""
 		for _, p := range r.Pipelines {
-			if v := r.Value(MetricNormwise, p, 0); v != 0 {
+			if v := r.Value(MetricNormwise, p, 0); v != 0 && !math.IsNaN(v) {
 				pass, bad = false, fmt.Sprintf("%s%s moves inputs by %.3g; ", bad, p, v)
 			}
 		}

@@ -263,6 +263,11 @@ func TestAuditPipelineErrors(t *testing.T) {
 	if v := rep.Value(MetricAngle, "fail", 3); !math.IsNaN(v) {
 		t.Errorf("unsupported pipeline angle = %g, want NaN", v)
 	}
+	for _, g := range rep.Gates() {
+		if strings.Contains(g.Subject, "fail") || (g.Name == GatePosition0 && !g.Pass) {
+			t.Errorf("gate %s judged the unsupported pipeline: %+v", g.Name, g)
+		}
+	}
 	js, err := json.Marshal(rep)
 	if err != nil {
 		t.Fatal(err)
