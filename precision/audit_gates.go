@@ -21,7 +21,7 @@ func isMode(name, mode string) bool {
 	return name == mode || strings.HasSuffix(name, ":"+mode)
 }
 
-// The gates of Report.Gates (research §5.5). They test orderings and
+// The gates of Report.Gates. They test orderings and
 // zeros rather than exact magnitudes, so they hold across schedules and
 // seeds. GateAccurate and GateFP64Flat fail when the accurate pipeline's
 // float64 angle is replaced by a float32 one.

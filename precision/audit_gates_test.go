@@ -8,7 +8,7 @@ import (
 	"github.com/rotorkernels/rotor/ops"
 )
 
-// gateRotary is the schedule of the research emulation (§5.5): d = 128,
+// gateRotary is the schedule of the paper's experiments (LLaMA-2): d = 128,
 // base 1e4, NeoX, built here from its formula so the test does not lean
 // on the schedule constructors.
 func gateRotary() *ops.Rotary {
@@ -46,7 +46,7 @@ func gateByName(gates []Gate, name, subject string) (Gate, bool) {
 	return Gate{}, false
 }
 
-// TestAuditGatesPass checks that every gate of §5.5 is evaluated and
+// TestAuditGatesPass checks that every gate is evaluated and
 // passes on a correct implementation.
 func TestAuditGatesPass(t *testing.T) {
 	rep := sharedGateReport(t)

@@ -71,7 +71,7 @@ func gaussVectors(rng *rand.Rand, n, hd int, dt ops.DType) []float32 {
 }
 
 // sinkSequence returns T query and key vectors in the "sink"
-// configuration of research §5.5 (key 0 scaled by 32, every query given
+// configuration (key 0 scaled by 32, every query given
 // +0.5·k_0/‖k_0‖) or the "isotropic" one (N(0, 1) only), rounded to dt,
 // interleaved as [T][2][hd]: head 0 the query, head 1 the key of token t.
 func sinkSequence(rng *rand.Rand, T, hd int, dt ops.DType, sink bool) []float32 {

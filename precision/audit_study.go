@@ -11,7 +11,7 @@ import (
 // analogues of the paper's Eq. 4 (attention difference between two
 // position shifts) and Eq. 5 (first-token logit difference against
 // sequence length), on one head of N(0, 1) queries and keys rounded to a
-// 16-bit dtype (research §5.5).
+// 16-bit dtype.
 //
 // Variants are pipelines at a dtype, named "PIPELINE/DTYPE" ("fp64" for
 // the float64 pipeline): every pipeline of the audit at the 16-bit dtype

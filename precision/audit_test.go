@@ -153,7 +153,7 @@ func TestAuditMismatchFraction(t *testing.T) {
 	}
 }
 
-// TestAuditF32Outputs is research Table E5: with float32 outputs the
+// TestAuditF32Outputs: with float32 outputs (the paper's Float32 condition) the
 // float64-angle pipeline's invariance stays at float32 noise at every
 // position while the float32-angle one grows with position, and the
 // flags follow (normwise against 2^-24).
