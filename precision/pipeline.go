@@ -142,11 +142,10 @@ func (fp64Pipe) Tables(r *ops.Rotary, dt ops.DType, pos []int32) ([]float64, []f
 	if err := checkPipeArgs(r, dt, pos, 0, nil); err != nil {
 		return nil, nil, err
 	}
+	// The truth uses RefCosSin (math.Sincos of the exact angle), which
+	// shares no code with the accurate pipeline's own sin/cos.
 	c, s := pipeTables(r, pos, func(p int32, j int) (float64, float64) {
-		pf, f := float64(p), r.InvFreq[j]
-		theta := pf * f
-		sd, cd := sinCos2(theta, math.FMA(pf, f, -theta))
-		return r.AttentionFactor * cd, r.AttentionFactor * sd
+		return RefCosSin(p, r.InvFreq[j], r.AttentionFactor)
 	})
 	return c, s, nil
 }
