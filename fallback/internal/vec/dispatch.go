@@ -1,29 +1,51 @@
 package vec
 
+// The exported functions check their slice lengths (a too-short slice
+// panics here, as the plain loop would) and call the implementation
+// chosen at start-up (select_amd64.go, select_noasm.go).
+
 // Dot returns Σ a[i]*b[i] over len(a) elements (len(b) ≥ len(a)),
 // accumulated in float32. The summation order is unspecified.
-func Dot(a, b []float32) float32 { return dotGeneric(a, b[:len(a)]) }
+func Dot(a, b []float32) float32 { return dot(a, b[:len(a)]) }
 
-// Axpy sets y[i] += alpha*x[i] for i < len(y).
-func Axpy(alpha float32, x, y []float32) { axpyGeneric(alpha, x[:len(y)], y) }
+// DotBF16 is Dot with b given as bfloat16 bits, widened exactly: it
+// returns Σ a[i]*float32(b[i]) over len(a) elements (len(b) ≥ len(a)).
+func DotBF16(a []float32, b []uint16) float32 { return dotBF16(a, b[:len(a)]) }
+
+// Dots sets dst[h] = Dot(q[h*D:(h+1)*D], k) for h < len(dst), D = len(k):
+// several rows of q (the query heads sharing a kv head) against one key
+// row, read once for every four rows. len(q) ≥ len(dst)·len(k).
+func Dots(dst, q, k []float32) { dots(dst, q[:len(dst)*len(k)], k) }
+
+// DotsBF16 is Dots with the key row given as bfloat16 bits.
+func DotsBF16(dst, q []float32, k []uint16) { dotsBF16(dst, q[:len(dst)*len(k)], k) }
+
+// Axpy sets y[i] += alpha*x[i] for i < len(y) (len(x) ≥ len(y)).
+func Axpy(alpha float32, x, y []float32) { axpy(alpha, x[:len(y)], y) }
+
+// AxpyBF16 is Axpy with x given as bfloat16 bits: y[i] +=
+// alpha*float32(x[i]) for i < len(y).
+func AxpyBF16(alpha float32, x []uint16, y []float32) { axpyBF16(alpha, x[:len(y)], y) }
 
 // Scale sets y[i] *= alpha.
-func Scale(alpha float32, y []float32) { scaleGeneric(alpha, y) }
+func Scale(alpha float32, y []float32) { scale(alpha, y) }
 
 // BF16ToF32 widens bfloat16 bits to float32 (exact).
-func BF16ToF32(dst []float32, src []uint16) { bf16ToF32Generic(dst[:len(src)], src) }
+func BF16ToF32(dst []float32, src []uint16) { bf16ToF32(dst[:len(src)], src) }
 
 // F32ToBF16 rounds float32 to bfloat16 bits, ties to even, NaN kept quiet
 // (identical to precision.BF16FromFloat32).
-func F32ToBF16(dst []uint16, src []float32) { f32ToBF16Generic(dst[:len(src)], src) }
+func F32ToBF16(dst []uint16, src []float32) { f32ToBF16(dst[:len(src)], src) }
 
-// F16ToF32 widens IEEE binary16 bits to float32 (exact).
-func F16ToF32(dst []float32, src []uint16) { f16ToF32Generic(dst[:len(src)], src) }
+// F16ToF32 widens IEEE binary16 bits to float32 (exact; a NaN keeps its
+// sign and payload and is made quiet).
+func F16ToF32(dst []float32, src []uint16) { f16ToF32(dst[:len(src)], src) }
 
-// F32ToF16 rounds float32 to IEEE binary16 bits, ties to even.
-func F32ToF16(dst []uint16, src []float32) { f32ToF16Generic(dst[:len(src)], src) }
+// F32ToF16 rounds float32 to IEEE binary16 bits, ties to even (identical
+// to x448/float16's Fromfloat32, NaNs included).
+func F32ToF16(dst []uint16, src []float32) { f32ToF16(dst[:len(src)], src) }
 
 // Rotate rotates each pair (x[i], y[i]) by cos c[i] and sin s[i]:
 // x' = x·c − y·s, y' = y·c + x·s, every product and sum rounded to float32
 // separately (no FMA), bit-identical to precision.RotatePair.
-func Rotate(x, y, c, s []float32) { rotateGeneric(x, y[:len(x)], c[:len(x)], s[:len(x)]) }
+func Rotate(x, y, c, s []float32) { rotate(x, y[:len(x)], c[:len(x)], s[:len(x)]) }

@@ -6,8 +6,8 @@ import (
 	"github.com/x448/float16"
 )
 
-// The plain-Go definitions. Exported functions call these through the
-// dispatch table in dispatch.go.
+// The plain-Go definitions: the purego path, the tails the assembly
+// leaves, and the reference of the tests.
 
 func dotGeneric(a, b []float32) float32 {
 	var s0, s1, s2, s3 float32
@@ -25,9 +25,48 @@ func dotGeneric(a, b []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
+func dotBF16Generic(a []float32, b []uint16) float32 {
+	var s0, s1, s2, s3 float32
+	n := len(a)
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s0 += a[i] * bf16(b[i])
+		s1 += a[i+1] * bf16(b[i+1])
+		s2 += a[i+2] * bf16(b[i+2])
+		s3 += a[i+3] * bf16(b[i+3])
+	}
+	for ; i < n; i++ {
+		s0 += a[i] * bf16(b[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// bf16 widens bfloat16 bits to float32.
+func bf16(u uint16) float32 { return math.Float32frombits(uint32(u) << 16) }
+
+func dotsGeneric(dst, q, k []float32) {
+	D := len(k)
+	for h := range dst {
+		dst[h] = dotGeneric(q[h*D:(h+1)*D], k)
+	}
+}
+
+func dotsBF16Generic(dst, q []float32, k []uint16) {
+	D := len(k)
+	for h := range dst {
+		dst[h] = dotBF16Generic(q[h*D:(h+1)*D], k)
+	}
+}
+
 func axpyGeneric(alpha float32, x, y []float32) {
 	for i := range y {
 		y[i] += alpha * x[i]
+	}
+}
+
+func axpyBF16Generic(alpha float32, x []uint16, y []float32) {
+	for i := range y {
+		y[i] += alpha * bf16(x[i])
 	}
 }
 

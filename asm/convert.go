@@ -1,0 +1,158 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// genBF16ToF32 emits the exact bfloat16 → float32 widening.
+func genBF16ToF32(s isa) {
+	name := s.name("bf16ToF32")
+	TEXT(name, NOSPLIT, "func(dst []float32, src []uint16)")
+	s.doc(name, "sets dst[i] to the float32 of bfloat16 bits src[i] for i < len(src).", s.lanes)
+	const unroll = 4
+	pd, ps := base("dst"), base("src")
+	n := length("src", s.lanes)
+	nu := roundDown(n, unroll*s.lanes)
+	i := GP64()
+	XORQ(i, i)
+	body := func(units int) func() {
+		return func() {
+			for u := range units {
+				v := s.vec()
+				s.loadBF16(u16(ps, i, u*s.lanes), v)
+				VMOVUPS(v, f32(pd, i, u*s.lanes))
+			}
+		}
+	}
+	loop("wide4", i, nu, unroll*s.lanes, body(unroll))
+	loop("wide1", i, n, s.lanes, body(1))
+	finish()
+}
+
+// bf16Consts are the broadcast constants of the float32 → bfloat16
+// rounding.
+type bf16Consts struct{ abs, inf, half, one, quiet Register }
+
+func (s isa) bf16Consts() bf16Consts {
+	return bf16Consts{
+		abs:   s.broadcastD(0x7fffffff),
+		inf:   s.broadcastD(0x7f800000),
+		half:  s.broadcastD(0x7fff),
+		one:   s.broadcastD(1),
+		quiet: s.broadcastD(0x40),
+	}
+}
+
+// roundBF16 turns the float32 bits in u into their bfloat16 bits in the
+// low half of each 32-bit lane of r, exactly as precision.BF16FromFloat32:
+// r = (u + 0x7fff + (u>>16 & 1)) >> 16 (round to nearest, ties to even),
+// except that a NaN (|u| > 0x7f800000) gives u>>16 | 0x40 (sign and top
+// payload bits kept, quiet bit set). The NaN lanes are selected without a
+// comparison: 0x7f800000 − |u| is negative exactly for them, and its sign
+// spread over the lane is the selection mask.
+func (s isa) roundBF16(k bf16Consts, u, r Register) {
+	m := s.vec()
+	s.and(u, k.abs, m)
+	VPSUBD(m, k.inf, m)
+	VPSRAD(U8(31), m, m) // all ones in NaN lanes
+	h := s.vec()
+	VPSRLD(U8(16), u, h)
+	lsb := s.vec()
+	s.and(h, k.one, lsb)
+	VPADDD(k.half, u, r)
+	VPADDD(lsb, r, r)
+	VPSRLD(U8(16), r, r)
+	s.or(h, k.quiet, h) // the NaN result
+	s.xor(r, h, h)
+	s.and(h, m, h)
+	s.xor(h, r, r) // r = NaN lane ? NaN result : rounded
+}
+
+// genF32ToBF16 emits the float32 → bfloat16 rounding, 16 elements at a
+// time: AVX2 packs two vectors of 32-bit results into one of 16-bit ones
+// (VPACKUSDW works within 128-bit halves, VPERMQ restores the order);
+// AVX-512 narrows one vector with VPMOVDW.
+func genF32ToBF16(s isa) {
+	name := s.name("f32ToBF16")
+	TEXT(name, NOSPLIT, "func(dst []uint16, src []float32)")
+	s.doc(name, "sets dst[i] to the bfloat16 bits of src[i] (round to nearest even, NaN quiet with its sign and top payload bits) for i < len(src).", 16)
+	pd, ps := base("dst"), base("src")
+	n := length("src", 16)
+	k := s.bf16Consts()
+	i := GP64()
+	XORQ(i, i)
+	loop("round", i, n, 16, func() {
+		if s.wide() {
+			u, r := s.vec(), s.vec()
+			VMOVUPS(f32(ps, i, 0), u)
+			s.roundBF16(k, u, r)
+			VPMOVDW(r, u16(pd, i, 0))
+			return
+		}
+		var r [2]Register
+		for h := range r {
+			u := s.vec()
+			VMOVUPS(f32(ps, i, 8*h), u)
+			r[h] = s.vec()
+			s.roundBF16(k, u, r[h])
+		}
+		VPACKUSDW(r[1], r[0], r[0])  // 64-bit blocks r0.lo r1.lo r0.hi r1.hi
+		VPERMQ(U8(0xd8), r[0], r[0]) // blocks 0, 2, 1, 3
+		VMOVDQU(r[0], u16(pd, i, 0))
+	})
+	finish()
+}
+
+// genF16ToF32 emits the exact IEEE binary16 → float32 widening
+// (VCVTPH2PS).
+func genF16ToF32(s isa) {
+	name := s.name("f16ToF32")
+	TEXT(name, NOSPLIT, "func(dst []float32, src []uint16)")
+	s.doc(name, "sets dst[i] to the float32 of binary16 bits src[i] for i < len(src) (a NaN keeps its sign and payload and is made quiet).", s.lanes)
+	const unroll = 4
+	pd, ps := base("dst"), base("src")
+	n := length("src", s.lanes)
+	nu := roundDown(n, unroll*s.lanes)
+	i := GP64()
+	XORQ(i, i)
+	body := func(units int) func() {
+		return func() {
+			for u := range units {
+				v := s.vec()
+				VCVTPH2PS(u16(ps, i, u*s.lanes), v)
+				VMOVUPS(v, f32(pd, i, u*s.lanes))
+			}
+		}
+	}
+	loop("wide4", i, nu, unroll*s.lanes, body(unroll))
+	loop("wide1", i, n, s.lanes, body(1))
+	finish()
+}
+
+// genF32ToF16 emits the float32 → IEEE binary16 rounding (VCVTPS2PH with
+// immediate 0: round to nearest even whatever MXCSR says).
+func genF32ToF16(s isa) {
+	name := s.name("f32ToF16")
+	TEXT(name, NOSPLIT, "func(dst []uint16, src []float32)")
+	s.doc(name, "sets dst[i] to the binary16 bits of src[i] (round to nearest even; a NaN keeps its sign and top payload bits and is made quiet) for i < len(src).", s.lanes)
+	const unroll = 4
+	pd, ps := base("dst"), base("src")
+	n := length("src", s.lanes)
+	nu := roundDown(n, unroll*s.lanes)
+	i := GP64()
+	XORQ(i, i)
+	body := func(units int) func() {
+		return func() {
+			for u := range units {
+				v := s.vec()
+				VMOVUPS(f32(ps, i, u*s.lanes), v)
+				VCVTPS2PH(U8(0), v, u16(pd, i, u*s.lanes))
+			}
+		}
+	}
+	loop("narrow4", i, nu, unroll*s.lanes, body(unroll))
+	loop("narrow1", i, n, s.lanes, body(1))
+	finish()
+}

@@ -1,0 +1,32 @@
+// Command asm generates the amd64 assembly of rotor's fallback hot loops
+// (package fallback/internal/vec): one AVX2+FMA and one AVX-512 variant of
+// every kernel, written once against an instruction-set description. It
+// lives in its own module so that its generator dependency never enters
+// rotor's.
+//
+// Run it through go generate in fallback/internal/vec, or directly:
+//
+//	go run . -out ../fallback/internal/vec/kernels_amd64.s \
+//		-stubs ../fallback/internal/vec/kernels_amd64.go -pkg vec
+package main
+
+import . "github.com/mmcloughlin/avo/build"
+
+func main() {
+	ConstraintExpr("!purego")
+	for _, s := range isas {
+		genDot(s, false)
+		genDot(s, true)
+		genDots4(s, false)
+		genDots4(s, true)
+		genAxpy(s, false)
+		genAxpy(s, true)
+		genScale(s)
+		genRotate(s)
+		genBF16ToF32(s)
+		genF32ToBF16(s)
+		genF16ToF32(s)
+		genF32ToF16(s)
+	}
+	Generate()
+}

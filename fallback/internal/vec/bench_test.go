@@ -1,0 +1,129 @@
+package vec
+
+import (
+	"fmt"
+	"testing"
+)
+
+// benchSizes is the size ladder: in L1, in L2, and past the caches.
+var benchSizes = []int{16, 128, 1024, 16384, 262144}
+
+// benchLevels runs f as sub-benchmarks impl=<level>/n=<size> for every
+// supported level, reporting GB/s from bytes per element.
+func benchLevels(b *testing.B, bytesPerElem int, f func(l int, n int) func()) {
+	for _, l := range supported() {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("impl=%s/n=%d", levelNames[l], n), func(b *testing.B) {
+				run := f(l, n)
+				b.SetBytes(int64(n * bytesPerElem))
+				for b.Loop() {
+					run()
+				}
+			})
+		}
+	}
+}
+
+func f32Ramp(n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(i%97) * 0.125
+	}
+	return x
+}
+
+func u16Ramp(n int) []uint16 {
+	x := make([]uint16, n)
+	for i := range x {
+		x[i] = 0x3f00 | uint16(i%127)
+	}
+	return x
+}
+
+var sink float32
+
+func BenchmarkDot(b *testing.B) {
+	benchLevels(b, 8, func(l, n int) func() {
+		x, y := f32Ramp(n), f32Ramp(n)
+		return func() { sink = dotAt(l, x, y) }
+	})
+}
+
+func BenchmarkDotBF16(b *testing.B) {
+	benchLevels(b, 6, func(l, n int) func() {
+		x, y := f32Ramp(n), u16Ramp(n)
+		return func() { sink = dotBF16At(l, x, y) }
+	})
+}
+
+// BenchmarkDots is four query rows of n against one key row; bytes count
+// the rows read.
+func BenchmarkDots(b *testing.B) {
+	benchLevels(b, 5*4, func(l, n int) func() {
+		q, k, d := f32Ramp(4*n), f32Ramp(n), make([]float32, 4)
+		return func() { dotsAt(l, d, q, k) }
+	})
+}
+
+func BenchmarkDotsBF16(b *testing.B) {
+	benchLevels(b, 4*4+2, func(l, n int) func() {
+		q, k, d := f32Ramp(4*n), u16Ramp(n), make([]float32, 4)
+		return func() { dotsBF16At(l, d, q, k) }
+	})
+}
+
+func BenchmarkAxpy(b *testing.B) {
+	benchLevels(b, 12, func(l, n int) func() {
+		x, y := f32Ramp(n), f32Ramp(n)
+		return func() { axpyAt(l, 0.5, x, y); axpyAt(l, -0.5, x, y) }
+	})
+}
+
+func BenchmarkAxpyBF16(b *testing.B) {
+	benchLevels(b, 10, func(l, n int) func() {
+		x, y := u16Ramp(n), f32Ramp(n)
+		return func() { axpyBF16At(l, 0.5, x, y); axpyBF16At(l, -0.5, x, y) }
+	})
+}
+
+func BenchmarkScale(b *testing.B) {
+	benchLevels(b, 8, func(l, n int) func() {
+		y := f32Ramp(n)
+		return func() { scaleAt(l, 1, y) }
+	})
+}
+
+func BenchmarkRotate(b *testing.B) {
+	benchLevels(b, 24, func(l, n int) func() {
+		x, y, c, s := f32Ramp(n), f32Ramp(n), f32Ramp(n), f32Ramp(n)
+		return func() { rotateAt(l, x, y, c, s) }
+	})
+}
+
+func BenchmarkBF16ToF32(b *testing.B) {
+	benchLevels(b, 6, func(l, n int) func() {
+		src, dst := u16Ramp(n), make([]float32, n)
+		return func() { bf16ToF32At(l, dst, src) }
+	})
+}
+
+func BenchmarkF32ToBF16(b *testing.B) {
+	benchLevels(b, 6, func(l, n int) func() {
+		src, dst := f32Ramp(n), make([]uint16, n)
+		return func() { f32ToBF16At(l, dst, src) }
+	})
+}
+
+func BenchmarkF16ToF32(b *testing.B) {
+	benchLevels(b, 6, func(l, n int) func() {
+		src, dst := u16Ramp(n), make([]float32, n)
+		return func() { f16ToF32At(l, dst, src) }
+	})
+}
+
+func BenchmarkF32ToF16(b *testing.B) {
+	benchLevels(b, 6, func(l, n int) func() {
+		src, dst := f32Ramp(n), make([]uint16, n)
+		return func() { f32ToF16At(l, dst, src) }
+	})
+}

@@ -1,0 +1,261 @@
+//go:build !purego
+
+package vec
+
+import (
+	"os"
+
+	"golang.org/x/sys/cpu"
+)
+
+// level is the implementation chosen at start-up: the widest the CPU and
+// operating system support (x/sys/cpu reports AVX registers only when
+// the OS saves them), capped by ROTOR_SIMD.
+var level = capLevel(detect(), os.Getenv("ROTOR_SIMD"))
+
+func detect() int {
+	x := &cpu.X86
+	switch {
+	case x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL:
+		return levelAVX512
+	case x.HasAVX && x.HasAVX2 && x.HasFMA && x.HasF16C:
+		return levelAVX2
+	}
+	return levelGeneric
+}
+
+// supported reports the levels this CPU can run, for the tests.
+func supported() []int {
+	l := []int{levelGeneric}
+	for c := levelAVX2; c <= detect(); c++ {
+		l = append(l, c)
+	}
+	return l
+}
+
+// setLevel switches the implementation (tests only) and returns the
+// previous level.
+func setLevel(l int) int { old := level; level = l; return old }
+
+// The functions the exported API calls run the chosen level.
+
+func dot(a, b []float32) float32                      { return dotAt(level, a, b) }
+func dotBF16(a []float32, b []uint16) float32         { return dotBF16At(level, a, b) }
+func dots(dst, q, k []float32)                        { dotsAt(level, dst, q, k) }
+func dotsBF16(dst, q []float32, k []uint16)           { dotsBF16At(level, dst, q, k) }
+func axpy(alpha float32, x, y []float32)              { axpyAt(level, alpha, x, y) }
+func axpyBF16(alpha float32, x []uint16, y []float32) { axpyBF16At(level, alpha, x, y) }
+func scale(alpha float32, y []float32)                { scaleAt(level, alpha, y) }
+func bf16ToF32(dst []float32, src []uint16)           { bf16ToF32At(level, dst, src) }
+func f32ToBF16(dst []uint16, src []float32)           { f32ToBF16At(level, dst, src) }
+func f16ToF32(dst []float32, src []uint16)            { f16ToF32At(level, dst, src) }
+func f32ToF16(dst []uint16, src []float32)            { f32ToF16At(level, dst, src) }
+func rotate(x, y, c, s []float32)                     { rotateAt(level, x, y, c, s) }
+
+// Each xxxAt function below runs the assembly of level l over the
+// longest prefix it handles (a multiple of its vector width) and the
+// plain-Go loop over the rest. The tests call them for every level.
+
+func dotAt(l int, a, b []float32) float32 {
+	var s float32
+	n := 0
+	switch l {
+	case levelAVX512:
+		n, s = len(a)&^15, dotAVX512(a, b)
+	case levelAVX2:
+		n, s = len(a)&^7, dotAVX2(a, b)
+	}
+	if n < len(a) {
+		s += dotGeneric(a[n:], b[n:])
+	}
+	return s
+}
+
+func dotBF16At(l int, a []float32, b []uint16) float32 {
+	var s float32
+	n := 0
+	switch l {
+	case levelAVX512:
+		n, s = len(a)&^15, dotBF16AVX512(a, b)
+	case levelAVX2:
+		n, s = len(a)&^7, dotBF16AVX2(a, b)
+	}
+	if n < len(a) {
+		s += dotBF16Generic(a[n:], b[n:])
+	}
+	return s
+}
+
+func dotsAt(l int, dst, q, k []float32) {
+	D := len(k)
+	h := 0
+	if l != levelGeneric {
+		n := D &^ 7
+		if l == levelAVX512 {
+			n = D &^ 15
+		}
+		for ; h+4 <= len(dst); h += 4 {
+			d, rows := dst[h:h+4], q[h*D:(h+4)*D]
+			if l == levelAVX512 {
+				dots4AVX512(d, rows, k)
+			} else {
+				dots4AVX2(d, rows, k)
+			}
+			if n < D {
+				for r := range d {
+					d[r] += dotGeneric(rows[r*D+n:(r+1)*D], k[n:])
+				}
+			}
+		}
+	}
+	for ; h < len(dst); h++ {
+		dst[h] = dotAt(l, q[h*D:(h+1)*D], k)
+	}
+}
+
+func dotsBF16At(l int, dst, q []float32, k []uint16) {
+	D := len(k)
+	h := 0
+	if l != levelGeneric {
+		n := D &^ 7
+		if l == levelAVX512 {
+			n = D &^ 15
+		}
+		for ; h+4 <= len(dst); h += 4 {
+			d, rows := dst[h:h+4], q[h*D:(h+4)*D]
+			if l == levelAVX512 {
+				dots4BF16AVX512(d, rows, k)
+			} else {
+				dots4BF16AVX2(d, rows, k)
+			}
+			if n < D {
+				for r := range d {
+					d[r] += dotBF16Generic(rows[r*D+n:(r+1)*D], k[n:])
+				}
+			}
+		}
+	}
+	for ; h < len(dst); h++ {
+		dst[h] = dotBF16At(l, q[h*D:(h+1)*D], k)
+	}
+}
+
+func axpyAt(l int, alpha float32, x, y []float32) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(y) &^ 15
+		axpyAVX512(alpha, x, y)
+	case levelAVX2:
+		n = len(y) &^ 7
+		axpyAVX2(alpha, x, y)
+	}
+	if n < len(y) {
+		axpyGeneric(alpha, x[n:], y[n:])
+	}
+}
+
+func axpyBF16At(l int, alpha float32, x []uint16, y []float32) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(y) &^ 15
+		axpyBF16AVX512(alpha, x, y)
+	case levelAVX2:
+		n = len(y) &^ 7
+		axpyBF16AVX2(alpha, x, y)
+	}
+	if n < len(y) {
+		axpyBF16Generic(alpha, x[n:], y[n:])
+	}
+}
+
+func scaleAt(l int, alpha float32, y []float32) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(y) &^ 15
+		scaleAVX512(alpha, y)
+	case levelAVX2:
+		n = len(y) &^ 7
+		scaleAVX2(alpha, y)
+	}
+	if n < len(y) {
+		scaleGeneric(alpha, y[n:])
+	}
+}
+
+func bf16ToF32At(l int, dst []float32, src []uint16) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(src) &^ 15
+		bf16ToF32AVX512(dst, src)
+	case levelAVX2:
+		n = len(src) &^ 7
+		bf16ToF32AVX2(dst, src)
+	}
+	if n < len(src) {
+		bf16ToF32Generic(dst[n:], src[n:])
+	}
+}
+
+func f32ToBF16At(l int, dst []uint16, src []float32) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(src) &^ 15
+		f32ToBF16AVX512(dst, src)
+	case levelAVX2:
+		n = len(src) &^ 15
+		f32ToBF16AVX2(dst, src)
+	}
+	if n < len(src) {
+		f32ToBF16Generic(dst[n:], src[n:])
+	}
+}
+
+func f16ToF32At(l int, dst []float32, src []uint16) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(src) &^ 15
+		f16ToF32AVX512(dst, src)
+	case levelAVX2:
+		n = len(src) &^ 7
+		f16ToF32AVX2(dst, src)
+	}
+	if n < len(src) {
+		f16ToF32Generic(dst[n:], src[n:])
+	}
+}
+
+func f32ToF16At(l int, dst []uint16, src []float32) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(src) &^ 15
+		f32ToF16AVX512(dst, src)
+	case levelAVX2:
+		n = len(src) &^ 7
+		f32ToF16AVX2(dst, src)
+	}
+	if n < len(src) {
+		f32ToF16Generic(dst[n:], src[n:])
+	}
+}
+
+func rotateAt(l int, x, y, c, s []float32) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(x) &^ 15
+		rotateAVX512(x, y, c, s)
+	case levelAVX2:
+		n = len(x) &^ 7
+		rotateAVX2(x, y, c, s)
+	}
+	if n < len(x) {
+		rotateGeneric(x[n:], y[n:], c[n:], s[n:])
+	}
+}

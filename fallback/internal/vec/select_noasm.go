@@ -1,0 +1,42 @@
+//go:build purego || !amd64
+
+package vec
+
+import "os"
+
+// level is always the plain-Go loops here; ROTOR_SIMD cannot raise it.
+var level = capLevel(levelGeneric, os.Getenv("ROTOR_SIMD"))
+
+// supported reports the levels this build can run, for the tests.
+func supported() []int { return []int{levelGeneric} }
+
+// setLevel switches the implementation (tests only) and returns the
+// previous level.
+func setLevel(l int) int { old := level; level = l; return old }
+
+// Every level runs the plain-Go loops here.
+
+func dot(a, b []float32) float32                               { return dotAt(level, a, b) }
+func dotAt(_ int, a, b []float32) float32                      { return dotGeneric(a, b) }
+func dotBF16(a []float32, b []uint16) float32                  { return dotBF16At(level, a, b) }
+func dotBF16At(_ int, a []float32, b []uint16) float32         { return dotBF16Generic(a, b) }
+func dots(dst, q, k []float32)                                 { dotsAt(level, dst, q, k) }
+func dotsAt(_ int, dst, q, k []float32)                        { dotsGeneric(dst, q, k) }
+func dotsBF16(dst, q []float32, k []uint16)                    { dotsBF16At(level, dst, q, k) }
+func dotsBF16At(_ int, dst, q []float32, k []uint16)           { dotsBF16Generic(dst, q, k) }
+func axpy(alpha float32, x, y []float32)                       { axpyAt(level, alpha, x, y) }
+func axpyAt(_ int, alpha float32, x, y []float32)              { axpyGeneric(alpha, x, y) }
+func axpyBF16(alpha float32, x []uint16, y []float32)          { axpyBF16At(level, alpha, x, y) }
+func axpyBF16At(_ int, alpha float32, x []uint16, y []float32) { axpyBF16Generic(alpha, x, y) }
+func scale(alpha float32, y []float32)                         { scaleAt(level, alpha, y) }
+func scaleAt(_ int, alpha float32, y []float32)                { scaleGeneric(alpha, y) }
+func bf16ToF32(dst []float32, src []uint16)                    { bf16ToF32At(level, dst, src) }
+func bf16ToF32At(_ int, dst []float32, src []uint16)           { bf16ToF32Generic(dst, src) }
+func f32ToBF16(dst []uint16, src []float32)                    { f32ToBF16At(level, dst, src) }
+func f32ToBF16At(_ int, dst []uint16, src []float32)           { f32ToBF16Generic(dst, src) }
+func f16ToF32(dst []float32, src []uint16)                     { f16ToF32At(level, dst, src) }
+func f16ToF32At(_ int, dst []float32, src []uint16)            { f16ToF32Generic(dst, src) }
+func f32ToF16(dst []uint16, src []float32)                     { f32ToF16At(level, dst, src) }
+func f32ToF16At(_ int, dst []uint16, src []float32)            { f32ToF16Generic(dst, src) }
+func rotate(x, y, c, s []float32)                              { rotateAt(level, x, y, c, s) }
+func rotateAt(_ int, x, y, c, s []float32)                     { rotateGeneric(x, y, c, s) }
