@@ -49,6 +49,9 @@ type attnJob struct {
 	rope       *attnRoPE
 
 	tq, tiles, kvPer, groups, splits, splitLen, blk int
+	// prefetch: touch the next block's rows ahead (gathered rows are
+	// latency-bound loads from DRAM or the last-level cache).
+	prefetch bool
 
 	// part holds the partial (m, l, acc) of every split when splits > 1:
 	// per (tile, group, split), lanes × (Dv + 2) floats.
@@ -74,7 +77,7 @@ type attnScratch struct {
 	out     []float32   // Dv
 	slot    [attnMaxBlock]int32
 	rank    [attnMaxBlock]int32
-	dots    []float32 // g: one key's logits for a kv head's query heads
+	dots    []float32 // lanes: one key's logits for the lanes of a kv head
 	lanePos []int32   // tq: query positions (causal)
 	ropeCS  []float32
 	sink    uint32 // keeps prefetching loads alive
@@ -193,6 +196,7 @@ func (j *attnJob) schedule(width int) {
 	j.tiles = (j.Tq + j.tq - 1) / j.tq
 	j.groups = j.Hk / j.kvPer
 	j.blk = max(4, min(attnMaxBlock, attnBlockFloats/(j.kvPer*j.D)))
+	j.prefetch = true
 	base := j.tiles * j.groups
 	j.splits, j.splitLen = 1, j.rowLen
 	if want := 4 * width; base > 0 && base < want && j.rowLen >= 2*attnMinSplit {
@@ -242,7 +246,7 @@ func (s *attnScratch) ensure(j *attnJob) {
 	s.l = growF32(s.l, lanes)
 	s.acc = growF32(s.acc, lanes*j.Dv)
 	s.out = growF32(s.out, j.Dv)
-	s.dots = growF32(s.dots, j.g)
+	s.dots = growF32(s.dots, lanes)
 	s.lanePos = growI32(s.lanePos, j.tq)
 	if j.rope != nil {
 		s.ropeCS = growF32(s.ropeCS, 2*j.rope.pairs)

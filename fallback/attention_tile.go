@@ -77,7 +77,9 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		if nb == 0 {
 			continue
 		}
-		j.touch(sc, row, next, hi, kv0)
+		if j.prefetch {
+			j.touch(sc, row, next, hi, kv0)
+		}
 		for i := range nb {
 			off := int(sc.slot[i])*j.k.rs + kv0*D
 			buf := sc.k[i*kw : (i+1)*kw]
@@ -95,13 +97,15 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 				sc.kr[i*kvPer+c] = kr[c*D : (c+1)*D]
 			}
 		}
-		for ti := range nq {
-			for c := range kvPer {
-				j.blockDots(sc, ti*gl+c*g, ti, c, nb)
+		if kvPer == 1 { // every lane reads the same kv head
+			j.blockDots(sc, 0, lanes, 0, nb)
+		} else {
+			for r := 0; r < lanes; r += g {
+				j.blockDots(sc, r, g, (r%gl)/g, nb)
 			}
-			for c := range gl {
-				j.blockSoftmax(sc, ti*gl+c, nb)
-			}
+		}
+		for L := range lanes {
+			j.blockSoftmax(sc, L, nb)
 		}
 		for i := range nb {
 			vr := j.v.load(int(sc.slot[i])*j.v.rs+kv0*Dv, vw, sc.v)
@@ -158,29 +162,27 @@ func (j *attnJob) touch(sc *attnScratch, row []int32, e, hi, kv0 int) {
 	sc.sink += x
 }
 
-// blockDots forms the logits of the g lanes L0, L0+1, … (query token ti,
-// the group's kv head c) over the block's nb keys into sc.x: scaled and
-// capped q·k, or -Inf for keys the query may not see. Each key row is
-// dotted with the g query rows in one pass.
-func (j *attnJob) blockDots(sc *attnScratch, L0, ti, c, nb int) {
-	g, blk := j.g, j.blk
-	q := sc.q[L0*j.D : (L0+g)*j.D]
-	d := sc.dots[:g]
-	qp := sc.lanePos[ti]
+// blockDots forms the logits of the n lanes L0, L0+1, … (which read the
+// group's kv head c) over the block's nb keys into sc.x: scaled and
+// capped q·k, or -Inf for keys a lane's query may not see. Each key row
+// is dotted with the n query rows in one call.
+func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
+	blk, gl := j.blk, j.kvPer*j.g
+	q := sc.q[L0*j.D : (L0+n)*j.D]
+	d := sc.dots[:n]
 	for i := range nb {
-		if j.qpos != nil && j.kpos[sc.slot[i]] > qp {
-			for hh := range g {
-				sc.x[(L0+hh)*blk+i] = negInf
-			}
-			continue
-		}
 		dots(d, q, sc.kr[i*j.kvPer+c])
-		for hh, v := range d {
-			v *= j.scale
-			if j.cap > 0 {
-				v = j.cap * float32(math.Tanh(float64(v/j.cap)))
+		for r, v := range d {
+			L := L0 + r
+			if j.qpos != nil && j.kpos[sc.slot[i]] > sc.lanePos[L/gl] {
+				v = negInf
+			} else {
+				v *= j.scale
+				if j.cap > 0 {
+					v = j.cap * float32(math.Tanh(float64(v/j.cap)))
+				}
 			}
-			sc.x[(L0+hh)*blk+i] = v
+			sc.x[L*blk+i] = v
 		}
 	}
 }
