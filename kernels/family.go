@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/rotorkernels/rotor/ops"
@@ -12,14 +13,16 @@ type Family string
 
 // The kernel families.
 const (
-	// RoPE (rope.cu): kernel "rope", fused in-place rotation of q and k.
+	// RoPE (rope.cu): kernels "rope_vV" (V = 1, 2, 4 and, for 16-bit
+	// dtypes, 8 pairs per thread), fused in-place rotation of q and k.
 	RoPE Family = "rope"
-	// RoPEAppend (rope_append.cu): kernel "rope_append", rotation of q in
-	// place plus k and v written into KV-cache slots.
+	// RoPEAppend (rope_append.cu): kernels "rope_append_vV", rotation of q
+	// in place plus k and v written into KV-cache slots.
 	RoPEAppend Family = "rope_append"
-	// AttnDecode (attn_decode.cu): kernels "attn_decode" (split-KV gather
-	// attention for any number of query tokens) and "sel_rank_counts"
-	// (per-split valid-entry counts for in-kernel key RoPE by rank).
+	// AttnDecode (attn_decode.cu): kernels "attn_decode_gG" (G = 1, 2, 4,
+	// 8 query heads of a GQA group per block; split-KV gather attention
+	// for any number of query tokens) and "sel_rank_counts" (per-split
+	// valid-entry counts for in-kernel key RoPE by rank).
 	AttnDecode Family = "attn_decode"
 	// AttnPrefill (attn_prefill.cu): kernel "attn_prefill", tensor-core
 	// (mma.sync m16n8k16) attention over tiles of selected keys.
@@ -28,8 +31,8 @@ const (
 	// splits of attn_decode and applies sinks) and "attn_merge2" (the
 	// Merge op).
 	AttnMerge Family = "attn_merge"
-	// Scores (scores.cu): kernel "qk_scores", per-head scaled q·k over
-	// candidate slots.
+	// Scores (scores.cu): kernels "qk_scores_gG", per-head scaled q·k
+	// over candidate slots.
 	Scores Family = "scores"
 	// Criticality (criticality.cu): kernels "crit_stats" and "crit_vote",
 	// TokenSelect's per-head softmax summed over heads.
@@ -37,7 +40,7 @@ const (
 	// TopK (topk.cu): kernel "topk_radix", per-row radix select with
 	// ascending output.
 	TopK Family = "topk"
-	// Quest (quest.cu): kernels "page_meta" and "page_scores".
+	// Quest (quest.cu): kernels "page_meta" and "page_scores_gG".
 	Quest Family = "quest"
 )
 
@@ -51,15 +54,14 @@ const (
 	useDType = 1 << iota
 	useLayout
 	useAngles
-	useVec
 	useHeadDim
-	useGroup
+	useVDim
 	useKeyRoPE
 )
 
 type familySpec struct {
 	file    string
-	kernels []string
+	kernels func(o Options) []string
 	uses    int
 	dtypes  []ops.DType
 	noFMAD  bool // compile with --fmad=false (bit-exact RoPE)
@@ -69,15 +71,39 @@ type familySpec struct {
 var allFloat = []ops.DType{ops.F32, ops.BF16, ops.F16}
 
 var specs = map[Family]familySpec{
-	RoPE:        {file: "rope.cu", kernels: []string{"rope"}, uses: useDType | useLayout | useAngles | useVec, dtypes: allFloat, noFMAD: true, hot: true},
-	RoPEAppend:  {file: "rope_append.cu", kernels: []string{"rope_append"}, uses: useDType | useLayout | useAngles | useVec, dtypes: allFloat, noFMAD: true, hot: true},
-	AttnDecode:  {file: "attn_decode.cu", kernels: []string{"attn_decode", "sel_rank_counts"}, uses: useDType | useHeadDim | useGroup | useKeyRoPE, dtypes: allFloat, hot: true},
-	AttnPrefill: {file: "attn_prefill.cu", kernels: []string{"attn_prefill"}, uses: useDType | useHeadDim, dtypes: []ops.DType{ops.BF16, ops.F16}, hot: true},
-	AttnMerge:   {file: "attn_merge.cu", kernels: []string{"attn_split_merge", "attn_merge2"}, uses: useDType, dtypes: allFloat},
-	Scores:      {file: "scores.cu", kernels: []string{"qk_scores"}, uses: useDType | useHeadDim | useGroup, dtypes: allFloat, hot: true},
-	Criticality: {file: "criticality.cu", kernels: []string{"crit_stats", "crit_vote"}},
-	TopK:        {file: "topk.cu", kernels: []string{"topk_radix"}},
-	Quest:       {file: "quest.cu", kernels: []string{"page_meta", "page_scores"}, uses: useDType | useHeadDim | useGroup, dtypes: allFloat, hot: true},
+	RoPE:        {file: "rope.cu", kernels: vecKernels("rope_v"), uses: useDType | useLayout | useAngles, dtypes: allFloat, noFMAD: true, hot: true},
+	RoPEAppend:  {file: "rope_append.cu", kernels: vecKernels("rope_append_v"), uses: useDType | useLayout | useAngles, dtypes: allFloat, noFMAD: true, hot: true},
+	AttnDecode:  {file: "attn_decode.cu", kernels: groupKernels([]string{"sel_rank_counts"}, "attn_decode_g"), uses: useDType | useHeadDim | useVDim | useKeyRoPE, dtypes: allFloat, hot: true},
+	AttnPrefill: {file: "attn_prefill.cu", kernels: fixed("attn_prefill"), uses: useDType | useHeadDim | useVDim, dtypes: []ops.DType{ops.BF16, ops.F16}, hot: true},
+	AttnMerge:   {file: "attn_merge.cu", kernels: fixed("attn_split_merge", "attn_merge2"), uses: useDType, dtypes: allFloat},
+	Scores:      {file: "scores.cu", kernels: groupKernels(nil, "qk_scores_g"), uses: useDType | useHeadDim, dtypes: allFloat, hot: true},
+	Criticality: {file: "criticality.cu", kernels: fixed("crit_stats", "crit_vote")},
+	TopK:        {file: "topk.cu", kernels: fixed("topk_radix")},
+	Quest:       {file: "quest.cu", kernels: groupKernels([]string{"page_meta"}, "page_scores_g"), uses: useDType | useHeadDim, dtypes: allFloat, hot: true},
+}
+
+func fixed(names ...string) func(Options) []string {
+	return func(Options) []string { return slices.Clone(names) }
+}
+
+func vecKernels(prefix string) func(Options) []string {
+	return func(o Options) []string {
+		var out []string
+		for _, v := range vecChoices(o.DType) {
+			out = append(out, fmt.Sprintf("%s%d", prefix, v))
+		}
+		return out
+	}
+}
+
+func groupKernels(names []string, prefix string) func(Options) []string {
+	return func(Options) []string {
+		out := slices.Clone(names)
+		for _, g := range GroupTiles {
+			out = append(out, fmt.Sprintf("%s%d", prefix, g))
+		}
+		return out
+	}
 }
 
 func (f Family) spec() (familySpec, error) {
@@ -88,13 +114,14 @@ func (f Family) spec() (familySpec, error) {
 	return s, nil
 }
 
-// Kernels returns the names of the extern "C" kernels a family defines.
-func (f Family) Kernels() []string {
+// Kernels returns the names of the extern "C" kernels a family's module
+// defines when compiled with o.
+func (f Family) Kernels(o Options) []string {
 	s, err := f.spec()
 	if err != nil {
 		return nil
 	}
-	return slices.Clone(s.kernels)
+	return s.kernels(o.Normalize(f))
 }
 
 // Hot reports whether the family's kernels are on a hot path, where a

@@ -29,15 +29,12 @@ type Options struct {
 	Layout ops.Layout
 	// Angles (rope, rope_append) selects Accurate or Compat angles.
 	Angles ops.AngleMode
-	// Vec (rope, rope_append) is the number of pairs each thread rotates:
-	// 1, 2, 4 or 8 (8 only for 16-bit types). See RoPEVec.
-	Vec int
-	// HeadDim (attention, scores, quest) is the head dimension: a multiple
-	// of 8 up to MaxHeadDim (of 16 for attn_prefill).
+	// HeadDim (attention, scores, quest) is the head dimension of q and k:
+	// a multiple of 8 up to MaxHeadDim (of 16 for attn_prefill).
 	HeadDim int
-	// Group (attn_decode, scores, quest) is the number of query heads of
-	// one GQA group a block serves: 1, 2, 4 or 8. See GroupTile.
-	Group int
+	// VDim (attention) is the head dimension of v and o: a multiple of 8
+	// up to MaxHeadDim.
+	VDim int
 	// KeyRoPE (attn_decode) compiles the in-kernel rotation of pre-RoPE
 	// keys and the query.
 	KeyRoPE bool
@@ -59,14 +56,11 @@ func (o Options) Normalize(f Family) Options {
 	if s.uses&useAngles != 0 {
 		n.Angles = o.Angles
 	}
-	if s.uses&useVec != 0 {
-		n.Vec = o.Vec
-	}
 	if s.uses&useHeadDim != 0 {
 		n.HeadDim = o.HeadDim
 	}
-	if s.uses&useGroup != 0 {
-		n.Group = o.Group
+	if s.uses&useVDim != 0 {
+		n.VDim = o.VDim
 	}
 	if s.uses&useKeyRoPE != 0 {
 		n.KeyRoPE = o.KeyRoPE
@@ -89,9 +83,6 @@ func (o Options) Validate(f Family) error {
 	if s.uses&useAngles != 0 && o.Angles != ops.Accurate && o.Angles != ops.Compat {
 		return ops.Errorf(ops.ErrConfig, "options.angles", o.Angles, "want accurate or compat")
 	}
-	if s.uses&useVec != 0 && !slices.Contains(vecChoices(o.DType), o.Vec) {
-		return ops.Errorf(ops.ErrConfig, "options.vec", o.Vec, "want one of %v for %v", vecChoices(o.DType), o.DType)
-	}
 	if s.uses&useHeadDim != 0 {
 		m := 8
 		if f == AttnPrefill {
@@ -101,16 +92,18 @@ func (o Options) Validate(f Family) error {
 			return ops.Errorf(ops.ErrUnsupported, "options.head_dim", o.HeadDim, "family %s wants a multiple of %d in [%d, %d]", f, m, m, MaxHeadDim)
 		}
 	}
-	if s.uses&useGroup != 0 && !slices.Contains(groupChoices, o.Group) {
-		return ops.Errorf(ops.ErrConfig, "options.group", o.Group, "want one of %v", groupChoices)
+	if s.uses&useVDim != 0 && (o.VDim < 8 || o.VDim > MaxHeadDim || o.VDim%8 != 0) {
+		return ops.Errorf(ops.ErrUnsupported, "options.v_dim", o.VDim, "family %s wants a multiple of 8 in [8, %d]", f, MaxHeadDim)
 	}
 	return nil
 }
 
-var groupChoices = []int{1, 2, 4, 8}
+// GroupTiles are the GQA group tiles the attention and selection modules
+// instantiate: a block serves up to G query heads of one kv head.
+var GroupTiles = []int{1, 2, 4, 8}
 
-// vecChoices returns the RoPE pair-per-thread widths for dt: runs of Vec
-// elements are at most 16 bytes.
+// vecChoices returns the RoPE pairs-per-thread widths for dt: runs of
+// that many elements are at most 16 bytes.
 func vecChoices(dt ops.DType) []int {
 	if dt == ops.F32 {
 		return []int{1, 2, 4}
@@ -133,14 +126,11 @@ func (o Options) Defines(f Family) []string {
 	if s.uses&useAngles != 0 {
 		add("ROTOR_ANGLES", int(o.Angles))
 	}
-	if s.uses&useVec != 0 {
-		add("ROTOR_VEC", o.Vec)
-	}
 	if s.uses&useHeadDim != 0 {
 		add("ROTOR_HEAD_DIM", o.HeadDim)
 	}
-	if s.uses&useGroup != 0 {
-		add("ROTOR_GROUP", o.Group)
+	if s.uses&useVDim != 0 {
+		add("ROTOR_V_DIM", o.VDim)
 	}
 	if s.uses&useKeyRoPE != 0 {
 		k := 0
@@ -156,7 +146,7 @@ func (o Options) Defines(f Family) []string {
 		add("ROTOR_BLOCK", AttnBlock)
 	case AttnPrefill:
 		add("ROTOR_BLOCK", AttnBlock)
-		add("ROTOR_TILE_N", PrefillTileN(o.DType, o.HeadDim))
+		add("ROTOR_TILE_N", PrefillTileN(o.DType, o.HeadDim, o.VDim))
 	case AttnMerge:
 		add("ROTOR_BLOCK", MergeBlock)
 	case Criticality:
@@ -167,7 +157,7 @@ func (o Options) Defines(f Family) []string {
 	return d
 }
 
-// String names the variant, e.g. "rope dtype=bf16 layout=neox angles=accurate vec=8".
+// String names the variant, e.g. "rope dtype=bf16 layout=neox angles=accurate".
 func (o Options) String(f Family) string {
 	s, _ := f.spec()
 	o = o.Normalize(f)
@@ -181,14 +171,11 @@ func (o Options) String(f Family) string {
 	if s.uses&useAngles != 0 {
 		out += " angles=" + o.Angles.String()
 	}
-	if s.uses&useVec != 0 {
-		out += fmt.Sprintf(" vec=%d", o.Vec)
-	}
 	if s.uses&useHeadDim != 0 {
 		out += fmt.Sprintf(" d=%d", o.HeadDim)
 	}
-	if s.uses&useGroup != 0 {
-		out += fmt.Sprintf(" group=%d", o.Group)
+	if s.uses&useVDim != 0 {
+		out += fmt.Sprintf(" dv=%d", o.VDim)
 	}
 	if s.uses&useKeyRoPE != 0 && o.KeyRoPE {
 		out += " keyrope"

@@ -1,10 +1,12 @@
 package kernels
 
 import (
+	"fmt"
+
 	"github.com/rotorkernels/rotor/ops"
 )
 
-// RoPEVec returns the widest pairs-per-thread count (Options.Vec) for
+// RoPEVec returns the widest pairs-per-thread count (kernel rope_vV) for
 // dtype dt such that every run of Vec elements a thread loads or stores is
 // aligned to its own size: Vec divides half (the pair count), the head
 // dimension and every row stride, and every base address is a multiple of
@@ -63,12 +65,13 @@ func contiguous1D(arg string, t *ops.Tensor) error {
 	return nil
 }
 
-// PlanRoPE plans Backend.RoPE: one launch of kernel "rope" that rotates q
+// PlanRoPE plans Backend.RoPE: one launch of kernel "rope_vV" (V chosen by
+// RoPEVec) that rotates q
 // and k in place. Position values are not read here: reject negative
 // positions with ops.CheckPositions before launching (the kernel never
 // indexes memory by a position).
 //
-// Parameters (kernel rope in rope.cu): q, k, pos, inv_freq, attn (double),
+// Parameters (kernels rope_vV in rope.cu): q, k, pos, inv_freq, attn (double),
 // q_row, k_row, pos_stride (i64, elements), T, Hq, Hk, head_dim, half
 // (i32).
 func PlanRoPE(a *ops.RoPEArgs, m Memory, dev Device) ([]Launch, error) {
@@ -107,9 +110,9 @@ func PlanRoPE(a *ops.RoPEArgs, m Memory, dev Device) ([]Launch, error) {
 		rows, addrs = append(rows, kRow), append(addrs, k)
 	}
 	vec := RoPEVec(a.Q.DType, half, D, rows, addrs)
-	o := Options{DType: a.Q.DType, Layout: a.Rotary.Layout, Angles: a.Angles, Vec: vec}
+	o := Options{DType: a.Q.DType, Layout: a.Rotary.Layout, Angles: a.Angles}
 	return []Launch{{
-		Family: RoPE, Options: o, Kernel: "rope",
+		Family: RoPE, Options: o, Kernel: fmt.Sprintf("rope_v%d", vec),
 		Grid:  RoPEGrid(T, half/vec, Hq+Hk, dev),
 		Block: [3]int{RoPEBlock, 1, 1},
 		Args: []Arg{Ptr(q), Ptr(k), Ptr(pos), Ptr(inv), F64(a.Rotary.AttentionFactor),
@@ -118,10 +121,10 @@ func PlanRoPE(a *ops.RoPEArgs, m Memory, dev Device) ([]Launch, error) {
 }
 
 // PlanRoPEAppend plans Backend.RoPEAppend: one launch of kernel
-// "rope_append". Validate slot values with ops.CheckSlots first (the
+// "rope_append_vV". Validate slot values with ops.CheckSlots first (the
 // kernel skips a slot outside [0, S) but cannot report it).
 //
-// Parameters (kernel rope_append in rope_append.cu): q, k, v, k_cache,
+// Parameters (kernels rope_append_vV in rope_append.cu): q, k, v, k_cache,
 // v_cache, pos, slots, inv_freq, attn (double), q_row, k_row, v_row,
 // kc_row, vc_row, pos_stride, slot_stride (i64), T, Hq, Hk, head_dim,
 // half, Dv, S, v_vec (i32).
@@ -149,9 +152,9 @@ func PlanRoPEAppend(a *ops.RoPEAppendArgs, m Memory, dev Device) ([]Launch, erro
 	dt := a.Q.DType
 	vec := RoPEVec(dt, half, D, []int{a.Q.RowStride(), a.K.RowStride(), a.KCache.RowStride()}, []uint64{addr[0], addr[1], addr[3]})
 	vv := copyVec(dt, Dv, []int{a.V.RowStride(), a.VCache.RowStride()}, []uint64{addr[2], addr[4]})
-	o := Options{DType: dt, Layout: a.Rotary.Layout, Angles: a.Angles, Vec: vec}
+	o := Options{DType: dt, Layout: a.Rotary.Layout, Angles: a.Angles}
 	return []Launch{{
-		Family: RoPEAppend, Options: o, Kernel: "rope_append",
+		Family: RoPEAppend, Options: o, Kernel: fmt.Sprintf("rope_append_v%d", vec),
 		Grid:  RoPEGrid(T, half/vec, Hq+Hk, dev),
 		Block: [3]int{RoPEBlock, 1, 1},
 		Args: []Arg{Ptr(addr[0]), Ptr(addr[1]), Ptr(addr[2]), Ptr(addr[3]), Ptr(addr[4]), Ptr(addr[5]), Ptr(addr[6]),

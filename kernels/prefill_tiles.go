@@ -3,10 +3,11 @@ package kernels
 import "github.com/rotorkernels/rotor/ops"
 
 // PrefillTileN returns the number of selected keys attn_prefill stages per
-// tile for dtype dt and head dimension d: 64 up to d = 128, else 32, so
-// that the K and V tiles fit in 48 KB of shared memory without opt-in.
-func PrefillTileN(dt ops.DType, d int) int {
-	if d <= 128 {
+// tile for dtype dt and head dimensions d (K) and dv (V): 64 when both are
+// at most 128, else 32, so that the K and V tiles fit in 48 KB of shared
+// memory without opt-in.
+func PrefillTileN(dt ops.DType, d, dv int) int {
+	if max(d, dv) <= 128 {
 		return 64
 	}
 	return 32
@@ -17,9 +18,9 @@ func PrefillTileN(dt ops.DType, d int) int {
 const prefillPad = 8
 
 // PrefillSmem returns the static shared memory attn_prefill uses: the K
-// and V tiles (TileN rows of d+8 16-bit elements each) plus the staged
+// and V tiles (TileN rows of d+8 and dv+8 16-bit elements) plus the staged
 // slot indices and key positions.
-func PrefillSmem(dt ops.DType, d int) int {
-	n := PrefillTileN(dt, d)
-	return 2*n*(d+prefillPad)*2 + 2*n*4
+func PrefillSmem(dt ops.DType, d, dv int) int {
+	n := PrefillTileN(dt, d, dv)
+	return n*(d+prefillPad)*2 + n*(dv+prefillPad)*2 + 2*n*4
 }

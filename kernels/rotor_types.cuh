@@ -211,15 +211,19 @@ template <> struct Elem<ROTOR_F16> {
 };
 
 // Raw copies of N elements of type T, as one access where the width allows
-// (4, 8 or 16 bytes) on the device. The caller guarantees alignment to
-// N*sizeof(T) bytes on the device; the host copy has no requirement.
+// (4, 8 or 16 bytes; 32 bytes as two 16-byte accesses) on the device. The
+// caller guarantees alignment to min(N*sizeof(T), 16) bytes on the device;
+// the host copy has no requirement.
 template <typename T, int N> struct Raw {
     T v[N];
 };
 
 template <typename T, int N> ROTOR_HD void raw_load(Raw<T, N>& r, const T* p) {
 #if defined(__CUDA_ARCH__)
-    if (sizeof(T) * N == 16) {
+    if (sizeof(T) * N == 32) {
+        reinterpret_cast<uint4*>(r.v)[0] = reinterpret_cast<const uint4*>(p)[0];
+        reinterpret_cast<uint4*>(r.v)[1] = reinterpret_cast<const uint4*>(p)[1];
+    } else if (sizeof(T) * N == 16) {
         *reinterpret_cast<uint4*>(r.v) = *reinterpret_cast<const uint4*>(p);
     } else if (sizeof(T) * N == 8) {
         *reinterpret_cast<uint2*>(r.v) = *reinterpret_cast<const uint2*>(p);
@@ -238,7 +242,10 @@ template <typename T, int N> ROTOR_HD void raw_load(Raw<T, N>& r, const T* p) {
 
 template <typename T, int N> ROTOR_HD void raw_store(T* p, const Raw<T, N>& r) {
 #if defined(__CUDA_ARCH__)
-    if (sizeof(T) * N == 16) {
+    if (sizeof(T) * N == 32) {
+        reinterpret_cast<uint4*>(p)[0] = reinterpret_cast<const uint4*>(r.v)[0];
+        reinterpret_cast<uint4*>(p)[1] = reinterpret_cast<const uint4*>(r.v)[1];
+    } else if (sizeof(T) * N == 16) {
         *reinterpret_cast<uint4*>(p) = *reinterpret_cast<const uint4*>(r.v);
     } else if (sizeof(T) * N == 8) {
         *reinterpret_cast<uint2*>(p) = *reinterpret_cast<const uint2*>(r.v);
@@ -273,4 +280,32 @@ template <int DT, int N> ROTOR_HD void store_f32(typename Elem<DT>::T* p, const 
         r.v[i] = Elem<DT>::store(in[i]);
     }
     raw_store(p, r);
+}
+
+// Minimum and maximum as Go's built-in min and max: a NaN operand gives
+// NaN, and −0 is below +0.
+ROTOR_HD float min_go(float a, float b) {
+    if (a != a) {
+        return a;
+    }
+    if (b != b) {
+        return b;
+    }
+    if (a == b) {
+        return (f32_bits(a) & 0x80000000u) ? a : b;
+    }
+    return a < b ? a : b;
+}
+
+ROTOR_HD float max_go(float a, float b) {
+    if (a != a) {
+        return a;
+    }
+    if (b != b) {
+        return b;
+    }
+    if (a == b) {
+        return (f32_bits(a) & 0x80000000u) ? b : a;
+    }
+    return a > b ? a : b;
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"io/fs"
 	"sort"
-	"strings"
 )
 
 //go:embed *.cu *.cuh
@@ -57,23 +56,4 @@ func HeadersDigest() string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// kernelSignature returns the parameter list text of the extern "C"
-// __global__ function name in src, or "" when it is absent.
-func kernelSignature(src, name string) string {
-	i := 0
-	for {
-		j := strings.Index(src[i:], name+"(")
-		if j < 0 {
-			return ""
-		}
-		j += i
-		pre := src[max(0, j-200):j]
-		if k := strings.LastIndex(pre, "extern \"C\""); k >= 0 && strings.Contains(pre[k:], "__global__") && !strings.Contains(pre[k:], ";") {
-			end := strings.Index(src[j:], ")")
-			return src[j+len(name)+1 : j+end]
-		}
-		i = j + len(name)
-	}
 }

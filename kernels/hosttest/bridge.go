@@ -9,6 +9,8 @@ import "C"
 
 import (
 	"runtime"
+	"strconv"
+	"strings"
 	"unsafe"
 )
 
@@ -98,14 +100,24 @@ func BF16ToF32All() []uint32 {
 	return out
 }
 
-// RoPEWalk runs every thread of a rope (append false) or rope_append grid
-// on the host with the kernel's own thread function, reading the
-// parameters from words in the kernel's order. It reports false when the
-// variant is not instantiated. keep holds the Go memory the words address.
-func RoPEWalk(append bool, dtype, layout, angles, vec int, words []uint64, grid [3]int, block int, keep ...any) bool {
-	ap := 0
-	if append {
-		ap = 1
+// RoPEWalk runs every thread of a launch of kernel (rope_vV or
+// rope_append_vV) on the host with the kernel's own thread function,
+// reading the parameters from words in the kernel's order. It reports
+// false when no such kernel is instantiated. keep holds the Go memory the
+// words address.
+func RoPEWalk(kernel string, dtype, layout, angles int, words []uint64, grid [3]int, block int, keep ...any) bool {
+	ap, vs := 0, ""
+	switch {
+	case strings.HasPrefix(kernel, "rope_append_v"):
+		ap, vs = 1, strings.TrimPrefix(kernel, "rope_append_v")
+	case strings.HasPrefix(kernel, "rope_v"):
+		vs = strings.TrimPrefix(kernel, "rope_v")
+	default:
+		return false
+	}
+	vec, err := strconv.Atoi(vs)
+	if err != nil {
+		return false
 	}
 	rc := C.rt_rope_walk(C.int(ap), C.int(dtype), C.int(layout), C.int(angles), C.int(vec),
 		(*C.ulonglong)(unsafe.Pointer(&words[0])), C.int(grid[0]), C.int(grid[1]), C.int(block))

@@ -16,6 +16,14 @@ void rt_f16_from_f32_range(unsigned start, unsigned n, unsigned short* out);
 void rt_f16_to_f32_all(unsigned* out);
 void rt_bf16_to_f32_all(unsigned* out);
 int rt_rope_walk(int append, int dtype, int layout, int angles, int vec, const unsigned long long* w, int gx, int gy, int block);
+void rt_attn_row(const float* dots, const float* vals, const int* masked, int n, int dv, float scale, float softcap,
+                 float sink, int parts, int step, float* out, float* lse);
+float rt_lse_merge(float l1, float l2, float* w1, float* w2);
+void rt_crit(const float* s, int Hq, int N, int chunks, float* out);
+void rt_topk_row(const float* s, int N, int K, const int* map, int* out);
+void rt_minmax_go(const float* a, const float* b, int n, float* mn, float* mx);
+void rt_rope_positions(int sel, int keypos, int cap, int query_pos, int Tq, const int* qpos, int t, int n, int rank,
+                       int kpos, int* qp, int* kp);
 #ifdef __cplusplus
 }
 #endif

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/x448/float16"
@@ -152,9 +153,9 @@ func TestRoPEGridBitIdentical(t *testing.T) {
 						t.Fatalf("%s: PlanRoPE = %v, %v", name, ls, err)
 					}
 					l := ls[0]
-					vecs[fmt.Sprintf("%v/%d", dt, l.Options.Vec)] = true
-					if !RoPEWalk(false, int(dt), int(layout), int(mode), l.Options.Vec, l.Words(), l.Grid, l.Block[0], mem) {
-						t.Fatalf("%s: variant %s not instantiated", name, l.Options.String(l.Family))
+					vecs[fmt.Sprintf("%v/%s", dt, strings.TrimPrefix(l.Kernel, "rope_v"))] = true
+					if !RoPEWalk(l.Kernel, int(dt), int(layout), int(mode), l.Words(), l.Grid, l.Block[0], mem) {
+						t.Fatalf("%s: kernel %s not instantiated", name, l.Kernel)
 					}
 
 					// The contract, written out.
