@@ -200,8 +200,8 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 
 // ropeParams are the in-kernel RoPE arguments of attn_decode.
 type ropeParams struct {
-	invFreq                                    uint64
-	attn                                       float64
+	invFreq                                     uint64
+	attn                                        float64
 	half, layout, angles, keyPos, cap, queryPos int
 }
 
