@@ -181,6 +181,10 @@ func (j *attnJob) row(t, kv int) []int32 {
 // that every worker has several items, and sizes the buffers.
 func (j *attnJob) schedule(width int) {
 	j.tq, j.kvPer = 1, 1
+	if j.Tq == 0 || j.g == 0 { // no output rows
+		j.tiles, j.groups, j.splits = 0, 1, 1
+		return
+	}
 	if j.shared() && (j.rope == nil || j.rope.mode != ops.KeyPosCapped) {
 		j.tq = max(1, min(j.Tq, attnLanes/j.g))
 		acrossHeads := j.idx == nil || j.gran == ops.PerRequest

@@ -9,8 +9,9 @@ import (
 )
 
 // testAttnPadding covers rows that are all padding, rows whose leading
-// block is padding, padding at the end only, and a pool of zero slots:
-// O = 0 and LSE = -Inf for empty rows, never NaN.
+// block is padding, padding at the end only, a pool of zero slots, rows
+// of width 0 and no query tokens: O = 0 and LSE = -Inf for empty rows,
+// never NaN.
 func testAttnPadding(t *testing.T, b ops.Backend) {
 	var st attnStats
 	const W = 200
@@ -35,6 +36,7 @@ func testAttnPadding(t *testing.T, b ops.Backend) {
 		runAttnCase(t, b, &attnCase{dt: dt, Tq: 2, Hq: 2, Hk: 1, S: 0, D: 8, Dv: 8, dense: true, seed: uint64(7030 + i)}, &st)
 		runAttnCase(t, b, &attnCase{dt: dt, Tq: 2, Hq: 2, Hk: 2, S: 9, D: 8, Dv: 8, gran: ops.PerKVHead,
 			W: 0, rows: []int32{}, seed: uint64(7040 + i)}, &st)
+		runAttnCase(t, b, &attnCase{dt: dt, Tq: 0, Hq: 2, Hk: 1, S: 9, D: 8, Dv: 8, dense: true, seed: uint64(7050 + i)}, &st)
 	}
 	if st.empty == 0 {
 		t.Errorf("no empty output rows were exercised")
