@@ -171,7 +171,7 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 	q := sc.q[L0*j.D : (L0+n)*j.D]
 	d := sc.dots[:n]
 	for i := range nb {
-		dots(d, q, sc.kr[i*j.kvPer+c])
+		vec.Dots(d, q, sc.kr[i*j.kvPer+c])
 		for r, v := range d {
 			L := L0 + r
 			if j.qpos != nil && j.kpos[sc.slot[i]] > sc.lanePos[L/gl] {
@@ -184,15 +184,6 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 			}
 			sc.x[L*blk+i] = v
 		}
-	}
-}
-
-// dots sets dst[h] to the dot product of row h of q (rows of len(k)) with
-// k.
-func dots(dst, q, k []float32) {
-	D := len(k)
-	for h := range dst {
-		dst[h] = vec.Dot(q[h*D:(h+1)*D], k)
 	}
 }
 
