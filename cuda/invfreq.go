@@ -40,26 +40,20 @@ func f32At(r *ops.Rotary, j int) float32 {
 	return float32(r.InvFreq[j])
 }
 
-// invFreqHash hashes the table mode m reads from r (FNV-1a over the bits).
+// invFreqHash hashes the table mode m reads from r, one 64-bit word per
+// value (FNV-1a's multiply over whole words).
 func invFreqHash(r *ops.Rotary, m ops.AngleMode) uint64 {
-	h := uint64(14695981039346656037)
-	mix := func(v uint64) {
-		for i := 0; i < 8; i++ {
-			h ^= v & 0xff
-			h *= 1099511628211
-			v >>= 8
-		}
-	}
+	const prime = 1099511628211
 	n := len(r.InvFreq)
-	mix(uint64(n) | uint64(m)<<32)
+	h := (uint64(14695981039346656037) ^ (uint64(n) | uint64(m)<<32)) * prime
 	for j := 0; j < n; j++ {
 		if m == ops.Compat {
-			mix(uint64(math.Float32bits(f32At(r, j))))
+			h = (h ^ uint64(math.Float32bits(f32At(r, j)))) * prime
 		} else {
-			mix(math.Float64bits(r.InvFreq[j]))
+			h = (h ^ math.Float64bits(r.InvFreq[j])) * prime
 		}
 	}
-	return h
+	return h ^ h>>29
 }
 
 // matches reports whether e holds exactly the table mode m reads from r.
