@@ -10,8 +10,9 @@ import (
 // :])[n]. Each head's softmax is max-subtracted, with its normaliser
 // summed in float64; -Inf and NaN scores get weight 0; a head whose
 // scores are all -Inf or NaN contributes nothing; a head with +Inf scores
-// splits its weight 1 equally among them. Two passes over the pool: the
-// heads' maxima and normalisers, then the per-candidate sums.
+// splits its weight 1 equally among them. Two passes: per head (spread
+// over the pool) the maximum, then the exponentials, kept, and their
+// sum; per block of candidates the weights summed over heads.
 func (b *Backend) Criticality(a *ops.CriticalityArgs) error {
 	if err := ops.CheckCriticality(a, Name); err != nil {
 		return err
@@ -26,6 +27,7 @@ func (b *Backend) Criticality(a *ops.CriticalityArgs) error {
 	}
 	j.m = growF32(j.m, j.Hq)
 	j.inv = growF32(j.inv, j.Hq)
+	j.e = growF32(j.e, j.Hq*j.N)
 	j.pass = 0
 	b.pool.run(j.Hq, 1, j)
 	j.pass = 1
@@ -43,9 +45,10 @@ type critJob struct {
 	rs     int
 	out    []float32
 	outRS  int
-	m, inv []float32 // per head: max (+Inf: split among +Inf), 1/normaliser (0: no weight)
-	pass   int
+	m, inv []float32   // per head: max, 1/normaliser (0: no weight)
+	e      []float32   // [Hq, N]: the unnormalised weights
 	sums   [][]float32 // per worker
+	pass   int
 }
 
 var critJobs = make(chan *critJob, 8)
@@ -60,7 +63,7 @@ func getCritJob() *critJob {
 }
 
 func putCritJob(j *critJob) {
-	*j = critJob{m: j.m[:0], inv: j.inv[:0], sums: j.sums}
+	*j = critJob{m: j.m[:0], inv: j.inv[:0], e: j.e[:0], sums: j.sums}
 	select {
 	case critJobs <- j:
 	default:
@@ -79,24 +82,13 @@ func (j *critJob) run(w, lo, hi int) {
 	j.sums[w] = growF32(j.sums[w], hi-lo)
 	sum := j.sums[w]
 	clear(sum)
-	for h := range j.Hq { // head by head: each score row is read in order
-		inv, m := j.inv[h], j.m[h]
+	for h := range j.Hq { // head by head: each weight row is read in order
+		inv := j.inv[h]
 		if inv == 0 {
 			continue
 		}
-		row := j.s[h*j.rs+lo : h*j.rs+hi]
-		if m == posInf {
-			for i, x := range row {
-				if x == posInf {
-					sum[i] += inv
-				}
-			}
-			continue
-		}
-		for i, x := range row {
-			if x == x {
-				sum[i] += expf32(x-m) * inv
-			}
+		for i, e := range j.e[h*j.N+lo : h*j.N+hi] {
+			sum[i] += e * inv
 		}
 	}
 	for i, x := range sum {
@@ -104,9 +96,11 @@ func (j *critJob) run(w, lo, hi int) {
 	}
 }
 
-// head computes head h's maximum and weight normaliser.
+// head computes head h's maximum, its unnormalised weights (into j.e)
+// and their normaliser.
 func (j *critJob) head(h int) {
 	row := j.s[h*j.rs : h*j.rs+j.N]
+	e := j.e[h*j.N : (h+1)*j.N]
 	m := negInf
 	for _, x := range row {
 		if x > m { // NaN never compares greater
@@ -119,18 +113,23 @@ func (j *critJob) head(h int) {
 		j.inv[h] = 0
 	case posInf:
 		c := 0
-		for _, x := range row {
+		for i, x := range row {
+			e[i] = 0
 			if x == posInf {
+				e[i] = 1
 				c++
 			}
 		}
 		j.inv[h] = 1 / float32(c)
 	default:
 		var l float64
-		for _, x := range row {
+		for i, x := range row {
+			var p float32
 			if x == x {
-				l += float64(expf32(x - m))
+				p = expf32(x - m)
 			}
+			e[i] = p
+			l += float64(p)
 		}
 		j.inv[h] = float32(1 / l)
 	}
