@@ -8,13 +8,14 @@ import (
 	"github.com/rotorkernels/rotor/ops/opstest"
 )
 
-// TestFakeConformance runs the RoPE part of the conformance suite on the
-// backend over the simulated device: everything between the op contract
-// and the driver (validation, value checks, planning, scratch, staging,
-// tables, launches) is the production code, and the kernels are Go
-// emulations of the CUDA ones. The suite's other parts need kernels the
-// backend does not launch yet. It runs in a child process restricted to
-// the rope sub-test (opstest.Run has no filter of its own), under -short.
+// TestFakeConformance runs parts of the conformance suite on the backend
+// over the simulated device: everything between the op contract and the
+// driver (validation, value checks, planning, scratch, staging, tables,
+// launches) is the production code. The RoPE part runs whole, with Go
+// emulations of the RoPE kernels; of the attention and selection parts,
+// whose kernels the fake device does not run, only the error tests. Each
+// part runs in a child process restricted to its sub-tests (opstest.Run
+// has no filter of its own), under -short.
 func TestFakeConformance(t *testing.T) {
 	if os.Getenv("ROTOR_FAKE_CONFORMANCE") == "1" {
 		b := openFake(t, newFakeGPU(0))
@@ -25,13 +26,18 @@ func TestFakeConformance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the fake-device conformance run takes a while")
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestFakeConformance$/^rope$", "-test.short", "-test.v")
-	cmd.Env = append(os.Environ(), "ROTOR_FAKE_CONFORMANCE=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("conformance (rope) on the fake device: %v\n%s", err, out)
+	for _, part := range []string{
+		"^TestFakeConformance$/^rope$",
+		"^TestFakeConformance$/^(attention|selection)$/^(errors|merge-errors)$",
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run="+part, "-test.short", "-test.v")
+		cmd.Env = append(os.Environ(), "ROTOR_FAKE_CONFORMANCE=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("conformance %s on the fake device: %v\n%s", part, err, out)
+		}
+		t.Logf("%s:\n%s", part, tail(out, 20))
 	}
-	t.Logf("%s", tail(out, 40))
 }
 
 // tail returns the last n lines of out.

@@ -42,6 +42,8 @@ type fakeGPU struct {
 	fail map[string]Result
 	// optIns records setMaxDynamicSmem calls.
 	optIns map[handle]int
+	// unemulated counts launches of kernels the fake does not run.
+	unemulated int
 	// quiet stops recording launches and running kernels, so that a
 	// benchmark measures only the host side.
 	quiet bool
@@ -432,8 +434,17 @@ func (g *fakeGPU) run(ptx, name string, grid, block [3]int, args []uint64) error
 	case fam == string(kernels.RoPEAppend) && strings.HasPrefix(name, "rope_append_v"):
 		fmt.Sscanf(name, "rope_append_v%d", &vec)
 		return g.runRoPE(o, vec, args, true)
+	case fam == string(kernels.RoPE) || fam == string(kernels.RoPEAppend):
+		return driverError("kernel "+name, 400)
 	}
-	return driverError("kernel "+name, 400)
+	// The attention and selection kernels are not emulated: their launch
+	// is checked against the kernel's parameter list and counted, and
+	// leaves memory untouched.
+	if kinds := kernels.ParamKinds(name); len(kinds) != len(args) {
+		return driverError("kernel "+name+" parameters", 1)
+	}
+	g.unemulated++
+	return nil
 }
 
 // runValidate is the validate kernel of devkern.cu, in Go.
