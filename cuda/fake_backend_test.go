@@ -479,3 +479,34 @@ func TestFakeConcurrent(t *testing.T) {
 		t.Errorf("MemInUse %d after every worker freed its tensors", shared.MemInUse())
 	}
 }
+
+// TestFakePrecompile loads every variant's module once; later ops load
+// nothing more.
+func TestFakePrecompile(t *testing.T) {
+	g := newFakeGPU(0)
+	b := openFake(t, g)
+	defer b.Close()
+	vs := kernels.Variants([]int{128})
+	if err := b.Precompile(vs); err != nil {
+		t.Fatal(err)
+	}
+	loaded := g.loads
+	if loaded < 10 {
+		t.Fatalf("%d modules loaded for %d variants", loaded, len(vs))
+	}
+	if err := b.Precompile(vs); err != nil || g.loads != loaded {
+		t.Fatalf("second Precompile: %v, %d more loads", err, g.loads-loaded)
+	}
+	c := ropeXCases(true)[0]
+	x := c.tensors(t, b, c.data(2))
+	if err := b.RoPE(&ops.RoPEArgs{Q: x.q, K: x.k, Positions: x.pos, Rotary: c.rotary(t)}); err != nil {
+		t.Fatal(err)
+	}
+	if g.loads != loaded+1 { // the backend's own kernels
+		t.Fatalf("RoPE after Precompile loaded %d modules, want only the backend's own", g.loads-loaded)
+	}
+	bad := []kernels.Variant{{Family: kernels.AttnDecode, Options: kernels.Options{DType: ops.BF16, HeadDim: 7}}}
+	if err := b.Precompile(bad); !errors.Is(err, ops.ErrUnsupported) {
+		t.Fatalf("Precompile of an invalid variant: %v, want ErrUnsupported", err)
+	}
+}
