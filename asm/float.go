@@ -196,20 +196,12 @@ func genRotate(s isa) {
 		return func() {
 			for u := range units {
 				k := u * s.lanes
-				x, y, c, sn := s.vec(), s.vec(), s.vec(), s.vec()
+				x, y := s.vec(), s.vec()
 				VMOVUPS(f32(px, i, k), x)
 				VMOVUPS(f32(py, i, k), y)
-				VMOVUPS(f32(pc, i, k), c)
-				VMOVUPS(f32(ps, i, k), sn)
-				xc, ys, yc, xs := s.vec(), s.vec(), s.vec(), s.vec()
-				VMULPS(c, x, xc)
-				VMULPS(sn, y, ys)
-				VMULPS(c, y, yc)
-				VMULPS(sn, x, xs)
-				VSUBPS(ys, xc, xc) // x·c − y·s
-				VADDPS(xs, yc, yc) // y·c + x·s
-				VMOVUPS(xc, f32(px, i, k))
-				VMOVUPS(yc, f32(py, i, k))
+				s.rotateVectors(x, y, f32(pc, i, k), f32(ps, i, k))
+				VMOVUPS(x, f32(px, i, k))
+				VMOVUPS(y, f32(py, i, k))
 			}
 		}
 	}

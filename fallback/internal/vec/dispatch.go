@@ -49,3 +49,46 @@ func F32ToF16(dst []uint16, src []float32) { f32ToF16(dst[:len(src)], src) }
 // x' = x·c − y·s, y' = y·c + x·s, every product and sum rounded to float32
 // separately (no FMA), bit-identical to precision.RotatePair.
 func Rotate(x, y, c, s []float32) { rotate(x, y[:len(x)], c[:len(x)], s[:len(x)]) }
+
+// RotateBF16 is the NeoX rotation of one bfloat16 head fused with its
+// conversions: with half = len(c), the pairs (src[i], src[half+i]) are
+// widened exactly, rotated by c[i], s[i] as Rotate does and rounded once
+// to bfloat16 (as F32ToBF16) into dst[i], dst[half+i]: bit-identical to
+// BF16ToF32, Rotate and F32ToBF16 in turn. dst is src (in place) or does
+// not overlap it; len(src), len(dst) ≥ 2·len(c), len(s) ≥ len(c).
+func RotateBF16(dst, src []uint16, c, s []float32) {
+	h := len(c)
+	rotateBF16(dst[:2*h], src[:2*h], c, s[:h])
+}
+
+// RotateF16 is RotateBF16 for IEEE binary16 heads (the conversions of
+// F16ToF32 and F32ToF16).
+func RotateF16(dst, src []uint16, c, s []float32) {
+	h := len(c)
+	rotateF16(dst[:2*h], src[:2*h], c, s[:h])
+}
+
+// RotateInterleaved rotates the GPT-J pairs (x[2i], x[2i+1]) by c[i],
+// s[i] for i < len(c) with Rotate's operations (no FMA), bit-identical to
+// precision.RotatePair. len(x) ≥ 2·len(c), len(s) ≥ len(c).
+func RotateInterleaved(x, c, s []float32) {
+	h := len(c)
+	rotateInterleaved(x[:2*h], c, s[:h])
+}
+
+// AccurateCosSin sets c[i], s[i] = precision.AccurateCosSin(pos,
+// invFreq[i], attn) for i < len(c), bit for bit: one token's RoPE cos and
+// sin in Accurate mode, several pairs per instruction. len(s),
+// len(invFreq) ≥ len(c).
+func AccurateCosSin(c, s []float32, pos int32, invFreq []float64, attn float64) {
+	n := len(c)
+	accurateCosSin(c, s[:n], pos, invFreq[:n], attn)
+}
+
+// CompatCosSin sets c[i], s[i] = precision.CompatCosSin(pos, invFreq[i],
+// attn) for i < len(c), bit for bit (Compat mode: the float32 angle of
+// Hugging Face). len(s), len(invFreq) ≥ len(c).
+func CompatCosSin(c, s []float32, pos int32, invFreq []float32, attn float64) {
+	n := len(c)
+	compatCosSin(c, s[:n], pos, invFreq[:n], attn)
+}

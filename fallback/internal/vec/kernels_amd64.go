@@ -36,6 +36,26 @@ func scaleAVX2(alpha float32, y []float32)
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func rotateAVX2(x []float32, y []float32, c []float32, s []float32)
 
+// rotateBF16AVX2 rotates the NeoX pairs (src[i], src[half+i]) of a bfloat16 head by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func rotateBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32)
+
+// rotateF16AVX2 rotates the NeoX pairs (src[i], src[half+i]) of a binary16 head by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func rotateF16AVX2(dst []uint16, src []uint16, c []float32, s []float32)
+
+// rotatePairsAVX2 rotates the interleaved pairs (x[2i], x[2i+1]) by c[i], s[i] for i < len(c): x[2i]·c − x[2i+1]·s, x[2i+1]·c + x[2i]·s, every product and sum rounded (no FMA).
+// It processes the largest multiple of 4 elements; the caller handles the rest.
+func rotatePairsAVX2(x []float32, c []float32, s []float32)
+
+// accurateCosSinAVX2 sets c[i], s[i] = precision.AccurateCosSin(pos, invFreq[i], attn) for i < len(c).
+// It processes the largest multiple of 4 elements; the caller handles the rest.
+func accurateCosSinAVX2(c []float32, s []float32, pos float64, invFreq []float64, attn float64)
+
+// compatCosSinAVX2 sets c[i], s[i] = precision.CompatCosSin(pos, invFreq[i], attn) for i < len(c), pos and attn given as float32.
+// It processes the largest multiple of 4 elements; the caller handles the rest.
+func compatCosSinAVX2(c []float32, s []float32, pos float32, invFreq []float32, attn float32)
+
 // bf16ToF32AVX2 sets dst[i] to the float32 of bfloat16 bits src[i] for i < len(src).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func bf16ToF32AVX2(dst []float32, src []uint16)
@@ -83,6 +103,26 @@ func scaleAVX512(alpha float32, y []float32)
 // rotateAVX512 sets x[i], y[i] = x[i]·c[i] − y[i]·s[i], y[i]·c[i] + x[i]·s[i] for i < len(x), every product and sum rounded (no FMA).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func rotateAVX512(x []float32, y []float32, c []float32, s []float32)
+
+// rotateBF16AVX512 rotates the NeoX pairs (src[i], src[half+i]) of a bfloat16 head by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func rotateBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32)
+
+// rotateF16AVX512 rotates the NeoX pairs (src[i], src[half+i]) of a binary16 head by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func rotateF16AVX512(dst []uint16, src []uint16, c []float32, s []float32)
+
+// rotatePairsAVX512 rotates the interleaved pairs (x[2i], x[2i+1]) by c[i], s[i] for i < len(c): x[2i]·c − x[2i+1]·s, x[2i+1]·c + x[2i]·s, every product and sum rounded (no FMA).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func rotatePairsAVX512(x []float32, c []float32, s []float32)
+
+// accurateCosSinAVX512 sets c[i], s[i] = precision.AccurateCosSin(pos, invFreq[i], attn) for i < len(c).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func accurateCosSinAVX512(c []float32, s []float32, pos float64, invFreq []float64, attn float64)
+
+// compatCosSinAVX512 sets c[i], s[i] = precision.CompatCosSin(pos, invFreq[i], attn) for i < len(c), pos and attn given as float32.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func compatCosSinAVX512(c []float32, s []float32, pos float32, invFreq []float32, attn float32)
 
 // bf16ToF32AVX512 sets dst[i] to the float32 of bfloat16 bits src[i] for i < len(src).
 // It processes the largest multiple of 16 elements; the caller handles the rest.

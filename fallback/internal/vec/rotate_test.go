@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/rotorkernels/rotor/precision"
+	"github.com/x448/float16"
 )
 
 // rotateSpecial are values the rotation test mixes in: signed zeros,
@@ -65,4 +66,101 @@ func TestRotate(t *testing.T) {
 // sameBits reports identical bits, or two NaNs.
 func sameBits(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
+}
+
+// TestRotate16 checks the fused 16-bit head rotations bit for bit
+// against their definition, BF16ToF32 (or binary16's widening), then
+// precision.RotatePair, then precision.BF16FromFloat32 (or x448's
+// rounding), in place and into a separate guarded head, for every half
+// length and misalignment. Random 16-bit patterns include NaNs, infinities
+// and subnormals; a NaN output is only required to be a NaN (see
+// TestRotate).
+func TestRotate16(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	type conv struct {
+		name   string
+		rot    func(l int, dst, src []uint16, c, s []float32)
+		widen  func(uint16) float32
+		narrow func(float32) uint16
+	}
+	for _, cv := range []conv{
+		{"bf16", rotateBF16At, widen, func(f float32) uint16 { return precision.BF16FromFloat32(f).Bits() }},
+		{"f16", rotateF16At, func(u uint16) float32 { return float16.Frombits(u).Float32() }, func(f float32) uint16 { return float16.Fromfloat32(f).Bits() }},
+	} {
+		forLevels(t, func(t *testing.T, l int) {
+			for _, half := range testLengths {
+				for _, off := range testOffsets {
+					c, s := at[float32](half, (off+1)%4), at[float32](half, (off+2)%4)
+					src := at[uint16](2*half, off)
+					for i := range half {
+						th := r.Float64() * 2 * math.Pi
+						c[i], s[i] = float32(math.Cos(th)), float32(math.Sin(th))
+						if r.IntN(16) == 0 {
+							c[i] = rotateSpecial[r.IntN(len(rotateSpecial))]
+						}
+					}
+					for i := range src {
+						src[i] = uint16(r.Uint32())
+						if r.IntN(2) == 0 { // mostly ordinary magnitudes
+							src[i] = src[i]&0x80ff | 0x3c00
+						}
+					}
+					want := make([]uint16, 2*half)
+					for i := range half {
+						x, y := precision.RotatePair(cv.widen(src[i]), cv.widen(src[half+i]), c[i], s[i])
+						want[i], want[half+i] = cv.narrow(x), cv.narrow(y)
+					}
+					dst, check := guardedU16(2*half, (off+3)%4)
+					cv.rot(l, dst, src, c, s)
+					check(t)
+					in := append([]uint16(nil), src...)
+					cv.rot(l, in, in, c, s)
+					for i := range want {
+						if !same16(cv.widen, dst[i], want[i]) || !same16(cv.widen, in[i], want[i]) {
+							t.Fatalf("%s half=%d off=%d element %d of %#04x: got %#04x (in place %#04x), want %#04x",
+								cv.name, half, off, i, src[i], dst[i], in[i], want[i])
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// same16 reports identical 16-bit values or two NaNs.
+func same16(widen func(uint16) float32, a, b uint16) bool {
+	return a == b || widen(a) != widen(a) && widen(b) != widen(b)
+}
+
+// TestRotateInterleaved checks the GPT-J rotation bit for bit against
+// precision.RotatePair for every length and misalignment, with guards.
+func TestRotateInterleaved(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	forLevels(t, func(t *testing.T, l int) {
+		for _, n := range testLengths {
+			for _, off := range testOffsets {
+				x, check := guardedF32(2*n, off)
+				c, s := at[float32](n, (off+1)%4), at[float32](n, (off+2)%4)
+				for i := range x {
+					x[i] = randNormal(r, -20, 20)
+					if r.IntN(8) == 0 {
+						x[i] = rotateSpecial[r.IntN(len(rotateSpecial))]
+					}
+				}
+				for i := range c {
+					th := r.Float64() * 2 * math.Pi
+					c[i], s[i] = float32(math.Cos(th)), float32(math.Sin(th))
+				}
+				x0 := append([]float32(nil), x...)
+				rotateInterleavedAt(l, x, c, s)
+				check(t)
+				for i := range c {
+					wa, wb := precision.RotatePair(x0[2*i], x0[2*i+1], c[i], s[i])
+					if !sameBits(x[2*i], wa) || !sameBits(x[2*i+1], wb) {
+						t.Fatalf("n=%d off=%d pair %d: got (%v, %v), want (%v, %v)", n, off, i, x[2*i], x[2*i+1], wa, wb)
+					}
+				}
+			}
+		}
+	})
 }

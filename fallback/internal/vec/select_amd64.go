@@ -51,6 +51,15 @@ func f32ToBF16(dst []uint16, src []float32)           { f32ToBF16At(level, dst, 
 func f16ToF32(dst []float32, src []uint16)            { f16ToF32At(level, dst, src) }
 func f32ToF16(dst []uint16, src []float32)            { f32ToF16At(level, dst, src) }
 func rotate(x, y, c, s []float32)                     { rotateAt(level, x, y, c, s) }
+func rotateBF16(dst, src []uint16, c, s []float32)    { rotateBF16At(level, dst, src, c, s) }
+func rotateF16(dst, src []uint16, c, s []float32)     { rotateF16At(level, dst, src, c, s) }
+func rotateInterleaved(x, c, s []float32)             { rotateInterleavedAt(level, x, c, s) }
+func accurateCosSin(c, s []float32, pos int32, invFreq []float64, attn float64) {
+	accurateCosSinAt(level, c, s, pos, invFreq, attn)
+}
+func compatCosSin(c, s []float32, pos int32, invFreq []float32, attn float64) {
+	compatCosSinAt(level, c, s, pos, invFreq, attn)
+}
 
 // Each xxxAt function below runs the assembly of level l over the
 // longest prefix it handles (a multiple of its vector width) and the
@@ -257,5 +266,80 @@ func rotateAt(l int, x, y, c, s []float32) {
 	}
 	if n < len(x) {
 		rotateGeneric(x[n:], y[n:], c[n:], s[n:])
+	}
+}
+
+func rotateBF16At(l int, dst, src []uint16, c, s []float32) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(c) &^ 15
+		rotateBF16AVX512(dst, src, c, s)
+	case levelAVX2:
+		n = len(c) &^ 7
+		rotateBF16AVX2(dst, src, c, s)
+	}
+	if n < len(c) {
+		rotateBF16Generic(dst, src, c, s, n)
+	}
+}
+
+func rotateF16At(l int, dst, src []uint16, c, s []float32) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(c) &^ 15
+		rotateF16AVX512(dst, src, c, s)
+	case levelAVX2:
+		n = len(c) &^ 7
+		rotateF16AVX2(dst, src, c, s)
+	}
+	if n < len(c) {
+		rotateF16Generic(dst, src, c, s, n)
+	}
+}
+
+func rotateInterleavedAt(l int, x, c, s []float32) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(c) &^ 7
+		rotatePairsAVX512(x, c, s)
+	case levelAVX2:
+		n = len(c) &^ 3
+		rotatePairsAVX2(x, c, s)
+	}
+	if n < len(c) {
+		rotateInterleavedGeneric(x[2*n:], c[n:], s[n:])
+	}
+}
+
+func accurateCosSinAt(l int, c, s []float32, pos int32, invFreq []float64, attn float64) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(c) &^ 7
+		accurateCosSinAVX512(c, s, float64(pos), invFreq, attn)
+	case levelAVX2:
+		n = len(c) &^ 3
+		accurateCosSinAVX2(c, s, float64(pos), invFreq, attn)
+	}
+	if n < len(c) {
+		accurateCosSinGeneric(c[n:], s[n:], pos, invFreq[n:], attn)
+	}
+}
+
+func compatCosSinAt(l int, c, s []float32, pos int32, invFreq []float32, attn float64) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(c) &^ 7
+		compatCosSinAVX512(c, s, float32(pos), invFreq, float32(attn))
+	case levelAVX2:
+		n = len(c) &^ 3
+		compatCosSinAVX2(c, s, float32(pos), invFreq, float32(attn))
+	}
+	if n < len(c) {
+		compatCosSinGeneric(c[n:], s[n:], pos, invFreq[n:], attn)
 	}
 }

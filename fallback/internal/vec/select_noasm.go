@@ -40,3 +40,21 @@ func f32ToF16(dst []uint16, src []float32)                     { f32ToF16At(leve
 func f32ToF16At(_ int, dst []uint16, src []float32)            { f32ToF16Generic(dst, src) }
 func rotate(x, y, c, s []float32)                              { rotateAt(level, x, y, c, s) }
 func rotateAt(_ int, x, y, c, s []float32)                     { rotateGeneric(x, y, c, s) }
+func rotateBF16(dst, src []uint16, c, s []float32)             { rotateBF16At(level, dst, src, c, s) }
+func rotateBF16At(_ int, dst, src []uint16, c, s []float32)    { rotateBF16Generic(dst, src, c, s, 0) }
+func rotateF16(dst, src []uint16, c, s []float32)              { rotateF16At(level, dst, src, c, s) }
+func rotateF16At(_ int, dst, src []uint16, c, s []float32)     { rotateF16Generic(dst, src, c, s, 0) }
+func rotateInterleaved(x, c, s []float32)                      { rotateInterleavedAt(level, x, c, s) }
+func rotateInterleavedAt(_ int, x, c, s []float32)             { rotateInterleavedGeneric(x, c, s) }
+func accurateCosSin(c, s []float32, pos int32, invFreq []float64, attn float64) {
+	accurateCosSinGeneric(c, s, pos, invFreq, attn)
+}
+func accurateCosSinAt(_ int, c, s []float32, pos int32, invFreq []float64, attn float64) {
+	accurateCosSinGeneric(c, s, pos, invFreq, attn)
+}
+func compatCosSin(c, s []float32, pos int32, invFreq []float32, attn float64) {
+	compatCosSinGeneric(c, s, pos, invFreq, attn)
+}
+func compatCosSinAt(_ int, c, s []float32, pos int32, invFreq []float32, attn float64) {
+	compatCosSinGeneric(c, s, pos, invFreq, attn)
+}

@@ -3,6 +3,8 @@ package vec
 import (
 	"math"
 
+	"github.com/rotorkernels/rotor/precision"
+
 	"github.com/x448/float16"
 )
 
@@ -84,14 +86,18 @@ func bf16ToF32Generic(dst []float32, src []uint16) {
 
 func f32ToBF16Generic(dst []uint16, src []float32) {
 	for i, f := range src {
-		u := math.Float32bits(f)
-		if u&0x7fffffff > 0x7f800000 {
-			dst[i] = uint16(u>>16 | 0x0040)
-			continue
-		}
-		u += 0x7fff + (u>>16)&1
-		dst[i] = uint16(u >> 16)
+		dst[i] = roundBF16(f)
 	}
+}
+
+// roundBF16 rounds f to bfloat16 bits as precision.BF16FromFloat32.
+func roundBF16(f float32) uint16 {
+	u := math.Float32bits(f)
+	if u&0x7fffffff > 0x7f800000 {
+		return uint16(u>>16 | 0x0040)
+	}
+	u += 0x7fff + (u>>16)&1
+	return uint16(u >> 16)
 }
 
 func f16ToF32Generic(dst []float32, src []uint16) {
@@ -110,9 +116,52 @@ func f32ToF16Generic(dst []uint16, src []float32) {
 // precision.RotatePair's exact operation order.
 func rotateGeneric(x, y, c, s []float32) {
 	for i := range x {
-		a, b := x[i], y[i]
-		ac, bs := float32(a*c[i]), float32(b*s[i])
-		bc, as := float32(b*c[i]), float32(a*s[i])
-		x[i], y[i] = ac-bs, bc+as
+		x[i], y[i] = rotatePair(x[i], y[i], c[i], s[i])
+	}
+}
+
+// rotatePair is precision.RotatePair: four rounded products, a rounded
+// difference and a rounded sum.
+func rotatePair(a, b, c, s float32) (float32, float32) {
+	ac, bs := float32(a*c), float32(b*s)
+	bc, as := float32(b*c), float32(a*s)
+	return ac - bs, bc + as
+}
+
+// rotateBF16Generic rotates the NeoX pairs i ≥ from of a bfloat16 head
+// (half = len(c)) from src into dst.
+func rotateBF16Generic(dst, src []uint16, c, s []float32, from int) {
+	h := len(c)
+	for i := from; i < h; i++ {
+		x, y := rotatePair(bf16(src[i]), bf16(src[h+i]), c[i], s[i])
+		dst[i], dst[h+i] = roundBF16(x), roundBF16(y)
+	}
+}
+
+// rotateF16Generic is rotateBF16Generic for binary16 heads.
+func rotateF16Generic(dst, src []uint16, c, s []float32, from int) {
+	h := len(c)
+	for i := from; i < h; i++ {
+		x, y := rotatePair(float16.Frombits(src[i]).Float32(), float16.Frombits(src[h+i]).Float32(), c[i], s[i])
+		dst[i], dst[h+i] = float16.Fromfloat32(x).Bits(), float16.Fromfloat32(y).Bits()
+	}
+}
+
+// rotateInterleavedGeneric rotates the GPT-J pairs (x[2i], x[2i+1]).
+func rotateInterleavedGeneric(x, c, s []float32) {
+	for i := range c {
+		x[2*i], x[2*i+1] = rotatePair(x[2*i], x[2*i+1], c[i], s[i])
+	}
+}
+
+func accurateCosSinGeneric(c, s []float32, pos int32, invFreq []float64, attn float64) {
+	for i := range c {
+		c[i], s[i] = precision.AccurateCosSin(pos, invFreq[i], attn)
+	}
+}
+
+func compatCosSinGeneric(c, s []float32, pos int32, invFreq []float32, attn float64) {
+	for i := range c {
+		c[i], s[i] = precision.CompatCosSin(pos, invFreq[i], attn)
 	}
 }
