@@ -156,15 +156,9 @@ func (j *ropeJob) cosSin(sc *ropeScratch, t int) {
 	p, attn := j.pos[t], j.rot.AttentionFactor
 	c, s := sc.c, sc.s[:len(sc.c)]
 	if j.mode == ops.Accurate {
-		inv := j.rot.InvFreq[:len(c)]
-		for i := range c {
-			c[i], s[i] = precision.AccurateCosSin(p, inv[i], attn)
-		}
+		vec.AccurateCosSin(c, s, p, j.rot.InvFreq, attn)
 	} else if f32 := j.rot.InvFreqF32; f32 != nil {
-		f32 = f32[:len(c)]
-		for i := range c {
-			c[i], s[i] = precision.CompatCosSin(p, f32[i], attn)
-		}
+		vec.CompatCosSin(c, s, p, f32, attn)
 	} else {
 		inv := j.rot.InvFreq[:len(c)]
 		for i := range c {
@@ -239,21 +233,26 @@ func (j *ropeJob) rotate(sc *ropeScratch, src *ropeView, so int, dst *ropeView, 
 	}
 	in := src.h[so : so+hd]
 	out := dst.h[do : do+hd]
-	x := sc.buf[:dim]
-	if j.dt == ops.BF16 {
-		vec.BF16ToF32(x, in[:dim])
-	} else {
-		vec.F16ToF32(x, in[:dim])
-	}
 	if j.layout == ops.NeoX {
-		vec.Rotate(x[:half], x[half:dim], sc.c, sc.s)
+		// One pass: widen, rotate and round in registers.
+		if j.dt == ops.BF16 {
+			vec.RotateBF16(out, in, sc.c, sc.s)
+		} else {
+			vec.RotateF16(out, in, sc.c, sc.s)
+		}
 	} else {
+		x := sc.buf[:dim]
+		if j.dt == ops.BF16 {
+			vec.BF16ToF32(x, in[:dim])
+		} else {
+			vec.F16ToF32(x, in[:dim])
+		}
 		rotateInterleaved(x, sc.c, sc.s)
-	}
-	if j.dt == ops.BF16 {
-		vec.F32ToBF16(out[:dim], x)
-	} else {
-		vec.F32ToF16(out[:dim], x)
+		if j.dt == ops.BF16 {
+			vec.F32ToBF16(out[:dim], x)
+		} else {
+			vec.F32ToF16(out[:dim], x)
+		}
 	}
 	if src != dst {
 		copy(out[dim:], in[dim:])

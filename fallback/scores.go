@@ -10,9 +10,9 @@ import (
 // Scores computes Out[h, n] = Scale·q[h]·k[slot(n), h/g] for every query
 // head h and candidate n (a slot range or an I32 list whose -1 entries
 // score -Inf), in float32. Candidates are spread over the pool in blocks;
-// each candidate's K rows are widened once and dotted with the g query
-// heads of their kv head, so the pool is read once, in slot order when
-// the candidates are.
+// each candidate's K row of a kv head is read once for the g query heads
+// of that head (bfloat16 rows are widened in registers), so the pool is
+// read once, in slot order when the candidates are.
 func (b *Backend) Scores(a *ops.ScoresArgs) error {
 	if err := ops.CheckScores(a, Name); err != nil {
 		return err
@@ -84,8 +84,9 @@ func putScoresJob(j *scoresJob) {
 
 // run scores candidates [lo, hi) on worker w.
 func (j *scoresJob) run(w, lo, hi int) {
-	j.scratch[w] = growF32(j.scratch[w], j.D)
-	buf := j.scratch[w]
+	D, g := j.D, j.g
+	j.scratch[w] = growF32(j.scratch[w], D+g)
+	buf, d := j.scratch[w][:D], j.scratch[w][D:D+g]
 	for n := lo; n < hi; n++ {
 		s := j.start + n
 		if j.idx != nil {
@@ -98,9 +99,16 @@ func (j *scoresJob) run(w, lo, hi int) {
 			continue
 		}
 		for kv := range j.Hk {
-			k := j.k.load(s*j.k.rs+kv*j.D, j.D, buf)
-			for h := kv * j.g; h < (kv+1)*j.g; h++ {
-				j.out[h*j.outRS+n] = vec.Dot(j.q[h*j.D:(h+1)*j.D], k) * j.scale
+			off := s*j.k.rs + kv*D
+			q := j.q[kv*g*D : (kv+1)*g*D]
+			switch j.k.dt {
+			case ops.BF16:
+				vec.DotsBF16(d, q, j.k.h[off:off+D])
+			default:
+				vec.Dots(d, q, j.k.load(off, D, buf))
+			}
+			for r, v := range d {
+				j.out[(kv*g+r)*j.outRS+n] = v * j.scale
 			}
 		}
 	}
