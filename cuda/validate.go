@@ -148,7 +148,18 @@ func (b *Backend) checkValues(cs []valueCheck) error {
 	if err != nil {
 		return b.note(err)
 	}
-	b.words = append(b.words[:0], b.ctl.dev+descsOff, b.ctl.dev+flagsOff)
+	// The descriptors go to device memory in one copy on the stream, so
+	// that the kernel's blocks do not each read them across the bus.
+	descs, err := b.scratch.take(n * devkern.CheckSize)
+	if err != nil {
+		return err
+	}
+	c := copy2D{kind: hostToDevice, dst: descs, src: b.ctl.dev + descsOff, width: n * devkern.CheckSize, height: 1}
+	c.dstPitch, c.srcPitch = c.width, c.width
+	if err := b.drv.copy(c); err != nil {
+		return b.note(err)
+	}
+	b.words = append(b.words[:0], descs, b.ctl.dev+flagsOff)
 	grid := devkern.ValidateGrid(maxN, n, b.dev.info.SMs)
 	if err := b.drv.launch(u.validate, grid, [3]int{devkern.Block, 1, 1}, 0, b.words); err != nil {
 		return b.note(err)

@@ -52,15 +52,20 @@ __device__ __forceinline__ bool seen_before(i32* table, u32 mask, i32 x) {
     }
 }
 
-// validate: block row blockIdx.y checks checks[blockIdx.y] with a
-// grid-stride loop over its elements and sets flags[blockIdx.y] to 1 when
-// any element is bad. It reads only the described elements and writes
-// only its flag and (UNIQUE) the table.
+// validate: block row blockIdx.y checks checks[blockIdx.y] (device
+// memory, read once per block) with a grid-stride loop over its elements
+// and sets flags[blockIdx.y] (pinned host memory mapped into the device)
+// to 1 when any element is bad. It reads only the described elements and
+// writes only its flag and (UNIQUE) the table.
 //
 // Launch: block (256, 1, 1); grid (gx, number of checks, 1).
 extern "C" __global__ void __launch_bounds__(256)
 validate(const Check* __restrict__ checks, u32* flags) {
-    const Check c = checks[blockIdx.y];
+    __shared__ Check c;
+    if (threadIdx.x == 0) {
+        c = checks[blockIdx.y];
+    }
+    __syncthreads();
     bool bad = false;
     const i64 step = (i64)gridDim.x * blockDim.x;
     for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < c.n; i += step) {
