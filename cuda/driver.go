@@ -49,6 +49,8 @@ type driver interface {
 	// pointerDevice returns the ordinal of the device a device pointer
 	// belongs to.
 	pointerDevice(ptr uint64) (int, error)
+	// addressRange returns the allocation a device pointer lies in.
+	addressRange(ptr uint64) (base uint64, size int, err error)
 
 	// Stream-ordered work.
 	memset32(ptr uint64, value uint32, n int) error

@@ -103,6 +103,11 @@ func (d *cuDriver) pointerDevice(p uint64) (int, error) {
 	return ord, driverError("cuPointerGetAttribute", r)
 }
 
+func (d *cuDriver) addressRange(p uint64) (uint64, int, error) {
+	base, size, r := shimAddressRange(p)
+	return base, size, driverError("cuMemGetAddressRange", r)
+}
+
 func (d *cuDriver) memset32(p uint64, v uint32, n int) error {
 	return driverError("cuMemsetD32Async", shimMemset32(p, v, n, d.stream))
 }

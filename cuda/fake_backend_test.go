@@ -510,3 +510,20 @@ func TestFakePrecompile(t *testing.T) {
 		t.Fatalf("Precompile of an invalid variant: %v, want ErrUnsupported", err)
 	}
 }
+
+// TestFakeWrapBounds: a wrap that runs past the end of the engine's
+// allocation is refused.
+func TestFakeWrapBounds(t *testing.T) {
+	b := openFake(t, newFakeGPU(0))
+	defer b.Close()
+	eng, _ := b.Alloc(ops.F32, 64) // 256 bytes
+	p := eng.Mem.(*Memory).Ptr()
+	if _, err := b.Wrap(p+128, 128, ops.F32, 0, 32); err != nil {
+		t.Fatalf("wrap of the allocation's second half: %v", err)
+	}
+	_, err := b.Wrap(p+128, 132, ops.F32, 0, 33)
+	var ae *ops.ArgError
+	if !errors.As(err, &ae) || ae.Kind != ops.ErrBuffer || ae.Arg != "bytes" {
+		t.Fatalf("wrap past the allocation: %v, want ErrBuffer naming bytes", err)
+	}
+}

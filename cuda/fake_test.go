@@ -213,6 +213,17 @@ func (d *fakeDriver) pointerDevice(p uint64) (int, error) {
 	return d.g.ordinal, nil
 }
 
+func (d *fakeDriver) addressRange(p uint64) (uint64, int, error) {
+	d.inside("addressRange")
+	d.g.mu.Lock()
+	defer d.g.mu.Unlock()
+	i := sort.Search(len(d.g.bases), func(i int) bool { return d.g.bases[i] > p }) - 1
+	if i < 0 || p-d.g.bases[i] >= uint64(len(d.g.regions[d.g.bases[i]])) {
+		return 0, 0, driverError("cuMemGetAddressRange", 1)
+	}
+	return d.g.bases[i], len(d.g.regions[d.g.bases[i]]), nil
+}
+
 func (d *fakeDriver) memset32(p uint64, v uint32, n int) error {
 	d.inside("memset32")
 	d.g.mu.Lock()

@@ -144,10 +144,11 @@ func (b *Backend) release(m *Memory) {
 }
 
 // Wrap returns a tensor over bytes of device memory at ptr that the
-// caller owns (an engine's KV cache, say), without copying. The memory
-// must belong to the backend's device and stay allocated while the tensor
-// is used; stride is the row stride of the leading dimension in elements
-// (0 = dense). Free on the tensor releases nothing.
+// caller owns (an engine's KV cache, say), without copying. The bytes
+// must lie in one device allocation of the backend's device (the driver
+// is asked) and stay allocated while the tensor is used; stride is the
+// row stride of the leading dimension in elements (0 = dense). Free on
+// the tensor releases nothing.
 func (b *Backend) Wrap(ptr uintptr, bytes int, dt ops.DType, stride int, shape ...int) (*ops.Tensor, error) {
 	if bytes < 0 {
 		return nil, ops.Errorf(ops.ErrBuffer, "bytes", bytes, "want ≥ 0")
@@ -176,6 +177,13 @@ func (b *Backend) Wrap(ptr uintptr, bytes int, dt ops.DType, stride int, shape .
 	}
 	if dev != b.dev.info.Ordinal {
 		return nil, ops.Errorf(ops.ErrBuffer, "ptr", ptr, "memory of device %d, want device %d", dev, b.dev.info.Ordinal)
+	}
+	base, size, err := b.drv.addressRange(uint64(ptr))
+	if err != nil {
+		return nil, ops.Errorf(ops.ErrBuffer, "ptr", ptr, "not in a device allocation: %v", err)
+	}
+	if end := base + uint64(size); uint64(ptr)+uint64(bytes) > end {
+		return nil, ops.Errorf(ops.ErrBuffer, "bytes", bytes, "the allocation at %#x ends %d bytes after ptr", base, end-uint64(ptr))
 	}
 	return t, nil
 }

@@ -59,6 +59,13 @@ static int rotor_pointer_device(unsigned long long p, int* ordinal) {
 	return cuPointerGetAttribute(ordinal, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL, (CUdeviceptr)p);
 }
 
+static int rotor_address_range(unsigned long long p, unsigned long long* base, size_t* size) {
+	CUdeviceptr b = 0;
+	int rc = cuMemGetAddressRange(&b, size, (CUdeviceptr)p);
+	*base = (unsigned long long)b;
+	return rc;
+}
+
 // rotor_copy copies height rows of width bytes between unified addresses
 // (device memory or pinned host memory), asynchronously on stream.
 static int rotor_copy(unsigned long long dst, size_t dpitch, unsigned long long src, size_t spitch,
@@ -183,6 +190,13 @@ func shimPointerDevice(p uint64) (int, Result) {
 	var ord C.int
 	r := Result(C.rotor_pointer_device(C.ulonglong(p), &ord))
 	return int(ord), r
+}
+
+func shimAddressRange(p uint64) (uint64, int, Result) {
+	var base C.ulonglong
+	var size C.size_t
+	r := Result(C.rotor_address_range(C.ulonglong(p), &base, &size))
+	return uint64(base), int(size), r
 }
 
 func shimCopy(c copy2D, stream uintptr) Result {
