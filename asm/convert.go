@@ -36,35 +36,47 @@ func genBF16ToF32(s isa) {
 type bf16Consts struct{ abs, inf, half, one, quiet Register }
 
 func (s isa) bf16Consts() bf16Consts {
-	return bf16Consts{
-		abs:   s.broadcastD(0x7fffffff),
-		inf:   s.broadcastD(0x7f800000),
+	k := bf16Consts{
 		half:  s.broadcastD(0x7fff),
 		one:   s.broadcastD(1),
 		quiet: s.broadcastD(0x40),
 	}
+	if s.wide() {
+		k.abs, k.inf = s.broadcastD(0x7fffffff), s.broadcastD(0x7f800000)
+	}
+	return k
 }
 
 // roundBF16 turns the float32 bits in u into their bfloat16 bits in the
 // low half of each 32-bit lane of r, exactly as precision.BF16FromFloat32:
 // r = (u + 0x7fff + (u>>16 & 1)) >> 16 (round to nearest, ties to even),
 // except that a NaN (|u| > 0x7f800000) gives u>>16 | 0x40 (sign and top
-// payload bits kept, quiet bit set). The NaN lanes are selected without a
-// comparison: 0x7f800000 − |u| is negative exactly for them, and its sign
-// spread over the lane is the selection mask.
+// payload bits kept, quiet bit set). AVX2 finds the NaN lanes with an
+// unordered compare and blends; AVX-512, whose compares give mask
+// registers, selects without one: 0x7f800000 − |u| is negative exactly for
+// a NaN, and its sign spread over the lane is the selection mask.
 func (s isa) roundBF16(k bf16Consts, u, r Register) {
-	m := s.vec()
-	s.and(u, k.abs, m)
-	VPSUBD(m, k.inf, m)
-	VPSRAD(U8(31), m, m) // all ones in NaN lanes
 	h := s.vec()
 	VPSRLD(U8(16), u, h)
 	lsb := s.vec()
 	s.and(h, k.one, lsb)
+	s.or(h, k.quiet, h) // the NaN result
+	if !s.wide() {
+		m := s.vec()
+		VCMPPS(U8(3), u, u, m) // unordered: all ones in NaN lanes
+		VPADDD(k.half, u, r)
+		VPADDD(lsb, r, r)
+		VPSRLD(U8(16), r, r)
+		VBLENDVPS(m, h, r, r) // r = NaN lane ? NaN result : rounded
+		return
+	}
+	m := s.vec()
+	s.and(u, k.abs, m)
+	VPSUBD(m, k.inf, m)
+	VPSRAD(U8(31), m, m) // all ones in NaN lanes
 	VPADDD(k.half, u, r)
 	VPADDD(lsb, r, r)
 	VPSRLD(U8(16), r, r)
-	s.or(h, k.quiet, h) // the NaN result
 	s.xor(r, h, h)
 	s.and(h, m, h)
 	s.xor(h, r, r) // r = NaN lane ? NaN result : rounded

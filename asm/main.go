@@ -23,6 +23,7 @@ func main() {
 		genAxpy(s, true)
 		genScale(s)
 		genRotate(s)
+		genRotateHeads(s)
 		genRotate16(s, true)
 		genRotate16(s, false)
 		genRotatePairs(s)

@@ -20,60 +20,110 @@ func (s isa) rotateVectors(x, y Register, c, sn Op) {
 	VADDPS(xs, yc, y)
 }
 
-// genRotate16 emits the fused NeoX rotation of one 16-bit head: the
-// first half = len(c) elements of src are x, the next half are y; both
-// are widened exactly, rotated as rotateVectors and rounded once to the
-// 16-bit type into dst (which is src or does not overlap it). For
-// bfloat16 the rounding is roundBF16; for binary16 VCVTPS2PH with
-// immediate 0 (round to nearest even).
+// headsLoop emits "for ; heads > 0; heads-- { body(); advance ptrs by
+// strideBytes }".
+func headsLoop(heads, strideBytes Register, ptrs []Register, body func()) {
+	Label("head")
+	TESTQ(heads, heads)
+	JZ(label("head_end"))
+	body()
+	for _, p := range ptrs {
+		ADDQ(strideBytes, p)
+	}
+	DECQ(heads)
+	JMP(label("head"))
+	Label("head_end")
+}
+
+// genRotate16 emits the fused NeoX rotation of 16-bit heads: in each of
+// heads heads, stride elements apart, the first half = len(c) elements
+// of src are x and the next half are y; both are widened exactly, rotated
+// as rotateVectors and rounded once to the 16-bit type into dst (which is
+// src or does not overlap it). For bfloat16 the rounding is roundBF16;
+// for binary16 VCVTPS2PH with immediate 0 (round to nearest even).
 func genRotate16(s isa, bf16 bool) {
 	base16, what := "rotateF16", "binary16"
 	if bf16 {
 		base16, what = "rotateBF16", "bfloat16"
 	}
 	name := s.name(base16)
-	TEXT(name, NOSPLIT, "func(dst, src []uint16, c, s []float32)")
-	s.doc(name, "rotates the NeoX pairs (src[i], src[half+i]) of a "+what+" head by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.", s.lanes)
+	TEXT(name, NOSPLIT, "func(dst, src []uint16, c, s []float32, heads, stride int)")
+	s.doc(name, "rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads "+what+" heads by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.", s.lanes)
 	pd, ps, pc, pn := base("dst"), base("src"), base("c"), base("s")
 	half := Load(Param("c").Len(), GP64())
 	n := length("c", s.lanes)
-	// y halves start half elements after x.
-	pdy, psy := GP64(), GP64()
-	LEAQ(Mem{Base: pd, Index: half, Scale: 2}, pdy)
-	LEAQ(Mem{Base: ps, Index: half, Scale: 2}, psy)
+	heads := Load(Param("heads"), GP64())
+	stride := Load(Param("stride"), GP64())
+	SHLQ(U8(1), stride)
 	var k bf16Consts
 	if bf16 {
 		k = s.bf16Consts()
 	}
-	i := GP64()
-	XORQ(i, i)
-	loop("rot", i, n, s.lanes, func() {
-		x, y := s.vec(), s.vec()
-		if bf16 {
-			s.loadBF16(u16(ps, i, 0), x)
-			s.loadBF16(u16(psy, i, 0), y)
-		} else {
-			VCVTPH2PS(u16(ps, i, 0), x)
-			VCVTPH2PS(u16(psy, i, 0), y)
-		}
-		s.rotateVectors(x, y, f32(pc, i, 0), f32(pn, i, 0))
-		if !bf16 {
-			VCVTPS2PH(U8(0), x, u16(pd, i, 0))
-			VCVTPS2PH(U8(0), y, u16(pdy, i, 0))
-			return
-		}
-		rx, ry := s.vec(), s.vec()
-		s.roundBF16(k, x, rx)
-		s.roundBF16(k, y, ry)
-		if s.wide() {
-			VPMOVDW(rx, u16(pd, i, 0))
-			VPMOVDW(ry, u16(pdy, i, 0))
-			return
-		}
-		VPACKUSDW(ry, rx, rx)    // 64-bit blocks x.lo y.lo x.hi y.hi
-		VPERMQ(U8(0xd8), rx, rx) // x.lo x.hi y.lo y.hi
-		VMOVDQU(rx.AsX(), u16(pd, i, 0))
-		VEXTRACTI128(U8(1), rx, u16(pdy, i, 0))
+	headsLoop(heads, stride, []Register{pd, ps}, func() {
+		// y halves start half elements after x.
+		pdy, psy := GP64(), GP64()
+		LEAQ(Mem{Base: pd, Index: half, Scale: 2}, pdy)
+		LEAQ(Mem{Base: ps, Index: half, Scale: 2}, psy)
+		i := GP64()
+		XORQ(i, i)
+		loop("rot", i, n, s.lanes, func() {
+			x, y := s.vec(), s.vec()
+			if bf16 {
+				s.loadBF16(u16(ps, i, 0), x)
+				s.loadBF16(u16(psy, i, 0), y)
+			} else {
+				VCVTPH2PS(u16(ps, i, 0), x)
+				VCVTPH2PS(u16(psy, i, 0), y)
+			}
+			s.rotateVectors(x, y, f32(pc, i, 0), f32(pn, i, 0))
+			if !bf16 {
+				VCVTPS2PH(U8(0), x, u16(pd, i, 0))
+				VCVTPS2PH(U8(0), y, u16(pdy, i, 0))
+				return
+			}
+			rx, ry := s.vec(), s.vec()
+			s.roundBF16(k, x, rx)
+			s.roundBF16(k, y, ry)
+			if s.wide() {
+				VPMOVDW(rx, u16(pd, i, 0))
+				VPMOVDW(ry, u16(pdy, i, 0))
+				return
+			}
+			VPACKUSDW(ry, rx, rx)    // 64-bit blocks x.lo y.lo x.hi y.hi
+			VPERMQ(U8(0xd8), rx, rx) // x.lo x.hi y.lo y.hi
+			VMOVDQU(rx.AsX(), u16(pd, i, 0))
+			VEXTRACTI128(U8(1), rx, u16(pdy, i, 0))
+		})
+	})
+	finish()
+}
+
+// genRotateHeads emits the NeoX rotation of heads float32 heads in
+// place, stride elements apart: the first half = len(c) elements of a
+// head are x, the next half y, rotated as rotateVectors.
+func genRotateHeads(s isa) {
+	name := s.name("rotateHeads")
+	TEXT(name, NOSPLIT, "func(x []float32, c, s []float32, heads, stride int)")
+	s.doc(name, "rotates the NeoX pairs (x[h·stride+i], x[h·stride+half+i]) of heads heads by c[i], s[i] in place, half = len(c).", s.lanes)
+	px, pc, pn := base("x"), base("c"), base("s")
+	half := Load(Param("c").Len(), GP64())
+	n := length("c", s.lanes)
+	heads := Load(Param("heads"), GP64())
+	stride := Load(Param("stride"), GP64())
+	SHLQ(U8(2), stride)
+	headsLoop(heads, stride, []Register{px}, func() {
+		py := GP64()
+		LEAQ(Mem{Base: px, Index: half, Scale: 4}, py)
+		i := GP64()
+		XORQ(i, i)
+		loop("rot", i, n, s.lanes, func() {
+			x, y := s.vec(), s.vec()
+			VMOVUPS(f32(px, i, 0), x)
+			VMOVUPS(f32(py, i, 0), y)
+			s.rotateVectors(x, y, f32(pc, i, 0), f32(pn, i, 0))
+			VMOVUPS(x, f32(px, i, 0))
+			VMOVUPS(y, f32(py, i, 0))
+		})
 	})
 	finish()
 }

@@ -127,3 +127,24 @@ func BenchmarkF32ToF16(b *testing.B) {
 		return func() { f32ToF16At(l, dst, src) }
 	})
 }
+
+// BenchmarkRotateBF16 rotates a bfloat16 head of 2n elements in place;
+// bytes count it read and written.
+func BenchmarkRotateBF16(b *testing.B) {
+	benchLevels(b, 8, func(l, n int) func() {
+		x, c, s := u16Ramp(2*n), f32Ramp(n), f32Ramp(n)
+		return func() { rotateBF16At(l, x, x, c, s, 1, 0) }
+	})
+}
+
+// BenchmarkAccurateCosSin computes n cos/sin pairs of one position;
+// bytes count the float32 outputs.
+func BenchmarkAccurateCosSin(b *testing.B) {
+	benchLevels(b, 8, func(l, n int) func() {
+		inv, c, s := make([]float64, n), make([]float32, n), make([]float32, n)
+		for i := range inv {
+			inv[i] = 1 / float64(i+1)
+		}
+		return func() { accurateCosSinAt(l, c, s, 123457, inv, 1) }
+	})
+}

@@ -58,14 +58,54 @@ func Rotate(x, y, c, s []float32) { rotate(x, y[:len(x)], c[:len(x)], s[:len(x)]
 // not overlap it; len(src), len(dst) ≥ 2·len(c), len(s) ≥ len(c).
 func RotateBF16(dst, src []uint16, c, s []float32) {
 	h := len(c)
-	rotateBF16(dst[:2*h], src[:2*h], c, s[:h])
+	rotateBF16(dst[:2*h], src[:2*h], c, s[:h], 1, 0)
 }
 
 // RotateF16 is RotateBF16 for IEEE binary16 heads (the conversions of
 // F16ToF32 and F32ToF16).
 func RotateF16(dst, src []uint16, c, s []float32) {
 	h := len(c)
-	rotateF16(dst[:2*h], src[:2*h], c, s[:h])
+	rotateF16(dst[:2*h], src[:2*h], c, s[:h], 1, 0)
+}
+
+// RotateHeads applies Rotate in place to heads NeoX heads of x, stride
+// elements apart, all at the same angles: head h holds its x halves at
+// x[h·stride : h·stride+half] and its y halves right after, half =
+// len(c). stride ≥ 2·half; len(x) ≥ (heads−1)·stride + 2·half.
+func RotateHeads(x []float32, heads, stride int, c, s []float32) {
+	h := len(c)
+	rotateHeads(x[:headsSpan(heads, stride, h)], c, s[:h], heads, stride)
+}
+
+// RotateBF16Heads applies RotateBF16 in place to heads bfloat16 heads of
+// x, stride elements apart (as RotateHeads).
+func RotateBF16Heads(x []uint16, heads, stride int, c, s []float32) {
+	h := len(c)
+	x = x[:headsSpan(heads, stride, h)]
+	rotateBF16(x, x, c, s[:h], heads, stride)
+}
+
+// RotateF16Heads applies RotateF16 in place to heads binary16 heads of x,
+// stride elements apart (as RotateHeads).
+func RotateF16Heads(x []uint16, heads, stride int, c, s []float32) {
+	h := len(c)
+	x = x[:headsSpan(heads, stride, h)]
+	rotateF16(x, x, c, s[:h], heads, stride)
+}
+
+// headsSpan returns the elements heads heads of 2·half rotated elements,
+// stride apart, cover; it panics when the heads would overlap.
+func headsSpan(heads, stride, half int) int {
+	if heads <= 0 {
+		if heads < 0 {
+			panic("vec: negative head count")
+		}
+		return 0
+	}
+	if heads > 1 && stride < 2*half {
+		panic("vec: head stride shorter than the rotated elements")
+	}
+	return (heads-1)*stride + 2*half
 }
 
 // RotateInterleaved rotates the GPT-J pairs (x[2i], x[2i+1]) by c[i],

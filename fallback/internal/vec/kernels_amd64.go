@@ -36,13 +36,17 @@ func scaleAVX2(alpha float32, y []float32)
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func rotateAVX2(x []float32, y []float32, c []float32, s []float32)
 
-// rotateBF16AVX2 rotates the NeoX pairs (src[i], src[half+i]) of a bfloat16 head by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// rotateHeadsAVX2 rotates the NeoX pairs (x[h·stride+i], x[h·stride+half+i]) of heads heads by c[i], s[i] in place, half = len(c).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
-func rotateBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32)
+func rotateHeadsAVX2(x []float32, c []float32, s []float32, heads int, stride int)
 
-// rotateF16AVX2 rotates the NeoX pairs (src[i], src[half+i]) of a binary16 head by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// rotateBF16AVX2 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads bfloat16 heads by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
 // It processes the largest multiple of 8 elements; the caller handles the rest.
-func rotateF16AVX2(dst []uint16, src []uint16, c []float32, s []float32)
+func rotateBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+
+// rotateF16AVX2 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads binary16 heads by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func rotateF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 
 // rotatePairsAVX2 rotates the interleaved pairs (x[2i], x[2i+1]) by c[i], s[i] for i < len(c): x[2i]·c − x[2i+1]·s, x[2i+1]·c + x[2i]·s, every product and sum rounded (no FMA).
 // It processes the largest multiple of 4 elements; the caller handles the rest.
@@ -104,13 +108,17 @@ func scaleAVX512(alpha float32, y []float32)
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func rotateAVX512(x []float32, y []float32, c []float32, s []float32)
 
-// rotateBF16AVX512 rotates the NeoX pairs (src[i], src[half+i]) of a bfloat16 head by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// rotateHeadsAVX512 rotates the NeoX pairs (x[h·stride+i], x[h·stride+half+i]) of heads heads by c[i], s[i] in place, half = len(c).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
-func rotateBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32)
+func rotateHeadsAVX512(x []float32, c []float32, s []float32, heads int, stride int)
 
-// rotateF16AVX512 rotates the NeoX pairs (src[i], src[half+i]) of a binary16 head by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// rotateBF16AVX512 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads bfloat16 heads by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
 // It processes the largest multiple of 16 elements; the caller handles the rest.
-func rotateF16AVX512(dst []uint16, src []uint16, c []float32, s []float32)
+func rotateBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+
+// rotateF16AVX512 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads binary16 heads by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func rotateF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 
 // rotatePairsAVX512 rotates the interleaved pairs (x[2i], x[2i+1]) by c[i], s[i] for i < len(c): x[2i]·c − x[2i+1]·s, x[2i+1]·c + x[2i]·s, every product and sum rounded (no FMA).
 // It processes the largest multiple of 8 elements; the caller handles the rest.

@@ -495,9 +495,53 @@ rot1_end:
 	VZEROUPPER
 	RET
 
-// func rotateBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32)
+// func rotateHeadsAVX2(x []float32, c []float32, s []float32, heads int, stride int)
+// Requires: AVX
+TEXT ·rotateHeadsAVX2(SB), NOSPLIT, $0-88
+	MOVQ x_base+0(FP), AX
+	MOVQ c_base+24(FP), CX
+	MOVQ s_base+48(FP), DX
+	MOVQ c_len+32(FP), BX
+	MOVQ c_len+32(FP), SI
+	ANDQ $-8, SI
+	MOVQ heads+72(FP), DI
+	MOVQ stride+80(FP), R8
+	SHLQ $0x02, R8
+
+head:
+	TESTQ DI, DI
+	JZ    head_end
+	LEAQ  (AX)(BX*4), R9
+	XORQ  R10, R10
+
+rot:
+	CMPQ    R10, SI
+	JAE     rot_end
+	VMOVUPS (AX)(R10*4), Y0
+	VMOVUPS (R9)(R10*4), Y1
+	VMULPS  (CX)(R10*4), Y0, Y2
+	VMULPS  (DX)(R10*4), Y1, Y3
+	VMULPS  (CX)(R10*4), Y1, Y1
+	VMULPS  (DX)(R10*4), Y0, Y4
+	VSUBPS  Y3, Y2, Y0
+	VADDPS  Y4, Y1, Y1
+	VMOVUPS Y0, (AX)(R10*4)
+	VMOVUPS Y1, (R9)(R10*4)
+	ADDQ    $0x00000008, R10
+	JMP     rot
+
+rot_end:
+	ADDQ R8, AX
+	DECQ DI
+	JMP  head
+
+head_end:
+	VZEROUPPER
+	RET
+
+// func rotateBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 // Requires: AVX, AVX2
-TEXT ·rotateBF16AVX2(SB), NOSPLIT, $0-96
+TEXT ·rotateBF16AVX2(SB), NOSPLIT, $0-112
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), CX
 	MOVQ         c_base+48(FP), DX
@@ -505,76 +549,75 @@ TEXT ·rotateBF16AVX2(SB), NOSPLIT, $0-96
 	MOVQ         c_len+56(FP), SI
 	MOVQ         c_len+56(FP), DI
 	ANDQ         $-8, DI
-	LEAQ         (AX)(SI*2), R8
-	LEAQ         (CX)(SI*2), SI
-	MOVL         $0x7fffffff, R9
-	VMOVD        R9, X0
+	MOVQ         heads+96(FP), R8
+	MOVQ         stride+104(FP), R9
+	SHLQ         $0x01, R9
+	MOVL         $0x00007fff, R10
+	VMOVD        R10, X0
 	VPBROADCASTD X0, Y0
-	MOVL         $0x7f800000, R9
-	VMOVD        R9, X1
+	MOVL         $0x00000001, R10
+	VMOVD        R10, X1
 	VPBROADCASTD X1, Y1
-	MOVL         $0x00007fff, R9
-	VMOVD        R9, X2
+	MOVL         $0x00000040, R10
+	VMOVD        R10, X2
 	VPBROADCASTD X2, Y2
-	MOVL         $0x00000001, R9
-	VMOVD        R9, X3
-	VPBROADCASTD X3, Y3
-	MOVL         $0x00000040, R9
-	VMOVD        R9, X4
-	VPBROADCASTD X4, Y4
-	XORQ         R9, R9
+
+head:
+	TESTQ R8, R8
+	JZ    head_end
+	LEAQ  (AX)(SI*2), R10
+	LEAQ  (CX)(SI*2), R11
+	XORQ  R12, R12
 
 rot:
-	CMPQ         R9, DI
+	CMPQ         R12, DI
 	JAE          rot_end
-	VPMOVZXWD    (CX)(R9*2), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VPMOVZXWD    (SI)(R9*2), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       (DX)(R9*4), Y5, Y7
-	VMULPS       (BX)(R9*4), Y6, Y8
-	VMULPS       (DX)(R9*4), Y6, Y6
-	VMULPS       (BX)(R9*4), Y5, Y9
-	VSUBPS       Y8, Y7, Y5
-	VADDPS       Y9, Y6, Y6
-	VPAND        Y5, Y0, Y7
-	VPSUBD       Y7, Y1, Y7
-	VPSRAD       $0x1f, Y7, Y7
-	VPSRLD       $0x10, Y5, Y8
-	VPAND        Y8, Y3, Y9
-	VPADDD       Y2, Y5, Y5
-	VPADDD       Y9, Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPOR         Y8, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPAND        Y8, Y7, Y8
-	VPXOR        Y8, Y5, Y5
-	VPAND        Y6, Y0, Y7
-	VPSUBD       Y7, Y1, Y7
-	VPSRAD       $0x1f, Y7, Y7
-	VPSRLD       $0x10, Y6, Y8
-	VPAND        Y8, Y3, Y9
-	VPADDD       Y2, Y6, Y6
-	VPADDD       Y9, Y6, Y6
-	VPSRLD       $0x10, Y6, Y6
-	VPOR         Y8, Y4, Y8
-	VPXOR        Y6, Y8, Y8
-	VPAND        Y8, Y7, Y8
-	VPXOR        Y8, Y6, Y6
-	VPACKUSDW    Y6, Y5, Y5
-	VPERMQ       $0xd8, Y5, Y5
-	VMOVDQU      X5, (AX)(R9*2)
-	VEXTRACTI128 $0x01, Y5, (R8)(R9*2)
-	ADDQ         $0x00000008, R9
+	VPMOVZXWD    (CX)(R12*2), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPMOVZXWD    (R11)(R12*2), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       (DX)(R12*4), Y3, Y5
+	VMULPS       (BX)(R12*4), Y4, Y6
+	VMULPS       (DX)(R12*4), Y4, Y4
+	VMULPS       (BX)(R12*4), Y3, Y7
+	VSUBPS       Y6, Y5, Y3
+	VADDPS       Y7, Y4, Y4
+	VPSRLD       $0x10, Y3, Y5
+	VPAND        Y5, Y1, Y6
+	VPOR         Y5, Y2, Y5
+	VCMPPS       $0x03, Y3, Y3, Y7
+	VPADDD       Y0, Y3, Y3
+	VPADDD       Y6, Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VBLENDVPS    Y7, Y5, Y3, Y3
+	VPSRLD       $0x10, Y4, Y5
+	VPAND        Y5, Y1, Y6
+	VPOR         Y5, Y2, Y5
+	VCMPPS       $0x03, Y4, Y4, Y7
+	VPADDD       Y0, Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VBLENDVPS    Y7, Y5, Y4, Y4
+	VPACKUSDW    Y4, Y3, Y3
+	VPERMQ       $0xd8, Y3, Y3
+	VMOVDQU      X3, (AX)(R12*2)
+	VEXTRACTI128 $0x01, Y3, (R10)(R12*2)
+	ADDQ         $0x00000008, R12
 	JMP          rot
 
 rot_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	DECQ R8
+	JMP  head
+
+head_end:
 	VZEROUPPER
 	RET
 
-// func rotateF16AVX2(dst []uint16, src []uint16, c []float32, s []float32)
+// func rotateF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 // Requires: AVX, F16C
-TEXT ·rotateF16AVX2(SB), NOSPLIT, $0-96
+TEXT ·rotateF16AVX2(SB), NOSPLIT, $0-112
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
 	MOVQ c_base+48(FP), DX
@@ -582,27 +625,40 @@ TEXT ·rotateF16AVX2(SB), NOSPLIT, $0-96
 	MOVQ c_len+56(FP), SI
 	MOVQ c_len+56(FP), DI
 	ANDQ $-8, DI
-	LEAQ (AX)(SI*2), R8
-	LEAQ (CX)(SI*2), SI
-	XORQ R9, R9
+	MOVQ heads+96(FP), R8
+	MOVQ stride+104(FP), R9
+	SHLQ $0x01, R9
+
+head:
+	TESTQ R8, R8
+	JZ    head_end
+	LEAQ  (AX)(SI*2), R10
+	LEAQ  (CX)(SI*2), R11
+	XORQ  R12, R12
 
 rot:
-	CMPQ      R9, DI
+	CMPQ      R12, DI
 	JAE       rot_end
-	VCVTPH2PS (CX)(R9*2), Y0
-	VCVTPH2PS (SI)(R9*2), Y1
-	VMULPS    (DX)(R9*4), Y0, Y2
-	VMULPS    (BX)(R9*4), Y1, Y3
-	VMULPS    (DX)(R9*4), Y1, Y1
-	VMULPS    (BX)(R9*4), Y0, Y4
+	VCVTPH2PS (CX)(R12*2), Y0
+	VCVTPH2PS (R11)(R12*2), Y1
+	VMULPS    (DX)(R12*4), Y0, Y2
+	VMULPS    (BX)(R12*4), Y1, Y3
+	VMULPS    (DX)(R12*4), Y1, Y1
+	VMULPS    (BX)(R12*4), Y0, Y4
 	VSUBPS    Y3, Y2, Y0
 	VADDPS    Y4, Y1, Y1
-	VCVTPS2PH $0x00, Y0, (AX)(R9*2)
-	VCVTPS2PH $0x00, Y1, (R8)(R9*2)
-	ADDQ      $0x00000008, R9
+	VCVTPS2PH $0x00, Y0, (AX)(R12*2)
+	VCVTPS2PH $0x00, Y1, (R10)(R12*2)
+	ADDQ      $0x00000008, R12
 	JMP       rot
 
 rot_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	DECQ R8
+	JMP  head
+
+head_end:
 	VZEROUPPER
 	RET
 
@@ -960,55 +1016,41 @@ TEXT ·f32ToBF16AVX2(SB), NOSPLIT, $0-48
 	MOVQ         src_base+24(FP), CX
 	MOVQ         src_len+32(FP), DX
 	ANDQ         $-16, DX
-	MOVL         $0x7fffffff, BX
+	MOVL         $0x00007fff, BX
 	VMOVD        BX, X0
 	VPBROADCASTD X0, Y0
-	MOVL         $0x7f800000, BX
+	MOVL         $0x00000001, BX
 	VMOVD        BX, X1
 	VPBROADCASTD X1, Y1
-	MOVL         $0x00007fff, BX
+	MOVL         $0x00000040, BX
 	VMOVD        BX, X2
 	VPBROADCASTD X2, Y2
-	MOVL         $0x00000001, BX
-	VMOVD        BX, X3
-	VPBROADCASTD X3, Y3
-	MOVL         $0x00000040, BX
-	VMOVD        BX, X4
-	VPBROADCASTD X4, Y4
 	XORQ         BX, BX
 
 round:
 	CMPQ      BX, DX
 	JAE       round_end
-	VMOVUPS   (CX)(BX*4), Y5
-	VPAND     Y5, Y0, Y6
-	VPSUBD    Y6, Y1, Y6
-	VPSRAD    $0x1f, Y6, Y6
-	VPSRLD    $0x10, Y5, Y7
-	VPAND     Y7, Y3, Y8
-	VPADDD    Y2, Y5, Y5
-	VPADDD    Y8, Y5, Y5
-	VPSRLD    $0x10, Y5, Y5
-	VPOR      Y7, Y4, Y7
-	VPXOR     Y5, Y7, Y7
-	VPAND     Y7, Y6, Y7
-	VPXOR     Y7, Y5, Y5
-	VMOVUPS   32(CX)(BX*4), Y6
-	VPAND     Y6, Y0, Y7
-	VPSUBD    Y7, Y1, Y7
-	VPSRAD    $0x1f, Y7, Y7
-	VPSRLD    $0x10, Y6, Y8
-	VPAND     Y8, Y3, Y9
-	VPADDD    Y2, Y6, Y6
-	VPADDD    Y9, Y6, Y6
-	VPSRLD    $0x10, Y6, Y6
-	VPOR      Y8, Y4, Y8
-	VPXOR     Y6, Y8, Y8
-	VPAND     Y8, Y7, Y8
-	VPXOR     Y8, Y6, Y6
-	VPACKUSDW Y6, Y5, Y5
-	VPERMQ    $0xd8, Y5, Y5
-	VMOVDQU   Y5, (AX)(BX*2)
+	VMOVUPS   (CX)(BX*4), Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     Y4, Y1, Y5
+	VPOR      Y4, Y2, Y4
+	VCMPPS    $0x03, Y3, Y3, Y6
+	VPADDD    Y0, Y3, Y3
+	VPADDD    Y5, Y3, Y3
+	VPSRLD    $0x10, Y3, Y3
+	VBLENDVPS Y6, Y4, Y3, Y3
+	VMOVUPS   32(CX)(BX*4), Y4
+	VPSRLD    $0x10, Y4, Y5
+	VPAND     Y5, Y1, Y6
+	VPOR      Y5, Y2, Y5
+	VCMPPS    $0x03, Y4, Y4, Y7
+	VPADDD    Y0, Y4, Y4
+	VPADDD    Y6, Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VBLENDVPS Y7, Y5, Y4, Y4
+	VPACKUSDW Y4, Y3, Y3
+	VPERMQ    $0xd8, Y3, Y3
+	VMOVDQU   Y3, (AX)(BX*2)
 	ADDQ      $0x00000010, BX
 	JMP       round
 
@@ -1603,9 +1645,53 @@ rot1_end:
 	VZEROUPPER
 	RET
 
-// func rotateBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32)
+// func rotateHeadsAVX512(x []float32, c []float32, s []float32, heads int, stride int)
 // Requires: AVX, AVX512F
-TEXT ·rotateBF16AVX512(SB), NOSPLIT, $0-96
+TEXT ·rotateHeadsAVX512(SB), NOSPLIT, $0-88
+	MOVQ x_base+0(FP), AX
+	MOVQ c_base+24(FP), CX
+	MOVQ s_base+48(FP), DX
+	MOVQ c_len+32(FP), BX
+	MOVQ c_len+32(FP), SI
+	ANDQ $-16, SI
+	MOVQ heads+72(FP), DI
+	MOVQ stride+80(FP), R8
+	SHLQ $0x02, R8
+
+head:
+	TESTQ DI, DI
+	JZ    head_end
+	LEAQ  (AX)(BX*4), R9
+	XORQ  R10, R10
+
+rot:
+	CMPQ    R10, SI
+	JAE     rot_end
+	VMOVUPS (AX)(R10*4), Z0
+	VMOVUPS (R9)(R10*4), Z1
+	VMULPS  (CX)(R10*4), Z0, Z2
+	VMULPS  (DX)(R10*4), Z1, Z3
+	VMULPS  (CX)(R10*4), Z1, Z1
+	VMULPS  (DX)(R10*4), Z0, Z4
+	VSUBPS  Z3, Z2, Z0
+	VADDPS  Z4, Z1, Z1
+	VMOVUPS Z0, (AX)(R10*4)
+	VMOVUPS Z1, (R9)(R10*4)
+	ADDQ    $0x00000010, R10
+	JMP     rot
+
+rot_end:
+	ADDQ R8, AX
+	DECQ DI
+	JMP  head
+
+head_end:
+	VZEROUPPER
+	RET
+
+// func rotateBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX512F
+TEXT ·rotateBF16AVX512(SB), NOSPLIT, $0-112
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), CX
 	MOVQ         c_base+48(FP), DX
@@ -1613,74 +1699,87 @@ TEXT ·rotateBF16AVX512(SB), NOSPLIT, $0-96
 	MOVQ         c_len+56(FP), SI
 	MOVQ         c_len+56(FP), DI
 	ANDQ         $-16, DI
-	LEAQ         (AX)(SI*2), R8
-	LEAQ         (CX)(SI*2), SI
-	MOVL         $0x7fffffff, R9
-	VMOVD        R9, X0
+	MOVQ         heads+96(FP), R8
+	MOVQ         stride+104(FP), R9
+	SHLQ         $0x01, R9
+	MOVL         $0x00007fff, R10
+	VMOVD        R10, X0
 	VPBROADCASTD X0, Z0
-	MOVL         $0x7f800000, R9
-	VMOVD        R9, X1
+	MOVL         $0x00000001, R10
+	VMOVD        R10, X1
 	VPBROADCASTD X1, Z1
-	MOVL         $0x00007fff, R9
-	VMOVD        R9, X2
+	MOVL         $0x00000040, R10
+	VMOVD        R10, X2
 	VPBROADCASTD X2, Z2
-	MOVL         $0x00000001, R9
-	VMOVD        R9, X3
+	MOVL         $0x7fffffff, R10
+	VMOVD        R10, X3
 	VPBROADCASTD X3, Z3
-	MOVL         $0x00000040, R9
-	VMOVD        R9, X4
+	MOVL         $0x7f800000, R10
+	VMOVD        R10, X4
 	VPBROADCASTD X4, Z4
-	XORQ         R9, R9
+
+head:
+	TESTQ R8, R8
+	JZ    head_end
+	LEAQ  (AX)(SI*2), R10
+	LEAQ  (CX)(SI*2), R11
+	XORQ  R12, R12
 
 rot:
-	CMPQ      R9, DI
+	CMPQ      R12, DI
 	JAE       rot_end
-	VPMOVZXWD (CX)(R9*2), Z5
+	VPMOVZXWD (CX)(R12*2), Z5
 	VPSLLD    $0x10, Z5, Z5
-	VPMOVZXWD (SI)(R9*2), Z6
+	VPMOVZXWD (R11)(R12*2), Z6
 	VPSLLD    $0x10, Z6, Z6
-	VMULPS    (DX)(R9*4), Z5, Z7
-	VMULPS    (BX)(R9*4), Z6, Z8
-	VMULPS    (DX)(R9*4), Z6, Z6
-	VMULPS    (BX)(R9*4), Z5, Z9
+	VMULPS    (DX)(R12*4), Z5, Z7
+	VMULPS    (BX)(R12*4), Z6, Z8
+	VMULPS    (DX)(R12*4), Z6, Z6
+	VMULPS    (BX)(R12*4), Z5, Z9
 	VSUBPS    Z8, Z7, Z5
 	VADDPS    Z9, Z6, Z6
-	VPANDD    Z5, Z0, Z7
-	VPSUBD    Z7, Z1, Z7
-	VPSRAD    $0x1f, Z7, Z7
-	VPSRLD    $0x10, Z5, Z8
-	VPANDD    Z8, Z3, Z9
-	VPADDD    Z2, Z5, Z5
-	VPADDD    Z9, Z5, Z5
+	VPSRLD    $0x10, Z5, Z7
+	VPANDD    Z7, Z1, Z8
+	VPORD     Z7, Z2, Z7
+	VPANDD    Z5, Z3, Z9
+	VPSUBD    Z9, Z4, Z9
+	VPSRAD    $0x1f, Z9, Z9
+	VPADDD    Z0, Z5, Z5
+	VPADDD    Z8, Z5, Z5
 	VPSRLD    $0x10, Z5, Z5
-	VPORD     Z8, Z4, Z8
-	VPXORD    Z5, Z8, Z8
-	VPANDD    Z8, Z7, Z8
-	VPXORD    Z8, Z5, Z5
-	VPANDD    Z6, Z0, Z7
-	VPSUBD    Z7, Z1, Z7
-	VPSRAD    $0x1f, Z7, Z7
-	VPSRLD    $0x10, Z6, Z8
-	VPANDD    Z8, Z3, Z9
-	VPADDD    Z2, Z6, Z6
-	VPADDD    Z9, Z6, Z6
+	VPXORD    Z5, Z7, Z7
+	VPANDD    Z7, Z9, Z7
+	VPXORD    Z7, Z5, Z5
+	VPSRLD    $0x10, Z6, Z7
+	VPANDD    Z7, Z1, Z8
+	VPORD     Z7, Z2, Z7
+	VPANDD    Z6, Z3, Z9
+	VPSUBD    Z9, Z4, Z9
+	VPSRAD    $0x1f, Z9, Z9
+	VPADDD    Z0, Z6, Z6
+	VPADDD    Z8, Z6, Z6
 	VPSRLD    $0x10, Z6, Z6
-	VPORD     Z8, Z4, Z8
-	VPXORD    Z6, Z8, Z8
-	VPANDD    Z8, Z7, Z8
-	VPXORD    Z8, Z6, Z6
-	VPMOVDW   Z5, (AX)(R9*2)
-	VPMOVDW   Z6, (R8)(R9*2)
-	ADDQ      $0x00000010, R9
+	VPXORD    Z6, Z7, Z7
+	VPANDD    Z7, Z9, Z7
+	VPXORD    Z7, Z6, Z6
+	VPMOVDW   Z5, (AX)(R12*2)
+	VPMOVDW   Z6, (R10)(R12*2)
+	ADDQ      $0x00000010, R12
 	JMP       rot
 
 rot_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	DECQ R8
+	JMP  head
+
+head_end:
 	VZEROUPPER
 	RET
 
-// func rotateF16AVX512(dst []uint16, src []uint16, c []float32, s []float32)
+// func rotateF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 // Requires: AVX, AVX512F
-TEXT ·rotateF16AVX512(SB), NOSPLIT, $0-96
+TEXT ·rotateF16AVX512(SB), NOSPLIT, $0-112
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
 	MOVQ c_base+48(FP), DX
@@ -1688,27 +1787,40 @@ TEXT ·rotateF16AVX512(SB), NOSPLIT, $0-96
 	MOVQ c_len+56(FP), SI
 	MOVQ c_len+56(FP), DI
 	ANDQ $-16, DI
-	LEAQ (AX)(SI*2), R8
-	LEAQ (CX)(SI*2), SI
-	XORQ R9, R9
+	MOVQ heads+96(FP), R8
+	MOVQ stride+104(FP), R9
+	SHLQ $0x01, R9
+
+head:
+	TESTQ R8, R8
+	JZ    head_end
+	LEAQ  (AX)(SI*2), R10
+	LEAQ  (CX)(SI*2), R11
+	XORQ  R12, R12
 
 rot:
-	CMPQ      R9, DI
+	CMPQ      R12, DI
 	JAE       rot_end
-	VCVTPH2PS (CX)(R9*2), Z0
-	VCVTPH2PS (SI)(R9*2), Z1
-	VMULPS    (DX)(R9*4), Z0, Z2
-	VMULPS    (BX)(R9*4), Z1, Z3
-	VMULPS    (DX)(R9*4), Z1, Z1
-	VMULPS    (BX)(R9*4), Z0, Z4
+	VCVTPH2PS (CX)(R12*2), Z0
+	VCVTPH2PS (R11)(R12*2), Z1
+	VMULPS    (DX)(R12*4), Z0, Z2
+	VMULPS    (BX)(R12*4), Z1, Z3
+	VMULPS    (DX)(R12*4), Z1, Z1
+	VMULPS    (BX)(R12*4), Z0, Z4
 	VSUBPS    Z3, Z2, Z0
 	VADDPS    Z4, Z1, Z1
-	VCVTPS2PH $0x00, Z0, (AX)(R9*2)
-	VCVTPS2PH $0x00, Z1, (R8)(R9*2)
-	ADDQ      $0x00000010, R9
+	VCVTPS2PH $0x00, Z0, (AX)(R12*2)
+	VCVTPS2PH $0x00, Z1, (R10)(R12*2)
+	ADDQ      $0x00000010, R12
 	JMP       rot
 
 rot_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	DECQ R8
+	JMP  head
+
+head_end:
 	VZEROUPPER
 	RET
 
@@ -2176,19 +2288,19 @@ TEXT ·f32ToBF16AVX512(SB), NOSPLIT, $0-48
 	MOVQ         src_base+24(FP), CX
 	MOVQ         src_len+32(FP), DX
 	ANDQ         $-16, DX
-	MOVL         $0x7fffffff, BX
+	MOVL         $0x00007fff, BX
 	VMOVD        BX, X0
 	VPBROADCASTD X0, Z0
-	MOVL         $0x7f800000, BX
+	MOVL         $0x00000001, BX
 	VMOVD        BX, X1
 	VPBROADCASTD X1, Z1
-	MOVL         $0x00007fff, BX
+	MOVL         $0x00000040, BX
 	VMOVD        BX, X2
 	VPBROADCASTD X2, Z2
-	MOVL         $0x00000001, BX
+	MOVL         $0x7fffffff, BX
 	VMOVD        BX, X3
 	VPBROADCASTD X3, Z3
-	MOVL         $0x00000040, BX
+	MOVL         $0x7f800000, BX
 	VMOVD        BX, X4
 	VPBROADCASTD X4, Z4
 	XORQ         BX, BX
@@ -2197,18 +2309,18 @@ round:
 	CMPQ    BX, DX
 	JAE     round_end
 	VMOVUPS (CX)(BX*4), Z5
-	VPANDD  Z5, Z0, Z6
-	VPSUBD  Z6, Z1, Z6
-	VPSRAD  $0x1f, Z6, Z6
-	VPSRLD  $0x10, Z5, Z7
-	VPANDD  Z7, Z3, Z8
-	VPADDD  Z2, Z5, Z5
-	VPADDD  Z8, Z5, Z5
+	VPSRLD  $0x10, Z5, Z6
+	VPANDD  Z6, Z1, Z7
+	VPORD   Z6, Z2, Z6
+	VPANDD  Z5, Z3, Z8
+	VPSUBD  Z8, Z4, Z8
+	VPSRAD  $0x1f, Z8, Z8
+	VPADDD  Z0, Z5, Z5
+	VPADDD  Z7, Z5, Z5
 	VPSRLD  $0x10, Z5, Z5
-	VPORD   Z7, Z4, Z7
-	VPXORD  Z5, Z7, Z7
-	VPANDD  Z7, Z6, Z7
-	VPXORD  Z7, Z5, Z5
+	VPXORD  Z5, Z6, Z6
+	VPANDD  Z6, Z8, Z6
+	VPXORD  Z6, Z5, Z5
 	VPMOVDW Z5, (AX)(BX*2)
 	ADDQ    $0x00000010, BX
 	JMP     round

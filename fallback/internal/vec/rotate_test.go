@@ -68,18 +68,23 @@ func sameBits(a, b float32) bool {
 	return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
 }
 
+// headShapes are the (heads, gap) pairs the multi-head rotations are
+// tested with: the heads lie 2·half+gap elements apart.
+var headShapes = [][2]int{{1, 0}, {3, 0}, {2, 5}}
+
 // TestRotate16 checks the fused 16-bit head rotations bit for bit
 // against their definition, BF16ToF32 (or binary16's widening), then
 // precision.RotatePair, then precision.BF16FromFloat32 (or x448's
-// rounding), in place and into a separate guarded head, for every half
-// length and misalignment. Random 16-bit patterns include NaNs, infinities
-// and subnormals; a NaN output is only required to be a NaN (see
-// TestRotate).
+// rounding), in place and into a separate guarded buffer, for one and
+// several heads, every half length and misalignment; the elements
+// between heads must stay untouched. Random 16-bit patterns include NaNs,
+// infinities and subnormals; a NaN output is only required to be a NaN
+// (see TestRotate).
 func TestRotate16(t *testing.T) {
 	r := rand.New(rand.NewPCG(19, 20))
 	type conv struct {
 		name   string
-		rot    func(l int, dst, src []uint16, c, s []float32)
+		rot    func(l int, dst, src []uint16, c, s []float32, heads, stride int)
 		widen  func(uint16) float32
 		narrow func(float32) uint16
 	}
@@ -89,9 +94,12 @@ func TestRotate16(t *testing.T) {
 	} {
 		forLevels(t, func(t *testing.T, l int) {
 			for _, half := range testLengths {
-				for _, off := range testOffsets {
+				for _, hs := range headShapes {
+					heads, stride := hs[0], 2*half+hs[1]
+					span := (heads-1)*stride + 2*half
+					off := (half + heads) % 4
 					c, s := at[float32](half, (off+1)%4), at[float32](half, (off+2)%4)
-					src := at[uint16](2*half, off)
+					src := at[uint16](span, off)
 					for i := range half {
 						th := r.Float64() * 2 * math.Pi
 						c[i], s[i] = float32(math.Cos(th)), float32(math.Sin(th))
@@ -105,26 +113,81 @@ func TestRotate16(t *testing.T) {
 							src[i] = src[i]&0x80ff | 0x3c00
 						}
 					}
-					want := make([]uint16, 2*half)
-					for i := range half {
-						x, y := precision.RotatePair(cv.widen(src[i]), cv.widen(src[half+i]), c[i], s[i])
-						want[i], want[half+i] = cv.narrow(x), cv.narrow(y)
+					want := append([]uint16(nil), src...)
+					for h := range heads {
+						o := h * stride
+						for i := range half {
+							x, y := precision.RotatePair(cv.widen(src[o+i]), cv.widen(src[o+half+i]), c[i], s[i])
+							want[o+i], want[o+half+i] = cv.narrow(x), cv.narrow(y)
+						}
 					}
-					dst, check := guardedU16(2*half, (off+3)%4)
-					cv.rot(l, dst, src, c, s)
+					dst, check := guardedU16(span, (off+3)%4)
+					cv.rot(l, dst, src, c, s, heads, stride)
 					check(t)
 					in := append([]uint16(nil), src...)
-					cv.rot(l, in, in, c, s)
+					cv.rot(l, in, in, c, s, heads, stride)
 					for i := range want {
+						if i%stride >= 2*half { // between heads
+							if dst[i] != sentinel&0xffff || in[i] != src[i] {
+								t.Fatalf("%s half=%d heads=%d: element %d between heads was written", cv.name, half, heads, i)
+							}
+							continue
+						}
 						if !same16(cv.widen, dst[i], want[i]) || !same16(cv.widen, in[i], want[i]) {
-							t.Fatalf("%s half=%d off=%d element %d of %#04x: got %#04x (in place %#04x), want %#04x",
-								cv.name, half, off, i, src[i], dst[i], in[i], want[i])
+							t.Fatalf("%s half=%d heads=%d off=%d element %d of %#04x: got %#04x (in place %#04x), want %#04x",
+								cv.name, half, heads, off, i, src[i], dst[i], in[i], want[i])
 						}
 					}
 				}
 			}
 		})
 	}
+}
+
+// TestRotateHeads checks the float32 multi-head rotation bit for bit
+// against precision.RotatePair, heads and gaps as TestRotate16.
+func TestRotateHeads(t *testing.T) {
+	r := rand.New(rand.NewPCG(29, 30))
+	forLevels(t, func(t *testing.T, l int) {
+		for _, half := range testLengths {
+			for _, hs := range headShapes {
+				heads, stride := hs[0], 2*half+hs[1]
+				span := (heads-1)*stride + 2*half
+				x, check := guardedF32(span, (half+heads)%4)
+				c, s := at[float32](half, 1), at[float32](half, 2)
+				for i := range half {
+					th := r.Float64() * 2 * math.Pi
+					c[i], s[i] = float32(math.Cos(th)), float32(math.Sin(th))
+				}
+				for i := range x {
+					if i%stride < 2*half {
+						x[i] = randNormal(r, -20, 20)
+					}
+				}
+				x0 := append([]float32(nil), x...)
+				rotateHeadsAt(l, x, c, s, heads, stride)
+				check(t)
+				for i := range x {
+					if i%stride >= 2*half {
+						if math.Float32bits(x[i]) != sentinel {
+							t.Fatalf("half=%d heads=%d: element %d between heads was written", half, heads, i)
+						}
+						continue
+					}
+					h, e := i/stride, i%stride
+					p := e % half
+					wx, wy := precision.RotatePair(x0[h*stride+p], x0[h*stride+half+p], c[p], s[p])
+					want := wx
+					if e >= half {
+						want = wy
+					}
+					if math.Float32bits(x[i]) != math.Float32bits(want) {
+						t.Fatalf("half=%d heads=%d element %d: got %v, want %v", half, heads, i, x[i], want)
+					}
+				}
+			}
+		}
+	})
 }
 
 // same16 reports identical 16-bit values or two NaNs.

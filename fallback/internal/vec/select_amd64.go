@@ -51,9 +51,14 @@ func f32ToBF16(dst []uint16, src []float32)           { f32ToBF16At(level, dst, 
 func f16ToF32(dst []float32, src []uint16)            { f16ToF32At(level, dst, src) }
 func f32ToF16(dst []uint16, src []float32)            { f32ToF16At(level, dst, src) }
 func rotate(x, y, c, s []float32)                     { rotateAt(level, x, y, c, s) }
-func rotateBF16(dst, src []uint16, c, s []float32)    { rotateBF16At(level, dst, src, c, s) }
-func rotateF16(dst, src []uint16, c, s []float32)     { rotateF16At(level, dst, src, c, s) }
-func rotateInterleaved(x, c, s []float32)             { rotateInterleavedAt(level, x, c, s) }
+func rotateBF16(dst, src []uint16, c, s []float32, heads, stride int) {
+	rotateBF16At(level, dst, src, c, s, heads, stride)
+}
+func rotateF16(dst, src []uint16, c, s []float32, heads, stride int) {
+	rotateF16At(level, dst, src, c, s, heads, stride)
+}
+func rotateHeads(x, c, s []float32, heads, stride int) { rotateHeadsAt(level, x, c, s, heads, stride) }
+func rotateInterleaved(x, c, s []float32)              { rotateInterleavedAt(level, x, c, s) }
 func accurateCosSin(c, s []float32, pos int32, invFreq []float64, attn float64) {
 	accurateCosSinAt(level, c, s, pos, invFreq, attn)
 }
@@ -269,33 +274,55 @@ func rotateAt(l int, x, y, c, s []float32) {
 	}
 }
 
-func rotateBF16At(l int, dst, src []uint16, c, s []float32) {
+func rotateBF16At(l int, dst, src []uint16, c, s []float32, heads, stride int) {
 	n := 0
 	switch l {
 	case levelAVX512:
 		n = len(c) &^ 15
-		rotateBF16AVX512(dst, src, c, s)
+		rotateBF16AVX512(dst, src, c, s, heads, stride)
 	case levelAVX2:
 		n = len(c) &^ 7
-		rotateBF16AVX2(dst, src, c, s)
+		rotateBF16AVX2(dst, src, c, s, heads, stride)
 	}
 	if n < len(c) {
-		rotateBF16Generic(dst, src, c, s, n)
+		for h := range heads {
+			rotateBF16Generic(dst[h*stride:], src[h*stride:], c, s, n)
+		}
 	}
 }
 
-func rotateF16At(l int, dst, src []uint16, c, s []float32) {
+func rotateF16At(l int, dst, src []uint16, c, s []float32, heads, stride int) {
 	n := 0
 	switch l {
 	case levelAVX512:
 		n = len(c) &^ 15
-		rotateF16AVX512(dst, src, c, s)
+		rotateF16AVX512(dst, src, c, s, heads, stride)
 	case levelAVX2:
 		n = len(c) &^ 7
-		rotateF16AVX2(dst, src, c, s)
+		rotateF16AVX2(dst, src, c, s, heads, stride)
 	}
 	if n < len(c) {
-		rotateF16Generic(dst, src, c, s, n)
+		for h := range heads {
+			rotateF16Generic(dst[h*stride:], src[h*stride:], c, s, n)
+		}
+	}
+}
+
+func rotateHeadsAt(l int, x, c, s []float32, heads, stride int) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(c) &^ 15
+		rotateHeadsAVX512(x, c, s, heads, stride)
+	case levelAVX2:
+		n = len(c) &^ 7
+		rotateHeadsAVX2(x, c, s, heads, stride)
+	}
+	if half := len(c); n < half {
+		for h := range heads {
+			o := h * stride
+			rotateGeneric(x[o+n:o+half], x[o+half+n:o+2*half], c[n:], s[n:])
+		}
 	}
 }
 

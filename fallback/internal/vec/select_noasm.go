@@ -40,10 +40,6 @@ func f32ToF16(dst []uint16, src []float32)                     { f32ToF16At(leve
 func f32ToF16At(_ int, dst []uint16, src []float32)            { f32ToF16Generic(dst, src) }
 func rotate(x, y, c, s []float32)                              { rotateAt(level, x, y, c, s) }
 func rotateAt(_ int, x, y, c, s []float32)                     { rotateGeneric(x, y, c, s) }
-func rotateBF16(dst, src []uint16, c, s []float32)             { rotateBF16At(level, dst, src, c, s) }
-func rotateBF16At(_ int, dst, src []uint16, c, s []float32)    { rotateBF16Generic(dst, src, c, s, 0) }
-func rotateF16(dst, src []uint16, c, s []float32)              { rotateF16At(level, dst, src, c, s) }
-func rotateF16At(_ int, dst, src []uint16, c, s []float32)     { rotateF16Generic(dst, src, c, s, 0) }
 func rotateInterleaved(x, c, s []float32)                      { rotateInterleavedAt(level, x, c, s) }
 func rotateInterleavedAt(_ int, x, c, s []float32)             { rotateInterleavedGeneric(x, c, s) }
 func accurateCosSin(c, s []float32, pos int32, invFreq []float64, attn float64) {
@@ -57,4 +53,28 @@ func compatCosSin(c, s []float32, pos int32, invFreq []float32, attn float64) {
 }
 func compatCosSinAt(_ int, c, s []float32, pos int32, invFreq []float32, attn float64) {
 	compatCosSinGeneric(c, s, pos, invFreq, attn)
+}
+func rotateBF16(dst, src []uint16, c, s []float32, heads, stride int) {
+	rotateBF16At(level, dst, src, c, s, heads, stride)
+}
+func rotateBF16At(_ int, dst, src []uint16, c, s []float32, heads, stride int) {
+	for h := range heads {
+		rotateBF16Generic(dst[h*stride:], src[h*stride:], c, s, 0)
+	}
+}
+func rotateF16(dst, src []uint16, c, s []float32, heads, stride int) {
+	rotateF16At(level, dst, src, c, s, heads, stride)
+}
+func rotateF16At(_ int, dst, src []uint16, c, s []float32, heads, stride int) {
+	for h := range heads {
+		rotateF16Generic(dst[h*stride:], src[h*stride:], c, s, 0)
+	}
+}
+func rotateHeads(x, c, s []float32, heads, stride int) { rotateHeadsAt(level, x, c, s, heads, stride) }
+func rotateHeadsAt(_ int, x, c, s []float32, heads, stride int) {
+	half := len(c)
+	for h := range heads {
+		o := h * stride
+		rotateGeneric(x[o:o+half], x[o+half:o+2*half], c, s)
+	}
 }
