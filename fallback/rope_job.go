@@ -178,17 +178,14 @@ func (j *ropeJob) run(worker, lo, hi int) {
 		h0 := g * j.perGroup
 		h1 := min(heads, h0+j.perGroup)
 		j.cosSin(sc, t)
-		for h := h0; h < h1; h++ {
-			if h < hq {
-				off := t*j.q.stride + h*j.headDim
-				j.rotate(sc, &j.q, off, &j.q, off)
-				continue
-			}
+		if a, b := h0, min(h1, hq); a < b {
+			j.rotateInPlace(sc, &j.q, t*j.q.stride+a*j.headDim, b-a)
+		}
+		if a, b := max(h0, hq)-hq, h1-hq; a < b && !j.appendKV {
+			j.rotateInPlace(sc, &j.k, t*j.k.stride+a*j.headDim, b-a)
+		}
+		for h := max(h0, hq); h < h1 && j.appendKV; h++ {
 			off := t*j.k.stride + (h-hq)*j.headDim
-			if !j.appendKV {
-				j.rotate(sc, &j.k, off, &j.k, off)
-				continue
-			}
 			slot := int(j.slots[t])
 			j.rotate(sc, &j.k, off, &j.kc, slot*j.kc.stride+(h-hq)*j.headDim)
 		}
@@ -209,6 +206,25 @@ func (j *ropeJob) copyV(t int) {
 		copy(j.vc.f[do:do+n], j.v.f[so:so+n])
 	} else {
 		copy(j.vc.h[do:do+n], j.v.h[so:so+n])
+	}
+}
+
+// rotateInPlace rotates the n consecutive heads of v from element off in
+// place with the worker's cos and sin; NeoX heads go to one vector call.
+func (j *ropeJob) rotateInPlace(sc *ropeScratch, v *ropeView, off, n int) {
+	if j.layout != ops.NeoX {
+		for h := range n {
+			j.rotate(sc, v, off+h*j.headDim, v, off+h*j.headDim)
+		}
+		return
+	}
+	switch j.dt {
+	case ops.F32:
+		vec.RotateHeads(v.f[off:], n, j.headDim, sc.c, sc.s)
+	case ops.BF16:
+		vec.RotateBF16Heads(v.h[off:], n, j.headDim, sc.c, sc.s)
+	default:
+		vec.RotateF16Heads(v.h[off:], n, j.headDim, sc.c, sc.s)
 	}
 }
 
