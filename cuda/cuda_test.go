@@ -96,7 +96,7 @@ func TestCrossBackendChecks(t *testing.T) {
 func TestLeaks(t *testing.T) {
 	base := LiveBytes()
 	b := openGPU(t)
-	free0, _, err := b.drv.memInfo()
+	free0, err := freeMem(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,11 +125,7 @@ func TestLeaks(t *testing.T) {
 	}
 	probe := openGPU(t)
 	defer probe.Close()
-	probe.mu.Lock()
-	probe.drv.enter()
-	free1, _, err := probe.drv.memInfo()
-	probe.drv.exit()
-	probe.mu.Unlock()
+	free1, err := freeMem(probe)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,4 +281,14 @@ func TestPeaks(t *testing.T) {
 	if gb < 100 || gf < 1000 {
 		t.Errorf("implausible peaks: %.0f GB/s, %.0f GFLOP/s", gb, gf)
 	}
+}
+
+// freeMem returns the device's free memory, asked through b's context.
+func freeMem(b *Backend) (int, error) {
+	if err := b.enter(); err != nil {
+		return 0, err
+	}
+	defer b.exit()
+	free, _, err := b.drv.memInfo()
+	return free, err
 }
