@@ -49,11 +49,13 @@
 // one launch of the backend's validate kernel over every such argument
 // of the op (ranges, NaN and +Inf, and, for the slots of RoPEAppend,
 // uniqueness through a hash table in scratch memory). The host waits for
-// its verdict: one kernel launch and one stream synchronisation, a few
-// microseconds, which an op without such arguments does not pay. When a
-// value is bad, the flagged arguments are copied to the host and checked
-// again with the ops.Check functions, so the error is exactly the one
-// the fallback backend returns, and nothing has been written.
+// the verdict, and so for the backend's earlier work: one kernel launch
+// and one stream synchronisation, a few microseconds of device idle time
+// between ops, which an op without such arguments does not pay. When a
+// value is bad, the op's checked arguments are copied to the host and
+// checked again, in order, with the ops.Check functions, so the error is
+// exactly the one the fallback backend returns, and nothing has been
+// written.
 // SetValueChecks(false) drops the checks whose bad values cannot make a
 // kernel touch memory out of bounds, for engines that guarantee them.
 package cuda
