@@ -34,5 +34,6 @@ func main() {
 		genF16ToF32(s)
 		genF32ToF16(s)
 	}
+	genPrefetch()
 	Generate()
 }

@@ -1,5 +1,7 @@
 package vec
 
+import "unsafe"
+
 // The exported functions check their slice lengths (a too-short slice
 // panics here, as the plain loop would) and call the implementation
 // chosen at start-up (select_amd64.go, select_noasm.go).
@@ -131,4 +133,21 @@ func AccurateCosSin(c, s []float32, pos int32, invFreq []float64, attn float64) 
 func CompatCosSin(c, s []float32, pos int32, invFreq []float32, attn float64) {
 	n := len(c)
 	compatCosSin(c, s[:n], pos, invFreq[:n], attn)
+}
+
+// PrefetchU16 hints that p will be read soon: with the assembly it asks
+// for p's cache lines (PREFETCHT0), which lets a gather of scattered rows
+// overlap its memory latency with arithmetic; otherwise it does nothing.
+// It never faults and changes no value.
+func PrefetchU16(p []uint16) {
+	if len(p) > 0 {
+		prefetchBytes(unsafe.Pointer(&p[0]), 2*len(p))
+	}
+}
+
+// PrefetchF32 is PrefetchU16 for float32 rows.
+func PrefetchF32(p []float32) {
+	if len(p) > 0 {
+		prefetchBytes(unsafe.Pointer(&p[0]), 4*len(p))
+	}
 }

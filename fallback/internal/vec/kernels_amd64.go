@@ -147,3 +147,6 @@ func f16ToF32AVX512(dst []float32, src []uint16)
 // f32ToF16AVX512 sets dst[i] to the binary16 bits of src[i] (round to nearest even; a NaN keeps its sign and top payload bits and is made quiet) for i < len(src).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func f32ToF16AVX512(dst []uint16, src []float32)
+
+// prefetch asks for the cache lines of the n bytes at p (n > 0) to be loaded into every cache level; it never faults.
+func prefetch(p *byte, n uintptr)

@@ -2404,3 +2404,18 @@ narrow1:
 narrow1_end:
 	VZEROUPPER
 	RET
+
+// func prefetch(p *byte, n uintptr)
+// Requires: MMX+
+TEXT ·prefetch(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), AX
+	MOVQ n+8(FP), CX
+	LEAQ -1(AX)(CX*1), CX
+	ANDQ $-64, AX
+
+line:
+	PREFETCHT0 (AX)
+	ADDQ       $0x00000040, AX
+	CMPQ       AX, CX
+	JBE        line
+	RET

@@ -4,6 +4,7 @@ package vec
 
 import (
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/cpu"
 )
@@ -368,5 +369,11 @@ func compatCosSinAt(l int, c, s []float32, pos int32, invFreq []float32, attn fl
 	}
 	if n < len(c) {
 		compatCosSinGeneric(c[n:], s[n:], pos, invFreq[n:], attn)
+	}
+}
+
+func prefetchBytes(p unsafe.Pointer, n int) {
+	if level != levelGeneric {
+		prefetch((*byte)(p), uintptr(n))
 	}
 }

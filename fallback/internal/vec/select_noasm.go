@@ -2,7 +2,10 @@
 
 package vec
 
-import "os"
+import (
+	"os"
+	"unsafe"
+)
 
 // level is always the plain-Go loops here; ROTOR_SIMD cannot raise it.
 var level = capLevel(levelGeneric, os.Getenv("ROTOR_SIMD"))
@@ -78,3 +81,4 @@ func rotateHeadsAt(_ int, x, c, s []float32, heads, stride int) {
 		rotateGeneric(x[o:o+half], x[o+half:o+2*half], c, s)
 	}
 }
+func prefetchBytes(unsafe.Pointer, int) {}
