@@ -80,7 +80,6 @@ type attnScratch struct {
 	dots    []float32 // lanes: one key's logits for the lanes of a kv head
 	lanePos []int32   // tq: query positions (causal)
 	ropeCS  []float32
-	sink    uint32 // keeps prefetching loads alive
 }
 
 var attnJobs = make(chan *attnJob, 16)

@@ -78,7 +78,7 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 			continue
 		}
 		if j.prefetch {
-			j.touch(sc, row, next, hi, kv0)
+			j.touch(row, next, hi, kv0)
 		}
 		for i := range nb {
 			off := int(sc.slot[i])*j.k.rs + kv0*D
@@ -134,13 +134,11 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 	}
 }
 
-// touch reads one element of every cache line of the K and V rows of the
-// next block (entries from e on, at most blk slots before hi), so the
-// memory system fetches them while the current block is computed.
-func (j *attnJob) touch(sc *attnScratch, row []int32, e, hi, kv0 int) {
-	var x uint32
+// touch prefetches the K and V rows of the next block (entries from e
+// on, at most blk slots before hi), so the memory system fetches them
+// while the current block is computed.
+func (j *attnJob) touch(row []int32, e, hi, kv0 int) {
 	kw, vw := j.kvPer*j.D, j.kvPer*j.Dv
-	step := 64 / j.k.dt.Size()
 	for n := 0; e < hi && n < j.blk; e++ {
 		s := j.start + e
 		if row != nil {
@@ -149,17 +147,9 @@ func (j *attnJob) touch(sc *attnScratch, row []int32, e, hi, kv0 int) {
 			}
 		}
 		n++
-		ko, vo := s*j.k.rs+kv0*j.D, s*j.v.rs+kv0*j.Dv
-		for i := 0; i < kw; i += step {
-			x += j.k.bits(ko + i)
-		}
-		x += j.k.bits(ko + kw - 1)
-		for i := 0; i < vw; i += step {
-			x += j.v.bits(vo + i)
-		}
-		x += j.v.bits(vo + vw - 1)
+		j.k.prefetch(s*j.k.rs+kv0*j.D, kw)
+		j.v.prefetch(s*j.v.rs+kv0*j.Dv, vw)
 	}
-	sc.sink += x
 }
 
 // blockDots forms the logits of the n lanes L0, L0+1, … (which read the

@@ -1,8 +1,6 @@
 package fallback
 
 import (
-	"math"
-
 	"github.com/rotorkernels/rotor/fallback/internal/vec"
 	"github.com/rotorkernels/rotor/ops"
 )
@@ -45,13 +43,14 @@ func (v *fview) load(off, n int, buf []float32) []float32 {
 	return buf[:n]
 }
 
-// bits returns the raw bits of element off; reading it brings its cache
-// line in.
-func (v *fview) bits(off int) uint32 {
+// prefetch asks for the cache lines of the n elements at element offset
+// off (a hint: it changes nothing and never faults).
+func (v *fview) prefetch(off, n int) {
 	if v.dt == ops.F32 {
-		return math.Float32bits(v.f[off])
+		vec.PrefetchF32(v.f[off : off+n])
+		return
 	}
-	return uint32(v.h[off])
+	vec.PrefetchU16(v.h[off : off+n])
 }
 
 // loadCopy is load into buf even for F32, for callers that modify the
