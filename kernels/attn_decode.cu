@@ -320,7 +320,7 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
 }
 
 #define ROTOR_DECODE_KERNEL(G)                                                                                        \
-    extern "C" __global__ void __launch_bounds__(ROTOR_BLOCK) attn_decode_g##G(                                     \
+    extern "C" __global__ void __launch_bounds__(ROTOR_BLOCK, 2) attn_decode_g##G(                                  \
         const void* q, const void* k, const void* v, void* o, float* lse, float* part, const i32* idx,              \
         const i32* qpos, const i32* kpos, const float* sinks, const i32* counts, const void* inv_freq, i64 q_row,   \
         i64 k_row, i64 v_row, i64 o_row, i64 lse_row, i64 idx_tok, i64 idx_head, i64 qpos_stride, i64 kpos_stride,  \

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/rotorkernels/rotor/ops"
 )
@@ -58,9 +59,11 @@ func RoPEGrid(T, chunks, H int, dev Device) [3]int {
 	return [3]int{gx, gy, 1}
 }
 
-func contiguous1D(arg string, t *ops.Tensor) error {
-	if t.RowStride() != 1 {
-		return ops.Errorf(ops.ErrUnsupported, arg+".stride", t.Stride, "the cuda kernels read %s densely", arg)
+// checkUnits returns ErrUnsupported when T tokens of chunks threads each
+// exceed the kernels' 32-bit unit index.
+func checkUnits(T, chunks int) error {
+	if int64(T)*int64(chunks) > math.MaxInt32 {
+		return ops.Errorf(ops.ErrUnsupported, "q.shape[0]", T, "the rope kernels index at most 2^31-1 (token, pair-group) units; split the call")
 	}
 	return nil
 }
@@ -110,6 +113,9 @@ func PlanRoPE(a *ops.RoPEArgs, m Memory, dev Device) ([]Launch, error) {
 		rows, addrs = append(rows, kRow), append(addrs, k)
 	}
 	vec := RoPEVec(a.Q.DType, half, D, rows, addrs)
+	if err := checkUnits(T, half/vec); err != nil {
+		return nil, err
+	}
 	o := Options{DType: a.Q.DType, Layout: a.Rotary.Layout, Angles: a.Angles}
 	return []Launch{{
 		Family: RoPE, Options: o, Kernel: fmt.Sprintf("rope_v%d", vec),
@@ -152,6 +158,9 @@ func PlanRoPEAppend(a *ops.RoPEAppendArgs, m Memory, dev Device) ([]Launch, erro
 	dt := a.Q.DType
 	vec := RoPEVec(dt, half, D, []int{a.Q.RowStride(), a.K.RowStride(), a.KCache.RowStride()}, []uint64{addr[0], addr[1], addr[3]})
 	vv := copyVec(dt, Dv, []int{a.V.RowStride(), a.VCache.RowStride()}, []uint64{addr[2], addr[4]})
+	if err := checkUnits(T, half/vec); err != nil {
+		return nil, err
+	}
 	o := Options{DType: dt, Layout: a.Rotary.Layout, Angles: a.Angles}
 	return []Launch{{
 		Family: RoPEAppend, Options: o, Kernel: fmt.Sprintf("rope_append_v%d", vec),

@@ -177,8 +177,11 @@ ROTOR_HD void rope_thread(const RopeArgs& a, i64 unit, i32 head_begin, i32 head_
     if (unit >= (i64)a.T * a.chunks) {
         return;
     }
-    i32 t = (i32)(unit / a.chunks);
-    i32 j0 = (i32)(unit % a.chunks) * VEC;
+    // T*chunks < 2^31 (the planner checks): 32-bit division, which the
+    // device does inline (64-bit division is a subroutine call).
+    i32 u = (i32)unit;
+    i32 t = u / a.chunks;
+    i32 j0 = (u % a.chunks) * VEC;
     i32 pos = a.pos[(i64)t * a.pos_stride];
     float c[VEC], s[VEC];
 #pragma unroll
@@ -234,8 +237,9 @@ ROTOR_HD void rope_append_thread(const RopeArgs& a, i64 unit, i32 head_begin, i3
     if (unit >= (i64)a.T * a.chunks) {
         return;
     }
-    i32 t = (i32)(unit / a.chunks);
-    i32 ch = (i32)(unit % a.chunks);
+    i32 u = (i32)unit;
+    i32 t = u / a.chunks;
+    i32 ch = u % a.chunks;
     i32 j0 = ch * VEC;
     i32 pos = a.pos[(i64)t * a.pos_stride];
     i32 slot = a.slots[(i64)t * a.slot_stride];
@@ -248,18 +252,19 @@ ROTOR_HD void rope_append_thread(const RopeArgs& a, i64 unit, i32 head_begin, i3
     T* q = static_cast<T*>(a.q) + (i64)t * a.q_row;
     const T* k = static_cast<const T*>(a.k) + (i64)t * a.k_row;
     T* kc = static_cast<T*>(a.k_cache) + (i64)(slot_ok ? slot : 0) * a.kc_row;
-    i32 H = a.Hq + a.Hk;
-    for (i32 h = head_begin; h < H; h += head_step) {
-        if (h < a.Hq) {
-            T* p = q + (i64)h * a.head_dim;
-            rope_rotate_chunk<DT, LAYOUT, VEC>(p, p, j0, a.half, c, s);
-        } else if (slot_ok) {
-            i64 off = (i64)(h - a.Hq) * a.head_dim;
-            rope_rotate_chunk<DT, LAYOUT, VEC>(kc + off, k + off, j0, a.half, c, s);
-        }
+    // Heads head_begin, head_begin+head_step, … of the Hq query heads
+    // followed by the Hk key heads.
+    i32 h = head_begin;
+    for (; h < a.Hq; h += head_step) {
+        T* p = q + (i64)h * a.head_dim;
+        rope_rotate_chunk<DT, LAYOUT, VEC>(p, p, j0, a.half, c, s);
     }
     if (!slot_ok) {
         return;
+    }
+    for (h -= a.Hq; h < a.Hk; h += head_step) {
+        i64 off = (i64)h * a.head_dim;
+        rope_rotate_chunk<DT, LAYOUT, VEC>(kc + off, k + off, j0, a.half, c, s);
     }
     i32 rot = 2 * a.half;
     i32 kpass = (a.head_dim - rot) / VEC; // vectors per head

@@ -149,20 +149,10 @@ ROTOR_HD u16 f16_from_f32(float f) {
     if (a >= 0x477ff000u) { // ≥ 65520 rounds to Inf
         return (u16)(sign | 0x7c00u);
     }
-    if (a < 0x38800000u) { // below 2^-14: subnormal half or zero
-        u32 e = a >> 23;
-        u32 shift = 126u - e; // value * 2^24 = m >> shift
-        if (shift > 24u) {
-            return (u16)sign;
-        }
-        u32 m = (a & 0x007fffffu) | 0x00800000u;
-        u32 q = m >> shift;
-        u32 rem = m & ((1u << shift) - 1u);
-        u32 half = 1u << (shift - 1u);
-        if (rem > half || (rem == half && (q & 1u))) {
-            q++;
-        }
-        return (u16)(sign | q);
+    if (a < 0x38800000u) { // below 2^-14: a subnormal half or zero
+        // |f|·2^24 is exact; rounding it to an integer, ties to even, gives
+        // the subnormal's significand (1024, the smallest normal, on carry).
+        return (u16)(sign | (u32)rintf(mul_rn(f32_from_bits(a), 16777216.0f)));
     }
     u32 base = (a >> 13) - (112u << 10);
     u32 rem = a & 0x1fffu;
