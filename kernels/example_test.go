@@ -32,7 +32,10 @@ func (m *mem) Addr(t *ops.Tensor) (uint64, error) {
 
 func (m *mem) Scratch(n int) (uint64, error) { m.next += 1 << 30; return m.next, nil }
 
-func (m *mem) InvFreq(r *ops.Rotary, a ops.AngleMode) (uint64, error) { m.next += 1 << 24; return m.next, nil }
+func (m *mem) InvFreq(r *ops.Rotary, a ops.AngleMode) (uint64, error) {
+	m.next += 1 << 24
+	return m.next, nil
+}
 
 func ExamplePlanRoPE() {
 	m := &mem{}
