@@ -27,6 +27,11 @@ func main() {
 		genRotate16(s, true)
 		genRotate16(s, false)
 		genRotatePairs(s)
+		for _, rows := range []int{4, 2, 1} {
+			genAccumulate(s, rows, false)
+			genAccumulate(s, rows, true)
+		}
+		genExpShift(s)
 		genAccurateCosSin(s)
 		genCompatCosSin(s)
 		genBF16ToF32(s)

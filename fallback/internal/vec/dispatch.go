@@ -151,3 +151,58 @@ func PrefetchF32(p []float32) {
 		prefetchBytes(unsafe.Pointer(&p[0]), 4*len(p))
 	}
 }
+
+// Accumulate sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for
+// every row r < len(acc)/dv, column d < dv and key i < len(offs): the
+// weighted sum of gathered value rows, attention's P·V. Each element
+// accumulates its keys in order, with FMA in the assembly (plain Go
+// rounds each product too unless the compiler fuses it); a zero weight
+// still multiplies its row, so a non-finite value under a zero weight
+// gives NaN. It panics when an offset or a row of p is out of range.
+func Accumulate(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int) {
+	if accumulateShape(len(acc), dv, len(p), pstride, len(v), offs) {
+		accumulate(acc[:len(acc)/dv*dv], dv, p, pstride, v, offs)
+	}
+}
+
+// AccumulateBF16 is Accumulate with bfloat16 value rows, widened exactly.
+func AccumulateBF16(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int) {
+	if accumulateShape(len(acc), dv, len(p), pstride, len(v), offs) {
+		accumulateBF16(acc[:len(acc)/dv*dv], dv, p, pstride, v, offs)
+	}
+}
+
+// accumulateShape checks Accumulate's arguments and reports whether there
+// is anything to do.
+func accumulateShape(nacc, dv, np, pstride, nv int, offs []int) bool {
+	if dv <= 0 || pstride < 0 {
+		panic("vec: Accumulate with a non-positive row width or a negative p stride")
+	}
+	rows := nacc / dv
+	if rows == 0 || len(offs) == 0 {
+		return false
+	}
+	if (rows-1)*pstride+len(offs) > np {
+		panic("vec: Accumulate weights out of range")
+	}
+	for _, o := range offs {
+		if o < 0 || o > nv-dv {
+			panic("vec: Accumulate row offset out of range")
+		}
+	}
+	return true
+}
+
+// Exp returns e^x in float32 to within about 2 ulps (relative error below
+// 3e-7): x = n·ln2 + r with |r| ≤ ln2/2, e^r by its degree-7 Taylor
+// polynomial (truncation error below 6e-9), scaled by 2^n through the
+// exponent bits, every operation rounded to float32 on its own.
+// Arguments below -87.33654 give 0 (no subnormals), NaN gives NaN, and
+// arguments above 88 take math.Exp. It is the softmax exponential of the
+// fallback kernels.
+func Exp(x float32) float32 { return exp32(x) }
+
+// ExpShift sets x[i] = Exp(x[i] − m) and returns the sum of the results
+// (in an unspecified order): one block of an online softmax against its
+// running maximum m. Every x[i] is bit-identical to Exp.
+func ExpShift(x []float32, m float32) float32 { return expShift(x, m) }

@@ -52,6 +52,34 @@ func rotateF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads i
 // It processes the largest multiple of 4 elements; the caller handles the rest.
 func rotatePairsAVX2(x []float32, c []float32, s []float32)
 
+// accumulate4AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 4, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func accumulate4AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+
+// accumulateBF164AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 4, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func accumulateBF164AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// accumulate2AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 2, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func accumulate2AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+
+// accumulateBF162AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 2, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func accumulateBF162AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// accumulate1AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 1, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func accumulate1AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+
+// accumulateBF161AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 1, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func accumulateBF161AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// expShiftAVX2 sets x[i] = exp32(x[i] − m) and returns their sum (ok) unless some x[i] − m > 88 (not ok, nothing written).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func expShiftAVX2(x []float32, m float32) (sum float32, ok bool)
+
 // accurateCosSinAVX2 sets c[i], s[i] = precision.AccurateCosSin(pos, invFreq[i], attn) for i < len(c).
 // It processes the largest multiple of 4 elements; the caller handles the rest.
 func accurateCosSinAVX2(c []float32, s []float32, pos float64, invFreq []float64, attn float64)
@@ -123,6 +151,34 @@ func rotateF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads
 // rotatePairsAVX512 rotates the interleaved pairs (x[2i], x[2i+1]) by c[i], s[i] for i < len(c): x[2i]·c − x[2i+1]·s, x[2i+1]·c + x[2i]·s, every product and sum rounded (no FMA).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func rotatePairsAVX512(x []float32, c []float32, s []float32)
+
+// accumulate4AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 4, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulate4AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+
+// accumulateBF164AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 4, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulateBF164AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// accumulate2AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 2, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulate2AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+
+// accumulateBF162AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 2, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulateBF162AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// accumulate1AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 1, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulate1AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+
+// accumulateBF161AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 1, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulateBF161AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// expShiftAVX512 sets x[i] = exp32(x[i] − m) and returns their sum (ok) unless some x[i] − m > 88 (not ok, nothing written).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func expShiftAVX512(x []float32, m float32) (sum float32, ok bool)
 
 // accurateCosSinAVX512 sets c[i], s[i] = precision.AccurateCosSin(pos, invFreq[i], attn) for i < len(c).
 // It processes the largest multiple of 8 elements; the caller handles the rest.

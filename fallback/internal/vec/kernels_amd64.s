@@ -696,6 +696,817 @@ pairs_end:
 	VZEROUPPER
 	RET
 
+// func accumulate4AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+// Requires: AVX, FMA3
+TEXT ·accumulate4AVX2(SB), NOSPLIT, $8-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), DI
+	SHLQ $0x02, DI
+	LEAQ (BX)(BX*2), R8
+	LEAQ (DI)(DI*2), R9
+	XORQ R10, R10
+	MOVQ SI, R11
+	ANDQ $-16, R11
+
+cols2:
+	CMPQ    R10, R11
+	JAE     cols2_end
+	LEAQ    (AX)(R10*4), R12
+	VMOVUPS (R12), Y0
+	VMOVUPS 32(R12), Y1
+	VMOVUPS (R12)(BX*1), Y2
+	VMOVUPS 32(R12)(BX*1), Y3
+	VMOVUPS (R12)(BX*2), Y4
+	VMOVUPS 32(R12)(BX*2), Y5
+	VMOVUPS (R12)(R8*1), Y6
+	VMOVUPS 32(R12)(R8*1), Y7
+	MOVQ    offs_base+88(FP), R13
+	MOVQ    offs_len+96(FP), R14
+	MOVQ    CX, R15
+
+cols2_key:
+	TESTQ        R14, R14
+	JZ           cols2_keyend
+	MOVQ         (R13), BP
+	ADDQ         R10, BP
+	VMOVUPS      (DX)(BP*4), Y8
+	VMOVUPS      32(DX)(BP*4), Y9
+	VBROADCASTSS (R15), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (R15)(DI*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (R15)(DI*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (R15)(R9*1), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000008, R13
+	ADDQ         $0x00000004, R15
+	DECQ         R14
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Y0, (R12)
+	VMOVUPS Y1, 32(R12)
+	VMOVUPS Y2, (R12)(BX*1)
+	VMOVUPS Y3, 32(R12)(BX*1)
+	VMOVUPS Y4, (R12)(BX*2)
+	VMOVUPS Y5, 32(R12)(BX*2)
+	VMOVUPS Y6, (R12)(R8*1)
+	VMOVUPS Y7, 32(R12)(R8*1)
+	ADDQ    $0x00000010, R10
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-8, SI
+
+cols1:
+	CMPQ    R10, SI
+	JAE     cols1_end
+	LEAQ    (AX)(R10*4), R11
+	VMOVUPS (R11), Y0
+	VMOVUPS (R11)(BX*1), Y1
+	VMOVUPS (R11)(BX*2), Y2
+	VMOVUPS (R11)(R8*1), Y3
+	MOVQ    offs_base+88(FP), R12
+	MOVQ    offs_len+96(FP), R13
+	MOVQ    CX, R14
+
+cols1_key:
+	TESTQ        R13, R13
+	JZ           cols1_keyend
+	MOVQ         (R12), R15
+	ADDQ         R10, R15
+	VMOVUPS      (DX)(R15*4), Y4
+	VBROADCASTSS (R14), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS (R14)(DI*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (R14)(DI*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (R14)(R9*1), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x00000008, R12
+	ADDQ         $0x00000004, R14
+	DECQ         R13
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y1, (R11)(BX*1)
+	VMOVUPS Y2, (R11)(BX*2)
+	VMOVUPS Y3, (R11)(R8*1)
+	ADDQ    $0x00000008, R10
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF164AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·accumulateBF164AVX2(SB), NOSPLIT, $8-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), DI
+	SHLQ $0x02, DI
+	LEAQ (BX)(BX*2), R8
+	LEAQ (DI)(DI*2), R9
+	XORQ R10, R10
+	MOVQ SI, R11
+	ANDQ $-16, R11
+
+cols2:
+	CMPQ    R10, R11
+	JAE     cols2_end
+	LEAQ    (AX)(R10*4), R12
+	VMOVUPS (R12), Y0
+	VMOVUPS 32(R12), Y1
+	VMOVUPS (R12)(BX*1), Y2
+	VMOVUPS 32(R12)(BX*1), Y3
+	VMOVUPS (R12)(BX*2), Y4
+	VMOVUPS 32(R12)(BX*2), Y5
+	VMOVUPS (R12)(R8*1), Y6
+	VMOVUPS 32(R12)(R8*1), Y7
+	MOVQ    offs_base+88(FP), R13
+	MOVQ    offs_len+96(FP), R14
+	MOVQ    CX, R15
+
+cols2_key:
+	TESTQ        R14, R14
+	JZ           cols2_keyend
+	MOVQ         (R13), BP
+	ADDQ         R10, BP
+	VPMOVZXWD    (DX)(BP*2), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VPMOVZXWD    16(DX)(BP*2), Y9
+	VPSLLD       $0x10, Y9, Y9
+	VBROADCASTSS (R15), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (R15)(DI*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (R15)(DI*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (R15)(R9*1), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000008, R13
+	ADDQ         $0x00000004, R15
+	DECQ         R14
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Y0, (R12)
+	VMOVUPS Y1, 32(R12)
+	VMOVUPS Y2, (R12)(BX*1)
+	VMOVUPS Y3, 32(R12)(BX*1)
+	VMOVUPS Y4, (R12)(BX*2)
+	VMOVUPS Y5, 32(R12)(BX*2)
+	VMOVUPS Y6, (R12)(R8*1)
+	VMOVUPS Y7, 32(R12)(R8*1)
+	ADDQ    $0x00000010, R10
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-8, SI
+
+cols1:
+	CMPQ    R10, SI
+	JAE     cols1_end
+	LEAQ    (AX)(R10*4), R11
+	VMOVUPS (R11), Y0
+	VMOVUPS (R11)(BX*1), Y1
+	VMOVUPS (R11)(BX*2), Y2
+	VMOVUPS (R11)(R8*1), Y3
+	MOVQ    offs_base+88(FP), R12
+	MOVQ    offs_len+96(FP), R13
+	MOVQ    CX, R14
+
+cols1_key:
+	TESTQ        R13, R13
+	JZ           cols1_keyend
+	MOVQ         (R12), R15
+	ADDQ         R10, R15
+	VPMOVZXWD    (DX)(R15*2), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VBROADCASTSS (R14), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS (R14)(DI*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (R14)(DI*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (R14)(R9*1), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x00000008, R12
+	ADDQ         $0x00000004, R14
+	DECQ         R13
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y1, (R11)(BX*1)
+	VMOVUPS Y2, (R11)(BX*2)
+	VMOVUPS Y3, (R11)(R8*1)
+	ADDQ    $0x00000008, R10
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulate2AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+// Requires: AVX, FMA3
+TEXT ·accumulate2AVX2(SB), NOSPLIT, $0-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), DI
+	SHLQ $0x02, DI
+	XORQ R8, R8
+	MOVQ SI, R9
+	ANDQ $-16, R9
+
+cols2:
+	CMPQ    R8, R9
+	JAE     cols2_end
+	LEAQ    (AX)(R8*4), R10
+	VMOVUPS (R10), Y0
+	VMOVUPS 32(R10), Y1
+	VMOVUPS (R10)(BX*1), Y2
+	VMOVUPS 32(R10)(BX*1), Y3
+	MOVQ    offs_base+88(FP), R11
+	MOVQ    offs_len+96(FP), R12
+	MOVQ    CX, R13
+
+cols2_key:
+	TESTQ        R12, R12
+	JZ           cols2_keyend
+	MOVQ         (R11), R14
+	ADDQ         R8, R14
+	VMOVUPS      (DX)(R14*4), Y4
+	VMOVUPS      32(DX)(R14*4), Y5
+	VBROADCASTSS (R13), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (R13)(DI*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x00000008, R11
+	ADDQ         $0x00000004, R13
+	DECQ         R12
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Y0, (R10)
+	VMOVUPS Y1, 32(R10)
+	VMOVUPS Y2, (R10)(BX*1)
+	VMOVUPS Y3, 32(R10)(BX*1)
+	ADDQ    $0x00000010, R8
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-8, SI
+
+cols1:
+	CMPQ    R8, SI
+	JAE     cols1_end
+	LEAQ    (AX)(R8*4), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS (R9)(BX*1), Y1
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    CX, R12
+
+cols1_key:
+	TESTQ        R11, R11
+	JZ           cols1_keyend
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VMOVUPS      (DX)(R13*4), Y2
+	VBROADCASTSS (R12), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS (R12)(DI*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	DECQ         R11
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, (R9)(BX*1)
+	ADDQ    $0x00000008, R8
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF162AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·accumulateBF162AVX2(SB), NOSPLIT, $0-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), DI
+	SHLQ $0x02, DI
+	XORQ R8, R8
+	MOVQ SI, R9
+	ANDQ $-16, R9
+
+cols2:
+	CMPQ    R8, R9
+	JAE     cols2_end
+	LEAQ    (AX)(R8*4), R10
+	VMOVUPS (R10), Y0
+	VMOVUPS 32(R10), Y1
+	VMOVUPS (R10)(BX*1), Y2
+	VMOVUPS 32(R10)(BX*1), Y3
+	MOVQ    offs_base+88(FP), R11
+	MOVQ    offs_len+96(FP), R12
+	MOVQ    CX, R13
+
+cols2_key:
+	TESTQ        R12, R12
+	JZ           cols2_keyend
+	MOVQ         (R11), R14
+	ADDQ         R8, R14
+	VPMOVZXWD    (DX)(R14*2), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPMOVZXWD    16(DX)(R14*2), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VBROADCASTSS (R13), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (R13)(DI*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x00000008, R11
+	ADDQ         $0x00000004, R13
+	DECQ         R12
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Y0, (R10)
+	VMOVUPS Y1, 32(R10)
+	VMOVUPS Y2, (R10)(BX*1)
+	VMOVUPS Y3, 32(R10)(BX*1)
+	ADDQ    $0x00000010, R8
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-8, SI
+
+cols1:
+	CMPQ    R8, SI
+	JAE     cols1_end
+	LEAQ    (AX)(R8*4), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS (R9)(BX*1), Y1
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    CX, R12
+
+cols1_key:
+	TESTQ        R11, R11
+	JZ           cols1_keyend
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VPMOVZXWD    (DX)(R13*2), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VBROADCASTSS (R12), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS (R12)(DI*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	DECQ         R11
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, (R9)(BX*1)
+	ADDQ    $0x00000008, R8
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulate1AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+// Requires: AVX, FMA3
+TEXT ·accumulate1AVX2(SB), NOSPLIT, $0-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), BX
+	SHLQ $0x02, BX
+	XORQ BX, BX
+	MOVQ SI, DI
+	ANDQ $-16, DI
+
+cols2:
+	CMPQ    BX, DI
+	JAE     cols2_end
+	LEAQ    (AX)(BX*4), R8
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    CX, R11
+
+cols2_key:
+	TESTQ        R10, R10
+	JZ           cols2_keyend
+	MOVQ         (R9), R12
+	ADDQ         BX, R12
+	VMOVUPS      (DX)(R12*4), Y2
+	VMOVUPS      32(DX)(R12*4), Y3
+	VBROADCASTSS (R11), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	DECQ         R10
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	ADDQ    $0x00000010, BX
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-8, SI
+
+cols1:
+	CMPQ    BX, SI
+	JAE     cols1_end
+	LEAQ    (AX)(BX*4), DI
+	VMOVUPS (DI), Y0
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    CX, R10
+
+cols1_key:
+	TESTQ        R9, R9
+	JZ           cols1_keyend
+	MOVQ         (R8), R11
+	ADDQ         BX, R11
+	VMOVUPS      (DX)(R11*4), Y1
+	VBROADCASTSS (R10), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000004, R10
+	DECQ         R9
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Y0, (DI)
+	ADDQ    $0x00000008, BX
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF161AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·accumulateBF161AVX2(SB), NOSPLIT, $0-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), BX
+	SHLQ $0x02, BX
+	XORQ BX, BX
+	MOVQ SI, DI
+	ANDQ $-16, DI
+
+cols2:
+	CMPQ    BX, DI
+	JAE     cols2_end
+	LEAQ    (AX)(BX*4), R8
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    CX, R11
+
+cols2_key:
+	TESTQ        R10, R10
+	JZ           cols2_keyend
+	MOVQ         (R9), R12
+	ADDQ         BX, R12
+	VPMOVZXWD    (DX)(R12*2), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    16(DX)(R12*2), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VBROADCASTSS (R11), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	DECQ         R10
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	ADDQ    $0x00000010, BX
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-8, SI
+
+cols1:
+	CMPQ    BX, SI
+	JAE     cols1_end
+	LEAQ    (AX)(BX*4), DI
+	VMOVUPS (DI), Y0
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    CX, R10
+
+cols1_key:
+	TESTQ        R9, R9
+	JZ           cols1_keyend
+	MOVQ         (R8), R11
+	ADDQ         BX, R11
+	VPMOVZXWD    (DX)(R11*2), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VBROADCASTSS (R10), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000004, R10
+	DECQ         R9
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Y0, (DI)
+	ADDQ    $0x00000008, BX
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func expShiftAVX2(x []float32, m float32) (sum float32, ok bool)
+// Requires: AVX, AVX2
+TEXT ·expShiftAVX2(SB), NOSPLIT, $0-37
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	ANDQ         $-8, CX
+	VBROADCASTSS m+24(FP), Y1
+	VMOVUPS      expAVX2<>+128(SB), Y0
+	VXORPS       Y2, Y2, Y2
+	XORQ         DX, DX
+
+check:
+	CMPQ    DX, CX
+	JAE     check_end
+	VMOVUPS (AX)(DX*4), Y3
+	VSUBPS  Y1, Y3, Y3
+	VSUBPS  Y3, Y0, Y3
+	VPOR    Y3, Y2, Y2
+	ADDQ    $0x00000008, DX
+	JMP     check
+
+check_end:
+	VMOVUPS   Y2, Y0
+	VMOVMSKPS Y0, DX
+	TESTL     DX, DX
+	JZ        compute
+	MOVB      $0x00, ok+36(FP)
+	VZEROUPPER
+	RET
+
+compute:
+	VXORPS Y0, Y0, Y0
+	XORQ   DX, DX
+
+exp:
+	CMPQ       DX, CX
+	JAE        exp_end
+	VMOVUPS    (AX)(DX*4), Y2
+	VSUBPS     Y1, Y2, Y2
+	VMULPS     expAVX2<>+0(SB), Y2, Y3
+	VPAND      expAVX2<>+384(SB), Y2, Y4
+	VPOR       expAVX2<>+160(SB), Y4, Y4
+	VADDPS     Y4, Y3, Y3
+	VCVTTPS2DQ Y3, Y3
+	VCVTDQ2PS  Y3, Y4
+	VMULPS     expAVX2<>+32(SB), Y4, Y6
+	VSUBPS     Y6, Y2, Y5
+	VMULPS     expAVX2<>+64(SB), Y4, Y6
+	VSUBPS     Y6, Y5, Y5
+	VMOVUPS    expAVX2<>+192(SB), Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+224(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+256(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+288(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+320(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+160(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+352(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+352(SB), Y4, Y4
+	VPADDD     expAVX2<>+416(SB), Y3, Y3
+	VPSLLD     $0x17, Y3, Y3
+	VMULPS     Y3, Y4, Y4
+	VSUBPS     expAVX2<>+96(SB), Y2, Y3
+	VPSRAD     $0x1f, Y3, Y3
+	VPANDN     Y4, Y3, Y4
+	VPAND      expAVX2<>+448(SB), Y2, Y3
+	VMOVUPS    expAVX2<>+480(SB), Y5
+	VPSUBD     Y3, Y5, Y3
+	VPSRAD     $0x1f, Y3, Y3
+	VPANDN     Y4, Y3, Y4
+	VPAND      Y3, Y2, Y3
+	VPOR       Y3, Y4, Y4
+	VMOVUPS    Y4, (AX)(DX*4)
+	VADDPS     Y4, Y0, Y0
+	ADDQ       $0x00000008, DX
+	JMP        exp
+
+exp_end:
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, sum+32(FP)
+	MOVB         $0x01, ok+36(FP)
+	VZEROUPPER
+	RET
+
+DATA expAVX2<>+0(SB)/4, $0x3fb8aa3b
+DATA expAVX2<>+4(SB)/4, $0x3fb8aa3b
+DATA expAVX2<>+8(SB)/4, $0x3fb8aa3b
+DATA expAVX2<>+12(SB)/4, $0x3fb8aa3b
+DATA expAVX2<>+16(SB)/4, $0x3fb8aa3b
+DATA expAVX2<>+20(SB)/4, $0x3fb8aa3b
+DATA expAVX2<>+24(SB)/4, $0x3fb8aa3b
+DATA expAVX2<>+28(SB)/4, $0x3fb8aa3b
+DATA expAVX2<>+32(SB)/4, $0x3f317200
+DATA expAVX2<>+36(SB)/4, $0x3f317200
+DATA expAVX2<>+40(SB)/4, $0x3f317200
+DATA expAVX2<>+44(SB)/4, $0x3f317200
+DATA expAVX2<>+48(SB)/4, $0x3f317200
+DATA expAVX2<>+52(SB)/4, $0x3f317200
+DATA expAVX2<>+56(SB)/4, $0x3f317200
+DATA expAVX2<>+60(SB)/4, $0x3f317200
+DATA expAVX2<>+64(SB)/4, $0x35bfbe8e
+DATA expAVX2<>+68(SB)/4, $0x35bfbe8e
+DATA expAVX2<>+72(SB)/4, $0x35bfbe8e
+DATA expAVX2<>+76(SB)/4, $0x35bfbe8e
+DATA expAVX2<>+80(SB)/4, $0x35bfbe8e
+DATA expAVX2<>+84(SB)/4, $0x35bfbe8e
+DATA expAVX2<>+88(SB)/4, $0x35bfbe8e
+DATA expAVX2<>+92(SB)/4, $0x35bfbe8e
+DATA expAVX2<>+96(SB)/4, $0xc2aeac4f
+DATA expAVX2<>+100(SB)/4, $0xc2aeac4f
+DATA expAVX2<>+104(SB)/4, $0xc2aeac4f
+DATA expAVX2<>+108(SB)/4, $0xc2aeac4f
+DATA expAVX2<>+112(SB)/4, $0xc2aeac4f
+DATA expAVX2<>+116(SB)/4, $0xc2aeac4f
+DATA expAVX2<>+120(SB)/4, $0xc2aeac4f
+DATA expAVX2<>+124(SB)/4, $0xc2aeac4f
+DATA expAVX2<>+128(SB)/4, $0x42b00000
+DATA expAVX2<>+132(SB)/4, $0x42b00000
+DATA expAVX2<>+136(SB)/4, $0x42b00000
+DATA expAVX2<>+140(SB)/4, $0x42b00000
+DATA expAVX2<>+144(SB)/4, $0x42b00000
+DATA expAVX2<>+148(SB)/4, $0x42b00000
+DATA expAVX2<>+152(SB)/4, $0x42b00000
+DATA expAVX2<>+156(SB)/4, $0x42b00000
+DATA expAVX2<>+160(SB)/4, $0x3f000000
+DATA expAVX2<>+164(SB)/4, $0x3f000000
+DATA expAVX2<>+168(SB)/4, $0x3f000000
+DATA expAVX2<>+172(SB)/4, $0x3f000000
+DATA expAVX2<>+176(SB)/4, $0x3f000000
+DATA expAVX2<>+180(SB)/4, $0x3f000000
+DATA expAVX2<>+184(SB)/4, $0x3f000000
+DATA expAVX2<>+188(SB)/4, $0x3f000000
+DATA expAVX2<>+192(SB)/4, $0x39500d01
+DATA expAVX2<>+196(SB)/4, $0x39500d01
+DATA expAVX2<>+200(SB)/4, $0x39500d01
+DATA expAVX2<>+204(SB)/4, $0x39500d01
+DATA expAVX2<>+208(SB)/4, $0x39500d01
+DATA expAVX2<>+212(SB)/4, $0x39500d01
+DATA expAVX2<>+216(SB)/4, $0x39500d01
+DATA expAVX2<>+220(SB)/4, $0x39500d01
+DATA expAVX2<>+224(SB)/4, $0x3ab60b61
+DATA expAVX2<>+228(SB)/4, $0x3ab60b61
+DATA expAVX2<>+232(SB)/4, $0x3ab60b61
+DATA expAVX2<>+236(SB)/4, $0x3ab60b61
+DATA expAVX2<>+240(SB)/4, $0x3ab60b61
+DATA expAVX2<>+244(SB)/4, $0x3ab60b61
+DATA expAVX2<>+248(SB)/4, $0x3ab60b61
+DATA expAVX2<>+252(SB)/4, $0x3ab60b61
+DATA expAVX2<>+256(SB)/4, $0x3c088889
+DATA expAVX2<>+260(SB)/4, $0x3c088889
+DATA expAVX2<>+264(SB)/4, $0x3c088889
+DATA expAVX2<>+268(SB)/4, $0x3c088889
+DATA expAVX2<>+272(SB)/4, $0x3c088889
+DATA expAVX2<>+276(SB)/4, $0x3c088889
+DATA expAVX2<>+280(SB)/4, $0x3c088889
+DATA expAVX2<>+284(SB)/4, $0x3c088889
+DATA expAVX2<>+288(SB)/4, $0x3d2aaaab
+DATA expAVX2<>+292(SB)/4, $0x3d2aaaab
+DATA expAVX2<>+296(SB)/4, $0x3d2aaaab
+DATA expAVX2<>+300(SB)/4, $0x3d2aaaab
+DATA expAVX2<>+304(SB)/4, $0x3d2aaaab
+DATA expAVX2<>+308(SB)/4, $0x3d2aaaab
+DATA expAVX2<>+312(SB)/4, $0x3d2aaaab
+DATA expAVX2<>+316(SB)/4, $0x3d2aaaab
+DATA expAVX2<>+320(SB)/4, $0x3e2aaaab
+DATA expAVX2<>+324(SB)/4, $0x3e2aaaab
+DATA expAVX2<>+328(SB)/4, $0x3e2aaaab
+DATA expAVX2<>+332(SB)/4, $0x3e2aaaab
+DATA expAVX2<>+336(SB)/4, $0x3e2aaaab
+DATA expAVX2<>+340(SB)/4, $0x3e2aaaab
+DATA expAVX2<>+344(SB)/4, $0x3e2aaaab
+DATA expAVX2<>+348(SB)/4, $0x3e2aaaab
+DATA expAVX2<>+352(SB)/4, $0x3f800000
+DATA expAVX2<>+356(SB)/4, $0x3f800000
+DATA expAVX2<>+360(SB)/4, $0x3f800000
+DATA expAVX2<>+364(SB)/4, $0x3f800000
+DATA expAVX2<>+368(SB)/4, $0x3f800000
+DATA expAVX2<>+372(SB)/4, $0x3f800000
+DATA expAVX2<>+376(SB)/4, $0x3f800000
+DATA expAVX2<>+380(SB)/4, $0x3f800000
+DATA expAVX2<>+384(SB)/4, $0x80000000
+DATA expAVX2<>+388(SB)/4, $0x80000000
+DATA expAVX2<>+392(SB)/4, $0x80000000
+DATA expAVX2<>+396(SB)/4, $0x80000000
+DATA expAVX2<>+400(SB)/4, $0x80000000
+DATA expAVX2<>+404(SB)/4, $0x80000000
+DATA expAVX2<>+408(SB)/4, $0x80000000
+DATA expAVX2<>+412(SB)/4, $0x80000000
+DATA expAVX2<>+416(SB)/4, $0x0000007f
+DATA expAVX2<>+420(SB)/4, $0x0000007f
+DATA expAVX2<>+424(SB)/4, $0x0000007f
+DATA expAVX2<>+428(SB)/4, $0x0000007f
+DATA expAVX2<>+432(SB)/4, $0x0000007f
+DATA expAVX2<>+436(SB)/4, $0x0000007f
+DATA expAVX2<>+440(SB)/4, $0x0000007f
+DATA expAVX2<>+444(SB)/4, $0x0000007f
+DATA expAVX2<>+448(SB)/4, $0x7fffffff
+DATA expAVX2<>+452(SB)/4, $0x7fffffff
+DATA expAVX2<>+456(SB)/4, $0x7fffffff
+DATA expAVX2<>+460(SB)/4, $0x7fffffff
+DATA expAVX2<>+464(SB)/4, $0x7fffffff
+DATA expAVX2<>+468(SB)/4, $0x7fffffff
+DATA expAVX2<>+472(SB)/4, $0x7fffffff
+DATA expAVX2<>+476(SB)/4, $0x7fffffff
+DATA expAVX2<>+480(SB)/4, $0x7f800000
+DATA expAVX2<>+484(SB)/4, $0x7f800000
+DATA expAVX2<>+488(SB)/4, $0x7f800000
+DATA expAVX2<>+492(SB)/4, $0x7f800000
+DATA expAVX2<>+496(SB)/4, $0x7f800000
+DATA expAVX2<>+500(SB)/4, $0x7f800000
+DATA expAVX2<>+504(SB)/4, $0x7f800000
+DATA expAVX2<>+508(SB)/4, $0x7f800000
+GLOBL expAVX2<>(SB), RODATA|NOPTR, $512
+
 DATA angleAVX2<>+0(SB)/8, $0x3fe45f306dc9c883
 DATA angleAVX2<>+8(SB)/8, $0x3fe45f306dc9c883
 DATA angleAVX2<>+16(SB)/8, $0x3fe45f306dc9c883
@@ -1859,6 +2670,949 @@ pairs:
 pairs_end:
 	VZEROUPPER
 	RET
+
+// func accumulate4AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulate4AVX512(SB), NOSPLIT, $8-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), DI
+	SHLQ $0x02, DI
+	LEAQ (BX)(BX*2), R8
+	LEAQ (DI)(DI*2), R9
+	XORQ R10, R10
+	MOVQ SI, R11
+	ANDQ $-32, R11
+
+cols2:
+	CMPQ    R10, R11
+	JAE     cols2_end
+	LEAQ    (AX)(R10*4), R12
+	VMOVUPS (R12), Z0
+	VMOVUPS 64(R12), Z1
+	VMOVUPS (R12)(BX*1), Z2
+	VMOVUPS 64(R12)(BX*1), Z3
+	VMOVUPS (R12)(BX*2), Z4
+	VMOVUPS 64(R12)(BX*2), Z5
+	VMOVUPS (R12)(R8*1), Z6
+	VMOVUPS 64(R12)(R8*1), Z7
+	MOVQ    offs_base+88(FP), R13
+	MOVQ    offs_len+96(FP), R14
+	MOVQ    CX, R15
+
+cols2_key:
+	TESTQ        R14, R14
+	JZ           cols2_keyend
+	MOVQ         (R13), BP
+	ADDQ         R10, BP
+	VMOVUPS      (DX)(BP*4), Z8
+	VMOVUPS      64(DX)(BP*4), Z9
+	VBROADCASTSS (R15), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R15)(DI*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R15)(DI*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R15)(R9*1), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000008, R13
+	ADDQ         $0x00000004, R15
+	DECQ         R14
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Z0, (R12)
+	VMOVUPS Z1, 64(R12)
+	VMOVUPS Z2, (R12)(BX*1)
+	VMOVUPS Z3, 64(R12)(BX*1)
+	VMOVUPS Z4, (R12)(BX*2)
+	VMOVUPS Z5, 64(R12)(BX*2)
+	VMOVUPS Z6, (R12)(R8*1)
+	VMOVUPS Z7, 64(R12)(R8*1)
+	ADDQ    $0x00000020, R10
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-16, SI
+
+cols1:
+	CMPQ    R10, SI
+	JAE     cols1_end
+	LEAQ    (AX)(R10*4), R11
+	VMOVUPS (R11), Z0
+	VMOVUPS (R11)(BX*1), Z1
+	VMOVUPS (R11)(BX*2), Z2
+	VMOVUPS (R11)(R8*1), Z3
+	MOVQ    offs_base+88(FP), R12
+	MOVQ    offs_len+96(FP), R13
+	MOVQ    CX, R14
+
+cols1_key:
+	TESTQ        R13, R13
+	JZ           cols1_keyend
+	MOVQ         (R12), R15
+	ADDQ         R10, R15
+	VMOVUPS      (DX)(R15*4), Z4
+	VBROADCASTSS (R14), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (R14)(DI*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (R14)(DI*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R14)(R9*1), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         $0x00000008, R12
+	ADDQ         $0x00000004, R14
+	DECQ         R13
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, (R11)(BX*1)
+	VMOVUPS Z2, (R11)(BX*2)
+	VMOVUPS Z3, (R11)(R8*1)
+	ADDQ    $0x00000010, R10
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF164AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulateBF164AVX512(SB), NOSPLIT, $8-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), DI
+	SHLQ $0x02, DI
+	LEAQ (BX)(BX*2), R8
+	LEAQ (DI)(DI*2), R9
+	XORQ R10, R10
+	MOVQ SI, R11
+	ANDQ $-32, R11
+
+cols2:
+	CMPQ    R10, R11
+	JAE     cols2_end
+	LEAQ    (AX)(R10*4), R12
+	VMOVUPS (R12), Z0
+	VMOVUPS 64(R12), Z1
+	VMOVUPS (R12)(BX*1), Z2
+	VMOVUPS 64(R12)(BX*1), Z3
+	VMOVUPS (R12)(BX*2), Z4
+	VMOVUPS 64(R12)(BX*2), Z5
+	VMOVUPS (R12)(R8*1), Z6
+	VMOVUPS 64(R12)(R8*1), Z7
+	MOVQ    offs_base+88(FP), R13
+	MOVQ    offs_len+96(FP), R14
+	MOVQ    CX, R15
+
+cols2_key:
+	TESTQ        R14, R14
+	JZ           cols2_keyend
+	MOVQ         (R13), BP
+	ADDQ         R10, BP
+	VPMOVZXWD    (DX)(BP*2), Z8
+	VPSLLD       $0x10, Z8, Z8
+	VPMOVZXWD    32(DX)(BP*2), Z9
+	VPSLLD       $0x10, Z9, Z9
+	VBROADCASTSS (R15), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R15)(DI*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R15)(DI*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R15)(R9*1), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000008, R13
+	ADDQ         $0x00000004, R15
+	DECQ         R14
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Z0, (R12)
+	VMOVUPS Z1, 64(R12)
+	VMOVUPS Z2, (R12)(BX*1)
+	VMOVUPS Z3, 64(R12)(BX*1)
+	VMOVUPS Z4, (R12)(BX*2)
+	VMOVUPS Z5, 64(R12)(BX*2)
+	VMOVUPS Z6, (R12)(R8*1)
+	VMOVUPS Z7, 64(R12)(R8*1)
+	ADDQ    $0x00000020, R10
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-16, SI
+
+cols1:
+	CMPQ    R10, SI
+	JAE     cols1_end
+	LEAQ    (AX)(R10*4), R11
+	VMOVUPS (R11), Z0
+	VMOVUPS (R11)(BX*1), Z1
+	VMOVUPS (R11)(BX*2), Z2
+	VMOVUPS (R11)(R8*1), Z3
+	MOVQ    offs_base+88(FP), R12
+	MOVQ    offs_len+96(FP), R13
+	MOVQ    CX, R14
+
+cols1_key:
+	TESTQ        R13, R13
+	JZ           cols1_keyend
+	MOVQ         (R12), R15
+	ADDQ         R10, R15
+	VPMOVZXWD    (DX)(R15*2), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VBROADCASTSS (R14), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (R14)(DI*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (R14)(DI*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R14)(R9*1), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         $0x00000008, R12
+	ADDQ         $0x00000004, R14
+	DECQ         R13
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, (R11)(BX*1)
+	VMOVUPS Z2, (R11)(BX*2)
+	VMOVUPS Z3, (R11)(R8*1)
+	ADDQ    $0x00000010, R10
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulate2AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulate2AVX512(SB), NOSPLIT, $0-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), DI
+	SHLQ $0x02, DI
+	XORQ R8, R8
+	MOVQ SI, R9
+	ANDQ $-32, R9
+
+cols2:
+	CMPQ    R8, R9
+	JAE     cols2_end
+	LEAQ    (AX)(R8*4), R10
+	VMOVUPS (R10), Z0
+	VMOVUPS 64(R10), Z1
+	VMOVUPS (R10)(BX*1), Z2
+	VMOVUPS 64(R10)(BX*1), Z3
+	MOVQ    offs_base+88(FP), R11
+	MOVQ    offs_len+96(FP), R12
+	MOVQ    CX, R13
+
+cols2_key:
+	TESTQ        R12, R12
+	JZ           cols2_keyend
+	MOVQ         (R11), R14
+	ADDQ         R8, R14
+	VMOVUPS      (DX)(R14*4), Z4
+	VMOVUPS      64(DX)(R14*4), Z5
+	VBROADCASTSS (R13), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (R13)(DI*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         $0x00000008, R11
+	ADDQ         $0x00000004, R13
+	DECQ         R12
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Z0, (R10)
+	VMOVUPS Z1, 64(R10)
+	VMOVUPS Z2, (R10)(BX*1)
+	VMOVUPS Z3, 64(R10)(BX*1)
+	ADDQ    $0x00000020, R8
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-16, SI
+
+cols1:
+	CMPQ    R8, SI
+	JAE     cols1_end
+	LEAQ    (AX)(R8*4), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS (R9)(BX*1), Z1
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    CX, R12
+
+cols1_key:
+	TESTQ        R11, R11
+	JZ           cols1_keyend
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VMOVUPS      (DX)(R13*4), Z2
+	VBROADCASTSS (R12), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (R12)(DI*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	DECQ         R11
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z1, (R9)(BX*1)
+	ADDQ    $0x00000010, R8
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF162AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulateBF162AVX512(SB), NOSPLIT, $0-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), DI
+	SHLQ $0x02, DI
+	XORQ R8, R8
+	MOVQ SI, R9
+	ANDQ $-32, R9
+
+cols2:
+	CMPQ    R8, R9
+	JAE     cols2_end
+	LEAQ    (AX)(R8*4), R10
+	VMOVUPS (R10), Z0
+	VMOVUPS 64(R10), Z1
+	VMOVUPS (R10)(BX*1), Z2
+	VMOVUPS 64(R10)(BX*1), Z3
+	MOVQ    offs_base+88(FP), R11
+	MOVQ    offs_len+96(FP), R12
+	MOVQ    CX, R13
+
+cols2_key:
+	TESTQ        R12, R12
+	JZ           cols2_keyend
+	MOVQ         (R11), R14
+	ADDQ         R8, R14
+	VPMOVZXWD    (DX)(R14*2), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VPMOVZXWD    32(DX)(R14*2), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VBROADCASTSS (R13), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (R13)(DI*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         $0x00000008, R11
+	ADDQ         $0x00000004, R13
+	DECQ         R12
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Z0, (R10)
+	VMOVUPS Z1, 64(R10)
+	VMOVUPS Z2, (R10)(BX*1)
+	VMOVUPS Z3, 64(R10)(BX*1)
+	ADDQ    $0x00000020, R8
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-16, SI
+
+cols1:
+	CMPQ    R8, SI
+	JAE     cols1_end
+	LEAQ    (AX)(R8*4), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS (R9)(BX*1), Z1
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    CX, R12
+
+cols1_key:
+	TESTQ        R11, R11
+	JZ           cols1_keyend
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VPMOVZXWD    (DX)(R13*2), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VBROADCASTSS (R12), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (R12)(DI*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	DECQ         R11
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z1, (R9)(BX*1)
+	ADDQ    $0x00000010, R8
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulate1AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulate1AVX512(SB), NOSPLIT, $0-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), BX
+	SHLQ $0x02, BX
+	XORQ BX, BX
+	MOVQ SI, DI
+	ANDQ $-32, DI
+
+cols2:
+	CMPQ    BX, DI
+	JAE     cols2_end
+	LEAQ    (AX)(BX*4), R8
+	VMOVUPS (R8), Z0
+	VMOVUPS 64(R8), Z1
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    CX, R11
+
+cols2_key:
+	TESTQ        R10, R10
+	JZ           cols2_keyend
+	MOVQ         (R9), R12
+	ADDQ         BX, R12
+	VMOVUPS      (DX)(R12*4), Z2
+	VMOVUPS      64(DX)(R12*4), Z3
+	VBROADCASTSS (R11), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	DECQ         R10
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	ADDQ    $0x00000020, BX
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-16, SI
+
+cols1:
+	CMPQ    BX, SI
+	JAE     cols1_end
+	LEAQ    (AX)(BX*4), DI
+	VMOVUPS (DI), Z0
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    CX, R10
+
+cols1_key:
+	TESTQ        R9, R9
+	JZ           cols1_keyend
+	MOVQ         (R8), R11
+	ADDQ         BX, R11
+	VMOVUPS      (DX)(R11*4), Z1
+	VBROADCASTSS (R10), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000004, R10
+	DECQ         R9
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x00000010, BX
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF161AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulateBF161AVX512(SB), NOSPLIT, $0-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), BX
+	SHLQ $0x02, BX
+	XORQ BX, BX
+	MOVQ SI, DI
+	ANDQ $-32, DI
+
+cols2:
+	CMPQ    BX, DI
+	JAE     cols2_end
+	LEAQ    (AX)(BX*4), R8
+	VMOVUPS (R8), Z0
+	VMOVUPS 64(R8), Z1
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    CX, R11
+
+cols2_key:
+	TESTQ        R10, R10
+	JZ           cols2_keyend
+	MOVQ         (R9), R12
+	ADDQ         BX, R12
+	VPMOVZXWD    (DX)(R12*2), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    32(DX)(R12*2), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VBROADCASTSS (R11), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	DECQ         R10
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	ADDQ    $0x00000020, BX
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-16, SI
+
+cols1:
+	CMPQ    BX, SI
+	JAE     cols1_end
+	LEAQ    (AX)(BX*4), DI
+	VMOVUPS (DI), Z0
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    CX, R10
+
+cols1_key:
+	TESTQ        R9, R9
+	JZ           cols1_keyend
+	MOVQ         (R8), R11
+	ADDQ         BX, R11
+	VPMOVZXWD    (DX)(R11*2), Z1
+	VPSLLD       $0x10, Z1, Z1
+	VBROADCASTSS (R10), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000004, R10
+	DECQ         R9
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x00000010, BX
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func expShiftAVX512(x []float32, m float32) (sum float32, ok bool)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·expShiftAVX512(SB), NOSPLIT, $0-37
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	ANDQ         $-16, CX
+	VBROADCASTSS m+24(FP), Z1
+	VMOVUPS      expAVX512<>+256(SB), Z0
+	VPXORD       Z3, Z3, Z3
+	XORQ         DX, DX
+
+check:
+	CMPQ    DX, CX
+	JAE     check_end
+	VMOVUPS (AX)(DX*4), Z4
+	VSUBPS  Z1, Z4, Z4
+	VSUBPS  Z4, Z0, Z4
+	VPORD   Z4, Z3, Z3
+	ADDQ    $0x00000010, DX
+	JMP     check
+
+check_end:
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VPORD         Y0, Y3, Y0
+	VMOVUPS       Y0, Y0
+	VMOVMSKPS     Y0, DX
+	TESTL         DX, DX
+	JZ            compute
+	MOVB          $0x00, ok+36(FP)
+	VZEROUPPER
+	RET
+
+compute:
+	VPXORD Z2, Z2, Z2
+	XORQ   DX, DX
+
+exp:
+	CMPQ       DX, CX
+	JAE        exp_end
+	VMOVUPS    (AX)(DX*4), Z0
+	VSUBPS     Z1, Z0, Z0
+	VMULPS     expAVX512<>+0(SB), Z0, Z3
+	VPANDD     expAVX512<>+768(SB), Z0, Z4
+	VPORD      expAVX512<>+320(SB), Z4, Z4
+	VADDPS     Z4, Z3, Z3
+	VCVTTPS2DQ Z3, Z3
+	VCVTDQ2PS  Z3, Z4
+	VMULPS     expAVX512<>+64(SB), Z4, Z6
+	VSUBPS     Z6, Z0, Z5
+	VMULPS     expAVX512<>+128(SB), Z4, Z6
+	VSUBPS     Z6, Z5, Z5
+	VMOVUPS    expAVX512<>+384(SB), Z4
+	VMULPS     Z5, Z4, Z4
+	VADDPS     expAVX512<>+448(SB), Z4, Z4
+	VMULPS     Z5, Z4, Z4
+	VADDPS     expAVX512<>+512(SB), Z4, Z4
+	VMULPS     Z5, Z4, Z4
+	VADDPS     expAVX512<>+576(SB), Z4, Z4
+	VMULPS     Z5, Z4, Z4
+	VADDPS     expAVX512<>+640(SB), Z4, Z4
+	VMULPS     Z5, Z4, Z4
+	VADDPS     expAVX512<>+320(SB), Z4, Z4
+	VMULPS     Z5, Z4, Z4
+	VADDPS     expAVX512<>+704(SB), Z4, Z4
+	VMULPS     Z5, Z4, Z4
+	VADDPS     expAVX512<>+704(SB), Z4, Z4
+	VPADDD     expAVX512<>+832(SB), Z3, Z3
+	VPSLLD     $0x17, Z3, Z3
+	VMULPS     Z3, Z4, Z4
+	VSUBPS     expAVX512<>+192(SB), Z0, Z3
+	VPSRAD     $0x1f, Z3, Z3
+	VPANDNQ    Z4, Z3, Z4
+	VPANDD     expAVX512<>+896(SB), Z0, Z3
+	VMOVUPS    expAVX512<>+960(SB), Z5
+	VPSUBD     Z3, Z5, Z3
+	VPSRAD     $0x1f, Z3, Z3
+	VPANDNQ    Z4, Z3, Z4
+	VPANDD     Z3, Z0, Z3
+	VPORD      Z3, Z4, Z4
+	VMOVUPS    Z4, (AX)(DX*4)
+	VADDPS     Z4, Z2, Z2
+	ADDQ       $0x00000010, DX
+	JMP        exp
+
+exp_end:
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPS        Y0, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X0
+	VADDPS        X0, X2, X2
+	VPERMILPS     $0x4e, X2, X0
+	VADDPS        X0, X2, X2
+	VPERMILPS     $0xb1, X2, X0
+	VADDPS        X0, X2, X2
+	VMOVSS        X2, sum+32(FP)
+	MOVB          $0x01, ok+36(FP)
+	VZEROUPPER
+	RET
+
+DATA expAVX512<>+0(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+4(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+8(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+12(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+16(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+20(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+24(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+28(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+32(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+36(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+40(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+44(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+48(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+52(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+56(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+60(SB)/4, $0x3fb8aa3b
+DATA expAVX512<>+64(SB)/4, $0x3f317200
+DATA expAVX512<>+68(SB)/4, $0x3f317200
+DATA expAVX512<>+72(SB)/4, $0x3f317200
+DATA expAVX512<>+76(SB)/4, $0x3f317200
+DATA expAVX512<>+80(SB)/4, $0x3f317200
+DATA expAVX512<>+84(SB)/4, $0x3f317200
+DATA expAVX512<>+88(SB)/4, $0x3f317200
+DATA expAVX512<>+92(SB)/4, $0x3f317200
+DATA expAVX512<>+96(SB)/4, $0x3f317200
+DATA expAVX512<>+100(SB)/4, $0x3f317200
+DATA expAVX512<>+104(SB)/4, $0x3f317200
+DATA expAVX512<>+108(SB)/4, $0x3f317200
+DATA expAVX512<>+112(SB)/4, $0x3f317200
+DATA expAVX512<>+116(SB)/4, $0x3f317200
+DATA expAVX512<>+120(SB)/4, $0x3f317200
+DATA expAVX512<>+124(SB)/4, $0x3f317200
+DATA expAVX512<>+128(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+132(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+136(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+140(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+144(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+148(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+152(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+156(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+160(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+164(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+168(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+172(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+176(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+180(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+184(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+188(SB)/4, $0x35bfbe8e
+DATA expAVX512<>+192(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+196(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+200(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+204(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+208(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+212(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+216(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+220(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+224(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+228(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+232(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+236(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+240(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+244(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+248(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+252(SB)/4, $0xc2aeac4f
+DATA expAVX512<>+256(SB)/4, $0x42b00000
+DATA expAVX512<>+260(SB)/4, $0x42b00000
+DATA expAVX512<>+264(SB)/4, $0x42b00000
+DATA expAVX512<>+268(SB)/4, $0x42b00000
+DATA expAVX512<>+272(SB)/4, $0x42b00000
+DATA expAVX512<>+276(SB)/4, $0x42b00000
+DATA expAVX512<>+280(SB)/4, $0x42b00000
+DATA expAVX512<>+284(SB)/4, $0x42b00000
+DATA expAVX512<>+288(SB)/4, $0x42b00000
+DATA expAVX512<>+292(SB)/4, $0x42b00000
+DATA expAVX512<>+296(SB)/4, $0x42b00000
+DATA expAVX512<>+300(SB)/4, $0x42b00000
+DATA expAVX512<>+304(SB)/4, $0x42b00000
+DATA expAVX512<>+308(SB)/4, $0x42b00000
+DATA expAVX512<>+312(SB)/4, $0x42b00000
+DATA expAVX512<>+316(SB)/4, $0x42b00000
+DATA expAVX512<>+320(SB)/4, $0x3f000000
+DATA expAVX512<>+324(SB)/4, $0x3f000000
+DATA expAVX512<>+328(SB)/4, $0x3f000000
+DATA expAVX512<>+332(SB)/4, $0x3f000000
+DATA expAVX512<>+336(SB)/4, $0x3f000000
+DATA expAVX512<>+340(SB)/4, $0x3f000000
+DATA expAVX512<>+344(SB)/4, $0x3f000000
+DATA expAVX512<>+348(SB)/4, $0x3f000000
+DATA expAVX512<>+352(SB)/4, $0x3f000000
+DATA expAVX512<>+356(SB)/4, $0x3f000000
+DATA expAVX512<>+360(SB)/4, $0x3f000000
+DATA expAVX512<>+364(SB)/4, $0x3f000000
+DATA expAVX512<>+368(SB)/4, $0x3f000000
+DATA expAVX512<>+372(SB)/4, $0x3f000000
+DATA expAVX512<>+376(SB)/4, $0x3f000000
+DATA expAVX512<>+380(SB)/4, $0x3f000000
+DATA expAVX512<>+384(SB)/4, $0x39500d01
+DATA expAVX512<>+388(SB)/4, $0x39500d01
+DATA expAVX512<>+392(SB)/4, $0x39500d01
+DATA expAVX512<>+396(SB)/4, $0x39500d01
+DATA expAVX512<>+400(SB)/4, $0x39500d01
+DATA expAVX512<>+404(SB)/4, $0x39500d01
+DATA expAVX512<>+408(SB)/4, $0x39500d01
+DATA expAVX512<>+412(SB)/4, $0x39500d01
+DATA expAVX512<>+416(SB)/4, $0x39500d01
+DATA expAVX512<>+420(SB)/4, $0x39500d01
+DATA expAVX512<>+424(SB)/4, $0x39500d01
+DATA expAVX512<>+428(SB)/4, $0x39500d01
+DATA expAVX512<>+432(SB)/4, $0x39500d01
+DATA expAVX512<>+436(SB)/4, $0x39500d01
+DATA expAVX512<>+440(SB)/4, $0x39500d01
+DATA expAVX512<>+444(SB)/4, $0x39500d01
+DATA expAVX512<>+448(SB)/4, $0x3ab60b61
+DATA expAVX512<>+452(SB)/4, $0x3ab60b61
+DATA expAVX512<>+456(SB)/4, $0x3ab60b61
+DATA expAVX512<>+460(SB)/4, $0x3ab60b61
+DATA expAVX512<>+464(SB)/4, $0x3ab60b61
+DATA expAVX512<>+468(SB)/4, $0x3ab60b61
+DATA expAVX512<>+472(SB)/4, $0x3ab60b61
+DATA expAVX512<>+476(SB)/4, $0x3ab60b61
+DATA expAVX512<>+480(SB)/4, $0x3ab60b61
+DATA expAVX512<>+484(SB)/4, $0x3ab60b61
+DATA expAVX512<>+488(SB)/4, $0x3ab60b61
+DATA expAVX512<>+492(SB)/4, $0x3ab60b61
+DATA expAVX512<>+496(SB)/4, $0x3ab60b61
+DATA expAVX512<>+500(SB)/4, $0x3ab60b61
+DATA expAVX512<>+504(SB)/4, $0x3ab60b61
+DATA expAVX512<>+508(SB)/4, $0x3ab60b61
+DATA expAVX512<>+512(SB)/4, $0x3c088889
+DATA expAVX512<>+516(SB)/4, $0x3c088889
+DATA expAVX512<>+520(SB)/4, $0x3c088889
+DATA expAVX512<>+524(SB)/4, $0x3c088889
+DATA expAVX512<>+528(SB)/4, $0x3c088889
+DATA expAVX512<>+532(SB)/4, $0x3c088889
+DATA expAVX512<>+536(SB)/4, $0x3c088889
+DATA expAVX512<>+540(SB)/4, $0x3c088889
+DATA expAVX512<>+544(SB)/4, $0x3c088889
+DATA expAVX512<>+548(SB)/4, $0x3c088889
+DATA expAVX512<>+552(SB)/4, $0x3c088889
+DATA expAVX512<>+556(SB)/4, $0x3c088889
+DATA expAVX512<>+560(SB)/4, $0x3c088889
+DATA expAVX512<>+564(SB)/4, $0x3c088889
+DATA expAVX512<>+568(SB)/4, $0x3c088889
+DATA expAVX512<>+572(SB)/4, $0x3c088889
+DATA expAVX512<>+576(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+580(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+584(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+588(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+592(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+596(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+600(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+604(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+608(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+612(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+616(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+620(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+624(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+628(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+632(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+636(SB)/4, $0x3d2aaaab
+DATA expAVX512<>+640(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+644(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+648(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+652(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+656(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+660(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+664(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+668(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+672(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+676(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+680(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+684(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+688(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+692(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+696(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+700(SB)/4, $0x3e2aaaab
+DATA expAVX512<>+704(SB)/4, $0x3f800000
+DATA expAVX512<>+708(SB)/4, $0x3f800000
+DATA expAVX512<>+712(SB)/4, $0x3f800000
+DATA expAVX512<>+716(SB)/4, $0x3f800000
+DATA expAVX512<>+720(SB)/4, $0x3f800000
+DATA expAVX512<>+724(SB)/4, $0x3f800000
+DATA expAVX512<>+728(SB)/4, $0x3f800000
+DATA expAVX512<>+732(SB)/4, $0x3f800000
+DATA expAVX512<>+736(SB)/4, $0x3f800000
+DATA expAVX512<>+740(SB)/4, $0x3f800000
+DATA expAVX512<>+744(SB)/4, $0x3f800000
+DATA expAVX512<>+748(SB)/4, $0x3f800000
+DATA expAVX512<>+752(SB)/4, $0x3f800000
+DATA expAVX512<>+756(SB)/4, $0x3f800000
+DATA expAVX512<>+760(SB)/4, $0x3f800000
+DATA expAVX512<>+764(SB)/4, $0x3f800000
+DATA expAVX512<>+768(SB)/4, $0x80000000
+DATA expAVX512<>+772(SB)/4, $0x80000000
+DATA expAVX512<>+776(SB)/4, $0x80000000
+DATA expAVX512<>+780(SB)/4, $0x80000000
+DATA expAVX512<>+784(SB)/4, $0x80000000
+DATA expAVX512<>+788(SB)/4, $0x80000000
+DATA expAVX512<>+792(SB)/4, $0x80000000
+DATA expAVX512<>+796(SB)/4, $0x80000000
+DATA expAVX512<>+800(SB)/4, $0x80000000
+DATA expAVX512<>+804(SB)/4, $0x80000000
+DATA expAVX512<>+808(SB)/4, $0x80000000
+DATA expAVX512<>+812(SB)/4, $0x80000000
+DATA expAVX512<>+816(SB)/4, $0x80000000
+DATA expAVX512<>+820(SB)/4, $0x80000000
+DATA expAVX512<>+824(SB)/4, $0x80000000
+DATA expAVX512<>+828(SB)/4, $0x80000000
+DATA expAVX512<>+832(SB)/4, $0x0000007f
+DATA expAVX512<>+836(SB)/4, $0x0000007f
+DATA expAVX512<>+840(SB)/4, $0x0000007f
+DATA expAVX512<>+844(SB)/4, $0x0000007f
+DATA expAVX512<>+848(SB)/4, $0x0000007f
+DATA expAVX512<>+852(SB)/4, $0x0000007f
+DATA expAVX512<>+856(SB)/4, $0x0000007f
+DATA expAVX512<>+860(SB)/4, $0x0000007f
+DATA expAVX512<>+864(SB)/4, $0x0000007f
+DATA expAVX512<>+868(SB)/4, $0x0000007f
+DATA expAVX512<>+872(SB)/4, $0x0000007f
+DATA expAVX512<>+876(SB)/4, $0x0000007f
+DATA expAVX512<>+880(SB)/4, $0x0000007f
+DATA expAVX512<>+884(SB)/4, $0x0000007f
+DATA expAVX512<>+888(SB)/4, $0x0000007f
+DATA expAVX512<>+892(SB)/4, $0x0000007f
+DATA expAVX512<>+896(SB)/4, $0x7fffffff
+DATA expAVX512<>+900(SB)/4, $0x7fffffff
+DATA expAVX512<>+904(SB)/4, $0x7fffffff
+DATA expAVX512<>+908(SB)/4, $0x7fffffff
+DATA expAVX512<>+912(SB)/4, $0x7fffffff
+DATA expAVX512<>+916(SB)/4, $0x7fffffff
+DATA expAVX512<>+920(SB)/4, $0x7fffffff
+DATA expAVX512<>+924(SB)/4, $0x7fffffff
+DATA expAVX512<>+928(SB)/4, $0x7fffffff
+DATA expAVX512<>+932(SB)/4, $0x7fffffff
+DATA expAVX512<>+936(SB)/4, $0x7fffffff
+DATA expAVX512<>+940(SB)/4, $0x7fffffff
+DATA expAVX512<>+944(SB)/4, $0x7fffffff
+DATA expAVX512<>+948(SB)/4, $0x7fffffff
+DATA expAVX512<>+952(SB)/4, $0x7fffffff
+DATA expAVX512<>+956(SB)/4, $0x7fffffff
+DATA expAVX512<>+960(SB)/4, $0x7f800000
+DATA expAVX512<>+964(SB)/4, $0x7f800000
+DATA expAVX512<>+968(SB)/4, $0x7f800000
+DATA expAVX512<>+972(SB)/4, $0x7f800000
+DATA expAVX512<>+976(SB)/4, $0x7f800000
+DATA expAVX512<>+980(SB)/4, $0x7f800000
+DATA expAVX512<>+984(SB)/4, $0x7f800000
+DATA expAVX512<>+988(SB)/4, $0x7f800000
+DATA expAVX512<>+992(SB)/4, $0x7f800000
+DATA expAVX512<>+996(SB)/4, $0x7f800000
+DATA expAVX512<>+1000(SB)/4, $0x7f800000
+DATA expAVX512<>+1004(SB)/4, $0x7f800000
+DATA expAVX512<>+1008(SB)/4, $0x7f800000
+DATA expAVX512<>+1012(SB)/4, $0x7f800000
+DATA expAVX512<>+1016(SB)/4, $0x7f800000
+DATA expAVX512<>+1020(SB)/4, $0x7f800000
+GLOBL expAVX512<>(SB), RODATA|NOPTR, $1024
 
 DATA angleAVX512<>+0(SB)/8, $0x3fe45f306dc9c883
 DATA angleAVX512<>+8(SB)/8, $0x3fe45f306dc9c883

@@ -60,6 +60,13 @@ func rotateF16(dst, src []uint16, c, s []float32, heads, stride int) {
 }
 func rotateHeads(x, c, s []float32, heads, stride int) { rotateHeadsAt(level, x, c, s, heads, stride) }
 func rotateInterleaved(x, c, s []float32)              { rotateInterleavedAt(level, x, c, s) }
+func accumulate(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int) {
+	accumulateAt(level, acc, dv, p, pstride, v, offs)
+}
+func accumulateBF16(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int) {
+	accumulateBF16At(level, acc, dv, p, pstride, v, offs)
+}
+func expShift(x []float32, m float32) float32 { return expShiftAt(level, x, m) }
 func accurateCosSin(c, s []float32, pos int32, invFreq []float64, attn float64) {
 	accurateCosSinAt(level, c, s, pos, invFreq, attn)
 }
@@ -376,4 +383,78 @@ func prefetchBytes(p unsafe.Pointer, n int) {
 	if level != levelGeneric {
 		prefetch((*byte)(p), uintptr(n))
 	}
+}
+
+func accumulateAt(l int, acc []float32, dv int, p []float32, pstride int, v []float32, offs []int) {
+	n := 0
+	if l != levelGeneric {
+		k4, k2, k1 := accumulate4AVX2, accumulate2AVX2, accumulate1AVX2
+		n = dv &^ 7
+		if l == levelAVX512 {
+			k4, k2, k1 = accumulate4AVX512, accumulate2AVX512, accumulate1AVX512
+			n = dv &^ 15
+		}
+		rows, r := len(acc)/dv, 0
+		for ; r+4 <= rows; r += 4 {
+			k4(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
+		}
+		if r+2 <= rows {
+			k2(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
+			r += 2
+		}
+		if r < rows {
+			k1(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
+		}
+	}
+	if n < dv {
+		accumulateGeneric(acc, dv, p, pstride, v, offs, n)
+	}
+}
+
+func accumulateBF16At(l int, acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int) {
+	n := 0
+	if l != levelGeneric {
+		k4, k2, k1 := accumulateBF164AVX2, accumulateBF162AVX2, accumulateBF161AVX2
+		n = dv &^ 7
+		if l == levelAVX512 {
+			k4, k2, k1 = accumulateBF164AVX512, accumulateBF162AVX512, accumulateBF161AVX512
+			n = dv &^ 15
+		}
+		rows, r := len(acc)/dv, 0
+		for ; r+4 <= rows; r += 4 {
+			k4(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
+		}
+		if r+2 <= rows {
+			k2(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
+			r += 2
+		}
+		if r < rows {
+			k1(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
+		}
+	}
+	if n < dv {
+		accumulateBF16Generic(acc, dv, p, pstride, v, offs, n)
+	}
+}
+
+func expShiftAt(l int, x []float32, m float32) float32 {
+	var sum float32
+	n := 0
+	if l != levelGeneric {
+		ok := false
+		if l == levelAVX512 {
+			n = len(x) &^ 15
+			sum, ok = expShiftAVX512(x[:n], m)
+		} else {
+			n = len(x) &^ 7
+			sum, ok = expShiftAVX2(x[:n], m)
+		}
+		if !ok { // an argument above expMax: all in plain Go
+			return expShiftGeneric(x, m)
+		}
+	}
+	if n < len(x) {
+		sum += expShiftGeneric(x[n:], m)
+	}
+	return sum
 }

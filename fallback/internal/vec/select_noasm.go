@@ -82,3 +82,17 @@ func rotateHeadsAt(_ int, x, c, s []float32, heads, stride int) {
 	}
 }
 func prefetchBytes(unsafe.Pointer, int) {}
+func accumulate(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int) {
+	accumulateGeneric(acc, dv, p, pstride, v, offs, 0)
+}
+func accumulateAt(_ int, acc []float32, dv int, p []float32, pstride int, v []float32, offs []int) {
+	accumulateGeneric(acc, dv, p, pstride, v, offs, 0)
+}
+func accumulateBF16(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int) {
+	accumulateBF16Generic(acc, dv, p, pstride, v, offs, 0)
+}
+func accumulateBF16At(_ int, acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int) {
+	accumulateBF16Generic(acc, dv, p, pstride, v, offs, 0)
+}
+func expShift(x []float32, m float32) float32          { return expShiftGeneric(x, m) }
+func expShiftAt(_ int, x []float32, m float32) float32 { return expShiftGeneric(x, m) }

@@ -165,3 +165,83 @@ func compatCosSinGeneric(c, s []float32, pos int32, invFreq []float32, attn floa
 		c[i], s[i] = precision.CompatCosSin(pos, invFreq[i], attn)
 	}
 }
+
+// accumulateGeneric is Accumulate over the columns d ≥ from.
+func accumulateGeneric(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int, from int) {
+	for r := range len(acc) / dv {
+		a := acc[r*dv+from : (r+1)*dv]
+		for i, o := range offs {
+			w, row := p[r*pstride+i], v[o+from:o+dv]
+			for d := range a {
+				a[d] += w * row[d]
+			}
+		}
+	}
+}
+
+// accumulateBF16Generic is AccumulateBF16 over the columns d ≥ from.
+func accumulateBF16Generic(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int, from int) {
+	for r := range len(acc) / dv {
+		a := acc[r*dv+from : (r+1)*dv]
+		for i, o := range offs {
+			w, row := p[r*pstride+i], v[o+from:o+dv]
+			for d := range a {
+				a[d] += w * bf16(row[d])
+			}
+		}
+	}
+}
+
+// Constants of exp32: ln 2 split so that n·expLn2Hi is exact for |n| <
+// 2^10, log2(e), and the range of the polynomial path.
+const (
+	expLog2E = 1.44269504088896341
+	expLn2Hi = 0.693145751953125
+	expLn2Lo = 1.42860682030941723212e-6
+	// expMin is the argument below which exp32 returns 0: e^expMin is
+	// the smallest normal float32.
+	expMin = -87.33654
+	// expMax bounds the polynomial path so 2^n stays a finite float32.
+	expMax = 88
+)
+
+// exp32 is Exp. Every product is rounded on its own (explicit float32
+// conversions keep the compiler from fusing them), so the assembly can
+// repeat the operations exactly.
+func exp32(x float32) float32 {
+	if !(x >= expMin) {
+		if x != x {
+			return x
+		}
+		return 0
+	}
+	if x > expMax {
+		return float32(math.Exp(float64(x)))
+	}
+	h := float32(0.5)
+	if x < 0 {
+		h = -0.5
+	}
+	n := float32(int32(float32(x*expLog2E) + h))
+	r := x - float32(n*expLn2Hi)
+	r -= float32(n * expLn2Lo)
+	p := float32(1.0 / 5040)
+	p = float32(p*r) + 1.0/720
+	p = float32(p*r) + 1.0/120
+	p = float32(p*r) + 1.0/24
+	p = float32(p*r) + 1.0/6
+	p = float32(p*r) + 0.5
+	p = float32(p*r) + 1
+	p = float32(p*r) + 1
+	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
+}
+
+func expShiftGeneric(x []float32, m float32) float32 {
+	var sum float32
+	for i, v := range x {
+		p := exp32(v - m)
+		x[i] = p
+		sum += p
+	}
+	return sum
+}

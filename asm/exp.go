@@ -1,0 +1,199 @@
+package main
+
+import (
+	"math"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The constants of vec's exponential (vec_generic.go, exp32): ln 2 in two
+// parts, log2(e), the argument range, and the Taylor coefficients 1/k!
+// for k = 7…0, all rounded to float32 as the Go constants are.
+var (
+	expLog2E = float32(1.44269504088896341)
+	expLn2Hi = float32(0.693145751953125)
+	expLn2Lo = float32(1.42860682030941723212e-6)
+	expMin   = float32(-87.33654)
+	expMax   = float32(88)
+	expCoef  = []float32{1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1}
+)
+
+// genExpShift emits expShift(x, m): x[i] = exp32(x[i] − m) for every
+// element, returning their sum, or returning ok = false having written
+// nothing when some x[i] − m exceeds expMax (then the caller takes the
+// plain-Go path, whose exponential there is math.Exp). A first pass
+// finds that case: the sign bits of expMax − t are or-ed together (a NaN
+// t may set one too; the plain-Go path handles it as well).
+//
+// Per element, exactly exp32's float32 operations: n = trunc(t·log2e +
+// copysign(0.5, t)) (copysign differs from exp32's 0.5·sign(t) only at
+// t = −0, where both give n = 0); r = (t − n·ln2hi) − n·ln2lo; Horner
+// with separate multiplications and additions; times 2^n built in the
+// exponent bits. Then t < expMin gives 0 and a NaN t gives t, selected
+// without comparisons (sign of t − expMin; sign of 0x7f800000 − |t|).
+func genExpShift(s isa) {
+	name := s.name("expShift")
+	TEXT(name, NOSPLIT, "func(x []float32, m float32) (sum float32, ok bool)")
+	s.doc(name, "sets x[i] = exp32(x[i] − m) and returns their sum (ok) unless some x[i] − m > 88 (not ok, nothing written).", s.lanes)
+	px := base("x")
+	n := length("x", s.lanes)
+	mv := s.broadcastParam("m")
+	t32 := s.expTable()
+	bc := func(f float32) Mem { return t32.at(math.Float32bits(f)) }
+
+	// Pass 1: any t > expMax?
+	maxv := s.vec()
+	VMOVUPS(bc(expMax), maxv)
+	flags := s.vec()
+	s.zero(flags)
+	i := GP64()
+	XORQ(i, i)
+	loop("check", i, n, s.lanes, func() {
+		t, d := s.vec(), s.vec()
+		VMOVUPS(f32(px, i, 0), t)
+		VSUBPS(mv, t, t)
+		VSUBPS(t, maxv, d) // expMax − t: negative when t > expMax
+		s.or(d, flags, flags)
+	})
+	if s.wide() {
+		hi := YMM()
+		VEXTRACTF64X4(U8(1), flags, hi)
+		VPORD(hi, flags.AsY(), hi)
+		VMOVUPS(hi, Y0)
+	} else {
+		VMOVUPS(flags, Y0)
+	}
+	mask := GP32()
+	VMOVMSKPS(Y0, mask)
+	okb, err := ReturnIndex(1).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	TESTL(mask, mask)
+	JZ(label("compute"))
+	MOVB(U8(0), okb.Addr)
+	VZEROUPPER()
+	RET()
+
+	// Pass 2: the exponentials.
+	Label("compute")
+	sum := s.vec()
+	s.zero(sum)
+	half, sign := bc(0.5), t32.at(0x80000000)
+	XORQ(i, i)
+	loop("exp", i, n, s.lanes, func() {
+		t := s.vec()
+		VMOVUPS(f32(px, i, 0), t)
+		VSUBPS(mv, t, t)
+		// n = trunc(t·log2e + copysign(0.5, t))
+		a, h := s.vec(), s.vec()
+		VMULPS(bc(expLog2E), t, a)
+		s.andm(sign, t, h)
+		s.orm(half, h, h)
+		VADDPS(h, a, a)
+		ni := s.vec()
+		VCVTTPS2DQ(a, ni)
+		nf := s.vec()
+		VCVTDQ2PS(ni, nf)
+		// r = (t − n·ln2hi) − n·ln2lo
+		r, q := s.vec(), s.vec()
+		VMULPS(bc(expLn2Hi), nf, q)
+		VSUBPS(q, t, r)
+		VMULPS(bc(expLn2Lo), nf, q)
+		VSUBPS(q, r, r)
+		p := s.vec()
+		VMOVUPS(bc(expCoef[0]), p)
+		for _, c := range expCoef[1:] {
+			VMULPS(r, p, p)
+			VADDPS(bc(c), p, p)
+		}
+		// times 2^n
+		VPADDD(t32.at(127), ni, ni)
+		VPSLLD(U8(23), ni, ni)
+		VMULPS(ni, p, p)
+		// t < expMin → 0; NaN t → t.
+		low := s.vec()
+		VSUBPS(bc(expMin), t, low)
+		VPSRAD(U8(31), low, low)
+		s.andn(low, p, p)
+		nan := s.vec()
+		s.andm(t32.at(0x7fffffff), t, nan)
+		inf := s.vec()
+		VMOVUPS(t32.at(0x7f800000), inf)
+		VPSUBD(nan, inf, nan)
+		VPSRAD(U8(31), nan, nan)
+		s.andn(nan, p, p)
+		s.and(nan, t, nan)
+		s.or(nan, p, p)
+		VMOVUPS(p, f32(px, i, 0))
+		VADDPS(p, sum, sum)
+	})
+	b, err := ReturnIndex(0).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	VMOVSS(s.hsum(sum), b.Addr)
+	MOVB(U8(1), okb.Addr)
+	finish()
+}
+
+// constTable is a read-only table of 32-bit constants, each repeated over
+// one vector, for memory operands.
+type constTable struct {
+	mem Mem
+	off map[uint32]int
+}
+
+var expTables = map[string]constTable{}
+
+// expTable returns the set's table of the exponential's constants.
+func (s isa) expTable() constTable {
+	if t, ok := expTables[s.suffix]; ok {
+		return t
+	}
+	t := constTable{mem: GLOBL("exp"+s.suffix, RODATA|NOPTR), off: map[uint32]int{}}
+	add := func(bits uint32) {
+		if _, ok := t.off[bits]; ok {
+			return
+		}
+		t.off[bits] = len(t.off) * s.bytes()
+		for l := range s.lanes {
+			DATA(t.off[bits]+4*l, U32(bits))
+		}
+	}
+	for _, f := range append([]float32{expLog2E, expLn2Hi, expLn2Lo, expMin, expMax, 0.5}, expCoef...) {
+		add(math.Float32bits(f))
+	}
+	for _, b := range []uint32{0x80000000, 127, 0x7fffffff, 0x7f800000} {
+		add(b)
+	}
+	expTables[s.suffix] = t
+	return t
+}
+
+func (t constTable) at(bits uint32) Mem {
+	o, ok := t.off[bits]
+	if !ok {
+		panic("no constant")
+	}
+	return t.mem.Offset(o)
+}
+
+// andm and orm are and and or with a memory first operand.
+func (s isa) andm(m Op, b, dst Register) {
+	if s.wide() {
+		VPANDD(m, b, dst)
+		return
+	}
+	VPAND(m, b, dst)
+}
+
+func (s isa) orm(m Op, b, dst Register) {
+	if s.wide() {
+		VPORD(m, b, dst)
+		return
+	}
+	VPOR(m, b, dst)
+}
