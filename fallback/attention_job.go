@@ -76,6 +76,7 @@ type attnScratch struct {
 	acc     []float32   // lanes × Dv
 	out     []float32   // Dv
 	slot    [attnMaxBlock]int32
+	voff    []int // kvPer × blk: element offsets of the block's V rows
 	rank    [attnMaxBlock]int32
 	dots    []float32 // lanes: one key's logits for the lanes of a kv head
 	lanePos []int32   // tq: query positions (causal)
@@ -244,6 +245,10 @@ func (s *attnScratch) ensure(j *attnJob) {
 	}
 	s.kr = s.kr[:j.blk*j.kvPer]
 	s.v = growF32(s.v, j.kvPer*j.Dv)
+	if cap(s.voff) < j.blk*j.kvPer {
+		s.voff = make([]int, j.blk*j.kvPer)
+	}
+	s.voff = s.voff[:j.blk*j.kvPer]
 	s.x = growF32(s.x, lanes*j.blk)
 	s.m = growF32(s.m, lanes)
 	s.l = growF32(s.l, lanes)

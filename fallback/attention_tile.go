@@ -59,7 +59,7 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 	}
 	clear(acc)
 
-	kw, vw := kvPer*D, kvPer*Dv // widths of one slot's group rows
+	kw := kvPer * D // width of one slot's group K rows
 	next := lo
 	for next < hi {
 		nb := 0
@@ -107,15 +107,7 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		for L := range lanes {
 			j.blockSoftmax(sc, L, nb)
 		}
-		for i := range nb {
-			vr := j.v.load(int(sc.slot[i])*j.v.rs+kv0*Dv, vw, sc.v)
-			for L := range lanes {
-				if p := sc.x[L*j.blk+i]; p != 0 {
-					c := (L % gl) / g
-					vec.Axpy(p, vr[c*Dv:(c+1)*Dv], acc[L*Dv:(L+1)*Dv])
-				}
-			}
-		}
+		j.accumulateV(sc, nq, kv0, nb)
 	}
 
 	if j.splits == 1 {
@@ -131,6 +123,67 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		p := part[L*(Dv+2) : (L+1)*(Dv+2)]
 		p[0], p[1] = m[L], l[L]
 		copy(p[2:], acc[L*Dv:(L+1)*Dv])
+	}
+}
+
+// accumulateV adds the block's weighted V rows to the accumulators of
+// the tile's nq·kvPer·g lanes. Keys that no lane weighs (masked for all)
+// are dropped first, so their rows are never read; the others go to one
+// vector P·V call per kv head (per query token when kvPer > 1), in which
+// each row chunk is read once for all lanes of the head.
+func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
+	blk, g, kvPer, Dv := j.blk, j.g, j.kvPer, j.Dv
+	gl := kvPer * g
+	lanes := nq * gl
+	k := 0
+	for i := range nb {
+		keep := false
+		for L := range lanes {
+			if sc.x[L*blk+i] != 0 {
+				keep = true
+				break
+			}
+		}
+		if !keep {
+			continue
+		}
+		if k != i {
+			for L := range lanes {
+				sc.x[L*blk+k] = sc.x[L*blk+i]
+			}
+		}
+		sc.slot[k] = sc.slot[i]
+		k++
+	}
+	if k == 0 {
+		return
+	}
+	if j.v.dt == ops.F16 {
+		vw := kvPer * Dv
+		for i := range k {
+			vr := j.v.load(int(sc.slot[i])*j.v.rs+kv0*Dv, vw, sc.v)
+			for L := range lanes {
+				if p := sc.x[L*blk+i]; p != 0 {
+					c := (L % gl) / g
+					vec.Axpy(p, vr[c*Dv:(c+1)*Dv], sc.acc[L*Dv:(L+1)*Dv])
+				}
+			}
+		}
+		return
+	}
+	for c := range kvPer {
+		offs := sc.voff[c*blk : c*blk+k]
+		for i := range offs {
+			offs[i] = int(sc.slot[i])*j.v.rs + (kv0+c)*Dv
+		}
+		if kvPer == 1 { // the lanes of every query token, contiguous
+			j.v.accumulate(sc.acc[:lanes*Dv], Dv, sc.x, blk, offs)
+			return
+		}
+		for ti := range nq {
+			L0 := ti*gl + c*g
+			j.v.accumulate(sc.acc[L0*Dv:(L0+g)*Dv], Dv, sc.x[L0*blk:], blk, offs)
+		}
 	}
 }
 

@@ -43,6 +43,17 @@ func (v *fview) load(off, n int, buf []float32) []float32 {
 	return buf[:n]
 }
 
+// accumulate adds Σ_i p[r·pstride+i]·row_i to the rows r of acc (dv
+// floats each), row_i being the dv elements at element offset offs[i]
+// (vec.Accumulate); F32 and BF16 only.
+func (v *fview) accumulate(acc []float32, dv int, p []float32, pstride int, offs []int) {
+	if v.dt == ops.F32 {
+		vec.Accumulate(acc, dv, p, pstride, v.f, offs)
+		return
+	}
+	vec.AccumulateBF16(acc, dv, p, pstride, v.h, offs)
+}
+
 // prefetch asks for the cache lines of the n elements at element offset
 // off (a hint: it changes nothing and never faults).
 func (v *fview) prefetch(off, n int) {
