@@ -254,13 +254,7 @@ func (j *attnJob) blockSoftmax(sc *attnScratch, L, nb int) {
 		m = bm
 		sc.m[L] = m
 	}
-	var sum float32
-	for i, v := range x {
-		p := expf32(v - m)
-		x[i] = p
-		sum += p
-	}
-	sc.l[L] += sum
+	sc.l[L] += vec.ExpShift(x, m)
 }
 
 // finish writes output row (t, h) from its softmax state: the sink joins
