@@ -24,6 +24,8 @@ void rt_topk_row(const float* s, int N, int K, const int* map, int* out);
 void rt_minmax_go(const float* a, const float* b, int n, float* mn, float* mx);
 void rt_rope_positions(int sel, int keypos, int cap, int query_pos, int Tq, const int* qpos, int t, int n, int rank,
                        int kpos, int* qp, int* kp);
+int rt_attn_launch(const char* kernel, int dt, int D, int DV, int keyrope, int tile_n, const unsigned long long* w, int gx,
+                   int gy, int gz);
 #ifdef __cplusplus
 }
 #endif

@@ -2,10 +2,14 @@
 
 package hosttest
 
+// #include <stdlib.h>
 // #include "bridge.h"
 import "C"
 
-import "unsafe"
+import (
+	"runtime"
+	"unsafe"
+)
 
 func fptr(s []float32) *C.float {
 	if len(s) == 0 {
@@ -67,4 +71,21 @@ func RoPEPositions(sel, keypos, cap, queryPos, Tq int, qpos []int32, t, n, rank,
 	C.rt_rope_positions(C.int(sel), C.int(keypos), C.int(cap), C.int(queryPos), C.int(Tq), iptr(qpos), C.int(t), C.int(n),
 		C.int(rank), C.int(kpos), &a, &b)
 	return int(a), int(b)
+}
+
+// AttnLaunch runs every block of one attention launch (attn_decode_gG,
+// attn_prefill, attn_split_merge or sel_rank_counts) on the host from its
+// parameter words. It reports false for another kernel. keep holds the Go
+// memory the words address.
+func AttnLaunch(kernel string, dtype, d, dv int, keyRoPE bool, tileN int, words []uint64, grid [3]int, keep ...any) bool {
+	ck := C.CString(kernel)
+	defer C.free(unsafe.Pointer(ck))
+	kr := 0
+	if keyRoPE {
+		kr = 1
+	}
+	rc := C.rt_attn_launch(ck, C.int(dtype), C.int(d), C.int(dv), C.int(kr), C.int(tileN),
+		(*C.ulonglong)(unsafe.Pointer(&words[0])), C.int(grid[0]), C.int(grid[1]), C.int(grid[2]))
+	runtime.KeepAlive(keep)
+	return rc == 0
 }
