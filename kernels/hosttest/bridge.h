@@ -26,6 +26,7 @@ void rt_rope_positions(int sel, int keypos, int cap, int query_pos, int Tq, cons
                        int kpos, int* qp, int* kp);
 int rt_attn_launch(const char* kernel, int dt, int D, int DV, int keyrope, int tile_n, const unsigned long long* w, int gx,
                    int gy, int gz);
+int rt_select_launch(const char* kernel, int dt, int D, const unsigned long long* w, int gx, int gy);
 #ifdef __cplusplus
 }
 #endif

@@ -89,3 +89,15 @@ func AttnLaunch(kernel string, dtype, d, dv int, keyRoPE bool, tileN int, words 
 	runtime.KeepAlive(keep)
 	return rc == 0
 }
+
+// SelectLaunch runs every block of one selection launch (qk_scores_gG,
+// crit_stats, crit_vote, topk_radix, page_meta, page_scores_gG) on the
+// host from its parameter words; d is the module's head dimension. It
+// reports false for another kernel.
+func SelectLaunch(kernel string, dtype, d int, words []uint64, grid [3]int, keep ...any) bool {
+	ck := C.CString(kernel)
+	defer C.free(unsafe.Pointer(ck))
+	rc := C.rt_select_launch(ck, C.int(dtype), C.int(d), (*C.ulonglong)(unsafe.Pointer(&words[0])), C.int(grid[0]), C.int(grid[1]))
+	runtime.KeepAlive(keep)
+	return rc == 0
+}
