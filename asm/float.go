@@ -115,11 +115,38 @@ func genDots4(s isa, bf16 bool) {
 			VFMADD231PS(f32(pq[h], i, 0), k, acc[h][0])
 		}
 	})
+	var sums [rows]VecVirtual
 	for h := range acc {
 		VADDPS(acc[h][1], acc[h][0], acc[h][0])
-		VMOVSS(s.hsum(acc[h][0]), Mem{Base: pd, Disp: 4 * h})
+		sums[h] = acc[h][0]
 	}
+	VMOVUPS(s.hsum4(sums), Mem{Base: pd})
 	finish()
+}
+
+// hsum4 adds the lanes of each of four vectors and returns an X register
+// holding the four sums in order: AVX-512 first halves each vector to 256
+// bits; then pairwise horizontal additions of the vectors, and the two
+// 128-bit halves added.
+func (s isa) hsum4(v [4]VecVirtual) Register {
+	var y [4]Register
+	for i, x := range v {
+		y[i] = x
+		if s.wide() {
+			hi := YMM()
+			VEXTRACTF64X4(U8(1), x, hi)
+			y[i] = x.AsY()
+			VADDPS(hi, y[i], y[i])
+		}
+	}
+	VHADDPS(y[1], y[0], y[0]) // per 128-bit half: v0 pairs, v1 pairs
+	VHADDPS(y[3], y[2], y[2])
+	VHADDPS(y[2], y[0], y[0]) // per half: the four partial sums
+	hi := XMM()
+	VEXTRACTF128(U8(1), y[0], hi)
+	lo := y[0].(VecVirtual).AsX()
+	VADDPS(hi, lo, lo)
+	return lo
 }
 
 // genAxpy emits axpy(alpha, x, y): y[i] += alpha·x[i] with one FMA
