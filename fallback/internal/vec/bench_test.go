@@ -148,3 +148,25 @@ func BenchmarkAccurateCosSin(b *testing.B) {
 		return func() { accurateCosSinAt(l, c, s, 123457, inv, 1) }
 	})
 }
+
+// BenchmarkAccumulateBF16 is attention's P·V for four lanes over 32
+// gathered bfloat16 value rows of n columns; bytes count the rows read.
+func BenchmarkAccumulateBF16(b *testing.B) {
+	benchLevels(b, 32*2, func(l, n int) func() {
+		const keys = 32
+		v, p, acc := u16Ramp(keys*n), f32Ramp(4*keys), make([]float32, 4*n)
+		offs := make([]int, keys)
+		for i := range offs {
+			offs[i] = ((i * 7) % keys) * n
+		}
+		return func() { accumulateBF16At(l, acc, n, p, keys, v, offs) }
+	})
+}
+
+// BenchmarkExpShift is one online-softmax block update of n logits.
+func BenchmarkExpShift(b *testing.B) {
+	benchLevels(b, 8, func(l, n int) func() {
+		x, x0 := make([]float32, n), f32Ramp(n)
+		return func() { copy(x, x0); sink = expShiftAt(l, x, 20) }
+	})
+}

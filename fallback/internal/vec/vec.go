@@ -1,7 +1,10 @@
 // Package vec holds the fallback backend's hot loops over float32 and
-// 16-bit float slices: dot products (one row or four rows against one
-// key row, float32 or bfloat16 keys), scaled accumulation, scaling, RoPE
-// pair rotation and the bfloat16/binary16 conversions.
+// 16-bit float slices: dot products (one row, or several query rows
+// against one key row; float32 or bfloat16 keys), the weighted sum of
+// gathered value rows (attention's P·V), the online-softmax exponential,
+// scaled accumulation and scaling, RoPE rotation (NeoX, multi-head,
+// fused with the 16-bit conversions; GPT-J) and its accurate and compat
+// cos/sin, the bfloat16 and binary16 conversions, and row prefetching.
 //
 // Every function has a plain-Go definition in vec_generic.go: the purego
 // path, and the reference every assembly variant is tested against. On
@@ -13,16 +16,20 @@
 // the repository's asm directory (a module of its own); run go generate
 // in this directory after changing it.
 //
-// Numerics. Rotate, Scale, and the conversions give the same bits on
-// every path: Rotate rounds each of its four products, its difference and
-// its sum (no FMA), exactly as precision.RotatePair; F32ToBF16 is
-// precision.BF16FromFloat32 and F32ToF16 is x448/float16's Fromfloat32
-// for all 2^32 inputs, NaNs included. Dot, DotBF16, Dots and DotsBF16
-// sum in an unspecified order (the assembly keeps several vector
+// Numerics. The rotations, Scale, Exp and ExpShift's elements, the angle
+// pipelines and the conversions give the same bits on every path: the
+// rotations round each of their four products, the difference and the sum
+// (no FMA), exactly as precision.RotatePair; AccurateCosSin and
+// CompatCosSin are precision's functions operation for operation;
+// F32ToBF16 is precision.BF16FromFloat32 and F32ToF16 is x448/float16's
+// Fromfloat32 for all 2^32 inputs, NaNs included. Dot, DotBF16, Dots and
+// DotsBF16 sum in an unspecified order (the assembly keeps several vector
 // accumulators of fused multiply-adds); each result is within
 // γ_n·Σ|a_i·b_i| of the exact dot product, γ_n = n·2^-24/(1 − n·2^-24).
-// Axpy and AxpyBF16 round once per element with FMA in the assembly and
-// twice in plain Go.
+// Axpy and Accumulate round once per product-and-add with FMA in the
+// assembly, and once or twice in plain Go (where the compiler fuses a
+// multiply-add only for targets that have FMA). ExpShift's sum is in an
+// unspecified order too.
 //
 // The AVX512-BF16 dot instruction (VDPBF16PS) is not used: it multiplies
 // two bfloat16 operands, while the queries here are float32, and it
