@@ -31,6 +31,10 @@ func main() {
 			genAccumulate(s, rows, false)
 			genAccumulate(s, rows, true)
 		}
+		for _, rows := range []int{4, 3, 2, 1} {
+			genDotsGather(s, rows, false)
+			genDotsGather(s, rows, true)
+		}
 		genExpShift(s)
 		genAccurateCosSin(s)
 		genCompatCosSin(s)

@@ -206,3 +206,42 @@ func Exp(x float32) float32 { return exp32(x) }
 // (in an unspecified order): one block of an online softmax against its
 // running maximum m. Every x[i] is bit-identical to Exp.
 func ExpShift(x []float32, m float32) float32 { return expShift(x, m) }
+
+// DotsGather sets x[r·xstride+i] = Dot(q[r·d:(r+1)·d], k[offs[i]:offs[i]+d])
+// for every row r < len(q)/d and key i < len(offs): the logits of several
+// query rows over gathered key rows, each key row read once for every
+// four query rows. The summation order is unspecified (Dot's bound
+// holds). It panics when an offset or a row of x is out of range.
+func DotsGather(x []float32, xstride int, q []float32, d int, k []float32, offs []int) {
+	if dotsGatherShape(len(x), xstride, len(q), d, len(k), offs) {
+		dotsGather(x, xstride, q[:len(q)/d*d], d, k, offs)
+	}
+}
+
+// DotsGatherBF16 is DotsGather with bfloat16 key rows, widened exactly.
+func DotsGatherBF16(x []float32, xstride int, q []float32, d int, k []uint16, offs []int) {
+	if dotsGatherShape(len(x), xstride, len(q), d, len(k), offs) {
+		dotsGatherBF16(x, xstride, q[:len(q)/d*d], d, k, offs)
+	}
+}
+
+// dotsGatherShape checks DotsGather's arguments and reports whether there
+// is anything to do.
+func dotsGatherShape(nx, xstride, nq, d, nk int, offs []int) bool {
+	if d <= 0 || xstride < 0 {
+		panic("vec: DotsGather with a non-positive row width or a negative x stride")
+	}
+	rows := nq / d
+	if rows == 0 || len(offs) == 0 {
+		return false
+	}
+	if (rows-1)*xstride+len(offs) > nx {
+		panic("vec: DotsGather results out of range")
+	}
+	for _, o := range offs {
+		if o < 0 || o > nk-d {
+			panic("vec: DotsGather row offset out of range")
+		}
+	}
+	return true
+}

@@ -76,6 +76,38 @@ func accumulate1AVX2(acc []float32, dv int, p []float32, pstride int, v []float3
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func accumulateBF161AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
+// dotsGather4AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func dotsGather4AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+
+// dotsGatherBF164AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func dotsGatherBF164AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+
+// dotsGather3AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 3, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func dotsGather3AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+
+// dotsGatherBF163AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 3, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func dotsGatherBF163AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+
+// dotsGather2AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 2, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func dotsGather2AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+
+// dotsGatherBF162AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 2, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func dotsGatherBF162AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+
+// dotsGather1AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 1, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func dotsGather1AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+
+// dotsGatherBF161AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 1, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func dotsGatherBF161AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+
 // expShiftAVX2 sets x[i] = exp32(x[i] − m) and returns their sum (ok) unless some x[i] − m > 88 (not ok, nothing written).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func expShiftAVX2(x []float32, m float32) (sum float32, ok bool)
@@ -175,6 +207,38 @@ func accumulate1AVX512(acc []float32, dv int, p []float32, pstride int, v []floa
 // accumulateBF161AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 1, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func accumulateBF161AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// dotsGather4AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func dotsGather4AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+
+// dotsGatherBF164AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func dotsGatherBF164AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+
+// dotsGather3AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 3, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func dotsGather3AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+
+// dotsGatherBF163AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 3, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func dotsGatherBF163AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+
+// dotsGather2AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 2, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func dotsGather2AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+
+// dotsGatherBF162AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 2, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func dotsGatherBF162AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+
+// dotsGather1AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 1, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func dotsGather1AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+
+// dotsGatherBF161AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 1, i < len(offs), c < d rounded down.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func dotsGatherBF161AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
 
 // expShiftAVX512 sets x[i] = exp32(x[i] − m) and returns their sum (ok) unless some x[i] − m > 88 (not ok, nothing written).
 // It processes the largest multiple of 16 elements; the caller handles the rest.

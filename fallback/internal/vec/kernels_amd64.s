@@ -1239,6 +1239,1086 @@ cols1_end:
 	VZEROUPPER
 	RET
 
+// func dotsGather4AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// Requires: AVX, FMA3
+TEXT ·dotsGather4AVX2(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+88(FP), BX
+	MOVQ offs_len+96(FP), SI
+	MOVQ x_base+0(FP), DI
+
+keys2:
+	CMPQ   SI, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   8(BX), R10
+	LEAQ   (R8)(R10*4), R10
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   CX, R11
+
+keys2_c1:
+	CMPQ        R11, $0x00000008
+	JB          keys2_c1_end
+	VMOVUPS     (R9), Y8
+	VMOVUPS     (R10), Y9
+	VFMADD231PS (R8), Y8, Y0
+	VFMADD231PS (R8), Y9, Y1
+	VFMADD231PS (R8)(AX*1), Y8, Y2
+	VFMADD231PS (R8)(AX*1), Y9, Y3
+	VFMADD231PS (R8)(AX*2), Y8, Y4
+	VFMADD231PS (R8)(AX*2), Y9, Y5
+	VFMADD231PS (R8)(DX*1), Y8, Y6
+	VFMADD231PS (R8)(DX*1), Y9, Y7
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000008, R11
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	VEXTRACTPS   $0x01, X0, 4(DI)
+	VEXTRACTPS   $0x02, X0, (DI)(R8*1)
+	VEXTRACTPS   $0x03, X0, 4(DI)(R8*1)
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VMOVSS       X4, (DI)(R8*2)
+	VEXTRACTPS   $0x01, X4, 4(DI)(R8*2)
+	VEXTRACTPS   $0x02, X4, (DI)(R9*1)
+	VEXTRACTPS   $0x03, X4, 4(DI)(R9*1)
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000008, DI
+	SUBQ         $0x00000002, SI
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   SI, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   CX, R10
+
+keys1_c1:
+	CMPQ        R10, $0x00000008
+	JB          keys1_c1_end
+	VMOVUPS     (R9), Y4
+	VFMADD231PS (R8), Y4, Y0
+	VFMADD231PS (R8)(AX*1), Y4, Y1
+	VFMADD231PS (R8)(AX*2), Y4, Y2
+	VFMADD231PS (R8)(DX*1), Y4, Y3
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000008, R10
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	VEXTRACTPS   $0x01, X0, (DI)(R8*1)
+	VEXTRACTPS   $0x02, X0, (DI)(R8*2)
+	VEXTRACTPS   $0x03, X0, (DI)(R9*1)
+	ADDQ         $0x00000008, BX
+	ADDQ         $0x00000004, DI
+	SUBQ         $0x00000001, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF164AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·dotsGatherBF164AVX2(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+88(FP), BX
+	MOVQ offs_len+96(FP), SI
+	MOVQ x_base+0(FP), DI
+
+keys2:
+	CMPQ   SI, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   8(BX), R10
+	LEAQ   (R8)(R10*2), R10
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   CX, R11
+
+keys2_c1:
+	CMPQ        R11, $0x00000008
+	JB          keys2_c1_end
+	VPMOVZXWD   (R9), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VPMOVZXWD   (R10), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VFMADD231PS (R8), Y8, Y0
+	VFMADD231PS (R8), Y9, Y1
+	VFMADD231PS (R8)(AX*1), Y8, Y2
+	VFMADD231PS (R8)(AX*1), Y9, Y3
+	VFMADD231PS (R8)(AX*2), Y8, Y4
+	VFMADD231PS (R8)(AX*2), Y9, Y5
+	VFMADD231PS (R8)(DX*1), Y8, Y6
+	VFMADD231PS (R8)(DX*1), Y9, Y7
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000010, R10
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000008, R11
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	VEXTRACTPS   $0x01, X0, 4(DI)
+	VEXTRACTPS   $0x02, X0, (DI)(R8*1)
+	VEXTRACTPS   $0x03, X0, 4(DI)(R8*1)
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VMOVSS       X4, (DI)(R8*2)
+	VEXTRACTPS   $0x01, X4, 4(DI)(R8*2)
+	VEXTRACTPS   $0x02, X4, (DI)(R9*1)
+	VEXTRACTPS   $0x03, X4, 4(DI)(R9*1)
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000008, DI
+	SUBQ         $0x00000002, SI
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   SI, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   CX, R10
+
+keys1_c1:
+	CMPQ        R10, $0x00000008
+	JB          keys1_c1_end
+	VPMOVZXWD   (R9), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VFMADD231PS (R8), Y4, Y0
+	VFMADD231PS (R8)(AX*1), Y4, Y1
+	VFMADD231PS (R8)(AX*2), Y4, Y2
+	VFMADD231PS (R8)(DX*1), Y4, Y3
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000008, R10
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	VEXTRACTPS   $0x01, X0, (DI)(R8*1)
+	VEXTRACTPS   $0x02, X0, (DI)(R8*2)
+	VEXTRACTPS   $0x03, X0, (DI)(R9*1)
+	ADDQ         $0x00000008, BX
+	ADDQ         $0x00000004, DI
+	SUBQ         $0x00000001, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGather3AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// Requires: AVX, FMA3
+TEXT ·dotsGather3AVX2(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+88(FP), DX
+	MOVQ offs_len+96(FP), BX
+	MOVQ x_base+0(FP), SI
+
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*4), R9
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	MOVQ   CX, R10
+
+keys2_c1:
+	CMPQ        R10, $0x00000008
+	JB          keys2_c1_end
+	VMOVUPS     (R8), Y6
+	VMOVUPS     (R9), Y7
+	VFMADD231PS (DI), Y6, Y0
+	VFMADD231PS (DI), Y7, Y1
+	VFMADD231PS (DI)(AX*1), Y6, Y2
+	VFMADD231PS (DI)(AX*1), Y7, Y3
+	VFMADD231PS (DI)(AX*2), Y6, Y4
+	VFMADD231PS (DI)(AX*2), Y7, Y5
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000008, R10
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	LEAQ         (DI)(DI*2), R8
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VEXTRACTPS   $0x01, X0, 4(SI)
+	VEXTRACTPS   $0x02, X0, (SI)(DI*1)
+	VEXTRACTPS   $0x03, X0, 4(SI)(DI*1)
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y0, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VMOVSS       X4, (SI)(DI*2)
+	VEXTRACTPS   $0x01, X4, 4(SI)(DI*2)
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000002, BX
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   CX, R9
+
+keys1_c1:
+	CMPQ        R9, $0x00000008
+	JB          keys1_c1_end
+	VMOVUPS     (R8), Y3
+	VFMADD231PS (DI), Y3, Y0
+	VFMADD231PS (DI)(AX*1), Y3, Y1
+	VFMADD231PS (DI)(AX*2), Y3, Y2
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000008, R9
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	LEAQ         (DI)(DI*2), R8
+	VXORPS       Y3, Y3, Y3
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
+	VEXTRACTPS   $0x02, X0, (SI)(DI*2)
+	ADDQ         $0x00000008, DX
+	ADDQ         $0x00000004, SI
+	SUBQ         $0x00000001, BX
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF163AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·dotsGatherBF163AVX2(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+88(FP), DX
+	MOVQ offs_len+96(FP), BX
+	MOVQ x_base+0(FP), SI
+
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	MOVQ   CX, R10
+
+keys2_c1:
+	CMPQ        R10, $0x00000008
+	JB          keys2_c1_end
+	VPMOVZXWD   (R8), Y6
+	VPSLLD      $0x10, Y6, Y6
+	VPMOVZXWD   (R9), Y7
+	VPSLLD      $0x10, Y7, Y7
+	VFMADD231PS (DI), Y6, Y0
+	VFMADD231PS (DI), Y7, Y1
+	VFMADD231PS (DI)(AX*1), Y6, Y2
+	VFMADD231PS (DI)(AX*1), Y7, Y3
+	VFMADD231PS (DI)(AX*2), Y6, Y4
+	VFMADD231PS (DI)(AX*2), Y7, Y5
+	ADDQ        $0x00000010, R8
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000008, R10
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	LEAQ         (DI)(DI*2), R8
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VEXTRACTPS   $0x01, X0, 4(SI)
+	VEXTRACTPS   $0x02, X0, (SI)(DI*1)
+	VEXTRACTPS   $0x03, X0, 4(SI)(DI*1)
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y0, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VMOVSS       X4, (SI)(DI*2)
+	VEXTRACTPS   $0x01, X4, 4(SI)(DI*2)
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000002, BX
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   CX, R9
+
+keys1_c1:
+	CMPQ        R9, $0x00000008
+	JB          keys1_c1_end
+	VPMOVZXWD   (R8), Y3
+	VPSLLD      $0x10, Y3, Y3
+	VFMADD231PS (DI), Y3, Y0
+	VFMADD231PS (DI)(AX*1), Y3, Y1
+	VFMADD231PS (DI)(AX*2), Y3, Y2
+	ADDQ        $0x00000010, R8
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000008, R9
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	LEAQ         (DI)(DI*2), R8
+	VXORPS       Y3, Y3, Y3
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
+	VEXTRACTPS   $0x02, X0, (SI)(DI*2)
+	ADDQ         $0x00000008, DX
+	ADDQ         $0x00000004, SI
+	SUBQ         $0x00000001, BX
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGather2AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// Requires: AVX, FMA3
+TEXT ·dotsGather2AVX2(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+88(FP), DX
+	MOVQ offs_len+96(FP), BX
+	MOVQ x_base+0(FP), SI
+
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*4), R9
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   CX, R10
+
+keys2_c2:
+	CMPQ        R10, $0x00000010
+	JB          keys2_c2_end
+	VMOVUPS     (R8), Y8
+	VMOVUPS     32(R8), Y9
+	VMOVUPS     (R9), Y10
+	VMOVUPS     32(R9), Y11
+	VFMADD231PS (DI), Y8, Y0
+	VFMADD231PS 32(DI), Y9, Y1
+	VFMADD231PS (DI), Y10, Y2
+	VFMADD231PS 32(DI), Y11, Y3
+	VFMADD231PS (DI)(AX*1), Y8, Y4
+	VFMADD231PS 32(DI)(AX*1), Y9, Y5
+	VFMADD231PS (DI)(AX*1), Y10, Y6
+	VFMADD231PS 32(DI)(AX*1), Y11, Y7
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R10
+	JMP         keys2_c2
+
+keys2_c2_end:
+keys2_c1:
+	CMPQ        R10, $0x00000008
+	JB          keys2_c1_end
+	VMOVUPS     (R8), Y8
+	VMOVUPS     (R9), Y9
+	VFMADD231PS (DI), Y8, Y0
+	VFMADD231PS (DI), Y9, Y2
+	VFMADD231PS (DI)(AX*1), Y8, Y4
+	VFMADD231PS (DI)(AX*1), Y9, Y6
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000008, R10
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y7, Y6, Y6
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y4
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VEXTRACTPS   $0x01, X0, 4(SI)
+	VEXTRACTPS   $0x02, X0, (SI)(DI*1)
+	VEXTRACTPS   $0x03, X0, 4(SI)(DI*1)
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000002, BX
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   CX, R9
+
+keys1_c2:
+	CMPQ        R9, $0x00000010
+	JB          keys1_c2_end
+	VMOVUPS     (R8), Y4
+	VMOVUPS     32(R8), Y5
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS 32(DI), Y5, Y1
+	VFMADD231PS (DI)(AX*1), Y4, Y2
+	VFMADD231PS 32(DI)(AX*1), Y5, Y3
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R9
+	JMP         keys1_c2
+
+keys1_c2_end:
+keys1_c1:
+	CMPQ        R9, $0x00000008
+	JB          keys1_c1_end
+	VMOVUPS     (R8), Y4
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS (DI)(AX*1), Y4, Y2
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000008, R9
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y3, Y3, Y3
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y3, Y1, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
+	ADDQ         $0x00000008, DX
+	ADDQ         $0x00000004, SI
+	SUBQ         $0x00000001, BX
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF162AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·dotsGatherBF162AVX2(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+88(FP), DX
+	MOVQ offs_len+96(FP), BX
+	MOVQ x_base+0(FP), SI
+
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   CX, R10
+
+keys2_c2:
+	CMPQ        R10, $0x00000010
+	JB          keys2_c2_end
+	VPMOVZXWD   (R8), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VPMOVZXWD   16(R8), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VPMOVZXWD   (R9), Y10
+	VPSLLD      $0x10, Y10, Y10
+	VPMOVZXWD   16(R9), Y11
+	VPSLLD      $0x10, Y11, Y11
+	VFMADD231PS (DI), Y8, Y0
+	VFMADD231PS 32(DI), Y9, Y1
+	VFMADD231PS (DI), Y10, Y2
+	VFMADD231PS 32(DI), Y11, Y3
+	VFMADD231PS (DI)(AX*1), Y8, Y4
+	VFMADD231PS 32(DI)(AX*1), Y9, Y5
+	VFMADD231PS (DI)(AX*1), Y10, Y6
+	VFMADD231PS 32(DI)(AX*1), Y11, Y7
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R10
+	JMP         keys2_c2
+
+keys2_c2_end:
+keys2_c1:
+	CMPQ        R10, $0x00000008
+	JB          keys2_c1_end
+	VPMOVZXWD   (R8), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VPMOVZXWD   (R9), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VFMADD231PS (DI), Y8, Y0
+	VFMADD231PS (DI), Y9, Y2
+	VFMADD231PS (DI)(AX*1), Y8, Y4
+	VFMADD231PS (DI)(AX*1), Y9, Y6
+	ADDQ        $0x00000010, R8
+	ADDQ        $0x00000010, R9
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000008, R10
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y7, Y6, Y6
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y4
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VEXTRACTPS   $0x01, X0, 4(SI)
+	VEXTRACTPS   $0x02, X0, (SI)(DI*1)
+	VEXTRACTPS   $0x03, X0, 4(SI)(DI*1)
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000002, BX
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   CX, R9
+
+keys1_c2:
+	CMPQ        R9, $0x00000010
+	JB          keys1_c2_end
+	VPMOVZXWD   (R8), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VPMOVZXWD   16(R8), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS 32(DI), Y5, Y1
+	VFMADD231PS (DI)(AX*1), Y4, Y2
+	VFMADD231PS 32(DI)(AX*1), Y5, Y3
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R9
+	JMP         keys1_c2
+
+keys1_c2_end:
+keys1_c1:
+	CMPQ        R9, $0x00000008
+	JB          keys1_c1_end
+	VPMOVZXWD   (R8), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VFMADD231PS (DI), Y4, Y0
+	VFMADD231PS (DI)(AX*1), Y4, Y2
+	ADDQ        $0x00000010, R8
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000008, R9
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y3, Y3, Y3
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y3, Y1, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
+	ADDQ         $0x00000008, DX
+	ADDQ         $0x00000004, SI
+	SUBQ         $0x00000001, BX
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGather1AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// Requires: AVX, FMA3
+TEXT ·dotsGather1AVX2(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+88(FP), AX
+	MOVQ offs_len+96(FP), DX
+	MOVQ x_base+0(FP), BX
+
+keys2:
+	CMPQ   DX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*4), DI
+	MOVQ   8(AX), R8
+	LEAQ   (SI)(R8*4), R8
+	MOVQ   q_base+32(FP), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   CX, R9
+
+keys2_c2:
+	CMPQ        R9, $0x00000010
+	JB          keys2_c2_end
+	VMOVUPS     (DI), Y4
+	VMOVUPS     32(DI), Y5
+	VMOVUPS     (R8), Y6
+	VMOVUPS     32(R8), Y7
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS 32(SI), Y5, Y1
+	VFMADD231PS (SI), Y6, Y2
+	VFMADD231PS 32(SI), Y7, Y3
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, R9
+	JMP         keys2_c2
+
+keys2_c2_end:
+keys2_c1:
+	CMPQ        R9, $0x00000008
+	JB          keys2_c1_end
+	VMOVUPS     (DI), Y4
+	VMOVUPS     (R8), Y5
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS (SI), Y5, Y2
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x00000008, R9
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y3, Y3, Y3
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y3, Y1, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (BX)
+	VEXTRACTPS   $0x01, X0, 4(BX)
+	ADDQ         $0x00000010, AX
+	ADDQ         $0x00000008, BX
+	SUBQ         $0x00000002, DX
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   DX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*4), DI
+	MOVQ   q_base+32(FP), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   CX, R8
+
+keys1_c2:
+	CMPQ        R8, $0x00000010
+	JB          keys1_c2_end
+	VMOVUPS     (DI), Y2
+	VMOVUPS     32(DI), Y3
+	VFMADD231PS (SI), Y2, Y0
+	VFMADD231PS 32(SI), Y3, Y1
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, R8
+	JMP         keys1_c2
+
+keys1_c2_end:
+keys1_c1:
+	CMPQ        R8, $0x00000008
+	JB          keys1_c1_end
+	VMOVUPS     (DI), Y2
+	VFMADD231PS (SI), Y2, Y0
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x00000008, R8
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (BX)
+	ADDQ         $0x00000008, AX
+	ADDQ         $0x00000004, BX
+	SUBQ         $0x00000001, DX
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF161AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·dotsGatherBF161AVX2(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+88(FP), AX
+	MOVQ offs_len+96(FP), DX
+	MOVQ x_base+0(FP), BX
+
+keys2:
+	CMPQ   DX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   8(AX), R8
+	LEAQ   (SI)(R8*2), R8
+	MOVQ   q_base+32(FP), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   CX, R9
+
+keys2_c2:
+	CMPQ        R9, $0x00000010
+	JB          keys2_c2_end
+	VPMOVZXWD   (DI), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VPMOVZXWD   16(DI), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VPMOVZXWD   (R8), Y6
+	VPSLLD      $0x10, Y6, Y6
+	VPMOVZXWD   16(R8), Y7
+	VPSLLD      $0x10, Y7, Y7
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS 32(SI), Y5, Y1
+	VFMADD231PS (SI), Y6, Y2
+	VFMADD231PS 32(SI), Y7, Y3
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, R9
+	JMP         keys2_c2
+
+keys2_c2_end:
+keys2_c1:
+	CMPQ        R9, $0x00000008
+	JB          keys2_c1_end
+	VPMOVZXWD   (DI), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VPMOVZXWD   (R8), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS (SI), Y4, Y0
+	VFMADD231PS (SI), Y5, Y2
+	ADDQ        $0x00000010, DI
+	ADDQ        $0x00000010, R8
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x00000008, R9
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y3, Y3, Y3
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y3, Y1, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (BX)
+	VEXTRACTPS   $0x01, X0, 4(BX)
+	ADDQ         $0x00000010, AX
+	ADDQ         $0x00000008, BX
+	SUBQ         $0x00000002, DX
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   DX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   q_base+32(FP), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   CX, R8
+
+keys1_c2:
+	CMPQ        R8, $0x00000010
+	JB          keys1_c2_end
+	VPMOVZXWD   (DI), Y2
+	VPSLLD      $0x10, Y2, Y2
+	VPMOVZXWD   16(DI), Y3
+	VPSLLD      $0x10, Y3, Y3
+	VFMADD231PS (SI), Y2, Y0
+	VFMADD231PS 32(SI), Y3, Y1
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, R8
+	JMP         keys1_c2
+
+keys1_c2_end:
+keys1_c1:
+	CMPQ        R8, $0x00000008
+	JB          keys1_c1_end
+	VPMOVZXWD   (DI), Y2
+	VPSLLD      $0x10, Y2, Y2
+	VFMADD231PS (SI), Y2, Y0
+	ADDQ        $0x00000010, DI
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x00000008, R8
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (BX)
+	ADDQ         $0x00000008, AX
+	ADDQ         $0x00000004, BX
+	SUBQ         $0x00000001, DX
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
 // func expShiftAVX2(x []float32, m float32) (sum float32, ok bool)
 // Requires: AVX, AVX2
 TEXT ·expShiftAVX2(SB), NOSPLIT, $0-37
@@ -3167,6 +4247,1450 @@ cols1_keyend:
 	JMP     cols1
 
 cols1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGather4AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dotsGather4AVX512(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+88(FP), BX
+	MOVQ offs_len+96(FP), SI
+	MOVQ x_base+0(FP), DI
+
+keys2:
+	CMPQ   SI, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   8(BX), R10
+	LEAQ   (R8)(R10*4), R10
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   CX, R11
+
+keys2_c1:
+	CMPQ        R11, $0x00000010
+	JB          keys2_c1_end
+	VMOVUPS     (R9), Z8
+	VMOVUPS     (R10), Z9
+	VFMADD231PS (R8), Z8, Z0
+	VFMADD231PS (R8), Z9, Z1
+	VFMADD231PS (R8)(AX*1), Z8, Z2
+	VFMADD231PS (R8)(AX*1), Z9, Z3
+	VFMADD231PS (R8)(AX*2), Z8, Z4
+	VFMADD231PS (R8)(AX*2), Z9, Z5
+	VFMADD231PS (R8)(DX*1), Z8, Z6
+	VFMADD231PS (R8)(DX*1), Z9, Z7
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000040, R8
+	SUBQ        $0x00000010, R11
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X8
+	VADDPS        X8, X0, X0
+	VPERMILPS     $0x4e, X0, X8
+	VADDPS        X8, X0, X0
+	VPERMILPS     $0xb1, X0, X8
+	VADDPS        X8, X0, X0
+	VMOVSS        X0, (DI)
+	VEXTRACTF64X4 $0x01, Z1, Y8
+	VADDPS        Y8, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X8
+	VADDPS        X8, X1, X1
+	VPERMILPS     $0x4e, X1, X8
+	VADDPS        X8, X1, X1
+	VPERMILPS     $0xb1, X1, X8
+	VADDPS        X8, X1, X1
+	VMOVSS        X1, 4(DI)
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X8
+	VADDPS        X8, X2, X2
+	VPERMILPS     $0x4e, X2, X8
+	VADDPS        X8, X2, X2
+	VPERMILPS     $0xb1, X2, X8
+	VADDPS        X8, X2, X2
+	VMOVSS        X2, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z3, Y8
+	VADDPS        Y8, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X8
+	VADDPS        X8, X3, X3
+	VPERMILPS     $0x4e, X3, X8
+	VADDPS        X8, X3, X3
+	VPERMILPS     $0xb1, X3, X8
+	VADDPS        X8, X3, X3
+	VMOVSS        X3, 4(DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X8
+	VADDPS        X8, X4, X4
+	VPERMILPS     $0x4e, X4, X8
+	VADDPS        X8, X4, X4
+	VPERMILPS     $0xb1, X4, X8
+	VADDPS        X8, X4, X4
+	VMOVSS        X4, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z5, Y8
+	VADDPS        Y8, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X8
+	VADDPS        X8, X5, X5
+	VPERMILPS     $0x4e, X5, X8
+	VADDPS        X8, X5, X5
+	VPERMILPS     $0xb1, X5, X8
+	VADDPS        X8, X5, X5
+	VMOVSS        X5, 4(DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X8
+	VADDPS        X8, X6, X6
+	VPERMILPS     $0x4e, X6, X8
+	VADDPS        X8, X6, X6
+	VPERMILPS     $0xb1, X6, X8
+	VADDPS        X8, X6, X6
+	VMOVSS        X6, (DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X8
+	VADDPS        X8, X7, X7
+	VPERMILPS     $0x4e, X7, X8
+	VADDPS        X8, X7, X7
+	VPERMILPS     $0xb1, X7, X8
+	VADDPS        X8, X7, X7
+	VMOVSS        X7, 4(DI)(R9*1)
+	ADDQ          $0x00000010, BX
+	ADDQ          $0x00000008, DI
+	SUBQ          $0x00000002, SI
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ   SI, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	MOVQ   CX, R10
+
+keys1_c1:
+	CMPQ        R10, $0x00000010
+	JB          keys1_c1_end
+	VMOVUPS     (R9), Z0
+	VFMADD231PS (R8), Z0, Z10
+	VFMADD231PS (R8)(AX*1), Z0, Z11
+	VFMADD231PS (R8)(AX*2), Z0, Z12
+	VFMADD231PS (R8)(DX*1), Z0, Z13
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R8
+	SUBQ        $0x00000010, R10
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VEXTRACTF64X4 $0x01, Z10, Y0
+	VADDPS        Y0, Y10, Y10
+	VEXTRACTF32X4 $0x01, Y10, X0
+	VADDPS        X0, X10, X10
+	VPERMILPS     $0x4e, X10, X0
+	VADDPS        X0, X10, X10
+	VPERMILPS     $0xb1, X10, X0
+	VADDPS        X0, X10, X10
+	VMOVSS        X10, (DI)
+	VEXTRACTF64X4 $0x01, Z11, Y0
+	VADDPS        Y0, Y11, Y11
+	VEXTRACTF32X4 $0x01, Y11, X0
+	VADDPS        X0, X11, X11
+	VPERMILPS     $0x4e, X11, X0
+	VADDPS        X0, X11, X11
+	VPERMILPS     $0xb1, X11, X0
+	VADDPS        X0, X11, X11
+	VMOVSS        X11, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z12, Y0
+	VADDPS        Y0, Y12, Y12
+	VEXTRACTF32X4 $0x01, Y12, X0
+	VADDPS        X0, X12, X12
+	VPERMILPS     $0x4e, X12, X0
+	VADDPS        X0, X12, X12
+	VPERMILPS     $0xb1, X12, X0
+	VADDPS        X0, X12, X12
+	VMOVSS        X12, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z13, Y0
+	VADDPS        Y0, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X0
+	VADDPS        X0, X13, X13
+	VPERMILPS     $0x4e, X13, X0
+	VADDPS        X0, X13, X13
+	VPERMILPS     $0xb1, X13, X0
+	VADDPS        X0, X13, X13
+	VMOVSS        X13, (DI)(R9*1)
+	ADDQ          $0x00000008, BX
+	ADDQ          $0x00000004, DI
+	SUBQ          $0x00000001, SI
+	JMP           keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF164AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dotsGatherBF164AVX512(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+88(FP), BX
+	MOVQ offs_len+96(FP), SI
+	MOVQ x_base+0(FP), DI
+
+keys2:
+	CMPQ   SI, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   8(BX), R10
+	LEAQ   (R8)(R10*2), R10
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   CX, R11
+
+keys2_c1:
+	CMPQ        R11, $0x00000010
+	JB          keys2_c1_end
+	VPMOVZXWD   (R9), Z8
+	VPSLLD      $0x10, Z8, Z8
+	VPMOVZXWD   (R10), Z9
+	VPSLLD      $0x10, Z9, Z9
+	VFMADD231PS (R8), Z8, Z0
+	VFMADD231PS (R8), Z9, Z1
+	VFMADD231PS (R8)(AX*1), Z8, Z2
+	VFMADD231PS (R8)(AX*1), Z9, Z3
+	VFMADD231PS (R8)(AX*2), Z8, Z4
+	VFMADD231PS (R8)(AX*2), Z9, Z5
+	VFMADD231PS (R8)(DX*1), Z8, Z6
+	VFMADD231PS (R8)(DX*1), Z9, Z7
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000040, R8
+	SUBQ        $0x00000010, R11
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X8
+	VADDPS        X8, X0, X0
+	VPERMILPS     $0x4e, X0, X8
+	VADDPS        X8, X0, X0
+	VPERMILPS     $0xb1, X0, X8
+	VADDPS        X8, X0, X0
+	VMOVSS        X0, (DI)
+	VEXTRACTF64X4 $0x01, Z1, Y8
+	VADDPS        Y8, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X8
+	VADDPS        X8, X1, X1
+	VPERMILPS     $0x4e, X1, X8
+	VADDPS        X8, X1, X1
+	VPERMILPS     $0xb1, X1, X8
+	VADDPS        X8, X1, X1
+	VMOVSS        X1, 4(DI)
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X8
+	VADDPS        X8, X2, X2
+	VPERMILPS     $0x4e, X2, X8
+	VADDPS        X8, X2, X2
+	VPERMILPS     $0xb1, X2, X8
+	VADDPS        X8, X2, X2
+	VMOVSS        X2, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z3, Y8
+	VADDPS        Y8, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X8
+	VADDPS        X8, X3, X3
+	VPERMILPS     $0x4e, X3, X8
+	VADDPS        X8, X3, X3
+	VPERMILPS     $0xb1, X3, X8
+	VADDPS        X8, X3, X3
+	VMOVSS        X3, 4(DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X8
+	VADDPS        X8, X4, X4
+	VPERMILPS     $0x4e, X4, X8
+	VADDPS        X8, X4, X4
+	VPERMILPS     $0xb1, X4, X8
+	VADDPS        X8, X4, X4
+	VMOVSS        X4, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z5, Y8
+	VADDPS        Y8, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X8
+	VADDPS        X8, X5, X5
+	VPERMILPS     $0x4e, X5, X8
+	VADDPS        X8, X5, X5
+	VPERMILPS     $0xb1, X5, X8
+	VADDPS        X8, X5, X5
+	VMOVSS        X5, 4(DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X8
+	VADDPS        X8, X6, X6
+	VPERMILPS     $0x4e, X6, X8
+	VADDPS        X8, X6, X6
+	VPERMILPS     $0xb1, X6, X8
+	VADDPS        X8, X6, X6
+	VMOVSS        X6, (DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VADDPS        Y8, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X8
+	VADDPS        X8, X7, X7
+	VPERMILPS     $0x4e, X7, X8
+	VADDPS        X8, X7, X7
+	VPERMILPS     $0xb1, X7, X8
+	VADDPS        X8, X7, X7
+	VMOVSS        X7, 4(DI)(R9*1)
+	ADDQ          $0x00000010, BX
+	ADDQ          $0x00000008, DI
+	SUBQ          $0x00000002, SI
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ   SI, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	MOVQ   CX, R10
+
+keys1_c1:
+	CMPQ        R10, $0x00000010
+	JB          keys1_c1_end
+	VPMOVZXWD   (R9), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VFMADD231PS (R8), Z0, Z10
+	VFMADD231PS (R8)(AX*1), Z0, Z11
+	VFMADD231PS (R8)(AX*2), Z0, Z12
+	VFMADD231PS (R8)(DX*1), Z0, Z13
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000040, R8
+	SUBQ        $0x00000010, R10
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VEXTRACTF64X4 $0x01, Z10, Y0
+	VADDPS        Y0, Y10, Y10
+	VEXTRACTF32X4 $0x01, Y10, X0
+	VADDPS        X0, X10, X10
+	VPERMILPS     $0x4e, X10, X0
+	VADDPS        X0, X10, X10
+	VPERMILPS     $0xb1, X10, X0
+	VADDPS        X0, X10, X10
+	VMOVSS        X10, (DI)
+	VEXTRACTF64X4 $0x01, Z11, Y0
+	VADDPS        Y0, Y11, Y11
+	VEXTRACTF32X4 $0x01, Y11, X0
+	VADDPS        X0, X11, X11
+	VPERMILPS     $0x4e, X11, X0
+	VADDPS        X0, X11, X11
+	VPERMILPS     $0xb1, X11, X0
+	VADDPS        X0, X11, X11
+	VMOVSS        X11, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z12, Y0
+	VADDPS        Y0, Y12, Y12
+	VEXTRACTF32X4 $0x01, Y12, X0
+	VADDPS        X0, X12, X12
+	VPERMILPS     $0x4e, X12, X0
+	VADDPS        X0, X12, X12
+	VPERMILPS     $0xb1, X12, X0
+	VADDPS        X0, X12, X12
+	VMOVSS        X12, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z13, Y0
+	VADDPS        Y0, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X0
+	VADDPS        X0, X13, X13
+	VPERMILPS     $0x4e, X13, X0
+	VADDPS        X0, X13, X13
+	VPERMILPS     $0xb1, X13, X0
+	VADDPS        X0, X13, X13
+	VMOVSS        X13, (DI)(R9*1)
+	ADDQ          $0x00000008, BX
+	ADDQ          $0x00000004, DI
+	SUBQ          $0x00000001, SI
+	JMP           keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGather3AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dotsGather3AVX512(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+88(FP), DX
+	MOVQ offs_len+96(FP), BX
+	MOVQ x_base+0(FP), SI
+
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*4), R9
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	MOVQ   CX, R10
+
+keys2_c1:
+	CMPQ        R10, $0x00000010
+	JB          keys2_c1_end
+	VMOVUPS     (R8), Z6
+	VMOVUPS     (R9), Z7
+	VFMADD231PS (DI), Z6, Z0
+	VFMADD231PS (DI), Z7, Z1
+	VFMADD231PS (DI)(AX*1), Z6, Z2
+	VFMADD231PS (DI)(AX*1), Z7, Z3
+	VFMADD231PS (DI)(AX*2), Z6, Z4
+	VFMADD231PS (DI)(AX*2), Z7, Z5
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R10
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	LEAQ          (DI)(DI*2), R8
+	VEXTRACTF64X4 $0x01, Z0, Y6
+	VADDPS        Y6, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X6
+	VADDPS        X6, X0, X0
+	VPERMILPS     $0x4e, X0, X6
+	VADDPS        X6, X0, X0
+	VPERMILPS     $0xb1, X0, X6
+	VADDPS        X6, X0, X0
+	VMOVSS        X0, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y6
+	VADDPS        Y6, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X6
+	VADDPS        X6, X1, X1
+	VPERMILPS     $0x4e, X1, X6
+	VADDPS        X6, X1, X1
+	VPERMILPS     $0xb1, X1, X6
+	VADDPS        X6, X1, X1
+	VMOVSS        X1, 4(SI)
+	VEXTRACTF64X4 $0x01, Z2, Y6
+	VADDPS        Y6, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X6
+	VADDPS        X6, X2, X2
+	VPERMILPS     $0x4e, X2, X6
+	VADDPS        X6, X2, X2
+	VPERMILPS     $0xb1, X2, X6
+	VADDPS        X6, X2, X2
+	VMOVSS        X2, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z3, Y6
+	VADDPS        Y6, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X6
+	VADDPS        X6, X3, X3
+	VPERMILPS     $0x4e, X3, X6
+	VADDPS        X6, X3, X3
+	VPERMILPS     $0xb1, X3, X6
+	VADDPS        X6, X3, X3
+	VMOVSS        X3, 4(SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z4, Y6
+	VADDPS        Y6, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X6
+	VADDPS        X6, X4, X4
+	VPERMILPS     $0x4e, X4, X6
+	VADDPS        X6, X4, X4
+	VPERMILPS     $0xb1, X4, X6
+	VADDPS        X6, X4, X4
+	VMOVSS        X4, (SI)(DI*2)
+	VEXTRACTF64X4 $0x01, Z5, Y6
+	VADDPS        Y6, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X6
+	VADDPS        X6, X5, X5
+	VPERMILPS     $0x4e, X5, X6
+	VADDPS        X6, X5, X5
+	VPERMILPS     $0xb1, X5, X6
+	VADDPS        X6, X5, X5
+	VMOVSS        X5, 4(SI)(DI*2)
+	ADDQ          $0x00000010, DX
+	ADDQ          $0x00000008, SI
+	SUBQ          $0x00000002, BX
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	MOVQ   CX, R9
+
+keys1_c1:
+	CMPQ        R9, $0x00000010
+	JB          keys1_c1_end
+	VMOVUPS     (R8), Z0
+	VFMADD231PS (DI), Z0, Z8
+	VFMADD231PS (DI)(AX*1), Z0, Z9
+	VFMADD231PS (DI)(AX*2), Z0, Z10
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R9
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	LEAQ          (DI)(DI*2), R8
+	VEXTRACTF64X4 $0x01, Z8, Y0
+	VADDPS        Y0, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X0
+	VADDPS        X0, X8, X8
+	VPERMILPS     $0x4e, X8, X0
+	VADDPS        X0, X8, X8
+	VPERMILPS     $0xb1, X8, X0
+	VADDPS        X0, X8, X8
+	VMOVSS        X8, (SI)
+	VEXTRACTF64X4 $0x01, Z9, Y0
+	VADDPS        Y0, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X0
+	VADDPS        X0, X9, X9
+	VPERMILPS     $0x4e, X9, X0
+	VADDPS        X0, X9, X9
+	VPERMILPS     $0xb1, X9, X0
+	VADDPS        X0, X9, X9
+	VMOVSS        X9, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z10, Y0
+	VADDPS        Y0, Y10, Y10
+	VEXTRACTF32X4 $0x01, Y10, X0
+	VADDPS        X0, X10, X10
+	VPERMILPS     $0x4e, X10, X0
+	VADDPS        X0, X10, X10
+	VPERMILPS     $0xb1, X10, X0
+	VADDPS        X0, X10, X10
+	VMOVSS        X10, (SI)(DI*2)
+	ADDQ          $0x00000008, DX
+	ADDQ          $0x00000004, SI
+	SUBQ          $0x00000001, BX
+	JMP           keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF163AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dotsGatherBF163AVX512(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+88(FP), DX
+	MOVQ offs_len+96(FP), BX
+	MOVQ x_base+0(FP), SI
+
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	MOVQ   CX, R10
+
+keys2_c1:
+	CMPQ        R10, $0x00000010
+	JB          keys2_c1_end
+	VPMOVZXWD   (R8), Z6
+	VPSLLD      $0x10, Z6, Z6
+	VPMOVZXWD   (R9), Z7
+	VPSLLD      $0x10, Z7, Z7
+	VFMADD231PS (DI), Z6, Z0
+	VFMADD231PS (DI), Z7, Z1
+	VFMADD231PS (DI)(AX*1), Z6, Z2
+	VFMADD231PS (DI)(AX*1), Z7, Z3
+	VFMADD231PS (DI)(AX*2), Z6, Z4
+	VFMADD231PS (DI)(AX*2), Z7, Z5
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R10
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	LEAQ          (DI)(DI*2), R8
+	VEXTRACTF64X4 $0x01, Z0, Y6
+	VADDPS        Y6, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X6
+	VADDPS        X6, X0, X0
+	VPERMILPS     $0x4e, X0, X6
+	VADDPS        X6, X0, X0
+	VPERMILPS     $0xb1, X0, X6
+	VADDPS        X6, X0, X0
+	VMOVSS        X0, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y6
+	VADDPS        Y6, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X6
+	VADDPS        X6, X1, X1
+	VPERMILPS     $0x4e, X1, X6
+	VADDPS        X6, X1, X1
+	VPERMILPS     $0xb1, X1, X6
+	VADDPS        X6, X1, X1
+	VMOVSS        X1, 4(SI)
+	VEXTRACTF64X4 $0x01, Z2, Y6
+	VADDPS        Y6, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X6
+	VADDPS        X6, X2, X2
+	VPERMILPS     $0x4e, X2, X6
+	VADDPS        X6, X2, X2
+	VPERMILPS     $0xb1, X2, X6
+	VADDPS        X6, X2, X2
+	VMOVSS        X2, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z3, Y6
+	VADDPS        Y6, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X6
+	VADDPS        X6, X3, X3
+	VPERMILPS     $0x4e, X3, X6
+	VADDPS        X6, X3, X3
+	VPERMILPS     $0xb1, X3, X6
+	VADDPS        X6, X3, X3
+	VMOVSS        X3, 4(SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z4, Y6
+	VADDPS        Y6, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X6
+	VADDPS        X6, X4, X4
+	VPERMILPS     $0x4e, X4, X6
+	VADDPS        X6, X4, X4
+	VPERMILPS     $0xb1, X4, X6
+	VADDPS        X6, X4, X4
+	VMOVSS        X4, (SI)(DI*2)
+	VEXTRACTF64X4 $0x01, Z5, Y6
+	VADDPS        Y6, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X6
+	VADDPS        X6, X5, X5
+	VPERMILPS     $0x4e, X5, X6
+	VADDPS        X6, X5, X5
+	VPERMILPS     $0xb1, X5, X6
+	VADDPS        X6, X5, X5
+	VMOVSS        X5, 4(SI)(DI*2)
+	ADDQ          $0x00000010, DX
+	ADDQ          $0x00000008, SI
+	SUBQ          $0x00000002, BX
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	MOVQ   CX, R9
+
+keys1_c1:
+	CMPQ        R9, $0x00000010
+	JB          keys1_c1_end
+	VPMOVZXWD   (R8), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VFMADD231PS (DI), Z0, Z8
+	VFMADD231PS (DI)(AX*1), Z0, Z9
+	VFMADD231PS (DI)(AX*2), Z0, Z10
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R9
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	LEAQ          (DI)(DI*2), R8
+	VEXTRACTF64X4 $0x01, Z8, Y0
+	VADDPS        Y0, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X0
+	VADDPS        X0, X8, X8
+	VPERMILPS     $0x4e, X8, X0
+	VADDPS        X0, X8, X8
+	VPERMILPS     $0xb1, X8, X0
+	VADDPS        X0, X8, X8
+	VMOVSS        X8, (SI)
+	VEXTRACTF64X4 $0x01, Z9, Y0
+	VADDPS        Y0, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X0
+	VADDPS        X0, X9, X9
+	VPERMILPS     $0x4e, X9, X0
+	VADDPS        X0, X9, X9
+	VPERMILPS     $0xb1, X9, X0
+	VADDPS        X0, X9, X9
+	VMOVSS        X9, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z10, Y0
+	VADDPS        Y0, Y10, Y10
+	VEXTRACTF32X4 $0x01, Y10, X0
+	VADDPS        X0, X10, X10
+	VPERMILPS     $0x4e, X10, X0
+	VADDPS        X0, X10, X10
+	VPERMILPS     $0xb1, X10, X0
+	VADDPS        X0, X10, X10
+	VMOVSS        X10, (SI)(DI*2)
+	ADDQ          $0x00000008, DX
+	ADDQ          $0x00000004, SI
+	SUBQ          $0x00000001, BX
+	JMP           keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGather2AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dotsGather2AVX512(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+88(FP), DX
+	MOVQ offs_len+96(FP), BX
+	MOVQ x_base+0(FP), SI
+
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*4), R9
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   CX, R10
+
+keys2_c2:
+	CMPQ        R10, $0x00000020
+	JB          keys2_c2_end
+	VMOVUPS     (R8), Z8
+	VMOVUPS     64(R8), Z9
+	VMOVUPS     (R9), Z10
+	VMOVUPS     64(R9), Z11
+	VFMADD231PS (DI), Z8, Z0
+	VFMADD231PS 64(DI), Z9, Z1
+	VFMADD231PS (DI), Z10, Z2
+	VFMADD231PS 64(DI), Z11, Z3
+	VFMADD231PS (DI)(AX*1), Z8, Z4
+	VFMADD231PS 64(DI)(AX*1), Z9, Z5
+	VFMADD231PS (DI)(AX*1), Z10, Z6
+	VFMADD231PS 64(DI)(AX*1), Z11, Z7
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000080, R9
+	ADDQ        $0x00000080, DI
+	SUBQ        $0x00000020, R10
+	JMP         keys2_c2
+
+keys2_c2_end:
+keys2_c1:
+	CMPQ        R10, $0x00000010
+	JB          keys2_c1_end
+	VMOVUPS     (R8), Z8
+	VMOVUPS     (R9), Z9
+	VFMADD231PS (DI), Z8, Z0
+	VFMADD231PS (DI), Z9, Z2
+	VFMADD231PS (DI)(AX*1), Z8, Z4
+	VFMADD231PS (DI)(AX*1), Z9, Z6
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R10
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z5, Z4, Z4
+	VADDPS        Z7, Z6, Z6
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X8
+	VADDPS        X8, X0, X0
+	VPERMILPS     $0x4e, X0, X8
+	VADDPS        X8, X0, X0
+	VPERMILPS     $0xb1, X0, X8
+	VADDPS        X8, X0, X0
+	VMOVSS        X0, (SI)
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X8
+	VADDPS        X8, X2, X2
+	VPERMILPS     $0x4e, X2, X8
+	VADDPS        X8, X2, X2
+	VPERMILPS     $0xb1, X2, X8
+	VADDPS        X8, X2, X2
+	VMOVSS        X2, 4(SI)
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X8
+	VADDPS        X8, X4, X4
+	VPERMILPS     $0x4e, X4, X8
+	VADDPS        X8, X4, X4
+	VPERMILPS     $0xb1, X4, X8
+	VADDPS        X8, X4, X4
+	VMOVSS        X4, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X8
+	VADDPS        X8, X6, X6
+	VPERMILPS     $0x4e, X6, X8
+	VADDPS        X8, X6, X6
+	VPERMILPS     $0xb1, X6, X8
+	VADDPS        X8, X6, X6
+	VMOVSS        X6, 4(SI)(DI*1)
+	ADDQ          $0x00000010, DX
+	ADDQ          $0x00000008, SI
+	SUBQ          $0x00000002, BX
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	MOVQ   CX, R9
+
+keys1_c2:
+	CMPQ        R9, $0x00000020
+	JB          keys1_c2_end
+	VMOVUPS     (R8), Z0
+	VMOVUPS     64(R8), Z1
+	VFMADD231PS (DI), Z0, Z12
+	VFMADD231PS 64(DI), Z1, Z13
+	VFMADD231PS (DI)(AX*1), Z0, Z14
+	VFMADD231PS 64(DI)(AX*1), Z1, Z15
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000080, DI
+	SUBQ        $0x00000020, R9
+	JMP         keys1_c2
+
+keys1_c2_end:
+keys1_c1:
+	CMPQ        R9, $0x00000010
+	JB          keys1_c1_end
+	VMOVUPS     (R8), Z0
+	VFMADD231PS (DI), Z0, Z12
+	VFMADD231PS (DI)(AX*1), Z0, Z14
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R9
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VADDPS        Z13, Z12, Z12
+	VADDPS        Z15, Z14, Z14
+	VEXTRACTF64X4 $0x01, Z12, Y0
+	VADDPS        Y0, Y12, Y12
+	VEXTRACTF32X4 $0x01, Y12, X0
+	VADDPS        X0, X12, X12
+	VPERMILPS     $0x4e, X12, X0
+	VADDPS        X0, X12, X12
+	VPERMILPS     $0xb1, X12, X0
+	VADDPS        X0, X12, X12
+	VMOVSS        X12, (SI)
+	VEXTRACTF64X4 $0x01, Z14, Y0
+	VADDPS        Y0, Y14, Y14
+	VEXTRACTF32X4 $0x01, Y14, X0
+	VADDPS        X0, X14, X14
+	VPERMILPS     $0x4e, X14, X0
+	VADDPS        X0, X14, X14
+	VPERMILPS     $0xb1, X14, X0
+	VADDPS        X0, X14, X14
+	VMOVSS        X14, (SI)(DI*1)
+	ADDQ          $0x00000008, DX
+	ADDQ          $0x00000004, SI
+	SUBQ          $0x00000001, BX
+	JMP           keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF162AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dotsGatherBF162AVX512(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+88(FP), DX
+	MOVQ offs_len+96(FP), BX
+	MOVQ x_base+0(FP), SI
+
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   CX, R10
+
+keys2_c2:
+	CMPQ        R10, $0x00000020
+	JB          keys2_c2_end
+	VPMOVZXWD   (R8), Z8
+	VPSLLD      $0x10, Z8, Z8
+	VPMOVZXWD   32(R8), Z9
+	VPSLLD      $0x10, Z9, Z9
+	VPMOVZXWD   (R9), Z10
+	VPSLLD      $0x10, Z10, Z10
+	VPMOVZXWD   32(R9), Z11
+	VPSLLD      $0x10, Z11, Z11
+	VFMADD231PS (DI), Z8, Z0
+	VFMADD231PS 64(DI), Z9, Z1
+	VFMADD231PS (DI), Z10, Z2
+	VFMADD231PS 64(DI), Z11, Z3
+	VFMADD231PS (DI)(AX*1), Z8, Z4
+	VFMADD231PS 64(DI)(AX*1), Z9, Z5
+	VFMADD231PS (DI)(AX*1), Z10, Z6
+	VFMADD231PS 64(DI)(AX*1), Z11, Z7
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000080, DI
+	SUBQ        $0x00000020, R10
+	JMP         keys2_c2
+
+keys2_c2_end:
+keys2_c1:
+	CMPQ        R10, $0x00000010
+	JB          keys2_c1_end
+	VPMOVZXWD   (R8), Z8
+	VPSLLD      $0x10, Z8, Z8
+	VPMOVZXWD   (R9), Z9
+	VPSLLD      $0x10, Z9, Z9
+	VFMADD231PS (DI), Z8, Z0
+	VFMADD231PS (DI), Z9, Z2
+	VFMADD231PS (DI)(AX*1), Z8, Z4
+	VFMADD231PS (DI)(AX*1), Z9, Z6
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R10
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z5, Z4, Z4
+	VADDPS        Z7, Z6, Z6
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X8
+	VADDPS        X8, X0, X0
+	VPERMILPS     $0x4e, X0, X8
+	VADDPS        X8, X0, X0
+	VPERMILPS     $0xb1, X0, X8
+	VADDPS        X8, X0, X0
+	VMOVSS        X0, (SI)
+	VEXTRACTF64X4 $0x01, Z2, Y8
+	VADDPS        Y8, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X8
+	VADDPS        X8, X2, X2
+	VPERMILPS     $0x4e, X2, X8
+	VADDPS        X8, X2, X2
+	VPERMILPS     $0xb1, X2, X8
+	VADDPS        X8, X2, X2
+	VMOVSS        X2, 4(SI)
+	VEXTRACTF64X4 $0x01, Z4, Y8
+	VADDPS        Y8, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X8
+	VADDPS        X8, X4, X4
+	VPERMILPS     $0x4e, X4, X8
+	VADDPS        X8, X4, X4
+	VPERMILPS     $0xb1, X4, X8
+	VADDPS        X8, X4, X4
+	VMOVSS        X4, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z6, Y8
+	VADDPS        Y8, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X8
+	VADDPS        X8, X6, X6
+	VPERMILPS     $0x4e, X6, X8
+	VADDPS        X8, X6, X6
+	VPERMILPS     $0xb1, X6, X8
+	VADDPS        X8, X6, X6
+	VMOVSS        X6, 4(SI)(DI*1)
+	ADDQ          $0x00000010, DX
+	ADDQ          $0x00000008, SI
+	SUBQ          $0x00000002, BX
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	MOVQ   CX, R9
+
+keys1_c2:
+	CMPQ        R9, $0x00000020
+	JB          keys1_c2_end
+	VPMOVZXWD   (R8), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VPMOVZXWD   32(R8), Z1
+	VPSLLD      $0x10, Z1, Z1
+	VFMADD231PS (DI), Z0, Z12
+	VFMADD231PS 64(DI), Z1, Z13
+	VFMADD231PS (DI)(AX*1), Z0, Z14
+	VFMADD231PS 64(DI)(AX*1), Z1, Z15
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000080, DI
+	SUBQ        $0x00000020, R9
+	JMP         keys1_c2
+
+keys1_c2_end:
+keys1_c1:
+	CMPQ        R9, $0x00000010
+	JB          keys1_c1_end
+	VPMOVZXWD   (R8), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VFMADD231PS (DI), Z0, Z12
+	VFMADD231PS (DI)(AX*1), Z0, Z14
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R9
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VADDPS        Z13, Z12, Z12
+	VADDPS        Z15, Z14, Z14
+	VEXTRACTF64X4 $0x01, Z12, Y0
+	VADDPS        Y0, Y12, Y12
+	VEXTRACTF32X4 $0x01, Y12, X0
+	VADDPS        X0, X12, X12
+	VPERMILPS     $0x4e, X12, X0
+	VADDPS        X0, X12, X12
+	VPERMILPS     $0xb1, X12, X0
+	VADDPS        X0, X12, X12
+	VMOVSS        X12, (SI)
+	VEXTRACTF64X4 $0x01, Z14, Y0
+	VADDPS        Y0, Y14, Y14
+	VEXTRACTF32X4 $0x01, Y14, X0
+	VADDPS        X0, X14, X14
+	VPERMILPS     $0x4e, X14, X0
+	VADDPS        X0, X14, X14
+	VPERMILPS     $0xb1, X14, X0
+	VADDPS        X0, X14, X14
+	VMOVSS        X14, (SI)(DI*1)
+	ADDQ          $0x00000008, DX
+	ADDQ          $0x00000004, SI
+	SUBQ          $0x00000001, BX
+	JMP           keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGather1AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dotsGather1AVX512(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+88(FP), AX
+	MOVQ offs_len+96(FP), DX
+	MOVQ x_base+0(FP), BX
+
+keys2:
+	CMPQ   DX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*4), DI
+	MOVQ   8(AX), R8
+	LEAQ   (SI)(R8*4), R8
+	MOVQ   q_base+32(FP), SI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ   CX, R9
+
+keys2_c2:
+	CMPQ        R9, $0x00000020
+	JB          keys2_c2_end
+	VMOVUPS     (DI), Z4
+	VMOVUPS     64(DI), Z5
+	VMOVUPS     (R8), Z6
+	VMOVUPS     64(R8), Z7
+	VFMADD231PS (SI), Z4, Z0
+	VFMADD231PS 64(SI), Z5, Z1
+	VFMADD231PS (SI), Z6, Z2
+	VFMADD231PS 64(SI), Z7, Z3
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x00000020, R9
+	JMP         keys2_c2
+
+keys2_c2_end:
+keys2_c1:
+	CMPQ        R9, $0x00000010
+	JB          keys2_c1_end
+	VMOVUPS     (DI), Z4
+	VMOVUPS     (R8), Z5
+	VFMADD231PS (SI), Z4, Z0
+	VFMADD231PS (SI), Z5, Z2
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, R9
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ          xstride+24(FP), SI
+	SHLQ          $0x02, SI
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	VPERMILPS     $0x4e, X0, X4
+	VADDPS        X4, X0, X0
+	VPERMILPS     $0xb1, X0, X4
+	VADDPS        X4, X0, X0
+	VMOVSS        X0, (BX)
+	VEXTRACTF64X4 $0x01, Z2, Y4
+	VADDPS        Y4, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X4
+	VADDPS        X4, X2, X2
+	VPERMILPS     $0x4e, X2, X4
+	VADDPS        X4, X2, X2
+	VPERMILPS     $0xb1, X2, X4
+	VADDPS        X4, X2, X2
+	VMOVSS        X2, 4(BX)
+	ADDQ          $0x00000010, AX
+	ADDQ          $0x00000008, BX
+	SUBQ          $0x00000002, DX
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ   DX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*4), DI
+	MOVQ   q_base+32(FP), SI
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	MOVQ   CX, R8
+
+keys1_c2:
+	CMPQ        R8, $0x00000020
+	JB          keys1_c2_end
+	VMOVUPS     (DI), Z0
+	VMOVUPS     64(DI), Z1
+	VFMADD231PS (SI), Z0, Z8
+	VFMADD231PS 64(SI), Z1, Z9
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x00000020, R8
+	JMP         keys1_c2
+
+keys1_c2_end:
+keys1_c1:
+	CMPQ        R8, $0x00000010
+	JB          keys1_c1_end
+	VMOVUPS     (DI), Z0
+	VFMADD231PS (SI), Z0, Z8
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, R8
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ          xstride+24(FP), SI
+	SHLQ          $0x02, SI
+	VADDPS        Z9, Z8, Z8
+	VEXTRACTF64X4 $0x01, Z8, Y0
+	VADDPS        Y0, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X0
+	VADDPS        X0, X8, X8
+	VPERMILPS     $0x4e, X8, X0
+	VADDPS        X0, X8, X8
+	VPERMILPS     $0xb1, X8, X0
+	VADDPS        X0, X8, X8
+	VMOVSS        X8, (BX)
+	ADDQ          $0x00000008, AX
+	ADDQ          $0x00000004, BX
+	SUBQ          $0x00000001, DX
+	JMP           keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF161AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dotsGatherBF161AVX512(SB), NOSPLIT, $0-112
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+88(FP), AX
+	MOVQ offs_len+96(FP), DX
+	MOVQ x_base+0(FP), BX
+
+keys2:
+	CMPQ   DX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+64(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   8(AX), R8
+	LEAQ   (SI)(R8*2), R8
+	MOVQ   q_base+32(FP), SI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ   CX, R9
+
+keys2_c2:
+	CMPQ        R9, $0x00000020
+	JB          keys2_c2_end
+	VPMOVZXWD   (DI), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VPMOVZXWD   32(DI), Z5
+	VPSLLD      $0x10, Z5, Z5
+	VPMOVZXWD   (R8), Z6
+	VPSLLD      $0x10, Z6, Z6
+	VPMOVZXWD   32(R8), Z7
+	VPSLLD      $0x10, Z7, Z7
+	VFMADD231PS (SI), Z4, Z0
+	VFMADD231PS 64(SI), Z5, Z1
+	VFMADD231PS (SI), Z6, Z2
+	VFMADD231PS 64(SI), Z7, Z3
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x00000020, R9
+	JMP         keys2_c2
+
+keys2_c2_end:
+keys2_c1:
+	CMPQ        R9, $0x00000010
+	JB          keys2_c1_end
+	VPMOVZXWD   (DI), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VPMOVZXWD   (R8), Z5
+	VPSLLD      $0x10, Z5, Z5
+	VFMADD231PS (SI), Z4, Z0
+	VFMADD231PS (SI), Z5, Z2
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, R9
+	JMP         keys2_c1
+
+keys2_c1_end:
+	MOVQ          xstride+24(FP), SI
+	SHLQ          $0x02, SI
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	VPERMILPS     $0x4e, X0, X4
+	VADDPS        X4, X0, X0
+	VPERMILPS     $0xb1, X0, X4
+	VADDPS        X4, X0, X0
+	VMOVSS        X0, (BX)
+	VEXTRACTF64X4 $0x01, Z2, Y4
+	VADDPS        Y4, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X4
+	VADDPS        X4, X2, X2
+	VPERMILPS     $0x4e, X2, X4
+	VADDPS        X4, X2, X2
+	VPERMILPS     $0xb1, X2, X4
+	VADDPS        X4, X2, X2
+	VMOVSS        X2, 4(BX)
+	ADDQ          $0x00000010, AX
+	ADDQ          $0x00000008, BX
+	SUBQ          $0x00000002, DX
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ   DX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+64(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   q_base+32(FP), SI
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	MOVQ   CX, R8
+
+keys1_c2:
+	CMPQ        R8, $0x00000020
+	JB          keys1_c2_end
+	VPMOVZXWD   (DI), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VPMOVZXWD   32(DI), Z1
+	VPSLLD      $0x10, Z1, Z1
+	VFMADD231PS (SI), Z0, Z8
+	VFMADD231PS 64(SI), Z1, Z9
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x00000020, R8
+	JMP         keys1_c2
+
+keys1_c2_end:
+keys1_c1:
+	CMPQ        R8, $0x00000010
+	JB          keys1_c1_end
+	VPMOVZXWD   (DI), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VFMADD231PS (SI), Z0, Z8
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, R8
+	JMP         keys1_c1
+
+keys1_c1_end:
+	MOVQ          xstride+24(FP), SI
+	SHLQ          $0x02, SI
+	VADDPS        Z9, Z8, Z8
+	VEXTRACTF64X4 $0x01, Z8, Y0
+	VADDPS        Y0, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X0
+	VADDPS        X0, X8, X8
+	VPERMILPS     $0x4e, X8, X0
+	VADDPS        X0, X8, X8
+	VPERMILPS     $0xb1, X8, X0
+	VADDPS        X0, X8, X8
+	VMOVSS        X8, (BX)
+	ADDQ          $0x00000008, AX
+	ADDQ          $0x00000004, BX
+	SUBQ          $0x00000001, DX
+	JMP           keys1
+
+keys1_end:
 	VZEROUPPER
 	RET
 

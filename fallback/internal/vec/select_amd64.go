@@ -458,3 +458,53 @@ func expShiftAt(l int, x []float32, m float32) float32 {
 	}
 	return sum
 }
+
+func dotsGather(x []float32, xstride int, q []float32, d int, k []float32, offs []int) {
+	dotsGatherAt(level, x, xstride, q, d, k, offs)
+}
+
+func dotsGatherBF16(x []float32, xstride int, q []float32, d int, k []uint16, offs []int) {
+	dotsGatherBF16At(level, x, xstride, q, d, k, offs)
+}
+
+func dotsGatherAt(l int, x []float32, xstride int, q []float32, d int, k []float32, offs []int) {
+	if l == levelGeneric {
+		dotsGatherGeneric(x, xstride, q, d, k, offs, 0)
+		return
+	}
+	ks := [4]func([]float32, int, []float32, int, []float32, []int){dotsGather1AVX2, dotsGather2AVX2, dotsGather3AVX2, dotsGather4AVX2}
+	n := d &^ 7
+	if l == levelAVX512 {
+		ks = [4]func([]float32, int, []float32, int, []float32, []int){dotsGather1AVX512, dotsGather2AVX512, dotsGather3AVX512, dotsGather4AVX512}
+		n = d &^ 15
+	}
+	rows := len(q) / d
+	for r := 0; r < rows; r += 4 {
+		c := min(4, rows-r)
+		ks[c-1](x[r*xstride:], xstride, q[r*d:(r+c)*d], d, k, offs)
+	}
+	if n < d {
+		dotsGatherGeneric(x, xstride, q, d, k, offs, n)
+	}
+}
+
+func dotsGatherBF16At(l int, x []float32, xstride int, q []float32, d int, k []uint16, offs []int) {
+	if l == levelGeneric {
+		dotsGatherBF16Generic(x, xstride, q, d, k, offs, 0)
+		return
+	}
+	ks := [4]func([]float32, int, []float32, int, []uint16, []int){dotsGatherBF161AVX2, dotsGatherBF162AVX2, dotsGatherBF163AVX2, dotsGatherBF164AVX2}
+	n := d &^ 7
+	if l == levelAVX512 {
+		ks = [4]func([]float32, int, []float32, int, []uint16, []int){dotsGatherBF161AVX512, dotsGatherBF162AVX512, dotsGatherBF163AVX512, dotsGatherBF164AVX512}
+		n = d &^ 15
+	}
+	rows := len(q) / d
+	for r := 0; r < rows; r += 4 {
+		c := min(4, rows-r)
+		ks[c-1](x[r*xstride:], xstride, q[r*d:(r+c)*d], d, k, offs)
+	}
+	if n < d {
+		dotsGatherBF16Generic(x, xstride, q, d, k, offs, n)
+	}
+}

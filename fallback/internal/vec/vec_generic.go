@@ -245,3 +245,32 @@ func expShiftGeneric(x []float32, m float32) float32 {
 	}
 	return sum
 }
+
+// dotsGatherGeneric is DotsGather over the columns c ≥ from, added to x
+// when from > 0.
+func dotsGatherGeneric(x []float32, xstride int, q []float32, d int, k []float32, offs []int, from int) {
+	for r := range len(q) / d {
+		qr := q[r*d+from : (r+1)*d]
+		for i, o := range offs {
+			s := dotGeneric(qr, k[o+from:o+d])
+			if from > 0 {
+				s += x[r*xstride+i]
+			}
+			x[r*xstride+i] = s
+		}
+	}
+}
+
+// dotsGatherBF16Generic is DotsGatherBF16 over the columns c ≥ from.
+func dotsGatherBF16Generic(x []float32, xstride int, q []float32, d int, k []uint16, offs []int, from int) {
+	for r := range len(q) / d {
+		qr := q[r*d+from : (r+1)*d]
+		for i, o := range offs {
+			s := dotBF16Generic(qr, k[o+from:o+d])
+			if from > 0 {
+				s += x[r*xstride+i]
+			}
+			x[r*xstride+i] = s
+		}
+	}
+}

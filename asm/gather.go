@@ -1,0 +1,185 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// genDotsGather emits dotsGather<R>(x, xstride, q, d, k, offs): x[r·xstride+i]
+// = Σ_c q[r·d+c]·k[offs[i]+c] for the R rows r of q (d floats each) and
+// the keys i < len(offs), k float32 or bfloat16: attention's logits
+// over gathered key rows. Keys are taken two at a time (then one); each
+// key vector is loaded (widened) once for the R rows, whose vectors are
+// FMA memory operands. Rows ≤ 2 keep two accumulators per (row, key) so
+// that at least four FMA chains are in flight.
+func genDotsGather(s isa, rows int, bf16 bool) {
+	typ, kt := "", "[]float32"
+	if bf16 {
+		typ, kt = "BF16", "[]uint16"
+	}
+	name := s.name(fmt.Sprintf("dotsGather%s%d", typ, rows))
+	TEXT(name, NOSPLIT, "func(x []float32, xstride int, q []float32, d int, k "+kt+", offs []int)")
+	s.doc(name, fmt.Sprintf("sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < %d, i < len(offs), c < d rounded down.", rows), s.lanes)
+	esz := 4
+	if bf16 {
+		esz = 2
+	}
+	unroll := 1
+	if rows <= 2 {
+		unroll = 2
+	}
+	qs := Load(Param("d"), GP64())
+	n := GP64() // columns: d rounded down to the vector width
+	MOVQ(qs, n)
+	ANDQ(I32(-s.lanes), n)
+	SHLQ(U8(2), qs) // row stride of q in bytes
+	var qs3 Register
+	if rows >= 3 {
+		qs3 = GP64()
+		LEAQ(Mem{Base: qs, Index: qs, Scale: 2}, qs3)
+	}
+	qrow := func(qc Register, r, disp int) Mem {
+		switch r {
+		case 0:
+			return Mem{Base: qc, Disp: disp}
+		case 1:
+			return Mem{Base: qc, Index: qs, Scale: 1, Disp: disp}
+		case 2:
+			return Mem{Base: qc, Index: qs, Scale: 2, Disp: disp}
+		}
+		return Mem{Base: qc, Index: qs3, Scale: 1, Disp: disp}
+	}
+	po := Load(Param("offs").Base(), GP64())
+	keys := Load(Param("offs").Len(), GP64())
+	px := Load(Param("x").Base(), GP64())
+
+	body := func(lbl string, nk int) {
+		Label(lbl)
+		CMPQ(keys, U32(nk))
+		JB(label(lbl + "_end"))
+		pk := Load(Param("k").Base(), GP64())
+		var kp [2]Register
+		for i := range nk {
+			kp[i] = GP64()
+			MOVQ(Mem{Base: po, Disp: 8 * i}, kp[i])
+			LEAQ(Mem{Base: pk, Index: kp[i], Scale: uint8(esz)}, kp[i])
+		}
+		qc := Load(Param("q").Base(), GP64())
+		var acc [4][2][2]VecVirtual
+		for r := range rows {
+			for i := range nk {
+				for u := range unroll {
+					acc[r][i][u] = s.vec()
+					s.zero(acc[r][i][u])
+				}
+			}
+		}
+		cnt := GP64()
+		MOVQ(n, cnt)
+		step := func(cl string, units int) {
+			Label(cl)
+			CMPQ(cnt, U32(units*s.lanes))
+			JB(label(cl + "_end"))
+			var kv [2][2]VecVirtual
+			for i := range nk {
+				for u := range units {
+					kv[i][u] = s.vec()
+					m := Mem{Base: kp[i], Disp: u * s.lanes * esz}
+					if bf16 {
+						s.loadBF16(m, kv[i][u])
+					} else {
+						VMOVUPS(m, kv[i][u])
+					}
+				}
+			}
+			for r := range rows {
+				for i := range nk {
+					for u := range units {
+						VFMADD231PS(qrow(qc, r, u*s.bytes()), kv[i][u], acc[r][i][u])
+					}
+				}
+			}
+			for i := range nk {
+				ADDQ(U32(units*s.lanes*esz), kp[i])
+			}
+			ADDQ(U32(units*s.bytes()), qc)
+			SUBQ(U32(units*s.lanes), cnt)
+			JMP(label(cl))
+			Label(cl + "_end")
+		}
+		if unroll == 2 {
+			step(lbl+"_c2", 2)
+		}
+		step(lbl+"_c1", 1)
+		// Reduce: the sums of (row, key) go to x[r·xstride+i], four at a
+		// time with AVX2.
+		xs := Load(Param("xstride"), GP64())
+		SHLQ(U8(2), xs)
+		var xs3 Register
+		if rows >= 3 {
+			xs3 = GP64()
+			LEAQ(Mem{Base: xs, Index: xs, Scale: 2}, xs3)
+		}
+		type out struct {
+			v VecVirtual
+			m Mem
+		}
+		var outs []out
+		for r := range rows {
+			for i := range nk {
+				v := acc[r][i][0]
+				if unroll == 2 {
+					VADDPS(acc[r][i][1], v, v)
+				}
+				outs = append(outs, out{v, qrow(px, r, 4*i)})
+			}
+		}
+		// qrow addresses rows with qs; x rows use xs.
+		for o := range outs {
+			m := outs[o].m
+			if m.Index == qs {
+				m.Index = xs
+			} else if m.Index != nil && m.Index == qs3 {
+				m.Index = xs3
+			}
+			outs[o].m = m
+		}
+		for len(outs) > 0 {
+			g := min(4, len(outs))
+			if g == 1 || s.wide() { // VHADDPS has no EVEX form: hsum4 needs X0–X15
+				VMOVSS(s.hsum(outs[0].v), outs[0].m)
+				outs = outs[1:]
+				continue
+			}
+			var v4 [4]VecVirtual
+			for i := range v4 {
+				if i < g {
+					v4[i] = outs[i].v
+				} else { // hsum4 works in place: pad with zeros
+					v4[i] = s.vec()
+					s.zero(v4[i])
+				}
+			}
+			sum := s.hsum4(v4)
+			for i := range g {
+				if i == 0 {
+					VMOVSS(sum, outs[i].m)
+				} else {
+					VEXTRACTPS(U8(i), sum, outs[i].m)
+				}
+			}
+			outs = outs[g:]
+		}
+		ADDQ(U32(8*nk), po)
+		ADDQ(U32(4*nk), px)
+		SUBQ(U32(nk), keys)
+		JMP(label(lbl))
+		Label(lbl + "_end")
+	}
+	body("keys2", 2)
+	body("keys1", 1)
+	finish()
+}
