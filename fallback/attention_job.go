@@ -10,9 +10,13 @@ import (
 const (
 	// attnMaxBlock is the most keys whose logits are formed before the
 	// running maxima are updated once (one rescale per block, not per
-	// key); attnBlockFloats bounds a block's widened keys (about 32 KB).
-	attnMaxBlock    = 32
+	// key); attnBlockFloats bounds a block's widened keys (about 32 KB),
+	// and attnBlockBytes the K and V bytes of a block read in place, so
+	// that the block stays in the L1 and L2 caches while every kv head
+	// of the group passes over it.
+	attnMaxBlock    = 64
 	attnBlockFloats = 8192
+	attnBlockBytes  = 64 << 10
 	// attnLanes bounds the (query, head) pairs a work item serves: each
 	// gathered K and V row is widened once and used by all of them.
 	attnLanes = 64
@@ -52,6 +56,10 @@ type attnJob struct {
 	// prefetch: touch the next block's rows ahead (gathered rows are
 	// latency-bound loads from DRAM or the last-level cache).
 	prefetch bool
+	// widen: the K rows are widened (and rotated) into the scratch
+	// before their logits (RoPE in the op, or binary16 keys); otherwise
+	// the logits read them in place.
+	widen bool
 
 	// part holds the partial (m, l, acc) of every split when splits > 1:
 	// per (tile, group, split), lanes × (Dv + 2) floats.
@@ -67,16 +75,17 @@ type attnJob struct {
 
 // attnScratch is one worker's reusable state.
 type attnScratch struct {
-	q       []float32   // lanes × D: widened (and rotated) queries
-	k       []float32   // blk × kvPer × D: widened (and rotated) keys
-	kr      [][]float32 // blk × kvPer: each key row of the block
-	v       []float32   // kvPer × Dv: one slot's widened value rows
-	x       []float32   // lanes × blk: logits, then weights
-	m, l    []float32   // lanes: running max and sum
-	acc     []float32   // lanes × Dv
-	out     []float32   // Dv
+	q       []float32 // lanes × D: widened (and rotated) queries
+	k       []float32 // blk × kvPer × D: widened (and rotated) keys
+	v       []float32 // kvPer × Dv: one slot's widened value rows
+	x       []float32 // lanes × blk: logits, then weights
+	m, l    []float32 // lanes: running max and sum
+	acc     []float32 // lanes × Dv
+	out     []float32 // Dv
 	slot    [attnMaxBlock]int32
 	voff    []int // kvPer × blk: element offsets of the block's V rows
+	koff    []int // blk: offsets of one kv head's K rows for the logits
+	kbase   int   // element offset of the item's first kv head in a slot
 	rank    [attnMaxBlock]int32
 	dots    []float32 // lanes: one key's logits for the lanes of a kv head
 	lanePos []int32   // tq: query positions (causal)
@@ -199,7 +208,11 @@ func (j *attnJob) schedule(width int) {
 	}
 	j.tiles = (j.Tq + j.tq - 1) / j.tq
 	j.groups = j.Hk / j.kvPer
-	j.blk = max(4, min(attnMaxBlock, attnBlockFloats/(j.kvPer*j.D)))
+	j.widen = j.rope != nil || j.k.dt == ops.F16
+	j.blk = max(4, min(attnMaxBlock, attnBlockBytes/(j.kvPer*(j.D+j.Dv)*j.k.dt.Size())))
+	if j.widen {
+		j.blk = max(4, min(attnMaxBlock, attnBlockFloats/(j.kvPer*j.D)))
+	}
 	j.prefetch = true
 	base := j.tiles * j.groups
 	j.splits, j.splitLen = 1, j.rowLen
@@ -240,15 +253,15 @@ func (s *attnScratch) ensure(j *attnJob) {
 	lanes := j.lanes()
 	s.q = growF32(s.q, lanes*j.D)
 	s.k = growF32(s.k, j.blk*j.kvPer*j.D)
-	if cap(s.kr) < j.blk*j.kvPer {
-		s.kr = make([][]float32, j.blk*j.kvPer)
-	}
-	s.kr = s.kr[:j.blk*j.kvPer]
 	s.v = growF32(s.v, j.kvPer*j.Dv)
 	if cap(s.voff) < j.blk*j.kvPer {
 		s.voff = make([]int, j.blk*j.kvPer)
 	}
 	s.voff = s.voff[:j.blk*j.kvPer]
+	if cap(s.koff) < j.blk {
+		s.koff = make([]int, j.blk)
+	}
+	s.koff = s.koff[:j.blk]
 	s.x = growF32(s.x, lanes*j.blk)
 	s.m = growF32(s.m, lanes)
 	s.l = growF32(s.l, lanes)

@@ -12,8 +12,9 @@ var negInf = float32(math.Inf(-1))
 // tile runs online-softmax attention for one work item: the lanes of a
 // query tile and kv group over entries [split·splitLen, …) of their
 // shared selection row. Keys are taken blk at a time: each slot's K rows
-// for the group's kv heads are widened (and rotated) once and dotted with
-// every lane of their kv head, the lanes' running maxima are updated once
+// for the group's kv heads are dotted with every lane of their kv head
+// (in place, or widened and rotated once when RoPE is in the op or the
+// keys are binary16), the lanes' running maxima are updated once
 // per block, and each slot's V rows are widened once and added to every
 // lane. While a block is computed, the rows of the next block are touched
 // so that their cache misses overlap the arithmetic.
@@ -60,6 +61,7 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 	clear(acc)
 
 	kw := kvPer * D // width of one slot's group K rows
+	sc.kbase = kv0 * D
 	next := lo
 	for next < hi {
 		nb := 0
@@ -80,21 +82,17 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		if j.prefetch {
 			j.touch(row, next, hi, kv0)
 		}
-		for i := range nb {
+		for i := 0; i < nb && j.widen; i++ {
 			off := int(sc.slot[i])*j.k.rs + kv0*D
 			buf := sc.k[i*kw : (i+1)*kw]
-			var kr []float32
 			if j.rope == nil {
-				kr = j.k.load(off, kw, buf)
+				j.k.load(off, kw, buf) // binary16: widened
 			} else {
-				kr = j.k.loadCopy(off, kw, buf)
+				kr := j.k.loadCopy(off, kw, buf)
 				pos := j.rope.keyPos(j, sc.slot[i], sc.rank[i], qp)
 				for c := range kvPer {
 					j.rope.rotate(kr[c*D:(c+1)*D], pos, sc.ropeCS)
 				}
-			}
-			for c := range kvPer {
-				sc.kr[i*kvPer+c] = kr[c*D : (c+1)*D]
 			}
 		}
 		if kvPer == 1 { // every lane reads the same kv head
@@ -207,17 +205,39 @@ func (j *attnJob) touch(row []int32, e, hi, kv0 int) {
 
 // blockDots forms the logits of the n lanes L0, L0+1, … (which read the
 // group's kv head c) over the block's nb keys into sc.x: scaled and
-// capped q·k, or -Inf for keys a lane's query may not see. Each key row
-// is dotted with the n query rows in one call.
+// capped q·k, or -Inf for keys a lane's query may not see. One gathered
+// dot call reads each key row once for every four lanes: the rows in
+// place, or their widened (rotated) copies in sc.k.
 func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
-	blk, gl := j.blk, j.kvPer*j.g
-	q := sc.q[L0*j.D : (L0+n)*j.D]
-	d := sc.dots[:n]
-	for i := range nb {
-		vec.Dots(d, q, sc.kr[i*j.kvPer+c])
-		for r, v := range d {
-			L := L0 + r
-			if j.qpos != nil && j.kpos[sc.slot[i]] > sc.lanePos[L/gl] {
+	blk, gl, D := j.blk, j.kvPer*j.g, j.D
+	q := sc.q[L0*D : (L0+n)*D]
+	x := sc.x[L0*blk : (L0+n)*blk]
+	offs := sc.koff[:nb]
+	if j.widen {
+		kw := j.kvPer * D
+		for i := range offs {
+			offs[i] = i*kw + c*D
+		}
+		vec.DotsGather(x, blk, q, D, sc.k, offs)
+	} else {
+		base := sc.kbase + c*D // element offset of kv head kv0+c in a slot
+		for i := range offs {
+			offs[i] = int(sc.slot[i])*j.k.rs + base
+		}
+		j.k.dotsGather(x, blk, q, D, offs)
+	}
+	masked := j.qpos != nil
+	for r := range n {
+		xr := x[r*blk : r*blk+nb]
+		if !masked && j.cap <= 0 {
+			for i, v := range xr {
+				xr[i] = v * j.scale
+			}
+			continue
+		}
+		L := L0 + r
+		for i, v := range xr {
+			if masked && j.kpos[sc.slot[i]] > sc.lanePos[L/gl] {
 				v = negInf
 			} else {
 				v *= j.scale
@@ -225,7 +245,7 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 					v = j.cap * float32(math.Tanh(float64(v/j.cap)))
 				}
 			}
-			sc.x[L*blk+i] = v
+			xr[i] = v
 		}
 	}
 }

@@ -54,6 +54,17 @@ func (v *fview) accumulate(acc []float32, dv int, p []float32, pstride int, offs
 	vec.AccumulateBF16(acc, dv, p, pstride, v.h, offs)
 }
 
+// dotsGather sets x[r·xstride+i] to the dot product of row r of q (d
+// floats each) with the d elements at element offset offs[i]
+// (vec.DotsGather); F32 and BF16 only.
+func (v *fview) dotsGather(x []float32, xstride int, q []float32, d int, offs []int) {
+	if v.dt == ops.F32 {
+		vec.DotsGather(x, xstride, q, d, v.f, offs)
+		return
+	}
+	vec.DotsGatherBF16(x, xstride, q, d, v.h, offs)
+}
+
 // prefetch asks for the cache lines of the n elements at element offset
 // off (a hint: it changes nothing and never faults).
 func (v *fview) prefetch(off, n int) {
