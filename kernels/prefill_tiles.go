@@ -4,13 +4,17 @@ import "github.com/rotorkernels/rotor/ops"
 
 // PrefillTileN returns the number of selected keys attn_prefill stages per
 // tile for dtype dt and head dimensions d (K) and dv (V): 64 when both are
-// at most 128, else 32, so that the K and V tiles fit in 48 KB of shared
-// memory without opt-in.
+// at most 128, 32 when only d is larger, 16 when dv is larger (its output
+// accumulators then take most of the registers). The K and V tiles always
+// fit in 48 KB of shared memory without opt-in.
 func PrefillTileN(dt ops.DType, d, dv int) int {
-	if max(d, dv) <= 128 {
+	switch {
+	case max(d, dv) <= 128:
 		return 64
+	case dv <= 128:
+		return 32
 	}
-	return 32
+	return 16
 }
 
 // prefillPad is the padding, in elements, added to each staged K and V
