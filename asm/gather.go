@@ -11,7 +11,8 @@ import (
 // genDotsGather emits dotsGather<R>(x, xstride, q, d, k, offs): x[r·xstride+i]
 // = Σ_c q[r·d+c]·k[offs[i]+c] for the R rows r of q (d floats each) and
 // the keys i < len(offs), k float32 or bfloat16: attention's logits
-// over gathered key rows. Keys are taken two at a time (then one); each
+// over gathered key rows. Keys are taken three at a time for three or
+// four rows, two for fewer (then one at a time); each
 // key vector is loaded (widened) once for the R rows, whose vectors are
 // FMA memory operands. Rows ≤ 2 keep two accumulators per (row, key) so
 // that at least four FMA chains are in flight.
@@ -22,6 +23,7 @@ func genDotsGather(s isa, rows int, bf16 bool) {
 	}
 	name := s.name(fmt.Sprintf("dotsGather%s%d", typ, rows))
 	TEXT(name, NOSPLIT, "func(x []float32, xstride int, q []float32, d int, k "+kt+", offs []int)")
+	Pragma("noescape")
 	s.doc(name, fmt.Sprintf("sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < %d, i < len(offs), c < d rounded down.", rows), s.lanes)
 	esz := 4
 	if bf16 {
@@ -61,14 +63,14 @@ func genDotsGather(s isa, rows int, bf16 bool) {
 		CMPQ(keys, U32(nk))
 		JB(label(lbl + "_end"))
 		pk := Load(Param("k").Base(), GP64())
-		var kp [2]Register
+		var kp [3]Register
 		for i := range nk {
 			kp[i] = GP64()
 			MOVQ(Mem{Base: po, Disp: 8 * i}, kp[i])
 			LEAQ(Mem{Base: pk, Index: kp[i], Scale: uint8(esz)}, kp[i])
 		}
 		qc := Load(Param("q").Base(), GP64())
-		var acc [4][2][2]VecVirtual
+		var acc [4][3][2]VecVirtual
 		for r := range rows {
 			for i := range nk {
 				for u := range unroll {
@@ -83,7 +85,7 @@ func genDotsGather(s isa, rows int, bf16 bool) {
 			Label(cl)
 			CMPQ(cnt, U32(units*s.lanes))
 			JB(label(cl + "_end"))
-			var kv [2][2]VecVirtual
+			var kv [3][2]VecVirtual
 			for i := range nk {
 				for u := range units {
 					kv[i][u] = s.vec()
@@ -96,9 +98,16 @@ func genDotsGather(s isa, rows int, bf16 bool) {
 				}
 			}
 			for r := range rows {
-				for i := range nk {
-					for u := range units {
-						VFMADD231PS(qrow(qc, r, u*s.bytes()), kv[i][u], acc[r][i][u])
+				for u := range units {
+					// a q vector is loaded once for the nk keys
+					var qv Op = qrow(qc, r, u*s.bytes())
+					if nk > 1 {
+						v := s.vec()
+						VMOVUPS(qv, v)
+						qv = v
+					}
+					for i := range nk {
+						VFMADD231PS(qv, kv[i][u], acc[r][i][u])
 					}
 				}
 			}
@@ -179,7 +188,11 @@ func genDotsGather(s isa, rows int, bf16 bool) {
 		JMP(label(lbl))
 		Label(lbl + "_end")
 	}
-	body("keys2", 2)
+	if rows >= 3 { // 3·rows accumulators and three key vectors fit 16 registers
+		body("keys3", 3)
+	} else {
+		body("keys2", 2)
+	}
 	body("keys1", 1)
 	finish()
 }

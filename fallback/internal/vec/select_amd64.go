@@ -472,18 +472,32 @@ func dotsGatherAt(l int, x []float32, xstride int, q []float32, d int, k []float
 		dotsGatherGeneric(x, xstride, q, d, k, offs, 0)
 		return
 	}
-	ks := [4]func([]float32, int, []float32, int, []float32, []int){dotsGather1AVX2, dotsGather2AVX2, dotsGather3AVX2, dotsGather4AVX2}
-	n := d &^ 7
-	if l == levelAVX512 {
-		ks = [4]func([]float32, int, []float32, int, []float32, []int){dotsGather1AVX512, dotsGather2AVX512, dotsGather3AVX512, dotsGather4AVX512}
-		n = d &^ 15
-	}
+	wide := l == levelAVX512
 	rows := len(q) / d
 	for r := 0; r < rows; r += 4 {
-		c := min(4, rows-r)
-		ks[c-1](x[r*xstride:], xstride, q[r*d:(r+c)*d], d, k, offs)
+		// a switch, not a table of functions: an indirect call would make
+		// the arguments escape to the heap.
+		xr, qr := x[r*xstride:], q[r*d:min(r+4, rows)*d]
+		switch c := min(4, rows-r); {
+		case c == 4 && wide:
+			dotsGather4AVX512(xr, xstride, qr, d, k, offs)
+		case c == 4:
+			dotsGather4AVX2(xr, xstride, qr, d, k, offs)
+		case c == 3 && wide:
+			dotsGather3AVX512(xr, xstride, qr, d, k, offs)
+		case c == 3:
+			dotsGather3AVX2(xr, xstride, qr, d, k, offs)
+		case c == 2 && wide:
+			dotsGather2AVX512(xr, xstride, qr, d, k, offs)
+		case c == 2:
+			dotsGather2AVX2(xr, xstride, qr, d, k, offs)
+		case wide:
+			dotsGather1AVX512(xr, xstride, qr, d, k, offs)
+		default:
+			dotsGather1AVX2(xr, xstride, qr, d, k, offs)
+		}
 	}
-	if n < d {
+	if n := d &^ (vecLanes(l) - 1); n < d {
 		dotsGatherGeneric(x, xstride, q, d, k, offs, n)
 	}
 }
@@ -493,18 +507,38 @@ func dotsGatherBF16At(l int, x []float32, xstride int, q []float32, d int, k []u
 		dotsGatherBF16Generic(x, xstride, q, d, k, offs, 0)
 		return
 	}
-	ks := [4]func([]float32, int, []float32, int, []uint16, []int){dotsGatherBF161AVX2, dotsGatherBF162AVX2, dotsGatherBF163AVX2, dotsGatherBF164AVX2}
-	n := d &^ 7
-	if l == levelAVX512 {
-		ks = [4]func([]float32, int, []float32, int, []uint16, []int){dotsGatherBF161AVX512, dotsGatherBF162AVX512, dotsGatherBF163AVX512, dotsGatherBF164AVX512}
-		n = d &^ 15
-	}
+	wide := l == levelAVX512
 	rows := len(q) / d
 	for r := 0; r < rows; r += 4 {
-		c := min(4, rows-r)
-		ks[c-1](x[r*xstride:], xstride, q[r*d:(r+c)*d], d, k, offs)
+		xr, qr := x[r*xstride:], q[r*d:min(r+4, rows)*d]
+		switch c := min(4, rows-r); {
+		case c == 4 && wide:
+			dotsGatherBF164AVX512(xr, xstride, qr, d, k, offs)
+		case c == 4:
+			dotsGatherBF164AVX2(xr, xstride, qr, d, k, offs)
+		case c == 3 && wide:
+			dotsGatherBF163AVX512(xr, xstride, qr, d, k, offs)
+		case c == 3:
+			dotsGatherBF163AVX2(xr, xstride, qr, d, k, offs)
+		case c == 2 && wide:
+			dotsGatherBF162AVX512(xr, xstride, qr, d, k, offs)
+		case c == 2:
+			dotsGatherBF162AVX2(xr, xstride, qr, d, k, offs)
+		case wide:
+			dotsGatherBF161AVX512(xr, xstride, qr, d, k, offs)
+		default:
+			dotsGatherBF161AVX2(xr, xstride, qr, d, k, offs)
+		}
 	}
-	if n < d {
+	if n := d &^ (vecLanes(l) - 1); n < d {
 		dotsGatherBF16Generic(x, xstride, q, d, k, offs, n)
 	}
+}
+
+// vecLanes returns the float32 lanes of level l's vectors.
+func vecLanes(l int) int {
+	if l == levelAVX512 {
+		return 16
+	}
+	return 8
 }
