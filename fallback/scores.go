@@ -82,8 +82,93 @@ func putScoresJob(j *scoresJob) {
 	}
 }
 
-// run scores candidates [lo, hi) on worker w.
+// scoresChunk is the most candidates whose K rows one gathered dot call
+// per kv head reads; scoresChunkBytes bounds the K bytes of a chunk so
+// that they stay in the L1 cache while every kv head passes over them.
+const (
+	scoresChunk      = 64
+	scoresChunkBytes = 32 << 10
+)
+
+// run scores candidates [lo, hi) on worker w, scoresChunk at a time:
+// for each kv head, one vec.DotsGather call forms the scores of its g
+// query heads over the chunk's runs of valid candidates, straight into
+// Out; padding entries score -Inf.
 func (j *scoresJob) run(w, lo, hi int) {
+	if j.k.dt == ops.F16 {
+		j.runWidened(w, lo, hi)
+		return
+	}
+	D, g := j.D, j.g
+	chunk := max(4, min(scoresChunk, scoresChunkBytes/(j.Hk*D*j.k.dt.Size())))
+	var offs [scoresChunk]int
+	for n0 := lo; n0 < hi; {
+		n1 := min(n0+chunk, hi)
+		if j.idx != nil && j.idx[n0] < 0 {
+			for h := range j.Hq {
+				j.out[h*j.outRS+n0] = negInf
+			}
+			n0++
+			continue
+		}
+		// the run [n0, e) of valid candidates
+		e := n0
+		for ; e < n1; e++ {
+			s := j.start + e
+			if j.idx != nil {
+				if s = int(j.idx[e]); s < 0 {
+					break
+				}
+			}
+			offs[e-n0] = s * j.k.rs
+		}
+		cnt := e - n0
+		j.touch(e, min(e+chunk, hi))
+		for kv := range j.Hk {
+			o := offs[:cnt]
+			if kv > 0 {
+				for i := range o {
+					o[i] += D
+				}
+			}
+			x := j.out[kv*g*j.outRS+n0:]
+			j.k.dotsGather(x, j.outRS, j.q[kv*g*D:(kv+1)*g*D], D, o)
+			for r := range g {
+				xr := x[r*j.outRS : r*j.outRS+cnt]
+				for i, v := range xr {
+					xr[i] = v * j.scale
+				}
+			}
+		}
+		n0 = e
+	}
+}
+
+// touch prefetches the K rows (all kv heads) of candidates [lo, hi), so
+// that their cache misses overlap the current chunk's arithmetic.
+func (j *scoresJob) touch(lo, hi int) {
+	w := j.Hk * j.D
+	if j.idx == nil && j.k.rs == w { // a dense run of slots: one span
+		if lo < hi {
+			j.k.prefetch((j.start+lo)*w, (hi-lo)*w)
+		}
+		return
+	}
+	for n := lo; n < hi; n++ {
+		s := j.start + n
+		if j.idx != nil {
+			if s = int(j.idx[n]); s < 0 {
+				continue
+			}
+		}
+		j.k.prefetch(s*j.k.rs, w)
+	}
+}
+
+// runWidened scores candidates [lo, hi) of binary16 keys on worker w:
+// each K row is widened once and dotted with the g query heads of its kv
+// head.
+func (j *scoresJob) runWidened(w, lo, hi int) {
 	D, g := j.D, j.g
 	j.scratch[w] = growF32(j.scratch[w], D+g)
 	buf, d := j.scratch[w][:D], j.scratch[w][D:D+g]
@@ -99,14 +184,7 @@ func (j *scoresJob) run(w, lo, hi int) {
 			continue
 		}
 		for kv := range j.Hk {
-			off := s*j.k.rs + kv*D
-			q := j.q[kv*g*D : (kv+1)*g*D]
-			switch j.k.dt {
-			case ops.BF16:
-				vec.DotsBF16(d, q, j.k.h[off:off+D])
-			default:
-				vec.Dots(d, q, j.k.load(off, D, buf))
-			}
+			vec.Dots(d, j.q[kv*g*D:(kv+1)*g*D], j.k.load(s*j.k.rs+kv*D, D, buf))
 			for r, v := range d {
 				j.out[(kv*g+r)*j.outRS+n] = v * j.scale
 			}
