@@ -95,8 +95,8 @@ const (
 // query heads over the chunk's runs of valid candidates, straight into
 // Out; padding entries score -Inf.
 func (j *scoresJob) run(w, lo, hi int) {
-	if j.k.dt == ops.F16 {
-		j.runWidened(w, lo, hi)
+	if j.k.dt == ops.F16 || j.g%4 == 0 {
+		j.runPerSlot(w, lo, hi)
 		return
 	}
 	D, g := j.D, j.g
@@ -165,10 +165,13 @@ func (j *scoresJob) touch(lo, hi int) {
 	}
 }
 
-// runWidened scores candidates [lo, hi) of binary16 keys on worker w:
-// each K row is widened once and dotted with the g query heads of its kv
-// head.
-func (j *scoresJob) runWidened(w, lo, hi int) {
+// runPerSlot scores candidates [lo, hi) on worker w one slot at a time:
+// the slot's K rows of all kv heads, one contiguous record, are read in
+// order, each dotted with the g query heads of its kv head in one call
+// (bfloat16 rows widened in registers, binary16 rows widened first). It
+// serves binary16 keys and groups of whole four-row dot kernels, where
+// reading each record in order streams the pool faster than the chunks.
+func (j *scoresJob) runPerSlot(w, lo, hi int) {
 	D, g := j.D, j.g
 	j.scratch[w] = growF32(j.scratch[w], D+g)
 	buf, d := j.scratch[w][:D], j.scratch[w][D:D+g]
@@ -184,7 +187,13 @@ func (j *scoresJob) runWidened(w, lo, hi int) {
 			continue
 		}
 		for kv := range j.Hk {
-			vec.Dots(d, j.q[kv*g*D:(kv+1)*g*D], j.k.load(s*j.k.rs+kv*D, D, buf))
+			off := s*j.k.rs + kv*D
+			q := j.q[kv*g*D : (kv+1)*g*D]
+			if j.k.dt == ops.BF16 {
+				vec.DotsBF16(d, q, j.k.h[off:off+D])
+			} else {
+				vec.Dots(d, q, j.k.load(off, D, buf))
+			}
 			for r, v := range d {
 				j.out[(kv*g+r)*j.outRS+n] = v * j.scale
 			}
