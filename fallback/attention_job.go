@@ -20,6 +20,9 @@ const (
 	// attnLanes bounds the (query, head) pairs a work item serves: each
 	// gathered K and V row is widened once and used by all of them.
 	attnLanes = 64
+	// attnWidenLanes is the fewest lanes for which a block's bfloat16 K
+	// and V rows are widened once into the scratch.
+	attnWidenLanes = 16
 	// attnMinSplit is the fewest keys a split-KV chunk gets.
 	attnMinSplit = 256
 )
@@ -57,9 +60,11 @@ type attnJob struct {
 	// latency-bound loads from DRAM or the last-level cache).
 	prefetch bool
 	// widen: the K rows are widened (and rotated) into the scratch
-	// before their logits (RoPE in the op, or binary16 keys); otherwise
-	// the logits read them in place.
-	widen bool
+	// before their logits (RoPE in the op, binary16 keys, or many lanes);
+	// otherwise the logits read them in place. widenV: the block's
+	// bfloat16 V rows are widened once into the scratch before P·V (many
+	// lanes), rather than in every four-lane call.
+	widen, widenV bool
 
 	// part holds the partial (m, l, acc) of every split when splits > 1:
 	// per (tile, group, split), lanes × (Dv + 2) floats.
@@ -77,7 +82,7 @@ type attnJob struct {
 type attnScratch struct {
 	q       []float32 // lanes × D: widened (and rotated) queries
 	k       []float32 // blk × kvPer × D: widened (and rotated) keys
-	v       []float32 // kvPer × Dv: one slot's widened value rows
+	v       []float32 // blk × kvPer × Dv: the block's widened value rows
 	x       []float32 // lanes × blk: logits, then weights
 	m, l    []float32 // lanes: running max and sum
 	acc     []float32 // lanes × Dv
@@ -208,7 +213,12 @@ func (j *attnJob) schedule(width int) {
 	}
 	j.tiles = (j.Tq + j.tq - 1) / j.tq
 	j.groups = j.Hk / j.kvPer
-	j.widen = j.rope != nil || j.k.dt == ops.F16
+	// With attnWidenLanes lanes or more, every 16-bit row is read by
+	// many four-lane kernel calls: widening it once costs less than
+	// widening it in each.
+	many := j.lanes() >= attnWidenLanes
+	j.widen = j.rope != nil || j.k.dt == ops.F16 || (many && j.k.dt == ops.BF16)
+	j.widenV = many && j.v.dt == ops.BF16
 	j.blk = max(4, min(attnMaxBlock, attnBlockBytes/(j.kvPer*(j.D+j.Dv)*j.k.dt.Size())))
 	if j.widen {
 		j.blk = max(4, min(attnMaxBlock, attnBlockFloats/(j.kvPer*j.D)))
@@ -253,7 +263,7 @@ func (s *attnScratch) ensure(j *attnJob) {
 	lanes := j.lanes()
 	s.q = growF32(s.q, lanes*j.D)
 	s.k = growF32(s.k, j.blk*j.kvPer*j.D)
-	s.v = growF32(s.v, j.kvPer*j.Dv)
+	s.v = growF32(s.v, j.blk*j.kvPer*j.Dv)
 	if cap(s.voff) < j.blk*j.kvPer {
 		s.voff = make([]int, j.blk*j.kvPer)
 	}

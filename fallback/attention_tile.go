@@ -169,18 +169,36 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 		}
 		return
 	}
+	vw := kvPer * Dv
+	if j.widenV {
+		for i := range k {
+			off := int(sc.slot[i])*j.v.rs + kv0*Dv
+			vec.BF16ToF32(sc.v[i*vw:(i+1)*vw], j.v.h[off:off+vw])
+		}
+	}
 	for c := range kvPer {
 		offs := sc.voff[c*blk : c*blk+k]
 		for i := range offs {
-			offs[i] = int(sc.slot[i])*j.v.rs + (kv0+c)*Dv
-		}
-		if kvPer == 1 { // the lanes of every query token, contiguous
-			j.v.accumulate(sc.acc[:lanes*Dv], Dv, sc.x, blk, offs)
-			return
+			if j.widenV {
+				offs[i] = i*vw + c*Dv
+			} else {
+				offs[i] = int(sc.slot[i])*j.v.rs + (kv0+c)*Dv
+			}
 		}
 		for ti := range nq {
-			L0 := ti*gl + c*g
-			j.v.accumulate(sc.acc[L0*Dv:(L0+g)*Dv], Dv, sc.x[L0*blk:], blk, offs)
+			L0, n := ti*gl+c*g, g
+			if kvPer == 1 { // the lanes of every query token, contiguous
+				L0, n = 0, lanes
+			}
+			acc, p := sc.acc[L0*Dv:(L0+n)*Dv], sc.x[L0*blk:]
+			if j.widenV {
+				vec.Accumulate(acc, Dv, p, blk, sc.v, offs)
+			} else {
+				j.v.accumulate(acc, Dv, p, blk, offs)
+			}
+			if kvPer == 1 {
+				break
+			}
 		}
 	}
 }
