@@ -20,8 +20,8 @@ const (
 	// attnLanes bounds the (query, head) pairs a work item serves: each
 	// gathered K and V row is widened once and used by all of them.
 	attnLanes = 64
-	// attnWidenLanes is the fewest lanes for which a block's bfloat16 K
-	// and V rows are widened once into the scratch.
+	// attnWidenLanes is the fewest lanes per kv head for which a block's
+	// bfloat16 K and V rows are widened once into the scratch.
 	attnWidenLanes = 16
 	// attnMinSplit is the fewest keys a split-KV chunk gets.
 	attnMinSplit = 256
@@ -213,10 +213,10 @@ func (j *attnJob) schedule(width int) {
 	}
 	j.tiles = (j.Tq + j.tq - 1) / j.tq
 	j.groups = j.Hk / j.kvPer
-	// With attnWidenLanes lanes or more, every 16-bit row is read by
-	// many four-lane kernel calls: widening it once costs less than
-	// widening it in each.
-	many := j.lanes() >= attnWidenLanes
+	// With attnWidenLanes lanes or more per kv head, every 16-bit row is
+	// read by many four-lane kernel calls: widening it once costs less
+	// than widening it in each.
+	many := j.tq*j.g >= attnWidenLanes
 	j.widen = j.rope != nil || j.k.dt == ops.F16 || (many && j.k.dt == ops.BF16)
 	j.widenV = many && j.v.dt == ops.BF16
 	j.blk = max(4, min(attnMaxBlock, attnBlockBytes/(j.kvPer*(j.D+j.Dv)*j.k.dt.Size())))
