@@ -92,6 +92,8 @@ type attnScratch struct {
 	koff    []int // blk: offsets of one kv head's K rows for the logits
 	kbase   int   // element offset of the item's first kv head in a slot
 	rank    [attnMaxBlock]int32
+	next    [attnMaxBlock]int32 // the next block's slots, to prefetch
+	nnext   int
 	dots    []float32 // lanes: one key's logits for the lanes of a kv head
 	lanePos []int32   // tq: query positions (causal)
 	ropeCS  []float32

@@ -79,8 +79,9 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		if nb == 0 {
 			continue
 		}
+		sc.nnext = 0
 		if j.prefetch {
-			j.touch(row, next, hi, kv0)
+			j.nextSlots(sc, row, next, hi)
 		}
 		for i := 0; i < nb && j.widen; i++ {
 			off := int(sc.slot[i])*j.k.rs + kv0*D
@@ -96,10 +97,15 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 			}
 		}
 		if kvPer == 1 { // every lane reads the same kv head
+			j.touchPart(sc, &j.k, kv0*D, kw, 0, 1)
 			j.blockDots(sc, 0, lanes, 0, nb)
 		} else {
 			for r := 0; r < lanes; r += g {
-				j.blockDots(sc, r, g, (r%gl)/g, nb)
+				c := (r % gl) / g
+				if r < gl {
+					j.touchPart(sc, &j.k, kv0*D, kw, c, kvPer)
+				}
+				j.blockDots(sc, r, g, c, nb)
 			}
 		}
 		for L := range lanes {
@@ -153,6 +159,9 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 		sc.slot[k] = sc.slot[i]
 		k++
 	}
+	if k == 0 || j.v.dt == ops.F16 {
+		j.touchPart(sc, &j.v, kv0*Dv, kvPer*Dv, 0, 1)
+	}
 	if k == 0 {
 		return
 	}
@@ -177,6 +186,7 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 		}
 	}
 	for c := range kvPer {
+		j.touchPart(sc, &j.v, kv0*Dv, vw, c, kvPer)
 		offs := sc.voff[c*blk : c*blk+k]
 		for i := range offs {
 			if j.widenV {
@@ -203,21 +213,32 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 	}
 }
 
-// touch prefetches the K and V rows of the next block (entries from e
-// on, at most blk slots before hi), so the memory system fetches them
-// while the current block is computed.
-func (j *attnJob) touch(row []int32, e, hi, kv0 int) {
-	kw, vw := j.kvPer*j.D, j.kvPer*j.Dv
-	for n := 0; e < hi && n < j.blk; e++ {
+// nextSlots records in sc the slots of the next block (entries from e
+// on, at most blk slots before hi), whose rows are prefetched while the
+// current block is computed: the K rows a part before each kv head's
+// logits, the V rows a part before each kv head's P·V, so that the
+// misses overlap the arithmetic instead of queueing up front.
+func (j *attnJob) nextSlots(sc *attnScratch, row []int32, e, hi int) {
+	n := 0
+	for ; e < hi && n < j.blk; e++ {
 		s := j.start + e
 		if row != nil {
 			if s = int(row[e]); s < 0 {
 				continue
 			}
 		}
+		sc.next[n] = int32(s)
 		n++
-		j.k.prefetch(s*j.k.rs+kv0*j.D, kw)
-		j.v.prefetch(s*j.v.rs+kv0*j.Dv, vw)
+	}
+	sc.nnext = n
+}
+
+// touchPart prefetches part p of parts of the next block's rows of view
+// v: w elements at element offset base of each slot.
+func (j *attnJob) touchPart(sc *attnScratch, v *fview, base, w, p, parts int) {
+	n := sc.nnext
+	for _, s := range sc.next[p*n/parts : (p+1)*n/parts] {
+		v.prefetch(int(s)*v.rs+base, w)
 	}
 }
 
