@@ -27,7 +27,7 @@ func main() {
 		genRotate16(s, true)
 		genRotate16(s, false)
 		genRotatePairs(s)
-		for _, rows := range []int{4, 2, 1} {
+		for _, rows := range []int{4, 3, 2, 1} {
 			genAccumulate(s, rows, false)
 			genAccumulate(s, rows, true)
 		}

@@ -60,6 +60,14 @@ func accumulate4AVX2(acc []float32, dv int, p []float32, pstride int, v []float3
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func accumulateBF164AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
+// accumulate3AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 3, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func accumulate3AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+
+// accumulateBF163AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 3, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func accumulateBF163AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
 // accumulate2AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 2, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func accumulate2AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
@@ -207,6 +215,14 @@ func accumulate4AVX512(acc []float32, dv int, p []float32, pstride int, v []floa
 // accumulateBF164AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 4, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func accumulateBF164AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// accumulate3AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 3, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulate3AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+
+// accumulateBF163AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 3, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulateBF163AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
 // accumulate2AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 2, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.

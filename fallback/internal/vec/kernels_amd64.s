@@ -887,6 +887,215 @@ cols1_end:
 	VZEROUPPER
 	RET
 
+// func accumulate3AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+// Requires: AVX, FMA3
+TEXT ·accumulate3AVX2(SB), NOSPLIT, $0-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), DI
+	SHLQ $0x02, DI
+	XORQ R8, R8
+	MOVQ SI, R9
+	ANDQ $-16, R9
+
+cols2:
+	CMPQ    R8, R9
+	JAE     cols2_end
+	LEAQ    (AX)(R8*4), R10
+	VMOVUPS (R10), Y0
+	VMOVUPS 32(R10), Y1
+	VMOVUPS (R10)(BX*1), Y2
+	VMOVUPS 32(R10)(BX*1), Y3
+	VMOVUPS (R10)(BX*2), Y4
+	VMOVUPS 32(R10)(BX*2), Y5
+	MOVQ    offs_base+88(FP), R11
+	MOVQ    offs_len+96(FP), R12
+	MOVQ    CX, R13
+
+cols2_key:
+	TESTQ        R12, R12
+	JZ           cols2_keyend
+	MOVQ         (R11), R14
+	ADDQ         R8, R14
+	VMOVUPS      (DX)(R14*4), Y6
+	VMOVUPS      32(DX)(R14*4), Y7
+	VBROADCASTSS (R13), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS (R13)(DI*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS (R13)(DI*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         $0x00000008, R11
+	ADDQ         $0x00000004, R13
+	DECQ         R12
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Y0, (R10)
+	VMOVUPS Y1, 32(R10)
+	VMOVUPS Y2, (R10)(BX*1)
+	VMOVUPS Y3, 32(R10)(BX*1)
+	VMOVUPS Y4, (R10)(BX*2)
+	VMOVUPS Y5, 32(R10)(BX*2)
+	ADDQ    $0x00000010, R8
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-8, SI
+
+cols1:
+	CMPQ    R8, SI
+	JAE     cols1_end
+	LEAQ    (AX)(R8*4), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS (R9)(BX*1), Y1
+	VMOVUPS (R9)(BX*2), Y2
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    CX, R12
+
+cols1_key:
+	TESTQ        R11, R11
+	JZ           cols1_keyend
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VMOVUPS      (DX)(R13*4), Y3
+	VBROADCASTSS (R12), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS (R12)(DI*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (R12)(DI*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	DECQ         R11
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, (R9)(BX*1)
+	VMOVUPS Y2, (R9)(BX*2)
+	ADDQ    $0x00000008, R8
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF163AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·accumulateBF163AVX2(SB), NOSPLIT, $0-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-8, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), DI
+	SHLQ $0x02, DI
+	XORQ R8, R8
+	MOVQ SI, R9
+	ANDQ $-16, R9
+
+cols2:
+	CMPQ    R8, R9
+	JAE     cols2_end
+	LEAQ    (AX)(R8*4), R10
+	VMOVUPS (R10), Y0
+	VMOVUPS 32(R10), Y1
+	VMOVUPS (R10)(BX*1), Y2
+	VMOVUPS 32(R10)(BX*1), Y3
+	VMOVUPS (R10)(BX*2), Y4
+	VMOVUPS 32(R10)(BX*2), Y5
+	MOVQ    offs_base+88(FP), R11
+	MOVQ    offs_len+96(FP), R12
+	MOVQ    CX, R13
+
+cols2_key:
+	TESTQ        R12, R12
+	JZ           cols2_keyend
+	MOVQ         (R11), R14
+	ADDQ         R8, R14
+	VPMOVZXWD    (DX)(R14*2), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    16(DX)(R14*2), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VBROADCASTSS (R13), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS (R13)(DI*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS (R13)(DI*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         $0x00000008, R11
+	ADDQ         $0x00000004, R13
+	DECQ         R12
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Y0, (R10)
+	VMOVUPS Y1, 32(R10)
+	VMOVUPS Y2, (R10)(BX*1)
+	VMOVUPS Y3, 32(R10)(BX*1)
+	VMOVUPS Y4, (R10)(BX*2)
+	VMOVUPS Y5, 32(R10)(BX*2)
+	ADDQ    $0x00000010, R8
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-8, SI
+
+cols1:
+	CMPQ    R8, SI
+	JAE     cols1_end
+	LEAQ    (AX)(R8*4), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS (R9)(BX*1), Y1
+	VMOVUPS (R9)(BX*2), Y2
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    CX, R12
+
+cols1_key:
+	TESTQ        R11, R11
+	JZ           cols1_keyend
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VPMOVZXWD    (DX)(R13*2), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VBROADCASTSS (R12), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS (R12)(DI*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (R12)(DI*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	DECQ         R11
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Y0, (R9)
+	VMOVUPS Y1, (R9)(BX*1)
+	VMOVUPS Y2, (R9)(BX*2)
+	ADDQ    $0x00000008, R8
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
 // func accumulate2AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 // Requires: AVX, FMA3
 TEXT ·accumulate2AVX2(SB), NOSPLIT, $0-112
@@ -4002,6 +4211,215 @@ cols1_keyend:
 	VMOVUPS Z2, (R11)(BX*2)
 	VMOVUPS Z3, (R11)(R8*1)
 	ADDQ    $0x00000010, R10
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulate3AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulate3AVX512(SB), NOSPLIT, $0-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), DI
+	SHLQ $0x02, DI
+	XORQ R8, R8
+	MOVQ SI, R9
+	ANDQ $-32, R9
+
+cols2:
+	CMPQ    R8, R9
+	JAE     cols2_end
+	LEAQ    (AX)(R8*4), R10
+	VMOVUPS (R10), Z0
+	VMOVUPS 64(R10), Z1
+	VMOVUPS (R10)(BX*1), Z2
+	VMOVUPS 64(R10)(BX*1), Z3
+	VMOVUPS (R10)(BX*2), Z4
+	VMOVUPS 64(R10)(BX*2), Z5
+	MOVQ    offs_base+88(FP), R11
+	MOVQ    offs_len+96(FP), R12
+	MOVQ    CX, R13
+
+cols2_key:
+	TESTQ        R12, R12
+	JZ           cols2_keyend
+	MOVQ         (R11), R14
+	ADDQ         R8, R14
+	VMOVUPS      (DX)(R14*4), Z6
+	VMOVUPS      64(DX)(R14*4), Z7
+	VBROADCASTSS (R13), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (R13)(DI*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R13)(DI*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x00000008, R11
+	ADDQ         $0x00000004, R13
+	DECQ         R12
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Z0, (R10)
+	VMOVUPS Z1, 64(R10)
+	VMOVUPS Z2, (R10)(BX*1)
+	VMOVUPS Z3, 64(R10)(BX*1)
+	VMOVUPS Z4, (R10)(BX*2)
+	VMOVUPS Z5, 64(R10)(BX*2)
+	ADDQ    $0x00000020, R8
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-16, SI
+
+cols1:
+	CMPQ    R8, SI
+	JAE     cols1_end
+	LEAQ    (AX)(R8*4), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS (R9)(BX*1), Z1
+	VMOVUPS (R9)(BX*2), Z2
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    CX, R12
+
+cols1_key:
+	TESTQ        R11, R11
+	JZ           cols1_keyend
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VMOVUPS      (DX)(R13*4), Z3
+	VBROADCASTSS (R12), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (R12)(DI*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (R12)(DI*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	DECQ         R11
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z1, (R9)(BX*1)
+	VMOVUPS Z2, (R9)(BX*2)
+	ADDQ    $0x00000010, R8
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF163AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulateBF163AVX512(SB), NOSPLIT, $0-112
+	MOVQ acc_base+0(FP), AX
+	MOVQ p_base+32(FP), CX
+	MOVQ v_base+64(FP), DX
+	MOVQ dv+24(FP), BX
+	MOVQ BX, SI
+	ANDQ $-16, SI
+	SHLQ $0x02, BX
+	MOVQ pstride+56(FP), DI
+	SHLQ $0x02, DI
+	XORQ R8, R8
+	MOVQ SI, R9
+	ANDQ $-32, R9
+
+cols2:
+	CMPQ    R8, R9
+	JAE     cols2_end
+	LEAQ    (AX)(R8*4), R10
+	VMOVUPS (R10), Z0
+	VMOVUPS 64(R10), Z1
+	VMOVUPS (R10)(BX*1), Z2
+	VMOVUPS 64(R10)(BX*1), Z3
+	VMOVUPS (R10)(BX*2), Z4
+	VMOVUPS 64(R10)(BX*2), Z5
+	MOVQ    offs_base+88(FP), R11
+	MOVQ    offs_len+96(FP), R12
+	MOVQ    CX, R13
+
+cols2_key:
+	TESTQ        R12, R12
+	JZ           cols2_keyend
+	MOVQ         (R11), R14
+	ADDQ         R8, R14
+	VPMOVZXWD    (DX)(R14*2), Z6
+	VPSLLD       $0x10, Z6, Z6
+	VPMOVZXWD    32(DX)(R14*2), Z7
+	VPSLLD       $0x10, Z7, Z7
+	VBROADCASTSS (R13), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (R13)(DI*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R13)(DI*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x00000008, R11
+	ADDQ         $0x00000004, R13
+	DECQ         R12
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Z0, (R10)
+	VMOVUPS Z1, 64(R10)
+	VMOVUPS Z2, (R10)(BX*1)
+	VMOVUPS Z3, 64(R10)(BX*1)
+	VMOVUPS Z4, (R10)(BX*2)
+	VMOVUPS Z5, 64(R10)(BX*2)
+	ADDQ    $0x00000020, R8
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-16, SI
+
+cols1:
+	CMPQ    R8, SI
+	JAE     cols1_end
+	LEAQ    (AX)(R8*4), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS (R9)(BX*1), Z1
+	VMOVUPS (R9)(BX*2), Z2
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    CX, R12
+
+cols1_key:
+	TESTQ        R11, R11
+	JZ           cols1_keyend
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VPMOVZXWD    (DX)(R13*2), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VBROADCASTSS (R12), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (R12)(DI*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (R12)(DI*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	DECQ         R11
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Z0, (R9)
+	VMOVUPS Z1, (R9)(BX*1)
+	VMOVUPS Z2, (R9)(BX*2)
+	ADDQ    $0x00000010, R8
 	JMP     cols1
 
 cols1_end:

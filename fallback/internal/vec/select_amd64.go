@@ -388,17 +388,21 @@ func prefetchBytes(p unsafe.Pointer, n int) {
 func accumulateAt(l int, acc []float32, dv int, p []float32, pstride int, v []float32, offs []int) {
 	n := 0
 	if l != levelGeneric {
-		k4, k2, k1 := accumulate4AVX2, accumulate2AVX2, accumulate1AVX2
+		k4, k3, k2, k1 := accumulate4AVX2, accumulate3AVX2, accumulate2AVX2, accumulate1AVX2
 		n = dv &^ 7
 		if l == levelAVX512 {
-			k4, k2, k1 = accumulate4AVX512, accumulate2AVX512, accumulate1AVX512
+			k4, k3, k2, k1 = accumulate4AVX512, accumulate3AVX512, accumulate2AVX512, accumulate1AVX512
 			n = dv &^ 15
 		}
 		rows, r := len(acc)/dv, 0
 		for ; r+4 <= rows; r += 4 {
 			k4(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
 		}
-		if r+2 <= rows {
+		switch rows - r {
+		case 3:
+			k3(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
+			r += 3
+		case 2:
 			k2(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
 			r += 2
 		}
@@ -414,17 +418,21 @@ func accumulateAt(l int, acc []float32, dv int, p []float32, pstride int, v []fl
 func accumulateBF16At(l int, acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int) {
 	n := 0
 	if l != levelGeneric {
-		k4, k2, k1 := accumulateBF164AVX2, accumulateBF162AVX2, accumulateBF161AVX2
+		k4, k3, k2, k1 := accumulateBF164AVX2, accumulateBF163AVX2, accumulateBF162AVX2, accumulateBF161AVX2
 		n = dv &^ 7
 		if l == levelAVX512 {
-			k4, k2, k1 = accumulateBF164AVX512, accumulateBF162AVX512, accumulateBF161AVX512
+			k4, k3, k2, k1 = accumulateBF164AVX512, accumulateBF163AVX512, accumulateBF162AVX512, accumulateBF161AVX512
 			n = dv &^ 15
 		}
 		rows, r := len(acc)/dv, 0
 		for ; r+4 <= rows; r += 4 {
 			k4(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
 		}
-		if r+2 <= rows {
+		switch rows - r {
+		case 3:
+			k3(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
+			r += 3
+		case 2:
 			k2(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
 			r += 2
 		}
