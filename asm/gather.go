@@ -8,23 +8,24 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// genDotsGather emits dotsGather<R>(x, xstride, q, d, k, offs): x[r·xstride+i]
-// = Σ_c q[r·d+c]·k[offs[i]+c] for the R rows r of q (d floats each) and
-// the keys i < len(offs), k float32 or bfloat16: attention's logits
-// over gathered key rows. Keys are taken three at a time for three or
-// four rows, two for fewer (then one at a time); each
-// key vector is loaded (widened) once for the R rows, whose vectors are
-// FMA memory operands. Rows ≤ 2 keep two accumulators per (row, key) so
-// that at least four FMA chains are in flight.
+// genDotsGather emits dotsGather<R>(x, xstride, q, d, scale, k, offs):
+// x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for the R rows r of q
+// (d floats each) and the keys i < len(offs), k float32 or bfloat16:
+// attention's logits over gathered key rows, each sum multiplied by
+// scale once. Keys are taken three at a time for three or four rows, two
+// for fewer (then one at a time); each key vector is loaded (widened)
+// once for the R rows and each q vector once for the keys taken
+// together. Rows ≤ 2 keep two accumulators per (row, key) so that at
+// least four FMA chains are in flight.
 func genDotsGather(s isa, rows int, bf16 bool) {
 	typ, kt := "", "[]float32"
 	if bf16 {
 		typ, kt = "BF16", "[]uint16"
 	}
 	name := s.name(fmt.Sprintf("dotsGather%s%d", typ, rows))
-	TEXT(name, NOSPLIT, "func(x []float32, xstride int, q []float32, d int, k "+kt+", offs []int)")
+	TEXT(name, NOSPLIT, "func(x []float32, xstride int, q []float32, d int, scale float32, k "+kt+", offs []int)")
 	Pragma("noescape")
-	s.doc(name, fmt.Sprintf("sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < %d, i < len(offs), c < d rounded down.", rows), s.lanes)
+	s.doc(name, fmt.Sprintf("sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < %d, i < len(offs), c < d rounded down (one rounded product by scale).", rows), s.lanes)
 	esz := 4
 	if bf16 {
 		esz = 2
@@ -136,6 +137,7 @@ func genDotsGather(s isa, rows int, bf16 bool) {
 			v VecVirtual
 			m Mem
 		}
+		sc := s.broadcastParam("scale").AsX()
 		var outs []out
 		for r := range rows {
 			for i := range nk {
@@ -159,7 +161,9 @@ func genDotsGather(s isa, rows int, bf16 bool) {
 		for len(outs) > 0 {
 			g := min(4, len(outs))
 			if g == 1 || s.wide() { // VHADDPS has no EVEX form: hsum4 needs X0–X15
-				VMOVSS(s.hsum(outs[0].v), outs[0].m)
+				sum := s.hsum(outs[0].v)
+				VMULSS(sc, sum, sum)
+				VMOVSS(sum, outs[0].m)
 				outs = outs[1:]
 				continue
 			}
@@ -173,6 +177,7 @@ func genDotsGather(s isa, rows int, bf16 bool) {
 				}
 			}
 			sum := s.hsum4(v4)
+			VMULPS(sc, sum, sum)
 			for i := range g {
 				if i == 0 {
 					VMOVSS(sum, outs[i].m)

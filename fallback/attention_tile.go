@@ -257,32 +257,26 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 		for i := range offs {
 			offs[i] = i*kw + c*D
 		}
-		vec.DotsGather(x, blk, q, D, sc.k, offs)
+		vec.DotsGather(x, blk, q, D, j.scale, sc.k, offs)
 	} else {
 		base := sc.kbase + c*D // element offset of kv head kv0+c in a slot
 		for i := range offs {
 			offs[i] = int(sc.slot[i])*j.k.rs + base
 		}
-		j.k.dotsGather(x, blk, q, D, offs)
+		j.k.dotsGather(x, blk, q, D, j.scale, offs)
 	}
 	masked := j.qpos != nil
+	if !masked && j.cap <= 0 {
+		return
+	}
 	for r := range n {
 		xr := x[r*blk : r*blk+nb]
-		if !masked && j.cap <= 0 {
-			for i, v := range xr {
-				xr[i] = v * j.scale
-			}
-			continue
-		}
 		L := L0 + r
 		for i, v := range xr {
 			if masked && j.kpos[sc.slot[i]] > sc.lanePos[L/gl] {
 				v = negInf
-			} else {
-				v *= j.scale
-				if j.cap > 0 {
-					v = j.cap * float32(math.Tanh(float64(v/j.cap)))
-				}
+			} else if j.cap > 0 {
+				v = j.cap * float32(math.Tanh(float64(v/j.cap)))
 			}
 			xr[i] = v
 		}

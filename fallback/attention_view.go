@@ -54,15 +54,15 @@ func (v *fview) accumulate(acc []float32, dv int, p []float32, pstride int, offs
 	vec.AccumulateBF16(acc, dv, p, pstride, v.h, offs)
 }
 
-// dotsGather sets x[r·xstride+i] to the dot product of row r of q (d
-// floats each) with the d elements at element offset offs[i]
+// dotsGather sets x[r·xstride+i] to scale times the dot product of row r
+// of q (d floats each) with the d elements at element offset offs[i]
 // (vec.DotsGather); F32 and BF16 only.
-func (v *fview) dotsGather(x []float32, xstride int, q []float32, d int, offs []int) {
+func (v *fview) dotsGather(x []float32, xstride int, q []float32, d int, scale float32, offs []int) {
 	if v.dt == ops.F32 {
-		vec.DotsGather(x, xstride, q, d, v.f, offs)
+		vec.DotsGather(x, xstride, q, d, scale, v.f, offs)
 		return
 	}
-	vec.DotsGatherBF16(x, xstride, q, d, v.h, offs)
+	vec.DotsGatherBF16(x, xstride, q, d, scale, v.h, offs)
 }
 
 // prefetch asks for the cache lines of the n elements at element offset

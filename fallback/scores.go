@@ -131,14 +131,7 @@ func (j *scoresJob) run(w, lo, hi int) {
 					o[i] += D
 				}
 			}
-			x := j.out[kv*g*j.outRS+n0:]
-			j.k.dotsGather(x, j.outRS, j.q[kv*g*D:(kv+1)*g*D], D, o)
-			for r := range g {
-				xr := x[r*j.outRS : r*j.outRS+cnt]
-				for i, v := range xr {
-					xr[i] = v * j.scale
-				}
-			}
+			j.k.dotsGather(j.out[kv*g*j.outRS+n0:], j.outRS, j.q[kv*g*D:(kv+1)*g*D], D, j.scale, o)
 		}
 		n0 = e
 	}

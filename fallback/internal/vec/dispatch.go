@@ -207,21 +207,23 @@ func Exp(x float32) float32 { return exp32(x) }
 // running maximum m. Every x[i] is bit-identical to Exp.
 func ExpShift(x []float32, m float32) float32 { return expShift(x, m) }
 
-// DotsGather sets x[r·xstride+i] = Dot(q[r·d:(r+1)·d], k[offs[i]:offs[i]+d])
-// for every row r < len(q)/d and key i < len(offs): the logits of several
-// query rows over gathered key rows, each key row read once for every
-// four query rows. The summation order is unspecified (Dot's bound
-// holds). It panics when an offset or a row of x is out of range.
-func DotsGather(x []float32, xstride int, q []float32, d int, k []float32, offs []int) {
+// DotsGather sets x[r·xstride+i] = scale·Dot(q[r·d:(r+1)·d],
+// k[offs[i]:offs[i]+d]) for every row r < len(q)/d and key i < len(offs):
+// the scaled logits of several query rows over gathered key rows, each
+// key row read once for every four query rows. The summation order is
+// unspecified (Dot's bound holds); the sum is then multiplied by scale
+// with one rounding. It panics when an offset or a row of x is out of
+// range.
+func DotsGather(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int) {
 	if dotsGatherShape(len(x), xstride, len(q), d, len(k), offs) {
-		dotsGather(x, xstride, q[:len(q)/d*d], d, k, offs)
+		dotsGather(x, xstride, q[:len(q)/d*d], d, scale, k, offs)
 	}
 }
 
 // DotsGatherBF16 is DotsGather with bfloat16 key rows, widened exactly.
-func DotsGatherBF16(x []float32, xstride int, q []float32, d int, k []uint16, offs []int) {
+func DotsGatherBF16(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int) {
 	if dotsGatherShape(len(x), xstride, len(q), d, len(k), offs) {
-		dotsGatherBF16(x, xstride, q[:len(q)/d*d], d, k, offs)
+		dotsGatherBF16(x, xstride, q[:len(q)/d*d], d, scale, k, offs)
 	}
 }
 

@@ -8,17 +8,18 @@ import (
 
 // runDotsGather evaluates DotsGather (f32 keys) or DotsGatherBF16 (the
 // same keys, which are bfloat16 values) at level l.
-func runDotsGather(l int, bf16 bool, x []float32, xstride int, q []float32, d int, k []float32, offs []int) {
+func runDotsGather(l int, bf16 bool, x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int) {
 	if bf16 {
-		dotsGatherBF16At(l, x, xstride, q, d, toBF16Bits(k), offs)
+		dotsGatherBF16At(l, x, xstride, q, d, scale, toBF16Bits(k), offs)
 		return
 	}
-	dotsGatherAt(l, x, xstride, q, d, k, offs)
+	dotsGatherAt(l, x, xstride, q, d, scale, k, offs)
 }
 
 // TestDotsGatherExact checks the structure (every row against every
-// gathered key, the right result slot, column tails, untouched guards)
-// with small integers, exact in any summation order.
+// gathered key, the right result slot, column tails, the scale, untouched
+// guards) with small integers and power-of-two scales, exact in any
+// summation order.
 func TestDotsGatherExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	ds := []int{1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 48, 64, 67, 96, 128, 129}
@@ -45,7 +46,8 @@ func TestDotsGatherExact(t *testing.T) {
 						for i := range x {
 							x[i] = 1e9 // overwritten, never added to
 						}
-						runDotsGather(l, bf16, x, xstride, q, d, k, offs)
+						scale := []float32{1, 0.25, 8}[(d+keys)%3]
+						runDotsGather(l, bf16, x, xstride, q, d, scale, k, offs)
 						check(t)
 						for row := range rows {
 							for i, o := range offs {
@@ -53,6 +55,7 @@ func TestDotsGatherExact(t *testing.T) {
 								for c := range d {
 									want += q[row*d+c] * k[o+c]
 								}
+								want *= scale
 								if got := x[row*xstride+i]; got != want {
 									t.Fatalf("bf16=%v rows=%d d=%d keys=%d: x(%d, %d) = %v, want %v", bf16, rows, d, keys, row, i, got, want)
 								}
@@ -66,7 +69,8 @@ func TestDotsGatherExact(t *testing.T) {
 }
 
 // TestDotsGatherBound checks random normal values against the float64
-// dot product within Dot's bound γ_d·Σ|q·k|.
+// scaled dot product within Dot's bound γ_d·Σ|q·k|, scaled, plus the
+// scaling's rounding (half an ulp, u·|x|).
 func TestDotsGatherBound(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
 	forLevels(t, func(t *testing.T, l int) {
@@ -92,7 +96,8 @@ func TestDotsGatherBound(t *testing.T) {
 						offs[i] = r.IntN(nk - d + 1)
 					}
 					x := make([]float32, rows*keys)
-					runDotsGather(l, bf16, x, keys, q, d, k, offs)
+					const scale = 0.08838835
+					runDotsGather(l, bf16, x, keys, q, d, scale, k, offs)
 					for row := range rows {
 						for i, o := range offs {
 							var exact, abs float64
@@ -101,8 +106,10 @@ func TestDotsGatherBound(t *testing.T) {
 								exact += p
 								abs += math.Abs(p)
 							}
-							if err := math.Abs(float64(x[row*keys+i]) - exact); err > gamma(d, 0x1p-24)*abs {
-								t.Fatalf("bf16=%v rows=%d d=%d: x(%d, %d) = %v, exact %v, error %g > bound %g", bf16, rows, d, row, i, x[row*keys+i], exact, err, gamma(d, 0x1p-24)*abs)
+							got := float64(x[row*keys+i])
+							bound := scale*gamma(d, 0x1p-24)*abs*(1+0x1p-24) + 0x1p-24*math.Abs(got)
+							if err := math.Abs(got - scale*exact); err > bound {
+								t.Fatalf("bf16=%v rows=%d d=%d: x(%d, %d) = %v, exact %v, error %g > bound %g", bf16, rows, d, row, i, got, scale*exact, err, bound)
 							}
 						}
 					}
@@ -121,10 +128,10 @@ func TestDotsGatherPanics(t *testing.T) {
 		name string
 		f    func()
 	}{
-		{"offset past k", func() { DotsGather(x, 4, q, 16, k, []int{0, 49}) }},
-		{"negative offset", func() { DotsGather(x, 4, q, 16, k, []int{-1}) }},
-		{"x too short", func() { DotsGather(x, 8, q, 16, k, []int{0, 1}) }},
-		{"zero width", func() { DotsGather(x, 4, q, 0, k, []int{0}) }},
+		{"offset past k", func() { DotsGather(x, 4, q, 16, 1, k, []int{0, 49}) }},
+		{"negative offset", func() { DotsGather(x, 4, q, 16, 1, k, []int{-1}) }},
+		{"x too short", func() { DotsGather(x, 8, q, 16, 1, k, []int{0, 1}) }},
+		{"zero width", func() { DotsGather(x, 4, q, 0, 1, k, []int{0}) }},
 	} {
 		func() {
 			defer func() {
@@ -135,5 +142,5 @@ func TestDotsGatherPanics(t *testing.T) {
 			c.f()
 		}()
 	}
-	DotsGather(x, 4, q, 16, k, nil) // no keys: nothing to do
+	DotsGather(x, 4, q, 16, 1, k, nil) // no keys: nothing to do
 }

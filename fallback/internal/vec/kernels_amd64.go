@@ -84,53 +84,53 @@ func accumulate1AVX2(acc []float32, dv int, p []float32, pstride int, v []float3
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func accumulateBF161AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
-// dotsGather4AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down.
+// dotsGather4AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGather4AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+func dotsGather4AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 
-// dotsGatherBF164AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down.
+// dotsGatherBF164AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGatherBF164AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+func dotsGatherBF164AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 
-// dotsGather3AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 3, i < len(offs), c < d rounded down.
+// dotsGather3AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 3, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGather3AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+func dotsGather3AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 
-// dotsGatherBF163AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 3, i < len(offs), c < d rounded down.
+// dotsGatherBF163AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 3, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGatherBF163AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+func dotsGatherBF163AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 
-// dotsGather2AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 2, i < len(offs), c < d rounded down.
+// dotsGather2AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 2, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGather2AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+func dotsGather2AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 
-// dotsGatherBF162AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 2, i < len(offs), c < d rounded down.
+// dotsGatherBF162AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 2, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGatherBF162AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+func dotsGatherBF162AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 
-// dotsGather1AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 1, i < len(offs), c < d rounded down.
+// dotsGather1AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 1, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGather1AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+func dotsGather1AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 
-// dotsGatherBF161AVX2 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 1, i < len(offs), c < d rounded down.
+// dotsGatherBF161AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 1, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGatherBF161AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+func dotsGatherBF161AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 
 // expShiftAVX2 sets x[i] = exp32(x[i] − m) and returns their sum (ok) unless some x[i] − m > 88 (not ok, nothing written).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
@@ -240,53 +240,53 @@ func accumulate1AVX512(acc []float32, dv int, p []float32, pstride int, v []floa
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func accumulateBF161AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
-// dotsGather4AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down.
+// dotsGather4AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGather4AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+func dotsGather4AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 
-// dotsGatherBF164AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down.
+// dotsGatherBF164AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGatherBF164AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+func dotsGatherBF164AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 
-// dotsGather3AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 3, i < len(offs), c < d rounded down.
+// dotsGather3AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 3, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGather3AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+func dotsGather3AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 
-// dotsGatherBF163AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 3, i < len(offs), c < d rounded down.
+// dotsGatherBF163AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 3, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGatherBF163AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+func dotsGatherBF163AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 
-// dotsGather2AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 2, i < len(offs), c < d rounded down.
+// dotsGather2AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 2, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGather2AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+func dotsGather2AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 
-// dotsGatherBF162AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 2, i < len(offs), c < d rounded down.
+// dotsGatherBF162AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 2, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGatherBF162AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+func dotsGatherBF162AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 
-// dotsGather1AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 1, i < len(offs), c < d rounded down.
+// dotsGather1AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 1, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGather1AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+func dotsGather1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 
-// dotsGatherBF161AVX512 sets x[r·xstride+i] = Σ_c q[r·d+c]·k[offs[i]+c] for r < 1, i < len(offs), c < d rounded down.
+// dotsGatherBF161AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 1, i < len(offs), c < d rounded down (one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
-func dotsGatherBF161AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+func dotsGatherBF161AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 
 // expShiftAVX512 sets x[i] = exp32(x[i] − m) and returns their sum (ok) unless some x[i] − m > 88 (not ok, nothing written).
 // It processes the largest multiple of 16 elements; the caller handles the rest.

@@ -1448,22 +1448,22 @@ cols1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGather4AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// func dotsGather4AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 // Requires: AVX, FMA3
-TEXT ·dotsGather4AVX2(SB), NOSPLIT, $0-112
+TEXT ·dotsGather4AVX2(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-8, CX
 	SHLQ $0x02, AX
 	LEAQ (AX)(AX*2), DX
-	MOVQ offs_base+88(FP), BX
-	MOVQ offs_len+96(FP), SI
+	MOVQ offs_base+96(FP), BX
+	MOVQ offs_len+104(FP), SI
 	MOVQ x_base+0(FP), DI
 
 keys3:
 	CMPQ   SI, $0x00000003
 	JB     keys3_end
-	MOVQ   k_base+64(FP), R8
+	MOVQ   k_base+72(FP), R8
 	MOVQ   (BX), R9
 	LEAQ   (R8)(R9*4), R9
 	MOVQ   8(BX), R10
@@ -1518,11 +1518,13 @@ keys3_c1_end:
 	MOVQ         xstride+24(FP), R8
 	SHLQ         $0x02, R8
 	LEAQ         (R8)(R8*2), R9
+	VBROADCASTSS scale+64(FP), Y12
 	VHADDPS      Y1, Y0, Y0
 	VHADDPS      Y3, Y2, Y2
 	VHADDPS      Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X12, X0, X0
 	VMOVSS       X0, (DI)
 	VEXTRACTPS   $0x01, X0, 4(DI)
 	VEXTRACTPS   $0x02, X0, 8(DI)
@@ -1532,6 +1534,7 @@ keys3_c1_end:
 	VHADDPS      Y6, Y4, Y4
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
+	VMULPS       X12, X4, X4
 	VMOVSS       X4, 4(DI)(R8*1)
 	VEXTRACTPS   $0x01, X4, 8(DI)(R8*1)
 	VEXTRACTPS   $0x02, X4, (DI)(R8*2)
@@ -1541,6 +1544,7 @@ keys3_c1_end:
 	VHADDPS      Y10, Y8, Y8
 	VEXTRACTF128 $0x01, Y8, X0
 	VADDPS       X0, X8, X8
+	VMULPS       X12, X8, X8
 	VMOVSS       X8, 8(DI)(R8*2)
 	VEXTRACTPS   $0x01, X8, (DI)(R9*1)
 	VEXTRACTPS   $0x02, X8, 4(DI)(R9*1)
@@ -1554,7 +1558,7 @@ keys3_end:
 keys1:
 	CMPQ   SI, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), R8
+	MOVQ   k_base+72(FP), R8
 	MOVQ   (BX), R9
 	LEAQ   (R8)(R9*4), R9
 	MOVQ   q_base+32(FP), R8
@@ -1581,11 +1585,13 @@ keys1_c1_end:
 	MOVQ         xstride+24(FP), R8
 	SHLQ         $0x02, R8
 	LEAQ         (R8)(R8*2), R9
+	VBROADCASTSS scale+64(FP), Y4
 	VHADDPS      Y1, Y0, Y0
 	VHADDPS      Y3, Y2, Y2
 	VHADDPS      Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X4, X0, X0
 	VMOVSS       X0, (DI)
 	VEXTRACTPS   $0x01, X0, (DI)(R8*1)
 	VEXTRACTPS   $0x02, X0, (DI)(R8*2)
@@ -1599,22 +1605,22 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGatherBF164AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// func dotsGatherBF164AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·dotsGatherBF164AVX2(SB), NOSPLIT, $0-112
+TEXT ·dotsGatherBF164AVX2(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-8, CX
 	SHLQ $0x02, AX
 	LEAQ (AX)(AX*2), DX
-	MOVQ offs_base+88(FP), BX
-	MOVQ offs_len+96(FP), SI
+	MOVQ offs_base+96(FP), BX
+	MOVQ offs_len+104(FP), SI
 	MOVQ x_base+0(FP), DI
 
 keys3:
 	CMPQ   SI, $0x00000003
 	JB     keys3_end
-	MOVQ   k_base+64(FP), R8
+	MOVQ   k_base+72(FP), R8
 	MOVQ   (BX), R9
 	LEAQ   (R8)(R9*2), R9
 	MOVQ   8(BX), R10
@@ -1672,11 +1678,13 @@ keys3_c1_end:
 	MOVQ         xstride+24(FP), R8
 	SHLQ         $0x02, R8
 	LEAQ         (R8)(R8*2), R9
+	VBROADCASTSS scale+64(FP), Y12
 	VHADDPS      Y1, Y0, Y0
 	VHADDPS      Y3, Y2, Y2
 	VHADDPS      Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X12, X0, X0
 	VMOVSS       X0, (DI)
 	VEXTRACTPS   $0x01, X0, 4(DI)
 	VEXTRACTPS   $0x02, X0, 8(DI)
@@ -1686,6 +1694,7 @@ keys3_c1_end:
 	VHADDPS      Y6, Y4, Y4
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
+	VMULPS       X12, X4, X4
 	VMOVSS       X4, 4(DI)(R8*1)
 	VEXTRACTPS   $0x01, X4, 8(DI)(R8*1)
 	VEXTRACTPS   $0x02, X4, (DI)(R8*2)
@@ -1695,6 +1704,7 @@ keys3_c1_end:
 	VHADDPS      Y10, Y8, Y8
 	VEXTRACTF128 $0x01, Y8, X0
 	VADDPS       X0, X8, X8
+	VMULPS       X12, X8, X8
 	VMOVSS       X8, 8(DI)(R8*2)
 	VEXTRACTPS   $0x01, X8, (DI)(R9*1)
 	VEXTRACTPS   $0x02, X8, 4(DI)(R9*1)
@@ -1708,7 +1718,7 @@ keys3_end:
 keys1:
 	CMPQ   SI, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), R8
+	MOVQ   k_base+72(FP), R8
 	MOVQ   (BX), R9
 	LEAQ   (R8)(R9*2), R9
 	MOVQ   q_base+32(FP), R8
@@ -1736,11 +1746,13 @@ keys1_c1_end:
 	MOVQ         xstride+24(FP), R8
 	SHLQ         $0x02, R8
 	LEAQ         (R8)(R8*2), R9
+	VBROADCASTSS scale+64(FP), Y4
 	VHADDPS      Y1, Y0, Y0
 	VHADDPS      Y3, Y2, Y2
 	VHADDPS      Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X4, X0, X0
 	VMOVSS       X0, (DI)
 	VEXTRACTPS   $0x01, X0, (DI)(R8*1)
 	VEXTRACTPS   $0x02, X0, (DI)(R8*2)
@@ -1754,22 +1766,22 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGather3AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// func dotsGather3AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 // Requires: AVX, FMA3
-TEXT ·dotsGather3AVX2(SB), NOSPLIT, $0-112
+TEXT ·dotsGather3AVX2(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-8, CX
 	SHLQ $0x02, AX
 	LEAQ (AX)(AX*2), DX
-	MOVQ offs_base+88(FP), DX
-	MOVQ offs_len+96(FP), BX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
 	MOVQ x_base+0(FP), SI
 
 keys3:
 	CMPQ   BX, $0x00000003
 	JB     keys3_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*4), R8
 	MOVQ   8(DX), R9
@@ -1817,11 +1829,13 @@ keys3_c1_end:
 	MOVQ         xstride+24(FP), DI
 	SHLQ         $0x02, DI
 	LEAQ         (DI)(DI*2), R8
+	VBROADCASTSS scale+64(FP), Y9
 	VHADDPS      Y1, Y0, Y0
 	VHADDPS      Y3, Y2, Y2
 	VHADDPS      Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X9, X0, X0
 	VMOVSS       X0, (SI)
 	VEXTRACTPS   $0x01, X0, 4(SI)
 	VEXTRACTPS   $0x02, X0, 8(SI)
@@ -1831,6 +1845,7 @@ keys3_c1_end:
 	VHADDPS      Y6, Y4, Y4
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
+	VMULPS       X9, X4, X4
 	VMOVSS       X4, 4(SI)(DI*1)
 	VEXTRACTPS   $0x01, X4, 8(SI)(DI*1)
 	VEXTRACTPS   $0x02, X4, (SI)(DI*2)
@@ -1841,6 +1856,7 @@ keys3_c1_end:
 	VADDPS       X0, X8, X8
 	VPERMILPS    $0xb1, X8, X0
 	VADDPS       X0, X8, X8
+	VMULSS       X9, X8, X8
 	VMOVSS       X8, 8(SI)(DI*2)
 	ADDQ         $0x00000018, DX
 	ADDQ         $0x0000000c, SI
@@ -1851,7 +1867,7 @@ keys3_end:
 keys1:
 	CMPQ   BX, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*4), R8
 	MOVQ   q_base+32(FP), DI
@@ -1876,12 +1892,14 @@ keys1_c1_end:
 	MOVQ         xstride+24(FP), DI
 	SHLQ         $0x02, DI
 	LEAQ         (DI)(DI*2), R8
-	VXORPS       Y3, Y3, Y3
+	VBROADCASTSS scale+64(FP), Y3
+	VXORPS       Y4, Y4, Y4
 	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y4, Y2, Y2
 	VHADDPS      Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X3, X0, X0
 	VMOVSS       X0, (SI)
 	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
 	VEXTRACTPS   $0x02, X0, (SI)(DI*2)
@@ -1894,22 +1912,22 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGatherBF163AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// func dotsGatherBF163AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·dotsGatherBF163AVX2(SB), NOSPLIT, $0-112
+TEXT ·dotsGatherBF163AVX2(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-8, CX
 	SHLQ $0x02, AX
 	LEAQ (AX)(AX*2), DX
-	MOVQ offs_base+88(FP), DX
-	MOVQ offs_len+96(FP), BX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
 	MOVQ x_base+0(FP), SI
 
 keys3:
 	CMPQ   BX, $0x00000003
 	JB     keys3_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   8(DX), R9
@@ -1960,11 +1978,13 @@ keys3_c1_end:
 	MOVQ         xstride+24(FP), DI
 	SHLQ         $0x02, DI
 	LEAQ         (DI)(DI*2), R8
+	VBROADCASTSS scale+64(FP), Y9
 	VHADDPS      Y1, Y0, Y0
 	VHADDPS      Y3, Y2, Y2
 	VHADDPS      Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X9, X0, X0
 	VMOVSS       X0, (SI)
 	VEXTRACTPS   $0x01, X0, 4(SI)
 	VEXTRACTPS   $0x02, X0, 8(SI)
@@ -1974,6 +1994,7 @@ keys3_c1_end:
 	VHADDPS      Y6, Y4, Y4
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
+	VMULPS       X9, X4, X4
 	VMOVSS       X4, 4(SI)(DI*1)
 	VEXTRACTPS   $0x01, X4, 8(SI)(DI*1)
 	VEXTRACTPS   $0x02, X4, (SI)(DI*2)
@@ -1984,6 +2005,7 @@ keys3_c1_end:
 	VADDPS       X0, X8, X8
 	VPERMILPS    $0xb1, X8, X0
 	VADDPS       X0, X8, X8
+	VMULSS       X9, X8, X8
 	VMOVSS       X8, 8(SI)(DI*2)
 	ADDQ         $0x00000018, DX
 	ADDQ         $0x0000000c, SI
@@ -1994,7 +2016,7 @@ keys3_end:
 keys1:
 	CMPQ   BX, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   q_base+32(FP), DI
@@ -2020,12 +2042,14 @@ keys1_c1_end:
 	MOVQ         xstride+24(FP), DI
 	SHLQ         $0x02, DI
 	LEAQ         (DI)(DI*2), R8
-	VXORPS       Y3, Y3, Y3
+	VBROADCASTSS scale+64(FP), Y3
+	VXORPS       Y4, Y4, Y4
 	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y4, Y2, Y2
 	VHADDPS      Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X3, X0, X0
 	VMOVSS       X0, (SI)
 	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
 	VEXTRACTPS   $0x02, X0, (SI)(DI*2)
@@ -2038,21 +2062,21 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGather2AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// func dotsGather2AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 // Requires: AVX, FMA3
-TEXT ·dotsGather2AVX2(SB), NOSPLIT, $0-112
+TEXT ·dotsGather2AVX2(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-8, CX
 	SHLQ $0x02, AX
-	MOVQ offs_base+88(FP), DX
-	MOVQ offs_len+96(FP), BX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
 	MOVQ x_base+0(FP), SI
 
 keys2:
 	CMPQ   BX, $0x00000002
 	JB     keys2_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*4), R8
 	MOVQ   8(DX), R9
@@ -2114,6 +2138,7 @@ keys2_c1:
 keys2_c1_end:
 	MOVQ         xstride+24(FP), DI
 	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y8
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
@@ -2123,6 +2148,7 @@ keys2_c1_end:
 	VHADDPS      Y4, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X8, X0, X0
 	VMOVSS       X0, (SI)
 	VEXTRACTPS   $0x01, X0, 4(SI)
 	VEXTRACTPS   $0x02, X0, (SI)(DI*1)
@@ -2136,7 +2162,7 @@ keys2_end:
 keys1:
 	CMPQ   BX, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*4), R8
 	MOVQ   q_base+32(FP), DI
@@ -2175,6 +2201,7 @@ keys1_c1:
 keys1_c1_end:
 	MOVQ         xstride+24(FP), DI
 	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y4
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VXORPS       Y1, Y1, Y1
@@ -2184,6 +2211,7 @@ keys1_c1_end:
 	VHADDPS      Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X4, X0, X0
 	VMOVSS       X0, (SI)
 	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
 	ADDQ         $0x00000008, DX
@@ -2195,21 +2223,21 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGatherBF162AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// func dotsGatherBF162AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·dotsGatherBF162AVX2(SB), NOSPLIT, $0-112
+TEXT ·dotsGatherBF162AVX2(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-8, CX
 	SHLQ $0x02, AX
-	MOVQ offs_base+88(FP), DX
-	MOVQ offs_len+96(FP), BX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
 	MOVQ x_base+0(FP), SI
 
 keys2:
 	CMPQ   BX, $0x00000002
 	JB     keys2_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   8(DX), R9
@@ -2277,6 +2305,7 @@ keys2_c1:
 keys2_c1_end:
 	MOVQ         xstride+24(FP), DI
 	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y8
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
@@ -2286,6 +2315,7 @@ keys2_c1_end:
 	VHADDPS      Y4, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X8, X0, X0
 	VMOVSS       X0, (SI)
 	VEXTRACTPS   $0x01, X0, 4(SI)
 	VEXTRACTPS   $0x02, X0, (SI)(DI*1)
@@ -2299,7 +2329,7 @@ keys2_end:
 keys1:
 	CMPQ   BX, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   q_base+32(FP), DI
@@ -2341,6 +2371,7 @@ keys1_c1:
 keys1_c1_end:
 	MOVQ         xstride+24(FP), DI
 	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y4
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VXORPS       Y1, Y1, Y1
@@ -2350,6 +2381,7 @@ keys1_c1_end:
 	VHADDPS      Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X4, X0, X0
 	VMOVSS       X0, (SI)
 	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
 	ADDQ         $0x00000008, DX
@@ -2361,21 +2393,21 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGather1AVX2(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// func dotsGather1AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 // Requires: AVX, FMA3
-TEXT ·dotsGather1AVX2(SB), NOSPLIT, $0-112
+TEXT ·dotsGather1AVX2(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-8, CX
 	SHLQ $0x02, AX
-	MOVQ offs_base+88(FP), AX
-	MOVQ offs_len+96(FP), DX
+	MOVQ offs_base+96(FP), AX
+	MOVQ offs_len+104(FP), DX
 	MOVQ x_base+0(FP), BX
 
 keys2:
 	CMPQ   DX, $0x00000002
 	JB     keys2_end
-	MOVQ   k_base+64(FP), SI
+	MOVQ   k_base+72(FP), SI
 	MOVQ   (AX), DI
 	LEAQ   (SI)(DI*4), DI
 	MOVQ   8(AX), R8
@@ -2424,6 +2456,7 @@ keys2_c1:
 keys2_c1_end:
 	MOVQ         xstride+24(FP), SI
 	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Y4
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VXORPS       Y1, Y1, Y1
@@ -2433,6 +2466,7 @@ keys2_c1_end:
 	VHADDPS      Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X4, X0, X0
 	VMOVSS       X0, (BX)
 	VEXTRACTPS   $0x01, X0, 4(BX)
 	ADDQ         $0x00000010, AX
@@ -2444,7 +2478,7 @@ keys2_end:
 keys1:
 	CMPQ   DX, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), SI
+	MOVQ   k_base+72(FP), SI
 	MOVQ   (AX), DI
 	LEAQ   (SI)(DI*4), DI
 	MOVQ   q_base+32(FP), SI
@@ -2478,6 +2512,7 @@ keys1_c1:
 keys1_c1_end:
 	MOVQ         xstride+24(FP), SI
 	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Y2
 	VADDPS       Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
@@ -2485,6 +2520,7 @@ keys1_c1_end:
 	VADDPS       X1, X0, X0
 	VPERMILPS    $0xb1, X0, X1
 	VADDPS       X1, X0, X0
+	VMULSS       X2, X0, X0
 	VMOVSS       X0, (BX)
 	ADDQ         $0x00000008, AX
 	ADDQ         $0x00000004, BX
@@ -2495,21 +2531,21 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGatherBF161AVX2(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// func dotsGatherBF161AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·dotsGatherBF161AVX2(SB), NOSPLIT, $0-112
+TEXT ·dotsGatherBF161AVX2(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-8, CX
 	SHLQ $0x02, AX
-	MOVQ offs_base+88(FP), AX
-	MOVQ offs_len+96(FP), DX
+	MOVQ offs_base+96(FP), AX
+	MOVQ offs_len+104(FP), DX
 	MOVQ x_base+0(FP), BX
 
 keys2:
 	CMPQ   DX, $0x00000002
 	JB     keys2_end
-	MOVQ   k_base+64(FP), SI
+	MOVQ   k_base+72(FP), SI
 	MOVQ   (AX), DI
 	LEAQ   (SI)(DI*2), DI
 	MOVQ   8(AX), R8
@@ -2564,6 +2600,7 @@ keys2_c1:
 keys2_c1_end:
 	MOVQ         xstride+24(FP), SI
 	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Y4
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VXORPS       Y1, Y1, Y1
@@ -2573,6 +2610,7 @@ keys2_c1_end:
 	VHADDPS      Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VMULPS       X4, X0, X0
 	VMOVSS       X0, (BX)
 	VEXTRACTPS   $0x01, X0, 4(BX)
 	ADDQ         $0x00000010, AX
@@ -2584,7 +2622,7 @@ keys2_end:
 keys1:
 	CMPQ   DX, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), SI
+	MOVQ   k_base+72(FP), SI
 	MOVQ   (AX), DI
 	LEAQ   (SI)(DI*2), DI
 	MOVQ   q_base+32(FP), SI
@@ -2621,6 +2659,7 @@ keys1_c1:
 keys1_c1_end:
 	MOVQ         xstride+24(FP), SI
 	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Y2
 	VADDPS       Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
@@ -2628,6 +2667,7 @@ keys1_c1_end:
 	VADDPS       X1, X0, X0
 	VPERMILPS    $0xb1, X0, X1
 	VADDPS       X1, X0, X0
+	VMULSS       X2, X0, X0
 	VMOVSS       X0, (BX)
 	ADDQ         $0x00000008, AX
 	ADDQ         $0x00000004, BX
@@ -4778,22 +4818,22 @@ cols1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGather4AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// func dotsGather4AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 // Requires: AVX, AVX512F, AVX512VL
-TEXT ·dotsGather4AVX512(SB), NOSPLIT, $0-112
+TEXT ·dotsGather4AVX512(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-16, CX
 	SHLQ $0x02, AX
 	LEAQ (AX)(AX*2), DX
-	MOVQ offs_base+88(FP), BX
-	MOVQ offs_len+96(FP), SI
+	MOVQ offs_base+96(FP), BX
+	MOVQ offs_len+104(FP), SI
 	MOVQ x_base+0(FP), DI
 
 keys3:
 	CMPQ   SI, $0x00000003
 	JB     keys3_end
-	MOVQ   k_base+64(FP), R8
+	MOVQ   k_base+72(FP), R8
 	MOVQ   (BX), R9
 	LEAQ   (R8)(R9*4), R9
 	MOVQ   8(BX), R10
@@ -4848,113 +4888,126 @@ keys3_c1_end:
 	MOVQ          xstride+24(FP), R8
 	SHLQ          $0x02, R8
 	LEAQ          (R8)(R8*2), R9
-	VEXTRACTF64X4 $0x01, Z0, Y12
-	VADDPS        Y12, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X12
-	VADDPS        X12, X0, X0
-	VPERMILPS     $0x4e, X0, X12
-	VADDPS        X12, X0, X0
-	VPERMILPS     $0xb1, X0, X12
-	VADDPS        X12, X0, X0
+	VBROADCASTSS  scale+64(FP), Z12
+	VEXTRACTF64X4 $0x01, Z0, Y13
+	VADDPS        Y13, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X13
+	VADDPS        X13, X0, X0
+	VPERMILPS     $0x4e, X0, X13
+	VADDPS        X13, X0, X0
+	VPERMILPS     $0xb1, X0, X13
+	VADDPS        X13, X0, X0
+	VMULSS        X12, X0, X0
 	VMOVSS        X0, (DI)
-	VEXTRACTF64X4 $0x01, Z1, Y12
-	VADDPS        Y12, Y1, Y1
-	VEXTRACTF32X4 $0x01, Y1, X12
-	VADDPS        X12, X1, X1
-	VPERMILPS     $0x4e, X1, X12
-	VADDPS        X12, X1, X1
-	VPERMILPS     $0xb1, X1, X12
-	VADDPS        X12, X1, X1
+	VEXTRACTF64X4 $0x01, Z1, Y13
+	VADDPS        Y13, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X13
+	VADDPS        X13, X1, X1
+	VPERMILPS     $0x4e, X1, X13
+	VADDPS        X13, X1, X1
+	VPERMILPS     $0xb1, X1, X13
+	VADDPS        X13, X1, X1
+	VMULSS        X12, X1, X1
 	VMOVSS        X1, 4(DI)
-	VEXTRACTF64X4 $0x01, Z2, Y12
-	VADDPS        Y12, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X12
-	VADDPS        X12, X2, X2
-	VPERMILPS     $0x4e, X2, X12
-	VADDPS        X12, X2, X2
-	VPERMILPS     $0xb1, X2, X12
-	VADDPS        X12, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y13
+	VADDPS        Y13, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X13
+	VADDPS        X13, X2, X2
+	VPERMILPS     $0x4e, X2, X13
+	VADDPS        X13, X2, X2
+	VPERMILPS     $0xb1, X2, X13
+	VADDPS        X13, X2, X2
+	VMULSS        X12, X2, X2
 	VMOVSS        X2, 8(DI)
-	VEXTRACTF64X4 $0x01, Z3, Y12
-	VADDPS        Y12, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X12
-	VADDPS        X12, X3, X3
-	VPERMILPS     $0x4e, X3, X12
-	VADDPS        X12, X3, X3
-	VPERMILPS     $0xb1, X3, X12
-	VADDPS        X12, X3, X3
+	VEXTRACTF64X4 $0x01, Z3, Y13
+	VADDPS        Y13, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X13
+	VADDPS        X13, X3, X3
+	VPERMILPS     $0x4e, X3, X13
+	VADDPS        X13, X3, X3
+	VPERMILPS     $0xb1, X3, X13
+	VADDPS        X13, X3, X3
+	VMULSS        X12, X3, X3
 	VMOVSS        X3, (DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z4, Y12
-	VADDPS        Y12, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X12
-	VADDPS        X12, X4, X4
-	VPERMILPS     $0x4e, X4, X12
-	VADDPS        X12, X4, X4
-	VPERMILPS     $0xb1, X4, X12
-	VADDPS        X12, X4, X4
+	VEXTRACTF64X4 $0x01, Z4, Y13
+	VADDPS        Y13, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X13
+	VADDPS        X13, X4, X4
+	VPERMILPS     $0x4e, X4, X13
+	VADDPS        X13, X4, X4
+	VPERMILPS     $0xb1, X4, X13
+	VADDPS        X13, X4, X4
+	VMULSS        X12, X4, X4
 	VMOVSS        X4, 4(DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z5, Y12
-	VADDPS        Y12, Y5, Y5
-	VEXTRACTF32X4 $0x01, Y5, X12
-	VADDPS        X12, X5, X5
-	VPERMILPS     $0x4e, X5, X12
-	VADDPS        X12, X5, X5
-	VPERMILPS     $0xb1, X5, X12
-	VADDPS        X12, X5, X5
+	VEXTRACTF64X4 $0x01, Z5, Y13
+	VADDPS        Y13, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X13
+	VADDPS        X13, X5, X5
+	VPERMILPS     $0x4e, X5, X13
+	VADDPS        X13, X5, X5
+	VPERMILPS     $0xb1, X5, X13
+	VADDPS        X13, X5, X5
+	VMULSS        X12, X5, X5
 	VMOVSS        X5, 8(DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z6, Y12
-	VADDPS        Y12, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X12
-	VADDPS        X12, X6, X6
-	VPERMILPS     $0x4e, X6, X12
-	VADDPS        X12, X6, X6
-	VPERMILPS     $0xb1, X6, X12
-	VADDPS        X12, X6, X6
+	VEXTRACTF64X4 $0x01, Z6, Y13
+	VADDPS        Y13, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X13
+	VADDPS        X13, X6, X6
+	VPERMILPS     $0x4e, X6, X13
+	VADDPS        X13, X6, X6
+	VPERMILPS     $0xb1, X6, X13
+	VADDPS        X13, X6, X6
+	VMULSS        X12, X6, X6
 	VMOVSS        X6, (DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z7, Y12
-	VADDPS        Y12, Y7, Y7
-	VEXTRACTF32X4 $0x01, Y7, X12
-	VADDPS        X12, X7, X7
-	VPERMILPS     $0x4e, X7, X12
-	VADDPS        X12, X7, X7
-	VPERMILPS     $0xb1, X7, X12
-	VADDPS        X12, X7, X7
+	VEXTRACTF64X4 $0x01, Z7, Y13
+	VADDPS        Y13, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X13
+	VADDPS        X13, X7, X7
+	VPERMILPS     $0x4e, X7, X13
+	VADDPS        X13, X7, X7
+	VPERMILPS     $0xb1, X7, X13
+	VADDPS        X13, X7, X7
+	VMULSS        X12, X7, X7
 	VMOVSS        X7, 4(DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z8, Y12
-	VADDPS        Y12, Y8, Y8
-	VEXTRACTF32X4 $0x01, Y8, X12
-	VADDPS        X12, X8, X8
-	VPERMILPS     $0x4e, X8, X12
-	VADDPS        X12, X8, X8
-	VPERMILPS     $0xb1, X8, X12
-	VADDPS        X12, X8, X8
+	VEXTRACTF64X4 $0x01, Z8, Y13
+	VADDPS        Y13, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X13
+	VADDPS        X13, X8, X8
+	VPERMILPS     $0x4e, X8, X13
+	VADDPS        X13, X8, X8
+	VPERMILPS     $0xb1, X8, X13
+	VADDPS        X13, X8, X8
+	VMULSS        X12, X8, X8
 	VMOVSS        X8, 8(DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z9, Y12
-	VADDPS        Y12, Y9, Y9
-	VEXTRACTF32X4 $0x01, Y9, X12
-	VADDPS        X12, X9, X9
-	VPERMILPS     $0x4e, X9, X12
-	VADDPS        X12, X9, X9
-	VPERMILPS     $0xb1, X9, X12
-	VADDPS        X12, X9, X9
+	VEXTRACTF64X4 $0x01, Z9, Y13
+	VADDPS        Y13, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X13
+	VADDPS        X13, X9, X9
+	VPERMILPS     $0x4e, X9, X13
+	VADDPS        X13, X9, X9
+	VPERMILPS     $0xb1, X9, X13
+	VADDPS        X13, X9, X9
+	VMULSS        X12, X9, X9
 	VMOVSS        X9, (DI)(R9*1)
-	VEXTRACTF64X4 $0x01, Z10, Y12
-	VADDPS        Y12, Y10, Y10
-	VEXTRACTF32X4 $0x01, Y10, X12
-	VADDPS        X12, X10, X10
-	VPERMILPS     $0x4e, X10, X12
-	VADDPS        X12, X10, X10
-	VPERMILPS     $0xb1, X10, X12
-	VADDPS        X12, X10, X10
+	VEXTRACTF64X4 $0x01, Z10, Y13
+	VADDPS        Y13, Y10, Y10
+	VEXTRACTF32X4 $0x01, Y10, X13
+	VADDPS        X13, X10, X10
+	VPERMILPS     $0x4e, X10, X13
+	VADDPS        X13, X10, X10
+	VPERMILPS     $0xb1, X10, X13
+	VADDPS        X13, X10, X10
+	VMULSS        X12, X10, X10
 	VMOVSS        X10, 4(DI)(R9*1)
-	VEXTRACTF64X4 $0x01, Z11, Y12
-	VADDPS        Y12, Y11, Y11
-	VEXTRACTF32X4 $0x01, Y11, X12
-	VADDPS        X12, X11, X11
-	VPERMILPS     $0x4e, X11, X12
-	VADDPS        X12, X11, X11
-	VPERMILPS     $0xb1, X11, X12
-	VADDPS        X12, X11, X11
+	VEXTRACTF64X4 $0x01, Z11, Y13
+	VADDPS        Y13, Y11, Y11
+	VEXTRACTF32X4 $0x01, Y11, X13
+	VADDPS        X13, X11, X11
+	VPERMILPS     $0x4e, X11, X13
+	VADDPS        X13, X11, X11
+	VPERMILPS     $0xb1, X11, X13
+	VADDPS        X13, X11, X11
+	VMULSS        X12, X11, X11
 	VMOVSS        X11, 8(DI)(R9*1)
 	ADDQ          $0x00000018, BX
 	ADDQ          $0x0000000c, DI
@@ -4965,7 +5018,7 @@ keys3_end:
 keys1:
 	CMPQ   SI, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), R8
+	MOVQ   k_base+72(FP), R8
 	MOVQ   (BX), R9
 	LEAQ   (R8)(R9*4), R9
 	MOVQ   q_base+32(FP), R8
@@ -4992,41 +5045,46 @@ keys1_c1_end:
 	MOVQ          xstride+24(FP), R8
 	SHLQ          $0x02, R8
 	LEAQ          (R8)(R8*2), R9
-	VEXTRACTF64X4 $0x01, Z16, Y0
-	VADDPS        Y0, Y16, Y16
-	VEXTRACTF32X4 $0x01, Y16, X0
-	VADDPS        X0, X16, X16
-	VPERMILPS     $0x4e, X16, X0
-	VADDPS        X0, X16, X16
-	VPERMILPS     $0xb1, X16, X0
-	VADDPS        X0, X16, X16
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z16, Y1
+	VADDPS        Y1, Y16, Y16
+	VEXTRACTF32X4 $0x01, Y16, X1
+	VADDPS        X1, X16, X16
+	VPERMILPS     $0x4e, X16, X1
+	VADDPS        X1, X16, X16
+	VPERMILPS     $0xb1, X16, X1
+	VADDPS        X1, X16, X16
+	VMULSS        X0, X16, X16
 	VMOVSS        X16, (DI)
-	VEXTRACTF64X4 $0x01, Z17, Y0
-	VADDPS        Y0, Y17, Y17
-	VEXTRACTF32X4 $0x01, Y17, X0
-	VADDPS        X0, X17, X17
-	VPERMILPS     $0x4e, X17, X0
-	VADDPS        X0, X17, X17
-	VPERMILPS     $0xb1, X17, X0
-	VADDPS        X0, X17, X17
+	VEXTRACTF64X4 $0x01, Z17, Y1
+	VADDPS        Y1, Y17, Y17
+	VEXTRACTF32X4 $0x01, Y17, X1
+	VADDPS        X1, X17, X17
+	VPERMILPS     $0x4e, X17, X1
+	VADDPS        X1, X17, X17
+	VPERMILPS     $0xb1, X17, X1
+	VADDPS        X1, X17, X17
+	VMULSS        X0, X17, X17
 	VMOVSS        X17, (DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z18, Y0
-	VADDPS        Y0, Y18, Y18
-	VEXTRACTF32X4 $0x01, Y18, X0
-	VADDPS        X0, X18, X18
-	VPERMILPS     $0x4e, X18, X0
-	VADDPS        X0, X18, X18
-	VPERMILPS     $0xb1, X18, X0
-	VADDPS        X0, X18, X18
+	VEXTRACTF64X4 $0x01, Z18, Y1
+	VADDPS        Y1, Y18, Y18
+	VEXTRACTF32X4 $0x01, Y18, X1
+	VADDPS        X1, X18, X18
+	VPERMILPS     $0x4e, X18, X1
+	VADDPS        X1, X18, X18
+	VPERMILPS     $0xb1, X18, X1
+	VADDPS        X1, X18, X18
+	VMULSS        X0, X18, X18
 	VMOVSS        X18, (DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z19, Y0
-	VADDPS        Y0, Y19, Y19
-	VEXTRACTF32X4 $0x01, Y19, X0
-	VADDPS        X0, X19, X19
-	VPERMILPS     $0x4e, X19, X0
-	VADDPS        X0, X19, X19
-	VPERMILPS     $0xb1, X19, X0
-	VADDPS        X0, X19, X19
+	VEXTRACTF64X4 $0x01, Z19, Y1
+	VADDPS        Y1, Y19, Y19
+	VEXTRACTF32X4 $0x01, Y19, X1
+	VADDPS        X1, X19, X19
+	VPERMILPS     $0x4e, X19, X1
+	VADDPS        X1, X19, X19
+	VPERMILPS     $0xb1, X19, X1
+	VADDPS        X1, X19, X19
+	VMULSS        X0, X19, X19
 	VMOVSS        X19, (DI)(R9*1)
 	ADDQ          $0x00000008, BX
 	ADDQ          $0x00000004, DI
@@ -5037,22 +5095,22 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGatherBF164AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// func dotsGatherBF164AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX512F, AVX512VL
-TEXT ·dotsGatherBF164AVX512(SB), NOSPLIT, $0-112
+TEXT ·dotsGatherBF164AVX512(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-16, CX
 	SHLQ $0x02, AX
 	LEAQ (AX)(AX*2), DX
-	MOVQ offs_base+88(FP), BX
-	MOVQ offs_len+96(FP), SI
+	MOVQ offs_base+96(FP), BX
+	MOVQ offs_len+104(FP), SI
 	MOVQ x_base+0(FP), DI
 
 keys3:
 	CMPQ   SI, $0x00000003
 	JB     keys3_end
-	MOVQ   k_base+64(FP), R8
+	MOVQ   k_base+72(FP), R8
 	MOVQ   (BX), R9
 	LEAQ   (R8)(R9*2), R9
 	MOVQ   8(BX), R10
@@ -5110,113 +5168,126 @@ keys3_c1_end:
 	MOVQ          xstride+24(FP), R8
 	SHLQ          $0x02, R8
 	LEAQ          (R8)(R8*2), R9
-	VEXTRACTF64X4 $0x01, Z0, Y12
-	VADDPS        Y12, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X12
-	VADDPS        X12, X0, X0
-	VPERMILPS     $0x4e, X0, X12
-	VADDPS        X12, X0, X0
-	VPERMILPS     $0xb1, X0, X12
-	VADDPS        X12, X0, X0
+	VBROADCASTSS  scale+64(FP), Z12
+	VEXTRACTF64X4 $0x01, Z0, Y13
+	VADDPS        Y13, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X13
+	VADDPS        X13, X0, X0
+	VPERMILPS     $0x4e, X0, X13
+	VADDPS        X13, X0, X0
+	VPERMILPS     $0xb1, X0, X13
+	VADDPS        X13, X0, X0
+	VMULSS        X12, X0, X0
 	VMOVSS        X0, (DI)
-	VEXTRACTF64X4 $0x01, Z1, Y12
-	VADDPS        Y12, Y1, Y1
-	VEXTRACTF32X4 $0x01, Y1, X12
-	VADDPS        X12, X1, X1
-	VPERMILPS     $0x4e, X1, X12
-	VADDPS        X12, X1, X1
-	VPERMILPS     $0xb1, X1, X12
-	VADDPS        X12, X1, X1
+	VEXTRACTF64X4 $0x01, Z1, Y13
+	VADDPS        Y13, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X13
+	VADDPS        X13, X1, X1
+	VPERMILPS     $0x4e, X1, X13
+	VADDPS        X13, X1, X1
+	VPERMILPS     $0xb1, X1, X13
+	VADDPS        X13, X1, X1
+	VMULSS        X12, X1, X1
 	VMOVSS        X1, 4(DI)
-	VEXTRACTF64X4 $0x01, Z2, Y12
-	VADDPS        Y12, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X12
-	VADDPS        X12, X2, X2
-	VPERMILPS     $0x4e, X2, X12
-	VADDPS        X12, X2, X2
-	VPERMILPS     $0xb1, X2, X12
-	VADDPS        X12, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y13
+	VADDPS        Y13, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X13
+	VADDPS        X13, X2, X2
+	VPERMILPS     $0x4e, X2, X13
+	VADDPS        X13, X2, X2
+	VPERMILPS     $0xb1, X2, X13
+	VADDPS        X13, X2, X2
+	VMULSS        X12, X2, X2
 	VMOVSS        X2, 8(DI)
-	VEXTRACTF64X4 $0x01, Z3, Y12
-	VADDPS        Y12, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X12
-	VADDPS        X12, X3, X3
-	VPERMILPS     $0x4e, X3, X12
-	VADDPS        X12, X3, X3
-	VPERMILPS     $0xb1, X3, X12
-	VADDPS        X12, X3, X3
+	VEXTRACTF64X4 $0x01, Z3, Y13
+	VADDPS        Y13, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X13
+	VADDPS        X13, X3, X3
+	VPERMILPS     $0x4e, X3, X13
+	VADDPS        X13, X3, X3
+	VPERMILPS     $0xb1, X3, X13
+	VADDPS        X13, X3, X3
+	VMULSS        X12, X3, X3
 	VMOVSS        X3, (DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z4, Y12
-	VADDPS        Y12, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X12
-	VADDPS        X12, X4, X4
-	VPERMILPS     $0x4e, X4, X12
-	VADDPS        X12, X4, X4
-	VPERMILPS     $0xb1, X4, X12
-	VADDPS        X12, X4, X4
+	VEXTRACTF64X4 $0x01, Z4, Y13
+	VADDPS        Y13, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X13
+	VADDPS        X13, X4, X4
+	VPERMILPS     $0x4e, X4, X13
+	VADDPS        X13, X4, X4
+	VPERMILPS     $0xb1, X4, X13
+	VADDPS        X13, X4, X4
+	VMULSS        X12, X4, X4
 	VMOVSS        X4, 4(DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z5, Y12
-	VADDPS        Y12, Y5, Y5
-	VEXTRACTF32X4 $0x01, Y5, X12
-	VADDPS        X12, X5, X5
-	VPERMILPS     $0x4e, X5, X12
-	VADDPS        X12, X5, X5
-	VPERMILPS     $0xb1, X5, X12
-	VADDPS        X12, X5, X5
+	VEXTRACTF64X4 $0x01, Z5, Y13
+	VADDPS        Y13, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X13
+	VADDPS        X13, X5, X5
+	VPERMILPS     $0x4e, X5, X13
+	VADDPS        X13, X5, X5
+	VPERMILPS     $0xb1, X5, X13
+	VADDPS        X13, X5, X5
+	VMULSS        X12, X5, X5
 	VMOVSS        X5, 8(DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z6, Y12
-	VADDPS        Y12, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X12
-	VADDPS        X12, X6, X6
-	VPERMILPS     $0x4e, X6, X12
-	VADDPS        X12, X6, X6
-	VPERMILPS     $0xb1, X6, X12
-	VADDPS        X12, X6, X6
+	VEXTRACTF64X4 $0x01, Z6, Y13
+	VADDPS        Y13, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X13
+	VADDPS        X13, X6, X6
+	VPERMILPS     $0x4e, X6, X13
+	VADDPS        X13, X6, X6
+	VPERMILPS     $0xb1, X6, X13
+	VADDPS        X13, X6, X6
+	VMULSS        X12, X6, X6
 	VMOVSS        X6, (DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z7, Y12
-	VADDPS        Y12, Y7, Y7
-	VEXTRACTF32X4 $0x01, Y7, X12
-	VADDPS        X12, X7, X7
-	VPERMILPS     $0x4e, X7, X12
-	VADDPS        X12, X7, X7
-	VPERMILPS     $0xb1, X7, X12
-	VADDPS        X12, X7, X7
+	VEXTRACTF64X4 $0x01, Z7, Y13
+	VADDPS        Y13, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X13
+	VADDPS        X13, X7, X7
+	VPERMILPS     $0x4e, X7, X13
+	VADDPS        X13, X7, X7
+	VPERMILPS     $0xb1, X7, X13
+	VADDPS        X13, X7, X7
+	VMULSS        X12, X7, X7
 	VMOVSS        X7, 4(DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z8, Y12
-	VADDPS        Y12, Y8, Y8
-	VEXTRACTF32X4 $0x01, Y8, X12
-	VADDPS        X12, X8, X8
-	VPERMILPS     $0x4e, X8, X12
-	VADDPS        X12, X8, X8
-	VPERMILPS     $0xb1, X8, X12
-	VADDPS        X12, X8, X8
+	VEXTRACTF64X4 $0x01, Z8, Y13
+	VADDPS        Y13, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X13
+	VADDPS        X13, X8, X8
+	VPERMILPS     $0x4e, X8, X13
+	VADDPS        X13, X8, X8
+	VPERMILPS     $0xb1, X8, X13
+	VADDPS        X13, X8, X8
+	VMULSS        X12, X8, X8
 	VMOVSS        X8, 8(DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z9, Y12
-	VADDPS        Y12, Y9, Y9
-	VEXTRACTF32X4 $0x01, Y9, X12
-	VADDPS        X12, X9, X9
-	VPERMILPS     $0x4e, X9, X12
-	VADDPS        X12, X9, X9
-	VPERMILPS     $0xb1, X9, X12
-	VADDPS        X12, X9, X9
+	VEXTRACTF64X4 $0x01, Z9, Y13
+	VADDPS        Y13, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X13
+	VADDPS        X13, X9, X9
+	VPERMILPS     $0x4e, X9, X13
+	VADDPS        X13, X9, X9
+	VPERMILPS     $0xb1, X9, X13
+	VADDPS        X13, X9, X9
+	VMULSS        X12, X9, X9
 	VMOVSS        X9, (DI)(R9*1)
-	VEXTRACTF64X4 $0x01, Z10, Y12
-	VADDPS        Y12, Y10, Y10
-	VEXTRACTF32X4 $0x01, Y10, X12
-	VADDPS        X12, X10, X10
-	VPERMILPS     $0x4e, X10, X12
-	VADDPS        X12, X10, X10
-	VPERMILPS     $0xb1, X10, X12
-	VADDPS        X12, X10, X10
+	VEXTRACTF64X4 $0x01, Z10, Y13
+	VADDPS        Y13, Y10, Y10
+	VEXTRACTF32X4 $0x01, Y10, X13
+	VADDPS        X13, X10, X10
+	VPERMILPS     $0x4e, X10, X13
+	VADDPS        X13, X10, X10
+	VPERMILPS     $0xb1, X10, X13
+	VADDPS        X13, X10, X10
+	VMULSS        X12, X10, X10
 	VMOVSS        X10, 4(DI)(R9*1)
-	VEXTRACTF64X4 $0x01, Z11, Y12
-	VADDPS        Y12, Y11, Y11
-	VEXTRACTF32X4 $0x01, Y11, X12
-	VADDPS        X12, X11, X11
-	VPERMILPS     $0x4e, X11, X12
-	VADDPS        X12, X11, X11
-	VPERMILPS     $0xb1, X11, X12
-	VADDPS        X12, X11, X11
+	VEXTRACTF64X4 $0x01, Z11, Y13
+	VADDPS        Y13, Y11, Y11
+	VEXTRACTF32X4 $0x01, Y11, X13
+	VADDPS        X13, X11, X11
+	VPERMILPS     $0x4e, X11, X13
+	VADDPS        X13, X11, X11
+	VPERMILPS     $0xb1, X11, X13
+	VADDPS        X13, X11, X11
+	VMULSS        X12, X11, X11
 	VMOVSS        X11, 8(DI)(R9*1)
 	ADDQ          $0x00000018, BX
 	ADDQ          $0x0000000c, DI
@@ -5227,7 +5298,7 @@ keys3_end:
 keys1:
 	CMPQ   SI, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), R8
+	MOVQ   k_base+72(FP), R8
 	MOVQ   (BX), R9
 	LEAQ   (R8)(R9*2), R9
 	MOVQ   q_base+32(FP), R8
@@ -5255,41 +5326,46 @@ keys1_c1_end:
 	MOVQ          xstride+24(FP), R8
 	SHLQ          $0x02, R8
 	LEAQ          (R8)(R8*2), R9
-	VEXTRACTF64X4 $0x01, Z16, Y0
-	VADDPS        Y0, Y16, Y16
-	VEXTRACTF32X4 $0x01, Y16, X0
-	VADDPS        X0, X16, X16
-	VPERMILPS     $0x4e, X16, X0
-	VADDPS        X0, X16, X16
-	VPERMILPS     $0xb1, X16, X0
-	VADDPS        X0, X16, X16
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z16, Y1
+	VADDPS        Y1, Y16, Y16
+	VEXTRACTF32X4 $0x01, Y16, X1
+	VADDPS        X1, X16, X16
+	VPERMILPS     $0x4e, X16, X1
+	VADDPS        X1, X16, X16
+	VPERMILPS     $0xb1, X16, X1
+	VADDPS        X1, X16, X16
+	VMULSS        X0, X16, X16
 	VMOVSS        X16, (DI)
-	VEXTRACTF64X4 $0x01, Z17, Y0
-	VADDPS        Y0, Y17, Y17
-	VEXTRACTF32X4 $0x01, Y17, X0
-	VADDPS        X0, X17, X17
-	VPERMILPS     $0x4e, X17, X0
-	VADDPS        X0, X17, X17
-	VPERMILPS     $0xb1, X17, X0
-	VADDPS        X0, X17, X17
+	VEXTRACTF64X4 $0x01, Z17, Y1
+	VADDPS        Y1, Y17, Y17
+	VEXTRACTF32X4 $0x01, Y17, X1
+	VADDPS        X1, X17, X17
+	VPERMILPS     $0x4e, X17, X1
+	VADDPS        X1, X17, X17
+	VPERMILPS     $0xb1, X17, X1
+	VADDPS        X1, X17, X17
+	VMULSS        X0, X17, X17
 	VMOVSS        X17, (DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z18, Y0
-	VADDPS        Y0, Y18, Y18
-	VEXTRACTF32X4 $0x01, Y18, X0
-	VADDPS        X0, X18, X18
-	VPERMILPS     $0x4e, X18, X0
-	VADDPS        X0, X18, X18
-	VPERMILPS     $0xb1, X18, X0
-	VADDPS        X0, X18, X18
+	VEXTRACTF64X4 $0x01, Z18, Y1
+	VADDPS        Y1, Y18, Y18
+	VEXTRACTF32X4 $0x01, Y18, X1
+	VADDPS        X1, X18, X18
+	VPERMILPS     $0x4e, X18, X1
+	VADDPS        X1, X18, X18
+	VPERMILPS     $0xb1, X18, X1
+	VADDPS        X1, X18, X18
+	VMULSS        X0, X18, X18
 	VMOVSS        X18, (DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z19, Y0
-	VADDPS        Y0, Y19, Y19
-	VEXTRACTF32X4 $0x01, Y19, X0
-	VADDPS        X0, X19, X19
-	VPERMILPS     $0x4e, X19, X0
-	VADDPS        X0, X19, X19
-	VPERMILPS     $0xb1, X19, X0
-	VADDPS        X0, X19, X19
+	VEXTRACTF64X4 $0x01, Z19, Y1
+	VADDPS        Y1, Y19, Y19
+	VEXTRACTF32X4 $0x01, Y19, X1
+	VADDPS        X1, X19, X19
+	VPERMILPS     $0x4e, X19, X1
+	VADDPS        X1, X19, X19
+	VPERMILPS     $0xb1, X19, X1
+	VADDPS        X1, X19, X19
+	VMULSS        X0, X19, X19
 	VMOVSS        X19, (DI)(R9*1)
 	ADDQ          $0x00000008, BX
 	ADDQ          $0x00000004, DI
@@ -5300,22 +5376,22 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGather3AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// func dotsGather3AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 // Requires: AVX, AVX512F, AVX512VL
-TEXT ·dotsGather3AVX512(SB), NOSPLIT, $0-112
+TEXT ·dotsGather3AVX512(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-16, CX
 	SHLQ $0x02, AX
 	LEAQ (AX)(AX*2), DX
-	MOVQ offs_base+88(FP), DX
-	MOVQ offs_len+96(FP), BX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
 	MOVQ x_base+0(FP), SI
 
 keys3:
 	CMPQ   BX, $0x00000003
 	JB     keys3_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*4), R8
 	MOVQ   8(DX), R9
@@ -5363,86 +5439,96 @@ keys3_c1_end:
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	LEAQ          (DI)(DI*2), R8
-	VEXTRACTF64X4 $0x01, Z0, Y9
-	VADDPS        Y9, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X9
-	VADDPS        X9, X0, X0
-	VPERMILPS     $0x4e, X0, X9
-	VADDPS        X9, X0, X0
-	VPERMILPS     $0xb1, X0, X9
-	VADDPS        X9, X0, X0
+	VBROADCASTSS  scale+64(FP), Z9
+	VEXTRACTF64X4 $0x01, Z0, Y10
+	VADDPS        Y10, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X10
+	VADDPS        X10, X0, X0
+	VPERMILPS     $0x4e, X0, X10
+	VADDPS        X10, X0, X0
+	VPERMILPS     $0xb1, X0, X10
+	VADDPS        X10, X0, X0
+	VMULSS        X9, X0, X0
 	VMOVSS        X0, (SI)
-	VEXTRACTF64X4 $0x01, Z1, Y9
-	VADDPS        Y9, Y1, Y1
-	VEXTRACTF32X4 $0x01, Y1, X9
-	VADDPS        X9, X1, X1
-	VPERMILPS     $0x4e, X1, X9
-	VADDPS        X9, X1, X1
-	VPERMILPS     $0xb1, X1, X9
-	VADDPS        X9, X1, X1
+	VEXTRACTF64X4 $0x01, Z1, Y10
+	VADDPS        Y10, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X10
+	VADDPS        X10, X1, X1
+	VPERMILPS     $0x4e, X1, X10
+	VADDPS        X10, X1, X1
+	VPERMILPS     $0xb1, X1, X10
+	VADDPS        X10, X1, X1
+	VMULSS        X9, X1, X1
 	VMOVSS        X1, 4(SI)
-	VEXTRACTF64X4 $0x01, Z2, Y9
-	VADDPS        Y9, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X9
-	VADDPS        X9, X2, X2
-	VPERMILPS     $0x4e, X2, X9
-	VADDPS        X9, X2, X2
-	VPERMILPS     $0xb1, X2, X9
-	VADDPS        X9, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y10
+	VADDPS        Y10, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X10
+	VADDPS        X10, X2, X2
+	VPERMILPS     $0x4e, X2, X10
+	VADDPS        X10, X2, X2
+	VPERMILPS     $0xb1, X2, X10
+	VADDPS        X10, X2, X2
+	VMULSS        X9, X2, X2
 	VMOVSS        X2, 8(SI)
-	VEXTRACTF64X4 $0x01, Z3, Y9
-	VADDPS        Y9, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X9
-	VADDPS        X9, X3, X3
-	VPERMILPS     $0x4e, X3, X9
-	VADDPS        X9, X3, X3
-	VPERMILPS     $0xb1, X3, X9
-	VADDPS        X9, X3, X3
+	VEXTRACTF64X4 $0x01, Z3, Y10
+	VADDPS        Y10, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X10
+	VADDPS        X10, X3, X3
+	VPERMILPS     $0x4e, X3, X10
+	VADDPS        X10, X3, X3
+	VPERMILPS     $0xb1, X3, X10
+	VADDPS        X10, X3, X3
+	VMULSS        X9, X3, X3
 	VMOVSS        X3, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z4, Y9
-	VADDPS        Y9, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X9
-	VADDPS        X9, X4, X4
-	VPERMILPS     $0x4e, X4, X9
-	VADDPS        X9, X4, X4
-	VPERMILPS     $0xb1, X4, X9
-	VADDPS        X9, X4, X4
+	VEXTRACTF64X4 $0x01, Z4, Y10
+	VADDPS        Y10, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X10
+	VADDPS        X10, X4, X4
+	VPERMILPS     $0x4e, X4, X10
+	VADDPS        X10, X4, X4
+	VPERMILPS     $0xb1, X4, X10
+	VADDPS        X10, X4, X4
+	VMULSS        X9, X4, X4
 	VMOVSS        X4, 4(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z5, Y9
-	VADDPS        Y9, Y5, Y5
-	VEXTRACTF32X4 $0x01, Y5, X9
-	VADDPS        X9, X5, X5
-	VPERMILPS     $0x4e, X5, X9
-	VADDPS        X9, X5, X5
-	VPERMILPS     $0xb1, X5, X9
-	VADDPS        X9, X5, X5
+	VEXTRACTF64X4 $0x01, Z5, Y10
+	VADDPS        Y10, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X10
+	VADDPS        X10, X5, X5
+	VPERMILPS     $0x4e, X5, X10
+	VADDPS        X10, X5, X5
+	VPERMILPS     $0xb1, X5, X10
+	VADDPS        X10, X5, X5
+	VMULSS        X9, X5, X5
 	VMOVSS        X5, 8(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z6, Y9
-	VADDPS        Y9, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X9
-	VADDPS        X9, X6, X6
-	VPERMILPS     $0x4e, X6, X9
-	VADDPS        X9, X6, X6
-	VPERMILPS     $0xb1, X6, X9
-	VADDPS        X9, X6, X6
+	VEXTRACTF64X4 $0x01, Z6, Y10
+	VADDPS        Y10, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X10
+	VADDPS        X10, X6, X6
+	VPERMILPS     $0x4e, X6, X10
+	VADDPS        X10, X6, X6
+	VPERMILPS     $0xb1, X6, X10
+	VADDPS        X10, X6, X6
+	VMULSS        X9, X6, X6
 	VMOVSS        X6, (SI)(DI*2)
-	VEXTRACTF64X4 $0x01, Z7, Y9
-	VADDPS        Y9, Y7, Y7
-	VEXTRACTF32X4 $0x01, Y7, X9
-	VADDPS        X9, X7, X7
-	VPERMILPS     $0x4e, X7, X9
-	VADDPS        X9, X7, X7
-	VPERMILPS     $0xb1, X7, X9
-	VADDPS        X9, X7, X7
+	VEXTRACTF64X4 $0x01, Z7, Y10
+	VADDPS        Y10, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X10
+	VADDPS        X10, X7, X7
+	VPERMILPS     $0x4e, X7, X10
+	VADDPS        X10, X7, X7
+	VPERMILPS     $0xb1, X7, X10
+	VADDPS        X10, X7, X7
+	VMULSS        X9, X7, X7
 	VMOVSS        X7, 4(SI)(DI*2)
-	VEXTRACTF64X4 $0x01, Z8, Y9
-	VADDPS        Y9, Y8, Y8
-	VEXTRACTF32X4 $0x01, Y8, X9
-	VADDPS        X9, X8, X8
-	VPERMILPS     $0x4e, X8, X9
-	VADDPS        X9, X8, X8
-	VPERMILPS     $0xb1, X8, X9
-	VADDPS        X9, X8, X8
+	VEXTRACTF64X4 $0x01, Z8, Y10
+	VADDPS        Y10, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X10
+	VADDPS        X10, X8, X8
+	VPERMILPS     $0x4e, X8, X10
+	VADDPS        X10, X8, X8
+	VPERMILPS     $0xb1, X8, X10
+	VADDPS        X10, X8, X8
+	VMULSS        X9, X8, X8
 	VMOVSS        X8, 8(SI)(DI*2)
 	ADDQ          $0x00000018, DX
 	ADDQ          $0x0000000c, SI
@@ -5453,7 +5539,7 @@ keys3_end:
 keys1:
 	CMPQ   BX, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*4), R8
 	MOVQ   q_base+32(FP), DI
@@ -5478,32 +5564,36 @@ keys1_c1_end:
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	LEAQ          (DI)(DI*2), R8
-	VEXTRACTF64X4 $0x01, Z13, Y0
-	VADDPS        Y0, Y13, Y13
-	VEXTRACTF32X4 $0x01, Y13, X0
-	VADDPS        X0, X13, X13
-	VPERMILPS     $0x4e, X13, X0
-	VADDPS        X0, X13, X13
-	VPERMILPS     $0xb1, X13, X0
-	VADDPS        X0, X13, X13
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z13, Y1
+	VADDPS        Y1, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0x4e, X13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0xb1, X13, X1
+	VADDPS        X1, X13, X13
+	VMULSS        X0, X13, X13
 	VMOVSS        X13, (SI)
-	VEXTRACTF64X4 $0x01, Z14, Y0
-	VADDPS        Y0, Y14, Y14
-	VEXTRACTF32X4 $0x01, Y14, X0
-	VADDPS        X0, X14, X14
-	VPERMILPS     $0x4e, X14, X0
-	VADDPS        X0, X14, X14
-	VPERMILPS     $0xb1, X14, X0
-	VADDPS        X0, X14, X14
+	VEXTRACTF64X4 $0x01, Z14, Y1
+	VADDPS        Y1, Y14, Y14
+	VEXTRACTF32X4 $0x01, Y14, X1
+	VADDPS        X1, X14, X14
+	VPERMILPS     $0x4e, X14, X1
+	VADDPS        X1, X14, X14
+	VPERMILPS     $0xb1, X14, X1
+	VADDPS        X1, X14, X14
+	VMULSS        X0, X14, X14
 	VMOVSS        X14, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z15, Y0
-	VADDPS        Y0, Y15, Y15
-	VEXTRACTF32X4 $0x01, Y15, X0
-	VADDPS        X0, X15, X15
-	VPERMILPS     $0x4e, X15, X0
-	VADDPS        X0, X15, X15
-	VPERMILPS     $0xb1, X15, X0
-	VADDPS        X0, X15, X15
+	VEXTRACTF64X4 $0x01, Z15, Y1
+	VADDPS        Y1, Y15, Y15
+	VEXTRACTF32X4 $0x01, Y15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0x4e, X15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0xb1, X15, X1
+	VADDPS        X1, X15, X15
+	VMULSS        X0, X15, X15
 	VMOVSS        X15, (SI)(DI*2)
 	ADDQ          $0x00000008, DX
 	ADDQ          $0x00000004, SI
@@ -5514,22 +5604,22 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGatherBF163AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// func dotsGatherBF163AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX512F, AVX512VL
-TEXT ·dotsGatherBF163AVX512(SB), NOSPLIT, $0-112
+TEXT ·dotsGatherBF163AVX512(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-16, CX
 	SHLQ $0x02, AX
 	LEAQ (AX)(AX*2), DX
-	MOVQ offs_base+88(FP), DX
-	MOVQ offs_len+96(FP), BX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
 	MOVQ x_base+0(FP), SI
 
 keys3:
 	CMPQ   BX, $0x00000003
 	JB     keys3_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   8(DX), R9
@@ -5580,86 +5670,96 @@ keys3_c1_end:
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	LEAQ          (DI)(DI*2), R8
-	VEXTRACTF64X4 $0x01, Z0, Y9
-	VADDPS        Y9, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X9
-	VADDPS        X9, X0, X0
-	VPERMILPS     $0x4e, X0, X9
-	VADDPS        X9, X0, X0
-	VPERMILPS     $0xb1, X0, X9
-	VADDPS        X9, X0, X0
+	VBROADCASTSS  scale+64(FP), Z9
+	VEXTRACTF64X4 $0x01, Z0, Y10
+	VADDPS        Y10, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X10
+	VADDPS        X10, X0, X0
+	VPERMILPS     $0x4e, X0, X10
+	VADDPS        X10, X0, X0
+	VPERMILPS     $0xb1, X0, X10
+	VADDPS        X10, X0, X0
+	VMULSS        X9, X0, X0
 	VMOVSS        X0, (SI)
-	VEXTRACTF64X4 $0x01, Z1, Y9
-	VADDPS        Y9, Y1, Y1
-	VEXTRACTF32X4 $0x01, Y1, X9
-	VADDPS        X9, X1, X1
-	VPERMILPS     $0x4e, X1, X9
-	VADDPS        X9, X1, X1
-	VPERMILPS     $0xb1, X1, X9
-	VADDPS        X9, X1, X1
+	VEXTRACTF64X4 $0x01, Z1, Y10
+	VADDPS        Y10, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X10
+	VADDPS        X10, X1, X1
+	VPERMILPS     $0x4e, X1, X10
+	VADDPS        X10, X1, X1
+	VPERMILPS     $0xb1, X1, X10
+	VADDPS        X10, X1, X1
+	VMULSS        X9, X1, X1
 	VMOVSS        X1, 4(SI)
-	VEXTRACTF64X4 $0x01, Z2, Y9
-	VADDPS        Y9, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X9
-	VADDPS        X9, X2, X2
-	VPERMILPS     $0x4e, X2, X9
-	VADDPS        X9, X2, X2
-	VPERMILPS     $0xb1, X2, X9
-	VADDPS        X9, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y10
+	VADDPS        Y10, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X10
+	VADDPS        X10, X2, X2
+	VPERMILPS     $0x4e, X2, X10
+	VADDPS        X10, X2, X2
+	VPERMILPS     $0xb1, X2, X10
+	VADDPS        X10, X2, X2
+	VMULSS        X9, X2, X2
 	VMOVSS        X2, 8(SI)
-	VEXTRACTF64X4 $0x01, Z3, Y9
-	VADDPS        Y9, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X9
-	VADDPS        X9, X3, X3
-	VPERMILPS     $0x4e, X3, X9
-	VADDPS        X9, X3, X3
-	VPERMILPS     $0xb1, X3, X9
-	VADDPS        X9, X3, X3
+	VEXTRACTF64X4 $0x01, Z3, Y10
+	VADDPS        Y10, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X10
+	VADDPS        X10, X3, X3
+	VPERMILPS     $0x4e, X3, X10
+	VADDPS        X10, X3, X3
+	VPERMILPS     $0xb1, X3, X10
+	VADDPS        X10, X3, X3
+	VMULSS        X9, X3, X3
 	VMOVSS        X3, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z4, Y9
-	VADDPS        Y9, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X9
-	VADDPS        X9, X4, X4
-	VPERMILPS     $0x4e, X4, X9
-	VADDPS        X9, X4, X4
-	VPERMILPS     $0xb1, X4, X9
-	VADDPS        X9, X4, X4
+	VEXTRACTF64X4 $0x01, Z4, Y10
+	VADDPS        Y10, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X10
+	VADDPS        X10, X4, X4
+	VPERMILPS     $0x4e, X4, X10
+	VADDPS        X10, X4, X4
+	VPERMILPS     $0xb1, X4, X10
+	VADDPS        X10, X4, X4
+	VMULSS        X9, X4, X4
 	VMOVSS        X4, 4(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z5, Y9
-	VADDPS        Y9, Y5, Y5
-	VEXTRACTF32X4 $0x01, Y5, X9
-	VADDPS        X9, X5, X5
-	VPERMILPS     $0x4e, X5, X9
-	VADDPS        X9, X5, X5
-	VPERMILPS     $0xb1, X5, X9
-	VADDPS        X9, X5, X5
+	VEXTRACTF64X4 $0x01, Z5, Y10
+	VADDPS        Y10, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X10
+	VADDPS        X10, X5, X5
+	VPERMILPS     $0x4e, X5, X10
+	VADDPS        X10, X5, X5
+	VPERMILPS     $0xb1, X5, X10
+	VADDPS        X10, X5, X5
+	VMULSS        X9, X5, X5
 	VMOVSS        X5, 8(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z6, Y9
-	VADDPS        Y9, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X9
-	VADDPS        X9, X6, X6
-	VPERMILPS     $0x4e, X6, X9
-	VADDPS        X9, X6, X6
-	VPERMILPS     $0xb1, X6, X9
-	VADDPS        X9, X6, X6
+	VEXTRACTF64X4 $0x01, Z6, Y10
+	VADDPS        Y10, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X10
+	VADDPS        X10, X6, X6
+	VPERMILPS     $0x4e, X6, X10
+	VADDPS        X10, X6, X6
+	VPERMILPS     $0xb1, X6, X10
+	VADDPS        X10, X6, X6
+	VMULSS        X9, X6, X6
 	VMOVSS        X6, (SI)(DI*2)
-	VEXTRACTF64X4 $0x01, Z7, Y9
-	VADDPS        Y9, Y7, Y7
-	VEXTRACTF32X4 $0x01, Y7, X9
-	VADDPS        X9, X7, X7
-	VPERMILPS     $0x4e, X7, X9
-	VADDPS        X9, X7, X7
-	VPERMILPS     $0xb1, X7, X9
-	VADDPS        X9, X7, X7
+	VEXTRACTF64X4 $0x01, Z7, Y10
+	VADDPS        Y10, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X10
+	VADDPS        X10, X7, X7
+	VPERMILPS     $0x4e, X7, X10
+	VADDPS        X10, X7, X7
+	VPERMILPS     $0xb1, X7, X10
+	VADDPS        X10, X7, X7
+	VMULSS        X9, X7, X7
 	VMOVSS        X7, 4(SI)(DI*2)
-	VEXTRACTF64X4 $0x01, Z8, Y9
-	VADDPS        Y9, Y8, Y8
-	VEXTRACTF32X4 $0x01, Y8, X9
-	VADDPS        X9, X8, X8
-	VPERMILPS     $0x4e, X8, X9
-	VADDPS        X9, X8, X8
-	VPERMILPS     $0xb1, X8, X9
-	VADDPS        X9, X8, X8
+	VEXTRACTF64X4 $0x01, Z8, Y10
+	VADDPS        Y10, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X10
+	VADDPS        X10, X8, X8
+	VPERMILPS     $0x4e, X8, X10
+	VADDPS        X10, X8, X8
+	VPERMILPS     $0xb1, X8, X10
+	VADDPS        X10, X8, X8
+	VMULSS        X9, X8, X8
 	VMOVSS        X8, 8(SI)(DI*2)
 	ADDQ          $0x00000018, DX
 	ADDQ          $0x0000000c, SI
@@ -5670,7 +5770,7 @@ keys3_end:
 keys1:
 	CMPQ   BX, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   q_base+32(FP), DI
@@ -5696,32 +5796,36 @@ keys1_c1_end:
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	LEAQ          (DI)(DI*2), R8
-	VEXTRACTF64X4 $0x01, Z13, Y0
-	VADDPS        Y0, Y13, Y13
-	VEXTRACTF32X4 $0x01, Y13, X0
-	VADDPS        X0, X13, X13
-	VPERMILPS     $0x4e, X13, X0
-	VADDPS        X0, X13, X13
-	VPERMILPS     $0xb1, X13, X0
-	VADDPS        X0, X13, X13
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z13, Y1
+	VADDPS        Y1, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0x4e, X13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0xb1, X13, X1
+	VADDPS        X1, X13, X13
+	VMULSS        X0, X13, X13
 	VMOVSS        X13, (SI)
-	VEXTRACTF64X4 $0x01, Z14, Y0
-	VADDPS        Y0, Y14, Y14
-	VEXTRACTF32X4 $0x01, Y14, X0
-	VADDPS        X0, X14, X14
-	VPERMILPS     $0x4e, X14, X0
-	VADDPS        X0, X14, X14
-	VPERMILPS     $0xb1, X14, X0
-	VADDPS        X0, X14, X14
+	VEXTRACTF64X4 $0x01, Z14, Y1
+	VADDPS        Y1, Y14, Y14
+	VEXTRACTF32X4 $0x01, Y14, X1
+	VADDPS        X1, X14, X14
+	VPERMILPS     $0x4e, X14, X1
+	VADDPS        X1, X14, X14
+	VPERMILPS     $0xb1, X14, X1
+	VADDPS        X1, X14, X14
+	VMULSS        X0, X14, X14
 	VMOVSS        X14, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z15, Y0
-	VADDPS        Y0, Y15, Y15
-	VEXTRACTF32X4 $0x01, Y15, X0
-	VADDPS        X0, X15, X15
-	VPERMILPS     $0x4e, X15, X0
-	VADDPS        X0, X15, X15
-	VPERMILPS     $0xb1, X15, X0
-	VADDPS        X0, X15, X15
+	VEXTRACTF64X4 $0x01, Z15, Y1
+	VADDPS        Y1, Y15, Y15
+	VEXTRACTF32X4 $0x01, Y15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0x4e, X15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0xb1, X15, X1
+	VADDPS        X1, X15, X15
+	VMULSS        X0, X15, X15
 	VMOVSS        X15, (SI)(DI*2)
 	ADDQ          $0x00000008, DX
 	ADDQ          $0x00000004, SI
@@ -5732,21 +5836,21 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGather2AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// func dotsGather2AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 // Requires: AVX, AVX512F, AVX512VL
-TEXT ·dotsGather2AVX512(SB), NOSPLIT, $0-112
+TEXT ·dotsGather2AVX512(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-16, CX
 	SHLQ $0x02, AX
-	MOVQ offs_base+88(FP), DX
-	MOVQ offs_len+96(FP), BX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
 	MOVQ x_base+0(FP), SI
 
 keys2:
 	CMPQ   BX, $0x00000002
 	JB     keys2_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*4), R8
 	MOVQ   8(DX), R9
@@ -5808,45 +5912,50 @@ keys2_c1:
 keys2_c1_end:
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z8
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z7, Z6, Z6
-	VEXTRACTF64X4 $0x01, Z0, Y8
-	VADDPS        Y8, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X8
-	VADDPS        X8, X0, X0
-	VPERMILPS     $0x4e, X0, X8
-	VADDPS        X8, X0, X0
-	VPERMILPS     $0xb1, X0, X8
-	VADDPS        X8, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y9
+	VADDPS        Y9, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X9
+	VADDPS        X9, X0, X0
+	VPERMILPS     $0x4e, X0, X9
+	VADDPS        X9, X0, X0
+	VPERMILPS     $0xb1, X0, X9
+	VADDPS        X9, X0, X0
+	VMULSS        X8, X0, X0
 	VMOVSS        X0, (SI)
-	VEXTRACTF64X4 $0x01, Z2, Y8
-	VADDPS        Y8, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X8
-	VADDPS        X8, X2, X2
-	VPERMILPS     $0x4e, X2, X8
-	VADDPS        X8, X2, X2
-	VPERMILPS     $0xb1, X2, X8
-	VADDPS        X8, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y9
+	VADDPS        Y9, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X9
+	VADDPS        X9, X2, X2
+	VPERMILPS     $0x4e, X2, X9
+	VADDPS        X9, X2, X2
+	VPERMILPS     $0xb1, X2, X9
+	VADDPS        X9, X2, X2
+	VMULSS        X8, X2, X2
 	VMOVSS        X2, 4(SI)
-	VEXTRACTF64X4 $0x01, Z4, Y8
-	VADDPS        Y8, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X8
-	VADDPS        X8, X4, X4
-	VPERMILPS     $0x4e, X4, X8
-	VADDPS        X8, X4, X4
-	VPERMILPS     $0xb1, X4, X8
-	VADDPS        X8, X4, X4
+	VEXTRACTF64X4 $0x01, Z4, Y9
+	VADDPS        Y9, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X9
+	VADDPS        X9, X4, X4
+	VPERMILPS     $0x4e, X4, X9
+	VADDPS        X9, X4, X4
+	VPERMILPS     $0xb1, X4, X9
+	VADDPS        X9, X4, X4
+	VMULSS        X8, X4, X4
 	VMOVSS        X4, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z6, Y8
-	VADDPS        Y8, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X8
-	VADDPS        X8, X6, X6
-	VPERMILPS     $0x4e, X6, X8
-	VADDPS        X8, X6, X6
-	VPERMILPS     $0xb1, X6, X8
-	VADDPS        X8, X6, X6
+	VEXTRACTF64X4 $0x01, Z6, Y9
+	VADDPS        Y9, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X9
+	VADDPS        X9, X6, X6
+	VPERMILPS     $0x4e, X6, X9
+	VADDPS        X9, X6, X6
+	VPERMILPS     $0xb1, X6, X9
+	VADDPS        X9, X6, X6
+	VMULSS        X8, X6, X6
 	VMOVSS        X6, 4(SI)(DI*1)
 	ADDQ          $0x00000010, DX
 	ADDQ          $0x00000008, SI
@@ -5857,7 +5966,7 @@ keys2_end:
 keys1:
 	CMPQ   BX, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*4), R8
 	MOVQ   q_base+32(FP), DI
@@ -5896,25 +6005,28 @@ keys1_c1:
 keys1_c1_end:
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z0
 	VADDPS        Z14, Z13, Z13
 	VADDPS        Z16, Z15, Z15
-	VEXTRACTF64X4 $0x01, Z13, Y0
-	VADDPS        Y0, Y13, Y13
-	VEXTRACTF32X4 $0x01, Y13, X0
-	VADDPS        X0, X13, X13
-	VPERMILPS     $0x4e, X13, X0
-	VADDPS        X0, X13, X13
-	VPERMILPS     $0xb1, X13, X0
-	VADDPS        X0, X13, X13
+	VEXTRACTF64X4 $0x01, Z13, Y1
+	VADDPS        Y1, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0x4e, X13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0xb1, X13, X1
+	VADDPS        X1, X13, X13
+	VMULSS        X0, X13, X13
 	VMOVSS        X13, (SI)
-	VEXTRACTF64X4 $0x01, Z15, Y0
-	VADDPS        Y0, Y15, Y15
-	VEXTRACTF32X4 $0x01, Y15, X0
-	VADDPS        X0, X15, X15
-	VPERMILPS     $0x4e, X15, X0
-	VADDPS        X0, X15, X15
-	VPERMILPS     $0xb1, X15, X0
-	VADDPS        X0, X15, X15
+	VEXTRACTF64X4 $0x01, Z15, Y1
+	VADDPS        Y1, Y15, Y15
+	VEXTRACTF32X4 $0x01, Y15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0x4e, X15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0xb1, X15, X1
+	VADDPS        X1, X15, X15
+	VMULSS        X0, X15, X15
 	VMOVSS        X15, (SI)(DI*1)
 	ADDQ          $0x00000008, DX
 	ADDQ          $0x00000004, SI
@@ -5925,21 +6037,21 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGatherBF162AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// func dotsGatherBF162AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX512F, AVX512VL
-TEXT ·dotsGatherBF162AVX512(SB), NOSPLIT, $0-112
+TEXT ·dotsGatherBF162AVX512(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-16, CX
 	SHLQ $0x02, AX
-	MOVQ offs_base+88(FP), DX
-	MOVQ offs_len+96(FP), BX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
 	MOVQ x_base+0(FP), SI
 
 keys2:
 	CMPQ   BX, $0x00000002
 	JB     keys2_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   8(DX), R9
@@ -6007,45 +6119,50 @@ keys2_c1:
 keys2_c1_end:
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z8
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z7, Z6, Z6
-	VEXTRACTF64X4 $0x01, Z0, Y8
-	VADDPS        Y8, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X8
-	VADDPS        X8, X0, X0
-	VPERMILPS     $0x4e, X0, X8
-	VADDPS        X8, X0, X0
-	VPERMILPS     $0xb1, X0, X8
-	VADDPS        X8, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y9
+	VADDPS        Y9, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X9
+	VADDPS        X9, X0, X0
+	VPERMILPS     $0x4e, X0, X9
+	VADDPS        X9, X0, X0
+	VPERMILPS     $0xb1, X0, X9
+	VADDPS        X9, X0, X0
+	VMULSS        X8, X0, X0
 	VMOVSS        X0, (SI)
-	VEXTRACTF64X4 $0x01, Z2, Y8
-	VADDPS        Y8, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X8
-	VADDPS        X8, X2, X2
-	VPERMILPS     $0x4e, X2, X8
-	VADDPS        X8, X2, X2
-	VPERMILPS     $0xb1, X2, X8
-	VADDPS        X8, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y9
+	VADDPS        Y9, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X9
+	VADDPS        X9, X2, X2
+	VPERMILPS     $0x4e, X2, X9
+	VADDPS        X9, X2, X2
+	VPERMILPS     $0xb1, X2, X9
+	VADDPS        X9, X2, X2
+	VMULSS        X8, X2, X2
 	VMOVSS        X2, 4(SI)
-	VEXTRACTF64X4 $0x01, Z4, Y8
-	VADDPS        Y8, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X8
-	VADDPS        X8, X4, X4
-	VPERMILPS     $0x4e, X4, X8
-	VADDPS        X8, X4, X4
-	VPERMILPS     $0xb1, X4, X8
-	VADDPS        X8, X4, X4
+	VEXTRACTF64X4 $0x01, Z4, Y9
+	VADDPS        Y9, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X9
+	VADDPS        X9, X4, X4
+	VPERMILPS     $0x4e, X4, X9
+	VADDPS        X9, X4, X4
+	VPERMILPS     $0xb1, X4, X9
+	VADDPS        X9, X4, X4
+	VMULSS        X8, X4, X4
 	VMOVSS        X4, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z6, Y8
-	VADDPS        Y8, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X8
-	VADDPS        X8, X6, X6
-	VPERMILPS     $0x4e, X6, X8
-	VADDPS        X8, X6, X6
-	VPERMILPS     $0xb1, X6, X8
-	VADDPS        X8, X6, X6
+	VEXTRACTF64X4 $0x01, Z6, Y9
+	VADDPS        Y9, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X9
+	VADDPS        X9, X6, X6
+	VPERMILPS     $0x4e, X6, X9
+	VADDPS        X9, X6, X6
+	VPERMILPS     $0xb1, X6, X9
+	VADDPS        X9, X6, X6
+	VMULSS        X8, X6, X6
 	VMOVSS        X6, 4(SI)(DI*1)
 	ADDQ          $0x00000010, DX
 	ADDQ          $0x00000008, SI
@@ -6056,7 +6173,7 @@ keys2_end:
 keys1:
 	CMPQ   BX, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), DI
+	MOVQ   k_base+72(FP), DI
 	MOVQ   (DX), R8
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   q_base+32(FP), DI
@@ -6098,25 +6215,28 @@ keys1_c1:
 keys1_c1_end:
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z0
 	VADDPS        Z14, Z13, Z13
 	VADDPS        Z16, Z15, Z15
-	VEXTRACTF64X4 $0x01, Z13, Y0
-	VADDPS        Y0, Y13, Y13
-	VEXTRACTF32X4 $0x01, Y13, X0
-	VADDPS        X0, X13, X13
-	VPERMILPS     $0x4e, X13, X0
-	VADDPS        X0, X13, X13
-	VPERMILPS     $0xb1, X13, X0
-	VADDPS        X0, X13, X13
+	VEXTRACTF64X4 $0x01, Z13, Y1
+	VADDPS        Y1, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0x4e, X13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0xb1, X13, X1
+	VADDPS        X1, X13, X13
+	VMULSS        X0, X13, X13
 	VMOVSS        X13, (SI)
-	VEXTRACTF64X4 $0x01, Z15, Y0
-	VADDPS        Y0, Y15, Y15
-	VEXTRACTF32X4 $0x01, Y15, X0
-	VADDPS        X0, X15, X15
-	VPERMILPS     $0x4e, X15, X0
-	VADDPS        X0, X15, X15
-	VPERMILPS     $0xb1, X15, X0
-	VADDPS        X0, X15, X15
+	VEXTRACTF64X4 $0x01, Z15, Y1
+	VADDPS        Y1, Y15, Y15
+	VEXTRACTF32X4 $0x01, Y15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0x4e, X15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0xb1, X15, X1
+	VADDPS        X1, X15, X15
+	VMULSS        X0, X15, X15
 	VMOVSS        X15, (SI)(DI*1)
 	ADDQ          $0x00000008, DX
 	ADDQ          $0x00000004, SI
@@ -6127,21 +6247,21 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGather1AVX512(x []float32, xstride int, q []float32, d int, k []float32, offs []int)
+// func dotsGather1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int)
 // Requires: AVX, AVX512F, AVX512VL
-TEXT ·dotsGather1AVX512(SB), NOSPLIT, $0-112
+TEXT ·dotsGather1AVX512(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-16, CX
 	SHLQ $0x02, AX
-	MOVQ offs_base+88(FP), AX
-	MOVQ offs_len+96(FP), DX
+	MOVQ offs_base+96(FP), AX
+	MOVQ offs_len+104(FP), DX
 	MOVQ x_base+0(FP), BX
 
 keys2:
 	CMPQ   DX, $0x00000002
 	JB     keys2_end
-	MOVQ   k_base+64(FP), SI
+	MOVQ   k_base+72(FP), SI
 	MOVQ   (AX), DI
 	LEAQ   (SI)(DI*4), DI
 	MOVQ   8(AX), R8
@@ -6190,25 +6310,28 @@ keys2_c1:
 keys2_c1_end:
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
+	VBROADCASTSS  scale+64(FP), Z4
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
-	VEXTRACTF64X4 $0x01, Z0, Y4
-	VADDPS        Y4, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X4
-	VADDPS        X4, X0, X0
-	VPERMILPS     $0x4e, X0, X4
-	VADDPS        X4, X0, X0
-	VPERMILPS     $0xb1, X0, X4
-	VADDPS        X4, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y5
+	VADDPS        Y5, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X5
+	VADDPS        X5, X0, X0
+	VPERMILPS     $0x4e, X0, X5
+	VADDPS        X5, X0, X0
+	VPERMILPS     $0xb1, X0, X5
+	VADDPS        X5, X0, X0
+	VMULSS        X4, X0, X0
 	VMOVSS        X0, (BX)
-	VEXTRACTF64X4 $0x01, Z2, Y4
-	VADDPS        Y4, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X4
-	VADDPS        X4, X2, X2
-	VPERMILPS     $0x4e, X2, X4
-	VADDPS        X4, X2, X2
-	VPERMILPS     $0xb1, X2, X4
-	VADDPS        X4, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y5
+	VADDPS        Y5, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X5
+	VADDPS        X5, X2, X2
+	VPERMILPS     $0x4e, X2, X5
+	VADDPS        X5, X2, X2
+	VPERMILPS     $0xb1, X2, X5
+	VADDPS        X5, X2, X2
+	VMULSS        X4, X2, X2
 	VMOVSS        X2, 4(BX)
 	ADDQ          $0x00000010, AX
 	ADDQ          $0x00000008, BX
@@ -6219,7 +6342,7 @@ keys2_end:
 keys1:
 	CMPQ   DX, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), SI
+	MOVQ   k_base+72(FP), SI
 	MOVQ   (AX), DI
 	LEAQ   (SI)(DI*4), DI
 	MOVQ   q_base+32(FP), SI
@@ -6253,15 +6376,17 @@ keys1_c1:
 keys1_c1_end:
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
+	VBROADCASTSS  scale+64(FP), Z0
 	VADDPS        Z10, Z9, Z9
-	VEXTRACTF64X4 $0x01, Z9, Y0
-	VADDPS        Y0, Y9, Y9
-	VEXTRACTF32X4 $0x01, Y9, X0
-	VADDPS        X0, X9, X9
-	VPERMILPS     $0x4e, X9, X0
-	VADDPS        X0, X9, X9
-	VPERMILPS     $0xb1, X9, X0
-	VADDPS        X0, X9, X9
+	VEXTRACTF64X4 $0x01, Z9, Y1
+	VADDPS        Y1, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X1
+	VADDPS        X1, X9, X9
+	VPERMILPS     $0x4e, X9, X1
+	VADDPS        X1, X9, X9
+	VPERMILPS     $0xb1, X9, X1
+	VADDPS        X1, X9, X9
+	VMULSS        X0, X9, X9
 	VMOVSS        X9, (BX)
 	ADDQ          $0x00000008, AX
 	ADDQ          $0x00000004, BX
@@ -6272,21 +6397,21 @@ keys1_end:
 	VZEROUPPER
 	RET
 
-// func dotsGatherBF161AVX512(x []float32, xstride int, q []float32, d int, k []uint16, offs []int)
+// func dotsGatherBF161AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX512F, AVX512VL
-TEXT ·dotsGatherBF161AVX512(SB), NOSPLIT, $0-112
+TEXT ·dotsGatherBF161AVX512(SB), NOSPLIT, $0-120
 	MOVQ d+56(FP), AX
 	MOVQ AX, CX
 	ANDQ $-16, CX
 	SHLQ $0x02, AX
-	MOVQ offs_base+88(FP), AX
-	MOVQ offs_len+96(FP), DX
+	MOVQ offs_base+96(FP), AX
+	MOVQ offs_len+104(FP), DX
 	MOVQ x_base+0(FP), BX
 
 keys2:
 	CMPQ   DX, $0x00000002
 	JB     keys2_end
-	MOVQ   k_base+64(FP), SI
+	MOVQ   k_base+72(FP), SI
 	MOVQ   (AX), DI
 	LEAQ   (SI)(DI*2), DI
 	MOVQ   8(AX), R8
@@ -6341,25 +6466,28 @@ keys2_c1:
 keys2_c1_end:
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
+	VBROADCASTSS  scale+64(FP), Z4
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
-	VEXTRACTF64X4 $0x01, Z0, Y4
-	VADDPS        Y4, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X4
-	VADDPS        X4, X0, X0
-	VPERMILPS     $0x4e, X0, X4
-	VADDPS        X4, X0, X0
-	VPERMILPS     $0xb1, X0, X4
-	VADDPS        X4, X0, X0
+	VEXTRACTF64X4 $0x01, Z0, Y5
+	VADDPS        Y5, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X5
+	VADDPS        X5, X0, X0
+	VPERMILPS     $0x4e, X0, X5
+	VADDPS        X5, X0, X0
+	VPERMILPS     $0xb1, X0, X5
+	VADDPS        X5, X0, X0
+	VMULSS        X4, X0, X0
 	VMOVSS        X0, (BX)
-	VEXTRACTF64X4 $0x01, Z2, Y4
-	VADDPS        Y4, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X4
-	VADDPS        X4, X2, X2
-	VPERMILPS     $0x4e, X2, X4
-	VADDPS        X4, X2, X2
-	VPERMILPS     $0xb1, X2, X4
-	VADDPS        X4, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y5
+	VADDPS        Y5, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X5
+	VADDPS        X5, X2, X2
+	VPERMILPS     $0x4e, X2, X5
+	VADDPS        X5, X2, X2
+	VPERMILPS     $0xb1, X2, X5
+	VADDPS        X5, X2, X2
+	VMULSS        X4, X2, X2
 	VMOVSS        X2, 4(BX)
 	ADDQ          $0x00000010, AX
 	ADDQ          $0x00000008, BX
@@ -6370,7 +6498,7 @@ keys2_end:
 keys1:
 	CMPQ   DX, $0x00000001
 	JB     keys1_end
-	MOVQ   k_base+64(FP), SI
+	MOVQ   k_base+72(FP), SI
 	MOVQ   (AX), DI
 	LEAQ   (SI)(DI*2), DI
 	MOVQ   q_base+32(FP), SI
@@ -6407,15 +6535,17 @@ keys1_c1:
 keys1_c1_end:
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
+	VBROADCASTSS  scale+64(FP), Z0
 	VADDPS        Z10, Z9, Z9
-	VEXTRACTF64X4 $0x01, Z9, Y0
-	VADDPS        Y0, Y9, Y9
-	VEXTRACTF32X4 $0x01, Y9, X0
-	VADDPS        X0, X9, X9
-	VPERMILPS     $0x4e, X9, X0
-	VADDPS        X0, X9, X9
-	VPERMILPS     $0xb1, X9, X0
-	VADDPS        X0, X9, X9
+	VEXTRACTF64X4 $0x01, Z9, Y1
+	VADDPS        Y1, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X1
+	VADDPS        X1, X9, X9
+	VPERMILPS     $0x4e, X9, X1
+	VADDPS        X1, X9, X9
+	VPERMILPS     $0xb1, X9, X1
+	VADDPS        X1, X9, X9
+	VMULSS        X0, X9, X9
 	VMOVSS        X9, (BX)
 	ADDQ          $0x00000008, AX
 	ADDQ          $0x00000004, BX

@@ -467,20 +467,27 @@ func expShiftAt(l int, x []float32, m float32) float32 {
 	return sum
 }
 
-func dotsGather(x []float32, xstride int, q []float32, d int, k []float32, offs []int) {
-	dotsGatherAt(level, x, xstride, q, d, k, offs)
+func dotsGather(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int) {
+	dotsGatherAt(level, x, xstride, q, d, scale, k, offs)
 }
 
-func dotsGatherBF16(x []float32, xstride int, q []float32, d int, k []uint16, offs []int) {
-	dotsGatherBF16At(level, x, xstride, q, d, k, offs)
+func dotsGatherBF16(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int) {
+	dotsGatherBF16At(level, x, xstride, q, d, scale, k, offs)
 }
 
-func dotsGatherAt(l int, x []float32, xstride int, q []float32, d int, k []float32, offs []int) {
+func dotsGatherAt(l int, x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int) {
 	if l == levelGeneric {
-		dotsGatherGeneric(x, xstride, q, d, k, offs, 0)
+		dotsGatherGeneric(x, xstride, q, d, scale, k, offs, 0)
 		return
 	}
 	wide := l == levelAVX512
+	// with a column tail the kernels leave the sums unscaled for the
+	// plain-Go loop to finish
+	n := d &^ (vecLanes(l) - 1)
+	ks := scale
+	if n < d {
+		ks = 1
+	}
 	rows := len(q) / d
 	for r := 0; r < rows; r += 4 {
 		// a switch, not a table of functions: an indirect call would make
@@ -488,58 +495,65 @@ func dotsGatherAt(l int, x []float32, xstride int, q []float32, d int, k []float
 		xr, qr := x[r*xstride:], q[r*d:min(r+4, rows)*d]
 		switch c := min(4, rows-r); {
 		case c == 4 && wide:
-			dotsGather4AVX512(xr, xstride, qr, d, k, offs)
+			dotsGather4AVX512(xr, xstride, qr, d, ks, k, offs)
 		case c == 4:
-			dotsGather4AVX2(xr, xstride, qr, d, k, offs)
+			dotsGather4AVX2(xr, xstride, qr, d, ks, k, offs)
 		case c == 3 && wide:
-			dotsGather3AVX512(xr, xstride, qr, d, k, offs)
+			dotsGather3AVX512(xr, xstride, qr, d, ks, k, offs)
 		case c == 3:
-			dotsGather3AVX2(xr, xstride, qr, d, k, offs)
+			dotsGather3AVX2(xr, xstride, qr, d, ks, k, offs)
 		case c == 2 && wide:
-			dotsGather2AVX512(xr, xstride, qr, d, k, offs)
+			dotsGather2AVX512(xr, xstride, qr, d, ks, k, offs)
 		case c == 2:
-			dotsGather2AVX2(xr, xstride, qr, d, k, offs)
+			dotsGather2AVX2(xr, xstride, qr, d, ks, k, offs)
 		case wide:
-			dotsGather1AVX512(xr, xstride, qr, d, k, offs)
+			dotsGather1AVX512(xr, xstride, qr, d, ks, k, offs)
 		default:
-			dotsGather1AVX2(xr, xstride, qr, d, k, offs)
+			dotsGather1AVX2(xr, xstride, qr, d, ks, k, offs)
 		}
 	}
-	if n := d &^ (vecLanes(l) - 1); n < d {
-		dotsGatherGeneric(x, xstride, q, d, k, offs, n)
+	if n < d {
+		dotsGatherGeneric(x, xstride, q, d, scale, k, offs, n)
 	}
 }
 
-func dotsGatherBF16At(l int, x []float32, xstride int, q []float32, d int, k []uint16, offs []int) {
+func dotsGatherBF16At(l int, x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int) {
 	if l == levelGeneric {
-		dotsGatherBF16Generic(x, xstride, q, d, k, offs, 0)
+		dotsGatherBF16Generic(x, xstride, q, d, scale, k, offs, 0)
 		return
 	}
 	wide := l == levelAVX512
+	// with a column tail the kernels leave the sums unscaled for the
+	// plain-Go loop to finish
+	n := d &^ (vecLanes(l) - 1)
+	ks := scale
+	if n < d {
+		ks = 1
+	}
 	rows := len(q) / d
 	for r := 0; r < rows; r += 4 {
 		xr, qr := x[r*xstride:], q[r*d:min(r+4, rows)*d]
 		switch c := min(4, rows-r); {
 		case c == 4 && wide:
-			dotsGatherBF164AVX512(xr, xstride, qr, d, k, offs)
+			dotsGatherBF164AVX512(xr, xstride, qr, d, ks, k, offs)
 		case c == 4:
-			dotsGatherBF164AVX2(xr, xstride, qr, d, k, offs)
+			dotsGatherBF164AVX2(xr, xstride, qr, d, ks, k, offs)
 		case c == 3 && wide:
-			dotsGatherBF163AVX512(xr, xstride, qr, d, k, offs)
+			dotsGatherBF163AVX512(xr, xstride, qr, d, ks, k, offs)
 		case c == 3:
-			dotsGatherBF163AVX2(xr, xstride, qr, d, k, offs)
+			dotsGatherBF163AVX2(xr, xstride, qr, d, ks, k, offs)
 		case c == 2 && wide:
-			dotsGatherBF162AVX512(xr, xstride, qr, d, k, offs)
+			dotsGatherBF162AVX512(xr, xstride, qr, d, ks, k, offs)
 		case c == 2:
-			dotsGatherBF162AVX2(xr, xstride, qr, d, k, offs)
+			dotsGatherBF162AVX2(xr, xstride, qr, d, ks, k, offs)
 		case wide:
-			dotsGatherBF161AVX512(xr, xstride, qr, d, k, offs)
+			dotsGatherBF161AVX512(xr, xstride, qr, d, ks, k, offs)
 		default:
-			dotsGatherBF161AVX2(xr, xstride, qr, d, k, offs)
+			dotsGatherBF161AVX2(xr, xstride, qr, d, ks, k, offs)
 		}
 	}
-	if n := d &^ (vecLanes(l) - 1); n < d {
-		dotsGatherBF16Generic(x, xstride, q, d, k, offs, n)
+	if n < d {
+		dotsGatherBF16Generic(x, xstride, q, d, scale, k, offs, n)
 	}
 }
 

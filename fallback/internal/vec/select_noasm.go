@@ -96,15 +96,15 @@ func accumulateBF16At(_ int, acc []float32, dv int, p []float32, pstride int, v 
 }
 func expShift(x []float32, m float32) float32          { return expShiftGeneric(x, m) }
 func expShiftAt(_ int, x []float32, m float32) float32 { return expShiftGeneric(x, m) }
-func dotsGather(x []float32, xstride int, q []float32, d int, k []float32, offs []int) {
-	dotsGatherGeneric(x, xstride, q, d, k, offs, 0)
+func dotsGather(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int) {
+	dotsGatherGeneric(x, xstride, q, d, scale, k, offs, 0)
 }
-func dotsGatherAt(_ int, x []float32, xstride int, q []float32, d int, k []float32, offs []int) {
-	dotsGatherGeneric(x, xstride, q, d, k, offs, 0)
+func dotsGatherAt(_ int, x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int) {
+	dotsGatherGeneric(x, xstride, q, d, scale, k, offs, 0)
 }
-func dotsGatherBF16(x []float32, xstride int, q []float32, d int, k []uint16, offs []int) {
-	dotsGatherBF16Generic(x, xstride, q, d, k, offs, 0)
+func dotsGatherBF16(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int) {
+	dotsGatherBF16Generic(x, xstride, q, d, scale, k, offs, 0)
 }
-func dotsGatherBF16At(_ int, x []float32, xstride int, q []float32, d int, k []uint16, offs []int) {
-	dotsGatherBF16Generic(x, xstride, q, d, k, offs, 0)
+func dotsGatherBF16At(_ int, x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int) {
+	dotsGatherBF16Generic(x, xstride, q, d, scale, k, offs, 0)
 }

@@ -246,9 +246,11 @@ func expShiftGeneric(x []float32, m float32) float32 {
 	return sum
 }
 
-// dotsGatherGeneric is DotsGather over the columns c ≥ from, added to x
-// when from > 0.
-func dotsGatherGeneric(x []float32, xstride int, q []float32, d int, k []float32, offs []int, from int) {
+// dotsGatherGeneric is DotsGather over the columns c ≥ from: with from
+// = 0 it sets x to the scaled sums; with from > 0 x holds the unscaled
+// sums of the columns before from, to which the rest is added before
+// scaling.
+func dotsGatherGeneric(x []float32, xstride int, q []float32, d int, scale float32, k []float32, offs []int, from int) {
 	for r := range len(q) / d {
 		qr := q[r*d+from : (r+1)*d]
 		for i, o := range offs {
@@ -256,13 +258,13 @@ func dotsGatherGeneric(x []float32, xstride int, q []float32, d int, k []float32
 			if from > 0 {
 				s += x[r*xstride+i]
 			}
-			x[r*xstride+i] = s
+			x[r*xstride+i] = s * scale
 		}
 	}
 }
 
-// dotsGatherBF16Generic is DotsGatherBF16 over the columns c ≥ from.
-func dotsGatherBF16Generic(x []float32, xstride int, q []float32, d int, k []uint16, offs []int, from int) {
+// dotsGatherBF16Generic is dotsGatherGeneric with bfloat16 keys.
+func dotsGatherBF16Generic(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, from int) {
 	for r := range len(q) / d {
 		qr := q[r*d+from : (r+1)*d]
 		for i, o := range offs {
@@ -270,7 +272,7 @@ func dotsGatherBF16Generic(x []float32, xstride int, q []float32, d int, k []uin
 			if from > 0 {
 				s += x[r*xstride+i]
 			}
-			x[r*xstride+i] = s
+			x[r*xstride+i] = s * scale
 		}
 	}
 }
