@@ -9,7 +9,7 @@ import "github.com/rotorkernels/rotor/ops"
 // included, before any output is written. Arithmetic is float32 with
 // online softmax; O is rounded once to its dtype and LSE is the natural
 // log. Work is spread over the pool as (query tile, kv head) items: a
-// tile is the g = Hq/Hk query heads of one kv head for up to 32/g query
+// tile is the g = Hq/Hk query heads of one kv head for up to 128/g query
 // tokens that read the same row (one token for per-query rows), so every
 // gathered K and V row is loaded and widened once per tile. When there
 // are fewer items than four per worker (decode), each row is also split

@@ -19,7 +19,7 @@ const (
 	attnBlockBytes  = 64 << 10
 	// attnLanes bounds the (query, head) pairs a work item serves: each
 	// gathered K and V row is widened once and used by all of them.
-	attnLanes = 64
+	attnLanes = 128
 	// attnWidenLanes is the fewest lanes per kv head for which a block's
 	// bfloat16 K and V rows are widened once into the scratch.
 	attnWidenLanes = 16
