@@ -90,15 +90,8 @@ func f32ToBF16Generic(dst []uint16, src []float32) {
 	}
 }
 
-// roundBF16 rounds f to bfloat16 bits as precision.BF16FromFloat32.
-func roundBF16(f float32) uint16 {
-	u := math.Float32bits(f)
-	if u&0x7fffffff > 0x7f800000 {
-		return uint16(u>>16 | 0x0040)
-	}
-	u += 0x7fff + (u>>16)&1
-	return uint16(u >> 16)
-}
+// roundBF16 rounds f to bfloat16 bits: precision.BF16FromFloat32.
+func roundBF16(f float32) uint16 { return uint16(precision.BF16FromFloat32(f)) }
 
 func f16ToF32Generic(dst []float32, src []uint16) {
 	for i, v := range src {
@@ -120,13 +113,9 @@ func rotateGeneric(x, y, c, s []float32) {
 	}
 }
 
-// rotatePair is precision.RotatePair: four rounded products, a rounded
-// difference and a rounded sum.
-func rotatePair(a, b, c, s float32) (float32, float32) {
-	ac, bs := float32(a*c), float32(b*s)
-	bc, as := float32(b*c), float32(a*s)
-	return ac - bs, bc + as
-}
+// rotatePair is precision.RotatePair, the single definition of the
+// rotation arithmetic.
+func rotatePair(a, b, c, s float32) (float32, float32) { return precision.RotatePair(a, b, c, s) }
 
 // rotateBF16Generic rotates the NeoX pairs i ≥ from of a bfloat16 head
 // (half = len(c)) from src into dst.
