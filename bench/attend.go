@@ -183,19 +183,9 @@ func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Re
 		Bytes: AttentionBytes(Tq, Hq, Hk, D, D, keys, ops.BF16),
 		Flops: AttentionFlops(Tq, Hq, D, D, keys),
 	}
-	var owned []*ops.Tensor
-	defer func() {
-		for _, t := range owned {
-			_ = b.Free(t)
-		}
-	}()
-	alloc := func(dt ops.DType, shape ...int) (*ops.Tensor, error) {
-		t, err := b.Alloc(dt, shape...)
-		if err == nil {
-			owned = append(owned, t)
-		}
-		return t, err
-	}
+	ts := &tensorSet{b: b}
+	defer ts.free()
+	alloc := ts.alloc
 	q, err := alloc(ops.BF16, Tq, Hq, D)
 	if err != nil {
 		return r, err

@@ -61,20 +61,9 @@ func ropeRow(c *Ctx, m Model, rot *ops.Rotary, T int, dt ops.DType) (Result, err
 	k := randomHost(rng, dt, T*m.KVHeads*m.HeadDim)
 
 	b := c.Backend
-	var owned []*ops.Tensor
-	defer func() {
-		for _, t := range owned {
-			_ = b.Free(t)
-		}
-	}()
-	upload := func(dt ops.DType, host []byte, shape ...int) (*ops.Tensor, error) {
-		t, err := b.Alloc(dt, shape...)
-		if err != nil {
-			return nil, err
-		}
-		owned = append(owned, t)
-		return t, b.Write(t, host)
-	}
+	ts := &tensorSet{b: b}
+	defer ts.free()
+	upload := ts.upload
 	qt, err := upload(dt, hostBytes(q), T, m.QHeads, m.HeadDim)
 	if err != nil {
 		return r, err

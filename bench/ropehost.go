@@ -17,20 +17,9 @@ type ropeHost struct {
 // q and k widened to float32.
 func (a ropeHost) run(b ops.Backend) (q, k []float32, err error) {
 	T, D := len(a.pos), a.rot.HeadDim
-	var owned []*ops.Tensor
-	defer func() {
-		for _, t := range owned {
-			_ = b.Free(t)
-		}
-	}()
-	upload := func(dt ops.DType, host []byte, shape ...int) (*ops.Tensor, error) {
-		t, err := b.Alloc(dt, shape...)
-		if err != nil {
-			return nil, err
-		}
-		owned = append(owned, t)
-		return t, b.Write(t, host)
-	}
+	ts := &tensorSet{b: b}
+	defer ts.free()
+	upload := ts.upload
 	qt, err := upload(a.dt, encodeHost(a.dt, a.q), T, a.hq, D)
 	if err != nil {
 		return nil, nil, err

@@ -43,19 +43,9 @@ func selectModel(c *Ctx, m Model) ([]Result, error) {
 		return nil, fmt.Errorf("select %s: pool: %w", m.Name, err)
 	}
 	defer pool.free(b)
-	var owned []*ops.Tensor
-	defer func() {
-		for _, t := range owned {
-			_ = b.Free(t)
-		}
-	}()
-	alloc := func(dt ops.DType, shape ...int) (*ops.Tensor, error) {
-		t, err := b.Alloc(dt, shape...)
-		if err == nil {
-			owned = append(owned, t)
-		}
-		return t, err
-	}
+	ts := &tensorSet{b: b}
+	defer ts.free()
+	alloc := ts.alloc
 	S, Hq, Hk, D := pool.slots, m.QHeads, m.KVHeads, m.HeadDim
 	P := ops.PageCount(S, selectPageSize)
 	q, err := alloc(ops.BF16, Hq, D)
