@@ -72,3 +72,20 @@ func CheckFinite(arg string, v float64) error {
 	}
 	return nil
 }
+
+// checkGroupedKV checks a kv-head tensor [rows, Hk, D] read by Hq query
+// heads (grouped-query attention): one of dtypes, Hk ≥ 1 dividing Hq, and
+// the head dimension D. It returns rows and Hk.
+func checkGroupedKV(arg string, t *Tensor, backend string, Hq, D int, dtypes ...DType) (rows, Hk int, err error) {
+	if err := CheckTensor(arg, t, backend, 3, dtypes...); err != nil {
+		return 0, 0, err
+	}
+	rows, Hk = t.Shape[0], t.Shape[1]
+	if Hk < 1 || Hq%Hk != 0 {
+		return 0, 0, Errorf(ErrShape, arg+".shape[1]", Hk, "want a kv-head count ≥ 1 dividing q heads %d", Hq)
+	}
+	if err := CheckDim(arg, t, 2, D); err != nil {
+		return 0, 0, err
+	}
+	return rows, Hk, nil
+}

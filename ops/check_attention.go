@@ -23,14 +23,8 @@ func CheckAttention(a *AttentionArgs, backend string) error {
 	if D < 1 {
 		return Errorf(ErrShape, "q.shape[2]", D, "want a head dimension ≥ 1")
 	}
-	if err := CheckTensor("k", a.K, backend, 3, dt); err != nil {
-		return err
-	}
-	S, Hk := a.K.Shape[0], a.K.Shape[1]
-	if Hk < 1 || Hq%Hk != 0 {
-		return Errorf(ErrShape, "k.shape[1]", Hk, "want a kv-head count ≥ 1 dividing q heads %d", Hq)
-	}
-	if err := CheckDim("k", a.K, 2, D); err != nil {
+	S, Hk, err := checkGroupedKV("k", a.K, backend, Hq, D, dt)
+	if err != nil {
 		return err
 	}
 	if err := CheckTensor("v", a.V, backend, 3, dt); err != nil {

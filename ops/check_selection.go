@@ -15,14 +15,8 @@ func CheckScores(a *ScoresArgs, backend string) error {
 	if D < 1 {
 		return Errorf(ErrShape, "q.shape[1]", D, "want a head dimension ≥ 1")
 	}
-	if err := CheckTensor("k", a.K, backend, 3, a.Q.DType); err != nil {
-		return err
-	}
-	S, Hk := a.K.Shape[0], a.K.Shape[1]
-	if Hk < 1 || Hq%Hk != 0 {
-		return Errorf(ErrShape, "k.shape[1]", Hk, "want a kv-head count ≥ 1 dividing q heads %d", Hq)
-	}
-	if err := CheckDim("k", a.K, 2, D); err != nil {
+	S, Hk, err := checkGroupedKV("k", a.K, backend, Hq, D, a.Q.DType)
+	if err != nil {
 		return err
 	}
 	if a.Candidates.Indices != nil && a.Candidates.Granularity != PerRequest {
@@ -162,14 +156,8 @@ func CheckPageScores(a *PageScoresArgs, backend string) error {
 	if D < 1 {
 		return Errorf(ErrShape, "q.shape[1]", D, "want a head dimension ≥ 1")
 	}
-	if err := CheckTensor("min", a.Min, backend, 3, F32); err != nil {
-		return err
-	}
-	P, Hk := a.Min.Shape[0], a.Min.Shape[1]
-	if Hk < 1 || Hq%Hk != 0 {
-		return Errorf(ErrShape, "min.shape[1]", Hk, "want a kv-head count ≥ 1 dividing q heads %d", Hq)
-	}
-	if err := CheckDim("min", a.Min, 2, D); err != nil {
+	P, Hk, err := checkGroupedKV("min", a.Min, backend, Hq, D, F32)
+	if err != nil {
 		return err
 	}
 	if err := CheckTensor("max", a.Max, backend, 3, F32); err != nil {
