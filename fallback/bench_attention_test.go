@@ -41,15 +41,20 @@ func benchPool(hk int) (k, v *ops.Tensor) {
 		benchPools.kv = map[int][2]*ops.Tensor{}
 	}
 	mk := func(seed uint32) *ops.Tensor {
-		n := benchPoolSlots * hk * 128
-		u := make([]uint16, n)
+		// allocated by the backend, as an engine's pool would be (huge
+		// pages where the system offers them)
+		t, err := New().Alloc(ops.BF16, benchPoolSlots, hk, 128)
+		if err != nil {
+			panic(err)
+		}
+		u := u16s(t)
 		x := seed
 		for i := range u {
 			x = x*1664525 + 1013904223
 			// sign, exponent 126 or 127 (magnitudes in [0.5, 2)), 7 random mantissa bits
 			u[i] = uint16(x>>31)<<15 | uint16(126+x>>30&1)<<7 | uint16(x>>20&0x7f)
 		}
-		return WrapU16(ops.BF16, u, benchPoolSlots, hk, 128)
+		return t
 	}
 	p := [2]*ops.Tensor{mk(1), mk(2)}
 	benchPools.kv[hk] = p

@@ -3,6 +3,7 @@ package fallback
 import (
 	"unsafe"
 
+	"github.com/rotorkernels/rotor/internal/hugepage"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -18,7 +19,9 @@ func (h *Host) Backend() string { return Name }
 func (h *Host) Bytes() int { return len(h.B) }
 
 // Alloc returns a dense zeroed tensor backed by Go memory aligned to 64
-// bytes.
+// bytes. Tensors of hugepage.MinBytes (8 MiB) or more, such as KV pools,
+// are advised to the kernel for transparent huge pages (Linux): gathered
+// rows scattered over a large pool then cost far fewer TLB misses.
 func (b *Backend) Alloc(dt ops.DType, shape ...int) (*ops.Tensor, error) {
 	if dt.Size() == 0 {
 		return nil, ops.Errorf(ops.ErrDType, "dtype", dt, "want f32, bf16, f16 or i32")
@@ -36,6 +39,7 @@ func (b *Backend) Alloc(dt ops.DType, shape ...int) (*ops.Tensor, error) {
 		off = int(64-a) / 8
 	}
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(&words[off])), n*dt.Size())
+	hugepage.Advise(raw)
 	return &ops.Tensor{DType: dt, Shape: append([]int(nil), shape...), Mem: &Host{B: raw}}, nil
 }
 
