@@ -140,6 +140,10 @@ func attendModel(c *Ctx, m Model) ([]Result, error) {
 		dense.Notes = "decode, dense range over the whole pool" + pool.note
 	}
 	rows = append(rows, c.Finish(dense))
+	gather := 0.0 // the host's random-row read bandwidth at this row size
+	if _, dev := b.(PeakMeasurer); !dev {
+		gather = GatherGBps(m.KVHeads*m.HeadDim*2, c.Quick)
+	}
 	for _, n := range selected {
 		if n > pool.slots/2 {
 			continue
@@ -155,7 +159,13 @@ func attendModel(c *Ctx, m Model) ([]Result, error) {
 		if !dense.Skipped && !r.Skipped {
 			r.NaiveSeconds = dense.Seconds
 		}
-		rows = append(rows, c.Finish(r))
+		r.GatherPeakGBps = gather
+		r = c.Finish(r)
+		if r.RatioToGatherPeak > 0 {
+			r.Notes += fmt.Sprintf("; %.0f%% of a random %d-byte-row read measured in this run (%.1f GB/s)",
+				100*r.RatioToGatherPeak, m.KVHeads*m.HeadDim*2, r.GatherPeakGBps)
+		}
+		rows = append(rows, r)
 	}
 	r, err := attendRow(c, m, pool, rng, attendPrefillT, min(attendPrefillSel, pool.slots))
 	if err != nil {

@@ -32,6 +32,13 @@ type Result struct {
 	PeakGBps float64 `json:"peak_gbps"`
 	// RatioToPeak is GBps/PeakGBps.
 	RatioToPeak float64 `json:"ratio_to_peak"`
+	// GatherPeakGBps is, for rows that gather rows at random slots of a
+	// pool (sparse decode on a host backend), the bandwidth of a plain
+	// random-row read of the same row size measured in the same run
+	// (GatherGBps); 0 when not measured.
+	GatherPeakGBps float64 `json:"gather_peak_gbps,omitempty"`
+	// RatioToGatherPeak is GBps/GatherPeakGBps.
+	RatioToGatherPeak float64 `json:"ratio_to_gather_peak,omitempty"`
 	// TFlops is Flops/Seconds in 1e12 operations per second.
 	TFlops float64 `json:"tflops"`
 	// PeakGFlops is the FMA peak measured in the same run, in 1e9
@@ -66,6 +73,9 @@ func (r *Result) Derive(peakGBps, peakGFlops float64) {
 	r.TFlops = TFlops(r.Flops, r.Seconds)
 	if peakGBps > 0 {
 		r.RatioToPeak = r.GBps / peakGBps
+	}
+	if r.GatherPeakGBps > 0 {
+		r.RatioToGatherPeak = r.GBps / r.GatherPeakGBps
 	}
 	if peakGFlops > 0 && r.Flops > 0 {
 		r.RatioToFlopsPeak = r.TFlops / r.PeakTFlops

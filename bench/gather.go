@@ -1,0 +1,102 @@
+package bench
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/rotorkernels/rotor/internal/hugepage"
+)
+
+// Sizes of the gather peak's pool: far larger than any last-level cache.
+const (
+	gatherPoolBytes      = 512 << 20
+	gatherPoolBytesQuick = 256 << 20
+	// gatherInFlight is how many rows each reader walks at once, so that
+	// the reads of several rows are in flight together.
+	gatherInFlight = 8
+)
+
+// GatherGBps measures how fast the host reads rows of rowBytes bytes at
+// random positions of a pool far larger than the caches: the access
+// pattern of sparse decode attention, which reads the K and V rows of
+// selected KV-cache slots. One sixteenth of the pool's rows, sorted
+// distinct random rows, are read by GOMAXPROCS goroutines, each walking
+// gatherInFlight rows at once with one 8-byte load per 64-byte line; the
+// pool is allocated with the huge-page advice the fallback backend gives
+// its tensors. The result is the best of several runs, in 1e9 bytes read
+// per second. It bounds what any gathering kernel reads on this machine,
+// so decode rows report their bandwidth against it as well as against
+// the copy peak.
+func GatherGBps(rowBytes int, quick bool) float64 {
+	size, runs := gatherPoolBytes, 7
+	if quick {
+		size, runs = gatherPoolBytesQuick, 4
+	}
+	rowBytes = max(64, rowBytes&^63)
+	pool := make([]uint64, size/8)
+	hugepage.Advise(unsafe.Slice((*byte)(unsafe.Pointer(&pool[0])), size))
+	for i := range pool {
+		pool[i] = uint64(i)
+	}
+	rows := size / rowBytes
+	rng := rand.New(rand.NewPCG(uint64(rowBytes), 16))
+	sel := rng.Perm(rows)[:rows/16]
+	slices.Sort(sel)
+	return gatherPeak(pool, sel, rowBytes/8, runs, runtime.GOMAXPROCS(0))
+}
+
+// gatherSink keeps the gather loops' sums alive.
+var gatherSink uint64
+
+// gatherPeak returns the best bandwidth of runs parallel reads of the
+// rows sel (rowWords words each) of pool, split over workers goroutines.
+func gatherPeak(pool []uint64, sel []int, rowWords, runs, workers int) float64 {
+	share := (len(sel) + workers - 1) / workers
+	sums := make([]uint64, workers)
+	best := time.Duration(0)
+	for r := 0; r < runs; r++ {
+		var wg sync.WaitGroup
+		start := time.Now()
+		for w := range workers {
+			lo, hi := min(w*share, len(sel)), min((w+1)*share, len(sel))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sums[w] = gatherRows(pool, sel[lo:hi], rowWords)
+			}()
+		}
+		wg.Wait()
+		d := time.Since(start)
+		if best == 0 || d < best {
+			best = d
+		}
+	}
+	for _, s := range sums {
+		gatherSink += s
+	}
+	return GBps(float64(len(sel)*rowWords*8), best.Seconds())
+}
+
+// gatherRows sums the first word of every 64-byte line of the rows sel,
+// gatherInFlight rows at a time.
+func gatherRows(pool []uint64, sel []int, rowWords int) uint64 {
+	var s uint64
+	for len(sel) > 0 {
+		n := min(gatherInFlight, len(sel))
+		var base [gatherInFlight]int
+		for i := range n {
+			base[i] = sel[i] * rowWords
+		}
+		for c := 0; c < rowWords; c += 8 {
+			for i := range n {
+				s += pool[base[i]+c]
+			}
+		}
+		sel = sel[n:]
+	}
+	return s
+}

@@ -1,0 +1,52 @@
+package bench
+
+import "testing"
+
+// TestGatherRows checks the gather loop's sum against a direct sum of the
+// lines it is meant to read.
+func TestGatherRows(t *testing.T) {
+	const rowWords = 32
+	pool := make([]uint64, 100*rowWords)
+	for i := range pool {
+		pool[i] = uint64(i*i + 1)
+	}
+	sel := []int{0, 3, 4, 17, 18, 19, 20, 21, 22, 23, 50, 99}
+	var want uint64
+	for _, r := range sel {
+		for c := 0; c < rowWords; c += 8 {
+			want += pool[r*rowWords+c]
+		}
+	}
+	if got := gatherRows(pool, sel, rowWords); got != want {
+		t.Fatalf("gatherRows = %d, want %d", got, want)
+	}
+}
+
+// TestGatherPeak checks that the measured gather bandwidth is positive
+// and finite and, reading rows scattered over memory, no faster than a
+// plausible multiple of the copy peak.
+func TestGatherPeak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures memory bandwidth")
+	}
+	g := GatherGBps(2048, true)
+	c := MemcpyGBps(true)
+	t.Logf("gather 2 KiB rows: %.2f GB/s; copy: %.2f GB/s", g, c)
+	if !(g > 0) || g > 4*c {
+		t.Fatalf("gather peak %.3g GB/s implausible against copy %.3g GB/s", g, c)
+	}
+}
+
+// TestDeriveGatherRatio checks that Derive relates a row's bandwidth to
+// its gather peak, and leaves the ratio unset without one.
+func TestDeriveGatherRatio(t *testing.T) {
+	r := Result{Seconds: 2, Bytes: 8e9, GatherPeakGBps: 16}
+	r.Derive(20, 0)
+	if r.GBps != 4 || r.RatioToGatherPeak != 0.25 || r.RatioToPeak != 0.2 {
+		t.Fatalf("Derive: GBps %v, ratio to gather %v, ratio to copy %v; want 4, 0.25, 0.2", r.GBps, r.RatioToGatherPeak, r.RatioToPeak)
+	}
+	r = Result{Seconds: 2, Bytes: 8e9}
+	if r.Derive(20, 0); r.RatioToGatherPeak != 0 {
+		t.Fatalf("Derive without a gather peak: ratio %v, want 0", r.RatioToGatherPeak)
+	}
+}
