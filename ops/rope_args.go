@@ -131,19 +131,3 @@ func CheckPositions(arg string, pos []int32) error {
 	}
 	return nil
 }
-
-// CheckSlots returns ErrRange naming the first slot outside [0, slots)
-// and the first slot written twice.
-func CheckSlots(arg string, idx []int32, slots int) error {
-	seen := make(map[int32]int, len(idx))
-	for i, s := range idx {
-		if s < 0 || int(s) >= slots {
-			return Errorf(ErrRange, fmt.Sprintf("%s[%d]", arg, i), s, "want a slot in [0, %d)", slots)
-		}
-		if j, dup := seen[s]; dup {
-			return Errorf(ErrRange, fmt.Sprintf("%s[%d]", arg, i), s, "slot already written by %s[%d]", arg, j)
-		}
-		seen[s] = i
-	}
-	return nil
-}
