@@ -20,11 +20,11 @@ func (a ropeHost) run(b ops.Backend) (q, k []float32, err error) {
 	ts := &tensorSet{b: b}
 	defer ts.free()
 	upload := ts.upload
-	qt, err := upload(a.dt, encodeHost(a.dt, a.q), T, a.hq, D)
+	qt, err := upload(a.dt, EncodeFloat32(a.dt, a.q), T, a.hq, D)
 	if err != nil {
 		return nil, nil, err
 	}
-	kt, err := upload(a.dt, encodeHost(a.dt, a.k), T, a.hk, D)
+	kt, err := upload(a.dt, EncodeFloat32(a.dt, a.k), T, a.hk, D)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -38,40 +38,11 @@ func (a ropeHost) run(b ops.Backend) (q, k []float32, err error) {
 	if err := b.Sync(); err != nil {
 		return nil, nil, err
 	}
-	if q, err = download(b, qt); err != nil {
+	if q, err = Download(b, qt); err != nil {
 		return nil, nil, err
 	}
-	if k, err = download(b, kt); err != nil {
+	if k, err = Download(b, kt); err != nil {
 		return nil, nil, err
 	}
 	return q, k, nil
-}
-
-// encodeHost returns the little-endian bytes of x in dtype dt (x already
-// holds dt values, so the conversion is exact).
-func encodeHost(dt ops.DType, x []float32) []byte {
-	if dt == ops.F32 {
-		return ops.Bytes(append([]float32(nil), x...))
-	}
-	u := make([]uint16, len(x))
-	for i, v := range x {
-		u[i] = narrow(dt, v)
-	}
-	return ops.Bytes(u)
-}
-
-// download reads t and widens it to float32.
-func download(b ops.Backend, t *ops.Tensor) ([]float32, error) {
-	out := make([]float32, t.Len())
-	if t.DType == ops.F32 {
-		return out, b.Read(ops.Bytes(out), t)
-	}
-	u := make([]uint16, t.Len())
-	if err := b.Read(ops.Bytes(u), t); err != nil {
-		return nil, err
-	}
-	for i, v := range u {
-		out[i] = widen(t.DType, v)
-	}
-	return out, nil
 }

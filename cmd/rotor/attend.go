@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rotorkernels/rotor/bench"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -248,7 +249,7 @@ func (f *attendFlags) run() (*attendResult, error) {
 		name string
 		t    *ops.Tensor
 	}{{"o.npy", a.O}, {"lse.npy", a.LSE}} {
-		vals, err := downloadFloat(b, o.t)
+		vals, err := bench.Download(b, o.t)
 		if err != nil {
 			return nil, err
 		}

@@ -7,8 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rotorkernels/rotor/bench"
 	"github.com/rotorkernels/rotor/ops"
-	"github.com/rotorkernels/rotor/precision"
 )
 
 func init() {
@@ -187,7 +187,7 @@ func (f *ropeFlags) run(rot *ops.Rotary) (*ropeResult, error) {
 		outs = append(outs, output{"k.npy", args.K, ka.shape})
 	}
 	for _, o := range outs {
-		vals, err := downloadFloat(b, o.t)
+		vals, err := bench.Download(b, o.t)
 		if err != nil {
 			return nil, err
 		}
@@ -207,40 +207,9 @@ func uploadFloat(b ops.Backend, dt ops.DType, x []float32, shape []int) (*ops.Te
 	if err != nil {
 		return nil, err
 	}
-	var raw []byte
-	switch dt {
-	case ops.F32:
-		raw = ops.Bytes(x)
-	case ops.BF16:
-		u := make([]uint16, len(x))
-		precision.BF16SliceFromFloat32(u, x)
-		raw = ops.Bytes(u)
-	default:
-		u := make([]uint16, len(x))
-		precision.F16SliceFromFloat32(u, x)
-		raw = ops.Bytes(u)
-	}
-	if err := b.Write(t, raw); err != nil {
+	if err := b.Write(t, bench.EncodeFloat32(dt, x)); err != nil {
 		b.Free(t)
 		return nil, err
 	}
 	return t, nil
-}
-
-// downloadFloat reads the float tensor t from b, widened to float32.
-func downloadFloat(b ops.Backend, t *ops.Tensor) ([]float32, error) {
-	out := make([]float32, t.Len())
-	if t.DType == ops.F32 {
-		return out, b.Read(ops.Bytes(out), t)
-	}
-	u := make([]uint16, t.Len())
-	if err := b.Read(ops.Bytes(u), t); err != nil {
-		return nil, err
-	}
-	if t.DType == ops.BF16 {
-		precision.Float32SliceFromBF16(out, u)
-	} else {
-		precision.Float32SliceFromF16(out, u)
-	}
-	return out, nil
 }
