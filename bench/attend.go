@@ -17,7 +17,8 @@ func init() { Register("attend", benchAttend) }
 // selection 1/64 at sel=2048, 1/16 at sel=8192), and prefill of 512 query
 // tokens over 4096 selected slots (GFLOP/s against the FMA peak).
 // Selections are sorted distinct random slots shared by every head, as
-// TokenSelect passes them. Bytes count the K and V rows gathered (all kv
+// TokenSelect passes them. On a backend with SIMD levels (SIMDLimiter),
+// each sparse decode row is timed a second time on the plain-Go path. Bytes count the K and V rows gathered (all kv
 // heads of each selected slot), q read and O and LSE written.
 var (
 	attendSelected      = []int{2048, 8192, 32768}
@@ -165,6 +166,9 @@ func attendModel(c *Ctx, m Model) ([]Result, error) {
 			r.Notes += fmt.Sprintf("; %.0f%% of a random %d-byte-row read measured in this run (%.1f GB/s)",
 				100*r.RatioToGatherPeak, m.KVHeads*m.HeadDim*2, r.GatherPeakGBps)
 		}
+		if r.RatioToPurego > 0 {
+			r.Notes += fmt.Sprintf("; %.1f× the plain-Go path (%.3g ms)", r.RatioToPurego, 1e3*r.PuregoSeconds)
+		}
 		rows = append(rows, r)
 	}
 	r, err := attendRow(c, m, pool, rng, attendPrefillT, min(attendPrefillSel, pool.slots))
@@ -231,5 +235,17 @@ func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Re
 		return r, fmt.Errorf("attend %s %s: %w", m.Name, r.Shape, err)
 	}
 	r.Seconds, r.MedianSeconds, r.Calls = tm.Seconds(), tm.Median.Seconds(), tm.Calls
+	if l, ok := b.(SIMDLimiter); ok && Tq == 1 && n > 0 && l.SIMD() != "purego" {
+		restore, err := l.LimitSIMD("purego")
+		if err != nil {
+			return r, err
+		}
+		tm, err = c.Time(func() error { return b.Attention(a) })
+		restore()
+		if err != nil {
+			return r, fmt.Errorf("attend %s %s, purego: %w", m.Name, r.Shape, err)
+		}
+		r.PuregoSeconds = tm.Seconds()
+	}
 	return r, nil
 }

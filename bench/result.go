@@ -39,6 +39,13 @@ type Result struct {
 	GatherPeakGBps float64 `json:"gather_peak_gbps,omitempty"`
 	// RatioToGatherPeak is GBps/GatherPeakGBps.
 	RatioToGatherPeak float64 `json:"ratio_to_gather_peak,omitempty"`
+	// PuregoSeconds is the best time of one call with the backend's hot
+	// loops limited to plain Go (SIMDLimiter), for the rows that measure
+	// it.
+	PuregoSeconds float64 `json:"purego_seconds,omitempty"`
+	// RatioToPurego is PuregoSeconds/Seconds: the speed-up of the vector
+	// implementation over the plain-Go one.
+	RatioToPurego float64 `json:"ratio_to_purego,omitempty"`
 	// TFlops is Flops/Seconds in 1e12 operations per second.
 	TFlops float64 `json:"tflops"`
 	// PeakGFlops is the FMA peak measured in the same run, in 1e9
@@ -79,6 +86,9 @@ func (r *Result) Derive(peakGBps, peakGFlops float64) {
 	}
 	if peakGFlops > 0 && r.Flops > 0 {
 		r.RatioToFlopsPeak = r.TFlops / r.PeakTFlops
+	}
+	if r.PuregoSeconds > 0 {
+		r.RatioToPurego = r.PuregoSeconds / r.Seconds
 	}
 	if r.NaiveSeconds > 0 {
 		r.RatioToNaive = r.NaiveSeconds / r.Seconds
