@@ -81,52 +81,12 @@ func genExpShift(s isa) {
 	Label("compute")
 	sum := s.vec()
 	s.zero(sum)
-	half, sign := bc(0.5), t32.at(0x80000000)
 	XORQ(i, i)
 	loop("exp", i, n, s.lanes, func() {
 		t := s.vec()
 		VMOVUPS(f32(px, i, 0), t)
 		VSUBPS(mv, t, t)
-		// n = trunc(t·log2e + copysign(0.5, t))
-		a, h := s.vec(), s.vec()
-		VMULPS(bc(expLog2E), t, a)
-		s.andm(sign, t, h)
-		s.orm(half, h, h)
-		VADDPS(h, a, a)
-		ni := s.vec()
-		VCVTTPS2DQ(a, ni)
-		nf := s.vec()
-		VCVTDQ2PS(ni, nf)
-		// r = (t − n·ln2hi) − n·ln2lo
-		r, q := s.vec(), s.vec()
-		VMULPS(bc(expLn2Hi), nf, q)
-		VSUBPS(q, t, r)
-		VMULPS(bc(expLn2Lo), nf, q)
-		VSUBPS(q, r, r)
-		p := s.vec()
-		VMOVUPS(bc(expCoef[0]), p)
-		for _, c := range expCoef[1:] {
-			VMULPS(r, p, p)
-			VADDPS(bc(c), p, p)
-		}
-		// times 2^n
-		VPADDD(t32.at(127), ni, ni)
-		VPSLLD(U8(23), ni, ni)
-		VMULPS(ni, p, p)
-		// t < expMin → 0; NaN t → t.
-		low := s.vec()
-		VSUBPS(bc(expMin), t, low)
-		VPSRAD(U8(31), low, low)
-		s.andn(low, p, p)
-		nan := s.vec()
-		s.andm(t32.at(0x7fffffff), t, nan)
-		inf := s.vec()
-		VMOVUPS(t32.at(0x7f800000), inf)
-		VPSUBD(nan, inf, nan)
-		VPSRAD(U8(31), nan, nan)
-		s.andn(nan, p, p)
-		s.and(nan, t, nan)
-		s.or(nan, p, p)
+		p := s.exp32(t)
 		VMOVUPS(p, f32(px, i, 0))
 		VADDPS(p, sum, sum)
 	})
@@ -137,6 +97,56 @@ func genExpShift(s isa) {
 	VMOVSS(s.hsum(sum), b.Addr)
 	MOVB(U8(1), okb.Addr)
 	finish()
+}
+
+// exp32 returns a new vector holding exp32(t) in every lane (t is left
+// alone): exactly exp32's float32 operations, as genExpShift describes
+// them.
+func (s isa) exp32(t VecVirtual) VecVirtual {
+	t32 := s.expTable()
+	bc := func(f float32) Mem { return t32.at(math.Float32bits(f)) }
+	half, sign := bc(0.5), t32.at(0x80000000)
+	// n = trunc(t·log2e + copysign(0.5, t))
+	a, h := s.vec(), s.vec()
+	VMULPS(bc(expLog2E), t, a)
+	s.andm(sign, t, h)
+	s.orm(half, h, h)
+	VADDPS(h, a, a)
+	ni := s.vec()
+	VCVTTPS2DQ(a, ni)
+	nf := s.vec()
+	VCVTDQ2PS(ni, nf)
+	// r = (t − n·ln2hi) − n·ln2lo
+	r, q := s.vec(), s.vec()
+	VMULPS(bc(expLn2Hi), nf, q)
+	VSUBPS(q, t, r)
+	VMULPS(bc(expLn2Lo), nf, q)
+	VSUBPS(q, r, r)
+	p := s.vec()
+	VMOVUPS(bc(expCoef[0]), p)
+	for _, c := range expCoef[1:] {
+		VMULPS(r, p, p)
+		VADDPS(bc(c), p, p)
+	}
+	// times 2^n
+	VPADDD(t32.at(127), ni, ni)
+	VPSLLD(U8(23), ni, ni)
+	VMULPS(ni, p, p)
+	// t < expMin → 0; NaN t → t.
+	low := s.vec()
+	VSUBPS(bc(expMin), t, low)
+	VPSRAD(U8(31), low, low)
+	s.andn(low, p, p)
+	nan := s.vec()
+	s.andm(t32.at(0x7fffffff), t, nan)
+	inf := s.vec()
+	VMOVUPS(t32.at(0x7f800000), inf)
+	VPSUBD(nan, inf, nan)
+	VPSRAD(U8(31), nan, nan)
+	s.andn(nan, p, p)
+	s.and(nan, t, nan)
+	s.or(nan, p, p)
+	return p
 }
 
 // constTable is a read-only table of 32-bit constants, each repeated over
@@ -166,7 +176,7 @@ func (s isa) expTable() constTable {
 	for _, f := range append([]float32{expLog2E, expLn2Hi, expLn2Lo, expMin, expMax, 0.5}, expCoef...) {
 		add(math.Float32bits(f))
 	}
-	for _, b := range []uint32{0x80000000, 127, 0x7fffffff, 0x7f800000} {
+	for _, b := range []uint32{0x80000000, 127, 0x7fffffff, 0x7f800000, 0xff800000, 0x7fc00000} {
 		add(b)
 	}
 	expTables[s.suffix] = t

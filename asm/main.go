@@ -36,6 +36,7 @@ func main() {
 			genDotsGather(s, rows, true)
 		}
 		genExpShift(s)
+		genSoftmaxBlock(s)
 		genAccurateCosSin(s)
 		genCompatCosSin(s)
 		genBF16ToF32(s)

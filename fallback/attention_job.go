@@ -94,7 +94,7 @@ type attnScratch struct {
 	rank    [attnMaxBlock]int32
 	next    [attnMaxBlock]int32 // the next block's slots, to prefetch
 	nnext   int
-	dots    []float32 // lanes: one key's logits for the lanes of a kv head
+	alpha   []float32 // lanes: the block's accumulator factors
 	lanePos []int32   // tq: query positions (causal)
 	ropeCS  []float32
 }
@@ -279,7 +279,7 @@ func (s *attnScratch) ensure(j *attnJob) {
 	s.l = growF32(s.l, lanes)
 	s.acc = growF32(s.acc, lanes*j.Dv)
 	s.out = growF32(s.out, j.Dv)
-	s.dots = growF32(s.dots, lanes)
+	s.alpha = growF32(s.alpha, lanes)
 	s.lanePos = growI32(s.lanePos, j.tq)
 	if j.rope != nil {
 		s.ropeCS = growF32(s.ropeCS, 2*j.rope.pairs)

@@ -108,9 +108,7 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 				j.blockDots(sc, r, g, c, nb)
 			}
 		}
-		for L := range lanes {
-			j.blockSoftmax(sc, L, nb)
-		}
+		j.blockSoftmax(sc, lanes, nb)
 		j.accumulateV(sc, nq, kv0, nb)
 	}
 
@@ -281,33 +279,6 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 			xr[i] = v
 		}
 	}
-}
-
-// blockSoftmax folds lane L's logits over the block's nb keys into the
-// lane's running state: sc.x receives the softmax weights relative to the
-// new maximum (0 for masked keys), and l and acc are rescaled when the
-// maximum grows. A block with no visible key leaves the state alone.
-func (j *attnJob) blockSoftmax(sc *attnScratch, L, nb int) {
-	x := sc.x[L*j.blk : L*j.blk+nb]
-	bm := negInf
-	for _, v := range x {
-		bm = max(bm, v)
-	}
-	if bm == negInf {
-		clear(x)
-		return
-	}
-	m := sc.m[L]
-	if bm > m {
-		if m != negInf {
-			alpha := expf32(m - bm)
-			sc.l[L] *= alpha
-			vec.Scale(alpha, sc.acc[L*j.Dv:(L+1)*j.Dv])
-		}
-		m = bm
-		sc.m[L] = m
-	}
-	sc.l[L] += vec.ExpShift(x, m)
 }
 
 // finish writes output row (t, h) from its softmax state: the sink joins

@@ -136,6 +136,10 @@ func dotsGatherBF161AVX2(x []float32, xstride int, q []float32, d int, scale flo
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func expShiftAVX2(x []float32, m float32) (sum float32, ok bool)
 
+// softmaxBlockAVX2 folds the nk logits of rows r < len(m) at x[r·xstride] into the online-softmax state m[r], l[r], writing the weights exp32(x − m[r]) in place and the accumulator factor alpha[r] (NaN: row left for the caller).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func softmaxBlockAVX2(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)
+
 // accurateCosSinAVX2 sets c[i], s[i] = precision.AccurateCosSin(pos, invFreq[i], attn) for i < len(c).
 // It processes the largest multiple of 4 elements; the caller handles the rest.
 func accurateCosSinAVX2(c []float32, s []float32, pos float64, invFreq []float64, attn float64)
@@ -291,6 +295,10 @@ func dotsGatherBF161AVX512(x []float32, xstride int, q []float32, d int, scale f
 // expShiftAVX512 sets x[i] = exp32(x[i] − m) and returns their sum (ok) unless some x[i] − m > 88 (not ok, nothing written).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func expShiftAVX512(x []float32, m float32) (sum float32, ok bool)
+
+// softmaxBlockAVX512 folds the nk logits of rows r < len(m) at x[r·xstride] into the online-softmax state m[r], l[r], writing the weights exp32(x − m[r]) in place and the accumulator factor alpha[r] (NaN: row left for the caller).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func softmaxBlockAVX512(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)
 
 // accurateCosSinAVX512 sets c[i], s[i] = precision.AccurateCosSin(pos, invFreq[i], attn) for i < len(c).
 // It processes the largest multiple of 8 elements; the caller handles the rest.

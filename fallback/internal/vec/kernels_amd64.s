@@ -2900,7 +2900,221 @@ DATA expAVX2<>+496(SB)/4, $0x7f800000
 DATA expAVX2<>+500(SB)/4, $0x7f800000
 DATA expAVX2<>+504(SB)/4, $0x7f800000
 DATA expAVX2<>+508(SB)/4, $0x7f800000
-GLOBL expAVX2<>(SB), RODATA|NOPTR, $512
+DATA expAVX2<>+512(SB)/4, $0xff800000
+DATA expAVX2<>+516(SB)/4, $0xff800000
+DATA expAVX2<>+520(SB)/4, $0xff800000
+DATA expAVX2<>+524(SB)/4, $0xff800000
+DATA expAVX2<>+528(SB)/4, $0xff800000
+DATA expAVX2<>+532(SB)/4, $0xff800000
+DATA expAVX2<>+536(SB)/4, $0xff800000
+DATA expAVX2<>+540(SB)/4, $0xff800000
+DATA expAVX2<>+544(SB)/4, $0x7fc00000
+DATA expAVX2<>+548(SB)/4, $0x7fc00000
+DATA expAVX2<>+552(SB)/4, $0x7fc00000
+DATA expAVX2<>+556(SB)/4, $0x7fc00000
+DATA expAVX2<>+560(SB)/4, $0x7fc00000
+DATA expAVX2<>+564(SB)/4, $0x7fc00000
+DATA expAVX2<>+568(SB)/4, $0x7fc00000
+DATA expAVX2<>+572(SB)/4, $0x7fc00000
+GLOBL expAVX2<>(SB), RODATA|NOPTR, $576
+
+// func softmaxBlockAVX2(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)
+// Requires: AVX, AVX2
+TEXT ·softmaxBlockAVX2(SB), NOSPLIT, $0-112
+	MOVQ x_base+0(FP), AX
+	MOVQ xstride+24(FP), CX
+	SHLQ $0x02, CX
+	MOVQ nk+32(FP), DX
+	MOVQ m_base+40(FP), BX
+	MOVQ l_base+64(FP), SI
+	MOVQ alpha_base+88(FP), DI
+	MOVQ m_len+48(FP), R8
+	XORQ R9, R9
+
+row:
+	CMPQ    R9, R8
+	JAE     done
+	VMOVUPS expAVX2<>+512(SB), Y0
+	VXORPS  Y1, Y1, Y1
+	XORQ    R10, R10
+
+max:
+	CMPQ    R10, DX
+	JAE     max_end
+	VMOVUPS (AX)(R10*4), Y2
+	VMAXPS  Y2, Y0, Y0
+	VADDPS  Y2, Y1, Y1
+	ADDQ    $0x00000008, R10
+	JMP     max
+
+max_end:
+	VEXTRACTF128 $0x01, Y0, X2
+	VMAXPS       X2, X0, X0
+	VPERMILPS    $0x4e, X0, X2
+	VMAXPS       X2, X0, X0
+	VPERMILPS    $0xb1, X0, X2
+	VMAXPS       X2, X0, X0
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPS       X2, X1, X1
+	VPERMILPS    $0x4e, X1, X2
+	VADDPS       X2, X1, X1
+	VPERMILPS    $0xb1, X1, X2
+	VADDPS       X2, X1, X1
+	VUCOMISS     X1, X1
+	JP           plain
+	VUCOMISS     expAVX2<>+512(SB), X0
+	JE           empty
+	VMOVSS       (BX)(R9*4), X1
+	VMAXSS       X1, X0, X2
+	VUCOMISS     expAVX2<>+480(SB), X2
+	JE           plain
+	VUCOMISS     X1, X0
+	JBE          keep
+	VMOVSS       X0, (BX)(R9*4)
+	VUCOMISS     expAVX2<>+512(SB), X1
+	JE           keep
+	VSUBSS       X0, X1, X0
+	VBROADCASTSS X0, Y0
+	VMULPS       expAVX2<>+0(SB), Y0, Y1
+	VPAND        expAVX2<>+384(SB), Y0, Y2
+	VPOR         expAVX2<>+160(SB), Y2, Y2
+	VADDPS       Y2, Y1, Y1
+	VCVTTPS2DQ   Y1, Y1
+	VCVTDQ2PS    Y1, Y2
+	VMULPS       expAVX2<>+32(SB), Y2, Y4
+	VSUBPS       Y4, Y0, Y3
+	VMULPS       expAVX2<>+64(SB), Y2, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMOVUPS      expAVX2<>+192(SB), Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+224(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+256(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+288(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+320(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+160(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+352(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+352(SB), Y2, Y2
+	VPADDD       expAVX2<>+416(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y1, Y2, Y2
+	VSUBPS       expAVX2<>+96(SB), Y0, Y1
+	VPSRAD       $0x1f, Y1, Y1
+	VPANDN       Y2, Y1, Y2
+	VPAND        expAVX2<>+448(SB), Y0, Y1
+	VMOVUPS      expAVX2<>+480(SB), Y3
+	VPSUBD       Y1, Y3, Y1
+	VPSRAD       $0x1f, Y1, Y1
+	VPANDN       Y2, Y1, Y2
+	VPAND        Y1, Y0, Y1
+	VPOR         Y1, Y2, Y2
+	VMOVSS       X2, (DI)(R9*4)
+	VMOVSS       (SI)(R9*4), X0
+	VMULSS       X2, X0, X0
+	VMOVSS       X0, (SI)(R9*4)
+	JMP          weights
+
+keep:
+	VMOVSS expAVX2<>+352(SB), X0
+	VMOVSS X0, (DI)(R9*4)
+
+weights:
+	VBROADCASTSS (BX)(R9*4), Y0
+	VXORPS       Y1, Y1, Y1
+	XORQ         R10, R10
+
+exp:
+	CMPQ       R10, DX
+	JAE        exp_end
+	VMOVUPS    (AX)(R10*4), Y2
+	VSUBPS     Y0, Y2, Y2
+	VMULPS     expAVX2<>+0(SB), Y2, Y3
+	VPAND      expAVX2<>+384(SB), Y2, Y4
+	VPOR       expAVX2<>+160(SB), Y4, Y4
+	VADDPS     Y4, Y3, Y3
+	VCVTTPS2DQ Y3, Y3
+	VCVTDQ2PS  Y3, Y4
+	VMULPS     expAVX2<>+32(SB), Y4, Y6
+	VSUBPS     Y6, Y2, Y5
+	VMULPS     expAVX2<>+64(SB), Y4, Y6
+	VSUBPS     Y6, Y5, Y5
+	VMOVUPS    expAVX2<>+192(SB), Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+224(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+256(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+288(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+320(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+160(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+352(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+352(SB), Y4, Y4
+	VPADDD     expAVX2<>+416(SB), Y3, Y3
+	VPSLLD     $0x17, Y3, Y3
+	VMULPS     Y3, Y4, Y4
+	VSUBPS     expAVX2<>+96(SB), Y2, Y3
+	VPSRAD     $0x1f, Y3, Y3
+	VPANDN     Y4, Y3, Y4
+	VPAND      expAVX2<>+448(SB), Y2, Y3
+	VMOVUPS    expAVX2<>+480(SB), Y5
+	VPSUBD     Y3, Y5, Y3
+	VPSRAD     $0x1f, Y3, Y3
+	VPANDN     Y4, Y3, Y4
+	VPAND      Y3, Y2, Y3
+	VPOR       Y3, Y4, Y4
+	VMOVUPS    Y4, (AX)(R10*4)
+	VADDPS     Y4, Y1, Y1
+	ADDQ       $0x00000008, R10
+	JMP        exp
+
+exp_end:
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0x4e, X1, X0
+	VADDPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VADDPS       X0, X1, X1
+	VADDSS       (SI)(R9*4), X1, X1
+	VMOVSS       X1, (SI)(R9*4)
+	JMP          next
+
+empty:
+	VXORPS Y0, Y0, Y0
+	XORQ   R10, R10
+
+clear:
+	CMPQ    R10, DX
+	JAE     clear_end
+	VMOVUPS Y0, (AX)(R10*4)
+	ADDQ    $0x00000008, R10
+	JMP     clear
+
+clear_end:
+	VMOVSS expAVX2<>+352(SB), X0
+	VMOVSS X0, (DI)(R9*4)
+	JMP    next
+
+plain:
+	VMOVSS expAVX2<>+544(SB), X0
+	VMOVSS X0, (DI)(R9*4)
+
+next:
+	ADDQ CX, AX
+	INCQ R9
+	JMP  row
+
+done:
+	VZEROUPPER
+	RET
 
 DATA angleAVX2<>+0(SB)/8, $0x3fe45f306dc9c883
 DATA angleAVX2<>+8(SB)/8, $0x3fe45f306dc9c883
@@ -6910,7 +7124,243 @@ DATA expAVX512<>+1008(SB)/4, $0x7f800000
 DATA expAVX512<>+1012(SB)/4, $0x7f800000
 DATA expAVX512<>+1016(SB)/4, $0x7f800000
 DATA expAVX512<>+1020(SB)/4, $0x7f800000
-GLOBL expAVX512<>(SB), RODATA|NOPTR, $1024
+DATA expAVX512<>+1024(SB)/4, $0xff800000
+DATA expAVX512<>+1028(SB)/4, $0xff800000
+DATA expAVX512<>+1032(SB)/4, $0xff800000
+DATA expAVX512<>+1036(SB)/4, $0xff800000
+DATA expAVX512<>+1040(SB)/4, $0xff800000
+DATA expAVX512<>+1044(SB)/4, $0xff800000
+DATA expAVX512<>+1048(SB)/4, $0xff800000
+DATA expAVX512<>+1052(SB)/4, $0xff800000
+DATA expAVX512<>+1056(SB)/4, $0xff800000
+DATA expAVX512<>+1060(SB)/4, $0xff800000
+DATA expAVX512<>+1064(SB)/4, $0xff800000
+DATA expAVX512<>+1068(SB)/4, $0xff800000
+DATA expAVX512<>+1072(SB)/4, $0xff800000
+DATA expAVX512<>+1076(SB)/4, $0xff800000
+DATA expAVX512<>+1080(SB)/4, $0xff800000
+DATA expAVX512<>+1084(SB)/4, $0xff800000
+DATA expAVX512<>+1088(SB)/4, $0x7fc00000
+DATA expAVX512<>+1092(SB)/4, $0x7fc00000
+DATA expAVX512<>+1096(SB)/4, $0x7fc00000
+DATA expAVX512<>+1100(SB)/4, $0x7fc00000
+DATA expAVX512<>+1104(SB)/4, $0x7fc00000
+DATA expAVX512<>+1108(SB)/4, $0x7fc00000
+DATA expAVX512<>+1112(SB)/4, $0x7fc00000
+DATA expAVX512<>+1116(SB)/4, $0x7fc00000
+DATA expAVX512<>+1120(SB)/4, $0x7fc00000
+DATA expAVX512<>+1124(SB)/4, $0x7fc00000
+DATA expAVX512<>+1128(SB)/4, $0x7fc00000
+DATA expAVX512<>+1132(SB)/4, $0x7fc00000
+DATA expAVX512<>+1136(SB)/4, $0x7fc00000
+DATA expAVX512<>+1140(SB)/4, $0x7fc00000
+DATA expAVX512<>+1144(SB)/4, $0x7fc00000
+DATA expAVX512<>+1148(SB)/4, $0x7fc00000
+GLOBL expAVX512<>(SB), RODATA|NOPTR, $1152
+
+// func softmaxBlockAVX512(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·softmaxBlockAVX512(SB), NOSPLIT, $0-112
+	MOVQ x_base+0(FP), AX
+	MOVQ xstride+24(FP), CX
+	SHLQ $0x02, CX
+	MOVQ nk+32(FP), DX
+	MOVQ m_base+40(FP), BX
+	MOVQ l_base+64(FP), SI
+	MOVQ alpha_base+88(FP), DI
+	MOVQ m_len+48(FP), R8
+	XORQ R9, R9
+
+row:
+	CMPQ    R9, R8
+	JAE     done
+	VMOVUPS expAVX512<>+1024(SB), Z0
+	VPXORD  Z1, Z1, Z1
+	XORQ    R10, R10
+
+max:
+	CMPQ    R10, DX
+	JAE     max_end
+	VMOVUPS (AX)(R10*4), Z2
+	VMAXPS  Z2, Z0, Z0
+	VADDPS  Z2, Z1, Z1
+	ADDQ    $0x00000010, R10
+	JMP     max
+
+max_end:
+	VEXTRACTF64X4 $0x01, Z0, Y2
+	VMAXPS        Y2, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X2
+	VMAXPS        X2, X0, X0
+	VPERMILPS     $0x4e, X0, X2
+	VMAXPS        X2, X0, X0
+	VPERMILPS     $0xb1, X0, X2
+	VMAXPS        X2, X0, X0
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VUCOMISS      X1, X1
+	JP            plain
+	VUCOMISS      expAVX512<>+1024(SB), X0
+	JE            empty
+	VMOVSS        (BX)(R9*4), X2
+	VMAXSS        X2, X0, X5
+	VUCOMISS      expAVX512<>+960(SB), X5
+	JE            plain
+	VUCOMISS      X2, X0
+	JBE           keep
+	VMOVSS        X0, (BX)(R9*4)
+	VUCOMISS      expAVX512<>+1024(SB), X2
+	JE            keep
+	VSUBSS        X0, X2, X0
+	VBROADCASTSS  X0, Z0
+	VMULPS        expAVX512<>+0(SB), Z0, Z2
+	VPANDD        expAVX512<>+768(SB), Z0, Z5
+	VPORD         expAVX512<>+320(SB), Z5, Z5
+	VADDPS        Z5, Z2, Z2
+	VCVTTPS2DQ    Z2, Z2
+	VCVTDQ2PS     Z2, Z5
+	VMULPS        expAVX512<>+64(SB), Z5, Z7
+	VSUBPS        Z7, Z0, Z6
+	VMULPS        expAVX512<>+128(SB), Z5, Z7
+	VSUBPS        Z7, Z6, Z6
+	VMOVUPS       expAVX512<>+384(SB), Z5
+	VMULPS        Z6, Z5, Z5
+	VADDPS        expAVX512<>+448(SB), Z5, Z5
+	VMULPS        Z6, Z5, Z5
+	VADDPS        expAVX512<>+512(SB), Z5, Z5
+	VMULPS        Z6, Z5, Z5
+	VADDPS        expAVX512<>+576(SB), Z5, Z5
+	VMULPS        Z6, Z5, Z5
+	VADDPS        expAVX512<>+640(SB), Z5, Z5
+	VMULPS        Z6, Z5, Z5
+	VADDPS        expAVX512<>+320(SB), Z5, Z5
+	VMULPS        Z6, Z5, Z5
+	VADDPS        expAVX512<>+704(SB), Z5, Z5
+	VMULPS        Z6, Z5, Z5
+	VADDPS        expAVX512<>+704(SB), Z5, Z5
+	VPADDD        expAVX512<>+832(SB), Z2, Z2
+	VPSLLD        $0x17, Z2, Z2
+	VMULPS        Z2, Z5, Z5
+	VSUBPS        expAVX512<>+192(SB), Z0, Z2
+	VPSRAD        $0x1f, Z2, Z2
+	VPANDNQ       Z5, Z2, Z5
+	VPANDD        expAVX512<>+896(SB), Z0, Z2
+	VMOVUPS       expAVX512<>+960(SB), Z6
+	VPSUBD        Z2, Z6, Z2
+	VPSRAD        $0x1f, Z2, Z2
+	VPANDNQ       Z5, Z2, Z5
+	VPANDD        Z2, Z0, Z2
+	VPORD         Z2, Z5, Z5
+	VMOVSS        X5, (DI)(R9*4)
+	VMOVSS        (SI)(R9*4), X0
+	VMULSS        X5, X0, X0
+	VMOVSS        X0, (SI)(R9*4)
+	JMP           weights
+
+keep:
+	VMOVSS expAVX512<>+704(SB), X0
+	VMOVSS X0, (DI)(R9*4)
+
+weights:
+	VBROADCASTSS (BX)(R9*4), Z0
+	VPXORD       Z3, Z3, Z3
+	XORQ         R10, R10
+
+exp:
+	CMPQ       R10, DX
+	JAE        exp_end
+	VMOVUPS    (AX)(R10*4), Z2
+	VSUBPS     Z0, Z2, Z2
+	VMULPS     expAVX512<>+0(SB), Z2, Z5
+	VPANDD     expAVX512<>+768(SB), Z2, Z6
+	VPORD      expAVX512<>+320(SB), Z6, Z6
+	VADDPS     Z6, Z5, Z5
+	VCVTTPS2DQ Z5, Z5
+	VCVTDQ2PS  Z5, Z6
+	VMULPS     expAVX512<>+64(SB), Z6, Z8
+	VSUBPS     Z8, Z2, Z7
+	VMULPS     expAVX512<>+128(SB), Z6, Z8
+	VSUBPS     Z8, Z7, Z7
+	VMOVUPS    expAVX512<>+384(SB), Z6
+	VMULPS     Z7, Z6, Z6
+	VADDPS     expAVX512<>+448(SB), Z6, Z6
+	VMULPS     Z7, Z6, Z6
+	VADDPS     expAVX512<>+512(SB), Z6, Z6
+	VMULPS     Z7, Z6, Z6
+	VADDPS     expAVX512<>+576(SB), Z6, Z6
+	VMULPS     Z7, Z6, Z6
+	VADDPS     expAVX512<>+640(SB), Z6, Z6
+	VMULPS     Z7, Z6, Z6
+	VADDPS     expAVX512<>+320(SB), Z6, Z6
+	VMULPS     Z7, Z6, Z6
+	VADDPS     expAVX512<>+704(SB), Z6, Z6
+	VMULPS     Z7, Z6, Z6
+	VADDPS     expAVX512<>+704(SB), Z6, Z6
+	VPADDD     expAVX512<>+832(SB), Z5, Z5
+	VPSLLD     $0x17, Z5, Z5
+	VMULPS     Z5, Z6, Z6
+	VSUBPS     expAVX512<>+192(SB), Z2, Z5
+	VPSRAD     $0x1f, Z5, Z5
+	VPANDNQ    Z6, Z5, Z6
+	VPANDD     expAVX512<>+896(SB), Z2, Z5
+	VMOVUPS    expAVX512<>+960(SB), Z7
+	VPSUBD     Z5, Z7, Z5
+	VPSRAD     $0x1f, Z5, Z5
+	VPANDNQ    Z6, Z5, Z6
+	VPANDD     Z5, Z2, Z5
+	VPORD      Z5, Z6, Z6
+	VMOVUPS    Z6, (AX)(R10*4)
+	VADDPS     Z6, Z3, Z3
+	ADDQ       $0x00000010, R10
+	JMP        exp
+
+exp_end:
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VADDPS        Y0, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X0
+	VADDPS        X0, X3, X3
+	VPERMILPS     $0x4e, X3, X0
+	VADDPS        X0, X3, X3
+	VPERMILPS     $0xb1, X3, X0
+	VADDPS        X0, X3, X3
+	VADDSS        (SI)(R9*4), X3, X3
+	VMOVSS        X3, (SI)(R9*4)
+	JMP           next
+
+empty:
+	VPXORD Z4, Z4, Z4
+	XORQ   R10, R10
+
+clear:
+	CMPQ    R10, DX
+	JAE     clear_end
+	VMOVUPS Z4, (AX)(R10*4)
+	ADDQ    $0x00000010, R10
+	JMP     clear
+
+clear_end:
+	VMOVSS expAVX512<>+704(SB), X0
+	VMOVSS X0, (DI)(R9*4)
+	JMP    next
+
+plain:
+	VMOVSS expAVX512<>+1088(SB), X0
+	VMOVSS X0, (DI)(R9*4)
+
+next:
+	ADDQ CX, AX
+	INCQ R9
+	JMP  row
+
+done:
+	VZEROUPPER
+	RET
 
 DATA angleAVX512<>+0(SB)/8, $0x3fe45f306dc9c883
 DATA angleAVX512<>+8(SB)/8, $0x3fe45f306dc9c883
