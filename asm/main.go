@@ -37,6 +37,10 @@ func main() {
 		}
 		genExpShift(s)
 		genSoftmaxBlock(s)
+		for rows := 6; rows >= 1; rows-- {
+			genDotsT(s, rows)
+		}
+		genAccumulate6(s)
 		genAccurateCosSin(s)
 		genCompatCosSin(s)
 		genBF16ToF32(s)
@@ -44,6 +48,8 @@ func main() {
 		genF16ToF32(s)
 		genF32ToF16(s)
 	}
+	genTranspose(false)
+	genTranspose(true)
 	genPrefetch()
 	Generate()
 }

@@ -3116,6 +3116,848 @@ done:
 	VZEROUPPER
 	RET
 
+// func dotsT6AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+// Requires: AVX, FMA3
+TEXT ·dotsT6AVX2(SB), NOSPLIT, $0-112
+	MOVQ         d+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         xstride+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         ktstride+96(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         nk+104(FP), BX
+	ANDQ         $-8, BX
+	VBROADCASTSS scale+64(FP), Y0
+	XORQ         SI, SI
+	MOVQ         BX, DI
+	ANDQ         $-16, DI
+
+keys2:
+	CMPQ   SI, DI
+	JAE    keys2_end
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	MOVQ   q_base+32(FP), R8
+	LEAQ   (AX)(AX*2), R9
+	ADDQ   R8, R9
+	MOVQ   kt_base+72(FP), R10
+	LEAQ   (R10)(SI*4), R10
+	MOVQ   d+56(FP), R11
+
+keys2_c:
+	VMOVUPS      (R10), Y13
+	VMOVUPS      32(R10), Y14
+	VBROADCASTSS (R8), Y15
+	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y14, Y15, Y2
+	VBROADCASTSS (R8)(AX*1), Y15
+	VFMADD231PS  Y13, Y15, Y3
+	VFMADD231PS  Y14, Y15, Y4
+	VBROADCASTSS (R8)(AX*2), Y15
+	VFMADD231PS  Y13, Y15, Y5
+	VFMADD231PS  Y14, Y15, Y6
+	VBROADCASTSS (R9), Y15
+	VFMADD231PS  Y13, Y15, Y7
+	VFMADD231PS  Y14, Y15, Y8
+	VBROADCASTSS (R9)(AX*1), Y15
+	VFMADD231PS  Y13, Y15, Y9
+	VFMADD231PS  Y14, Y15, Y10
+	VBROADCASTSS (R9)(AX*2), Y15
+	VFMADD231PS  Y13, Y15, Y11
+	VFMADD231PS  Y14, Y15, Y12
+	ADDQ         $0x00000004, R8
+	ADDQ         $0x00000004, R9
+	ADDQ         DX, R10
+	DECQ         R11
+	JNZ          keys2_c
+	MOVQ         x_base+0(FP), R8
+	LEAQ         (R8)(SI*4), R8
+	LEAQ         (CX)(CX*2), R9
+	ADDQ         R8, R9
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (R8)
+	VMULPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 32(R8)
+	VMULPS       Y0, Y3, Y3
+	VMOVUPS      Y3, (R8)(CX*1)
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      Y4, 32(R8)(CX*1)
+	VMULPS       Y0, Y5, Y5
+	VMOVUPS      Y5, (R8)(CX*2)
+	VMULPS       Y0, Y6, Y6
+	VMOVUPS      Y6, 32(R8)(CX*2)
+	VMULPS       Y0, Y7, Y7
+	VMOVUPS      Y7, (R9)
+	VMULPS       Y0, Y8, Y8
+	VMOVUPS      Y8, 32(R9)
+	VMULPS       Y0, Y9, Y9
+	VMOVUPS      Y9, (R9)(CX*1)
+	VMULPS       Y0, Y10, Y10
+	VMOVUPS      Y10, 32(R9)(CX*1)
+	VMULPS       Y0, Y11, Y11
+	VMOVUPS      Y11, (R9)(CX*2)
+	VMULPS       Y0, Y12, Y12
+	VMOVUPS      Y12, 32(R9)(CX*2)
+	ADDQ         $0x00000010, SI
+	JMP          keys2
+
+keys2_end:
+	ANDQ $-8, BX
+
+keys1:
+	CMPQ   SI, BX
+	JAE    keys1_end
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	MOVQ   q_base+32(FP), DI
+	LEAQ   (AX)(AX*2), R8
+	ADDQ   DI, R8
+	MOVQ   kt_base+72(FP), R9
+	LEAQ   (R9)(SI*4), R9
+	MOVQ   d+56(FP), R10
+
+keys1_c:
+	VMOVUPS      (R9), Y7
+	VBROADCASTSS (DI), Y8
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS (DI)(AX*1), Y8
+	VFMADD231PS  Y7, Y8, Y2
+	VBROADCASTSS (DI)(AX*2), Y8
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS (R8), Y8
+	VFMADD231PS  Y7, Y8, Y4
+	VBROADCASTSS (R8)(AX*1), Y8
+	VFMADD231PS  Y7, Y8, Y5
+	VBROADCASTSS (R8)(AX*2), Y8
+	VFMADD231PS  Y7, Y8, Y6
+	ADDQ         $0x00000004, DI
+	ADDQ         $0x00000004, R8
+	ADDQ         DX, R9
+	DECQ         R10
+	JNZ          keys1_c
+	MOVQ         x_base+0(FP), DI
+	LEAQ         (DI)(SI*4), DI
+	LEAQ         (CX)(CX*2), R8
+	ADDQ         DI, R8
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (DI)
+	VMULPS       Y0, Y2, Y2
+	VMOVUPS      Y2, (DI)(CX*1)
+	VMULPS       Y0, Y3, Y3
+	VMOVUPS      Y3, (DI)(CX*2)
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      Y4, (R8)
+	VMULPS       Y0, Y5, Y5
+	VMOVUPS      Y5, (R8)(CX*1)
+	VMULPS       Y0, Y6, Y6
+	VMOVUPS      Y6, (R8)(CX*2)
+	ADDQ         $0x00000008, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsT5AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+// Requires: AVX, FMA3
+TEXT ·dotsT5AVX2(SB), NOSPLIT, $0-112
+	MOVQ         d+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         xstride+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         ktstride+96(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         nk+104(FP), BX
+	ANDQ         $-8, BX
+	VBROADCASTSS scale+64(FP), Y0
+	XORQ         SI, SI
+	MOVQ         BX, DI
+	ANDQ         $-16, DI
+
+keys2:
+	CMPQ   SI, DI
+	JAE    keys2_end
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	MOVQ   q_base+32(FP), R8
+	LEAQ   (AX)(AX*2), R9
+	ADDQ   R8, R9
+	MOVQ   kt_base+72(FP), R10
+	LEAQ   (R10)(SI*4), R10
+	MOVQ   d+56(FP), R11
+
+keys2_c:
+	VMOVUPS      (R10), Y11
+	VMOVUPS      32(R10), Y12
+	VBROADCASTSS (R8), Y13
+	VFMADD231PS  Y11, Y13, Y1
+	VFMADD231PS  Y12, Y13, Y2
+	VBROADCASTSS (R8)(AX*1), Y13
+	VFMADD231PS  Y11, Y13, Y3
+	VFMADD231PS  Y12, Y13, Y4
+	VBROADCASTSS (R8)(AX*2), Y13
+	VFMADD231PS  Y11, Y13, Y5
+	VFMADD231PS  Y12, Y13, Y6
+	VBROADCASTSS (R9), Y13
+	VFMADD231PS  Y11, Y13, Y7
+	VFMADD231PS  Y12, Y13, Y8
+	VBROADCASTSS (R9)(AX*1), Y13
+	VFMADD231PS  Y11, Y13, Y9
+	VFMADD231PS  Y12, Y13, Y10
+	ADDQ         $0x00000004, R8
+	ADDQ         $0x00000004, R9
+	ADDQ         DX, R10
+	DECQ         R11
+	JNZ          keys2_c
+	MOVQ         x_base+0(FP), R8
+	LEAQ         (R8)(SI*4), R8
+	LEAQ         (CX)(CX*2), R9
+	ADDQ         R8, R9
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (R8)
+	VMULPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 32(R8)
+	VMULPS       Y0, Y3, Y3
+	VMOVUPS      Y3, (R8)(CX*1)
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      Y4, 32(R8)(CX*1)
+	VMULPS       Y0, Y5, Y5
+	VMOVUPS      Y5, (R8)(CX*2)
+	VMULPS       Y0, Y6, Y6
+	VMOVUPS      Y6, 32(R8)(CX*2)
+	VMULPS       Y0, Y7, Y7
+	VMOVUPS      Y7, (R9)
+	VMULPS       Y0, Y8, Y8
+	VMOVUPS      Y8, 32(R9)
+	VMULPS       Y0, Y9, Y9
+	VMOVUPS      Y9, (R9)(CX*1)
+	VMULPS       Y0, Y10, Y10
+	VMOVUPS      Y10, 32(R9)(CX*1)
+	ADDQ         $0x00000010, SI
+	JMP          keys2
+
+keys2_end:
+	ANDQ $-8, BX
+
+keys1:
+	CMPQ   SI, BX
+	JAE    keys1_end
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	MOVQ   q_base+32(FP), DI
+	LEAQ   (AX)(AX*2), R8
+	ADDQ   DI, R8
+	MOVQ   kt_base+72(FP), R9
+	LEAQ   (R9)(SI*4), R9
+	MOVQ   d+56(FP), R10
+
+keys1_c:
+	VMOVUPS      (R9), Y6
+	VBROADCASTSS (DI), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (DI)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (DI)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (R8), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (R8)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         $0x00000004, DI
+	ADDQ         $0x00000004, R8
+	ADDQ         DX, R9
+	DECQ         R10
+	JNZ          keys1_c
+	MOVQ         x_base+0(FP), DI
+	LEAQ         (DI)(SI*4), DI
+	LEAQ         (CX)(CX*2), R8
+	ADDQ         DI, R8
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (DI)
+	VMULPS       Y0, Y2, Y2
+	VMOVUPS      Y2, (DI)(CX*1)
+	VMULPS       Y0, Y3, Y3
+	VMOVUPS      Y3, (DI)(CX*2)
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      Y4, (R8)
+	VMULPS       Y0, Y5, Y5
+	VMOVUPS      Y5, (R8)(CX*1)
+	ADDQ         $0x00000008, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsT4AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+// Requires: AVX, FMA3
+TEXT ·dotsT4AVX2(SB), NOSPLIT, $0-112
+	MOVQ         d+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         xstride+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         ktstride+96(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         nk+104(FP), BX
+	ANDQ         $-8, BX
+	VBROADCASTSS scale+64(FP), Y0
+	XORQ         SI, SI
+	MOVQ         BX, DI
+	ANDQ         $-16, DI
+
+keys2:
+	CMPQ   SI, DI
+	JAE    keys2_end
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   q_base+32(FP), R8
+	LEAQ   (AX)(AX*2), R9
+	ADDQ   R8, R9
+	MOVQ   kt_base+72(FP), R10
+	LEAQ   (R10)(SI*4), R10
+	MOVQ   d+56(FP), R11
+
+keys2_c:
+	VMOVUPS      (R10), Y9
+	VMOVUPS      32(R10), Y10
+	VBROADCASTSS (R8), Y11
+	VFMADD231PS  Y9, Y11, Y1
+	VFMADD231PS  Y10, Y11, Y2
+	VBROADCASTSS (R8)(AX*1), Y11
+	VFMADD231PS  Y9, Y11, Y3
+	VFMADD231PS  Y10, Y11, Y4
+	VBROADCASTSS (R8)(AX*2), Y11
+	VFMADD231PS  Y9, Y11, Y5
+	VFMADD231PS  Y10, Y11, Y6
+	VBROADCASTSS (R9), Y11
+	VFMADD231PS  Y9, Y11, Y7
+	VFMADD231PS  Y10, Y11, Y8
+	ADDQ         $0x00000004, R8
+	ADDQ         $0x00000004, R9
+	ADDQ         DX, R10
+	DECQ         R11
+	JNZ          keys2_c
+	MOVQ         x_base+0(FP), R8
+	LEAQ         (R8)(SI*4), R8
+	LEAQ         (CX)(CX*2), R9
+	ADDQ         R8, R9
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (R8)
+	VMULPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 32(R8)
+	VMULPS       Y0, Y3, Y3
+	VMOVUPS      Y3, (R8)(CX*1)
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      Y4, 32(R8)(CX*1)
+	VMULPS       Y0, Y5, Y5
+	VMOVUPS      Y5, (R8)(CX*2)
+	VMULPS       Y0, Y6, Y6
+	VMOVUPS      Y6, 32(R8)(CX*2)
+	VMULPS       Y0, Y7, Y7
+	VMOVUPS      Y7, (R9)
+	VMULPS       Y0, Y8, Y8
+	VMOVUPS      Y8, 32(R9)
+	ADDQ         $0x00000010, SI
+	JMP          keys2
+
+keys2_end:
+	ANDQ $-8, BX
+
+keys1:
+	CMPQ   SI, BX
+	JAE    keys1_end
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   q_base+32(FP), DI
+	LEAQ   (AX)(AX*2), R8
+	ADDQ   DI, R8
+	MOVQ   kt_base+72(FP), R9
+	LEAQ   (R9)(SI*4), R9
+	MOVQ   d+56(FP), R10
+
+keys1_c:
+	VMOVUPS      (R9), Y5
+	VBROADCASTSS (DI), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (DI)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS (DI)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS (R8), Y6
+	VFMADD231PS  Y5, Y6, Y4
+	ADDQ         $0x00000004, DI
+	ADDQ         $0x00000004, R8
+	ADDQ         DX, R9
+	DECQ         R10
+	JNZ          keys1_c
+	MOVQ         x_base+0(FP), DI
+	LEAQ         (DI)(SI*4), DI
+	LEAQ         (CX)(CX*2), R8
+	ADDQ         DI, R8
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (DI)
+	VMULPS       Y0, Y2, Y2
+	VMOVUPS      Y2, (DI)(CX*1)
+	VMULPS       Y0, Y3, Y3
+	VMOVUPS      Y3, (DI)(CX*2)
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      Y4, (R8)
+	ADDQ         $0x00000008, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsT3AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+// Requires: AVX, FMA3
+TEXT ·dotsT3AVX2(SB), NOSPLIT, $0-112
+	MOVQ         d+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         xstride+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         ktstride+96(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         nk+104(FP), BX
+	ANDQ         $-8, BX
+	VBROADCASTSS scale+64(FP), Y0
+	XORQ         SI, SI
+	MOVQ         BX, DI
+	ANDQ         $-16, DI
+
+keys2:
+	CMPQ   SI, DI
+	JAE    keys2_end
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	MOVQ   q_base+32(FP), R8
+	MOVQ   kt_base+72(FP), R9
+	LEAQ   (R9)(SI*4), R9
+	MOVQ   d+56(FP), R10
+
+keys2_c:
+	VMOVUPS      (R9), Y7
+	VMOVUPS      32(R9), Y8
+	VBROADCASTSS (R8), Y9
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS (R8)(AX*1), Y9
+	VFMADD231PS  Y7, Y9, Y3
+	VFMADD231PS  Y8, Y9, Y4
+	VBROADCASTSS (R8)(AX*2), Y9
+	VFMADD231PS  Y7, Y9, Y5
+	VFMADD231PS  Y8, Y9, Y6
+	ADDQ         $0x00000004, R8
+	ADDQ         DX, R9
+	DECQ         R10
+	JNZ          keys2_c
+	MOVQ         x_base+0(FP), R8
+	LEAQ         (R8)(SI*4), R8
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (R8)
+	VMULPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 32(R8)
+	VMULPS       Y0, Y3, Y3
+	VMOVUPS      Y3, (R8)(CX*1)
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      Y4, 32(R8)(CX*1)
+	VMULPS       Y0, Y5, Y5
+	VMOVUPS      Y5, (R8)(CX*2)
+	VMULPS       Y0, Y6, Y6
+	VMOVUPS      Y6, 32(R8)(CX*2)
+	ADDQ         $0x00000010, SI
+	JMP          keys2
+
+keys2_end:
+	ANDQ $-8, BX
+
+keys1:
+	CMPQ   SI, BX
+	JAE    keys1_end
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   q_base+32(FP), DI
+	MOVQ   kt_base+72(FP), R8
+	LEAQ   (R8)(SI*4), R8
+	MOVQ   d+56(FP), R9
+
+keys1_c:
+	VMOVUPS      (R8), Y4
+	VBROADCASTSS (DI), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (DI)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (DI)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x00000004, DI
+	ADDQ         DX, R8
+	DECQ         R9
+	JNZ          keys1_c
+	MOVQ         x_base+0(FP), DI
+	LEAQ         (DI)(SI*4), DI
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (DI)
+	VMULPS       Y0, Y2, Y2
+	VMOVUPS      Y2, (DI)(CX*1)
+	VMULPS       Y0, Y3, Y3
+	VMOVUPS      Y3, (DI)(CX*2)
+	ADDQ         $0x00000008, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsT2AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+// Requires: AVX, FMA3
+TEXT ·dotsT2AVX2(SB), NOSPLIT, $0-112
+	MOVQ         d+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         xstride+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         ktstride+96(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         nk+104(FP), BX
+	ANDQ         $-8, BX
+	VBROADCASTSS scale+64(FP), Y0
+	XORQ         SI, SI
+	MOVQ         BX, DI
+	ANDQ         $-16, DI
+
+keys2:
+	CMPQ   SI, DI
+	JAE    keys2_end
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   q_base+32(FP), R8
+	MOVQ   kt_base+72(FP), R9
+	LEAQ   (R9)(SI*4), R9
+	MOVQ   d+56(FP), R10
+
+keys2_c:
+	VMOVUPS      (R9), Y5
+	VMOVUPS      32(R9), Y6
+	VBROADCASTSS (R8), Y7
+	VFMADD231PS  Y5, Y7, Y1
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (R8)(AX*1), Y7
+	VFMADD231PS  Y5, Y7, Y3
+	VFMADD231PS  Y6, Y7, Y4
+	ADDQ         $0x00000004, R8
+	ADDQ         DX, R9
+	DECQ         R10
+	JNZ          keys2_c
+	MOVQ         x_base+0(FP), R8
+	LEAQ         (R8)(SI*4), R8
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (R8)
+	VMULPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 32(R8)
+	VMULPS       Y0, Y3, Y3
+	VMOVUPS      Y3, (R8)(CX*1)
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      Y4, 32(R8)(CX*1)
+	ADDQ         $0x00000010, SI
+	JMP          keys2
+
+keys2_end:
+	ANDQ $-8, BX
+
+keys1:
+	CMPQ   SI, BX
+	JAE    keys1_end
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   q_base+32(FP), DI
+	MOVQ   kt_base+72(FP), R8
+	LEAQ   (R8)(SI*4), R8
+	MOVQ   d+56(FP), R9
+
+keys1_c:
+	VMOVUPS      (R8), Y3
+	VBROADCASTSS (DI), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (DI)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x00000004, DI
+	ADDQ         DX, R8
+	DECQ         R9
+	JNZ          keys1_c
+	MOVQ         x_base+0(FP), DI
+	LEAQ         (DI)(SI*4), DI
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (DI)
+	VMULPS       Y0, Y2, Y2
+	VMOVUPS      Y2, (DI)(CX*1)
+	ADDQ         $0x00000008, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsT1AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+// Requires: AVX, FMA3
+TEXT ·dotsT1AVX2(SB), NOSPLIT, $0-112
+	MOVQ         d+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         xstride+24(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         ktstride+96(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         nk+104(FP), CX
+	ANDQ         $-8, CX
+	VBROADCASTSS scale+64(FP), Y0
+	XORQ         DX, DX
+	MOVQ         CX, BX
+	ANDQ         $-16, BX
+
+keys2:
+	CMPQ   DX, BX
+	JAE    keys2_end
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   q_base+32(FP), SI
+	MOVQ   kt_base+72(FP), DI
+	LEAQ   (DI)(DX*4), DI
+	MOVQ   d+56(FP), R8
+
+keys2_c:
+	VMOVUPS      (DI), Y3
+	VMOVUPS      32(DI), Y4
+	VBROADCASTSS (SI), Y5
+	VFMADD231PS  Y3, Y5, Y1
+	VFMADD231PS  Y4, Y5, Y2
+	ADDQ         $0x00000004, SI
+	ADDQ         AX, DI
+	DECQ         R8
+	JNZ          keys2_c
+	MOVQ         x_base+0(FP), SI
+	LEAQ         (SI)(DX*4), SI
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (SI)
+	VMULPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 32(SI)
+	ADDQ         $0x00000010, DX
+	JMP          keys2
+
+keys2_end:
+	ANDQ $-8, CX
+
+keys1:
+	CMPQ   DX, CX
+	JAE    keys1_end
+	VXORPS Y1, Y1, Y1
+	MOVQ   q_base+32(FP), BX
+	MOVQ   kt_base+72(FP), SI
+	LEAQ   (SI)(DX*4), SI
+	MOVQ   d+56(FP), DI
+
+keys1_c:
+	VMOVUPS      (SI), Y2
+	VBROADCASTSS (BX), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x00000004, BX
+	ADDQ         AX, SI
+	DECQ         DI
+	JNZ          keys1_c
+	MOVQ         x_base+0(FP), BX
+	LEAQ         (BX)(DX*4), BX
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (BX)
+	ADDQ         $0x00000008, DX
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func accumulate6AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+// Requires: AVX, FMA3
+TEXT ·accumulate6AVX2(SB), NOSPLIT, $0-112
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-16, DI
+
+cols2:
+	CMPQ    SI, DI
+	JAE     cols2_end
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	LEAQ    (AX)(AX*2), R9
+	ADDQ    R8, R9
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS (R8)(AX*1), Y2
+	VMOVUPS 32(R8)(AX*1), Y3
+	VMOVUPS (R8)(AX*2), Y4
+	VMOVUPS 32(R8)(AX*2), Y5
+	VMOVUPS (R9), Y6
+	VMOVUPS 32(R9), Y7
+	VMOVUPS (R9)(AX*1), Y8
+	VMOVUPS 32(R9)(AX*1), Y9
+	VMOVUPS (R9)(AX*2), Y10
+	VMOVUPS 32(R9)(AX*2), Y11
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    p_base+32(FP), R12
+	LEAQ    (DX)(DX*2), R13
+	ADDQ    R12, R13
+
+cols2_key:
+	TESTQ        R11, R11
+	JZ           cols2_keyend
+	MOVQ         (R10), R14
+	ADDQ         SI, R14
+	VMOVUPS      (BX)(R14*4), Y12
+	VMOVUPS      32(BX)(R14*4), Y13
+	VBROADCASTSS (R12), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (R12)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (R12)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (R13), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (R13)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (R13)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	ADDQ         $0x00000004, R13
+	DECQ         R11
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, (R8)(AX*1)
+	VMOVUPS Y3, 32(R8)(AX*1)
+	VMOVUPS Y4, (R8)(AX*2)
+	VMOVUPS Y5, 32(R8)(AX*2)
+	VMOVUPS Y6, (R9)
+	VMOVUPS Y7, 32(R9)
+	VMOVUPS Y8, (R9)(AX*1)
+	VMOVUPS Y9, 32(R9)(AX*1)
+	VMOVUPS Y10, (R9)(AX*2)
+	VMOVUPS Y11, 32(R9)(AX*2)
+	ADDQ    $0x00000010, SI
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-8, CX
+
+cols1:
+	CMPQ    SI, CX
+	JAE     cols1_end
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	LEAQ    (AX)(AX*2), R8
+	ADDQ    DI, R8
+	VMOVUPS (DI), Y0
+	VMOVUPS (DI)(AX*1), Y1
+	VMOVUPS (DI)(AX*2), Y2
+	VMOVUPS (R8), Y3
+	VMOVUPS (R8)(AX*1), Y4
+	VMOVUPS (R8)(AX*2), Y5
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
+	LEAQ    (DX)(DX*2), R12
+	ADDQ    R11, R12
+
+cols1_key:
+	TESTQ        R10, R10
+	JZ           cols1_keyend
+	MOVQ         (R9), R13
+	ADDQ         SI, R13
+	VMOVUPS      (BX)(R13*4), Y6
+	VBROADCASTSS (R11), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS (R11)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (R11)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (R12), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (R12)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (R12)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	ADDQ         $0x00000004, R12
+	DECQ         R10
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(AX*1)
+	VMOVUPS Y2, (DI)(AX*2)
+	VMOVUPS Y3, (R8)
+	VMOVUPS Y4, (R8)(AX*1)
+	VMOVUPS Y5, (R8)(AX*2)
+	ADDQ    $0x00000008, SI
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
 DATA angleAVX2<>+0(SB)/8, $0x3fe45f306dc9c883
 DATA angleAVX2<>+8(SB)/8, $0x3fe45f306dc9c883
 DATA angleAVX2<>+16(SB)/8, $0x3fe45f306dc9c883
@@ -7362,6 +8204,848 @@ done:
 	VZEROUPPER
 	RET
 
+// func dotsT6AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+// Requires: AVX, AVX512F
+TEXT ·dotsT6AVX512(SB), NOSPLIT, $0-112
+	MOVQ         d+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         xstride+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         ktstride+96(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         nk+104(FP), BX
+	ANDQ         $-16, BX
+	VBROADCASTSS scale+64(FP), Z0
+	XORQ         SI, SI
+	MOVQ         BX, DI
+	ANDQ         $-32, DI
+
+keys2:
+	CMPQ   SI, DI
+	JAE    keys2_end
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	MOVQ   q_base+32(FP), R8
+	LEAQ   (AX)(AX*2), R9
+	ADDQ   R8, R9
+	MOVQ   kt_base+72(FP), R10
+	LEAQ   (R10)(SI*4), R10
+	MOVQ   d+56(FP), R11
+
+keys2_c:
+	VMOVUPS      (R10), Z13
+	VMOVUPS      64(R10), Z14
+	VBROADCASTSS (R8), Z15
+	VFMADD231PS  Z13, Z15, Z1
+	VFMADD231PS  Z14, Z15, Z2
+	VBROADCASTSS (R8)(AX*1), Z15
+	VFMADD231PS  Z13, Z15, Z3
+	VFMADD231PS  Z14, Z15, Z4
+	VBROADCASTSS (R8)(AX*2), Z15
+	VFMADD231PS  Z13, Z15, Z5
+	VFMADD231PS  Z14, Z15, Z6
+	VBROADCASTSS (R9), Z15
+	VFMADD231PS  Z13, Z15, Z7
+	VFMADD231PS  Z14, Z15, Z8
+	VBROADCASTSS (R9)(AX*1), Z15
+	VFMADD231PS  Z13, Z15, Z9
+	VFMADD231PS  Z14, Z15, Z10
+	VBROADCASTSS (R9)(AX*2), Z15
+	VFMADD231PS  Z13, Z15, Z11
+	VFMADD231PS  Z14, Z15, Z12
+	ADDQ         $0x00000004, R8
+	ADDQ         $0x00000004, R9
+	ADDQ         DX, R10
+	DECQ         R11
+	JNZ          keys2_c
+	MOVQ         x_base+0(FP), R8
+	LEAQ         (R8)(SI*4), R8
+	LEAQ         (CX)(CX*2), R9
+	ADDQ         R8, R9
+	VMULPS       Z0, Z1, Z1
+	VMOVUPS      Z1, (R8)
+	VMULPS       Z0, Z2, Z2
+	VMOVUPS      Z2, 64(R8)
+	VMULPS       Z0, Z3, Z3
+	VMOVUPS      Z3, (R8)(CX*1)
+	VMULPS       Z0, Z4, Z4
+	VMOVUPS      Z4, 64(R8)(CX*1)
+	VMULPS       Z0, Z5, Z5
+	VMOVUPS      Z5, (R8)(CX*2)
+	VMULPS       Z0, Z6, Z6
+	VMOVUPS      Z6, 64(R8)(CX*2)
+	VMULPS       Z0, Z7, Z7
+	VMOVUPS      Z7, (R9)
+	VMULPS       Z0, Z8, Z8
+	VMOVUPS      Z8, 64(R9)
+	VMULPS       Z0, Z9, Z9
+	VMOVUPS      Z9, (R9)(CX*1)
+	VMULPS       Z0, Z10, Z10
+	VMOVUPS      Z10, 64(R9)(CX*1)
+	VMULPS       Z0, Z11, Z11
+	VMOVUPS      Z11, (R9)(CX*2)
+	VMULPS       Z0, Z12, Z12
+	VMOVUPS      Z12, 64(R9)(CX*2)
+	ADDQ         $0x00000020, SI
+	JMP          keys2
+
+keys2_end:
+	ANDQ $-16, BX
+
+keys1:
+	CMPQ   SI, BX
+	JAE    keys1_end
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	MOVQ   q_base+32(FP), DI
+	LEAQ   (AX)(AX*2), R8
+	ADDQ   DI, R8
+	MOVQ   kt_base+72(FP), R9
+	LEAQ   (R9)(SI*4), R9
+	MOVQ   d+56(FP), R10
+
+keys1_c:
+	VMOVUPS      (R9), Z1
+	VBROADCASTSS (DI), Z2
+	VFMADD231PS  Z1, Z2, Z16
+	VBROADCASTSS (DI)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z17
+	VBROADCASTSS (DI)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z18
+	VBROADCASTSS (R8), Z2
+	VFMADD231PS  Z1, Z2, Z19
+	VBROADCASTSS (R8)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z20
+	VBROADCASTSS (R8)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z21
+	ADDQ         $0x00000004, DI
+	ADDQ         $0x00000004, R8
+	ADDQ         DX, R9
+	DECQ         R10
+	JNZ          keys1_c
+	MOVQ         x_base+0(FP), DI
+	LEAQ         (DI)(SI*4), DI
+	LEAQ         (CX)(CX*2), R8
+	ADDQ         DI, R8
+	VMULPS       Z0, Z16, Z16
+	VMOVUPS      Z16, (DI)
+	VMULPS       Z0, Z17, Z17
+	VMOVUPS      Z17, (DI)(CX*1)
+	VMULPS       Z0, Z18, Z18
+	VMOVUPS      Z18, (DI)(CX*2)
+	VMULPS       Z0, Z19, Z19
+	VMOVUPS      Z19, (R8)
+	VMULPS       Z0, Z20, Z20
+	VMOVUPS      Z20, (R8)(CX*1)
+	VMULPS       Z0, Z21, Z21
+	VMOVUPS      Z21, (R8)(CX*2)
+	ADDQ         $0x00000010, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsT5AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+// Requires: AVX, AVX512F
+TEXT ·dotsT5AVX512(SB), NOSPLIT, $0-112
+	MOVQ         d+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         xstride+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         ktstride+96(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         nk+104(FP), BX
+	ANDQ         $-16, BX
+	VBROADCASTSS scale+64(FP), Z0
+	XORQ         SI, SI
+	MOVQ         BX, DI
+	ANDQ         $-32, DI
+
+keys2:
+	CMPQ   SI, DI
+	JAE    keys2_end
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	MOVQ   q_base+32(FP), R8
+	LEAQ   (AX)(AX*2), R9
+	ADDQ   R8, R9
+	MOVQ   kt_base+72(FP), R10
+	LEAQ   (R10)(SI*4), R10
+	MOVQ   d+56(FP), R11
+
+keys2_c:
+	VMOVUPS      (R10), Z11
+	VMOVUPS      64(R10), Z12
+	VBROADCASTSS (R8), Z13
+	VFMADD231PS  Z11, Z13, Z1
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (R8)(AX*1), Z13
+	VFMADD231PS  Z11, Z13, Z3
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (R8)(AX*2), Z13
+	VFMADD231PS  Z11, Z13, Z5
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R9), Z13
+	VFMADD231PS  Z11, Z13, Z7
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R9)(AX*1), Z13
+	VFMADD231PS  Z11, Z13, Z9
+	VFMADD231PS  Z12, Z13, Z10
+	ADDQ         $0x00000004, R8
+	ADDQ         $0x00000004, R9
+	ADDQ         DX, R10
+	DECQ         R11
+	JNZ          keys2_c
+	MOVQ         x_base+0(FP), R8
+	LEAQ         (R8)(SI*4), R8
+	LEAQ         (CX)(CX*2), R9
+	ADDQ         R8, R9
+	VMULPS       Z0, Z1, Z1
+	VMOVUPS      Z1, (R8)
+	VMULPS       Z0, Z2, Z2
+	VMOVUPS      Z2, 64(R8)
+	VMULPS       Z0, Z3, Z3
+	VMOVUPS      Z3, (R8)(CX*1)
+	VMULPS       Z0, Z4, Z4
+	VMOVUPS      Z4, 64(R8)(CX*1)
+	VMULPS       Z0, Z5, Z5
+	VMOVUPS      Z5, (R8)(CX*2)
+	VMULPS       Z0, Z6, Z6
+	VMOVUPS      Z6, 64(R8)(CX*2)
+	VMULPS       Z0, Z7, Z7
+	VMOVUPS      Z7, (R9)
+	VMULPS       Z0, Z8, Z8
+	VMOVUPS      Z8, 64(R9)
+	VMULPS       Z0, Z9, Z9
+	VMOVUPS      Z9, (R9)(CX*1)
+	VMULPS       Z0, Z10, Z10
+	VMOVUPS      Z10, 64(R9)(CX*1)
+	ADDQ         $0x00000020, SI
+	JMP          keys2
+
+keys2_end:
+	ANDQ $-16, BX
+
+keys1:
+	CMPQ   SI, BX
+	JAE    keys1_end
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	MOVQ   q_base+32(FP), DI
+	LEAQ   (AX)(AX*2), R8
+	ADDQ   DI, R8
+	MOVQ   kt_base+72(FP), R9
+	LEAQ   (R9)(SI*4), R9
+	MOVQ   d+56(FP), R10
+
+keys1_c:
+	VMOVUPS      (R9), Z1
+	VBROADCASTSS (DI), Z2
+	VFMADD231PS  Z1, Z2, Z14
+	VBROADCASTSS (DI)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z15
+	VBROADCASTSS (DI)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z16
+	VBROADCASTSS (R8), Z2
+	VFMADD231PS  Z1, Z2, Z17
+	VBROADCASTSS (R8)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z18
+	ADDQ         $0x00000004, DI
+	ADDQ         $0x00000004, R8
+	ADDQ         DX, R9
+	DECQ         R10
+	JNZ          keys1_c
+	MOVQ         x_base+0(FP), DI
+	LEAQ         (DI)(SI*4), DI
+	LEAQ         (CX)(CX*2), R8
+	ADDQ         DI, R8
+	VMULPS       Z0, Z14, Z14
+	VMOVUPS      Z14, (DI)
+	VMULPS       Z0, Z15, Z15
+	VMOVUPS      Z15, (DI)(CX*1)
+	VMULPS       Z0, Z16, Z16
+	VMOVUPS      Z16, (DI)(CX*2)
+	VMULPS       Z0, Z17, Z17
+	VMOVUPS      Z17, (R8)
+	VMULPS       Z0, Z18, Z18
+	VMOVUPS      Z18, (R8)(CX*1)
+	ADDQ         $0x00000010, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsT4AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+// Requires: AVX, AVX512F
+TEXT ·dotsT4AVX512(SB), NOSPLIT, $0-112
+	MOVQ         d+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         xstride+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         ktstride+96(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         nk+104(FP), BX
+	ANDQ         $-16, BX
+	VBROADCASTSS scale+64(FP), Z0
+	XORQ         SI, SI
+	MOVQ         BX, DI
+	ANDQ         $-32, DI
+
+keys2:
+	CMPQ   SI, DI
+	JAE    keys2_end
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	MOVQ   q_base+32(FP), R8
+	LEAQ   (AX)(AX*2), R9
+	ADDQ   R8, R9
+	MOVQ   kt_base+72(FP), R10
+	LEAQ   (R10)(SI*4), R10
+	MOVQ   d+56(FP), R11
+
+keys2_c:
+	VMOVUPS      (R10), Z9
+	VMOVUPS      64(R10), Z10
+	VBROADCASTSS (R8), Z11
+	VFMADD231PS  Z9, Z11, Z1
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (R8)(AX*1), Z11
+	VFMADD231PS  Z9, Z11, Z3
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (R8)(AX*2), Z11
+	VFMADD231PS  Z9, Z11, Z5
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R9), Z11
+	VFMADD231PS  Z9, Z11, Z7
+	VFMADD231PS  Z10, Z11, Z8
+	ADDQ         $0x00000004, R8
+	ADDQ         $0x00000004, R9
+	ADDQ         DX, R10
+	DECQ         R11
+	JNZ          keys2_c
+	MOVQ         x_base+0(FP), R8
+	LEAQ         (R8)(SI*4), R8
+	LEAQ         (CX)(CX*2), R9
+	ADDQ         R8, R9
+	VMULPS       Z0, Z1, Z1
+	VMOVUPS      Z1, (R8)
+	VMULPS       Z0, Z2, Z2
+	VMOVUPS      Z2, 64(R8)
+	VMULPS       Z0, Z3, Z3
+	VMOVUPS      Z3, (R8)(CX*1)
+	VMULPS       Z0, Z4, Z4
+	VMOVUPS      Z4, 64(R8)(CX*1)
+	VMULPS       Z0, Z5, Z5
+	VMOVUPS      Z5, (R8)(CX*2)
+	VMULPS       Z0, Z6, Z6
+	VMOVUPS      Z6, 64(R8)(CX*2)
+	VMULPS       Z0, Z7, Z7
+	VMOVUPS      Z7, (R9)
+	VMULPS       Z0, Z8, Z8
+	VMOVUPS      Z8, 64(R9)
+	ADDQ         $0x00000020, SI
+	JMP          keys2
+
+keys2_end:
+	ANDQ $-16, BX
+
+keys1:
+	CMPQ   SI, BX
+	JAE    keys1_end
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	MOVQ   q_base+32(FP), DI
+	LEAQ   (AX)(AX*2), R8
+	ADDQ   DI, R8
+	MOVQ   kt_base+72(FP), R9
+	LEAQ   (R9)(SI*4), R9
+	MOVQ   d+56(FP), R10
+
+keys1_c:
+	VMOVUPS      (R9), Z1
+	VBROADCASTSS (DI), Z2
+	VFMADD231PS  Z1, Z2, Z12
+	VBROADCASTSS (DI)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z13
+	VBROADCASTSS (DI)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z14
+	VBROADCASTSS (R8), Z2
+	VFMADD231PS  Z1, Z2, Z15
+	ADDQ         $0x00000004, DI
+	ADDQ         $0x00000004, R8
+	ADDQ         DX, R9
+	DECQ         R10
+	JNZ          keys1_c
+	MOVQ         x_base+0(FP), DI
+	LEAQ         (DI)(SI*4), DI
+	LEAQ         (CX)(CX*2), R8
+	ADDQ         DI, R8
+	VMULPS       Z0, Z12, Z12
+	VMOVUPS      Z12, (DI)
+	VMULPS       Z0, Z13, Z13
+	VMOVUPS      Z13, (DI)(CX*1)
+	VMULPS       Z0, Z14, Z14
+	VMOVUPS      Z14, (DI)(CX*2)
+	VMULPS       Z0, Z15, Z15
+	VMOVUPS      Z15, (R8)
+	ADDQ         $0x00000010, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsT3AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+// Requires: AVX, AVX512F
+TEXT ·dotsT3AVX512(SB), NOSPLIT, $0-112
+	MOVQ         d+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         xstride+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         ktstride+96(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         nk+104(FP), BX
+	ANDQ         $-16, BX
+	VBROADCASTSS scale+64(FP), Z0
+	XORQ         SI, SI
+	MOVQ         BX, DI
+	ANDQ         $-32, DI
+
+keys2:
+	CMPQ   SI, DI
+	JAE    keys2_end
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	MOVQ   q_base+32(FP), R8
+	MOVQ   kt_base+72(FP), R9
+	LEAQ   (R9)(SI*4), R9
+	MOVQ   d+56(FP), R10
+
+keys2_c:
+	VMOVUPS      (R9), Z7
+	VMOVUPS      64(R9), Z8
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z7, Z9, Z1
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (R8)(AX*1), Z9
+	VFMADD231PS  Z7, Z9, Z3
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R8)(AX*2), Z9
+	VFMADD231PS  Z7, Z9, Z5
+	VFMADD231PS  Z8, Z9, Z6
+	ADDQ         $0x00000004, R8
+	ADDQ         DX, R9
+	DECQ         R10
+	JNZ          keys2_c
+	MOVQ         x_base+0(FP), R8
+	LEAQ         (R8)(SI*4), R8
+	VMULPS       Z0, Z1, Z1
+	VMOVUPS      Z1, (R8)
+	VMULPS       Z0, Z2, Z2
+	VMOVUPS      Z2, 64(R8)
+	VMULPS       Z0, Z3, Z3
+	VMOVUPS      Z3, (R8)(CX*1)
+	VMULPS       Z0, Z4, Z4
+	VMOVUPS      Z4, 64(R8)(CX*1)
+	VMULPS       Z0, Z5, Z5
+	VMOVUPS      Z5, (R8)(CX*2)
+	VMULPS       Z0, Z6, Z6
+	VMOVUPS      Z6, 64(R8)(CX*2)
+	ADDQ         $0x00000020, SI
+	JMP          keys2
+
+keys2_end:
+	ANDQ $-16, BX
+
+keys1:
+	CMPQ   SI, BX
+	JAE    keys1_end
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	MOVQ   q_base+32(FP), DI
+	MOVQ   kt_base+72(FP), R8
+	LEAQ   (R8)(SI*4), R8
+	MOVQ   d+56(FP), R9
+
+keys1_c:
+	VMOVUPS      (R8), Z1
+	VBROADCASTSS (DI), Z2
+	VFMADD231PS  Z1, Z2, Z10
+	VBROADCASTSS (DI)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z11
+	VBROADCASTSS (DI)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z12
+	ADDQ         $0x00000004, DI
+	ADDQ         DX, R8
+	DECQ         R9
+	JNZ          keys1_c
+	MOVQ         x_base+0(FP), DI
+	LEAQ         (DI)(SI*4), DI
+	VMULPS       Z0, Z10, Z10
+	VMOVUPS      Z10, (DI)
+	VMULPS       Z0, Z11, Z11
+	VMOVUPS      Z11, (DI)(CX*1)
+	VMULPS       Z0, Z12, Z12
+	VMOVUPS      Z12, (DI)(CX*2)
+	ADDQ         $0x00000010, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsT2AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+// Requires: AVX, AVX512F
+TEXT ·dotsT2AVX512(SB), NOSPLIT, $0-112
+	MOVQ         d+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         xstride+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         ktstride+96(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         nk+104(FP), BX
+	ANDQ         $-16, BX
+	VBROADCASTSS scale+64(FP), Z0
+	XORQ         SI, SI
+	MOVQ         BX, DI
+	ANDQ         $-32, DI
+
+keys2:
+	CMPQ   SI, DI
+	JAE    keys2_end
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	MOVQ   q_base+32(FP), R8
+	MOVQ   kt_base+72(FP), R9
+	LEAQ   (R9)(SI*4), R9
+	MOVQ   d+56(FP), R10
+
+keys2_c:
+	VMOVUPS      (R9), Z5
+	VMOVUPS      64(R9), Z6
+	VBROADCASTSS (R8), Z7
+	VFMADD231PS  Z5, Z7, Z1
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R8)(AX*1), Z7
+	VFMADD231PS  Z5, Z7, Z3
+	VFMADD231PS  Z6, Z7, Z4
+	ADDQ         $0x00000004, R8
+	ADDQ         DX, R9
+	DECQ         R10
+	JNZ          keys2_c
+	MOVQ         x_base+0(FP), R8
+	LEAQ         (R8)(SI*4), R8
+	VMULPS       Z0, Z1, Z1
+	VMOVUPS      Z1, (R8)
+	VMULPS       Z0, Z2, Z2
+	VMOVUPS      Z2, 64(R8)
+	VMULPS       Z0, Z3, Z3
+	VMOVUPS      Z3, (R8)(CX*1)
+	VMULPS       Z0, Z4, Z4
+	VMOVUPS      Z4, 64(R8)(CX*1)
+	ADDQ         $0x00000020, SI
+	JMP          keys2
+
+keys2_end:
+	ANDQ $-16, BX
+
+keys1:
+	CMPQ   SI, BX
+	JAE    keys1_end
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	MOVQ   q_base+32(FP), DI
+	MOVQ   kt_base+72(FP), R8
+	LEAQ   (R8)(SI*4), R8
+	MOVQ   d+56(FP), R9
+
+keys1_c:
+	VMOVUPS      (R8), Z1
+	VBROADCASTSS (DI), Z2
+	VFMADD231PS  Z1, Z2, Z8
+	VBROADCASTSS (DI)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z9
+	ADDQ         $0x00000004, DI
+	ADDQ         DX, R8
+	DECQ         R9
+	JNZ          keys1_c
+	MOVQ         x_base+0(FP), DI
+	LEAQ         (DI)(SI*4), DI
+	VMULPS       Z0, Z8, Z8
+	VMOVUPS      Z8, (DI)
+	VMULPS       Z0, Z9, Z9
+	VMOVUPS      Z9, (DI)(CX*1)
+	ADDQ         $0x00000010, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func dotsT1AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+// Requires: AVX, AVX512F
+TEXT ·dotsT1AVX512(SB), NOSPLIT, $0-112
+	MOVQ         d+56(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         xstride+24(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         ktstride+96(FP), AX
+	SHLQ         $0x02, AX
+	MOVQ         nk+104(FP), CX
+	ANDQ         $-16, CX
+	VBROADCASTSS scale+64(FP), Z0
+	XORQ         DX, DX
+	MOVQ         CX, BX
+	ANDQ         $-32, BX
+
+keys2:
+	CMPQ   DX, BX
+	JAE    keys2_end
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	MOVQ   q_base+32(FP), SI
+	MOVQ   kt_base+72(FP), DI
+	LEAQ   (DI)(DX*4), DI
+	MOVQ   d+56(FP), R8
+
+keys2_c:
+	VMOVUPS      (DI), Z3
+	VMOVUPS      64(DI), Z4
+	VBROADCASTSS (SI), Z5
+	VFMADD231PS  Z3, Z5, Z1
+	VFMADD231PS  Z4, Z5, Z2
+	ADDQ         $0x00000004, SI
+	ADDQ         AX, DI
+	DECQ         R8
+	JNZ          keys2_c
+	MOVQ         x_base+0(FP), SI
+	LEAQ         (SI)(DX*4), SI
+	VMULPS       Z0, Z1, Z1
+	VMOVUPS      Z1, (SI)
+	VMULPS       Z0, Z2, Z2
+	VMOVUPS      Z2, 64(SI)
+	ADDQ         $0x00000020, DX
+	JMP          keys2
+
+keys2_end:
+	ANDQ $-16, CX
+
+keys1:
+	CMPQ   DX, CX
+	JAE    keys1_end
+	VPXORD Z6, Z6, Z6
+	MOVQ   q_base+32(FP), BX
+	MOVQ   kt_base+72(FP), SI
+	LEAQ   (SI)(DX*4), SI
+	MOVQ   d+56(FP), DI
+
+keys1_c:
+	VMOVUPS      (SI), Z1
+	VBROADCASTSS (BX), Z2
+	VFMADD231PS  Z1, Z2, Z6
+	ADDQ         $0x00000004, BX
+	ADDQ         AX, SI
+	DECQ         DI
+	JNZ          keys1_c
+	MOVQ         x_base+0(FP), BX
+	LEAQ         (BX)(DX*4), BX
+	VMULPS       Z0, Z6, Z6
+	VMOVUPS      Z6, (BX)
+	ADDQ         $0x00000010, DX
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func accumulate6AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulate6AVX512(SB), NOSPLIT, $0-112
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-32, DI
+
+cols2:
+	CMPQ    SI, DI
+	JAE     cols2_end
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	LEAQ    (AX)(AX*2), R9
+	ADDQ    R8, R9
+	VMOVUPS (R8), Z0
+	VMOVUPS 64(R8), Z1
+	VMOVUPS (R8)(AX*1), Z2
+	VMOVUPS 64(R8)(AX*1), Z3
+	VMOVUPS (R8)(AX*2), Z4
+	VMOVUPS 64(R8)(AX*2), Z5
+	VMOVUPS (R9), Z6
+	VMOVUPS 64(R9), Z7
+	VMOVUPS (R9)(AX*1), Z8
+	VMOVUPS 64(R9)(AX*1), Z9
+	VMOVUPS (R9)(AX*2), Z10
+	VMOVUPS 64(R9)(AX*2), Z11
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    p_base+32(FP), R12
+	LEAQ    (DX)(DX*2), R13
+	ADDQ    R12, R13
+
+cols2_key:
+	TESTQ        R11, R11
+	JZ           cols2_keyend
+	MOVQ         (R10), R14
+	ADDQ         SI, R14
+	VMOVUPS      (BX)(R14*4), Z12
+	VMOVUPS      64(BX)(R14*4), Z13
+	VBROADCASTSS (R12), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (R12)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS (R12)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (R13), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS (R13)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (R13)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	ADDQ         $0x00000004, R13
+	DECQ         R11
+	JMP          cols2_key
+
+cols2_keyend:
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	VMOVUPS Z2, (R8)(AX*1)
+	VMOVUPS Z3, 64(R8)(AX*1)
+	VMOVUPS Z4, (R8)(AX*2)
+	VMOVUPS Z5, 64(R8)(AX*2)
+	VMOVUPS Z6, (R9)
+	VMOVUPS Z7, 64(R9)
+	VMOVUPS Z8, (R9)(AX*1)
+	VMOVUPS Z9, 64(R9)(AX*1)
+	VMOVUPS Z10, (R9)(AX*2)
+	VMOVUPS Z11, 64(R9)(AX*2)
+	ADDQ    $0x00000020, SI
+	JMP     cols2
+
+cols2_end:
+	ANDQ $-16, CX
+
+cols1:
+	CMPQ    SI, CX
+	JAE     cols1_end
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	LEAQ    (AX)(AX*2), R8
+	ADDQ    DI, R8
+	VMOVUPS (DI), Z0
+	VMOVUPS (DI)(AX*1), Z1
+	VMOVUPS (DI)(AX*2), Z2
+	VMOVUPS (R8), Z3
+	VMOVUPS (R8)(AX*1), Z4
+	VMOVUPS (R8)(AX*2), Z5
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
+	LEAQ    (DX)(DX*2), R12
+	ADDQ    R11, R12
+
+cols1_key:
+	TESTQ        R10, R10
+	JZ           cols1_keyend
+	MOVQ         (R9), R13
+	ADDQ         SI, R13
+	VMOVUPS      (BX)(R13*4), Z6
+	VBROADCASTSS (R11), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (R11)(DX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (R11)(DX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R12), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (R12)(DX*1), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (R12)(DX*2), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	ADDQ         $0x00000004, R12
+	DECQ         R10
+	JMP          cols1_key
+
+cols1_keyend:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(AX*1)
+	VMOVUPS Z2, (DI)(AX*2)
+	VMOVUPS Z3, (R8)
+	VMOVUPS Z4, (R8)(AX*1)
+	VMOVUPS Z5, (R8)(AX*2)
+	ADDQ    $0x00000010, SI
+	JMP     cols1
+
+cols1_end:
+	VZEROUPPER
+	RET
+
 DATA angleAVX512<>+0(SB)/8, $0x3fe45f306dc9c883
 DATA angleAVX512<>+8(SB)/8, $0x3fe45f306dc9c883
 DATA angleAVX512<>+16(SB)/8, $0x3fe45f306dc9c883
@@ -7904,6 +9588,186 @@ narrow1:
 	JMP       narrow1
 
 narrow1_end:
+	VZEROUPPER
+	RET
+
+// func transposeAVX2(kt []float32, ktstride int, k []float32, offs []int, d int)
+// Requires: AVX
+TEXT ·transposeAVX2(SB), NOSPLIT, $0-88
+	MOVQ ktstride+24(FP), AX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), CX
+	MOVQ offs_len+64(FP), DX
+	ANDQ $-8, DX
+	MOVQ offs_base+56(FP), BX
+	MOVQ kt_base+0(FP), SI
+
+keys:
+	TESTQ DX, DX
+	JZ    done
+	MOVQ  d+80(FP), DI
+	SHRQ  $0x03, DI
+	MOVQ  k_base+32(FP), R8
+	MOVQ  SI, R9
+
+cols:
+	TESTQ      DI, DI
+	JZ         cols_end
+	MOVQ       (BX), R10
+	VMOVUPS    (R8)(R10*4), Y0
+	MOVQ       8(BX), R10
+	VMOVUPS    (R8)(R10*4), Y1
+	MOVQ       16(BX), R10
+	VMOVUPS    (R8)(R10*4), Y2
+	MOVQ       24(BX), R10
+	VMOVUPS    (R8)(R10*4), Y3
+	MOVQ       32(BX), R10
+	VMOVUPS    (R8)(R10*4), Y4
+	MOVQ       40(BX), R10
+	VMOVUPS    (R8)(R10*4), Y5
+	MOVQ       48(BX), R10
+	VMOVUPS    (R8)(R10*4), Y6
+	MOVQ       56(BX), R10
+	VMOVUPS    (R8)(R10*4), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	LEAQ       (R9)(AX*4), R10
+	VPERM2F128 $0x20, Y2, Y7, Y6
+	VPERM2F128 $0x31, Y2, Y7, Y2
+	VMOVUPS    Y6, (R9)
+	VMOVUPS    Y2, (R10)
+	VPERM2F128 $0x20, Y3, Y1, Y2
+	VPERM2F128 $0x31, Y3, Y1, Y1
+	VMOVUPS    Y2, (R9)(AX*1)
+	VMOVUPS    Y1, (R10)(AX*1)
+	VPERM2F128 $0x20, Y5, Y8, Y1
+	VPERM2F128 $0x31, Y5, Y8, Y2
+	VMOVUPS    Y1, (R9)(AX*2)
+	VMOVUPS    Y2, (R10)(AX*2)
+	VPERM2F128 $0x20, Y4, Y0, Y1
+	VPERM2F128 $0x31, Y4, Y0, Y0
+	VMOVUPS    Y1, (R9)(CX*1)
+	VMOVUPS    Y0, (R10)(CX*1)
+	ADDQ       $0x00000020, R8
+	LEAQ       (R10)(AX*4), R9
+	DECQ       DI
+	JMP        cols
+
+cols_end:
+	ADDQ $0x00000040, BX
+	ADDQ $0x00000020, SI
+	SUBQ $0x00000008, DX
+	JMP  keys
+
+done:
+	VZEROUPPER
+	RET
+
+// func transposeBF16AVX2(kt []float32, ktstride int, k []uint16, offs []int, d int)
+// Requires: AVX, AVX2
+TEXT ·transposeBF16AVX2(SB), NOSPLIT, $0-88
+	MOVQ ktstride+24(FP), AX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), CX
+	MOVQ offs_len+64(FP), DX
+	ANDQ $-8, DX
+	MOVQ offs_base+56(FP), BX
+	MOVQ kt_base+0(FP), SI
+
+keys:
+	TESTQ DX, DX
+	JZ    done
+	MOVQ  d+80(FP), DI
+	SHRQ  $0x03, DI
+	MOVQ  k_base+32(FP), R8
+	MOVQ  SI, R9
+
+cols:
+	TESTQ      DI, DI
+	JZ         cols_end
+	MOVQ       (BX), R10
+	VPMOVZXWD  (R8)(R10*2), Y0
+	VPSLLD     $0x10, Y0, Y0
+	MOVQ       8(BX), R10
+	VPMOVZXWD  (R8)(R10*2), Y1
+	VPSLLD     $0x10, Y1, Y1
+	MOVQ       16(BX), R10
+	VPMOVZXWD  (R8)(R10*2), Y2
+	VPSLLD     $0x10, Y2, Y2
+	MOVQ       24(BX), R10
+	VPMOVZXWD  (R8)(R10*2), Y3
+	VPSLLD     $0x10, Y3, Y3
+	MOVQ       32(BX), R10
+	VPMOVZXWD  (R8)(R10*2), Y4
+	VPSLLD     $0x10, Y4, Y4
+	MOVQ       40(BX), R10
+	VPMOVZXWD  (R8)(R10*2), Y5
+	VPSLLD     $0x10, Y5, Y5
+	MOVQ       48(BX), R10
+	VPMOVZXWD  (R8)(R10*2), Y6
+	VPSLLD     $0x10, Y6, Y6
+	MOVQ       56(BX), R10
+	VPMOVZXWD  (R8)(R10*2), Y7
+	VPSLLD     $0x10, Y7, Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	LEAQ       (R9)(AX*4), R10
+	VPERM2F128 $0x20, Y2, Y7, Y6
+	VPERM2F128 $0x31, Y2, Y7, Y2
+	VMOVUPS    Y6, (R9)
+	VMOVUPS    Y2, (R10)
+	VPERM2F128 $0x20, Y3, Y1, Y2
+	VPERM2F128 $0x31, Y3, Y1, Y1
+	VMOVUPS    Y2, (R9)(AX*1)
+	VMOVUPS    Y1, (R10)(AX*1)
+	VPERM2F128 $0x20, Y5, Y8, Y1
+	VPERM2F128 $0x31, Y5, Y8, Y2
+	VMOVUPS    Y1, (R9)(AX*2)
+	VMOVUPS    Y2, (R10)(AX*2)
+	VPERM2F128 $0x20, Y4, Y0, Y1
+	VPERM2F128 $0x31, Y4, Y0, Y0
+	VMOVUPS    Y1, (R9)(CX*1)
+	VMOVUPS    Y0, (R10)(CX*1)
+	ADDQ       $0x00000010, R8
+	LEAQ       (R10)(AX*4), R9
+	DECQ       DI
+	JMP        cols
+
+cols_end:
+	ADDQ $0x00000040, BX
+	ADDQ $0x00000020, SI
+	SUBQ $0x00000008, DX
+	JMP  keys
+
+done:
 	VZEROUPPER
 	RET
 
