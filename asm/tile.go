@@ -226,7 +226,7 @@ func genTranspose(bf16 bool) {
 	cnt := Load(Param("d"), GP64())
 	SHRQ(U8(3), cnt)
 	pkc := Load(Param("k").Base(), GP64()) // k at column c
-	kc := GP64()                            // kt at key i, column c
+	kc := GP64()                           // kt at key i, column c
 	MOVQ(ktb, kc)
 	Label("cols")
 	TESTQ(cnt, cnt)

@@ -82,6 +82,7 @@ type attnJob struct {
 type attnScratch struct {
 	q       []float32 // lanes × D: widened (and rotated) queries
 	k       []float32 // blk × kvPer × D: widened (and rotated) keys
+	kt      []float32 // D × blk: one kv head's widened keys, transposed
 	v       []float32 // blk × kvPer × Dv: the block's widened value rows
 	x       []float32 // lanes × blk: logits, then weights
 	m, l    []float32 // lanes: running max and sum
@@ -265,6 +266,9 @@ func (s *attnScratch) ensure(j *attnJob) {
 	lanes := j.lanes()
 	s.q = growF32(s.q, lanes*j.D)
 	s.k = growF32(s.k, j.blk*j.kvPer*j.D)
+	if j.transposed() {
+		s.kt = growF32(s.kt, j.D*j.blk)
+	}
 	s.v = growF32(s.v, j.blk*j.kvPer*j.Dv)
 	if cap(s.voff) < j.blk*j.kvPer {
 		s.voff = make([]int, j.blk*j.kvPer)

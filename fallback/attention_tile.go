@@ -83,18 +83,8 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		if j.prefetch {
 			j.nextSlots(sc, row, next, hi)
 		}
-		for i := 0; i < nb && j.widen; i++ {
-			off := int(sc.slot[i])*j.k.rs + kv0*D
-			buf := sc.k[i*kw : (i+1)*kw]
-			if j.rope == nil {
-				j.k.load(off, kw, buf) // binary16: widened
-			} else {
-				kr := j.k.loadCopy(off, kw, buf)
-				pos := j.rope.keyPos(j, sc.slot[i], sc.rank[i], qp)
-				for c := range kvPer {
-					j.rope.rotate(kr[c*D:(c+1)*D], pos, sc.ropeCS)
-				}
-			}
+		if j.widen {
+			j.widenKeys(sc, kv0, qp, nb)
 		}
 		if kvPer == 1 { // every lane reads the same kv head
 			j.touchPart(sc, &j.k, kv0*D, kw, 0, 1)
@@ -249,14 +239,10 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 	blk, gl, D := j.blk, j.kvPer*j.g, j.D
 	q := sc.q[L0*D : (L0+n)*D]
 	x := sc.x[L0*blk : (L0+n)*blk]
-	offs := sc.koff[:nb]
 	if j.widen {
-		kw := j.kvPer * D
-		for i := range offs {
-			offs[i] = i*kw + c*D
-		}
-		vec.DotsGather(x, blk, q, D, j.scale, sc.k, offs)
+		j.widenedDots(sc, x, q, c, nb)
 	} else {
+		offs := sc.koff[:nb]
 		base := sc.kbase + c*D // element offset of kv head kv0+c in a slot
 		for i := range offs {
 			offs[i] = int(sc.slot[i])*j.k.rs + base
