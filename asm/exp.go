@@ -86,7 +86,7 @@ func genExpShift(s isa) {
 		t := s.vec()
 		VMOVUPS(f32(px, i, 0), t)
 		VSUBPS(mv, t, t)
-		p := s.exp32(t)
+		p := s.exp32(t)[0]
 		VMOVUPS(p, f32(px, i, 0))
 		VADDPS(p, sum, sum)
 	})
@@ -99,53 +99,71 @@ func genExpShift(s isa) {
 	finish()
 }
 
-// exp32 returns a new vector holding exp32(t) in every lane (t is left
-// alone): exactly exp32's float32 operations, as genExpShift describes
-// them.
-func (s isa) exp32(t VecVirtual) VecVirtual {
+// exp32 returns new vectors holding exp32(t) in every lane of each t
+// (the ts are left alone): exactly exp32's float32 operations, as
+// genExpShift describes them. Every step is emitted for all the vectors
+// in turn, so that their long dependency chains (the Horner polynomial
+// above all) overlap.
+func (s isa) exp32(ts ...VecVirtual) []VecVirtual {
 	t32 := s.expTable()
 	bc := func(f float32) Mem { return t32.at(math.Float32bits(f)) }
 	half, sign := bc(0.5), t32.at(0x80000000)
+	k := len(ts)
+	each := func(f func(j int)) {
+		for j := range k {
+			f(j)
+		}
+	}
+	vecs := func() []VecVirtual {
+		v := make([]VecVirtual, k)
+		for j := range v {
+			v[j] = s.vec()
+		}
+		return v
+	}
 	// n = trunc(t·log2e + copysign(0.5, t))
-	a, h := s.vec(), s.vec()
-	VMULPS(bc(expLog2E), t, a)
-	s.andm(sign, t, h)
-	s.orm(half, h, h)
-	VADDPS(h, a, a)
-	ni := s.vec()
-	VCVTTPS2DQ(a, ni)
-	nf := s.vec()
-	VCVTDQ2PS(ni, nf)
+	a, h := vecs(), vecs()
+	each(func(j int) {
+		VMULPS(bc(expLog2E), ts[j], a[j])
+		s.andm(sign, ts[j], h[j])
+	})
+	each(func(j int) { s.orm(half, h[j], h[j]) })
+	each(func(j int) { VADDPS(h[j], a[j], a[j]) })
+	ni, nf := vecs(), vecs()
+	each(func(j int) { VCVTTPS2DQ(a[j], ni[j]) })
+	each(func(j int) { VCVTDQ2PS(ni[j], nf[j]) })
 	// r = (t − n·ln2hi) − n·ln2lo
-	r, q := s.vec(), s.vec()
-	VMULPS(bc(expLn2Hi), nf, q)
-	VSUBPS(q, t, r)
-	VMULPS(bc(expLn2Lo), nf, q)
-	VSUBPS(q, r, r)
-	p := s.vec()
-	VMOVUPS(bc(expCoef[0]), p)
+	r, q := vecs(), vecs()
+	each(func(j int) { VMULPS(bc(expLn2Hi), nf[j], q[j]) })
+	each(func(j int) { VSUBPS(q[j], ts[j], r[j]) })
+	each(func(j int) { VMULPS(bc(expLn2Lo), nf[j], q[j]) })
+	each(func(j int) { VSUBPS(q[j], r[j], r[j]) })
+	p := vecs()
+	each(func(j int) { VMOVUPS(bc(expCoef[0]), p[j]) })
 	for _, c := range expCoef[1:] {
-		VMULPS(r, p, p)
-		VADDPS(bc(c), p, p)
+		each(func(j int) { VMULPS(r[j], p[j], p[j]) })
+		each(func(j int) { VADDPS(bc(c), p[j], p[j]) })
 	}
 	// times 2^n
-	VPADDD(t32.at(127), ni, ni)
-	VPSLLD(U8(23), ni, ni)
-	VMULPS(ni, p, p)
+	each(func(j int) { VPADDD(t32.at(127), ni[j], ni[j]) })
+	each(func(j int) { VPSLLD(U8(23), ni[j], ni[j]) })
+	each(func(j int) { VMULPS(ni[j], p[j], p[j]) })
 	// t < expMin → 0; NaN t → t.
-	low := s.vec()
-	VSUBPS(bc(expMin), t, low)
-	VPSRAD(U8(31), low, low)
-	s.andn(low, p, p)
-	nan := s.vec()
-	s.andm(t32.at(0x7fffffff), t, nan)
+	low := vecs()
+	each(func(j int) { VSUBPS(bc(expMin), ts[j], low[j]) })
+	each(func(j int) { VPSRAD(U8(31), low[j], low[j]) })
+	each(func(j int) { s.andn(low[j], p[j], p[j]) })
+	nan := vecs()
+	each(func(j int) { s.andm(t32.at(0x7fffffff), ts[j], nan[j]) })
 	inf := s.vec()
 	VMOVUPS(t32.at(0x7f800000), inf)
-	VPSUBD(nan, inf, nan)
-	VPSRAD(U8(31), nan, nan)
-	s.andn(nan, p, p)
-	s.and(nan, t, nan)
-	s.or(nan, p, p)
+	each(func(j int) { VPSUBD(nan[j], inf, nan[j]) })
+	each(func(j int) { VPSRAD(U8(31), nan[j], nan[j]) })
+	each(func(j int) {
+		s.andn(nan[j], p[j], p[j])
+		s.and(nan[j], ts[j], nan[j])
+		s.or(nan[j], p[j], p[j])
+	})
 	return p
 }
 

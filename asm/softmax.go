@@ -71,7 +71,7 @@ func genSoftmaxBlock(s isa) {
 	VSUBSS(bm, mo, ta)
 	tv := s.vec()
 	VBROADCASTSS(ta, tv)
-	a := s.exp32(tv).AsX()
+	a := s.exp32(tv)[0].AsX()
 	VMOVSS(a, elem(pa))
 	lv := XMM()
 	VMOVSS(elem(pl), lv)
@@ -89,14 +89,22 @@ func genSoftmaxBlock(s isa) {
 	VBROADCASTSS(elem(pm), mb)
 	s.zero(sum)
 	XORQ(i, i)
-	loop("exp", i, nk, s.lanes, func() {
-		t := s.vec()
-		VMOVUPS(f32(px, i, 0), t)
-		VSUBPS(mb, t, t)
-		p := s.exp32(t)
-		VMOVUPS(p, f32(px, i, 0))
-		VADDPS(p, sum, sum)
-	})
+	weights := func(units int) func() {
+		return func() {
+			ts := make([]VecVirtual, units)
+			for u := range ts {
+				ts[u] = s.vec()
+				VMOVUPS(f32(px, i, u*s.lanes), ts[u])
+				VSUBPS(mb, ts[u], ts[u])
+			}
+			for u, p := range s.exp32(ts...) {
+				VMOVUPS(p, f32(px, i, u*s.lanes))
+				VADDPS(p, sum, sum)
+			}
+		}
+	}
+	loop("exp2", i, roundDown(nk, 2*s.lanes), 2*s.lanes, weights(2))
+	loop("exp1", i, nk, s.lanes, weights(1))
 	ls := s.hsum(sum)
 	VADDSS(elem(pl), ls, ls)
 	VMOVSS(ls, elem(pl))

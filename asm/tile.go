@@ -41,22 +41,25 @@ func rowsBase(b, st Register, rows int) Register {
 }
 
 // genDotsT emits dotsT<R>(x, xstride, q, d, scale, kt, ktstride, nk):
-// x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for the R rows r
-// of q and the keys i < nk (rounded down to the vector width): the logits
-// of R query rows over a key block stored transposed (one row of kt per
-// column c). Keys are taken two vectors at a time (then one); for each c
-// the key vectors are loaded once and each q[r·d+c] broadcast once, and
-// every sum accumulates its columns in order with FMA before one rounded
-// multiplication by scale.
+// x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for the rows r of
+// q (len(q)/d, a multiple of R) and the keys i < nk
+// (rounded down to the vector width): the logits of query rows over a key
+// block stored transposed (one row of kt per column c). Keys are taken
+// two vectors at a time (then one), and for each such slice of kt every
+// group of R rows in turn, so that the slice stays in the L1 cache while
+// the rows stream past it; for each c the key vectors are loaded once
+// and each q[r·d+c] broadcast once, and every sum accumulates its columns
+// in order with FMA before one rounded multiplication by scale.
 func genDotsT(s isa, rows int) {
 	name := s.name(fmt.Sprintf("dotsT%d", rows))
 	TEXT(name, NOSPLIT, "func(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)")
 	Pragma("noescape")
-	s.doc(name, fmt.Sprintf("sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < %d, c < d, i < nk (FMA, columns in order; one rounded product by scale).", rows), s.lanes)
+	s.doc(name, fmt.Sprintf("sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of %d), c < d, i < nk (FMA, columns in order; one rounded product by scale).", rows), s.lanes)
 	qs := Load(Param("d"), GP64())
-	SHLQ(U8(2), qs) // row stride of q in bytes
-	xs := Load(Param("xstride"), GP64())
-	SHLQ(U8(2), xs)
+	SHLQ(U8(2), qs)                        // row stride of q in bytes
+	qend := Load(Param("q").Len(), GP64()) // the end of q: whole groups of R rows
+	qb := Load(Param("q").Base(), GP64())
+	LEAQ(Mem{Base: qb, Index: qend, Scale: 4}, qend)
 	kts := Load(Param("ktstride"), GP64())
 	SHLQ(U8(2), kts)
 	nk := Load(Param("nk"), GP64())
@@ -69,6 +72,12 @@ func genDotsT(s isa, rows int) {
 		Label(lbl)
 		CMPQ(i, end)
 		JAE(label(lbl + "_end"))
+		qg := Load(Param("q").Base(), GP64()) // the group's first q row
+		xg := Load(Param("x").Base(), GP64()) // the group's first x row
+		LEAQ(Mem{Base: xg, Index: i, Scale: 4}, xg)
+		Label(lbl + "_g")
+		CMPQ(qg, qend)
+		JAE(label(lbl + "_gend"))
 		var acc [6][2]VecVirtual
 		for r := range rows {
 			for u := range units {
@@ -76,40 +85,68 @@ func genDotsT(s isa, rows int) {
 				s.zero(acc[r][u])
 			}
 		}
-		qc := Load(Param("q").Base(), GP64())
+		qc := GP64()
+		MOVQ(qg, qc)
 		qc3 := rowsBase(qc, qs, rows)
 		kc := Load(Param("kt").Base(), GP64())
 		LEAQ(Mem{Base: kc, Index: i, Scale: 4}, kc)
 		cnt := Load(Param("d"), GP64())
-		Label(lbl + "_c")
-		var kv [2]VecVirtual
-		for u := range units {
-			kv[u] = s.vec()
-			VMOVUPS(Mem{Base: kc, Disp: u * s.bytes()}, kv[u])
-		}
-		for r := range rows {
-			w := s.vec()
-			VBROADCASTSS(tileRow(qc, qc3, qs, r, 0), w)
+		// one column: its key vectors (kt row at kc + disp bytes) and
+		// the rows' q elements (at qoff bytes past qc, qc3)
+		column := func(kd Mem, qoff int) {
+			var kv [2]VecVirtual
 			for u := range units {
-				VFMADD231PS(kv[u], w, acc[r][u])
+				kv[u] = s.vec()
+				kd.Disp = u * s.bytes()
+				VMOVUPS(kd, kv[u])
+			}
+			for r := range rows {
+				w := s.vec()
+				VBROADCASTSS(tileRow(qc, qc3, qs, r, qoff), w)
+				for u := range units {
+					VFMADD231PS(kv[u], w, acc[r][u])
+				}
 			}
 		}
-		ADDQ(U32(4), qc)
-		if qc3 != nil {
-			ADDQ(U32(4), qc3)
+		advance := func(cols int) {
+			ADDQ(U32(4*cols), qc)
+			if qc3 != nil {
+				ADDQ(U32(4*cols), qc3)
+			}
+			for range cols {
+				ADDQ(kts, kc)
+			}
+			SUBQ(U32(cols), cnt)
 		}
-		ADDQ(kts, kc)
-		DECQ(cnt)
-		JNZ(label(lbl + "_c"))
-		xc := Load(Param("x").Base(), GP64())
-		LEAQ(Mem{Base: xc, Index: i, Scale: 4}, xc)
-		xc3 := rowsBase(xc, xs, rows)
+		Label(lbl + "_c2") // two columns a step
+		CMPQ(cnt, U32(2))
+		JB(label(lbl + "_c1"))
+		column(Mem{Base: kc}, 0)
+		column(Mem{Base: kc, Index: kts, Scale: 1}, 4)
+		advance(2)
+		JMP(label(lbl + "_c2"))
+		Label(lbl + "_c1")
+		TESTQ(cnt, cnt)
+		JZ(label(lbl + "_cend"))
+		column(Mem{Base: kc}, 0)
+		advance(1)
+		Label(lbl + "_cend")
+		xs := Load(Param("xstride"), GP64())
+		SHLQ(U8(2), xs)
+		xc3 := rowsBase(xg, xs, rows)
 		for r := range rows {
 			for u := range units {
 				VMULPS(sc, acc[r][u], acc[r][u])
-				VMOVUPS(acc[r][u], tileRow(xc, xc3, xs, r, u*s.bytes()))
+				VMOVUPS(acc[r][u], tileRow(xg, xc3, xs, r, u*s.bytes()))
 			}
 		}
+		// next group: R rows on
+		for range rows {
+			ADDQ(qs, qg)
+			ADDQ(xs, xg)
+		}
+		JMP(label(lbl + "_g"))
+		Label(lbl + "_gend")
 		ADDQ(U32(units*s.lanes), i)
 		JMP(label(lbl))
 		Label(lbl + "_end")
@@ -155,29 +192,43 @@ func genAccumulate6(s isa) {
 		keys := Load(Param("offs").Len(), GP64())
 		pk := Load(Param("p").Base(), GP64()) // p at key i
 		pk3 := rowsBase(pk, psb, 6)
-		Label(lbl + "_key")
-		TESTQ(keys, keys)
-		JZ(label(lbl + "_keyend"))
-		row := GP64()
-		MOVQ(Mem{Base: po}, row)
-		ADDQ(d, row) // element offset of the chunk in v
-		var x [2]VecVirtual
-		for u := range units {
-			x[u] = s.vec()
-			VMOVUPS(Mem{Base: pv, Index: row, Scale: 4, Disp: u * s.bytes()}, x[u])
-		}
-		for r := range 6 {
-			w := s.vec()
-			VBROADCASTSS(tileRow(pk, pk3, psb, r, 0), w)
+		// one key: its row chunk (offset at po + 8·k) and its six
+		// weights (at 4·k bytes past pk, pk3)
+		key := func(k int) {
+			row := GP64()
+			MOVQ(Mem{Base: po, Disp: 8 * k}, row)
+			ADDQ(d, row) // element offset of the chunk in v
+			var x [2]VecVirtual
 			for u := range units {
-				VFMADD231PS(x[u], w, a[r][u])
+				x[u] = s.vec()
+				VMOVUPS(Mem{Base: pv, Index: row, Scale: 4, Disp: u * s.bytes()}, x[u])
+			}
+			for r := range 6 {
+				w := s.vec()
+				VBROADCASTSS(tileRow(pk, pk3, psb, r, 4*k), w)
+				for u := range units {
+					VFMADD231PS(x[u], w, a[r][u])
+				}
 			}
 		}
-		ADDQ(U32(8), po)
-		ADDQ(U32(4), pk)
-		ADDQ(U32(4), pk3)
-		DECQ(keys)
-		JMP(label(lbl + "_key"))
+		advance := func(k int) {
+			ADDQ(U32(8*k), po)
+			ADDQ(U32(4*k), pk)
+			ADDQ(U32(4*k), pk3)
+			SUBQ(U32(k), keys)
+		}
+		Label(lbl + "_key2") // two keys a step
+		CMPQ(keys, U32(2))
+		JB(label(lbl + "_key1"))
+		key(0)
+		key(1)
+		advance(2)
+		JMP(label(lbl + "_key2"))
+		Label(lbl + "_key1")
+		TESTQ(keys, keys)
+		JZ(label(lbl + "_keyend"))
+		key(0)
+		advance(1)
 		Label(lbl + "_keyend")
 		for r := range 6 {
 			for u := range units {

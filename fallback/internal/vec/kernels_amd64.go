@@ -140,37 +140,37 @@ func expShiftAVX2(x []float32, m float32) (sum float32, ok bool)
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func softmaxBlockAVX2(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)
 
-// dotsT6AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < 6, c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// dotsT6AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 6), c < d, i < nk (FMA, columns in order; one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
 func dotsT6AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
 
-// dotsT5AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < 5, c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// dotsT5AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 5), c < d, i < nk (FMA, columns in order; one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
 func dotsT5AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
 
-// dotsT4AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < 4, c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// dotsT4AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 4), c < d, i < nk (FMA, columns in order; one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
 func dotsT4AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
 
-// dotsT3AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < 3, c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// dotsT3AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 3), c < d, i < nk (FMA, columns in order; one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
 func dotsT3AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
 
-// dotsT2AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < 2, c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// dotsT2AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 2), c < d, i < nk (FMA, columns in order; one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
 func dotsT2AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
 
-// dotsT1AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < 1, c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// dotsT1AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 1), c < d, i < nk (FMA, columns in order; one rounded product by scale).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
@@ -340,37 +340,37 @@ func expShiftAVX512(x []float32, m float32) (sum float32, ok bool)
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func softmaxBlockAVX512(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)
 
-// dotsT6AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < 6, c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// dotsT6AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 6), c < d, i < nk (FMA, columns in order; one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
 func dotsT6AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
 
-// dotsT5AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < 5, c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// dotsT5AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 5), c < d, i < nk (FMA, columns in order; one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
 func dotsT5AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
 
-// dotsT4AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < 4, c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// dotsT4AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 4), c < d, i < nk (FMA, columns in order; one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
 func dotsT4AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
 
-// dotsT3AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < 3, c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// dotsT3AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 3), c < d, i < nk (FMA, columns in order; one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
 func dotsT3AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
 
-// dotsT2AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < 2, c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// dotsT2AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 2), c < d, i < nk (FMA, columns in order; one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
 func dotsT2AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
 
-// dotsT1AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < 1, c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// dotsT1AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 1), c < d, i < nk (FMA, columns in order; one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape

@@ -3027,10 +3027,102 @@ weights:
 	VBROADCASTSS (BX)(R9*4), Y0
 	VXORPS       Y1, Y1, Y1
 	XORQ         R10, R10
+	MOVQ         DX, R11
+	ANDQ         $-16, R11
 
-exp:
+exp2:
+	CMPQ       R10, R11
+	JAE        exp2_end
+	VMOVUPS    (AX)(R10*4), Y2
+	VSUBPS     Y0, Y2, Y2
+	VMOVUPS    32(AX)(R10*4), Y3
+	VSUBPS     Y0, Y3, Y3
+	VMULPS     expAVX2<>+0(SB), Y2, Y4
+	VPAND      expAVX2<>+384(SB), Y2, Y6
+	VMULPS     expAVX2<>+0(SB), Y3, Y5
+	VPAND      expAVX2<>+384(SB), Y3, Y7
+	VPOR       expAVX2<>+160(SB), Y6, Y6
+	VPOR       expAVX2<>+160(SB), Y7, Y7
+	VADDPS     Y6, Y4, Y4
+	VADDPS     Y7, Y5, Y5
+	VCVTTPS2DQ Y4, Y4
+	VCVTTPS2DQ Y5, Y5
+	VCVTDQ2PS  Y4, Y6
+	VCVTDQ2PS  Y5, Y7
+	VMULPS     expAVX2<>+32(SB), Y6, Y10
+	VMULPS     expAVX2<>+32(SB), Y7, Y11
+	VSUBPS     Y10, Y2, Y8
+	VSUBPS     Y11, Y3, Y9
+	VMULPS     expAVX2<>+64(SB), Y6, Y10
+	VMULPS     expAVX2<>+64(SB), Y7, Y11
+	VSUBPS     Y10, Y8, Y8
+	VSUBPS     Y11, Y9, Y9
+	VMOVUPS    expAVX2<>+192(SB), Y6
+	VMOVUPS    expAVX2<>+192(SB), Y7
+	VMULPS     Y8, Y6, Y6
+	VMULPS     Y9, Y7, Y7
+	VADDPS     expAVX2<>+224(SB), Y6, Y6
+	VADDPS     expAVX2<>+224(SB), Y7, Y7
+	VMULPS     Y8, Y6, Y6
+	VMULPS     Y9, Y7, Y7
+	VADDPS     expAVX2<>+256(SB), Y6, Y6
+	VADDPS     expAVX2<>+256(SB), Y7, Y7
+	VMULPS     Y8, Y6, Y6
+	VMULPS     Y9, Y7, Y7
+	VADDPS     expAVX2<>+288(SB), Y6, Y6
+	VADDPS     expAVX2<>+288(SB), Y7, Y7
+	VMULPS     Y8, Y6, Y6
+	VMULPS     Y9, Y7, Y7
+	VADDPS     expAVX2<>+320(SB), Y6, Y6
+	VADDPS     expAVX2<>+320(SB), Y7, Y7
+	VMULPS     Y8, Y6, Y6
+	VMULPS     Y9, Y7, Y7
+	VADDPS     expAVX2<>+160(SB), Y6, Y6
+	VADDPS     expAVX2<>+160(SB), Y7, Y7
+	VMULPS     Y8, Y6, Y6
+	VMULPS     Y9, Y7, Y7
+	VADDPS     expAVX2<>+352(SB), Y6, Y6
+	VADDPS     expAVX2<>+352(SB), Y7, Y7
+	VMULPS     Y8, Y6, Y6
+	VMULPS     Y9, Y7, Y7
+	VADDPS     expAVX2<>+352(SB), Y6, Y6
+	VADDPS     expAVX2<>+352(SB), Y7, Y7
+	VPADDD     expAVX2<>+416(SB), Y4, Y4
+	VPADDD     expAVX2<>+416(SB), Y5, Y5
+	VPSLLD     $0x17, Y4, Y4
+	VPSLLD     $0x17, Y5, Y5
+	VMULPS     Y4, Y6, Y6
+	VMULPS     Y5, Y7, Y7
+	VSUBPS     expAVX2<>+96(SB), Y2, Y4
+	VSUBPS     expAVX2<>+96(SB), Y3, Y5
+	VPSRAD     $0x1f, Y4, Y4
+	VPSRAD     $0x1f, Y5, Y5
+	VPANDN     Y6, Y4, Y6
+	VPANDN     Y7, Y5, Y7
+	VPAND      expAVX2<>+448(SB), Y2, Y4
+	VPAND      expAVX2<>+448(SB), Y3, Y5
+	VMOVUPS    expAVX2<>+480(SB), Y8
+	VPSUBD     Y4, Y8, Y4
+	VPSUBD     Y5, Y8, Y5
+	VPSRAD     $0x1f, Y4, Y4
+	VPSRAD     $0x1f, Y5, Y5
+	VPANDN     Y6, Y4, Y6
+	VPAND      Y4, Y2, Y4
+	VPOR       Y4, Y6, Y6
+	VPANDN     Y7, Y5, Y7
+	VPAND      Y5, Y3, Y5
+	VPOR       Y5, Y7, Y7
+	VMOVUPS    Y6, (AX)(R10*4)
+	VADDPS     Y6, Y1, Y1
+	VMOVUPS    Y7, 32(AX)(R10*4)
+	VADDPS     Y7, Y1, Y1
+	ADDQ       $0x00000010, R10
+	JMP        exp2
+
+exp2_end:
+exp1:
 	CMPQ       R10, DX
-	JAE        exp_end
+	JAE        exp1_end
 	VMOVUPS    (AX)(R10*4), Y2
 	VSUBPS     Y0, Y2, Y2
 	VMULPS     expAVX2<>+0(SB), Y2, Y3
@@ -3074,9 +3166,9 @@ exp:
 	VMOVUPS    Y4, (AX)(R10*4)
 	VADDPS     Y4, Y1, Y1
 	ADDQ       $0x00000008, R10
-	JMP        exp
+	JMP        exp1
 
-exp_end:
+exp1_end:
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X1
 	VPERMILPS    $0x4e, X1, X0
@@ -3121,8 +3213,9 @@ done:
 TEXT ·dotsT6AVX2(SB), NOSPLIT, $0-112
 	MOVQ         d+56(FP), AX
 	SHLQ         $0x02, AX
-	MOVQ         xstride+24(FP), CX
-	SHLQ         $0x02, CX
+	MOVQ         q_len+40(FP), CX
+	MOVQ         q_base+32(FP), DX
+	LEAQ         (DX)(CX*4), CX
 	MOVQ         ktstride+96(FP), DX
 	SHLQ         $0x02, DX
 	MOVQ         nk+104(FP), BX
@@ -3133,8 +3226,15 @@ TEXT ·dotsT6AVX2(SB), NOSPLIT, $0-112
 	ANDQ         $-16, DI
 
 keys2:
-	CMPQ   SI, DI
-	JAE    keys2_end
+	CMPQ SI, DI
+	JAE  keys2_end
+	MOVQ q_base+32(FP), R8
+	MOVQ x_base+0(FP), R9
+	LEAQ (R9)(SI*4), R9
+
+keys2_g:
+	CMPQ   R8, CX
+	JAE    keys2_gend
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -3147,126 +3247,255 @@ keys2:
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 	VXORPS Y12, Y12, Y12
-	MOVQ   q_base+32(FP), R8
-	LEAQ   (AX)(AX*2), R9
-	ADDQ   R8, R9
-	MOVQ   kt_base+72(FP), R10
-	LEAQ   (R10)(SI*4), R10
-	MOVQ   d+56(FP), R11
+	MOVQ   R8, R10
+	LEAQ   (AX)(AX*2), R11
+	ADDQ   R10, R11
+	MOVQ   kt_base+72(FP), R12
+	LEAQ   (R12)(SI*4), R12
+	MOVQ   d+56(FP), R13
 
-keys2_c:
-	VMOVUPS      (R10), Y13
-	VMOVUPS      32(R10), Y14
-	VBROADCASTSS (R8), Y15
+keys2_c2:
+	CMPQ         R13, $0x00000002
+	JB           keys2_c1
+	VMOVUPS      (R12), Y13
+	VMOVUPS      32(R12), Y14
+	VBROADCASTSS (R10), Y15
 	VFMADD231PS  Y13, Y15, Y1
 	VFMADD231PS  Y14, Y15, Y2
-	VBROADCASTSS (R8)(AX*1), Y15
+	VBROADCASTSS (R10)(AX*1), Y15
 	VFMADD231PS  Y13, Y15, Y3
 	VFMADD231PS  Y14, Y15, Y4
-	VBROADCASTSS (R8)(AX*2), Y15
+	VBROADCASTSS (R10)(AX*2), Y15
 	VFMADD231PS  Y13, Y15, Y5
 	VFMADD231PS  Y14, Y15, Y6
-	VBROADCASTSS (R9), Y15
+	VBROADCASTSS (R11), Y15
 	VFMADD231PS  Y13, Y15, Y7
 	VFMADD231PS  Y14, Y15, Y8
-	VBROADCASTSS (R9)(AX*1), Y15
+	VBROADCASTSS (R11)(AX*1), Y15
 	VFMADD231PS  Y13, Y15, Y9
 	VFMADD231PS  Y14, Y15, Y10
-	VBROADCASTSS (R9)(AX*2), Y15
+	VBROADCASTSS (R11)(AX*2), Y15
 	VFMADD231PS  Y13, Y15, Y11
 	VFMADD231PS  Y14, Y15, Y12
-	ADDQ         $0x00000004, R8
-	ADDQ         $0x00000004, R9
-	ADDQ         DX, R10
-	DECQ         R11
-	JNZ          keys2_c
-	MOVQ         x_base+0(FP), R8
-	LEAQ         (R8)(SI*4), R8
-	LEAQ         (CX)(CX*2), R9
-	ADDQ         R8, R9
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (R8)
-	VMULPS       Y0, Y2, Y2
-	VMOVUPS      Y2, 32(R8)
-	VMULPS       Y0, Y3, Y3
-	VMOVUPS      Y3, (R8)(CX*1)
-	VMULPS       Y0, Y4, Y4
-	VMOVUPS      Y4, 32(R8)(CX*1)
-	VMULPS       Y0, Y5, Y5
-	VMOVUPS      Y5, (R8)(CX*2)
-	VMULPS       Y0, Y6, Y6
-	VMOVUPS      Y6, 32(R8)(CX*2)
-	VMULPS       Y0, Y7, Y7
-	VMOVUPS      Y7, (R9)
-	VMULPS       Y0, Y8, Y8
-	VMOVUPS      Y8, 32(R9)
-	VMULPS       Y0, Y9, Y9
-	VMOVUPS      Y9, (R9)(CX*1)
-	VMULPS       Y0, Y10, Y10
-	VMOVUPS      Y10, 32(R9)(CX*1)
-	VMULPS       Y0, Y11, Y11
-	VMOVUPS      Y11, (R9)(CX*2)
-	VMULPS       Y0, Y12, Y12
-	VMOVUPS      Y12, 32(R9)(CX*2)
-	ADDQ         $0x00000010, SI
-	JMP          keys2
+	VMOVUPS      (R12)(DX*1), Y13
+	VMOVUPS      32(R12)(DX*1), Y14
+	VBROADCASTSS 4(R10), Y15
+	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y14, Y15, Y2
+	VBROADCASTSS 4(R10)(AX*1), Y15
+	VFMADD231PS  Y13, Y15, Y3
+	VFMADD231PS  Y14, Y15, Y4
+	VBROADCASTSS 4(R10)(AX*2), Y15
+	VFMADD231PS  Y13, Y15, Y5
+	VFMADD231PS  Y14, Y15, Y6
+	VBROADCASTSS 4(R11), Y15
+	VFMADD231PS  Y13, Y15, Y7
+	VFMADD231PS  Y14, Y15, Y8
+	VBROADCASTSS 4(R11)(AX*1), Y15
+	VFMADD231PS  Y13, Y15, Y9
+	VFMADD231PS  Y14, Y15, Y10
+	VBROADCASTSS 4(R11)(AX*2), Y15
+	VFMADD231PS  Y13, Y15, Y11
+	VFMADD231PS  Y14, Y15, Y12
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000008, R11
+	ADDQ         DX, R12
+	ADDQ         DX, R12
+	SUBQ         $0x00000002, R13
+	JMP          keys2_c2
+
+keys2_c1:
+	TESTQ        R13, R13
+	JZ           keys2_cend
+	VMOVUPS      (R12), Y13
+	VMOVUPS      32(R12), Y14
+	VBROADCASTSS (R10), Y15
+	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y14, Y15, Y2
+	VBROADCASTSS (R10)(AX*1), Y15
+	VFMADD231PS  Y13, Y15, Y3
+	VFMADD231PS  Y14, Y15, Y4
+	VBROADCASTSS (R10)(AX*2), Y15
+	VFMADD231PS  Y13, Y15, Y5
+	VFMADD231PS  Y14, Y15, Y6
+	VBROADCASTSS (R11), Y15
+	VFMADD231PS  Y13, Y15, Y7
+	VFMADD231PS  Y14, Y15, Y8
+	VBROADCASTSS (R11)(AX*1), Y15
+	VFMADD231PS  Y13, Y15, Y9
+	VFMADD231PS  Y14, Y15, Y10
+	VBROADCASTSS (R11)(AX*2), Y15
+	VFMADD231PS  Y13, Y15, Y11
+	VFMADD231PS  Y14, Y15, Y12
+	ADDQ         $0x00000004, R10
+	ADDQ         $0x00000004, R11
+	ADDQ         DX, R12
+	SUBQ         $0x00000001, R13
+
+keys2_cend:
+	MOVQ    xstride+24(FP), R10
+	SHLQ    $0x02, R10
+	LEAQ    (R10)(R10*2), R11
+	ADDQ    R9, R11
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (R9)
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, 32(R9)
+	VMULPS  Y0, Y3, Y3
+	VMOVUPS Y3, (R9)(R10*1)
+	VMULPS  Y0, Y4, Y4
+	VMOVUPS Y4, 32(R9)(R10*1)
+	VMULPS  Y0, Y5, Y5
+	VMOVUPS Y5, (R9)(R10*2)
+	VMULPS  Y0, Y6, Y6
+	VMOVUPS Y6, 32(R9)(R10*2)
+	VMULPS  Y0, Y7, Y7
+	VMOVUPS Y7, (R11)
+	VMULPS  Y0, Y8, Y8
+	VMOVUPS Y8, 32(R11)
+	VMULPS  Y0, Y9, Y9
+	VMOVUPS Y9, (R11)(R10*1)
+	VMULPS  Y0, Y10, Y10
+	VMOVUPS Y10, 32(R11)(R10*1)
+	VMULPS  Y0, Y11, Y11
+	VMOVUPS Y11, (R11)(R10*2)
+	VMULPS  Y0, Y12, Y12
+	VMOVUPS Y12, 32(R11)(R10*2)
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	JMP     keys2_g
+
+keys2_gend:
+	ADDQ $0x00000010, SI
+	JMP  keys2
 
 keys2_end:
 	ANDQ $-8, BX
 
 keys1:
-	CMPQ   SI, BX
-	JAE    keys1_end
+	CMPQ SI, BX
+	JAE  keys1_end
+	MOVQ q_base+32(FP), DI
+	MOVQ x_base+0(FP), R8
+	LEAQ (R8)(SI*4), R8
+
+keys1_g:
+	CMPQ   DI, CX
+	JAE    keys1_gend
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
-	MOVQ   q_base+32(FP), DI
-	LEAQ   (AX)(AX*2), R8
-	ADDQ   DI, R8
-	MOVQ   kt_base+72(FP), R9
-	LEAQ   (R9)(SI*4), R9
-	MOVQ   d+56(FP), R10
+	MOVQ   DI, R9
+	LEAQ   (AX)(AX*2), R10
+	ADDQ   R9, R10
+	MOVQ   kt_base+72(FP), R11
+	LEAQ   (R11)(SI*4), R11
+	MOVQ   d+56(FP), R12
 
-keys1_c:
-	VMOVUPS      (R9), Y7
-	VBROADCASTSS (DI), Y8
+keys1_c2:
+	CMPQ         R12, $0x00000002
+	JB           keys1_c1
+	VMOVUPS      (R11), Y7
+	VBROADCASTSS (R9), Y8
 	VFMADD231PS  Y7, Y8, Y1
-	VBROADCASTSS (DI)(AX*1), Y8
+	VBROADCASTSS (R9)(AX*1), Y8
 	VFMADD231PS  Y7, Y8, Y2
-	VBROADCASTSS (DI)(AX*2), Y8
+	VBROADCASTSS (R9)(AX*2), Y8
 	VFMADD231PS  Y7, Y8, Y3
-	VBROADCASTSS (R8), Y8
+	VBROADCASTSS (R10), Y8
 	VFMADD231PS  Y7, Y8, Y4
-	VBROADCASTSS (R8)(AX*1), Y8
+	VBROADCASTSS (R10)(AX*1), Y8
 	VFMADD231PS  Y7, Y8, Y5
-	VBROADCASTSS (R8)(AX*2), Y8
+	VBROADCASTSS (R10)(AX*2), Y8
 	VFMADD231PS  Y7, Y8, Y6
-	ADDQ         $0x00000004, DI
-	ADDQ         $0x00000004, R8
-	ADDQ         DX, R9
-	DECQ         R10
-	JNZ          keys1_c
-	MOVQ         x_base+0(FP), DI
-	LEAQ         (DI)(SI*4), DI
-	LEAQ         (CX)(CX*2), R8
-	ADDQ         DI, R8
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (DI)
-	VMULPS       Y0, Y2, Y2
-	VMOVUPS      Y2, (DI)(CX*1)
-	VMULPS       Y0, Y3, Y3
-	VMOVUPS      Y3, (DI)(CX*2)
-	VMULPS       Y0, Y4, Y4
-	VMOVUPS      Y4, (R8)
-	VMULPS       Y0, Y5, Y5
-	VMOVUPS      Y5, (R8)(CX*1)
-	VMULPS       Y0, Y6, Y6
-	VMOVUPS      Y6, (R8)(CX*2)
-	ADDQ         $0x00000008, SI
-	JMP          keys1
+	VMOVUPS      (R11)(DX*1), Y7
+	VBROADCASTSS 4(R9), Y8
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS 4(R9)(AX*1), Y8
+	VFMADD231PS  Y7, Y8, Y2
+	VBROADCASTSS 4(R9)(AX*2), Y8
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 4(R10), Y8
+	VFMADD231PS  Y7, Y8, Y4
+	VBROADCASTSS 4(R10)(AX*1), Y8
+	VFMADD231PS  Y7, Y8, Y5
+	VBROADCASTSS 4(R10)(AX*2), Y8
+	VFMADD231PS  Y7, Y8, Y6
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000008, R10
+	ADDQ         DX, R11
+	ADDQ         DX, R11
+	SUBQ         $0x00000002, R12
+	JMP          keys1_c2
+
+keys1_c1:
+	TESTQ        R12, R12
+	JZ           keys1_cend
+	VMOVUPS      (R11), Y7
+	VBROADCASTSS (R9), Y8
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS (R9)(AX*1), Y8
+	VFMADD231PS  Y7, Y8, Y2
+	VBROADCASTSS (R9)(AX*2), Y8
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS (R10), Y8
+	VFMADD231PS  Y7, Y8, Y4
+	VBROADCASTSS (R10)(AX*1), Y8
+	VFMADD231PS  Y7, Y8, Y5
+	VBROADCASTSS (R10)(AX*2), Y8
+	VFMADD231PS  Y7, Y8, Y6
+	ADDQ         $0x00000004, R9
+	ADDQ         $0x00000004, R10
+	ADDQ         DX, R11
+	SUBQ         $0x00000001, R12
+
+keys1_cend:
+	MOVQ    xstride+24(FP), R9
+	SHLQ    $0x02, R9
+	LEAQ    (R9)(R9*2), R10
+	ADDQ    R8, R10
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (R8)
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, (R8)(R9*1)
+	VMULPS  Y0, Y3, Y3
+	VMOVUPS Y3, (R8)(R9*2)
+	VMULPS  Y0, Y4, Y4
+	VMOVUPS Y4, (R10)
+	VMULPS  Y0, Y5, Y5
+	VMOVUPS Y5, (R10)(R9*1)
+	VMULPS  Y0, Y6, Y6
+	VMOVUPS Y6, (R10)(R9*2)
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	JMP     keys1_g
+
+keys1_gend:
+	ADDQ $0x00000008, SI
+	JMP  keys1
 
 keys1_end:
 	VZEROUPPER
@@ -3277,8 +3506,9 @@ keys1_end:
 TEXT ·dotsT5AVX2(SB), NOSPLIT, $0-112
 	MOVQ         d+56(FP), AX
 	SHLQ         $0x02, AX
-	MOVQ         xstride+24(FP), CX
-	SHLQ         $0x02, CX
+	MOVQ         q_len+40(FP), CX
+	MOVQ         q_base+32(FP), DX
+	LEAQ         (DX)(CX*4), CX
 	MOVQ         ktstride+96(FP), DX
 	SHLQ         $0x02, DX
 	MOVQ         nk+104(FP), BX
@@ -3289,8 +3519,15 @@ TEXT ·dotsT5AVX2(SB), NOSPLIT, $0-112
 	ANDQ         $-16, DI
 
 keys2:
-	CMPQ   SI, DI
-	JAE    keys2_end
+	CMPQ SI, DI
+	JAE  keys2_end
+	MOVQ q_base+32(FP), R8
+	MOVQ x_base+0(FP), R9
+	LEAQ (R9)(SI*4), R9
+
+keys2_g:
+	CMPQ   R8, CX
+	JAE    keys2_gend
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -3301,114 +3538,229 @@ keys2:
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
-	MOVQ   q_base+32(FP), R8
-	LEAQ   (AX)(AX*2), R9
-	ADDQ   R8, R9
-	MOVQ   kt_base+72(FP), R10
-	LEAQ   (R10)(SI*4), R10
-	MOVQ   d+56(FP), R11
+	MOVQ   R8, R10
+	LEAQ   (AX)(AX*2), R11
+	ADDQ   R10, R11
+	MOVQ   kt_base+72(FP), R12
+	LEAQ   (R12)(SI*4), R12
+	MOVQ   d+56(FP), R13
 
-keys2_c:
-	VMOVUPS      (R10), Y11
-	VMOVUPS      32(R10), Y12
-	VBROADCASTSS (R8), Y13
+keys2_c2:
+	CMPQ         R13, $0x00000002
+	JB           keys2_c1
+	VMOVUPS      (R12), Y11
+	VMOVUPS      32(R12), Y12
+	VBROADCASTSS (R10), Y13
 	VFMADD231PS  Y11, Y13, Y1
 	VFMADD231PS  Y12, Y13, Y2
-	VBROADCASTSS (R8)(AX*1), Y13
+	VBROADCASTSS (R10)(AX*1), Y13
 	VFMADD231PS  Y11, Y13, Y3
 	VFMADD231PS  Y12, Y13, Y4
-	VBROADCASTSS (R8)(AX*2), Y13
+	VBROADCASTSS (R10)(AX*2), Y13
 	VFMADD231PS  Y11, Y13, Y5
 	VFMADD231PS  Y12, Y13, Y6
-	VBROADCASTSS (R9), Y13
+	VBROADCASTSS (R11), Y13
 	VFMADD231PS  Y11, Y13, Y7
 	VFMADD231PS  Y12, Y13, Y8
-	VBROADCASTSS (R9)(AX*1), Y13
+	VBROADCASTSS (R11)(AX*1), Y13
 	VFMADD231PS  Y11, Y13, Y9
 	VFMADD231PS  Y12, Y13, Y10
-	ADDQ         $0x00000004, R8
-	ADDQ         $0x00000004, R9
-	ADDQ         DX, R10
-	DECQ         R11
-	JNZ          keys2_c
-	MOVQ         x_base+0(FP), R8
-	LEAQ         (R8)(SI*4), R8
-	LEAQ         (CX)(CX*2), R9
-	ADDQ         R8, R9
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (R8)
-	VMULPS       Y0, Y2, Y2
-	VMOVUPS      Y2, 32(R8)
-	VMULPS       Y0, Y3, Y3
-	VMOVUPS      Y3, (R8)(CX*1)
-	VMULPS       Y0, Y4, Y4
-	VMOVUPS      Y4, 32(R8)(CX*1)
-	VMULPS       Y0, Y5, Y5
-	VMOVUPS      Y5, (R8)(CX*2)
-	VMULPS       Y0, Y6, Y6
-	VMOVUPS      Y6, 32(R8)(CX*2)
-	VMULPS       Y0, Y7, Y7
-	VMOVUPS      Y7, (R9)
-	VMULPS       Y0, Y8, Y8
-	VMOVUPS      Y8, 32(R9)
-	VMULPS       Y0, Y9, Y9
-	VMOVUPS      Y9, (R9)(CX*1)
-	VMULPS       Y0, Y10, Y10
-	VMOVUPS      Y10, 32(R9)(CX*1)
-	ADDQ         $0x00000010, SI
-	JMP          keys2
+	VMOVUPS      (R12)(DX*1), Y11
+	VMOVUPS      32(R12)(DX*1), Y12
+	VBROADCASTSS 4(R10), Y13
+	VFMADD231PS  Y11, Y13, Y1
+	VFMADD231PS  Y12, Y13, Y2
+	VBROADCASTSS 4(R10)(AX*1), Y13
+	VFMADD231PS  Y11, Y13, Y3
+	VFMADD231PS  Y12, Y13, Y4
+	VBROADCASTSS 4(R10)(AX*2), Y13
+	VFMADD231PS  Y11, Y13, Y5
+	VFMADD231PS  Y12, Y13, Y6
+	VBROADCASTSS 4(R11), Y13
+	VFMADD231PS  Y11, Y13, Y7
+	VFMADD231PS  Y12, Y13, Y8
+	VBROADCASTSS 4(R11)(AX*1), Y13
+	VFMADD231PS  Y11, Y13, Y9
+	VFMADD231PS  Y12, Y13, Y10
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000008, R11
+	ADDQ         DX, R12
+	ADDQ         DX, R12
+	SUBQ         $0x00000002, R13
+	JMP          keys2_c2
+
+keys2_c1:
+	TESTQ        R13, R13
+	JZ           keys2_cend
+	VMOVUPS      (R12), Y11
+	VMOVUPS      32(R12), Y12
+	VBROADCASTSS (R10), Y13
+	VFMADD231PS  Y11, Y13, Y1
+	VFMADD231PS  Y12, Y13, Y2
+	VBROADCASTSS (R10)(AX*1), Y13
+	VFMADD231PS  Y11, Y13, Y3
+	VFMADD231PS  Y12, Y13, Y4
+	VBROADCASTSS (R10)(AX*2), Y13
+	VFMADD231PS  Y11, Y13, Y5
+	VFMADD231PS  Y12, Y13, Y6
+	VBROADCASTSS (R11), Y13
+	VFMADD231PS  Y11, Y13, Y7
+	VFMADD231PS  Y12, Y13, Y8
+	VBROADCASTSS (R11)(AX*1), Y13
+	VFMADD231PS  Y11, Y13, Y9
+	VFMADD231PS  Y12, Y13, Y10
+	ADDQ         $0x00000004, R10
+	ADDQ         $0x00000004, R11
+	ADDQ         DX, R12
+	SUBQ         $0x00000001, R13
+
+keys2_cend:
+	MOVQ    xstride+24(FP), R10
+	SHLQ    $0x02, R10
+	LEAQ    (R10)(R10*2), R11
+	ADDQ    R9, R11
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (R9)
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, 32(R9)
+	VMULPS  Y0, Y3, Y3
+	VMOVUPS Y3, (R9)(R10*1)
+	VMULPS  Y0, Y4, Y4
+	VMOVUPS Y4, 32(R9)(R10*1)
+	VMULPS  Y0, Y5, Y5
+	VMOVUPS Y5, (R9)(R10*2)
+	VMULPS  Y0, Y6, Y6
+	VMOVUPS Y6, 32(R9)(R10*2)
+	VMULPS  Y0, Y7, Y7
+	VMOVUPS Y7, (R11)
+	VMULPS  Y0, Y8, Y8
+	VMOVUPS Y8, 32(R11)
+	VMULPS  Y0, Y9, Y9
+	VMOVUPS Y9, (R11)(R10*1)
+	VMULPS  Y0, Y10, Y10
+	VMOVUPS Y10, 32(R11)(R10*1)
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	JMP     keys2_g
+
+keys2_gend:
+	ADDQ $0x00000010, SI
+	JMP  keys2
 
 keys2_end:
 	ANDQ $-8, BX
 
 keys1:
-	CMPQ   SI, BX
-	JAE    keys1_end
+	CMPQ SI, BX
+	JAE  keys1_end
+	MOVQ q_base+32(FP), DI
+	MOVQ x_base+0(FP), R8
+	LEAQ (R8)(SI*4), R8
+
+keys1_g:
+	CMPQ   DI, CX
+	JAE    keys1_gend
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	MOVQ   q_base+32(FP), DI
-	LEAQ   (AX)(AX*2), R8
-	ADDQ   DI, R8
-	MOVQ   kt_base+72(FP), R9
-	LEAQ   (R9)(SI*4), R9
-	MOVQ   d+56(FP), R10
+	MOVQ   DI, R9
+	LEAQ   (AX)(AX*2), R10
+	ADDQ   R9, R10
+	MOVQ   kt_base+72(FP), R11
+	LEAQ   (R11)(SI*4), R11
+	MOVQ   d+56(FP), R12
 
-keys1_c:
-	VMOVUPS      (R9), Y6
-	VBROADCASTSS (DI), Y7
+keys1_c2:
+	CMPQ         R12, $0x00000002
+	JB           keys1_c1
+	VMOVUPS      (R11), Y6
+	VBROADCASTSS (R9), Y7
 	VFMADD231PS  Y6, Y7, Y1
-	VBROADCASTSS (DI)(AX*1), Y7
+	VBROADCASTSS (R9)(AX*1), Y7
 	VFMADD231PS  Y6, Y7, Y2
-	VBROADCASTSS (DI)(AX*2), Y7
+	VBROADCASTSS (R9)(AX*2), Y7
 	VFMADD231PS  Y6, Y7, Y3
-	VBROADCASTSS (R8), Y7
+	VBROADCASTSS (R10), Y7
 	VFMADD231PS  Y6, Y7, Y4
-	VBROADCASTSS (R8)(AX*1), Y7
+	VBROADCASTSS (R10)(AX*1), Y7
 	VFMADD231PS  Y6, Y7, Y5
-	ADDQ         $0x00000004, DI
-	ADDQ         $0x00000004, R8
-	ADDQ         DX, R9
-	DECQ         R10
-	JNZ          keys1_c
-	MOVQ         x_base+0(FP), DI
-	LEAQ         (DI)(SI*4), DI
-	LEAQ         (CX)(CX*2), R8
-	ADDQ         DI, R8
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (DI)
-	VMULPS       Y0, Y2, Y2
-	VMOVUPS      Y2, (DI)(CX*1)
-	VMULPS       Y0, Y3, Y3
-	VMOVUPS      Y3, (DI)(CX*2)
-	VMULPS       Y0, Y4, Y4
-	VMOVUPS      Y4, (R8)
-	VMULPS       Y0, Y5, Y5
-	VMOVUPS      Y5, (R8)(CX*1)
-	ADDQ         $0x00000008, SI
-	JMP          keys1
+	VMOVUPS      (R11)(DX*1), Y6
+	VBROADCASTSS 4(R9), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 4(R9)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 4(R9)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 4(R10), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 4(R10)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000008, R10
+	ADDQ         DX, R11
+	ADDQ         DX, R11
+	SUBQ         $0x00000002, R12
+	JMP          keys1_c2
+
+keys1_c1:
+	TESTQ        R12, R12
+	JZ           keys1_cend
+	VMOVUPS      (R11), Y6
+	VBROADCASTSS (R9), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (R9)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (R9)(AX*2), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (R10), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (R10)(AX*1), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         $0x00000004, R9
+	ADDQ         $0x00000004, R10
+	ADDQ         DX, R11
+	SUBQ         $0x00000001, R12
+
+keys1_cend:
+	MOVQ    xstride+24(FP), R9
+	SHLQ    $0x02, R9
+	LEAQ    (R9)(R9*2), R10
+	ADDQ    R8, R10
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (R8)
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, (R8)(R9*1)
+	VMULPS  Y0, Y3, Y3
+	VMOVUPS Y3, (R8)(R9*2)
+	VMULPS  Y0, Y4, Y4
+	VMOVUPS Y4, (R10)
+	VMULPS  Y0, Y5, Y5
+	VMOVUPS Y5, (R10)(R9*1)
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	JMP     keys1_g
+
+keys1_gend:
+	ADDQ $0x00000008, SI
+	JMP  keys1
 
 keys1_end:
 	VZEROUPPER
@@ -3419,8 +3771,9 @@ keys1_end:
 TEXT ·dotsT4AVX2(SB), NOSPLIT, $0-112
 	MOVQ         d+56(FP), AX
 	SHLQ         $0x02, AX
-	MOVQ         xstride+24(FP), CX
-	SHLQ         $0x02, CX
+	MOVQ         q_len+40(FP), CX
+	MOVQ         q_base+32(FP), DX
+	LEAQ         (DX)(CX*4), CX
 	MOVQ         ktstride+96(FP), DX
 	SHLQ         $0x02, DX
 	MOVQ         nk+104(FP), BX
@@ -3431,8 +3784,15 @@ TEXT ·dotsT4AVX2(SB), NOSPLIT, $0-112
 	ANDQ         $-16, DI
 
 keys2:
-	CMPQ   SI, DI
-	JAE    keys2_end
+	CMPQ SI, DI
+	JAE  keys2_end
+	MOVQ q_base+32(FP), R8
+	MOVQ x_base+0(FP), R9
+	LEAQ (R9)(SI*4), R9
+
+keys2_g:
+	CMPQ   R8, CX
+	JAE    keys2_gend
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
@@ -3441,102 +3801,203 @@ keys2:
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 	VXORPS Y8, Y8, Y8
-	MOVQ   q_base+32(FP), R8
-	LEAQ   (AX)(AX*2), R9
-	ADDQ   R8, R9
-	MOVQ   kt_base+72(FP), R10
-	LEAQ   (R10)(SI*4), R10
-	MOVQ   d+56(FP), R11
+	MOVQ   R8, R10
+	LEAQ   (AX)(AX*2), R11
+	ADDQ   R10, R11
+	MOVQ   kt_base+72(FP), R12
+	LEAQ   (R12)(SI*4), R12
+	MOVQ   d+56(FP), R13
 
-keys2_c:
-	VMOVUPS      (R10), Y9
-	VMOVUPS      32(R10), Y10
-	VBROADCASTSS (R8), Y11
+keys2_c2:
+	CMPQ         R13, $0x00000002
+	JB           keys2_c1
+	VMOVUPS      (R12), Y9
+	VMOVUPS      32(R12), Y10
+	VBROADCASTSS (R10), Y11
 	VFMADD231PS  Y9, Y11, Y1
 	VFMADD231PS  Y10, Y11, Y2
-	VBROADCASTSS (R8)(AX*1), Y11
+	VBROADCASTSS (R10)(AX*1), Y11
 	VFMADD231PS  Y9, Y11, Y3
 	VFMADD231PS  Y10, Y11, Y4
-	VBROADCASTSS (R8)(AX*2), Y11
+	VBROADCASTSS (R10)(AX*2), Y11
 	VFMADD231PS  Y9, Y11, Y5
 	VFMADD231PS  Y10, Y11, Y6
-	VBROADCASTSS (R9), Y11
+	VBROADCASTSS (R11), Y11
 	VFMADD231PS  Y9, Y11, Y7
 	VFMADD231PS  Y10, Y11, Y8
-	ADDQ         $0x00000004, R8
-	ADDQ         $0x00000004, R9
-	ADDQ         DX, R10
-	DECQ         R11
-	JNZ          keys2_c
-	MOVQ         x_base+0(FP), R8
-	LEAQ         (R8)(SI*4), R8
-	LEAQ         (CX)(CX*2), R9
-	ADDQ         R8, R9
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (R8)
-	VMULPS       Y0, Y2, Y2
-	VMOVUPS      Y2, 32(R8)
-	VMULPS       Y0, Y3, Y3
-	VMOVUPS      Y3, (R8)(CX*1)
-	VMULPS       Y0, Y4, Y4
-	VMOVUPS      Y4, 32(R8)(CX*1)
-	VMULPS       Y0, Y5, Y5
-	VMOVUPS      Y5, (R8)(CX*2)
-	VMULPS       Y0, Y6, Y6
-	VMOVUPS      Y6, 32(R8)(CX*2)
-	VMULPS       Y0, Y7, Y7
-	VMOVUPS      Y7, (R9)
-	VMULPS       Y0, Y8, Y8
-	VMOVUPS      Y8, 32(R9)
-	ADDQ         $0x00000010, SI
-	JMP          keys2
+	VMOVUPS      (R12)(DX*1), Y9
+	VMOVUPS      32(R12)(DX*1), Y10
+	VBROADCASTSS 4(R10), Y11
+	VFMADD231PS  Y9, Y11, Y1
+	VFMADD231PS  Y10, Y11, Y2
+	VBROADCASTSS 4(R10)(AX*1), Y11
+	VFMADD231PS  Y9, Y11, Y3
+	VFMADD231PS  Y10, Y11, Y4
+	VBROADCASTSS 4(R10)(AX*2), Y11
+	VFMADD231PS  Y9, Y11, Y5
+	VFMADD231PS  Y10, Y11, Y6
+	VBROADCASTSS 4(R11), Y11
+	VFMADD231PS  Y9, Y11, Y7
+	VFMADD231PS  Y10, Y11, Y8
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000008, R11
+	ADDQ         DX, R12
+	ADDQ         DX, R12
+	SUBQ         $0x00000002, R13
+	JMP          keys2_c2
+
+keys2_c1:
+	TESTQ        R13, R13
+	JZ           keys2_cend
+	VMOVUPS      (R12), Y9
+	VMOVUPS      32(R12), Y10
+	VBROADCASTSS (R10), Y11
+	VFMADD231PS  Y9, Y11, Y1
+	VFMADD231PS  Y10, Y11, Y2
+	VBROADCASTSS (R10)(AX*1), Y11
+	VFMADD231PS  Y9, Y11, Y3
+	VFMADD231PS  Y10, Y11, Y4
+	VBROADCASTSS (R10)(AX*2), Y11
+	VFMADD231PS  Y9, Y11, Y5
+	VFMADD231PS  Y10, Y11, Y6
+	VBROADCASTSS (R11), Y11
+	VFMADD231PS  Y9, Y11, Y7
+	VFMADD231PS  Y10, Y11, Y8
+	ADDQ         $0x00000004, R10
+	ADDQ         $0x00000004, R11
+	ADDQ         DX, R12
+	SUBQ         $0x00000001, R13
+
+keys2_cend:
+	MOVQ    xstride+24(FP), R10
+	SHLQ    $0x02, R10
+	LEAQ    (R10)(R10*2), R11
+	ADDQ    R9, R11
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (R9)
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, 32(R9)
+	VMULPS  Y0, Y3, Y3
+	VMOVUPS Y3, (R9)(R10*1)
+	VMULPS  Y0, Y4, Y4
+	VMOVUPS Y4, 32(R9)(R10*1)
+	VMULPS  Y0, Y5, Y5
+	VMOVUPS Y5, (R9)(R10*2)
+	VMULPS  Y0, Y6, Y6
+	VMOVUPS Y6, 32(R9)(R10*2)
+	VMULPS  Y0, Y7, Y7
+	VMOVUPS Y7, (R11)
+	VMULPS  Y0, Y8, Y8
+	VMOVUPS Y8, 32(R11)
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	JMP     keys2_g
+
+keys2_gend:
+	ADDQ $0x00000010, SI
+	JMP  keys2
 
 keys2_end:
 	ANDQ $-8, BX
 
 keys1:
-	CMPQ   SI, BX
-	JAE    keys1_end
+	CMPQ SI, BX
+	JAE  keys1_end
+	MOVQ q_base+32(FP), DI
+	MOVQ x_base+0(FP), R8
+	LEAQ (R8)(SI*4), R8
+
+keys1_g:
+	CMPQ   DI, CX
+	JAE    keys1_gend
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	MOVQ   q_base+32(FP), DI
-	LEAQ   (AX)(AX*2), R8
-	ADDQ   DI, R8
-	MOVQ   kt_base+72(FP), R9
-	LEAQ   (R9)(SI*4), R9
-	MOVQ   d+56(FP), R10
+	MOVQ   DI, R9
+	LEAQ   (AX)(AX*2), R10
+	ADDQ   R9, R10
+	MOVQ   kt_base+72(FP), R11
+	LEAQ   (R11)(SI*4), R11
+	MOVQ   d+56(FP), R12
 
-keys1_c:
-	VMOVUPS      (R9), Y5
-	VBROADCASTSS (DI), Y6
+keys1_c2:
+	CMPQ         R12, $0x00000002
+	JB           keys1_c1
+	VMOVUPS      (R11), Y5
+	VBROADCASTSS (R9), Y6
 	VFMADD231PS  Y5, Y6, Y1
-	VBROADCASTSS (DI)(AX*1), Y6
+	VBROADCASTSS (R9)(AX*1), Y6
 	VFMADD231PS  Y5, Y6, Y2
-	VBROADCASTSS (DI)(AX*2), Y6
+	VBROADCASTSS (R9)(AX*2), Y6
 	VFMADD231PS  Y5, Y6, Y3
-	VBROADCASTSS (R8), Y6
+	VBROADCASTSS (R10), Y6
 	VFMADD231PS  Y5, Y6, Y4
-	ADDQ         $0x00000004, DI
-	ADDQ         $0x00000004, R8
-	ADDQ         DX, R9
-	DECQ         R10
-	JNZ          keys1_c
-	MOVQ         x_base+0(FP), DI
-	LEAQ         (DI)(SI*4), DI
-	LEAQ         (CX)(CX*2), R8
-	ADDQ         DI, R8
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (DI)
-	VMULPS       Y0, Y2, Y2
-	VMOVUPS      Y2, (DI)(CX*1)
-	VMULPS       Y0, Y3, Y3
-	VMOVUPS      Y3, (DI)(CX*2)
-	VMULPS       Y0, Y4, Y4
-	VMOVUPS      Y4, (R8)
-	ADDQ         $0x00000008, SI
-	JMP          keys1
+	VMOVUPS      (R11)(DX*1), Y5
+	VBROADCASTSS 4(R9), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(R9)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS 4(R9)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS 4(R10), Y6
+	VFMADD231PS  Y5, Y6, Y4
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000008, R10
+	ADDQ         DX, R11
+	ADDQ         DX, R11
+	SUBQ         $0x00000002, R12
+	JMP          keys1_c2
+
+keys1_c1:
+	TESTQ        R12, R12
+	JZ           keys1_cend
+	VMOVUPS      (R11), Y5
+	VBROADCASTSS (R9), Y6
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (R9)(AX*1), Y6
+	VFMADD231PS  Y5, Y6, Y2
+	VBROADCASTSS (R9)(AX*2), Y6
+	VFMADD231PS  Y5, Y6, Y3
+	VBROADCASTSS (R10), Y6
+	VFMADD231PS  Y5, Y6, Y4
+	ADDQ         $0x00000004, R9
+	ADDQ         $0x00000004, R10
+	ADDQ         DX, R11
+	SUBQ         $0x00000001, R12
+
+keys1_cend:
+	MOVQ    xstride+24(FP), R9
+	SHLQ    $0x02, R9
+	LEAQ    (R9)(R9*2), R10
+	ADDQ    R8, R10
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (R8)
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, (R8)(R9*1)
+	VMULPS  Y0, Y3, Y3
+	VMOVUPS Y3, (R8)(R9*2)
+	VMULPS  Y0, Y4, Y4
+	VMOVUPS Y4, (R10)
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	JMP     keys1_g
+
+keys1_gend:
+	ADDQ $0x00000008, SI
+	JMP  keys1
 
 keys1_end:
 	VZEROUPPER
@@ -3547,8 +4008,9 @@ keys1_end:
 TEXT ·dotsT3AVX2(SB), NOSPLIT, $0-112
 	MOVQ         d+56(FP), AX
 	SHLQ         $0x02, AX
-	MOVQ         xstride+24(FP), CX
-	SHLQ         $0x02, CX
+	MOVQ         q_len+40(FP), CX
+	MOVQ         q_base+32(FP), DX
+	LEAQ         (DX)(CX*4), CX
 	MOVQ         ktstride+96(FP), DX
 	SHLQ         $0x02, DX
 	MOVQ         nk+104(FP), BX
@@ -3559,88 +4021,180 @@ TEXT ·dotsT3AVX2(SB), NOSPLIT, $0-112
 	ANDQ         $-16, DI
 
 keys2:
-	CMPQ   SI, DI
-	JAE    keys2_end
+	CMPQ SI, DI
+	JAE  keys2_end
+	MOVQ q_base+32(FP), R8
+	MOVQ x_base+0(FP), R9
+	LEAQ (R9)(SI*4), R9
+
+keys2_g:
+	CMPQ   R8, CX
+	JAE    keys2_gend
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
-	MOVQ   q_base+32(FP), R8
-	MOVQ   kt_base+72(FP), R9
-	LEAQ   (R9)(SI*4), R9
-	MOVQ   d+56(FP), R10
+	MOVQ   R8, R10
+	MOVQ   kt_base+72(FP), R11
+	LEAQ   (R11)(SI*4), R11
+	MOVQ   d+56(FP), R12
 
-keys2_c:
-	VMOVUPS      (R9), Y7
-	VMOVUPS      32(R9), Y8
-	VBROADCASTSS (R8), Y9
+keys2_c2:
+	CMPQ         R12, $0x00000002
+	JB           keys2_c1
+	VMOVUPS      (R11), Y7
+	VMOVUPS      32(R11), Y8
+	VBROADCASTSS (R10), Y9
 	VFMADD231PS  Y7, Y9, Y1
 	VFMADD231PS  Y8, Y9, Y2
-	VBROADCASTSS (R8)(AX*1), Y9
+	VBROADCASTSS (R10)(AX*1), Y9
 	VFMADD231PS  Y7, Y9, Y3
 	VFMADD231PS  Y8, Y9, Y4
-	VBROADCASTSS (R8)(AX*2), Y9
+	VBROADCASTSS (R10)(AX*2), Y9
 	VFMADD231PS  Y7, Y9, Y5
 	VFMADD231PS  Y8, Y9, Y6
-	ADDQ         $0x00000004, R8
-	ADDQ         DX, R9
-	DECQ         R10
-	JNZ          keys2_c
-	MOVQ         x_base+0(FP), R8
-	LEAQ         (R8)(SI*4), R8
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (R8)
-	VMULPS       Y0, Y2, Y2
-	VMOVUPS      Y2, 32(R8)
-	VMULPS       Y0, Y3, Y3
-	VMOVUPS      Y3, (R8)(CX*1)
-	VMULPS       Y0, Y4, Y4
-	VMOVUPS      Y4, 32(R8)(CX*1)
-	VMULPS       Y0, Y5, Y5
-	VMOVUPS      Y5, (R8)(CX*2)
-	VMULPS       Y0, Y6, Y6
-	VMOVUPS      Y6, 32(R8)(CX*2)
-	ADDQ         $0x00000010, SI
-	JMP          keys2
+	VMOVUPS      (R11)(DX*1), Y7
+	VMOVUPS      32(R11)(DX*1), Y8
+	VBROADCASTSS 4(R10), Y9
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS 4(R10)(AX*1), Y9
+	VFMADD231PS  Y7, Y9, Y3
+	VFMADD231PS  Y8, Y9, Y4
+	VBROADCASTSS 4(R10)(AX*2), Y9
+	VFMADD231PS  Y7, Y9, Y5
+	VFMADD231PS  Y8, Y9, Y6
+	ADDQ         $0x00000008, R10
+	ADDQ         DX, R11
+	ADDQ         DX, R11
+	SUBQ         $0x00000002, R12
+	JMP          keys2_c2
+
+keys2_c1:
+	TESTQ        R12, R12
+	JZ           keys2_cend
+	VMOVUPS      (R11), Y7
+	VMOVUPS      32(R11), Y8
+	VBROADCASTSS (R10), Y9
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS (R10)(AX*1), Y9
+	VFMADD231PS  Y7, Y9, Y3
+	VFMADD231PS  Y8, Y9, Y4
+	VBROADCASTSS (R10)(AX*2), Y9
+	VFMADD231PS  Y7, Y9, Y5
+	VFMADD231PS  Y8, Y9, Y6
+	ADDQ         $0x00000004, R10
+	ADDQ         DX, R11
+	SUBQ         $0x00000001, R12
+
+keys2_cend:
+	MOVQ    xstride+24(FP), R10
+	SHLQ    $0x02, R10
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (R9)
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, 32(R9)
+	VMULPS  Y0, Y3, Y3
+	VMOVUPS Y3, (R9)(R10*1)
+	VMULPS  Y0, Y4, Y4
+	VMOVUPS Y4, 32(R9)(R10*1)
+	VMULPS  Y0, Y5, Y5
+	VMOVUPS Y5, (R9)(R10*2)
+	VMULPS  Y0, Y6, Y6
+	VMOVUPS Y6, 32(R9)(R10*2)
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	JMP     keys2_g
+
+keys2_gend:
+	ADDQ $0x00000010, SI
+	JMP  keys2
 
 keys2_end:
 	ANDQ $-8, BX
 
 keys1:
-	CMPQ   SI, BX
-	JAE    keys1_end
+	CMPQ SI, BX
+	JAE  keys1_end
+	MOVQ q_base+32(FP), DI
+	MOVQ x_base+0(FP), R8
+	LEAQ (R8)(SI*4), R8
+
+keys1_g:
+	CMPQ   DI, CX
+	JAE    keys1_gend
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	MOVQ   q_base+32(FP), DI
-	MOVQ   kt_base+72(FP), R8
-	LEAQ   (R8)(SI*4), R8
-	MOVQ   d+56(FP), R9
+	MOVQ   DI, R9
+	MOVQ   kt_base+72(FP), R10
+	LEAQ   (R10)(SI*4), R10
+	MOVQ   d+56(FP), R11
 
-keys1_c:
-	VMOVUPS      (R8), Y4
-	VBROADCASTSS (DI), Y5
+keys1_c2:
+	CMPQ         R11, $0x00000002
+	JB           keys1_c1
+	VMOVUPS      (R10), Y4
+	VBROADCASTSS (R9), Y5
 	VFMADD231PS  Y4, Y5, Y1
-	VBROADCASTSS (DI)(AX*1), Y5
+	VBROADCASTSS (R9)(AX*1), Y5
 	VFMADD231PS  Y4, Y5, Y2
-	VBROADCASTSS (DI)(AX*2), Y5
+	VBROADCASTSS (R9)(AX*2), Y5
 	VFMADD231PS  Y4, Y5, Y3
-	ADDQ         $0x00000004, DI
-	ADDQ         DX, R8
-	DECQ         R9
-	JNZ          keys1_c
-	MOVQ         x_base+0(FP), DI
-	LEAQ         (DI)(SI*4), DI
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (DI)
-	VMULPS       Y0, Y2, Y2
-	VMOVUPS      Y2, (DI)(CX*1)
-	VMULPS       Y0, Y3, Y3
-	VMOVUPS      Y3, (DI)(CX*2)
-	ADDQ         $0x00000008, SI
-	JMP          keys1
+	VMOVUPS      (R10)(DX*1), Y4
+	VBROADCASTSS 4(R9), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS 4(R9)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS 4(R9)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x00000008, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R10
+	SUBQ         $0x00000002, R11
+	JMP          keys1_c2
+
+keys1_c1:
+	TESTQ        R11, R11
+	JZ           keys1_cend
+	VMOVUPS      (R10), Y4
+	VBROADCASTSS (R9), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (R9)(AX*1), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (R9)(AX*2), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x00000004, R9
+	ADDQ         DX, R10
+	SUBQ         $0x00000001, R11
+
+keys1_cend:
+	MOVQ    xstride+24(FP), R9
+	SHLQ    $0x02, R9
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (R8)
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, (R8)(R9*1)
+	VMULPS  Y0, Y3, Y3
+	VMOVUPS Y3, (R8)(R9*2)
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	JMP     keys1_g
+
+keys1_gend:
+	ADDQ $0x00000008, SI
+	JMP  keys1
 
 keys1_end:
 	VZEROUPPER
@@ -3651,8 +4205,9 @@ keys1_end:
 TEXT ·dotsT2AVX2(SB), NOSPLIT, $0-112
 	MOVQ         d+56(FP), AX
 	SHLQ         $0x02, AX
-	MOVQ         xstride+24(FP), CX
-	SHLQ         $0x02, CX
+	MOVQ         q_len+40(FP), CX
+	MOVQ         q_base+32(FP), DX
+	LEAQ         (DX)(CX*4), CX
 	MOVQ         ktstride+96(FP), DX
 	SHLQ         $0x02, DX
 	MOVQ         nk+104(FP), BX
@@ -3663,74 +4218,152 @@ TEXT ·dotsT2AVX2(SB), NOSPLIT, $0-112
 	ANDQ         $-16, DI
 
 keys2:
-	CMPQ   SI, DI
-	JAE    keys2_end
+	CMPQ SI, DI
+	JAE  keys2_end
+	MOVQ q_base+32(FP), R8
+	MOVQ x_base+0(FP), R9
+	LEAQ (R9)(SI*4), R9
+
+keys2_g:
+	CMPQ   R8, CX
+	JAE    keys2_gend
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	MOVQ   q_base+32(FP), R8
-	MOVQ   kt_base+72(FP), R9
-	LEAQ   (R9)(SI*4), R9
-	MOVQ   d+56(FP), R10
+	MOVQ   R8, R10
+	MOVQ   kt_base+72(FP), R11
+	LEAQ   (R11)(SI*4), R11
+	MOVQ   d+56(FP), R12
 
-keys2_c:
-	VMOVUPS      (R9), Y5
-	VMOVUPS      32(R9), Y6
-	VBROADCASTSS (R8), Y7
+keys2_c2:
+	CMPQ         R12, $0x00000002
+	JB           keys2_c1
+	VMOVUPS      (R11), Y5
+	VMOVUPS      32(R11), Y6
+	VBROADCASTSS (R10), Y7
 	VFMADD231PS  Y5, Y7, Y1
 	VFMADD231PS  Y6, Y7, Y2
-	VBROADCASTSS (R8)(AX*1), Y7
+	VBROADCASTSS (R10)(AX*1), Y7
 	VFMADD231PS  Y5, Y7, Y3
 	VFMADD231PS  Y6, Y7, Y4
-	ADDQ         $0x00000004, R8
-	ADDQ         DX, R9
-	DECQ         R10
-	JNZ          keys2_c
-	MOVQ         x_base+0(FP), R8
-	LEAQ         (R8)(SI*4), R8
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (R8)
-	VMULPS       Y0, Y2, Y2
-	VMOVUPS      Y2, 32(R8)
-	VMULPS       Y0, Y3, Y3
-	VMOVUPS      Y3, (R8)(CX*1)
-	VMULPS       Y0, Y4, Y4
-	VMOVUPS      Y4, 32(R8)(CX*1)
-	ADDQ         $0x00000010, SI
-	JMP          keys2
+	VMOVUPS      (R11)(DX*1), Y5
+	VMOVUPS      32(R11)(DX*1), Y6
+	VBROADCASTSS 4(R10), Y7
+	VFMADD231PS  Y5, Y7, Y1
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 4(R10)(AX*1), Y7
+	VFMADD231PS  Y5, Y7, Y3
+	VFMADD231PS  Y6, Y7, Y4
+	ADDQ         $0x00000008, R10
+	ADDQ         DX, R11
+	ADDQ         DX, R11
+	SUBQ         $0x00000002, R12
+	JMP          keys2_c2
+
+keys2_c1:
+	TESTQ        R12, R12
+	JZ           keys2_cend
+	VMOVUPS      (R11), Y5
+	VMOVUPS      32(R11), Y6
+	VBROADCASTSS (R10), Y7
+	VFMADD231PS  Y5, Y7, Y1
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (R10)(AX*1), Y7
+	VFMADD231PS  Y5, Y7, Y3
+	VFMADD231PS  Y6, Y7, Y4
+	ADDQ         $0x00000004, R10
+	ADDQ         DX, R11
+	SUBQ         $0x00000001, R12
+
+keys2_cend:
+	MOVQ    xstride+24(FP), R10
+	SHLQ    $0x02, R10
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (R9)
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, 32(R9)
+	VMULPS  Y0, Y3, Y3
+	VMOVUPS Y3, (R9)(R10*1)
+	VMULPS  Y0, Y4, Y4
+	VMOVUPS Y4, 32(R9)(R10*1)
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	JMP     keys2_g
+
+keys2_gend:
+	ADDQ $0x00000010, SI
+	JMP  keys2
 
 keys2_end:
 	ANDQ $-8, BX
 
 keys1:
-	CMPQ   SI, BX
-	JAE    keys1_end
+	CMPQ SI, BX
+	JAE  keys1_end
+	MOVQ q_base+32(FP), DI
+	MOVQ x_base+0(FP), R8
+	LEAQ (R8)(SI*4), R8
+
+keys1_g:
+	CMPQ   DI, CX
+	JAE    keys1_gend
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	MOVQ   q_base+32(FP), DI
-	MOVQ   kt_base+72(FP), R8
-	LEAQ   (R8)(SI*4), R8
-	MOVQ   d+56(FP), R9
+	MOVQ   DI, R9
+	MOVQ   kt_base+72(FP), R10
+	LEAQ   (R10)(SI*4), R10
+	MOVQ   d+56(FP), R11
 
-keys1_c:
-	VMOVUPS      (R8), Y3
-	VBROADCASTSS (DI), Y4
+keys1_c2:
+	CMPQ         R11, $0x00000002
+	JB           keys1_c1
+	VMOVUPS      (R10), Y3
+	VBROADCASTSS (R9), Y4
 	VFMADD231PS  Y3, Y4, Y1
-	VBROADCASTSS (DI)(AX*1), Y4
+	VBROADCASTSS (R9)(AX*1), Y4
 	VFMADD231PS  Y3, Y4, Y2
-	ADDQ         $0x00000004, DI
-	ADDQ         DX, R8
-	DECQ         R9
-	JNZ          keys1_c
-	MOVQ         x_base+0(FP), DI
-	LEAQ         (DI)(SI*4), DI
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (DI)
-	VMULPS       Y0, Y2, Y2
-	VMOVUPS      Y2, (DI)(CX*1)
-	ADDQ         $0x00000008, SI
-	JMP          keys1
+	VMOVUPS      (R10)(DX*1), Y3
+	VBROADCASTSS 4(R9), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS 4(R9)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x00000008, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R10
+	SUBQ         $0x00000002, R11
+	JMP          keys1_c2
+
+keys1_c1:
+	TESTQ        R11, R11
+	JZ           keys1_cend
+	VMOVUPS      (R10), Y3
+	VBROADCASTSS (R9), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (R9)(AX*1), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x00000004, R9
+	ADDQ         DX, R10
+	SUBQ         $0x00000001, R11
+
+keys1_cend:
+	MOVQ    xstride+24(FP), R9
+	SHLQ    $0x02, R9
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (R8)
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, (R8)(R9*1)
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	JMP     keys1_g
+
+keys1_gend:
+	ADDQ $0x00000008, SI
+	JMP  keys1
 
 keys1_end:
 	VZEROUPPER
@@ -3741,72 +4374,137 @@ keys1_end:
 TEXT ·dotsT1AVX2(SB), NOSPLIT, $0-112
 	MOVQ         d+56(FP), AX
 	SHLQ         $0x02, AX
-	MOVQ         xstride+24(FP), AX
-	SHLQ         $0x02, AX
-	MOVQ         ktstride+96(FP), AX
-	SHLQ         $0x02, AX
-	MOVQ         nk+104(FP), CX
-	ANDQ         $-8, CX
+	MOVQ         q_len+40(FP), CX
+	MOVQ         q_base+32(FP), DX
+	LEAQ         (DX)(CX*4), CX
+	MOVQ         ktstride+96(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         nk+104(FP), BX
+	ANDQ         $-8, BX
 	VBROADCASTSS scale+64(FP), Y0
-	XORQ         DX, DX
-	MOVQ         CX, BX
-	ANDQ         $-16, BX
+	XORQ         SI, SI
+	MOVQ         BX, DI
+	ANDQ         $-16, DI
 
 keys2:
-	CMPQ   DX, BX
-	JAE    keys2_end
+	CMPQ SI, DI
+	JAE  keys2_end
+	MOVQ q_base+32(FP), R8
+	MOVQ x_base+0(FP), R9
+	LEAQ (R9)(SI*4), R9
+
+keys2_g:
+	CMPQ   R8, CX
+	JAE    keys2_gend
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	MOVQ   q_base+32(FP), SI
-	MOVQ   kt_base+72(FP), DI
-	LEAQ   (DI)(DX*4), DI
-	MOVQ   d+56(FP), R8
+	MOVQ   R8, R10
+	MOVQ   kt_base+72(FP), R11
+	LEAQ   (R11)(SI*4), R11
+	MOVQ   d+56(FP), R12
 
-keys2_c:
-	VMOVUPS      (DI), Y3
-	VMOVUPS      32(DI), Y4
-	VBROADCASTSS (SI), Y5
+keys2_c2:
+	CMPQ         R12, $0x00000002
+	JB           keys2_c1
+	VMOVUPS      (R11), Y3
+	VMOVUPS      32(R11), Y4
+	VBROADCASTSS (R10), Y5
 	VFMADD231PS  Y3, Y5, Y1
 	VFMADD231PS  Y4, Y5, Y2
-	ADDQ         $0x00000004, SI
-	ADDQ         AX, DI
-	DECQ         R8
-	JNZ          keys2_c
-	MOVQ         x_base+0(FP), SI
-	LEAQ         (SI)(DX*4), SI
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (SI)
-	VMULPS       Y0, Y2, Y2
-	VMOVUPS      Y2, 32(SI)
-	ADDQ         $0x00000010, DX
-	JMP          keys2
+	VMOVUPS      (R11)(DX*1), Y3
+	VMOVUPS      32(R11)(DX*1), Y4
+	VBROADCASTSS 4(R10), Y5
+	VFMADD231PS  Y3, Y5, Y1
+	VFMADD231PS  Y4, Y5, Y2
+	ADDQ         $0x00000008, R10
+	ADDQ         DX, R11
+	ADDQ         DX, R11
+	SUBQ         $0x00000002, R12
+	JMP          keys2_c2
+
+keys2_c1:
+	TESTQ        R12, R12
+	JZ           keys2_cend
+	VMOVUPS      (R11), Y3
+	VMOVUPS      32(R11), Y4
+	VBROADCASTSS (R10), Y5
+	VFMADD231PS  Y3, Y5, Y1
+	VFMADD231PS  Y4, Y5, Y2
+	ADDQ         $0x00000004, R10
+	ADDQ         DX, R11
+	SUBQ         $0x00000001, R12
+
+keys2_cend:
+	MOVQ    xstride+24(FP), R10
+	SHLQ    $0x02, R10
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (R9)
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS Y2, 32(R9)
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	JMP     keys2_g
+
+keys2_gend:
+	ADDQ $0x00000010, SI
+	JMP  keys2
 
 keys2_end:
-	ANDQ $-8, CX
+	ANDQ $-8, BX
 
 keys1:
-	CMPQ   DX, CX
-	JAE    keys1_end
-	VXORPS Y1, Y1, Y1
-	MOVQ   q_base+32(FP), BX
-	MOVQ   kt_base+72(FP), SI
-	LEAQ   (SI)(DX*4), SI
-	MOVQ   d+56(FP), DI
+	CMPQ SI, BX
+	JAE  keys1_end
+	MOVQ q_base+32(FP), DI
+	MOVQ x_base+0(FP), R8
+	LEAQ (R8)(SI*4), R8
 
-keys1_c:
-	VMOVUPS      (SI), Y2
-	VBROADCASTSS (BX), Y3
+keys1_g:
+	CMPQ   DI, CX
+	JAE    keys1_gend
+	VXORPS Y1, Y1, Y1
+	MOVQ   DI, R9
+	MOVQ   kt_base+72(FP), R10
+	LEAQ   (R10)(SI*4), R10
+	MOVQ   d+56(FP), R11
+
+keys1_c2:
+	CMPQ         R11, $0x00000002
+	JB           keys1_c1
+	VMOVUPS      (R10), Y2
+	VBROADCASTSS (R9), Y3
 	VFMADD231PS  Y2, Y3, Y1
-	ADDQ         $0x00000004, BX
-	ADDQ         AX, SI
-	DECQ         DI
-	JNZ          keys1_c
-	MOVQ         x_base+0(FP), BX
-	LEAQ         (BX)(DX*4), BX
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (BX)
-	ADDQ         $0x00000008, DX
-	JMP          keys1
+	VMOVUPS      (R10)(DX*1), Y2
+	VBROADCASTSS 4(R9), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x00000008, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R10
+	SUBQ         $0x00000002, R11
+	JMP          keys1_c2
+
+keys1_c1:
+	TESTQ        R11, R11
+	JZ           keys1_cend
+	VMOVUPS      (R10), Y2
+	VBROADCASTSS (R9), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x00000004, R9
+	ADDQ         DX, R10
+	SUBQ         $0x00000001, R11
+
+keys1_cend:
+	MOVQ    xstride+24(FP), R9
+	SHLQ    $0x02, R9
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (R8)
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	JMP     keys1_g
+
+keys1_gend:
+	ADDQ $0x00000008, SI
+	JMP  keys1
 
 keys1_end:
 	VZEROUPPER
@@ -3851,7 +4549,60 @@ cols2:
 	LEAQ    (DX)(DX*2), R13
 	ADDQ    R12, R13
 
-cols2_key:
+cols2_key2:
+	CMPQ         R11, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R10), R14
+	ADDQ         SI, R14
+	VMOVUPS      (BX)(R14*4), Y12
+	VMOVUPS      32(BX)(R14*4), Y13
+	VBROADCASTSS (R12), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (R12)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (R12)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (R13), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (R13)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (R13)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	MOVQ         8(R10), R14
+	ADDQ         SI, R14
+	VMOVUPS      (BX)(R14*4), Y12
+	VMOVUPS      32(BX)(R14*4), Y13
+	VBROADCASTSS 4(R12), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(R12)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(R12)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 4(R13), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 4(R13)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 4(R13)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
+	ADDQ         $0x00000008, R13
+	SUBQ         $0x00000002, R11
+	JMP          cols2_key2
+
+cols2_key1:
 	TESTQ        R11, R11
 	JZ           cols2_keyend
 	MOVQ         (R10), R14
@@ -3879,8 +4630,7 @@ cols2_key:
 	ADDQ         $0x00000008, R10
 	ADDQ         $0x00000004, R12
 	ADDQ         $0x00000004, R13
-	DECQ         R11
-	JMP          cols2_key
+	SUBQ         $0x00000001, R11
 
 cols2_keyend:
 	VMOVUPS Y0, (R8)
@@ -3920,7 +4670,46 @@ cols1:
 	LEAQ    (DX)(DX*2), R12
 	ADDQ    R11, R12
 
-cols1_key:
+cols1_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R9), R13
+	ADDQ         SI, R13
+	VMOVUPS      (BX)(R13*4), Y6
+	VBROADCASTSS (R11), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS (R11)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (R11)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (R12), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (R12)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (R12)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	MOVQ         8(R9), R13
+	ADDQ         SI, R13
+	VMOVUPS      (BX)(R13*4), Y6
+	VBROADCASTSS 4(R11), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 4(R11)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 4(R11)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 4(R12), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 4(R12)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 4(R12)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000008, R11
+	ADDQ         $0x00000008, R12
+	SUBQ         $0x00000002, R10
+	JMP          cols1_key2
+
+cols1_key1:
 	TESTQ        R10, R10
 	JZ           cols1_keyend
 	MOVQ         (R9), R13
@@ -3941,8 +4730,7 @@ cols1_key:
 	ADDQ         $0x00000008, R9
 	ADDQ         $0x00000004, R11
 	ADDQ         $0x00000004, R12
-	DECQ         R10
-	JMP          cols1_key
+	SUBQ         $0x00000001, R10
 
 cols1_keyend:
 	VMOVUPS Y0, (DI)
@@ -8113,10 +8901,102 @@ weights:
 	VBROADCASTSS (BX)(R9*4), Z0
 	VPXORD       Z3, Z3, Z3
 	XORQ         R10, R10
+	MOVQ         DX, R11
+	ANDQ         $-32, R11
 
-exp:
+exp2:
+	CMPQ       R10, R11
+	JAE        exp2_end
+	VMOVUPS    (AX)(R10*4), Z2
+	VSUBPS     Z0, Z2, Z2
+	VMOVUPS    64(AX)(R10*4), Z5
+	VSUBPS     Z0, Z5, Z5
+	VMULPS     expAVX512<>+0(SB), Z2, Z6
+	VPANDD     expAVX512<>+768(SB), Z2, Z8
+	VMULPS     expAVX512<>+0(SB), Z5, Z7
+	VPANDD     expAVX512<>+768(SB), Z5, Z9
+	VPORD      expAVX512<>+320(SB), Z8, Z8
+	VPORD      expAVX512<>+320(SB), Z9, Z9
+	VADDPS     Z8, Z6, Z6
+	VADDPS     Z9, Z7, Z7
+	VCVTTPS2DQ Z6, Z6
+	VCVTTPS2DQ Z7, Z7
+	VCVTDQ2PS  Z6, Z8
+	VCVTDQ2PS  Z7, Z9
+	VMULPS     expAVX512<>+64(SB), Z8, Z12
+	VMULPS     expAVX512<>+64(SB), Z9, Z13
+	VSUBPS     Z12, Z2, Z10
+	VSUBPS     Z13, Z5, Z11
+	VMULPS     expAVX512<>+128(SB), Z8, Z12
+	VMULPS     expAVX512<>+128(SB), Z9, Z13
+	VSUBPS     Z12, Z10, Z10
+	VSUBPS     Z13, Z11, Z11
+	VMOVUPS    expAVX512<>+384(SB), Z8
+	VMOVUPS    expAVX512<>+384(SB), Z9
+	VMULPS     Z10, Z8, Z8
+	VMULPS     Z11, Z9, Z9
+	VADDPS     expAVX512<>+448(SB), Z8, Z8
+	VADDPS     expAVX512<>+448(SB), Z9, Z9
+	VMULPS     Z10, Z8, Z8
+	VMULPS     Z11, Z9, Z9
+	VADDPS     expAVX512<>+512(SB), Z8, Z8
+	VADDPS     expAVX512<>+512(SB), Z9, Z9
+	VMULPS     Z10, Z8, Z8
+	VMULPS     Z11, Z9, Z9
+	VADDPS     expAVX512<>+576(SB), Z8, Z8
+	VADDPS     expAVX512<>+576(SB), Z9, Z9
+	VMULPS     Z10, Z8, Z8
+	VMULPS     Z11, Z9, Z9
+	VADDPS     expAVX512<>+640(SB), Z8, Z8
+	VADDPS     expAVX512<>+640(SB), Z9, Z9
+	VMULPS     Z10, Z8, Z8
+	VMULPS     Z11, Z9, Z9
+	VADDPS     expAVX512<>+320(SB), Z8, Z8
+	VADDPS     expAVX512<>+320(SB), Z9, Z9
+	VMULPS     Z10, Z8, Z8
+	VMULPS     Z11, Z9, Z9
+	VADDPS     expAVX512<>+704(SB), Z8, Z8
+	VADDPS     expAVX512<>+704(SB), Z9, Z9
+	VMULPS     Z10, Z8, Z8
+	VMULPS     Z11, Z9, Z9
+	VADDPS     expAVX512<>+704(SB), Z8, Z8
+	VADDPS     expAVX512<>+704(SB), Z9, Z9
+	VPADDD     expAVX512<>+832(SB), Z6, Z6
+	VPADDD     expAVX512<>+832(SB), Z7, Z7
+	VPSLLD     $0x17, Z6, Z6
+	VPSLLD     $0x17, Z7, Z7
+	VMULPS     Z6, Z8, Z8
+	VMULPS     Z7, Z9, Z9
+	VSUBPS     expAVX512<>+192(SB), Z2, Z6
+	VSUBPS     expAVX512<>+192(SB), Z5, Z7
+	VPSRAD     $0x1f, Z6, Z6
+	VPSRAD     $0x1f, Z7, Z7
+	VPANDNQ    Z8, Z6, Z8
+	VPANDNQ    Z9, Z7, Z9
+	VPANDD     expAVX512<>+896(SB), Z2, Z6
+	VPANDD     expAVX512<>+896(SB), Z5, Z7
+	VMOVUPS    expAVX512<>+960(SB), Z10
+	VPSUBD     Z6, Z10, Z6
+	VPSUBD     Z7, Z10, Z7
+	VPSRAD     $0x1f, Z6, Z6
+	VPSRAD     $0x1f, Z7, Z7
+	VPANDNQ    Z8, Z6, Z8
+	VPANDD     Z6, Z2, Z6
+	VPORD      Z6, Z8, Z8
+	VPANDNQ    Z9, Z7, Z9
+	VPANDD     Z7, Z5, Z7
+	VPORD      Z7, Z9, Z9
+	VMOVUPS    Z8, (AX)(R10*4)
+	VADDPS     Z8, Z3, Z3
+	VMOVUPS    Z9, 64(AX)(R10*4)
+	VADDPS     Z9, Z3, Z3
+	ADDQ       $0x00000020, R10
+	JMP        exp2
+
+exp2_end:
+exp1:
 	CMPQ       R10, DX
-	JAE        exp_end
+	JAE        exp1_end
 	VMOVUPS    (AX)(R10*4), Z2
 	VSUBPS     Z0, Z2, Z2
 	VMULPS     expAVX512<>+0(SB), Z2, Z5
@@ -8160,9 +9040,9 @@ exp:
 	VMOVUPS    Z6, (AX)(R10*4)
 	VADDPS     Z6, Z3, Z3
 	ADDQ       $0x00000010, R10
-	JMP        exp
+	JMP        exp1
 
-exp_end:
+exp1_end:
 	VEXTRACTF64X4 $0x01, Z3, Y0
 	VADDPS        Y0, Y3, Y3
 	VEXTRACTF32X4 $0x01, Y3, X0
@@ -8209,8 +9089,9 @@ done:
 TEXT ·dotsT6AVX512(SB), NOSPLIT, $0-112
 	MOVQ         d+56(FP), AX
 	SHLQ         $0x02, AX
-	MOVQ         xstride+24(FP), CX
-	SHLQ         $0x02, CX
+	MOVQ         q_len+40(FP), CX
+	MOVQ         q_base+32(FP), DX
+	LEAQ         (DX)(CX*4), CX
 	MOVQ         ktstride+96(FP), DX
 	SHLQ         $0x02, DX
 	MOVQ         nk+104(FP), BX
@@ -8221,8 +9102,15 @@ TEXT ·dotsT6AVX512(SB), NOSPLIT, $0-112
 	ANDQ         $-32, DI
 
 keys2:
-	CMPQ   SI, DI
-	JAE    keys2_end
+	CMPQ SI, DI
+	JAE  keys2_end
+	MOVQ q_base+32(FP), R8
+	MOVQ x_base+0(FP), R9
+	LEAQ (R9)(SI*4), R9
+
+keys2_g:
+	CMPQ   R8, CX
+	JAE    keys2_gend
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
@@ -8235,126 +9123,255 @@ keys2:
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
 	VPXORD Z12, Z12, Z12
-	MOVQ   q_base+32(FP), R8
-	LEAQ   (AX)(AX*2), R9
-	ADDQ   R8, R9
-	MOVQ   kt_base+72(FP), R10
-	LEAQ   (R10)(SI*4), R10
-	MOVQ   d+56(FP), R11
+	MOVQ   R8, R10
+	LEAQ   (AX)(AX*2), R11
+	ADDQ   R10, R11
+	MOVQ   kt_base+72(FP), R12
+	LEAQ   (R12)(SI*4), R12
+	MOVQ   d+56(FP), R13
 
-keys2_c:
-	VMOVUPS      (R10), Z13
-	VMOVUPS      64(R10), Z14
-	VBROADCASTSS (R8), Z15
+keys2_c2:
+	CMPQ         R13, $0x00000002
+	JB           keys2_c1
+	VMOVUPS      (R12), Z13
+	VMOVUPS      64(R12), Z14
+	VBROADCASTSS (R10), Z15
 	VFMADD231PS  Z13, Z15, Z1
 	VFMADD231PS  Z14, Z15, Z2
-	VBROADCASTSS (R8)(AX*1), Z15
+	VBROADCASTSS (R10)(AX*1), Z15
 	VFMADD231PS  Z13, Z15, Z3
 	VFMADD231PS  Z14, Z15, Z4
-	VBROADCASTSS (R8)(AX*2), Z15
+	VBROADCASTSS (R10)(AX*2), Z15
 	VFMADD231PS  Z13, Z15, Z5
 	VFMADD231PS  Z14, Z15, Z6
-	VBROADCASTSS (R9), Z15
+	VBROADCASTSS (R11), Z15
 	VFMADD231PS  Z13, Z15, Z7
 	VFMADD231PS  Z14, Z15, Z8
-	VBROADCASTSS (R9)(AX*1), Z15
+	VBROADCASTSS (R11)(AX*1), Z15
 	VFMADD231PS  Z13, Z15, Z9
 	VFMADD231PS  Z14, Z15, Z10
-	VBROADCASTSS (R9)(AX*2), Z15
+	VBROADCASTSS (R11)(AX*2), Z15
 	VFMADD231PS  Z13, Z15, Z11
 	VFMADD231PS  Z14, Z15, Z12
-	ADDQ         $0x00000004, R8
-	ADDQ         $0x00000004, R9
-	ADDQ         DX, R10
-	DECQ         R11
-	JNZ          keys2_c
-	MOVQ         x_base+0(FP), R8
-	LEAQ         (R8)(SI*4), R8
-	LEAQ         (CX)(CX*2), R9
-	ADDQ         R8, R9
-	VMULPS       Z0, Z1, Z1
-	VMOVUPS      Z1, (R8)
-	VMULPS       Z0, Z2, Z2
-	VMOVUPS      Z2, 64(R8)
-	VMULPS       Z0, Z3, Z3
-	VMOVUPS      Z3, (R8)(CX*1)
-	VMULPS       Z0, Z4, Z4
-	VMOVUPS      Z4, 64(R8)(CX*1)
-	VMULPS       Z0, Z5, Z5
-	VMOVUPS      Z5, (R8)(CX*2)
-	VMULPS       Z0, Z6, Z6
-	VMOVUPS      Z6, 64(R8)(CX*2)
-	VMULPS       Z0, Z7, Z7
-	VMOVUPS      Z7, (R9)
-	VMULPS       Z0, Z8, Z8
-	VMOVUPS      Z8, 64(R9)
-	VMULPS       Z0, Z9, Z9
-	VMOVUPS      Z9, (R9)(CX*1)
-	VMULPS       Z0, Z10, Z10
-	VMOVUPS      Z10, 64(R9)(CX*1)
-	VMULPS       Z0, Z11, Z11
-	VMOVUPS      Z11, (R9)(CX*2)
-	VMULPS       Z0, Z12, Z12
-	VMOVUPS      Z12, 64(R9)(CX*2)
-	ADDQ         $0x00000020, SI
-	JMP          keys2
+	VMOVUPS      (R12)(DX*1), Z13
+	VMOVUPS      64(R12)(DX*1), Z14
+	VBROADCASTSS 4(R10), Z15
+	VFMADD231PS  Z13, Z15, Z1
+	VFMADD231PS  Z14, Z15, Z2
+	VBROADCASTSS 4(R10)(AX*1), Z15
+	VFMADD231PS  Z13, Z15, Z3
+	VFMADD231PS  Z14, Z15, Z4
+	VBROADCASTSS 4(R10)(AX*2), Z15
+	VFMADD231PS  Z13, Z15, Z5
+	VFMADD231PS  Z14, Z15, Z6
+	VBROADCASTSS 4(R11), Z15
+	VFMADD231PS  Z13, Z15, Z7
+	VFMADD231PS  Z14, Z15, Z8
+	VBROADCASTSS 4(R11)(AX*1), Z15
+	VFMADD231PS  Z13, Z15, Z9
+	VFMADD231PS  Z14, Z15, Z10
+	VBROADCASTSS 4(R11)(AX*2), Z15
+	VFMADD231PS  Z13, Z15, Z11
+	VFMADD231PS  Z14, Z15, Z12
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000008, R11
+	ADDQ         DX, R12
+	ADDQ         DX, R12
+	SUBQ         $0x00000002, R13
+	JMP          keys2_c2
+
+keys2_c1:
+	TESTQ        R13, R13
+	JZ           keys2_cend
+	VMOVUPS      (R12), Z13
+	VMOVUPS      64(R12), Z14
+	VBROADCASTSS (R10), Z15
+	VFMADD231PS  Z13, Z15, Z1
+	VFMADD231PS  Z14, Z15, Z2
+	VBROADCASTSS (R10)(AX*1), Z15
+	VFMADD231PS  Z13, Z15, Z3
+	VFMADD231PS  Z14, Z15, Z4
+	VBROADCASTSS (R10)(AX*2), Z15
+	VFMADD231PS  Z13, Z15, Z5
+	VFMADD231PS  Z14, Z15, Z6
+	VBROADCASTSS (R11), Z15
+	VFMADD231PS  Z13, Z15, Z7
+	VFMADD231PS  Z14, Z15, Z8
+	VBROADCASTSS (R11)(AX*1), Z15
+	VFMADD231PS  Z13, Z15, Z9
+	VFMADD231PS  Z14, Z15, Z10
+	VBROADCASTSS (R11)(AX*2), Z15
+	VFMADD231PS  Z13, Z15, Z11
+	VFMADD231PS  Z14, Z15, Z12
+	ADDQ         $0x00000004, R10
+	ADDQ         $0x00000004, R11
+	ADDQ         DX, R12
+	SUBQ         $0x00000001, R13
+
+keys2_cend:
+	MOVQ    xstride+24(FP), R10
+	SHLQ    $0x02, R10
+	LEAQ    (R10)(R10*2), R11
+	ADDQ    R9, R11
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, (R9)
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, 64(R9)
+	VMULPS  Z0, Z3, Z3
+	VMOVUPS Z3, (R9)(R10*1)
+	VMULPS  Z0, Z4, Z4
+	VMOVUPS Z4, 64(R9)(R10*1)
+	VMULPS  Z0, Z5, Z5
+	VMOVUPS Z5, (R9)(R10*2)
+	VMULPS  Z0, Z6, Z6
+	VMOVUPS Z6, 64(R9)(R10*2)
+	VMULPS  Z0, Z7, Z7
+	VMOVUPS Z7, (R11)
+	VMULPS  Z0, Z8, Z8
+	VMOVUPS Z8, 64(R11)
+	VMULPS  Z0, Z9, Z9
+	VMOVUPS Z9, (R11)(R10*1)
+	VMULPS  Z0, Z10, Z10
+	VMOVUPS Z10, 64(R11)(R10*1)
+	VMULPS  Z0, Z11, Z11
+	VMOVUPS Z11, (R11)(R10*2)
+	VMULPS  Z0, Z12, Z12
+	VMOVUPS Z12, 64(R11)(R10*2)
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	JMP     keys2_g
+
+keys2_gend:
+	ADDQ $0x00000020, SI
+	JMP  keys2
 
 keys2_end:
 	ANDQ $-16, BX
 
 keys1:
-	CMPQ   SI, BX
-	JAE    keys1_end
+	CMPQ SI, BX
+	JAE  keys1_end
+	MOVQ q_base+32(FP), DI
+	MOVQ x_base+0(FP), R8
+	LEAQ (R8)(SI*4), R8
+
+keys1_g:
+	CMPQ   DI, CX
+	JAE    keys1_gend
 	VPXORD Z16, Z16, Z16
 	VPXORD Z17, Z17, Z17
 	VPXORD Z18, Z18, Z18
 	VPXORD Z19, Z19, Z19
 	VPXORD Z20, Z20, Z20
 	VPXORD Z21, Z21, Z21
-	MOVQ   q_base+32(FP), DI
-	LEAQ   (AX)(AX*2), R8
-	ADDQ   DI, R8
-	MOVQ   kt_base+72(FP), R9
-	LEAQ   (R9)(SI*4), R9
-	MOVQ   d+56(FP), R10
+	MOVQ   DI, R9
+	LEAQ   (AX)(AX*2), R10
+	ADDQ   R9, R10
+	MOVQ   kt_base+72(FP), R11
+	LEAQ   (R11)(SI*4), R11
+	MOVQ   d+56(FP), R12
 
-keys1_c:
-	VMOVUPS      (R9), Z1
-	VBROADCASTSS (DI), Z2
+keys1_c2:
+	CMPQ         R12, $0x00000002
+	JB           keys1_c1
+	VMOVUPS      (R11), Z1
+	VBROADCASTSS (R9), Z2
 	VFMADD231PS  Z1, Z2, Z16
-	VBROADCASTSS (DI)(AX*1), Z2
+	VBROADCASTSS (R9)(AX*1), Z2
 	VFMADD231PS  Z1, Z2, Z17
-	VBROADCASTSS (DI)(AX*2), Z2
+	VBROADCASTSS (R9)(AX*2), Z2
 	VFMADD231PS  Z1, Z2, Z18
-	VBROADCASTSS (R8), Z2
+	VBROADCASTSS (R10), Z2
 	VFMADD231PS  Z1, Z2, Z19
-	VBROADCASTSS (R8)(AX*1), Z2
+	VBROADCASTSS (R10)(AX*1), Z2
 	VFMADD231PS  Z1, Z2, Z20
-	VBROADCASTSS (R8)(AX*2), Z2
+	VBROADCASTSS (R10)(AX*2), Z2
 	VFMADD231PS  Z1, Z2, Z21
-	ADDQ         $0x00000004, DI
-	ADDQ         $0x00000004, R8
-	ADDQ         DX, R9
-	DECQ         R10
-	JNZ          keys1_c
-	MOVQ         x_base+0(FP), DI
-	LEAQ         (DI)(SI*4), DI
-	LEAQ         (CX)(CX*2), R8
-	ADDQ         DI, R8
-	VMULPS       Z0, Z16, Z16
-	VMOVUPS      Z16, (DI)
-	VMULPS       Z0, Z17, Z17
-	VMOVUPS      Z17, (DI)(CX*1)
-	VMULPS       Z0, Z18, Z18
-	VMOVUPS      Z18, (DI)(CX*2)
-	VMULPS       Z0, Z19, Z19
-	VMOVUPS      Z19, (R8)
-	VMULPS       Z0, Z20, Z20
-	VMOVUPS      Z20, (R8)(CX*1)
-	VMULPS       Z0, Z21, Z21
-	VMOVUPS      Z21, (R8)(CX*2)
-	ADDQ         $0x00000010, SI
-	JMP          keys1
+	VMOVUPS      (R11)(DX*1), Z1
+	VBROADCASTSS 4(R9), Z2
+	VFMADD231PS  Z1, Z2, Z16
+	VBROADCASTSS 4(R9)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z17
+	VBROADCASTSS 4(R9)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z18
+	VBROADCASTSS 4(R10), Z2
+	VFMADD231PS  Z1, Z2, Z19
+	VBROADCASTSS 4(R10)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z20
+	VBROADCASTSS 4(R10)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z21
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000008, R10
+	ADDQ         DX, R11
+	ADDQ         DX, R11
+	SUBQ         $0x00000002, R12
+	JMP          keys1_c2
+
+keys1_c1:
+	TESTQ        R12, R12
+	JZ           keys1_cend
+	VMOVUPS      (R11), Z1
+	VBROADCASTSS (R9), Z2
+	VFMADD231PS  Z1, Z2, Z16
+	VBROADCASTSS (R9)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z17
+	VBROADCASTSS (R9)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z18
+	VBROADCASTSS (R10), Z2
+	VFMADD231PS  Z1, Z2, Z19
+	VBROADCASTSS (R10)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z20
+	VBROADCASTSS (R10)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z21
+	ADDQ         $0x00000004, R9
+	ADDQ         $0x00000004, R10
+	ADDQ         DX, R11
+	SUBQ         $0x00000001, R12
+
+keys1_cend:
+	MOVQ    xstride+24(FP), R9
+	SHLQ    $0x02, R9
+	LEAQ    (R9)(R9*2), R10
+	ADDQ    R8, R10
+	VMULPS  Z0, Z16, Z16
+	VMOVUPS Z16, (R8)
+	VMULPS  Z0, Z17, Z17
+	VMOVUPS Z17, (R8)(R9*1)
+	VMULPS  Z0, Z18, Z18
+	VMOVUPS Z18, (R8)(R9*2)
+	VMULPS  Z0, Z19, Z19
+	VMOVUPS Z19, (R10)
+	VMULPS  Z0, Z20, Z20
+	VMOVUPS Z20, (R10)(R9*1)
+	VMULPS  Z0, Z21, Z21
+	VMOVUPS Z21, (R10)(R9*2)
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	JMP     keys1_g
+
+keys1_gend:
+	ADDQ $0x00000010, SI
+	JMP  keys1
 
 keys1_end:
 	VZEROUPPER
@@ -8365,8 +9382,9 @@ keys1_end:
 TEXT ·dotsT5AVX512(SB), NOSPLIT, $0-112
 	MOVQ         d+56(FP), AX
 	SHLQ         $0x02, AX
-	MOVQ         xstride+24(FP), CX
-	SHLQ         $0x02, CX
+	MOVQ         q_len+40(FP), CX
+	MOVQ         q_base+32(FP), DX
+	LEAQ         (DX)(CX*4), CX
 	MOVQ         ktstride+96(FP), DX
 	SHLQ         $0x02, DX
 	MOVQ         nk+104(FP), BX
@@ -8377,8 +9395,15 @@ TEXT ·dotsT5AVX512(SB), NOSPLIT, $0-112
 	ANDQ         $-32, DI
 
 keys2:
-	CMPQ   SI, DI
-	JAE    keys2_end
+	CMPQ SI, DI
+	JAE  keys2_end
+	MOVQ q_base+32(FP), R8
+	MOVQ x_base+0(FP), R9
+	LEAQ (R9)(SI*4), R9
+
+keys2_g:
+	CMPQ   R8, CX
+	JAE    keys2_gend
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
@@ -8389,114 +9414,229 @@ keys2:
 	VPXORD Z8, Z8, Z8
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
-	MOVQ   q_base+32(FP), R8
-	LEAQ   (AX)(AX*2), R9
-	ADDQ   R8, R9
-	MOVQ   kt_base+72(FP), R10
-	LEAQ   (R10)(SI*4), R10
-	MOVQ   d+56(FP), R11
+	MOVQ   R8, R10
+	LEAQ   (AX)(AX*2), R11
+	ADDQ   R10, R11
+	MOVQ   kt_base+72(FP), R12
+	LEAQ   (R12)(SI*4), R12
+	MOVQ   d+56(FP), R13
 
-keys2_c:
-	VMOVUPS      (R10), Z11
-	VMOVUPS      64(R10), Z12
-	VBROADCASTSS (R8), Z13
+keys2_c2:
+	CMPQ         R13, $0x00000002
+	JB           keys2_c1
+	VMOVUPS      (R12), Z11
+	VMOVUPS      64(R12), Z12
+	VBROADCASTSS (R10), Z13
 	VFMADD231PS  Z11, Z13, Z1
 	VFMADD231PS  Z12, Z13, Z2
-	VBROADCASTSS (R8)(AX*1), Z13
+	VBROADCASTSS (R10)(AX*1), Z13
 	VFMADD231PS  Z11, Z13, Z3
 	VFMADD231PS  Z12, Z13, Z4
-	VBROADCASTSS (R8)(AX*2), Z13
+	VBROADCASTSS (R10)(AX*2), Z13
 	VFMADD231PS  Z11, Z13, Z5
 	VFMADD231PS  Z12, Z13, Z6
-	VBROADCASTSS (R9), Z13
+	VBROADCASTSS (R11), Z13
 	VFMADD231PS  Z11, Z13, Z7
 	VFMADD231PS  Z12, Z13, Z8
-	VBROADCASTSS (R9)(AX*1), Z13
+	VBROADCASTSS (R11)(AX*1), Z13
 	VFMADD231PS  Z11, Z13, Z9
 	VFMADD231PS  Z12, Z13, Z10
-	ADDQ         $0x00000004, R8
-	ADDQ         $0x00000004, R9
-	ADDQ         DX, R10
-	DECQ         R11
-	JNZ          keys2_c
-	MOVQ         x_base+0(FP), R8
-	LEAQ         (R8)(SI*4), R8
-	LEAQ         (CX)(CX*2), R9
-	ADDQ         R8, R9
-	VMULPS       Z0, Z1, Z1
-	VMOVUPS      Z1, (R8)
-	VMULPS       Z0, Z2, Z2
-	VMOVUPS      Z2, 64(R8)
-	VMULPS       Z0, Z3, Z3
-	VMOVUPS      Z3, (R8)(CX*1)
-	VMULPS       Z0, Z4, Z4
-	VMOVUPS      Z4, 64(R8)(CX*1)
-	VMULPS       Z0, Z5, Z5
-	VMOVUPS      Z5, (R8)(CX*2)
-	VMULPS       Z0, Z6, Z6
-	VMOVUPS      Z6, 64(R8)(CX*2)
-	VMULPS       Z0, Z7, Z7
-	VMOVUPS      Z7, (R9)
-	VMULPS       Z0, Z8, Z8
-	VMOVUPS      Z8, 64(R9)
-	VMULPS       Z0, Z9, Z9
-	VMOVUPS      Z9, (R9)(CX*1)
-	VMULPS       Z0, Z10, Z10
-	VMOVUPS      Z10, 64(R9)(CX*1)
-	ADDQ         $0x00000020, SI
-	JMP          keys2
+	VMOVUPS      (R12)(DX*1), Z11
+	VMOVUPS      64(R12)(DX*1), Z12
+	VBROADCASTSS 4(R10), Z13
+	VFMADD231PS  Z11, Z13, Z1
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS 4(R10)(AX*1), Z13
+	VFMADD231PS  Z11, Z13, Z3
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS 4(R10)(AX*2), Z13
+	VFMADD231PS  Z11, Z13, Z5
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS 4(R11), Z13
+	VFMADD231PS  Z11, Z13, Z7
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS 4(R11)(AX*1), Z13
+	VFMADD231PS  Z11, Z13, Z9
+	VFMADD231PS  Z12, Z13, Z10
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000008, R11
+	ADDQ         DX, R12
+	ADDQ         DX, R12
+	SUBQ         $0x00000002, R13
+	JMP          keys2_c2
+
+keys2_c1:
+	TESTQ        R13, R13
+	JZ           keys2_cend
+	VMOVUPS      (R12), Z11
+	VMOVUPS      64(R12), Z12
+	VBROADCASTSS (R10), Z13
+	VFMADD231PS  Z11, Z13, Z1
+	VFMADD231PS  Z12, Z13, Z2
+	VBROADCASTSS (R10)(AX*1), Z13
+	VFMADD231PS  Z11, Z13, Z3
+	VFMADD231PS  Z12, Z13, Z4
+	VBROADCASTSS (R10)(AX*2), Z13
+	VFMADD231PS  Z11, Z13, Z5
+	VFMADD231PS  Z12, Z13, Z6
+	VBROADCASTSS (R11), Z13
+	VFMADD231PS  Z11, Z13, Z7
+	VFMADD231PS  Z12, Z13, Z8
+	VBROADCASTSS (R11)(AX*1), Z13
+	VFMADD231PS  Z11, Z13, Z9
+	VFMADD231PS  Z12, Z13, Z10
+	ADDQ         $0x00000004, R10
+	ADDQ         $0x00000004, R11
+	ADDQ         DX, R12
+	SUBQ         $0x00000001, R13
+
+keys2_cend:
+	MOVQ    xstride+24(FP), R10
+	SHLQ    $0x02, R10
+	LEAQ    (R10)(R10*2), R11
+	ADDQ    R9, R11
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, (R9)
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, 64(R9)
+	VMULPS  Z0, Z3, Z3
+	VMOVUPS Z3, (R9)(R10*1)
+	VMULPS  Z0, Z4, Z4
+	VMOVUPS Z4, 64(R9)(R10*1)
+	VMULPS  Z0, Z5, Z5
+	VMOVUPS Z5, (R9)(R10*2)
+	VMULPS  Z0, Z6, Z6
+	VMOVUPS Z6, 64(R9)(R10*2)
+	VMULPS  Z0, Z7, Z7
+	VMOVUPS Z7, (R11)
+	VMULPS  Z0, Z8, Z8
+	VMOVUPS Z8, 64(R11)
+	VMULPS  Z0, Z9, Z9
+	VMOVUPS Z9, (R11)(R10*1)
+	VMULPS  Z0, Z10, Z10
+	VMOVUPS Z10, 64(R11)(R10*1)
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	JMP     keys2_g
+
+keys2_gend:
+	ADDQ $0x00000020, SI
+	JMP  keys2
 
 keys2_end:
 	ANDQ $-16, BX
 
 keys1:
-	CMPQ   SI, BX
-	JAE    keys1_end
+	CMPQ SI, BX
+	JAE  keys1_end
+	MOVQ q_base+32(FP), DI
+	MOVQ x_base+0(FP), R8
+	LEAQ (R8)(SI*4), R8
+
+keys1_g:
+	CMPQ   DI, CX
+	JAE    keys1_gend
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
 	VPXORD Z16, Z16, Z16
 	VPXORD Z17, Z17, Z17
 	VPXORD Z18, Z18, Z18
-	MOVQ   q_base+32(FP), DI
-	LEAQ   (AX)(AX*2), R8
-	ADDQ   DI, R8
-	MOVQ   kt_base+72(FP), R9
-	LEAQ   (R9)(SI*4), R9
-	MOVQ   d+56(FP), R10
+	MOVQ   DI, R9
+	LEAQ   (AX)(AX*2), R10
+	ADDQ   R9, R10
+	MOVQ   kt_base+72(FP), R11
+	LEAQ   (R11)(SI*4), R11
+	MOVQ   d+56(FP), R12
 
-keys1_c:
-	VMOVUPS      (R9), Z1
-	VBROADCASTSS (DI), Z2
+keys1_c2:
+	CMPQ         R12, $0x00000002
+	JB           keys1_c1
+	VMOVUPS      (R11), Z1
+	VBROADCASTSS (R9), Z2
 	VFMADD231PS  Z1, Z2, Z14
-	VBROADCASTSS (DI)(AX*1), Z2
+	VBROADCASTSS (R9)(AX*1), Z2
 	VFMADD231PS  Z1, Z2, Z15
-	VBROADCASTSS (DI)(AX*2), Z2
+	VBROADCASTSS (R9)(AX*2), Z2
 	VFMADD231PS  Z1, Z2, Z16
-	VBROADCASTSS (R8), Z2
+	VBROADCASTSS (R10), Z2
 	VFMADD231PS  Z1, Z2, Z17
-	VBROADCASTSS (R8)(AX*1), Z2
+	VBROADCASTSS (R10)(AX*1), Z2
 	VFMADD231PS  Z1, Z2, Z18
-	ADDQ         $0x00000004, DI
-	ADDQ         $0x00000004, R8
-	ADDQ         DX, R9
-	DECQ         R10
-	JNZ          keys1_c
-	MOVQ         x_base+0(FP), DI
-	LEAQ         (DI)(SI*4), DI
-	LEAQ         (CX)(CX*2), R8
-	ADDQ         DI, R8
-	VMULPS       Z0, Z14, Z14
-	VMOVUPS      Z14, (DI)
-	VMULPS       Z0, Z15, Z15
-	VMOVUPS      Z15, (DI)(CX*1)
-	VMULPS       Z0, Z16, Z16
-	VMOVUPS      Z16, (DI)(CX*2)
-	VMULPS       Z0, Z17, Z17
-	VMOVUPS      Z17, (R8)
-	VMULPS       Z0, Z18, Z18
-	VMOVUPS      Z18, (R8)(CX*1)
-	ADDQ         $0x00000010, SI
-	JMP          keys1
+	VMOVUPS      (R11)(DX*1), Z1
+	VBROADCASTSS 4(R9), Z2
+	VFMADD231PS  Z1, Z2, Z14
+	VBROADCASTSS 4(R9)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z15
+	VBROADCASTSS 4(R9)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z16
+	VBROADCASTSS 4(R10), Z2
+	VFMADD231PS  Z1, Z2, Z17
+	VBROADCASTSS 4(R10)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z18
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000008, R10
+	ADDQ         DX, R11
+	ADDQ         DX, R11
+	SUBQ         $0x00000002, R12
+	JMP          keys1_c2
+
+keys1_c1:
+	TESTQ        R12, R12
+	JZ           keys1_cend
+	VMOVUPS      (R11), Z1
+	VBROADCASTSS (R9), Z2
+	VFMADD231PS  Z1, Z2, Z14
+	VBROADCASTSS (R9)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z15
+	VBROADCASTSS (R9)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z16
+	VBROADCASTSS (R10), Z2
+	VFMADD231PS  Z1, Z2, Z17
+	VBROADCASTSS (R10)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z18
+	ADDQ         $0x00000004, R9
+	ADDQ         $0x00000004, R10
+	ADDQ         DX, R11
+	SUBQ         $0x00000001, R12
+
+keys1_cend:
+	MOVQ    xstride+24(FP), R9
+	SHLQ    $0x02, R9
+	LEAQ    (R9)(R9*2), R10
+	ADDQ    R8, R10
+	VMULPS  Z0, Z14, Z14
+	VMOVUPS Z14, (R8)
+	VMULPS  Z0, Z15, Z15
+	VMOVUPS Z15, (R8)(R9*1)
+	VMULPS  Z0, Z16, Z16
+	VMOVUPS Z16, (R8)(R9*2)
+	VMULPS  Z0, Z17, Z17
+	VMOVUPS Z17, (R10)
+	VMULPS  Z0, Z18, Z18
+	VMOVUPS Z18, (R10)(R9*1)
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	JMP     keys1_g
+
+keys1_gend:
+	ADDQ $0x00000010, SI
+	JMP  keys1
 
 keys1_end:
 	VZEROUPPER
@@ -8507,8 +9647,9 @@ keys1_end:
 TEXT ·dotsT4AVX512(SB), NOSPLIT, $0-112
 	MOVQ         d+56(FP), AX
 	SHLQ         $0x02, AX
-	MOVQ         xstride+24(FP), CX
-	SHLQ         $0x02, CX
+	MOVQ         q_len+40(FP), CX
+	MOVQ         q_base+32(FP), DX
+	LEAQ         (DX)(CX*4), CX
 	MOVQ         ktstride+96(FP), DX
 	SHLQ         $0x02, DX
 	MOVQ         nk+104(FP), BX
@@ -8519,8 +9660,15 @@ TEXT ·dotsT4AVX512(SB), NOSPLIT, $0-112
 	ANDQ         $-32, DI
 
 keys2:
-	CMPQ   SI, DI
-	JAE    keys2_end
+	CMPQ SI, DI
+	JAE  keys2_end
+	MOVQ q_base+32(FP), R8
+	MOVQ x_base+0(FP), R9
+	LEAQ (R9)(SI*4), R9
+
+keys2_g:
+	CMPQ   R8, CX
+	JAE    keys2_gend
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
@@ -8529,102 +9677,203 @@ keys2:
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
 	VPXORD Z8, Z8, Z8
-	MOVQ   q_base+32(FP), R8
-	LEAQ   (AX)(AX*2), R9
-	ADDQ   R8, R9
-	MOVQ   kt_base+72(FP), R10
-	LEAQ   (R10)(SI*4), R10
-	MOVQ   d+56(FP), R11
+	MOVQ   R8, R10
+	LEAQ   (AX)(AX*2), R11
+	ADDQ   R10, R11
+	MOVQ   kt_base+72(FP), R12
+	LEAQ   (R12)(SI*4), R12
+	MOVQ   d+56(FP), R13
 
-keys2_c:
-	VMOVUPS      (R10), Z9
-	VMOVUPS      64(R10), Z10
-	VBROADCASTSS (R8), Z11
+keys2_c2:
+	CMPQ         R13, $0x00000002
+	JB           keys2_c1
+	VMOVUPS      (R12), Z9
+	VMOVUPS      64(R12), Z10
+	VBROADCASTSS (R10), Z11
 	VFMADD231PS  Z9, Z11, Z1
 	VFMADD231PS  Z10, Z11, Z2
-	VBROADCASTSS (R8)(AX*1), Z11
+	VBROADCASTSS (R10)(AX*1), Z11
 	VFMADD231PS  Z9, Z11, Z3
 	VFMADD231PS  Z10, Z11, Z4
-	VBROADCASTSS (R8)(AX*2), Z11
+	VBROADCASTSS (R10)(AX*2), Z11
 	VFMADD231PS  Z9, Z11, Z5
 	VFMADD231PS  Z10, Z11, Z6
-	VBROADCASTSS (R9), Z11
+	VBROADCASTSS (R11), Z11
 	VFMADD231PS  Z9, Z11, Z7
 	VFMADD231PS  Z10, Z11, Z8
-	ADDQ         $0x00000004, R8
-	ADDQ         $0x00000004, R9
-	ADDQ         DX, R10
-	DECQ         R11
-	JNZ          keys2_c
-	MOVQ         x_base+0(FP), R8
-	LEAQ         (R8)(SI*4), R8
-	LEAQ         (CX)(CX*2), R9
-	ADDQ         R8, R9
-	VMULPS       Z0, Z1, Z1
-	VMOVUPS      Z1, (R8)
-	VMULPS       Z0, Z2, Z2
-	VMOVUPS      Z2, 64(R8)
-	VMULPS       Z0, Z3, Z3
-	VMOVUPS      Z3, (R8)(CX*1)
-	VMULPS       Z0, Z4, Z4
-	VMOVUPS      Z4, 64(R8)(CX*1)
-	VMULPS       Z0, Z5, Z5
-	VMOVUPS      Z5, (R8)(CX*2)
-	VMULPS       Z0, Z6, Z6
-	VMOVUPS      Z6, 64(R8)(CX*2)
-	VMULPS       Z0, Z7, Z7
-	VMOVUPS      Z7, (R9)
-	VMULPS       Z0, Z8, Z8
-	VMOVUPS      Z8, 64(R9)
-	ADDQ         $0x00000020, SI
-	JMP          keys2
+	VMOVUPS      (R12)(DX*1), Z9
+	VMOVUPS      64(R12)(DX*1), Z10
+	VBROADCASTSS 4(R10), Z11
+	VFMADD231PS  Z9, Z11, Z1
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS 4(R10)(AX*1), Z11
+	VFMADD231PS  Z9, Z11, Z3
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS 4(R10)(AX*2), Z11
+	VFMADD231PS  Z9, Z11, Z5
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS 4(R11), Z11
+	VFMADD231PS  Z9, Z11, Z7
+	VFMADD231PS  Z10, Z11, Z8
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000008, R11
+	ADDQ         DX, R12
+	ADDQ         DX, R12
+	SUBQ         $0x00000002, R13
+	JMP          keys2_c2
+
+keys2_c1:
+	TESTQ        R13, R13
+	JZ           keys2_cend
+	VMOVUPS      (R12), Z9
+	VMOVUPS      64(R12), Z10
+	VBROADCASTSS (R10), Z11
+	VFMADD231PS  Z9, Z11, Z1
+	VFMADD231PS  Z10, Z11, Z2
+	VBROADCASTSS (R10)(AX*1), Z11
+	VFMADD231PS  Z9, Z11, Z3
+	VFMADD231PS  Z10, Z11, Z4
+	VBROADCASTSS (R10)(AX*2), Z11
+	VFMADD231PS  Z9, Z11, Z5
+	VFMADD231PS  Z10, Z11, Z6
+	VBROADCASTSS (R11), Z11
+	VFMADD231PS  Z9, Z11, Z7
+	VFMADD231PS  Z10, Z11, Z8
+	ADDQ         $0x00000004, R10
+	ADDQ         $0x00000004, R11
+	ADDQ         DX, R12
+	SUBQ         $0x00000001, R13
+
+keys2_cend:
+	MOVQ    xstride+24(FP), R10
+	SHLQ    $0x02, R10
+	LEAQ    (R10)(R10*2), R11
+	ADDQ    R9, R11
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, (R9)
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, 64(R9)
+	VMULPS  Z0, Z3, Z3
+	VMOVUPS Z3, (R9)(R10*1)
+	VMULPS  Z0, Z4, Z4
+	VMOVUPS Z4, 64(R9)(R10*1)
+	VMULPS  Z0, Z5, Z5
+	VMOVUPS Z5, (R9)(R10*2)
+	VMULPS  Z0, Z6, Z6
+	VMOVUPS Z6, 64(R9)(R10*2)
+	VMULPS  Z0, Z7, Z7
+	VMOVUPS Z7, (R11)
+	VMULPS  Z0, Z8, Z8
+	VMOVUPS Z8, 64(R11)
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	JMP     keys2_g
+
+keys2_gend:
+	ADDQ $0x00000020, SI
+	JMP  keys2
 
 keys2_end:
 	ANDQ $-16, BX
 
 keys1:
-	CMPQ   SI, BX
-	JAE    keys1_end
+	CMPQ SI, BX
+	JAE  keys1_end
+	MOVQ q_base+32(FP), DI
+	MOVQ x_base+0(FP), R8
+	LEAQ (R8)(SI*4), R8
+
+keys1_g:
+	CMPQ   DI, CX
+	JAE    keys1_gend
 	VPXORD Z12, Z12, Z12
 	VPXORD Z13, Z13, Z13
 	VPXORD Z14, Z14, Z14
 	VPXORD Z15, Z15, Z15
-	MOVQ   q_base+32(FP), DI
-	LEAQ   (AX)(AX*2), R8
-	ADDQ   DI, R8
-	MOVQ   kt_base+72(FP), R9
-	LEAQ   (R9)(SI*4), R9
-	MOVQ   d+56(FP), R10
+	MOVQ   DI, R9
+	LEAQ   (AX)(AX*2), R10
+	ADDQ   R9, R10
+	MOVQ   kt_base+72(FP), R11
+	LEAQ   (R11)(SI*4), R11
+	MOVQ   d+56(FP), R12
 
-keys1_c:
-	VMOVUPS      (R9), Z1
-	VBROADCASTSS (DI), Z2
+keys1_c2:
+	CMPQ         R12, $0x00000002
+	JB           keys1_c1
+	VMOVUPS      (R11), Z1
+	VBROADCASTSS (R9), Z2
 	VFMADD231PS  Z1, Z2, Z12
-	VBROADCASTSS (DI)(AX*1), Z2
+	VBROADCASTSS (R9)(AX*1), Z2
 	VFMADD231PS  Z1, Z2, Z13
-	VBROADCASTSS (DI)(AX*2), Z2
+	VBROADCASTSS (R9)(AX*2), Z2
 	VFMADD231PS  Z1, Z2, Z14
-	VBROADCASTSS (R8), Z2
+	VBROADCASTSS (R10), Z2
 	VFMADD231PS  Z1, Z2, Z15
-	ADDQ         $0x00000004, DI
-	ADDQ         $0x00000004, R8
-	ADDQ         DX, R9
-	DECQ         R10
-	JNZ          keys1_c
-	MOVQ         x_base+0(FP), DI
-	LEAQ         (DI)(SI*4), DI
-	LEAQ         (CX)(CX*2), R8
-	ADDQ         DI, R8
-	VMULPS       Z0, Z12, Z12
-	VMOVUPS      Z12, (DI)
-	VMULPS       Z0, Z13, Z13
-	VMOVUPS      Z13, (DI)(CX*1)
-	VMULPS       Z0, Z14, Z14
-	VMOVUPS      Z14, (DI)(CX*2)
-	VMULPS       Z0, Z15, Z15
-	VMOVUPS      Z15, (R8)
-	ADDQ         $0x00000010, SI
-	JMP          keys1
+	VMOVUPS      (R11)(DX*1), Z1
+	VBROADCASTSS 4(R9), Z2
+	VFMADD231PS  Z1, Z2, Z12
+	VBROADCASTSS 4(R9)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z13
+	VBROADCASTSS 4(R9)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z14
+	VBROADCASTSS 4(R10), Z2
+	VFMADD231PS  Z1, Z2, Z15
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000008, R10
+	ADDQ         DX, R11
+	ADDQ         DX, R11
+	SUBQ         $0x00000002, R12
+	JMP          keys1_c2
+
+keys1_c1:
+	TESTQ        R12, R12
+	JZ           keys1_cend
+	VMOVUPS      (R11), Z1
+	VBROADCASTSS (R9), Z2
+	VFMADD231PS  Z1, Z2, Z12
+	VBROADCASTSS (R9)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z13
+	VBROADCASTSS (R9)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z14
+	VBROADCASTSS (R10), Z2
+	VFMADD231PS  Z1, Z2, Z15
+	ADDQ         $0x00000004, R9
+	ADDQ         $0x00000004, R10
+	ADDQ         DX, R11
+	SUBQ         $0x00000001, R12
+
+keys1_cend:
+	MOVQ    xstride+24(FP), R9
+	SHLQ    $0x02, R9
+	LEAQ    (R9)(R9*2), R10
+	ADDQ    R8, R10
+	VMULPS  Z0, Z12, Z12
+	VMOVUPS Z12, (R8)
+	VMULPS  Z0, Z13, Z13
+	VMOVUPS Z13, (R8)(R9*1)
+	VMULPS  Z0, Z14, Z14
+	VMOVUPS Z14, (R8)(R9*2)
+	VMULPS  Z0, Z15, Z15
+	VMOVUPS Z15, (R10)
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	JMP     keys1_g
+
+keys1_gend:
+	ADDQ $0x00000010, SI
+	JMP  keys1
 
 keys1_end:
 	VZEROUPPER
@@ -8635,8 +9884,9 @@ keys1_end:
 TEXT ·dotsT3AVX512(SB), NOSPLIT, $0-112
 	MOVQ         d+56(FP), AX
 	SHLQ         $0x02, AX
-	MOVQ         xstride+24(FP), CX
-	SHLQ         $0x02, CX
+	MOVQ         q_len+40(FP), CX
+	MOVQ         q_base+32(FP), DX
+	LEAQ         (DX)(CX*4), CX
 	MOVQ         ktstride+96(FP), DX
 	SHLQ         $0x02, DX
 	MOVQ         nk+104(FP), BX
@@ -8647,88 +9897,180 @@ TEXT ·dotsT3AVX512(SB), NOSPLIT, $0-112
 	ANDQ         $-32, DI
 
 keys2:
-	CMPQ   SI, DI
-	JAE    keys2_end
+	CMPQ SI, DI
+	JAE  keys2_end
+	MOVQ q_base+32(FP), R8
+	MOVQ x_base+0(FP), R9
+	LEAQ (R9)(SI*4), R9
+
+keys2_g:
+	CMPQ   R8, CX
+	JAE    keys2_gend
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
-	MOVQ   q_base+32(FP), R8
-	MOVQ   kt_base+72(FP), R9
-	LEAQ   (R9)(SI*4), R9
-	MOVQ   d+56(FP), R10
+	MOVQ   R8, R10
+	MOVQ   kt_base+72(FP), R11
+	LEAQ   (R11)(SI*4), R11
+	MOVQ   d+56(FP), R12
 
-keys2_c:
-	VMOVUPS      (R9), Z7
-	VMOVUPS      64(R9), Z8
-	VBROADCASTSS (R8), Z9
+keys2_c2:
+	CMPQ         R12, $0x00000002
+	JB           keys2_c1
+	VMOVUPS      (R11), Z7
+	VMOVUPS      64(R11), Z8
+	VBROADCASTSS (R10), Z9
 	VFMADD231PS  Z7, Z9, Z1
 	VFMADD231PS  Z8, Z9, Z2
-	VBROADCASTSS (R8)(AX*1), Z9
+	VBROADCASTSS (R10)(AX*1), Z9
 	VFMADD231PS  Z7, Z9, Z3
 	VFMADD231PS  Z8, Z9, Z4
-	VBROADCASTSS (R8)(AX*2), Z9
+	VBROADCASTSS (R10)(AX*2), Z9
 	VFMADD231PS  Z7, Z9, Z5
 	VFMADD231PS  Z8, Z9, Z6
-	ADDQ         $0x00000004, R8
-	ADDQ         DX, R9
-	DECQ         R10
-	JNZ          keys2_c
-	MOVQ         x_base+0(FP), R8
-	LEAQ         (R8)(SI*4), R8
-	VMULPS       Z0, Z1, Z1
-	VMOVUPS      Z1, (R8)
-	VMULPS       Z0, Z2, Z2
-	VMOVUPS      Z2, 64(R8)
-	VMULPS       Z0, Z3, Z3
-	VMOVUPS      Z3, (R8)(CX*1)
-	VMULPS       Z0, Z4, Z4
-	VMOVUPS      Z4, 64(R8)(CX*1)
-	VMULPS       Z0, Z5, Z5
-	VMOVUPS      Z5, (R8)(CX*2)
-	VMULPS       Z0, Z6, Z6
-	VMOVUPS      Z6, 64(R8)(CX*2)
-	ADDQ         $0x00000020, SI
-	JMP          keys2
+	VMOVUPS      (R11)(DX*1), Z7
+	VMOVUPS      64(R11)(DX*1), Z8
+	VBROADCASTSS 4(R10), Z9
+	VFMADD231PS  Z7, Z9, Z1
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS 4(R10)(AX*1), Z9
+	VFMADD231PS  Z7, Z9, Z3
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS 4(R10)(AX*2), Z9
+	VFMADD231PS  Z7, Z9, Z5
+	VFMADD231PS  Z8, Z9, Z6
+	ADDQ         $0x00000008, R10
+	ADDQ         DX, R11
+	ADDQ         DX, R11
+	SUBQ         $0x00000002, R12
+	JMP          keys2_c2
+
+keys2_c1:
+	TESTQ        R12, R12
+	JZ           keys2_cend
+	VMOVUPS      (R11), Z7
+	VMOVUPS      64(R11), Z8
+	VBROADCASTSS (R10), Z9
+	VFMADD231PS  Z7, Z9, Z1
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (R10)(AX*1), Z9
+	VFMADD231PS  Z7, Z9, Z3
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R10)(AX*2), Z9
+	VFMADD231PS  Z7, Z9, Z5
+	VFMADD231PS  Z8, Z9, Z6
+	ADDQ         $0x00000004, R10
+	ADDQ         DX, R11
+	SUBQ         $0x00000001, R12
+
+keys2_cend:
+	MOVQ    xstride+24(FP), R10
+	SHLQ    $0x02, R10
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, (R9)
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, 64(R9)
+	VMULPS  Z0, Z3, Z3
+	VMOVUPS Z3, (R9)(R10*1)
+	VMULPS  Z0, Z4, Z4
+	VMOVUPS Z4, 64(R9)(R10*1)
+	VMULPS  Z0, Z5, Z5
+	VMOVUPS Z5, (R9)(R10*2)
+	VMULPS  Z0, Z6, Z6
+	VMOVUPS Z6, 64(R9)(R10*2)
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	JMP     keys2_g
+
+keys2_gend:
+	ADDQ $0x00000020, SI
+	JMP  keys2
 
 keys2_end:
 	ANDQ $-16, BX
 
 keys1:
-	CMPQ   SI, BX
-	JAE    keys1_end
+	CMPQ SI, BX
+	JAE  keys1_end
+	MOVQ q_base+32(FP), DI
+	MOVQ x_base+0(FP), R8
+	LEAQ (R8)(SI*4), R8
+
+keys1_g:
+	CMPQ   DI, CX
+	JAE    keys1_gend
 	VPXORD Z10, Z10, Z10
 	VPXORD Z11, Z11, Z11
 	VPXORD Z12, Z12, Z12
-	MOVQ   q_base+32(FP), DI
-	MOVQ   kt_base+72(FP), R8
-	LEAQ   (R8)(SI*4), R8
-	MOVQ   d+56(FP), R9
+	MOVQ   DI, R9
+	MOVQ   kt_base+72(FP), R10
+	LEAQ   (R10)(SI*4), R10
+	MOVQ   d+56(FP), R11
 
-keys1_c:
-	VMOVUPS      (R8), Z1
-	VBROADCASTSS (DI), Z2
+keys1_c2:
+	CMPQ         R11, $0x00000002
+	JB           keys1_c1
+	VMOVUPS      (R10), Z1
+	VBROADCASTSS (R9), Z2
 	VFMADD231PS  Z1, Z2, Z10
-	VBROADCASTSS (DI)(AX*1), Z2
+	VBROADCASTSS (R9)(AX*1), Z2
 	VFMADD231PS  Z1, Z2, Z11
-	VBROADCASTSS (DI)(AX*2), Z2
+	VBROADCASTSS (R9)(AX*2), Z2
 	VFMADD231PS  Z1, Z2, Z12
-	ADDQ         $0x00000004, DI
-	ADDQ         DX, R8
-	DECQ         R9
-	JNZ          keys1_c
-	MOVQ         x_base+0(FP), DI
-	LEAQ         (DI)(SI*4), DI
-	VMULPS       Z0, Z10, Z10
-	VMOVUPS      Z10, (DI)
-	VMULPS       Z0, Z11, Z11
-	VMOVUPS      Z11, (DI)(CX*1)
-	VMULPS       Z0, Z12, Z12
-	VMOVUPS      Z12, (DI)(CX*2)
-	ADDQ         $0x00000010, SI
-	JMP          keys1
+	VMOVUPS      (R10)(DX*1), Z1
+	VBROADCASTSS 4(R9), Z2
+	VFMADD231PS  Z1, Z2, Z10
+	VBROADCASTSS 4(R9)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z11
+	VBROADCASTSS 4(R9)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z12
+	ADDQ         $0x00000008, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R10
+	SUBQ         $0x00000002, R11
+	JMP          keys1_c2
+
+keys1_c1:
+	TESTQ        R11, R11
+	JZ           keys1_cend
+	VMOVUPS      (R10), Z1
+	VBROADCASTSS (R9), Z2
+	VFMADD231PS  Z1, Z2, Z10
+	VBROADCASTSS (R9)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z11
+	VBROADCASTSS (R9)(AX*2), Z2
+	VFMADD231PS  Z1, Z2, Z12
+	ADDQ         $0x00000004, R9
+	ADDQ         DX, R10
+	SUBQ         $0x00000001, R11
+
+keys1_cend:
+	MOVQ    xstride+24(FP), R9
+	SHLQ    $0x02, R9
+	VMULPS  Z0, Z10, Z10
+	VMOVUPS Z10, (R8)
+	VMULPS  Z0, Z11, Z11
+	VMOVUPS Z11, (R8)(R9*1)
+	VMULPS  Z0, Z12, Z12
+	VMOVUPS Z12, (R8)(R9*2)
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	JMP     keys1_g
+
+keys1_gend:
+	ADDQ $0x00000010, SI
+	JMP  keys1
 
 keys1_end:
 	VZEROUPPER
@@ -8739,8 +10081,9 @@ keys1_end:
 TEXT ·dotsT2AVX512(SB), NOSPLIT, $0-112
 	MOVQ         d+56(FP), AX
 	SHLQ         $0x02, AX
-	MOVQ         xstride+24(FP), CX
-	SHLQ         $0x02, CX
+	MOVQ         q_len+40(FP), CX
+	MOVQ         q_base+32(FP), DX
+	LEAQ         (DX)(CX*4), CX
 	MOVQ         ktstride+96(FP), DX
 	SHLQ         $0x02, DX
 	MOVQ         nk+104(FP), BX
@@ -8751,74 +10094,152 @@ TEXT ·dotsT2AVX512(SB), NOSPLIT, $0-112
 	ANDQ         $-32, DI
 
 keys2:
-	CMPQ   SI, DI
-	JAE    keys2_end
+	CMPQ SI, DI
+	JAE  keys2_end
+	MOVQ q_base+32(FP), R8
+	MOVQ x_base+0(FP), R9
+	LEAQ (R9)(SI*4), R9
+
+keys2_g:
+	CMPQ   R8, CX
+	JAE    keys2_gend
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
-	MOVQ   q_base+32(FP), R8
-	MOVQ   kt_base+72(FP), R9
-	LEAQ   (R9)(SI*4), R9
-	MOVQ   d+56(FP), R10
+	MOVQ   R8, R10
+	MOVQ   kt_base+72(FP), R11
+	LEAQ   (R11)(SI*4), R11
+	MOVQ   d+56(FP), R12
 
-keys2_c:
-	VMOVUPS      (R9), Z5
-	VMOVUPS      64(R9), Z6
-	VBROADCASTSS (R8), Z7
+keys2_c2:
+	CMPQ         R12, $0x00000002
+	JB           keys2_c1
+	VMOVUPS      (R11), Z5
+	VMOVUPS      64(R11), Z6
+	VBROADCASTSS (R10), Z7
 	VFMADD231PS  Z5, Z7, Z1
 	VFMADD231PS  Z6, Z7, Z2
-	VBROADCASTSS (R8)(AX*1), Z7
+	VBROADCASTSS (R10)(AX*1), Z7
 	VFMADD231PS  Z5, Z7, Z3
 	VFMADD231PS  Z6, Z7, Z4
-	ADDQ         $0x00000004, R8
-	ADDQ         DX, R9
-	DECQ         R10
-	JNZ          keys2_c
-	MOVQ         x_base+0(FP), R8
-	LEAQ         (R8)(SI*4), R8
-	VMULPS       Z0, Z1, Z1
-	VMOVUPS      Z1, (R8)
-	VMULPS       Z0, Z2, Z2
-	VMOVUPS      Z2, 64(R8)
-	VMULPS       Z0, Z3, Z3
-	VMOVUPS      Z3, (R8)(CX*1)
-	VMULPS       Z0, Z4, Z4
-	VMOVUPS      Z4, 64(R8)(CX*1)
-	ADDQ         $0x00000020, SI
-	JMP          keys2
+	VMOVUPS      (R11)(DX*1), Z5
+	VMOVUPS      64(R11)(DX*1), Z6
+	VBROADCASTSS 4(R10), Z7
+	VFMADD231PS  Z5, Z7, Z1
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS 4(R10)(AX*1), Z7
+	VFMADD231PS  Z5, Z7, Z3
+	VFMADD231PS  Z6, Z7, Z4
+	ADDQ         $0x00000008, R10
+	ADDQ         DX, R11
+	ADDQ         DX, R11
+	SUBQ         $0x00000002, R12
+	JMP          keys2_c2
+
+keys2_c1:
+	TESTQ        R12, R12
+	JZ           keys2_cend
+	VMOVUPS      (R11), Z5
+	VMOVUPS      64(R11), Z6
+	VBROADCASTSS (R10), Z7
+	VFMADD231PS  Z5, Z7, Z1
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R10)(AX*1), Z7
+	VFMADD231PS  Z5, Z7, Z3
+	VFMADD231PS  Z6, Z7, Z4
+	ADDQ         $0x00000004, R10
+	ADDQ         DX, R11
+	SUBQ         $0x00000001, R12
+
+keys2_cend:
+	MOVQ    xstride+24(FP), R10
+	SHLQ    $0x02, R10
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, (R9)
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, 64(R9)
+	VMULPS  Z0, Z3, Z3
+	VMOVUPS Z3, (R9)(R10*1)
+	VMULPS  Z0, Z4, Z4
+	VMOVUPS Z4, 64(R9)(R10*1)
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	JMP     keys2_g
+
+keys2_gend:
+	ADDQ $0x00000020, SI
+	JMP  keys2
 
 keys2_end:
 	ANDQ $-16, BX
 
 keys1:
-	CMPQ   SI, BX
-	JAE    keys1_end
+	CMPQ SI, BX
+	JAE  keys1_end
+	MOVQ q_base+32(FP), DI
+	MOVQ x_base+0(FP), R8
+	LEAQ (R8)(SI*4), R8
+
+keys1_g:
+	CMPQ   DI, CX
+	JAE    keys1_gend
 	VPXORD Z8, Z8, Z8
 	VPXORD Z9, Z9, Z9
-	MOVQ   q_base+32(FP), DI
-	MOVQ   kt_base+72(FP), R8
-	LEAQ   (R8)(SI*4), R8
-	MOVQ   d+56(FP), R9
+	MOVQ   DI, R9
+	MOVQ   kt_base+72(FP), R10
+	LEAQ   (R10)(SI*4), R10
+	MOVQ   d+56(FP), R11
 
-keys1_c:
-	VMOVUPS      (R8), Z1
-	VBROADCASTSS (DI), Z2
+keys1_c2:
+	CMPQ         R11, $0x00000002
+	JB           keys1_c1
+	VMOVUPS      (R10), Z1
+	VBROADCASTSS (R9), Z2
 	VFMADD231PS  Z1, Z2, Z8
-	VBROADCASTSS (DI)(AX*1), Z2
+	VBROADCASTSS (R9)(AX*1), Z2
 	VFMADD231PS  Z1, Z2, Z9
-	ADDQ         $0x00000004, DI
-	ADDQ         DX, R8
-	DECQ         R9
-	JNZ          keys1_c
-	MOVQ         x_base+0(FP), DI
-	LEAQ         (DI)(SI*4), DI
-	VMULPS       Z0, Z8, Z8
-	VMOVUPS      Z8, (DI)
-	VMULPS       Z0, Z9, Z9
-	VMOVUPS      Z9, (DI)(CX*1)
-	ADDQ         $0x00000010, SI
-	JMP          keys1
+	VMOVUPS      (R10)(DX*1), Z1
+	VBROADCASTSS 4(R9), Z2
+	VFMADD231PS  Z1, Z2, Z8
+	VBROADCASTSS 4(R9)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z9
+	ADDQ         $0x00000008, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R10
+	SUBQ         $0x00000002, R11
+	JMP          keys1_c2
+
+keys1_c1:
+	TESTQ        R11, R11
+	JZ           keys1_cend
+	VMOVUPS      (R10), Z1
+	VBROADCASTSS (R9), Z2
+	VFMADD231PS  Z1, Z2, Z8
+	VBROADCASTSS (R9)(AX*1), Z2
+	VFMADD231PS  Z1, Z2, Z9
+	ADDQ         $0x00000004, R9
+	ADDQ         DX, R10
+	SUBQ         $0x00000001, R11
+
+keys1_cend:
+	MOVQ    xstride+24(FP), R9
+	SHLQ    $0x02, R9
+	VMULPS  Z0, Z8, Z8
+	VMOVUPS Z8, (R8)
+	VMULPS  Z0, Z9, Z9
+	VMOVUPS Z9, (R8)(R9*1)
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	JMP     keys1_g
+
+keys1_gend:
+	ADDQ $0x00000010, SI
+	JMP  keys1
 
 keys1_end:
 	VZEROUPPER
@@ -8829,72 +10250,137 @@ keys1_end:
 TEXT ·dotsT1AVX512(SB), NOSPLIT, $0-112
 	MOVQ         d+56(FP), AX
 	SHLQ         $0x02, AX
-	MOVQ         xstride+24(FP), AX
-	SHLQ         $0x02, AX
-	MOVQ         ktstride+96(FP), AX
-	SHLQ         $0x02, AX
-	MOVQ         nk+104(FP), CX
-	ANDQ         $-16, CX
+	MOVQ         q_len+40(FP), CX
+	MOVQ         q_base+32(FP), DX
+	LEAQ         (DX)(CX*4), CX
+	MOVQ         ktstride+96(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         nk+104(FP), BX
+	ANDQ         $-16, BX
 	VBROADCASTSS scale+64(FP), Z0
-	XORQ         DX, DX
-	MOVQ         CX, BX
-	ANDQ         $-32, BX
+	XORQ         SI, SI
+	MOVQ         BX, DI
+	ANDQ         $-32, DI
 
 keys2:
-	CMPQ   DX, BX
-	JAE    keys2_end
+	CMPQ SI, DI
+	JAE  keys2_end
+	MOVQ q_base+32(FP), R8
+	MOVQ x_base+0(FP), R9
+	LEAQ (R9)(SI*4), R9
+
+keys2_g:
+	CMPQ   R8, CX
+	JAE    keys2_gend
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
-	MOVQ   q_base+32(FP), SI
-	MOVQ   kt_base+72(FP), DI
-	LEAQ   (DI)(DX*4), DI
-	MOVQ   d+56(FP), R8
+	MOVQ   R8, R10
+	MOVQ   kt_base+72(FP), R11
+	LEAQ   (R11)(SI*4), R11
+	MOVQ   d+56(FP), R12
 
-keys2_c:
-	VMOVUPS      (DI), Z3
-	VMOVUPS      64(DI), Z4
-	VBROADCASTSS (SI), Z5
+keys2_c2:
+	CMPQ         R12, $0x00000002
+	JB           keys2_c1
+	VMOVUPS      (R11), Z3
+	VMOVUPS      64(R11), Z4
+	VBROADCASTSS (R10), Z5
 	VFMADD231PS  Z3, Z5, Z1
 	VFMADD231PS  Z4, Z5, Z2
-	ADDQ         $0x00000004, SI
-	ADDQ         AX, DI
-	DECQ         R8
-	JNZ          keys2_c
-	MOVQ         x_base+0(FP), SI
-	LEAQ         (SI)(DX*4), SI
-	VMULPS       Z0, Z1, Z1
-	VMOVUPS      Z1, (SI)
-	VMULPS       Z0, Z2, Z2
-	VMOVUPS      Z2, 64(SI)
-	ADDQ         $0x00000020, DX
-	JMP          keys2
+	VMOVUPS      (R11)(DX*1), Z3
+	VMOVUPS      64(R11)(DX*1), Z4
+	VBROADCASTSS 4(R10), Z5
+	VFMADD231PS  Z3, Z5, Z1
+	VFMADD231PS  Z4, Z5, Z2
+	ADDQ         $0x00000008, R10
+	ADDQ         DX, R11
+	ADDQ         DX, R11
+	SUBQ         $0x00000002, R12
+	JMP          keys2_c2
+
+keys2_c1:
+	TESTQ        R12, R12
+	JZ           keys2_cend
+	VMOVUPS      (R11), Z3
+	VMOVUPS      64(R11), Z4
+	VBROADCASTSS (R10), Z5
+	VFMADD231PS  Z3, Z5, Z1
+	VFMADD231PS  Z4, Z5, Z2
+	ADDQ         $0x00000004, R10
+	ADDQ         DX, R11
+	SUBQ         $0x00000001, R12
+
+keys2_cend:
+	MOVQ    xstride+24(FP), R10
+	SHLQ    $0x02, R10
+	VMULPS  Z0, Z1, Z1
+	VMOVUPS Z1, (R9)
+	VMULPS  Z0, Z2, Z2
+	VMOVUPS Z2, 64(R9)
+	ADDQ    AX, R8
+	ADDQ    R10, R9
+	JMP     keys2_g
+
+keys2_gend:
+	ADDQ $0x00000020, SI
+	JMP  keys2
 
 keys2_end:
-	ANDQ $-16, CX
+	ANDQ $-16, BX
 
 keys1:
-	CMPQ   DX, CX
-	JAE    keys1_end
-	VPXORD Z6, Z6, Z6
-	MOVQ   q_base+32(FP), BX
-	MOVQ   kt_base+72(FP), SI
-	LEAQ   (SI)(DX*4), SI
-	MOVQ   d+56(FP), DI
+	CMPQ SI, BX
+	JAE  keys1_end
+	MOVQ q_base+32(FP), DI
+	MOVQ x_base+0(FP), R8
+	LEAQ (R8)(SI*4), R8
 
-keys1_c:
-	VMOVUPS      (SI), Z1
-	VBROADCASTSS (BX), Z2
+keys1_g:
+	CMPQ   DI, CX
+	JAE    keys1_gend
+	VPXORD Z6, Z6, Z6
+	MOVQ   DI, R9
+	MOVQ   kt_base+72(FP), R10
+	LEAQ   (R10)(SI*4), R10
+	MOVQ   d+56(FP), R11
+
+keys1_c2:
+	CMPQ         R11, $0x00000002
+	JB           keys1_c1
+	VMOVUPS      (R10), Z1
+	VBROADCASTSS (R9), Z2
 	VFMADD231PS  Z1, Z2, Z6
-	ADDQ         $0x00000004, BX
-	ADDQ         AX, SI
-	DECQ         DI
-	JNZ          keys1_c
-	MOVQ         x_base+0(FP), BX
-	LEAQ         (BX)(DX*4), BX
-	VMULPS       Z0, Z6, Z6
-	VMOVUPS      Z6, (BX)
-	ADDQ         $0x00000010, DX
-	JMP          keys1
+	VMOVUPS      (R10)(DX*1), Z1
+	VBROADCASTSS 4(R9), Z2
+	VFMADD231PS  Z1, Z2, Z6
+	ADDQ         $0x00000008, R9
+	ADDQ         DX, R10
+	ADDQ         DX, R10
+	SUBQ         $0x00000002, R11
+	JMP          keys1_c2
+
+keys1_c1:
+	TESTQ        R11, R11
+	JZ           keys1_cend
+	VMOVUPS      (R10), Z1
+	VBROADCASTSS (R9), Z2
+	VFMADD231PS  Z1, Z2, Z6
+	ADDQ         $0x00000004, R9
+	ADDQ         DX, R10
+	SUBQ         $0x00000001, R11
+
+keys1_cend:
+	MOVQ    xstride+24(FP), R9
+	SHLQ    $0x02, R9
+	VMULPS  Z0, Z6, Z6
+	VMOVUPS Z6, (R8)
+	ADDQ    AX, DI
+	ADDQ    R9, R8
+	JMP     keys1_g
+
+keys1_gend:
+	ADDQ $0x00000010, SI
+	JMP  keys1
 
 keys1_end:
 	VZEROUPPER
@@ -8939,7 +10425,60 @@ cols2:
 	LEAQ    (DX)(DX*2), R13
 	ADDQ    R12, R13
 
-cols2_key:
+cols2_key2:
+	CMPQ         R11, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R10), R14
+	ADDQ         SI, R14
+	VMOVUPS      (BX)(R14*4), Z12
+	VMOVUPS      64(BX)(R14*4), Z13
+	VBROADCASTSS (R12), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS (R12)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS (R12)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS (R13), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS (R13)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS (R13)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	MOVQ         8(R10), R14
+	ADDQ         SI, R14
+	VMOVUPS      (BX)(R14*4), Z12
+	VMOVUPS      64(BX)(R14*4), Z13
+	VBROADCASTSS 4(R12), Z14
+	VFMADD231PS  Z12, Z14, Z0
+	VFMADD231PS  Z13, Z14, Z1
+	VBROADCASTSS 4(R12)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z2
+	VFMADD231PS  Z13, Z14, Z3
+	VBROADCASTSS 4(R12)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z4
+	VFMADD231PS  Z13, Z14, Z5
+	VBROADCASTSS 4(R13), Z14
+	VFMADD231PS  Z12, Z14, Z6
+	VFMADD231PS  Z13, Z14, Z7
+	VBROADCASTSS 4(R13)(DX*1), Z14
+	VFMADD231PS  Z12, Z14, Z8
+	VFMADD231PS  Z13, Z14, Z9
+	VBROADCASTSS 4(R13)(DX*2), Z14
+	VFMADD231PS  Z12, Z14, Z10
+	VFMADD231PS  Z13, Z14, Z11
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
+	ADDQ         $0x00000008, R13
+	SUBQ         $0x00000002, R11
+	JMP          cols2_key2
+
+cols2_key1:
 	TESTQ        R11, R11
 	JZ           cols2_keyend
 	MOVQ         (R10), R14
@@ -8967,8 +10506,7 @@ cols2_key:
 	ADDQ         $0x00000008, R10
 	ADDQ         $0x00000004, R12
 	ADDQ         $0x00000004, R13
-	DECQ         R11
-	JMP          cols2_key
+	SUBQ         $0x00000001, R11
 
 cols2_keyend:
 	VMOVUPS Z0, (R8)
@@ -9008,7 +10546,46 @@ cols1:
 	LEAQ    (DX)(DX*2), R12
 	ADDQ    R11, R12
 
-cols1_key:
+cols1_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R9), R13
+	ADDQ         SI, R13
+	VMOVUPS      (BX)(R13*4), Z6
+	VBROADCASTSS (R11), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS (R11)(DX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS (R11)(DX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS (R12), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS (R12)(DX*1), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS (R12)(DX*2), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	MOVQ         8(R9), R13
+	ADDQ         SI, R13
+	VMOVUPS      (BX)(R13*4), Z6
+	VBROADCASTSS 4(R11), Z7
+	VFMADD231PS  Z6, Z7, Z0
+	VBROADCASTSS 4(R11)(DX*1), Z7
+	VFMADD231PS  Z6, Z7, Z1
+	VBROADCASTSS 4(R11)(DX*2), Z7
+	VFMADD231PS  Z6, Z7, Z2
+	VBROADCASTSS 4(R12), Z7
+	VFMADD231PS  Z6, Z7, Z3
+	VBROADCASTSS 4(R12)(DX*1), Z7
+	VFMADD231PS  Z6, Z7, Z4
+	VBROADCASTSS 4(R12)(DX*2), Z7
+	VFMADD231PS  Z6, Z7, Z5
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000008, R11
+	ADDQ         $0x00000008, R12
+	SUBQ         $0x00000002, R10
+	JMP          cols1_key2
+
+cols1_key1:
 	TESTQ        R10, R10
 	JZ           cols1_keyend
 	MOVQ         (R9), R13
@@ -9029,8 +10606,7 @@ cols1_key:
 	ADDQ         $0x00000008, R9
 	ADDQ         $0x00000004, R11
 	ADDQ         $0x00000004, R12
-	DECQ         R10
-	JMP          cols1_key
+	SUBQ         $0x00000001, R10
 
 cols1_keyend:
 	VMOVUPS Z0, (DI)

@@ -6,24 +6,28 @@ func dotsT(x []float32, xstride int, q []float32, d int, scale float32, kt []flo
 	dotsTAt(level, x, xstride, q, d, scale, kt, ktstride, nk)
 }
 
-// dotsTAt runs level l's kernels over six rows at a time (then the
-// rest) and the keys up to a multiple of its vector width; the plain-Go
-// loop takes the remaining keys.
+// dotsTAt runs level l's kernels over the rows in groups of six (one
+// call), then the remaining rows, and the keys up to a multiple of its
+// vector width; the plain-Go loop takes the remaining keys.
 func dotsTAt(l int, x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride, nk int) {
 	n := 0
 	if l != levelGeneric {
 		wide := l == levelAVX512
 		n = nk &^ (vecLanes(l) - 1)
 		rows := len(q) / d
-		for r := 0; r < rows && n > 0; r += 6 {
+		r6 := rows / 6 * 6
+		if r6 > 0 && n > 0 {
+			if wide {
+				dotsT6AVX512(x, xstride, q[:r6*d], d, scale, kt, ktstride, n)
+			} else {
+				dotsT6AVX2(x, xstride, q[:r6*d], d, scale, kt, ktstride, n)
+			}
+		}
+		if r := r6; r < rows && n > 0 {
 			// a switch, not a table of functions: an indirect call would
 			// make the arguments escape to the heap.
-			xr, qr := x[r*xstride:], q[r*d:min(r+6, rows)*d]
-			switch c := min(6, rows-r); {
-			case c == 6 && wide:
-				dotsT6AVX512(xr, xstride, qr, d, scale, kt, ktstride, n)
-			case c == 6:
-				dotsT6AVX2(xr, xstride, qr, d, scale, kt, ktstride, n)
+			xr, qr := x[r*xstride:], q[r*d:rows*d]
+			switch c := rows - r; {
 			case c == 5 && wide:
 				dotsT5AVX512(xr, xstride, qr, d, scale, kt, ktstride, n)
 			case c == 5:
