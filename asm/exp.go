@@ -86,7 +86,7 @@ func genExpShift(s isa) {
 		t := s.vec()
 		VMOVUPS(f32(px, i, 0), t)
 		VSUBPS(mv, t, t)
-		p := s.exp32(t)[0]
+		p := s.exp32(false, t)[0]
 		VMOVUPS(p, f32(px, i, 0))
 		VADDPS(p, sum, sum)
 	})
@@ -103,8 +103,10 @@ func genExpShift(s isa) {
 // (the ts are left alone): exactly exp32's float32 operations, as
 // genExpShift describes them. Every step is emitted for all the vectors
 // in turn, so that their long dependency chains (the Horner polynomial
-// above all) overlap.
-func (s isa) exp32(ts ...VecVirtual) []VecVirtual {
+// above all) overlap. With nonPos, every lane of the ts must be ≤ 0 or
+// −Inf (never NaN): then copysign(0.5, t) is −0.5 (at t = ±0 both signs
+// give n = 0) and the NaN selection is left out, with the same results.
+func (s isa) exp32(nonPos bool, ts ...VecVirtual) []VecVirtual {
 	t32 := s.expTable()
 	bc := func(f float32) Mem { return t32.at(math.Float32bits(f)) }
 	half, sign := bc(0.5), t32.at(0x80000000)
@@ -122,13 +124,16 @@ func (s isa) exp32(ts ...VecVirtual) []VecVirtual {
 		return v
 	}
 	// n = trunc(t·log2e + copysign(0.5, t))
-	a, h := vecs(), vecs()
-	each(func(j int) {
-		VMULPS(bc(expLog2E), ts[j], a[j])
-		s.andm(sign, ts[j], h[j])
-	})
-	each(func(j int) { s.orm(half, h[j], h[j]) })
-	each(func(j int) { VADDPS(h[j], a[j], a[j]) })
+	a := vecs()
+	each(func(j int) { VMULPS(bc(expLog2E), ts[j], a[j]) })
+	if nonPos {
+		each(func(j int) { VADDPS(bc(-0.5), a[j], a[j]) })
+	} else {
+		h := vecs()
+		each(func(j int) { s.andm(sign, ts[j], h[j]) })
+		each(func(j int) { s.orm(half, h[j], h[j]) })
+		each(func(j int) { VADDPS(h[j], a[j], a[j]) })
+	}
 	ni, nf := vecs(), vecs()
 	each(func(j int) { VCVTTPS2DQ(a[j], ni[j]) })
 	each(func(j int) { VCVTDQ2PS(ni[j], nf[j]) })
@@ -153,6 +158,9 @@ func (s isa) exp32(ts ...VecVirtual) []VecVirtual {
 	each(func(j int) { VSUBPS(bc(expMin), ts[j], low[j]) })
 	each(func(j int) { VPSRAD(U8(31), low[j], low[j]) })
 	each(func(j int) { s.andn(low[j], p[j], p[j]) })
+	if nonPos {
+		return p
+	}
 	nan := vecs()
 	each(func(j int) { s.andm(t32.at(0x7fffffff), ts[j], nan[j]) })
 	inf := s.vec()
@@ -191,7 +199,7 @@ func (s isa) expTable() constTable {
 			DATA(t.off[bits]+4*l, U32(bits))
 		}
 	}
-	for _, f := range append([]float32{expLog2E, expLn2Hi, expLn2Lo, expMin, expMax, 0.5}, expCoef...) {
+	for _, f := range append([]float32{expLog2E, expLn2Hi, expLn2Lo, expMin, expMax, 0.5, -0.5}, expCoef...) {
 		add(math.Float32bits(f))
 	}
 	for _, b := range []uint32{0x80000000, 127, 0x7fffffff, 0x7f800000, 0xff800000, 0x7fc00000} {

@@ -71,7 +71,7 @@ func genSoftmaxBlock(s isa) {
 	VSUBSS(bm, mo, ta)
 	tv := s.vec()
 	VBROADCASTSS(ta, tv)
-	a := s.exp32(tv)[0].AsX()
+	a := s.exp32(true, tv)[0].AsX() // old − bm < 0
 	VMOVSS(a, elem(pa))
 	lv := XMM()
 	VMOVSS(elem(pl), lv)
@@ -97,7 +97,8 @@ func genSoftmaxBlock(s isa) {
 				VMOVUPS(f32(px, i, u*s.lanes), ts[u])
 				VSUBPS(mb, ts[u], ts[u])
 			}
-			for u, p := range s.exp32(ts...) {
+			// x ≤ m[r], both non-NaN, m[r] finite
+			for u, p := range s.exp32(true, ts...) {
 				VMOVUPS(p, f32(px, i, u*s.lanes))
 				VADDPS(p, sum, sum)
 			}
