@@ -123,26 +123,29 @@ func (s isa) exp32(nonPos bool, ts ...VecVirtual) []VecVirtual {
 		}
 		return v
 	}
-	// n = trunc(t·log2e + copysign(0.5, t))
-	a := vecs()
-	each(func(j int) { VMULPS(bc(expLog2E), ts[j], a[j]) })
-	if nonPos {
-		each(func(j int) { VADDPS(bc(-0.5), a[j], a[j]) })
-	} else {
-		h := vecs()
-		each(func(j int) { s.andm(sign, ts[j], h[j]) })
-		each(func(j int) { s.orm(half, h[j], h[j]) })
-		each(func(j int) { VADDPS(h[j], a[j], a[j]) })
-	}
-	ni, nf := vecs(), vecs()
-	each(func(j int) { VCVTTPS2DQ(a[j], ni[j]) })
-	each(func(j int) { VCVTDQ2PS(ni[j], nf[j]) })
-	// r = (t − n·ln2hi) − n·ln2lo
-	r, q := vecs(), vecs()
-	each(func(j int) { VMULPS(bc(expLn2Hi), nf[j], q[j]) })
-	each(func(j int) { VSUBPS(q[j], ts[j], r[j]) })
-	each(func(j int) { VMULPS(bc(expLn2Lo), nf[j], q[j]) })
-	each(func(j int) { VSUBPS(q[j], r[j], r[j]) })
+	// n = trunc(t·log2e + copysign(0.5, t)); r = (t − n·ln2hi) − n·ln2lo,
+	// one vector after the other (few live registers), then the
+	// polynomial and the rest for all of them step by step
+	ni, r := vecs(), vecs()
+	each(func(j int) {
+		a := s.vec()
+		VMULPS(bc(expLog2E), ts[j], a)
+		if nonPos {
+			VADDPS(bc(-0.5), a, a)
+		} else {
+			h := s.vec()
+			s.andm(sign, ts[j], h)
+			s.orm(half, h, h)
+			VADDPS(h, a, a)
+		}
+		VCVTTPS2DQ(a, ni[j])
+		nf, q := s.vec(), s.vec()
+		VCVTDQ2PS(ni[j], nf)
+		VMULPS(bc(expLn2Hi), nf, q)
+		VSUBPS(q, ts[j], r[j])
+		VMULPS(bc(expLn2Lo), nf, q)
+		VSUBPS(q, r[j], r[j])
+	})
 	p := vecs()
 	each(func(j int) { VMOVUPS(bc(expCoef[0]), p[j]) })
 	for _, c := range expCoef[1:] {

@@ -104,7 +104,17 @@ func genSoftmaxBlock(s isa) {
 			}
 		}
 	}
-	loop("exp2", i, roundDown(nk, 2*s.lanes), 2*s.lanes, weights(2))
+	// three vectors a step while three remain (their exponentials
+	// interleaved: 3·4 live registers), then one
+	Label("exp3")
+	e3 := GP64()
+	LEAQ(Mem{Base: i, Disp: 3 * s.lanes}, e3)
+	CMPQ(e3, nk)
+	JA(label("exp3_end"))
+	weights(3)()
+	ADDQ(U32(3*s.lanes), i)
+	JMP(label("exp3"))
+	Label("exp3_end")
 	loop("exp1", i, nk, s.lanes, weights(1))
 	ls := s.hsum(sum)
 	VADDSS(elem(pl), ls, ls)

@@ -2722,41 +2722,41 @@ exp:
 	VPOR       expAVX2<>+160(SB), Y4, Y4
 	VADDPS     Y4, Y3, Y3
 	VCVTTPS2DQ Y3, Y3
-	VCVTDQ2PS  Y3, Y4
-	VMULPS     expAVX2<>+32(SB), Y4, Y6
-	VSUBPS     Y6, Y2, Y5
-	VMULPS     expAVX2<>+64(SB), Y4, Y6
-	VSUBPS     Y6, Y5, Y5
-	VMOVUPS    expAVX2<>+224(SB), Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+256(SB), Y4, Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+288(SB), Y4, Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+320(SB), Y4, Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+352(SB), Y4, Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+160(SB), Y4, Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+384(SB), Y4, Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+384(SB), Y4, Y4
+	VCVTDQ2PS  Y3, Y5
+	VMULPS     expAVX2<>+32(SB), Y5, Y6
+	VSUBPS     Y6, Y2, Y4
+	VMULPS     expAVX2<>+64(SB), Y5, Y6
+	VSUBPS     Y6, Y4, Y4
+	VMOVUPS    expAVX2<>+224(SB), Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+256(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+288(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+320(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+352(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+160(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+384(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+384(SB), Y5, Y5
 	VPADDD     expAVX2<>+448(SB), Y3, Y3
 	VPSLLD     $0x17, Y3, Y3
-	VMULPS     Y3, Y4, Y4
+	VMULPS     Y3, Y5, Y5
 	VSUBPS     expAVX2<>+96(SB), Y2, Y3
 	VPSRAD     $0x1f, Y3, Y3
-	VPANDN     Y4, Y3, Y4
+	VPANDN     Y5, Y3, Y5
 	VPAND      expAVX2<>+480(SB), Y2, Y3
-	VMOVUPS    expAVX2<>+512(SB), Y5
-	VPSUBD     Y3, Y5, Y3
+	VMOVUPS    expAVX2<>+512(SB), Y4
+	VPSUBD     Y3, Y4, Y3
 	VPSRAD     $0x1f, Y3, Y3
-	VPANDN     Y4, Y3, Y4
+	VPANDN     Y5, Y3, Y5
 	VPAND      Y3, Y2, Y3
-	VPOR       Y3, Y4, Y4
-	VMOVUPS    Y4, (AX)(DX*4)
-	VADDPS     Y4, Y0, Y0
+	VPOR       Y3, Y5, Y5
+	VMOVUPS    Y5, (AX)(DX*4)
+	VADDPS     Y5, Y0, Y0
 	ADDQ       $0x00000008, DX
 	JMP        exp
 
@@ -2986,35 +2986,35 @@ max_end:
 	VMULPS       expAVX2<>+0(SB), Y0, Y1
 	VADDPS       expAVX2<>+192(SB), Y1, Y1
 	VCVTTPS2DQ   Y1, Y1
-	VCVTDQ2PS    Y1, Y2
-	VMULPS       expAVX2<>+32(SB), Y2, Y4
-	VSUBPS       Y4, Y0, Y3
-	VMULPS       expAVX2<>+64(SB), Y2, Y4
-	VSUBPS       Y4, Y3, Y3
-	VMOVUPS      expAVX2<>+224(SB), Y2
-	VMULPS       Y3, Y2, Y2
-	VADDPS       expAVX2<>+256(SB), Y2, Y2
-	VMULPS       Y3, Y2, Y2
-	VADDPS       expAVX2<>+288(SB), Y2, Y2
-	VMULPS       Y3, Y2, Y2
-	VADDPS       expAVX2<>+320(SB), Y2, Y2
-	VMULPS       Y3, Y2, Y2
-	VADDPS       expAVX2<>+352(SB), Y2, Y2
-	VMULPS       Y3, Y2, Y2
-	VADDPS       expAVX2<>+160(SB), Y2, Y2
-	VMULPS       Y3, Y2, Y2
-	VADDPS       expAVX2<>+384(SB), Y2, Y2
-	VMULPS       Y3, Y2, Y2
-	VADDPS       expAVX2<>+384(SB), Y2, Y2
+	VCVTDQ2PS    Y1, Y3
+	VMULPS       expAVX2<>+32(SB), Y3, Y4
+	VSUBPS       Y4, Y0, Y2
+	VMULPS       expAVX2<>+64(SB), Y3, Y4
+	VSUBPS       Y4, Y2, Y2
+	VMOVUPS      expAVX2<>+224(SB), Y3
+	VMULPS       Y2, Y3, Y3
+	VADDPS       expAVX2<>+256(SB), Y3, Y3
+	VMULPS       Y2, Y3, Y3
+	VADDPS       expAVX2<>+288(SB), Y3, Y3
+	VMULPS       Y2, Y3, Y3
+	VADDPS       expAVX2<>+320(SB), Y3, Y3
+	VMULPS       Y2, Y3, Y3
+	VADDPS       expAVX2<>+352(SB), Y3, Y3
+	VMULPS       Y2, Y3, Y3
+	VADDPS       expAVX2<>+160(SB), Y3, Y3
+	VMULPS       Y2, Y3, Y3
+	VADDPS       expAVX2<>+384(SB), Y3, Y3
+	VMULPS       Y2, Y3, Y3
+	VADDPS       expAVX2<>+384(SB), Y3, Y3
 	VPADDD       expAVX2<>+448(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
 	VSUBPS       expAVX2<>+96(SB), Y0, Y0
 	VPSRAD       $0x1f, Y0, Y0
-	VPANDN       Y2, Y0, Y2
-	VMOVSS       X2, (DI)(R9*4)
+	VPANDN       Y3, Y0, Y3
+	VMOVSS       X3, (DI)(R9*4)
 	VMOVSS       (SI)(R9*4), X0
-	VMULSS       X2, X0, X0
+	VMULSS       X3, X0, X0
 	VMOVSS       X0, (SI)(R9*4)
 	JMP          weights
 
@@ -3026,82 +3026,114 @@ weights:
 	VBROADCASTSS (BX)(R9*4), Y0
 	VXORPS       Y1, Y1, Y1
 	XORQ         R10, R10
-	MOVQ         DX, R11
-	ANDQ         $-16, R11
 
-exp2:
-	CMPQ       R10, R11
-	JAE        exp2_end
+exp3:
+	LEAQ       24(R10), R11
+	CMPQ       R11, DX
+	JA         exp3_end
 	VMOVUPS    (AX)(R10*4), Y2
 	VSUBPS     Y0, Y2, Y2
 	VMOVUPS    32(AX)(R10*4), Y3
 	VSUBPS     Y0, Y3, Y3
-	VMULPS     expAVX2<>+0(SB), Y2, Y4
-	VMULPS     expAVX2<>+0(SB), Y3, Y5
-	VADDPS     expAVX2<>+192(SB), Y4, Y4
+	VMOVUPS    64(AX)(R10*4), Y4
+	VSUBPS     Y0, Y4, Y4
+	VMULPS     expAVX2<>+0(SB), Y2, Y5
 	VADDPS     expAVX2<>+192(SB), Y5, Y5
-	VCVTTPS2DQ Y4, Y4
 	VCVTTPS2DQ Y5, Y5
-	VCVTDQ2PS  Y4, Y6
-	VCVTDQ2PS  Y5, Y7
-	VMULPS     expAVX2<>+32(SB), Y6, Y10
-	VMULPS     expAVX2<>+32(SB), Y7, Y11
-	VSUBPS     Y10, Y2, Y8
-	VSUBPS     Y11, Y3, Y9
-	VMULPS     expAVX2<>+64(SB), Y6, Y10
-	VMULPS     expAVX2<>+64(SB), Y7, Y11
-	VSUBPS     Y10, Y8, Y8
-	VSUBPS     Y11, Y9, Y9
-	VMOVUPS    expAVX2<>+224(SB), Y6
-	VMOVUPS    expAVX2<>+224(SB), Y7
-	VMULPS     Y8, Y6, Y6
-	VMULPS     Y9, Y7, Y7
-	VADDPS     expAVX2<>+256(SB), Y6, Y6
-	VADDPS     expAVX2<>+256(SB), Y7, Y7
-	VMULPS     Y8, Y6, Y6
-	VMULPS     Y9, Y7, Y7
-	VADDPS     expAVX2<>+288(SB), Y6, Y6
-	VADDPS     expAVX2<>+288(SB), Y7, Y7
-	VMULPS     Y8, Y6, Y6
-	VMULPS     Y9, Y7, Y7
-	VADDPS     expAVX2<>+320(SB), Y6, Y6
-	VADDPS     expAVX2<>+320(SB), Y7, Y7
-	VMULPS     Y8, Y6, Y6
-	VMULPS     Y9, Y7, Y7
-	VADDPS     expAVX2<>+352(SB), Y6, Y6
-	VADDPS     expAVX2<>+352(SB), Y7, Y7
-	VMULPS     Y8, Y6, Y6
-	VMULPS     Y9, Y7, Y7
-	VADDPS     expAVX2<>+160(SB), Y6, Y6
-	VADDPS     expAVX2<>+160(SB), Y7, Y7
-	VMULPS     Y8, Y6, Y6
-	VMULPS     Y9, Y7, Y7
-	VADDPS     expAVX2<>+384(SB), Y6, Y6
-	VADDPS     expAVX2<>+384(SB), Y7, Y7
-	VMULPS     Y8, Y6, Y6
-	VMULPS     Y9, Y7, Y7
-	VADDPS     expAVX2<>+384(SB), Y6, Y6
-	VADDPS     expAVX2<>+384(SB), Y7, Y7
-	VPADDD     expAVX2<>+448(SB), Y4, Y4
+	VCVTDQ2PS  Y5, Y6
+	VMULPS     expAVX2<>+32(SB), Y6, Y7
+	VSUBPS     Y7, Y2, Y8
+	VMULPS     expAVX2<>+64(SB), Y6, Y7
+	VSUBPS     Y7, Y8, Y8
+	VMULPS     expAVX2<>+0(SB), Y3, Y6
+	VADDPS     expAVX2<>+192(SB), Y6, Y6
+	VCVTTPS2DQ Y6, Y6
+	VCVTDQ2PS  Y6, Y7
+	VMULPS     expAVX2<>+32(SB), Y7, Y10
+	VSUBPS     Y10, Y3, Y9
+	VMULPS     expAVX2<>+64(SB), Y7, Y10
+	VSUBPS     Y10, Y9, Y9
+	VMULPS     expAVX2<>+0(SB), Y4, Y7
+	VADDPS     expAVX2<>+192(SB), Y7, Y7
+	VCVTTPS2DQ Y7, Y7
+	VCVTDQ2PS  Y7, Y11
+	VMULPS     expAVX2<>+32(SB), Y11, Y12
+	VSUBPS     Y12, Y4, Y10
+	VMULPS     expAVX2<>+64(SB), Y11, Y12
+	VSUBPS     Y12, Y10, Y10
+	VMOVUPS    expAVX2<>+224(SB), Y11
+	VMOVUPS    expAVX2<>+224(SB), Y12
+	VMOVUPS    expAVX2<>+224(SB), Y13
+	VMULPS     Y8, Y11, Y11
+	VMULPS     Y9, Y12, Y12
+	VMULPS     Y10, Y13, Y13
+	VADDPS     expAVX2<>+256(SB), Y11, Y11
+	VADDPS     expAVX2<>+256(SB), Y12, Y12
+	VADDPS     expAVX2<>+256(SB), Y13, Y13
+	VMULPS     Y8, Y11, Y11
+	VMULPS     Y9, Y12, Y12
+	VMULPS     Y10, Y13, Y13
+	VADDPS     expAVX2<>+288(SB), Y11, Y11
+	VADDPS     expAVX2<>+288(SB), Y12, Y12
+	VADDPS     expAVX2<>+288(SB), Y13, Y13
+	VMULPS     Y8, Y11, Y11
+	VMULPS     Y9, Y12, Y12
+	VMULPS     Y10, Y13, Y13
+	VADDPS     expAVX2<>+320(SB), Y11, Y11
+	VADDPS     expAVX2<>+320(SB), Y12, Y12
+	VADDPS     expAVX2<>+320(SB), Y13, Y13
+	VMULPS     Y8, Y11, Y11
+	VMULPS     Y9, Y12, Y12
+	VMULPS     Y10, Y13, Y13
+	VADDPS     expAVX2<>+352(SB), Y11, Y11
+	VADDPS     expAVX2<>+352(SB), Y12, Y12
+	VADDPS     expAVX2<>+352(SB), Y13, Y13
+	VMULPS     Y8, Y11, Y11
+	VMULPS     Y9, Y12, Y12
+	VMULPS     Y10, Y13, Y13
+	VADDPS     expAVX2<>+160(SB), Y11, Y11
+	VADDPS     expAVX2<>+160(SB), Y12, Y12
+	VADDPS     expAVX2<>+160(SB), Y13, Y13
+	VMULPS     Y8, Y11, Y11
+	VMULPS     Y9, Y12, Y12
+	VMULPS     Y10, Y13, Y13
+	VADDPS     expAVX2<>+384(SB), Y11, Y11
+	VADDPS     expAVX2<>+384(SB), Y12, Y12
+	VADDPS     expAVX2<>+384(SB), Y13, Y13
+	VMULPS     Y8, Y11, Y11
+	VMULPS     Y9, Y12, Y12
+	VMULPS     Y10, Y13, Y13
+	VADDPS     expAVX2<>+384(SB), Y11, Y11
+	VADDPS     expAVX2<>+384(SB), Y12, Y12
+	VADDPS     expAVX2<>+384(SB), Y13, Y13
 	VPADDD     expAVX2<>+448(SB), Y5, Y5
-	VPSLLD     $0x17, Y4, Y4
+	VPADDD     expAVX2<>+448(SB), Y6, Y6
+	VPADDD     expAVX2<>+448(SB), Y7, Y7
 	VPSLLD     $0x17, Y5, Y5
-	VMULPS     Y4, Y6, Y6
-	VMULPS     Y5, Y7, Y7
+	VPSLLD     $0x17, Y6, Y6
+	VPSLLD     $0x17, Y7, Y7
+	VMULPS     Y5, Y11, Y11
+	VMULPS     Y6, Y12, Y12
+	VMULPS     Y7, Y13, Y13
 	VSUBPS     expAVX2<>+96(SB), Y2, Y2
 	VSUBPS     expAVX2<>+96(SB), Y3, Y3
+	VSUBPS     expAVX2<>+96(SB), Y4, Y4
 	VPSRAD     $0x1f, Y2, Y2
 	VPSRAD     $0x1f, Y3, Y3
-	VPANDN     Y6, Y2, Y6
-	VPANDN     Y7, Y3, Y7
-	VMOVUPS    Y6, (AX)(R10*4)
-	VADDPS     Y6, Y1, Y1
-	VMOVUPS    Y7, 32(AX)(R10*4)
-	VADDPS     Y7, Y1, Y1
-	ADDQ       $0x00000010, R10
-	JMP        exp2
+	VPSRAD     $0x1f, Y4, Y4
+	VPANDN     Y11, Y2, Y11
+	VPANDN     Y12, Y3, Y12
+	VPANDN     Y13, Y4, Y13
+	VMOVUPS    Y11, (AX)(R10*4)
+	VADDPS     Y11, Y1, Y1
+	VMOVUPS    Y12, 32(AX)(R10*4)
+	VADDPS     Y12, Y1, Y1
+	VMOVUPS    Y13, 64(AX)(R10*4)
+	VADDPS     Y13, Y1, Y1
+	ADDQ       $0x00000018, R10
+	JMP        exp3
 
-exp2_end:
+exp3_end:
 exp1:
 	CMPQ       R10, DX
 	JAE        exp1_end
@@ -3110,34 +3142,34 @@ exp1:
 	VMULPS     expAVX2<>+0(SB), Y2, Y3
 	VADDPS     expAVX2<>+192(SB), Y3, Y3
 	VCVTTPS2DQ Y3, Y3
-	VCVTDQ2PS  Y3, Y4
-	VMULPS     expAVX2<>+32(SB), Y4, Y6
-	VSUBPS     Y6, Y2, Y5
-	VMULPS     expAVX2<>+64(SB), Y4, Y6
-	VSUBPS     Y6, Y5, Y5
-	VMOVUPS    expAVX2<>+224(SB), Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+256(SB), Y4, Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+288(SB), Y4, Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+320(SB), Y4, Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+352(SB), Y4, Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+160(SB), Y4, Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+384(SB), Y4, Y4
-	VMULPS     Y5, Y4, Y4
-	VADDPS     expAVX2<>+384(SB), Y4, Y4
+	VCVTDQ2PS  Y3, Y5
+	VMULPS     expAVX2<>+32(SB), Y5, Y6
+	VSUBPS     Y6, Y2, Y4
+	VMULPS     expAVX2<>+64(SB), Y5, Y6
+	VSUBPS     Y6, Y4, Y4
+	VMOVUPS    expAVX2<>+224(SB), Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+256(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+288(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+320(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+352(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+160(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+384(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     expAVX2<>+384(SB), Y5, Y5
 	VPADDD     expAVX2<>+448(SB), Y3, Y3
 	VPSLLD     $0x17, Y3, Y3
-	VMULPS     Y3, Y4, Y4
+	VMULPS     Y3, Y5, Y5
 	VSUBPS     expAVX2<>+96(SB), Y2, Y2
 	VPSRAD     $0x1f, Y2, Y2
-	VPANDN     Y4, Y2, Y4
-	VMOVUPS    Y4, (AX)(R10*4)
-	VADDPS     Y4, Y1, Y1
+	VPANDN     Y5, Y2, Y5
+	VMOVUPS    Y5, (AX)(R10*4)
+	VADDPS     Y5, Y1, Y1
 	ADDQ       $0x00000008, R10
 	JMP        exp1
 
@@ -8419,41 +8451,41 @@ exp:
 	VPORD      expAVX512<>+320(SB), Z4, Z4
 	VADDPS     Z4, Z3, Z3
 	VCVTTPS2DQ Z3, Z3
-	VCVTDQ2PS  Z3, Z4
-	VMULPS     expAVX512<>+64(SB), Z4, Z6
-	VSUBPS     Z6, Z0, Z5
-	VMULPS     expAVX512<>+128(SB), Z4, Z6
-	VSUBPS     Z6, Z5, Z5
-	VMOVUPS    expAVX512<>+448(SB), Z4
-	VMULPS     Z5, Z4, Z4
-	VADDPS     expAVX512<>+512(SB), Z4, Z4
-	VMULPS     Z5, Z4, Z4
-	VADDPS     expAVX512<>+576(SB), Z4, Z4
-	VMULPS     Z5, Z4, Z4
-	VADDPS     expAVX512<>+640(SB), Z4, Z4
-	VMULPS     Z5, Z4, Z4
-	VADDPS     expAVX512<>+704(SB), Z4, Z4
-	VMULPS     Z5, Z4, Z4
-	VADDPS     expAVX512<>+320(SB), Z4, Z4
-	VMULPS     Z5, Z4, Z4
-	VADDPS     expAVX512<>+768(SB), Z4, Z4
-	VMULPS     Z5, Z4, Z4
-	VADDPS     expAVX512<>+768(SB), Z4, Z4
+	VCVTDQ2PS  Z3, Z5
+	VMULPS     expAVX512<>+64(SB), Z5, Z6
+	VSUBPS     Z6, Z0, Z4
+	VMULPS     expAVX512<>+128(SB), Z5, Z6
+	VSUBPS     Z6, Z4, Z4
+	VMOVUPS    expAVX512<>+448(SB), Z5
+	VMULPS     Z4, Z5, Z5
+	VADDPS     expAVX512<>+512(SB), Z5, Z5
+	VMULPS     Z4, Z5, Z5
+	VADDPS     expAVX512<>+576(SB), Z5, Z5
+	VMULPS     Z4, Z5, Z5
+	VADDPS     expAVX512<>+640(SB), Z5, Z5
+	VMULPS     Z4, Z5, Z5
+	VADDPS     expAVX512<>+704(SB), Z5, Z5
+	VMULPS     Z4, Z5, Z5
+	VADDPS     expAVX512<>+320(SB), Z5, Z5
+	VMULPS     Z4, Z5, Z5
+	VADDPS     expAVX512<>+768(SB), Z5, Z5
+	VMULPS     Z4, Z5, Z5
+	VADDPS     expAVX512<>+768(SB), Z5, Z5
 	VPADDD     expAVX512<>+896(SB), Z3, Z3
 	VPSLLD     $0x17, Z3, Z3
-	VMULPS     Z3, Z4, Z4
+	VMULPS     Z3, Z5, Z5
 	VSUBPS     expAVX512<>+192(SB), Z0, Z3
 	VPSRAD     $0x1f, Z3, Z3
-	VPANDNQ    Z4, Z3, Z4
+	VPANDNQ    Z5, Z3, Z5
 	VPANDD     expAVX512<>+960(SB), Z0, Z3
-	VMOVUPS    expAVX512<>+1024(SB), Z5
-	VPSUBD     Z3, Z5, Z3
+	VMOVUPS    expAVX512<>+1024(SB), Z4
+	VPSUBD     Z3, Z4, Z3
 	VPSRAD     $0x1f, Z3, Z3
-	VPANDNQ    Z4, Z3, Z4
+	VPANDNQ    Z5, Z3, Z5
 	VPANDD     Z3, Z0, Z3
-	VPORD      Z3, Z4, Z4
-	VMOVUPS    Z4, (AX)(DX*4)
-	VADDPS     Z4, Z2, Z2
+	VPORD      Z3, Z5, Z5
+	VMOVUPS    Z5, (AX)(DX*4)
+	VADDPS     Z5, Z2, Z2
 	ADDQ       $0x00000010, DX
 	JMP        exp
 
@@ -8841,35 +8873,35 @@ max_end:
 	VMULPS        expAVX512<>+0(SB), Z0, Z2
 	VADDPS        expAVX512<>+384(SB), Z2, Z2
 	VCVTTPS2DQ    Z2, Z2
-	VCVTDQ2PS     Z2, Z5
-	VMULPS        expAVX512<>+64(SB), Z5, Z7
-	VSUBPS        Z7, Z0, Z6
-	VMULPS        expAVX512<>+128(SB), Z5, Z7
-	VSUBPS        Z7, Z6, Z6
-	VMOVUPS       expAVX512<>+448(SB), Z5
-	VMULPS        Z6, Z5, Z5
-	VADDPS        expAVX512<>+512(SB), Z5, Z5
-	VMULPS        Z6, Z5, Z5
-	VADDPS        expAVX512<>+576(SB), Z5, Z5
-	VMULPS        Z6, Z5, Z5
-	VADDPS        expAVX512<>+640(SB), Z5, Z5
-	VMULPS        Z6, Z5, Z5
-	VADDPS        expAVX512<>+704(SB), Z5, Z5
-	VMULPS        Z6, Z5, Z5
-	VADDPS        expAVX512<>+320(SB), Z5, Z5
-	VMULPS        Z6, Z5, Z5
-	VADDPS        expAVX512<>+768(SB), Z5, Z5
-	VMULPS        Z6, Z5, Z5
-	VADDPS        expAVX512<>+768(SB), Z5, Z5
+	VCVTDQ2PS     Z2, Z6
+	VMULPS        expAVX512<>+64(SB), Z6, Z7
+	VSUBPS        Z7, Z0, Z5
+	VMULPS        expAVX512<>+128(SB), Z6, Z7
+	VSUBPS        Z7, Z5, Z5
+	VMOVUPS       expAVX512<>+448(SB), Z6
+	VMULPS        Z5, Z6, Z6
+	VADDPS        expAVX512<>+512(SB), Z6, Z6
+	VMULPS        Z5, Z6, Z6
+	VADDPS        expAVX512<>+576(SB), Z6, Z6
+	VMULPS        Z5, Z6, Z6
+	VADDPS        expAVX512<>+640(SB), Z6, Z6
+	VMULPS        Z5, Z6, Z6
+	VADDPS        expAVX512<>+704(SB), Z6, Z6
+	VMULPS        Z5, Z6, Z6
+	VADDPS        expAVX512<>+320(SB), Z6, Z6
+	VMULPS        Z5, Z6, Z6
+	VADDPS        expAVX512<>+768(SB), Z6, Z6
+	VMULPS        Z5, Z6, Z6
+	VADDPS        expAVX512<>+768(SB), Z6, Z6
 	VPADDD        expAVX512<>+896(SB), Z2, Z2
 	VPSLLD        $0x17, Z2, Z2
-	VMULPS        Z2, Z5, Z5
+	VMULPS        Z2, Z6, Z6
 	VSUBPS        expAVX512<>+192(SB), Z0, Z0
 	VPSRAD        $0x1f, Z0, Z0
-	VPANDNQ       Z5, Z0, Z5
-	VMOVSS        X5, (DI)(R9*4)
+	VPANDNQ       Z6, Z0, Z6
+	VMOVSS        X6, (DI)(R9*4)
 	VMOVSS        (SI)(R9*4), X0
-	VMULSS        X5, X0, X0
+	VMULSS        X6, X0, X0
 	VMOVSS        X0, (SI)(R9*4)
 	JMP           weights
 
@@ -8881,82 +8913,114 @@ weights:
 	VBROADCASTSS (BX)(R9*4), Z0
 	VPXORD       Z3, Z3, Z3
 	XORQ         R10, R10
-	MOVQ         DX, R11
-	ANDQ         $-32, R11
 
-exp2:
-	CMPQ       R10, R11
-	JAE        exp2_end
+exp3:
+	LEAQ       48(R10), R11
+	CMPQ       R11, DX
+	JA         exp3_end
 	VMOVUPS    (AX)(R10*4), Z2
 	VSUBPS     Z0, Z2, Z2
 	VMOVUPS    64(AX)(R10*4), Z5
 	VSUBPS     Z0, Z5, Z5
-	VMULPS     expAVX512<>+0(SB), Z2, Z6
-	VMULPS     expAVX512<>+0(SB), Z5, Z7
-	VADDPS     expAVX512<>+384(SB), Z6, Z6
+	VMOVUPS    128(AX)(R10*4), Z6
+	VSUBPS     Z0, Z6, Z6
+	VMULPS     expAVX512<>+0(SB), Z2, Z7
 	VADDPS     expAVX512<>+384(SB), Z7, Z7
-	VCVTTPS2DQ Z6, Z6
 	VCVTTPS2DQ Z7, Z7
-	VCVTDQ2PS  Z6, Z8
-	VCVTDQ2PS  Z7, Z9
-	VMULPS     expAVX512<>+64(SB), Z8, Z12
-	VMULPS     expAVX512<>+64(SB), Z9, Z13
-	VSUBPS     Z12, Z2, Z10
-	VSUBPS     Z13, Z5, Z11
-	VMULPS     expAVX512<>+128(SB), Z8, Z12
-	VMULPS     expAVX512<>+128(SB), Z9, Z13
-	VSUBPS     Z12, Z10, Z10
-	VSUBPS     Z13, Z11, Z11
-	VMOVUPS    expAVX512<>+448(SB), Z8
-	VMOVUPS    expAVX512<>+448(SB), Z9
-	VMULPS     Z10, Z8, Z8
-	VMULPS     Z11, Z9, Z9
-	VADDPS     expAVX512<>+512(SB), Z8, Z8
-	VADDPS     expAVX512<>+512(SB), Z9, Z9
-	VMULPS     Z10, Z8, Z8
-	VMULPS     Z11, Z9, Z9
-	VADDPS     expAVX512<>+576(SB), Z8, Z8
-	VADDPS     expAVX512<>+576(SB), Z9, Z9
-	VMULPS     Z10, Z8, Z8
-	VMULPS     Z11, Z9, Z9
-	VADDPS     expAVX512<>+640(SB), Z8, Z8
-	VADDPS     expAVX512<>+640(SB), Z9, Z9
-	VMULPS     Z10, Z8, Z8
-	VMULPS     Z11, Z9, Z9
-	VADDPS     expAVX512<>+704(SB), Z8, Z8
-	VADDPS     expAVX512<>+704(SB), Z9, Z9
-	VMULPS     Z10, Z8, Z8
-	VMULPS     Z11, Z9, Z9
-	VADDPS     expAVX512<>+320(SB), Z8, Z8
-	VADDPS     expAVX512<>+320(SB), Z9, Z9
-	VMULPS     Z10, Z8, Z8
-	VMULPS     Z11, Z9, Z9
-	VADDPS     expAVX512<>+768(SB), Z8, Z8
-	VADDPS     expAVX512<>+768(SB), Z9, Z9
-	VMULPS     Z10, Z8, Z8
-	VMULPS     Z11, Z9, Z9
-	VADDPS     expAVX512<>+768(SB), Z8, Z8
-	VADDPS     expAVX512<>+768(SB), Z9, Z9
-	VPADDD     expAVX512<>+896(SB), Z6, Z6
+	VCVTDQ2PS  Z7, Z8
+	VMULPS     expAVX512<>+64(SB), Z8, Z9
+	VSUBPS     Z9, Z2, Z10
+	VMULPS     expAVX512<>+128(SB), Z8, Z9
+	VSUBPS     Z9, Z10, Z10
+	VMULPS     expAVX512<>+0(SB), Z5, Z8
+	VADDPS     expAVX512<>+384(SB), Z8, Z8
+	VCVTTPS2DQ Z8, Z8
+	VCVTDQ2PS  Z8, Z9
+	VMULPS     expAVX512<>+64(SB), Z9, Z12
+	VSUBPS     Z12, Z5, Z11
+	VMULPS     expAVX512<>+128(SB), Z9, Z12
+	VSUBPS     Z12, Z11, Z11
+	VMULPS     expAVX512<>+0(SB), Z6, Z9
+	VADDPS     expAVX512<>+384(SB), Z9, Z9
+	VCVTTPS2DQ Z9, Z9
+	VCVTDQ2PS  Z9, Z13
+	VMULPS     expAVX512<>+64(SB), Z13, Z14
+	VSUBPS     Z14, Z6, Z12
+	VMULPS     expAVX512<>+128(SB), Z13, Z14
+	VSUBPS     Z14, Z12, Z12
+	VMOVUPS    expAVX512<>+448(SB), Z13
+	VMOVUPS    expAVX512<>+448(SB), Z14
+	VMOVUPS    expAVX512<>+448(SB), Z15
+	VMULPS     Z10, Z13, Z13
+	VMULPS     Z11, Z14, Z14
+	VMULPS     Z12, Z15, Z15
+	VADDPS     expAVX512<>+512(SB), Z13, Z13
+	VADDPS     expAVX512<>+512(SB), Z14, Z14
+	VADDPS     expAVX512<>+512(SB), Z15, Z15
+	VMULPS     Z10, Z13, Z13
+	VMULPS     Z11, Z14, Z14
+	VMULPS     Z12, Z15, Z15
+	VADDPS     expAVX512<>+576(SB), Z13, Z13
+	VADDPS     expAVX512<>+576(SB), Z14, Z14
+	VADDPS     expAVX512<>+576(SB), Z15, Z15
+	VMULPS     Z10, Z13, Z13
+	VMULPS     Z11, Z14, Z14
+	VMULPS     Z12, Z15, Z15
+	VADDPS     expAVX512<>+640(SB), Z13, Z13
+	VADDPS     expAVX512<>+640(SB), Z14, Z14
+	VADDPS     expAVX512<>+640(SB), Z15, Z15
+	VMULPS     Z10, Z13, Z13
+	VMULPS     Z11, Z14, Z14
+	VMULPS     Z12, Z15, Z15
+	VADDPS     expAVX512<>+704(SB), Z13, Z13
+	VADDPS     expAVX512<>+704(SB), Z14, Z14
+	VADDPS     expAVX512<>+704(SB), Z15, Z15
+	VMULPS     Z10, Z13, Z13
+	VMULPS     Z11, Z14, Z14
+	VMULPS     Z12, Z15, Z15
+	VADDPS     expAVX512<>+320(SB), Z13, Z13
+	VADDPS     expAVX512<>+320(SB), Z14, Z14
+	VADDPS     expAVX512<>+320(SB), Z15, Z15
+	VMULPS     Z10, Z13, Z13
+	VMULPS     Z11, Z14, Z14
+	VMULPS     Z12, Z15, Z15
+	VADDPS     expAVX512<>+768(SB), Z13, Z13
+	VADDPS     expAVX512<>+768(SB), Z14, Z14
+	VADDPS     expAVX512<>+768(SB), Z15, Z15
+	VMULPS     Z10, Z13, Z13
+	VMULPS     Z11, Z14, Z14
+	VMULPS     Z12, Z15, Z15
+	VADDPS     expAVX512<>+768(SB), Z13, Z13
+	VADDPS     expAVX512<>+768(SB), Z14, Z14
+	VADDPS     expAVX512<>+768(SB), Z15, Z15
 	VPADDD     expAVX512<>+896(SB), Z7, Z7
-	VPSLLD     $0x17, Z6, Z6
+	VPADDD     expAVX512<>+896(SB), Z8, Z8
+	VPADDD     expAVX512<>+896(SB), Z9, Z9
 	VPSLLD     $0x17, Z7, Z7
-	VMULPS     Z6, Z8, Z8
-	VMULPS     Z7, Z9, Z9
+	VPSLLD     $0x17, Z8, Z8
+	VPSLLD     $0x17, Z9, Z9
+	VMULPS     Z7, Z13, Z13
+	VMULPS     Z8, Z14, Z14
+	VMULPS     Z9, Z15, Z15
 	VSUBPS     expAVX512<>+192(SB), Z2, Z2
 	VSUBPS     expAVX512<>+192(SB), Z5, Z5
+	VSUBPS     expAVX512<>+192(SB), Z6, Z6
 	VPSRAD     $0x1f, Z2, Z2
 	VPSRAD     $0x1f, Z5, Z5
-	VPANDNQ    Z8, Z2, Z8
-	VPANDNQ    Z9, Z5, Z9
-	VMOVUPS    Z8, (AX)(R10*4)
-	VADDPS     Z8, Z3, Z3
-	VMOVUPS    Z9, 64(AX)(R10*4)
-	VADDPS     Z9, Z3, Z3
-	ADDQ       $0x00000020, R10
-	JMP        exp2
+	VPSRAD     $0x1f, Z6, Z6
+	VPANDNQ    Z13, Z2, Z13
+	VPANDNQ    Z14, Z5, Z14
+	VPANDNQ    Z15, Z6, Z15
+	VMOVUPS    Z13, (AX)(R10*4)
+	VADDPS     Z13, Z3, Z3
+	VMOVUPS    Z14, 64(AX)(R10*4)
+	VADDPS     Z14, Z3, Z3
+	VMOVUPS    Z15, 128(AX)(R10*4)
+	VADDPS     Z15, Z3, Z3
+	ADDQ       $0x00000030, R10
+	JMP        exp3
 
-exp2_end:
+exp3_end:
 exp1:
 	CMPQ       R10, DX
 	JAE        exp1_end
@@ -8965,34 +9029,34 @@ exp1:
 	VMULPS     expAVX512<>+0(SB), Z2, Z5
 	VADDPS     expAVX512<>+384(SB), Z5, Z5
 	VCVTTPS2DQ Z5, Z5
-	VCVTDQ2PS  Z5, Z6
-	VMULPS     expAVX512<>+64(SB), Z6, Z8
-	VSUBPS     Z8, Z2, Z7
-	VMULPS     expAVX512<>+128(SB), Z6, Z8
-	VSUBPS     Z8, Z7, Z7
-	VMOVUPS    expAVX512<>+448(SB), Z6
-	VMULPS     Z7, Z6, Z6
-	VADDPS     expAVX512<>+512(SB), Z6, Z6
-	VMULPS     Z7, Z6, Z6
-	VADDPS     expAVX512<>+576(SB), Z6, Z6
-	VMULPS     Z7, Z6, Z6
-	VADDPS     expAVX512<>+640(SB), Z6, Z6
-	VMULPS     Z7, Z6, Z6
-	VADDPS     expAVX512<>+704(SB), Z6, Z6
-	VMULPS     Z7, Z6, Z6
-	VADDPS     expAVX512<>+320(SB), Z6, Z6
-	VMULPS     Z7, Z6, Z6
-	VADDPS     expAVX512<>+768(SB), Z6, Z6
-	VMULPS     Z7, Z6, Z6
-	VADDPS     expAVX512<>+768(SB), Z6, Z6
+	VCVTDQ2PS  Z5, Z7
+	VMULPS     expAVX512<>+64(SB), Z7, Z8
+	VSUBPS     Z8, Z2, Z6
+	VMULPS     expAVX512<>+128(SB), Z7, Z8
+	VSUBPS     Z8, Z6, Z6
+	VMOVUPS    expAVX512<>+448(SB), Z7
+	VMULPS     Z6, Z7, Z7
+	VADDPS     expAVX512<>+512(SB), Z7, Z7
+	VMULPS     Z6, Z7, Z7
+	VADDPS     expAVX512<>+576(SB), Z7, Z7
+	VMULPS     Z6, Z7, Z7
+	VADDPS     expAVX512<>+640(SB), Z7, Z7
+	VMULPS     Z6, Z7, Z7
+	VADDPS     expAVX512<>+704(SB), Z7, Z7
+	VMULPS     Z6, Z7, Z7
+	VADDPS     expAVX512<>+320(SB), Z7, Z7
+	VMULPS     Z6, Z7, Z7
+	VADDPS     expAVX512<>+768(SB), Z7, Z7
+	VMULPS     Z6, Z7, Z7
+	VADDPS     expAVX512<>+768(SB), Z7, Z7
 	VPADDD     expAVX512<>+896(SB), Z5, Z5
 	VPSLLD     $0x17, Z5, Z5
-	VMULPS     Z5, Z6, Z6
+	VMULPS     Z5, Z7, Z7
 	VSUBPS     expAVX512<>+192(SB), Z2, Z2
 	VPSRAD     $0x1f, Z2, Z2
-	VPANDNQ    Z6, Z2, Z6
-	VMOVUPS    Z6, (AX)(R10*4)
-	VADDPS     Z6, Z3, Z3
+	VPANDNQ    Z7, Z2, Z7
+	VMOVUPS    Z7, (AX)(R10*4)
+	VADDPS     Z7, Z3, Z3
 	ADDQ       $0x00000010, R10
 	JMP        exp1
 
