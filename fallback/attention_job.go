@@ -60,8 +60,8 @@ type attnJob struct {
 	// latency-bound loads from DRAM or the last-level cache).
 	prefetch bool
 	// widen: the K rows are widened (and rotated) into the scratch
-	// before their logits (RoPE in the op, binary16 keys, or many lanes);
-	// otherwise the logits read them in place. widenV: the block's
+	// before their logits (RoPE in the op, binary16 keys, or many lanes;
+	// see transposed); otherwise the logits read them in place. widenV: the block's
 	// bfloat16 V rows are widened once into the scratch before P·V (many
 	// lanes), rather than in every four-lane call.
 	widen, widenV bool
@@ -218,9 +218,11 @@ func (j *attnJob) schedule(width int) {
 	j.groups = j.Hk / j.kvPer
 	// With attnWidenLanes lanes or more per kv head, every 16-bit row is
 	// read by many four-lane kernel calls: widening it once costs less
-	// than widening it in each.
+	// than widening it in each. float32 keys take the widened path too
+	// when one kv head's many lanes can share the transposed block.
 	many := j.tq*j.g >= attnWidenLanes
-	j.widen = j.rope != nil || j.k.dt == ops.F16 || (many && j.k.dt == ops.BF16)
+	j.widen = j.rope != nil || j.k.dt == ops.F16 || (many && j.k.dt == ops.BF16) ||
+		(many && j.k.dt == ops.F32 && j.kvPer == 1)
 	j.widenV = many && j.v.dt == ops.BF16
 	j.blk = max(4, min(attnMaxBlock, attnBlockBytes/(j.kvPer*(j.D+j.Dv)*j.k.dt.Size())))
 	if j.widen {

@@ -15,8 +15,9 @@ func (j *attnJob) transposed() bool {
 }
 
 // widenKeys prepares the block's nb K rows (slots sc.slot) of the
-// item's kv heads from kv0 for the widened logits: bfloat16 rows without
-// RoPE go straight from the cache into the transposed block sc.kt;
+// item's kv heads from kv0 for the widened logits: bfloat16 and float32
+// rows without RoPE go straight from the cache into the transposed block
+// sc.kt;
 // otherwise every row is widened (and rotated to its key position, qp
 // being the tile's first query position) into sc.k, and transposed from
 // there when the block is used transposed.
@@ -24,11 +25,15 @@ func (j *attnJob) widenKeys(sc *attnScratch, kv0 int, qp int32, nb int) {
 	D, kvPer := j.D, j.kvPer
 	kw := kvPer * D
 	offs := sc.koff[:nb]
-	if j.transposed() && j.rope == nil && j.k.dt == ops.BF16 {
+	if j.transposed() && j.rope == nil && j.k.dt != ops.F16 {
 		for i := range offs {
 			offs[i] = int(sc.slot[i])*j.k.rs + kv0*D
 		}
-		vec.TransposeGatherBF16(sc.kt, j.blk, j.k.h, offs, D)
+		if j.k.dt == ops.F32 {
+			vec.TransposeGather(sc.kt, j.blk, j.k.f, offs, D)
+		} else {
+			vec.TransposeGatherBF16(sc.kt, j.blk, j.k.h, offs, D)
+		}
 		return
 	}
 	for i := range nb {
