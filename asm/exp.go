@@ -81,52 +81,12 @@ func genExpShift(s isa) {
 	Label("compute")
 	sum := s.vec()
 	s.zero(sum)
-	half, sign := bc(0.5), t32.at(0x80000000)
 	XORQ(i, i)
 	loop("exp", i, n, s.lanes, func() {
 		t := s.vec()
 		VMOVUPS(f32(px, i, 0), t)
 		VSUBPS(mv, t, t)
-		// n = trunc(t·log2e + copysign(0.5, t))
-		a, h := s.vec(), s.vec()
-		VMULPS(bc(expLog2E), t, a)
-		s.andm(sign, t, h)
-		s.orm(half, h, h)
-		VADDPS(h, a, a)
-		ni := s.vec()
-		VCVTTPS2DQ(a, ni)
-		nf := s.vec()
-		VCVTDQ2PS(ni, nf)
-		// r = (t − n·ln2hi) − n·ln2lo
-		r, q := s.vec(), s.vec()
-		VMULPS(bc(expLn2Hi), nf, q)
-		VSUBPS(q, t, r)
-		VMULPS(bc(expLn2Lo), nf, q)
-		VSUBPS(q, r, r)
-		p := s.vec()
-		VMOVUPS(bc(expCoef[0]), p)
-		for _, c := range expCoef[1:] {
-			VMULPS(r, p, p)
-			VADDPS(bc(c), p, p)
-		}
-		// times 2^n
-		VPADDD(t32.at(127), ni, ni)
-		VPSLLD(U8(23), ni, ni)
-		VMULPS(ni, p, p)
-		// t < expMin → 0; NaN t → t.
-		low := s.vec()
-		VSUBPS(bc(expMin), t, low)
-		VPSRAD(U8(31), low, low)
-		s.andn(low, p, p)
-		nan := s.vec()
-		s.andm(t32.at(0x7fffffff), t, nan)
-		inf := s.vec()
-		VMOVUPS(t32.at(0x7f800000), inf)
-		VPSUBD(nan, inf, nan)
-		VPSRAD(U8(31), nan, nan)
-		s.andn(nan, p, p)
-		s.and(nan, t, nan)
-		s.or(nan, p, p)
+		p := s.exp32(false, t)[0]
 		VMOVUPS(p, f32(px, i, 0))
 		VADDPS(p, sum, sum)
 	})
@@ -137,6 +97,85 @@ func genExpShift(s isa) {
 	VMOVSS(s.hsum(sum), b.Addr)
 	MOVB(U8(1), okb.Addr)
 	finish()
+}
+
+// exp32 returns new vectors holding exp32(t) in every lane of each t
+// (the ts are left alone): exactly exp32's float32 operations, as
+// genExpShift describes them. Every step is emitted for all the vectors
+// in turn, so that their long dependency chains (the Horner polynomial
+// above all) overlap. With nonPos, every lane of the ts must be ≤ 0 or
+// −Inf (never NaN): then copysign(0.5, t) is −0.5 (at t = ±0 both signs
+// give n = 0) and the NaN selection is left out, with the same results.
+func (s isa) exp32(nonPos bool, ts ...VecVirtual) []VecVirtual {
+	t32 := s.expTable()
+	bc := func(f float32) Mem { return t32.at(math.Float32bits(f)) }
+	half, sign := bc(0.5), t32.at(0x80000000)
+	k := len(ts)
+	each := func(f func(j int)) {
+		for j := range k {
+			f(j)
+		}
+	}
+	vecs := func() []VecVirtual {
+		v := make([]VecVirtual, k)
+		for j := range v {
+			v[j] = s.vec()
+		}
+		return v
+	}
+	// n = trunc(t·log2e + copysign(0.5, t)); r = (t − n·ln2hi) − n·ln2lo,
+	// one vector after the other (few live registers), then the
+	// polynomial and the rest for all of them step by step
+	ni, r := vecs(), vecs()
+	each(func(j int) {
+		a := s.vec()
+		VMULPS(bc(expLog2E), ts[j], a)
+		if nonPos {
+			VADDPS(bc(-0.5), a, a)
+		} else {
+			h := s.vec()
+			s.andm(sign, ts[j], h)
+			s.orm(half, h, h)
+			VADDPS(h, a, a)
+		}
+		VCVTTPS2DQ(a, ni[j])
+		nf, q := s.vec(), s.vec()
+		VCVTDQ2PS(ni[j], nf)
+		VMULPS(bc(expLn2Hi), nf, q)
+		VSUBPS(q, ts[j], r[j])
+		VMULPS(bc(expLn2Lo), nf, q)
+		VSUBPS(q, r[j], r[j])
+	})
+	p := vecs()
+	each(func(j int) { VMOVUPS(bc(expCoef[0]), p[j]) })
+	for _, c := range expCoef[1:] {
+		each(func(j int) { VMULPS(r[j], p[j], p[j]) })
+		each(func(j int) { VADDPS(bc(c), p[j], p[j]) })
+	}
+	// times 2^n
+	each(func(j int) { VPADDD(t32.at(127), ni[j], ni[j]) })
+	each(func(j int) { VPSLLD(U8(23), ni[j], ni[j]) })
+	each(func(j int) { VMULPS(ni[j], p[j], p[j]) })
+	// t < expMin → 0; NaN t → t.
+	low := vecs()
+	each(func(j int) { VSUBPS(bc(expMin), ts[j], low[j]) })
+	each(func(j int) { VPSRAD(U8(31), low[j], low[j]) })
+	each(func(j int) { s.andn(low[j], p[j], p[j]) })
+	if nonPos {
+		return p
+	}
+	nan := vecs()
+	each(func(j int) { s.andm(t32.at(0x7fffffff), ts[j], nan[j]) })
+	inf := s.vec()
+	VMOVUPS(t32.at(0x7f800000), inf)
+	each(func(j int) { VPSUBD(nan[j], inf, nan[j]) })
+	each(func(j int) { VPSRAD(U8(31), nan[j], nan[j]) })
+	each(func(j int) {
+		s.andn(nan[j], p[j], p[j])
+		s.and(nan[j], ts[j], nan[j])
+		s.or(nan[j], p[j], p[j])
+	})
+	return p
 }
 
 // constTable is a read-only table of 32-bit constants, each repeated over
@@ -163,10 +202,10 @@ func (s isa) expTable() constTable {
 			DATA(t.off[bits]+4*l, U32(bits))
 		}
 	}
-	for _, f := range append([]float32{expLog2E, expLn2Hi, expLn2Lo, expMin, expMax, 0.5}, expCoef...) {
+	for _, f := range append([]float32{expLog2E, expLn2Hi, expLn2Lo, expMin, expMax, 0.5, -0.5}, expCoef...) {
 		add(math.Float32bits(f))
 	}
-	for _, b := range []uint32{0x80000000, 127, 0x7fffffff, 0x7f800000} {
+	for _, b := range []uint32{0x80000000, 127, 0x7fffffff, 0x7f800000, 0xff800000, 0x7fc00000} {
 		add(b)
 	}
 	expTables[s.suffix] = t

@@ -105,16 +105,25 @@ func (s isa) loadBF16(m Mem, v Register) {
 }
 
 // hsum adds the lanes of v and returns an X register holding the sum in
-// lane 0, by halving: 512→256 (AVX-512), 256→128, then two in-register
-// pair additions. Every instruction used has an EVEX form, so the
-// allocator may pick any register on AVX-512.
-func (s isa) hsum(v VecVirtual) Register {
+// every lane (see hreduce).
+func (s isa) hsum(v VecVirtual) Register { return s.hreduce(v, VADDPS) }
+
+// hmax returns an X register holding the largest lane of v in every lane
+// (see hreduce; no lane may be NaN).
+func (s isa) hmax(v VecVirtual) Register { return s.hreduce(v, VMAXPS) }
+
+// hreduce combines the lanes of v with op (VADDPS, VMAXPS) and returns an
+// X register holding the result in every lane, by halving: 512→256
+// (AVX-512), 256→128, then two in-register pair steps. Every instruction
+// used has an EVEX form, so the allocator may pick any register on
+// AVX-512. v is overwritten.
+func (s isa) hreduce(v VecVirtual, op func(...Op)) Register {
 	var y VecVirtual = v
 	if s.wide() {
 		hi := YMM()
 		VEXTRACTF64X4(U8(1), v, hi)
 		y = v.AsY().(VecVirtual)
-		VADDPS(hi, y, y)
+		op(hi, y, y)
 	}
 	x := y.AsX()
 	hi := XMM()
@@ -123,12 +132,12 @@ func (s isa) hsum(v VecVirtual) Register {
 	} else {
 		VEXTRACTF128(U8(1), y, hi)
 	}
-	VADDPS(hi, x, x)
+	op(hi, x, x)
 	t := XMM()
 	VPERMILPS(U8(0x4e), x, t) // lanes 2,3,0,1
-	VADDPS(t, x, x)
+	op(t, x, x)
 	VPERMILPS(U8(0xb1), x, t) // lanes 1,0,3,2
-	VADDPS(t, x, x)
+	op(t, x, x)
 	return x
 }
 

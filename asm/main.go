@@ -36,6 +36,11 @@ func main() {
 			genDotsGather(s, rows, true)
 		}
 		genExpShift(s)
+		genSoftmaxBlock(s)
+		for rows := 6; rows >= 1; rows-- {
+			genDotsT(s, rows)
+		}
+		genAccumulate6(s)
 		genAccurateCosSin(s)
 		genCompatCosSin(s)
 		genBF16ToF32(s)
@@ -43,6 +48,8 @@ func main() {
 		genF16ToF32(s)
 		genF32ToF16(s)
 	}
+	genTranspose(false)
+	genTranspose(true)
 	genPrefetch()
 	Generate()
 }

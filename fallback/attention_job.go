@@ -60,8 +60,8 @@ type attnJob struct {
 	// latency-bound loads from DRAM or the last-level cache).
 	prefetch bool
 	// widen: the K rows are widened (and rotated) into the scratch
-	// before their logits (RoPE in the op, binary16 keys, or many lanes);
-	// otherwise the logits read them in place. widenV: the block's
+	// before their logits (RoPE in the op, binary16 keys, or many lanes;
+	// see transposed); otherwise the logits read them in place. widenV: the block's
 	// bfloat16 V rows are widened once into the scratch before P·V (many
 	// lanes), rather than in every four-lane call.
 	widen, widenV bool
@@ -82,6 +82,7 @@ type attnJob struct {
 type attnScratch struct {
 	q       []float32 // lanes × D: widened (and rotated) queries
 	k       []float32 // blk × kvPer × D: widened (and rotated) keys
+	kt      []float32 // D × blk: one kv head's widened keys, transposed
 	v       []float32 // blk × kvPer × Dv: the block's widened value rows
 	x       []float32 // lanes × blk: logits, then weights
 	m, l    []float32 // lanes: running max and sum
@@ -94,7 +95,7 @@ type attnScratch struct {
 	rank    [attnMaxBlock]int32
 	next    [attnMaxBlock]int32 // the next block's slots, to prefetch
 	nnext   int
-	dots    []float32 // lanes: one key's logits for the lanes of a kv head
+	alpha   []float32 // lanes: the block's accumulator factors
 	lanePos []int32   // tq: query positions (causal)
 	ropeCS  []float32
 }
@@ -217,9 +218,11 @@ func (j *attnJob) schedule(width int) {
 	j.groups = j.Hk / j.kvPer
 	// With attnWidenLanes lanes or more per kv head, every 16-bit row is
 	// read by many four-lane kernel calls: widening it once costs less
-	// than widening it in each.
+	// than widening it in each. float32 keys take the widened path too
+	// when one kv head's many lanes can share the transposed block.
 	many := j.tq*j.g >= attnWidenLanes
-	j.widen = j.rope != nil || j.k.dt == ops.F16 || (many && j.k.dt == ops.BF16)
+	j.widen = j.rope != nil || j.k.dt == ops.F16 || (many && j.k.dt == ops.BF16) ||
+		(many && j.k.dt == ops.F32 && j.kvPer == 1)
 	j.widenV = many && j.v.dt == ops.BF16
 	j.blk = max(4, min(attnMaxBlock, attnBlockBytes/(j.kvPer*(j.D+j.Dv)*j.k.dt.Size())))
 	if j.widen {
@@ -265,6 +268,9 @@ func (s *attnScratch) ensure(j *attnJob) {
 	lanes := j.lanes()
 	s.q = growF32(s.q, lanes*j.D)
 	s.k = growF32(s.k, j.blk*j.kvPer*j.D)
+	if j.transposed() {
+		s.kt = growF32(s.kt, j.D*j.blk)
+	}
 	s.v = growF32(s.v, j.blk*j.kvPer*j.Dv)
 	if cap(s.voff) < j.blk*j.kvPer {
 		s.voff = make([]int, j.blk*j.kvPer)
@@ -279,7 +285,7 @@ func (s *attnScratch) ensure(j *attnJob) {
 	s.l = growF32(s.l, lanes)
 	s.acc = growF32(s.acc, lanes*j.Dv)
 	s.out = growF32(s.out, j.Dv)
-	s.dots = growF32(s.dots, lanes)
+	s.alpha = growF32(s.alpha, lanes)
 	s.lanePos = growI32(s.lanePos, j.tq)
 	if j.rope != nil {
 		s.ropeCS = growF32(s.ropeCS, 2*j.rope.pairs)

@@ -83,18 +83,8 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		if j.prefetch {
 			j.nextSlots(sc, row, next, hi)
 		}
-		for i := 0; i < nb && j.widen; i++ {
-			off := int(sc.slot[i])*j.k.rs + kv0*D
-			buf := sc.k[i*kw : (i+1)*kw]
-			if j.rope == nil {
-				j.k.load(off, kw, buf) // binary16: widened
-			} else {
-				kr := j.k.loadCopy(off, kw, buf)
-				pos := j.rope.keyPos(j, sc.slot[i], sc.rank[i], qp)
-				for c := range kvPer {
-					j.rope.rotate(kr[c*D:(c+1)*D], pos, sc.ropeCS)
-				}
-			}
+		if j.widen {
+			j.widenKeys(sc, kv0, qp, nb)
 		}
 		if kvPer == 1 { // every lane reads the same kv head
 			j.touchPart(sc, &j.k, kv0*D, kw, 0, 1)
@@ -108,9 +98,7 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 				j.blockDots(sc, r, g, c, nb)
 			}
 		}
-		for L := range lanes {
-			j.blockSoftmax(sc, L, nb)
-		}
+		j.blockSoftmax(sc, lanes, nb)
 		j.accumulateV(sc, nq, kv0, nb)
 	}
 
@@ -251,14 +239,10 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 	blk, gl, D := j.blk, j.kvPer*j.g, j.D
 	q := sc.q[L0*D : (L0+n)*D]
 	x := sc.x[L0*blk : (L0+n)*blk]
-	offs := sc.koff[:nb]
 	if j.widen {
-		kw := j.kvPer * D
-		for i := range offs {
-			offs[i] = i*kw + c*D
-		}
-		vec.DotsGather(x, blk, q, D, j.scale, sc.k, offs)
+		j.widenedDots(sc, x, q, c, nb)
 	} else {
+		offs := sc.koff[:nb]
 		base := sc.kbase + c*D // element offset of kv head kv0+c in a slot
 		for i := range offs {
 			offs[i] = int(sc.slot[i])*j.k.rs + base
@@ -281,33 +265,6 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 			xr[i] = v
 		}
 	}
-}
-
-// blockSoftmax folds lane L's logits over the block's nb keys into the
-// lane's running state: sc.x receives the softmax weights relative to the
-// new maximum (0 for masked keys), and l and acc are rescaled when the
-// maximum grows. A block with no visible key leaves the state alone.
-func (j *attnJob) blockSoftmax(sc *attnScratch, L, nb int) {
-	x := sc.x[L*j.blk : L*j.blk+nb]
-	bm := negInf
-	for _, v := range x {
-		bm = max(bm, v)
-	}
-	if bm == negInf {
-		clear(x)
-		return
-	}
-	m := sc.m[L]
-	if bm > m {
-		if m != negInf {
-			alpha := expf32(m - bm)
-			sc.l[L] *= alpha
-			vec.Scale(alpha, sc.acc[L*j.Dv:(L+1)*j.Dv])
-		}
-		m = bm
-		sc.m[L] = m
-	}
-	sc.l[L] += vec.ExpShift(x, m)
 }
 
 // finish writes output row (t, h) from its softmax state: the sink joins

@@ -187,6 +187,11 @@ func testAttnRoPE(t *testing.T, b ops.Backend) {
 			fixed := &ops.KeyRoPE{Rotary: attnRotary(64, 64, 1, l), KeyPos: ops.KeyPosOriginal, QueryPos: 1 << 20}
 			runAttnCase(t, b, &attnCase{dt: dt, Tq: 2, Hq: 4, Hk: 2, S: 100, D: 64, Dv: 64, gran: ops.PerRequest, W: 60,
 				causal: true, rope: fixed, seed: seed + 1}, &st)
+			// many query rows per kv head: the keys are rotated once per
+			// block for all of them
+			many := &ops.KeyRoPE{Rotary: attnRotary(64, 64, 1, l), KeyPos: ops.KeyPosOriginal}
+			runAttnCase(t, b, &attnCase{dt: dt, Tq: 8, Hq: 8, Hk: 2, S: 300, D: 64, Dv: 64, gran: ops.PerKVHead, W: 200,
+				causal: true, rope: many, seed: seed + 2}, &st)
 		}
 	}
 	logStats(t, &st)

@@ -136,6 +136,50 @@ func dotsGatherBF161AVX2(x []float32, xstride int, q []float32, d int, scale flo
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func expShiftAVX2(x []float32, m float32) (sum float32, ok bool)
 
+// softmaxBlockAVX2 folds the nk logits of rows r < len(m) at x[r·xstride] into the online-softmax state m[r], l[r], writing the weights exp32(x − m[r]) in place and the accumulator factor alpha[r] (NaN: row left for the caller).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func softmaxBlockAVX2(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)
+
+// dotsT6AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 6), c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsT6AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+
+// dotsT5AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 5), c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsT5AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+
+// dotsT4AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 4), c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsT4AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+
+// dotsT3AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 3), c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsT3AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+
+// dotsT2AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 2), c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsT2AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+
+// dotsT1AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 1), c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsT1AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+
+// accumulate6AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 6, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func accumulate6AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+
 // accurateCosSinAVX2 sets c[i], s[i] = precision.AccurateCosSin(pos, invFreq[i], attn) for i < len(c).
 // It processes the largest multiple of 4 elements; the caller handles the rest.
 func accurateCosSinAVX2(c []float32, s []float32, pos float64, invFreq []float64, attn float64)
@@ -292,6 +336,50 @@ func dotsGatherBF161AVX512(x []float32, xstride int, q []float32, d int, scale f
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func expShiftAVX512(x []float32, m float32) (sum float32, ok bool)
 
+// softmaxBlockAVX512 folds the nk logits of rows r < len(m) at x[r·xstride] into the online-softmax state m[r], l[r], writing the weights exp32(x − m[r]) in place and the accumulator factor alpha[r] (NaN: row left for the caller).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func softmaxBlockAVX512(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)
+
+// dotsT6AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 6), c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsT6AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+
+// dotsT5AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 5), c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsT5AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+
+// dotsT4AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 4), c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsT4AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+
+// dotsT3AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 3), c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsT3AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+
+// dotsT2AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 2), c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsT2AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+
+// dotsT1AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 1), c < d, i < nk (FMA, columns in order; one rounded product by scale).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsT1AVX512(x []float32, xstride int, q []float32, d int, scale float32, kt []float32, ktstride int, nk int)
+
+// accumulate6AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 6, i < len(offs), d < dv (FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulate6AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
+
 // accurateCosSinAVX512 sets c[i], s[i] = precision.AccurateCosSin(pos, invFreq[i], attn) for i < len(c).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func accurateCosSinAVX512(c []float32, s []float32, pos float64, invFreq []float64, attn float64)
@@ -315,6 +403,18 @@ func f16ToF32AVX512(dst []float32, src []uint16)
 // f32ToF16AVX512 sets dst[i] to the binary16 bits of src[i] (round to nearest even; a NaN keeps its sign and top payload bits and is made quiet) for i < len(src).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func f32ToF16AVX512(dst []uint16, src []float32)
+
+// transposeAVX2 sets kt[c·ktstride+i] = k[offs[i]+c] for i < len(offs) and c < d, both rounded down to 8 (the caller handles the rest).
+// It is used at every SIMD level.
+//
+//go:noescape
+func transposeAVX2(kt []float32, ktstride int, k []float32, offs []int, d int)
+
+// transposeBF16AVX2 sets kt[c·ktstride+i] = k[offs[i]+c] for i < len(offs) and c < d, both rounded down to 8 (the caller handles the rest).
+// It is used at every SIMD level.
+//
+//go:noescape
+func transposeBF16AVX2(kt []float32, ktstride int, k []uint16, offs []int, d int)
 
 // prefetch asks for the cache lines of the n bytes at p (n > 0) to be loaded into every cache level; it never faults.
 func prefetch(p *byte, n uintptr)

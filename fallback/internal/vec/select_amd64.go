@@ -388,13 +388,16 @@ func prefetchBytes(p unsafe.Pointer, n int) {
 func accumulateAt(l int, acc []float32, dv int, p []float32, pstride int, v []float32, offs []int) {
 	n := 0
 	if l != levelGeneric {
-		k4, k3, k2, k1 := accumulate4AVX2, accumulate3AVX2, accumulate2AVX2, accumulate1AVX2
+		k6, k4, k3, k2, k1 := accumulate6AVX2, accumulate4AVX2, accumulate3AVX2, accumulate2AVX2, accumulate1AVX2
 		n = dv &^ 7
 		if l == levelAVX512 {
-			k4, k3, k2, k1 = accumulate4AVX512, accumulate3AVX512, accumulate2AVX512, accumulate1AVX512
+			k6, k4, k3, k2, k1 = accumulate6AVX512, accumulate4AVX512, accumulate3AVX512, accumulate2AVX512, accumulate1AVX512
 			n = dv &^ 15
 		}
 		rows, r := len(acc)/dv, 0
+		for ; r+6 <= rows; r += 6 {
+			k6(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
+		}
 		for ; r+4 <= rows; r += 4 {
 			k4(acc[r*dv:], dv, p[r*pstride:], pstride, v, offs)
 		}

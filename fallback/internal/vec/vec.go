@@ -1,13 +1,17 @@
 // Package vec holds the fallback backend's hot loops over float32 and
 // 16-bit float slices: dot products (one row, or several query rows
-// against one key row; float32 or bfloat16 keys), the weighted sum of
-// gathered value rows (attention's P·V), the online-softmax exponential,
-// scaled accumulation and scaling, RoPE rotation (NeoX, multi-head,
-// fused with the 16-bit conversions; GPT-J) and its accurate and compat
-// cos/sin, the bfloat16 and binary16 conversions, and row prefetching.
+// against one key row; float32 or bfloat16 keys; or a register-tile
+// outer product over a transposed key block, with the gathering
+// transposition that builds it), the weighted sum of gathered value rows
+// (attention's P·V), the online-softmax exponential and the block update
+// of many lanes' softmax state, scaled accumulation and scaling, RoPE
+// rotation (NeoX, multi-head, fused with the 16-bit conversions; GPT-J)
+// and its accurate and compat cos/sin, the bfloat16 and binary16
+// conversions, and row prefetching.
 //
-// Every function has a plain-Go definition in vec_generic.go: the purego
-// path, and the reference every assembly variant is tested against. On
+// Every function has a plain-Go definition (vec_generic.go, softmax.go,
+// tile.go): the purego path, and the reference every assembly variant is
+// tested against. On
 // amd64 the exported functions run AVX2+FMA+F16C or AVX-512 (F, BW, VL)
 // assembly instead, chosen once at start-up from golang.org/x/sys/cpu;
 // the purego build tag, other architectures, or ROTOR_SIMD=purego in the
@@ -26,10 +30,12 @@
 // DotsBF16 sum in an unspecified order (the assembly keeps several vector
 // accumulators of fused multiply-adds); each result is within
 // γ_n·Σ|a_i·b_i| of the exact dot product, γ_n = n·2^-24/(1 − n·2^-24).
-// Axpy and Accumulate round once per product-and-add with FMA in the
-// assembly, and once or twice in plain Go (where the compiler fuses a
-// multiply-add only for targets that have FMA). ExpShift's sum is in an
-// unspecified order too.
+// DotsT adds each sum's products in column order (FMA in the assembly),
+// within the same bound. Axpy and Accumulate round once per
+// product-and-add with FMA in the assembly, and once or twice in plain Go
+// (where the compiler fuses a multiply-add only for targets that have
+// FMA). ExpShift's and SoftmaxBlock's sums are in an unspecified order
+// too; SoftmaxBlock's weights and factors are Exp's bits.
 //
 // The AVX512-BF16 dot instruction (VDPBF16PS) is not used: it multiplies
 // two bfloat16 operands, while the queries here are float32, and it
