@@ -52,6 +52,9 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 			if j.rope != nil {
 				j.rope.rotate(dst, p, sc.ropeCS)
 			}
+			if j.splitQ {
+				vec.SplitPairs(dst, dst, D)
+			}
 		}
 	}
 	m, l, acc := sc.m[:lanes], sc.l[:lanes], sc.acc[:lanes*Dv]
@@ -201,9 +204,12 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 				L0, n = 0, lanes
 			}
 			acc, p := sc.acc[L0*Dv:(L0+n)*Dv], sc.x[L0*blk:]
-			if j.widenV {
+			switch {
+			case j.widenV:
 				vec.Accumulate(acc, Dv, p, blk, sc.v, offs)
-			} else {
+			case j.splitAcc:
+				vec.AccumulateBF16Split(acc, Dv, p, blk, j.v.h, offs)
+			default:
 				j.v.accumulate(acc, Dv, p, blk, offs)
 			}
 			if kvPer == 1 {
@@ -263,7 +269,11 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 		for i := range offs {
 			offs[i] = int(sc.slot[i])*j.k.rs + base
 		}
-		j.k.dotsGather(x, blk, q, D, j.scale, offs)
+		if j.splitQ {
+			vec.DotsGatherBF16Split(x, blk, q, D, j.scale, j.k.h, offs)
+		} else {
+			j.k.dotsGather(x, blk, q, D, j.scale, offs)
+		}
 	}
 	masked := j.qpos != nil
 	if !masked && j.cap <= 0 {
@@ -337,6 +347,10 @@ func (j *attnJob) finish(sc *attnScratch, t, h int, m, l float32, acc []float32)
 		clear(out)
 	} else {
 		inv := 1 / l
+		if j.splitAcc {
+			vec.JoinPairs(out, acc, j.Dv)
+			acc = out
+		}
 		for d, a := range acc {
 			out[d] = a * inv
 		}

@@ -41,6 +41,9 @@ func (b *Backend) Scores(a *ops.ScoresArgs) error {
 	for h := range j.Hq {
 		copy(j.q[h*j.D:(h+1)*j.D], q.load(h*q.rs, j.D, j.q[h*j.D:(h+1)*j.D]))
 	}
+	if j.k.dt == ops.BF16 { // the chunks read bfloat16 K rows in place
+		vec.SplitPairs(j.q, j.q, j.D)
+	}
 	w := b.pool.width()
 	if len(j.scratch) < w {
 		j.scratch = append(j.scratch, make([][]float32, w-len(j.scratch))...)
@@ -95,7 +98,7 @@ const (
 // query heads over the chunk's runs of valid candidates, straight into
 // Out; padding entries score -Inf.
 func (j *scoresJob) run(w, lo, hi int) {
-	if j.k.dt == ops.F16 || j.g%4 == 0 {
+	if j.k.dt == ops.F16 || (j.k.dt == ops.F32 && j.g%4 == 0) {
 		j.runPerSlot(w, lo, hi)
 		return
 	}
@@ -131,7 +134,12 @@ func (j *scoresJob) run(w, lo, hi int) {
 					o[i] += D
 				}
 			}
-			j.k.dotsGather(j.out[kv*g*j.outRS+n0:], j.outRS, j.q[kv*g*D:(kv+1)*g*D], D, j.scale, o)
+			x, q := j.out[kv*g*j.outRS+n0:], j.q[kv*g*D:(kv+1)*g*D]
+			if j.k.dt == ops.BF16 {
+				vec.DotsGatherBF16Split(x, j.outRS, q, D, j.scale, j.k.h, o)
+			} else {
+				j.k.dotsGather(x, j.outRS, q, D, j.scale, o)
+			}
 		}
 		n0 = e
 	}
@@ -182,11 +190,7 @@ func (j *scoresJob) runPerSlot(w, lo, hi int) {
 		for kv := range j.Hk {
 			off := s*j.k.rs + kv*D
 			q := j.q[kv*g*D : (kv+1)*g*D]
-			if j.k.dt == ops.BF16 {
-				vec.DotsBF16(d, q, j.k.h[off:off+D])
-			} else {
-				vec.Dots(d, q, j.k.load(off, D, buf))
-			}
+			vec.Dots(d, q, j.k.load(off, D, buf))
 			for r, v := range d {
 				j.out[(kv*g+r)*j.outRS+n] = v * j.scale
 			}
