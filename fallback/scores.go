@@ -94,9 +94,12 @@ const (
 )
 
 // run scores candidates [lo, hi) on worker w, scoresChunk at a time:
-// for each kv head, one vec.DotsGather call forms the scores of its g
-// query heads over the chunk's runs of valid candidates, straight into
-// Out; padding entries score -Inf.
+// for each kv head, one gathered dot call (vec.DotsGatherBF16Split on
+// the pair-split queries for bfloat16 keys, else vec.DotsGather) forms
+// the scores of its g query heads over the chunk's runs of valid
+// candidates, straight into Out; padding entries score -Inf. One part of
+// the next chunk's K rows is touched before each kv head's call, so that
+// their cache misses overlap the arithmetic instead of queueing up front.
 func (j *scoresJob) run(w, lo, hi int) {
 	if j.k.dt == ops.F16 || (j.k.dt == ops.F32 && j.g%4 == 0) {
 		j.runPerSlot(w, lo, hi)
@@ -126,8 +129,9 @@ func (j *scoresJob) run(w, lo, hi int) {
 			offs[e-n0] = s * j.k.rs
 		}
 		cnt := e - n0
-		j.touch(e, min(e+chunk, hi))
+		next := min(e+chunk, hi) - e // the next chunk, touched in parts
 		for kv := range j.Hk {
+			j.touch(e+kv*next/j.Hk, e+(kv+1)*next/j.Hk)
 			o := offs[:cnt]
 			if kv > 0 {
 				for i := range o {
@@ -169,9 +173,9 @@ func (j *scoresJob) touch(lo, hi int) {
 // runPerSlot scores candidates [lo, hi) on worker w one slot at a time:
 // the slot's K rows of all kv heads, one contiguous record, are read in
 // order, each dotted with the g query heads of its kv head in one call
-// (bfloat16 rows widened in registers, binary16 rows widened first). It
-// serves binary16 keys and groups of whole four-row dot kernels, where
-// reading each record in order streams the pool faster than the chunks.
+// (binary16 rows widened first). It serves binary16 keys and float32
+// groups of whole four-row dot kernels, where reading each record in
+// order streams the pool faster than the chunks.
 func (j *scoresJob) runPerSlot(w, lo, hi int) {
 	D, g := j.D, j.g
 	j.scratch[w] = growF32(j.scratch[w], D+g)
