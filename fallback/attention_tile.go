@@ -105,8 +105,8 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		} else {
 			for r := 0; r < lanes; r += g {
 				c := (r % gl) / g
-				if r < gl {
-					j.touchPart(sc, &j.k, kv0*D, kw, c, kvPer)
+				if r < gl { // this block's V rows, for its P·V
+					touchSlots(&j.v, sc.slot[:nb], kv0*Dv, kvPer*Dv, c, kvPer)
 				}
 				j.blockDots(sc, r, g, c, nb)
 			}
@@ -189,7 +189,11 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 		}
 	}
 	for c := range kvPer {
-		j.touchPart(sc, &j.v, kv0*Dv, vw, c, kvPer)
+		if kvPer > 1 { // the next block's K rows, for its logits
+			touchSlots(&j.k, sc.next[:sc.nnext], kv0*j.D, kvPer*j.D, c, kvPer)
+		} else {
+			j.touchPart(sc, &j.v, kv0*Dv, vw, c, kvPer)
+		}
 		offs := sc.voff[c*blk : c*blk+k]
 		for i := range offs {
 			if j.widenV {
@@ -244,6 +248,15 @@ func (j *attnJob) nextSlots(sc *attnScratch, row []int32, e, hi int) {
 func (j *attnJob) touchPart(sc *attnScratch, v *fview, base, w, p, parts int) {
 	n := sc.nnext
 	for _, s := range sc.next[p*n/parts : (p+1)*n/parts] {
+		v.prefetch(int(s)*v.rs+base, w)
+	}
+}
+
+// touchSlots prefetches part p of parts of the rows of view v of slots:
+// w elements at element offset base of each slot.
+func touchSlots(v *fview, slots []int32, base, w, p, parts int) {
+	n := len(slots)
+	for _, s := range slots[p*n/parts : (p+1)*n/parts] {
 		v.prefetch(int(s)*v.rs+base, w)
 	}
 }
