@@ -176,8 +176,9 @@ func genDotsGatherSplit(s isa, rows int) {
 // genAccumulateSplit emits accumulateBF16Split<R>(acc, dv, p, pstride, v,
 // offs): accumulateBF16<R> with the rows of acc in pair-split order. Per
 // key and block of 2W columns: one load of the value row's block, an AND
-// and a shift for its odd and even halves, the R weights broadcast, two
-// FMAs per row. Fewer than four rows take several blocks at once so that
+// (with the mask kept in a register) and a shift for its odd and even
+// halves, the R weights broadcast, two FMAs per row; two keys a loop
+// step. Fewer than four rows take several blocks at once so that
 // eight FMA chains are in flight.
 func genAccumulateSplit(s isa, rows int) {
 	name := s.name(fmt.Sprintf("accumulateBF16Split%d", rows))
@@ -208,7 +209,8 @@ func genAccumulateSplit(s isa, rows int) {
 		}
 		return Mem{Base: b, Index: st3, Scale: 1, Disp: disp}
 	}
-	mask := s.oddMask()
+	mask := s.vec()
+	s.loadInts(s.oddMask(), mask)
 	d := GP64() // the current column
 	XORQ(d, d)
 	chunk := func(lbl string, blocks int) {
@@ -230,31 +232,41 @@ func genAccumulateSplit(s isa, rows int) {
 		keys := Load(Param("offs").Len(), GP64())
 		pk := GP64() // p at key i
 		MOVQ(pp, pk)
-		Label(lbl + "_key")
-		TESTQ(keys, keys)
-		JZ(label(lbl + "_keyend"))
-		row := GP64()
-		MOVQ(Mem{Base: po}, row)
-		ADDQ(d, row) // element offset of the chunk in v
-		ws := make([]VecVirtual, rows)
-		for r := range rows {
-			ws[r] = s.vec()
-			VBROADCASTSS(rowMem(pk, psb, ps3, r, 0), ws[r])
-		}
-		for b := range blocks {
-			even, odd := s.vec(), s.vec()
-			s.loadInts(Mem{Base: pv, Index: row, Scale: 2, Disp: b * s.bytes()}, even)
-			s.andm(mask, even, odd)
-			VPSLLD(U8(16), even, even)
+		// key adds key k of the pair at po, pk.
+		key := func(k int) {
+			row := GP64()
+			MOVQ(Mem{Base: po, Disp: 8 * k}, row)
+			ADDQ(d, row) // element offset of the chunk in v
+			ws := make([]VecVirtual, rows)
 			for r := range rows {
-				VFMADD231PS(even, ws[r], a[r][2*b])
-				VFMADD231PS(odd, ws[r], a[r][2*b+1])
+				ws[r] = s.vec()
+				VBROADCASTSS(rowMem(pk, psb, ps3, r, 4*k), ws[r])
+			}
+			for b := range blocks {
+				even, odd := s.vec(), s.vec()
+				s.loadInts(Mem{Base: pv, Index: row, Scale: 2, Disp: b * s.bytes()}, even)
+				s.and(mask, even, odd)
+				VPSLLD(U8(16), even, even)
+				for r := range rows {
+					VFMADD231PS(even, ws[r], a[r][2*b])
+					VFMADD231PS(odd, ws[r], a[r][2*b+1])
+				}
 			}
 		}
-		ADDQ(U32(8), po)
-		ADDQ(U32(4), pk)
-		DECQ(keys)
-		JMP(label(lbl + "_key"))
+		// two keys a step, then the last one
+		Label(lbl + "_key2")
+		CMPQ(keys, U8(2))
+		JB(label(lbl + "_key1"))
+		key(0)
+		key(1)
+		ADDQ(U32(16), po)
+		ADDQ(U32(8), pk)
+		SUBQ(U8(2), keys)
+		JMP(label(lbl + "_key2"))
+		Label(lbl + "_key1")
+		TESTQ(keys, keys)
+		JZ(label(lbl + "_keyend"))
+		key(0)
 		Label(lbl + "_keyend")
 		for r := range rows {
 			for u := range 2 * blocks {

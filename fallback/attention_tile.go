@@ -16,8 +16,12 @@ var negInf = float32(math.Inf(-1))
 // (in place, or widened and rotated once when RoPE is in the op or the
 // keys are binary16), the lanes' running maxima are updated once
 // per block, and each slot's V rows are widened once and added to every
-// lane. While a block is computed, the rows of the next block are touched
-// so that their cache misses overlap the arithmetic.
+// lane. In-place bfloat16 rows meet queries and accumulators kept in
+// vec's pair-split order (splitQ, splitAcc), joined in finish. While a
+// block is computed, rows are touched ahead so that their cache misses
+// overlap the arithmetic: with one kv head, the next block's; with a
+// group of kv heads (decode), the block's own V rows during its logits
+// and the next block's K rows during its P·V.
 func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 	t0 := tile * j.tq
 	nq := min(j.tq, j.Tq-t0)
@@ -225,9 +229,10 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 
 // nextSlots records in sc the slots of the next block (entries from e
 // on, at most blk slots before hi), whose rows are prefetched while the
-// current block is computed: the K rows a part before each kv head's
-// logits, the V rows a part before each kv head's P·V, so that the
-// misses overlap the arithmetic instead of queueing up front.
+// current block is computed: with one kv head the K rows a part before
+// each kv head's logits and the V rows a part before each kv head's P·V,
+// with a group of kv heads the K rows a part before each kv head's P·V,
+// so that the misses overlap the arithmetic instead of queueing up front.
 func (j *attnJob) nextSlots(sc *attnScratch, row []int32, e, hi int) {
 	n := 0
 	for ; e < hi && n < j.blk; e++ {

@@ -89,7 +89,7 @@ func putScoresJob(j *scoresJob) {
 // per kv head reads; scoresChunkBytes bounds the K bytes of a chunk so
 // that they stay in the L1 cache while every kv head passes over them.
 const (
-	scoresChunk      = 64
+	scoresChunk      = 16
 	scoresChunkBytes = 32 << 10
 )
 

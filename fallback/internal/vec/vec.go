@@ -1,8 +1,9 @@
 // Package vec holds the fallback backend's hot loops over float32 and
 // 16-bit float slices: dot products (one row, or several query rows
-// against one key row; float32 or bfloat16 keys), the weighted sum of
-// gathered value rows (attention's P·V), the online-softmax exponential,
-// scaled accumulation and scaling, RoPE rotation (NeoX, multi-head,
+// against one key row; float32 or bfloat16 keys; gathered key rows, also
+// in pair-split order), the weighted sum of gathered value rows
+// (attention's P·V, also in pair-split order), the online-softmax
+// exponential, scaled accumulation and scaling, RoPE rotation (NeoX, multi-head,
 // fused with the 16-bit conversions; GPT-J) and its accurate and compat
 // cos/sin, the bfloat16 and binary16 conversions, and row prefetching.
 //
@@ -28,7 +29,11 @@
 // γ_n·Σ|a_i·b_i| of the exact dot product, γ_n = n·2^-24/(1 − n·2^-24).
 // Axpy and Accumulate round once per product-and-add with FMA in the
 // assembly, and once or twice in plain Go (where the compiler fuses a
-// multiply-add only for targets that have FMA). ExpShift's sum is in an
+// multiply-add only for targets that have FMA). DotsGatherBF16Split and
+// AccumulateBF16Split (split.go) compute what DotsGatherBF16 and
+// AccumulateBF16 do, with the same bound and rounding, on float32 rows
+// kept in a pair-split order that lets the assembly widen two bfloat16
+// elements per 32-bit lane with one instruction each. ExpShift's sum is in an
 // unspecified order too.
 //
 // The AVX512-BF16 dot instruction (VDPBF16PS) is not used: it multiplies
