@@ -202,8 +202,18 @@ func (s isa) storeScaledSums(px Register, rows int, sums []scaledSum) {
 		}
 		sum := s.hsum4(v4)
 		VMULPS(sc, sum, sum)
-		for i := range g {
+		for i := 0; i < g; i++ {
 			m := dst(sums[i].r, sums[i].disp)
+			// lanes 0, 1 or 2, 3 bound for adjacent floats: one store
+			if i%2 == 0 && i+1 < g && sums[i+1].r == sums[i].r && sums[i+1].disp == sums[i].disp+4 {
+				if i == 0 {
+					VMOVLPS(sum, m)
+				} else {
+					VMOVHPS(sum, m)
+				}
+				i++
+				continue
+			}
 			if i == 0 {
 				VMOVSS(sum, m)
 			} else {

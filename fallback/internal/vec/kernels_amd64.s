@@ -1525,8 +1525,7 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VMULPS       X12, X0, X0
-	VMOVSS       X0, (DI)
-	VEXTRACTPS   $0x01, X0, 4(DI)
+	VMOVLPS      X0, (DI)
 	VEXTRACTPS   $0x02, X0, 8(DI)
 	VEXTRACTPS   $0x03, X0, (DI)(R8*1)
 	VHADDPS      Y5, Y4, Y4
@@ -1535,10 +1534,8 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
 	VMULPS       X12, X4, X4
-	VMOVSS       X4, 4(DI)(R8*1)
-	VEXTRACTPS   $0x01, X4, 8(DI)(R8*1)
-	VEXTRACTPS   $0x02, X4, (DI)(R8*2)
-	VEXTRACTPS   $0x03, X4, 4(DI)(R8*2)
+	VMOVLPS      X4, 4(DI)(R8*1)
+	VMOVHPS      X4, (DI)(R8*2)
 	VHADDPS      Y9, Y8, Y8
 	VHADDPS      Y11, Y10, Y10
 	VHADDPS      Y10, Y8, Y8
@@ -1547,8 +1544,7 @@ keys3_c1_end:
 	VMULPS       X12, X8, X8
 	VMOVSS       X8, 8(DI)(R8*2)
 	VEXTRACTPS   $0x01, X8, (DI)(R9*1)
-	VEXTRACTPS   $0x02, X8, 4(DI)(R9*1)
-	VEXTRACTPS   $0x03, X8, 8(DI)(R9*1)
+	VMOVHPS      X8, 4(DI)(R9*1)
 	ADDQ         $0x00000018, BX
 	ADDQ         $0x0000000c, DI
 	SUBQ         $0x00000003, SI
@@ -1685,8 +1681,7 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VMULPS       X12, X0, X0
-	VMOVSS       X0, (DI)
-	VEXTRACTPS   $0x01, X0, 4(DI)
+	VMOVLPS      X0, (DI)
 	VEXTRACTPS   $0x02, X0, 8(DI)
 	VEXTRACTPS   $0x03, X0, (DI)(R8*1)
 	VHADDPS      Y5, Y4, Y4
@@ -1695,10 +1690,8 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
 	VMULPS       X12, X4, X4
-	VMOVSS       X4, 4(DI)(R8*1)
-	VEXTRACTPS   $0x01, X4, 8(DI)(R8*1)
-	VEXTRACTPS   $0x02, X4, (DI)(R8*2)
-	VEXTRACTPS   $0x03, X4, 4(DI)(R8*2)
+	VMOVLPS      X4, 4(DI)(R8*1)
+	VMOVHPS      X4, (DI)(R8*2)
 	VHADDPS      Y9, Y8, Y8
 	VHADDPS      Y11, Y10, Y10
 	VHADDPS      Y10, Y8, Y8
@@ -1707,8 +1700,7 @@ keys3_c1_end:
 	VMULPS       X12, X8, X8
 	VMOVSS       X8, 8(DI)(R8*2)
 	VEXTRACTPS   $0x01, X8, (DI)(R9*1)
-	VEXTRACTPS   $0x02, X8, 4(DI)(R9*1)
-	VEXTRACTPS   $0x03, X8, 8(DI)(R9*1)
+	VMOVHPS      X8, 4(DI)(R9*1)
 	ADDQ         $0x00000018, BX
 	ADDQ         $0x0000000c, DI
 	SUBQ         $0x00000003, SI
@@ -1836,8 +1828,7 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VMULPS       X9, X0, X0
-	VMOVSS       X0, (SI)
-	VEXTRACTPS   $0x01, X0, 4(SI)
+	VMOVLPS      X0, (SI)
 	VEXTRACTPS   $0x02, X0, 8(SI)
 	VEXTRACTPS   $0x03, X0, (SI)(DI*1)
 	VHADDPS      Y5, Y4, Y4
@@ -1846,10 +1837,8 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
 	VMULPS       X9, X4, X4
-	VMOVSS       X4, 4(SI)(DI*1)
-	VEXTRACTPS   $0x01, X4, 8(SI)(DI*1)
-	VEXTRACTPS   $0x02, X4, (SI)(DI*2)
-	VEXTRACTPS   $0x03, X4, 4(SI)(DI*2)
+	VMOVLPS      X4, 4(SI)(DI*1)
+	VMOVHPS      X4, (SI)(DI*2)
 	VEXTRACTF128 $0x01, Y8, X0
 	VADDPS       X0, X8, X8
 	VPERMILPS    $0x4e, X8, X0
@@ -1985,8 +1974,7 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VMULPS       X9, X0, X0
-	VMOVSS       X0, (SI)
-	VEXTRACTPS   $0x01, X0, 4(SI)
+	VMOVLPS      X0, (SI)
 	VEXTRACTPS   $0x02, X0, 8(SI)
 	VEXTRACTPS   $0x03, X0, (SI)(DI*1)
 	VHADDPS      Y5, Y4, Y4
@@ -1995,10 +1983,8 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
 	VMULPS       X9, X4, X4
-	VMOVSS       X4, 4(SI)(DI*1)
-	VEXTRACTPS   $0x01, X4, 8(SI)(DI*1)
-	VEXTRACTPS   $0x02, X4, (SI)(DI*2)
-	VEXTRACTPS   $0x03, X4, 4(SI)(DI*2)
+	VMOVLPS      X4, 4(SI)(DI*1)
+	VMOVHPS      X4, (SI)(DI*2)
 	VEXTRACTF128 $0x01, Y8, X0
 	VADDPS       X0, X8, X8
 	VPERMILPS    $0x4e, X8, X0
@@ -2149,10 +2135,8 @@ keys2_c1_end:
 	VEXTRACTF128 $0x01, Y0, X2
 	VADDPS       X2, X0, X0
 	VMULPS       X1, X0, X0
-	VMOVSS       X0, (SI)
-	VEXTRACTPS   $0x01, X0, 4(SI)
-	VEXTRACTPS   $0x02, X0, (SI)(DI*1)
-	VEXTRACTPS   $0x03, X0, 4(SI)(DI*1)
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, (SI)(DI*1)
 	ADDQ         $0x00000010, DX
 	ADDQ         $0x00000008, SI
 	SUBQ         $0x00000002, BX
@@ -2316,10 +2300,8 @@ keys2_c1_end:
 	VEXTRACTF128 $0x01, Y0, X2
 	VADDPS       X2, X0, X0
 	VMULPS       X1, X0, X0
-	VMOVSS       X0, (SI)
-	VEXTRACTPS   $0x01, X0, 4(SI)
-	VEXTRACTPS   $0x02, X0, (SI)(DI*1)
-	VEXTRACTPS   $0x03, X0, 4(SI)(DI*1)
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, (SI)(DI*1)
 	ADDQ         $0x00000010, DX
 	ADDQ         $0x00000008, SI
 	SUBQ         $0x00000002, BX
@@ -2467,8 +2449,7 @@ keys2_c1_end:
 	VEXTRACTF128 $0x01, Y0, X2
 	VADDPS       X2, X0, X0
 	VMULPS       X1, X0, X0
-	VMOVSS       X0, (BX)
-	VEXTRACTPS   $0x01, X0, 4(BX)
+	VMOVLPS      X0, (BX)
 	ADDQ         $0x00000010, AX
 	ADDQ         $0x00000008, BX
 	SUBQ         $0x00000002, DX
@@ -2611,8 +2592,7 @@ keys2_c1_end:
 	VEXTRACTF128 $0x01, Y0, X2
 	VADDPS       X2, X0, X0
 	VMULPS       X1, X0, X0
-	VMOVSS       X0, (BX)
-	VEXTRACTPS   $0x01, X0, 4(BX)
+	VMOVLPS      X0, (BX)
 	ADDQ         $0x00000010, AX
 	ADDQ         $0x00000008, BX
 	SUBQ         $0x00000002, DX
@@ -3442,8 +3422,7 @@ keys3_colend:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VMULPS       X12, X0, X0
-	VMOVSS       X0, (DI)
-	VEXTRACTPS   $0x01, X0, 4(DI)
+	VMOVLPS      X0, (DI)
 	VEXTRACTPS   $0x02, X0, 8(DI)
 	VEXTRACTPS   $0x03, X0, (DI)(R8*1)
 	VHADDPS      Y5, Y4, Y4
@@ -3452,10 +3431,8 @@ keys3_colend:
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
 	VMULPS       X12, X4, X4
-	VMOVSS       X4, 4(DI)(R8*1)
-	VEXTRACTPS   $0x01, X4, 8(DI)(R8*1)
-	VEXTRACTPS   $0x02, X4, (DI)(R8*2)
-	VEXTRACTPS   $0x03, X4, 4(DI)(R8*2)
+	VMOVLPS      X4, 4(DI)(R8*1)
+	VMOVHPS      X4, (DI)(R8*2)
 	VHADDPS      Y9, Y8, Y8
 	VHADDPS      Y11, Y10, Y10
 	VHADDPS      Y10, Y8, Y8
@@ -3464,8 +3441,7 @@ keys3_colend:
 	VMULPS       X12, X8, X8
 	VMOVSS       X8, 8(DI)(R8*2)
 	VEXTRACTPS   $0x01, X8, (DI)(R9*1)
-	VEXTRACTPS   $0x02, X8, 4(DI)(R9*1)
-	VEXTRACTPS   $0x03, X8, 8(DI)(R9*1)
+	VMOVHPS      X8, 4(DI)(R9*1)
 	ADDQ         $0x00000018, BX
 	ADDQ         $0x0000000c, DI
 	SUBQ         $0x00000003, SI
@@ -3543,20 +3519,16 @@ keys2_colend:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VMULPS       X8, X0, X0
-	VMOVSS       X0, (DI)
-	VEXTRACTPS   $0x01, X0, 4(DI)
-	VEXTRACTPS   $0x02, X0, (DI)(R8*1)
-	VEXTRACTPS   $0x03, X0, 4(DI)(R8*1)
+	VMOVLPS      X0, (DI)
+	VMOVHPS      X0, (DI)(R8*1)
 	VHADDPS      Y5, Y4, Y4
 	VHADDPS      Y7, Y6, Y6
 	VHADDPS      Y6, Y4, Y4
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
 	VMULPS       X8, X4, X4
-	VMOVSS       X4, (DI)(R8*2)
-	VEXTRACTPS   $0x01, X4, 4(DI)(R8*2)
-	VEXTRACTPS   $0x02, X4, (DI)(R9*1)
-	VEXTRACTPS   $0x03, X4, 4(DI)(R9*1)
+	VMOVLPS      X4, (DI)(R8*2)
+	VMOVHPS      X4, (DI)(R9*1)
 	ADDQ         $0x00000010, BX
 	ADDQ         $0x00000008, DI
 	SUBQ         $0x00000002, SI
@@ -3850,8 +3822,7 @@ keys3_colend:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VMULPS       X9, X0, X0
-	VMOVSS       X0, (SI)
-	VEXTRACTPS   $0x01, X0, 4(SI)
+	VMOVLPS      X0, (SI)
 	VEXTRACTPS   $0x02, X0, 8(SI)
 	VEXTRACTPS   $0x03, X0, (SI)(DI*1)
 	VHADDPS      Y5, Y4, Y4
@@ -3860,10 +3831,8 @@ keys3_colend:
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
 	VMULPS       X9, X4, X4
-	VMOVSS       X4, 4(SI)(DI*1)
-	VEXTRACTPS   $0x01, X4, 8(SI)(DI*1)
-	VEXTRACTPS   $0x02, X4, (SI)(DI*2)
-	VEXTRACTPS   $0x03, X4, 4(SI)(DI*2)
+	VMOVLPS      X4, 4(SI)(DI*1)
+	VMOVHPS      X4, (SI)(DI*2)
 	VEXTRACTF128 $0x01, Y8, X0
 	VADDPS       X0, X8, X8
 	VPERMILPS    $0x4e, X8, X0
@@ -3953,10 +3922,8 @@ keys2_colend:
 	VEXTRACTF128 $0x01, Y0, X2
 	VADDPS       X2, X0, X0
 	VMULPS       X1, X0, X0
-	VMOVSS       X0, (SI)
-	VEXTRACTPS   $0x01, X0, 4(SI)
-	VEXTRACTPS   $0x02, X0, (SI)(DI*1)
-	VEXTRACTPS   $0x03, X0, 4(SI)(DI*1)
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, (SI)(DI*1)
 	VXORPS       Y0, Y0, Y0
 	VXORPS       Y2, Y2, Y2
 	VHADDPS      Y10, Y8, Y8
@@ -3965,8 +3932,7 @@ keys2_colend:
 	VEXTRACTF128 $0x01, Y8, X0
 	VADDPS       X0, X8, X8
 	VMULPS       X1, X8, X8
-	VMOVSS       X8, (SI)(DI*2)
-	VEXTRACTPS   $0x01, X8, 4(SI)(DI*2)
+	VMOVLPS      X8, (SI)(DI*2)
 	ADDQ         $0x00000010, DX
 	ADDQ         $0x00000008, SI
 	SUBQ         $0x00000002, BX
@@ -4230,20 +4196,16 @@ keys4_colend:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VMULPS       X8, X0, X0
-	VMOVSS       X0, (SI)
-	VEXTRACTPS   $0x01, X0, 4(SI)
-	VEXTRACTPS   $0x02, X0, 8(SI)
-	VEXTRACTPS   $0x03, X0, 12(SI)
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, 8(SI)
 	VHADDPS      Y5, Y4, Y4
 	VHADDPS      Y7, Y6, Y6
 	VHADDPS      Y6, Y4, Y4
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
 	VMULPS       X8, X4, X4
-	VMOVSS       X4, (SI)(DI*1)
-	VEXTRACTPS   $0x01, X4, 4(SI)(DI*1)
-	VEXTRACTPS   $0x02, X4, 8(SI)(DI*1)
-	VEXTRACTPS   $0x03, X4, 12(SI)(DI*1)
+	VMOVLPS      X4, (SI)(DI*1)
+	VMOVHPS      X4, 8(SI)(DI*1)
 	ADDQ         $0x00000020, DX
 	ADDQ         $0x00000010, SI
 	SUBQ         $0x00000004, BX
@@ -4312,10 +4274,8 @@ keys2_colend:
 	VEXTRACTF128 $0x01, Y0, X2
 	VADDPS       X2, X0, X0
 	VMULPS       X1, X0, X0
-	VMOVSS       X0, (SI)
-	VEXTRACTPS   $0x01, X0, 4(SI)
-	VEXTRACTPS   $0x02, X0, (SI)(DI*1)
-	VEXTRACTPS   $0x03, X0, 4(SI)(DI*1)
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, (SI)(DI*1)
 	ADDQ         $0x00000010, DX
 	ADDQ         $0x00000008, SI
 	SUBQ         $0x00000002, BX
@@ -4648,10 +4608,8 @@ keys4_colend:
 	VEXTRACTF128 $0x01, Y0, X2
 	VADDPS       X2, X0, X0
 	VMULPS       X1, X0, X0
-	VMOVSS       X0, (BX)
-	VEXTRACTPS   $0x01, X0, 4(BX)
-	VEXTRACTPS   $0x02, X0, 8(BX)
-	VEXTRACTPS   $0x03, X0, 12(BX)
+	VMOVLPS      X0, (BX)
+	VMOVHPS      X0, 8(BX)
 	ADDQ         $0x00000020, AX
 	ADDQ         $0x00000010, BX
 	SUBQ         $0x00000004, DX
@@ -4710,8 +4668,7 @@ keys2_colend:
 	VEXTRACTF128 $0x01, Y0, X2
 	VADDPS       X2, X0, X0
 	VMULPS       X1, X0, X0
-	VMOVSS       X0, (BX)
-	VEXTRACTPS   $0x01, X0, 4(BX)
+	VMOVLPS      X0, (BX)
 	ADDQ         $0x00000010, AX
 	ADDQ         $0x00000008, BX
 	SUBQ         $0x00000002, DX
