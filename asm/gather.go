@@ -124,69 +124,18 @@ func genDotsGather(s isa, rows int, bf16 bool) {
 			step(lbl+"_c2", 2)
 		}
 		step(lbl+"_c1", 1)
-		// Reduce: the sums of (row, key) go to x[r·xstride+i], four at a
-		// time with AVX2.
-		xs := Load(Param("xstride"), GP64())
-		SHLQ(U8(2), xs)
-		var xs3 Register
-		if rows >= 3 {
-			xs3 = GP64()
-			LEAQ(Mem{Base: xs, Index: xs, Scale: 2}, xs3)
-		}
-		type out struct {
-			v VecVirtual
-			m Mem
-		}
-		sc := s.broadcastParam("scale").AsX()
-		var outs []out
+		// Reduce: the sums of (row, key) go to x[r·xstride+i].
+		var sums []scaledSum
 		for r := range rows {
 			for i := range nk {
 				v := acc[r][i][0]
 				if unroll == 2 {
 					VADDPS(acc[r][i][1], v, v)
 				}
-				outs = append(outs, out{v, qrow(px, r, 4*i)})
+				sums = append(sums, scaledSum{v, r, 4 * i})
 			}
 		}
-		// qrow addresses rows with qs; x rows use xs.
-		for o := range outs {
-			m := outs[o].m
-			if m.Index == qs {
-				m.Index = xs
-			} else if m.Index != nil && m.Index == qs3 {
-				m.Index = xs3
-			}
-			outs[o].m = m
-		}
-		for len(outs) > 0 {
-			g := min(4, len(outs))
-			if g == 1 || s.wide() { // VHADDPS has no EVEX form: hsum4 needs X0–X15
-				sum := s.hsum(outs[0].v)
-				VMULSS(sc, sum, sum)
-				VMOVSS(sum, outs[0].m)
-				outs = outs[1:]
-				continue
-			}
-			var v4 [4]VecVirtual
-			for i := range v4 {
-				if i < g {
-					v4[i] = outs[i].v
-				} else { // hsum4 works in place: pad with zeros
-					v4[i] = s.vec()
-					s.zero(v4[i])
-				}
-			}
-			sum := s.hsum4(v4)
-			VMULPS(sc, sum, sum)
-			for i := range g {
-				if i == 0 {
-					VMOVSS(sum, outs[i].m)
-				} else {
-					VEXTRACTPS(U8(i), sum, outs[i].m)
-				}
-			}
-			outs = outs[g:]
-		}
+		s.storeScaledSums(px, rows, sums)
 		ADDQ(U32(8*nk), po)
 		ADDQ(U32(4*nk), px)
 		SUBQ(U32(nk), keys)
@@ -200,4 +149,77 @@ func genDotsGather(s isa, rows int, bf16 bool) {
 	}
 	body("keys1", 1)
 	finish()
+}
+
+// scaledSum is one accumulator of a gathered dot kernel: its lanes add up
+// to the dot product of row r, stored disp bytes into that row of x.
+type scaledSum struct {
+	v    VecVirtual
+	r    int
+	disp int
+}
+
+// storeScaledSums reduces every sum, multiplies it by the float32
+// parameter scale (one rounding) and stores it at x + r·xstride·4 + disp
+// (px: x's base; xstride: the int parameter), four at a time with AVX2.
+func (s isa) storeScaledSums(px Register, rows int, sums []scaledSum) {
+	xs := Load(Param("xstride"), GP64())
+	SHLQ(U8(2), xs)
+	var xs3 Register
+	if rows >= 3 {
+		xs3 = GP64()
+		LEAQ(Mem{Base: xs, Index: xs, Scale: 2}, xs3)
+	}
+	dst := func(r, disp int) Mem {
+		switch r {
+		case 0:
+			return Mem{Base: px, Disp: disp}
+		case 1:
+			return Mem{Base: px, Index: xs, Scale: 1, Disp: disp}
+		case 2:
+			return Mem{Base: px, Index: xs, Scale: 2, Disp: disp}
+		}
+		return Mem{Base: px, Index: xs3, Scale: 1, Disp: disp}
+	}
+	sc := s.broadcastParam("scale").AsX()
+	for len(sums) > 0 {
+		g := min(4, len(sums))
+		if g == 1 || s.wide() { // VHADDPS has no EVEX form: hsum4 needs X0–X15
+			sum := s.hsum(sums[0].v)
+			VMULSS(sc, sum, sum)
+			VMOVSS(sum, dst(sums[0].r, sums[0].disp))
+			sums = sums[1:]
+			continue
+		}
+		var v4 [4]VecVirtual
+		for i := range v4 {
+			if i < g {
+				v4[i] = sums[i].v
+			} else { // hsum4 works in place: pad with zeros
+				v4[i] = s.vec()
+				s.zero(v4[i])
+			}
+		}
+		sum := s.hsum4(v4)
+		VMULPS(sc, sum, sum)
+		for i := 0; i < g; i++ {
+			m := dst(sums[i].r, sums[i].disp)
+			// lanes 0, 1 or 2, 3 bound for adjacent floats: one store
+			if i%2 == 0 && i+1 < g && sums[i+1].r == sums[i].r && sums[i+1].disp == sums[i].disp+4 {
+				if i == 0 {
+					VMOVLPS(sum, m)
+				} else {
+					VMOVHPS(sum, m)
+				}
+				i++
+				continue
+			}
+			if i == 0 {
+				VMOVSS(sum, m)
+			} else {
+				VEXTRACTPS(U8(i), sum, m)
+			}
+		}
+		sums = sums[g:]
+	}
 }

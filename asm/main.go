@@ -47,6 +47,10 @@ func main() {
 		genF32ToBF16(s)
 		genF16ToF32(s)
 		genF32ToF16(s)
+		for _, rows := range []int{4, 3, 2, 1} {
+			genDotsGatherSplit(s, rows)
+			genAccumulateSplit(s, rows)
+		}
 	}
 	genTranspose(false)
 	genTranspose(true)

@@ -65,6 +65,11 @@ type attnJob struct {
 	// bfloat16 V rows are widened once into the scratch before P·V (many
 	// lanes), rather than in every four-lane call.
 	widen, widenV bool
+	// splitQ: the bfloat16 K rows are read in place, so the lanes' query
+	// rows are kept in pair-split order (vec.SplitPairs) for the logits.
+	// splitAcc: likewise the bfloat16 V rows and the accumulators (and
+	// the split-KV partial states), joined when the output is written.
+	splitQ, splitAcc bool
 
 	// part holds the partial (m, l, acc) of every split when splits > 1:
 	// per (tile, group, split), lanes × (Dv + 2) floats.
@@ -224,6 +229,8 @@ func (j *attnJob) schedule(width int) {
 	j.widen = j.rope != nil || j.k.dt == ops.F16 || (many && j.k.dt == ops.BF16) ||
 		(many && j.k.dt == ops.F32 && j.kvPer == 1)
 	j.widenV = many && j.v.dt == ops.BF16
+	j.splitQ = !j.widen && j.k.dt == ops.BF16
+	j.splitAcc = !j.widenV && j.v.dt == ops.BF16
 	j.blk = max(4, min(attnMaxBlock, attnBlockBytes/(j.kvPer*(j.D+j.Dv)*j.k.dt.Size())))
 	if j.widen {
 		j.blk = max(4, min(attnMaxBlock, attnBlockFloats/(j.kvPer*j.D)))

@@ -16,8 +16,12 @@ var negInf = float32(math.Inf(-1))
 // (in place, or widened and rotated once when RoPE is in the op or the
 // keys are binary16), the lanes' running maxima are updated once
 // per block, and each slot's V rows are widened once and added to every
-// lane. While a block is computed, the rows of the next block are touched
-// so that their cache misses overlap the arithmetic.
+// lane. In-place bfloat16 rows meet queries and accumulators kept in
+// vec's pair-split order (splitQ, splitAcc), joined in finish. While a
+// block is computed, rows are touched ahead so that their cache misses
+// overlap the arithmetic: with one kv head, the next block's; with a
+// group of kv heads (decode), the block's own V rows during its logits
+// and the next block's K rows during its P·V.
 func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 	t0 := tile * j.tq
 	nq := min(j.tq, j.Tq-t0)
@@ -51,6 +55,9 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 			dst := j.q.loadCopy(t*j.q.rs+(kv0*g+c)*D, D, sc.q[L*D:(L+1)*D])
 			if j.rope != nil {
 				j.rope.rotate(dst, p, sc.ropeCS)
+			}
+			if j.splitQ {
+				vec.SplitPairs(dst, dst, D)
 			}
 		}
 	}
@@ -92,8 +99,8 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		} else {
 			for r := 0; r < lanes; r += g {
 				c := (r % gl) / g
-				if r < gl {
-					j.touchPart(sc, &j.k, kv0*D, kw, c, kvPer)
+				if r < gl { // this block's V rows, for its P·V
+					touchSlots(&j.v, sc.slot[:nb], kv0*Dv, kvPer*Dv, c, kvPer)
 				}
 				j.blockDots(sc, r, g, c, nb)
 			}
@@ -174,7 +181,11 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 		}
 	}
 	for c := range kvPer {
-		j.touchPart(sc, &j.v, kv0*Dv, vw, c, kvPer)
+		if kvPer > 1 { // the next block's K rows, for its logits
+			touchSlots(&j.k, sc.next[:sc.nnext], kv0*j.D, kvPer*j.D, c, kvPer)
+		} else {
+			j.touchPart(sc, &j.v, kv0*Dv, vw, c, kvPer)
+		}
 		offs := sc.voff[c*blk : c*blk+k]
 		for i := range offs {
 			if j.widenV {
@@ -189,9 +200,12 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 				L0, n = 0, lanes
 			}
 			acc, p := sc.acc[L0*Dv:(L0+n)*Dv], sc.x[L0*blk:]
-			if j.widenV {
+			switch {
+			case j.widenV:
 				vec.Accumulate(acc, Dv, p, blk, sc.v, offs)
-			} else {
+			case j.splitAcc:
+				vec.AccumulateBF16Split(acc, Dv, p, blk, j.v.h, offs)
+			default:
 				j.v.accumulate(acc, Dv, p, blk, offs)
 			}
 			if kvPer == 1 {
@@ -203,9 +217,10 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 
 // nextSlots records in sc the slots of the next block (entries from e
 // on, at most blk slots before hi), whose rows are prefetched while the
-// current block is computed: the K rows a part before each kv head's
-// logits, the V rows a part before each kv head's P·V, so that the
-// misses overlap the arithmetic instead of queueing up front.
+// current block is computed: with one kv head the K rows a part before
+// each kv head's logits and the V rows a part before each kv head's P·V,
+// with a group of kv heads the K rows a part before each kv head's P·V,
+// so that the misses overlap the arithmetic instead of queueing up front.
 func (j *attnJob) nextSlots(sc *attnScratch, row []int32, e, hi int) {
 	n := 0
 	for ; e < hi && n < j.blk; e++ {
@@ -230,6 +245,15 @@ func (j *attnJob) touchPart(sc *attnScratch, v *fview, base, w, p, parts int) {
 	}
 }
 
+// touchSlots prefetches part p of parts of the rows of view v of slots:
+// w elements at element offset base of each slot.
+func touchSlots(v *fview, slots []int32, base, w, p, parts int) {
+	n := len(slots)
+	for _, s := range slots[p*n/parts : (p+1)*n/parts] {
+		v.prefetch(int(s)*v.rs+base, w)
+	}
+}
+
 // blockDots forms the logits of the n lanes L0, L0+1, … (which read the
 // group's kv head c) over the block's nb keys into sc.x: scaled and
 // capped q·k, or -Inf for keys a lane's query may not see. One gathered
@@ -247,7 +271,11 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 		for i := range offs {
 			offs[i] = int(sc.slot[i])*j.k.rs + base
 		}
-		j.k.dotsGather(x, blk, q, D, j.scale, offs)
+		if j.splitQ {
+			vec.DotsGatherBF16Split(x, blk, q, D, j.scale, j.k.h, offs)
+		} else {
+			j.k.dotsGather(x, blk, q, D, j.scale, offs)
+		}
 	}
 	masked := j.qpos != nil
 	if !masked && j.cap <= 0 {
@@ -294,6 +322,10 @@ func (j *attnJob) finish(sc *attnScratch, t, h int, m, l float32, acc []float32)
 		clear(out)
 	} else {
 		inv := 1 / l
+		if j.splitAcc {
+			vec.JoinPairs(out, acc, j.Dv)
+			acc = out
+		}
 		for d, a := range acc {
 			out[d] = a * inv
 		}

@@ -41,6 +41,9 @@ func (b *Backend) Scores(a *ops.ScoresArgs) error {
 	for h := range j.Hq {
 		copy(j.q[h*j.D:(h+1)*j.D], q.load(h*q.rs, j.D, j.q[h*j.D:(h+1)*j.D]))
 	}
+	if j.k.dt == ops.BF16 { // the chunks read bfloat16 K rows in place
+		vec.SplitPairs(j.q, j.q, j.D)
+	}
 	w := b.pool.width()
 	if len(j.scratch) < w {
 		j.scratch = append(j.scratch, make([][]float32, w-len(j.scratch))...)
@@ -86,16 +89,19 @@ func putScoresJob(j *scoresJob) {
 // per kv head reads; scoresChunkBytes bounds the K bytes of a chunk so
 // that they stay in the L1 cache while every kv head passes over them.
 const (
-	scoresChunk      = 64
+	scoresChunk      = 16
 	scoresChunkBytes = 32 << 10
 )
 
 // run scores candidates [lo, hi) on worker w, scoresChunk at a time:
-// for each kv head, one vec.DotsGather call forms the scores of its g
-// query heads over the chunk's runs of valid candidates, straight into
-// Out; padding entries score -Inf.
+// for each kv head, one gathered dot call (vec.DotsGatherBF16Split on
+// the pair-split queries for bfloat16 keys, else vec.DotsGather) forms
+// the scores of its g query heads over the chunk's runs of valid
+// candidates, straight into Out; padding entries score -Inf. One part of
+// the next chunk's K rows is touched before each kv head's call, so that
+// their cache misses overlap the arithmetic instead of queueing up front.
 func (j *scoresJob) run(w, lo, hi int) {
-	if j.k.dt == ops.F16 || j.g%4 == 0 {
+	if j.k.dt == ops.F16 || (j.k.dt == ops.F32 && j.g%4 == 0) {
 		j.runPerSlot(w, lo, hi)
 		return
 	}
@@ -123,15 +129,21 @@ func (j *scoresJob) run(w, lo, hi int) {
 			offs[e-n0] = s * j.k.rs
 		}
 		cnt := e - n0
-		j.touch(e, min(e+chunk, hi))
+		next := min(e+chunk, hi) - e // the next chunk, touched in parts
 		for kv := range j.Hk {
+			j.touch(e+kv*next/j.Hk, e+(kv+1)*next/j.Hk)
 			o := offs[:cnt]
 			if kv > 0 {
 				for i := range o {
 					o[i] += D
 				}
 			}
-			j.k.dotsGather(j.out[kv*g*j.outRS+n0:], j.outRS, j.q[kv*g*D:(kv+1)*g*D], D, j.scale, o)
+			x, q := j.out[kv*g*j.outRS+n0:], j.q[kv*g*D:(kv+1)*g*D]
+			if j.k.dt == ops.BF16 {
+				vec.DotsGatherBF16Split(x, j.outRS, q, D, j.scale, j.k.h, o)
+			} else {
+				j.k.dotsGather(x, j.outRS, q, D, j.scale, o)
+			}
 		}
 		n0 = e
 	}
@@ -161,9 +173,9 @@ func (j *scoresJob) touch(lo, hi int) {
 // runPerSlot scores candidates [lo, hi) on worker w one slot at a time:
 // the slot's K rows of all kv heads, one contiguous record, are read in
 // order, each dotted with the g query heads of its kv head in one call
-// (bfloat16 rows widened in registers, binary16 rows widened first). It
-// serves binary16 keys and groups of whole four-row dot kernels, where
-// reading each record in order streams the pool faster than the chunks.
+// (binary16 rows widened first). It serves binary16 keys and float32
+// groups of whole four-row dot kernels, where reading each record in
+// order streams the pool faster than the chunks.
 func (j *scoresJob) runPerSlot(w, lo, hi int) {
 	D, g := j.D, j.g
 	j.scratch[w] = growF32(j.scratch[w], D+g)
@@ -182,11 +194,7 @@ func (j *scoresJob) runPerSlot(w, lo, hi int) {
 		for kv := range j.Hk {
 			off := s*j.k.rs + kv*D
 			q := j.q[kv*g*D : (kv+1)*g*D]
-			if j.k.dt == ops.BF16 {
-				vec.DotsBF16(d, q, j.k.h[off:off+D])
-			} else {
-				vec.Dots(d, q, j.k.load(off, D, buf))
-			}
+			vec.Dots(d, q, j.k.load(off, D, buf))
 			for r, v := range d {
 				j.out[(kv*g+r)*j.outRS+n] = v * j.scale
 			}

@@ -170,3 +170,67 @@ func BenchmarkExpShift(b *testing.B) {
 		return func() { copy(x, x0); sink = expShiftAt(l, x, 20) }
 	})
 }
+
+// benchGather runs f as sub-benchmarks impl=<level>/rows=<r> for the
+// decode shape of the gathered bfloat16 kernels: r query rows (lanes)
+// over 16 keys of d = 128 gathered from a pool that stays in the L1
+// cache, reporting ns per (key, four rows).
+func benchGather(b *testing.B, f func(l, rows int, q []float32, p []float32, pool []uint16, offs []int) func()) {
+	const keys, d = 16, 128
+	pool := u16Ramp(2 * keys * d)
+	offs := make([]int, keys)
+	for i := range offs {
+		offs[i] = ((i * 7) % (2 * keys)) * d
+	}
+	for _, l := range supported() {
+		for _, rows := range []int{4, 7} {
+			b.Run(fmt.Sprintf("impl=%s/rows=%d", levelNames[l], rows), func(b *testing.B) {
+				q, p := f32Ramp(rows*d), f32Ramp(rows*keys)
+				for i := range p {
+					p[i] *= 1e-3
+				}
+				run := f(l, rows, q, p, pool, offs)
+				for b.Loop() {
+					run()
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/keys*4/float64(rows), "ns/key4")
+			})
+		}
+	}
+}
+
+// BenchmarkDotsGatherBF16 is attention's logits of a decode work item
+// over gathered bfloat16 key rows (natural-order queries).
+func BenchmarkDotsGatherBF16(b *testing.B) {
+	benchGather(b, func(l, rows int, q, _ []float32, pool []uint16, offs []int) func() {
+		x := make([]float32, rows*len(offs))
+		return func() { dotsGatherBF16At(l, x, len(offs), q, 128, 0.088, pool, offs) }
+	})
+}
+
+// BenchmarkDotsGatherBF16Split is BenchmarkDotsGatherBF16 with the
+// queries in pair-split order.
+func BenchmarkDotsGatherBF16Split(b *testing.B) {
+	benchGather(b, func(l, rows int, q, _ []float32, pool []uint16, offs []int) func() {
+		x := make([]float32, rows*len(offs))
+		return func() { dotsGatherBF16SplitAt(l, x, len(offs), q, 128, 0.088, pool, offs) }
+	})
+}
+
+// BenchmarkAccumulateBF16Gather is attention's P·V of a decode work item
+// over gathered bfloat16 value rows (natural-order accumulators).
+func BenchmarkAccumulateBF16Gather(b *testing.B) {
+	benchGather(b, func(l, rows int, _, p []float32, pool []uint16, offs []int) func() {
+		acc := make([]float32, rows*128)
+		return func() { accumulateBF16At(l, acc, 128, p, len(offs), pool, offs) }
+	})
+}
+
+// BenchmarkAccumulateBF16Split is BenchmarkAccumulateBF16Gather with the
+// accumulators in pair-split order.
+func BenchmarkAccumulateBF16Split(b *testing.B) {
+	benchGather(b, func(l, rows int, _, p []float32, pool []uint16, offs []int) func() {
+		acc := make([]float32, rows*128)
+		return func() { accumulateBF16SplitAt(l, acc, 128, p, len(offs), pool, offs) }
+	})
+}

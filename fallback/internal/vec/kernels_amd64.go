@@ -204,6 +204,46 @@ func f16ToF32AVX2(dst []float32, src []uint16)
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func f32ToF16AVX2(dst []uint16, src []float32)
 
+// dotsGatherBF16Split4AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 4, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsGatherBF16Split4AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+
+// accumulateBF16Split4AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 4, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulateBF16Split4AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// dotsGatherBF16Split3AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 3, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsGatherBF16Split3AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+
+// accumulateBF16Split3AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 3, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulateBF16Split3AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// dotsGatherBF16Split2AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 2, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsGatherBF16Split2AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+
+// accumulateBF16Split2AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 2, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulateBF16Split2AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// dotsGatherBF16Split1AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 1, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsGatherBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+
+// accumulateBF16Split1AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 1, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func accumulateBF16Split1AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
 // dotAVX512 returns Σ a[i]·b[i] for i < len(a), in four interleaved FMA accumulators added pairwise.
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func dotAVX512(a []float32, b []float32) float32
@@ -403,6 +443,46 @@ func f16ToF32AVX512(dst []float32, src []uint16)
 // f32ToF16AVX512 sets dst[i] to the binary16 bits of src[i] (round to nearest even; a NaN keeps its sign and top payload bits and is made quiet) for i < len(src).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func f32ToF16AVX512(dst []uint16, src []float32)
+
+// dotsGatherBF16Split4AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 4, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsGatherBF16Split4AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+
+// accumulateBF16Split4AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 4, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+func accumulateBF16Split4AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// dotsGatherBF16Split3AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 3, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsGatherBF16Split3AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+
+// accumulateBF16Split3AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 3, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+func accumulateBF16Split3AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// dotsGatherBF16Split2AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 2, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsGatherBF16Split2AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+
+// accumulateBF16Split2AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 2, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+func accumulateBF16Split2AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// dotsGatherBF16Split1AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 1, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+//
+//go:noescape
+func dotsGatherBF16Split1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+
+// accumulateBF16Split1AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 1, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+func accumulateBF16Split1AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
 // transposeAVX2 sets kt[c·ktstride+i] = k[offs[i]+c] for i < len(offs) and c < d, both rounded down to 8 (the caller handles the rest).
 // It is used at every SIMD level.

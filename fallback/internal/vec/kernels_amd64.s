@@ -1525,8 +1525,7 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VMULPS       X12, X0, X0
-	VMOVSS       X0, (DI)
-	VEXTRACTPS   $0x01, X0, 4(DI)
+	VMOVLPS      X0, (DI)
 	VEXTRACTPS   $0x02, X0, 8(DI)
 	VEXTRACTPS   $0x03, X0, (DI)(R8*1)
 	VHADDPS      Y5, Y4, Y4
@@ -1535,10 +1534,8 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
 	VMULPS       X12, X4, X4
-	VMOVSS       X4, 4(DI)(R8*1)
-	VEXTRACTPS   $0x01, X4, 8(DI)(R8*1)
-	VEXTRACTPS   $0x02, X4, (DI)(R8*2)
-	VEXTRACTPS   $0x03, X4, 4(DI)(R8*2)
+	VMOVLPS      X4, 4(DI)(R8*1)
+	VMOVHPS      X4, (DI)(R8*2)
 	VHADDPS      Y9, Y8, Y8
 	VHADDPS      Y11, Y10, Y10
 	VHADDPS      Y10, Y8, Y8
@@ -1547,8 +1544,7 @@ keys3_c1_end:
 	VMULPS       X12, X8, X8
 	VMOVSS       X8, 8(DI)(R8*2)
 	VEXTRACTPS   $0x01, X8, (DI)(R9*1)
-	VEXTRACTPS   $0x02, X8, 4(DI)(R9*1)
-	VEXTRACTPS   $0x03, X8, 8(DI)(R9*1)
+	VMOVHPS      X8, 4(DI)(R9*1)
 	ADDQ         $0x00000018, BX
 	ADDQ         $0x0000000c, DI
 	SUBQ         $0x00000003, SI
@@ -1685,8 +1681,7 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VMULPS       X12, X0, X0
-	VMOVSS       X0, (DI)
-	VEXTRACTPS   $0x01, X0, 4(DI)
+	VMOVLPS      X0, (DI)
 	VEXTRACTPS   $0x02, X0, 8(DI)
 	VEXTRACTPS   $0x03, X0, (DI)(R8*1)
 	VHADDPS      Y5, Y4, Y4
@@ -1695,10 +1690,8 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
 	VMULPS       X12, X4, X4
-	VMOVSS       X4, 4(DI)(R8*1)
-	VEXTRACTPS   $0x01, X4, 8(DI)(R8*1)
-	VEXTRACTPS   $0x02, X4, (DI)(R8*2)
-	VEXTRACTPS   $0x03, X4, 4(DI)(R8*2)
+	VMOVLPS      X4, 4(DI)(R8*1)
+	VMOVHPS      X4, (DI)(R8*2)
 	VHADDPS      Y9, Y8, Y8
 	VHADDPS      Y11, Y10, Y10
 	VHADDPS      Y10, Y8, Y8
@@ -1707,8 +1700,7 @@ keys3_c1_end:
 	VMULPS       X12, X8, X8
 	VMOVSS       X8, 8(DI)(R8*2)
 	VEXTRACTPS   $0x01, X8, (DI)(R9*1)
-	VEXTRACTPS   $0x02, X8, 4(DI)(R9*1)
-	VEXTRACTPS   $0x03, X8, 8(DI)(R9*1)
+	VMOVHPS      X8, 4(DI)(R9*1)
 	ADDQ         $0x00000018, BX
 	ADDQ         $0x0000000c, DI
 	SUBQ         $0x00000003, SI
@@ -1836,8 +1828,7 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VMULPS       X9, X0, X0
-	VMOVSS       X0, (SI)
-	VEXTRACTPS   $0x01, X0, 4(SI)
+	VMOVLPS      X0, (SI)
 	VEXTRACTPS   $0x02, X0, 8(SI)
 	VEXTRACTPS   $0x03, X0, (SI)(DI*1)
 	VHADDPS      Y5, Y4, Y4
@@ -1846,10 +1837,8 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
 	VMULPS       X9, X4, X4
-	VMOVSS       X4, 4(SI)(DI*1)
-	VEXTRACTPS   $0x01, X4, 8(SI)(DI*1)
-	VEXTRACTPS   $0x02, X4, (SI)(DI*2)
-	VEXTRACTPS   $0x03, X4, 4(SI)(DI*2)
+	VMOVLPS      X4, 4(SI)(DI*1)
+	VMOVHPS      X4, (SI)(DI*2)
 	VEXTRACTF128 $0x01, Y8, X0
 	VADDPS       X0, X8, X8
 	VPERMILPS    $0x4e, X8, X0
@@ -1985,8 +1974,7 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VMULPS       X9, X0, X0
-	VMOVSS       X0, (SI)
-	VEXTRACTPS   $0x01, X0, 4(SI)
+	VMOVLPS      X0, (SI)
 	VEXTRACTPS   $0x02, X0, 8(SI)
 	VEXTRACTPS   $0x03, X0, (SI)(DI*1)
 	VHADDPS      Y5, Y4, Y4
@@ -1995,10 +1983,8 @@ keys3_c1_end:
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X4
 	VMULPS       X9, X4, X4
-	VMOVSS       X4, 4(SI)(DI*1)
-	VEXTRACTPS   $0x01, X4, 8(SI)(DI*1)
-	VEXTRACTPS   $0x02, X4, (SI)(DI*2)
-	VEXTRACTPS   $0x03, X4, 4(SI)(DI*2)
+	VMOVLPS      X4, 4(SI)(DI*1)
+	VMOVHPS      X4, (SI)(DI*2)
 	VEXTRACTF128 $0x01, Y8, X0
 	VADDPS       X0, X8, X8
 	VPERMILPS    $0x4e, X8, X0
@@ -2136,23 +2122,21 @@ keys2_c1:
 	JMP         keys2_c1
 
 keys2_c1_end:
-	MOVQ         xstride+24(FP), DI
-	SHLQ         $0x02, DI
-	VBROADCASTSS scale+64(FP), Y8
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
 	VADDPS       Y7, Y6, Y6
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y1
 	VHADDPS      Y2, Y0, Y0
 	VHADDPS      Y6, Y4, Y4
 	VHADDPS      Y4, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VMULPS       X8, X0, X0
-	VMOVSS       X0, (SI)
-	VEXTRACTPS   $0x01, X0, 4(SI)
-	VEXTRACTPS   $0x02, X0, (SI)(DI*1)
-	VEXTRACTPS   $0x03, X0, 4(SI)(DI*1)
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, (SI)(DI*1)
 	ADDQ         $0x00000010, DX
 	ADDQ         $0x00000008, SI
 	SUBQ         $0x00000002, BX
@@ -2199,19 +2183,19 @@ keys1_c1:
 	JMP         keys1_c1
 
 keys1_c1_end:
-	MOVQ         xstride+24(FP), DI
-	SHLQ         $0x02, DI
-	VBROADCASTSS scale+64(FP), Y4
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
-	VXORPS       Y1, Y1, Y1
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y1
 	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
 	VHADDPS      Y2, Y0, Y0
-	VHADDPS      Y3, Y1, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VMULPS       X4, X0, X0
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
 	VMOVSS       X0, (SI)
 	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
 	ADDQ         $0x00000008, DX
@@ -2303,23 +2287,21 @@ keys2_c1:
 	JMP         keys2_c1
 
 keys2_c1_end:
-	MOVQ         xstride+24(FP), DI
-	SHLQ         $0x02, DI
-	VBROADCASTSS scale+64(FP), Y8
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
 	VADDPS       Y7, Y6, Y6
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y1
 	VHADDPS      Y2, Y0, Y0
 	VHADDPS      Y6, Y4, Y4
 	VHADDPS      Y4, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VMULPS       X8, X0, X0
-	VMOVSS       X0, (SI)
-	VEXTRACTPS   $0x01, X0, 4(SI)
-	VEXTRACTPS   $0x02, X0, (SI)(DI*1)
-	VEXTRACTPS   $0x03, X0, 4(SI)(DI*1)
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, (SI)(DI*1)
 	ADDQ         $0x00000010, DX
 	ADDQ         $0x00000008, SI
 	SUBQ         $0x00000002, BX
@@ -2369,19 +2351,19 @@ keys1_c1:
 	JMP         keys1_c1
 
 keys1_c1_end:
-	MOVQ         xstride+24(FP), DI
-	SHLQ         $0x02, DI
-	VBROADCASTSS scale+64(FP), Y4
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
-	VXORPS       Y1, Y1, Y1
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y1
 	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
 	VHADDPS      Y2, Y0, Y0
-	VHADDPS      Y3, Y1, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VMULPS       X4, X0, X0
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
 	VMOVSS       X0, (SI)
 	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
 	ADDQ         $0x00000008, DX
@@ -2454,21 +2436,20 @@ keys2_c1:
 	JMP         keys2_c1
 
 keys2_c1_end:
-	MOVQ         xstride+24(FP), SI
-	SHLQ         $0x02, SI
-	VBROADCASTSS scale+64(FP), Y4
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
-	VXORPS       Y1, Y1, Y1
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Y1
 	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
 	VHADDPS      Y2, Y0, Y0
-	VHADDPS      Y3, Y1, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VMULPS       X4, X0, X0
-	VMOVSS       X0, (BX)
-	VEXTRACTPS   $0x01, X0, 4(BX)
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVLPS      X0, (BX)
 	ADDQ         $0x00000010, AX
 	ADDQ         $0x00000008, BX
 	SUBQ         $0x00000002, DX
@@ -2510,17 +2491,17 @@ keys1_c1:
 	JMP         keys1_c1
 
 keys1_c1_end:
+	VADDPS       Y1, Y0, Y0
 	MOVQ         xstride+24(FP), SI
 	SHLQ         $0x02, SI
-	VBROADCASTSS scale+64(FP), Y2
-	VADDPS       Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VPERMILPS    $0x4e, X0, X1
-	VADDPS       X1, X0, X0
-	VPERMILPS    $0xb1, X0, X1
-	VADDPS       X1, X0, X0
-	VMULSS       X2, X0, X0
+	VBROADCASTSS scale+64(FP), Y1
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VPERMILPS    $0x4e, X0, X2
+	VADDPS       X2, X0, X0
+	VPERMILPS    $0xb1, X0, X2
+	VADDPS       X2, X0, X0
+	VMULSS       X1, X0, X0
 	VMOVSS       X0, (BX)
 	ADDQ         $0x00000008, AX
 	ADDQ         $0x00000004, BX
@@ -2598,21 +2579,20 @@ keys2_c1:
 	JMP         keys2_c1
 
 keys2_c1_end:
-	MOVQ         xstride+24(FP), SI
-	SHLQ         $0x02, SI
-	VBROADCASTSS scale+64(FP), Y4
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
-	VXORPS       Y1, Y1, Y1
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Y1
 	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
 	VHADDPS      Y2, Y0, Y0
-	VHADDPS      Y3, Y1, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VMULPS       X4, X0, X0
-	VMOVSS       X0, (BX)
-	VEXTRACTPS   $0x01, X0, 4(BX)
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVLPS      X0, (BX)
 	ADDQ         $0x00000010, AX
 	ADDQ         $0x00000008, BX
 	SUBQ         $0x00000002, DX
@@ -2657,17 +2637,17 @@ keys1_c1:
 	JMP         keys1_c1
 
 keys1_c1_end:
+	VADDPS       Y1, Y0, Y0
 	MOVQ         xstride+24(FP), SI
 	SHLQ         $0x02, SI
-	VBROADCASTSS scale+64(FP), Y2
-	VADDPS       Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VPERMILPS    $0x4e, X0, X1
-	VADDPS       X1, X0, X0
-	VPERMILPS    $0xb1, X0, X1
-	VADDPS       X1, X0, X0
-	VMULSS       X2, X0, X0
+	VBROADCASTSS scale+64(FP), Y1
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VPERMILPS    $0x4e, X0, X2
+	VADDPS       X2, X0, X0
+	VPERMILPS    $0xb1, X0, X2
+	VADDPS       X2, X0, X0
+	VMULSS       X1, X0, X0
 	VMOVSS       X0, (BX)
 	ADDQ         $0x00000008, AX
 	ADDQ         $0x00000004, BX
@@ -5186,6 +5166,1595 @@ narrow1:
 	JMP       narrow1
 
 narrow1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF16Split4AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·dotsGatherBF16Split4AVX2(SB), NOSPLIT, $0-120
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+96(FP), BX
+	MOVQ offs_len+104(FP), SI
+	MOVQ x_base+0(FP), DI
+
+keys3:
+	CMPQ   SI, $0x00000003
+	JB     keys3_end
+	MOVQ   k_base+72(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   8(BX), R10
+	LEAQ   (R8)(R10*2), R10
+	MOVQ   16(BX), R11
+	LEAQ   (R8)(R11*2), R11
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ   CX, R12
+
+keys3_col:
+	CMPQ        R12, $0x00000010
+	JB          keys3_colend
+	VMOVDQU     (R9), Y12
+	VPSLLD      $0x10, Y12, Y12
+	VMOVDQU     (R10), Y13
+	VPSLLD      $0x10, Y13, Y13
+	VMOVDQU     (R11), Y14
+	VPSLLD      $0x10, Y14, Y14
+	VMOVUPS     (R8), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y14, Y2
+	VMOVUPS     (R8)(AX*1), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y14, Y5
+	VMOVUPS     (R8)(AX*2), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y13, Y7
+	VFMADD231PS Y15, Y14, Y8
+	VMOVUPS     (R8)(DX*1), Y15
+	VFMADD231PS Y15, Y12, Y9
+	VFMADD231PS Y15, Y13, Y10
+	VFMADD231PS Y15, Y14, Y11
+	VMOVDQU     (R9), Y12
+	VPAND       pairmaskAVX2<>+0(SB), Y12, Y12
+	VMOVDQU     (R10), Y13
+	VPAND       pairmaskAVX2<>+0(SB), Y13, Y13
+	VMOVDQU     (R11), Y14
+	VPAND       pairmaskAVX2<>+0(SB), Y14, Y14
+	VMOVUPS     32(R8), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y14, Y2
+	VMOVUPS     32(R8)(AX*1), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y14, Y5
+	VMOVUPS     32(R8)(AX*2), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y13, Y7
+	VFMADD231PS Y15, Y14, Y8
+	VMOVUPS     32(R8)(DX*1), Y15
+	VFMADD231PS Y15, Y12, Y9
+	VFMADD231PS Y15, Y13, Y10
+	VFMADD231PS Y15, Y14, Y11
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000040, R8
+	SUBQ        $0x00000010, R12
+	JMP         keys3_col
+
+keys3_colend:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	VBROADCASTSS scale+64(FP), Y12
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMULPS       X12, X0, X0
+	VMOVLPS      X0, (DI)
+	VEXTRACTPS   $0x02, X0, 8(DI)
+	VEXTRACTPS   $0x03, X0, (DI)(R8*1)
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VMULPS       X12, X4, X4
+	VMOVLPS      X4, 4(DI)(R8*1)
+	VMOVHPS      X4, (DI)(R8*2)
+	VHADDPS      Y9, Y8, Y8
+	VHADDPS      Y11, Y10, Y10
+	VHADDPS      Y10, Y8, Y8
+	VEXTRACTF128 $0x01, Y8, X0
+	VADDPS       X0, X8, X8
+	VMULPS       X12, X8, X8
+	VMOVSS       X8, 8(DI)(R8*2)
+	VEXTRACTPS   $0x01, X8, (DI)(R9*1)
+	VMOVHPS      X8, 4(DI)(R9*1)
+	ADDQ         $0x00000018, BX
+	ADDQ         $0x0000000c, DI
+	SUBQ         $0x00000003, SI
+	JMP          keys3
+
+keys3_end:
+keys2:
+	CMPQ   SI, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+72(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   8(BX), R10
+	LEAQ   (R8)(R10*2), R10
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   CX, R11
+
+keys2_col:
+	CMPQ        R11, $0x00000010
+	JB          keys2_colend
+	VMOVDQU     (R9), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VMOVDQU     (R10), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VMOVUPS     (R8), Y10
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y1
+	VMOVUPS     (R8)(AX*1), Y10
+	VFMADD231PS Y10, Y8, Y2
+	VFMADD231PS Y10, Y9, Y3
+	VMOVUPS     (R8)(AX*2), Y10
+	VFMADD231PS Y10, Y8, Y4
+	VFMADD231PS Y10, Y9, Y5
+	VMOVUPS     (R8)(DX*1), Y10
+	VFMADD231PS Y10, Y8, Y6
+	VFMADD231PS Y10, Y9, Y7
+	VMOVDQU     (R9), Y8
+	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
+	VMOVDQU     (R10), Y9
+	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
+	VMOVUPS     32(R8), Y10
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y1
+	VMOVUPS     32(R8)(AX*1), Y10
+	VFMADD231PS Y10, Y8, Y2
+	VFMADD231PS Y10, Y9, Y3
+	VMOVUPS     32(R8)(AX*2), Y10
+	VFMADD231PS Y10, Y8, Y4
+	VFMADD231PS Y10, Y9, Y5
+	VMOVUPS     32(R8)(DX*1), Y10
+	VFMADD231PS Y10, Y8, Y6
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000040, R8
+	SUBQ        $0x00000010, R11
+	JMP         keys2_col
+
+keys2_colend:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	VBROADCASTSS scale+64(FP), Y8
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMULPS       X8, X0, X0
+	VMOVLPS      X0, (DI)
+	VMOVHPS      X0, (DI)(R8*1)
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VMULPS       X8, X4, X4
+	VMOVLPS      X4, (DI)(R8*2)
+	VMOVHPS      X4, (DI)(R9*1)
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000008, DI
+	SUBQ         $0x00000002, SI
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   SI, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+72(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   CX, R10
+
+keys1_col:
+	CMPQ        R10, $0x00000010
+	JB          keys1_colend
+	VMOVDQU     (R9), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VMOVUPS     (R8), Y9
+	VFMADD231PS Y9, Y8, Y0
+	VMOVUPS     (R8)(AX*1), Y9
+	VFMADD231PS Y9, Y8, Y2
+	VMOVUPS     (R8)(AX*2), Y9
+	VFMADD231PS Y9, Y8, Y4
+	VMOVUPS     (R8)(DX*1), Y9
+	VFMADD231PS Y9, Y8, Y6
+	VMOVDQU     (R9), Y8
+	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
+	VMOVUPS     32(R8), Y9
+	VFMADD231PS Y9, Y8, Y1
+	VMOVUPS     32(R8)(AX*1), Y9
+	VFMADD231PS Y9, Y8, Y3
+	VMOVUPS     32(R8)(AX*2), Y9
+	VFMADD231PS Y9, Y8, Y5
+	VMOVUPS     32(R8)(DX*1), Y9
+	VFMADD231PS Y9, Y8, Y7
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000040, R8
+	SUBQ        $0x00000010, R10
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y7, Y6, Y6
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	VBROADCASTSS scale+64(FP), Y1
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y4
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	VEXTRACTPS   $0x01, X0, (DI)(R8*1)
+	VEXTRACTPS   $0x02, X0, (DI)(R8*2)
+	VEXTRACTPS   $0x03, X0, (DI)(R9*1)
+	ADDQ         $0x00000008, BX
+	ADDQ         $0x00000004, DI
+	SUBQ         $0x00000001, SI
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+DATA pairmaskAVX2<>+0(SB)/4, $0xffff0000
+DATA pairmaskAVX2<>+4(SB)/4, $0xffff0000
+DATA pairmaskAVX2<>+8(SB)/4, $0xffff0000
+DATA pairmaskAVX2<>+12(SB)/4, $0xffff0000
+DATA pairmaskAVX2<>+16(SB)/4, $0xffff0000
+DATA pairmaskAVX2<>+20(SB)/4, $0xffff0000
+DATA pairmaskAVX2<>+24(SB)/4, $0xffff0000
+DATA pairmaskAVX2<>+28(SB)/4, $0xffff0000
+GLOBL pairmaskAVX2<>(SB), RODATA|NOPTR, $32
+
+// func accumulateBF16Split4AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·accumulateBF16Split4AVX2(SB), NOSPLIT, $0-112
+	MOVQ    acc_base+0(FP), AX
+	MOVQ    p_base+32(FP), CX
+	MOVQ    v_base+64(FP), DX
+	MOVQ    dv+24(FP), BX
+	MOVQ    BX, SI
+	ANDQ    $-16, SI
+	SHLQ    $0x02, BX
+	MOVQ    pstride+56(FP), DI
+	SHLQ    $0x02, DI
+	LEAQ    (BX)(BX*2), R8
+	LEAQ    (DI)(DI*2), R9
+	VMOVDQU pairmaskAVX2<>+0(SB), Y0
+	XORQ    R10, R10
+	ANDQ    $-16, SI
+
+blocks1:
+	CMPQ    R10, SI
+	JAE     blocks1_end
+	LEAQ    (AX)(R10*4), R11
+	VMOVUPS (R11), Y1
+	VMOVUPS 32(R11), Y2
+	VMOVUPS (R11)(BX*1), Y3
+	VMOVUPS 32(R11)(BX*1), Y4
+	VMOVUPS (R11)(BX*2), Y5
+	VMOVUPS 32(R11)(BX*2), Y6
+	VMOVUPS (R11)(R8*1), Y7
+	VMOVUPS 32(R11)(R8*1), Y8
+	MOVQ    offs_base+88(FP), R12
+	MOVQ    offs_len+96(FP), R13
+	MOVQ    CX, R14
+
+blocks1_key2:
+	CMPQ         R13, $0x02
+	JB           blocks1_key1
+	MOVQ         (R12), R15
+	ADDQ         R10, R15
+	VBROADCASTSS (R14), Y9
+	VBROADCASTSS (R14)(DI*1), Y10
+	VBROADCASTSS (R14)(DI*2), Y11
+	VBROADCASTSS (R14)(R9*1), Y12
+	VMOVDQU      (DX)(R15*2), Y13
+	VPAND        Y0, Y13, Y14
+	VPSLLD       $0x10, Y13, Y13
+	VFMADD231PS  Y13, Y9, Y1
+	VFMADD231PS  Y14, Y9, Y2
+	VFMADD231PS  Y13, Y10, Y3
+	VFMADD231PS  Y14, Y10, Y4
+	VFMADD231PS  Y13, Y11, Y5
+	VFMADD231PS  Y14, Y11, Y6
+	VFMADD231PS  Y13, Y12, Y7
+	VFMADD231PS  Y14, Y12, Y8
+	MOVQ         8(R12), R15
+	ADDQ         R10, R15
+	VBROADCASTSS 4(R14), Y9
+	VBROADCASTSS 4(R14)(DI*1), Y10
+	VBROADCASTSS 4(R14)(DI*2), Y11
+	VBROADCASTSS 4(R14)(R9*1), Y12
+	VMOVDQU      (DX)(R15*2), Y13
+	VPAND        Y0, Y13, Y14
+	VPSLLD       $0x10, Y13, Y13
+	VFMADD231PS  Y13, Y9, Y1
+	VFMADD231PS  Y14, Y9, Y2
+	VFMADD231PS  Y13, Y10, Y3
+	VFMADD231PS  Y14, Y10, Y4
+	VFMADD231PS  Y13, Y11, Y5
+	VFMADD231PS  Y14, Y11, Y6
+	VFMADD231PS  Y13, Y12, Y7
+	VFMADD231PS  Y14, Y12, Y8
+	ADDQ         $0x00000010, R12
+	ADDQ         $0x00000008, R14
+	SUBQ         $0x02, R13
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R13, R13
+	JZ           blocks1_keyend
+	MOVQ         (R12), R12
+	ADDQ         R10, R12
+	VBROADCASTSS (R14), Y9
+	VBROADCASTSS (R14)(DI*1), Y10
+	VBROADCASTSS (R14)(DI*2), Y11
+	VBROADCASTSS (R14)(R9*1), Y12
+	VMOVDQU      (DX)(R12*2), Y13
+	VPAND        Y0, Y13, Y14
+	VPSLLD       $0x10, Y13, Y13
+	VFMADD231PS  Y13, Y9, Y1
+	VFMADD231PS  Y14, Y9, Y2
+	VFMADD231PS  Y13, Y10, Y3
+	VFMADD231PS  Y14, Y10, Y4
+	VFMADD231PS  Y13, Y11, Y5
+	VFMADD231PS  Y14, Y11, Y6
+	VFMADD231PS  Y13, Y12, Y7
+	VFMADD231PS  Y14, Y12, Y8
+
+blocks1_keyend:
+	VMOVUPS Y1, (R11)
+	VMOVUPS Y2, 32(R11)
+	VMOVUPS Y3, (R11)(BX*1)
+	VMOVUPS Y4, 32(R11)(BX*1)
+	VMOVUPS Y5, (R11)(BX*2)
+	VMOVUPS Y6, 32(R11)(BX*2)
+	VMOVUPS Y7, (R11)(R8*1)
+	VMOVUPS Y8, 32(R11)(R8*1)
+	ADDQ    $0x00000010, R10
+	JMP     blocks1
+
+blocks1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF16Split3AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·dotsGatherBF16Split3AVX2(SB), NOSPLIT, $0-120
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
+	MOVQ x_base+0(FP), SI
+
+keys3:
+	CMPQ   BX, $0x00000003
+	JB     keys3_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   16(DX), R10
+	LEAQ   (DI)(R10*2), R10
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   CX, R11
+
+keys3_col:
+	CMPQ        R11, $0x00000010
+	JB          keys3_colend
+	VMOVDQU     (R8), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VMOVDQU     (R9), Y10
+	VPSLLD      $0x10, Y10, Y10
+	VMOVDQU     (R10), Y11
+	VPSLLD      $0x10, Y11, Y11
+	VMOVUPS     (DI), Y12
+	VFMADD231PS Y12, Y9, Y0
+	VFMADD231PS Y12, Y10, Y1
+	VFMADD231PS Y12, Y11, Y2
+	VMOVUPS     (DI)(AX*1), Y12
+	VFMADD231PS Y12, Y9, Y3
+	VFMADD231PS Y12, Y10, Y4
+	VFMADD231PS Y12, Y11, Y5
+	VMOVUPS     (DI)(AX*2), Y12
+	VFMADD231PS Y12, Y9, Y6
+	VFMADD231PS Y12, Y10, Y7
+	VFMADD231PS Y12, Y11, Y8
+	VMOVDQU     (R8), Y9
+	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
+	VMOVDQU     (R9), Y10
+	VPAND       pairmaskAVX2<>+0(SB), Y10, Y10
+	VMOVDQU     (R10), Y11
+	VPAND       pairmaskAVX2<>+0(SB), Y11, Y11
+	VMOVUPS     32(DI), Y12
+	VFMADD231PS Y12, Y9, Y0
+	VFMADD231PS Y12, Y10, Y1
+	VFMADD231PS Y12, Y11, Y2
+	VMOVUPS     32(DI)(AX*1), Y12
+	VFMADD231PS Y12, Y9, Y3
+	VFMADD231PS Y12, Y10, Y4
+	VFMADD231PS Y12, Y11, Y5
+	VMOVUPS     32(DI)(AX*2), Y12
+	VFMADD231PS Y12, Y9, Y6
+	VFMADD231PS Y12, Y10, Y7
+	VFMADD231PS Y12, Y11, Y8
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R11
+	JMP         keys3_col
+
+keys3_colend:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	LEAQ         (DI)(DI*2), R8
+	VBROADCASTSS scale+64(FP), Y9
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMULPS       X9, X0, X0
+	VMOVLPS      X0, (SI)
+	VEXTRACTPS   $0x02, X0, 8(SI)
+	VEXTRACTPS   $0x03, X0, (SI)(DI*1)
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VMULPS       X9, X4, X4
+	VMOVLPS      X4, 4(SI)(DI*1)
+	VMOVHPS      X4, (SI)(DI*2)
+	VEXTRACTF128 $0x01, Y8, X0
+	VADDPS       X0, X8, X8
+	VPERMILPS    $0x4e, X8, X0
+	VADDPS       X0, X8, X8
+	VPERMILPS    $0xb1, X8, X0
+	VADDPS       X0, X8, X8
+	VMULSS       X9, X8, X8
+	VMOVSS       X8, 8(SI)(DI*2)
+	ADDQ         $0x00000018, DX
+	ADDQ         $0x0000000c, SI
+	SUBQ         $0x00000003, BX
+	JMP          keys3
+
+keys3_end:
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ   CX, R10
+
+keys2_col:
+	CMPQ        R10, $0x00000010
+	JB          keys2_colend
+	VMOVDQU     (R8), Y12
+	VPSLLD      $0x10, Y12, Y12
+	VMOVDQU     (R9), Y13
+	VPSLLD      $0x10, Y13, Y13
+	VMOVUPS     (DI), Y14
+	VFMADD231PS Y14, Y12, Y0
+	VFMADD231PS Y14, Y13, Y2
+	VMOVUPS     (DI)(AX*1), Y14
+	VFMADD231PS Y14, Y12, Y4
+	VFMADD231PS Y14, Y13, Y6
+	VMOVUPS     (DI)(AX*2), Y14
+	VFMADD231PS Y14, Y12, Y8
+	VFMADD231PS Y14, Y13, Y10
+	VMOVDQU     (R8), Y12
+	VPAND       pairmaskAVX2<>+0(SB), Y12, Y12
+	VMOVDQU     (R9), Y13
+	VPAND       pairmaskAVX2<>+0(SB), Y13, Y13
+	VMOVUPS     32(DI), Y14
+	VFMADD231PS Y14, Y12, Y1
+	VFMADD231PS Y14, Y13, Y3
+	VMOVUPS     32(DI)(AX*1), Y14
+	VFMADD231PS Y14, Y12, Y5
+	VFMADD231PS Y14, Y13, Y7
+	VMOVUPS     32(DI)(AX*2), Y14
+	VFMADD231PS Y14, Y12, Y9
+	VFMADD231PS Y14, Y13, Y11
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R10
+	JMP         keys2_col
+
+keys2_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y7, Y6, Y6
+	VADDPS       Y9, Y8, Y8
+	VADDPS       Y11, Y10, Y10
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	LEAQ         (DI)(DI*2), R8
+	VBROADCASTSS scale+64(FP), Y1
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y4
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, (SI)(DI*1)
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y2, Y2, Y2
+	VHADDPS      Y10, Y8, Y8
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y0, Y8, Y8
+	VEXTRACTF128 $0x01, Y8, X0
+	VADDPS       X0, X8, X8
+	VMULPS       X1, X8, X8
+	VMOVLPS      X8, (SI)(DI*2)
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000002, BX
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	MOVQ   CX, R9
+
+keys1_col:
+	CMPQ        R9, $0x00000010
+	JB          keys1_colend
+	VMOVDQU     (R8), Y6
+	VPSLLD      $0x10, Y6, Y6
+	VMOVUPS     (DI), Y7
+	VFMADD231PS Y7, Y6, Y0
+	VMOVUPS     (DI)(AX*1), Y7
+	VFMADD231PS Y7, Y6, Y2
+	VMOVUPS     (DI)(AX*2), Y7
+	VFMADD231PS Y7, Y6, Y4
+	VMOVDQU     (R8), Y6
+	VPAND       pairmaskAVX2<>+0(SB), Y6, Y6
+	VMOVUPS     32(DI), Y7
+	VFMADD231PS Y7, Y6, Y1
+	VMOVUPS     32(DI)(AX*1), Y7
+	VFMADD231PS Y7, Y6, Y3
+	VMOVUPS     32(DI)(AX*2), Y7
+	VFMADD231PS Y7, Y6, Y5
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R9
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	LEAQ         (DI)(DI*2), R8
+	VBROADCASTSS scale+64(FP), Y1
+	VXORPS       Y3, Y3, Y3
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y3, Y4, Y4
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
+	VEXTRACTPS   $0x02, X0, (SI)(DI*2)
+	ADDQ         $0x00000008, DX
+	ADDQ         $0x00000004, SI
+	SUBQ         $0x00000001, BX
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF16Split3AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·accumulateBF16Split3AVX2(SB), NOSPLIT, $0-112
+	MOVQ    acc_base+0(FP), AX
+	MOVQ    p_base+32(FP), CX
+	MOVQ    v_base+64(FP), DX
+	MOVQ    dv+24(FP), BX
+	MOVQ    BX, SI
+	ANDQ    $-16, SI
+	SHLQ    $0x02, BX
+	MOVQ    pstride+56(FP), DI
+	SHLQ    $0x02, DI
+	LEAQ    (BX)(BX*2), R8
+	LEAQ    (DI)(DI*2), R8
+	VMOVDQU pairmaskAVX2<>+0(SB), Y0
+	XORQ    R8, R8
+	ANDQ    $-16, SI
+
+blocks1:
+	CMPQ    R8, SI
+	JAE     blocks1_end
+	LEAQ    (AX)(R8*4), R9
+	VMOVUPS (R9), Y1
+	VMOVUPS 32(R9), Y2
+	VMOVUPS (R9)(BX*1), Y3
+	VMOVUPS 32(R9)(BX*1), Y4
+	VMOVUPS (R9)(BX*2), Y5
+	VMOVUPS 32(R9)(BX*2), Y6
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    CX, R12
+
+blocks1_key2:
+	CMPQ         R11, $0x02
+	JB           blocks1_key1
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS (R12), Y7
+	VBROADCASTSS (R12)(DI*1), Y8
+	VBROADCASTSS (R12)(DI*2), Y9
+	VMOVDQU      (DX)(R13*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y7, Y1
+	VFMADD231PS  Y11, Y7, Y2
+	VFMADD231PS  Y10, Y8, Y3
+	VFMADD231PS  Y11, Y8, Y4
+	VFMADD231PS  Y10, Y9, Y5
+	VFMADD231PS  Y11, Y9, Y6
+	MOVQ         8(R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS 4(R12), Y7
+	VBROADCASTSS 4(R12)(DI*1), Y8
+	VBROADCASTSS 4(R12)(DI*2), Y9
+	VMOVDQU      (DX)(R13*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y7, Y1
+	VFMADD231PS  Y11, Y7, Y2
+	VFMADD231PS  Y10, Y8, Y3
+	VFMADD231PS  Y11, Y8, Y4
+	VFMADD231PS  Y10, Y9, Y5
+	VFMADD231PS  Y11, Y9, Y6
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
+	SUBQ         $0x02, R11
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R11, R11
+	JZ           blocks1_keyend
+	MOVQ         (R10), R10
+	ADDQ         R8, R10
+	VBROADCASTSS (R12), Y7
+	VBROADCASTSS (R12)(DI*1), Y8
+	VBROADCASTSS (R12)(DI*2), Y9
+	VMOVDQU      (DX)(R10*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y7, Y1
+	VFMADD231PS  Y11, Y7, Y2
+	VFMADD231PS  Y10, Y8, Y3
+	VFMADD231PS  Y11, Y8, Y4
+	VFMADD231PS  Y10, Y9, Y5
+	VFMADD231PS  Y11, Y9, Y6
+
+blocks1_keyend:
+	VMOVUPS Y1, (R9)
+	VMOVUPS Y2, 32(R9)
+	VMOVUPS Y3, (R9)(BX*1)
+	VMOVUPS Y4, 32(R9)(BX*1)
+	VMOVUPS Y5, (R9)(BX*2)
+	VMOVUPS Y6, 32(R9)(BX*2)
+	ADDQ    $0x00000010, R8
+	JMP     blocks1
+
+blocks1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF16Split2AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·dotsGatherBF16Split2AVX2(SB), NOSPLIT, $0-120
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
+	MOVQ x_base+0(FP), SI
+
+keys4:
+	CMPQ   BX, $0x00000004
+	JB     keys4_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   16(DX), R10
+	LEAQ   (DI)(R10*2), R10
+	MOVQ   24(DX), R11
+	LEAQ   (DI)(R11*2), R11
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   CX, R12
+
+keys4_col:
+	CMPQ        R12, $0x00000010
+	JB          keys4_colend
+	VMOVDQU     (R8), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VMOVDQU     (R9), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VMOVDQU     (R10), Y10
+	VPSLLD      $0x10, Y10, Y10
+	VMOVDQU     (R11), Y11
+	VPSLLD      $0x10, Y11, Y11
+	VMOVUPS     (DI), Y12
+	VFMADD231PS Y12, Y8, Y0
+	VFMADD231PS Y12, Y9, Y1
+	VFMADD231PS Y12, Y10, Y2
+	VFMADD231PS Y12, Y11, Y3
+	VMOVUPS     (DI)(AX*1), Y12
+	VFMADD231PS Y12, Y8, Y4
+	VFMADD231PS Y12, Y9, Y5
+	VFMADD231PS Y12, Y10, Y6
+	VFMADD231PS Y12, Y11, Y7
+	VMOVDQU     (R8), Y8
+	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
+	VMOVDQU     (R9), Y9
+	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
+	VMOVDQU     (R10), Y10
+	VPAND       pairmaskAVX2<>+0(SB), Y10, Y10
+	VMOVDQU     (R11), Y11
+	VPAND       pairmaskAVX2<>+0(SB), Y11, Y11
+	VMOVUPS     32(DI), Y12
+	VFMADD231PS Y12, Y8, Y0
+	VFMADD231PS Y12, Y9, Y1
+	VFMADD231PS Y12, Y10, Y2
+	VFMADD231PS Y12, Y11, Y3
+	VMOVUPS     32(DI)(AX*1), Y12
+	VFMADD231PS Y12, Y8, Y4
+	VFMADD231PS Y12, Y9, Y5
+	VFMADD231PS Y12, Y10, Y6
+	VFMADD231PS Y12, Y11, Y7
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R12
+	JMP         keys4_col
+
+keys4_colend:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y8
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMULPS       X8, X0, X0
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, 8(SI)
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VMULPS       X8, X4, X4
+	VMOVLPS      X4, (SI)(DI*1)
+	VMOVHPS      X4, 8(SI)(DI*1)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000010, SI
+	SUBQ         $0x00000004, BX
+	JMP          keys4
+
+keys4_end:
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   CX, R10
+
+keys2_col:
+	CMPQ        R10, $0x00000010
+	JB          keys2_colend
+	VMOVDQU     (R8), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VMOVDQU     (R9), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VMOVUPS     (DI), Y10
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y2
+	VMOVUPS     (DI)(AX*1), Y10
+	VFMADD231PS Y10, Y8, Y4
+	VFMADD231PS Y10, Y9, Y6
+	VMOVDQU     (R8), Y8
+	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
+	VMOVDQU     (R9), Y9
+	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
+	VMOVUPS     32(DI), Y10
+	VFMADD231PS Y10, Y8, Y1
+	VFMADD231PS Y10, Y9, Y3
+	VMOVUPS     32(DI)(AX*1), Y10
+	VFMADD231PS Y10, Y8, Y5
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R10
+	JMP         keys2_col
+
+keys2_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y7, Y6, Y6
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y1
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y4
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, (SI)(DI*1)
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000002, BX
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   CX, R9
+
+keys1_col:
+	CMPQ        R9, $0x00000010
+	JB          keys1_colend
+	VMOVDQU     (R8), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VMOVUPS     (DI), Y5
+	VFMADD231PS Y5, Y4, Y0
+	VMOVUPS     (DI)(AX*1), Y5
+	VFMADD231PS Y5, Y4, Y2
+	VMOVDQU     (R8), Y4
+	VPAND       pairmaskAVX2<>+0(SB), Y4, Y4
+	VMOVUPS     32(DI), Y5
+	VFMADD231PS Y5, Y4, Y1
+	VMOVUPS     32(DI)(AX*1), Y5
+	VFMADD231PS Y5, Y4, Y3
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, R9
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y1
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
+	ADDQ         $0x00000008, DX
+	ADDQ         $0x00000004, SI
+	SUBQ         $0x00000001, BX
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF16Split2AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·accumulateBF16Split2AVX2(SB), NOSPLIT, $0-112
+	MOVQ    acc_base+0(FP), AX
+	MOVQ    p_base+32(FP), CX
+	MOVQ    v_base+64(FP), DX
+	MOVQ    dv+24(FP), BX
+	MOVQ    BX, SI
+	ANDQ    $-16, SI
+	SHLQ    $0x02, BX
+	MOVQ    pstride+56(FP), DI
+	SHLQ    $0x02, DI
+	VMOVDQU pairmaskAVX2<>+0(SB), Y0
+	XORQ    R8, R8
+	MOVQ    SI, R9
+	ANDQ    $-32, R9
+
+blocks2:
+	CMPQ    R8, R9
+	JAE     blocks2_end
+	LEAQ    (AX)(R8*4), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS 32(R10), Y2
+	VMOVUPS 64(R10), Y3
+	VMOVUPS 96(R10), Y4
+	VMOVUPS (R10)(BX*1), Y5
+	VMOVUPS 32(R10)(BX*1), Y6
+	VMOVUPS 64(R10)(BX*1), Y7
+	VMOVUPS 96(R10)(BX*1), Y8
+	MOVQ    offs_base+88(FP), R11
+	MOVQ    offs_len+96(FP), R12
+	MOVQ    CX, R13
+
+blocks2_key2:
+	CMPQ         R12, $0x02
+	JB           blocks2_key1
+	MOVQ         (R11), R14
+	ADDQ         R8, R14
+	VBROADCASTSS (R13), Y9
+	VBROADCASTSS (R13)(DI*1), Y10
+	VMOVDQU      (DX)(R14*2), Y11
+	VPAND        Y0, Y11, Y12
+	VPSLLD       $0x10, Y11, Y11
+	VFMADD231PS  Y11, Y9, Y1
+	VFMADD231PS  Y12, Y9, Y2
+	VFMADD231PS  Y11, Y10, Y5
+	VFMADD231PS  Y12, Y10, Y6
+	VMOVDQU      32(DX)(R14*2), Y11
+	VPAND        Y0, Y11, Y12
+	VPSLLD       $0x10, Y11, Y11
+	VFMADD231PS  Y11, Y9, Y3
+	VFMADD231PS  Y12, Y9, Y4
+	VFMADD231PS  Y11, Y10, Y7
+	VFMADD231PS  Y12, Y10, Y8
+	MOVQ         8(R11), R14
+	ADDQ         R8, R14
+	VBROADCASTSS 4(R13), Y9
+	VBROADCASTSS 4(R13)(DI*1), Y10
+	VMOVDQU      (DX)(R14*2), Y11
+	VPAND        Y0, Y11, Y12
+	VPSLLD       $0x10, Y11, Y11
+	VFMADD231PS  Y11, Y9, Y1
+	VFMADD231PS  Y12, Y9, Y2
+	VFMADD231PS  Y11, Y10, Y5
+	VFMADD231PS  Y12, Y10, Y6
+	VMOVDQU      32(DX)(R14*2), Y11
+	VPAND        Y0, Y11, Y12
+	VPSLLD       $0x10, Y11, Y11
+	VFMADD231PS  Y11, Y9, Y3
+	VFMADD231PS  Y12, Y9, Y4
+	VFMADD231PS  Y11, Y10, Y7
+	VFMADD231PS  Y12, Y10, Y8
+	ADDQ         $0x00000010, R11
+	ADDQ         $0x00000008, R13
+	SUBQ         $0x02, R12
+	JMP          blocks2_key2
+
+blocks2_key1:
+	TESTQ        R12, R12
+	JZ           blocks2_keyend
+	MOVQ         (R11), R11
+	ADDQ         R8, R11
+	VBROADCASTSS (R13), Y9
+	VBROADCASTSS (R13)(DI*1), Y10
+	VMOVDQU      (DX)(R11*2), Y11
+	VPAND        Y0, Y11, Y12
+	VPSLLD       $0x10, Y11, Y11
+	VFMADD231PS  Y11, Y9, Y1
+	VFMADD231PS  Y12, Y9, Y2
+	VFMADD231PS  Y11, Y10, Y5
+	VFMADD231PS  Y12, Y10, Y6
+	VMOVDQU      32(DX)(R11*2), Y11
+	VPAND        Y0, Y11, Y12
+	VPSLLD       $0x10, Y11, Y11
+	VFMADD231PS  Y11, Y9, Y3
+	VFMADD231PS  Y12, Y9, Y4
+	VFMADD231PS  Y11, Y10, Y7
+	VFMADD231PS  Y12, Y10, Y8
+
+blocks2_keyend:
+	VMOVUPS Y1, (R10)
+	VMOVUPS Y2, 32(R10)
+	VMOVUPS Y3, 64(R10)
+	VMOVUPS Y4, 96(R10)
+	VMOVUPS Y5, (R10)(BX*1)
+	VMOVUPS Y6, 32(R10)(BX*1)
+	VMOVUPS Y7, 64(R10)(BX*1)
+	VMOVUPS Y8, 96(R10)(BX*1)
+	ADDQ    $0x00000020, R8
+	JMP     blocks2
+
+blocks2_end:
+	ANDQ $-16, SI
+
+blocks1:
+	CMPQ    R8, SI
+	JAE     blocks1_end
+	LEAQ    (AX)(R8*4), R9
+	VMOVUPS (R9), Y1
+	VMOVUPS 32(R9), Y2
+	VMOVUPS (R9)(BX*1), Y3
+	VMOVUPS 32(R9)(BX*1), Y4
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    CX, R12
+
+blocks1_key2:
+	CMPQ         R11, $0x02
+	JB           blocks1_key1
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS (R12), Y5
+	VBROADCASTSS (R12)(DI*1), Y6
+	VMOVDQU      (DX)(R13*2), Y7
+	VPAND        Y0, Y7, Y8
+	VPSLLD       $0x10, Y7, Y7
+	VFMADD231PS  Y7, Y5, Y1
+	VFMADD231PS  Y8, Y5, Y2
+	VFMADD231PS  Y7, Y6, Y3
+	VFMADD231PS  Y8, Y6, Y4
+	MOVQ         8(R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS 4(R12), Y5
+	VBROADCASTSS 4(R12)(DI*1), Y6
+	VMOVDQU      (DX)(R13*2), Y7
+	VPAND        Y0, Y7, Y8
+	VPSLLD       $0x10, Y7, Y7
+	VFMADD231PS  Y7, Y5, Y1
+	VFMADD231PS  Y8, Y5, Y2
+	VFMADD231PS  Y7, Y6, Y3
+	VFMADD231PS  Y8, Y6, Y4
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
+	SUBQ         $0x02, R11
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R11, R11
+	JZ           blocks1_keyend
+	MOVQ         (R10), R10
+	ADDQ         R8, R10
+	VBROADCASTSS (R12), Y5
+	VBROADCASTSS (R12)(DI*1), Y6
+	VMOVDQU      (DX)(R10*2), Y7
+	VPAND        Y0, Y7, Y8
+	VPSLLD       $0x10, Y7, Y7
+	VFMADD231PS  Y7, Y5, Y1
+	VFMADD231PS  Y8, Y5, Y2
+	VFMADD231PS  Y7, Y6, Y3
+	VFMADD231PS  Y8, Y6, Y4
+
+blocks1_keyend:
+	VMOVUPS Y1, (R9)
+	VMOVUPS Y2, 32(R9)
+	VMOVUPS Y3, (R9)(BX*1)
+	VMOVUPS Y4, 32(R9)(BX*1)
+	ADDQ    $0x00000010, R8
+	JMP     blocks1
+
+blocks1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·dotsGatherBF16Split1AVX2(SB), NOSPLIT, $0-120
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+96(FP), AX
+	MOVQ offs_len+104(FP), DX
+	MOVQ x_base+0(FP), BX
+
+keys4:
+	CMPQ   DX, $0x00000004
+	JB     keys4_end
+	MOVQ   k_base+72(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   8(AX), R8
+	LEAQ   (SI)(R8*2), R8
+	MOVQ   16(AX), R9
+	LEAQ   (SI)(R9*2), R9
+	MOVQ   24(AX), R10
+	LEAQ   (SI)(R10*2), R10
+	MOVQ   q_base+32(FP), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   CX, R11
+
+keys4_col:
+	CMPQ        R11, $0x00000010
+	JB          keys4_colend
+	VMOVDQU     (DI), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VMOVDQU     (R8), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VMOVDQU     (R9), Y10
+	VPSLLD      $0x10, Y10, Y10
+	VMOVDQU     (R10), Y11
+	VPSLLD      $0x10, Y11, Y11
+	VMOVUPS     (SI), Y12
+	VFMADD231PS Y12, Y8, Y0
+	VFMADD231PS Y12, Y9, Y2
+	VFMADD231PS Y12, Y10, Y4
+	VFMADD231PS Y12, Y11, Y6
+	VMOVDQU     (DI), Y8
+	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
+	VMOVDQU     (R8), Y9
+	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
+	VMOVDQU     (R9), Y10
+	VPAND       pairmaskAVX2<>+0(SB), Y10, Y10
+	VMOVDQU     (R10), Y11
+	VPAND       pairmaskAVX2<>+0(SB), Y11, Y11
+	VMOVUPS     32(SI), Y12
+	VFMADD231PS Y12, Y8, Y1
+	VFMADD231PS Y12, Y9, Y3
+	VFMADD231PS Y12, Y10, Y5
+	VFMADD231PS Y12, Y11, Y7
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, R11
+	JMP         keys4_col
+
+keys4_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y7, Y6, Y6
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Y1
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y4
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVLPS      X0, (BX)
+	VMOVHPS      X0, 8(BX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000010, BX
+	SUBQ         $0x00000004, DX
+	JMP          keys4
+
+keys4_end:
+keys2:
+	CMPQ   DX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+72(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   8(AX), R8
+	LEAQ   (SI)(R8*2), R8
+	MOVQ   q_base+32(FP), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   CX, R9
+
+keys2_col:
+	CMPQ        R9, $0x00000010
+	JB          keys2_colend
+	VMOVDQU     (DI), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VMOVDQU     (R8), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VMOVUPS     (SI), Y6
+	VFMADD231PS Y6, Y4, Y0
+	VFMADD231PS Y6, Y5, Y2
+	VMOVDQU     (DI), Y4
+	VPAND       pairmaskAVX2<>+0(SB), Y4, Y4
+	VMOVDQU     (R8), Y5
+	VPAND       pairmaskAVX2<>+0(SB), Y5, Y5
+	VMOVUPS     32(SI), Y6
+	VFMADD231PS Y6, Y4, Y1
+	VFMADD231PS Y6, Y5, Y3
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, R9
+	JMP         keys2_col
+
+keys2_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Y1
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVLPS      X0, (BX)
+	ADDQ         $0x00000010, AX
+	ADDQ         $0x00000008, BX
+	SUBQ         $0x00000002, DX
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   DX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+72(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   q_base+32(FP), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   CX, R8
+
+keys1_col:
+	CMPQ        R8, $0x00000010
+	JB          keys1_colend
+	VMOVDQU     (DI), Y2
+	VPSLLD      $0x10, Y2, Y2
+	VMOVUPS     (SI), Y3
+	VFMADD231PS Y3, Y2, Y0
+	VMOVDQU     (DI), Y2
+	VPAND       pairmaskAVX2<>+0(SB), Y2, Y2
+	VMOVUPS     32(SI), Y3
+	VFMADD231PS Y3, Y2, Y1
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000010, R8
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS       Y1, Y0, Y0
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Y1
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VPERMILPS    $0x4e, X0, X2
+	VADDPS       X2, X0, X0
+	VPERMILPS    $0xb1, X0, X2
+	VADDPS       X2, X0, X0
+	VMULSS       X1, X0, X0
+	VMOVSS       X0, (BX)
+	ADDQ         $0x00000008, AX
+	ADDQ         $0x00000004, BX
+	SUBQ         $0x00000001, DX
+	JMP          keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF16Split1AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·accumulateBF16Split1AVX2(SB), NOSPLIT, $0-112
+	MOVQ    acc_base+0(FP), AX
+	MOVQ    p_base+32(FP), CX
+	MOVQ    v_base+64(FP), DX
+	MOVQ    dv+24(FP), BX
+	MOVQ    BX, SI
+	ANDQ    $-16, SI
+	SHLQ    $0x02, BX
+	MOVQ    pstride+56(FP), BX
+	SHLQ    $0x02, BX
+	VMOVDQU pairmaskAVX2<>+0(SB), Y0
+	XORQ    BX, BX
+	MOVQ    SI, DI
+	ANDQ    $-64, DI
+
+blocks4:
+	CMPQ    BX, DI
+	JAE     blocks4_end
+	LEAQ    (AX)(BX*4), R8
+	VMOVUPS (R8), Y1
+	VMOVUPS 32(R8), Y2
+	VMOVUPS 64(R8), Y3
+	VMOVUPS 96(R8), Y4
+	VMOVUPS 128(R8), Y5
+	VMOVUPS 160(R8), Y6
+	VMOVUPS 192(R8), Y7
+	VMOVUPS 224(R8), Y8
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    CX, R11
+
+blocks4_key2:
+	CMPQ         R10, $0x02
+	JB           blocks4_key1
+	MOVQ         (R9), R12
+	ADDQ         BX, R12
+	VBROADCASTSS (R11), Y9
+	VMOVDQU      (DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y1
+	VFMADD231PS  Y11, Y9, Y2
+	VMOVDQU      32(DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y3
+	VFMADD231PS  Y11, Y9, Y4
+	VMOVDQU      64(DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y5
+	VFMADD231PS  Y11, Y9, Y6
+	VMOVDQU      96(DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y7
+	VFMADD231PS  Y11, Y9, Y8
+	MOVQ         8(R9), R12
+	ADDQ         BX, R12
+	VBROADCASTSS 4(R11), Y9
+	VMOVDQU      (DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y1
+	VFMADD231PS  Y11, Y9, Y2
+	VMOVDQU      32(DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y3
+	VFMADD231PS  Y11, Y9, Y4
+	VMOVDQU      64(DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y5
+	VFMADD231PS  Y11, Y9, Y6
+	VMOVDQU      96(DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y7
+	VFMADD231PS  Y11, Y9, Y8
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000008, R11
+	SUBQ         $0x02, R10
+	JMP          blocks4_key2
+
+blocks4_key1:
+	TESTQ        R10, R10
+	JZ           blocks4_keyend
+	MOVQ         (R9), R9
+	ADDQ         BX, R9
+	VBROADCASTSS (R11), Y9
+	VMOVDQU      (DX)(R9*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y1
+	VFMADD231PS  Y11, Y9, Y2
+	VMOVDQU      32(DX)(R9*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y3
+	VFMADD231PS  Y11, Y9, Y4
+	VMOVDQU      64(DX)(R9*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y5
+	VFMADD231PS  Y11, Y9, Y6
+	VMOVDQU      96(DX)(R9*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y7
+	VFMADD231PS  Y11, Y9, Y8
+
+blocks4_keyend:
+	VMOVUPS Y1, (R8)
+	VMOVUPS Y2, 32(R8)
+	VMOVUPS Y3, 64(R8)
+	VMOVUPS Y4, 96(R8)
+	VMOVUPS Y5, 128(R8)
+	VMOVUPS Y6, 160(R8)
+	VMOVUPS Y7, 192(R8)
+	VMOVUPS Y8, 224(R8)
+	ADDQ    $0x00000040, BX
+	JMP     blocks4
+
+blocks4_end:
+	ANDQ $-16, SI
+
+blocks1:
+	CMPQ    BX, SI
+	JAE     blocks1_end
+	LEAQ    (AX)(BX*4), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS 32(DI), Y2
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    CX, R10
+
+blocks1_key2:
+	CMPQ         R9, $0x02
+	JB           blocks1_key1
+	MOVQ         (R8), R11
+	ADDQ         BX, R11
+	VBROADCASTSS (R10), Y3
+	VMOVDQU      (DX)(R11*2), Y4
+	VPAND        Y0, Y4, Y5
+	VPSLLD       $0x10, Y4, Y4
+	VFMADD231PS  Y4, Y3, Y1
+	VFMADD231PS  Y5, Y3, Y2
+	MOVQ         8(R8), R11
+	ADDQ         BX, R11
+	VBROADCASTSS 4(R10), Y3
+	VMOVDQU      (DX)(R11*2), Y4
+	VPAND        Y0, Y4, Y5
+	VPSLLD       $0x10, Y4, Y4
+	VFMADD231PS  Y4, Y3, Y1
+	VFMADD231PS  Y5, Y3, Y2
+	ADDQ         $0x00000010, R8
+	ADDQ         $0x00000008, R10
+	SUBQ         $0x02, R9
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R9, R9
+	JZ           blocks1_keyend
+	MOVQ         (R8), R8
+	ADDQ         BX, R8
+	VBROADCASTSS (R10), Y3
+	VMOVDQU      (DX)(R8*2), Y4
+	VPAND        Y0, Y4, Y5
+	VPSLLD       $0x10, Y4, Y4
+	VFMADD231PS  Y4, Y3, Y1
+	VFMADD231PS  Y5, Y3, Y2
+
+blocks1_keyend:
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y2, 32(DI)
+	ADDQ    $0x00000010, BX
+	JMP     blocks1
+
+blocks1_end:
 	VZEROUPPER
 	RET
 
@@ -7759,13 +9328,13 @@ keys2_c1:
 	JMP         keys2_c1
 
 keys2_c1_end:
-	MOVQ          xstride+24(FP), DI
-	SHLQ          $0x02, DI
-	VBROADCASTSS  scale+64(FP), Z8
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z7, Z6, Z6
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z8
 	VEXTRACTF64X4 $0x01, Z0, Y9
 	VADDPS        Y9, Y0, Y0
 	VEXTRACTF32X4 $0x01, Y0, X9
@@ -7852,11 +9421,11 @@ keys1_c1:
 	JMP         keys1_c1
 
 keys1_c1_end:
+	VADDPS        Z14, Z13, Z13
+	VADDPS        Z16, Z15, Z15
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	VBROADCASTSS  scale+64(FP), Z0
-	VADDPS        Z14, Z13, Z13
-	VADDPS        Z16, Z15, Z15
 	VEXTRACTF64X4 $0x01, Z13, Y1
 	VADDPS        Y1, Y13, Y13
 	VEXTRACTF32X4 $0x01, Y13, X1
@@ -7966,13 +9535,13 @@ keys2_c1:
 	JMP         keys2_c1
 
 keys2_c1_end:
-	MOVQ          xstride+24(FP), DI
-	SHLQ          $0x02, DI
-	VBROADCASTSS  scale+64(FP), Z8
 	VADDPS        Z1, Z0, Z0
 	VADDPS        Z3, Z2, Z2
 	VADDPS        Z5, Z4, Z4
 	VADDPS        Z7, Z6, Z6
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z8
 	VEXTRACTF64X4 $0x01, Z0, Y9
 	VADDPS        Y9, Y0, Y0
 	VEXTRACTF32X4 $0x01, Y0, X9
@@ -8062,11 +9631,11 @@ keys1_c1:
 	JMP         keys1_c1
 
 keys1_c1_end:
+	VADDPS        Z14, Z13, Z13
+	VADDPS        Z16, Z15, Z15
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	VBROADCASTSS  scale+64(FP), Z0
-	VADDPS        Z14, Z13, Z13
-	VADDPS        Z16, Z15, Z15
 	VEXTRACTF64X4 $0x01, Z13, Y1
 	VADDPS        Y1, Y13, Y13
 	VEXTRACTF32X4 $0x01, Y13, X1
@@ -8157,11 +9726,11 @@ keys2_c1:
 	JMP         keys2_c1
 
 keys2_c1_end:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
 	VBROADCASTSS  scale+64(FP), Z4
-	VADDPS        Z1, Z0, Z0
-	VADDPS        Z3, Z2, Z2
 	VEXTRACTF64X4 $0x01, Z0, Y5
 	VADDPS        Y5, Y0, Y0
 	VEXTRACTF32X4 $0x01, Y0, X5
@@ -8223,10 +9792,10 @@ keys1_c1:
 	JMP         keys1_c1
 
 keys1_c1_end:
+	VADDPS        Z10, Z9, Z9
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
 	VBROADCASTSS  scale+64(FP), Z0
-	VADDPS        Z10, Z9, Z9
 	VEXTRACTF64X4 $0x01, Z9, Y1
 	VADDPS        Y1, Y9, Y9
 	VEXTRACTF32X4 $0x01, Y9, X1
@@ -8313,11 +9882,11 @@ keys2_c1:
 	JMP         keys2_c1
 
 keys2_c1_end:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
 	VBROADCASTSS  scale+64(FP), Z4
-	VADDPS        Z1, Z0, Z0
-	VADDPS        Z3, Z2, Z2
 	VEXTRACTF64X4 $0x01, Z0, Y5
 	VADDPS        Y5, Y0, Y0
 	VEXTRACTF32X4 $0x01, Y0, X5
@@ -8382,10 +9951,10 @@ keys1_c1:
 	JMP         keys1_c1
 
 keys1_c1_end:
+	VADDPS        Z10, Z9, Z9
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
 	VBROADCASTSS  scale+64(FP), Z0
-	VADDPS        Z10, Z9, Z9
 	VEXTRACTF64X4 $0x01, Z9, Y1
 	VADDPS        Y1, Y9, Y9
 	VEXTRACTF32X4 $0x01, Y9, X1
@@ -11182,6 +12751,2044 @@ narrow1:
 	JMP       narrow1
 
 narrow1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF16Split4AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dotsGatherBF16Split4AVX512(SB), NOSPLIT, $0-120
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+96(FP), BX
+	MOVQ offs_len+104(FP), SI
+	MOVQ x_base+0(FP), DI
+
+keys3:
+	CMPQ   SI, $0x00000003
+	JB     keys3_end
+	MOVQ   k_base+72(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   8(BX), R10
+	LEAQ   (R8)(R10*2), R10
+	MOVQ   16(BX), R11
+	LEAQ   (R8)(R11*2), R11
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	MOVQ   CX, R12
+
+keys3_col:
+	CMPQ        R12, $0x00000020
+	JB          keys3_colend
+	VPSLLD      $0x10, (R9), Z12
+	VPSLLD      $0x10, (R10), Z13
+	VPSLLD      $0x10, (R11), Z14
+	VMOVUPS     (R8), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z13, Z1
+	VFMADD231PS Z15, Z14, Z2
+	VMOVUPS     (R8)(AX*1), Z15
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z13, Z4
+	VFMADD231PS Z15, Z14, Z5
+	VMOVUPS     (R8)(AX*2), Z15
+	VFMADD231PS Z15, Z12, Z6
+	VFMADD231PS Z15, Z13, Z7
+	VFMADD231PS Z15, Z14, Z8
+	VMOVUPS     (R8)(DX*1), Z15
+	VFMADD231PS Z15, Z12, Z9
+	VFMADD231PS Z15, Z13, Z10
+	VFMADD231PS Z15, Z14, Z11
+	VMOVDQU32   (R9), Z12
+	VPANDD      pairmaskAVX512<>+0(SB), Z12, Z12
+	VMOVDQU32   (R10), Z13
+	VPANDD      pairmaskAVX512<>+0(SB), Z13, Z13
+	VMOVDQU32   (R11), Z14
+	VPANDD      pairmaskAVX512<>+0(SB), Z14, Z14
+	VMOVUPS     64(R8), Z15
+	VFMADD231PS Z15, Z12, Z0
+	VFMADD231PS Z15, Z13, Z1
+	VFMADD231PS Z15, Z14, Z2
+	VMOVUPS     64(R8)(AX*1), Z15
+	VFMADD231PS Z15, Z12, Z3
+	VFMADD231PS Z15, Z13, Z4
+	VFMADD231PS Z15, Z14, Z5
+	VMOVUPS     64(R8)(AX*2), Z15
+	VFMADD231PS Z15, Z12, Z6
+	VFMADD231PS Z15, Z13, Z7
+	VFMADD231PS Z15, Z14, Z8
+	VMOVUPS     64(R8)(DX*1), Z15
+	VFMADD231PS Z15, Z12, Z9
+	VFMADD231PS Z15, Z13, Z10
+	VFMADD231PS Z15, Z14, Z11
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000040, R11
+	ADDQ        $0x00000080, R8
+	SUBQ        $0x00000020, R12
+	JMP         keys3_col
+
+keys3_colend:
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VBROADCASTSS  scale+64(FP), Z12
+	VEXTRACTF64X4 $0x01, Z0, Y13
+	VADDPS        Y13, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X13
+	VADDPS        X13, X0, X0
+	VPERMILPS     $0x4e, X0, X13
+	VADDPS        X13, X0, X0
+	VPERMILPS     $0xb1, X0, X13
+	VADDPS        X13, X0, X0
+	VMULSS        X12, X0, X0
+	VMOVSS        X0, (DI)
+	VEXTRACTF64X4 $0x01, Z1, Y13
+	VADDPS        Y13, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X13
+	VADDPS        X13, X1, X1
+	VPERMILPS     $0x4e, X1, X13
+	VADDPS        X13, X1, X1
+	VPERMILPS     $0xb1, X1, X13
+	VADDPS        X13, X1, X1
+	VMULSS        X12, X1, X1
+	VMOVSS        X1, 4(DI)
+	VEXTRACTF64X4 $0x01, Z2, Y13
+	VADDPS        Y13, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X13
+	VADDPS        X13, X2, X2
+	VPERMILPS     $0x4e, X2, X13
+	VADDPS        X13, X2, X2
+	VPERMILPS     $0xb1, X2, X13
+	VADDPS        X13, X2, X2
+	VMULSS        X12, X2, X2
+	VMOVSS        X2, 8(DI)
+	VEXTRACTF64X4 $0x01, Z3, Y13
+	VADDPS        Y13, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X13
+	VADDPS        X13, X3, X3
+	VPERMILPS     $0x4e, X3, X13
+	VADDPS        X13, X3, X3
+	VPERMILPS     $0xb1, X3, X13
+	VADDPS        X13, X3, X3
+	VMULSS        X12, X3, X3
+	VMOVSS        X3, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z4, Y13
+	VADDPS        Y13, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X13
+	VADDPS        X13, X4, X4
+	VPERMILPS     $0x4e, X4, X13
+	VADDPS        X13, X4, X4
+	VPERMILPS     $0xb1, X4, X13
+	VADDPS        X13, X4, X4
+	VMULSS        X12, X4, X4
+	VMOVSS        X4, 4(DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z5, Y13
+	VADDPS        Y13, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X13
+	VADDPS        X13, X5, X5
+	VPERMILPS     $0x4e, X5, X13
+	VADDPS        X13, X5, X5
+	VPERMILPS     $0xb1, X5, X13
+	VADDPS        X13, X5, X5
+	VMULSS        X12, X5, X5
+	VMOVSS        X5, 8(DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z6, Y13
+	VADDPS        Y13, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X13
+	VADDPS        X13, X6, X6
+	VPERMILPS     $0x4e, X6, X13
+	VADDPS        X13, X6, X6
+	VPERMILPS     $0xb1, X6, X13
+	VADDPS        X13, X6, X6
+	VMULSS        X12, X6, X6
+	VMOVSS        X6, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z7, Y13
+	VADDPS        Y13, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X13
+	VADDPS        X13, X7, X7
+	VPERMILPS     $0x4e, X7, X13
+	VADDPS        X13, X7, X7
+	VPERMILPS     $0xb1, X7, X13
+	VADDPS        X13, X7, X7
+	VMULSS        X12, X7, X7
+	VMOVSS        X7, 4(DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z8, Y13
+	VADDPS        Y13, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X13
+	VADDPS        X13, X8, X8
+	VPERMILPS     $0x4e, X8, X13
+	VADDPS        X13, X8, X8
+	VPERMILPS     $0xb1, X8, X13
+	VADDPS        X13, X8, X8
+	VMULSS        X12, X8, X8
+	VMOVSS        X8, 8(DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z9, Y13
+	VADDPS        Y13, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X13
+	VADDPS        X13, X9, X9
+	VPERMILPS     $0x4e, X9, X13
+	VADDPS        X13, X9, X9
+	VPERMILPS     $0xb1, X9, X13
+	VADDPS        X13, X9, X9
+	VMULSS        X12, X9, X9
+	VMOVSS        X9, (DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z10, Y13
+	VADDPS        Y13, Y10, Y10
+	VEXTRACTF32X4 $0x01, Y10, X13
+	VADDPS        X13, X10, X10
+	VPERMILPS     $0x4e, X10, X13
+	VADDPS        X13, X10, X10
+	VPERMILPS     $0xb1, X10, X13
+	VADDPS        X13, X10, X10
+	VMULSS        X12, X10, X10
+	VMOVSS        X10, 4(DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z11, Y13
+	VADDPS        Y13, Y11, Y11
+	VEXTRACTF32X4 $0x01, Y11, X13
+	VADDPS        X13, X11, X11
+	VPERMILPS     $0x4e, X11, X13
+	VADDPS        X13, X11, X11
+	VPERMILPS     $0xb1, X11, X13
+	VADDPS        X13, X11, X11
+	VMULSS        X12, X11, X11
+	VMOVSS        X11, 8(DI)(R9*1)
+	ADDQ          $0x00000018, BX
+	ADDQ          $0x0000000c, DI
+	SUBQ          $0x00000003, SI
+	JMP           keys3
+
+keys3_end:
+keys2:
+	CMPQ   SI, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+72(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   8(BX), R10
+	LEAQ   (R8)(R10*2), R10
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	MOVQ   CX, R11
+
+keys2_col:
+	CMPQ        R11, $0x00000020
+	JB          keys2_colend
+	VPSLLD      $0x10, (R9), Z0
+	VPSLLD      $0x10, (R10), Z1
+	VMOVUPS     (R8), Z2
+	VFMADD231PS Z2, Z0, Z16
+	VFMADD231PS Z2, Z1, Z17
+	VMOVUPS     (R8)(AX*1), Z2
+	VFMADD231PS Z2, Z0, Z18
+	VFMADD231PS Z2, Z1, Z19
+	VMOVUPS     (R8)(AX*2), Z2
+	VFMADD231PS Z2, Z0, Z20
+	VFMADD231PS Z2, Z1, Z21
+	VMOVUPS     (R8)(DX*1), Z2
+	VFMADD231PS Z2, Z0, Z22
+	VFMADD231PS Z2, Z1, Z23
+	VMOVDQU32   (R9), Z0
+	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
+	VMOVDQU32   (R10), Z1
+	VPANDD      pairmaskAVX512<>+0(SB), Z1, Z1
+	VMOVUPS     64(R8), Z2
+	VFMADD231PS Z2, Z0, Z16
+	VFMADD231PS Z2, Z1, Z17
+	VMOVUPS     64(R8)(AX*1), Z2
+	VFMADD231PS Z2, Z0, Z18
+	VFMADD231PS Z2, Z1, Z19
+	VMOVUPS     64(R8)(AX*2), Z2
+	VFMADD231PS Z2, Z0, Z20
+	VFMADD231PS Z2, Z1, Z21
+	VMOVUPS     64(R8)(DX*1), Z2
+	VFMADD231PS Z2, Z0, Z22
+	VFMADD231PS Z2, Z1, Z23
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000080, R8
+	SUBQ        $0x00000020, R11
+	JMP         keys2_col
+
+keys2_colend:
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z16, Y1
+	VADDPS        Y1, Y16, Y16
+	VEXTRACTF32X4 $0x01, Y16, X1
+	VADDPS        X1, X16, X16
+	VPERMILPS     $0x4e, X16, X1
+	VADDPS        X1, X16, X16
+	VPERMILPS     $0xb1, X16, X1
+	VADDPS        X1, X16, X16
+	VMULSS        X0, X16, X16
+	VMOVSS        X16, (DI)
+	VEXTRACTF64X4 $0x01, Z17, Y1
+	VADDPS        Y1, Y17, Y17
+	VEXTRACTF32X4 $0x01, Y17, X1
+	VADDPS        X1, X17, X17
+	VPERMILPS     $0x4e, X17, X1
+	VADDPS        X1, X17, X17
+	VPERMILPS     $0xb1, X17, X1
+	VADDPS        X1, X17, X17
+	VMULSS        X0, X17, X17
+	VMOVSS        X17, 4(DI)
+	VEXTRACTF64X4 $0x01, Z18, Y1
+	VADDPS        Y1, Y18, Y18
+	VEXTRACTF32X4 $0x01, Y18, X1
+	VADDPS        X1, X18, X18
+	VPERMILPS     $0x4e, X18, X1
+	VADDPS        X1, X18, X18
+	VPERMILPS     $0xb1, X18, X1
+	VADDPS        X1, X18, X18
+	VMULSS        X0, X18, X18
+	VMOVSS        X18, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z19, Y1
+	VADDPS        Y1, Y19, Y19
+	VEXTRACTF32X4 $0x01, Y19, X1
+	VADDPS        X1, X19, X19
+	VPERMILPS     $0x4e, X19, X1
+	VADDPS        X1, X19, X19
+	VPERMILPS     $0xb1, X19, X1
+	VADDPS        X1, X19, X19
+	VMULSS        X0, X19, X19
+	VMOVSS        X19, 4(DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z20, Y1
+	VADDPS        Y1, Y20, Y20
+	VEXTRACTF32X4 $0x01, Y20, X1
+	VADDPS        X1, X20, X20
+	VPERMILPS     $0x4e, X20, X1
+	VADDPS        X1, X20, X20
+	VPERMILPS     $0xb1, X20, X1
+	VADDPS        X1, X20, X20
+	VMULSS        X0, X20, X20
+	VMOVSS        X20, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z21, Y1
+	VADDPS        Y1, Y21, Y21
+	VEXTRACTF32X4 $0x01, Y21, X1
+	VADDPS        X1, X21, X21
+	VPERMILPS     $0x4e, X21, X1
+	VADDPS        X1, X21, X21
+	VPERMILPS     $0xb1, X21, X1
+	VADDPS        X1, X21, X21
+	VMULSS        X0, X21, X21
+	VMOVSS        X21, 4(DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z22, Y1
+	VADDPS        Y1, Y22, Y22
+	VEXTRACTF32X4 $0x01, Y22, X1
+	VADDPS        X1, X22, X22
+	VPERMILPS     $0x4e, X22, X1
+	VADDPS        X1, X22, X22
+	VPERMILPS     $0xb1, X22, X1
+	VADDPS        X1, X22, X22
+	VMULSS        X0, X22, X22
+	VMOVSS        X22, (DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z23, Y1
+	VADDPS        Y1, Y23, Y23
+	VEXTRACTF32X4 $0x01, Y23, X1
+	VADDPS        X1, X23, X23
+	VPERMILPS     $0x4e, X23, X1
+	VADDPS        X1, X23, X23
+	VPERMILPS     $0xb1, X23, X1
+	VADDPS        X1, X23, X23
+	VMULSS        X0, X23, X23
+	VMOVSS        X23, 4(DI)(R9*1)
+	ADDQ          $0x00000010, BX
+	ADDQ          $0x00000008, DI
+	SUBQ          $0x00000002, SI
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ   SI, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+72(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	VPXORD Z31, Z31, Z31
+	MOVQ   CX, R10
+
+keys1_col:
+	CMPQ        R10, $0x00000020
+	JB          keys1_colend
+	VPSLLD      $0x10, (R9), Z0
+	VMOVUPS     (R8), Z1
+	VFMADD231PS Z1, Z0, Z24
+	VMOVUPS     (R8)(AX*1), Z1
+	VFMADD231PS Z1, Z0, Z26
+	VMOVUPS     (R8)(AX*2), Z1
+	VFMADD231PS Z1, Z0, Z28
+	VMOVUPS     (R8)(DX*1), Z1
+	VFMADD231PS Z1, Z0, Z30
+	VMOVDQU32   (R9), Z0
+	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
+	VMOVUPS     64(R8), Z1
+	VFMADD231PS Z1, Z0, Z25
+	VMOVUPS     64(R8)(AX*1), Z1
+	VFMADD231PS Z1, Z0, Z27
+	VMOVUPS     64(R8)(AX*2), Z1
+	VFMADD231PS Z1, Z0, Z29
+	VMOVUPS     64(R8)(DX*1), Z1
+	VFMADD231PS Z1, Z0, Z31
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000080, R8
+	SUBQ        $0x00000020, R10
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS        Z25, Z24, Z24
+	VADDPS        Z27, Z26, Z26
+	VADDPS        Z29, Z28, Z28
+	VADDPS        Z31, Z30, Z30
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z24, Y1
+	VADDPS        Y1, Y24, Y24
+	VEXTRACTF32X4 $0x01, Y24, X1
+	VADDPS        X1, X24, X24
+	VPERMILPS     $0x4e, X24, X1
+	VADDPS        X1, X24, X24
+	VPERMILPS     $0xb1, X24, X1
+	VADDPS        X1, X24, X24
+	VMULSS        X0, X24, X24
+	VMOVSS        X24, (DI)
+	VEXTRACTF64X4 $0x01, Z26, Y1
+	VADDPS        Y1, Y26, Y26
+	VEXTRACTF32X4 $0x01, Y26, X1
+	VADDPS        X1, X26, X26
+	VPERMILPS     $0x4e, X26, X1
+	VADDPS        X1, X26, X26
+	VPERMILPS     $0xb1, X26, X1
+	VADDPS        X1, X26, X26
+	VMULSS        X0, X26, X26
+	VMOVSS        X26, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z28, Y1
+	VADDPS        Y1, Y28, Y28
+	VEXTRACTF32X4 $0x01, Y28, X1
+	VADDPS        X1, X28, X28
+	VPERMILPS     $0x4e, X28, X1
+	VADDPS        X1, X28, X28
+	VPERMILPS     $0xb1, X28, X1
+	VADDPS        X1, X28, X28
+	VMULSS        X0, X28, X28
+	VMOVSS        X28, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z30, Y1
+	VADDPS        Y1, Y30, Y30
+	VEXTRACTF32X4 $0x01, Y30, X1
+	VADDPS        X1, X30, X30
+	VPERMILPS     $0x4e, X30, X1
+	VADDPS        X1, X30, X30
+	VPERMILPS     $0xb1, X30, X1
+	VADDPS        X1, X30, X30
+	VMULSS        X0, X30, X30
+	VMOVSS        X30, (DI)(R9*1)
+	ADDQ          $0x00000008, BX
+	ADDQ          $0x00000004, DI
+	SUBQ          $0x00000001, SI
+	JMP           keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+DATA pairmaskAVX512<>+0(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+4(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+8(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+12(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+16(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+20(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+24(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+28(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+32(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+36(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+40(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+44(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+48(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+52(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+56(SB)/4, $0xffff0000
+DATA pairmaskAVX512<>+60(SB)/4, $0xffff0000
+GLOBL pairmaskAVX512<>(SB), RODATA|NOPTR, $64
+
+// func accumulateBF16Split4AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulateBF16Split4AVX512(SB), NOSPLIT, $0-112
+	MOVQ      acc_base+0(FP), AX
+	MOVQ      p_base+32(FP), CX
+	MOVQ      v_base+64(FP), DX
+	MOVQ      dv+24(FP), BX
+	MOVQ      BX, SI
+	ANDQ      $-32, SI
+	SHLQ      $0x02, BX
+	MOVQ      pstride+56(FP), DI
+	SHLQ      $0x02, DI
+	LEAQ      (BX)(BX*2), R8
+	LEAQ      (DI)(DI*2), R9
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z0
+	XORQ      R10, R10
+	ANDQ      $-32, SI
+
+blocks1:
+	CMPQ    R10, SI
+	JAE     blocks1_end
+	LEAQ    (AX)(R10*4), R11
+	VMOVUPS (R11), Z1
+	VMOVUPS 64(R11), Z2
+	VMOVUPS (R11)(BX*1), Z3
+	VMOVUPS 64(R11)(BX*1), Z4
+	VMOVUPS (R11)(BX*2), Z5
+	VMOVUPS 64(R11)(BX*2), Z6
+	VMOVUPS (R11)(R8*1), Z7
+	VMOVUPS 64(R11)(R8*1), Z8
+	MOVQ    offs_base+88(FP), R12
+	MOVQ    offs_len+96(FP), R13
+	MOVQ    CX, R14
+
+blocks1_key2:
+	CMPQ         R13, $0x02
+	JB           blocks1_key1
+	MOVQ         (R12), R15
+	ADDQ         R10, R15
+	VBROADCASTSS (R14), Z9
+	VBROADCASTSS (R14)(DI*1), Z10
+	VBROADCASTSS (R14)(DI*2), Z11
+	VBROADCASTSS (R14)(R9*1), Z12
+	VMOVDQU32    (DX)(R15*2), Z13
+	VPANDD       Z0, Z13, Z14
+	VPSLLD       $0x10, Z13, Z13
+	VFMADD231PS  Z13, Z9, Z1
+	VFMADD231PS  Z14, Z9, Z2
+	VFMADD231PS  Z13, Z10, Z3
+	VFMADD231PS  Z14, Z10, Z4
+	VFMADD231PS  Z13, Z11, Z5
+	VFMADD231PS  Z14, Z11, Z6
+	VFMADD231PS  Z13, Z12, Z7
+	VFMADD231PS  Z14, Z12, Z8
+	MOVQ         8(R12), R15
+	ADDQ         R10, R15
+	VBROADCASTSS 4(R14), Z9
+	VBROADCASTSS 4(R14)(DI*1), Z10
+	VBROADCASTSS 4(R14)(DI*2), Z11
+	VBROADCASTSS 4(R14)(R9*1), Z12
+	VMOVDQU32    (DX)(R15*2), Z13
+	VPANDD       Z0, Z13, Z14
+	VPSLLD       $0x10, Z13, Z13
+	VFMADD231PS  Z13, Z9, Z1
+	VFMADD231PS  Z14, Z9, Z2
+	VFMADD231PS  Z13, Z10, Z3
+	VFMADD231PS  Z14, Z10, Z4
+	VFMADD231PS  Z13, Z11, Z5
+	VFMADD231PS  Z14, Z11, Z6
+	VFMADD231PS  Z13, Z12, Z7
+	VFMADD231PS  Z14, Z12, Z8
+	ADDQ         $0x00000010, R12
+	ADDQ         $0x00000008, R14
+	SUBQ         $0x02, R13
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R13, R13
+	JZ           blocks1_keyend
+	MOVQ         (R12), R12
+	ADDQ         R10, R12
+	VBROADCASTSS (R14), Z9
+	VBROADCASTSS (R14)(DI*1), Z10
+	VBROADCASTSS (R14)(DI*2), Z11
+	VBROADCASTSS (R14)(R9*1), Z12
+	VMOVDQU32    (DX)(R12*2), Z13
+	VPANDD       Z0, Z13, Z14
+	VPSLLD       $0x10, Z13, Z13
+	VFMADD231PS  Z13, Z9, Z1
+	VFMADD231PS  Z14, Z9, Z2
+	VFMADD231PS  Z13, Z10, Z3
+	VFMADD231PS  Z14, Z10, Z4
+	VFMADD231PS  Z13, Z11, Z5
+	VFMADD231PS  Z14, Z11, Z6
+	VFMADD231PS  Z13, Z12, Z7
+	VFMADD231PS  Z14, Z12, Z8
+
+blocks1_keyend:
+	VMOVUPS Z1, (R11)
+	VMOVUPS Z2, 64(R11)
+	VMOVUPS Z3, (R11)(BX*1)
+	VMOVUPS Z4, 64(R11)(BX*1)
+	VMOVUPS Z5, (R11)(BX*2)
+	VMOVUPS Z6, 64(R11)(BX*2)
+	VMOVUPS Z7, (R11)(R8*1)
+	VMOVUPS Z8, 64(R11)(R8*1)
+	ADDQ    $0x00000020, R10
+	JMP     blocks1
+
+blocks1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF16Split3AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dotsGatherBF16Split3AVX512(SB), NOSPLIT, $0-120
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
+	MOVQ x_base+0(FP), SI
+
+keys3:
+	CMPQ   BX, $0x00000003
+	JB     keys3_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   16(DX), R10
+	LEAQ   (DI)(R10*2), R10
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	MOVQ   CX, R11
+
+keys3_col:
+	CMPQ        R11, $0x00000020
+	JB          keys3_colend
+	VPSLLD      $0x10, (R8), Z9
+	VPSLLD      $0x10, (R9), Z10
+	VPSLLD      $0x10, (R10), Z11
+	VMOVUPS     (DI), Z12
+	VFMADD231PS Z12, Z9, Z0
+	VFMADD231PS Z12, Z10, Z1
+	VFMADD231PS Z12, Z11, Z2
+	VMOVUPS     (DI)(AX*1), Z12
+	VFMADD231PS Z12, Z9, Z3
+	VFMADD231PS Z12, Z10, Z4
+	VFMADD231PS Z12, Z11, Z5
+	VMOVUPS     (DI)(AX*2), Z12
+	VFMADD231PS Z12, Z9, Z6
+	VFMADD231PS Z12, Z10, Z7
+	VFMADD231PS Z12, Z11, Z8
+	VMOVDQU32   (R8), Z9
+	VPANDD      pairmaskAVX512<>+0(SB), Z9, Z9
+	VMOVDQU32   (R9), Z10
+	VPANDD      pairmaskAVX512<>+0(SB), Z10, Z10
+	VMOVDQU32   (R10), Z11
+	VPANDD      pairmaskAVX512<>+0(SB), Z11, Z11
+	VMOVUPS     64(DI), Z12
+	VFMADD231PS Z12, Z9, Z0
+	VFMADD231PS Z12, Z10, Z1
+	VFMADD231PS Z12, Z11, Z2
+	VMOVUPS     64(DI)(AX*1), Z12
+	VFMADD231PS Z12, Z9, Z3
+	VFMADD231PS Z12, Z10, Z4
+	VFMADD231PS Z12, Z11, Z5
+	VMOVUPS     64(DI)(AX*2), Z12
+	VFMADD231PS Z12, Z9, Z6
+	VFMADD231PS Z12, Z10, Z7
+	VFMADD231PS Z12, Z11, Z8
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000080, DI
+	SUBQ        $0x00000020, R11
+	JMP         keys3_col
+
+keys3_colend:
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	LEAQ          (DI)(DI*2), R8
+	VBROADCASTSS  scale+64(FP), Z9
+	VEXTRACTF64X4 $0x01, Z0, Y10
+	VADDPS        Y10, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X10
+	VADDPS        X10, X0, X0
+	VPERMILPS     $0x4e, X0, X10
+	VADDPS        X10, X0, X0
+	VPERMILPS     $0xb1, X0, X10
+	VADDPS        X10, X0, X0
+	VMULSS        X9, X0, X0
+	VMOVSS        X0, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y10
+	VADDPS        Y10, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X10
+	VADDPS        X10, X1, X1
+	VPERMILPS     $0x4e, X1, X10
+	VADDPS        X10, X1, X1
+	VPERMILPS     $0xb1, X1, X10
+	VADDPS        X10, X1, X1
+	VMULSS        X9, X1, X1
+	VMOVSS        X1, 4(SI)
+	VEXTRACTF64X4 $0x01, Z2, Y10
+	VADDPS        Y10, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X10
+	VADDPS        X10, X2, X2
+	VPERMILPS     $0x4e, X2, X10
+	VADDPS        X10, X2, X2
+	VPERMILPS     $0xb1, X2, X10
+	VADDPS        X10, X2, X2
+	VMULSS        X9, X2, X2
+	VMOVSS        X2, 8(SI)
+	VEXTRACTF64X4 $0x01, Z3, Y10
+	VADDPS        Y10, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X10
+	VADDPS        X10, X3, X3
+	VPERMILPS     $0x4e, X3, X10
+	VADDPS        X10, X3, X3
+	VPERMILPS     $0xb1, X3, X10
+	VADDPS        X10, X3, X3
+	VMULSS        X9, X3, X3
+	VMOVSS        X3, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z4, Y10
+	VADDPS        Y10, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X10
+	VADDPS        X10, X4, X4
+	VPERMILPS     $0x4e, X4, X10
+	VADDPS        X10, X4, X4
+	VPERMILPS     $0xb1, X4, X10
+	VADDPS        X10, X4, X4
+	VMULSS        X9, X4, X4
+	VMOVSS        X4, 4(SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z5, Y10
+	VADDPS        Y10, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X10
+	VADDPS        X10, X5, X5
+	VPERMILPS     $0x4e, X5, X10
+	VADDPS        X10, X5, X5
+	VPERMILPS     $0xb1, X5, X10
+	VADDPS        X10, X5, X5
+	VMULSS        X9, X5, X5
+	VMOVSS        X5, 8(SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z6, Y10
+	VADDPS        Y10, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X10
+	VADDPS        X10, X6, X6
+	VPERMILPS     $0x4e, X6, X10
+	VADDPS        X10, X6, X6
+	VPERMILPS     $0xb1, X6, X10
+	VADDPS        X10, X6, X6
+	VMULSS        X9, X6, X6
+	VMOVSS        X6, (SI)(DI*2)
+	VEXTRACTF64X4 $0x01, Z7, Y10
+	VADDPS        Y10, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X10
+	VADDPS        X10, X7, X7
+	VPERMILPS     $0x4e, X7, X10
+	VADDPS        X10, X7, X7
+	VPERMILPS     $0xb1, X7, X10
+	VADDPS        X10, X7, X7
+	VMULSS        X9, X7, X7
+	VMOVSS        X7, 4(SI)(DI*2)
+	VEXTRACTF64X4 $0x01, Z8, Y10
+	VADDPS        Y10, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X10
+	VADDPS        X10, X8, X8
+	VPERMILPS     $0x4e, X8, X10
+	VADDPS        X10, X8, X8
+	VPERMILPS     $0xb1, X8, X10
+	VADDPS        X10, X8, X8
+	VMULSS        X9, X8, X8
+	VMOVSS        X8, 8(SI)(DI*2)
+	ADDQ          $0x00000018, DX
+	ADDQ          $0x0000000c, SI
+	SUBQ          $0x00000003, BX
+	JMP           keys3
+
+keys3_end:
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	MOVQ   CX, R10
+
+keys2_col:
+	CMPQ        R10, $0x00000020
+	JB          keys2_colend
+	VPSLLD      $0x10, (R8), Z0
+	VPSLLD      $0x10, (R9), Z1
+	VMOVUPS     (DI), Z2
+	VFMADD231PS Z2, Z0, Z13
+	VFMADD231PS Z2, Z1, Z15
+	VMOVUPS     (DI)(AX*1), Z2
+	VFMADD231PS Z2, Z0, Z17
+	VFMADD231PS Z2, Z1, Z19
+	VMOVUPS     (DI)(AX*2), Z2
+	VFMADD231PS Z2, Z0, Z21
+	VFMADD231PS Z2, Z1, Z23
+	VMOVDQU32   (R8), Z0
+	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
+	VMOVDQU32   (R9), Z1
+	VPANDD      pairmaskAVX512<>+0(SB), Z1, Z1
+	VMOVUPS     64(DI), Z2
+	VFMADD231PS Z2, Z0, Z14
+	VFMADD231PS Z2, Z1, Z16
+	VMOVUPS     64(DI)(AX*1), Z2
+	VFMADD231PS Z2, Z0, Z18
+	VFMADD231PS Z2, Z1, Z20
+	VMOVUPS     64(DI)(AX*2), Z2
+	VFMADD231PS Z2, Z0, Z22
+	VFMADD231PS Z2, Z1, Z24
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000080, DI
+	SUBQ        $0x00000020, R10
+	JMP         keys2_col
+
+keys2_colend:
+	VADDPS        Z14, Z13, Z13
+	VADDPS        Z16, Z15, Z15
+	VADDPS        Z18, Z17, Z17
+	VADDPS        Z20, Z19, Z19
+	VADDPS        Z22, Z21, Z21
+	VADDPS        Z24, Z23, Z23
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	LEAQ          (DI)(DI*2), R8
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z13, Y1
+	VADDPS        Y1, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0x4e, X13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0xb1, X13, X1
+	VADDPS        X1, X13, X13
+	VMULSS        X0, X13, X13
+	VMOVSS        X13, (SI)
+	VEXTRACTF64X4 $0x01, Z15, Y1
+	VADDPS        Y1, Y15, Y15
+	VEXTRACTF32X4 $0x01, Y15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0x4e, X15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0xb1, X15, X1
+	VADDPS        X1, X15, X15
+	VMULSS        X0, X15, X15
+	VMOVSS        X15, 4(SI)
+	VEXTRACTF64X4 $0x01, Z17, Y1
+	VADDPS        Y1, Y17, Y17
+	VEXTRACTF32X4 $0x01, Y17, X1
+	VADDPS        X1, X17, X17
+	VPERMILPS     $0x4e, X17, X1
+	VADDPS        X1, X17, X17
+	VPERMILPS     $0xb1, X17, X1
+	VADDPS        X1, X17, X17
+	VMULSS        X0, X17, X17
+	VMOVSS        X17, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z19, Y1
+	VADDPS        Y1, Y19, Y19
+	VEXTRACTF32X4 $0x01, Y19, X1
+	VADDPS        X1, X19, X19
+	VPERMILPS     $0x4e, X19, X1
+	VADDPS        X1, X19, X19
+	VPERMILPS     $0xb1, X19, X1
+	VADDPS        X1, X19, X19
+	VMULSS        X0, X19, X19
+	VMOVSS        X19, 4(SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z21, Y1
+	VADDPS        Y1, Y21, Y21
+	VEXTRACTF32X4 $0x01, Y21, X1
+	VADDPS        X1, X21, X21
+	VPERMILPS     $0x4e, X21, X1
+	VADDPS        X1, X21, X21
+	VPERMILPS     $0xb1, X21, X1
+	VADDPS        X1, X21, X21
+	VMULSS        X0, X21, X21
+	VMOVSS        X21, (SI)(DI*2)
+	VEXTRACTF64X4 $0x01, Z23, Y1
+	VADDPS        Y1, Y23, Y23
+	VEXTRACTF32X4 $0x01, Y23, X1
+	VADDPS        X1, X23, X23
+	VPERMILPS     $0x4e, X23, X1
+	VADDPS        X1, X23, X23
+	VPERMILPS     $0xb1, X23, X1
+	VADDPS        X1, X23, X23
+	VMULSS        X0, X23, X23
+	VMOVSS        X23, 4(SI)(DI*2)
+	ADDQ          $0x00000010, DX
+	ADDQ          $0x00000008, SI
+	SUBQ          $0x00000002, BX
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	MOVQ   CX, R9
+
+keys1_col:
+	CMPQ        R9, $0x00000020
+	JB          keys1_colend
+	VPSLLD      $0x10, (R8), Z0
+	VMOVUPS     (DI), Z1
+	VFMADD231PS Z1, Z0, Z25
+	VMOVUPS     (DI)(AX*1), Z1
+	VFMADD231PS Z1, Z0, Z27
+	VMOVUPS     (DI)(AX*2), Z1
+	VFMADD231PS Z1, Z0, Z29
+	VMOVDQU32   (R8), Z0
+	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
+	VMOVUPS     64(DI), Z1
+	VFMADD231PS Z1, Z0, Z26
+	VMOVUPS     64(DI)(AX*1), Z1
+	VFMADD231PS Z1, Z0, Z28
+	VMOVUPS     64(DI)(AX*2), Z1
+	VFMADD231PS Z1, Z0, Z30
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000080, DI
+	SUBQ        $0x00000020, R9
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS        Z26, Z25, Z25
+	VADDPS        Z28, Z27, Z27
+	VADDPS        Z30, Z29, Z29
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	LEAQ          (DI)(DI*2), R8
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z25, Y1
+	VADDPS        Y1, Y25, Y25
+	VEXTRACTF32X4 $0x01, Y25, X1
+	VADDPS        X1, X25, X25
+	VPERMILPS     $0x4e, X25, X1
+	VADDPS        X1, X25, X25
+	VPERMILPS     $0xb1, X25, X1
+	VADDPS        X1, X25, X25
+	VMULSS        X0, X25, X25
+	VMOVSS        X25, (SI)
+	VEXTRACTF64X4 $0x01, Z27, Y1
+	VADDPS        Y1, Y27, Y27
+	VEXTRACTF32X4 $0x01, Y27, X1
+	VADDPS        X1, X27, X27
+	VPERMILPS     $0x4e, X27, X1
+	VADDPS        X1, X27, X27
+	VPERMILPS     $0xb1, X27, X1
+	VADDPS        X1, X27, X27
+	VMULSS        X0, X27, X27
+	VMOVSS        X27, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z29, Y1
+	VADDPS        Y1, Y29, Y29
+	VEXTRACTF32X4 $0x01, Y29, X1
+	VADDPS        X1, X29, X29
+	VPERMILPS     $0x4e, X29, X1
+	VADDPS        X1, X29, X29
+	VPERMILPS     $0xb1, X29, X1
+	VADDPS        X1, X29, X29
+	VMULSS        X0, X29, X29
+	VMOVSS        X29, (SI)(DI*2)
+	ADDQ          $0x00000008, DX
+	ADDQ          $0x00000004, SI
+	SUBQ          $0x00000001, BX
+	JMP           keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF16Split3AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulateBF16Split3AVX512(SB), NOSPLIT, $0-112
+	MOVQ      acc_base+0(FP), AX
+	MOVQ      p_base+32(FP), CX
+	MOVQ      v_base+64(FP), DX
+	MOVQ      dv+24(FP), BX
+	MOVQ      BX, SI
+	ANDQ      $-32, SI
+	SHLQ      $0x02, BX
+	MOVQ      pstride+56(FP), DI
+	SHLQ      $0x02, DI
+	LEAQ      (BX)(BX*2), R8
+	LEAQ      (DI)(DI*2), R8
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z0
+	XORQ      R8, R8
+	ANDQ      $-32, SI
+
+blocks1:
+	CMPQ    R8, SI
+	JAE     blocks1_end
+	LEAQ    (AX)(R8*4), R9
+	VMOVUPS (R9), Z1
+	VMOVUPS 64(R9), Z2
+	VMOVUPS (R9)(BX*1), Z3
+	VMOVUPS 64(R9)(BX*1), Z4
+	VMOVUPS (R9)(BX*2), Z5
+	VMOVUPS 64(R9)(BX*2), Z6
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    CX, R12
+
+blocks1_key2:
+	CMPQ         R11, $0x02
+	JB           blocks1_key1
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS (R12), Z7
+	VBROADCASTSS (R12)(DI*1), Z8
+	VBROADCASTSS (R12)(DI*2), Z9
+	VMOVDQU32    (DX)(R13*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z7, Z1
+	VFMADD231PS  Z11, Z7, Z2
+	VFMADD231PS  Z10, Z8, Z3
+	VFMADD231PS  Z11, Z8, Z4
+	VFMADD231PS  Z10, Z9, Z5
+	VFMADD231PS  Z11, Z9, Z6
+	MOVQ         8(R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS 4(R12), Z7
+	VBROADCASTSS 4(R12)(DI*1), Z8
+	VBROADCASTSS 4(R12)(DI*2), Z9
+	VMOVDQU32    (DX)(R13*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z7, Z1
+	VFMADD231PS  Z11, Z7, Z2
+	VFMADD231PS  Z10, Z8, Z3
+	VFMADD231PS  Z11, Z8, Z4
+	VFMADD231PS  Z10, Z9, Z5
+	VFMADD231PS  Z11, Z9, Z6
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
+	SUBQ         $0x02, R11
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R11, R11
+	JZ           blocks1_keyend
+	MOVQ         (R10), R10
+	ADDQ         R8, R10
+	VBROADCASTSS (R12), Z7
+	VBROADCASTSS (R12)(DI*1), Z8
+	VBROADCASTSS (R12)(DI*2), Z9
+	VMOVDQU32    (DX)(R10*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z7, Z1
+	VFMADD231PS  Z11, Z7, Z2
+	VFMADD231PS  Z10, Z8, Z3
+	VFMADD231PS  Z11, Z8, Z4
+	VFMADD231PS  Z10, Z9, Z5
+	VFMADD231PS  Z11, Z9, Z6
+
+blocks1_keyend:
+	VMOVUPS Z1, (R9)
+	VMOVUPS Z2, 64(R9)
+	VMOVUPS Z3, (R9)(BX*1)
+	VMOVUPS Z4, 64(R9)(BX*1)
+	VMOVUPS Z5, (R9)(BX*2)
+	VMOVUPS Z6, 64(R9)(BX*2)
+	ADDQ    $0x00000020, R8
+	JMP     blocks1
+
+blocks1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF16Split2AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dotsGatherBF16Split2AVX512(SB), NOSPLIT, $0-120
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
+	MOVQ x_base+0(FP), SI
+
+keys4:
+	CMPQ   BX, $0x00000004
+	JB     keys4_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   16(DX), R10
+	LEAQ   (DI)(R10*2), R10
+	MOVQ   24(DX), R11
+	LEAQ   (DI)(R11*2), R11
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   CX, R12
+
+keys4_col:
+	CMPQ        R12, $0x00000020
+	JB          keys4_colend
+	VPSLLD      $0x10, (R8), Z8
+	VPSLLD      $0x10, (R9), Z9
+	VPSLLD      $0x10, (R10), Z10
+	VPSLLD      $0x10, (R11), Z11
+	VMOVUPS     (DI), Z12
+	VFMADD231PS Z12, Z8, Z0
+	VFMADD231PS Z12, Z9, Z1
+	VFMADD231PS Z12, Z10, Z2
+	VFMADD231PS Z12, Z11, Z3
+	VMOVUPS     (DI)(AX*1), Z12
+	VFMADD231PS Z12, Z8, Z4
+	VFMADD231PS Z12, Z9, Z5
+	VFMADD231PS Z12, Z10, Z6
+	VFMADD231PS Z12, Z11, Z7
+	VMOVDQU32   (R8), Z8
+	VPANDD      pairmaskAVX512<>+0(SB), Z8, Z8
+	VMOVDQU32   (R9), Z9
+	VPANDD      pairmaskAVX512<>+0(SB), Z9, Z9
+	VMOVDQU32   (R10), Z10
+	VPANDD      pairmaskAVX512<>+0(SB), Z10, Z10
+	VMOVDQU32   (R11), Z11
+	VPANDD      pairmaskAVX512<>+0(SB), Z11, Z11
+	VMOVUPS     64(DI), Z12
+	VFMADD231PS Z12, Z8, Z0
+	VFMADD231PS Z12, Z9, Z1
+	VFMADD231PS Z12, Z10, Z2
+	VFMADD231PS Z12, Z11, Z3
+	VMOVUPS     64(DI)(AX*1), Z12
+	VFMADD231PS Z12, Z8, Z4
+	VFMADD231PS Z12, Z9, Z5
+	VFMADD231PS Z12, Z10, Z6
+	VFMADD231PS Z12, Z11, Z7
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000040, R11
+	ADDQ        $0x00000080, DI
+	SUBQ        $0x00000020, R12
+	JMP         keys4_col
+
+keys4_colend:
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z8
+	VEXTRACTF64X4 $0x01, Z0, Y9
+	VADDPS        Y9, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X9
+	VADDPS        X9, X0, X0
+	VPERMILPS     $0x4e, X0, X9
+	VADDPS        X9, X0, X0
+	VPERMILPS     $0xb1, X0, X9
+	VADDPS        X9, X0, X0
+	VMULSS        X8, X0, X0
+	VMOVSS        X0, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y9
+	VADDPS        Y9, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X9
+	VADDPS        X9, X1, X1
+	VPERMILPS     $0x4e, X1, X9
+	VADDPS        X9, X1, X1
+	VPERMILPS     $0xb1, X1, X9
+	VADDPS        X9, X1, X1
+	VMULSS        X8, X1, X1
+	VMOVSS        X1, 4(SI)
+	VEXTRACTF64X4 $0x01, Z2, Y9
+	VADDPS        Y9, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X9
+	VADDPS        X9, X2, X2
+	VPERMILPS     $0x4e, X2, X9
+	VADDPS        X9, X2, X2
+	VPERMILPS     $0xb1, X2, X9
+	VADDPS        X9, X2, X2
+	VMULSS        X8, X2, X2
+	VMOVSS        X2, 8(SI)
+	VEXTRACTF64X4 $0x01, Z3, Y9
+	VADDPS        Y9, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X9
+	VADDPS        X9, X3, X3
+	VPERMILPS     $0x4e, X3, X9
+	VADDPS        X9, X3, X3
+	VPERMILPS     $0xb1, X3, X9
+	VADDPS        X9, X3, X3
+	VMULSS        X8, X3, X3
+	VMOVSS        X3, 12(SI)
+	VEXTRACTF64X4 $0x01, Z4, Y9
+	VADDPS        Y9, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X9
+	VADDPS        X9, X4, X4
+	VPERMILPS     $0x4e, X4, X9
+	VADDPS        X9, X4, X4
+	VPERMILPS     $0xb1, X4, X9
+	VADDPS        X9, X4, X4
+	VMULSS        X8, X4, X4
+	VMOVSS        X4, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z5, Y9
+	VADDPS        Y9, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X9
+	VADDPS        X9, X5, X5
+	VPERMILPS     $0x4e, X5, X9
+	VADDPS        X9, X5, X5
+	VPERMILPS     $0xb1, X5, X9
+	VADDPS        X9, X5, X5
+	VMULSS        X8, X5, X5
+	VMOVSS        X5, 4(SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z6, Y9
+	VADDPS        Y9, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X9
+	VADDPS        X9, X6, X6
+	VPERMILPS     $0x4e, X6, X9
+	VADDPS        X9, X6, X6
+	VPERMILPS     $0xb1, X6, X9
+	VADDPS        X9, X6, X6
+	VMULSS        X8, X6, X6
+	VMOVSS        X6, 8(SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z7, Y9
+	VADDPS        Y9, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X9
+	VADDPS        X9, X7, X7
+	VPERMILPS     $0x4e, X7, X9
+	VADDPS        X9, X7, X7
+	VPERMILPS     $0xb1, X7, X9
+	VADDPS        X9, X7, X7
+	VMULSS        X8, X7, X7
+	VMOVSS        X7, 12(SI)(DI*1)
+	ADDQ          $0x00000020, DX
+	ADDQ          $0x00000010, SI
+	SUBQ          $0x00000004, BX
+	JMP           keys4
+
+keys4_end:
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	MOVQ   CX, R10
+
+keys2_col:
+	CMPQ        R10, $0x00000020
+	JB          keys2_colend
+	VPSLLD      $0x10, (R8), Z0
+	VPSLLD      $0x10, (R9), Z1
+	VMOVUPS     (DI), Z2
+	VFMADD231PS Z2, Z0, Z13
+	VFMADD231PS Z2, Z1, Z15
+	VMOVUPS     (DI)(AX*1), Z2
+	VFMADD231PS Z2, Z0, Z17
+	VFMADD231PS Z2, Z1, Z19
+	VMOVDQU32   (R8), Z0
+	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
+	VMOVDQU32   (R9), Z1
+	VPANDD      pairmaskAVX512<>+0(SB), Z1, Z1
+	VMOVUPS     64(DI), Z2
+	VFMADD231PS Z2, Z0, Z14
+	VFMADD231PS Z2, Z1, Z16
+	VMOVUPS     64(DI)(AX*1), Z2
+	VFMADD231PS Z2, Z0, Z18
+	VFMADD231PS Z2, Z1, Z20
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000080, DI
+	SUBQ        $0x00000020, R10
+	JMP         keys2_col
+
+keys2_colend:
+	VADDPS        Z14, Z13, Z13
+	VADDPS        Z16, Z15, Z15
+	VADDPS        Z18, Z17, Z17
+	VADDPS        Z20, Z19, Z19
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z13, Y1
+	VADDPS        Y1, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0x4e, X13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0xb1, X13, X1
+	VADDPS        X1, X13, X13
+	VMULSS        X0, X13, X13
+	VMOVSS        X13, (SI)
+	VEXTRACTF64X4 $0x01, Z15, Y1
+	VADDPS        Y1, Y15, Y15
+	VEXTRACTF32X4 $0x01, Y15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0x4e, X15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0xb1, X15, X1
+	VADDPS        X1, X15, X15
+	VMULSS        X0, X15, X15
+	VMOVSS        X15, 4(SI)
+	VEXTRACTF64X4 $0x01, Z17, Y1
+	VADDPS        Y1, Y17, Y17
+	VEXTRACTF32X4 $0x01, Y17, X1
+	VADDPS        X1, X17, X17
+	VPERMILPS     $0x4e, X17, X1
+	VADDPS        X1, X17, X17
+	VPERMILPS     $0xb1, X17, X1
+	VADDPS        X1, X17, X17
+	VMULSS        X0, X17, X17
+	VMOVSS        X17, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z19, Y1
+	VADDPS        Y1, Y19, Y19
+	VEXTRACTF32X4 $0x01, Y19, X1
+	VADDPS        X1, X19, X19
+	VPERMILPS     $0x4e, X19, X1
+	VADDPS        X1, X19, X19
+	VPERMILPS     $0xb1, X19, X1
+	VADDPS        X1, X19, X19
+	VMULSS        X0, X19, X19
+	VMOVSS        X19, 4(SI)(DI*1)
+	ADDQ          $0x00000010, DX
+	ADDQ          $0x00000008, SI
+	SUBQ          $0x00000002, BX
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	MOVQ   CX, R9
+
+keys1_col:
+	CMPQ        R9, $0x00000020
+	JB          keys1_colend
+	VPSLLD      $0x10, (R8), Z0
+	VMOVUPS     (DI), Z1
+	VFMADD231PS Z1, Z0, Z21
+	VMOVUPS     (DI)(AX*1), Z1
+	VFMADD231PS Z1, Z0, Z23
+	VMOVDQU32   (R8), Z0
+	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
+	VMOVUPS     64(DI), Z1
+	VFMADD231PS Z1, Z0, Z22
+	VMOVUPS     64(DI)(AX*1), Z1
+	VFMADD231PS Z1, Z0, Z24
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000080, DI
+	SUBQ        $0x00000020, R9
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS        Z22, Z21, Z21
+	VADDPS        Z24, Z23, Z23
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z21, Y1
+	VADDPS        Y1, Y21, Y21
+	VEXTRACTF32X4 $0x01, Y21, X1
+	VADDPS        X1, X21, X21
+	VPERMILPS     $0x4e, X21, X1
+	VADDPS        X1, X21, X21
+	VPERMILPS     $0xb1, X21, X1
+	VADDPS        X1, X21, X21
+	VMULSS        X0, X21, X21
+	VMOVSS        X21, (SI)
+	VEXTRACTF64X4 $0x01, Z23, Y1
+	VADDPS        Y1, Y23, Y23
+	VEXTRACTF32X4 $0x01, Y23, X1
+	VADDPS        X1, X23, X23
+	VPERMILPS     $0x4e, X23, X1
+	VADDPS        X1, X23, X23
+	VPERMILPS     $0xb1, X23, X1
+	VADDPS        X1, X23, X23
+	VMULSS        X0, X23, X23
+	VMOVSS        X23, (SI)(DI*1)
+	ADDQ          $0x00000008, DX
+	ADDQ          $0x00000004, SI
+	SUBQ          $0x00000001, BX
+	JMP           keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF16Split2AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulateBF16Split2AVX512(SB), NOSPLIT, $0-112
+	MOVQ      acc_base+0(FP), AX
+	MOVQ      p_base+32(FP), CX
+	MOVQ      v_base+64(FP), DX
+	MOVQ      dv+24(FP), BX
+	MOVQ      BX, SI
+	ANDQ      $-32, SI
+	SHLQ      $0x02, BX
+	MOVQ      pstride+56(FP), DI
+	SHLQ      $0x02, DI
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z0
+	XORQ      R8, R8
+	MOVQ      SI, R9
+	ANDQ      $-64, R9
+
+blocks2:
+	CMPQ    R8, R9
+	JAE     blocks2_end
+	LEAQ    (AX)(R8*4), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS 64(R10), Z2
+	VMOVUPS 128(R10), Z3
+	VMOVUPS 192(R10), Z4
+	VMOVUPS (R10)(BX*1), Z5
+	VMOVUPS 64(R10)(BX*1), Z6
+	VMOVUPS 128(R10)(BX*1), Z7
+	VMOVUPS 192(R10)(BX*1), Z8
+	MOVQ    offs_base+88(FP), R11
+	MOVQ    offs_len+96(FP), R12
+	MOVQ    CX, R13
+
+blocks2_key2:
+	CMPQ         R12, $0x02
+	JB           blocks2_key1
+	MOVQ         (R11), R14
+	ADDQ         R8, R14
+	VBROADCASTSS (R13), Z9
+	VBROADCASTSS (R13)(DI*1), Z10
+	VMOVDQU32    (DX)(R14*2), Z11
+	VPANDD       Z0, Z11, Z12
+	VPSLLD       $0x10, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z1
+	VFMADD231PS  Z12, Z9, Z2
+	VFMADD231PS  Z11, Z10, Z5
+	VFMADD231PS  Z12, Z10, Z6
+	VMOVDQU32    64(DX)(R14*2), Z11
+	VPANDD       Z0, Z11, Z12
+	VPSLLD       $0x10, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z3
+	VFMADD231PS  Z12, Z9, Z4
+	VFMADD231PS  Z11, Z10, Z7
+	VFMADD231PS  Z12, Z10, Z8
+	MOVQ         8(R11), R14
+	ADDQ         R8, R14
+	VBROADCASTSS 4(R13), Z9
+	VBROADCASTSS 4(R13)(DI*1), Z10
+	VMOVDQU32    (DX)(R14*2), Z11
+	VPANDD       Z0, Z11, Z12
+	VPSLLD       $0x10, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z1
+	VFMADD231PS  Z12, Z9, Z2
+	VFMADD231PS  Z11, Z10, Z5
+	VFMADD231PS  Z12, Z10, Z6
+	VMOVDQU32    64(DX)(R14*2), Z11
+	VPANDD       Z0, Z11, Z12
+	VPSLLD       $0x10, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z3
+	VFMADD231PS  Z12, Z9, Z4
+	VFMADD231PS  Z11, Z10, Z7
+	VFMADD231PS  Z12, Z10, Z8
+	ADDQ         $0x00000010, R11
+	ADDQ         $0x00000008, R13
+	SUBQ         $0x02, R12
+	JMP          blocks2_key2
+
+blocks2_key1:
+	TESTQ        R12, R12
+	JZ           blocks2_keyend
+	MOVQ         (R11), R11
+	ADDQ         R8, R11
+	VBROADCASTSS (R13), Z9
+	VBROADCASTSS (R13)(DI*1), Z10
+	VMOVDQU32    (DX)(R11*2), Z11
+	VPANDD       Z0, Z11, Z12
+	VPSLLD       $0x10, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z1
+	VFMADD231PS  Z12, Z9, Z2
+	VFMADD231PS  Z11, Z10, Z5
+	VFMADD231PS  Z12, Z10, Z6
+	VMOVDQU32    64(DX)(R11*2), Z11
+	VPANDD       Z0, Z11, Z12
+	VPSLLD       $0x10, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z3
+	VFMADD231PS  Z12, Z9, Z4
+	VFMADD231PS  Z11, Z10, Z7
+	VFMADD231PS  Z12, Z10, Z8
+
+blocks2_keyend:
+	VMOVUPS Z1, (R10)
+	VMOVUPS Z2, 64(R10)
+	VMOVUPS Z3, 128(R10)
+	VMOVUPS Z4, 192(R10)
+	VMOVUPS Z5, (R10)(BX*1)
+	VMOVUPS Z6, 64(R10)(BX*1)
+	VMOVUPS Z7, 128(R10)(BX*1)
+	VMOVUPS Z8, 192(R10)(BX*1)
+	ADDQ    $0x00000040, R8
+	JMP     blocks2
+
+blocks2_end:
+	ANDQ $-32, SI
+
+blocks1:
+	CMPQ    R8, SI
+	JAE     blocks1_end
+	LEAQ    (AX)(R8*4), R9
+	VMOVUPS (R9), Z1
+	VMOVUPS 64(R9), Z2
+	VMOVUPS (R9)(BX*1), Z3
+	VMOVUPS 64(R9)(BX*1), Z4
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    CX, R12
+
+blocks1_key2:
+	CMPQ         R11, $0x02
+	JB           blocks1_key1
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS (R12), Z5
+	VBROADCASTSS (R12)(DI*1), Z6
+	VMOVDQU32    (DX)(R13*2), Z7
+	VPANDD       Z0, Z7, Z8
+	VPSLLD       $0x10, Z7, Z7
+	VFMADD231PS  Z7, Z5, Z1
+	VFMADD231PS  Z8, Z5, Z2
+	VFMADD231PS  Z7, Z6, Z3
+	VFMADD231PS  Z8, Z6, Z4
+	MOVQ         8(R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS 4(R12), Z5
+	VBROADCASTSS 4(R12)(DI*1), Z6
+	VMOVDQU32    (DX)(R13*2), Z7
+	VPANDD       Z0, Z7, Z8
+	VPSLLD       $0x10, Z7, Z7
+	VFMADD231PS  Z7, Z5, Z1
+	VFMADD231PS  Z8, Z5, Z2
+	VFMADD231PS  Z7, Z6, Z3
+	VFMADD231PS  Z8, Z6, Z4
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
+	SUBQ         $0x02, R11
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R11, R11
+	JZ           blocks1_keyend
+	MOVQ         (R10), R10
+	ADDQ         R8, R10
+	VBROADCASTSS (R12), Z5
+	VBROADCASTSS (R12)(DI*1), Z6
+	VMOVDQU32    (DX)(R10*2), Z7
+	VPANDD       Z0, Z7, Z8
+	VPSLLD       $0x10, Z7, Z7
+	VFMADD231PS  Z7, Z5, Z1
+	VFMADD231PS  Z8, Z5, Z2
+	VFMADD231PS  Z7, Z6, Z3
+	VFMADD231PS  Z8, Z6, Z4
+
+blocks1_keyend:
+	VMOVUPS Z1, (R9)
+	VMOVUPS Z2, 64(R9)
+	VMOVUPS Z3, (R9)(BX*1)
+	VMOVUPS Z4, 64(R9)(BX*1)
+	ADDQ    $0x00000020, R8
+	JMP     blocks1
+
+blocks1_end:
+	VZEROUPPER
+	RET
+
+// func dotsGatherBF16Split1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·dotsGatherBF16Split1AVX512(SB), NOSPLIT, $0-120
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+96(FP), AX
+	MOVQ offs_len+104(FP), DX
+	MOVQ x_base+0(FP), BX
+
+keys4:
+	CMPQ   DX, $0x00000004
+	JB     keys4_end
+	MOVQ   k_base+72(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   8(AX), R8
+	LEAQ   (SI)(R8*2), R8
+	MOVQ   16(AX), R9
+	LEAQ   (SI)(R9*2), R9
+	MOVQ   24(AX), R10
+	LEAQ   (SI)(R10*2), R10
+	MOVQ   q_base+32(FP), SI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	MOVQ   CX, R11
+
+keys4_col:
+	CMPQ        R11, $0x00000020
+	JB          keys4_colend
+	VPSLLD      $0x10, (DI), Z8
+	VPSLLD      $0x10, (R8), Z9
+	VPSLLD      $0x10, (R9), Z10
+	VPSLLD      $0x10, (R10), Z11
+	VMOVUPS     (SI), Z12
+	VFMADD231PS Z12, Z8, Z0
+	VFMADD231PS Z12, Z9, Z2
+	VFMADD231PS Z12, Z10, Z4
+	VFMADD231PS Z12, Z11, Z6
+	VMOVDQU32   (DI), Z8
+	VPANDD      pairmaskAVX512<>+0(SB), Z8, Z8
+	VMOVDQU32   (R8), Z9
+	VPANDD      pairmaskAVX512<>+0(SB), Z9, Z9
+	VMOVDQU32   (R9), Z10
+	VPANDD      pairmaskAVX512<>+0(SB), Z10, Z10
+	VMOVDQU32   (R10), Z11
+	VPANDD      pairmaskAVX512<>+0(SB), Z11, Z11
+	VMOVUPS     64(SI), Z12
+	VFMADD231PS Z12, Z8, Z1
+	VFMADD231PS Z12, Z9, Z3
+	VFMADD231PS Z12, Z10, Z5
+	VFMADD231PS Z12, Z11, Z7
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x00000020, R11
+	JMP         keys4_col
+
+keys4_colend:
+	VADDPS        Z1, Z0, Z0
+	VADDPS        Z3, Z2, Z2
+	VADDPS        Z5, Z4, Z4
+	VADDPS        Z7, Z6, Z6
+	MOVQ          xstride+24(FP), SI
+	SHLQ          $0x02, SI
+	VBROADCASTSS  scale+64(FP), Z8
+	VEXTRACTF64X4 $0x01, Z0, Y9
+	VADDPS        Y9, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X9
+	VADDPS        X9, X0, X0
+	VPERMILPS     $0x4e, X0, X9
+	VADDPS        X9, X0, X0
+	VPERMILPS     $0xb1, X0, X9
+	VADDPS        X9, X0, X0
+	VMULSS        X8, X0, X0
+	VMOVSS        X0, (BX)
+	VEXTRACTF64X4 $0x01, Z2, Y9
+	VADDPS        Y9, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X9
+	VADDPS        X9, X2, X2
+	VPERMILPS     $0x4e, X2, X9
+	VADDPS        X9, X2, X2
+	VPERMILPS     $0xb1, X2, X9
+	VADDPS        X9, X2, X2
+	VMULSS        X8, X2, X2
+	VMOVSS        X2, 4(BX)
+	VEXTRACTF64X4 $0x01, Z4, Y9
+	VADDPS        Y9, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X9
+	VADDPS        X9, X4, X4
+	VPERMILPS     $0x4e, X4, X9
+	VADDPS        X9, X4, X4
+	VPERMILPS     $0xb1, X4, X9
+	VADDPS        X9, X4, X4
+	VMULSS        X8, X4, X4
+	VMOVSS        X4, 8(BX)
+	VEXTRACTF64X4 $0x01, Z6, Y9
+	VADDPS        Y9, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X9
+	VADDPS        X9, X6, X6
+	VPERMILPS     $0x4e, X6, X9
+	VADDPS        X9, X6, X6
+	VPERMILPS     $0xb1, X6, X9
+	VADDPS        X9, X6, X6
+	VMULSS        X8, X6, X6
+	VMOVSS        X6, 12(BX)
+	ADDQ          $0x00000020, AX
+	ADDQ          $0x00000010, BX
+	SUBQ          $0x00000004, DX
+	JMP           keys4
+
+keys4_end:
+keys2:
+	CMPQ   DX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+72(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   8(AX), R8
+	LEAQ   (SI)(R8*2), R8
+	MOVQ   q_base+32(FP), SI
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	MOVQ   CX, R9
+
+keys2_col:
+	CMPQ        R9, $0x00000020
+	JB          keys2_colend
+	VPSLLD      $0x10, (DI), Z0
+	VPSLLD      $0x10, (R8), Z1
+	VMOVUPS     (SI), Z2
+	VFMADD231PS Z2, Z0, Z13
+	VFMADD231PS Z2, Z1, Z15
+	VMOVDQU32   (DI), Z0
+	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
+	VMOVDQU32   (R8), Z1
+	VPANDD      pairmaskAVX512<>+0(SB), Z1, Z1
+	VMOVUPS     64(SI), Z2
+	VFMADD231PS Z2, Z0, Z14
+	VFMADD231PS Z2, Z1, Z16
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x00000020, R9
+	JMP         keys2_col
+
+keys2_colend:
+	VADDPS        Z14, Z13, Z13
+	VADDPS        Z16, Z15, Z15
+	MOVQ          xstride+24(FP), SI
+	SHLQ          $0x02, SI
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z13, Y1
+	VADDPS        Y1, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0x4e, X13, X1
+	VADDPS        X1, X13, X13
+	VPERMILPS     $0xb1, X13, X1
+	VADDPS        X1, X13, X13
+	VMULSS        X0, X13, X13
+	VMOVSS        X13, (BX)
+	VEXTRACTF64X4 $0x01, Z15, Y1
+	VADDPS        Y1, Y15, Y15
+	VEXTRACTF32X4 $0x01, Y15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0x4e, X15, X1
+	VADDPS        X1, X15, X15
+	VPERMILPS     $0xb1, X15, X1
+	VADDPS        X1, X15, X15
+	VMULSS        X0, X15, X15
+	VMOVSS        X15, 4(BX)
+	ADDQ          $0x00000010, AX
+	ADDQ          $0x00000008, BX
+	SUBQ          $0x00000002, DX
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ   DX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+72(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   q_base+32(FP), SI
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	MOVQ   CX, R8
+
+keys1_col:
+	CMPQ        R8, $0x00000020
+	JB          keys1_colend
+	VPSLLD      $0x10, (DI), Z0
+	VMOVUPS     (SI), Z1
+	VFMADD231PS Z1, Z0, Z17
+	VMOVDQU32   (DI), Z0
+	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
+	VMOVUPS     64(SI), Z1
+	VFMADD231PS Z1, Z0, Z18
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x00000020, R8
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS        Z18, Z17, Z17
+	MOVQ          xstride+24(FP), SI
+	SHLQ          $0x02, SI
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z17, Y1
+	VADDPS        Y1, Y17, Y17
+	VEXTRACTF32X4 $0x01, Y17, X1
+	VADDPS        X1, X17, X17
+	VPERMILPS     $0x4e, X17, X1
+	VADDPS        X1, X17, X17
+	VPERMILPS     $0xb1, X17, X1
+	VADDPS        X1, X17, X17
+	VMULSS        X0, X17, X17
+	VMOVSS        X17, (BX)
+	ADDQ          $0x00000008, AX
+	ADDQ          $0x00000004, BX
+	SUBQ          $0x00000001, DX
+	JMP           keys1
+
+keys1_end:
+	VZEROUPPER
+	RET
+
+// func accumulateBF16Split1AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+// Requires: AVX, AVX512F
+TEXT ·accumulateBF16Split1AVX512(SB), NOSPLIT, $0-112
+	MOVQ      acc_base+0(FP), AX
+	MOVQ      p_base+32(FP), CX
+	MOVQ      v_base+64(FP), DX
+	MOVQ      dv+24(FP), BX
+	MOVQ      BX, SI
+	ANDQ      $-32, SI
+	SHLQ      $0x02, BX
+	MOVQ      pstride+56(FP), BX
+	SHLQ      $0x02, BX
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z0
+	XORQ      BX, BX
+	MOVQ      SI, DI
+	ANDQ      $-128, DI
+
+blocks4:
+	CMPQ    BX, DI
+	JAE     blocks4_end
+	LEAQ    (AX)(BX*4), R8
+	VMOVUPS (R8), Z1
+	VMOVUPS 64(R8), Z2
+	VMOVUPS 128(R8), Z3
+	VMOVUPS 192(R8), Z4
+	VMOVUPS 256(R8), Z5
+	VMOVUPS 320(R8), Z6
+	VMOVUPS 384(R8), Z7
+	VMOVUPS 448(R8), Z8
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    CX, R11
+
+blocks4_key2:
+	CMPQ         R10, $0x02
+	JB           blocks4_key1
+	MOVQ         (R9), R12
+	ADDQ         BX, R12
+	VBROADCASTSS (R11), Z9
+	VMOVDQU32    (DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z1
+	VFMADD231PS  Z11, Z9, Z2
+	VMOVDQU32    64(DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z3
+	VFMADD231PS  Z11, Z9, Z4
+	VMOVDQU32    128(DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z5
+	VFMADD231PS  Z11, Z9, Z6
+	VMOVDQU32    192(DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z7
+	VFMADD231PS  Z11, Z9, Z8
+	MOVQ         8(R9), R12
+	ADDQ         BX, R12
+	VBROADCASTSS 4(R11), Z9
+	VMOVDQU32    (DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z1
+	VFMADD231PS  Z11, Z9, Z2
+	VMOVDQU32    64(DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z3
+	VFMADD231PS  Z11, Z9, Z4
+	VMOVDQU32    128(DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z5
+	VFMADD231PS  Z11, Z9, Z6
+	VMOVDQU32    192(DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z7
+	VFMADD231PS  Z11, Z9, Z8
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000008, R11
+	SUBQ         $0x02, R10
+	JMP          blocks4_key2
+
+blocks4_key1:
+	TESTQ        R10, R10
+	JZ           blocks4_keyend
+	MOVQ         (R9), R9
+	ADDQ         BX, R9
+	VBROADCASTSS (R11), Z9
+	VMOVDQU32    (DX)(R9*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z1
+	VFMADD231PS  Z11, Z9, Z2
+	VMOVDQU32    64(DX)(R9*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z3
+	VFMADD231PS  Z11, Z9, Z4
+	VMOVDQU32    128(DX)(R9*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z5
+	VFMADD231PS  Z11, Z9, Z6
+	VMOVDQU32    192(DX)(R9*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z7
+	VFMADD231PS  Z11, Z9, Z8
+
+blocks4_keyend:
+	VMOVUPS Z1, (R8)
+	VMOVUPS Z2, 64(R8)
+	VMOVUPS Z3, 128(R8)
+	VMOVUPS Z4, 192(R8)
+	VMOVUPS Z5, 256(R8)
+	VMOVUPS Z6, 320(R8)
+	VMOVUPS Z7, 384(R8)
+	VMOVUPS Z8, 448(R8)
+	ADDQ    $0x00000080, BX
+	JMP     blocks4
+
+blocks4_end:
+	ANDQ $-32, SI
+
+blocks1:
+	CMPQ    BX, SI
+	JAE     blocks1_end
+	LEAQ    (AX)(BX*4), DI
+	VMOVUPS (DI), Z1
+	VMOVUPS 64(DI), Z2
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    CX, R10
+
+blocks1_key2:
+	CMPQ         R9, $0x02
+	JB           blocks1_key1
+	MOVQ         (R8), R11
+	ADDQ         BX, R11
+	VBROADCASTSS (R10), Z3
+	VMOVDQU32    (DX)(R11*2), Z4
+	VPANDD       Z0, Z4, Z5
+	VPSLLD       $0x10, Z4, Z4
+	VFMADD231PS  Z4, Z3, Z1
+	VFMADD231PS  Z5, Z3, Z2
+	MOVQ         8(R8), R11
+	ADDQ         BX, R11
+	VBROADCASTSS 4(R10), Z3
+	VMOVDQU32    (DX)(R11*2), Z4
+	VPANDD       Z0, Z4, Z5
+	VPSLLD       $0x10, Z4, Z4
+	VFMADD231PS  Z4, Z3, Z1
+	VFMADD231PS  Z5, Z3, Z2
+	ADDQ         $0x00000010, R8
+	ADDQ         $0x00000008, R10
+	SUBQ         $0x02, R9
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R9, R9
+	JZ           blocks1_keyend
+	MOVQ         (R8), R8
+	ADDQ         BX, R8
+	VBROADCASTSS (R10), Z3
+	VMOVDQU32    (DX)(R8*2), Z4
+	VPANDD       Z0, Z4, Z5
+	VPSLLD       $0x10, Z4, Z4
+	VFMADD231PS  Z4, Z3, Z1
+	VFMADD231PS  Z5, Z3, Z2
+
+blocks1_keyend:
+	VMOVUPS Z1, (DI)
+	VMOVUPS Z2, 64(DI)
+	ADDQ    $0x00000020, BX
+	JMP     blocks1
+
+blocks1_end:
 	VZEROUPPER
 	RET
 

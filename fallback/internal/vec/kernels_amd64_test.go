@@ -60,7 +60,7 @@ func TestKernelEncodings(t *testing.T) {
 			t.Errorf("%s does not end with VZEROUPPER; RET", name)
 		}
 	}
-	if kernels != 2*44 {
-		t.Errorf("found %d kernels, want 88", kernels)
+	if kernels != 2*52 {
+		t.Errorf("found %d kernels, want 104", kernels)
 	}
 }

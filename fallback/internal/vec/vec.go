@@ -1,9 +1,10 @@
 // Package vec holds the fallback backend's hot loops over float32 and
 // 16-bit float slices: dot products (one row, or several query rows
-// against one key row; float32 or bfloat16 keys; or a register-tile
-// outer product over a transposed key block, with the gathering
-// transposition that builds it), the weighted sum of gathered value rows
-// (attention's P·V), the online-softmax exponential and the block update
+// against one key row; float32 or bfloat16 keys; gathered key rows, also
+// in pair-split order; or a register-tile outer product over a transposed
+// key block, with the gathering transposition that builds it), the
+// weighted sum of gathered value rows (attention's P·V, also in
+// pair-split order), the online-softmax exponential and the block update
 // of many lanes' softmax state, scaled accumulation and scaling, RoPE
 // rotation (NeoX, multi-head, fused with the 16-bit conversions; GPT-J)
 // and its accurate and compat cos/sin, the bfloat16 and binary16
@@ -34,8 +35,13 @@
 // within the same bound. Axpy and Accumulate round once per
 // product-and-add with FMA in the assembly, and once or twice in plain Go
 // (where the compiler fuses a multiply-add only for targets that have
-// FMA). ExpShift's and SoftmaxBlock's sums are in an unspecified order
-// too; SoftmaxBlock's weights and factors are Exp's bits.
+// FMA). DotsGatherBF16Split and AccumulateBF16Split (split.go) compute
+// what DotsGatherBF16 and AccumulateBF16 do, with the same bound and
+// rounding, on float32 rows kept in a pair-split order that lets the
+// assembly widen two bfloat16 elements per 32-bit lane with one
+// instruction each. ExpShift's and SoftmaxBlock's sums are in an
+// unspecified order too; SoftmaxBlock's weights and factors are Exp's
+// bits.
 //
 // The AVX512-BF16 dot instruction (VDPBF16PS) is not used: it multiplies
 // two bfloat16 operands, while the queries here are float32, and it
