@@ -25,6 +25,7 @@ func main() {
 		genRotate(s)
 		genRotateHeads(s)
 		genRotate16(s, true)
+		genRotateBF16Split(s)
 		genRotate16(s, false)
 		genRotatePairs(s)
 		for _, rows := range []int{4, 3, 2, 1} {

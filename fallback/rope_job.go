@@ -57,6 +57,15 @@ type ropeJob struct {
 
 	groups, perGroup int // head groups per token, heads per group
 
+	// split: bfloat16 NeoX heads, rotated by the split kernels, so the
+	// cos and sin are made in split order (vec.SplitPairs) from inverse
+	// frequencies split once per call.
+	split  bool
+	inv    []float64 // the inverse frequencies in the tables' order
+	inv32  []float32 // the same for InvFreqF32 (nil when it is)
+	invBuf []float64
+	inv32B []float32
+
 	scratch []ropeScratch
 	posBuf  []int32
 	slotBuf []int32
@@ -75,8 +84,8 @@ func getRoPEJob() *ropeJob {
 
 // putRoPEJob recycles j, dropping its references to caller memory.
 func putRoPEJob(j *ropeJob) {
-	posBuf, slotBuf, scratch := j.posBuf, j.slotBuf, j.scratch
-	*j = ropeJob{posBuf: posBuf[:0], slotBuf: slotBuf[:0], scratch: scratch}
+	posBuf, slotBuf, scratch, invBuf, inv32B := j.posBuf, j.slotBuf, j.scratch, j.invBuf, j.inv32B
+	*j = ropeJob{posBuf: posBuf[:0], slotBuf: slotBuf[:0], scratch: scratch, invBuf: invBuf, inv32B: inv32B}
 	select {
 	case ropeJobs <- j:
 	default:
@@ -111,6 +120,7 @@ func (j *ropeJob) setup(q, k *ops.Tensor, r *ops.Rotary, mode ops.AngleMode, wid
 	j.dt, j.layout, j.mode, j.rot = q.DType, r.Layout, mode, r
 	j.dim, j.headDim = r.Dim, r.HeadDim
 	j.q, j.k = viewOf(q), viewOf(k)
+	j.setupFreqs()
 	if len(j.scratch) < width {
 		j.scratch = append(j.scratch, make([]ropeScratch, width-len(j.scratch))...)
 	}
@@ -127,6 +137,34 @@ func (j *ropeJob) setup(q, k *ops.Tensor, r *ops.Rotary, mode ops.AngleMode, wid
 		}
 		sc.buf = sc.buf[:r.HeadDim]
 	}
+}
+
+// setupFreqs chooses the order of the cos and sin tables: split for
+// bfloat16 NeoX heads, natural otherwise.
+func (j *ropeJob) setupFreqs() {
+	r := j.rot
+	j.split = j.dt == ops.BF16 && j.layout == ops.NeoX
+	j.inv, j.inv32 = r.InvFreq, r.InvFreqF32
+	if !j.split {
+		return
+	}
+	half := r.Dim / 2
+	j.invBuf = growF64(j.invBuf, half)
+	vec.SplitPairs(j.invBuf, r.InvFreq[:half])
+	j.inv = j.invBuf
+	if r.InvFreqF32 != nil {
+		j.inv32B = growF32(j.inv32B, half)
+		vec.SplitPairs(j.inv32B, r.InvFreqF32[:half])
+		j.inv32 = j.inv32B
+	}
+}
+
+// growF64 returns b resized to n elements, reallocated only when short.
+func growF64(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
 }
 
 // minChunkElems is the least work, in head elements, worth handing to
@@ -148,7 +186,8 @@ func (j *ropeJob) plan(tokens, width int) (units, grain int) {
 	return tokens * j.groups, max(1, minChunkElems/unitElems)
 }
 
-// cosSin fills sc.c and sc.s for token t unless they hold it already.
+// cosSin fills sc.c and sc.s for token t unless they hold it already, in
+// the order of j.inv.
 func (j *ropeJob) cosSin(sc *ropeScratch, t int) {
 	if sc.tok == t {
 		return
@@ -156,11 +195,11 @@ func (j *ropeJob) cosSin(sc *ropeScratch, t int) {
 	p, attn := j.pos[t], j.rot.AttentionFactor
 	c, s := sc.c, sc.s[:len(sc.c)]
 	if j.mode == ops.Accurate {
-		vec.AccurateCosSin(c, s, p, j.rot.InvFreq, attn)
-	} else if f32 := j.rot.InvFreqF32; f32 != nil {
+		vec.AccurateCosSin(c, s, p, j.inv, attn)
+	} else if f32 := j.inv32; f32 != nil {
 		vec.CompatCosSin(c, s, p, f32, attn)
 	} else {
-		inv := j.rot.InvFreq[:len(c)]
+		inv := j.inv[:len(c)]
 		for i := range c {
 			c[i], s[i] = precision.CompatCosSin(p, float32(inv[i]), attn)
 		}
@@ -222,7 +261,7 @@ func (j *ropeJob) rotateInPlace(sc *ropeScratch, v *ropeView, off, n int) {
 	case ops.F32:
 		vec.RotateHeads(v.f[off:], n, j.headDim, sc.c, sc.s)
 	case ops.BF16:
-		vec.RotateBF16Heads(v.h[off:], n, j.headDim, sc.c, sc.s)
+		vec.RotateBF16HeadsSplit(v.h[off:], n, j.headDim, sc.c, sc.s)
 	default:
 		vec.RotateF16Heads(v.h[off:], n, j.headDim, sc.c, sc.s)
 	}
@@ -252,7 +291,7 @@ func (j *ropeJob) rotate(sc *ropeScratch, src *ropeView, so int, dst *ropeView, 
 	if j.layout == ops.NeoX {
 		// One pass: widen, rotate and round in registers.
 		if j.dt == ops.BF16 {
-			vec.RotateBF16(out, in, sc.c, sc.s)
+			vec.RotateBF16Split(out, in, sc.c, sc.s)
 		} else {
 			vec.RotateF16(out, in, sc.c, sc.s)
 		}

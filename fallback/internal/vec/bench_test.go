@@ -137,6 +137,14 @@ func BenchmarkRotateBF16(b *testing.B) {
 	})
 }
 
+// BenchmarkRotateBF16Split is BenchmarkRotateBF16 with split tables.
+func BenchmarkRotateBF16Split(b *testing.B) {
+	benchLevels(b, 8, func(l, n int) func() {
+		x, c, s := u16Ramp(2*n), f32Ramp(n), f32Ramp(n)
+		return func() { rotateBF16SplitAt(l, x, x, c, s, 1, 0) }
+	})
+}
+
 // BenchmarkAccurateCosSin computes n cos/sin pairs of one position;
 // bytes count the float32 outputs.
 func BenchmarkAccurateCosSin(b *testing.B) {

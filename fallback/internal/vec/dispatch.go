@@ -63,6 +63,13 @@ func RotateBF16(dst, src []uint16, c, s []float32) {
 	rotateBF16(dst[:2*h], src[:2*h], c, s[:h], 1, 0)
 }
 
+// RotateBF16Split is RotateBF16 with c and s in split order (SplitPairs
+// of the natural tables): the same bits, fewer instructions per pair.
+func RotateBF16Split(dst, src []uint16, c, s []float32) {
+	h := len(c)
+	rotateBF16Split(dst[:2*h], src[:2*h], c, s[:h], 1, 0)
+}
+
 // RotateF16 is RotateBF16 for IEEE binary16 heads (the conversions of
 // F16ToF32 and F32ToF16).
 func RotateF16(dst, src []uint16, c, s []float32) {
@@ -85,6 +92,14 @@ func RotateBF16Heads(x []uint16, heads, stride int, c, s []float32) {
 	h := len(c)
 	x = x[:headsSpan(heads, stride, h)]
 	rotateBF16(x, x, c, s[:h], heads, stride)
+}
+
+// RotateBF16HeadsSplit is RotateBF16Heads with c and s in split order
+// (SplitPairs of the natural tables): the same bits.
+func RotateBF16HeadsSplit(x []uint16, heads, stride int, c, s []float32) {
+	h := len(c)
+	x = x[:headsSpan(heads, stride, h)]
+	rotateBF16Split(x, x, c, s[:h], heads, stride)
 }
 
 // RotateF16Heads applies RotateF16 in place to heads binary16 heads of x,

@@ -44,6 +44,10 @@ func rotateHeadsAVX2(x []float32, c []float32, s []float32, heads int, stride in
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func rotateBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 
+// rotateBF16SplitAVX2 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads bfloat16 heads into dst as rotateBF16 does, half = len(c), with c and s in split order: in each whole block of 2·lanes pairs the entries of the even pairs, then those of the odd pairs; the remaining pairs in natural order.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func rotateBF16SplitAVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+
 // rotateF16AVX2 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads binary16 heads by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func rotateF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
@@ -199,6 +203,10 @@ func rotateHeadsAVX512(x []float32, c []float32, s []float32, heads int, stride 
 // rotateBF16AVX512 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads bfloat16 heads by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func rotateBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+
+// rotateBF16SplitAVX512 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads bfloat16 heads into dst as rotateBF16 does, half = len(c), with c and s in split order: in each whole block of 2·lanes pairs the entries of the even pairs, then those of the odd pairs; the remaining pairs in natural order.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func rotateBF16SplitAVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 
 // rotateF16AVX512 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads binary16 heads by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
 // It processes the largest multiple of 16 elements; the caller handles the rest.

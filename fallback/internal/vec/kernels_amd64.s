@@ -571,6 +571,301 @@ head_end:
 	VZEROUPPER
 	RET
 
+// func rotateBF16SplitAVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX2
+TEXT ·rotateBF16SplitAVX2(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	MOVQ         c_len+56(FP), DI
+	ANDQ         $-16, DI
+	MOVQ         c_len+56(FP), R8
+	ANDQ         $-8, R8
+	MOVQ         heads+96(FP), R9
+	MOVQ         stride+104(FP), R10
+	SHLQ         $0x01, R10
+	MOVL         $0x00007fff, R11
+	VMOVD        R11, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x00000001, R11
+	VMOVD        R11, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x00000040, R11
+	VMOVD        R11, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0xffff0000, R11
+	VMOVD        R11, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x00010001, R11
+	VMOVD        R11, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x7ffe7ffe, R11
+	VMOVD        R11, X5
+	VPBROADCASTD X5, Y5
+
+head:
+	TESTQ R9, R9
+	JZ    head_end
+	LEAQ  (AX)(SI*2), R11
+	LEAQ  (CX)(SI*2), R12
+	XORQ  R13, R13
+	MOVQ  DI, R14
+	ANDQ  $-32, R14
+
+split2:
+	CMPQ         R13, R14
+	JAE          split2_end
+	VMOVDQU      (CX)(R13*2), Y6
+	VMOVDQU      (R12)(R13*2), Y7
+	VMOVDQU      32(CX)(R13*2), Y8
+	VMOVDQU      32(R12)(R13*2), Y9
+	VPAND        Y6, Y3, Y10
+	VPAND        Y7, Y3, Y11
+	VPSLLD       $0x10, Y6, Y6
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       (DX)(R13*4), Y6, Y12
+	VMULPS       (BX)(R13*4), Y7, Y13
+	VMULPS       (DX)(R13*4), Y7, Y7
+	VMULPS       (BX)(R13*4), Y6, Y14
+	VSUBPS       Y13, Y12, Y6
+	VADDPS       Y14, Y7, Y7
+	VMULPS       32(DX)(R13*4), Y10, Y12
+	VMULPS       32(BX)(R13*4), Y11, Y13
+	VMULPS       32(DX)(R13*4), Y11, Y11
+	VMULPS       32(BX)(R13*4), Y10, Y14
+	VSUBPS       Y13, Y12, Y10
+	VADDPS       Y14, Y11, Y11
+	VPSRLD       $0x10, Y6, Y12
+	VPBLENDW     $0xaa, Y10, Y12, Y12
+	VPSLLD       $0x10, Y10, Y13
+	VPBLENDW     $0xaa, Y13, Y6, Y13
+	VPAND        Y12, Y4, Y14
+	VPOR         Y14, Y5, Y14
+	VPAVGW       Y14, Y13, Y13
+	VPSRLW       $0x0f, Y13, Y13
+	VPADDW       Y13, Y12, Y13
+	VCMPPS       $0x03, Y10, Y6, Y14
+	VPTEST       Y14, Y14
+	JZ           store_x0
+	VCMPPS       $0x03, Y6, Y6, Y6
+	VCMPPS       $0x03, Y10, Y10, Y10
+	VPBLENDW     $0xaa, Y10, Y6, Y6
+	MOVL         $0x00400040, R15
+	VMOVD        R15, X10
+	VPBROADCASTD X10, Y10
+	VPOR         Y12, Y10, Y12
+	VPBLENDVB    Y6, Y12, Y13, Y13
+
+store_x0:
+	VMOVDQU      Y13, (AX)(R13*2)
+	VPSRLD       $0x10, Y7, Y6
+	VPBLENDW     $0xaa, Y11, Y6, Y6
+	VPSLLD       $0x10, Y11, Y10
+	VPBLENDW     $0xaa, Y10, Y7, Y10
+	VPAND        Y6, Y4, Y12
+	VPOR         Y12, Y5, Y12
+	VPAVGW       Y12, Y10, Y10
+	VPSRLW       $0x0f, Y10, Y10
+	VPADDW       Y10, Y6, Y10
+	VCMPPS       $0x03, Y11, Y7, Y12
+	VPTEST       Y12, Y12
+	JZ           store_y0
+	VCMPPS       $0x03, Y7, Y7, Y7
+	VCMPPS       $0x03, Y11, Y11, Y11
+	VPBLENDW     $0xaa, Y11, Y7, Y7
+	MOVL         $0x00400040, R15
+	VMOVD        R15, X11
+	VPBROADCASTD X11, Y11
+	VPOR         Y6, Y11, Y6
+	VPBLENDVB    Y7, Y6, Y10, Y10
+
+store_y0:
+	VMOVDQU      Y10, (R11)(R13*2)
+	VPAND        Y8, Y3, Y6
+	VPAND        Y9, Y3, Y7
+	VPSLLD       $0x10, Y8, Y8
+	VPSLLD       $0x10, Y9, Y9
+	VMULPS       64(DX)(R13*4), Y8, Y10
+	VMULPS       64(BX)(R13*4), Y9, Y11
+	VMULPS       64(DX)(R13*4), Y9, Y9
+	VMULPS       64(BX)(R13*4), Y8, Y12
+	VSUBPS       Y11, Y10, Y8
+	VADDPS       Y12, Y9, Y9
+	VMULPS       96(DX)(R13*4), Y6, Y10
+	VMULPS       96(BX)(R13*4), Y7, Y11
+	VMULPS       96(DX)(R13*4), Y7, Y7
+	VMULPS       96(BX)(R13*4), Y6, Y12
+	VSUBPS       Y11, Y10, Y6
+	VADDPS       Y12, Y7, Y7
+	VPSRLD       $0x10, Y8, Y10
+	VPBLENDW     $0xaa, Y6, Y10, Y10
+	VPSLLD       $0x10, Y6, Y11
+	VPBLENDW     $0xaa, Y11, Y8, Y11
+	VPAND        Y10, Y4, Y12
+	VPOR         Y12, Y5, Y12
+	VPAVGW       Y12, Y11, Y11
+	VPSRLW       $0x0f, Y11, Y11
+	VPADDW       Y11, Y10, Y11
+	VCMPPS       $0x03, Y6, Y8, Y12
+	VPTEST       Y12, Y12
+	JZ           store_x1
+	VCMPPS       $0x03, Y8, Y8, Y8
+	VCMPPS       $0x03, Y6, Y6, Y6
+	VPBLENDW     $0xaa, Y6, Y8, Y8
+	MOVL         $0x00400040, R15
+	VMOVD        R15, X6
+	VPBROADCASTD X6, Y6
+	VPOR         Y10, Y6, Y10
+	VPBLENDVB    Y8, Y10, Y11, Y11
+
+store_x1:
+	VMOVDQU      Y11, 32(AX)(R13*2)
+	VPSRLD       $0x10, Y9, Y6
+	VPBLENDW     $0xaa, Y7, Y6, Y6
+	VPSLLD       $0x10, Y7, Y8
+	VPBLENDW     $0xaa, Y8, Y9, Y8
+	VPAND        Y6, Y4, Y10
+	VPOR         Y10, Y5, Y10
+	VPAVGW       Y10, Y8, Y8
+	VPSRLW       $0x0f, Y8, Y8
+	VPADDW       Y8, Y6, Y8
+	VCMPPS       $0x03, Y7, Y9, Y10
+	VPTEST       Y10, Y10
+	JZ           store_y1
+	VCMPPS       $0x03, Y9, Y9, Y9
+	VCMPPS       $0x03, Y7, Y7, Y7
+	VPBLENDW     $0xaa, Y7, Y9, Y9
+	MOVL         $0x00400040, R15
+	VMOVD        R15, X7
+	VPBROADCASTD X7, Y7
+	VPOR         Y6, Y7, Y6
+	VPBLENDVB    Y9, Y6, Y8, Y8
+
+store_y1:
+	VMOVDQU Y8, 32(R11)(R13*2)
+	ADDQ    $0x00000020, R13
+	JMP     split2
+
+split2_end:
+split:
+	CMPQ         R13, DI
+	JAE          split_end
+	VMOVDQU      (CX)(R13*2), Y6
+	VMOVDQU      (R12)(R13*2), Y7
+	VPAND        Y6, Y3, Y8
+	VPAND        Y7, Y3, Y9
+	VPSLLD       $0x10, Y6, Y6
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       (DX)(R13*4), Y6, Y10
+	VMULPS       (BX)(R13*4), Y7, Y11
+	VMULPS       (DX)(R13*4), Y7, Y7
+	VMULPS       (BX)(R13*4), Y6, Y12
+	VSUBPS       Y11, Y10, Y6
+	VADDPS       Y12, Y7, Y7
+	VMULPS       32(DX)(R13*4), Y8, Y10
+	VMULPS       32(BX)(R13*4), Y9, Y11
+	VMULPS       32(DX)(R13*4), Y9, Y9
+	VMULPS       32(BX)(R13*4), Y8, Y12
+	VSUBPS       Y11, Y10, Y8
+	VADDPS       Y12, Y9, Y9
+	VPSRLD       $0x10, Y6, Y10
+	VPBLENDW     $0xaa, Y8, Y10, Y10
+	VPSLLD       $0x10, Y8, Y11
+	VPBLENDW     $0xaa, Y11, Y6, Y11
+	VPAND        Y10, Y4, Y12
+	VPOR         Y12, Y5, Y12
+	VPAVGW       Y12, Y11, Y11
+	VPSRLW       $0x0f, Y11, Y11
+	VPADDW       Y11, Y10, Y11
+	VCMPPS       $0x03, Y8, Y6, Y12
+	VPTEST       Y12, Y12
+	JZ           store_x
+	VCMPPS       $0x03, Y6, Y6, Y6
+	VCMPPS       $0x03, Y8, Y8, Y8
+	VPBLENDW     $0xaa, Y8, Y6, Y6
+	MOVL         $0x00400040, R14
+	VMOVD        R14, X8
+	VPBROADCASTD X8, Y8
+	VPOR         Y10, Y8, Y10
+	VPBLENDVB    Y6, Y10, Y11, Y11
+
+store_x:
+	VMOVDQU      Y11, (AX)(R13*2)
+	VPSRLD       $0x10, Y7, Y6
+	VPBLENDW     $0xaa, Y9, Y6, Y6
+	VPSLLD       $0x10, Y9, Y8
+	VPBLENDW     $0xaa, Y8, Y7, Y8
+	VPAND        Y6, Y4, Y10
+	VPOR         Y10, Y5, Y10
+	VPAVGW       Y10, Y8, Y8
+	VPSRLW       $0x0f, Y8, Y8
+	VPADDW       Y8, Y6, Y8
+	VCMPPS       $0x03, Y9, Y7, Y10
+	VPTEST       Y10, Y10
+	JZ           store_y
+	VCMPPS       $0x03, Y7, Y7, Y7
+	VCMPPS       $0x03, Y9, Y9, Y9
+	VPBLENDW     $0xaa, Y9, Y7, Y7
+	MOVL         $0x00400040, R14
+	VMOVD        R14, X9
+	VPBROADCASTD X9, Y9
+	VPOR         Y6, Y9, Y6
+	VPBLENDVB    Y7, Y6, Y8, Y8
+
+store_y:
+	VMOVDQU Y8, (R11)(R13*2)
+	ADDQ    $0x00000010, R13
+	JMP     split
+
+split_end:
+rot:
+	CMPQ         R13, R8
+	JAE          rot_end
+	VPMOVZXWD    (CX)(R13*2), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    (R12)(R13*2), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       (DX)(R13*4), Y6, Y8
+	VMULPS       (BX)(R13*4), Y7, Y9
+	VMULPS       (DX)(R13*4), Y7, Y7
+	VMULPS       (BX)(R13*4), Y6, Y10
+	VSUBPS       Y9, Y8, Y6
+	VADDPS       Y10, Y7, Y7
+	VPSRLD       $0x10, Y6, Y8
+	VPAND        Y8, Y1, Y9
+	VPOR         Y8, Y2, Y8
+	VCMPPS       $0x03, Y6, Y6, Y10
+	VPADDD       Y0, Y6, Y6
+	VPADDD       Y9, Y6, Y6
+	VPSRLD       $0x10, Y6, Y6
+	VBLENDVPS    Y10, Y8, Y6, Y6
+	VPSRLD       $0x10, Y7, Y8
+	VPAND        Y8, Y1, Y9
+	VPOR         Y8, Y2, Y8
+	VCMPPS       $0x03, Y7, Y7, Y10
+	VPADDD       Y0, Y7, Y7
+	VPADDD       Y9, Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VBLENDVPS    Y10, Y8, Y7, Y7
+	VPACKUSDW    Y7, Y6, Y6
+	VPERMQ       $0xd8, Y6, Y6
+	VMOVDQU      X6, (AX)(R13*2)
+	VEXTRACTI128 $0x01, Y6, (R11)(R13*2)
+	ADDQ         $0x00000008, R13
+	JMP          rot
+
+rot_end:
+	ADDQ R10, AX
+	ADDQ R10, CX
+	DECQ R9
+	JMP  head
+
+head_end:
+	VZEROUPPER
+	RET
+
 // func rotateF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 // Requires: AVX, F16C
 TEXT ·rotateF16AVX2(SB), NOSPLIT, $0-112
@@ -3933,6 +4228,331 @@ rot_end:
 	ADDQ R9, AX
 	ADDQ R9, CX
 	DECQ R8
+	JMP  head
+
+head_end:
+	VZEROUPPER
+	RET
+
+// func rotateBF16SplitAVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX512F
+TEXT ·rotateBF16SplitAVX512(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	MOVQ         c_len+56(FP), DI
+	ANDQ         $-32, DI
+	MOVQ         c_len+56(FP), R8
+	ANDQ         $-16, R8
+	MOVQ         heads+96(FP), R9
+	MOVQ         stride+104(FP), R10
+	SHLQ         $0x01, R10
+	MOVL         $0x00007fff, R11
+	VMOVD        R11, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00000001, R11
+	VMOVD        R11, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000040, R11
+	VMOVD        R11, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x7fffffff, R11
+	VMOVD        R11, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x7f800000, R11
+	VMOVD        R11, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0xffff0000, R11
+	VMOVD        R11, X5
+	VPBROADCASTD X5, Z5
+
+head:
+	TESTQ R9, R9
+	JZ    head_end
+	LEAQ  (AX)(SI*2), R11
+	LEAQ  (CX)(SI*2), R12
+	XORQ  R13, R13
+	MOVQ  DI, R14
+	ANDQ  $-64, R14
+
+split2:
+	CMPQ      R13, R14
+	JAE       split2_end
+	VMOVDQU32 (CX)(R13*2), Z6
+	VMOVDQU32 (R12)(R13*2), Z7
+	VMOVDQU32 64(CX)(R13*2), Z8
+	VMOVDQU32 64(R12)(R13*2), Z9
+	VPANDD    Z6, Z5, Z10
+	VPANDD    Z7, Z5, Z11
+	VPSLLD    $0x10, Z6, Z6
+	VPSLLD    $0x10, Z7, Z7
+	VMULPS    (DX)(R13*4), Z6, Z12
+	VMULPS    (BX)(R13*4), Z7, Z13
+	VMULPS    (DX)(R13*4), Z7, Z7
+	VMULPS    (BX)(R13*4), Z6, Z14
+	VSUBPS    Z13, Z12, Z6
+	VADDPS    Z14, Z7, Z7
+	VMULPS    64(DX)(R13*4), Z10, Z12
+	VMULPS    64(BX)(R13*4), Z11, Z13
+	VMULPS    64(DX)(R13*4), Z11, Z11
+	VMULPS    64(BX)(R13*4), Z10, Z14
+	VSUBPS    Z13, Z12, Z10
+	VADDPS    Z14, Z11, Z11
+	VPSRLD    $0x10, Z6, Z12
+	VPANDD    Z12, Z1, Z13
+	VPORD     Z12, Z2, Z12
+	VPANDD    Z6, Z3, Z14
+	VPSUBD    Z14, Z4, Z14
+	VPSRAD    $0x1f, Z14, Z14
+	VPADDD    Z0, Z6, Z6
+	VPADDD    Z13, Z6, Z6
+	VPSRLD    $0x10, Z6, Z6
+	VPXORD    Z6, Z12, Z12
+	VPANDD    Z12, Z14, Z12
+	VPXORD    Z12, Z6, Z6
+	VPSRLD    $0x10, Z10, Z12
+	VPANDD    Z12, Z1, Z13
+	VPORD     Z12, Z2, Z12
+	VPANDD    Z10, Z3, Z14
+	VPSUBD    Z14, Z4, Z14
+	VPSRAD    $0x1f, Z14, Z14
+	VPADDD    Z0, Z10, Z10
+	VPADDD    Z13, Z10, Z10
+	VPSRLD    $0x10, Z10, Z10
+	VPXORD    Z10, Z12, Z12
+	VPANDD    Z12, Z14, Z12
+	VPXORD    Z12, Z10, Z10
+	VPSLLD    $0x10, Z10, Z10
+	VPORD     Z6, Z10, Z6
+	VMOVDQU32 Z6, (AX)(R13*2)
+	VPSRLD    $0x10, Z7, Z6
+	VPANDD    Z6, Z1, Z10
+	VPORD     Z6, Z2, Z6
+	VPANDD    Z7, Z3, Z12
+	VPSUBD    Z12, Z4, Z12
+	VPSRAD    $0x1f, Z12, Z12
+	VPADDD    Z0, Z7, Z7
+	VPADDD    Z10, Z7, Z7
+	VPSRLD    $0x10, Z7, Z7
+	VPXORD    Z7, Z6, Z6
+	VPANDD    Z6, Z12, Z6
+	VPXORD    Z6, Z7, Z7
+	VPSRLD    $0x10, Z11, Z6
+	VPANDD    Z6, Z1, Z10
+	VPORD     Z6, Z2, Z6
+	VPANDD    Z11, Z3, Z12
+	VPSUBD    Z12, Z4, Z12
+	VPSRAD    $0x1f, Z12, Z12
+	VPADDD    Z0, Z11, Z11
+	VPADDD    Z10, Z11, Z11
+	VPSRLD    $0x10, Z11, Z11
+	VPXORD    Z11, Z6, Z6
+	VPANDD    Z6, Z12, Z6
+	VPXORD    Z6, Z11, Z11
+	VPSLLD    $0x10, Z11, Z11
+	VPORD     Z7, Z11, Z7
+	VMOVDQU32 Z7, (R11)(R13*2)
+	VPANDD    Z8, Z5, Z6
+	VPANDD    Z9, Z5, Z7
+	VPSLLD    $0x10, Z8, Z8
+	VPSLLD    $0x10, Z9, Z9
+	VMULPS    128(DX)(R13*4), Z8, Z10
+	VMULPS    128(BX)(R13*4), Z9, Z11
+	VMULPS    128(DX)(R13*4), Z9, Z9
+	VMULPS    128(BX)(R13*4), Z8, Z12
+	VSUBPS    Z11, Z10, Z8
+	VADDPS    Z12, Z9, Z9
+	VMULPS    192(DX)(R13*4), Z6, Z10
+	VMULPS    192(BX)(R13*4), Z7, Z11
+	VMULPS    192(DX)(R13*4), Z7, Z7
+	VMULPS    192(BX)(R13*4), Z6, Z12
+	VSUBPS    Z11, Z10, Z6
+	VADDPS    Z12, Z7, Z7
+	VPSRLD    $0x10, Z8, Z10
+	VPANDD    Z10, Z1, Z11
+	VPORD     Z10, Z2, Z10
+	VPANDD    Z8, Z3, Z12
+	VPSUBD    Z12, Z4, Z12
+	VPSRAD    $0x1f, Z12, Z12
+	VPADDD    Z0, Z8, Z8
+	VPADDD    Z11, Z8, Z8
+	VPSRLD    $0x10, Z8, Z8
+	VPXORD    Z8, Z10, Z10
+	VPANDD    Z10, Z12, Z10
+	VPXORD    Z10, Z8, Z8
+	VPSRLD    $0x10, Z6, Z10
+	VPANDD    Z10, Z1, Z11
+	VPORD     Z10, Z2, Z10
+	VPANDD    Z6, Z3, Z12
+	VPSUBD    Z12, Z4, Z12
+	VPSRAD    $0x1f, Z12, Z12
+	VPADDD    Z0, Z6, Z6
+	VPADDD    Z11, Z6, Z6
+	VPSRLD    $0x10, Z6, Z6
+	VPXORD    Z6, Z10, Z10
+	VPANDD    Z10, Z12, Z10
+	VPXORD    Z10, Z6, Z6
+	VPSLLD    $0x10, Z6, Z6
+	VPORD     Z8, Z6, Z8
+	VMOVDQU32 Z8, 64(AX)(R13*2)
+	VPSRLD    $0x10, Z9, Z6
+	VPANDD    Z6, Z1, Z8
+	VPORD     Z6, Z2, Z6
+	VPANDD    Z9, Z3, Z10
+	VPSUBD    Z10, Z4, Z10
+	VPSRAD    $0x1f, Z10, Z10
+	VPADDD    Z0, Z9, Z9
+	VPADDD    Z8, Z9, Z9
+	VPSRLD    $0x10, Z9, Z9
+	VPXORD    Z9, Z6, Z6
+	VPANDD    Z6, Z10, Z6
+	VPXORD    Z6, Z9, Z9
+	VPSRLD    $0x10, Z7, Z6
+	VPANDD    Z6, Z1, Z8
+	VPORD     Z6, Z2, Z6
+	VPANDD    Z7, Z3, Z10
+	VPSUBD    Z10, Z4, Z10
+	VPSRAD    $0x1f, Z10, Z10
+	VPADDD    Z0, Z7, Z7
+	VPADDD    Z8, Z7, Z7
+	VPSRLD    $0x10, Z7, Z7
+	VPXORD    Z7, Z6, Z6
+	VPANDD    Z6, Z10, Z6
+	VPXORD    Z6, Z7, Z7
+	VPSLLD    $0x10, Z7, Z7
+	VPORD     Z9, Z7, Z9
+	VMOVDQU32 Z9, 64(R11)(R13*2)
+	ADDQ      $0x00000040, R13
+	JMP       split2
+
+split2_end:
+split:
+	CMPQ      R13, DI
+	JAE       split_end
+	VMOVDQU32 (CX)(R13*2), Z6
+	VMOVDQU32 (R12)(R13*2), Z7
+	VPANDD    Z6, Z5, Z8
+	VPANDD    Z7, Z5, Z9
+	VPSLLD    $0x10, Z6, Z6
+	VPSLLD    $0x10, Z7, Z7
+	VMULPS    (DX)(R13*4), Z6, Z10
+	VMULPS    (BX)(R13*4), Z7, Z11
+	VMULPS    (DX)(R13*4), Z7, Z7
+	VMULPS    (BX)(R13*4), Z6, Z12
+	VSUBPS    Z11, Z10, Z6
+	VADDPS    Z12, Z7, Z7
+	VMULPS    64(DX)(R13*4), Z8, Z10
+	VMULPS    64(BX)(R13*4), Z9, Z11
+	VMULPS    64(DX)(R13*4), Z9, Z9
+	VMULPS    64(BX)(R13*4), Z8, Z12
+	VSUBPS    Z11, Z10, Z8
+	VADDPS    Z12, Z9, Z9
+	VPSRLD    $0x10, Z6, Z10
+	VPANDD    Z10, Z1, Z11
+	VPORD     Z10, Z2, Z10
+	VPANDD    Z6, Z3, Z12
+	VPSUBD    Z12, Z4, Z12
+	VPSRAD    $0x1f, Z12, Z12
+	VPADDD    Z0, Z6, Z6
+	VPADDD    Z11, Z6, Z6
+	VPSRLD    $0x10, Z6, Z6
+	VPXORD    Z6, Z10, Z10
+	VPANDD    Z10, Z12, Z10
+	VPXORD    Z10, Z6, Z6
+	VPSRLD    $0x10, Z8, Z10
+	VPANDD    Z10, Z1, Z11
+	VPORD     Z10, Z2, Z10
+	VPANDD    Z8, Z3, Z12
+	VPSUBD    Z12, Z4, Z12
+	VPSRAD    $0x1f, Z12, Z12
+	VPADDD    Z0, Z8, Z8
+	VPADDD    Z11, Z8, Z8
+	VPSRLD    $0x10, Z8, Z8
+	VPXORD    Z8, Z10, Z10
+	VPANDD    Z10, Z12, Z10
+	VPXORD    Z10, Z8, Z8
+	VPSLLD    $0x10, Z8, Z8
+	VPORD     Z6, Z8, Z6
+	VMOVDQU32 Z6, (AX)(R13*2)
+	VPSRLD    $0x10, Z7, Z6
+	VPANDD    Z6, Z1, Z8
+	VPORD     Z6, Z2, Z6
+	VPANDD    Z7, Z3, Z10
+	VPSUBD    Z10, Z4, Z10
+	VPSRAD    $0x1f, Z10, Z10
+	VPADDD    Z0, Z7, Z7
+	VPADDD    Z8, Z7, Z7
+	VPSRLD    $0x10, Z7, Z7
+	VPXORD    Z7, Z6, Z6
+	VPANDD    Z6, Z10, Z6
+	VPXORD    Z6, Z7, Z7
+	VPSRLD    $0x10, Z9, Z6
+	VPANDD    Z6, Z1, Z8
+	VPORD     Z6, Z2, Z6
+	VPANDD    Z9, Z3, Z10
+	VPSUBD    Z10, Z4, Z10
+	VPSRAD    $0x1f, Z10, Z10
+	VPADDD    Z0, Z9, Z9
+	VPADDD    Z8, Z9, Z9
+	VPSRLD    $0x10, Z9, Z9
+	VPXORD    Z9, Z6, Z6
+	VPANDD    Z6, Z10, Z6
+	VPXORD    Z6, Z9, Z9
+	VPSLLD    $0x10, Z9, Z9
+	VPORD     Z7, Z9, Z7
+	VMOVDQU32 Z7, (R11)(R13*2)
+	ADDQ      $0x00000020, R13
+	JMP       split
+
+split_end:
+rot:
+	CMPQ      R13, R8
+	JAE       rot_end
+	VPMOVZXWD (CX)(R13*2), Z6
+	VPSLLD    $0x10, Z6, Z6
+	VPMOVZXWD (R12)(R13*2), Z7
+	VPSLLD    $0x10, Z7, Z7
+	VMULPS    (DX)(R13*4), Z6, Z8
+	VMULPS    (BX)(R13*4), Z7, Z9
+	VMULPS    (DX)(R13*4), Z7, Z7
+	VMULPS    (BX)(R13*4), Z6, Z10
+	VSUBPS    Z9, Z8, Z6
+	VADDPS    Z10, Z7, Z7
+	VPSRLD    $0x10, Z6, Z8
+	VPANDD    Z8, Z1, Z9
+	VPORD     Z8, Z2, Z8
+	VPANDD    Z6, Z3, Z10
+	VPSUBD    Z10, Z4, Z10
+	VPSRAD    $0x1f, Z10, Z10
+	VPADDD    Z0, Z6, Z6
+	VPADDD    Z9, Z6, Z6
+	VPSRLD    $0x10, Z6, Z6
+	VPXORD    Z6, Z8, Z8
+	VPANDD    Z8, Z10, Z8
+	VPXORD    Z8, Z6, Z6
+	VPSRLD    $0x10, Z7, Z8
+	VPANDD    Z8, Z1, Z9
+	VPORD     Z8, Z2, Z8
+	VPANDD    Z7, Z3, Z10
+	VPSUBD    Z10, Z4, Z10
+	VPSRAD    $0x1f, Z10, Z10
+	VPADDD    Z0, Z7, Z7
+	VPADDD    Z9, Z7, Z7
+	VPSRLD    $0x10, Z7, Z7
+	VPXORD    Z7, Z8, Z8
+	VPANDD    Z8, Z10, Z8
+	VPXORD    Z8, Z7, Z7
+	VPMOVDW   Z6, (AX)(R13*2)
+	VPMOVDW   Z7, (R11)(R13*2)
+	ADDQ      $0x00000010, R13
+	JMP       rot
+
+rot_end:
+	ADDQ R10, AX
+	ADDQ R10, CX
+	DECQ R9
 	JMP  head
 
 head_end:

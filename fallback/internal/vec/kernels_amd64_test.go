@@ -60,7 +60,7 @@ func TestKernelEncodings(t *testing.T) {
 			t.Errorf("%s does not end with VZEROUPPER; RET", name)
 		}
 	}
-	if kernels != 2*35 {
-		t.Errorf("found %d kernels, want 70", kernels)
+	if kernels != 2*36 {
+		t.Errorf("found %d kernels, want 72", kernels)
 	}
 }

@@ -90,6 +90,7 @@ func TestRotate16(t *testing.T) {
 	}
 	for _, cv := range []conv{
 		{"bf16", rotateBF16At, widen, func(f float32) uint16 { return precision.BF16FromFloat32(f).Bits() }},
+		{"bf16split", rotateBF16SplitNatural, widen, func(f float32) uint16 { return precision.BF16FromFloat32(f).Bits() }},
 		{"f16", rotateF16At, func(u uint16) float32 { return float16.Frombits(u).Float32() }, func(f float32) uint16 { return float16.Fromfloat32(f).Bits() }},
 	} {
 		forLevels(t, func(t *testing.T, l int) {
@@ -142,6 +143,15 @@ func TestRotate16(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rotateBF16SplitNatural is rotateBF16SplitAt taking natural-order
+// tables: it splits them for level l first, as callers do.
+func rotateBF16SplitNatural(l int, dst, src []uint16, c, s []float32, heads, stride int) {
+	cs, ss := make([]float32, len(c)), make([]float32, len(c))
+	splitPairsAt(l, cs, c)
+	splitPairsAt(l, ss, s[:len(c)])
+	rotateBF16SplitAt(l, dst, src, cs, ss, heads, stride)
 }
 
 // TestRotateHeads checks the float32 multi-head rotation bit for bit
