@@ -78,16 +78,18 @@ func (s isa) rotateBlock(k bf16Consts, pk packConsts, high, x, y Register, pd, p
 	VPSLLD(U8(16), y, y)
 	s.rotateVectors(x, y, f32(pc, i, off), f32(pn, i, off))
 	s.rotateVectors(xo, yo, f32(pc, i, off+s.lanes), f32(pn, i, off+s.lanes))
-	s.storeBF16Pairs(k, pk, x, xo, u16(pd, i, off), "x"+tag)
-	s.storeBF16Pairs(k, pk, y, yo, u16(pdy, i, off), "y"+tag)
+	rx := s.packBF16(k, pk, x, xo, "x"+tag)
+	ry := s.packBF16(k, pk, y, yo, "y"+tag)
+	s.move(rx, u16(pd, i, off))
+	s.move(ry, u16(pdy, i, off))
 }
 
 // packConsts are the AVX2 constants of packBF16's rounding.
 type packConsts struct{ one, bias Register }
 
-// storeBF16Pairs rounds the float32 vectors e (elements 0, 2, 4, …) and
-// o (elements 1, 3, 5, …) to bfloat16 and stores the 2·lanes results, in
-// element order, at m. tag names the call site's labels.
+// packBF16 rounds the float32 vectors e (elements 0, 2, 4, …) and o
+// (elements 1, 3, 5, …) to bfloat16 and returns the vector of the
+// 2·lanes results in element order. tag names the call site's labels.
 //
 // AVX-512 rounds each vector as roundBF16 and moves the odd results to
 // the high halves. AVX2 rounds the two vectors together on 16-bit words:
@@ -98,15 +100,14 @@ type packConsts struct{ one, bias Register }
 // never produced by finite inputs with finite angles, needs more: when
 // either vector holds one, the NaN words become t | 0x40 (quiet, sign
 // and top payload bits kept), as roundBF16 gives.
-func (s isa) storeBF16Pairs(k bf16Consts, pk packConsts, e, o Register, m Mem, tag string) {
+func (s isa) packBF16(k bf16Consts, pk packConsts, e, o Register, tag string) Register {
 	if s.wide() {
 		re, ro := s.vec(), s.vec()
 		s.roundBF16(k, e, re)
 		s.roundBF16(k, o, ro)
 		VPSLLD(U8(16), ro, ro)
 		s.or(re, ro, re)
-		s.move(re, m)
-		return
+		return re
 	}
 	t, d := s.vec(), s.vec()
 	VPSRLD(U8(16), e, t)
@@ -123,15 +124,15 @@ func (s isa) storeBF16Pairs(k bf16Consts, pk packConsts, e, o Register, m Mem, t
 	nan := s.vec()
 	VCMPPS(U8(3), o, e, nan) // unordered: e or o is a NaN
 	VPTEST(nan, nan)
-	JZ(label("store_" + tag))
+	JZ(label("packed_" + tag))
 	me, mo := s.vec(), s.vec()
 	VCMPPS(U8(3), e, e, me)
 	VCMPPS(U8(3), o, o, mo)
 	VPBLENDW(U8(0xaa), mo, me, me) // all ones in the NaN words
 	VPOR(t, s.broadcastD(0x00400040), t)
 	VPBLENDVB(me, t, r, r)
-	Label("store_" + tag)
-	s.move(r, m)
+	Label("packed_" + tag)
+	return r
 }
 
 // move copies a whole vector of integer data between a register and

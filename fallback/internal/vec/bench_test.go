@@ -2,6 +2,7 @@ package vec
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -30,6 +31,17 @@ func f32Ramp(n int) []float32 {
 		x[i] = float32(i%97) * 0.125
 	}
 	return x
+}
+
+// unitAngles returns the cos and sin of n angles: a rotation keeps its
+// operands' size, so benchmarks that rotate in place, call after call,
+// stay on ordinary finite values.
+func unitAngles(n int) (c, s []float32) {
+	c, s = make([]float32, n), make([]float32, n)
+	for i := range c {
+		c[i], s[i] = float32(math.Cos(0.1*float64(i+1))), float32(math.Sin(0.1*float64(i+1)))
+	}
+	return c, s
 }
 
 func u16Ramp(n int) []uint16 {
@@ -95,7 +107,8 @@ func BenchmarkScale(b *testing.B) {
 
 func BenchmarkRotate(b *testing.B) {
 	benchLevels(b, 24, func(l, n int) func() {
-		x, y, c, s := f32Ramp(n), f32Ramp(n), f32Ramp(n), f32Ramp(n)
+		x, y := f32Ramp(n), f32Ramp(n)
+		c, s := unitAngles(n)
 		return func() { rotateAt(l, x, y, c, s) }
 	})
 }
@@ -132,7 +145,8 @@ func BenchmarkF32ToF16(b *testing.B) {
 // bytes count it read and written.
 func BenchmarkRotateBF16(b *testing.B) {
 	benchLevels(b, 8, func(l, n int) func() {
-		x, c, s := u16Ramp(2*n), f32Ramp(n), f32Ramp(n)
+		x := u16Ramp(2 * n)
+		c, s := unitAngles(n)
 		return func() { rotateBF16At(l, x, x, c, s, 1, 0) }
 	})
 }
@@ -140,7 +154,8 @@ func BenchmarkRotateBF16(b *testing.B) {
 // BenchmarkRotateBF16Split is BenchmarkRotateBF16 with split tables.
 func BenchmarkRotateBF16Split(b *testing.B) {
 	benchLevels(b, 8, func(l, n int) func() {
-		x, c, s := u16Ramp(2*n), f32Ramp(n), f32Ramp(n)
+		x := u16Ramp(2 * n)
+		c, s := unitAngles(n)
 		return func() { rotateBF16SplitAt(l, x, x, c, s, 1, 0) }
 	})
 }

@@ -648,7 +648,7 @@ split2:
 	VPADDW       Y13, Y12, Y13
 	VCMPPS       $0x03, Y10, Y6, Y14
 	VPTEST       Y14, Y14
-	JZ           store_x0
+	JZ           packed_x0
 	VCMPPS       $0x03, Y6, Y6, Y6
 	VCMPPS       $0x03, Y10, Y10, Y10
 	VPBLENDW     $0xaa, Y10, Y6, Y6
@@ -658,8 +658,7 @@ split2:
 	VPOR         Y12, Y10, Y12
 	VPBLENDVB    Y6, Y12, Y13, Y13
 
-store_x0:
-	VMOVDQU      Y13, (AX)(R13*2)
+packed_x0:
 	VPSRLD       $0x10, Y7, Y6
 	VPBLENDW     $0xaa, Y11, Y6, Y6
 	VPSLLD       $0x10, Y11, Y10
@@ -671,7 +670,7 @@ store_x0:
 	VPADDW       Y10, Y6, Y10
 	VCMPPS       $0x03, Y11, Y7, Y12
 	VPTEST       Y12, Y12
-	JZ           store_y0
+	JZ           packed_y0
 	VCMPPS       $0x03, Y7, Y7, Y7
 	VCMPPS       $0x03, Y11, Y11, Y11
 	VPBLENDW     $0xaa, Y11, Y7, Y7
@@ -681,7 +680,8 @@ store_x0:
 	VPOR         Y6, Y11, Y6
 	VPBLENDVB    Y7, Y6, Y10, Y10
 
-store_y0:
+packed_y0:
+	VMOVDQU      Y13, (AX)(R13*2)
 	VMOVDQU      Y10, (R11)(R13*2)
 	VPAND        Y8, Y3, Y6
 	VPAND        Y9, Y3, Y7
@@ -710,7 +710,7 @@ store_y0:
 	VPADDW       Y11, Y10, Y11
 	VCMPPS       $0x03, Y6, Y8, Y12
 	VPTEST       Y12, Y12
-	JZ           store_x1
+	JZ           packed_x1
 	VCMPPS       $0x03, Y8, Y8, Y8
 	VCMPPS       $0x03, Y6, Y6, Y6
 	VPBLENDW     $0xaa, Y6, Y8, Y8
@@ -720,8 +720,7 @@ store_y0:
 	VPOR         Y10, Y6, Y10
 	VPBLENDVB    Y8, Y10, Y11, Y11
 
-store_x1:
-	VMOVDQU      Y11, 32(AX)(R13*2)
+packed_x1:
 	VPSRLD       $0x10, Y9, Y6
 	VPBLENDW     $0xaa, Y7, Y6, Y6
 	VPSLLD       $0x10, Y7, Y8
@@ -733,7 +732,7 @@ store_x1:
 	VPADDW       Y8, Y6, Y8
 	VCMPPS       $0x03, Y7, Y9, Y10
 	VPTEST       Y10, Y10
-	JZ           store_y1
+	JZ           packed_y1
 	VCMPPS       $0x03, Y9, Y9, Y9
 	VCMPPS       $0x03, Y7, Y7, Y7
 	VPBLENDW     $0xaa, Y7, Y9, Y9
@@ -743,7 +742,8 @@ store_x1:
 	VPOR         Y6, Y7, Y6
 	VPBLENDVB    Y9, Y6, Y8, Y8
 
-store_y1:
+packed_y1:
+	VMOVDQU Y11, 32(AX)(R13*2)
 	VMOVDQU Y8, 32(R11)(R13*2)
 	ADDQ    $0x00000020, R13
 	JMP     split2
@@ -781,7 +781,7 @@ split:
 	VPADDW       Y11, Y10, Y11
 	VCMPPS       $0x03, Y8, Y6, Y12
 	VPTEST       Y12, Y12
-	JZ           store_x
+	JZ           packed_x
 	VCMPPS       $0x03, Y6, Y6, Y6
 	VCMPPS       $0x03, Y8, Y8, Y8
 	VPBLENDW     $0xaa, Y8, Y6, Y6
@@ -791,8 +791,7 @@ split:
 	VPOR         Y10, Y8, Y10
 	VPBLENDVB    Y6, Y10, Y11, Y11
 
-store_x:
-	VMOVDQU      Y11, (AX)(R13*2)
+packed_x:
 	VPSRLD       $0x10, Y7, Y6
 	VPBLENDW     $0xaa, Y9, Y6, Y6
 	VPSLLD       $0x10, Y9, Y8
@@ -804,7 +803,7 @@ store_x:
 	VPADDW       Y8, Y6, Y8
 	VCMPPS       $0x03, Y9, Y7, Y10
 	VPTEST       Y10, Y10
-	JZ           store_y
+	JZ           packed_y
 	VCMPPS       $0x03, Y7, Y7, Y7
 	VCMPPS       $0x03, Y9, Y9, Y9
 	VPBLENDW     $0xaa, Y9, Y7, Y7
@@ -814,7 +813,8 @@ store_x:
 	VPOR         Y6, Y9, Y6
 	VPBLENDVB    Y7, Y6, Y8, Y8
 
-store_y:
+packed_y:
+	VMOVDQU Y11, (AX)(R13*2)
 	VMOVDQU Y8, (R11)(R13*2)
 	ADDQ    $0x00000010, R13
 	JMP     split
@@ -4326,33 +4326,33 @@ split2:
 	VPXORD    Z12, Z10, Z10
 	VPSLLD    $0x10, Z10, Z10
 	VPORD     Z6, Z10, Z6
-	VMOVDQU32 Z6, (AX)(R13*2)
-	VPSRLD    $0x10, Z7, Z6
-	VPANDD    Z6, Z1, Z10
-	VPORD     Z6, Z2, Z6
-	VPANDD    Z7, Z3, Z12
-	VPSUBD    Z12, Z4, Z12
-	VPSRAD    $0x1f, Z12, Z12
+	VPSRLD    $0x10, Z7, Z10
+	VPANDD    Z10, Z1, Z12
+	VPORD     Z10, Z2, Z10
+	VPANDD    Z7, Z3, Z13
+	VPSUBD    Z13, Z4, Z13
+	VPSRAD    $0x1f, Z13, Z13
 	VPADDD    Z0, Z7, Z7
-	VPADDD    Z10, Z7, Z7
+	VPADDD    Z12, Z7, Z7
 	VPSRLD    $0x10, Z7, Z7
-	VPXORD    Z7, Z6, Z6
-	VPANDD    Z6, Z12, Z6
-	VPXORD    Z6, Z7, Z7
-	VPSRLD    $0x10, Z11, Z6
-	VPANDD    Z6, Z1, Z10
-	VPORD     Z6, Z2, Z6
-	VPANDD    Z11, Z3, Z12
-	VPSUBD    Z12, Z4, Z12
-	VPSRAD    $0x1f, Z12, Z12
+	VPXORD    Z7, Z10, Z10
+	VPANDD    Z10, Z13, Z10
+	VPXORD    Z10, Z7, Z7
+	VPSRLD    $0x10, Z11, Z10
+	VPANDD    Z10, Z1, Z12
+	VPORD     Z10, Z2, Z10
+	VPANDD    Z11, Z3, Z13
+	VPSUBD    Z13, Z4, Z13
+	VPSRAD    $0x1f, Z13, Z13
 	VPADDD    Z0, Z11, Z11
-	VPADDD    Z10, Z11, Z11
+	VPADDD    Z12, Z11, Z11
 	VPSRLD    $0x10, Z11, Z11
-	VPXORD    Z11, Z6, Z6
-	VPANDD    Z6, Z12, Z6
-	VPXORD    Z6, Z11, Z11
+	VPXORD    Z11, Z10, Z10
+	VPANDD    Z10, Z13, Z10
+	VPXORD    Z10, Z11, Z11
 	VPSLLD    $0x10, Z11, Z11
 	VPORD     Z7, Z11, Z7
+	VMOVDQU32 Z6, (AX)(R13*2)
 	VMOVDQU32 Z7, (R11)(R13*2)
 	VPANDD    Z8, Z5, Z6
 	VPANDD    Z9, Z5, Z7
@@ -4396,33 +4396,33 @@ split2:
 	VPXORD    Z10, Z6, Z6
 	VPSLLD    $0x10, Z6, Z6
 	VPORD     Z8, Z6, Z8
-	VMOVDQU32 Z8, 64(AX)(R13*2)
 	VPSRLD    $0x10, Z9, Z6
-	VPANDD    Z6, Z1, Z8
+	VPANDD    Z6, Z1, Z10
 	VPORD     Z6, Z2, Z6
-	VPANDD    Z9, Z3, Z10
-	VPSUBD    Z10, Z4, Z10
-	VPSRAD    $0x1f, Z10, Z10
+	VPANDD    Z9, Z3, Z11
+	VPSUBD    Z11, Z4, Z11
+	VPSRAD    $0x1f, Z11, Z11
 	VPADDD    Z0, Z9, Z9
-	VPADDD    Z8, Z9, Z9
+	VPADDD    Z10, Z9, Z9
 	VPSRLD    $0x10, Z9, Z9
 	VPXORD    Z9, Z6, Z6
-	VPANDD    Z6, Z10, Z6
+	VPANDD    Z6, Z11, Z6
 	VPXORD    Z6, Z9, Z9
 	VPSRLD    $0x10, Z7, Z6
-	VPANDD    Z6, Z1, Z8
+	VPANDD    Z6, Z1, Z10
 	VPORD     Z6, Z2, Z6
-	VPANDD    Z7, Z3, Z10
-	VPSUBD    Z10, Z4, Z10
-	VPSRAD    $0x1f, Z10, Z10
+	VPANDD    Z7, Z3, Z11
+	VPSUBD    Z11, Z4, Z11
+	VPSRAD    $0x1f, Z11, Z11
 	VPADDD    Z0, Z7, Z7
-	VPADDD    Z8, Z7, Z7
+	VPADDD    Z10, Z7, Z7
 	VPSRLD    $0x10, Z7, Z7
 	VPXORD    Z7, Z6, Z6
-	VPANDD    Z6, Z10, Z6
+	VPANDD    Z6, Z11, Z6
 	VPXORD    Z6, Z7, Z7
 	VPSLLD    $0x10, Z7, Z7
 	VPORD     Z9, Z7, Z9
+	VMOVDQU32 Z8, 64(AX)(R13*2)
 	VMOVDQU32 Z9, 64(R11)(R13*2)
 	ADDQ      $0x00000040, R13
 	JMP       split2
@@ -4475,33 +4475,33 @@ split:
 	VPXORD    Z10, Z8, Z8
 	VPSLLD    $0x10, Z8, Z8
 	VPORD     Z6, Z8, Z6
-	VMOVDQU32 Z6, (AX)(R13*2)
-	VPSRLD    $0x10, Z7, Z6
-	VPANDD    Z6, Z1, Z8
-	VPORD     Z6, Z2, Z6
-	VPANDD    Z7, Z3, Z10
-	VPSUBD    Z10, Z4, Z10
-	VPSRAD    $0x1f, Z10, Z10
+	VPSRLD    $0x10, Z7, Z8
+	VPANDD    Z8, Z1, Z10
+	VPORD     Z8, Z2, Z8
+	VPANDD    Z7, Z3, Z11
+	VPSUBD    Z11, Z4, Z11
+	VPSRAD    $0x1f, Z11, Z11
 	VPADDD    Z0, Z7, Z7
-	VPADDD    Z8, Z7, Z7
+	VPADDD    Z10, Z7, Z7
 	VPSRLD    $0x10, Z7, Z7
-	VPXORD    Z7, Z6, Z6
-	VPANDD    Z6, Z10, Z6
-	VPXORD    Z6, Z7, Z7
-	VPSRLD    $0x10, Z9, Z6
-	VPANDD    Z6, Z1, Z8
-	VPORD     Z6, Z2, Z6
-	VPANDD    Z9, Z3, Z10
-	VPSUBD    Z10, Z4, Z10
-	VPSRAD    $0x1f, Z10, Z10
+	VPXORD    Z7, Z8, Z8
+	VPANDD    Z8, Z11, Z8
+	VPXORD    Z8, Z7, Z7
+	VPSRLD    $0x10, Z9, Z8
+	VPANDD    Z8, Z1, Z10
+	VPORD     Z8, Z2, Z8
+	VPANDD    Z9, Z3, Z11
+	VPSUBD    Z11, Z4, Z11
+	VPSRAD    $0x1f, Z11, Z11
 	VPADDD    Z0, Z9, Z9
-	VPADDD    Z8, Z9, Z9
+	VPADDD    Z10, Z9, Z9
 	VPSRLD    $0x10, Z9, Z9
-	VPXORD    Z9, Z6, Z6
-	VPANDD    Z6, Z10, Z6
-	VPXORD    Z6, Z9, Z9
+	VPXORD    Z9, Z8, Z8
+	VPANDD    Z8, Z11, Z8
+	VPXORD    Z8, Z9, Z9
 	VPSLLD    $0x10, Z9, Z9
 	VPORD     Z7, Z9, Z7
+	VMOVDQU32 Z6, (AX)(R13*2)
 	VMOVDQU32 Z7, (R11)(R13*2)
 	ADDQ      $0x00000020, R13
 	JMP       split
