@@ -17,7 +17,10 @@ import (
 // cos of pairs i0, i0+2, …, then lanes of pairs i0+1, i0+3, … (the same
 // for sin). Pairs past the last whole block keep their natural order and
 // are rotated as genRotate16 does. Every value is rounded as in
-// genRotate16, so the bits are the same.
+// genRotate16, so the bits are the same. Before each head the kernel
+// prefetches the head 2^pfShift heads ahead, so a row streaming from
+// memory keeps requests in flight across page boundaries and between
+// calls (the next token's rows follow).
 func genRotateBF16Split(s isa) {
 	name := s.name("rotateBF16Split")
 	TEXT(name, NOSPLIT, "func(dst, src []uint16, c, s []float32, heads, stride int)")
@@ -36,7 +39,21 @@ func genRotateBF16Split(s isa) {
 	if !s.wide() {
 		pk = packConsts{one: s.broadcastD(0x00010001), bias: s.broadcastD(0x7ffe7ffe)}
 	}
+	span := GP64() // bytes of a head's rotated elements
+	LEAQ(Mem{Base: half, Index: half, Scale: 1}, span)
+	SHLQ(U8(1), span)
 	headsLoop(heads, stride, []Register{pd, ps}, func() {
+		// Ask for the head pfHeads heads ahead.
+		pf, j := GP64(), GP64()
+		MOVQ(stride, pf)
+		SHLQ(U8(pfShift), pf)
+		ADDQ(ps, pf)
+		XORQ(j, j)
+		Label("pf")
+		PREFETCHT0(Mem{Base: pf, Index: j, Scale: 1})
+		ADDQ(U32(64), j)
+		CMPQ(j, span)
+		JB(label("pf"))
 		pdy, psy := GP64(), GP64()
 		LEAQ(Mem{Base: pd, Index: half, Scale: 2}, pdy)
 		LEAQ(Mem{Base: ps, Index: half, Scale: 2}, psy)
@@ -83,6 +100,11 @@ func (s isa) rotateBlock(k bf16Consts, pk packConsts, high, x, y Register, pd, p
 	s.move(rx, u16(pd, i, off))
 	s.move(ry, u16(pdy, i, off))
 }
+
+// pfShift is log2 of how many heads ahead the split kernel prefetches:
+// 16 heads of 128 bfloat16 elements are 4 KiB, which measured best
+// against 1, 2 and 8 KiB on Llama-3.1-8B RoPE.
+const pfShift = 4
 
 // packConsts are the AVX2 constants of packBF16's rounding.
 type packConsts struct{ one, bias Register }

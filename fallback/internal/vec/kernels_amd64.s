@@ -572,8 +572,8 @@ head_end:
 	RET
 
 // func rotateBF16SplitAVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
-// Requires: AVX, AVX2
-TEXT ·rotateBF16SplitAVX2(SB), NOSPLIT, $0-112
+// Requires: AVX, AVX2, MMX+
+TEXT ·rotateBF16SplitAVX2(SB), NOSPLIT, $8-112
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), CX
 	MOVQ         c_base+48(FP), DX
@@ -604,37 +604,49 @@ TEXT ·rotateBF16SplitAVX2(SB), NOSPLIT, $0-112
 	MOVL         $0x7ffe7ffe, R11
 	VMOVD        R11, X5
 	VPBROADCASTD X5, Y5
+	LEAQ         (SI)(SI*1), R11
+	SHLQ         $0x01, R11
 
 head:
 	TESTQ R9, R9
 	JZ    head_end
-	LEAQ  (AX)(SI*2), R11
-	LEAQ  (CX)(SI*2), R12
+	MOVQ  R10, R12
+	SHLQ  $0x04, R12
+	ADDQ  CX, R12
 	XORQ  R13, R13
-	MOVQ  DI, R14
-	ANDQ  $-32, R14
+
+pf:
+	PREFETCHT0 (R12)(R13*1)
+	ADDQ       $0x00000040, R13
+	CMPQ       R13, R11
+	JB         pf
+	LEAQ       (AX)(SI*2), R12
+	LEAQ       (CX)(SI*2), R13
+	XORQ       R14, R14
+	MOVQ       DI, R15
+	ANDQ       $-32, R15
 
 split2:
-	CMPQ         R13, R14
+	CMPQ         R14, R15
 	JAE          split2_end
-	VMOVDQU      (CX)(R13*2), Y6
-	VMOVDQU      (R12)(R13*2), Y7
-	VMOVDQU      32(CX)(R13*2), Y8
-	VMOVDQU      32(R12)(R13*2), Y9
+	VMOVDQU      (CX)(R14*2), Y6
+	VMOVDQU      (R13)(R14*2), Y7
+	VMOVDQU      32(CX)(R14*2), Y8
+	VMOVDQU      32(R13)(R14*2), Y9
 	VPAND        Y6, Y3, Y10
 	VPAND        Y7, Y3, Y11
 	VPSLLD       $0x10, Y6, Y6
 	VPSLLD       $0x10, Y7, Y7
-	VMULPS       (DX)(R13*4), Y6, Y12
-	VMULPS       (BX)(R13*4), Y7, Y13
-	VMULPS       (DX)(R13*4), Y7, Y7
-	VMULPS       (BX)(R13*4), Y6, Y14
+	VMULPS       (DX)(R14*4), Y6, Y12
+	VMULPS       (BX)(R14*4), Y7, Y13
+	VMULPS       (DX)(R14*4), Y7, Y7
+	VMULPS       (BX)(R14*4), Y6, Y14
 	VSUBPS       Y13, Y12, Y6
 	VADDPS       Y14, Y7, Y7
-	VMULPS       32(DX)(R13*4), Y10, Y12
-	VMULPS       32(BX)(R13*4), Y11, Y13
-	VMULPS       32(DX)(R13*4), Y11, Y11
-	VMULPS       32(BX)(R13*4), Y10, Y14
+	VMULPS       32(DX)(R14*4), Y10, Y12
+	VMULPS       32(BX)(R14*4), Y11, Y13
+	VMULPS       32(DX)(R14*4), Y11, Y11
+	VMULPS       32(BX)(R14*4), Y10, Y14
 	VSUBPS       Y13, Y12, Y10
 	VADDPS       Y14, Y11, Y11
 	VPSRLD       $0x10, Y6, Y12
@@ -652,8 +664,8 @@ split2:
 	VCMPPS       $0x03, Y6, Y6, Y6
 	VCMPPS       $0x03, Y10, Y10, Y10
 	VPBLENDW     $0xaa, Y10, Y6, Y6
-	MOVL         $0x00400040, R15
-	VMOVD        R15, X10
+	MOVL         $0x00400040, BP
+	VMOVD        BP, X10
 	VPBROADCASTD X10, Y10
 	VPOR         Y12, Y10, Y12
 	VPBLENDVB    Y6, Y12, Y13, Y13
@@ -674,29 +686,29 @@ packed_x0:
 	VCMPPS       $0x03, Y7, Y7, Y7
 	VCMPPS       $0x03, Y11, Y11, Y11
 	VPBLENDW     $0xaa, Y11, Y7, Y7
-	MOVL         $0x00400040, R15
-	VMOVD        R15, X11
+	MOVL         $0x00400040, BP
+	VMOVD        BP, X11
 	VPBROADCASTD X11, Y11
 	VPOR         Y6, Y11, Y6
 	VPBLENDVB    Y7, Y6, Y10, Y10
 
 packed_y0:
-	VMOVDQU      Y13, (AX)(R13*2)
-	VMOVDQU      Y10, (R11)(R13*2)
+	VMOVDQU      Y13, (AX)(R14*2)
+	VMOVDQU      Y10, (R12)(R14*2)
 	VPAND        Y8, Y3, Y6
 	VPAND        Y9, Y3, Y7
 	VPSLLD       $0x10, Y8, Y8
 	VPSLLD       $0x10, Y9, Y9
-	VMULPS       64(DX)(R13*4), Y8, Y10
-	VMULPS       64(BX)(R13*4), Y9, Y11
-	VMULPS       64(DX)(R13*4), Y9, Y9
-	VMULPS       64(BX)(R13*4), Y8, Y12
+	VMULPS       64(DX)(R14*4), Y8, Y10
+	VMULPS       64(BX)(R14*4), Y9, Y11
+	VMULPS       64(DX)(R14*4), Y9, Y9
+	VMULPS       64(BX)(R14*4), Y8, Y12
 	VSUBPS       Y11, Y10, Y8
 	VADDPS       Y12, Y9, Y9
-	VMULPS       96(DX)(R13*4), Y6, Y10
-	VMULPS       96(BX)(R13*4), Y7, Y11
-	VMULPS       96(DX)(R13*4), Y7, Y7
-	VMULPS       96(BX)(R13*4), Y6, Y12
+	VMULPS       96(DX)(R14*4), Y6, Y10
+	VMULPS       96(BX)(R14*4), Y7, Y11
+	VMULPS       96(DX)(R14*4), Y7, Y7
+	VMULPS       96(BX)(R14*4), Y6, Y12
 	VSUBPS       Y11, Y10, Y6
 	VADDPS       Y12, Y7, Y7
 	VPSRLD       $0x10, Y8, Y10
@@ -714,8 +726,8 @@ packed_y0:
 	VCMPPS       $0x03, Y8, Y8, Y8
 	VCMPPS       $0x03, Y6, Y6, Y6
 	VPBLENDW     $0xaa, Y6, Y8, Y8
-	MOVL         $0x00400040, R15
-	VMOVD        R15, X6
+	MOVL         $0x00400040, BP
+	VMOVD        BP, X6
 	VPBROADCASTD X6, Y6
 	VPOR         Y10, Y6, Y10
 	VPBLENDVB    Y8, Y10, Y11, Y11
@@ -736,38 +748,38 @@ packed_x1:
 	VCMPPS       $0x03, Y9, Y9, Y9
 	VCMPPS       $0x03, Y7, Y7, Y7
 	VPBLENDW     $0xaa, Y7, Y9, Y9
-	MOVL         $0x00400040, R15
-	VMOVD        R15, X7
+	MOVL         $0x00400040, BP
+	VMOVD        BP, X7
 	VPBROADCASTD X7, Y7
 	VPOR         Y6, Y7, Y6
 	VPBLENDVB    Y9, Y6, Y8, Y8
 
 packed_y1:
-	VMOVDQU Y11, 32(AX)(R13*2)
-	VMOVDQU Y8, 32(R11)(R13*2)
-	ADDQ    $0x00000020, R13
+	VMOVDQU Y11, 32(AX)(R14*2)
+	VMOVDQU Y8, 32(R12)(R14*2)
+	ADDQ    $0x00000020, R14
 	JMP     split2
 
 split2_end:
 split:
-	CMPQ         R13, DI
+	CMPQ         R14, DI
 	JAE          split_end
-	VMOVDQU      (CX)(R13*2), Y6
-	VMOVDQU      (R12)(R13*2), Y7
+	VMOVDQU      (CX)(R14*2), Y6
+	VMOVDQU      (R13)(R14*2), Y7
 	VPAND        Y6, Y3, Y8
 	VPAND        Y7, Y3, Y9
 	VPSLLD       $0x10, Y6, Y6
 	VPSLLD       $0x10, Y7, Y7
-	VMULPS       (DX)(R13*4), Y6, Y10
-	VMULPS       (BX)(R13*4), Y7, Y11
-	VMULPS       (DX)(R13*4), Y7, Y7
-	VMULPS       (BX)(R13*4), Y6, Y12
+	VMULPS       (DX)(R14*4), Y6, Y10
+	VMULPS       (BX)(R14*4), Y7, Y11
+	VMULPS       (DX)(R14*4), Y7, Y7
+	VMULPS       (BX)(R14*4), Y6, Y12
 	VSUBPS       Y11, Y10, Y6
 	VADDPS       Y12, Y7, Y7
-	VMULPS       32(DX)(R13*4), Y8, Y10
-	VMULPS       32(BX)(R13*4), Y9, Y11
-	VMULPS       32(DX)(R13*4), Y9, Y9
-	VMULPS       32(BX)(R13*4), Y8, Y12
+	VMULPS       32(DX)(R14*4), Y8, Y10
+	VMULPS       32(BX)(R14*4), Y9, Y11
+	VMULPS       32(DX)(R14*4), Y9, Y9
+	VMULPS       32(BX)(R14*4), Y8, Y12
 	VSUBPS       Y11, Y10, Y8
 	VADDPS       Y12, Y9, Y9
 	VPSRLD       $0x10, Y6, Y10
@@ -785,8 +797,8 @@ split:
 	VCMPPS       $0x03, Y6, Y6, Y6
 	VCMPPS       $0x03, Y8, Y8, Y8
 	VPBLENDW     $0xaa, Y8, Y6, Y6
-	MOVL         $0x00400040, R14
-	VMOVD        R14, X8
+	MOVL         $0x00400040, R15
+	VMOVD        R15, X8
 	VPBROADCASTD X8, Y8
 	VPOR         Y10, Y8, Y10
 	VPBLENDVB    Y6, Y10, Y11, Y11
@@ -807,30 +819,30 @@ packed_x:
 	VCMPPS       $0x03, Y7, Y7, Y7
 	VCMPPS       $0x03, Y9, Y9, Y9
 	VPBLENDW     $0xaa, Y9, Y7, Y7
-	MOVL         $0x00400040, R14
-	VMOVD        R14, X9
+	MOVL         $0x00400040, R15
+	VMOVD        R15, X9
 	VPBROADCASTD X9, Y9
 	VPOR         Y6, Y9, Y6
 	VPBLENDVB    Y7, Y6, Y8, Y8
 
 packed_y:
-	VMOVDQU Y11, (AX)(R13*2)
-	VMOVDQU Y8, (R11)(R13*2)
-	ADDQ    $0x00000010, R13
+	VMOVDQU Y11, (AX)(R14*2)
+	VMOVDQU Y8, (R12)(R14*2)
+	ADDQ    $0x00000010, R14
 	JMP     split
 
 split_end:
 rot:
-	CMPQ         R13, R8
+	CMPQ         R14, R8
 	JAE          rot_end
-	VPMOVZXWD    (CX)(R13*2), Y6
+	VPMOVZXWD    (CX)(R14*2), Y6
 	VPSLLD       $0x10, Y6, Y6
-	VPMOVZXWD    (R12)(R13*2), Y7
+	VPMOVZXWD    (R13)(R14*2), Y7
 	VPSLLD       $0x10, Y7, Y7
-	VMULPS       (DX)(R13*4), Y6, Y8
-	VMULPS       (BX)(R13*4), Y7, Y9
-	VMULPS       (DX)(R13*4), Y7, Y7
-	VMULPS       (BX)(R13*4), Y6, Y10
+	VMULPS       (DX)(R14*4), Y6, Y8
+	VMULPS       (BX)(R14*4), Y7, Y9
+	VMULPS       (DX)(R14*4), Y7, Y7
+	VMULPS       (BX)(R14*4), Y6, Y10
 	VSUBPS       Y9, Y8, Y6
 	VADDPS       Y10, Y7, Y7
 	VPSRLD       $0x10, Y6, Y8
@@ -851,9 +863,9 @@ rot:
 	VBLENDVPS    Y10, Y8, Y7, Y7
 	VPACKUSDW    Y7, Y6, Y6
 	VPERMQ       $0xd8, Y6, Y6
-	VMOVDQU      X6, (AX)(R13*2)
-	VEXTRACTI128 $0x01, Y6, (R11)(R13*2)
-	ADDQ         $0x00000008, R13
+	VMOVDQU      X6, (AX)(R14*2)
+	VEXTRACTI128 $0x01, Y6, (R12)(R14*2)
+	ADDQ         $0x00000008, R14
 	JMP          rot
 
 rot_end:
@@ -4235,7 +4247,7 @@ head_end:
 	RET
 
 // func rotateBF16SplitAVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·rotateBF16SplitAVX512(SB), NOSPLIT, $0-112
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), CX
@@ -4267,37 +4279,49 @@ TEXT ·rotateBF16SplitAVX512(SB), NOSPLIT, $0-112
 	MOVL         $0xffff0000, R11
 	VMOVD        R11, X5
 	VPBROADCASTD X5, Z5
+	LEAQ         (SI)(SI*1), R11
+	SHLQ         $0x01, R11
 
 head:
 	TESTQ R9, R9
 	JZ    head_end
-	LEAQ  (AX)(SI*2), R11
-	LEAQ  (CX)(SI*2), R12
+	MOVQ  R10, R12
+	SHLQ  $0x04, R12
+	ADDQ  CX, R12
 	XORQ  R13, R13
-	MOVQ  DI, R14
-	ANDQ  $-64, R14
+
+pf:
+	PREFETCHT0 (R12)(R13*1)
+	ADDQ       $0x00000040, R13
+	CMPQ       R13, R11
+	JB         pf
+	LEAQ       (AX)(SI*2), R12
+	LEAQ       (CX)(SI*2), R13
+	XORQ       R14, R14
+	MOVQ       DI, R15
+	ANDQ       $-64, R15
 
 split2:
-	CMPQ      R13, R14
+	CMPQ      R14, R15
 	JAE       split2_end
-	VMOVDQU32 (CX)(R13*2), Z6
-	VMOVDQU32 (R12)(R13*2), Z7
-	VMOVDQU32 64(CX)(R13*2), Z8
-	VMOVDQU32 64(R12)(R13*2), Z9
+	VMOVDQU32 (CX)(R14*2), Z6
+	VMOVDQU32 (R13)(R14*2), Z7
+	VMOVDQU32 64(CX)(R14*2), Z8
+	VMOVDQU32 64(R13)(R14*2), Z9
 	VPANDD    Z6, Z5, Z10
 	VPANDD    Z7, Z5, Z11
 	VPSLLD    $0x10, Z6, Z6
 	VPSLLD    $0x10, Z7, Z7
-	VMULPS    (DX)(R13*4), Z6, Z12
-	VMULPS    (BX)(R13*4), Z7, Z13
-	VMULPS    (DX)(R13*4), Z7, Z7
-	VMULPS    (BX)(R13*4), Z6, Z14
+	VMULPS    (DX)(R14*4), Z6, Z12
+	VMULPS    (BX)(R14*4), Z7, Z13
+	VMULPS    (DX)(R14*4), Z7, Z7
+	VMULPS    (BX)(R14*4), Z6, Z14
 	VSUBPS    Z13, Z12, Z6
 	VADDPS    Z14, Z7, Z7
-	VMULPS    64(DX)(R13*4), Z10, Z12
-	VMULPS    64(BX)(R13*4), Z11, Z13
-	VMULPS    64(DX)(R13*4), Z11, Z11
-	VMULPS    64(BX)(R13*4), Z10, Z14
+	VMULPS    64(DX)(R14*4), Z10, Z12
+	VMULPS    64(BX)(R14*4), Z11, Z13
+	VMULPS    64(DX)(R14*4), Z11, Z11
+	VMULPS    64(BX)(R14*4), Z10, Z14
 	VSUBPS    Z13, Z12, Z10
 	VADDPS    Z14, Z11, Z11
 	VPSRLD    $0x10, Z6, Z12
@@ -4352,22 +4376,22 @@ split2:
 	VPXORD    Z10, Z11, Z11
 	VPSLLD    $0x10, Z11, Z11
 	VPORD     Z7, Z11, Z7
-	VMOVDQU32 Z6, (AX)(R13*2)
-	VMOVDQU32 Z7, (R11)(R13*2)
+	VMOVDQU32 Z6, (AX)(R14*2)
+	VMOVDQU32 Z7, (R12)(R14*2)
 	VPANDD    Z8, Z5, Z6
 	VPANDD    Z9, Z5, Z7
 	VPSLLD    $0x10, Z8, Z8
 	VPSLLD    $0x10, Z9, Z9
-	VMULPS    128(DX)(R13*4), Z8, Z10
-	VMULPS    128(BX)(R13*4), Z9, Z11
-	VMULPS    128(DX)(R13*4), Z9, Z9
-	VMULPS    128(BX)(R13*4), Z8, Z12
+	VMULPS    128(DX)(R14*4), Z8, Z10
+	VMULPS    128(BX)(R14*4), Z9, Z11
+	VMULPS    128(DX)(R14*4), Z9, Z9
+	VMULPS    128(BX)(R14*4), Z8, Z12
 	VSUBPS    Z11, Z10, Z8
 	VADDPS    Z12, Z9, Z9
-	VMULPS    192(DX)(R13*4), Z6, Z10
-	VMULPS    192(BX)(R13*4), Z7, Z11
-	VMULPS    192(DX)(R13*4), Z7, Z7
-	VMULPS    192(BX)(R13*4), Z6, Z12
+	VMULPS    192(DX)(R14*4), Z6, Z10
+	VMULPS    192(BX)(R14*4), Z7, Z11
+	VMULPS    192(DX)(R14*4), Z7, Z7
+	VMULPS    192(BX)(R14*4), Z6, Z12
 	VSUBPS    Z11, Z10, Z6
 	VADDPS    Z12, Z7, Z7
 	VPSRLD    $0x10, Z8, Z10
@@ -4422,31 +4446,31 @@ split2:
 	VPXORD    Z6, Z7, Z7
 	VPSLLD    $0x10, Z7, Z7
 	VPORD     Z9, Z7, Z9
-	VMOVDQU32 Z8, 64(AX)(R13*2)
-	VMOVDQU32 Z9, 64(R11)(R13*2)
-	ADDQ      $0x00000040, R13
+	VMOVDQU32 Z8, 64(AX)(R14*2)
+	VMOVDQU32 Z9, 64(R12)(R14*2)
+	ADDQ      $0x00000040, R14
 	JMP       split2
 
 split2_end:
 split:
-	CMPQ      R13, DI
+	CMPQ      R14, DI
 	JAE       split_end
-	VMOVDQU32 (CX)(R13*2), Z6
-	VMOVDQU32 (R12)(R13*2), Z7
+	VMOVDQU32 (CX)(R14*2), Z6
+	VMOVDQU32 (R13)(R14*2), Z7
 	VPANDD    Z6, Z5, Z8
 	VPANDD    Z7, Z5, Z9
 	VPSLLD    $0x10, Z6, Z6
 	VPSLLD    $0x10, Z7, Z7
-	VMULPS    (DX)(R13*4), Z6, Z10
-	VMULPS    (BX)(R13*4), Z7, Z11
-	VMULPS    (DX)(R13*4), Z7, Z7
-	VMULPS    (BX)(R13*4), Z6, Z12
+	VMULPS    (DX)(R14*4), Z6, Z10
+	VMULPS    (BX)(R14*4), Z7, Z11
+	VMULPS    (DX)(R14*4), Z7, Z7
+	VMULPS    (BX)(R14*4), Z6, Z12
 	VSUBPS    Z11, Z10, Z6
 	VADDPS    Z12, Z7, Z7
-	VMULPS    64(DX)(R13*4), Z8, Z10
-	VMULPS    64(BX)(R13*4), Z9, Z11
-	VMULPS    64(DX)(R13*4), Z9, Z9
-	VMULPS    64(BX)(R13*4), Z8, Z12
+	VMULPS    64(DX)(R14*4), Z8, Z10
+	VMULPS    64(BX)(R14*4), Z9, Z11
+	VMULPS    64(DX)(R14*4), Z9, Z9
+	VMULPS    64(BX)(R14*4), Z8, Z12
 	VSUBPS    Z11, Z10, Z8
 	VADDPS    Z12, Z9, Z9
 	VPSRLD    $0x10, Z6, Z10
@@ -4501,23 +4525,23 @@ split:
 	VPXORD    Z8, Z9, Z9
 	VPSLLD    $0x10, Z9, Z9
 	VPORD     Z7, Z9, Z7
-	VMOVDQU32 Z6, (AX)(R13*2)
-	VMOVDQU32 Z7, (R11)(R13*2)
-	ADDQ      $0x00000020, R13
+	VMOVDQU32 Z6, (AX)(R14*2)
+	VMOVDQU32 Z7, (R12)(R14*2)
+	ADDQ      $0x00000020, R14
 	JMP       split
 
 split_end:
 rot:
-	CMPQ      R13, R8
+	CMPQ      R14, R8
 	JAE       rot_end
-	VPMOVZXWD (CX)(R13*2), Z6
+	VPMOVZXWD (CX)(R14*2), Z6
 	VPSLLD    $0x10, Z6, Z6
-	VPMOVZXWD (R12)(R13*2), Z7
+	VPMOVZXWD (R13)(R14*2), Z7
 	VPSLLD    $0x10, Z7, Z7
-	VMULPS    (DX)(R13*4), Z6, Z8
-	VMULPS    (BX)(R13*4), Z7, Z9
-	VMULPS    (DX)(R13*4), Z7, Z7
-	VMULPS    (BX)(R13*4), Z6, Z10
+	VMULPS    (DX)(R14*4), Z6, Z8
+	VMULPS    (BX)(R14*4), Z7, Z9
+	VMULPS    (DX)(R14*4), Z7, Z7
+	VMULPS    (BX)(R14*4), Z6, Z10
 	VSUBPS    Z9, Z8, Z6
 	VADDPS    Z10, Z7, Z7
 	VPSRLD    $0x10, Z6, Z8
@@ -4544,9 +4568,9 @@ rot:
 	VPXORD    Z7, Z8, Z8
 	VPANDD    Z8, Z10, Z8
 	VPXORD    Z8, Z7, Z7
-	VPMOVDW   Z6, (AX)(R13*2)
-	VPMOVDW   Z7, (R11)(R13*2)
-	ADDQ      $0x00000010, R13
+	VPMOVDW   Z6, (AX)(R14*2)
+	VPMOVDW   Z7, (R12)(R14*2)
+	ADDQ      $0x00000010, R14
 	JMP       rot
 
 rot_end:
