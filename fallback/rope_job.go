@@ -249,8 +249,13 @@ func (j *ropeJob) copyV(t int) {
 }
 
 // rotateInPlace rotates the n consecutive heads of v from element off in
-// place with the worker's cos and sin; NeoX heads go to one vector call.
+// place with the worker's cos and sin; NeoX heads, and bfloat16 GPT-J
+// heads, go to one vector call.
 func (j *ropeJob) rotateInPlace(sc *ropeScratch, v *ropeView, off, n int) {
+	if j.layout != ops.NeoX && j.dt == ops.BF16 {
+		vec.RotateInterleavedBF16Heads(v.h[off:], n, j.headDim, sc.c, sc.s)
+		return
+	}
 	if j.layout != ops.NeoX {
 		for h := range n {
 			j.rotate(sc, v, off+h*j.headDim, v, off+h*j.headDim)
@@ -288,26 +293,20 @@ func (j *ropeJob) rotate(sc *ropeScratch, src *ropeView, so int, dst *ropeView, 
 	}
 	in := src.h[so : so+hd]
 	out := dst.h[do : do+hd]
-	if j.layout == ops.NeoX {
-		// One pass: widen, rotate and round in registers.
-		if j.dt == ops.BF16 {
-			vec.RotateBF16Split(out, in, sc.c, sc.s)
-		} else {
-			vec.RotateF16(out, in, sc.c, sc.s)
-		}
-	} else {
+	// One pass (widen, rotate and round in registers) except for binary16
+	// GPT-J heads, which go through float32 in sc.buf.
+	switch {
+	case j.layout == ops.NeoX && j.dt == ops.BF16:
+		vec.RotateBF16Split(out, in, sc.c, sc.s)
+	case j.layout == ops.NeoX:
+		vec.RotateF16(out, in, sc.c, sc.s)
+	case j.dt == ops.BF16:
+		vec.RotateInterleavedBF16(out, in, sc.c, sc.s)
+	default:
 		x := sc.buf[:dim]
-		if j.dt == ops.BF16 {
-			vec.BF16ToF32(x, in[:dim])
-		} else {
-			vec.F16ToF32(x, in[:dim])
-		}
+		vec.F16ToF32(x, in[:dim])
 		rotateInterleaved(x, sc.c, sc.s)
-		if j.dt == ops.BF16 {
-			vec.F32ToBF16(out[:dim], x)
-		} else {
-			vec.F32ToF16(out[:dim], x)
-		}
+		vec.F32ToF16(out[:dim], x)
 	}
 	if src != dst {
 		copy(out[dim:], in[dim:])

@@ -160,6 +160,16 @@ func BenchmarkRotateBF16Split(b *testing.B) {
 	})
 }
 
+// BenchmarkRotateInterleavedBF16 rotates a GPT-J bfloat16 head of n
+// pairs in place; bytes count it read and written.
+func BenchmarkRotateInterleavedBF16(b *testing.B) {
+	benchLevels(b, 8, func(l, n int) func() {
+		x := u16Ramp(2 * n)
+		c, s := unitAngles(n)
+		return func() { rotatePairsBF16At(l, x, x, c, s, 1, 0) }
+	})
+}
+
 // BenchmarkAccurateCosSin computes n cos/sin pairs of one position;
 // bytes count the float32 outputs.
 func BenchmarkAccurateCosSin(b *testing.B) {

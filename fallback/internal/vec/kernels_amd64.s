@@ -573,7 +573,7 @@ head_end:
 
 // func rotateBF16SplitAVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 // Requires: AVX, AVX2, MMX+
-TEXT ·rotateBF16SplitAVX2(SB), NOSPLIT, $8-112
+TEXT ·rotateBF16SplitAVX2(SB), NOSPLIT, $0-112
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), CX
 	MOVQ         c_base+48(FP), DX
@@ -586,16 +586,16 @@ TEXT ·rotateBF16SplitAVX2(SB), NOSPLIT, $8-112
 	MOVQ         heads+96(FP), R9
 	MOVQ         stride+104(FP), R10
 	SHLQ         $0x01, R10
-	MOVL         $0x00007fff, R11
+	MOVL         $0xffff0000, R11
 	VMOVD        R11, X0
 	VPBROADCASTD X0, Y0
-	MOVL         $0x00000001, R11
+	MOVL         $0x00007fff, R11
 	VMOVD        R11, X1
 	VPBROADCASTD X1, Y1
-	MOVL         $0x00000040, R11
+	MOVL         $0x00000001, R11
 	VMOVD        R11, X2
 	VPBROADCASTD X2, Y2
-	MOVL         $0xffff0000, R11
+	MOVL         $0x00000040, R11
 	VMOVD        R11, X3
 	VPBROADCASTD X3, Y3
 	MOVL         $0x00010001, R11
@@ -623,152 +623,15 @@ pf:
 	LEAQ       (AX)(SI*2), R12
 	LEAQ       (CX)(SI*2), R13
 	XORQ       R14, R14
-	MOVQ       DI, R15
-	ANDQ       $-32, R15
 
-split2:
-	CMPQ         R14, R15
-	JAE          split2_end
-	VMOVDQU      (CX)(R14*2), Y6
-	VMOVDQU      (R13)(R14*2), Y7
-	VMOVDQU      32(CX)(R14*2), Y8
-	VMOVDQU      32(R13)(R14*2), Y9
-	VPAND        Y6, Y3, Y10
-	VPAND        Y7, Y3, Y11
-	VPSLLD       $0x10, Y6, Y6
-	VPSLLD       $0x10, Y7, Y7
-	VMULPS       (DX)(R14*4), Y6, Y12
-	VMULPS       (BX)(R14*4), Y7, Y13
-	VMULPS       (DX)(R14*4), Y7, Y7
-	VMULPS       (BX)(R14*4), Y6, Y14
-	VSUBPS       Y13, Y12, Y6
-	VADDPS       Y14, Y7, Y7
-	VMULPS       32(DX)(R14*4), Y10, Y12
-	VMULPS       32(BX)(R14*4), Y11, Y13
-	VMULPS       32(DX)(R14*4), Y11, Y11
-	VMULPS       32(BX)(R14*4), Y10, Y14
-	VSUBPS       Y13, Y12, Y10
-	VADDPS       Y14, Y11, Y11
-	VPSRLD       $0x10, Y6, Y12
-	VPBLENDW     $0xaa, Y10, Y12, Y12
-	VPSLLD       $0x10, Y10, Y13
-	VPBLENDW     $0xaa, Y13, Y6, Y13
-	VPAND        Y12, Y4, Y14
-	VPOR         Y14, Y5, Y14
-	VPAVGW       Y14, Y13, Y13
-	VPSRLW       $0x0f, Y13, Y13
-	VPADDW       Y13, Y12, Y13
-	VCMPPS       $0x03, Y10, Y6, Y14
-	VPTEST       Y14, Y14
-	JZ           packed_x0
-	VCMPPS       $0x03, Y6, Y6, Y6
-	VCMPPS       $0x03, Y10, Y10, Y10
-	VPBLENDW     $0xaa, Y10, Y6, Y6
-	MOVL         $0x00400040, BP
-	VMOVD        BP, X10
-	VPBROADCASTD X10, Y10
-	VPOR         Y12, Y10, Y12
-	VPBLENDVB    Y6, Y12, Y13, Y13
-
-packed_x0:
-	VPSRLD       $0x10, Y7, Y6
-	VPBLENDW     $0xaa, Y11, Y6, Y6
-	VPSLLD       $0x10, Y11, Y10
-	VPBLENDW     $0xaa, Y10, Y7, Y10
-	VPAND        Y6, Y4, Y12
-	VPOR         Y12, Y5, Y12
-	VPAVGW       Y12, Y10, Y10
-	VPSRLW       $0x0f, Y10, Y10
-	VPADDW       Y10, Y6, Y10
-	VCMPPS       $0x03, Y11, Y7, Y12
-	VPTEST       Y12, Y12
-	JZ           packed_y0
-	VCMPPS       $0x03, Y7, Y7, Y7
-	VCMPPS       $0x03, Y11, Y11, Y11
-	VPBLENDW     $0xaa, Y11, Y7, Y7
-	MOVL         $0x00400040, BP
-	VMOVD        BP, X11
-	VPBROADCASTD X11, Y11
-	VPOR         Y6, Y11, Y6
-	VPBLENDVB    Y7, Y6, Y10, Y10
-
-packed_y0:
-	VMOVDQU      Y13, (AX)(R14*2)
-	VMOVDQU      Y10, (R12)(R14*2)
-	VPAND        Y8, Y3, Y6
-	VPAND        Y9, Y3, Y7
-	VPSLLD       $0x10, Y8, Y8
-	VPSLLD       $0x10, Y9, Y9
-	VMULPS       64(DX)(R14*4), Y8, Y10
-	VMULPS       64(BX)(R14*4), Y9, Y11
-	VMULPS       64(DX)(R14*4), Y9, Y9
-	VMULPS       64(BX)(R14*4), Y8, Y12
-	VSUBPS       Y11, Y10, Y8
-	VADDPS       Y12, Y9, Y9
-	VMULPS       96(DX)(R14*4), Y6, Y10
-	VMULPS       96(BX)(R14*4), Y7, Y11
-	VMULPS       96(DX)(R14*4), Y7, Y7
-	VMULPS       96(BX)(R14*4), Y6, Y12
-	VSUBPS       Y11, Y10, Y6
-	VADDPS       Y12, Y7, Y7
-	VPSRLD       $0x10, Y8, Y10
-	VPBLENDW     $0xaa, Y6, Y10, Y10
-	VPSLLD       $0x10, Y6, Y11
-	VPBLENDW     $0xaa, Y11, Y8, Y11
-	VPAND        Y10, Y4, Y12
-	VPOR         Y12, Y5, Y12
-	VPAVGW       Y12, Y11, Y11
-	VPSRLW       $0x0f, Y11, Y11
-	VPADDW       Y11, Y10, Y11
-	VCMPPS       $0x03, Y6, Y8, Y12
-	VPTEST       Y12, Y12
-	JZ           packed_x1
-	VCMPPS       $0x03, Y8, Y8, Y8
-	VCMPPS       $0x03, Y6, Y6, Y6
-	VPBLENDW     $0xaa, Y6, Y8, Y8
-	MOVL         $0x00400040, BP
-	VMOVD        BP, X6
-	VPBROADCASTD X6, Y6
-	VPOR         Y10, Y6, Y10
-	VPBLENDVB    Y8, Y10, Y11, Y11
-
-packed_x1:
-	VPSRLD       $0x10, Y9, Y6
-	VPBLENDW     $0xaa, Y7, Y6, Y6
-	VPSLLD       $0x10, Y7, Y8
-	VPBLENDW     $0xaa, Y8, Y9, Y8
-	VPAND        Y6, Y4, Y10
-	VPOR         Y10, Y5, Y10
-	VPAVGW       Y10, Y8, Y8
-	VPSRLW       $0x0f, Y8, Y8
-	VPADDW       Y8, Y6, Y8
-	VCMPPS       $0x03, Y7, Y9, Y10
-	VPTEST       Y10, Y10
-	JZ           packed_y1
-	VCMPPS       $0x03, Y9, Y9, Y9
-	VCMPPS       $0x03, Y7, Y7, Y7
-	VPBLENDW     $0xaa, Y7, Y9, Y9
-	MOVL         $0x00400040, BP
-	VMOVD        BP, X7
-	VPBROADCASTD X7, Y7
-	VPOR         Y6, Y7, Y6
-	VPBLENDVB    Y9, Y6, Y8, Y8
-
-packed_y1:
-	VMOVDQU Y11, 32(AX)(R14*2)
-	VMOVDQU Y8, 32(R12)(R14*2)
-	ADDQ    $0x00000020, R14
-	JMP     split2
-
-split2_end:
 split:
 	CMPQ         R14, DI
 	JAE          split_end
 	VMOVDQU      (CX)(R14*2), Y6
 	VMOVDQU      (R13)(R14*2), Y7
-	VPAND        Y6, Y3, Y8
-	VPAND        Y7, Y3, Y9
+	VPAND        Y6, Y0, Y8
 	VPSLLD       $0x10, Y6, Y6
+	VPAND        Y7, Y0, Y9
 	VPSLLD       $0x10, Y7, Y7
 	VMULPS       (DX)(R14*4), Y6, Y10
 	VMULPS       (BX)(R14*4), Y7, Y11
@@ -846,18 +709,18 @@ rot:
 	VSUBPS       Y9, Y8, Y6
 	VADDPS       Y10, Y7, Y7
 	VPSRLD       $0x10, Y6, Y8
-	VPAND        Y8, Y1, Y9
-	VPOR         Y8, Y2, Y8
+	VPAND        Y8, Y2, Y9
+	VPOR         Y8, Y3, Y8
 	VCMPPS       $0x03, Y6, Y6, Y10
-	VPADDD       Y0, Y6, Y6
+	VPADDD       Y1, Y6, Y6
 	VPADDD       Y9, Y6, Y6
 	VPSRLD       $0x10, Y6, Y6
 	VBLENDVPS    Y10, Y8, Y6, Y6
 	VPSRLD       $0x10, Y7, Y8
-	VPAND        Y8, Y1, Y9
-	VPOR         Y8, Y2, Y8
+	VPAND        Y8, Y2, Y9
+	VPOR         Y8, Y3, Y8
 	VCMPPS       $0x03, Y7, Y7, Y10
-	VPADDD       Y0, Y7, Y7
+	VPADDD       Y1, Y7, Y7
 	VPADDD       Y9, Y7, Y7
 	VPSRLD       $0x10, Y7, Y7
 	VBLENDVPS    Y10, Y8, Y7, Y7
@@ -956,6 +819,93 @@ pairs:
 	JMP       pairs
 
 pairs_end:
+	VZEROUPPER
+	RET
+
+// func rotatePairsBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX2, MMX+
+TEXT ·rotatePairsBF16AVX2(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	ANDQ         $-8, SI
+	MOVQ         heads+96(FP), DI
+	MOVQ         stride+104(FP), R8
+	SHLQ         $0x01, R8
+	MOVL         $0xffff0000, R9
+	VMOVD        R9, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x00010001, R9
+	VMOVD        R9, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x7ffe7ffe, R9
+	VMOVD        R9, X2
+	VPBROADCASTD X2, Y2
+	MOVQ         c_len+56(FP), R9
+	SHLQ         $0x02, R9
+
+head:
+	TESTQ DI, DI
+	JZ    head_end
+	MOVQ  R8, R10
+	SHLQ  $0x04, R10
+	ADDQ  CX, R10
+	XORQ  R11, R11
+
+pf:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R9
+	JB         pf
+	XORQ       R10, R10
+
+pairs:
+	CMPQ         R10, SI
+	JAE          pairs_end
+	VMOVDQU      (CX)(R10*4), Y3
+	VPAND        Y3, Y0, Y4
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       (DX)(R10*4), Y3, Y5
+	VMULPS       (BX)(R10*4), Y4, Y6
+	VMULPS       (DX)(R10*4), Y4, Y4
+	VMULPS       (BX)(R10*4), Y3, Y7
+	VSUBPS       Y6, Y5, Y3
+	VADDPS       Y7, Y4, Y4
+	VPSRLD       $0x10, Y3, Y5
+	VPBLENDW     $0xaa, Y4, Y5, Y5
+	VPSLLD       $0x10, Y4, Y6
+	VPBLENDW     $0xaa, Y6, Y3, Y6
+	VPAND        Y5, Y1, Y7
+	VPOR         Y7, Y2, Y7
+	VPAVGW       Y7, Y6, Y6
+	VPSRLW       $0x0f, Y6, Y6
+	VPADDW       Y6, Y5, Y6
+	VCMPPS       $0x03, Y4, Y3, Y7
+	VPTEST       Y7, Y7
+	JZ           packed_p
+	VCMPPS       $0x03, Y3, Y3, Y3
+	VCMPPS       $0x03, Y4, Y4, Y4
+	VPBLENDW     $0xaa, Y4, Y3, Y3
+	MOVL         $0x00400040, R11
+	VMOVD        R11, X4
+	VPBROADCASTD X4, Y4
+	VPOR         Y5, Y4, Y5
+	VPBLENDVB    Y3, Y5, Y6, Y6
+
+packed_p:
+	VMOVDQU Y6, (AX)(R10*4)
+	ADDQ    $0x00000008, R10
+	JMP     pairs
+
+pairs_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	DECQ DI
+	JMP  head
+
+head_end:
 	VZEROUPPER
 	RET
 
@@ -4261,22 +4211,22 @@ TEXT ·rotateBF16SplitAVX512(SB), NOSPLIT, $0-112
 	MOVQ         heads+96(FP), R9
 	MOVQ         stride+104(FP), R10
 	SHLQ         $0x01, R10
-	MOVL         $0x00007fff, R11
+	MOVL         $0xffff0000, R11
 	VMOVD        R11, X0
 	VPBROADCASTD X0, Z0
-	MOVL         $0x00000001, R11
+	MOVL         $0x00007fff, R11
 	VMOVD        R11, X1
 	VPBROADCASTD X1, Z1
-	MOVL         $0x00000040, R11
+	MOVL         $0x00000001, R11
 	VMOVD        R11, X2
 	VPBROADCASTD X2, Z2
-	MOVL         $0x7fffffff, R11
+	MOVL         $0x00000040, R11
 	VMOVD        R11, X3
 	VPBROADCASTD X3, Z3
-	MOVL         $0x7f800000, R11
+	MOVL         $0x7fffffff, R11
 	VMOVD        R11, X4
 	VPBROADCASTD X4, Z4
-	MOVL         $0xffff0000, R11
+	MOVL         $0x7f800000, R11
 	VMOVD        R11, X5
 	VPBROADCASTD X5, Z5
 	LEAQ         (SI)(SI*1), R11
@@ -4298,168 +4248,15 @@ pf:
 	LEAQ       (AX)(SI*2), R12
 	LEAQ       (CX)(SI*2), R13
 	XORQ       R14, R14
-	MOVQ       DI, R15
-	ANDQ       $-64, R15
 
-split2:
-	CMPQ      R14, R15
-	JAE       split2_end
-	VMOVDQU32 (CX)(R14*2), Z6
-	VMOVDQU32 (R13)(R14*2), Z7
-	VMOVDQU32 64(CX)(R14*2), Z8
-	VMOVDQU32 64(R13)(R14*2), Z9
-	VPANDD    Z6, Z5, Z10
-	VPANDD    Z7, Z5, Z11
-	VPSLLD    $0x10, Z6, Z6
-	VPSLLD    $0x10, Z7, Z7
-	VMULPS    (DX)(R14*4), Z6, Z12
-	VMULPS    (BX)(R14*4), Z7, Z13
-	VMULPS    (DX)(R14*4), Z7, Z7
-	VMULPS    (BX)(R14*4), Z6, Z14
-	VSUBPS    Z13, Z12, Z6
-	VADDPS    Z14, Z7, Z7
-	VMULPS    64(DX)(R14*4), Z10, Z12
-	VMULPS    64(BX)(R14*4), Z11, Z13
-	VMULPS    64(DX)(R14*4), Z11, Z11
-	VMULPS    64(BX)(R14*4), Z10, Z14
-	VSUBPS    Z13, Z12, Z10
-	VADDPS    Z14, Z11, Z11
-	VPSRLD    $0x10, Z6, Z12
-	VPANDD    Z12, Z1, Z13
-	VPORD     Z12, Z2, Z12
-	VPANDD    Z6, Z3, Z14
-	VPSUBD    Z14, Z4, Z14
-	VPSRAD    $0x1f, Z14, Z14
-	VPADDD    Z0, Z6, Z6
-	VPADDD    Z13, Z6, Z6
-	VPSRLD    $0x10, Z6, Z6
-	VPXORD    Z6, Z12, Z12
-	VPANDD    Z12, Z14, Z12
-	VPXORD    Z12, Z6, Z6
-	VPSRLD    $0x10, Z10, Z12
-	VPANDD    Z12, Z1, Z13
-	VPORD     Z12, Z2, Z12
-	VPANDD    Z10, Z3, Z14
-	VPSUBD    Z14, Z4, Z14
-	VPSRAD    $0x1f, Z14, Z14
-	VPADDD    Z0, Z10, Z10
-	VPADDD    Z13, Z10, Z10
-	VPSRLD    $0x10, Z10, Z10
-	VPXORD    Z10, Z12, Z12
-	VPANDD    Z12, Z14, Z12
-	VPXORD    Z12, Z10, Z10
-	VPSLLD    $0x10, Z10, Z10
-	VPORD     Z6, Z10, Z6
-	VPSRLD    $0x10, Z7, Z10
-	VPANDD    Z10, Z1, Z12
-	VPORD     Z10, Z2, Z10
-	VPANDD    Z7, Z3, Z13
-	VPSUBD    Z13, Z4, Z13
-	VPSRAD    $0x1f, Z13, Z13
-	VPADDD    Z0, Z7, Z7
-	VPADDD    Z12, Z7, Z7
-	VPSRLD    $0x10, Z7, Z7
-	VPXORD    Z7, Z10, Z10
-	VPANDD    Z10, Z13, Z10
-	VPXORD    Z10, Z7, Z7
-	VPSRLD    $0x10, Z11, Z10
-	VPANDD    Z10, Z1, Z12
-	VPORD     Z10, Z2, Z10
-	VPANDD    Z11, Z3, Z13
-	VPSUBD    Z13, Z4, Z13
-	VPSRAD    $0x1f, Z13, Z13
-	VPADDD    Z0, Z11, Z11
-	VPADDD    Z12, Z11, Z11
-	VPSRLD    $0x10, Z11, Z11
-	VPXORD    Z11, Z10, Z10
-	VPANDD    Z10, Z13, Z10
-	VPXORD    Z10, Z11, Z11
-	VPSLLD    $0x10, Z11, Z11
-	VPORD     Z7, Z11, Z7
-	VMOVDQU32 Z6, (AX)(R14*2)
-	VMOVDQU32 Z7, (R12)(R14*2)
-	VPANDD    Z8, Z5, Z6
-	VPANDD    Z9, Z5, Z7
-	VPSLLD    $0x10, Z8, Z8
-	VPSLLD    $0x10, Z9, Z9
-	VMULPS    128(DX)(R14*4), Z8, Z10
-	VMULPS    128(BX)(R14*4), Z9, Z11
-	VMULPS    128(DX)(R14*4), Z9, Z9
-	VMULPS    128(BX)(R14*4), Z8, Z12
-	VSUBPS    Z11, Z10, Z8
-	VADDPS    Z12, Z9, Z9
-	VMULPS    192(DX)(R14*4), Z6, Z10
-	VMULPS    192(BX)(R14*4), Z7, Z11
-	VMULPS    192(DX)(R14*4), Z7, Z7
-	VMULPS    192(BX)(R14*4), Z6, Z12
-	VSUBPS    Z11, Z10, Z6
-	VADDPS    Z12, Z7, Z7
-	VPSRLD    $0x10, Z8, Z10
-	VPANDD    Z10, Z1, Z11
-	VPORD     Z10, Z2, Z10
-	VPANDD    Z8, Z3, Z12
-	VPSUBD    Z12, Z4, Z12
-	VPSRAD    $0x1f, Z12, Z12
-	VPADDD    Z0, Z8, Z8
-	VPADDD    Z11, Z8, Z8
-	VPSRLD    $0x10, Z8, Z8
-	VPXORD    Z8, Z10, Z10
-	VPANDD    Z10, Z12, Z10
-	VPXORD    Z10, Z8, Z8
-	VPSRLD    $0x10, Z6, Z10
-	VPANDD    Z10, Z1, Z11
-	VPORD     Z10, Z2, Z10
-	VPANDD    Z6, Z3, Z12
-	VPSUBD    Z12, Z4, Z12
-	VPSRAD    $0x1f, Z12, Z12
-	VPADDD    Z0, Z6, Z6
-	VPADDD    Z11, Z6, Z6
-	VPSRLD    $0x10, Z6, Z6
-	VPXORD    Z6, Z10, Z10
-	VPANDD    Z10, Z12, Z10
-	VPXORD    Z10, Z6, Z6
-	VPSLLD    $0x10, Z6, Z6
-	VPORD     Z8, Z6, Z8
-	VPSRLD    $0x10, Z9, Z6
-	VPANDD    Z6, Z1, Z10
-	VPORD     Z6, Z2, Z6
-	VPANDD    Z9, Z3, Z11
-	VPSUBD    Z11, Z4, Z11
-	VPSRAD    $0x1f, Z11, Z11
-	VPADDD    Z0, Z9, Z9
-	VPADDD    Z10, Z9, Z9
-	VPSRLD    $0x10, Z9, Z9
-	VPXORD    Z9, Z6, Z6
-	VPANDD    Z6, Z11, Z6
-	VPXORD    Z6, Z9, Z9
-	VPSRLD    $0x10, Z7, Z6
-	VPANDD    Z6, Z1, Z10
-	VPORD     Z6, Z2, Z6
-	VPANDD    Z7, Z3, Z11
-	VPSUBD    Z11, Z4, Z11
-	VPSRAD    $0x1f, Z11, Z11
-	VPADDD    Z0, Z7, Z7
-	VPADDD    Z10, Z7, Z7
-	VPSRLD    $0x10, Z7, Z7
-	VPXORD    Z7, Z6, Z6
-	VPANDD    Z6, Z11, Z6
-	VPXORD    Z6, Z7, Z7
-	VPSLLD    $0x10, Z7, Z7
-	VPORD     Z9, Z7, Z9
-	VMOVDQU32 Z8, 64(AX)(R14*2)
-	VMOVDQU32 Z9, 64(R12)(R14*2)
-	ADDQ      $0x00000040, R14
-	JMP       split2
-
-split2_end:
 split:
 	CMPQ      R14, DI
 	JAE       split_end
 	VMOVDQU32 (CX)(R14*2), Z6
 	VMOVDQU32 (R13)(R14*2), Z7
-	VPANDD    Z6, Z5, Z8
-	VPANDD    Z7, Z5, Z9
+	VPANDD    Z6, Z0, Z8
 	VPSLLD    $0x10, Z6, Z6
+	VPANDD    Z7, Z0, Z9
 	VPSLLD    $0x10, Z7, Z7
 	VMULPS    (DX)(R14*4), Z6, Z10
 	VMULPS    (BX)(R14*4), Z7, Z11
@@ -4474,24 +4271,24 @@ split:
 	VSUBPS    Z11, Z10, Z8
 	VADDPS    Z12, Z9, Z9
 	VPSRLD    $0x10, Z6, Z10
-	VPANDD    Z10, Z1, Z11
-	VPORD     Z10, Z2, Z10
-	VPANDD    Z6, Z3, Z12
-	VPSUBD    Z12, Z4, Z12
+	VPANDD    Z10, Z2, Z11
+	VPORD     Z10, Z3, Z10
+	VPANDD    Z6, Z4, Z12
+	VPSUBD    Z12, Z5, Z12
 	VPSRAD    $0x1f, Z12, Z12
-	VPADDD    Z0, Z6, Z6
+	VPADDD    Z1, Z6, Z6
 	VPADDD    Z11, Z6, Z6
 	VPSRLD    $0x10, Z6, Z6
 	VPXORD    Z6, Z10, Z10
 	VPANDD    Z10, Z12, Z10
 	VPXORD    Z10, Z6, Z6
 	VPSRLD    $0x10, Z8, Z10
-	VPANDD    Z10, Z1, Z11
-	VPORD     Z10, Z2, Z10
-	VPANDD    Z8, Z3, Z12
-	VPSUBD    Z12, Z4, Z12
+	VPANDD    Z10, Z2, Z11
+	VPORD     Z10, Z3, Z10
+	VPANDD    Z8, Z4, Z12
+	VPSUBD    Z12, Z5, Z12
 	VPSRAD    $0x1f, Z12, Z12
-	VPADDD    Z0, Z8, Z8
+	VPADDD    Z1, Z8, Z8
 	VPADDD    Z11, Z8, Z8
 	VPSRLD    $0x10, Z8, Z8
 	VPXORD    Z8, Z10, Z10
@@ -4500,24 +4297,24 @@ split:
 	VPSLLD    $0x10, Z8, Z8
 	VPORD     Z6, Z8, Z6
 	VPSRLD    $0x10, Z7, Z8
-	VPANDD    Z8, Z1, Z10
-	VPORD     Z8, Z2, Z8
-	VPANDD    Z7, Z3, Z11
-	VPSUBD    Z11, Z4, Z11
+	VPANDD    Z8, Z2, Z10
+	VPORD     Z8, Z3, Z8
+	VPANDD    Z7, Z4, Z11
+	VPSUBD    Z11, Z5, Z11
 	VPSRAD    $0x1f, Z11, Z11
-	VPADDD    Z0, Z7, Z7
+	VPADDD    Z1, Z7, Z7
 	VPADDD    Z10, Z7, Z7
 	VPSRLD    $0x10, Z7, Z7
 	VPXORD    Z7, Z8, Z8
 	VPANDD    Z8, Z11, Z8
 	VPXORD    Z8, Z7, Z7
 	VPSRLD    $0x10, Z9, Z8
-	VPANDD    Z8, Z1, Z10
-	VPORD     Z8, Z2, Z8
-	VPANDD    Z9, Z3, Z11
-	VPSUBD    Z11, Z4, Z11
+	VPANDD    Z8, Z2, Z10
+	VPORD     Z8, Z3, Z8
+	VPANDD    Z9, Z4, Z11
+	VPSUBD    Z11, Z5, Z11
 	VPSRAD    $0x1f, Z11, Z11
-	VPADDD    Z0, Z9, Z9
+	VPADDD    Z1, Z9, Z9
 	VPADDD    Z10, Z9, Z9
 	VPSRLD    $0x10, Z9, Z9
 	VPXORD    Z9, Z8, Z8
@@ -4545,24 +4342,24 @@ rot:
 	VSUBPS    Z9, Z8, Z6
 	VADDPS    Z10, Z7, Z7
 	VPSRLD    $0x10, Z6, Z8
-	VPANDD    Z8, Z1, Z9
-	VPORD     Z8, Z2, Z8
-	VPANDD    Z6, Z3, Z10
-	VPSUBD    Z10, Z4, Z10
+	VPANDD    Z8, Z2, Z9
+	VPORD     Z8, Z3, Z8
+	VPANDD    Z6, Z4, Z10
+	VPSUBD    Z10, Z5, Z10
 	VPSRAD    $0x1f, Z10, Z10
-	VPADDD    Z0, Z6, Z6
+	VPADDD    Z1, Z6, Z6
 	VPADDD    Z9, Z6, Z6
 	VPSRLD    $0x10, Z6, Z6
 	VPXORD    Z6, Z8, Z8
 	VPANDD    Z8, Z10, Z8
 	VPXORD    Z8, Z6, Z6
 	VPSRLD    $0x10, Z7, Z8
-	VPANDD    Z8, Z1, Z9
-	VPORD     Z8, Z2, Z8
-	VPANDD    Z7, Z3, Z10
-	VPSUBD    Z10, Z4, Z10
+	VPANDD    Z8, Z2, Z9
+	VPORD     Z8, Z3, Z8
+	VPANDD    Z7, Z4, Z10
+	VPSUBD    Z10, Z5, Z10
 	VPSRAD    $0x1f, Z10, Z10
-	VPADDD    Z0, Z7, Z7
+	VPADDD    Z1, Z7, Z7
 	VPADDD    Z9, Z7, Z7
 	VPSRLD    $0x10, Z7, Z7
 	VPXORD    Z7, Z8, Z8
@@ -4663,6 +4460,106 @@ pairs:
 	JMP       pairs
 
 pairs_end:
+	VZEROUPPER
+	RET
+
+// func rotatePairsBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·rotatePairsBF16AVX512(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	ANDQ         $-16, SI
+	MOVQ         heads+96(FP), DI
+	MOVQ         stride+104(FP), R8
+	SHLQ         $0x01, R8
+	MOVL         $0xffff0000, R9
+	VMOVD        R9, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00007fff, R9
+	VMOVD        R9, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000001, R9
+	VMOVD        R9, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x00000040, R9
+	VMOVD        R9, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x7fffffff, R9
+	VMOVD        R9, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x7f800000, R9
+	VMOVD        R9, X5
+	VPBROADCASTD X5, Z5
+	MOVQ         c_len+56(FP), R9
+	SHLQ         $0x02, R9
+
+head:
+	TESTQ DI, DI
+	JZ    head_end
+	MOVQ  R8, R10
+	SHLQ  $0x04, R10
+	ADDQ  CX, R10
+	XORQ  R11, R11
+
+pf:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R9
+	JB         pf
+	XORQ       R10, R10
+
+pairs:
+	CMPQ      R10, SI
+	JAE       pairs_end
+	VMOVDQU32 (CX)(R10*4), Z6
+	VPANDD    Z6, Z0, Z7
+	VPSLLD    $0x10, Z6, Z6
+	VMULPS    (DX)(R10*4), Z6, Z8
+	VMULPS    (BX)(R10*4), Z7, Z9
+	VMULPS    (DX)(R10*4), Z7, Z7
+	VMULPS    (BX)(R10*4), Z6, Z10
+	VSUBPS    Z9, Z8, Z6
+	VADDPS    Z10, Z7, Z7
+	VPSRLD    $0x10, Z6, Z8
+	VPANDD    Z8, Z2, Z9
+	VPORD     Z8, Z3, Z8
+	VPANDD    Z6, Z4, Z10
+	VPSUBD    Z10, Z5, Z10
+	VPSRAD    $0x1f, Z10, Z10
+	VPADDD    Z1, Z6, Z6
+	VPADDD    Z9, Z6, Z6
+	VPSRLD    $0x10, Z6, Z6
+	VPXORD    Z6, Z8, Z8
+	VPANDD    Z8, Z10, Z8
+	VPXORD    Z8, Z6, Z6
+	VPSRLD    $0x10, Z7, Z8
+	VPANDD    Z8, Z2, Z9
+	VPORD     Z8, Z3, Z8
+	VPANDD    Z7, Z4, Z10
+	VPSUBD    Z10, Z5, Z10
+	VPSRAD    $0x1f, Z10, Z10
+	VPADDD    Z1, Z7, Z7
+	VPADDD    Z9, Z7, Z7
+	VPSRLD    $0x10, Z7, Z7
+	VPXORD    Z7, Z8, Z8
+	VPANDD    Z8, Z10, Z8
+	VPXORD    Z8, Z7, Z7
+	VPSLLD    $0x10, Z7, Z7
+	VPORD     Z6, Z7, Z6
+	VMOVDQU32 Z6, (AX)(R10*4)
+	ADDQ      $0x00000010, R10
+	JMP       pairs
+
+pairs_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	DECQ DI
+	JMP  head
+
+head_end:
 	VZEROUPPER
 	RET
 

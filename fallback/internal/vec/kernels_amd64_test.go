@@ -61,7 +61,7 @@ func TestKernelEncodings(t *testing.T) {
 			t.Errorf("%s does not end with VZEROUPPER; RET", name)
 		}
 	}
-	if kernels != 2*36 {
-		t.Errorf("found %d kernels, want 72", kernels)
+	if kernels != 2*37 {
+		t.Errorf("found %d kernels, want 74", kernels)
 	}
 }

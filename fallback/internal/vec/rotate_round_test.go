@@ -35,15 +35,19 @@ func roundingPatterns(r *rand.Rand) []uint32 {
 // cos tables of roundingPatterns make the kernels round every kind of
 // float32, ties to even, subnormals, overflow to infinity and NaNs with
 // any payload; the rotated y (0·c + 1·0) is zero or, for an infinite or
-// NaN cos, a NaN. Every half length up to two whole split blocks and a
-// tail, and several heads, are covered.
+// NaN cos, a NaN. The NeoX kernels (natural and split tables) and the
+// GPT-J one are checked. Every half length up to two whole split blocks
+// and a tail, and several heads, are covered.
 func TestRotateBF16Rounding(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	pats := roundingPatterns(r)
+	neox := func(i, half int) (int, int) { return i, half + i }
+	gptj := func(i, _ int) (int, int) { return 2 * i, 2*i + 1 }
 	kernels := []struct {
 		name string
 		rot  func(l int, dst, src []uint16, c, s []float32, heads, stride int)
-	}{{"natural", rotateBF16At}, {"split", rotateBF16SplitNatural}}
+		pair func(i, half int) (int, int) // the elements of pair i
+	}{{"natural", rotateBF16At, neox}, {"split", rotateBF16SplitNatural, neox}, {"interleaved", rotatePairsBF16At, gptj}}
 	one := precision.BF16FromFloat32(1).Bits()
 	for _, k := range kernels {
 		t.Run(k.name, func(t *testing.T) {
@@ -59,7 +63,8 @@ func TestRotateBF16Rounding(t *testing.T) {
 						}
 						for h := range heads {
 							for i := range half {
-								x[h*stride+i], x[h*stride+half+i] = one, 0
+								a, b := k.pair(i, half)
+								x[h*stride+a], x[h*stride+b] = one, 0
 							}
 						}
 						k.rot(l, x, x, c, s, heads, stride)
@@ -67,7 +72,8 @@ func TestRotateBF16Rounding(t *testing.T) {
 							wx, wy := precision.RotatePair(1, 0, c[i], s[i])
 							want := [2]uint16{precision.BF16FromFloat32(wx).Bits(), precision.BF16FromFloat32(wy).Bits()}
 							for h := range heads {
-								got := [2]uint16{x[h*stride+i], x[h*stride+half+i]}
+								a, b := k.pair(i, half)
+								got := [2]uint16{x[h*stride+a], x[h*stride+b]}
 								if got != want {
 									t.Fatalf("%s half=%d head %d pair %d: cos %#08x gave (%#04x, %#04x), want (%#04x, %#04x)",
 										k.name, half, h, i, math.Float32bits(c[i]), got[0], got[1], want[0], want[1])

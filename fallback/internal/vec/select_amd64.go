@@ -58,6 +58,9 @@ func rotateBF16(dst, src []uint16, c, s []float32, heads, stride int) {
 func rotateBF16Split(dst, src []uint16, c, s []float32, heads, stride int) {
 	rotateBF16SplitAt(level, dst, src, c, s, heads, stride)
 }
+func rotatePairsBF16(dst, src []uint16, c, s []float32, heads, stride int) {
+	rotatePairsBF16At(level, dst, src, c, s, heads, stride)
+}
 func rotateF16(dst, src []uint16, c, s []float32, heads, stride int) {
 	rotateF16At(level, dst, src, c, s, heads, stride)
 }
@@ -317,6 +320,23 @@ func rotateBF16SplitAt(l int, dst, src []uint16, c, s []float32, heads, stride i
 	if n < len(c) {
 		for h := range heads {
 			rotateBF16Generic(dst[h*stride:], src[h*stride:], c, s, n)
+		}
+	}
+}
+
+func rotatePairsBF16At(l int, dst, src []uint16, c, s []float32, heads, stride int) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(c) &^ 15
+		rotatePairsBF16AVX512(dst, src, c, s, heads, stride)
+	case levelAVX2:
+		n = len(c) &^ 7
+		rotatePairsBF16AVX2(dst, src, c, s, heads, stride)
+	}
+	if n < len(c) {
+		for h := range heads {
+			rotateInterleavedBF16Generic(dst[h*stride:], src[h*stride:], c, s, n)
 		}
 	}
 }
