@@ -40,53 +40,75 @@ func (s isa) widenPairs(p pairConsts, v Register) VecVirtual {
 	return o
 }
 
-// packBF16 rounds the float32 vectors e (elements 0, 2, 4, …) and o
-// (elements 1, 3, 5, …) to bfloat16 exactly as roundBF16 and returns the
-// vector of the 2·lanes results in element order. tag names the call
-// site's labels.
+// packBF16 rounds the float32 vectors e[v] (elements 0, 2, 4, … of
+// vector v) and o[v] (elements 1, 3, 5, …) to bfloat16 exactly as
+// roundBF16 and returns the vectors of the 2·lanes results in element
+// order. tag names the call site's labels.
 //
 // AVX-512 rounds each vector as roundBF16 and moves the odd results to
-// the high halves. AVX2 rounds the two vectors together on 16-bit words:
+// the high halves. AVX2 rounds e[v] and o[v] together on 16-bit words:
 // t holds the upper halves of e and o interleaved (their truncations)
 // and d their lower halves; rounding to nearest even adds to t the carry
 // of d + 0x7fff + (t & 1) out of 16 bits, which is bit 15 of
 // ⌊(d + (0x7ffe | t&1) + 1)/2⌋ (VPAVGW, exact in 17 bits). Only a NaN,
 // never produced by finite inputs with finite angles, needs more: when
-// either vector holds one, the NaN words become t | 0x40 (quiet, sign
-// and top payload bits kept), as roundBF16 gives.
-func (s isa) packBF16(p pairConsts, e, o Register, tag string) Register {
+// any of the vectors holds one (one test for all of them), the NaN words
+// become t | 0x40 (quiet, sign and top payload bits kept), as roundBF16
+// gives.
+func (s isa) packBF16(p pairConsts, e, o []Register, tag string) []Register {
+	r := make([]Register, len(e))
 	if s.wide() {
-		re, ro := s.vec(), s.vec()
-		s.roundBF16(p.k, e, re)
-		s.roundBF16(p.k, o, ro)
-		VPSLLD(U8(16), ro, ro)
-		s.or(re, ro, re)
-		return re
+		for v := range e {
+			re, ro := s.vec(), s.vec()
+			s.roundBF16(p.k, e[v], re)
+			s.roundBF16(p.k, o[v], ro)
+			VPSLLD(U8(16), ro, ro)
+			s.or(re, ro, re)
+			r[v] = re
+		}
+		return r
 	}
-	t, d := s.vec(), s.vec()
-	VPSRLD(U8(16), e, t)
-	VPBLENDW(U8(0xaa), o, t, t) // t = o.hi : e.hi
+	t := make([]Register, len(e))
+	var nan Register
+	for v := range e {
+		t[v], r[v] = s.roundWords(p, e[v], o[v])
+		m := s.vec()
+		VCMPPS(U8(3), o[v], e[v], m) // unordered: e or o is a NaN
+		if nan != nil {
+			VPOR(m, nan, m)
+		}
+		nan = m
+	}
+	VPTEST(nan, nan)
+	JZ(label("packed_" + tag))
+	for v := range e {
+		me, mo := s.vec(), s.vec()
+		VCMPPS(U8(3), e[v], e[v], me)
+		VCMPPS(U8(3), o[v], o[v], mo)
+		VPBLENDW(U8(0xaa), mo, me, me) // all ones in the NaN words
+		VPOR(t[v], s.broadcastD(0x00400040), t[v])
+		VPBLENDVB(me, t[v], r[v], r[v])
+	}
+	Label("packed_" + tag)
+	return r
+}
+
+// roundWords is AVX2 packBF16's rounding of one pair of vectors, NaNs
+// aside: it returns the truncations t and the rounded words r.
+func (s isa) roundWords(p pairConsts, e, o Register) (t, r Register) {
+	tv, d := s.vec(), s.vec()
+	VPSRLD(U8(16), e, tv)
+	VPBLENDW(U8(0xaa), o, tv, tv) // t = o.hi : e.hi
 	VPSLLD(U8(16), o, d)
 	VPBLENDW(U8(0xaa), d, e, d) // d = o.lo : e.lo
 	b := s.vec()
-	VPAND(t, p.one, b)
+	VPAND(tv, p.one, b)
 	VPOR(b, p.bias, b)
 	VPAVGW(b, d, d)
 	VPSRLW(U8(15), d, d) // the carries
-	r := s.vec()
-	VPADDW(d, t, r)
-	nan := s.vec()
-	VCMPPS(U8(3), o, e, nan) // unordered: e or o is a NaN
-	VPTEST(nan, nan)
-	JZ(label("packed_" + tag))
-	me, mo := s.vec(), s.vec()
-	VCMPPS(U8(3), e, e, me)
-	VCMPPS(U8(3), o, o, mo)
-	VPBLENDW(U8(0xaa), mo, me, me) // all ones in the NaN words
-	VPOR(t, s.broadcastD(0x00400040), t)
-	VPBLENDVB(me, t, r, r)
-	Label("packed_" + tag)
-	return r
+	rv := s.vec()
+	VPADDW(d, tv, rv)
+	return tv, rv
 }
 
 // move copies a whole vector of integer data between a register and

@@ -47,10 +47,9 @@ func genRotateBF16Split(s isa) {
 			xo, yo := s.widenPairs(p, x), s.widenPairs(p, y)
 			s.rotateVectors(x, y, f32(pc, i, 0), f32(pn, i, 0))
 			s.rotateVectors(xo, yo, f32(pc, i, s.lanes), f32(pn, i, s.lanes))
-			rx := s.packBF16(p, x, xo, "x")
-			ry := s.packBF16(p, y, yo, "y")
-			s.move(rx, u16(pd, i, 0))
-			s.move(ry, u16(pdy, i, 0))
+			r := s.packBF16(p, []Register{x, y}, []Register{xo, yo}, "xy")
+			s.move(r[0], u16(pd, i, 0))
+			s.move(r[1], u16(pdy, i, 0))
 		})
 		loop("rot", i, n, s.lanes, func() {
 			s.rotateBF16Lanes(p.k, ps, psy, pd, pdy, pc, pn, i)
@@ -85,7 +84,8 @@ func genRotatePairsBF16(s isa) {
 			s.move(Mem{Base: ps, Index: i, Scale: 4}, x) // pair i is element 2i
 			y := s.widenPairs(p, x)
 			s.rotateVectors(x, y, f32(pc, i, 0), f32(pn, i, 0))
-			s.move(s.packBF16(p, x, y, "p"), Mem{Base: pd, Index: i, Scale: 4})
+			r := s.packBF16(p, []Register{x}, []Register{y}, "p")
+			s.move(r[0], Mem{Base: pd, Index: i, Scale: 4})
 		})
 	})
 	finish()

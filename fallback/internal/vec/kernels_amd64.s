@@ -655,8 +655,19 @@ split:
 	VPSRLW       $0x0f, Y11, Y11
 	VPADDW       Y11, Y10, Y11
 	VCMPPS       $0x03, Y8, Y6, Y12
-	VPTEST       Y12, Y12
-	JZ           packed_x
+	VPSRLD       $0x10, Y7, Y13
+	VPBLENDW     $0xaa, Y9, Y13, Y13
+	VPSLLD       $0x10, Y9, Y14
+	VPBLENDW     $0xaa, Y14, Y7, Y14
+	VPAND        Y13, Y4, Y15
+	VPOR         Y15, Y5, Y15
+	VPAVGW       Y15, Y14, Y14
+	VPSRLW       $0x0f, Y14, Y14
+	VPADDW       Y14, Y13, Y14
+	VCMPPS       $0x03, Y9, Y7, Y15
+	VPOR         Y15, Y12, Y15
+	VPTEST       Y15, Y15
+	JZ           packed_xy
 	VCMPPS       $0x03, Y6, Y6, Y6
 	VCMPPS       $0x03, Y8, Y8, Y8
 	VPBLENDW     $0xaa, Y8, Y6, Y6
@@ -665,32 +676,18 @@ split:
 	VPBROADCASTD X8, Y8
 	VPOR         Y10, Y8, Y10
 	VPBLENDVB    Y6, Y10, Y11, Y11
-
-packed_x:
-	VPSRLD       $0x10, Y7, Y6
-	VPBLENDW     $0xaa, Y9, Y6, Y6
-	VPSLLD       $0x10, Y9, Y8
-	VPBLENDW     $0xaa, Y8, Y7, Y8
-	VPAND        Y6, Y4, Y10
-	VPOR         Y10, Y5, Y10
-	VPAVGW       Y10, Y8, Y8
-	VPSRLW       $0x0f, Y8, Y8
-	VPADDW       Y8, Y6, Y8
-	VCMPPS       $0x03, Y9, Y7, Y10
-	VPTEST       Y10, Y10
-	JZ           packed_y
-	VCMPPS       $0x03, Y7, Y7, Y7
-	VCMPPS       $0x03, Y9, Y9, Y9
-	VPBLENDW     $0xaa, Y9, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y6
+	VCMPPS       $0x03, Y9, Y9, Y7
+	VPBLENDW     $0xaa, Y7, Y6, Y6
 	MOVL         $0x00400040, R15
-	VMOVD        R15, X9
-	VPBROADCASTD X9, Y9
-	VPOR         Y6, Y9, Y6
-	VPBLENDVB    Y7, Y6, Y8, Y8
+	VMOVD        R15, X7
+	VPBROADCASTD X7, Y7
+	VPOR         Y13, Y7, Y13
+	VPBLENDVB    Y6, Y13, Y14, Y14
 
-packed_y:
+packed_xy:
 	VMOVDQU Y11, (AX)(R14*2)
-	VMOVDQU Y8, (R12)(R14*2)
+	VMOVDQU Y14, (R12)(R14*2)
 	ADDQ    $0x00000010, R14
 	JMP     split
 
