@@ -3,8 +3,11 @@
 // against one key row; float32 or bfloat16 keys), the weighted sum of
 // gathered value rows (attention's P·V), the online-softmax exponential,
 // scaled accumulation and scaling, RoPE rotation (NeoX, multi-head,
-// fused with the 16-bit conversions; GPT-J) and its accurate and compat
-// cos/sin, the bfloat16 and binary16 conversions, and row prefetching.
+// fused with the 16-bit conversions, for bfloat16 also with its cos/sin
+// tables in the split order of SplitPairs, which lets a vector of pairs
+// widen and round in a few instructions; GPT-J, fused for bfloat16) and
+// its accurate and compat cos/sin, the bfloat16 and binary16
+// conversions, and row prefetching.
 //
 // Every function has a plain-Go definition in vec_generic.go: the purego
 // path, and the reference every assembly variant is tested against. On
