@@ -130,8 +130,11 @@ const pfShift = 4
 // (strideBytes apart) after the one at p, so a row streaming from memory
 // keeps requests in flight across page boundaries and while a token's
 // cos and sin are made (the next token's rows follow the current ones).
-// A prefetch past the rows is harmless: it never faults.
+// A prefetch past the rows is harmless: it never faults. A single head
+// (stride 0) asks for nothing.
 func prefetchAhead(p, strideBytes, span Register) {
+	TESTQ(strideBytes, strideBytes)
+	JZ(label("pf_end"))
 	pf, j := GP64(), GP64()
 	MOVQ(strideBytes, pf)
 	SHLQ(U8(pfShift), pf)
@@ -142,4 +145,5 @@ func prefetchAhead(p, strideBytes, span Register) {
 	ADDQ(U32(64), j)
 	CMPQ(j, span)
 	JB(label("pf"))
+	Label("pf_end")
 }

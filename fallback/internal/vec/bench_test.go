@@ -170,6 +170,30 @@ func BenchmarkRotateInterleavedBF16(b *testing.B) {
 	})
 }
 
+// BenchmarkRotateBF16Row rotates the 40 bfloat16 heads of 128 elements
+// of one Llama-3.1-8B token (q and k) in place, 64 pairs each, with the
+// natural-order, split-order and GPT-J kernels; bytes count the row read
+// and written.
+func BenchmarkRotateBF16Row(b *testing.B) {
+	const heads, d = 40, 128
+	kernels := []struct {
+		name string
+		rot  func(l int, dst, src []uint16, c, s []float32, heads, stride int)
+	}{{"natural", rotateBF16At}, {"split", rotateBF16SplitAt}, {"gptj", rotatePairsBF16At}}
+	for _, l := range supported() {
+		for _, k := range kernels {
+			b.Run(fmt.Sprintf("impl=%s/kernel=%s", levelNames[l], k.name), func(b *testing.B) {
+				x := u16Ramp(heads * d)
+				c, s := unitAngles(d / 2)
+				b.SetBytes(2 * 2 * heads * d)
+				for b.Loop() {
+					k.rot(l, x, x, c, s, heads, d)
+				}
+			})
+		}
+	}
+}
+
 // BenchmarkAccurateCosSin computes n cos/sin pairs of one position;
 // bytes count the float32 outputs.
 func BenchmarkAccurateCosSin(b *testing.B) {

@@ -610,6 +610,8 @@ TEXT ·rotateBF16SplitAVX2(SB), NOSPLIT, $0-112
 head:
 	TESTQ R9, R9
 	JZ    head_end
+	TESTQ R10, R10
+	JZ    pf_end
 	MOVQ  R10, R12
 	SHLQ  $0x04, R12
 	ADDQ  CX, R12
@@ -620,9 +622,11 @@ pf:
 	ADDQ       $0x00000040, R13
 	CMPQ       R13, R11
 	JB         pf
-	LEAQ       (AX)(SI*2), R12
-	LEAQ       (CX)(SI*2), R13
-	XORQ       R14, R14
+
+pf_end:
+	LEAQ (AX)(SI*2), R12
+	LEAQ (CX)(SI*2), R13
+	XORQ R14, R14
 
 split:
 	CMPQ         R14, DI
@@ -846,6 +850,8 @@ TEXT ·rotatePairsBF16AVX2(SB), NOSPLIT, $0-112
 head:
 	TESTQ DI, DI
 	JZ    head_end
+	TESTQ R8, R8
+	JZ    pf_end
 	MOVQ  R8, R10
 	SHLQ  $0x04, R10
 	ADDQ  CX, R10
@@ -856,7 +862,9 @@ pf:
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R9
 	JB         pf
-	XORQ       R10, R10
+
+pf_end:
+	XORQ R10, R10
 
 pairs:
 	CMPQ         R10, SI
@@ -4232,6 +4240,8 @@ TEXT ·rotateBF16SplitAVX512(SB), NOSPLIT, $0-112
 head:
 	TESTQ R9, R9
 	JZ    head_end
+	TESTQ R10, R10
+	JZ    pf_end
 	MOVQ  R10, R12
 	SHLQ  $0x04, R12
 	ADDQ  CX, R12
@@ -4242,9 +4252,11 @@ pf:
 	ADDQ       $0x00000040, R13
 	CMPQ       R13, R11
 	JB         pf
-	LEAQ       (AX)(SI*2), R12
-	LEAQ       (CX)(SI*2), R13
-	XORQ       R14, R14
+
+pf_end:
+	LEAQ (AX)(SI*2), R12
+	LEAQ (CX)(SI*2), R13
+	XORQ R14, R14
 
 split:
 	CMPQ      R14, DI
@@ -4496,6 +4508,8 @@ TEXT ·rotatePairsBF16AVX512(SB), NOSPLIT, $0-112
 head:
 	TESTQ DI, DI
 	JZ    head_end
+	TESTQ R8, R8
+	JZ    pf_end
 	MOVQ  R8, R10
 	SHLQ  $0x04, R10
 	ADDQ  CX, R10
@@ -4506,7 +4520,9 @@ pf:
 	ADDQ       $0x00000040, R11
 	CMPQ       R11, R9
 	JB         pf
-	XORQ       R10, R10
+
+pf_end:
+	XORQ R10, R10
 
 pairs:
 	CMPQ      R10, SI
