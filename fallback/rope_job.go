@@ -57,11 +57,11 @@ type ropeJob struct {
 
 	groups, perGroup int // head groups per token, heads per group
 
-	// split: bfloat16 NeoX heads, rotated by the split kernels, so the
-	// cos and sin are made in split order (vec.SplitPairs) from inverse
-	// frequencies split once per call.
-	split  bool
-	inv    []float64 // the inverse frequencies in the tables' order
+	// The inverse frequencies in the order of the cos and sin tables:
+	// bfloat16 NeoX heads go to the split kernels, so for them the tables
+	// are made in split order (vec.SplitPairs) from frequencies split once
+	// per call into invBuf and inv32B.
+	inv    []float64
 	inv32  []float32 // the same for InvFreqF32 (nil when it is)
 	invBuf []float64
 	inv32B []float32
@@ -143,9 +143,8 @@ func (j *ropeJob) setup(q, k *ops.Tensor, r *ops.Rotary, mode ops.AngleMode, wid
 // bfloat16 NeoX heads, natural otherwise.
 func (j *ropeJob) setupFreqs() {
 	r := j.rot
-	j.split = j.dt == ops.BF16 && j.layout == ops.NeoX
 	j.inv, j.inv32 = r.InvFreq, r.InvFreqF32
-	if !j.split {
+	if j.dt != ops.BF16 || j.layout != ops.NeoX {
 		return
 	}
 	half := r.Dim / 2
