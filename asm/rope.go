@@ -40,7 +40,8 @@ func headsLoop(heads, strideBytes Register, ptrs []Register, body func()) {
 // of src are x and the next half are y; both are widened exactly, rotated
 // as rotateVectors and rounded once to the 16-bit type into dst (which is
 // src or does not overlap it). For bfloat16 the rounding is roundBF16;
-// for binary16 VCVTPS2PH with immediate 0 (round to nearest even).
+// for binary16 VCVTPS2PH with immediate 0 (round to nearest even). Each
+// head starts with prefetchAhead.
 func genRotate16(s isa, bf16 bool) {
 	base16, what := "rotateF16", "binary16"
 	if bf16 {
@@ -59,7 +60,11 @@ func genRotate16(s isa, bf16 bool) {
 	if bf16 {
 		k = s.bf16Consts()
 	}
+	span := GP64() // bytes of a head's rotated elements
+	LEAQ(Mem{Base: half, Index: half, Scale: 1}, span)
+	SHLQ(U8(1), span)
 	headsLoop(heads, stride, []Register{pd, ps}, func() {
+		prefetchAhead(ps, stride, span)
 		// y halves start half elements after x.
 		pdy, psy := GP64(), GP64()
 		LEAQ(Mem{Base: pd, Index: half, Scale: 2}, pdy)

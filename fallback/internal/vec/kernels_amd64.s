@@ -496,7 +496,7 @@ head_end:
 	RET
 
 // func rotateBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
-// Requires: AVX, AVX2
+// Requires: AVX, AVX2, MMX+
 TEXT ·rotateBF16AVX2(SB), NOSPLIT, $0-112
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), CX
@@ -517,25 +517,41 @@ TEXT ·rotateBF16AVX2(SB), NOSPLIT, $0-112
 	MOVL         $0x00000040, R10
 	VMOVD        R10, X2
 	VPBROADCASTD X2, Y2
+	LEAQ         (SI)(SI*1), R10
+	SHLQ         $0x01, R10
 
 head:
 	TESTQ R8, R8
 	JZ    head_end
-	LEAQ  (AX)(SI*2), R10
-	LEAQ  (CX)(SI*2), R11
+	TESTQ R9, R9
+	JZ    pf_end
+	MOVQ  R9, R11
+	SHLQ  $0x04, R11
+	ADDQ  CX, R11
 	XORQ  R12, R12
 
+pf:
+	PREFETCHT0 (R11)(R12*1)
+	ADDQ       $0x00000040, R12
+	CMPQ       R12, R10
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R11
+	LEAQ (CX)(SI*2), R12
+	XORQ R13, R13
+
 rot:
-	CMPQ         R12, DI
+	CMPQ         R13, DI
 	JAE          rot_end
-	VPMOVZXWD    (CX)(R12*2), Y3
+	VPMOVZXWD    (CX)(R13*2), Y3
 	VPSLLD       $0x10, Y3, Y3
-	VPMOVZXWD    (R11)(R12*2), Y4
+	VPMOVZXWD    (R12)(R13*2), Y4
 	VPSLLD       $0x10, Y4, Y4
-	VMULPS       (DX)(R12*4), Y3, Y5
-	VMULPS       (BX)(R12*4), Y4, Y6
-	VMULPS       (DX)(R12*4), Y4, Y4
-	VMULPS       (BX)(R12*4), Y3, Y7
+	VMULPS       (DX)(R13*4), Y3, Y5
+	VMULPS       (BX)(R13*4), Y4, Y6
+	VMULPS       (DX)(R13*4), Y4, Y4
+	VMULPS       (BX)(R13*4), Y3, Y7
 	VSUBPS       Y6, Y5, Y3
 	VADDPS       Y7, Y4, Y4
 	VPSRLD       $0x10, Y3, Y5
@@ -556,9 +572,9 @@ rot:
 	VBLENDVPS    Y7, Y5, Y4, Y4
 	VPACKUSDW    Y4, Y3, Y3
 	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      X3, (AX)(R12*2)
-	VEXTRACTI128 $0x01, Y3, (R10)(R12*2)
-	ADDQ         $0x00000008, R12
+	VMOVDQU      X3, (AX)(R13*2)
+	VEXTRACTI128 $0x01, Y3, (R11)(R13*2)
+	ADDQ         $0x00000008, R13
 	JMP          rot
 
 rot_end:
@@ -743,7 +759,7 @@ head_end:
 	RET
 
 // func rotateF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
-// Requires: AVX, F16C
+// Requires: AVX, F16C, MMX+
 TEXT ·rotateF16AVX2(SB), NOSPLIT, $0-112
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
@@ -755,28 +771,44 @@ TEXT ·rotateF16AVX2(SB), NOSPLIT, $0-112
 	MOVQ heads+96(FP), R8
 	MOVQ stride+104(FP), R9
 	SHLQ $0x01, R9
+	LEAQ (SI)(SI*1), R10
+	SHLQ $0x01, R10
 
 head:
 	TESTQ R8, R8
 	JZ    head_end
-	LEAQ  (AX)(SI*2), R10
-	LEAQ  (CX)(SI*2), R11
+	TESTQ R9, R9
+	JZ    pf_end
+	MOVQ  R9, R11
+	SHLQ  $0x04, R11
+	ADDQ  CX, R11
 	XORQ  R12, R12
 
+pf:
+	PREFETCHT0 (R11)(R12*1)
+	ADDQ       $0x00000040, R12
+	CMPQ       R12, R10
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R11
+	LEAQ (CX)(SI*2), R12
+	XORQ R13, R13
+
 rot:
-	CMPQ      R12, DI
+	CMPQ      R13, DI
 	JAE       rot_end
-	VCVTPH2PS (CX)(R12*2), Y0
-	VCVTPH2PS (R11)(R12*2), Y1
-	VMULPS    (DX)(R12*4), Y0, Y2
-	VMULPS    (BX)(R12*4), Y1, Y3
-	VMULPS    (DX)(R12*4), Y1, Y1
-	VMULPS    (BX)(R12*4), Y0, Y4
+	VCVTPH2PS (CX)(R13*2), Y0
+	VCVTPH2PS (R12)(R13*2), Y1
+	VMULPS    (DX)(R13*4), Y0, Y2
+	VMULPS    (BX)(R13*4), Y1, Y3
+	VMULPS    (DX)(R13*4), Y1, Y1
+	VMULPS    (BX)(R13*4), Y0, Y4
 	VSUBPS    Y3, Y2, Y0
 	VADDPS    Y4, Y1, Y1
-	VCVTPS2PH $0x00, Y0, (AX)(R12*2)
-	VCVTPS2PH $0x00, Y1, (R10)(R12*2)
-	ADDQ      $0x00000008, R12
+	VCVTPS2PH $0x00, Y0, (AX)(R13*2)
+	VCVTPS2PH $0x00, Y1, (R11)(R13*2)
+	ADDQ      $0x00000008, R13
 	JMP       rot
 
 rot_end:
@@ -4114,7 +4146,7 @@ head_end:
 	RET
 
 // func rotateBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·rotateBF16AVX512(SB), NOSPLIT, $0-112
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), CX
@@ -4141,25 +4173,41 @@ TEXT ·rotateBF16AVX512(SB), NOSPLIT, $0-112
 	MOVL         $0x7f800000, R10
 	VMOVD        R10, X4
 	VPBROADCASTD X4, Z4
+	LEAQ         (SI)(SI*1), R10
+	SHLQ         $0x01, R10
 
 head:
 	TESTQ R8, R8
 	JZ    head_end
-	LEAQ  (AX)(SI*2), R10
-	LEAQ  (CX)(SI*2), R11
+	TESTQ R9, R9
+	JZ    pf_end
+	MOVQ  R9, R11
+	SHLQ  $0x04, R11
+	ADDQ  CX, R11
 	XORQ  R12, R12
 
+pf:
+	PREFETCHT0 (R11)(R12*1)
+	ADDQ       $0x00000040, R12
+	CMPQ       R12, R10
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R11
+	LEAQ (CX)(SI*2), R12
+	XORQ R13, R13
+
 rot:
-	CMPQ      R12, DI
+	CMPQ      R13, DI
 	JAE       rot_end
-	VPMOVZXWD (CX)(R12*2), Z5
+	VPMOVZXWD (CX)(R13*2), Z5
 	VPSLLD    $0x10, Z5, Z5
-	VPMOVZXWD (R11)(R12*2), Z6
+	VPMOVZXWD (R12)(R13*2), Z6
 	VPSLLD    $0x10, Z6, Z6
-	VMULPS    (DX)(R12*4), Z5, Z7
-	VMULPS    (BX)(R12*4), Z6, Z8
-	VMULPS    (DX)(R12*4), Z6, Z6
-	VMULPS    (BX)(R12*4), Z5, Z9
+	VMULPS    (DX)(R13*4), Z5, Z7
+	VMULPS    (BX)(R13*4), Z6, Z8
+	VMULPS    (DX)(R13*4), Z6, Z6
+	VMULPS    (BX)(R13*4), Z5, Z9
 	VSUBPS    Z8, Z7, Z5
 	VADDPS    Z9, Z6, Z6
 	VPSRLD    $0x10, Z5, Z7
@@ -4186,9 +4234,9 @@ rot:
 	VPXORD    Z6, Z7, Z7
 	VPANDD    Z7, Z9, Z7
 	VPXORD    Z7, Z6, Z6
-	VPMOVDW   Z5, (AX)(R12*2)
-	VPMOVDW   Z6, (R10)(R12*2)
-	ADDQ      $0x00000010, R12
+	VPMOVDW   Z5, (AX)(R13*2)
+	VPMOVDW   Z6, (R11)(R13*2)
+	ADDQ      $0x00000010, R13
 	JMP       rot
 
 rot_end:
@@ -4390,7 +4438,7 @@ head_end:
 	RET
 
 // func rotateF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·rotateF16AVX512(SB), NOSPLIT, $0-112
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
@@ -4402,28 +4450,44 @@ TEXT ·rotateF16AVX512(SB), NOSPLIT, $0-112
 	MOVQ heads+96(FP), R8
 	MOVQ stride+104(FP), R9
 	SHLQ $0x01, R9
+	LEAQ (SI)(SI*1), R10
+	SHLQ $0x01, R10
 
 head:
 	TESTQ R8, R8
 	JZ    head_end
-	LEAQ  (AX)(SI*2), R10
-	LEAQ  (CX)(SI*2), R11
+	TESTQ R9, R9
+	JZ    pf_end
+	MOVQ  R9, R11
+	SHLQ  $0x04, R11
+	ADDQ  CX, R11
 	XORQ  R12, R12
 
+pf:
+	PREFETCHT0 (R11)(R12*1)
+	ADDQ       $0x00000040, R12
+	CMPQ       R12, R10
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R11
+	LEAQ (CX)(SI*2), R12
+	XORQ R13, R13
+
 rot:
-	CMPQ      R12, DI
+	CMPQ      R13, DI
 	JAE       rot_end
-	VCVTPH2PS (CX)(R12*2), Z0
-	VCVTPH2PS (R11)(R12*2), Z1
-	VMULPS    (DX)(R12*4), Z0, Z2
-	VMULPS    (BX)(R12*4), Z1, Z3
-	VMULPS    (DX)(R12*4), Z1, Z1
-	VMULPS    (BX)(R12*4), Z0, Z4
+	VCVTPH2PS (CX)(R13*2), Z0
+	VCVTPH2PS (R12)(R13*2), Z1
+	VMULPS    (DX)(R13*4), Z0, Z2
+	VMULPS    (BX)(R13*4), Z1, Z3
+	VMULPS    (DX)(R13*4), Z1, Z1
+	VMULPS    (BX)(R13*4), Z0, Z4
 	VSUBPS    Z3, Z2, Z0
 	VADDPS    Z4, Z1, Z1
-	VCVTPS2PH $0x00, Z0, (AX)(R12*2)
-	VCVTPS2PH $0x00, Z1, (R10)(R12*2)
-	ADDQ      $0x00000010, R12
+	VCVTPS2PH $0x00, Z0, (AX)(R13*2)
+	VCVTPS2PH $0x00, Z1, (R11)(R13*2)
+	ADDQ      $0x00000010, R13
 	JMP       rot
 
 rot_end:
