@@ -121,7 +121,7 @@ func (s isa) move(src, dst Op) {
 	VMOVDQU(src, dst)
 }
 
-// pfShift is log2 of how many heads ahead the bfloat16 head kernels
+// pfShift is log2 of how many heads ahead the 16-bit head kernels
 // prefetch: 16 heads of 128 bfloat16 elements are 4 KiB, which measured
 // best against 1, 2 and 8 KiB on Llama-3.1-8B RoPE.
 const pfShift = 4
