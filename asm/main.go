@@ -25,8 +25,10 @@ func main() {
 		genRotate(s)
 		genRotateHeads(s)
 		genRotate16(s, true)
+		genRotateBF16Split(s)
 		genRotate16(s, false)
 		genRotatePairs(s)
+		genRotatePairsBF16(s)
 		for _, rows := range []int{4, 3, 2, 1} {
 			genAccumulate(s, rows, false)
 			genAccumulate(s, rows, true)

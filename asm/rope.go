@@ -40,7 +40,8 @@ func headsLoop(heads, strideBytes Register, ptrs []Register, body func()) {
 // of src are x and the next half are y; both are widened exactly, rotated
 // as rotateVectors and rounded once to the 16-bit type into dst (which is
 // src or does not overlap it). For bfloat16 the rounding is roundBF16;
-// for binary16 VCVTPS2PH with immediate 0 (round to nearest even).
+// for binary16 VCVTPS2PH with immediate 0 (round to nearest even). Each
+// head starts with prefetchAhead.
 func genRotate16(s isa, bf16 bool) {
 	base16, what := "rotateF16", "binary16"
 	if bf16 {
@@ -59,7 +60,11 @@ func genRotate16(s isa, bf16 bool) {
 	if bf16 {
 		k = s.bf16Consts()
 	}
+	span := GP64() // bytes of a head's rotated elements
+	LEAQ(Mem{Base: half, Index: half, Scale: 1}, span)
+	SHLQ(U8(1), span)
 	headsLoop(heads, stride, []Register{pd, ps}, func() {
+		prefetchAhead(ps, stride, span)
 		// y halves start half elements after x.
 		pdy, psy := GP64(), GP64()
 		LEAQ(Mem{Base: pd, Index: half, Scale: 2}, pdy)
@@ -67,35 +72,42 @@ func genRotate16(s isa, bf16 bool) {
 		i := GP64()
 		XORQ(i, i)
 		loop("rot", i, n, s.lanes, func() {
-			x, y := s.vec(), s.vec()
 			if bf16 {
-				s.loadBF16(u16(ps, i, 0), x)
-				s.loadBF16(u16(psy, i, 0), y)
-			} else {
-				VCVTPH2PS(u16(ps, i, 0), x)
-				VCVTPH2PS(u16(psy, i, 0), y)
+				s.rotateBF16Lanes(k, ps, psy, pd, pdy, pc, pn, i)
+				return
 			}
+			x, y := s.vec(), s.vec()
+			VCVTPH2PS(u16(ps, i, 0), x)
+			VCVTPH2PS(u16(psy, i, 0), y)
 			s.rotateVectors(x, y, f32(pc, i, 0), f32(pn, i, 0))
-			if !bf16 {
-				VCVTPS2PH(U8(0), x, u16(pd, i, 0))
-				VCVTPS2PH(U8(0), y, u16(pdy, i, 0))
-				return
-			}
-			rx, ry := s.vec(), s.vec()
-			s.roundBF16(k, x, rx)
-			s.roundBF16(k, y, ry)
-			if s.wide() {
-				VPMOVDW(rx, u16(pd, i, 0))
-				VPMOVDW(ry, u16(pdy, i, 0))
-				return
-			}
-			VPACKUSDW(ry, rx, rx)    // 64-bit blocks x.lo y.lo x.hi y.hi
-			VPERMQ(U8(0xd8), rx, rx) // x.lo x.hi y.lo y.hi
-			VMOVDQU(rx.AsX(), u16(pd, i, 0))
-			VEXTRACTI128(U8(1), rx, u16(pdy, i, 0))
+			VCVTPS2PH(U8(0), x, u16(pd, i, 0))
+			VCVTPS2PH(U8(0), y, u16(pdy, i, 0))
 		})
 	})
 	finish()
+}
+
+// rotateBF16Lanes rotates the lanes NeoX pairs of bfloat16 elements i…
+// at ps (x) and psy (y) by the float32 cos and sin at pc and pn (same
+// index) into pd and pdy: widened exactly, rotated as rotateVectors,
+// rounded as roundBF16.
+func (s isa) rotateBF16Lanes(k bf16Consts, ps, psy, pd, pdy, pc, pn, i Register) {
+	x, y := s.vec(), s.vec()
+	s.loadBF16(u16(ps, i, 0), x)
+	s.loadBF16(u16(psy, i, 0), y)
+	s.rotateVectors(x, y, f32(pc, i, 0), f32(pn, i, 0))
+	rx, ry := s.vec(), s.vec()
+	s.roundBF16(k, x, rx)
+	s.roundBF16(k, y, ry)
+	if s.wide() {
+		VPMOVDW(rx, u16(pd, i, 0))
+		VPMOVDW(ry, u16(pdy, i, 0))
+		return
+	}
+	VPACKUSDW(ry, rx, rx)    // 64-bit blocks x.lo y.lo x.hi y.hi
+	VPERMQ(U8(0xd8), rx, rx) // x.lo x.hi y.lo y.hi
+	VMOVDQU(rx.AsX(), u16(pd, i, 0))
+	VEXTRACTI128(U8(1), rx, u16(pdy, i, 0))
 }
 
 // genRotateHeads emits the NeoX rotation of heads float32 heads in

@@ -57,6 +57,15 @@ type ropeJob struct {
 
 	groups, perGroup int // head groups per token, heads per group
 
+	// The inverse frequencies in the order of the cos and sin tables:
+	// bfloat16 NeoX heads go to the split kernels, so for them the tables
+	// are made in split order (vec.SplitPairs) from frequencies split once
+	// per call into invBuf and inv32B.
+	inv    []float64
+	inv32  []float32 // the same for InvFreqF32 (nil when it is)
+	invBuf []float64
+	inv32B []float32
+
 	scratch []ropeScratch
 	posBuf  []int32
 	slotBuf []int32
@@ -75,8 +84,8 @@ func getRoPEJob() *ropeJob {
 
 // putRoPEJob recycles j, dropping its references to caller memory.
 func putRoPEJob(j *ropeJob) {
-	posBuf, slotBuf, scratch := j.posBuf, j.slotBuf, j.scratch
-	*j = ropeJob{posBuf: posBuf[:0], slotBuf: slotBuf[:0], scratch: scratch}
+	posBuf, slotBuf, scratch, invBuf, inv32B := j.posBuf, j.slotBuf, j.scratch, j.invBuf, j.inv32B
+	*j = ropeJob{posBuf: posBuf[:0], slotBuf: slotBuf[:0], scratch: scratch, invBuf: invBuf, inv32B: inv32B}
 	select {
 	case ropeJobs <- j:
 	default:
@@ -111,6 +120,7 @@ func (j *ropeJob) setup(q, k *ops.Tensor, r *ops.Rotary, mode ops.AngleMode, wid
 	j.dt, j.layout, j.mode, j.rot = q.DType, r.Layout, mode, r
 	j.dim, j.headDim = r.Dim, r.HeadDim
 	j.q, j.k = viewOf(q), viewOf(k)
+	j.setupFreqs()
 	if len(j.scratch) < width {
 		j.scratch = append(j.scratch, make([]ropeScratch, width-len(j.scratch))...)
 	}
@@ -127,6 +137,33 @@ func (j *ropeJob) setup(q, k *ops.Tensor, r *ops.Rotary, mode ops.AngleMode, wid
 		}
 		sc.buf = sc.buf[:r.HeadDim]
 	}
+}
+
+// setupFreqs chooses the order of the cos and sin tables: split for
+// bfloat16 NeoX heads, natural otherwise.
+func (j *ropeJob) setupFreqs() {
+	r := j.rot
+	j.inv, j.inv32 = r.InvFreq, r.InvFreqF32
+	if j.dt != ops.BF16 || j.layout != ops.NeoX {
+		return
+	}
+	half := r.Dim / 2
+	j.invBuf = growF64(j.invBuf, half)
+	vec.SplitPairs(j.invBuf, r.InvFreq[:half], half)
+	j.inv = j.invBuf
+	if r.InvFreqF32 != nil {
+		j.inv32B = growF32(j.inv32B, half)
+		vec.SplitPairs(j.inv32B, r.InvFreqF32[:half], half)
+		j.inv32 = j.inv32B
+	}
+}
+
+// growF64 returns b resized to n elements, reallocated only when short.
+func growF64(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
 }
 
 // minChunkElems is the least work, in head elements, worth handing to
@@ -148,7 +185,8 @@ func (j *ropeJob) plan(tokens, width int) (units, grain int) {
 	return tokens * j.groups, max(1, minChunkElems/unitElems)
 }
 
-// cosSin fills sc.c and sc.s for token t unless they hold it already.
+// cosSin fills sc.c and sc.s for token t unless they hold it already, in
+// the order of j.inv.
 func (j *ropeJob) cosSin(sc *ropeScratch, t int) {
 	if sc.tok == t {
 		return
@@ -156,11 +194,11 @@ func (j *ropeJob) cosSin(sc *ropeScratch, t int) {
 	p, attn := j.pos[t], j.rot.AttentionFactor
 	c, s := sc.c, sc.s[:len(sc.c)]
 	if j.mode == ops.Accurate {
-		vec.AccurateCosSin(c, s, p, j.rot.InvFreq, attn)
-	} else if f32 := j.rot.InvFreqF32; f32 != nil {
+		vec.AccurateCosSin(c, s, p, j.inv, attn)
+	} else if f32 := j.inv32; f32 != nil {
 		vec.CompatCosSin(c, s, p, f32, attn)
 	} else {
-		inv := j.rot.InvFreq[:len(c)]
+		inv := j.inv[:len(c)]
 		for i := range c {
 			c[i], s[i] = precision.CompatCosSin(p, float32(inv[i]), attn)
 		}
@@ -210,8 +248,13 @@ func (j *ropeJob) copyV(t int) {
 }
 
 // rotateInPlace rotates the n consecutive heads of v from element off in
-// place with the worker's cos and sin; NeoX heads go to one vector call.
+// place with the worker's cos and sin; NeoX heads, and bfloat16 GPT-J
+// heads, go to one vector call.
 func (j *ropeJob) rotateInPlace(sc *ropeScratch, v *ropeView, off, n int) {
+	if j.layout != ops.NeoX && j.dt == ops.BF16 {
+		vec.RotateInterleavedBF16Heads(v.h[off:], n, j.headDim, sc.c, sc.s)
+		return
+	}
 	if j.layout != ops.NeoX {
 		for h := range n {
 			j.rotate(sc, v, off+h*j.headDim, v, off+h*j.headDim)
@@ -222,7 +265,7 @@ func (j *ropeJob) rotateInPlace(sc *ropeScratch, v *ropeView, off, n int) {
 	case ops.F32:
 		vec.RotateHeads(v.f[off:], n, j.headDim, sc.c, sc.s)
 	case ops.BF16:
-		vec.RotateBF16Heads(v.h[off:], n, j.headDim, sc.c, sc.s)
+		vec.RotateBF16HeadsSplit(v.h[off:], n, j.headDim, sc.c, sc.s)
 	default:
 		vec.RotateF16Heads(v.h[off:], n, j.headDim, sc.c, sc.s)
 	}
@@ -249,26 +292,20 @@ func (j *ropeJob) rotate(sc *ropeScratch, src *ropeView, so int, dst *ropeView, 
 	}
 	in := src.h[so : so+hd]
 	out := dst.h[do : do+hd]
-	if j.layout == ops.NeoX {
-		// One pass: widen, rotate and round in registers.
-		if j.dt == ops.BF16 {
-			vec.RotateBF16(out, in, sc.c, sc.s)
-		} else {
-			vec.RotateF16(out, in, sc.c, sc.s)
-		}
-	} else {
+	// One pass (widen, rotate and round in registers) except for binary16
+	// GPT-J heads, which go through float32 in sc.buf.
+	switch {
+	case j.layout == ops.NeoX && j.dt == ops.BF16:
+		vec.RotateBF16Split(out, in, sc.c, sc.s)
+	case j.layout == ops.NeoX:
+		vec.RotateF16(out, in, sc.c, sc.s)
+	case j.dt == ops.BF16:
+		vec.RotateInterleavedBF16(out, in, sc.c, sc.s)
+	default:
 		x := sc.buf[:dim]
-		if j.dt == ops.BF16 {
-			vec.BF16ToF32(x, in[:dim])
-		} else {
-			vec.F16ToF32(x, in[:dim])
-		}
+		vec.F16ToF32(x, in[:dim])
 		rotateInterleaved(x, sc.c, sc.s)
-		if j.dt == ops.BF16 {
-			vec.F32ToBF16(out[:dim], x)
-		} else {
-			vec.F32ToF16(out[:dim], x)
-		}
+		vec.F32ToF16(out[:dim], x)
 	}
 	if src != dst {
 		copy(out[dim:], in[dim:])

@@ -95,7 +95,8 @@ func randBits(r *rand.Rand, dt ops.DType, n int) []uint32 {
 
 // TestRoPEMatchesScalarDefinition checks every code path of the tiled
 // kernel — F32 in place, widened BF16 and F16, NeoX and GPT-J, partial
-// rotary, both angle modes, one token with heads split across workers
+// rotary (with a rotary half of 28 pairs, not a whole number of vector
+// blocks), both angle modes, one token with heads split across workers
 // and many tokens — against the pair-at-a-time definition, bit for bit.
 func TestRoPEMatchesScalarDefinition(t *testing.T) {
 	b := New()
@@ -103,7 +104,7 @@ func TestRoPEMatchesScalarDefinition(t *testing.T) {
 	for _, dt := range []ops.DType{ops.F32, ops.BF16, ops.F16} {
 		for _, l := range []ops.Layout{ops.NeoX, ops.GPTJ} {
 			for _, mode := range []ops.AngleMode{ops.Accurate, ops.Compat} {
-				for _, shape := range [][4]int{{1, 32, 8, 128}, {2, 64, 0, 64}, {3, 5, 5, 96}, {200, 8, 2, 128}} {
+				for _, shape := range [][4]int{{1, 32, 8, 128}, {2, 64, 0, 64}, {3, 5, 5, 96}, {4, 3, 1, 88}, {200, 8, 2, 128}} {
 					T, hq, hk, D := shape[0], shape[1], shape[2], shape[3]
 					rot, err := ops.YaRN(ops.YaRNParams{RoPEParams: ops.RoPEParams{HeadDim: D, RotaryDim: D - 32, Base: 1e6, Layout: l},
 						Factor: 8, OriginalMaxPositionEmbeddings: 4096})

@@ -2,6 +2,7 @@ package vec
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -30,6 +31,17 @@ func f32Ramp(n int) []float32 {
 		x[i] = float32(i%97) * 0.125
 	}
 	return x
+}
+
+// unitAngles returns the cos and sin of n angles: a rotation keeps its
+// operands' size, so benchmarks that rotate in place, call after call,
+// stay on ordinary finite values.
+func unitAngles(n int) (c, s []float32) {
+	c, s = make([]float32, n), make([]float32, n)
+	for i := range c {
+		c[i], s[i] = float32(math.Cos(0.1*float64(i+1))), float32(math.Sin(0.1*float64(i+1)))
+	}
+	return c, s
 }
 
 func u16Ramp(n int) []uint16 {
@@ -95,7 +107,8 @@ func BenchmarkScale(b *testing.B) {
 
 func BenchmarkRotate(b *testing.B) {
 	benchLevels(b, 24, func(l, n int) func() {
-		x, y, c, s := f32Ramp(n), f32Ramp(n), f32Ramp(n), f32Ramp(n)
+		x, y := f32Ramp(n), f32Ramp(n)
+		c, s := unitAngles(n)
 		return func() { rotateAt(l, x, y, c, s) }
 	})
 }
@@ -132,9 +145,53 @@ func BenchmarkF32ToF16(b *testing.B) {
 // bytes count it read and written.
 func BenchmarkRotateBF16(b *testing.B) {
 	benchLevels(b, 8, func(l, n int) func() {
-		x, c, s := u16Ramp(2*n), f32Ramp(n), f32Ramp(n)
+		x := u16Ramp(2 * n)
+		c, s := unitAngles(n)
 		return func() { rotateBF16At(l, x, x, c, s, 1, 0) }
 	})
+}
+
+// BenchmarkRotateBF16Split is BenchmarkRotateBF16 with split tables.
+func BenchmarkRotateBF16Split(b *testing.B) {
+	benchLevels(b, 8, func(l, n int) func() {
+		x := u16Ramp(2 * n)
+		c, s := unitAngles(n)
+		return func() { rotateBF16SplitAt(l, x, x, c, s, 1, 0) }
+	})
+}
+
+// BenchmarkRotateInterleavedBF16 rotates a GPT-J bfloat16 head of n
+// pairs in place; bytes count it read and written.
+func BenchmarkRotateInterleavedBF16(b *testing.B) {
+	benchLevels(b, 8, func(l, n int) func() {
+		x := u16Ramp(2 * n)
+		c, s := unitAngles(n)
+		return func() { rotatePairsBF16At(l, x, x, c, s, 1, 0) }
+	})
+}
+
+// BenchmarkRotateBF16Row rotates the 40 bfloat16 heads of 128 elements
+// of one Llama-3.1-8B token (q and k) in place, 64 pairs each, with the
+// natural-order, split-order and GPT-J kernels; bytes count the row read
+// and written.
+func BenchmarkRotateBF16Row(b *testing.B) {
+	const heads, d = 40, 128
+	kernels := []struct {
+		name string
+		rot  func(l int, dst, src []uint16, c, s []float32, heads, stride int)
+	}{{"natural", rotateBF16At}, {"split", rotateBF16SplitAt}, {"gptj", rotatePairsBF16At}}
+	for _, l := range supported() {
+		for _, k := range kernels {
+			b.Run(fmt.Sprintf("impl=%s/kernel=%s", levelNames[l], k.name), func(b *testing.B) {
+				x := u16Ramp(heads * d)
+				c, s := unitAngles(d / 2)
+				b.SetBytes(2 * 2 * heads * d)
+				for b.Loop() {
+					k.rot(l, x, x, c, s, heads, d)
+				}
+			})
+		}
+	}
 }
 
 // BenchmarkAccurateCosSin computes n cos/sin pairs of one position;

@@ -63,6 +63,13 @@ func RotateBF16(dst, src []uint16, c, s []float32) {
 	rotateBF16(dst[:2*h], src[:2*h], c, s[:h], 1, 0)
 }
 
+// RotateBF16Split is RotateBF16 with c and s in split order (SplitPairs
+// of the natural tables): the same bits, fewer instructions per pair.
+func RotateBF16Split(dst, src []uint16, c, s []float32) {
+	h := len(c)
+	rotateBF16Split(dst[:2*h], src[:2*h], c, s[:h], 1, 0)
+}
+
 // RotateF16 is RotateBF16 for IEEE binary16 heads (the conversions of
 // F16ToF32 and F32ToF16).
 func RotateF16(dst, src []uint16, c, s []float32) {
@@ -85,6 +92,14 @@ func RotateBF16Heads(x []uint16, heads, stride int, c, s []float32) {
 	h := len(c)
 	x = x[:headsSpan(heads, stride, h)]
 	rotateBF16(x, x, c, s[:h], heads, stride)
+}
+
+// RotateBF16HeadsSplit is RotateBF16Heads with c and s in split order
+// (SplitPairs of the natural tables): the same bits.
+func RotateBF16HeadsSplit(x []uint16, heads, stride int, c, s []float32) {
+	h := len(c)
+	x = x[:headsSpan(heads, stride, h)]
+	rotateBF16Split(x, x, c, s[:h], heads, stride)
 }
 
 // RotateF16Heads applies RotateF16 in place to heads binary16 heads of x,
@@ -116,6 +131,28 @@ func headsSpan(heads, stride, half int) int {
 func RotateInterleaved(x, c, s []float32) {
 	h := len(c)
 	rotateInterleaved(x[:2*h], c, s[:h])
+}
+
+// RotateInterleavedBF16 is RotateInterleaved for a bfloat16 head fused
+// with its conversions: the pairs (src[2i], src[2i+1]) are widened
+// exactly, rotated by c[i], s[i] as RotateInterleaved does and rounded
+// once to bfloat16 (as F32ToBF16) into dst[2i], dst[2i+1], bit-identical
+// to BF16ToF32, RotateInterleaved and F32ToBF16 in turn. dst is src (in
+// place) or does not overlap it; len(src), len(dst) ≥ 2·len(c), len(s) ≥
+// len(c).
+func RotateInterleavedBF16(dst, src []uint16, c, s []float32) {
+	h := len(c)
+	rotatePairsBF16(dst[:2*h], src[:2*h], c, s[:h], 1, 0)
+}
+
+// RotateInterleavedBF16Heads applies RotateInterleavedBF16 in place to
+// heads bfloat16 heads of x, stride elements apart, all at the same
+// angles: head h holds its pairs at x[h·stride : h·stride+2·len(c)].
+// stride ≥ 2·len(c); len(x) ≥ (heads−1)·stride + 2·len(c).
+func RotateInterleavedBF16Heads(x []uint16, heads, stride int, c, s []float32) {
+	h := len(c)
+	x = x[:headsSpan(heads, stride, h)]
+	rotatePairsBF16(x, x, c, s[:h], heads, stride)
 }
 
 // AccurateCosSin sets c[i], s[i] = precision.AccurateCosSin(pos,

@@ -44,6 +44,10 @@ func rotateHeadsAVX2(x []float32, c []float32, s []float32, heads int, stride in
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func rotateBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 
+// rotateBF16SplitAVX2 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads bfloat16 heads into dst as rotateBF16 does, half = len(c), with c and s in split order: in each whole block of 16 pairs the entries of the even pairs, then those of the odd pairs; the remaining pairs in natural order.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func rotateBF16SplitAVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+
 // rotateF16AVX2 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads binary16 heads by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func rotateF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
@@ -51,6 +55,10 @@ func rotateF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads i
 // rotatePairsAVX2 rotates the interleaved pairs (x[2i], x[2i+1]) by c[i], s[i] for i < len(c): x[2i]·c − x[2i+1]·s, x[2i+1]·c + x[2i]·s, every product and sum rounded (no FMA).
 // It processes the largest multiple of 4 elements; the caller handles the rest.
 func rotatePairsAVX2(x []float32, c []float32, s []float32)
+
+// rotatePairsBF16AVX2 rotates the GPT-J pairs (src[h·stride+2i], src[h·stride+2i+1]) of heads bfloat16 heads by c[i], s[i] for i < len(c) into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+func rotatePairsBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 
 // accumulate4AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 4, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
@@ -284,6 +292,10 @@ func rotateHeadsAVX512(x []float32, c []float32, s []float32, heads int, stride 
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func rotateBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 
+// rotateBF16SplitAVX512 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads bfloat16 heads into dst as rotateBF16 does, half = len(c), with c and s in split order: in each whole block of 32 pairs the entries of the even pairs, then those of the odd pairs; the remaining pairs in natural order.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func rotateBF16SplitAVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+
 // rotateF16AVX512 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads binary16 heads by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func rotateF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
@@ -291,6 +303,10 @@ func rotateF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads
 // rotatePairsAVX512 rotates the interleaved pairs (x[2i], x[2i+1]) by c[i], s[i] for i < len(c): x[2i]·c − x[2i+1]·s, x[2i+1]·c + x[2i]·s, every product and sum rounded (no FMA).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 func rotatePairsAVX512(x []float32, c []float32, s []float32)
+
+// rotatePairsBF16AVX512 rotates the GPT-J pairs (src[h·stride+2i], src[h·stride+2i+1]) of heads bfloat16 heads by c[i], s[i] for i < len(c) into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func rotatePairsBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
 
 // accumulate4AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 4, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.

@@ -496,7 +496,7 @@ head_end:
 	RET
 
 // func rotateBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
-// Requires: AVX, AVX2
+// Requires: AVX, AVX2, MMX+
 TEXT ·rotateBF16AVX2(SB), NOSPLIT, $0-112
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), CX
@@ -517,25 +517,41 @@ TEXT ·rotateBF16AVX2(SB), NOSPLIT, $0-112
 	MOVL         $0x00000040, R10
 	VMOVD        R10, X2
 	VPBROADCASTD X2, Y2
+	LEAQ         (SI)(SI*1), R10
+	SHLQ         $0x01, R10
 
 head:
 	TESTQ R8, R8
 	JZ    head_end
-	LEAQ  (AX)(SI*2), R10
-	LEAQ  (CX)(SI*2), R11
+	TESTQ R9, R9
+	JZ    pf_end
+	MOVQ  R9, R11
+	SHLQ  $0x04, R11
+	ADDQ  CX, R11
 	XORQ  R12, R12
 
+pf:
+	PREFETCHT0 (R11)(R12*1)
+	ADDQ       $0x00000040, R12
+	CMPQ       R12, R10
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R11
+	LEAQ (CX)(SI*2), R12
+	XORQ R13, R13
+
 rot:
-	CMPQ         R12, DI
+	CMPQ         R13, DI
 	JAE          rot_end
-	VPMOVZXWD    (CX)(R12*2), Y3
+	VPMOVZXWD    (CX)(R13*2), Y3
 	VPSLLD       $0x10, Y3, Y3
-	VPMOVZXWD    (R11)(R12*2), Y4
+	VPMOVZXWD    (R12)(R13*2), Y4
 	VPSLLD       $0x10, Y4, Y4
-	VMULPS       (DX)(R12*4), Y3, Y5
-	VMULPS       (BX)(R12*4), Y4, Y6
-	VMULPS       (DX)(R12*4), Y4, Y4
-	VMULPS       (BX)(R12*4), Y3, Y7
+	VMULPS       (DX)(R13*4), Y3, Y5
+	VMULPS       (BX)(R13*4), Y4, Y6
+	VMULPS       (DX)(R13*4), Y4, Y4
+	VMULPS       (BX)(R13*4), Y3, Y7
 	VSUBPS       Y6, Y5, Y3
 	VADDPS       Y7, Y4, Y4
 	VPSRLD       $0x10, Y3, Y5
@@ -556,9 +572,9 @@ rot:
 	VBLENDVPS    Y7, Y5, Y4, Y4
 	VPACKUSDW    Y4, Y3, Y3
 	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      X3, (AX)(R12*2)
-	VEXTRACTI128 $0x01, Y3, (R10)(R12*2)
-	ADDQ         $0x00000008, R12
+	VMOVDQU      X3, (AX)(R13*2)
+	VEXTRACTI128 $0x01, Y3, (R11)(R13*2)
+	ADDQ         $0x00000008, R13
 	JMP          rot
 
 rot_end:
@@ -571,8 +587,179 @@ head_end:
 	VZEROUPPER
 	RET
 
+// func rotateBF16SplitAVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX2, MMX+
+TEXT ·rotateBF16SplitAVX2(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	MOVQ         c_len+56(FP), DI
+	ANDQ         $-16, DI
+	MOVQ         c_len+56(FP), R8
+	ANDQ         $-8, R8
+	MOVQ         heads+96(FP), R9
+	MOVQ         stride+104(FP), R10
+	SHLQ         $0x01, R10
+	MOVL         $0xffff0000, R11
+	VMOVD        R11, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x00007fff, R11
+	VMOVD        R11, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x00000001, R11
+	VMOVD        R11, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x00000040, R11
+	VMOVD        R11, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x00010001, R11
+	VMOVD        R11, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x7ffe7ffe, R11
+	VMOVD        R11, X5
+	VPBROADCASTD X5, Y5
+	LEAQ         (SI)(SI*1), R11
+	SHLQ         $0x01, R11
+
+head:
+	TESTQ R9, R9
+	JZ    head_end
+	TESTQ R10, R10
+	JZ    pf_end
+	MOVQ  R10, R12
+	SHLQ  $0x04, R12
+	ADDQ  CX, R12
+	XORQ  R13, R13
+
+pf:
+	PREFETCHT0 (R12)(R13*1)
+	ADDQ       $0x00000040, R13
+	CMPQ       R13, R11
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R12
+	LEAQ (CX)(SI*2), R13
+	XORQ R14, R14
+
+split:
+	CMPQ         R14, DI
+	JAE          split_end
+	VMOVDQU      (CX)(R14*2), Y6
+	VMOVDQU      (R13)(R14*2), Y7
+	VPAND        Y6, Y0, Y8
+	VPSLLD       $0x10, Y6, Y6
+	VPAND        Y7, Y0, Y9
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       (DX)(R14*4), Y6, Y10
+	VMULPS       (BX)(R14*4), Y7, Y11
+	VMULPS       (DX)(R14*4), Y7, Y7
+	VMULPS       (BX)(R14*4), Y6, Y12
+	VSUBPS       Y11, Y10, Y6
+	VADDPS       Y12, Y7, Y7
+	VMULPS       32(DX)(R14*4), Y8, Y10
+	VMULPS       32(BX)(R14*4), Y9, Y11
+	VMULPS       32(DX)(R14*4), Y9, Y9
+	VMULPS       32(BX)(R14*4), Y8, Y12
+	VSUBPS       Y11, Y10, Y8
+	VADDPS       Y12, Y9, Y9
+	VPSRLD       $0x10, Y6, Y10
+	VPBLENDW     $0xaa, Y8, Y10, Y10
+	VPSLLD       $0x10, Y8, Y11
+	VPBLENDW     $0xaa, Y11, Y6, Y11
+	VPAND        Y10, Y4, Y12
+	VPOR         Y12, Y5, Y12
+	VPAVGW       Y12, Y11, Y11
+	VPSRLW       $0x0f, Y11, Y11
+	VPADDW       Y11, Y10, Y11
+	VCMPPS       $0x03, Y8, Y6, Y12
+	VPSRLD       $0x10, Y7, Y13
+	VPBLENDW     $0xaa, Y9, Y13, Y13
+	VPSLLD       $0x10, Y9, Y14
+	VPBLENDW     $0xaa, Y14, Y7, Y14
+	VPAND        Y13, Y4, Y15
+	VPOR         Y15, Y5, Y15
+	VPAVGW       Y15, Y14, Y14
+	VPSRLW       $0x0f, Y14, Y14
+	VPADDW       Y14, Y13, Y14
+	VCMPPS       $0x03, Y9, Y7, Y15
+	VPOR         Y15, Y12, Y15
+	VPTEST       Y15, Y15
+	JZ           packed_xy
+	VCMPPS       $0x03, Y6, Y6, Y6
+	VCMPPS       $0x03, Y8, Y8, Y8
+	VPBLENDW     $0xaa, Y8, Y6, Y6
+	MOVL         $0x00400040, R15
+	VMOVD        R15, X8
+	VPBROADCASTD X8, Y8
+	VPOR         Y10, Y8, Y10
+	VPBLENDVB    Y6, Y10, Y11, Y11
+	VCMPPS       $0x03, Y7, Y7, Y6
+	VCMPPS       $0x03, Y9, Y9, Y7
+	VPBLENDW     $0xaa, Y7, Y6, Y6
+	MOVL         $0x00400040, R15
+	VMOVD        R15, X7
+	VPBROADCASTD X7, Y7
+	VPOR         Y13, Y7, Y13
+	VPBLENDVB    Y6, Y13, Y14, Y14
+
+packed_xy:
+	VMOVDQU Y11, (AX)(R14*2)
+	VMOVDQU Y14, (R12)(R14*2)
+	ADDQ    $0x00000010, R14
+	JMP     split
+
+split_end:
+rot:
+	CMPQ         R14, R8
+	JAE          rot_end
+	VPMOVZXWD    (CX)(R14*2), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    (R13)(R14*2), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       (DX)(R14*4), Y6, Y8
+	VMULPS       (BX)(R14*4), Y7, Y9
+	VMULPS       (DX)(R14*4), Y7, Y7
+	VMULPS       (BX)(R14*4), Y6, Y10
+	VSUBPS       Y9, Y8, Y6
+	VADDPS       Y10, Y7, Y7
+	VPSRLD       $0x10, Y6, Y8
+	VPAND        Y8, Y2, Y9
+	VPOR         Y8, Y3, Y8
+	VCMPPS       $0x03, Y6, Y6, Y10
+	VPADDD       Y1, Y6, Y6
+	VPADDD       Y9, Y6, Y6
+	VPSRLD       $0x10, Y6, Y6
+	VBLENDVPS    Y10, Y8, Y6, Y6
+	VPSRLD       $0x10, Y7, Y8
+	VPAND        Y8, Y2, Y9
+	VPOR         Y8, Y3, Y8
+	VCMPPS       $0x03, Y7, Y7, Y10
+	VPADDD       Y1, Y7, Y7
+	VPADDD       Y9, Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VBLENDVPS    Y10, Y8, Y7, Y7
+	VPACKUSDW    Y7, Y6, Y6
+	VPERMQ       $0xd8, Y6, Y6
+	VMOVDQU      X6, (AX)(R14*2)
+	VEXTRACTI128 $0x01, Y6, (R12)(R14*2)
+	ADDQ         $0x00000008, R14
+	JMP          rot
+
+rot_end:
+	ADDQ R10, AX
+	ADDQ R10, CX
+	DECQ R9
+	JMP  head
+
+head_end:
+	VZEROUPPER
+	RET
+
 // func rotateF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
-// Requires: AVX, F16C
+// Requires: AVX, F16C, MMX+
 TEXT ·rotateF16AVX2(SB), NOSPLIT, $0-112
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
@@ -584,28 +771,44 @@ TEXT ·rotateF16AVX2(SB), NOSPLIT, $0-112
 	MOVQ heads+96(FP), R8
 	MOVQ stride+104(FP), R9
 	SHLQ $0x01, R9
+	LEAQ (SI)(SI*1), R10
+	SHLQ $0x01, R10
 
 head:
 	TESTQ R8, R8
 	JZ    head_end
-	LEAQ  (AX)(SI*2), R10
-	LEAQ  (CX)(SI*2), R11
+	TESTQ R9, R9
+	JZ    pf_end
+	MOVQ  R9, R11
+	SHLQ  $0x04, R11
+	ADDQ  CX, R11
 	XORQ  R12, R12
 
+pf:
+	PREFETCHT0 (R11)(R12*1)
+	ADDQ       $0x00000040, R12
+	CMPQ       R12, R10
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R11
+	LEAQ (CX)(SI*2), R12
+	XORQ R13, R13
+
 rot:
-	CMPQ      R12, DI
+	CMPQ      R13, DI
 	JAE       rot_end
-	VCVTPH2PS (CX)(R12*2), Y0
-	VCVTPH2PS (R11)(R12*2), Y1
-	VMULPS    (DX)(R12*4), Y0, Y2
-	VMULPS    (BX)(R12*4), Y1, Y3
-	VMULPS    (DX)(R12*4), Y1, Y1
-	VMULPS    (BX)(R12*4), Y0, Y4
+	VCVTPH2PS (CX)(R13*2), Y0
+	VCVTPH2PS (R12)(R13*2), Y1
+	VMULPS    (DX)(R13*4), Y0, Y2
+	VMULPS    (BX)(R13*4), Y1, Y3
+	VMULPS    (DX)(R13*4), Y1, Y1
+	VMULPS    (BX)(R13*4), Y0, Y4
 	VSUBPS    Y3, Y2, Y0
 	VADDPS    Y4, Y1, Y1
-	VCVTPS2PH $0x00, Y0, (AX)(R12*2)
-	VCVTPS2PH $0x00, Y1, (R10)(R12*2)
-	ADDQ      $0x00000008, R12
+	VCVTPS2PH $0x00, Y0, (AX)(R13*2)
+	VCVTPS2PH $0x00, Y1, (R11)(R13*2)
+	ADDQ      $0x00000008, R13
 	JMP       rot
 
 rot_end:
@@ -649,6 +852,97 @@ pairs:
 	JMP       pairs
 
 pairs_end:
+	VZEROUPPER
+	RET
+
+// func rotatePairsBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX2, MMX+
+TEXT ·rotatePairsBF16AVX2(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	ANDQ         $-8, SI
+	MOVQ         heads+96(FP), DI
+	MOVQ         stride+104(FP), R8
+	SHLQ         $0x01, R8
+	MOVL         $0xffff0000, R9
+	VMOVD        R9, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x00010001, R9
+	VMOVD        R9, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x7ffe7ffe, R9
+	VMOVD        R9, X2
+	VPBROADCASTD X2, Y2
+	MOVQ         c_len+56(FP), R9
+	SHLQ         $0x02, R9
+
+head:
+	TESTQ DI, DI
+	JZ    head_end
+	TESTQ R8, R8
+	JZ    pf_end
+	MOVQ  R8, R10
+	SHLQ  $0x04, R10
+	ADDQ  CX, R10
+	XORQ  R11, R11
+
+pf:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R9
+	JB         pf
+
+pf_end:
+	XORQ R10, R10
+
+pairs:
+	CMPQ         R10, SI
+	JAE          pairs_end
+	VMOVDQU      (CX)(R10*4), Y3
+	VPAND        Y3, Y0, Y4
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       (DX)(R10*4), Y3, Y5
+	VMULPS       (BX)(R10*4), Y4, Y6
+	VMULPS       (DX)(R10*4), Y4, Y4
+	VMULPS       (BX)(R10*4), Y3, Y7
+	VSUBPS       Y6, Y5, Y3
+	VADDPS       Y7, Y4, Y4
+	VPSRLD       $0x10, Y3, Y5
+	VPBLENDW     $0xaa, Y4, Y5, Y5
+	VPSLLD       $0x10, Y4, Y6
+	VPBLENDW     $0xaa, Y6, Y3, Y6
+	VPAND        Y5, Y1, Y7
+	VPOR         Y7, Y2, Y7
+	VPAVGW       Y7, Y6, Y6
+	VPSRLW       $0x0f, Y6, Y6
+	VPADDW       Y6, Y5, Y6
+	VCMPPS       $0x03, Y4, Y3, Y7
+	VPTEST       Y7, Y7
+	JZ           packed_p
+	VCMPPS       $0x03, Y3, Y3, Y3
+	VCMPPS       $0x03, Y4, Y4, Y4
+	VPBLENDW     $0xaa, Y4, Y3, Y3
+	MOVL         $0x00400040, R11
+	VMOVD        R11, X4
+	VPBROADCASTD X4, Y4
+	VPOR         Y5, Y4, Y5
+	VPBLENDVB    Y3, Y5, Y6, Y6
+
+packed_p:
+	VMOVDQU Y6, (AX)(R10*4)
+	ADDQ    $0x00000008, R10
+	JMP     pairs
+
+pairs_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	DECQ DI
+	JMP  head
+
+head_end:
 	VZEROUPPER
 	RET
 
@@ -7270,7 +7564,7 @@ head_end:
 	RET
 
 // func rotateBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·rotateBF16AVX512(SB), NOSPLIT, $0-112
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), CX
@@ -7297,25 +7591,41 @@ TEXT ·rotateBF16AVX512(SB), NOSPLIT, $0-112
 	MOVL         $0x7f800000, R10
 	VMOVD        R10, X4
 	VPBROADCASTD X4, Z4
+	LEAQ         (SI)(SI*1), R10
+	SHLQ         $0x01, R10
 
 head:
 	TESTQ R8, R8
 	JZ    head_end
-	LEAQ  (AX)(SI*2), R10
-	LEAQ  (CX)(SI*2), R11
+	TESTQ R9, R9
+	JZ    pf_end
+	MOVQ  R9, R11
+	SHLQ  $0x04, R11
+	ADDQ  CX, R11
 	XORQ  R12, R12
 
+pf:
+	PREFETCHT0 (R11)(R12*1)
+	ADDQ       $0x00000040, R12
+	CMPQ       R12, R10
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R11
+	LEAQ (CX)(SI*2), R12
+	XORQ R13, R13
+
 rot:
-	CMPQ      R12, DI
+	CMPQ      R13, DI
 	JAE       rot_end
-	VPMOVZXWD (CX)(R12*2), Z5
+	VPMOVZXWD (CX)(R13*2), Z5
 	VPSLLD    $0x10, Z5, Z5
-	VPMOVZXWD (R11)(R12*2), Z6
+	VPMOVZXWD (R12)(R13*2), Z6
 	VPSLLD    $0x10, Z6, Z6
-	VMULPS    (DX)(R12*4), Z5, Z7
-	VMULPS    (BX)(R12*4), Z6, Z8
-	VMULPS    (DX)(R12*4), Z6, Z6
-	VMULPS    (BX)(R12*4), Z5, Z9
+	VMULPS    (DX)(R13*4), Z5, Z7
+	VMULPS    (BX)(R13*4), Z6, Z8
+	VMULPS    (DX)(R13*4), Z6, Z6
+	VMULPS    (BX)(R13*4), Z5, Z9
 	VSUBPS    Z8, Z7, Z5
 	VADDPS    Z9, Z6, Z6
 	VPSRLD    $0x10, Z5, Z7
@@ -7342,9 +7652,9 @@ rot:
 	VPXORD    Z6, Z7, Z7
 	VPANDD    Z7, Z9, Z7
 	VPXORD    Z7, Z6, Z6
-	VPMOVDW   Z5, (AX)(R12*2)
-	VPMOVDW   Z6, (R10)(R12*2)
-	ADDQ      $0x00000010, R12
+	VPMOVDW   Z5, (AX)(R13*2)
+	VPMOVDW   Z6, (R11)(R13*2)
+	ADDQ      $0x00000010, R13
 	JMP       rot
 
 rot_end:
@@ -7357,8 +7667,196 @@ head_end:
 	VZEROUPPER
 	RET
 
+// func rotateBF16SplitAVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·rotateBF16SplitAVX512(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	MOVQ         c_len+56(FP), DI
+	ANDQ         $-32, DI
+	MOVQ         c_len+56(FP), R8
+	ANDQ         $-16, R8
+	MOVQ         heads+96(FP), R9
+	MOVQ         stride+104(FP), R10
+	SHLQ         $0x01, R10
+	MOVL         $0xffff0000, R11
+	VMOVD        R11, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00007fff, R11
+	VMOVD        R11, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000001, R11
+	VMOVD        R11, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x00000040, R11
+	VMOVD        R11, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x7fffffff, R11
+	VMOVD        R11, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x7f800000, R11
+	VMOVD        R11, X5
+	VPBROADCASTD X5, Z5
+	LEAQ         (SI)(SI*1), R11
+	SHLQ         $0x01, R11
+
+head:
+	TESTQ R9, R9
+	JZ    head_end
+	TESTQ R10, R10
+	JZ    pf_end
+	MOVQ  R10, R12
+	SHLQ  $0x04, R12
+	ADDQ  CX, R12
+	XORQ  R13, R13
+
+pf:
+	PREFETCHT0 (R12)(R13*1)
+	ADDQ       $0x00000040, R13
+	CMPQ       R13, R11
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R12
+	LEAQ (CX)(SI*2), R13
+	XORQ R14, R14
+
+split:
+	CMPQ      R14, DI
+	JAE       split_end
+	VMOVDQU32 (CX)(R14*2), Z6
+	VMOVDQU32 (R13)(R14*2), Z7
+	VPANDD    Z6, Z0, Z8
+	VPSLLD    $0x10, Z6, Z6
+	VPANDD    Z7, Z0, Z9
+	VPSLLD    $0x10, Z7, Z7
+	VMULPS    (DX)(R14*4), Z6, Z10
+	VMULPS    (BX)(R14*4), Z7, Z11
+	VMULPS    (DX)(R14*4), Z7, Z7
+	VMULPS    (BX)(R14*4), Z6, Z12
+	VSUBPS    Z11, Z10, Z6
+	VADDPS    Z12, Z7, Z7
+	VMULPS    64(DX)(R14*4), Z8, Z10
+	VMULPS    64(BX)(R14*4), Z9, Z11
+	VMULPS    64(DX)(R14*4), Z9, Z9
+	VMULPS    64(BX)(R14*4), Z8, Z12
+	VSUBPS    Z11, Z10, Z8
+	VADDPS    Z12, Z9, Z9
+	VPSRLD    $0x10, Z6, Z10
+	VPANDD    Z10, Z2, Z11
+	VPORD     Z10, Z3, Z10
+	VPANDD    Z6, Z4, Z12
+	VPSUBD    Z12, Z5, Z12
+	VPSRAD    $0x1f, Z12, Z12
+	VPADDD    Z1, Z6, Z6
+	VPADDD    Z11, Z6, Z6
+	VPSRLD    $0x10, Z6, Z6
+	VPXORD    Z6, Z10, Z10
+	VPANDD    Z10, Z12, Z10
+	VPXORD    Z10, Z6, Z6
+	VPSRLD    $0x10, Z8, Z10
+	VPANDD    Z10, Z2, Z11
+	VPORD     Z10, Z3, Z10
+	VPANDD    Z8, Z4, Z12
+	VPSUBD    Z12, Z5, Z12
+	VPSRAD    $0x1f, Z12, Z12
+	VPADDD    Z1, Z8, Z8
+	VPADDD    Z11, Z8, Z8
+	VPSRLD    $0x10, Z8, Z8
+	VPXORD    Z8, Z10, Z10
+	VPANDD    Z10, Z12, Z10
+	VPXORD    Z10, Z8, Z8
+	VPSLLD    $0x10, Z8, Z8
+	VPORD     Z6, Z8, Z6
+	VPSRLD    $0x10, Z7, Z8
+	VPANDD    Z8, Z2, Z10
+	VPORD     Z8, Z3, Z8
+	VPANDD    Z7, Z4, Z11
+	VPSUBD    Z11, Z5, Z11
+	VPSRAD    $0x1f, Z11, Z11
+	VPADDD    Z1, Z7, Z7
+	VPADDD    Z10, Z7, Z7
+	VPSRLD    $0x10, Z7, Z7
+	VPXORD    Z7, Z8, Z8
+	VPANDD    Z8, Z11, Z8
+	VPXORD    Z8, Z7, Z7
+	VPSRLD    $0x10, Z9, Z8
+	VPANDD    Z8, Z2, Z10
+	VPORD     Z8, Z3, Z8
+	VPANDD    Z9, Z4, Z11
+	VPSUBD    Z11, Z5, Z11
+	VPSRAD    $0x1f, Z11, Z11
+	VPADDD    Z1, Z9, Z9
+	VPADDD    Z10, Z9, Z9
+	VPSRLD    $0x10, Z9, Z9
+	VPXORD    Z9, Z8, Z8
+	VPANDD    Z8, Z11, Z8
+	VPXORD    Z8, Z9, Z9
+	VPSLLD    $0x10, Z9, Z9
+	VPORD     Z7, Z9, Z7
+	VMOVDQU32 Z6, (AX)(R14*2)
+	VMOVDQU32 Z7, (R12)(R14*2)
+	ADDQ      $0x00000020, R14
+	JMP       split
+
+split_end:
+rot:
+	CMPQ      R14, R8
+	JAE       rot_end
+	VPMOVZXWD (CX)(R14*2), Z6
+	VPSLLD    $0x10, Z6, Z6
+	VPMOVZXWD (R13)(R14*2), Z7
+	VPSLLD    $0x10, Z7, Z7
+	VMULPS    (DX)(R14*4), Z6, Z8
+	VMULPS    (BX)(R14*4), Z7, Z9
+	VMULPS    (DX)(R14*4), Z7, Z7
+	VMULPS    (BX)(R14*4), Z6, Z10
+	VSUBPS    Z9, Z8, Z6
+	VADDPS    Z10, Z7, Z7
+	VPSRLD    $0x10, Z6, Z8
+	VPANDD    Z8, Z2, Z9
+	VPORD     Z8, Z3, Z8
+	VPANDD    Z6, Z4, Z10
+	VPSUBD    Z10, Z5, Z10
+	VPSRAD    $0x1f, Z10, Z10
+	VPADDD    Z1, Z6, Z6
+	VPADDD    Z9, Z6, Z6
+	VPSRLD    $0x10, Z6, Z6
+	VPXORD    Z6, Z8, Z8
+	VPANDD    Z8, Z10, Z8
+	VPXORD    Z8, Z6, Z6
+	VPSRLD    $0x10, Z7, Z8
+	VPANDD    Z8, Z2, Z9
+	VPORD     Z8, Z3, Z8
+	VPANDD    Z7, Z4, Z10
+	VPSUBD    Z10, Z5, Z10
+	VPSRAD    $0x1f, Z10, Z10
+	VPADDD    Z1, Z7, Z7
+	VPADDD    Z9, Z7, Z7
+	VPSRLD    $0x10, Z7, Z7
+	VPXORD    Z7, Z8, Z8
+	VPANDD    Z8, Z10, Z8
+	VPXORD    Z8, Z7, Z7
+	VPMOVDW   Z6, (AX)(R14*2)
+	VPMOVDW   Z7, (R12)(R14*2)
+	ADDQ      $0x00000010, R14
+	JMP       rot
+
+rot_end:
+	ADDQ R10, AX
+	ADDQ R10, CX
+	DECQ R9
+	JMP  head
+
+head_end:
+	VZEROUPPER
+	RET
+
 // func rotateF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512F, MMX+
 TEXT ·rotateF16AVX512(SB), NOSPLIT, $0-112
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
@@ -7370,28 +7868,44 @@ TEXT ·rotateF16AVX512(SB), NOSPLIT, $0-112
 	MOVQ heads+96(FP), R8
 	MOVQ stride+104(FP), R9
 	SHLQ $0x01, R9
+	LEAQ (SI)(SI*1), R10
+	SHLQ $0x01, R10
 
 head:
 	TESTQ R8, R8
 	JZ    head_end
-	LEAQ  (AX)(SI*2), R10
-	LEAQ  (CX)(SI*2), R11
+	TESTQ R9, R9
+	JZ    pf_end
+	MOVQ  R9, R11
+	SHLQ  $0x04, R11
+	ADDQ  CX, R11
 	XORQ  R12, R12
 
+pf:
+	PREFETCHT0 (R11)(R12*1)
+	ADDQ       $0x00000040, R12
+	CMPQ       R12, R10
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R11
+	LEAQ (CX)(SI*2), R12
+	XORQ R13, R13
+
 rot:
-	CMPQ      R12, DI
+	CMPQ      R13, DI
 	JAE       rot_end
-	VCVTPH2PS (CX)(R12*2), Z0
-	VCVTPH2PS (R11)(R12*2), Z1
-	VMULPS    (DX)(R12*4), Z0, Z2
-	VMULPS    (BX)(R12*4), Z1, Z3
-	VMULPS    (DX)(R12*4), Z1, Z1
-	VMULPS    (BX)(R12*4), Z0, Z4
+	VCVTPH2PS (CX)(R13*2), Z0
+	VCVTPH2PS (R12)(R13*2), Z1
+	VMULPS    (DX)(R13*4), Z0, Z2
+	VMULPS    (BX)(R13*4), Z1, Z3
+	VMULPS    (DX)(R13*4), Z1, Z1
+	VMULPS    (BX)(R13*4), Z0, Z4
 	VSUBPS    Z3, Z2, Z0
 	VADDPS    Z4, Z1, Z1
-	VCVTPS2PH $0x00, Z0, (AX)(R12*2)
-	VCVTPS2PH $0x00, Z1, (R10)(R12*2)
-	ADDQ      $0x00000010, R12
+	VCVTPS2PH $0x00, Z0, (AX)(R13*2)
+	VCVTPS2PH $0x00, Z1, (R11)(R13*2)
+	ADDQ      $0x00000010, R13
 	JMP       rot
 
 rot_end:
@@ -7437,6 +7951,110 @@ pairs:
 	JMP       pairs
 
 pairs_end:
+	VZEROUPPER
+	RET
+
+// func rotatePairsBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·rotatePairsBF16AVX512(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	ANDQ         $-16, SI
+	MOVQ         heads+96(FP), DI
+	MOVQ         stride+104(FP), R8
+	SHLQ         $0x01, R8
+	MOVL         $0xffff0000, R9
+	VMOVD        R9, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00007fff, R9
+	VMOVD        R9, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000001, R9
+	VMOVD        R9, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x00000040, R9
+	VMOVD        R9, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x7fffffff, R9
+	VMOVD        R9, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x7f800000, R9
+	VMOVD        R9, X5
+	VPBROADCASTD X5, Z5
+	MOVQ         c_len+56(FP), R9
+	SHLQ         $0x02, R9
+
+head:
+	TESTQ DI, DI
+	JZ    head_end
+	TESTQ R8, R8
+	JZ    pf_end
+	MOVQ  R8, R10
+	SHLQ  $0x04, R10
+	ADDQ  CX, R10
+	XORQ  R11, R11
+
+pf:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R9
+	JB         pf
+
+pf_end:
+	XORQ R10, R10
+
+pairs:
+	CMPQ      R10, SI
+	JAE       pairs_end
+	VMOVDQU32 (CX)(R10*4), Z6
+	VPANDD    Z6, Z0, Z7
+	VPSLLD    $0x10, Z6, Z6
+	VMULPS    (DX)(R10*4), Z6, Z8
+	VMULPS    (BX)(R10*4), Z7, Z9
+	VMULPS    (DX)(R10*4), Z7, Z7
+	VMULPS    (BX)(R10*4), Z6, Z10
+	VSUBPS    Z9, Z8, Z6
+	VADDPS    Z10, Z7, Z7
+	VPSRLD    $0x10, Z6, Z8
+	VPANDD    Z8, Z2, Z9
+	VPORD     Z8, Z3, Z8
+	VPANDD    Z6, Z4, Z10
+	VPSUBD    Z10, Z5, Z10
+	VPSRAD    $0x1f, Z10, Z10
+	VPADDD    Z1, Z6, Z6
+	VPADDD    Z9, Z6, Z6
+	VPSRLD    $0x10, Z6, Z6
+	VPXORD    Z6, Z8, Z8
+	VPANDD    Z8, Z10, Z8
+	VPXORD    Z8, Z6, Z6
+	VPSRLD    $0x10, Z7, Z8
+	VPANDD    Z8, Z2, Z9
+	VPORD     Z8, Z3, Z8
+	VPANDD    Z7, Z4, Z10
+	VPSUBD    Z10, Z5, Z10
+	VPSRAD    $0x1f, Z10, Z10
+	VPADDD    Z1, Z7, Z7
+	VPADDD    Z9, Z7, Z7
+	VPSRLD    $0x10, Z7, Z7
+	VPXORD    Z7, Z8, Z8
+	VPANDD    Z8, Z10, Z8
+	VPXORD    Z8, Z7, Z7
+	VPSLLD    $0x10, Z7, Z7
+	VPORD     Z6, Z7, Z6
+	VMOVDQU32 Z6, (AX)(R10*4)
+	ADDQ      $0x00000010, R10
+	JMP       pairs
+
+pairs_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	DECQ DI
+	JMP  head
+
+head_end:
 	VZEROUPPER
 	RET
 

@@ -90,6 +90,7 @@ func TestRotate16(t *testing.T) {
 	}
 	for _, cv := range []conv{
 		{"bf16", rotateBF16At, widen, func(f float32) uint16 { return precision.BF16FromFloat32(f).Bits() }},
+		{"bf16split", rotateBF16SplitNatural, widen, func(f float32) uint16 { return precision.BF16FromFloat32(f).Bits() }},
 		{"f16", rotateF16At, func(u uint16) float32 { return float16.Frombits(u).Float32() }, func(f float32) uint16 { return float16.Fromfloat32(f).Bits() }},
 	} {
 		forLevels(t, func(t *testing.T, l int) {
@@ -144,6 +145,15 @@ func TestRotate16(t *testing.T) {
 	}
 }
 
+// rotateBF16SplitNatural is rotateBF16SplitAt taking natural-order
+// tables: it splits them for level l first, as callers do.
+func rotateBF16SplitNatural(l int, dst, src []uint16, c, s []float32, heads, stride int) {
+	cs, ss := make([]float32, len(c)), make([]float32, len(c))
+	splitPairsAt(l, cs, c, len(c))
+	splitPairsAt(l, ss, s[:len(c)], len(c))
+	rotateBF16SplitAt(l, dst, src, cs, ss, heads, stride)
+}
+
 // TestRotateHeads checks the float32 multi-head rotation bit for bit
 // against precision.RotatePair, heads and gaps as TestRotate16.
 func TestRotateHeads(t *testing.T) {
@@ -193,6 +203,65 @@ func TestRotateHeads(t *testing.T) {
 // same16 reports identical 16-bit values or two NaNs.
 func same16(widen func(uint16) float32, a, b uint16) bool {
 	return a == b || widen(a) != widen(a) && widen(b) != widen(b)
+}
+
+// TestRotateInterleavedBF16 checks the fused GPT-J bfloat16 rotation bit
+// for bit against BF16ToF32, precision.RotatePair and
+// precision.BF16FromFloat32 in turn, as TestRotate16 checks the NeoX
+// ones: in place and into a guarded buffer, one and several heads, every
+// pair count and misalignment, random bit patterns with NaNs, infinities
+// and subnormals; elements between heads stay untouched.
+func TestRotateInterleavedBF16(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	forLevels(t, func(t *testing.T, l int) {
+		for _, n := range testLengths {
+			for _, hs := range headShapes {
+				heads, stride := hs[0], 2*n+hs[1]
+				span := (heads-1)*stride + 2*n
+				off := (n + heads) % 4
+				c, s := at[float32](n, (off+1)%4), at[float32](n, (off+2)%4)
+				for i := range n {
+					th := r.Float64() * 2 * math.Pi
+					c[i], s[i] = float32(math.Cos(th)), float32(math.Sin(th))
+					if r.IntN(16) == 0 {
+						c[i] = rotateSpecial[r.IntN(len(rotateSpecial))]
+					}
+				}
+				src := at[uint16](span, off)
+				for i := range src {
+					src[i] = uint16(r.Uint32())
+					if r.IntN(2) == 0 {
+						src[i] = src[i]&0x80ff | 0x3c00
+					}
+				}
+				want := append([]uint16(nil), src...)
+				for h := range heads {
+					o := h * stride
+					for i := range n {
+						a, b := precision.RotatePair(widen(src[o+2*i]), widen(src[o+2*i+1]), c[i], s[i])
+						want[o+2*i], want[o+2*i+1] = precision.BF16FromFloat32(a).Bits(), precision.BF16FromFloat32(b).Bits()
+					}
+				}
+				dst, check := guardedU16(span, (off+3)%4)
+				rotatePairsBF16At(l, dst, src, c, s, heads, stride)
+				check(t)
+				in := append([]uint16(nil), src...)
+				rotatePairsBF16At(l, in, in, c, s, heads, stride)
+				for i := range want {
+					if i%stride >= 2*n {
+						if dst[i] != sentinel&0xffff || in[i] != src[i] {
+							t.Fatalf("n=%d heads=%d: element %d between heads was written", n, heads, i)
+						}
+						continue
+					}
+					if !same16(widen, dst[i], want[i]) || !same16(widen, in[i], want[i]) {
+						t.Fatalf("n=%d heads=%d off=%d element %d of %#04x: got %#04x (in place %#04x), want %#04x",
+							n, heads, off, i, src[i], dst[i], in[i], want[i])
+					}
+				}
+			}
+		}
+	})
 }
 
 // TestRotateInterleaved checks the GPT-J rotation bit for bit against

@@ -55,6 +55,12 @@ func rotate(x, y, c, s []float32)                     { rotateAt(level, x, y, c,
 func rotateBF16(dst, src []uint16, c, s []float32, heads, stride int) {
 	rotateBF16At(level, dst, src, c, s, heads, stride)
 }
+func rotateBF16Split(dst, src []uint16, c, s []float32, heads, stride int) {
+	rotateBF16SplitAt(level, dst, src, c, s, heads, stride)
+}
+func rotatePairsBF16(dst, src []uint16, c, s []float32, heads, stride int) {
+	rotatePairsBF16At(level, dst, src, c, s, heads, stride)
+}
 func rotateF16(dst, src []uint16, c, s []float32, heads, stride int) {
 	rotateF16At(level, dst, src, c, s, heads, stride)
 }
@@ -295,6 +301,42 @@ func rotateBF16At(l int, dst, src []uint16, c, s []float32, heads, stride int) {
 	if n < len(c) {
 		for h := range heads {
 			rotateBF16Generic(dst[h*stride:], src[h*stride:], c, s, n)
+		}
+	}
+}
+
+// rotateBF16SplitAt runs the split kernels; the pairs they leave are
+// past the last whole split block, so their entries are in natural order.
+func rotateBF16SplitAt(l int, dst, src []uint16, c, s []float32, heads, stride int) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(c) &^ 15
+		rotateBF16SplitAVX512(dst, src, c, s, heads, stride)
+	case levelAVX2:
+		n = len(c) &^ 7
+		rotateBF16SplitAVX2(dst, src, c, s, heads, stride)
+	}
+	if n < len(c) {
+		for h := range heads {
+			rotateBF16Generic(dst[h*stride:], src[h*stride:], c, s, n)
+		}
+	}
+}
+
+func rotatePairsBF16At(l int, dst, src []uint16, c, s []float32, heads, stride int) {
+	n := 0
+	switch l {
+	case levelAVX512:
+		n = len(c) &^ 15
+		rotatePairsBF16AVX512(dst, src, c, s, heads, stride)
+	case levelAVX2:
+		n = len(c) &^ 7
+		rotatePairsBF16AVX2(dst, src, c, s, heads, stride)
+	}
+	if n < len(c) {
+		for h := range heads {
+			rotateInterleavedBF16Generic(dst[h*stride:], src[h*stride:], c, s, n)
 		}
 	}
 }

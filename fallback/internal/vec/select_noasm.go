@@ -65,6 +65,20 @@ func rotateBF16At(_ int, dst, src []uint16, c, s []float32, heads, stride int) {
 		rotateBF16Generic(dst[h*stride:], src[h*stride:], c, s, 0)
 	}
 }
+func rotateBF16Split(dst, src []uint16, c, s []float32, heads, stride int) {
+	rotateBF16At(level, dst, src, c, s, heads, stride)
+}
+func rotateBF16SplitAt(l int, dst, src []uint16, c, s []float32, heads, stride int) {
+	rotateBF16At(l, dst, src, c, s, heads, stride)
+}
+func rotatePairsBF16(dst, src []uint16, c, s []float32, heads, stride int) {
+	rotatePairsBF16At(level, dst, src, c, s, heads, stride)
+}
+func rotatePairsBF16At(_ int, dst, src []uint16, c, s []float32, heads, stride int) {
+	for h := range heads {
+		rotateInterleavedBF16Generic(dst[h*stride:], src[h*stride:], c, s, 0)
+	}
+}
 func rotateF16(dst, src []uint16, c, s []float32, heads, stride int) {
 	rotateF16At(level, dst, src, c, s, heads, stride)
 }

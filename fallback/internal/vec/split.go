@@ -11,17 +11,24 @@ package vec
 // stay in natural order. The block follows the implementation (32 for
 // AVX-512, 16 for AVX2); for the plain-Go loops pair-split order is the
 // natural order.
+//
+// The split-order bfloat16 rotations (RotateBF16Split and its multi-head
+// form) widen a block of NeoX pairs the same way, so they read each
+// block's cos and sin in pair-split order: tables of anything elementwise
+// in the pairs (inverse frequencies, cos, sin) can be split before or
+// after the elementwise step alike.
 
 // SplitPairs writes each row of width elements of src into dst in
 // pair-split order. dst and src are the same slice or do not overlap;
-// len(src) is a multiple of width and len(dst) ≥ len(src).
-func SplitPairs(dst, src []float32, width int) {
+// len(src) is a multiple of width > 0 (or src is empty) and len(dst) ≥
+// len(src).
+func SplitPairs[T float32 | float64](dst, src []T, width int) {
 	splitPairsAt(level, dst[:len(src)], src, width)
 }
 
 // JoinPairs is the inverse of SplitPairs: it writes each row of width
 // elements of src, in pair-split order, into dst in natural order.
-func JoinPairs(dst, src []float32, width int) {
+func JoinPairs[T float32 | float64](dst, src []T, width int) {
 	joinPairsAt(level, dst[:len(src)], src, width)
 }
 
@@ -57,19 +64,22 @@ func pairBlock(l int) int {
 }
 
 // splitPairsAt is SplitPairs for the block of level l.
-func splitPairsAt(l int, dst, src []float32, width int) {
+func splitPairsAt[T float32 | float64](l int, dst, src []T, width int) {
 	permutePairs(dst, src, width, pairBlock(l), true)
 }
 
 // joinPairsAt is JoinPairs for the block of level l.
-func joinPairsAt(l int, dst, src []float32, width int) {
+func joinPairsAt[T float32 | float64](l int, dst, src []T, width int) {
 	permutePairs(dst, src, width, pairBlock(l), false)
 }
 
 // permutePairs moves every row of width elements of src to dst, each
 // whole block of b elements in pair-split order (split) or back from it
 // (join); b = 0 copies.
-func permutePairs(dst, src []float32, width, b int, split bool) {
+func permutePairs[T float32 | float64](dst, src []T, width, b int, split bool) {
+	if len(src) == 0 {
+		return
+	}
 	if width <= 0 || len(src)%width != 0 {
 		panic("vec: pair-split rows with a non-positive width or a partial row")
 	}
@@ -77,7 +87,7 @@ func permutePairs(dst, src []float32, width, b int, split bool) {
 		copy(dst, src)
 		return
 	}
-	var t [32]float32
+	var t [32]T
 	h := b / 2
 	n := width &^ (b - 1)
 	for r := 0; r < len(src); r += width {

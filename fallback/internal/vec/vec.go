@@ -6,8 +6,11 @@
 // weighted sum of gathered value rows (attention's P·V, also in
 // pair-split order), the online-softmax exponential and the block update
 // of many lanes' softmax state, scaled accumulation and scaling, RoPE
-// rotation (NeoX, multi-head, fused with the 16-bit conversions; GPT-J)
-// and its accurate and compat cos/sin, the bfloat16 and binary16
+// rotation (NeoX, multi-head, fused with the 16-bit conversions, for
+// bfloat16 also with its cos/sin tables in the pair-split order of
+// SplitPairs, which lets a vector of pairs widen and round in a few
+// instructions; GPT-J, fused for bfloat16) and its accurate and compat
+// cos/sin, the bfloat16 and binary16
 // conversions, and row prefetching.
 //
 // Every function has a plain-Go definition (vec_generic.go, softmax.go,

@@ -127,6 +127,15 @@ func rotateBF16Generic(dst, src []uint16, c, s []float32, from int) {
 	}
 }
 
+// rotateInterleavedBF16Generic rotates the GPT-J pairs i ≥ from of a
+// bfloat16 head (len(c) pairs) from src into dst.
+func rotateInterleavedBF16Generic(dst, src []uint16, c, s []float32, from int) {
+	for i := from; i < len(c); i++ {
+		a, b := rotatePair(bf16(src[2*i]), bf16(src[2*i+1]), c[i], s[i])
+		dst[2*i], dst[2*i+1] = roundBF16(a), roundBF16(b)
+	}
+}
+
 // rotateF16Generic is rotateBF16Generic for binary16 heads.
 func rotateF16Generic(dst, src []uint16, c, s []float32, from int) {
 	h := len(c)
