@@ -3,6 +3,7 @@ package fallback
 import (
 	"math"
 
+	"github.com/rotorkernels/rotor/fallback/internal/vec"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -11,8 +12,9 @@ import (
 // summed in float64; -Inf and NaN scores get weight 0; a head whose
 // scores are all -Inf or NaN contributes nothing; a head with +Inf scores
 // splits its weight 1 equally among them. Two passes: per head (spread
-// over the pool) the maximum, then the exponentials, kept, and their
-// sum; per block of candidates the weights summed over heads.
+// over the pool) the maximum, then the exponentials (vec.ExpShift, the
+// attention kernels' exponential), kept, and their sum; per block of
+// candidates the weights summed over heads (vec.Axpy).
 func (b *Backend) Criticality(a *ops.CriticalityArgs) error {
 	if err := ops.CheckCriticality(a, Name); err != nil {
 		return err
@@ -87,9 +89,7 @@ func (j *critJob) run(w, lo, hi int) {
 		if inv == 0 {
 			continue
 		}
-		for i, e := range j.e[h*j.N+lo : h*j.N+hi] {
-			sum[i] += e * inv
-		}
+		vec.Axpy(inv, j.e[h*j.N+lo:h*j.N+hi], sum)
 	}
 	for i, x := range sum {
 		j.out[(lo+i)*j.outRS] = x
@@ -122,15 +122,39 @@ func (j *critJob) head(h int) {
 		}
 		j.inv[h] = 1 / float32(c)
 	default:
+		// in chunks that stay in the L1 cache from the copy to the sum
 		var l float64
-		for i, x := range row {
-			var p float32
-			if x == x {
-				p = expf32(x - m)
+		for c := 0; c < len(row); c += critChunk {
+			ec := e[c:min(c+critChunk, len(row))]
+			for i, x := range row[c : c+len(ec)] {
+				if x != x { // NaN: weight 0, as -Inf
+					x = negInf
+				}
+				ec[i] = x
 			}
-			e[i] = p
-			l += float64(p)
+			vec.ExpShift(ec, m) // ec[i] = expf32(x − m), bit for bit
+			l += sum64(ec)
 		}
 		j.inv[h] = float32(1 / l)
 	}
+}
+
+// critChunk is how many weights of a head Criticality makes at a time.
+const critChunk = 2048
+
+// sum64 returns Σ x[i] accumulated in float64 (four partial sums, so that
+// the additions pipeline).
+func sum64(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i])
+		s1 += float64(x[i+1])
+		s2 += float64(x[i+2])
+		s3 += float64(x[i+3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
 }
