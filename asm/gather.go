@@ -34,30 +34,7 @@ func genDotsGather(s isa, rows int, bf16 bool) {
 	if rows <= 2 {
 		unroll = 2
 	}
-	qs := Load(Param("d"), GP64())
-	n := GP64() // columns: d rounded down to the vector width
-	MOVQ(qs, n)
-	ANDQ(I32(-s.lanes), n)
-	SHLQ(U8(2), qs) // row stride of q in bytes
-	var qs3 Register
-	if rows >= 3 {
-		qs3 = GP64()
-		LEAQ(Mem{Base: qs, Index: qs, Scale: 2}, qs3)
-	}
-	qrow := func(qc Register, r, disp int) Mem {
-		switch r {
-		case 0:
-			return Mem{Base: qc, Disp: disp}
-		case 1:
-			return Mem{Base: qc, Index: qs, Scale: 1, Disp: disp}
-		case 2:
-			return Mem{Base: qc, Index: qs, Scale: 2, Disp: disp}
-		}
-		return Mem{Base: qc, Index: qs3, Scale: 1, Disp: disp}
-	}
-	po := Load(Param("offs").Base(), GP64())
-	keys := Load(Param("offs").Len(), GP64())
-	px := Load(Param("x").Base(), GP64())
+	n, qrow, po, keys, px := loadGatherArgs(rows, s.lanes)
 
 	body := func(lbl string, nk int) {
 		Label(lbl)
@@ -222,4 +199,36 @@ func (s isa) storeScaledSums(px Register, rows int, sums []scaledSum) {
 		}
 		sums = sums[g:]
 	}
+}
+
+// loadGatherArgs loads the arguments the gathered dot kernels share (for
+// rows rows of q): the columns n (d rounded down to a multiple of block),
+// the addressing of q's rows (qrow: row r of the q columns at qc, plus
+// disp bytes), the offsets' base po and count keys, and x's base px.
+func loadGatherArgs(rows, block int) (n Register, qrow func(qc Register, r, disp int) Mem, po, keys, px Register) {
+	qs := Load(Param("d"), GP64())
+	n = GP64()
+	MOVQ(qs, n)
+	ANDQ(I32(-block), n)
+	SHLQ(U8(2), qs)
+	var qs3 Register
+	if rows >= 3 {
+		qs3 = GP64()
+		LEAQ(Mem{Base: qs, Index: qs, Scale: 2}, qs3)
+	}
+	qrow = func(qc Register, r, disp int) Mem {
+		switch r {
+		case 0:
+			return Mem{Base: qc, Disp: disp}
+		case 1:
+			return Mem{Base: qc, Index: qs, Scale: 1, Disp: disp}
+		case 2:
+			return Mem{Base: qc, Index: qs, Scale: 2, Disp: disp}
+		}
+		return Mem{Base: qc, Index: qs3, Scale: 1, Disp: disp}
+	}
+	po = Load(Param("offs").Base(), GP64())
+	keys = Load(Param("offs").Len(), GP64())
+	px = Load(Param("x").Base(), GP64())
+	return n, qrow, po, keys, px
 }

@@ -72,30 +72,7 @@ func genDotsGatherSplit(s isa, rows int) {
 	TEXT(name, NOSPLIT, "func(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)")
 	Pragma("noescape")
 	s.doc(name, fmt.Sprintf("sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < %d, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).", rows), 2*s.lanes)
-	qs := Load(Param("d"), GP64())
-	n := GP64() // columns: d rounded down to the block
-	MOVQ(qs, n)
-	ANDQ(I32(-2*s.lanes), n)
-	SHLQ(U8(2), qs) // row stride of q in bytes
-	var qs3 Register
-	if rows >= 3 {
-		qs3 = GP64()
-		LEAQ(Mem{Base: qs, Index: qs, Scale: 2}, qs3)
-	}
-	qrow := func(qc Register, r, disp int) Mem {
-		switch r {
-		case 0:
-			return Mem{Base: qc, Disp: disp}
-		case 1:
-			return Mem{Base: qc, Index: qs, Scale: 1, Disp: disp}
-		case 2:
-			return Mem{Base: qc, Index: qs, Scale: 2, Disp: disp}
-		}
-		return Mem{Base: qc, Index: qs3, Scale: 1, Disp: disp}
-	}
-	po := Load(Param("offs").Base(), GP64())
-	keys := Load(Param("offs").Len(), GP64())
-	px := Load(Param("x").Base(), GP64())
+	n, qrow, po, keys, px := loadGatherArgs(rows, 2*s.lanes)
 
 	body := func(lbl string, nk int) {
 		halves := 1 // accumulators per (row, key)
