@@ -42,7 +42,7 @@ func main() {
 		for rows := 6; rows >= 1; rows-- {
 			genDotsT(s, rows)
 		}
-		genAccumulate6(s)
+		genAccumulate(s, 6, false)
 		genAccurateCosSin(s)
 		genCompatCosSin(s)
 		genBF16ToF32(s)

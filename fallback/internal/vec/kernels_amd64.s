@@ -948,114 +948,192 @@ head_end:
 
 // func accumulate4AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 // Requires: AVX, FMA3
-TEXT ·accumulate4AVX2(SB), NOSPLIT, $8-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-8, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), DI
-	SHLQ $0x02, DI
-	LEAQ (BX)(BX*2), R8
-	LEAQ (DI)(DI*2), R9
-	XORQ R10, R10
-	MOVQ SI, R11
-	ANDQ $-16, R11
+TEXT ·accumulate4AVX2(SB), NOSPLIT, $0-112
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-16, DI
 
 cols2:
-	CMPQ    R10, R11
+	CMPQ    SI, DI
 	JAE     cols2_end
-	LEAQ    (AX)(R10*4), R12
-	VMOVUPS (R12), Y0
-	VMOVUPS 32(R12), Y1
-	VMOVUPS (R12)(BX*1), Y2
-	VMOVUPS 32(R12)(BX*1), Y3
-	VMOVUPS (R12)(BX*2), Y4
-	VMOVUPS 32(R12)(BX*2), Y5
-	VMOVUPS (R12)(R8*1), Y6
-	VMOVUPS 32(R12)(R8*1), Y7
-	MOVQ    offs_base+88(FP), R13
-	MOVQ    offs_len+96(FP), R14
-	MOVQ    CX, R15
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	LEAQ    (AX)(AX*2), R9
+	ADDQ    R8, R9
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS (R8)(AX*1), Y2
+	VMOVUPS 32(R8)(AX*1), Y3
+	VMOVUPS (R8)(AX*2), Y4
+	VMOVUPS 32(R8)(AX*2), Y5
+	VMOVUPS (R9), Y6
+	VMOVUPS 32(R9), Y7
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    p_base+32(FP), R12
+	LEAQ    (DX)(DX*2), R13
+	ADDQ    R12, R13
 
-cols2_key:
-	TESTQ        R14, R14
-	JZ           cols2_keyend
-	MOVQ         (R13), BP
-	ADDQ         R10, BP
-	VMOVUPS      (DX)(BP*4), Y8
-	VMOVUPS      32(DX)(BP*4), Y9
-	VBROADCASTSS (R15), Y10
+cols2_key2:
+	CMPQ         R11, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R10), R14
+	ADDQ         SI, R14
+	VMOVUPS      (BX)(R14*4), Y8
+	VMOVUPS      32(BX)(R14*4), Y9
+	VBROADCASTSS (R12), Y10
 	VFMADD231PS  Y8, Y10, Y0
 	VFMADD231PS  Y9, Y10, Y1
-	VBROADCASTSS (R15)(DI*1), Y10
+	VBROADCASTSS (R12)(DX*1), Y10
 	VFMADD231PS  Y8, Y10, Y2
 	VFMADD231PS  Y9, Y10, Y3
-	VBROADCASTSS (R15)(DI*2), Y10
+	VBROADCASTSS (R12)(DX*2), Y10
 	VFMADD231PS  Y8, Y10, Y4
 	VFMADD231PS  Y9, Y10, Y5
-	VBROADCASTSS (R15)(R9*1), Y10
+	VBROADCASTSS (R13), Y10
 	VFMADD231PS  Y8, Y10, Y6
 	VFMADD231PS  Y9, Y10, Y7
+	MOVQ         8(R10), R14
+	ADDQ         SI, R14
+	VMOVUPS      (BX)(R14*4), Y8
+	VMOVUPS      32(BX)(R14*4), Y9
+	VBROADCASTSS 4(R12), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(R12)(DX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(R12)(DX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 4(R13), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
 	ADDQ         $0x00000008, R13
-	ADDQ         $0x00000004, R15
-	DECQ         R14
-	JMP          cols2_key
+	SUBQ         $0x00000002, R11
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R11, R11
+	JZ           cols2_keyend
+	MOVQ         (R10), R14
+	ADDQ         SI, R14
+	VMOVUPS      (BX)(R14*4), Y8
+	VMOVUPS      32(BX)(R14*4), Y9
+	VBROADCASTSS (R12), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (R12)(DX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (R12)(DX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (R13), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	ADDQ         $0x00000004, R13
+	SUBQ         $0x00000001, R11
 
 cols2_keyend:
-	VMOVUPS Y0, (R12)
-	VMOVUPS Y1, 32(R12)
-	VMOVUPS Y2, (R12)(BX*1)
-	VMOVUPS Y3, 32(R12)(BX*1)
-	VMOVUPS Y4, (R12)(BX*2)
-	VMOVUPS Y5, 32(R12)(BX*2)
-	VMOVUPS Y6, (R12)(R8*1)
-	VMOVUPS Y7, 32(R12)(R8*1)
-	ADDQ    $0x00000010, R10
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, (R8)(AX*1)
+	VMOVUPS Y3, 32(R8)(AX*1)
+	VMOVUPS Y4, (R8)(AX*2)
+	VMOVUPS Y5, 32(R8)(AX*2)
+	VMOVUPS Y6, (R9)
+	VMOVUPS Y7, 32(R9)
+	ADDQ    $0x00000010, SI
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-8, SI
+	ANDQ $-8, CX
 
 cols1:
-	CMPQ    R10, SI
+	CMPQ    SI, CX
 	JAE     cols1_end
-	LEAQ    (AX)(R10*4), R11
-	VMOVUPS (R11), Y0
-	VMOVUPS (R11)(BX*1), Y1
-	VMOVUPS (R11)(BX*2), Y2
-	VMOVUPS (R11)(R8*1), Y3
-	MOVQ    offs_base+88(FP), R12
-	MOVQ    offs_len+96(FP), R13
-	MOVQ    CX, R14
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	LEAQ    (AX)(AX*2), R8
+	ADDQ    DI, R8
+	VMOVUPS (DI), Y0
+	VMOVUPS (DI)(AX*1), Y1
+	VMOVUPS (DI)(AX*2), Y2
+	VMOVUPS (R8), Y3
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
+	LEAQ    (DX)(DX*2), R12
+	ADDQ    R11, R12
 
-cols1_key:
-	TESTQ        R13, R13
-	JZ           cols1_keyend
-	MOVQ         (R12), R15
-	ADDQ         R10, R15
-	VMOVUPS      (DX)(R15*4), Y4
-	VBROADCASTSS (R14), Y5
+cols1_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R9), R13
+	ADDQ         SI, R13
+	VMOVUPS      (BX)(R13*4), Y4
+	VBROADCASTSS (R11), Y5
 	VFMADD231PS  Y4, Y5, Y0
-	VBROADCASTSS (R14)(DI*1), Y5
+	VBROADCASTSS (R11)(DX*1), Y5
 	VFMADD231PS  Y4, Y5, Y1
-	VBROADCASTSS (R14)(DI*2), Y5
+	VBROADCASTSS (R11)(DX*2), Y5
 	VFMADD231PS  Y4, Y5, Y2
-	VBROADCASTSS (R14)(R9*1), Y5
+	VBROADCASTSS (R12), Y5
 	VFMADD231PS  Y4, Y5, Y3
+	MOVQ         8(R9), R13
+	ADDQ         SI, R13
+	VMOVUPS      (BX)(R13*4), Y4
+	VBROADCASTSS 4(R11), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS 4(R11)(DX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS 4(R11)(DX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS 4(R12), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000008, R11
 	ADDQ         $0x00000008, R12
-	ADDQ         $0x00000004, R14
-	DECQ         R13
-	JMP          cols1_key
+	SUBQ         $0x00000002, R10
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        R10, R10
+	JZ           cols1_keyend
+	MOVQ         (R9), R13
+	ADDQ         SI, R13
+	VMOVUPS      (BX)(R13*4), Y4
+	VBROADCASTSS (R11), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS (R11)(DX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (R11)(DX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (R12), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	ADDQ         $0x00000004, R12
+	SUBQ         $0x00000001, R10
 
 cols1_keyend:
-	VMOVUPS Y0, (R11)
-	VMOVUPS Y1, (R11)(BX*1)
-	VMOVUPS Y2, (R11)(BX*2)
-	VMOVUPS Y3, (R11)(R8*1)
-	ADDQ    $0x00000008, R10
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(AX*1)
+	VMOVUPS Y2, (DI)(AX*2)
+	VMOVUPS Y3, (R8)
+	ADDQ    $0x00000008, SI
 	JMP     cols1
 
 cols1_end:
@@ -1064,117 +1142,201 @@ cols1_end:
 
 // func accumulateBF164AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·accumulateBF164AVX2(SB), NOSPLIT, $8-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-8, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), DI
-	SHLQ $0x02, DI
-	LEAQ (BX)(BX*2), R8
-	LEAQ (DI)(DI*2), R9
-	XORQ R10, R10
-	MOVQ SI, R11
-	ANDQ $-16, R11
+TEXT ·accumulateBF164AVX2(SB), NOSPLIT, $0-112
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-16, DI
 
 cols2:
-	CMPQ    R10, R11
+	CMPQ    SI, DI
 	JAE     cols2_end
-	LEAQ    (AX)(R10*4), R12
-	VMOVUPS (R12), Y0
-	VMOVUPS 32(R12), Y1
-	VMOVUPS (R12)(BX*1), Y2
-	VMOVUPS 32(R12)(BX*1), Y3
-	VMOVUPS (R12)(BX*2), Y4
-	VMOVUPS 32(R12)(BX*2), Y5
-	VMOVUPS (R12)(R8*1), Y6
-	VMOVUPS 32(R12)(R8*1), Y7
-	MOVQ    offs_base+88(FP), R13
-	MOVQ    offs_len+96(FP), R14
-	MOVQ    CX, R15
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	LEAQ    (AX)(AX*2), R9
+	ADDQ    R8, R9
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS (R8)(AX*1), Y2
+	VMOVUPS 32(R8)(AX*1), Y3
+	VMOVUPS (R8)(AX*2), Y4
+	VMOVUPS 32(R8)(AX*2), Y5
+	VMOVUPS (R9), Y6
+	VMOVUPS 32(R9), Y7
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    p_base+32(FP), R12
+	LEAQ    (DX)(DX*2), R13
+	ADDQ    R12, R13
 
-cols2_key:
-	TESTQ        R14, R14
-	JZ           cols2_keyend
-	MOVQ         (R13), BP
-	ADDQ         R10, BP
-	VPMOVZXWD    (DX)(BP*2), Y8
+cols2_key2:
+	CMPQ         R11, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R10), R14
+	ADDQ         SI, R14
+	VPMOVZXWD    (BX)(R14*2), Y8
 	VPSLLD       $0x10, Y8, Y8
-	VPMOVZXWD    16(DX)(BP*2), Y9
+	VPMOVZXWD    16(BX)(R14*2), Y9
 	VPSLLD       $0x10, Y9, Y9
-	VBROADCASTSS (R15), Y10
+	VBROADCASTSS (R12), Y10
 	VFMADD231PS  Y8, Y10, Y0
 	VFMADD231PS  Y9, Y10, Y1
-	VBROADCASTSS (R15)(DI*1), Y10
+	VBROADCASTSS (R12)(DX*1), Y10
 	VFMADD231PS  Y8, Y10, Y2
 	VFMADD231PS  Y9, Y10, Y3
-	VBROADCASTSS (R15)(DI*2), Y10
+	VBROADCASTSS (R12)(DX*2), Y10
 	VFMADD231PS  Y8, Y10, Y4
 	VFMADD231PS  Y9, Y10, Y5
-	VBROADCASTSS (R15)(R9*1), Y10
+	VBROADCASTSS (R13), Y10
 	VFMADD231PS  Y8, Y10, Y6
 	VFMADD231PS  Y9, Y10, Y7
+	MOVQ         8(R10), R14
+	ADDQ         SI, R14
+	VPMOVZXWD    (BX)(R14*2), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VPMOVZXWD    16(BX)(R14*2), Y9
+	VPSLLD       $0x10, Y9, Y9
+	VBROADCASTSS 4(R12), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(R12)(DX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 4(R12)(DX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 4(R13), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
 	ADDQ         $0x00000008, R13
-	ADDQ         $0x00000004, R15
-	DECQ         R14
-	JMP          cols2_key
+	SUBQ         $0x00000002, R11
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R11, R11
+	JZ           cols2_keyend
+	MOVQ         (R10), R14
+	ADDQ         SI, R14
+	VPMOVZXWD    (BX)(R14*2), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VPMOVZXWD    16(BX)(R14*2), Y9
+	VPSLLD       $0x10, Y9, Y9
+	VBROADCASTSS (R12), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (R12)(DX*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (R12)(DX*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (R13), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	ADDQ         $0x00000004, R13
+	SUBQ         $0x00000001, R11
 
 cols2_keyend:
-	VMOVUPS Y0, (R12)
-	VMOVUPS Y1, 32(R12)
-	VMOVUPS Y2, (R12)(BX*1)
-	VMOVUPS Y3, 32(R12)(BX*1)
-	VMOVUPS Y4, (R12)(BX*2)
-	VMOVUPS Y5, 32(R12)(BX*2)
-	VMOVUPS Y6, (R12)(R8*1)
-	VMOVUPS Y7, 32(R12)(R8*1)
-	ADDQ    $0x00000010, R10
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, (R8)(AX*1)
+	VMOVUPS Y3, 32(R8)(AX*1)
+	VMOVUPS Y4, (R8)(AX*2)
+	VMOVUPS Y5, 32(R8)(AX*2)
+	VMOVUPS Y6, (R9)
+	VMOVUPS Y7, 32(R9)
+	ADDQ    $0x00000010, SI
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-8, SI
+	ANDQ $-8, CX
 
 cols1:
-	CMPQ    R10, SI
+	CMPQ    SI, CX
 	JAE     cols1_end
-	LEAQ    (AX)(R10*4), R11
-	VMOVUPS (R11), Y0
-	VMOVUPS (R11)(BX*1), Y1
-	VMOVUPS (R11)(BX*2), Y2
-	VMOVUPS (R11)(R8*1), Y3
-	MOVQ    offs_base+88(FP), R12
-	MOVQ    offs_len+96(FP), R13
-	MOVQ    CX, R14
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	LEAQ    (AX)(AX*2), R8
+	ADDQ    DI, R8
+	VMOVUPS (DI), Y0
+	VMOVUPS (DI)(AX*1), Y1
+	VMOVUPS (DI)(AX*2), Y2
+	VMOVUPS (R8), Y3
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
+	LEAQ    (DX)(DX*2), R12
+	ADDQ    R11, R12
 
-cols1_key:
-	TESTQ        R13, R13
-	JZ           cols1_keyend
-	MOVQ         (R12), R15
-	ADDQ         R10, R15
-	VPMOVZXWD    (DX)(R15*2), Y4
+cols1_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R9), R13
+	ADDQ         SI, R13
+	VPMOVZXWD    (BX)(R13*2), Y4
 	VPSLLD       $0x10, Y4, Y4
-	VBROADCASTSS (R14), Y5
+	VBROADCASTSS (R11), Y5
 	VFMADD231PS  Y4, Y5, Y0
-	VBROADCASTSS (R14)(DI*1), Y5
+	VBROADCASTSS (R11)(DX*1), Y5
 	VFMADD231PS  Y4, Y5, Y1
-	VBROADCASTSS (R14)(DI*2), Y5
+	VBROADCASTSS (R11)(DX*2), Y5
 	VFMADD231PS  Y4, Y5, Y2
-	VBROADCASTSS (R14)(R9*1), Y5
+	VBROADCASTSS (R12), Y5
 	VFMADD231PS  Y4, Y5, Y3
+	MOVQ         8(R9), R13
+	ADDQ         SI, R13
+	VPMOVZXWD    (BX)(R13*2), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VBROADCASTSS 4(R11), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS 4(R11)(DX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS 4(R11)(DX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS 4(R12), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000008, R11
 	ADDQ         $0x00000008, R12
-	ADDQ         $0x00000004, R14
-	DECQ         R13
-	JMP          cols1_key
+	SUBQ         $0x00000002, R10
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        R10, R10
+	JZ           cols1_keyend
+	MOVQ         (R9), R13
+	ADDQ         SI, R13
+	VPMOVZXWD    (BX)(R13*2), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VBROADCASTSS (R11), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS (R11)(DX*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (R11)(DX*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (R12), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	ADDQ         $0x00000004, R12
+	SUBQ         $0x00000001, R10
 
 cols1_keyend:
-	VMOVUPS Y0, (R11)
-	VMOVUPS Y1, (R11)(BX*1)
-	VMOVUPS Y2, (R11)(BX*2)
-	VMOVUPS Y3, (R11)(R8*1)
-	ADDQ    $0x00000008, R10
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(AX*1)
+	VMOVUPS Y2, (DI)(AX*2)
+	VMOVUPS Y3, (R8)
+	ADDQ    $0x00000008, SI
 	JMP     cols1
 
 cols1_end:
@@ -1184,100 +1346,158 @@ cols1_end:
 // func accumulate3AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 // Requires: AVX, FMA3
 TEXT ·accumulate3AVX2(SB), NOSPLIT, $0-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-8, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), DI
-	SHLQ $0x02, DI
-	XORQ R8, R8
-	MOVQ SI, R9
-	ANDQ $-16, R9
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-16, DI
 
 cols2:
-	CMPQ    R8, R9
+	CMPQ    SI, DI
 	JAE     cols2_end
-	LEAQ    (AX)(R8*4), R10
-	VMOVUPS (R10), Y0
-	VMOVUPS 32(R10), Y1
-	VMOVUPS (R10)(BX*1), Y2
-	VMOVUPS 32(R10)(BX*1), Y3
-	VMOVUPS (R10)(BX*2), Y4
-	VMOVUPS 32(R10)(BX*2), Y5
-	MOVQ    offs_base+88(FP), R11
-	MOVQ    offs_len+96(FP), R12
-	MOVQ    CX, R13
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS (R8)(AX*1), Y2
+	VMOVUPS 32(R8)(AX*1), Y3
+	VMOVUPS (R8)(AX*2), Y4
+	VMOVUPS 32(R8)(AX*2), Y5
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
 
-cols2_key:
-	TESTQ        R12, R12
-	JZ           cols2_keyend
-	MOVQ         (R11), R14
-	ADDQ         R8, R14
-	VMOVUPS      (DX)(R14*4), Y6
-	VMOVUPS      32(DX)(R14*4), Y7
-	VBROADCASTSS (R13), Y8
+cols2_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VMOVUPS      (BX)(R12*4), Y6
+	VMOVUPS      32(BX)(R12*4), Y7
+	VBROADCASTSS (R11), Y8
 	VFMADD231PS  Y6, Y8, Y0
 	VFMADD231PS  Y7, Y8, Y1
-	VBROADCASTSS (R13)(DI*1), Y8
+	VBROADCASTSS (R11)(DX*1), Y8
 	VFMADD231PS  Y6, Y8, Y2
 	VFMADD231PS  Y7, Y8, Y3
-	VBROADCASTSS (R13)(DI*2), Y8
+	VBROADCASTSS (R11)(DX*2), Y8
 	VFMADD231PS  Y6, Y8, Y4
 	VFMADD231PS  Y7, Y8, Y5
+	MOVQ         8(R9), R12
+	ADDQ         SI, R12
+	VMOVUPS      (BX)(R12*4), Y6
+	VMOVUPS      32(BX)(R12*4), Y7
+	VBROADCASTSS 4(R11), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS 4(R11)(DX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 4(R11)(DX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         $0x00000010, R9
 	ADDQ         $0x00000008, R11
-	ADDQ         $0x00000004, R13
-	DECQ         R12
-	JMP          cols2_key
+	SUBQ         $0x00000002, R10
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R10, R10
+	JZ           cols2_keyend
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VMOVUPS      (BX)(R12*4), Y6
+	VMOVUPS      32(BX)(R12*4), Y7
+	VBROADCASTSS (R11), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS (R11)(DX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS (R11)(DX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	SUBQ         $0x00000001, R10
 
 cols2_keyend:
-	VMOVUPS Y0, (R10)
-	VMOVUPS Y1, 32(R10)
-	VMOVUPS Y2, (R10)(BX*1)
-	VMOVUPS Y3, 32(R10)(BX*1)
-	VMOVUPS Y4, (R10)(BX*2)
-	VMOVUPS Y5, 32(R10)(BX*2)
-	ADDQ    $0x00000010, R8
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, (R8)(AX*1)
+	VMOVUPS Y3, 32(R8)(AX*1)
+	VMOVUPS Y4, (R8)(AX*2)
+	VMOVUPS Y5, 32(R8)(AX*2)
+	ADDQ    $0x00000010, SI
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-8, SI
+	ANDQ $-8, CX
 
 cols1:
-	CMPQ    R8, SI
+	CMPQ    SI, CX
 	JAE     cols1_end
-	LEAQ    (AX)(R8*4), R9
-	VMOVUPS (R9), Y0
-	VMOVUPS (R9)(BX*1), Y1
-	VMOVUPS (R9)(BX*2), Y2
-	MOVQ    offs_base+88(FP), R10
-	MOVQ    offs_len+96(FP), R11
-	MOVQ    CX, R12
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	VMOVUPS (DI), Y0
+	VMOVUPS (DI)(AX*1), Y1
+	VMOVUPS (DI)(AX*2), Y2
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    p_base+32(FP), R10
 
-cols1_key:
-	TESTQ        R11, R11
-	JZ           cols1_keyend
-	MOVQ         (R10), R13
-	ADDQ         R8, R13
-	VMOVUPS      (DX)(R13*4), Y3
-	VBROADCASTSS (R12), Y4
+cols1_key2:
+	CMPQ         R9, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VMOVUPS      (BX)(R11*4), Y3
+	VBROADCASTSS (R10), Y4
 	VFMADD231PS  Y3, Y4, Y0
-	VBROADCASTSS (R12)(DI*1), Y4
+	VBROADCASTSS (R10)(DX*1), Y4
 	VFMADD231PS  Y3, Y4, Y1
-	VBROADCASTSS (R12)(DI*2), Y4
+	VBROADCASTSS (R10)(DX*2), Y4
 	VFMADD231PS  Y3, Y4, Y2
+	MOVQ         8(R8), R11
+	ADDQ         SI, R11
+	VMOVUPS      (BX)(R11*4), Y3
+	VBROADCASTSS 4(R10), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS 4(R10)(DX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS 4(R10)(DX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000008, R10
-	ADDQ         $0x00000004, R12
-	DECQ         R11
-	JMP          cols1_key
+	SUBQ         $0x00000002, R9
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        R9, R9
+	JZ           cols1_keyend
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VMOVUPS      (BX)(R11*4), Y3
+	VBROADCASTSS (R10), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS (R10)(DX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (R10)(DX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000004, R10
+	SUBQ         $0x00000001, R9
 
 cols1_keyend:
-	VMOVUPS Y0, (R9)
-	VMOVUPS Y1, (R9)(BX*1)
-	VMOVUPS Y2, (R9)(BX*2)
-	ADDQ    $0x00000008, R8
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(AX*1)
+	VMOVUPS Y2, (DI)(AX*2)
+	ADDQ    $0x00000008, SI
 	JMP     cols1
 
 cols1_end:
@@ -1287,103 +1507,167 @@ cols1_end:
 // func accumulateBF163AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·accumulateBF163AVX2(SB), NOSPLIT, $0-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-8, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), DI
-	SHLQ $0x02, DI
-	XORQ R8, R8
-	MOVQ SI, R9
-	ANDQ $-16, R9
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-16, DI
 
 cols2:
-	CMPQ    R8, R9
+	CMPQ    SI, DI
 	JAE     cols2_end
-	LEAQ    (AX)(R8*4), R10
-	VMOVUPS (R10), Y0
-	VMOVUPS 32(R10), Y1
-	VMOVUPS (R10)(BX*1), Y2
-	VMOVUPS 32(R10)(BX*1), Y3
-	VMOVUPS (R10)(BX*2), Y4
-	VMOVUPS 32(R10)(BX*2), Y5
-	MOVQ    offs_base+88(FP), R11
-	MOVQ    offs_len+96(FP), R12
-	MOVQ    CX, R13
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS (R8)(AX*1), Y2
+	VMOVUPS 32(R8)(AX*1), Y3
+	VMOVUPS (R8)(AX*2), Y4
+	VMOVUPS 32(R8)(AX*2), Y5
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
 
-cols2_key:
-	TESTQ        R12, R12
-	JZ           cols2_keyend
-	MOVQ         (R11), R14
-	ADDQ         R8, R14
-	VPMOVZXWD    (DX)(R14*2), Y6
+cols2_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VPMOVZXWD    (BX)(R12*2), Y6
 	VPSLLD       $0x10, Y6, Y6
-	VPMOVZXWD    16(DX)(R14*2), Y7
+	VPMOVZXWD    16(BX)(R12*2), Y7
 	VPSLLD       $0x10, Y7, Y7
-	VBROADCASTSS (R13), Y8
+	VBROADCASTSS (R11), Y8
 	VFMADD231PS  Y6, Y8, Y0
 	VFMADD231PS  Y7, Y8, Y1
-	VBROADCASTSS (R13)(DI*1), Y8
+	VBROADCASTSS (R11)(DX*1), Y8
 	VFMADD231PS  Y6, Y8, Y2
 	VFMADD231PS  Y7, Y8, Y3
-	VBROADCASTSS (R13)(DI*2), Y8
+	VBROADCASTSS (R11)(DX*2), Y8
 	VFMADD231PS  Y6, Y8, Y4
 	VFMADD231PS  Y7, Y8, Y5
+	MOVQ         8(R9), R12
+	ADDQ         SI, R12
+	VPMOVZXWD    (BX)(R12*2), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    16(BX)(R12*2), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VBROADCASTSS 4(R11), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS 4(R11)(DX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 4(R11)(DX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         $0x00000010, R9
 	ADDQ         $0x00000008, R11
-	ADDQ         $0x00000004, R13
-	DECQ         R12
-	JMP          cols2_key
+	SUBQ         $0x00000002, R10
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R10, R10
+	JZ           cols2_keyend
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VPMOVZXWD    (BX)(R12*2), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    16(BX)(R12*2), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VBROADCASTSS (R11), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS (R11)(DX*1), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS (R11)(DX*2), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	SUBQ         $0x00000001, R10
 
 cols2_keyend:
-	VMOVUPS Y0, (R10)
-	VMOVUPS Y1, 32(R10)
-	VMOVUPS Y2, (R10)(BX*1)
-	VMOVUPS Y3, 32(R10)(BX*1)
-	VMOVUPS Y4, (R10)(BX*2)
-	VMOVUPS Y5, 32(R10)(BX*2)
-	ADDQ    $0x00000010, R8
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, (R8)(AX*1)
+	VMOVUPS Y3, 32(R8)(AX*1)
+	VMOVUPS Y4, (R8)(AX*2)
+	VMOVUPS Y5, 32(R8)(AX*2)
+	ADDQ    $0x00000010, SI
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-8, SI
+	ANDQ $-8, CX
 
 cols1:
-	CMPQ    R8, SI
+	CMPQ    SI, CX
 	JAE     cols1_end
-	LEAQ    (AX)(R8*4), R9
-	VMOVUPS (R9), Y0
-	VMOVUPS (R9)(BX*1), Y1
-	VMOVUPS (R9)(BX*2), Y2
-	MOVQ    offs_base+88(FP), R10
-	MOVQ    offs_len+96(FP), R11
-	MOVQ    CX, R12
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	VMOVUPS (DI), Y0
+	VMOVUPS (DI)(AX*1), Y1
+	VMOVUPS (DI)(AX*2), Y2
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    p_base+32(FP), R10
 
-cols1_key:
-	TESTQ        R11, R11
-	JZ           cols1_keyend
-	MOVQ         (R10), R13
-	ADDQ         R8, R13
-	VPMOVZXWD    (DX)(R13*2), Y3
+cols1_key2:
+	CMPQ         R9, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VPMOVZXWD    (BX)(R11*2), Y3
 	VPSLLD       $0x10, Y3, Y3
-	VBROADCASTSS (R12), Y4
+	VBROADCASTSS (R10), Y4
 	VFMADD231PS  Y3, Y4, Y0
-	VBROADCASTSS (R12)(DI*1), Y4
+	VBROADCASTSS (R10)(DX*1), Y4
 	VFMADD231PS  Y3, Y4, Y1
-	VBROADCASTSS (R12)(DI*2), Y4
+	VBROADCASTSS (R10)(DX*2), Y4
 	VFMADD231PS  Y3, Y4, Y2
+	MOVQ         8(R8), R11
+	ADDQ         SI, R11
+	VPMOVZXWD    (BX)(R11*2), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VBROADCASTSS 4(R10), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS 4(R10)(DX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS 4(R10)(DX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000008, R10
-	ADDQ         $0x00000004, R12
-	DECQ         R11
-	JMP          cols1_key
+	SUBQ         $0x00000002, R9
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        R9, R9
+	JZ           cols1_keyend
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VPMOVZXWD    (BX)(R11*2), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VBROADCASTSS (R10), Y4
+	VFMADD231PS  Y3, Y4, Y0
+	VBROADCASTSS (R10)(DX*1), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (R10)(DX*2), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000004, R10
+	SUBQ         $0x00000001, R9
 
 cols1_keyend:
-	VMOVUPS Y0, (R9)
-	VMOVUPS Y1, (R9)(BX*1)
-	VMOVUPS Y2, (R9)(BX*2)
-	ADDQ    $0x00000008, R8
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(AX*1)
+	VMOVUPS Y2, (DI)(AX*2)
+	ADDQ    $0x00000008, SI
 	JMP     cols1
 
 cols1_end:
@@ -1393,89 +1677,137 @@ cols1_end:
 // func accumulate2AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 // Requires: AVX, FMA3
 TEXT ·accumulate2AVX2(SB), NOSPLIT, $0-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-8, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), DI
-	SHLQ $0x02, DI
-	XORQ R8, R8
-	MOVQ SI, R9
-	ANDQ $-16, R9
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-16, DI
 
 cols2:
-	CMPQ    R8, R9
+	CMPQ    SI, DI
 	JAE     cols2_end
-	LEAQ    (AX)(R8*4), R10
-	VMOVUPS (R10), Y0
-	VMOVUPS 32(R10), Y1
-	VMOVUPS (R10)(BX*1), Y2
-	VMOVUPS 32(R10)(BX*1), Y3
-	MOVQ    offs_base+88(FP), R11
-	MOVQ    offs_len+96(FP), R12
-	MOVQ    CX, R13
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS (R8)(AX*1), Y2
+	VMOVUPS 32(R8)(AX*1), Y3
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
 
-cols2_key:
-	TESTQ        R12, R12
-	JZ           cols2_keyend
-	MOVQ         (R11), R14
-	ADDQ         R8, R14
-	VMOVUPS      (DX)(R14*4), Y4
-	VMOVUPS      32(DX)(R14*4), Y5
-	VBROADCASTSS (R13), Y6
+cols2_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VMOVUPS      (BX)(R12*4), Y4
+	VMOVUPS      32(BX)(R12*4), Y5
+	VBROADCASTSS (R11), Y6
 	VFMADD231PS  Y4, Y6, Y0
 	VFMADD231PS  Y5, Y6, Y1
-	VBROADCASTSS (R13)(DI*1), Y6
+	VBROADCASTSS (R11)(DX*1), Y6
 	VFMADD231PS  Y4, Y6, Y2
 	VFMADD231PS  Y5, Y6, Y3
+	MOVQ         8(R9), R12
+	ADDQ         SI, R12
+	VMOVUPS      (BX)(R12*4), Y4
+	VMOVUPS      32(BX)(R12*4), Y5
+	VBROADCASTSS 4(R11), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(R11)(DX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x00000010, R9
 	ADDQ         $0x00000008, R11
-	ADDQ         $0x00000004, R13
-	DECQ         R12
-	JMP          cols2_key
+	SUBQ         $0x00000002, R10
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R10, R10
+	JZ           cols2_keyend
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VMOVUPS      (BX)(R12*4), Y4
+	VMOVUPS      32(BX)(R12*4), Y5
+	VBROADCASTSS (R11), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (R11)(DX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	SUBQ         $0x00000001, R10
 
 cols2_keyend:
-	VMOVUPS Y0, (R10)
-	VMOVUPS Y1, 32(R10)
-	VMOVUPS Y2, (R10)(BX*1)
-	VMOVUPS Y3, 32(R10)(BX*1)
-	ADDQ    $0x00000010, R8
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, (R8)(AX*1)
+	VMOVUPS Y3, 32(R8)(AX*1)
+	ADDQ    $0x00000010, SI
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-8, SI
+	ANDQ $-8, CX
 
 cols1:
-	CMPQ    R8, SI
+	CMPQ    SI, CX
 	JAE     cols1_end
-	LEAQ    (AX)(R8*4), R9
-	VMOVUPS (R9), Y0
-	VMOVUPS (R9)(BX*1), Y1
-	MOVQ    offs_base+88(FP), R10
-	MOVQ    offs_len+96(FP), R11
-	MOVQ    CX, R12
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	VMOVUPS (DI), Y0
+	VMOVUPS (DI)(AX*1), Y1
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    p_base+32(FP), R10
 
-cols1_key:
-	TESTQ        R11, R11
-	JZ           cols1_keyend
-	MOVQ         (R10), R13
-	ADDQ         R8, R13
-	VMOVUPS      (DX)(R13*4), Y2
-	VBROADCASTSS (R12), Y3
+cols1_key2:
+	CMPQ         R9, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VMOVUPS      (BX)(R11*4), Y2
+	VBROADCASTSS (R10), Y3
 	VFMADD231PS  Y2, Y3, Y0
-	VBROADCASTSS (R12)(DI*1), Y3
+	VBROADCASTSS (R10)(DX*1), Y3
 	VFMADD231PS  Y2, Y3, Y1
+	MOVQ         8(R8), R11
+	ADDQ         SI, R11
+	VMOVUPS      (BX)(R11*4), Y2
+	VBROADCASTSS 4(R10), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS 4(R10)(DX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000008, R10
-	ADDQ         $0x00000004, R12
-	DECQ         R11
-	JMP          cols1_key
+	SUBQ         $0x00000002, R9
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        R9, R9
+	JZ           cols1_keyend
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VMOVUPS      (BX)(R11*4), Y2
+	VBROADCASTSS (R10), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS (R10)(DX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000004, R10
+	SUBQ         $0x00000001, R9
 
 cols1_keyend:
-	VMOVUPS Y0, (R9)
-	VMOVUPS Y1, (R9)(BX*1)
-	ADDQ    $0x00000008, R8
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(AX*1)
+	ADDQ    $0x00000008, SI
 	JMP     cols1
 
 cols1_end:
@@ -1485,92 +1817,146 @@ cols1_end:
 // func accumulateBF162AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·accumulateBF162AVX2(SB), NOSPLIT, $0-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-8, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), DI
-	SHLQ $0x02, DI
-	XORQ R8, R8
-	MOVQ SI, R9
-	ANDQ $-16, R9
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-16, DI
 
 cols2:
-	CMPQ    R8, R9
+	CMPQ    SI, DI
 	JAE     cols2_end
-	LEAQ    (AX)(R8*4), R10
-	VMOVUPS (R10), Y0
-	VMOVUPS 32(R10), Y1
-	VMOVUPS (R10)(BX*1), Y2
-	VMOVUPS 32(R10)(BX*1), Y3
-	MOVQ    offs_base+88(FP), R11
-	MOVQ    offs_len+96(FP), R12
-	MOVQ    CX, R13
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS (R8)(AX*1), Y2
+	VMOVUPS 32(R8)(AX*1), Y3
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
 
-cols2_key:
-	TESTQ        R12, R12
-	JZ           cols2_keyend
-	MOVQ         (R11), R14
-	ADDQ         R8, R14
-	VPMOVZXWD    (DX)(R14*2), Y4
+cols2_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VPMOVZXWD    (BX)(R12*2), Y4
 	VPSLLD       $0x10, Y4, Y4
-	VPMOVZXWD    16(DX)(R14*2), Y5
+	VPMOVZXWD    16(BX)(R12*2), Y5
 	VPSLLD       $0x10, Y5, Y5
-	VBROADCASTSS (R13), Y6
+	VBROADCASTSS (R11), Y6
 	VFMADD231PS  Y4, Y6, Y0
 	VFMADD231PS  Y5, Y6, Y1
-	VBROADCASTSS (R13)(DI*1), Y6
+	VBROADCASTSS (R11)(DX*1), Y6
 	VFMADD231PS  Y4, Y6, Y2
 	VFMADD231PS  Y5, Y6, Y3
+	MOVQ         8(R9), R12
+	ADDQ         SI, R12
+	VPMOVZXWD    (BX)(R12*2), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPMOVZXWD    16(BX)(R12*2), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VBROADCASTSS 4(R11), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(R11)(DX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x00000010, R9
 	ADDQ         $0x00000008, R11
-	ADDQ         $0x00000004, R13
-	DECQ         R12
-	JMP          cols2_key
+	SUBQ         $0x00000002, R10
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R10, R10
+	JZ           cols2_keyend
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VPMOVZXWD    (BX)(R12*2), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPMOVZXWD    16(BX)(R12*2), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VBROADCASTSS (R11), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS (R11)(DX*1), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	SUBQ         $0x00000001, R10
 
 cols2_keyend:
-	VMOVUPS Y0, (R10)
-	VMOVUPS Y1, 32(R10)
-	VMOVUPS Y2, (R10)(BX*1)
-	VMOVUPS Y3, 32(R10)(BX*1)
-	ADDQ    $0x00000010, R8
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, (R8)(AX*1)
+	VMOVUPS Y3, 32(R8)(AX*1)
+	ADDQ    $0x00000010, SI
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-8, SI
+	ANDQ $-8, CX
 
 cols1:
-	CMPQ    R8, SI
+	CMPQ    SI, CX
 	JAE     cols1_end
-	LEAQ    (AX)(R8*4), R9
-	VMOVUPS (R9), Y0
-	VMOVUPS (R9)(BX*1), Y1
-	MOVQ    offs_base+88(FP), R10
-	MOVQ    offs_len+96(FP), R11
-	MOVQ    CX, R12
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	VMOVUPS (DI), Y0
+	VMOVUPS (DI)(AX*1), Y1
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    p_base+32(FP), R10
 
-cols1_key:
-	TESTQ        R11, R11
-	JZ           cols1_keyend
-	MOVQ         (R10), R13
-	ADDQ         R8, R13
-	VPMOVZXWD    (DX)(R13*2), Y2
+cols1_key2:
+	CMPQ         R9, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VPMOVZXWD    (BX)(R11*2), Y2
 	VPSLLD       $0x10, Y2, Y2
-	VBROADCASTSS (R12), Y3
+	VBROADCASTSS (R10), Y3
 	VFMADD231PS  Y2, Y3, Y0
-	VBROADCASTSS (R12)(DI*1), Y3
+	VBROADCASTSS (R10)(DX*1), Y3
 	VFMADD231PS  Y2, Y3, Y1
+	MOVQ         8(R8), R11
+	ADDQ         SI, R11
+	VPMOVZXWD    (BX)(R11*2), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VBROADCASTSS 4(R10), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS 4(R10)(DX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000008, R10
-	ADDQ         $0x00000004, R12
-	DECQ         R11
-	JMP          cols1_key
+	SUBQ         $0x00000002, R9
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        R9, R9
+	JZ           cols1_keyend
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VPMOVZXWD    (BX)(R11*2), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VBROADCASTSS (R10), Y3
+	VFMADD231PS  Y2, Y3, Y0
+	VBROADCASTSS (R10)(DX*1), Y3
+	VFMADD231PS  Y2, Y3, Y1
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000004, R10
+	SUBQ         $0x00000001, R9
 
 cols1_keyend:
-	VMOVUPS Y0, (R9)
-	VMOVUPS Y1, (R9)(BX*1)
-	ADDQ    $0x00000008, R8
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, (DI)(AX*1)
+	ADDQ    $0x00000008, SI
 	JMP     cols1
 
 cols1_end:
@@ -1580,78 +1966,116 @@ cols1_end:
 // func accumulate1AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 // Requires: AVX, FMA3
 TEXT ·accumulate1AVX2(SB), NOSPLIT, $0-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-8, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), BX
-	SHLQ $0x02, BX
-	XORQ BX, BX
-	MOVQ SI, DI
-	ANDQ $-16, DI
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), AX
+	SHLQ $0x02, AX
+	MOVQ v_base+64(FP), AX
+	XORQ DX, DX
+	MOVQ CX, BX
+	ANDQ $-16, BX
 
 cols2:
-	CMPQ    BX, DI
+	CMPQ    DX, BX
 	JAE     cols2_end
-	LEAQ    (AX)(BX*4), R8
-	VMOVUPS (R8), Y0
-	VMOVUPS 32(R8), Y1
-	MOVQ    offs_base+88(FP), R9
-	MOVQ    offs_len+96(FP), R10
-	MOVQ    CX, R11
+	MOVQ    acc_base+0(FP), SI
+	LEAQ    (SI)(DX*4), SI
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	MOVQ    offs_base+88(FP), DI
+	MOVQ    offs_len+96(FP), R8
+	MOVQ    p_base+32(FP), R9
 
-cols2_key:
-	TESTQ        R10, R10
-	JZ           cols2_keyend
-	MOVQ         (R9), R12
-	ADDQ         BX, R12
-	VMOVUPS      (DX)(R12*4), Y2
-	VMOVUPS      32(DX)(R12*4), Y3
-	VBROADCASTSS (R11), Y4
+cols2_key2:
+	CMPQ         R8, $0x00000002
+	JB           cols2_key1
+	MOVQ         (DI), R10
+	ADDQ         DX, R10
+	VMOVUPS      (AX)(R10*4), Y2
+	VMOVUPS      32(AX)(R10*4), Y3
+	VBROADCASTSS (R9), Y4
 	VFMADD231PS  Y2, Y4, Y0
 	VFMADD231PS  Y3, Y4, Y1
+	MOVQ         8(DI), R10
+	ADDQ         DX, R10
+	VMOVUPS      (AX)(R10*4), Y2
+	VMOVUPS      32(AX)(R10*4), Y3
+	VBROADCASTSS 4(R9), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         $0x00000010, DI
 	ADDQ         $0x00000008, R9
-	ADDQ         $0x00000004, R11
-	DECQ         R10
-	JMP          cols2_key
+	SUBQ         $0x00000002, R8
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R8, R8
+	JZ           cols2_keyend
+	MOVQ         (DI), R10
+	ADDQ         DX, R10
+	VMOVUPS      (AX)(R10*4), Y2
+	VMOVUPS      32(AX)(R10*4), Y3
+	VBROADCASTSS (R9), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         $0x00000008, DI
+	ADDQ         $0x00000004, R9
+	SUBQ         $0x00000001, R8
 
 cols2_keyend:
-	VMOVUPS Y0, (R8)
-	VMOVUPS Y1, 32(R8)
-	ADDQ    $0x00000010, BX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	ADDQ    $0x00000010, DX
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-8, SI
+	ANDQ $-8, CX
 
 cols1:
-	CMPQ    BX, SI
+	CMPQ    DX, CX
 	JAE     cols1_end
-	LEAQ    (AX)(BX*4), DI
-	VMOVUPS (DI), Y0
-	MOVQ    offs_base+88(FP), R8
-	MOVQ    offs_len+96(FP), R9
-	MOVQ    CX, R10
+	MOVQ    acc_base+0(FP), BX
+	LEAQ    (BX)(DX*4), BX
+	VMOVUPS (BX), Y0
+	MOVQ    offs_base+88(FP), SI
+	MOVQ    offs_len+96(FP), DI
+	MOVQ    p_base+32(FP), R8
 
-cols1_key:
-	TESTQ        R9, R9
-	JZ           cols1_keyend
-	MOVQ         (R8), R11
-	ADDQ         BX, R11
-	VMOVUPS      (DX)(R11*4), Y1
-	VBROADCASTSS (R10), Y2
+cols1_key2:
+	CMPQ         DI, $0x00000002
+	JB           cols1_key1
+	MOVQ         (SI), R9
+	ADDQ         DX, R9
+	VMOVUPS      (AX)(R9*4), Y1
+	VBROADCASTSS (R8), Y2
 	VFMADD231PS  Y1, Y2, Y0
+	MOVQ         8(SI), R9
+	ADDQ         DX, R9
+	VMOVUPS      (AX)(R9*4), Y1
+	VBROADCASTSS 4(R8), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         $0x00000010, SI
 	ADDQ         $0x00000008, R8
-	ADDQ         $0x00000004, R10
-	DECQ         R9
-	JMP          cols1_key
+	SUBQ         $0x00000002, DI
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        DI, DI
+	JZ           cols1_keyend
+	MOVQ         (SI), R9
+	ADDQ         DX, R9
+	VMOVUPS      (AX)(R9*4), Y1
+	VBROADCASTSS (R8), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         $0x00000008, SI
+	ADDQ         $0x00000004, R8
+	SUBQ         $0x00000001, DI
 
 cols1_keyend:
-	VMOVUPS Y0, (DI)
-	ADDQ    $0x00000008, BX
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000008, DX
 	JMP     cols1
 
 cols1_end:
@@ -1661,81 +2085,125 @@ cols1_end:
 // func accumulateBF161AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·accumulateBF161AVX2(SB), NOSPLIT, $0-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-8, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), BX
-	SHLQ $0x02, BX
-	XORQ BX, BX
-	MOVQ SI, DI
-	ANDQ $-16, DI
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), AX
+	SHLQ $0x02, AX
+	MOVQ v_base+64(FP), AX
+	XORQ DX, DX
+	MOVQ CX, BX
+	ANDQ $-16, BX
 
 cols2:
-	CMPQ    BX, DI
+	CMPQ    DX, BX
 	JAE     cols2_end
-	LEAQ    (AX)(BX*4), R8
-	VMOVUPS (R8), Y0
-	VMOVUPS 32(R8), Y1
-	MOVQ    offs_base+88(FP), R9
-	MOVQ    offs_len+96(FP), R10
-	MOVQ    CX, R11
+	MOVQ    acc_base+0(FP), SI
+	LEAQ    (SI)(DX*4), SI
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	MOVQ    offs_base+88(FP), DI
+	MOVQ    offs_len+96(FP), R8
+	MOVQ    p_base+32(FP), R9
 
-cols2_key:
-	TESTQ        R10, R10
-	JZ           cols2_keyend
-	MOVQ         (R9), R12
-	ADDQ         BX, R12
-	VPMOVZXWD    (DX)(R12*2), Y2
+cols2_key2:
+	CMPQ         R8, $0x00000002
+	JB           cols2_key1
+	MOVQ         (DI), R10
+	ADDQ         DX, R10
+	VPMOVZXWD    (AX)(R10*2), Y2
 	VPSLLD       $0x10, Y2, Y2
-	VPMOVZXWD    16(DX)(R12*2), Y3
+	VPMOVZXWD    16(AX)(R10*2), Y3
 	VPSLLD       $0x10, Y3, Y3
-	VBROADCASTSS (R11), Y4
+	VBROADCASTSS (R9), Y4
 	VFMADD231PS  Y2, Y4, Y0
 	VFMADD231PS  Y3, Y4, Y1
+	MOVQ         8(DI), R10
+	ADDQ         DX, R10
+	VPMOVZXWD    (AX)(R10*2), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    16(AX)(R10*2), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VBROADCASTSS 4(R9), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         $0x00000010, DI
 	ADDQ         $0x00000008, R9
-	ADDQ         $0x00000004, R11
-	DECQ         R10
-	JMP          cols2_key
+	SUBQ         $0x00000002, R8
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R8, R8
+	JZ           cols2_keyend
+	MOVQ         (DI), R10
+	ADDQ         DX, R10
+	VPMOVZXWD    (AX)(R10*2), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    16(AX)(R10*2), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VBROADCASTSS (R9), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         $0x00000008, DI
+	ADDQ         $0x00000004, R9
+	SUBQ         $0x00000001, R8
 
 cols2_keyend:
-	VMOVUPS Y0, (R8)
-	VMOVUPS Y1, 32(R8)
-	ADDQ    $0x00000010, BX
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	ADDQ    $0x00000010, DX
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-8, SI
+	ANDQ $-8, CX
 
 cols1:
-	CMPQ    BX, SI
+	CMPQ    DX, CX
 	JAE     cols1_end
-	LEAQ    (AX)(BX*4), DI
-	VMOVUPS (DI), Y0
-	MOVQ    offs_base+88(FP), R8
-	MOVQ    offs_len+96(FP), R9
-	MOVQ    CX, R10
+	MOVQ    acc_base+0(FP), BX
+	LEAQ    (BX)(DX*4), BX
+	VMOVUPS (BX), Y0
+	MOVQ    offs_base+88(FP), SI
+	MOVQ    offs_len+96(FP), DI
+	MOVQ    p_base+32(FP), R8
 
-cols1_key:
-	TESTQ        R9, R9
-	JZ           cols1_keyend
-	MOVQ         (R8), R11
-	ADDQ         BX, R11
-	VPMOVZXWD    (DX)(R11*2), Y1
+cols1_key2:
+	CMPQ         DI, $0x00000002
+	JB           cols1_key1
+	MOVQ         (SI), R9
+	ADDQ         DX, R9
+	VPMOVZXWD    (AX)(R9*2), Y1
 	VPSLLD       $0x10, Y1, Y1
-	VBROADCASTSS (R10), Y2
+	VBROADCASTSS (R8), Y2
 	VFMADD231PS  Y1, Y2, Y0
+	MOVQ         8(SI), R9
+	ADDQ         DX, R9
+	VPMOVZXWD    (AX)(R9*2), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VBROADCASTSS 4(R8), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         $0x00000010, SI
 	ADDQ         $0x00000008, R8
-	ADDQ         $0x00000004, R10
-	DECQ         R9
-	JMP          cols1_key
+	SUBQ         $0x00000002, DI
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        DI, DI
+	JZ           cols1_keyend
+	MOVQ         (SI), R9
+	ADDQ         DX, R9
+	VPMOVZXWD    (AX)(R9*2), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VBROADCASTSS (R8), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         $0x00000008, SI
+	ADDQ         $0x00000004, R8
+	SUBQ         $0x00000001, DI
 
 cols1_keyend:
-	VMOVUPS Y0, (DI)
-	ADDQ    $0x00000008, BX
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000008, DX
 	JMP     cols1
 
 cols1_end:
@@ -8060,114 +8528,192 @@ head_end:
 
 // func accumulate4AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 // Requires: AVX, AVX512F
-TEXT ·accumulate4AVX512(SB), NOSPLIT, $8-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-16, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), DI
-	SHLQ $0x02, DI
-	LEAQ (BX)(BX*2), R8
-	LEAQ (DI)(DI*2), R9
-	XORQ R10, R10
-	MOVQ SI, R11
-	ANDQ $-32, R11
+TEXT ·accumulate4AVX512(SB), NOSPLIT, $0-112
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-32, DI
 
 cols2:
-	CMPQ    R10, R11
+	CMPQ    SI, DI
 	JAE     cols2_end
-	LEAQ    (AX)(R10*4), R12
-	VMOVUPS (R12), Z0
-	VMOVUPS 64(R12), Z1
-	VMOVUPS (R12)(BX*1), Z2
-	VMOVUPS 64(R12)(BX*1), Z3
-	VMOVUPS (R12)(BX*2), Z4
-	VMOVUPS 64(R12)(BX*2), Z5
-	VMOVUPS (R12)(R8*1), Z6
-	VMOVUPS 64(R12)(R8*1), Z7
-	MOVQ    offs_base+88(FP), R13
-	MOVQ    offs_len+96(FP), R14
-	MOVQ    CX, R15
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	LEAQ    (AX)(AX*2), R9
+	ADDQ    R8, R9
+	VMOVUPS (R8), Z0
+	VMOVUPS 64(R8), Z1
+	VMOVUPS (R8)(AX*1), Z2
+	VMOVUPS 64(R8)(AX*1), Z3
+	VMOVUPS (R8)(AX*2), Z4
+	VMOVUPS 64(R8)(AX*2), Z5
+	VMOVUPS (R9), Z6
+	VMOVUPS 64(R9), Z7
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    p_base+32(FP), R12
+	LEAQ    (DX)(DX*2), R13
+	ADDQ    R12, R13
 
-cols2_key:
-	TESTQ        R14, R14
-	JZ           cols2_keyend
-	MOVQ         (R13), BP
-	ADDQ         R10, BP
-	VMOVUPS      (DX)(BP*4), Z8
-	VMOVUPS      64(DX)(BP*4), Z9
-	VBROADCASTSS (R15), Z10
+cols2_key2:
+	CMPQ         R11, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R10), R14
+	ADDQ         SI, R14
+	VMOVUPS      (BX)(R14*4), Z8
+	VMOVUPS      64(BX)(R14*4), Z9
+	VBROADCASTSS (R12), Z10
 	VFMADD231PS  Z8, Z10, Z0
 	VFMADD231PS  Z9, Z10, Z1
-	VBROADCASTSS (R15)(DI*1), Z10
+	VBROADCASTSS (R12)(DX*1), Z10
 	VFMADD231PS  Z8, Z10, Z2
 	VFMADD231PS  Z9, Z10, Z3
-	VBROADCASTSS (R15)(DI*2), Z10
+	VBROADCASTSS (R12)(DX*2), Z10
 	VFMADD231PS  Z8, Z10, Z4
 	VFMADD231PS  Z9, Z10, Z5
-	VBROADCASTSS (R15)(R9*1), Z10
+	VBROADCASTSS (R13), Z10
 	VFMADD231PS  Z8, Z10, Z6
 	VFMADD231PS  Z9, Z10, Z7
+	MOVQ         8(R10), R14
+	ADDQ         SI, R14
+	VMOVUPS      (BX)(R14*4), Z8
+	VMOVUPS      64(BX)(R14*4), Z9
+	VBROADCASTSS 4(R12), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(R12)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 4(R12)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 4(R13), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
 	ADDQ         $0x00000008, R13
-	ADDQ         $0x00000004, R15
-	DECQ         R14
-	JMP          cols2_key
+	SUBQ         $0x00000002, R11
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R11, R11
+	JZ           cols2_keyend
+	MOVQ         (R10), R14
+	ADDQ         SI, R14
+	VMOVUPS      (BX)(R14*4), Z8
+	VMOVUPS      64(BX)(R14*4), Z9
+	VBROADCASTSS (R12), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R12)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R12)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R13), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	ADDQ         $0x00000004, R13
+	SUBQ         $0x00000001, R11
 
 cols2_keyend:
-	VMOVUPS Z0, (R12)
-	VMOVUPS Z1, 64(R12)
-	VMOVUPS Z2, (R12)(BX*1)
-	VMOVUPS Z3, 64(R12)(BX*1)
-	VMOVUPS Z4, (R12)(BX*2)
-	VMOVUPS Z5, 64(R12)(BX*2)
-	VMOVUPS Z6, (R12)(R8*1)
-	VMOVUPS Z7, 64(R12)(R8*1)
-	ADDQ    $0x00000020, R10
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	VMOVUPS Z2, (R8)(AX*1)
+	VMOVUPS Z3, 64(R8)(AX*1)
+	VMOVUPS Z4, (R8)(AX*2)
+	VMOVUPS Z5, 64(R8)(AX*2)
+	VMOVUPS Z6, (R9)
+	VMOVUPS Z7, 64(R9)
+	ADDQ    $0x00000020, SI
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-16, SI
+	ANDQ $-16, CX
 
 cols1:
-	CMPQ    R10, SI
+	CMPQ    SI, CX
 	JAE     cols1_end
-	LEAQ    (AX)(R10*4), R11
-	VMOVUPS (R11), Z0
-	VMOVUPS (R11)(BX*1), Z1
-	VMOVUPS (R11)(BX*2), Z2
-	VMOVUPS (R11)(R8*1), Z3
-	MOVQ    offs_base+88(FP), R12
-	MOVQ    offs_len+96(FP), R13
-	MOVQ    CX, R14
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	LEAQ    (AX)(AX*2), R8
+	ADDQ    DI, R8
+	VMOVUPS (DI), Z0
+	VMOVUPS (DI)(AX*1), Z1
+	VMOVUPS (DI)(AX*2), Z2
+	VMOVUPS (R8), Z3
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
+	LEAQ    (DX)(DX*2), R12
+	ADDQ    R11, R12
 
-cols1_key:
-	TESTQ        R13, R13
-	JZ           cols1_keyend
-	MOVQ         (R12), R15
-	ADDQ         R10, R15
-	VMOVUPS      (DX)(R15*4), Z4
-	VBROADCASTSS (R14), Z5
+cols1_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R9), R13
+	ADDQ         SI, R13
+	VMOVUPS      (BX)(R13*4), Z4
+	VBROADCASTSS (R11), Z5
 	VFMADD231PS  Z4, Z5, Z0
-	VBROADCASTSS (R14)(DI*1), Z5
+	VBROADCASTSS (R11)(DX*1), Z5
 	VFMADD231PS  Z4, Z5, Z1
-	VBROADCASTSS (R14)(DI*2), Z5
+	VBROADCASTSS (R11)(DX*2), Z5
 	VFMADD231PS  Z4, Z5, Z2
-	VBROADCASTSS (R14)(R9*1), Z5
+	VBROADCASTSS (R12), Z5
 	VFMADD231PS  Z4, Z5, Z3
+	MOVQ         8(R9), R13
+	ADDQ         SI, R13
+	VMOVUPS      (BX)(R13*4), Z4
+	VBROADCASTSS 4(R11), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS 4(R11)(DX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS 4(R11)(DX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS 4(R12), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000008, R11
 	ADDQ         $0x00000008, R12
-	ADDQ         $0x00000004, R14
-	DECQ         R13
-	JMP          cols1_key
+	SUBQ         $0x00000002, R10
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        R10, R10
+	JZ           cols1_keyend
+	MOVQ         (R9), R13
+	ADDQ         SI, R13
+	VMOVUPS      (BX)(R13*4), Z4
+	VBROADCASTSS (R11), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (R11)(DX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (R11)(DX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R12), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	ADDQ         $0x00000004, R12
+	SUBQ         $0x00000001, R10
 
 cols1_keyend:
-	VMOVUPS Z0, (R11)
-	VMOVUPS Z1, (R11)(BX*1)
-	VMOVUPS Z2, (R11)(BX*2)
-	VMOVUPS Z3, (R11)(R8*1)
-	ADDQ    $0x00000010, R10
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(AX*1)
+	VMOVUPS Z2, (DI)(AX*2)
+	VMOVUPS Z3, (R8)
+	ADDQ    $0x00000010, SI
 	JMP     cols1
 
 cols1_end:
@@ -8176,117 +8722,201 @@ cols1_end:
 
 // func accumulateBF164AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 // Requires: AVX, AVX512F
-TEXT ·accumulateBF164AVX512(SB), NOSPLIT, $8-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-16, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), DI
-	SHLQ $0x02, DI
-	LEAQ (BX)(BX*2), R8
-	LEAQ (DI)(DI*2), R9
-	XORQ R10, R10
-	MOVQ SI, R11
-	ANDQ $-32, R11
+TEXT ·accumulateBF164AVX512(SB), NOSPLIT, $0-112
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-32, DI
 
 cols2:
-	CMPQ    R10, R11
+	CMPQ    SI, DI
 	JAE     cols2_end
-	LEAQ    (AX)(R10*4), R12
-	VMOVUPS (R12), Z0
-	VMOVUPS 64(R12), Z1
-	VMOVUPS (R12)(BX*1), Z2
-	VMOVUPS 64(R12)(BX*1), Z3
-	VMOVUPS (R12)(BX*2), Z4
-	VMOVUPS 64(R12)(BX*2), Z5
-	VMOVUPS (R12)(R8*1), Z6
-	VMOVUPS 64(R12)(R8*1), Z7
-	MOVQ    offs_base+88(FP), R13
-	MOVQ    offs_len+96(FP), R14
-	MOVQ    CX, R15
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	LEAQ    (AX)(AX*2), R9
+	ADDQ    R8, R9
+	VMOVUPS (R8), Z0
+	VMOVUPS 64(R8), Z1
+	VMOVUPS (R8)(AX*1), Z2
+	VMOVUPS 64(R8)(AX*1), Z3
+	VMOVUPS (R8)(AX*2), Z4
+	VMOVUPS 64(R8)(AX*2), Z5
+	VMOVUPS (R9), Z6
+	VMOVUPS 64(R9), Z7
+	MOVQ    offs_base+88(FP), R10
+	MOVQ    offs_len+96(FP), R11
+	MOVQ    p_base+32(FP), R12
+	LEAQ    (DX)(DX*2), R13
+	ADDQ    R12, R13
 
-cols2_key:
-	TESTQ        R14, R14
-	JZ           cols2_keyend
-	MOVQ         (R13), BP
-	ADDQ         R10, BP
-	VPMOVZXWD    (DX)(BP*2), Z8
+cols2_key2:
+	CMPQ         R11, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R10), R14
+	ADDQ         SI, R14
+	VPMOVZXWD    (BX)(R14*2), Z8
 	VPSLLD       $0x10, Z8, Z8
-	VPMOVZXWD    32(DX)(BP*2), Z9
+	VPMOVZXWD    32(BX)(R14*2), Z9
 	VPSLLD       $0x10, Z9, Z9
-	VBROADCASTSS (R15), Z10
+	VBROADCASTSS (R12), Z10
 	VFMADD231PS  Z8, Z10, Z0
 	VFMADD231PS  Z9, Z10, Z1
-	VBROADCASTSS (R15)(DI*1), Z10
+	VBROADCASTSS (R12)(DX*1), Z10
 	VFMADD231PS  Z8, Z10, Z2
 	VFMADD231PS  Z9, Z10, Z3
-	VBROADCASTSS (R15)(DI*2), Z10
+	VBROADCASTSS (R12)(DX*2), Z10
 	VFMADD231PS  Z8, Z10, Z4
 	VFMADD231PS  Z9, Z10, Z5
-	VBROADCASTSS (R15)(R9*1), Z10
+	VBROADCASTSS (R13), Z10
 	VFMADD231PS  Z8, Z10, Z6
 	VFMADD231PS  Z9, Z10, Z7
+	MOVQ         8(R10), R14
+	ADDQ         SI, R14
+	VPMOVZXWD    (BX)(R14*2), Z8
+	VPSLLD       $0x10, Z8, Z8
+	VPMOVZXWD    32(BX)(R14*2), Z9
+	VPSLLD       $0x10, Z9, Z9
+	VBROADCASTSS 4(R12), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(R12)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS 4(R12)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS 4(R13), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
 	ADDQ         $0x00000008, R13
-	ADDQ         $0x00000004, R15
-	DECQ         R14
-	JMP          cols2_key
+	SUBQ         $0x00000002, R11
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R11, R11
+	JZ           cols2_keyend
+	MOVQ         (R10), R14
+	ADDQ         SI, R14
+	VPMOVZXWD    (BX)(R14*2), Z8
+	VPSLLD       $0x10, Z8, Z8
+	VPMOVZXWD    32(BX)(R14*2), Z9
+	VPSLLD       $0x10, Z9, Z9
+	VBROADCASTSS (R12), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS (R12)(DX*1), Z10
+	VFMADD231PS  Z8, Z10, Z2
+	VFMADD231PS  Z9, Z10, Z3
+	VBROADCASTSS (R12)(DX*2), Z10
+	VFMADD231PS  Z8, Z10, Z4
+	VFMADD231PS  Z9, Z10, Z5
+	VBROADCASTSS (R13), Z10
+	VFMADD231PS  Z8, Z10, Z6
+	VFMADD231PS  Z9, Z10, Z7
+	ADDQ         $0x00000008, R10
+	ADDQ         $0x00000004, R12
+	ADDQ         $0x00000004, R13
+	SUBQ         $0x00000001, R11
 
 cols2_keyend:
-	VMOVUPS Z0, (R12)
-	VMOVUPS Z1, 64(R12)
-	VMOVUPS Z2, (R12)(BX*1)
-	VMOVUPS Z3, 64(R12)(BX*1)
-	VMOVUPS Z4, (R12)(BX*2)
-	VMOVUPS Z5, 64(R12)(BX*2)
-	VMOVUPS Z6, (R12)(R8*1)
-	VMOVUPS Z7, 64(R12)(R8*1)
-	ADDQ    $0x00000020, R10
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	VMOVUPS Z2, (R8)(AX*1)
+	VMOVUPS Z3, 64(R8)(AX*1)
+	VMOVUPS Z4, (R8)(AX*2)
+	VMOVUPS Z5, 64(R8)(AX*2)
+	VMOVUPS Z6, (R9)
+	VMOVUPS Z7, 64(R9)
+	ADDQ    $0x00000020, SI
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-16, SI
+	ANDQ $-16, CX
 
 cols1:
-	CMPQ    R10, SI
+	CMPQ    SI, CX
 	JAE     cols1_end
-	LEAQ    (AX)(R10*4), R11
-	VMOVUPS (R11), Z0
-	VMOVUPS (R11)(BX*1), Z1
-	VMOVUPS (R11)(BX*2), Z2
-	VMOVUPS (R11)(R8*1), Z3
-	MOVQ    offs_base+88(FP), R12
-	MOVQ    offs_len+96(FP), R13
-	MOVQ    CX, R14
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	LEAQ    (AX)(AX*2), R8
+	ADDQ    DI, R8
+	VMOVUPS (DI), Z0
+	VMOVUPS (DI)(AX*1), Z1
+	VMOVUPS (DI)(AX*2), Z2
+	VMOVUPS (R8), Z3
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
+	LEAQ    (DX)(DX*2), R12
+	ADDQ    R11, R12
 
-cols1_key:
-	TESTQ        R13, R13
-	JZ           cols1_keyend
-	MOVQ         (R12), R15
-	ADDQ         R10, R15
-	VPMOVZXWD    (DX)(R15*2), Z4
+cols1_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R9), R13
+	ADDQ         SI, R13
+	VPMOVZXWD    (BX)(R13*2), Z4
 	VPSLLD       $0x10, Z4, Z4
-	VBROADCASTSS (R14), Z5
+	VBROADCASTSS (R11), Z5
 	VFMADD231PS  Z4, Z5, Z0
-	VBROADCASTSS (R14)(DI*1), Z5
+	VBROADCASTSS (R11)(DX*1), Z5
 	VFMADD231PS  Z4, Z5, Z1
-	VBROADCASTSS (R14)(DI*2), Z5
+	VBROADCASTSS (R11)(DX*2), Z5
 	VFMADD231PS  Z4, Z5, Z2
-	VBROADCASTSS (R14)(R9*1), Z5
+	VBROADCASTSS (R12), Z5
 	VFMADD231PS  Z4, Z5, Z3
+	MOVQ         8(R9), R13
+	ADDQ         SI, R13
+	VPMOVZXWD    (BX)(R13*2), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VBROADCASTSS 4(R11), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS 4(R11)(DX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS 4(R11)(DX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS 4(R12), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000008, R11
 	ADDQ         $0x00000008, R12
-	ADDQ         $0x00000004, R14
-	DECQ         R13
-	JMP          cols1_key
+	SUBQ         $0x00000002, R10
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        R10, R10
+	JZ           cols1_keyend
+	MOVQ         (R9), R13
+	ADDQ         SI, R13
+	VPMOVZXWD    (BX)(R13*2), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VBROADCASTSS (R11), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (R11)(DX*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (R11)(DX*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R12), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	ADDQ         $0x00000004, R12
+	SUBQ         $0x00000001, R10
 
 cols1_keyend:
-	VMOVUPS Z0, (R11)
-	VMOVUPS Z1, (R11)(BX*1)
-	VMOVUPS Z2, (R11)(BX*2)
-	VMOVUPS Z3, (R11)(R8*1)
-	ADDQ    $0x00000010, R10
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(AX*1)
+	VMOVUPS Z2, (DI)(AX*2)
+	VMOVUPS Z3, (R8)
+	ADDQ    $0x00000010, SI
 	JMP     cols1
 
 cols1_end:
@@ -8296,100 +8926,158 @@ cols1_end:
 // func accumulate3AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 // Requires: AVX, AVX512F
 TEXT ·accumulate3AVX512(SB), NOSPLIT, $0-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-16, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), DI
-	SHLQ $0x02, DI
-	XORQ R8, R8
-	MOVQ SI, R9
-	ANDQ $-32, R9
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-32, DI
 
 cols2:
-	CMPQ    R8, R9
+	CMPQ    SI, DI
 	JAE     cols2_end
-	LEAQ    (AX)(R8*4), R10
-	VMOVUPS (R10), Z0
-	VMOVUPS 64(R10), Z1
-	VMOVUPS (R10)(BX*1), Z2
-	VMOVUPS 64(R10)(BX*1), Z3
-	VMOVUPS (R10)(BX*2), Z4
-	VMOVUPS 64(R10)(BX*2), Z5
-	MOVQ    offs_base+88(FP), R11
-	MOVQ    offs_len+96(FP), R12
-	MOVQ    CX, R13
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	VMOVUPS (R8), Z0
+	VMOVUPS 64(R8), Z1
+	VMOVUPS (R8)(AX*1), Z2
+	VMOVUPS 64(R8)(AX*1), Z3
+	VMOVUPS (R8)(AX*2), Z4
+	VMOVUPS 64(R8)(AX*2), Z5
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
 
-cols2_key:
-	TESTQ        R12, R12
-	JZ           cols2_keyend
-	MOVQ         (R11), R14
-	ADDQ         R8, R14
-	VMOVUPS      (DX)(R14*4), Z6
-	VMOVUPS      64(DX)(R14*4), Z7
-	VBROADCASTSS (R13), Z8
+cols2_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VMOVUPS      (BX)(R12*4), Z6
+	VMOVUPS      64(BX)(R12*4), Z7
+	VBROADCASTSS (R11), Z8
 	VFMADD231PS  Z6, Z8, Z0
 	VFMADD231PS  Z7, Z8, Z1
-	VBROADCASTSS (R13)(DI*1), Z8
+	VBROADCASTSS (R11)(DX*1), Z8
 	VFMADD231PS  Z6, Z8, Z2
 	VFMADD231PS  Z7, Z8, Z3
-	VBROADCASTSS (R13)(DI*2), Z8
+	VBROADCASTSS (R11)(DX*2), Z8
 	VFMADD231PS  Z6, Z8, Z4
 	VFMADD231PS  Z7, Z8, Z5
+	MOVQ         8(R9), R12
+	ADDQ         SI, R12
+	VMOVUPS      (BX)(R12*4), Z6
+	VMOVUPS      64(BX)(R12*4), Z7
+	VBROADCASTSS 4(R11), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(R11)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 4(R11)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x00000010, R9
 	ADDQ         $0x00000008, R11
-	ADDQ         $0x00000004, R13
-	DECQ         R12
-	JMP          cols2_key
+	SUBQ         $0x00000002, R10
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R10, R10
+	JZ           cols2_keyend
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VMOVUPS      (BX)(R12*4), Z6
+	VMOVUPS      64(BX)(R12*4), Z7
+	VBROADCASTSS (R11), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (R11)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R11)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	SUBQ         $0x00000001, R10
 
 cols2_keyend:
-	VMOVUPS Z0, (R10)
-	VMOVUPS Z1, 64(R10)
-	VMOVUPS Z2, (R10)(BX*1)
-	VMOVUPS Z3, 64(R10)(BX*1)
-	VMOVUPS Z4, (R10)(BX*2)
-	VMOVUPS Z5, 64(R10)(BX*2)
-	ADDQ    $0x00000020, R8
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	VMOVUPS Z2, (R8)(AX*1)
+	VMOVUPS Z3, 64(R8)(AX*1)
+	VMOVUPS Z4, (R8)(AX*2)
+	VMOVUPS Z5, 64(R8)(AX*2)
+	ADDQ    $0x00000020, SI
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-16, SI
+	ANDQ $-16, CX
 
 cols1:
-	CMPQ    R8, SI
+	CMPQ    SI, CX
 	JAE     cols1_end
-	LEAQ    (AX)(R8*4), R9
-	VMOVUPS (R9), Z0
-	VMOVUPS (R9)(BX*1), Z1
-	VMOVUPS (R9)(BX*2), Z2
-	MOVQ    offs_base+88(FP), R10
-	MOVQ    offs_len+96(FP), R11
-	MOVQ    CX, R12
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS (DI)(AX*1), Z1
+	VMOVUPS (DI)(AX*2), Z2
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    p_base+32(FP), R10
 
-cols1_key:
-	TESTQ        R11, R11
-	JZ           cols1_keyend
-	MOVQ         (R10), R13
-	ADDQ         R8, R13
-	VMOVUPS      (DX)(R13*4), Z3
-	VBROADCASTSS (R12), Z4
+cols1_key2:
+	CMPQ         R9, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VMOVUPS      (BX)(R11*4), Z3
+	VBROADCASTSS (R10), Z4
 	VFMADD231PS  Z3, Z4, Z0
-	VBROADCASTSS (R12)(DI*1), Z4
+	VBROADCASTSS (R10)(DX*1), Z4
 	VFMADD231PS  Z3, Z4, Z1
-	VBROADCASTSS (R12)(DI*2), Z4
+	VBROADCASTSS (R10)(DX*2), Z4
 	VFMADD231PS  Z3, Z4, Z2
+	MOVQ         8(R8), R11
+	ADDQ         SI, R11
+	VMOVUPS      (BX)(R11*4), Z3
+	VBROADCASTSS 4(R10), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS 4(R10)(DX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS 4(R10)(DX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000008, R10
-	ADDQ         $0x00000004, R12
-	DECQ         R11
-	JMP          cols1_key
+	SUBQ         $0x00000002, R9
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        R9, R9
+	JZ           cols1_keyend
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VMOVUPS      (BX)(R11*4), Z3
+	VBROADCASTSS (R10), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (R10)(DX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (R10)(DX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000004, R10
+	SUBQ         $0x00000001, R9
 
 cols1_keyend:
-	VMOVUPS Z0, (R9)
-	VMOVUPS Z1, (R9)(BX*1)
-	VMOVUPS Z2, (R9)(BX*2)
-	ADDQ    $0x00000010, R8
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(AX*1)
+	VMOVUPS Z2, (DI)(AX*2)
+	ADDQ    $0x00000010, SI
 	JMP     cols1
 
 cols1_end:
@@ -8399,103 +9087,167 @@ cols1_end:
 // func accumulateBF163AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 // Requires: AVX, AVX512F
 TEXT ·accumulateBF163AVX512(SB), NOSPLIT, $0-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-16, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), DI
-	SHLQ $0x02, DI
-	XORQ R8, R8
-	MOVQ SI, R9
-	ANDQ $-32, R9
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-32, DI
 
 cols2:
-	CMPQ    R8, R9
+	CMPQ    SI, DI
 	JAE     cols2_end
-	LEAQ    (AX)(R8*4), R10
-	VMOVUPS (R10), Z0
-	VMOVUPS 64(R10), Z1
-	VMOVUPS (R10)(BX*1), Z2
-	VMOVUPS 64(R10)(BX*1), Z3
-	VMOVUPS (R10)(BX*2), Z4
-	VMOVUPS 64(R10)(BX*2), Z5
-	MOVQ    offs_base+88(FP), R11
-	MOVQ    offs_len+96(FP), R12
-	MOVQ    CX, R13
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	VMOVUPS (R8), Z0
+	VMOVUPS 64(R8), Z1
+	VMOVUPS (R8)(AX*1), Z2
+	VMOVUPS 64(R8)(AX*1), Z3
+	VMOVUPS (R8)(AX*2), Z4
+	VMOVUPS 64(R8)(AX*2), Z5
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
 
-cols2_key:
-	TESTQ        R12, R12
-	JZ           cols2_keyend
-	MOVQ         (R11), R14
-	ADDQ         R8, R14
-	VPMOVZXWD    (DX)(R14*2), Z6
+cols2_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VPMOVZXWD    (BX)(R12*2), Z6
 	VPSLLD       $0x10, Z6, Z6
-	VPMOVZXWD    32(DX)(R14*2), Z7
+	VPMOVZXWD    32(BX)(R12*2), Z7
 	VPSLLD       $0x10, Z7, Z7
-	VBROADCASTSS (R13), Z8
+	VBROADCASTSS (R11), Z8
 	VFMADD231PS  Z6, Z8, Z0
 	VFMADD231PS  Z7, Z8, Z1
-	VBROADCASTSS (R13)(DI*1), Z8
+	VBROADCASTSS (R11)(DX*1), Z8
 	VFMADD231PS  Z6, Z8, Z2
 	VFMADD231PS  Z7, Z8, Z3
-	VBROADCASTSS (R13)(DI*2), Z8
+	VBROADCASTSS (R11)(DX*2), Z8
 	VFMADD231PS  Z6, Z8, Z4
 	VFMADD231PS  Z7, Z8, Z5
+	MOVQ         8(R9), R12
+	ADDQ         SI, R12
+	VPMOVZXWD    (BX)(R12*2), Z6
+	VPSLLD       $0x10, Z6, Z6
+	VPMOVZXWD    32(BX)(R12*2), Z7
+	VPSLLD       $0x10, Z7, Z7
+	VBROADCASTSS 4(R11), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS 4(R11)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS 4(R11)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x00000010, R9
 	ADDQ         $0x00000008, R11
-	ADDQ         $0x00000004, R13
-	DECQ         R12
-	JMP          cols2_key
+	SUBQ         $0x00000002, R10
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R10, R10
+	JZ           cols2_keyend
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VPMOVZXWD    (BX)(R12*2), Z6
+	VPSLLD       $0x10, Z6, Z6
+	VPMOVZXWD    32(BX)(R12*2), Z7
+	VPSLLD       $0x10, Z7, Z7
+	VBROADCASTSS (R11), Z8
+	VFMADD231PS  Z6, Z8, Z0
+	VFMADD231PS  Z7, Z8, Z1
+	VBROADCASTSS (R11)(DX*1), Z8
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	VBROADCASTSS (R11)(DX*2), Z8
+	VFMADD231PS  Z6, Z8, Z4
+	VFMADD231PS  Z7, Z8, Z5
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	SUBQ         $0x00000001, R10
 
 cols2_keyend:
-	VMOVUPS Z0, (R10)
-	VMOVUPS Z1, 64(R10)
-	VMOVUPS Z2, (R10)(BX*1)
-	VMOVUPS Z3, 64(R10)(BX*1)
-	VMOVUPS Z4, (R10)(BX*2)
-	VMOVUPS Z5, 64(R10)(BX*2)
-	ADDQ    $0x00000020, R8
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	VMOVUPS Z2, (R8)(AX*1)
+	VMOVUPS Z3, 64(R8)(AX*1)
+	VMOVUPS Z4, (R8)(AX*2)
+	VMOVUPS Z5, 64(R8)(AX*2)
+	ADDQ    $0x00000020, SI
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-16, SI
+	ANDQ $-16, CX
 
 cols1:
-	CMPQ    R8, SI
+	CMPQ    SI, CX
 	JAE     cols1_end
-	LEAQ    (AX)(R8*4), R9
-	VMOVUPS (R9), Z0
-	VMOVUPS (R9)(BX*1), Z1
-	VMOVUPS (R9)(BX*2), Z2
-	MOVQ    offs_base+88(FP), R10
-	MOVQ    offs_len+96(FP), R11
-	MOVQ    CX, R12
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS (DI)(AX*1), Z1
+	VMOVUPS (DI)(AX*2), Z2
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    p_base+32(FP), R10
 
-cols1_key:
-	TESTQ        R11, R11
-	JZ           cols1_keyend
-	MOVQ         (R10), R13
-	ADDQ         R8, R13
-	VPMOVZXWD    (DX)(R13*2), Z3
+cols1_key2:
+	CMPQ         R9, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VPMOVZXWD    (BX)(R11*2), Z3
 	VPSLLD       $0x10, Z3, Z3
-	VBROADCASTSS (R12), Z4
+	VBROADCASTSS (R10), Z4
 	VFMADD231PS  Z3, Z4, Z0
-	VBROADCASTSS (R12)(DI*1), Z4
+	VBROADCASTSS (R10)(DX*1), Z4
 	VFMADD231PS  Z3, Z4, Z1
-	VBROADCASTSS (R12)(DI*2), Z4
+	VBROADCASTSS (R10)(DX*2), Z4
 	VFMADD231PS  Z3, Z4, Z2
+	MOVQ         8(R8), R11
+	ADDQ         SI, R11
+	VPMOVZXWD    (BX)(R11*2), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VBROADCASTSS 4(R10), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS 4(R10)(DX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS 4(R10)(DX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000008, R10
-	ADDQ         $0x00000004, R12
-	DECQ         R11
-	JMP          cols1_key
+	SUBQ         $0x00000002, R9
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        R9, R9
+	JZ           cols1_keyend
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VPMOVZXWD    (BX)(R11*2), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VBROADCASTSS (R10), Z4
+	VFMADD231PS  Z3, Z4, Z0
+	VBROADCASTSS (R10)(DX*1), Z4
+	VFMADD231PS  Z3, Z4, Z1
+	VBROADCASTSS (R10)(DX*2), Z4
+	VFMADD231PS  Z3, Z4, Z2
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000004, R10
+	SUBQ         $0x00000001, R9
 
 cols1_keyend:
-	VMOVUPS Z0, (R9)
-	VMOVUPS Z1, (R9)(BX*1)
-	VMOVUPS Z2, (R9)(BX*2)
-	ADDQ    $0x00000010, R8
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(AX*1)
+	VMOVUPS Z2, (DI)(AX*2)
+	ADDQ    $0x00000010, SI
 	JMP     cols1
 
 cols1_end:
@@ -8505,89 +9257,137 @@ cols1_end:
 // func accumulate2AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 // Requires: AVX, AVX512F
 TEXT ·accumulate2AVX512(SB), NOSPLIT, $0-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-16, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), DI
-	SHLQ $0x02, DI
-	XORQ R8, R8
-	MOVQ SI, R9
-	ANDQ $-32, R9
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-32, DI
 
 cols2:
-	CMPQ    R8, R9
+	CMPQ    SI, DI
 	JAE     cols2_end
-	LEAQ    (AX)(R8*4), R10
-	VMOVUPS (R10), Z0
-	VMOVUPS 64(R10), Z1
-	VMOVUPS (R10)(BX*1), Z2
-	VMOVUPS 64(R10)(BX*1), Z3
-	MOVQ    offs_base+88(FP), R11
-	MOVQ    offs_len+96(FP), R12
-	MOVQ    CX, R13
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	VMOVUPS (R8), Z0
+	VMOVUPS 64(R8), Z1
+	VMOVUPS (R8)(AX*1), Z2
+	VMOVUPS 64(R8)(AX*1), Z3
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
 
-cols2_key:
-	TESTQ        R12, R12
-	JZ           cols2_keyend
-	MOVQ         (R11), R14
-	ADDQ         R8, R14
-	VMOVUPS      (DX)(R14*4), Z4
-	VMOVUPS      64(DX)(R14*4), Z5
-	VBROADCASTSS (R13), Z6
+cols2_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VMOVUPS      (BX)(R12*4), Z4
+	VMOVUPS      64(BX)(R12*4), Z5
+	VBROADCASTSS (R11), Z6
 	VFMADD231PS  Z4, Z6, Z0
 	VFMADD231PS  Z5, Z6, Z1
-	VBROADCASTSS (R13)(DI*1), Z6
+	VBROADCASTSS (R11)(DX*1), Z6
 	VFMADD231PS  Z4, Z6, Z2
 	VFMADD231PS  Z5, Z6, Z3
+	MOVQ         8(R9), R12
+	ADDQ         SI, R12
+	VMOVUPS      (BX)(R12*4), Z4
+	VMOVUPS      64(BX)(R12*4), Z5
+	VBROADCASTSS 4(R11), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS 4(R11)(DX*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         $0x00000010, R9
 	ADDQ         $0x00000008, R11
-	ADDQ         $0x00000004, R13
-	DECQ         R12
-	JMP          cols2_key
+	SUBQ         $0x00000002, R10
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R10, R10
+	JZ           cols2_keyend
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VMOVUPS      (BX)(R12*4), Z4
+	VMOVUPS      64(BX)(R12*4), Z5
+	VBROADCASTSS (R11), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (R11)(DX*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	SUBQ         $0x00000001, R10
 
 cols2_keyend:
-	VMOVUPS Z0, (R10)
-	VMOVUPS Z1, 64(R10)
-	VMOVUPS Z2, (R10)(BX*1)
-	VMOVUPS Z3, 64(R10)(BX*1)
-	ADDQ    $0x00000020, R8
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	VMOVUPS Z2, (R8)(AX*1)
+	VMOVUPS Z3, 64(R8)(AX*1)
+	ADDQ    $0x00000020, SI
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-16, SI
+	ANDQ $-16, CX
 
 cols1:
-	CMPQ    R8, SI
+	CMPQ    SI, CX
 	JAE     cols1_end
-	LEAQ    (AX)(R8*4), R9
-	VMOVUPS (R9), Z0
-	VMOVUPS (R9)(BX*1), Z1
-	MOVQ    offs_base+88(FP), R10
-	MOVQ    offs_len+96(FP), R11
-	MOVQ    CX, R12
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS (DI)(AX*1), Z1
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    p_base+32(FP), R10
 
-cols1_key:
-	TESTQ        R11, R11
-	JZ           cols1_keyend
-	MOVQ         (R10), R13
-	ADDQ         R8, R13
-	VMOVUPS      (DX)(R13*4), Z2
-	VBROADCASTSS (R12), Z3
+cols1_key2:
+	CMPQ         R9, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VMOVUPS      (BX)(R11*4), Z2
+	VBROADCASTSS (R10), Z3
 	VFMADD231PS  Z2, Z3, Z0
-	VBROADCASTSS (R12)(DI*1), Z3
+	VBROADCASTSS (R10)(DX*1), Z3
 	VFMADD231PS  Z2, Z3, Z1
+	MOVQ         8(R8), R11
+	ADDQ         SI, R11
+	VMOVUPS      (BX)(R11*4), Z2
+	VBROADCASTSS 4(R10), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS 4(R10)(DX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000008, R10
-	ADDQ         $0x00000004, R12
-	DECQ         R11
-	JMP          cols1_key
+	SUBQ         $0x00000002, R9
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        R9, R9
+	JZ           cols1_keyend
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VMOVUPS      (BX)(R11*4), Z2
+	VBROADCASTSS (R10), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (R10)(DX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000004, R10
+	SUBQ         $0x00000001, R9
 
 cols1_keyend:
-	VMOVUPS Z0, (R9)
-	VMOVUPS Z1, (R9)(BX*1)
-	ADDQ    $0x00000010, R8
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(AX*1)
+	ADDQ    $0x00000010, SI
 	JMP     cols1
 
 cols1_end:
@@ -8597,92 +9397,146 @@ cols1_end:
 // func accumulateBF162AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 // Requires: AVX, AVX512F
 TEXT ·accumulateBF162AVX512(SB), NOSPLIT, $0-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-16, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), DI
-	SHLQ $0x02, DI
-	XORQ R8, R8
-	MOVQ SI, R9
-	ANDQ $-32, R9
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ v_base+64(FP), BX
+	XORQ SI, SI
+	MOVQ CX, DI
+	ANDQ $-32, DI
 
 cols2:
-	CMPQ    R8, R9
+	CMPQ    SI, DI
 	JAE     cols2_end
-	LEAQ    (AX)(R8*4), R10
-	VMOVUPS (R10), Z0
-	VMOVUPS 64(R10), Z1
-	VMOVUPS (R10)(BX*1), Z2
-	VMOVUPS 64(R10)(BX*1), Z3
-	MOVQ    offs_base+88(FP), R11
-	MOVQ    offs_len+96(FP), R12
-	MOVQ    CX, R13
+	MOVQ    acc_base+0(FP), R8
+	LEAQ    (R8)(SI*4), R8
+	VMOVUPS (R8), Z0
+	VMOVUPS 64(R8), Z1
+	VMOVUPS (R8)(AX*1), Z2
+	VMOVUPS 64(R8)(AX*1), Z3
+	MOVQ    offs_base+88(FP), R9
+	MOVQ    offs_len+96(FP), R10
+	MOVQ    p_base+32(FP), R11
 
-cols2_key:
-	TESTQ        R12, R12
-	JZ           cols2_keyend
-	MOVQ         (R11), R14
-	ADDQ         R8, R14
-	VPMOVZXWD    (DX)(R14*2), Z4
+cols2_key2:
+	CMPQ         R10, $0x00000002
+	JB           cols2_key1
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VPMOVZXWD    (BX)(R12*2), Z4
 	VPSLLD       $0x10, Z4, Z4
-	VPMOVZXWD    32(DX)(R14*2), Z5
+	VPMOVZXWD    32(BX)(R12*2), Z5
 	VPSLLD       $0x10, Z5, Z5
-	VBROADCASTSS (R13), Z6
+	VBROADCASTSS (R11), Z6
 	VFMADD231PS  Z4, Z6, Z0
 	VFMADD231PS  Z5, Z6, Z1
-	VBROADCASTSS (R13)(DI*1), Z6
+	VBROADCASTSS (R11)(DX*1), Z6
 	VFMADD231PS  Z4, Z6, Z2
 	VFMADD231PS  Z5, Z6, Z3
+	MOVQ         8(R9), R12
+	ADDQ         SI, R12
+	VPMOVZXWD    (BX)(R12*2), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VPMOVZXWD    32(BX)(R12*2), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VBROADCASTSS 4(R11), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS 4(R11)(DX*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         $0x00000010, R9
 	ADDQ         $0x00000008, R11
-	ADDQ         $0x00000004, R13
-	DECQ         R12
-	JMP          cols2_key
+	SUBQ         $0x00000002, R10
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R10, R10
+	JZ           cols2_keyend
+	MOVQ         (R9), R12
+	ADDQ         SI, R12
+	VPMOVZXWD    (BX)(R12*2), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VPMOVZXWD    32(BX)(R12*2), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VBROADCASTSS (R11), Z6
+	VFMADD231PS  Z4, Z6, Z0
+	VFMADD231PS  Z5, Z6, Z1
+	VBROADCASTSS (R11)(DX*1), Z6
+	VFMADD231PS  Z4, Z6, Z2
+	VFMADD231PS  Z5, Z6, Z3
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000004, R11
+	SUBQ         $0x00000001, R10
 
 cols2_keyend:
-	VMOVUPS Z0, (R10)
-	VMOVUPS Z1, 64(R10)
-	VMOVUPS Z2, (R10)(BX*1)
-	VMOVUPS Z3, 64(R10)(BX*1)
-	ADDQ    $0x00000020, R8
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	VMOVUPS Z2, (R8)(AX*1)
+	VMOVUPS Z3, 64(R8)(AX*1)
+	ADDQ    $0x00000020, SI
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-16, SI
+	ANDQ $-16, CX
 
 cols1:
-	CMPQ    R8, SI
+	CMPQ    SI, CX
 	JAE     cols1_end
-	LEAQ    (AX)(R8*4), R9
-	VMOVUPS (R9), Z0
-	VMOVUPS (R9)(BX*1), Z1
-	MOVQ    offs_base+88(FP), R10
-	MOVQ    offs_len+96(FP), R11
-	MOVQ    CX, R12
+	MOVQ    acc_base+0(FP), DI
+	LEAQ    (DI)(SI*4), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS (DI)(AX*1), Z1
+	MOVQ    offs_base+88(FP), R8
+	MOVQ    offs_len+96(FP), R9
+	MOVQ    p_base+32(FP), R10
 
-cols1_key:
-	TESTQ        R11, R11
-	JZ           cols1_keyend
-	MOVQ         (R10), R13
-	ADDQ         R8, R13
-	VPMOVZXWD    (DX)(R13*2), Z2
+cols1_key2:
+	CMPQ         R9, $0x00000002
+	JB           cols1_key1
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VPMOVZXWD    (BX)(R11*2), Z2
 	VPSLLD       $0x10, Z2, Z2
-	VBROADCASTSS (R12), Z3
+	VBROADCASTSS (R10), Z3
 	VFMADD231PS  Z2, Z3, Z0
-	VBROADCASTSS (R12)(DI*1), Z3
+	VBROADCASTSS (R10)(DX*1), Z3
 	VFMADD231PS  Z2, Z3, Z1
+	MOVQ         8(R8), R11
+	ADDQ         SI, R11
+	VPMOVZXWD    (BX)(R11*2), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VBROADCASTSS 4(R10), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS 4(R10)(DX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         $0x00000010, R8
 	ADDQ         $0x00000008, R10
-	ADDQ         $0x00000004, R12
-	DECQ         R11
-	JMP          cols1_key
+	SUBQ         $0x00000002, R9
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        R9, R9
+	JZ           cols1_keyend
+	MOVQ         (R8), R11
+	ADDQ         SI, R11
+	VPMOVZXWD    (BX)(R11*2), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VBROADCASTSS (R10), Z3
+	VFMADD231PS  Z2, Z3, Z0
+	VBROADCASTSS (R10)(DX*1), Z3
+	VFMADD231PS  Z2, Z3, Z1
+	ADDQ         $0x00000008, R8
+	ADDQ         $0x00000004, R10
+	SUBQ         $0x00000001, R9
 
 cols1_keyend:
-	VMOVUPS Z0, (R9)
-	VMOVUPS Z1, (R9)(BX*1)
-	ADDQ    $0x00000010, R8
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(AX*1)
+	ADDQ    $0x00000010, SI
 	JMP     cols1
 
 cols1_end:
@@ -8692,78 +9546,116 @@ cols1_end:
 // func accumulate1AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 // Requires: AVX, AVX512F
 TEXT ·accumulate1AVX512(SB), NOSPLIT, $0-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-16, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), BX
-	SHLQ $0x02, BX
-	XORQ BX, BX
-	MOVQ SI, DI
-	ANDQ $-32, DI
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), AX
+	SHLQ $0x02, AX
+	MOVQ v_base+64(FP), AX
+	XORQ DX, DX
+	MOVQ CX, BX
+	ANDQ $-32, BX
 
 cols2:
-	CMPQ    BX, DI
+	CMPQ    DX, BX
 	JAE     cols2_end
-	LEAQ    (AX)(BX*4), R8
-	VMOVUPS (R8), Z0
-	VMOVUPS 64(R8), Z1
-	MOVQ    offs_base+88(FP), R9
-	MOVQ    offs_len+96(FP), R10
-	MOVQ    CX, R11
+	MOVQ    acc_base+0(FP), SI
+	LEAQ    (SI)(DX*4), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	MOVQ    offs_base+88(FP), DI
+	MOVQ    offs_len+96(FP), R8
+	MOVQ    p_base+32(FP), R9
 
-cols2_key:
-	TESTQ        R10, R10
-	JZ           cols2_keyend
-	MOVQ         (R9), R12
-	ADDQ         BX, R12
-	VMOVUPS      (DX)(R12*4), Z2
-	VMOVUPS      64(DX)(R12*4), Z3
-	VBROADCASTSS (R11), Z4
+cols2_key2:
+	CMPQ         R8, $0x00000002
+	JB           cols2_key1
+	MOVQ         (DI), R10
+	ADDQ         DX, R10
+	VMOVUPS      (AX)(R10*4), Z2
+	VMOVUPS      64(AX)(R10*4), Z3
+	VBROADCASTSS (R9), Z4
 	VFMADD231PS  Z2, Z4, Z0
 	VFMADD231PS  Z3, Z4, Z1
+	MOVQ         8(DI), R10
+	ADDQ         DX, R10
+	VMOVUPS      (AX)(R10*4), Z2
+	VMOVUPS      64(AX)(R10*4), Z3
+	VBROADCASTSS 4(R9), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         $0x00000010, DI
 	ADDQ         $0x00000008, R9
-	ADDQ         $0x00000004, R11
-	DECQ         R10
-	JMP          cols2_key
+	SUBQ         $0x00000002, R8
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R8, R8
+	JZ           cols2_keyend
+	MOVQ         (DI), R10
+	ADDQ         DX, R10
+	VMOVUPS      (AX)(R10*4), Z2
+	VMOVUPS      64(AX)(R10*4), Z3
+	VBROADCASTSS (R9), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         $0x00000008, DI
+	ADDQ         $0x00000004, R9
+	SUBQ         $0x00000001, R8
 
 cols2_keyend:
-	VMOVUPS Z0, (R8)
-	VMOVUPS Z1, 64(R8)
-	ADDQ    $0x00000020, BX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	ADDQ    $0x00000020, DX
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-16, SI
+	ANDQ $-16, CX
 
 cols1:
-	CMPQ    BX, SI
+	CMPQ    DX, CX
 	JAE     cols1_end
-	LEAQ    (AX)(BX*4), DI
-	VMOVUPS (DI), Z0
-	MOVQ    offs_base+88(FP), R8
-	MOVQ    offs_len+96(FP), R9
-	MOVQ    CX, R10
+	MOVQ    acc_base+0(FP), BX
+	LEAQ    (BX)(DX*4), BX
+	VMOVUPS (BX), Z0
+	MOVQ    offs_base+88(FP), SI
+	MOVQ    offs_len+96(FP), DI
+	MOVQ    p_base+32(FP), R8
 
-cols1_key:
-	TESTQ        R9, R9
-	JZ           cols1_keyend
-	MOVQ         (R8), R11
-	ADDQ         BX, R11
-	VMOVUPS      (DX)(R11*4), Z1
-	VBROADCASTSS (R10), Z2
+cols1_key2:
+	CMPQ         DI, $0x00000002
+	JB           cols1_key1
+	MOVQ         (SI), R9
+	ADDQ         DX, R9
+	VMOVUPS      (AX)(R9*4), Z1
+	VBROADCASTSS (R8), Z2
 	VFMADD231PS  Z1, Z2, Z0
+	MOVQ         8(SI), R9
+	ADDQ         DX, R9
+	VMOVUPS      (AX)(R9*4), Z1
+	VBROADCASTSS 4(R8), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         $0x00000010, SI
 	ADDQ         $0x00000008, R8
-	ADDQ         $0x00000004, R10
-	DECQ         R9
-	JMP          cols1_key
+	SUBQ         $0x00000002, DI
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        DI, DI
+	JZ           cols1_keyend
+	MOVQ         (SI), R9
+	ADDQ         DX, R9
+	VMOVUPS      (AX)(R9*4), Z1
+	VBROADCASTSS (R8), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         $0x00000008, SI
+	ADDQ         $0x00000004, R8
+	SUBQ         $0x00000001, DI
 
 cols1_keyend:
-	VMOVUPS Z0, (DI)
-	ADDQ    $0x00000010, BX
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000010, DX
 	JMP     cols1
 
 cols1_end:
@@ -8773,81 +9665,125 @@ cols1_end:
 // func accumulateBF161AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 // Requires: AVX, AVX512F
 TEXT ·accumulateBF161AVX512(SB), NOSPLIT, $0-112
-	MOVQ acc_base+0(FP), AX
-	MOVQ p_base+32(FP), CX
-	MOVQ v_base+64(FP), DX
-	MOVQ dv+24(FP), BX
-	MOVQ BX, SI
-	ANDQ $-16, SI
-	SHLQ $0x02, BX
-	MOVQ pstride+56(FP), BX
-	SHLQ $0x02, BX
-	XORQ BX, BX
-	MOVQ SI, DI
-	ANDQ $-32, DI
+	MOVQ dv+24(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ pstride+56(FP), AX
+	SHLQ $0x02, AX
+	MOVQ v_base+64(FP), AX
+	XORQ DX, DX
+	MOVQ CX, BX
+	ANDQ $-32, BX
 
 cols2:
-	CMPQ    BX, DI
+	CMPQ    DX, BX
 	JAE     cols2_end
-	LEAQ    (AX)(BX*4), R8
-	VMOVUPS (R8), Z0
-	VMOVUPS 64(R8), Z1
-	MOVQ    offs_base+88(FP), R9
-	MOVQ    offs_len+96(FP), R10
-	MOVQ    CX, R11
+	MOVQ    acc_base+0(FP), SI
+	LEAQ    (SI)(DX*4), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	MOVQ    offs_base+88(FP), DI
+	MOVQ    offs_len+96(FP), R8
+	MOVQ    p_base+32(FP), R9
 
-cols2_key:
-	TESTQ        R10, R10
-	JZ           cols2_keyend
-	MOVQ         (R9), R12
-	ADDQ         BX, R12
-	VPMOVZXWD    (DX)(R12*2), Z2
+cols2_key2:
+	CMPQ         R8, $0x00000002
+	JB           cols2_key1
+	MOVQ         (DI), R10
+	ADDQ         DX, R10
+	VPMOVZXWD    (AX)(R10*2), Z2
 	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    32(DX)(R12*2), Z3
+	VPMOVZXWD    32(AX)(R10*2), Z3
 	VPSLLD       $0x10, Z3, Z3
-	VBROADCASTSS (R11), Z4
+	VBROADCASTSS (R9), Z4
 	VFMADD231PS  Z2, Z4, Z0
 	VFMADD231PS  Z3, Z4, Z1
+	MOVQ         8(DI), R10
+	ADDQ         DX, R10
+	VPMOVZXWD    (AX)(R10*2), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    32(AX)(R10*2), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VBROADCASTSS 4(R9), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         $0x00000010, DI
 	ADDQ         $0x00000008, R9
-	ADDQ         $0x00000004, R11
-	DECQ         R10
-	JMP          cols2_key
+	SUBQ         $0x00000002, R8
+	JMP          cols2_key2
+
+cols2_key1:
+	TESTQ        R8, R8
+	JZ           cols2_keyend
+	MOVQ         (DI), R10
+	ADDQ         DX, R10
+	VPMOVZXWD    (AX)(R10*2), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    32(AX)(R10*2), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VBROADCASTSS (R9), Z4
+	VFMADD231PS  Z2, Z4, Z0
+	VFMADD231PS  Z3, Z4, Z1
+	ADDQ         $0x00000008, DI
+	ADDQ         $0x00000004, R9
+	SUBQ         $0x00000001, R8
 
 cols2_keyend:
-	VMOVUPS Z0, (R8)
-	VMOVUPS Z1, 64(R8)
-	ADDQ    $0x00000020, BX
+	VMOVUPS Z0, (SI)
+	VMOVUPS Z1, 64(SI)
+	ADDQ    $0x00000020, DX
 	JMP     cols2
 
 cols2_end:
-	ANDQ $-16, SI
+	ANDQ $-16, CX
 
 cols1:
-	CMPQ    BX, SI
+	CMPQ    DX, CX
 	JAE     cols1_end
-	LEAQ    (AX)(BX*4), DI
-	VMOVUPS (DI), Z0
-	MOVQ    offs_base+88(FP), R8
-	MOVQ    offs_len+96(FP), R9
-	MOVQ    CX, R10
+	MOVQ    acc_base+0(FP), BX
+	LEAQ    (BX)(DX*4), BX
+	VMOVUPS (BX), Z0
+	MOVQ    offs_base+88(FP), SI
+	MOVQ    offs_len+96(FP), DI
+	MOVQ    p_base+32(FP), R8
 
-cols1_key:
-	TESTQ        R9, R9
-	JZ           cols1_keyend
-	MOVQ         (R8), R11
-	ADDQ         BX, R11
-	VPMOVZXWD    (DX)(R11*2), Z1
+cols1_key2:
+	CMPQ         DI, $0x00000002
+	JB           cols1_key1
+	MOVQ         (SI), R9
+	ADDQ         DX, R9
+	VPMOVZXWD    (AX)(R9*2), Z1
 	VPSLLD       $0x10, Z1, Z1
-	VBROADCASTSS (R10), Z2
+	VBROADCASTSS (R8), Z2
 	VFMADD231PS  Z1, Z2, Z0
+	MOVQ         8(SI), R9
+	ADDQ         DX, R9
+	VPMOVZXWD    (AX)(R9*2), Z1
+	VPSLLD       $0x10, Z1, Z1
+	VBROADCASTSS 4(R8), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         $0x00000010, SI
 	ADDQ         $0x00000008, R8
-	ADDQ         $0x00000004, R10
-	DECQ         R9
-	JMP          cols1_key
+	SUBQ         $0x00000002, DI
+	JMP          cols1_key2
+
+cols1_key1:
+	TESTQ        DI, DI
+	JZ           cols1_keyend
+	MOVQ         (SI), R9
+	ADDQ         DX, R9
+	VPMOVZXWD    (AX)(R9*2), Z1
+	VPSLLD       $0x10, Z1, Z1
+	VBROADCASTSS (R8), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         $0x00000008, SI
+	ADDQ         $0x00000004, R8
+	SUBQ         $0x00000001, DI
 
 cols1_keyend:
-	VMOVUPS Z0, (DI)
-	ADDQ    $0x00000010, BX
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000010, DX
 	JMP     cols1
 
 cols1_end:
