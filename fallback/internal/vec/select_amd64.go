@@ -289,33 +289,33 @@ func rotateAt(l int, x, y, c, s []float32) {
 }
 
 func rotateBF16At(l int, dst, src []uint16, c, s []float32, heads, stride int) {
-	n := 0
-	switch l {
-	case levelAVX512:
-		n = len(c) &^ 15
-		rotateBF16AVX512(dst, src, c, s, heads, stride)
-	case levelAVX2:
-		n = len(c) &^ 7
-		rotateBF16AVX2(dst, src, c, s, heads, stride)
-	}
-	if n < len(c) {
-		for h := range heads {
-			rotateBF16Generic(dst[h*stride:], src[h*stride:], c, s, n)
-		}
-	}
+	rotateBF16Kernel(l, false, dst, src, c, s, heads, stride)
 }
 
 // rotateBF16SplitAt runs the split kernels; the pairs they leave are
 // past the last whole split block, so their entries are in natural order.
 func rotateBF16SplitAt(l int, dst, src []uint16, c, s []float32, heads, stride int) {
+	rotateBF16Kernel(l, true, dst, src, c, s, heads, stride)
+}
+
+// rotateBF16Kernel runs level l's NeoX bfloat16 rotation (the split-order
+// kernel when split) over the pairs of whole vectors and the plain-Go
+// loop over the rest.
+func rotateBF16Kernel(l int, split bool, dst, src []uint16, c, s []float32, heads, stride int) {
 	n := 0
-	switch l {
-	case levelAVX512:
+	switch {
+	case l == levelAVX512 && split:
 		n = len(c) &^ 15
 		rotateBF16SplitAVX512(dst, src, c, s, heads, stride)
-	case levelAVX2:
+	case l == levelAVX512:
+		n = len(c) &^ 15
+		rotateBF16AVX512(dst, src, c, s, heads, stride)
+	case l == levelAVX2 && split:
 		n = len(c) &^ 7
 		rotateBF16SplitAVX2(dst, src, c, s, heads, stride)
+	case l == levelAVX2:
+		n = len(c) &^ 7
+		rotateBF16AVX2(dst, src, c, s, heads, stride)
 	}
 	if n < len(c) {
 		for h := range heads {
@@ -461,13 +461,27 @@ func accumulateAt(l int, acc []float32, dv int, p []float32, pstride int, v []fl
 }
 
 func accumulateBF16At(l int, acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int) {
+	accumulateBF16Kernels(l, false, acc, dv, p, pstride, v, offs)
+}
+
+// accumulateBF16Kernels runs level l's bfloat16 P·V kernels (the
+// pair-split ones when split) over the columns of whole vectors (whole
+// pair-split blocks) and the plain-Go loop over the rest.
+func accumulateBF16Kernels(l int, split bool, acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int) {
 	n := 0
 	if l != levelGeneric {
 		k4, k3, k2, k1 := accumulateBF164AVX2, accumulateBF163AVX2, accumulateBF162AVX2, accumulateBF161AVX2
-		n = dv &^ 7
-		if l == levelAVX512 {
+		switch {
+		case l == levelAVX512 && split:
+			k4, k3, k2, k1 = accumulateBF16Split4AVX512, accumulateBF16Split3AVX512, accumulateBF16Split2AVX512, accumulateBF16Split1AVX512
+		case l == levelAVX512:
 			k4, k3, k2, k1 = accumulateBF164AVX512, accumulateBF163AVX512, accumulateBF162AVX512, accumulateBF161AVX512
-			n = dv &^ 15
+		case split:
+			k4, k3, k2, k1 = accumulateBF16Split4AVX2, accumulateBF16Split3AVX2, accumulateBF16Split2AVX2, accumulateBF16Split1AVX2
+		}
+		n = dv &^ (vecLanes(l) - 1)
+		if split {
+			n = dv &^ (pairBlock(l) - 1)
 		}
 		rows, r := len(acc)/dv, 0
 		for ; r+4 <= rows; r += 4 {
@@ -563,6 +577,14 @@ func dotsGatherAt(l int, x []float32, xstride int, q []float32, d int, scale flo
 }
 
 func dotsGatherBF16At(l int, x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int) {
+	dotsGatherBF16Kernels(l, false, x, xstride, q, d, scale, k, offs)
+}
+
+// dotsGatherBF16Kernels runs level l's bfloat16 gathered dot kernels (the
+// pair-split ones when split) over the columns of whole vectors (whole
+// pair-split blocks) and the plain-Go loop over the rest, which the
+// pair-split rows keep in natural order.
+func dotsGatherBF16Kernels(l int, split bool, x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int) {
 	if l == levelGeneric {
 		dotsGatherBF16Generic(x, xstride, q, d, scale, k, offs, 0)
 		return
@@ -571,28 +593,49 @@ func dotsGatherBF16At(l int, x []float32, xstride int, q []float32, d int, scale
 	// with a column tail the kernels leave the sums unscaled for the
 	// plain-Go loop to finish
 	n := d &^ (vecLanes(l) - 1)
+	if split {
+		n = d &^ (pairBlock(l) - 1)
+	}
 	ks := scale
 	if n < d {
 		ks = 1
 	}
 	rows := len(q) / d
 	for r := 0; r < rows; r += 4 {
+		// a switch, not a table of functions: an indirect call would make
+		// the arguments escape to the heap.
 		xr, qr := x[r*xstride:], q[r*d:min(r+4, rows)*d]
 		switch c := min(4, rows-r); {
+		case c == 4 && wide && split:
+			dotsGatherBF16Split4AVX512(xr, xstride, qr, d, ks, k, offs)
 		case c == 4 && wide:
 			dotsGatherBF164AVX512(xr, xstride, qr, d, ks, k, offs)
+		case c == 4 && split:
+			dotsGatherBF16Split4AVX2(xr, xstride, qr, d, ks, k, offs)
 		case c == 4:
 			dotsGatherBF164AVX2(xr, xstride, qr, d, ks, k, offs)
+		case c == 3 && wide && split:
+			dotsGatherBF16Split3AVX512(xr, xstride, qr, d, ks, k, offs)
 		case c == 3 && wide:
 			dotsGatherBF163AVX512(xr, xstride, qr, d, ks, k, offs)
+		case c == 3 && split:
+			dotsGatherBF16Split3AVX2(xr, xstride, qr, d, ks, k, offs)
 		case c == 3:
 			dotsGatherBF163AVX2(xr, xstride, qr, d, ks, k, offs)
+		case c == 2 && wide && split:
+			dotsGatherBF16Split2AVX512(xr, xstride, qr, d, ks, k, offs)
 		case c == 2 && wide:
 			dotsGatherBF162AVX512(xr, xstride, qr, d, ks, k, offs)
+		case c == 2 && split:
+			dotsGatherBF16Split2AVX2(xr, xstride, qr, d, ks, k, offs)
 		case c == 2:
 			dotsGatherBF162AVX2(xr, xstride, qr, d, ks, k, offs)
+		case wide && split:
+			dotsGatherBF16Split1AVX512(xr, xstride, qr, d, ks, k, offs)
 		case wide:
 			dotsGatherBF161AVX512(xr, xstride, qr, d, ks, k, offs)
+		case split:
+			dotsGatherBF16Split1AVX2(xr, xstride, qr, d, ks, k, offs)
 		default:
 			dotsGatherBF161AVX2(xr, xstride, qr, d, ks, k, offs)
 		}
