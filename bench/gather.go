@@ -4,8 +4,6 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
-	"sync"
-	"time"
 	"unsafe"
 
 	"github.com/rotorkernels/rotor/internal/hugepage"
@@ -57,24 +55,10 @@ var gatherSink uint64
 func gatherPeak(pool []uint64, sel []int, rowWords, runs, workers int) float64 {
 	share := (len(sel) + workers - 1) / workers
 	sums := make([]uint64, workers)
-	best := time.Duration(0)
-	for r := 0; r < runs; r++ {
-		var wg sync.WaitGroup
-		start := time.Now()
-		for w := range workers {
-			lo, hi := min(w*share, len(sel)), min((w+1)*share, len(sel))
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sums[w] = gatherRows(pool, sel[lo:hi], rowWords)
-			}()
-		}
-		wg.Wait()
-		d := time.Since(start)
-		if best == 0 || d < best {
-			best = d
-		}
-	}
+	best := bestRound(runs, workers, func(w int) {
+		lo, hi := min(w*share, len(sel)), min((w+1)*share, len(sel))
+		sums[w] = gatherRows(pool, sel[lo:hi], rowWords)
+	})
 	for _, s := range sums {
 		gatherSink += s
 	}

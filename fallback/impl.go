@@ -11,7 +11,7 @@ import (
 func Impl() string { return vec.Impl() }
 
 // SIMD returns Impl(): the implementation the hot loops run now.
-func (b *Backend) SIMD() string { return vec.Impl() }
+func (b *Backend) SIMD() string { return Impl() }
 
 // LimitSIMD caps the hot loops of every fallback backend in the process
 // at the implementation name ("purego", "avx2" or "avx512"; a level this
