@@ -57,5 +57,7 @@ func main() {
 	genTranspose(false)
 	genTranspose(true)
 	genPrefetch()
+	genStoreLinesNT()
+	genStoreFence()
 	Generate()
 }

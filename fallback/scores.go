@@ -93,13 +93,19 @@ const (
 	scoresChunkBytes = 32 << 10
 )
 
-// run scores candidates [lo, hi) on worker w, scoresChunk at a time:
-// for each kv head, one gathered dot call (vec.DotsGatherBF16Split on
-// the pair-split queries for bfloat16 keys, else vec.DotsGather) forms
-// the scores of its g query heads over the chunk's runs of valid
-// candidates, straight into Out; padding entries score -Inf. One part of
-// the next chunk's K rows is touched before each kv head's call, so that
-// their cache misses overlap the arithmetic instead of queueing up front.
+// run scores candidates [lo, hi) on worker w, scoresChunk at a time
+// (chunks end on multiples of the chunk size, so that a full chunk's
+// scores of a head are whole cache lines of Out when Out's rows are
+// aligned): for each kv head, one gathered dot call
+// (vec.DotsGatherBF16Split on the pair-split queries for bfloat16 keys,
+// else vec.DotsGather) forms the scores of its g query heads over the
+// chunk's run of valid candidates in the worker's scratch, which
+// vec.CopyRowsStream then writes to Out with non-temporal stores: every
+// line of Out is written once, and reading each first (32 rows a few
+// columns wide all fall in one cache set) would cost a fifth of the
+// scan. Padding entries score -Inf. One part of the next chunk's K rows
+// is touched before each kv head's call, so that their cache misses
+// overlap the arithmetic instead of queueing up front.
 func (j *scoresJob) run(w, lo, hi int) {
 	if j.k.dt == ops.F16 || (j.k.dt == ops.F32 && j.g%4 == 0) {
 		j.runPerSlot(w, lo, hi)
@@ -107,9 +113,11 @@ func (j *scoresJob) run(w, lo, hi int) {
 	}
 	D, g := j.D, j.g
 	chunk := max(4, min(scoresChunk, scoresChunkBytes/(j.Hk*D*j.k.dt.Size())))
+	j.scratch[w] = growF32(j.scratch[w], j.Hq*chunk)
+	xs := j.scratch[w]
 	var offs [scoresChunk]int
 	for n0 := lo; n0 < hi; {
-		n1 := min(n0+chunk, hi)
+		n1 := min((n0/chunk+1)*chunk, hi)
 		if j.idx != nil && j.idx[n0] < 0 {
 			for h := range j.Hq {
 				j.out[h*j.outRS+n0] = negInf
@@ -138,15 +146,17 @@ func (j *scoresJob) run(w, lo, hi int) {
 					o[i] += D
 				}
 			}
-			x, q := j.out[kv*g*j.outRS+n0:], j.q[kv*g*D:(kv+1)*g*D]
+			x, q := xs[kv*g*cnt:], j.q[kv*g*D:(kv+1)*g*D]
 			if j.k.dt == ops.BF16 {
-				vec.DotsGatherBF16Split(x, j.outRS, q, D, j.scale, j.k.h, o)
+				vec.DotsGatherBF16Split(x, cnt, q, D, j.scale, j.k.h, o)
 			} else {
-				j.k.dotsGather(x, j.outRS, q, D, j.scale, o)
+				j.k.dotsGather(x, cnt, q, D, j.scale, o)
 			}
 		}
+		vec.CopyRowsStream(j.out[n0:], j.outRS, xs[:j.Hq*cnt], cnt)
 		n0 = e
 	}
+	vec.StoreFence()
 }
 
 // touch prefetches the K rows (all kv heads) of candidates [lo, hi), so

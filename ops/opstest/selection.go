@@ -46,6 +46,7 @@ func testScores(t *testing.T, b ops.Backend) {
 				{ops.Selection{}, seq(0, S), 0},
 				{ops.Selection{Start: 100, End: 160}, seq(100, 160), 0.25},
 				{ops.Selection{Start: 450}, seq(450, S), -2},
+				{ops.Selection{Start: 4}, seq(4, S), 0}, // 496 columns: rows of whole cache lines
 				{ops.Selection{Indices: Idx}, list, 0},
 				{ops.Selection{Start: 9, End: 9}, nil, 0},
 			} {

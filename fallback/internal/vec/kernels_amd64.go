@@ -514,3 +514,11 @@ func transposeBF16AVX2(kt []float32, ktstride int, k []uint16, offs []int, d int
 
 // prefetch asks for the cache lines of the n bytes at p (n > 0) to be loaded into every cache level; it never faults.
 func prefetch(p *byte, n uintptr)
+
+// storeLinesNT copies rows rows of lines 64-byte lines from src (rows contiguous) to dst (rows dstride bytes apart, 16-byte aligned) with non-temporal stores; rows and lines are positive.
+//
+//go:noescape
+func storeLinesNT(dst *byte, dstride uintptr, src *byte, rows uintptr, lines uintptr)
+
+// storeFence orders the non-temporal stores before it before every later store (SFENCE).
+func storeFence()

@@ -16540,3 +16540,40 @@ line:
 	CMPQ       AX, CX
 	JBE        line
 	RET
+
+// func storeLinesNT(dst *byte, dstride uintptr, src *byte, rows uintptr, lines uintptr)
+// Requires: SSE
+TEXT ·storeLinesNT(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), AX
+	MOVQ dstride+8(FP), CX
+	MOVQ src+16(FP), DX
+	MOVQ rows+24(FP), BX
+	MOVQ lines+32(FP), SI
+
+row:
+	MOVQ AX, DI
+	MOVQ SI, R8
+
+line:
+	MOVUPS  (DX), X0
+	MOVUPS  16(DX), X1
+	MOVUPS  32(DX), X2
+	MOVUPS  48(DX), X3
+	MOVNTPS X0, (DI)
+	MOVNTPS X1, 16(DI)
+	MOVNTPS X2, 32(DI)
+	MOVNTPS X3, 48(DI)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, DI
+	DECQ    R8
+	JNZ     line
+	ADDQ    CX, AX
+	DECQ    BX
+	JNZ     row
+	RET
+
+// func storeFence()
+// Requires: MMX+
+TEXT ·storeFence(SB), NOSPLIT, $0
+	SFENCE
+	RET
