@@ -28,7 +28,7 @@ func WriteBenchfmt(w io.Writer, rs []Result) error {
 	if len(rs) > 0 {
 		fmt.Fprintf(&b, "peak-gbps: %.2f\npeak-gflops: %.1f\n", rs[0].PeakGBps, rs[0].PeakGFlops)
 	}
-	for _, u := range []string{"GB/s", "ratio-to-peak", "ratio-to-gather", "ratio-to-purego", "TFLOP/s", "ratio-to-naive"} {
+	for _, u := range []string{"GB/s", "ratio-to-peak", "ratio-to-gather", "ratio-to-stream", "ratio-to-purego", "TFLOP/s", "ratio-to-naive"} {
 		fmt.Fprintf(&b, "Unit %s better=higher\n", u)
 	}
 	procs := runtime.GOMAXPROCS(0)
@@ -40,6 +40,9 @@ func WriteBenchfmt(w io.Writer, rs []Result) error {
 			BenchName(r), procs, max(r.Calls, 1), r.Seconds*1e9, r.GBps, r.RatioToPeak)
 		if r.RatioToGatherPeak > 0 {
 			fmt.Fprintf(&b, "\t%.4g ratio-to-gather", r.RatioToGatherPeak)
+		}
+		if r.RatioToStreamPeak > 0 {
+			fmt.Fprintf(&b, "\t%.4g ratio-to-stream", r.RatioToStreamPeak)
 		}
 		if r.RatioToPurego > 0 {
 			fmt.Fprintf(&b, "\t%.4g ratio-to-purego", r.RatioToPurego)

@@ -30,21 +30,51 @@ const (
 // so decode rows report their bandwidth against it as well as against
 // the copy peak.
 func GatherGBps(rowBytes int, quick bool) float64 {
-	size, runs := gatherPoolBytes, 7
-	if quick {
-		size, runs = gatherPoolBytesQuick, 4
-	}
-	rowBytes = max(64, rowBytes&^63)
-	pool := make([]uint64, size/8)
-	hugepage.Advise(unsafe.Slice((*byte)(unsafe.Pointer(&pool[0])), size))
-	for i := range pool {
-		pool[i] = uint64(i)
-	}
-	rows := size / rowBytes
+	pool, rowBytes, runs := readPool(rowBytes, quick)
+	rows := len(pool) * 8 / rowBytes
 	rng := rand.New(rand.NewPCG(uint64(rowBytes), 16))
 	sel := rng.Perm(rows)[:rows/16]
 	slices.Sort(sel)
 	return gatherPeak(pool, sel, rowBytes/8, runs, runtime.GOMAXPROCS(0))
+}
+
+// streamRowBytes is the row StreamGBps reads its pool in: rows far
+// apart, so that each reader's gatherInFlight rows are that many
+// sequential streams.
+const streamRowBytes = 1 << 20
+
+// StreamGBps measures how fast the host reads a pool far larger than the
+// caches from end to end, the access of the selection scan and of page
+// metadata, which read every KV-cache slot once. The pool is
+// GatherGBps's; each of GOMAXPROCS goroutines reads its contiguous share
+// of it as gatherInFlight sequential streams at once (rows of 1 MiB, one
+// 8-byte load per 64-byte line), the pattern that reads memory fastest
+// here. The result is the best of several runs, in 1e9 bytes read per
+// second: what a kernel that streams the pool can read on this machine.
+func StreamGBps(quick bool) float64 {
+	pool, rowBytes, runs := readPool(streamRowBytes, quick)
+	sel := make([]int, len(pool)*8/rowBytes)
+	for i := range sel {
+		sel[i] = i
+	}
+	return gatherPeak(pool, sel, rowBytes/8, runs, runtime.GOMAXPROCS(0))
+}
+
+// readPool returns the pool of the read peaks (with the huge-page advice
+// the fallback backend gives its tensors, every page written), rowBytes
+// rounded down to whole cache lines (at least one) and the number of
+// timed runs.
+func readPool(rowBytes int, quick bool) (pool []uint64, row, runs int) {
+	size, runs := gatherPoolBytes, 7
+	if quick {
+		size, runs = gatherPoolBytesQuick, 4
+	}
+	pool = make([]uint64, size/8)
+	hugepage.Advise(unsafe.Slice((*byte)(unsafe.Pointer(&pool[0])), size))
+	for i := range pool {
+		pool[i] = uint64(i)
+	}
+	return pool, max(64, rowBytes&^63), runs
 }
 
 // gatherSink keeps the gather loops' sums alive.

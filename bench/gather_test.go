@@ -37,16 +37,32 @@ func TestGatherPeak(t *testing.T) {
 	}
 }
 
+// TestStreamPeak checks that the measured sequential read bandwidth is
+// positive and finite and no faster than a plausible multiple of the
+// copy peak (which counts each byte twice).
+func TestStreamPeak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures memory bandwidth")
+	}
+	s := StreamGBps(true)
+	c := MemcpyGBps(true)
+	t.Logf("sequential read: %.2f GB/s; copy: %.2f GB/s", s, c)
+	if !(s > 0) || s > 4*c {
+		t.Fatalf("stream peak %.3g GB/s implausible against copy %.3g GB/s", s, c)
+	}
+}
+
 // TestDeriveGatherRatio checks that Derive relates a row's bandwidth to
-// its gather peak, and leaves the ratio unset without one.
+// its gather and stream peaks, and leaves the ratios unset without them.
 func TestDeriveGatherRatio(t *testing.T) {
-	r := Result{Seconds: 2, Bytes: 8e9, GatherPeakGBps: 16}
+	r := Result{Seconds: 2, Bytes: 8e9, GatherPeakGBps: 16, StreamPeakGBps: 10}
 	r.Derive(20, 0)
-	if r.GBps != 4 || r.RatioToGatherPeak != 0.25 || r.RatioToPeak != 0.2 {
-		t.Fatalf("Derive: GBps %v, ratio to gather %v, ratio to copy %v; want 4, 0.25, 0.2", r.GBps, r.RatioToGatherPeak, r.RatioToPeak)
+	if r.GBps != 4 || r.RatioToGatherPeak != 0.25 || r.RatioToStreamPeak != 0.4 || r.RatioToPeak != 0.2 {
+		t.Fatalf("Derive: GBps %v, ratio to gather %v, to stream %v, to copy %v; want 4, 0.25, 0.4, 0.2",
+			r.GBps, r.RatioToGatherPeak, r.RatioToStreamPeak, r.RatioToPeak)
 	}
 	r = Result{Seconds: 2, Bytes: 8e9}
-	if r.Derive(20, 0); r.RatioToGatherPeak != 0 {
-		t.Fatalf("Derive without a gather peak: ratio %v, want 0", r.RatioToGatherPeak)
+	if r.Derive(20, 0); r.RatioToGatherPeak != 0 || r.RatioToStreamPeak != 0 {
+		t.Fatalf("Derive without read peaks: ratios %v, %v, want 0", r.RatioToGatherPeak, r.RatioToStreamPeak)
 	}
 }

@@ -39,6 +39,13 @@ type Result struct {
 	GatherPeakGBps float64 `json:"gather_peak_gbps,omitempty"`
 	// RatioToGatherPeak is GBps/GatherPeakGBps.
 	RatioToGatherPeak float64 `json:"ratio_to_gather_peak,omitempty"`
+	// StreamPeakGBps is, for rows that read a whole pool once in slot
+	// order on a host backend (the selection scan, page metadata), the
+	// bandwidth of a plain sequential read of a pool as large measured
+	// in the same run (StreamGBps); 0 when not measured.
+	StreamPeakGBps float64 `json:"stream_peak_gbps,omitempty"`
+	// RatioToStreamPeak is GBps/StreamPeakGBps.
+	RatioToStreamPeak float64 `json:"ratio_to_stream_peak,omitempty"`
 	// PuregoSeconds is the best time of one call with the backend's hot
 	// loops limited to plain Go (SIMDLimiter), for the rows that measure
 	// it.
@@ -83,6 +90,9 @@ func (r *Result) Derive(peakGBps, peakGFlops float64) {
 	}
 	if r.GatherPeakGBps > 0 {
 		r.RatioToGatherPeak = r.GBps / r.GatherPeakGBps
+	}
+	if r.StreamPeakGBps > 0 {
+		r.RatioToStreamPeak = r.GBps / r.StreamPeakGBps
 	}
 	if peakGFlops > 0 && r.Flops > 0 {
 		r.RatioToFlopsPeak = r.TFlops / r.PeakTFlops

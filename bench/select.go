@@ -17,7 +17,10 @@ func init() { Register("select", benchSelect) }
 // once, the vote written), TopK of 2048 from the vote (scores read,
 // indices written), PageMeta of the whole pool in pages of 16 slots (K
 // read, min and max written) and PageScores of every page (min and max
-// read, scores written).
+// read, scores written). On a host backend the scan and PageMeta rows,
+// which read the whole pool once in slot order, also report their
+// bandwidth against a sequential read measured in the same run
+// (StreamGBps).
 const (
 	selectTopK     = 2048
 	selectPageSize = 16
@@ -90,27 +93,32 @@ func selectModel(c *Ctx, m Model) ([]Result, error) {
 		name, shape string
 		bytes       float64
 		flops       float64
+		streams     bool // reads the whole pool once, in slot order
 		call        func() error
 	}
 	rowsIn := []row{
 		{"scores", fmt.Sprintf("S=%d Hq=%d Hk=%d D=%d", S, Hq, Hk, D), kBytes + float64(Hq*D*2) + float64(Hq*S*4),
-			2 * float64(Hq) * float64(S) * float64(D),
+			2 * float64(Hq) * float64(S) * float64(D), true,
 			func() error { return b.Scores(&ops.ScoresArgs{Q: q, K: pool.k, Out: scores}) }},
-		{"criticality", fmt.Sprintf("N=%d Hq=%d", S, Hq), float64(Hq*S*4) + float64(S*4), 0,
+		{"criticality", fmt.Sprintf("N=%d Hq=%d", S, Hq), float64(Hq*S*4) + float64(S*4), 0, false,
 			func() error { return b.Criticality(&ops.CriticalityArgs{Scores: scores, Out: vote}) }},
-		{"topk", fmt.Sprintf("N=%d k=%d", S, selectTopK), float64(S*4) + selectTopK*4, 0,
+		{"topk", fmt.Sprintf("N=%d k=%d", S, selectTopK), float64(S*4) + selectTopK*4, 0, false,
 			func() error {
 				return b.TopK(&ops.TopKArgs{Scores: vote.Sub(0, []int{1, S}, 0), K: selectTopK, Out: top})
 			}},
-		{"pagemeta", fmt.Sprintf("S=%d P=%d Hk=%d D=%d", S, selectPageSize, Hk, D), kBytes + 2*meta, 0,
+		{"pagemeta", fmt.Sprintf("S=%d P=%d Hk=%d D=%d", S, selectPageSize, Hk, D), kBytes + 2*meta, 0, true,
 			func() error {
 				return b.PageMeta(&ops.PageMetaArgs{K: pool.k, PageSize: selectPageSize, To: S, Min: mn, Max: mx})
 			}},
 		{"pagescores", fmt.Sprintf("pages=%d Hq=%d Hk=%d D=%d", P, Hq, Hk, D), 2*meta + float64(Hq*P*4),
-			4 * float64(Hq) * float64(P) * float64(D),
+			4 * float64(Hq) * float64(P) * float64(D), false,
 			func() error {
 				return b.PageScores(&ops.PageScoresArgs{Q: q, Min: mn, Max: mx, Pages: P, Out: pageOut})
 			}},
+	}
+	stream := 0.0 // the host's sequential read bandwidth
+	if _, dev := b.(PeakMeasurer); !dev {
+		stream = StreamGBps(c.Quick)
 	}
 	var rows []Result
 	for _, rr := range rowsIn {
@@ -125,7 +133,15 @@ func selectModel(c *Ctx, m Model) ([]Result, error) {
 		default:
 			r.Seconds, r.MedianSeconds, r.Calls = tm.Seconds(), tm.Median.Seconds(), tm.Calls
 		}
-		rows = append(rows, c.Finish(r))
+		if rr.streams {
+			r.StreamPeakGBps = stream
+		}
+		r = c.Finish(r)
+		if r.RatioToStreamPeak > 0 {
+			r.Notes += fmt.Sprintf("; %.0f%% of a sequential read measured in this run (%.1f GB/s)",
+				100*r.RatioToStreamPeak, r.StreamPeakGBps)
+		}
+		rows = append(rows, r)
 	}
 	return rows, nil
 }
