@@ -11,7 +11,8 @@
 // SplitPairs, which lets a vector of pairs widen and round in a few
 // instructions; GPT-J, fused for bfloat16) and its accurate and compat
 // cos/sin, the bfloat16 and binary16
-// conversions, and row prefetching.
+// conversions, row prefetching, and row copies with non-temporal stores
+// for results written once (CopyRowsStream).
 //
 // Every function has a plain-Go definition (vec_generic.go, softmax.go,
 // tile.go): the purego path, and the reference every assembly variant is
