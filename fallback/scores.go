@@ -101,9 +101,9 @@ const (
 // else vec.DotsGather) forms the scores of its g query heads over the
 // chunk's run of valid candidates in the worker's scratch, which
 // vec.CopyRowsStream then writes to Out with non-temporal stores: every
-// line of Out is written once, and reading each first (32 rows a few
-// columns wide all fall in one cache set) would cost a fifth of the
-// scan. Padding entries score -Inf. One part of the next chunk's K rows
+// line of Out is written once, and reading each line first (the chunk's
+// short pieces of Hq rows a power of two apart all fall in one cache
+// set) cost about a tenth of the scan. Padding entries score -Inf. One part of the next chunk's K rows
 // is touched before each kv head's call, so that their cache misses
 // overlap the arithmetic instead of queueing up front.
 func (j *scoresJob) run(w, lo, hi int) {
