@@ -11,23 +11,13 @@ func genBF16ToF32(s isa) {
 	name := s.name("bf16ToF32")
 	TEXT(name, NOSPLIT, "func(dst []float32, src []uint16)")
 	s.doc(name, "sets dst[i] to the float32 of bfloat16 bits src[i] for i < len(src).", s.lanes)
-	const unroll = 4
 	pd, ps := base("dst"), base("src")
 	n := length("src", s.lanes)
-	nu := roundDown(n, unroll*s.lanes)
-	i := GP64()
-	XORQ(i, i)
-	body := func(units int) func() {
-		return func() {
-			for u := range units {
-				v := s.vec()
-				s.loadBF16(u16(ps, i, u*s.lanes), v)
-				VMOVUPS(v, f32(pd, i, u*s.lanes))
-			}
-		}
-	}
-	loop("wide4", i, nu, unroll*s.lanes, body(unroll))
-	loop("wide1", i, n, s.lanes, body(1))
+	s.elementwise("wide", n, 4, func(i Register, k int) {
+		v := s.vec()
+		s.loadBF16(u16(ps, i, k), v)
+		VMOVUPS(v, f32(pd, i, k))
+	})
 	finish()
 }
 
@@ -123,23 +113,13 @@ func genF16ToF32(s isa) {
 	name := s.name("f16ToF32")
 	TEXT(name, NOSPLIT, "func(dst []float32, src []uint16)")
 	s.doc(name, "sets dst[i] to the float32 of binary16 bits src[i] for i < len(src) (a NaN keeps its sign and payload and is made quiet).", s.lanes)
-	const unroll = 4
 	pd, ps := base("dst"), base("src")
 	n := length("src", s.lanes)
-	nu := roundDown(n, unroll*s.lanes)
-	i := GP64()
-	XORQ(i, i)
-	body := func(units int) func() {
-		return func() {
-			for u := range units {
-				v := s.vec()
-				VCVTPH2PS(u16(ps, i, u*s.lanes), v)
-				VMOVUPS(v, f32(pd, i, u*s.lanes))
-			}
-		}
-	}
-	loop("wide4", i, nu, unroll*s.lanes, body(unroll))
-	loop("wide1", i, n, s.lanes, body(1))
+	s.elementwise("wide", n, 4, func(i Register, k int) {
+		v := s.vec()
+		VCVTPH2PS(u16(ps, i, k), v)
+		VMOVUPS(v, f32(pd, i, k))
+	})
 	finish()
 }
 
@@ -149,22 +129,12 @@ func genF32ToF16(s isa) {
 	name := s.name("f32ToF16")
 	TEXT(name, NOSPLIT, "func(dst []uint16, src []float32)")
 	s.doc(name, "sets dst[i] to the binary16 bits of src[i] (round to nearest even; a NaN keeps its sign and top payload bits and is made quiet) for i < len(src).", s.lanes)
-	const unroll = 4
 	pd, ps := base("dst"), base("src")
 	n := length("src", s.lanes)
-	nu := roundDown(n, unroll*s.lanes)
-	i := GP64()
-	XORQ(i, i)
-	body := func(units int) func() {
-		return func() {
-			for u := range units {
-				v := s.vec()
-				VMOVUPS(f32(ps, i, u*s.lanes), v)
-				VCVTPS2PH(U8(0), v, u16(pd, i, u*s.lanes))
-			}
-		}
-	}
-	loop("narrow4", i, nu, unroll*s.lanes, body(unroll))
-	loop("narrow1", i, n, s.lanes, body(1))
+	s.elementwise("narrow", n, 4, func(i Register, k int) {
+		v := s.vec()
+		VMOVUPS(f32(ps, i, k), v)
+		VCVTPS2PH(U8(0), v, u16(pd, i, k))
+	})
 	finish()
 }

@@ -158,25 +158,15 @@ func genAxpy(s isa, bf16 bool) {
 	}
 	TEXT(name, NOSPLIT, sig)
 	s.doc(name, "sets y[i] = fma(alpha, x[i], y[i]) for i < len(y).", s.lanes)
-	const unroll = 4
 	alpha := s.broadcastParam("alpha")
 	px, py := base("x"), base("y")
 	n := length("y", s.lanes)
-	nu := roundDown(n, unroll*s.lanes)
-	i := GP64()
-	XORQ(i, i)
-	body := func(units int) func() {
-		return func() {
-			for u := range units {
-				y := s.vec()
-				VMOVUPS(f32(py, i, u*s.lanes), y)
-				VFMADD231PS(s.loadKey(px, i, u*s.lanes, bf16), alpha, y)
-				VMOVUPS(y, f32(py, i, u*s.lanes))
-			}
-		}
-	}
-	loop("axpy4", i, nu, unroll*s.lanes, body(unroll))
-	loop("axpy1", i, n, s.lanes, body(1))
+	s.elementwise("axpy", n, 4, func(i Register, k int) {
+		y := s.vec()
+		VMOVUPS(f32(py, i, k), y)
+		VFMADD231PS(s.loadKey(px, i, k, bf16), alpha, y)
+		VMOVUPS(y, f32(py, i, k))
+	})
 	finish()
 }
 
@@ -185,24 +175,14 @@ func genScale(s isa) {
 	name := s.name("scale")
 	TEXT(name, NOSPLIT, "func(alpha float32, y []float32)")
 	s.doc(name, "sets y[i] = alpha·y[i] for i < len(y).", s.lanes)
-	const unroll = 4
 	alpha := s.broadcastParam("alpha")
 	py := base("y")
 	n := length("y", s.lanes)
-	nu := roundDown(n, unroll*s.lanes)
-	i := GP64()
-	XORQ(i, i)
-	body := func(units int) func() {
-		return func() {
-			for u := range units {
-				y := s.vec()
-				VMULPS(f32(py, i, u*s.lanes), alpha, y)
-				VMOVUPS(y, f32(py, i, u*s.lanes))
-			}
-		}
-	}
-	loop("scale4", i, nu, unroll*s.lanes, body(unroll))
-	loop("scale1", i, n, s.lanes, body(1))
+	s.elementwise("scale", n, 4, func(i Register, k int) {
+		y := s.vec()
+		VMULPS(f32(py, i, k), alpha, y)
+		VMOVUPS(y, f32(py, i, k))
+	})
 	finish()
 }
 
@@ -213,26 +193,15 @@ func genRotate(s isa) {
 	name := s.name("rotate")
 	TEXT(name, NOSPLIT, "func(x, y, c, s []float32)")
 	s.doc(name, "sets x[i], y[i] = x[i]·c[i] − y[i]·s[i], y[i]·c[i] + x[i]·s[i] for i < len(x), every product and sum rounded (no FMA).", s.lanes)
-	const unroll = 2
 	px, py, pc, ps := base("x"), base("y"), base("c"), base("s")
 	n := length("x", s.lanes)
-	nu := roundDown(n, unroll*s.lanes)
-	i := GP64()
-	XORQ(i, i)
-	body := func(units int) func() {
-		return func() {
-			for u := range units {
-				k := u * s.lanes
-				x, y := s.vec(), s.vec()
-				VMOVUPS(f32(px, i, k), x)
-				VMOVUPS(f32(py, i, k), y)
-				s.rotateVectors(x, y, f32(pc, i, k), f32(ps, i, k))
-				VMOVUPS(x, f32(px, i, k))
-				VMOVUPS(y, f32(py, i, k))
-			}
-		}
-	}
-	loop("rot2", i, nu, unroll*s.lanes, body(unroll))
-	loop("rot1", i, n, s.lanes, body(1))
+	s.elementwise("rot", n, 2, func(i Register, k int) {
+		x, y := s.vec(), s.vec()
+		VMOVUPS(f32(px, i, k), x)
+		VMOVUPS(f32(py, i, k), y)
+		s.rotateVectors(x, y, f32(pc, i, k), f32(ps, i, k))
+		VMOVUPS(x, f32(px, i, k))
+		VMOVUPS(y, f32(py, i, k))
+	})
 	finish()
 }

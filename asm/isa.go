@@ -182,6 +182,26 @@ func loop(name string, i, end Register, step int, body func()) {
 	Label(name + "_end")
 }
 
+// elementwise emits the loop of a kernel over the n elements of its
+// slices (n a register holding a multiple of the lanes): unroll vectors a
+// step while a whole step remains, then one vector a step. unit(i, k)
+// emits the work of the vector k elements past element i. The loops'
+// labels are name followed by unroll and by 1.
+func (s isa) elementwise(name string, n Register, unroll int, unit func(i Register, k int)) {
+	nu := roundDown(n, unroll*s.lanes)
+	i := GP64()
+	XORQ(i, i)
+	body := func(units int) func() {
+		return func() {
+			for u := range units {
+				unit(i, u*s.lanes)
+			}
+		}
+	}
+	loop(fmt.Sprintf("%s%d", name, unroll), i, nu, unroll*s.lanes, body(unroll))
+	loop(name+"1", i, n, s.lanes, body(1))
+}
+
 // f32 addresses element i (+ k further elements) of a float32 array.
 func f32(p, i Register, k int) Mem { return Mem{Base: p, Index: i, Scale: 4, Disp: 4 * k} }
 
