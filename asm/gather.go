@@ -36,88 +36,55 @@ func genDotsGather(s isa, rows int, bf16 bool) {
 	}
 	n, qrow, po, keys, px := loadGatherArgs(rows, s.lanes)
 
+	// body emits the groups of nk keys; their columns go unroll vectors a
+	// step, then one vector a step.
 	body := func(lbl string, nk int) {
-		Label(lbl)
-		CMPQ(keys, U32(nk))
-		JB(label(lbl + "_end"))
-		pk := Load(Param("k").Base(), GP64())
-		var kp [3]Register
-		for i := range nk {
-			kp[i] = GP64()
-			MOVQ(Mem{Base: po, Disp: 8 * i}, kp[i])
-			LEAQ(Mem{Base: pk, Index: kp[i], Scale: uint8(esz)}, kp[i])
-		}
-		qc := Load(Param("q").Base(), GP64())
-		var acc [4][3][2]VecVirtual
-		for r := range rows {
-			for i := range nk {
-				for u := range unroll {
-					acc[r][i][u] = s.vec()
-					s.zero(acc[r][i][u])
-				}
-			}
-		}
-		cnt := GP64()
-		MOVQ(n, cnt)
-		step := func(cl string, units int) {
-			Label(cl)
-			CMPQ(cnt, U32(units*s.lanes))
-			JB(label(cl + "_end"))
-			var kv [3][2]VecVirtual
-			for i := range nk {
-				for u := range units {
-					kv[i][u] = s.vec()
-					m := Mem{Base: kp[i], Disp: u * s.lanes * esz}
-					if bf16 {
-						s.loadBF16(m, kv[i][u])
-					} else {
-						VMOVUPS(m, kv[i][u])
+		s.gatherGroups(lbl, rows, nk, unroll, esz, po, keys, px, func(kp []Register, qc Register, acc [][][]VecVirtual) {
+			cnt := GP64()
+			MOVQ(n, cnt)
+			step := func(cl string, units int) {
+				Label(cl)
+				CMPQ(cnt, U32(units*s.lanes))
+				JB(label(cl + "_end"))
+				var kv [3][2]VecVirtual
+				for i := range nk {
+					for u := range units {
+						kv[i][u] = s.vec()
+						m := Mem{Base: kp[i], Disp: u * s.lanes * esz}
+						if bf16 {
+							s.loadBF16(m, kv[i][u])
+						} else {
+							VMOVUPS(m, kv[i][u])
+						}
 					}
 				}
-			}
-			for r := range rows {
-				for u := range units {
-					// a q vector is loaded once for the nk keys
-					var qv Op = qrow(qc, r, u*s.bytes())
-					if nk > 1 {
-						v := s.vec()
-						VMOVUPS(qv, v)
-						qv = v
-					}
-					for i := range nk {
-						VFMADD231PS(qv, kv[i][u], acc[r][i][u])
+				for r := range rows {
+					for u := range units {
+						// a q vector is loaded once for the nk keys
+						var qv Op = qrow(qc, r, u*s.bytes())
+						if nk > 1 {
+							v := s.vec()
+							VMOVUPS(qv, v)
+							qv = v
+						}
+						for i := range nk {
+							VFMADD231PS(qv, kv[i][u], acc[r][i][u])
+						}
 					}
 				}
-			}
-			for i := range nk {
-				ADDQ(U32(units*s.lanes*esz), kp[i])
-			}
-			ADDQ(U32(units*s.bytes()), qc)
-			SUBQ(U32(units*s.lanes), cnt)
-			JMP(label(cl))
-			Label(cl + "_end")
-		}
-		if unroll == 2 {
-			step(lbl+"_c2", 2)
-		}
-		step(lbl+"_c1", 1)
-		// Reduce: the sums of (row, key) go to x[r·xstride+i].
-		var sums []scaledSum
-		for r := range rows {
-			for i := range nk {
-				v := acc[r][i][0]
-				if unroll == 2 {
-					VADDPS(acc[r][i][1], v, v)
+				for i := range nk {
+					ADDQ(U32(units*s.lanes*esz), kp[i])
 				}
-				sums = append(sums, scaledSum{v, r, 4 * i})
+				ADDQ(U32(units*s.bytes()), qc)
+				SUBQ(U32(units*s.lanes), cnt)
+				JMP(label(cl))
+				Label(cl + "_end")
 			}
-		}
-		s.storeScaledSums(px, rows, sums)
-		ADDQ(U32(8*nk), po)
-		ADDQ(U32(4*nk), px)
-		SUBQ(U32(nk), keys)
-		JMP(label(lbl))
-		Label(lbl + "_end")
+			if unroll == 2 {
+				step(lbl+"_c2", 2)
+			}
+			step(lbl+"_c1", 1)
+		})
 	}
 	if rows >= 3 { // 3·rows accumulators and three key vectors fit 16 registers
 		body("keys3", 3)
@@ -199,6 +166,55 @@ func (s isa) storeScaledSums(px Register, rows int, sums []scaledSum) {
 		}
 		sums = sums[g:]
 	}
+}
+
+// gatherGroups emits the key-group loop of a gathered dot kernel of rows
+// rows: while at least nk keys remain, it points kp[i] at key i's row
+// (offs[i] elements of esz bytes past k) and qc at q, zeroes per
+// accumulators acc[r][i] for each row r and key i, and lets cols emit
+// the column loop; it then adds each (row, key)'s accumulators, stores
+// their sum times scale to x[r·xstride+i] and moves offs, x and the key
+// count on by nk. The labels start with lbl.
+func (s isa) gatherGroups(lbl string, rows, nk, per, esz int, po, keys, px Register, cols func(kp []Register, qc Register, acc [][][]VecVirtual)) {
+	Label(lbl)
+	CMPQ(keys, U32(nk))
+	JB(label(lbl + "_end"))
+	pk := Load(Param("k").Base(), GP64())
+	kp := make([]Register, nk)
+	for i := range kp {
+		kp[i] = GP64()
+		MOVQ(Mem{Base: po, Disp: 8 * i}, kp[i])
+		LEAQ(Mem{Base: pk, Index: kp[i], Scale: uint8(esz)}, kp[i])
+	}
+	qc := Load(Param("q").Base(), GP64())
+	acc := make([][][]VecVirtual, rows)
+	for r := range acc {
+		acc[r] = make([][]VecVirtual, nk)
+		for i := range nk {
+			for range per {
+				v := s.vec()
+				s.zero(v)
+				acc[r][i] = append(acc[r][i], v)
+			}
+		}
+	}
+	cols(kp, qc, acc)
+	var sums []scaledSum
+	for r := range rows {
+		for i := range nk {
+			v := acc[r][i][0]
+			for _, a := range acc[r][i][1:] {
+				VADDPS(a, v, v)
+			}
+			sums = append(sums, scaledSum{v, r, 4 * i})
+		}
+	}
+	s.storeScaledSums(px, rows, sums)
+	ADDQ(U32(8*nk), po)
+	ADDQ(U32(4*nk), px)
+	SUBQ(U32(nk), keys)
+	JMP(label(lbl))
+	Label(lbl + "_end")
 }
 
 // loadGatherArgs loads the arguments the gathered dot kernels share (for

@@ -79,70 +79,34 @@ func genDotsGatherSplit(s isa, rows int) {
 		if 2*rows*nk <= 12 {
 			halves = 2
 		}
-		Label(lbl)
-		CMPQ(keys, U32(nk))
-		JB(label(lbl + "_end"))
-		pk := Load(Param("k").Base(), GP64())
-		kp := make([]Register, nk)
-		for i := range kp {
-			kp[i] = GP64()
-			MOVQ(Mem{Base: po, Disp: 8 * i}, kp[i])
-			LEAQ(Mem{Base: pk, Index: kp[i], Scale: 2}, kp[i])
-		}
-		qc := Load(Param("q").Base(), GP64())
-		acc := make([][][]VecVirtual, rows)
-		for r := range acc {
-			acc[r] = make([][]VecVirtual, nk)
+		s.gatherGroups(lbl, rows, nk, halves, 2, po, keys, px, func(kp []Register, qc Register, acc [][][]VecVirtual) {
+			cnt := GP64()
+			MOVQ(n, cnt)
+			Label(lbl + "_col")
+			CMPQ(cnt, U32(2*s.lanes))
+			JB(label(lbl + "_colend"))
+			for h := range 2 {
+				kv := make([]VecVirtual, nk)
+				for i := range kv {
+					kv[i] = s.vec()
+					s.widenHalf(Mem{Base: kp[i]}, h, kv[i])
+				}
+				for r := range rows {
+					qv := s.vec() // loaded once for the nk keys
+					VMOVUPS(qrow(qc, r, h*s.bytes()), qv)
+					for i := range nk {
+						VFMADD231PS(qv, kv[i], acc[r][i][h%halves])
+					}
+				}
+			}
 			for i := range nk {
-				for range halves {
-					v := s.vec()
-					s.zero(v)
-					acc[r][i] = append(acc[r][i], v)
-				}
+				ADDQ(U32(s.bytes()), kp[i])
 			}
-		}
-		cnt := GP64()
-		MOVQ(n, cnt)
-		Label(lbl + "_col")
-		CMPQ(cnt, U32(2*s.lanes))
-		JB(label(lbl + "_colend"))
-		for h := range 2 {
-			kv := make([]VecVirtual, nk)
-			for i := range kv {
-				kv[i] = s.vec()
-				s.widenHalf(Mem{Base: kp[i]}, h, kv[i])
-			}
-			for r := range rows {
-				qv := s.vec() // loaded once for the nk keys
-				VMOVUPS(qrow(qc, r, h*s.bytes()), qv)
-				for i := range nk {
-					VFMADD231PS(qv, kv[i], acc[r][i][h%halves])
-				}
-			}
-		}
-		for i := range nk {
-			ADDQ(U32(s.bytes()), kp[i])
-		}
-		ADDQ(U32(2*s.bytes()), qc)
-		SUBQ(U32(2*s.lanes), cnt)
-		JMP(label(lbl + "_col"))
-		Label(lbl + "_colend")
-		var sums []scaledSum
-		for r := range rows {
-			for i := range nk {
-				v := acc[r][i][0]
-				if halves == 2 {
-					VADDPS(acc[r][i][1], v, v)
-				}
-				sums = append(sums, scaledSum{v, r, 4 * i})
-			}
-		}
-		s.storeScaledSums(px, rows, sums)
-		ADDQ(U32(8*nk), po)
-		ADDQ(U32(4*nk), px)
-		SUBQ(U32(nk), keys)
-		JMP(label(lbl))
-		Label(lbl + "_end")
+			ADDQ(U32(2*s.bytes()), qc)
+			SUBQ(U32(2*s.lanes), cnt)
+			JMP(label(lbl + "_col"))
+			Label(lbl + "_colend")
+		})
 	}
 	for _, nk := range []int{splitKeys(rows), 2, 1} { // at most one pass each after the first
 		body(fmt.Sprintf("keys%d", nk), nk)
