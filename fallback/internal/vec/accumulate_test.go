@@ -21,14 +21,21 @@ func newAccCase(r *rand.Rand, rows, dv, keys, nv int) accCase {
 	return c
 }
 
-// runAccumulate evaluates Accumulate (f32 values) or AccumulateBF16 (the
-// same values, which are bfloat16 values) at level l.
-func runAccumulate(l int, bf16 bool, c accCase, acc, p, v []float32) {
-	if bf16 {
+// runAccumulate evaluates Accumulate (f32 values), AccumulateBF16 or
+// AccumulateBF16Split (the same values, which are bfloat16 values; for
+// the latter acc's rows are put in pair-split order in place before the
+// call and back after it) at level l.
+func runAccumulate(l int, kind rowKind, c accCase, acc, p, v []float32) {
+	switch kind {
+	case rowsBF16:
 		accumulateBF16At(l, acc, c.dv, p, c.pstride, toBF16Bits(v), c.offs)
-		return
+	case rowsBF16Split:
+		splitPairsAt(l, acc, acc, c.dv)
+		accumulateBF16SplitAt(l, acc, c.dv, p, c.pstride, toBF16Bits(v), c.offs)
+		joinPairsAt(l, acc, acc, c.dv)
+	default:
+		accumulateAt(l, acc, c.dv, p, c.pstride, v, c.offs)
 	}
-	accumulateAt(l, acc, c.dv, p, c.pstride, v, c.offs)
 }
 
 // TestAccumulateExact checks the structure (every key once per element,
@@ -36,9 +43,9 @@ func runAccumulate(l int, bf16 bool, c accCase, acc, p, v []float32) {
 // integers, exact in any order.
 func TestAccumulateExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
-	dvs := []int{1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40, 48, 64, 67, 96, 128, 129}
+	dvs := []int{1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40, 47, 48, 63, 64, 65, 67, 96, 128, 129, 130}
 	forLevels(t, func(t *testing.T, l int) {
-		for _, bf16 := range []bool{false, true} {
+		for _, kind := range rowKinds {
 			for _, dv := range dvs {
 				for rows := 1; rows <= 9; rows++ {
 					for _, keys := range []int{0, 1, 2, 5, 32} {
@@ -66,11 +73,11 @@ func TestAccumulateExact(t *testing.T) {
 								want[row*dv+d] = s
 							}
 						}
-						runAccumulate(l, bf16, c, acc, p, v)
+						runAccumulate(l, kind, c, acc, p, v)
 						check(t)
 						for i := range acc {
 							if acc[i] != want[i] {
-								t.Fatalf("bf16=%v rows=%d dv=%d keys=%d: element %d = %v, want %v", bf16, rows, dv, keys, i, acc[i], want[i])
+								t.Fatalf("%v rows=%d dv=%d keys=%d: element %d = %v, want %v", kind, rows, dv, keys, i, acc[i], want[i])
 							}
 						}
 					}
@@ -89,15 +96,15 @@ func TestAccumulateExact(t *testing.T) {
 func TestAccumulateRounding(t *testing.T) {
 	r := rand.New(rand.NewPCG(33, 34))
 	forLevels(t, func(t *testing.T, l int) {
-		for _, bf16 := range []bool{false, true} {
-			for _, dv := range []int{8, 16, 24, 32, 40, 128, 130} {
+		for _, kind := range rowKinds {
+			for _, dv := range []int{8, 16, 24, 32, 40, 48, 64, 128, 130} {
 				for _, rows := range []int{1, 2, 3, 4, 7} {
 					const keys = 15
 					nv := dv * 4
 					c := newAccCase(r, rows, dv, keys, nv)
 					v := at[float32](nv, 0)
 					for i := range v {
-						if bf16 {
+						if kind.bf16() {
 							v[i] = widen(randBF16(r, 0, 1))
 						} else {
 							v[i] = randNormal(r, 0, 1)
@@ -109,7 +116,7 @@ func TestAccumulateRounding(t *testing.T) {
 						p[i] = float32(math.Abs(float64(randNormal(r, 0, 1))))
 					}
 					acc := make([]float32, rows*dv)
-					runAccumulate(l, bf16, c, acc, p, v)
+					runAccumulate(l, kind, c, acc, p, v)
 					for row := range rows {
 						for d := range dv {
 							var fused, two float32
@@ -119,9 +126,9 @@ func TestAccumulateRounding(t *testing.T) {
 								two = float32(w*x) + two
 							}
 							got := acc[row*dv+d]
-							plain := l == levelGeneric || d >= dv&^(lanes(l)-1)
+							plain := l == levelGeneric || d >= dv&^(kind.block(l)-1)
 							if got != fused && !(plain && got == two) {
-								t.Fatalf("bf16=%v rows=%d dv=%d: element (%d, %d) = %v, want %v (fused) or in plain Go %v", bf16, rows, dv, row, d, got, fused, two)
+								t.Fatalf("%v rows=%d dv=%d: element (%d, %d) = %v, want %v (fused) or in plain Go %v", kind, rows, dv, row, d, got, fused, two)
 							}
 						}
 					}
