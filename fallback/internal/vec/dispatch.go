@@ -209,6 +209,16 @@ func AccumulateBF16(acc []float32, dv int, p []float32, pstride int, v []uint16,
 	}
 }
 
+// checkOffsets panics, naming the function fn, unless every row of w
+// elements at an offset of offs lies within a slice of n elements.
+func checkOffsets(fn string, offs []int, n, w int) {
+	for _, o := range offs {
+		if o < 0 || o > n-w {
+			panic("vec: " + fn + " row offset out of range")
+		}
+	}
+}
+
 // accumulateShape checks Accumulate's arguments and reports whether there
 // is anything to do.
 func accumulateShape(nacc, dv, np, pstride, nv int, offs []int) bool {
@@ -222,11 +232,7 @@ func accumulateShape(nacc, dv, np, pstride, nv int, offs []int) bool {
 	if (rows-1)*pstride+len(offs) > np {
 		panic("vec: Accumulate weights out of range")
 	}
-	for _, o := range offs {
-		if o < 0 || o > nv-dv {
-			panic("vec: Accumulate row offset out of range")
-		}
-	}
+	checkOffsets("Accumulate", offs, nv, dv)
 	return true
 }
 
@@ -277,10 +283,6 @@ func dotsGatherShape(nx, xstride, nq, d, nk int, offs []int) bool {
 	if (rows-1)*xstride+len(offs) > nx {
 		panic("vec: DotsGather results out of range")
 	}
-	for _, o := range offs {
-		if o < 0 || o > nk-d {
-			panic("vec: DotsGather row offset out of range")
-		}
-	}
+	checkOffsets("DotsGather", offs, nk, d)
 	return true
 }

@@ -54,11 +54,7 @@ func transposeShape(nkt, ktstride, nk int, offs []int, d int) bool {
 	if (d-1)*ktstride+len(offs) > nkt {
 		panic("vec: TransposeGather results out of range")
 	}
-	for _, o := range offs {
-		if o < 0 || o > nk-d {
-			panic("vec: TransposeGather row offset out of range")
-		}
-	}
+	checkOffsets("TransposeGather", offs, nk, d)
 	return true
 }
 
