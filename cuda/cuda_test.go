@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"testing"
 
 	"github.com/rotorkernels/rotor/bench"
@@ -139,55 +138,7 @@ func TestLeaks(t *testing.T) {
 func TestConcurrent(t *testing.T) {
 	shared := openGPU(t)
 	defer shared.Close()
-	c := ropeXCases(false)[2]
-	rot := c.rotary(t)
-	const workers = 8
-	want := make([][]byte, workers)
-	for w := range want {
-		x := c.tensors(t, shared, c.data(uint64(w)))
-		if err := shared.RoPE(&ops.RoPEArgs{Q: x.q, K: x.k, Positions: x.pos, Rotary: rot, Angles: c.angles}); err != nil {
-			t.Fatal(err)
-		}
-		want[w] = read(t, shared, x.q)
-		x.free(shared)
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 4*workers)
-	work := func(b *Backend, w int) {
-		defer wg.Done()
-		for it := 0; it < 20; it++ {
-			x, err := c.tensorsErr(b, c.data(uint64(w)))
-			if err != nil {
-				errs <- err
-				return
-			}
-			if err := b.RoPE(&ops.RoPEArgs{Q: x.q, K: x.k, Positions: x.pos, Rotary: rot, Angles: c.angles}); err != nil {
-				errs <- err
-				return
-			}
-			out := make([]byte, len(want[w]))
-			if err := b.Read(out, x.q); err != nil {
-				errs <- err
-				return
-			}
-			if !bytes.Equal(out, want[w]) {
-				errs <- fmt.Errorf("worker %d iteration %d: result differs from the lone run", w, it)
-			}
-			x.free(b)
-		}
-	}
-	for w := 0; w < workers; w++ {
-		own := openGPU(t)
-		defer own.Close()
-		wg.Add(2)
-		go work(shared, w)
-		go work(own, w)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	checkConcurrent(t, shared, func() *Backend { return openGPU(t) }, ropeXCases(false)[2], 8, 20)
 }
 
 // TestWrapDevicePointer wraps the device pointer of an allocation, as an

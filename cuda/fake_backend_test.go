@@ -2,9 +2,7 @@ package cuda
 
 import (
 	"errors"
-	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/rotorkernels/rotor/kernels"
@@ -427,54 +425,7 @@ func TestFakeConcurrent(t *testing.T) {
 	g := newFakeGPU(0)
 	shared := openFake(t, g)
 	defer shared.Close()
-	c := ropeXCases(true)[1]
-	rot := c.rotary(t)
-	want := map[int][]byte{}
-	for w := 0; w < 4; w++ {
-		x := c.tensors(t, shared, c.data(uint64(w)))
-		if err := shared.RoPE(&ops.RoPEArgs{Q: x.q, K: x.k, Positions: x.pos, Rotary: rot, Angles: c.angles}); err != nil {
-			t.Fatal(err)
-		}
-		want[w] = read(t, shared, x.q)
-		x.free(shared)
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	work := func(b *Backend, w int) {
-		defer wg.Done()
-		for it := 0; it < 5; it++ {
-			x, err := c.tensorsErr(b, c.data(uint64(w)))
-			if err != nil {
-				errs <- err
-				return
-			}
-			if err := b.RoPE(&ops.RoPEArgs{Q: x.q, K: x.k, Positions: x.pos, Rotary: rot, Angles: c.angles}); err != nil {
-				errs <- err
-				return
-			}
-			out := make([]byte, len(want[w]))
-			if err := b.Read(out, x.q); err != nil {
-				errs <- err
-				return
-			}
-			if string(out) != string(want[w]) {
-				errs <- fmt.Errorf("worker %d iteration %d: result differs from the lone run", w, it)
-			}
-			x.free(b)
-		}
-	}
-	for w := 0; w < 4; w++ {
-		wg.Add(2)
-		go work(shared, w)
-		own := openFake(t, g)
-		defer own.Close()
-		go work(own, w)
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	checkConcurrent(t, shared, func() *Backend { return openFake(t, g) }, ropeXCases(true)[1], 4, 5)
 	if shared.MemInUse() != 0 {
 		t.Errorf("MemInUse %d after every worker freed its tensors", shared.MemInUse())
 	}
