@@ -90,6 +90,17 @@ type Ctx struct {
 	// remeasure measures the peaks again (nil when they came from fixed
 	// values); Run keeps the larger of the two measurements.
 	remeasure func() (gbps, gflops float64, isa string, err error)
+	// stream is the host's sequential read bandwidth (StreamGBps), measured
+	// by the first row that needs it; 0 until then.
+	stream float64
+}
+
+// streamPeak returns StreamGBps for this run, measured once.
+func (c *Ctx) streamPeak() float64 {
+	if c.stream == 0 {
+		c.stream = StreamGBps(c.Quick)
+	}
+	return c.stream
 }
 
 // NewCtx measures the peaks for backend b (its own PeakMeasurer and

@@ -118,7 +118,7 @@ func selectModel(c *Ctx, m Model) ([]Result, error) {
 	}
 	stream := 0.0 // the host's sequential read bandwidth
 	if _, dev := b.(PeakMeasurer); !dev {
-		stream = StreamGBps(c.Quick)
+		stream = c.streamPeak()
 	}
 	var rows []Result
 	for _, rr := range rowsIn {
