@@ -55,4 +55,8 @@ type Backend interface {
 	PageMeta(a *PageMetaArgs) error
 	// PageScores computes Quest's per-page upper bound of q·k.
 	PageScores(a *PageScoresArgs) error
+	// KMeansAssign is one Lloyd step of k-means per kv head: each point's
+	// nearest centroid, its distance, and every cluster's sum and size,
+	// the same bits on every backend.
+	KMeansAssign(a *KMeansAssignArgs) error
 }

@@ -11,13 +11,15 @@ import (
 const u32 = 0x1p-24
 
 // runSelection is the selection-primitive part of the suite: Scores,
-// Criticality, TopK, PageMeta and PageScores against brute force.
+// Criticality, TopK, PageMeta, PageScores and KMeansAssign against brute
+// force.
 func runSelection(t *testing.T, b ops.Backend) {
 	t.Run("scores", func(t *testing.T) { testScores(t, b) })
 	t.Run("criticality", func(t *testing.T) { testCriticality(t, b) })
 	t.Run("topk", func(t *testing.T) { testTopK(t, b) })
 	t.Run("pagemeta", func(t *testing.T) { testPageMeta(t, b) })
 	t.Run("pagescores", func(t *testing.T) { testPageScores(t, b) })
+	t.Run("kmeans", func(t *testing.T) { testKMeans(t, b) })
 	t.Run("errors", func(t *testing.T) { testSelectionErrors(t, b) })
 }
 

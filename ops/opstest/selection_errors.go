@@ -112,4 +112,5 @@ func testSelectionErrors(t *testing.T, b ops.Backend) {
 			t.Errorf("%s = %v, want ErrShape", name, err)
 		}
 	}
+	testKMeansErrors(t, b)
 }

@@ -1,0 +1,11 @@
+//go:build purego || !amd64
+
+package vec
+
+func minBlock(x []float32, xstride, nk, col int, m1, m2 []float32, i1 []int32) {
+	minBlockGeneric(x, xstride, nk, col, 0, m1, m2, i1)
+}
+
+func minBlockAt(_ int, x []float32, xstride, nk, col int, m1, m2 []float32, i1 []int32) {
+	minBlockGeneric(x, xstride, nk, col, 0, m1, m2, i1)
+}
