@@ -53,6 +53,11 @@ func main() {
 			genDotsGatherSplit(s, rows)
 			genAccumulateSplit(s, rows)
 		}
+		genMinBlock(s)
+		genKMeansLanes(s, false)
+		genKMeansLanes(s, true)
+		genKMeansScale(s)
+		genKMeansAddFixed(s)
 	}
 	genTranspose(false)
 	genTranspose(true)

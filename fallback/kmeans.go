@@ -26,8 +26,10 @@ import (
 // on unit-norm keys) the point's scores are formed again and every
 // centroid within the margin is measured exactly with
 // precision.KMeansDist, the lowest index winning ties. The distance of
-// each label is precision.KMeansDist as well. Points are spread over the
-// worker pool in blocks of kmeansRows per kv head.
+// each label is precision.KMeansDist as well. The float64 arithmetic of
+// the points, the distances and the sums runs in the vec package's
+// eight-lane kernels, which give precision's bits. Points are spread over
+// the worker pool in blocks of kmeansRows per kv head.
 //
 // The sums are exact: each cluster's elements are added as integers
 // (precision.KMeansFixed) in a second pass over the labels, spread over
@@ -71,9 +73,12 @@ func (b *Backend) KMeansAssign(a *ops.KMeansAssignArgs) error {
 		return nil
 	}
 	for h := range j.Hk {
-		m := float32(0)
-		for _, ws := range j.work[:w] {
-			m = max(m, ws.maxAbs[h])
+		m := float32(1) // every |y_j| < 2 when normalised
+		if !j.normalize {
+			m = 0
+			for _, ws := range j.work[:w] {
+				m = max(m, ws.maxAbs[h])
+			}
 		}
 		j.q[h] = precision.KMeansSumShift(j.N, m)
 	}
@@ -92,6 +97,10 @@ func (b *Backend) KMeansAssign(a *ops.KMeansAssignArgs) error {
 const (
 	kmeansRows = 48
 	kmeansCols = 128
+	// kmeansStride is the row stride of a transposed block of kmeansCols
+	// centroids: not a multiple of 256 bytes, so that the rows of a slice
+	// of keys fall in different L1 sets rather than thrashing a few.
+	kmeansStride = kmeansCols + 16
 )
 
 // The passes of a KMeansAssign call.
@@ -112,9 +121,9 @@ type kmeansJob struct {
 
 	cents  []float32 // the Centroids tensor's memory
 	centRS int
-	// per kv head, from kmeansPrep: the centroids transposed into D+1
-	// rows of C scores' operands (row D: −n_c/2), the largest centroid
-	// norm and whether a centroid is not finite
+	// per kv head, from kmeansPrep: the centroids transposed, in blocks
+	// of kmeansCols, each D+1 rows of kmeansStride (row D: −n_c/2); the
+	// largest centroid norm; whether a centroid is not finite
 	kt       [][]float32
 	cNorm    []float64
 	poisoned []bool
@@ -174,7 +183,7 @@ func (j *kmeansJob) grow(w int) {
 	}
 	j.kt = j.kt[:j.Hk]
 	for h := range j.kt {
-		j.kt[h] = growF32(j.kt[h], D1*j.C)
+		j.kt[h] = growF32(j.kt[h], j.ktBlocks()*D1*kmeansStride)
 	}
 	j.cNorm = append(j.cNorm[:0], make([]float64, j.Hk)...)
 	j.poisoned = append(j.poisoned[:0], make([]bool, j.Hk)...)
@@ -217,26 +226,42 @@ func (j *kmeansJob) centroid(h, c int) []float32 {
 	return j.cents[o : o+j.D : o+j.D]
 }
 
-// prep transposes kv head h's centroids into kt[h] (row d < D holds
-// element d of every centroid, row D holds −n_c/2 with n_c the squared
-// norm rounded to float32) and records their largest norm and whether
-// one is not finite.
+// ktBlocks returns the number of transposed centroid blocks per head.
+func (j *kmeansJob) ktBlocks() int { return (j.C + kmeansCols - 1) / kmeansCols }
+
+// ktBlock returns block b of kv head h's transposed centroids (D+1 rows of
+// kmeansStride floats).
+func (j *kmeansJob) ktBlock(h, b int) []float32 {
+	n := (j.D + 1) * kmeansStride
+	return j.kt[h][b*n : (b+1)*n]
+}
+
+// prep transposes kv head h's centroids into blocks of kmeansCols (row d
+// < D holds element d of each centroid, row D holds −n_c/2 with n_c the
+// squared norm rounded to float32) and records their largest norm and
+// whether one is not finite.
 func (j *kmeansJob) prep(h int) {
-	kt, C := j.kt[h], j.C
 	r := 0.0
-	for c := range C {
+	for c := range j.C {
+		kt, i := j.ktBlock(h, c/kmeansCols), c%kmeansCols
 		cv := j.centroid(h, c)
 		for d, v := range cv {
-			kt[d*C+c] = v
+			kt[d*kmeansStride+i] = v
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 				j.poisoned[h] = true
 			}
 		}
-		n2 := precision.KMeansNorm2(cv)
-		kt[j.D*C+c] = -float32(n2) / 2
+		n2 := vec.KMeansNorm2(cv)
+		kt[j.D*kmeansStride+i] = -float32(n2) / 2
 		r = max(r, n2)
 	}
 	j.cNorm[h] = math.Sqrt(r) * (1 + 0x1p-40)
+}
+
+// scores sets x[r·xstride+c] to the screen score of centroid c0+c
+// (c < nb, within one block) for the rows r of y (D+1 floats each).
+func (j *kmeansJob) scores(x []float32, xstride int, y []float32, h, c0, nb int) {
+	vec.DotsT(x, xstride, y, j.D+1, -2, j.ktBlock(h, c0/kmeansCols), kmeansStride, nb)
 }
 
 // slot returns the pool slot of point i (-1: padding).
@@ -248,6 +273,9 @@ func (j *kmeansJob) slot(i int) int {
 }
 
 var posInfF = float32(math.Inf(1))
+
+// kmeansPoint forms the clustered points with the vector kernels.
+var kmeansPoint = precision.KMeansKernels{Norm2: vec.KMeansNorm2, Scale: vec.KMeansScale}
 
 // screen labels points [blk·kmeansRows, …) of kv head h on worker w.
 func (j *kmeansJob) screen(w, h, blk int) {
@@ -266,21 +294,21 @@ func (j *kmeansJob) screen(w, h, blk int) {
 			j.put(h, p0+r, -1, posInfF)
 			continue
 		}
-		x := j.k.load(sl*j.k.rs+h*D, D, s.buf)
-		if !precision.KMeansPoint(yr[:D], x, j.normalize) {
+		yn, ok := kmeansPoint.Point(yr[:D], j.k.load(sl*j.k.rs+h*D, D, s.buf), j.normalize)
+		if !ok {
 			clear(yr)
 			j.put(h, p0+r, -1, float32(math.NaN()))
 			continue
 		}
-		for _, v := range yr[:D] {
-			s.maxAbs[h] = max(s.maxAbs[h], float32(math.Abs(float64(v))))
+		if !j.normalize {
+			s.maxAbs[h] = maxAbs(s.maxAbs[h], yr[:D])
 		}
 		if j.poisoned[h] {
 			j.put(h, p0+r, -1, float32(math.NaN()))
 			continue
 		}
 		yr[D] = 1
-		s.yNorm[r] = math.Sqrt(precision.KMeansNorm2(yr[:D])) * (1 + 0x1p-40)
+		s.yNorm[r] = yn
 		live = true
 	}
 	if !live {
@@ -290,11 +318,10 @@ func (j *kmeansJob) screen(w, h, blk int) {
 	for r := range rows {
 		m1[r], m2[r], i1[r] = posInfF, posInfF, -1
 	}
-	kt := j.kt[h]
 	if !math.IsInf(precision.KMeansScreenMargin(D, 0, j.cNorm[h]), 1) {
 		for c0 := 0; c0 < C; c0 += kmeansCols {
 			nb := min(kmeansCols, C-c0)
-			vec.DotsT(s.x, kmeansCols, y, D1, -2, kt[c0:], C, nb)
+			j.scores(s.x, kmeansCols, y, h, c0, nb)
 			vec.MinBlock(s.x, kmeansCols, nb, c0, m1, m2, i1)
 		}
 	}
@@ -312,11 +339,13 @@ func (j *kmeansJob) screen(w, h, blk int) {
 			label, dd = j.nearest(h, yr, nil, 0)
 		case !(float64(m2[r]) > thr):
 			s.rescan = growF32(s.rescan, C)
-			vec.DotsT(s.rescan, C, y[r*D1:(r+1)*D1], D1, -2, kt, C, C)
+			for c0 := 0; c0 < C; c0 += kmeansCols {
+				j.scores(s.rescan[c0:], C, y[r*D1:(r+1)*D1], h, c0, min(kmeansCols, C-c0))
+			}
 			label, dd = j.nearest(h, yr, s.rescan, thr)
 		}
 		if j.dist != nil && dd < 0 {
-			dd = precision.KMeansDist(yr, j.centroid(h, label))
+			dd = vec.KMeansDist(yr, j.centroid(h, label))
 		}
 		j.put(h, p0+r, int32(label), float32(dd))
 	}
@@ -331,7 +360,7 @@ func (j *kmeansJob) nearest(h int, y, scores []float32, thr float64) (int, float
 		if scores != nil && !(float64(scores[c]) <= thr) {
 			continue
 		}
-		if dd := precision.KMeansDist(y, j.centroid(h, c)); best < 0 || dd < bd {
+		if dd := vec.KMeansDist(y, j.centroid(h, c)); best < 0 || dd < bd {
 			best, bd = c, dd
 		}
 	}
@@ -369,11 +398,8 @@ func (j *kmeansJob) sum(w, h, p int) {
 		if l < 0 || l >= n {
 			continue
 		}
-		precision.KMeansPoint(y, j.k.load(j.slot(i)*j.k.rs+h*D, D, s.buf), j.normalize)
-		a := acc[l*D : (l+1)*D]
-		for d, v := range y {
-			a[d] += precision.KMeansFixed(v, scale)
-		}
+		kmeansPoint.Point(y, j.k.load(j.slot(i)*j.k.rs+h*D, D, s.buf), j.normalize)
+		vec.KMeansAddFixed(acc[l*D:(l+1)*D], y, scale)
 		cnt[l]++
 	}
 	for c := range n {
@@ -383,4 +409,15 @@ func (j *kmeansJob) sum(w, h, p int) {
 		}
 		j.counts[h*j.countsRS+c0+c] = cnt[c]
 	}
+}
+
+// maxAbs returns the largest of m and the magnitudes of the finite
+// values x (compared as integers: the bits of non-negative floats order
+// like their values).
+func maxAbs(m float32, x []float32) float32 {
+	b := math.Float32bits(m)
+	for _, v := range x {
+		b = max(b, math.Float32bits(v)&0x7fffffff)
+	}
+	return math.Float32frombits(b)
 }

@@ -22,8 +22,8 @@ package ops
 // together, receive each cluster's sum of points and its size: the sums
 // are exact fixed-point sums rounded once (precision.KMeansSumShift,
 // precision.KMeansFixed and precision.KMeansFixedValue, with the largest
-// |y_j| of head h's finite points), so they too are the same on every
-// backend. precision.RefKMeansAssign is the definition as code.
+// |y_j| of head h's finite points, or 1 with Normalize), so they too are
+// the same on every backend. precision.RefKMeansAssign is the definition as code.
 //
 // Non-finite inputs propagate, as in FlashAttention: a point with a NaN
 // or infinite element gets label -1 and distance NaN and is left out of

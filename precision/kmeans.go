@@ -20,89 +20,103 @@ const KMeansLanes = 8
 // order: lane k (k < KMeansLanes) accumulates e_j = float64(y_j) −
 // float64(c_j) for the j ≡ k (mod 8) in increasing order as s_k =
 // FMA(e_j, e_j, s_k), and the result is ((s_0+s_1)+(s_2+s_3)) +
-// ((s_4+s_5)+(s_6+s_7)), every operation rounded once. The CUDA kernels
-// perform the same operations (kmeans_math.cuh), so every backend gets
-// the same bits. It never overflows for finite inputs.
+// ((s_4+s_5)+(s_6+s_7)), every operation rounded once. The fallback's
+// vector kernels and the CUDA kernels (kmeans_math.cuh) perform the same
+// operations, so every backend gets the same bits. It never overflows
+// for finite inputs.
 func KMeansDist(y, c []float32) float64 {
-	c = c[:len(y)]
 	var s [KMeansLanes]float64
-	j := 0
-	for ; j+KMeansLanes <= len(y); j += KMeansLanes {
-		for k := range KMeansLanes {
-			e := float64(y[j+k]) - float64(c[j+k])
-			s[k] = math.FMA(e, e, s[k])
-		}
-	}
-	for k := 0; j < len(y); j, k = j+1, k+1 {
-		e := float64(y[j]) - float64(c[j])
-		s[k] = math.FMA(e, e, s[k])
-	}
-	return laneTotal(&s)
+	KMeansLanesAdd(&s, y, c)
+	return KMeansLaneTotal(&s)
 }
 
 // KMeansNorm2 returns Σ_j x_j² in float64 with KMeansDist's lanes and
 // order (it equals KMeansDist against a zero row).
 func KMeansNorm2(x []float32) float64 {
 	var s [KMeansLanes]float64
-	j := 0
-	for ; j+KMeansLanes <= len(x); j += KMeansLanes {
-		for k := range KMeansLanes {
-			e := float64(x[j+k])
-			s[k] = math.FMA(e, e, s[k])
-		}
-	}
-	for k := 0; j < len(x); j, k = j+1, k+1 {
-		e := float64(x[j])
-		s[k] = math.FMA(e, e, s[k])
-	}
-	return laneTotal(&s)
+	KMeansLanesAdd(&s, x, nil)
+	return KMeansLaneTotal(&s)
 }
 
-// laneTotal combines the lanes as a fixed pairwise tree.
-func laneTotal(s *[KMeansLanes]float64) float64 {
+// KMeansLanesAdd adds the terms of KMeansDist(y, c) — of KMeansNorm2(y)
+// when c is nil — to the lanes s: element j to lane j mod 8, in
+// increasing j. A row split at a multiple of 8 may be added in parts.
+func KMeansLanesAdd(s *[KMeansLanes]float64, y, c []float32) {
+	if c != nil {
+		c = c[:len(y)]
+	}
+	for j, v := range y {
+		e := float64(v)
+		if c != nil {
+			e -= float64(c[j])
+		}
+		s[j%KMeansLanes] = math.FMA(e, e, s[j%KMeansLanes])
+	}
+}
+
+// KMeansLaneTotal combines the lanes as the fixed pairwise tree
+// ((s_0+s_1)+(s_2+s_3)) + ((s_4+s_5)+(s_6+s_7)).
+func KMeansLaneTotal(s *[KMeansLanes]float64) float64 {
 	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
 }
 
 // KMeansPoint writes the point k-means clusters for the key row x into y
-// (len(y) ≥ len(x)) and reports whether every element of x is finite.
-// Without normalize, y = x. With normalize, y_j = float32(float64(x_j) ·
-// inv) with inv = 1/√KMeansNorm2(x), the square root, the reciprocal and
-// the product each rounded once in float64; a zero row stays zero. Every
-// |y_j| is then at most 1 + 2⁻²³.
-func KMeansPoint(y, x []float32, normalize bool) bool {
+// (len(y) ≥ len(x)) and returns an upper bound of its norm ‖y‖, or ok
+// false when an element of x is not finite (exactly when KMeansNorm2(x)
+// is not finite: the squares of finite float32 values cannot overflow
+// float64). Without normalize, y = x. With normalize, y = KMeansScale(x,
+// 1/√KMeansNorm2(x)), the square root and the reciprocal each rounded
+// once in float64; a zero row stays zero. Every |y_j| is then at most
+// 1 + 2⁻²³, and so is the bound returned (for rows of fewer than 2²⁰
+// elements).
+func KMeansPoint(y, x []float32, normalize bool) (norm float64, ok bool) {
+	return KMeansKernels{KMeansNorm2, KMeansScale}.Point(y, x, normalize)
+}
+
+// KMeansKernels are implementations of KMeansNorm2 and KMeansScale (a
+// backend's vector kernels) that give their bits.
+type KMeansKernels struct {
+	Norm2 func(x []float32) float64
+	Scale func(y, x []float32, inv float64)
+}
+
+// Point is KMeansPoint computed with k's kernels.
+func (k KMeansKernels) Point(y, x []float32, normalize bool) (norm float64, ok bool) {
 	y = y[:len(x)]
-	ok := true
-	for _, v := range x {
-		ok = ok && !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0)
-	}
-	if !normalize || !ok {
+	ss := k.Norm2(x)
+	if math.IsNaN(ss) || math.IsInf(ss, 0) {
 		copy(y, x)
-		return ok
+		return 0, false
 	}
-	ss := KMeansNorm2(x)
-	if ss == 0 {
+	if !normalize || ss == 0 {
 		copy(y, x)
-		return true
+		return math.Sqrt(ss) * (1 + 0x1p-30), true
 	}
-	inv := 1 / math.Sqrt(ss)
+	k.Scale(y, x, 1/math.Sqrt(ss))
+	return 1 + 0x1p-23, true
+}
+
+// KMeansScale sets y_j = float32(float64(x_j)·inv) for j < len(x), the
+// product rounded once in float64 and once to float32.
+func KMeansScale(y, x []float32, inv float64) {
+	y = y[:len(x)]
 	for j, v := range x {
 		y[j] = float32(float64(v) * inv)
 	}
-	return true
 }
 
 // KMeansSumShift returns the fixed-point shift q of KMeansAssign's sums
-// for n points whose largest element magnitude is maxAbs: q = 62 −
-// bits.Len(n) − e, where maxAbs < 2^e (e = 0 when maxAbs is 0). Each
-// element v then enters the sums as the integer KMeansFixed(v,
-// KMeansFixedScale(q)), and a
-// sum of n of them stays below 2⁶³ in magnitude.
+// for n points whose largest element magnitude is below 2^e, e being the
+// binary exponent of maxAbs (maxAbs < 2^e; e = 0 when maxAbs is 0): q =
+// min(51, 62 − bits.Len(n)) − e. Each element v then enters the sums as
+// the integer KMeansFixed(v, KMeansFixedScale(q)), of magnitude below
+// 2⁵¹, and a sum of n of them stays below 2⁶³.
 func KMeansSumShift(n int, maxAbs float32) int {
 	e := 0
 	if maxAbs != 0 {
 		_, e = math.Frexp(float64(maxAbs))
 	}
-	return 62 - bits.Len(uint(n)) - e
+	return min(51, 62-bits.Len(uint(n))) - e
 }
 
 // KMeansFixedScale returns 2^q, the scale KMeansFixed multiplies by for

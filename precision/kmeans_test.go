@@ -3,6 +3,7 @@ package precision
 import (
 	"math"
 	"math/big"
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 )
@@ -78,28 +79,31 @@ func TestKMeansPoint(t *testing.T) {
 		x := randRow(r, 64, 1)
 		x[17] = bad
 		for _, norm := range []bool{false, true} {
-			if KMeansPoint(y, x, norm) {
+			if _, ok := KMeansPoint(y, x, norm); ok {
 				t.Fatalf("KMeansPoint of a row holding %v reported finite", bad)
 			}
 		}
 	}
 	zero := make([]float32, 64)
-	if !KMeansPoint(y, zero, true) || KMeansNorm2(y) != 0 {
+	if n, ok := KMeansPoint(y, zero, true); !ok || n != 0 || KMeansNorm2(y) != 0 {
 		t.Fatal("a zero row did not stay zero")
 	}
 	for trial := range 200 {
 		d := 1 + r.IntN(200)
 		x := randRow(r, d, math.Pow(10, float64(trial%60-30)))
 		y := make([]float32, d)
-		if !KMeansPoint(y, x, false) {
-			t.Fatal("finite row reported not finite")
+		n, ok := KMeansPoint(y, x, false)
+		if !ok || n < math.Sqrt(KMeansNorm2(x))*(1+0x1p-40) {
+			t.Fatalf("finite row: bound %v, ok %v", n, ok)
 		}
 		for i := range x {
 			if y[i] != x[i] {
 				t.Fatal("KMeansPoint without normalize changed the row")
 			}
 		}
-		KMeansPoint(y, x, true)
+		if n, ok := KMeansPoint(y, x, true); !ok || n != 1+0x1p-23 {
+			t.Fatalf("normalised bound %v, ok %v", n, ok)
+		}
 		norm := new(big.Float).SetPrec(2000).Sqrt(exactDist(x, make([]float32, d)))
 		for i, v := range x {
 			want, _ := new(big.Float).SetPrec(2000).Quo(big.NewFloat(float64(v)), norm).Float64()
@@ -110,7 +114,7 @@ func TestKMeansPoint(t *testing.T) {
 				t.Fatalf("|y[%d]| = %v exceeds 1+2⁻²³", i, y[i])
 			}
 		}
-		if n := math.Sqrt(KMeansNorm2(y)); math.Abs(n-1) > 0x1p-22 {
+		if n := math.Sqrt(KMeansNorm2(y)); n > 1+0x1p-23 || n < 1-0x1p-22 {
 			t.Fatalf("d=%d: ‖y‖ = %v", d, n)
 		}
 	}
@@ -122,18 +126,19 @@ func ulp32(x float64) float64 {
 	return math.Ldexp(1, e-24)
 }
 
-// TestKMeansFixed: the shift keeps n sums of the largest element below
-// 2⁶³ across the whole float32 range, elements well above the quantum
-// survive a round trip, and the conversion back rounds once from the
-// float64 value.
+// TestKMeansFixed: the shift keeps the largest element below 2⁵¹ and n
+// of them below 2⁶³ across the whole float32 range while using at least
+// half that range, elements well above the quantum survive a round trip,
+// and the conversion back rounds once from the float64 value.
 func TestKMeansFixed(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 1000, 1 << 17, 1<<17 + 1, 1 << 22} {
 		for _, m := range []float32{0, math.SmallestNonzeroFloat32, 1e-30, 0.5, 1, 1 + 0x1p-23, 3, 1e20, math.MaxFloat32} {
 			q := KMeansSumShift(n, m)
 			scale := KMeansFixedScale(q)
 			f := KMeansFixed(m, scale)
-			if f < 0 || float64(f)*float64(n) >= 0x1p63 || (m != 0 && float64(f) < 0x1p60/float64(n)) {
-				t.Fatalf("n=%d max=%g: shift %d gives element %d, n of them %g (want below 2^63, above 2^60)", n, m, q, f, float64(f)*float64(n))
+			low := math.Ldexp(1, min(51, 62-bits.Len(uint(n)))-1)
+			if f < 0 || f >= 1<<51 || float64(f)*float64(n) >= 0x1p63 || (m != 0 && float64(f) < low) {
+				t.Fatalf("n=%d max=%g: shift %d gives element %d, n of them %g", n, m, q, f, float64(f)*float64(n))
 			}
 			if m != 0 && KMeansFixedValue(f, q) != m {
 				t.Fatalf("n=%d max=%g: round trip gives %g", n, m, KMeansFixedValue(f, q))
@@ -177,7 +182,7 @@ func TestKMeansScreenMargin(t *testing.T) {
 		d := []int{8, 20, 64, 128}[trial%4]
 		y := randRow(r, d, 1)
 		if trial%2 == 0 {
-			KMeansPoint(y, y, true)
+			KMeansPoint(y, append([]float32(nil), y...), true)
 		}
 		base := randRow(r, d, 0.5)
 		const C = 24

@@ -21,7 +21,8 @@ type RefKMeansResult struct {
 // takes the first of the c centroids (cent, c·d elements) with the least
 // KMeansDist. A centroid with a non-finite element leaves every point
 // unlabelled (-1, distance NaN). Sums are exact fixed-point sums with the
-// shift KMeansSumShift(len(x), the largest |y_j| of a finite point), converted by KMeansFixedValue.
+// shift KMeansSumShift(len(x), m), m the largest |y_j| of a finite point
+// (1 when normalized: every |y_j| < 2), converted by KMeansFixedValue.
 func RefKMeansAssign(x [][]float32, d int, normalize bool, cent []float32, c int) *RefKMeansResult {
 	n := len(x)
 	r := &RefKMeansResult{Labels: make([]int32, n), Dist: make([]float32, n), Sums: make([]float32, c*d), Counts: make([]int32, c)}
@@ -38,12 +39,16 @@ func RefKMeansAssign(x [][]float32, d int, normalize bool, cent []float32, c int
 			continue
 		}
 		y := make([]float32, d)
-		if !KMeansPoint(y, row[:d], normalize) {
+		if _, ok := KMeansPoint(y, row[:d], normalize); !ok {
 			r.Dist[i] = float32(math.NaN())
 			continue
 		}
-		for _, v := range y {
-			maxAbs = max(maxAbs, float32(math.Abs(float64(v))))
+		if normalize {
+			maxAbs = 1
+		} else {
+			for _, v := range y {
+				maxAbs = max(maxAbs, float32(math.Abs(float64(v))))
+			}
 		}
 		if poisoned {
 			r.Dist[i] = float32(math.NaN())

@@ -252,6 +252,36 @@ func dotsGatherBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scal
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func accumulateBF16Split1AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
+// minBlockAVX2 folds the nk values of the rows r < len(m1) at x[r·xstride] (columns col, col+1, …) into the running minimum m1[r], its first column i1[r] and the second smallest m2[r]; NaN values are never taken.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func minBlockAVX2(x []float32, xstride int, nk int, col int, m1 []float32, m2 []float32, i1 []int32)
+
+// kmeansNormLanesAVX2 adds the squares of float64(y[j]) to the float64 lanes s[j mod 8] with FMA, in order of j.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func kmeansNormLanesAVX2(s *[8]float64, y []float32)
+
+// kmeansDistLanesAVX2 adds the squares of float64(y[j]) − float64(c[j]) to the float64 lanes s[j mod 8] with FMA, in order of j.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func kmeansDistLanesAVX2(s *[8]float64, y []float32, c []float32)
+
+// kmeansScaleAVX2 sets y[j] = float32(float64(x[j])·inv), the product rounded once in float64 and once to float32.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func kmeansScaleAVX2(y []float32, x []float32, inv float64)
+
+// kmeansAddFixedAVX2 adds round-to-nearest-even(float64(y[j])·scale) to acc[j] (every |y[j]·scale| < 2^51).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func kmeansAddFixedAVX2(acc []int64, y []float32, scale float64)
+
 // dotAVX512 returns Σ a[i]·b[i] for i < len(a), in four interleaved FMA accumulators added pairwise.
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func dotAVX512(a []float32, b []float32) float32
@@ -499,6 +529,36 @@ func dotsGatherBF16Split1AVX512(x []float32, xstride int, q []float32, d int, sc
 // accumulateBF16Split1AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 1, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
 // It processes the largest multiple of 32 elements; the caller handles the rest.
 func accumulateBF16Split1AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// minBlockAVX512 folds the nk values of the rows r < len(m1) at x[r·xstride] (columns col, col+1, …) into the running minimum m1[r], its first column i1[r] and the second smallest m2[r]; NaN values are never taken.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func minBlockAVX512(x []float32, xstride int, nk int, col int, m1 []float32, m2 []float32, i1 []int32)
+
+// kmeansNormLanesAVX512 adds the squares of float64(y[j]) to the float64 lanes s[j mod 8] with FMA, in order of j.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func kmeansNormLanesAVX512(s *[8]float64, y []float32)
+
+// kmeansDistLanesAVX512 adds the squares of float64(y[j]) − float64(c[j]) to the float64 lanes s[j mod 8] with FMA, in order of j.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func kmeansDistLanesAVX512(s *[8]float64, y []float32, c []float32)
+
+// kmeansScaleAVX512 sets y[j] = float32(float64(x[j])·inv), the product rounded once in float64 and once to float32.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func kmeansScaleAVX512(y []float32, x []float32, inv float64)
+
+// kmeansAddFixedAVX512 adds round-to-nearest-even(float64(y[j])·scale) to acc[j] (every |y[j]·scale| < 2^51).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func kmeansAddFixedAVX512(acc []int64, y []float32, scale float64)
 
 // transposeAVX2 sets kt[c·ktstride+i] = k[offs[i]+c] for i < len(offs) and c < d, both rounded down to 8 (the caller handles the rest).
 // It is used at every SIMD level.

@@ -7520,6 +7520,239 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
+// func minBlockAVX2(x []float32, xstride int, nk int, col int, m1 []float32, m2 []float32, i1 []int32)
+// Requires: AVX, AVX2
+TEXT ·minBlockAVX2(SB), NOSPLIT, $0-120
+	MOVQ         x_base+0(FP), AX
+	MOVQ         xstride+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         nk+32(FP), DX
+	ANDQ         $-8, DX
+	MOVQ         m1_base+48(FP), BX
+	MOVQ         m2_base+72(FP), SI
+	MOVQ         i1_base+96(FP), DI
+	MOVQ         m1_len+56(FP), R8
+	MOVL         $0x7f800000, R9
+	VMOVD        R9, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x7fffffff, R9
+	VMOVD        R9, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x00000008, R9
+	VMOVD        R9, X2
+	VPBROADCASTD X2, Y2
+	MOVQ         col+40(FP), R9
+	VMOVD        R9, X3
+	VPBROADCASTD X3, Y3
+	VPADDD       minIotaAVX2<>+0(SB), Y3, Y3
+	XORQ         R9, R9
+
+row:
+	CMPQ    R9, R8
+	JAE     done
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y3, Y6
+	VMOVAPS Y3, Y7
+	XORQ    R10, R10
+
+cols:
+	CMPQ      R10, DX
+	JAE       cols_end
+	VMOVUPS   (AX)(R10*4), Y8
+	VMAXPS    Y8, Y4, Y9
+	VMINPS    Y5, Y9, Y5
+	VCMPPS    $0x11, Y4, Y8, Y9
+	VBLENDVPS Y9, Y7, Y6, Y6
+	VMINPS    Y4, Y8, Y4
+	VPADDD    Y2, Y7, Y7
+	ADDQ      $0x00000008, R10
+	JMP       cols
+
+cols_end:
+	VMOVAPS      Y4, Y7
+	VEXTRACTF128 $0x01, Y7, X8
+	VMINPS       X8, X7, X7
+	VPERMILPS    $0x4e, X7, X8
+	VMINPS       X8, X7, X7
+	VPERMILPS    $0xb1, X7, X8
+	VMINPS       X8, X7, X7
+	VBROADCASTSS X7, Y8
+	VMOVAPS      Y1, Y9
+	VCMPPS       $0x00, Y8, Y4, Y8
+	VBLENDVPS    Y8, Y6, Y9, Y9
+	VEXTRACTF128 $0x01, Y9, X8
+	VPMINSD      X8, X9, X9
+	VPERMILPS    $0x4e, X9, X8
+	VPMINSD      X8, X9, X9
+	VPERMILPS    $0xb1, X9, X8
+	VPMINSD      X8, X9, X9
+	VPBROADCASTD X9, Y8
+	VMOVAPS      Y4, Y4
+	VPCMPEQD     Y8, Y6, Y6
+	VBLENDVPS    Y6, Y0, Y4, Y4
+	VMINPS       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X5
+	VMINPS       X5, X4, X4
+	VPERMILPS    $0x4e, X4, X5
+	VMINPS       X5, X4, X4
+	VPERMILPS    $0xb1, X4, X5
+	VMINPS       X5, X4, X4
+	VMOVSS       (BX)(R9*4), X5
+	VUCOMISS     X5, X7
+	JAE          keep
+	VMINSS       X4, X5, X4
+	VMOVSS       X4, (SI)(R9*4)
+	VMOVSS       X7, (BX)(R9*4)
+	VMOVD        X9, (DI)(R9*4)
+	JMP          next
+
+keep:
+	VMOVSS (SI)(R9*4), X4
+	VMINSS X7, X4, X4
+	VMOVSS X4, (SI)(R9*4)
+
+next:
+	ADDQ CX, AX
+	INCQ R9
+	JMP  row
+
+done:
+	VZEROUPPER
+	RET
+
+DATA minIotaAVX2<>+0(SB)/4, $0x00000000
+DATA minIotaAVX2<>+4(SB)/4, $0x00000001
+DATA minIotaAVX2<>+8(SB)/4, $0x00000002
+DATA minIotaAVX2<>+12(SB)/4, $0x00000003
+DATA minIotaAVX2<>+16(SB)/4, $0x00000004
+DATA minIotaAVX2<>+20(SB)/4, $0x00000005
+DATA minIotaAVX2<>+24(SB)/4, $0x00000006
+DATA minIotaAVX2<>+28(SB)/4, $0x00000007
+GLOBL minIotaAVX2<>(SB), RODATA|NOPTR, $32
+
+// func kmeansNormLanesAVX2(s *[8]float64, y []float32)
+// Requires: AVX, FMA3
+TEXT ·kmeansNormLanesAVX2(SB), NOSPLIT, $0-32
+	MOVQ    s+0(FP), AX
+	MOVQ    y_base+8(FP), CX
+	MOVQ    y_len+16(FP), DX
+	ANDQ    $-8, DX
+	VMOVUPD (AX), Y0
+	VMOVUPD 32(AX), Y1
+	XORQ    BX, BX
+
+elems:
+	CMPQ        BX, DX
+	JAE         elems_end
+	VCVTPS2PD   (CX)(BX*4), Y2
+	VCVTPS2PD   16(CX)(BX*4), Y3
+	VFMADD231PD Y2, Y2, Y0
+	VFMADD231PD Y3, Y3, Y1
+	ADDQ        $0x00000008, BX
+	JMP         elems
+
+elems_end:
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	VZEROUPPER
+	RET
+
+// func kmeansDistLanesAVX2(s *[8]float64, y []float32, c []float32)
+// Requires: AVX, FMA3
+TEXT ·kmeansDistLanesAVX2(SB), NOSPLIT, $0-56
+	MOVQ    s+0(FP), AX
+	MOVQ    y_base+8(FP), CX
+	MOVQ    c_base+32(FP), DX
+	MOVQ    y_len+16(FP), BX
+	ANDQ    $-8, BX
+	VMOVUPD (AX), Y0
+	VMOVUPD 32(AX), Y1
+	XORQ    SI, SI
+
+elems:
+	CMPQ        SI, BX
+	JAE         elems_end
+	VCVTPS2PD   (CX)(SI*4), Y2
+	VCVTPS2PD   16(CX)(SI*4), Y3
+	VCVTPS2PD   (DX)(SI*4), Y4
+	VCVTPS2PD   16(DX)(SI*4), Y5
+	VSUBPD      Y4, Y2, Y2
+	VSUBPD      Y5, Y3, Y3
+	VFMADD231PD Y2, Y2, Y0
+	VFMADD231PD Y3, Y3, Y1
+	ADDQ        $0x00000008, SI
+	JMP         elems
+
+elems_end:
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	VZEROUPPER
+	RET
+
+// func kmeansScaleAVX2(y []float32, x []float32, inv float64)
+// Requires: AVX
+TEXT ·kmeansScaleAVX2(SB), NOSPLIT, $0-56
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	ANDQ         $-8, DX
+	VBROADCASTSD inv+48(FP), Y0
+	XORQ         BX, BX
+
+elems:
+	CMPQ       BX, DX
+	JAE        elems_end
+	VCVTPS2PD  (CX)(BX*4), Y1
+	VCVTPS2PD  16(CX)(BX*4), Y2
+	VMULPD     Y0, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (AX)(BX*4)
+	VMULPD     Y0, Y2, Y2
+	VCVTPD2PSY Y2, X1
+	VMOVUPS    X1, 16(AX)(BX*4)
+	ADDQ       $0x00000008, BX
+	JMP        elems
+
+elems_end:
+	VZEROUPPER
+	RET
+
+// func kmeansAddFixedAVX2(acc []int64, y []float32, scale float64)
+// Requires: AVX, AVX2
+TEXT ·kmeansAddFixedAVX2(SB), NOSPLIT, $0-56
+	MOVQ         acc_base+0(FP), AX
+	MOVQ         y_base+24(FP), CX
+	MOVQ         y_len+32(FP), DX
+	ANDQ         $-8, DX
+	VBROADCASTSD scale+48(FP), Y0
+	MOVQ         $0x4338000000000000, BX
+	VMOVQ        BX, X1
+	VPBROADCASTQ X1, Y1
+	XORQ         BX, BX
+
+elems:
+	CMPQ      BX, DX
+	JAE       elems_end
+	VCVTPS2PD (CX)(BX*4), Y2
+	VCVTPS2PD 16(CX)(BX*4), Y3
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VPSUBQ    Y1, Y2, Y2
+	VPADDQ    (AX)(BX*8), Y2, Y2
+	VMOVDQU   Y2, (AX)(BX*8)
+	VMULPD    Y0, Y3, Y3
+	VADDPD    Y1, Y3, Y3
+	VPSUBQ    Y1, Y3, Y3
+	VPADDQ    32(AX)(BX*8), Y3, Y3
+	VMOVDQU   Y3, 32(AX)(BX*8)
+	ADDQ      $0x00000008, BX
+	JMP       elems
+
+elems_end:
+	VZEROUPPER
+	RET
+
 // func dotAVX512(a []float32, b []float32) float32
 // Requires: AVX, AVX512F, AVX512VL
 TEXT ·dotAVX512(SB), NOSPLIT, $0-52
@@ -16343,6 +16576,233 @@ blocks1_keyend:
 	JMP     blocks1
 
 blocks1_end:
+	VZEROUPPER
+	RET
+
+// func minBlockAVX512(x []float32, xstride int, nk int, col int, m1 []float32, m2 []float32, i1 []int32)
+// Requires: AVX, AVX2, AVX512F, AVX512VL
+TEXT ·minBlockAVX512(SB), NOSPLIT, $0-120
+	MOVQ         x_base+0(FP), AX
+	MOVQ         xstride+24(FP), CX
+	SHLQ         $0x02, CX
+	MOVQ         nk+32(FP), DX
+	ANDQ         $-16, DX
+	MOVQ         m1_base+48(FP), BX
+	MOVQ         m2_base+72(FP), SI
+	MOVQ         i1_base+96(FP), DI
+	MOVQ         m1_len+56(FP), R8
+	MOVL         $0x7f800000, R9
+	VMOVD        R9, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x7fffffff, R9
+	VMOVD        R9, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000010, R9
+	VMOVD        R9, X2
+	VPBROADCASTD X2, Z2
+	MOVQ         col+40(FP), R9
+	VMOVD        R9, X3
+	VPBROADCASTD X3, Z3
+	VPADDD       minIotaAVX512<>+0(SB), Z3, Z3
+	XORQ         R9, R9
+
+row:
+	CMPQ    R9, R8
+	JAE     done
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z3, Z6
+	VMOVAPS Z3, Z7
+	XORQ    R10, R10
+
+cols:
+	CMPQ      R10, DX
+	JAE       cols_end
+	VMOVUPS   (AX)(R10*4), Z8
+	VMAXPS    Z8, Z4, Z9
+	VMINPS    Z5, Z9, Z5
+	VCMPPS    $0x11, Z4, Z8, K1
+	VPBLENDMD Z7, Z6, K1, Z6
+	VMINPS    Z4, Z8, Z4
+	VPADDD    Z2, Z7, Z7
+	ADDQ      $0x00000010, R10
+	JMP       cols
+
+cols_end:
+	VMOVAPS       Z4, Z7
+	VEXTRACTF64X4 $0x01, Z7, Y8
+	VMINPS        Y8, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X8
+	VMINPS        X8, X7, X7
+	VPERMILPS     $0x4e, X7, X8
+	VMINPS        X8, X7, X7
+	VPERMILPS     $0xb1, X7, X8
+	VMINPS        X8, X7, X7
+	VBROADCASTSS  X7, Z8
+	VMOVAPS       Z1, Z9
+	VCMPPS        $0x00, Z8, Z4, K1
+	VPBLENDMD     Z6, Z9, K1, Z9
+	VEXTRACTF64X4 $0x01, Z9, Y8
+	VPMINSD       Y8, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X8
+	VPMINSD       X8, X9, X9
+	VPERMILPS     $0x4e, X9, X8
+	VPMINSD       X8, X9, X9
+	VPERMILPS     $0xb1, X9, X8
+	VPMINSD       X8, X9, X9
+	VPBROADCASTD  X9, Z8
+	VMOVAPS       Z4, Z4
+	VPCMPEQD      Z8, Z6, K1
+	VPBLENDMD     Z0, Z4, K1, Z4
+	VMINPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y5
+	VMINPS        Y5, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X5
+	VMINPS        X5, X4, X4
+	VPERMILPS     $0x4e, X4, X5
+	VMINPS        X5, X4, X4
+	VPERMILPS     $0xb1, X4, X5
+	VMINPS        X5, X4, X4
+	VMOVSS        (BX)(R9*4), X5
+	VUCOMISS      X5, X7
+	JAE           keep
+	VMINSS        X4, X5, X4
+	VMOVSS        X4, (SI)(R9*4)
+	VMOVSS        X7, (BX)(R9*4)
+	VMOVD         X9, (DI)(R9*4)
+	JMP           next
+
+keep:
+	VMOVSS (SI)(R9*4), X4
+	VMINSS X7, X4, X4
+	VMOVSS X4, (SI)(R9*4)
+
+next:
+	ADDQ CX, AX
+	INCQ R9
+	JMP  row
+
+done:
+	VZEROUPPER
+	RET
+
+DATA minIotaAVX512<>+0(SB)/4, $0x00000000
+DATA minIotaAVX512<>+4(SB)/4, $0x00000001
+DATA minIotaAVX512<>+8(SB)/4, $0x00000002
+DATA minIotaAVX512<>+12(SB)/4, $0x00000003
+DATA minIotaAVX512<>+16(SB)/4, $0x00000004
+DATA minIotaAVX512<>+20(SB)/4, $0x00000005
+DATA minIotaAVX512<>+24(SB)/4, $0x00000006
+DATA minIotaAVX512<>+28(SB)/4, $0x00000007
+DATA minIotaAVX512<>+32(SB)/4, $0x00000008
+DATA minIotaAVX512<>+36(SB)/4, $0x00000009
+DATA minIotaAVX512<>+40(SB)/4, $0x0000000a
+DATA minIotaAVX512<>+44(SB)/4, $0x0000000b
+DATA minIotaAVX512<>+48(SB)/4, $0x0000000c
+DATA minIotaAVX512<>+52(SB)/4, $0x0000000d
+DATA minIotaAVX512<>+56(SB)/4, $0x0000000e
+DATA minIotaAVX512<>+60(SB)/4, $0x0000000f
+GLOBL minIotaAVX512<>(SB), RODATA|NOPTR, $64
+
+// func kmeansNormLanesAVX512(s *[8]float64, y []float32)
+// Requires: AVX, AVX512F
+TEXT ·kmeansNormLanesAVX512(SB), NOSPLIT, $0-32
+	MOVQ    s+0(FP), AX
+	MOVQ    y_base+8(FP), CX
+	MOVQ    y_len+16(FP), DX
+	ANDQ    $-8, DX
+	VMOVUPD (AX), Z0
+	XORQ    BX, BX
+
+elems:
+	CMPQ        BX, DX
+	JAE         elems_end
+	VCVTPS2PD   (CX)(BX*4), Z1
+	VFMADD231PD Z1, Z1, Z0
+	ADDQ        $0x00000008, BX
+	JMP         elems
+
+elems_end:
+	VMOVUPD Z0, (AX)
+	VZEROUPPER
+	RET
+
+// func kmeansDistLanesAVX512(s *[8]float64, y []float32, c []float32)
+// Requires: AVX, AVX512F
+TEXT ·kmeansDistLanesAVX512(SB), NOSPLIT, $0-56
+	MOVQ    s+0(FP), AX
+	MOVQ    y_base+8(FP), CX
+	MOVQ    c_base+32(FP), DX
+	MOVQ    y_len+16(FP), BX
+	ANDQ    $-8, BX
+	VMOVUPD (AX), Z0
+	XORQ    SI, SI
+
+elems:
+	CMPQ        SI, BX
+	JAE         elems_end
+	VCVTPS2PD   (CX)(SI*4), Z1
+	VCVTPS2PD   (DX)(SI*4), Z2
+	VSUBPD      Z2, Z1, Z1
+	VFMADD231PD Z1, Z1, Z0
+	ADDQ        $0x00000008, SI
+	JMP         elems
+
+elems_end:
+	VMOVUPD Z0, (AX)
+	VZEROUPPER
+	RET
+
+// func kmeansScaleAVX512(y []float32, x []float32, inv float64)
+// Requires: AVX, AVX512F
+TEXT ·kmeansScaleAVX512(SB), NOSPLIT, $0-56
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	ANDQ         $-8, DX
+	VBROADCASTSD inv+48(FP), Z0
+	XORQ         BX, BX
+
+elems:
+	CMPQ      BX, DX
+	JAE       elems_end
+	VCVTPS2PD (CX)(BX*4), Z1
+	VMULPD    Z0, Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (AX)(BX*4)
+	ADDQ      $0x00000008, BX
+	JMP       elems
+
+elems_end:
+	VZEROUPPER
+	RET
+
+// func kmeansAddFixedAVX512(acc []int64, y []float32, scale float64)
+// Requires: AVX, AVX512F
+TEXT ·kmeansAddFixedAVX512(SB), NOSPLIT, $0-56
+	MOVQ         acc_base+0(FP), AX
+	MOVQ         y_base+24(FP), CX
+	MOVQ         y_len+32(FP), DX
+	ANDQ         $-8, DX
+	VBROADCASTSD scale+48(FP), Z0
+	MOVQ         $0x4338000000000000, BX
+	VMOVQ        BX, X1
+	VPBROADCASTQ X1, Z1
+	XORQ         BX, BX
+
+elems:
+	CMPQ      BX, DX
+	JAE       elems_end
+	VCVTPS2PD (CX)(BX*4), Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z1, Z2, Z2
+	VPSUBQ    Z1, Z2, Z2
+	VPADDQ    (AX)(BX*8), Z2, Z2
+	VMOVDQU64 Z2, (AX)(BX*8)
+	ADDQ      $0x00000008, BX
+	JMP       elems
+
+elems_end:
 	VZEROUPPER
 	RET
 

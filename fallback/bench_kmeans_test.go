@@ -1,0 +1,57 @@
+package fallback
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rotorkernels/rotor/ops"
+)
+
+// BenchmarkKMeansAssign times one Lloyd step over n bf16 keys of 2 kv
+// heads (d = 128, normalised) against c centroids, with distances, sums
+// and counts: the step Squeezed Attention's clustering repeats. GFLOP/s
+// counts the screen's 2·n·c·(d+1) flops per head.
+func BenchmarkKMeansAssign(b *testing.B) {
+	const hk, d = 2, 128
+	for _, sz := range []struct{ n, c int }{{16384, 1024}, {16384, 128}} {
+		b.Run(fmt.Sprintf("n=%d/c=%d", sz.n, sz.c), func(b *testing.B) {
+			be := New()
+			r := rand.New(rand.NewPCG(1, 2))
+			k, _ := be.Alloc(ops.BF16, sz.n, hk, d)
+			for i, u := range u16s(k) {
+				_ = u
+				u16s(k)[i] = uint16(r.Uint32())&0x807f | 0x3f00
+			}
+			cent, _ := be.Alloc(ops.F32, hk, sz.c, d)
+			for i := range f32s(cent) {
+				f32s(cent)[i] = float32(r.NormFloat64() / 11)
+			}
+			labels, _ := be.Alloc(ops.I32, hk, sz.n)
+			dist, _ := be.Alloc(ops.F32, hk, sz.n)
+			sums, _ := be.Alloc(ops.F32, hk, sz.c, d)
+			counts, _ := be.Alloc(ops.I32, hk, sz.c)
+			a := &ops.KMeansAssignArgs{K: k, Normalize: true, Centroids: cent, Labels: labels, Dist: dist, Sums: sums, Counts: counts}
+			cpu0 := cpuTime()
+			b.ResetTimer()
+			for range b.N {
+				if err := be.KMeansAssign(a); err != nil {
+					b.Fatal(err)
+				}
+			}
+			flops := float64(2*hk*sz.n*sz.c*(d+1)) * float64(b.N)
+			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			// per CPU-second: a fair figure on a busy shared machine
+			b.ReportMetric(flops/(cpuTime()-cpu0).Seconds()/1e9, "GFLOP/cpu-s")
+		})
+	}
+}
+
+// cpuTime returns the user and system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
