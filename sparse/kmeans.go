@@ -1,135 +1,262 @@
 package sparse
 
 import (
+	"fmt"
 	"math"
-	"math/rand/v2"
+
+	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
 )
 
-// kmeans clusters the n rows of x (row-major, dimension d) into k
-// clusters with Lloyd's algorithm seeded by k-means++ (Arthur and
-// Vassilvitskii, "k-means++: The Advantages of Careful Seeding"), drawn
-// from a PCG stream keyed by seed. It stops when no assignment changes or
-// after maxIter rounds and returns each row's cluster and the number of
-// rounds run. Everything is sequential and deterministic: equal inputs
-// give equal outputs on every machine. Distances are squared Euclidean in
-// float64; ties go to the lower cluster. A cluster left empty takes the
-// row farthest from its centroid.
-func kmeans(x []float32, n, d, k int, seed uint64, maxIter int) (labels []int32, iters int) {
-	c := seedPlusPlus(x, n, d, k, rand.New(rand.NewPCG(seed, 0x5eedc1a57e25)))
-	labels = make([]int32, n)
-	for i := range labels {
-		labels[i] = -1
+// clustering is the offline k-means of a Squeezed policy: Lloyd's
+// algorithm seeded by k-means++ (Arthur and Vassilvitskii, "k-means++:
+// The Advantages of Careful Seeding") over the L2-normalised keys of
+// every kv head of the first n tokens of a fixed context, all heads at
+// once. Backend.KMeansAssign does the distance work (each round's
+// nearest centroids, distances, cluster sums and sizes); the host draws
+// the seeds, moves the centroids to the means and re-seeds empty
+// clusters. Every backend returns the same bits from KMeansAssign and
+// the host's arithmetic is fixed, so a seed gives the same clusters on
+// every backend and machine.
+type clustering struct {
+	b           ops.Backend
+	k           *ops.Tensor // the pool [S, Hk, D]
+	slots       []int32     // the slot of every token
+	points      ops.Selection
+	hk, d, n, c int
+	// the op's tensors: centroids [Hk, c, D] (views of fewer centroids
+	// while seeding), labels and distances [Hk, n], sums [Hk, c, D] and
+	// counts [Hk, c]
+	cent, labels, dist, sums, counts *ops.Tensor
+}
+
+// newClustering allocates the tensors of a clustering of ctx's first n
+// tokens into c clusters per kv head.
+func newClustering(b ops.Backend, ctx *Context, slots []int32, hk, d, n, c int) (*clustering, error) {
+	k := &clustering{b: b, k: ctx.K, slots: slots, hk: hk, d: d, n: n, c: c,
+		points: ops.Selection{Start: ctx.Start, End: ctx.Start + n}}
+	if ctx.Slots != nil {
+		k.points = ops.Selection{Indices: ctx.Slots.Sub(0, []int{n}, 0)}
 	}
-	dist := make([]float64, n)
-	sum := make([]float64, k*d)
-	cnt := make([]int, k)
-	for iters = 1; iters <= maxIter; iters++ {
-		changed := 0
-		for i := range n {
-			l, dd := nearest(x[i*d:(i+1)*d], c, k, d)
-			if l != labels[i] {
-				changed++
-				labels[i] = l
-			}
-			dist[i] = dd
+	for _, t := range []struct {
+		p     **ops.Tensor
+		dt    ops.DType
+		shape []int
+	}{
+		{&k.cent, ops.F32, []int{hk, c, d}}, {&k.labels, ops.I32, []int{hk, n}}, {&k.dist, ops.F32, []int{hk, n}},
+		{&k.sums, ops.F32, []int{hk, c, d}}, {&k.counts, ops.I32, []int{hk, c}},
+	} {
+		x, err := b.Alloc(t.dt, t.shape...)
+		if err != nil {
+			k.free()
+			return nil, err
 		}
-		if changed == 0 {
-			break
+		*t.p = x
+	}
+	return k, nil
+}
+
+// free releases the clustering's tensors.
+func (k *clustering) free() {
+	for _, t := range []*ops.Tensor{k.cent, k.labels, k.dist, k.sums, k.counts} {
+		if t != nil {
+			k.b.Free(t)
 		}
-		clear(sum)
-		clear(cnt)
-		for i := range n {
-			l := int(labels[i])
-			cnt[l]++
-			row, s := x[i*d:(i+1)*d], sum[l*d:(l+1)*d]
-			for j, v := range row {
-				s[j] += float64(v)
-			}
+	}
+}
+
+// assign runs KMeansAssign against the first c centroids of every head,
+// host[h][j] (each D floats), with the sums and counts when sums is set.
+func (k *clustering) assign(host [][][]float32, c int, sums bool) error {
+	cent := k.cent.Sub(0, []int{k.hk, c, k.d}, k.c*k.d)
+	flat := make([]float32, 0, k.hk*c*k.d)
+	for _, head := range host {
+		for _, y := range head[:c] {
+			flat = append(flat, y...)
 		}
-		for l := range k {
-			if cnt[l] == 0 {
-				// Re-seed an empty cluster at the worst-served row.
-				far := 0
-				for i := 1; i < n; i++ {
-					if dist[i] > dist[far] {
-						far = i
-					}
-				}
-				dist[far] = 0
-				copy(c[l*d:(l+1)*d], x[far*d:(far+1)*d])
+	}
+	if err := k.b.Write(cent, ops.Bytes(flat)); err != nil {
+		return err
+	}
+	a := &ops.KMeansAssignArgs{K: k.k, Points: k.points, Normalize: true, Centroids: cent, Labels: k.labels, Dist: k.dist}
+	if sums {
+		a.Sums, a.Counts = k.sums, k.counts
+	}
+	return k.b.KMeansAssign(a)
+}
+
+// readLabels returns the labels of the last assignment, [Hk][n].
+func (k *clustering) readLabels() ([][]int32, error) {
+	flat, err := readI32(k.b, k.labels)
+	if err != nil {
+		return nil, err
+	}
+	return split(flat, k.hk), nil
+}
+
+// readDist returns the distances of the last assignment, [Hk][n].
+func (k *clustering) readDist() ([][]float32, error) {
+	flat, err := readFloats(k.b, k.dist)
+	if err != nil {
+		return nil, err
+	}
+	return split(flat, k.hk), nil
+}
+
+// split cuts s into parts rows of equal length.
+func split[T any](s []T, parts int) [][]T {
+	w := len(s) / parts
+	out := make([][]T, parts)
+	for i := range out {
+		out[i] = s[i*w : (i+1)*w : (i+1)*w]
+	}
+	return out
+}
+
+// key returns the key of token i in kv head h.
+func (k *clustering) key(i, h int) ([]float32, error) {
+	return readFloats(k.b, k.k.Sub(int(k.slots[i])*k.k.RowStride()+h*k.d, []int{1, k.d}, 0))
+}
+
+// point returns the clustered point of token i in kv head h: its key
+// normalised as KMeansAssign does (precision.KMeansPoint).
+func (k *clustering) point(i, h int) ([]float32, error) {
+	x, err := k.key(i, h)
+	if err != nil {
+		return nil, err
+	}
+	y := make([]float32, k.d)
+	precision.KMeansPoint(y, x, true)
+	return y, nil
+}
+
+// nonFinite returns the ErrRange naming the first key element (in token,
+// head, element order) that is not finite, looking at the keys whose
+// label is -1 (KMeansAssign leaves exactly those unlabelled, and every
+// key of a head whose centroid was not finite), or nil when every label
+// is set.
+func (k *clustering) nonFinite(labels [][]int32) error {
+	for i := range k.n {
+		for h := range k.hk {
+			if labels[h][i] >= 0 {
 				continue
 			}
-			inv := 1 / float64(cnt[l])
-			for j := range d {
-				c[l*d+j] = float32(sum[l*d+j] * inv)
+			x, err := k.key(i, h)
+			if err != nil {
+				return err
 			}
-		}
-	}
-	return labels, min(iters, maxIter)
-}
-
-// seedPlusPlus picks k initial centroids: the first uniformly, each next
-// one with probability proportional to the squared distance to the
-// nearest centroid already picked.
-func seedPlusPlus(x []float32, n, d, k int, r *rand.Rand) []float32 {
-	c := make([]float32, k*d)
-	first := r.IntN(n)
-	copy(c[:d], x[first*d:(first+1)*d])
-	best := make([]float64, n)
-	total := 0.0
-	for i := range n {
-		best[i] = sqDist(x[i*d:(i+1)*d], c[:d])
-		total += best[i]
-	}
-	for m := 1; m < k; m++ {
-		pick := n - 1
-		if total > 0 {
-			u := r.Float64() * total
-			for i := range n {
-				if u -= best[i]; u < 0 {
-					pick = i
-					break
+			for j, v := range x {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return ops.Errorf(ops.ErrRange, "ctx.k", v, "key element %d of the fixed context is not finite", (i*k.hk+h)*k.d+j)
 				}
 			}
-		} else {
-			pick = r.IntN(n) // every row coincides with a centroid
-		}
-		cm := c[m*d : (m+1)*d]
-		copy(cm, x[pick*d:(pick+1)*d])
-		total = 0
-		for i := range n {
-			best[i] = math.Min(best[i], sqDist(x[i*d:(i+1)*d], cm))
-			total += best[i]
 		}
 	}
-	return c
+	for h := range k.hk {
+		for i, l := range labels[h] {
+			if l < 0 {
+				return fmt.Errorf("sparse: k-means left token %d of kv head %d unlabelled with finite keys", i, h)
+			}
+		}
+	}
+	return nil
 }
 
-// nearest returns the centroid closest to row and the squared distance.
-func nearest(row, c []float32, k, d int) (int32, float64) {
-	bl, bd := int32(0), math.Inf(1)
-	for l := range k {
-		if dd := sqDist(row, c[l*d:(l+1)*d]); dd < bd {
-			bl, bd = int32(l), dd
-		}
+// run clusters the points: k-means++ seeds, then Lloyd rounds until no
+// label of a head changes or maxIter rounds. It returns every head's
+// labels [Hk][n], the centroids of the last assignment [Hk][c][D] and the
+// rounds each head ran. A head whose labels are stable keeps its
+// centroids while the others go on, as if clustered alone.
+func (k *clustering) run(seed uint64, maxIter int) (labels [][]int32, cent [][][]float32, iters []int, err error) {
+	if cent, err = k.seed(seed); err != nil {
+		return nil, nil, nil, err
 	}
-	return bl, bd
+	iters = make([]int, k.hk)
+	done := make([]bool, k.hk)
+	var prev [][]int32
+	for it := 1; it <= maxIter; it++ {
+		if err := k.assign(cent, k.c, true); err != nil {
+			return nil, nil, nil, err
+		}
+		if labels, err = k.readLabels(); err != nil {
+			return nil, nil, nil, err
+		}
+		busy := false
+		for h := range k.hk {
+			if done[h] {
+				labels[h] = prev[h]
+				continue
+			}
+			iters[h] = it
+			if prev != nil && equalLabels(labels[h], prev[h]) {
+				done[h] = true
+				continue
+			}
+			busy = true
+		}
+		if !busy || it == maxIter {
+			break
+		}
+		if err := k.update(cent, labels, done); err != nil {
+			return nil, nil, nil, err
+		}
+		prev = labels
+	}
+	return labels, cent, iters, nil
 }
 
-// sqDist returns Σ (a_j − b_j)², accumulated in float64.
-func sqDist(a, b []float32) float64 {
-	b = b[:len(a)]
-	var s0, s1 float64
-	j := 0
-	for ; j+1 < len(a); j += 2 {
-		e0 := float64(a[j]) - float64(b[j])
-		e1 := float64(a[j+1]) - float64(b[j+1])
-		s0 += e0 * e0
-		s1 += e1 * e1
+func equalLabels(a, b []int32) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
 	}
-	if j < len(a) {
-		e := float64(a[j]) - float64(b[j])
-		s0 += e * e
+	return true
+}
+
+// update moves the centroids of the heads not done to the means of their
+// clusters, float32(sum/size) in float64, and re-seeds each empty cluster
+// at the point farthest from its centroid (the first such point; it is
+// then taken, so the next empty cluster takes the next farthest).
+func (k *clustering) update(cent [][][]float32, labels [][]int32, done []bool) error {
+	sums, err := readFloats(k.b, k.sums)
+	if err != nil {
+		return err
 	}
-	return s0 + s1
+	counts, err := readI32(k.b, k.counts)
+	if err != nil {
+		return err
+	}
+	var dist [][]float32
+	for h := range k.hk {
+		if done[h] {
+			continue
+		}
+		for c := range k.c {
+			cnt := counts[h*k.c+c]
+			if cnt > 0 {
+				s := sums[(h*k.c+c)*k.d : (h*k.c+c+1)*k.d]
+				for j, v := range s {
+					cent[h][c][j] = float32(float64(v) / float64(cnt))
+				}
+				continue
+			}
+			if dist == nil {
+				if dist, err = k.readDist(); err != nil {
+					return err
+				}
+			}
+			far := 0
+			for i, v := range dist[h] {
+				if v > dist[h][far] {
+					far = i
+				}
+			}
+			dist[h][far] = 0
+			if cent[h][c], err = k.point(far, h); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -3,9 +3,7 @@ package sparse
 import (
 	"cmp"
 	"math"
-	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/rotorkernels/rotor/ops"
 )
@@ -43,7 +41,9 @@ type SqueezedConfig struct {
 //
 // Offline, NewSqueezed clusters the context's keys with k-means per kv
 // head: on the L2-normalised keys, k-means++ seeding with a fixed seed,
-// Lloyd rounds; each cluster is represented by the mean of its raw keys.
+// Lloyd rounds, the distance work done by Backend.KMeansAssign (so a
+// seed gives the same clusters on every backend); each cluster is
+// represented by the mean of its raw keys.
 // Online, Select scores the centroids with Backend.Scores and turns the
 // scores into an estimated attention probability per key, as if every
 // key carried its centroid's logit:
@@ -107,16 +107,27 @@ func NewSqueezed(b ops.Backend, ctx Context, cfg SqueezedConfig) (*Squeezed, err
 	if p.slots, err = ctx.hostSlots(b, 0, ctx.Len); err != nil {
 		return nil, err
 	}
-	keys, err := p.readKeys()
+	k, err := newClustering(b, &ctx, p.slots, hk, d, n, cfg.Clusters)
 	if err != nil {
 		return nil, err
 	}
-	for i, v := range keys {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, ops.Errorf(ops.ErrRange, "ctx.k", v, "key element %d of the fixed context is not finite", i)
+	labels, _, iters, err := k.run(cfg.Seed, cfg.MaxIter)
+	k.free()
+	if err != nil {
+		return nil, err
+	}
+	p.iters = iters
+	p.members = make([][][]int32, hk)
+	for h, lab := range labels {
+		p.members[h] = make([][]int32, cfg.Clusters)
+		for i, l := range lab {
+			p.members[h][l] = append(p.members[h][l], int32(i))
 		}
 	}
-	cent := p.cluster(keys)
+	cent, err := p.rawMeans(labels)
+	if err != nil {
+		return nil, err
+	}
 	if p.centroids, err = b.Alloc(ctx.K.DType, cfg.Clusters, hk, d); err != nil {
 		return nil, err
 	}
@@ -126,15 +137,52 @@ func NewSqueezed(b ops.Backend, ctx Context, cfg SqueezedConfig) (*Squeezed, err
 	return p, nil
 }
 
-// readKeys copies the clustered keys [n, Hk, D] to the host.
-func (p *Squeezed) readKeys() ([]float32, error) {
+// rawMeans returns the centroids [Clusters, Hk, D]: each cluster's mean
+// raw key, summed in float64 over blocks of tokens read from the pool
+// (zero for an empty cluster).
+func (p *Squeezed) rawMeans(labels [][]int32) ([]float32, error) {
+	hk, d, c := p.hk, p.d, p.cfg.Clusters
+	sum := make([]float64, c*hk*d)
+	const block = 1024
+	for i0 := 0; i0 < p.n; i0 += block {
+		i1 := min(i0+block, p.n)
+		keys, err := p.readKeys(i0, i1)
+		if err != nil {
+			return nil, err
+		}
+		for i := i0; i < i1; i++ {
+			for h := range hk {
+				s := sum[(int(labels[h][i])*hk+h)*d:]
+				for j, v := range keys[((i-i0)*hk+h)*d : ((i-i0)*hk+h+1)*d] {
+					s[j] += float64(v)
+				}
+			}
+		}
+	}
+	cent := make([]float32, c*hk*d)
+	for h := range hk {
+		for l, m := range p.members[h] {
+			if len(m) == 0 {
+				continue
+			}
+			for j := range d {
+				e := (l*hk+h)*d + j
+				cent[e] = float32(sum[e] / float64(len(m)))
+			}
+		}
+	}
+	return cent, nil
+}
+
+// readKeys copies the keys of context tokens [i0, i1) to the host, [i1-i0,
+// Hk, D].
+func (p *Squeezed) readKeys(i0, i1 int) ([]float32, error) {
 	k := p.ctx.K
 	if p.ctx.Slots == nil {
-		return readFloats(p.b, k.RowRange(p.ctx.Start, p.ctx.Start+p.n))
+		return readFloats(p.b, k.RowRange(p.ctx.Start+i0, p.ctx.Start+i1))
 	}
-	w := p.hk * p.d
-	out := make([]float32, 0, p.n*w)
-	for _, s := range p.slots[:p.n] {
+	out := make([]float32, 0, (i1-i0)*p.hk*p.d)
+	for _, s := range p.slots[i0:i1] {
 		row, err := readFloats(p.b, k.RowRange(int(s), int(s)+1))
 		if err != nil {
 			return nil, err
@@ -142,61 +190,6 @@ func (p *Squeezed) readKeys() ([]float32, error) {
 		out = append(out, row...)
 	}
 	return out, nil
-}
-
-// cluster runs k-means per kv head (in parallel, each head with its own
-// seed, so the result does not depend on scheduling) and returns the
-// centroids [Clusters, Hk, D]: the mean raw key of each cluster.
-func (p *Squeezed) cluster(keys []float32) []float32 {
-	hk, d, n, c := p.hk, p.d, p.n, p.cfg.Clusters
-	cent := make([]float32, c*hk*d)
-	p.members = make([][][]int32, hk)
-	p.iters = make([]int, hk)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for h := range hk {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			x := make([]float32, n*d)
-			for i := range n {
-				src, dst := keys[(i*hk+h)*d:(i*hk+h+1)*d], x[i*d:(i+1)*d]
-				var ss float64
-				for _, v := range src {
-					ss += float64(v) * float64(v)
-				}
-				inv := 0.0
-				if ss > 0 {
-					inv = 1 / math.Sqrt(ss)
-				}
-				for j, v := range src {
-					dst[j] = float32(float64(v) * inv)
-				}
-			}
-			labels, it := kmeans(x, n, d, c, p.cfg.Seed+uint64(h), p.cfg.MaxIter)
-			p.iters[h] = it
-			mem := make([][]int32, c)
-			sum := make([]float64, c*d)
-			for i, l := range labels {
-				mem[l] = append(mem[l], int32(i))
-				for j, v := range keys[(i*hk+h)*d : (i*hk+h+1)*d] {
-					sum[int(l)*d+j] += float64(v)
-				}
-			}
-			for l := range c {
-				if len(mem[l]) == 0 {
-					continue
-				}
-				for j := range d {
-					cent[(l*hk+h)*d+j] = float32(sum[l*d+j] / float64(len(mem[l])))
-				}
-			}
-			p.members[h] = mem
-		}()
-	}
-	wg.Wait()
-	return cent
 }
 
 // Width returns the width of every selection row.

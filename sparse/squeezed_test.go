@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rotorkernels/rotor/fallback"
@@ -234,11 +235,18 @@ func TestSqueezedErrors(t *testing.T) {
 			t.Errorf("%+v: err %v, want %v naming %s", c.cfg, err, c.kind, c.arg)
 		}
 	}
-	p.K[17] = float32(math.NaN())
-	if _, err := NewSqueezed(b, p.ctx(), SqueezedConfig{Clusters: 4, Budget: 8}); !errors.Is(err, ops.ErrRange) {
-		t.Errorf("NaN key: err %v, want ErrRange", err)
+	// The error names the first non-finite key element, whichever kv head
+	// and cluster it lands in.
+	p.K[17], p.K[40] = float32(math.NaN()), float32(math.Inf(-1))
+	for _, want := range []string{"key element 17 ", "key element 40 "} {
+		_, err := NewSqueezed(b, p.ctx(), SqueezedConfig{Clusters: 4, Budget: 8})
+		var ae *ops.ArgError
+		if !errors.Is(err, ops.ErrRange) || !errors.As(err, &ae) || ae.Arg != "ctx.k" || !strings.Contains(err.Error(), want) {
+			t.Errorf("non-finite key: err %v, want ErrRange naming ctx.k, %s", err, want)
+		}
+		p.K[17] = 0
 	}
-	p.K[17] = 0
+	p.K[40] = 0
 	sq, err := NewSqueezed(b, p.ctx(), SqueezedConfig{Clusters: 4, Budget: 8})
 	if err != nil {
 		t.Fatal(err)
