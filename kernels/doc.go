@@ -19,6 +19,11 @@
 //	topk.cu          topk_radix         radix select, ascending column output
 //	quest.cu         page_meta          Quest page min/max
 //	                 page_scores_gG     Quest page upper bounds
+//	kmeans.cu        kmeans_init        zeroes a k-means step's state and sums
+//	                 kmeans_prep        centroid norms
+//	                 kmeans_screen      float32 nearest-centroid screen, 64-point tiles
+//	                 kmeans_resolve     exact labels, distances, fixed-point sums
+//	                 kmeans_sums        the sums to float32
 //
 // V (1, 2, 4, 8) is the number of RoPE pairs a thread rotates and G (1, 2,
 // 4, 8) the number of query heads of one GQA group a block serves; each
@@ -31,10 +36,13 @@
 // rotation of package precision operation for operation, and the whole
 // per-thread bodies of the rope kernels), softmax.cuh (online softmax and
 // merges), attn_common.cuh (selection addressing, in-kernel RoPE
-// positions), crit_math.cuh and topk_radix.cuh. Package kernels/hosttest
+// positions), crit_math.cuh, topk_radix.cuh and kmeans_math.cuh (the
+// float64 distances, normalisation and fixed-point sums of package
+// precision's k-means operation for operation). Package kernels/hosttest
 // compiles them with g++ and proves them against package precision, the
 // fallback backend and float64 references on the CPU — bit for bit for
-// RoPE, whose kernels it runs thread by thread over the planned grids.
+// RoPE, whose kernels it runs thread by thread over the planned grids,
+// and for k-means, whose launches it emulates from the planner's words.
 //
 // # Compilation
 //

@@ -42,11 +42,15 @@ const (
 	TopK Family = "topk"
 	// Quest (quest.cu): kernels "page_meta" and "page_scores_gG".
 	Quest Family = "quest"
+	// KMeans (kmeans.cu): kernels "kmeans_init", "kmeans_prep",
+	// "kmeans_screen", "kmeans_resolve" and "kmeans_sums", one Lloyd step
+	// of k-means per kv head.
+	KMeans Family = "kmeans"
 )
 
 // Families lists every kernel family.
 func Families() []Family {
-	return []Family{RoPE, RoPEAppend, AttnDecode, AttnPrefill, AttnMerge, Scores, Criticality, TopK, Quest}
+	return []Family{RoPE, RoPEAppend, AttnDecode, AttnPrefill, AttnMerge, Scores, Criticality, TopK, Quest, KMeans}
 }
 
 // option bits: which Options fields a family is specialised on.
@@ -80,6 +84,7 @@ var specs = map[Family]familySpec{
 	Criticality: {file: "criticality.cu", kernels: fixed("crit_stats", "crit_vote")},
 	TopK:        {file: "topk.cu", kernels: fixed("topk_radix")},
 	Quest:       {file: "quest.cu", kernels: groupKernels([]string{"page_meta"}, "page_scores_g"), uses: useDType | useHeadDim, dtypes: allFloat, hot: true},
+	KMeans:      {file: "kmeans.cu", kernels: fixed("kmeans_init", "kmeans_prep", "kmeans_screen", "kmeans_resolve", "kmeans_sums"), uses: useDType, dtypes: allFloat, hot: true},
 }
 
 func fixed(names ...string) func(Options) []string {

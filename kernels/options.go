@@ -14,6 +14,7 @@ const (
 	MergeBlock   = 128  // attn_split_merge, attn_merge2, page_meta
 	ReduceBlock  = 256  // crit_stats, crit_vote, sel_rank_counts
 	TopKBlock    = 1024 // topk_radix: one block per row
+	KMeansBlock  = 256  // the kmeans kernels
 	AttnVec      = 8    // elements per lane access in attention and selection kernels
 	MaxHeadDim   = 256  // largest head dimension of the attention and selection kernels
 	PrefillWarps = 4    // warps per attn_prefill block, 16 query rows each
@@ -153,6 +154,8 @@ func (o Options) Defines(f Family) []string {
 		add("ROTOR_BLOCK", ReduceBlock)
 	case TopK:
 		add("ROTOR_BLOCK", TopKBlock)
+	case KMeans:
+		add("ROTOR_BLOCK", KMeansBlock)
 	}
 	return d
 }

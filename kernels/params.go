@@ -26,6 +26,11 @@ var kernelParams = map[string][]ArgKind{
 	"topk_radix":       seq(rep(ArgPtr, 3), rep(ArgI64, 3), rep(ArgI32, 2)),
 	"page_meta":        seq(rep(ArgPtr, 3), rep(ArgI64, 3), rep(ArgI32, 3)),
 	"page_scores":      seq(rep(ArgPtr, 4), rep(ArgI64, 4), rep(ArgI32, 4), rep(ArgF32, 1)),
+	"kmeans_init":      seq(rep(ArgPtr, 3), rep(ArgI64, 1), rep(ArgI32, 3)),
+	"kmeans_prep":      seq(rep(ArgPtr, 3), rep(ArgI64, 1), rep(ArgI32, 2)),
+	"kmeans_screen":    seq(rep(ArgPtr, 8), rep(ArgI64, 3), rep(ArgI32, 7)),
+	"kmeans_resolve":   seq(rep(ArgPtr, 12), rep(ArgI64, 6), rep(ArgI32, 7)),
+	"kmeans_sums":      seq(rep(ArgPtr, 3), rep(ArgI64, 1), rep(ArgI32, 4)),
 }
 
 // BaseKernel strips an instance suffix: "rope_v8" → "rope",

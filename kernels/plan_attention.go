@@ -144,7 +144,7 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 			Block: [3]int{AttnBlock, 1, 1},
 			Args: []Arg{Ptr(ad[0]), Ptr(ad[1]), Ptr(ad[2]), Ptr(ad[3]), Ptr(ad[4]), Ptr(ad[5]), Ptr(ad[6]), Ptr(ad[7]), Ptr(ad[8]),
 				I64(a.Q.RowStride()), I64(a.K.RowStride()), I64(a.V.RowStride()), I64(a.O.RowStride()), I64(lseRow), I64(sel.idxHead),
-				I64(stride1D(a.QPos)), I64(stride1D(a.KPos)), I64(stride1D(a.Sinks)),
+				I64(rowStride(a.QPos)), I64(rowStride(a.KPos)), I64(rowStride(a.Sinks)),
 				I32(Tq), I32(Hq), I32(Hk), I32(S), I32(sel.w), I32(sel.start), I32(sel.mode),
 				F32(scale), F32(a.SoftCap)},
 		}}, nil
@@ -181,7 +181,7 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 		Args: []Arg{Ptr(ad[0]), Ptr(ad[1]), Ptr(ad[2]), Ptr(ad[3]), Ptr(ad[4]), Ptr(part), Ptr(ad[5]), Ptr(ad[6]), Ptr(ad[7]), Ptr(ad[8]),
 			Ptr(counts), Ptr(rope.invFreq),
 			I64(a.Q.RowStride()), I64(a.K.RowStride()), I64(a.V.RowStride()), I64(a.O.RowStride()), I64(lseRow),
-			I64(sel.idxTok), I64(sel.idxHead), I64(stride1D(a.QPos)), I64(stride1D(a.KPos)), I64(stride1D(a.Sinks)),
+			I64(sel.idxTok), I64(sel.idxHead), I64(rowStride(a.QPos)), I64(rowStride(a.KPos)), I64(rowStride(a.Sinks)),
 			I32(Tq), I32(Hq), I32(Hk), I32(S), I32(sel.w), I32(sel.start), I32(sel.mode), I32(splits), I32(chunk), I32(gchunks),
 			F32(scale), F32(a.SoftCap),
 			F64(rope.attn), I32(rope.half), I32(rope.layout), I32(rope.angles), I32(rope.keyPos), I32(rope.cap), I32(rope.queryPos)},
@@ -191,7 +191,7 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 			Family: AttnMerge, Options: Options{DType: dt}, Kernel: "attn_split_merge",
 			Grid:  [3]int{Tq * Hq, 1, 1},
 			Block: [3]int{MergeBlock, 1, 1},
-			Args: []Arg{Ptr(part), Ptr(ad[3]), Ptr(ad[4]), Ptr(ad[8]), I64(a.O.RowStride()), I64(lseRow), I64(stride1D(a.Sinks)),
+			Args: []Arg{Ptr(part), Ptr(ad[3]), Ptr(ad[4]), Ptr(ad[8]), I64(a.O.RowStride()), I64(lseRow), I64(rowStride(a.Sinks)),
 				I32(Tq), I32(Hq), I32(Dv), I32(splits)},
 		})
 	}

@@ -372,3 +372,64 @@ func TestPlanMerge(t *testing.T) {
 	}
 	checkLaunches(t, "merge", ls)
 }
+
+// TestPlanKMeans: the five kmeans launches for Llama-3.1-8B shapes (128k
+// points, 8 kv heads, 6553 centroids of 128), their grids, the screen's
+// dynamic shared memory, the scratch they take (heads, −‖c‖²/2, the
+// triples, the 64-bit sums), the number of points' bits the sums' shift
+// needs, and the shorter plans: no sums, no points, and a head dimension
+// above 256 (ErrUnsupported).
+func TestPlanKMeans(t *testing.T) {
+	f := &fakeMem{}
+	const S, N, Hk, D, C = 140000, 131072, 8, 128, 6553
+	k := f.tensor(ops.BF16, 0, 0, S, Hk, D)
+	a := &ops.KMeansAssignArgs{K: k, Points: ops.Selection{Start: 100, End: 100 + N}, Normalize: true,
+		Centroids: f.tensor(ops.F32, 0, 0, Hk, C, D), Labels: f.tensor(ops.I32, N+3, 0, Hk, N),
+		Dist: f.tensor(ops.F32, 0, 0, Hk, N), Sums: f.tensor(ops.F32, 0, 0, Hk, C, D), Counts: f.tensor(ops.I32, 0, 0, Hk, C)}
+	ls, err := PlanKMeansAssign(a, f, Device{SMs: 132})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLaunches(t, "kmeans", ls)
+	want := []string{"kmeans_init", "kmeans_prep", "kmeans_screen", "kmeans_resolve", "kmeans_sums"}
+	if got := kernelsOf(ls); !slices.Equal(got, want) {
+		t.Fatalf("kernels %v, want %v", got, want)
+	}
+	grids := [][3]int{{kmeansInitBlocks, 1, 1}, {ceilDiv(C, KMeansBlock), Hk, 1}, {N / KMeansScreenPoints, Hk, 1},
+		{N / KMeansResolvePoints, Hk, 1}, {ceilDiv(C*D, KMeansBlock), Hk, 1}}
+	for i, l := range ls {
+		if l.Grid != grids[i] {
+			t.Errorf("%s grid %v, want %v", l.Kernel, l.Grid, grids[i])
+		}
+	}
+	if ls[2].Smem != D*65*4 {
+		t.Errorf("screen shared memory %d", ls[2].Smem)
+	}
+	if got, want := f.scratch, []int{Hk * 16, Hk * C * D * 8, Hk * C * 4, Hk * N * 4, Hk * N * 4, Hk * N * 4}; !slices.Equal(got, want) {
+		t.Errorf("scratch %v, want %v", got, want)
+	}
+	if nb := int32(ls[3].Args[len(ls[3].Args)-1].Bits); nb != 18 { // bits.Len(131072)
+		t.Errorf("resolve nbits %d, want 18", nb)
+	}
+	if lr := int64(ls[3].Args[15].Bits); lr != N+3 {
+		t.Errorf("labels row stride %d, want %d", lr, N+3)
+	}
+
+	a.Sums, a.Counts, a.Dist = nil, nil, nil
+	ls, err = PlanKMeansAssign(a, f, Device{})
+	if err != nil || !slices.Equal(kernelsOf(ls), want[:4]) {
+		t.Fatalf("without sums: %v, %v", kernelsOf(ls), err)
+	}
+	if ls[0].Grid[0] != 1 || ls[3].Args[10].Bits != 0 || ls[3].Args[11].Bits != 0 || ls[3].Args[9].Bits != 0 {
+		t.Errorf("without sums: init grid %v, resolve dist/sum64/counts %d %d %d", ls[0].Grid, ls[3].Args[9].Bits, ls[3].Args[10].Bits, ls[3].Args[11].Bits)
+	}
+	a.Points, a.Labels = ops.Selection{Start: 5, End: 5}, f.tensor(ops.I32, 0, 0, Hk, 0)
+	if ls, err := PlanKMeansAssign(a, f, Device{}); err != nil || len(ls) != 0 {
+		t.Fatalf("no points, no sums: %v, %v", kernelsOf(ls), err)
+	}
+	big := f.tensor(ops.F32, 0, 0, 10, 1, 264)
+	_, err = PlanKMeansAssign(&ops.KMeansAssignArgs{K: big, Centroids: f.tensor(ops.F32, 0, 0, 1, 3, 264), Labels: f.tensor(ops.I32, 0, 0, 1, 10)}, f, Device{})
+	if !errors.Is(err, ops.ErrUnsupported) {
+		t.Fatalf("head dimension 264: %v, want ErrUnsupported", err)
+	}
+}

@@ -98,6 +98,11 @@ var RegisterBudgets = map[string]int{
 	"topk_radix":       48,
 	"page_meta":        48,
 	"page_scores":      128,
+	"kmeans_init":      40,
+	"kmeans_prep":      48,
+	"kmeans_screen":    128,
+	"kmeans_resolve":   128,
+	"kmeans_sums":      32,
 }
 
 // CheckUsage returns the problems of one kernel's ptxas report: over its

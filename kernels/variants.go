@@ -48,7 +48,7 @@ func Variants(headDims []int) []Variant {
 				vs = append(vs, Variant{AttnPrefill, Options{DType: dt, HeadDim: d, VDim: d}})
 			}
 		}
-		vs = append(vs, Variant{AttnMerge, Options{DType: dt}})
+		vs = append(vs, Variant{AttnMerge, Options{DType: dt}}, Variant{KMeans, Options{DType: dt}})
 	}
 	vs = append(vs, Variant{Criticality, Options{}}, Variant{TopK, Options{}})
 	return vs

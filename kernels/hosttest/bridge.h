@@ -27,6 +27,17 @@ void rt_rope_positions(int sel, int keypos, int cap, int query_pos, int Tq, cons
 int rt_attn_launch(const char* kernel, int dt, int D, int DV, int keyrope, int tile_n, const unsigned long long* w, int gx,
                    int gy, int gz);
 int rt_select_launch(const char* kernel, int dt, int D, const unsigned long long* w, int gx, int gy);
+int rt_kmeans_launch(const char* kernel, int dt, const unsigned long long* w, int gx, int gy);
+double rt_km_dist(const float* y, const float* c, int d);
+float rt_km_scale(float x, double inv);
+double rt_km_inv(double ss);
+double rt_km_norm_bound(double ss, int normalize);
+int rt_km_sum_shift(int nbits, float max_abs);
+long long rt_km_fixed(float v, double scale);
+float rt_km_fixed_value(long long s, int q);
+double rt_km_margin(int d, double yn, double cn);
+void rt_km_fold(const float* v, int n, float* m1, int* i1, float* m2);
+void rt_km_merge(float am1, int ai1, float am2, float bm1, int bi1, float bm2, float* m1, int* i1, float* m2);
 #ifdef __cplusplus
 }
 #endif

@@ -1,8 +1,8 @@
 //go:build cgo
 
 // Host emulation of the selection launches (qk_scores_gG, crit_stats,
-// crit_vote, topk_radix, page_meta, page_scores_gG) from the planners'
-// parameter words, with the kernels' header functions; lane shuffles and
+// crit_vote, topk_radix, page_meta, page_scores_gG; the kmeans kernels in
+// bridge_kmeans.cpp) from the planners' parameter words, with the kernels' header functions; lane shuffles and
 // block reductions are replaced by their plain meaning.
 #include "fpcontract.h"
 #include "../attn_common.cuh"
@@ -146,6 +146,9 @@ static void topk_block(const u64* w, int r) {
 }
 
 extern "C" int rt_select_launch(const char* kernel, int dt, int D, const unsigned long long* w, int gx, int gy) {
+    if (strncmp(kernel, "kmeans_", 7) == 0) {
+        return rt_kmeans_launch(kernel, dt, w, gx, gy);
+    }
     if (strncmp(kernel, "qk_scores_g", 11) == 0 || strncmp(kernel, "page_scores_g", 13) == 0) {
         bool qk = kernel[0] == 'q';
         int G = atoi(kernel + (qk ? 11 : 13));

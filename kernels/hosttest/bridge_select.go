@@ -91,8 +91,8 @@ func AttnLaunch(kernel string, dtype, d, dv int, keyRoPE bool, tileN int, words 
 }
 
 // SelectLaunch runs every block of one selection launch (qk_scores_gG,
-// crit_stats, crit_vote, topk_radix, page_meta, page_scores_gG) on the
-// host from its parameter words; d is the module's head dimension. It
+// crit_stats, crit_vote, topk_radix, page_meta, page_scores_gG, and the
+// kmeans kernels) on the host from its parameter words; d is the module's head dimension. It
 // reports false for another kernel.
 func SelectLaunch(kernel string, dtype, d int, words []uint64, grid [3]int, keep ...any) bool {
 	ck := C.CString(kernel)
