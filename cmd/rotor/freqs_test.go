@@ -149,7 +149,7 @@ func TestFreqsErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"freqs"}, 1, "--hf-config FILE or --head-dim D"},
+		{[]string{"freqs"}, 1, "--hf-config FILE, --head-dim D or --inv-freq FILE"},
 		{[]string{"freqs", "--hf-config", "no-such.json"}, 1, "hf-config"},
 		{[]string{"freqs", "--hf-config", config("mistral-7b"), "--head-dim", "64"}, 1, "--head-dim conflicts"},
 		{[]string{"freqs", "--hf-config", config("mistral-7b"), "--layout", "diagonal"}, 1, "layout"},

@@ -11,18 +11,21 @@ import (
 )
 
 // scheduleFlags are the flags every subcommand uses to choose a RoPE
-// schedule: either a Hugging Face config.json (--hf-config, --seq-len) or
-// an explicit --head-dim, --base and --scaling, plus --rotary-dim and
+// schedule: a Hugging Face config.json (--hf-config, --seq-len), an
+// explicit --head-dim, --base and --scaling, or a caller's table
+// (--inv-freq, --attention-factor, --head-dim); plus --rotary-dim and
 // --layout.
 type scheduleFlags struct {
-	hfConfig  string
-	seqLen    int
-	headDim   int
-	rotaryDim int
-	base      float64
-	scaling   string
-	layout    string
-	fs        *flag.FlagSet
+	hfConfig   string
+	seqLen     int
+	headDim    int
+	rotaryDim  int
+	base       float64
+	scaling    string
+	layout     string
+	invFreq    string
+	attnFactor float64
+	fs         *flag.FlagSet
 }
 
 // scalingHelp documents --scaling.
@@ -43,6 +46,8 @@ func addScheduleFlags(fs *flag.FlagSet) *scheduleFlags {
 	fs.Float64Var(&s.base, "base", ops.DefaultTheta, "RoPE base θ (rope_theta) of an explicit schedule")
 	fs.StringVar(&s.scaling, "scaling", "default", scalingHelp)
 	fs.StringVar(&s.layout, "layout", "", "pair layout neox|gptj (default: the config's, else neox)")
+	fs.StringVar(&s.invFreq, "inv-freq", "", invFreqHelp)
+	fs.Float64Var(&s.attnFactor, "attention-factor", 1, "factor `F` multiplying cos and sin of an --inv-freq table (Hugging Face's attention_scaling)")
 	return s
 }
 
@@ -56,6 +61,19 @@ func (s *scheduleFlags) resolve() (*ops.Rotary, *ops.HFConfig, error) {
 	var r *ops.Rotary
 	var cfg *ops.HFConfig
 	var err error
+	if set["attention-factor"] && s.invFreq == "" {
+		return nil, nil, fmt.Errorf("--attention-factor applies to an --inv-freq table only")
+	}
+	if s.invFreq != "" {
+		var l ops.Layout
+		if s.layout != "" {
+			if l, err = ops.ParseLayout(s.layout); err != nil {
+				return nil, nil, err
+			}
+		}
+		r, err = s.tableSchedule(set, l)
+		return r, nil, err
+	}
 	if s.hfConfig != "" {
 		for _, name := range []string{"head-dim", "base", "scaling", "rotary-dim"} {
 			if set[name] {
@@ -78,7 +96,7 @@ func (s *scheduleFlags) resolve() (*ops.Rotary, *ops.HFConfig, error) {
 		return r, cfg, nil
 	}
 	if s.headDim == 0 {
-		return nil, nil, fmt.Errorf("a schedule needs --hf-config FILE or --head-dim D")
+		return nil, nil, fmt.Errorf("a schedule needs --hf-config FILE, --head-dim D or --inv-freq FILE")
 	}
 	p := ops.RoPEParams{HeadDim: s.headDim, RotaryDim: s.rotaryDim, Base: s.base}
 	if s.layout != "" {
