@@ -34,7 +34,9 @@ const scalingHelp = `RoPE scaling TYPE[:key=value,...] with --head-dim: ` +
 	`yarn:factor=F,original_max_position_embeddings=Lo[,beta_fast=,beta_slow=,mscale=,mscale_all_dim=,attention_factor=,truncate=false,max_position_embeddings=]; ` +
 	`llama3:factor=F,low_freq_factor=,high_freq_factor=,original_max_position_embeddings=Lo; ` +
 	`longrope:short_factor=a/b/...,long_factor=a/b/...,original_max_position_embeddings=Lo[,factor=,max_position_embeddings=,attention_factor=]; ` +
-	`proportional[:factor=F,partial_rotary_factor=P]`
+	`proportional[:factor=F,partial_rotary_factor=P]; ` +
+	`giraffe-power:scale_power=K[,scale=S]; ` +
+	`giraffe-truncate:truncate=L[,scale=S,scale_power=K] or giraffe-truncate:a=A,b=B,rho=R[,scale=S,scale_power=K]`
 
 // addScheduleFlags registers the schedule flags on fs.
 func addScheduleFlags(fs *flag.FlagSet) *scheduleFlags {
@@ -159,9 +161,16 @@ func explicitSchedule(p ops.RoPEParams, spec string, seqLen int) (*ops.Rotary, e
 		}
 		r, err = ops.Proportional(ops.ProportionalParams{HeadDim: p.HeadDim, Base: p.Base, Layout: p.Layout,
 			Factor: kv.num("factor", false), PartialRotaryFactor: kv.num("partial_rotary_factor", false)})
+	case "giraffe-power":
+		r, err = ops.GiraffePower(ops.GiraffePowerParams{RoPEParams: p,
+			ScalePower: kv.num("scale_power", true), Scale: kv.num("scale", false)})
+	case "giraffe-truncate":
+		r, err = ops.GiraffeTruncate(ops.GiraffeTruncateParams{RoPEParams: p, Truncate: kv.int("truncate", false),
+			A: kv.num("a", false), B: kv.num("b", false), Rho: kv.num("rho", false),
+			Scale: kv.num("scale", false), ScalePower: kv.num("scale_power", false)})
 	default:
 		return nil, ops.Errorf(ops.ErrConfig, "scaling", typ,
-			"unknown type; want default, linear, ntk, dynamic, yarn, llama3, longrope or proportional")
+			"unknown type; want default, linear, ntk, dynamic, yarn, llama3, longrope, proportional, giraffe-power or giraffe-truncate")
 	}
 	if kv.err != nil {
 		return nil, kv.err
