@@ -122,14 +122,7 @@ func TestFreqsInvFreq(t *testing.T) {
 // float64 table the accurate run.
 func TestRoPEInvFreqEqualsConfig(t *testing.T) {
 	model := "qwen2.5-7b-instruct-yarn" // attention factor ≠ 1
-	cfg, err := ops.ReadHFConfigFile(config(model))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := cfg.Rotary(0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := configRotary(t, model, 0)
 	dir := t.TempDir()
 	pos := []int64{0, 1, 4097, 131071, 1 << 20}
 	ropeInputs(t, dir, pos, 4, 2, r.HeadDim, 11)
