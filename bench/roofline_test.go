@@ -171,6 +171,8 @@ func TestSelectTraffic(t *testing.T) {
 		"topk":        {S*4 + selectTopK*4, S * 4, 0},
 		"pagemeta":    {k + 2*meta, k, 0},
 		"pagescores":  {2*meta + Hq*P*4, 2 * meta, 4 * Hq * P * D},
+		// 32768 keys into 1638 clusters per kv head
+		"kmeans": {32768*Hk*D*2 + Hk*1638*D*4 + 2*Hk*32768*4 + Hk*1638*(D+1)*4, 32768 * Hk * D * 2, 2 * 32768 * Hk * 1638 * D},
 	}
 	rs := selectTraffic(S, Hq, Hk, D)
 	if len(rs) != len(want) {

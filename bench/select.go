@@ -17,12 +17,18 @@ func init() { Register("select", benchSelect) }
 // once, the vote written), TopK of 2048 from the vote (scores read,
 // indices written), PageMeta of the whole pool in pages of 16 slots (K
 // read, min and max written) and PageScores of every page (min and max
-// read, scores written). Every row reads its main input once in address
+// read, scores written), and one k-means step of Squeezed Attention's
+// offline clustering, KMeansAssign over the keys of the first 32k slots
+// normalised into 5 % as many clusters per kv head (the paper's setting),
+// with distances, sums and counts (bytes: K read once, the centroids
+// read, labels, distances, sums and counts written; 2·D flops per point,
+// kv head and centroid). Every row reads its main input once in address
 // order (ReadBytes: the roofline reads it at the read peak); what it
 // writes is costed at the copy peak.
 const (
 	selectTopK     = 2048
 	selectPageSize = 16
+	selectKMeansN  = 32 << 10 // points of the k-means row
 )
 
 func benchSelect(c *Ctx) ([]Result, error) {
@@ -86,6 +92,10 @@ func selectModel(c *Ctx, m Model) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	km, err := newKMeansTensors(b, alloc, rng, pool.k, min(S, selectKMeansN), Hk, D)
+	if err != nil {
+		return nil, err
+	}
 	calls := map[string]func() error{
 		"scores": func() error { return b.Scores(&ops.ScoresArgs{Q: q, K: pool.k, Out: scores}) },
 		"criticality": func() error {
@@ -100,6 +110,7 @@ func selectModel(c *Ctx, m Model) ([]Result, error) {
 		"pagescores": func() error {
 			return b.PageScores(&ops.PageScoresArgs{Q: q, Min: mn, Max: mx, Pages: P, Out: pageOut})
 		},
+		"kmeans": func() error { return b.KMeansAssign(km) },
 	}
 	var rows []Result
 	for _, r := range selectTraffic(S, Hq, Hk, D) {
@@ -124,6 +135,7 @@ func selectModel(c *Ctx, m Model) ([]Result, error) {
 // name in Op, its shape and its traffic (see the *Traffic functions).
 func selectTraffic(S, Hq, Hk, D int) []Result {
 	P := ops.PageCount(S, selectPageSize)
+	N := min(S, selectKMeansN)
 	named := func(op, shape string, r Result) Result {
 		r.Op, r.Shape = op, op+" "+shape
 		return r
@@ -134,7 +146,45 @@ func selectTraffic(S, Hq, Hk, D int) []Result {
 		named("topk", fmt.Sprintf("N=%d k=%d", S, selectTopK), topKTraffic(S, 1, selectTopK)),
 		named("pagemeta", fmt.Sprintf("S=%d P=%d Hk=%d D=%d", S, selectPageSize, Hk, D), pageMetaTraffic(S, Hk, D)),
 		named("pagescores", fmt.Sprintf("pages=%d Hq=%d Hk=%d D=%d", P, Hq, Hk, D), pageScoresTraffic(P, Hq, Hk, D)),
+		named("kmeans", fmt.Sprintf("N=%d C=%d Hk=%d D=%d", N, N/20, Hk, D), kmeansTraffic(N, N/20, Hk, D)),
 	}
+}
+
+// kmeansTraffic is the traffic of one KMeansAssign step over N bf16 keys
+// of Hk kv heads into C clusters: the keys read once in order, the
+// centroids read, the labels, distances, sums and counts written; 2·D
+// flops per point, kv head and centroid (the distances' inner products).
+func kmeansTraffic(N, C, Hk, D int) Result {
+	k := float64(N * Hk * D * 2)
+	out := float64(2*Hk*N*4) + float64(Hk*C*(D+1)*4)
+	return Result{Bytes: k + float64(Hk*C*D*4) + out, ReadBytes: k, Flops: 2 * float64(N) * float64(Hk) * float64(C) * float64(D)}
+}
+
+// newKMeansTensors returns the arguments of the k-means row: the first n
+// slots of pool k [S, Hk, D] as normalised points, n/20 random centroids
+// per kv head (small values, like means of unit vectors), and the outputs.
+func newKMeansTensors(b ops.Backend, alloc func(ops.DType, ...int) (*ops.Tensor, error), rng *rand.Rand, k *ops.Tensor, n, Hk, D int) (*ops.KMeansAssignArgs, error) {
+	C := n / 20
+	a := &ops.KMeansAssignArgs{K: k, Points: ops.Selection{Start: 0, End: n}, Normalize: true}
+	for _, t := range []struct {
+		p     **ops.Tensor
+		dt    ops.DType
+		shape []int
+	}{
+		{&a.Centroids, ops.F32, []int{Hk, C, D}}, {&a.Labels, ops.I32, []int{Hk, n}}, {&a.Dist, ops.F32, []int{Hk, n}},
+		{&a.Sums, ops.F32, []int{Hk, C, D}}, {&a.Counts, ops.I32, []int{Hk, C}},
+	} {
+		x, err := alloc(t.dt, t.shape...)
+		if err != nil {
+			return nil, err
+		}
+		*t.p = x
+	}
+	cent := make([]float32, Hk*C*D)
+	for i := range cent {
+		cent[i] = float32(rng.NormFloat64() / 11)
+	}
+	return a, b.Write(a.Centroids, ops.Bytes(cent))
 }
 
 // scoresTraffic is the traffic of Scores over S bf16 slots: K read in
