@@ -1,10 +1,11 @@
 // Package sparse holds the selection policies that decide which KV-cache
 // slots the sparse attention op (ops.Backend.Attention) reads. Every
 // policy is built only on backend primitives — Scores, Criticality, TopK,
-// PageMeta, PageScores, plus Alloc, Read and Write — so the same policy
-// runs on the pure-Go fallback and on the CUDA backend. Host-side work is
-// limited to small bookkeeping: expanding pages or clusters to slot
-// lists, the Selection Cache, and the offline k-means of Squeezed.
+// PageMeta, PageScores, KMeansAssign, plus Alloc, Read and Write — so the
+// same policy runs on the pure-Go fallback and on the CUDA backend.
+// Host-side work is limited to small bookkeeping: expanding pages or
+// clusters to slot lists, the Selection Cache, and the seeding and
+// centroid updates of Squeezed's offline k-means.
 //
 // Each policy returns an ops.Selection: int32 slot rows of fixed width
 // with -1 padding, at request or kv-head granularity, which it owns and
@@ -29,8 +30,10 @@
 // pages per kv head (the newest page always), expanded to slots.
 //
 // Squeezed ("Squeezed Attention: Accelerating Long Context Length LLM
-// Inference"): offline k-means per kv head over a fixed context's keys
-// (k-means++ seeding, fixed seed, pure Go and deterministic); online,
+// Inference"): offline k-means per kv head over a fixed context's
+// normalised keys (k-means++ seeding with a fixed seed, Lloyd rounds whose
+// distance work is KMeansAssign; the same clusters on every backend);
+// online,
 // centroid scores with Scores, turned into estimated per-key attention
 // probabilities; clusters passing a threshold or filling a token budget
 // are expanded to slots, plus an always-kept window of last tokens.
