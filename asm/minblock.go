@@ -110,40 +110,31 @@ func genMinBlock(s isa) {
 
 // blendLess sets dst = v < m ? src : dst, lane by lane (false for NaN).
 func (s isa) blendLess(v, m, src, dst VecVirtual) {
-	if s.wide() {
-		k := K()
-		VCMPPS(U8(0x11), m, v, k) // LT_OQ: v < m
-		VPBLENDMD(src, dst, k, dst)
-		return
-	}
-	c := s.vec()
-	VCMPPS(U8(0x11), m, v, c)
-	VBLENDVPS(c, src, dst, dst)
+	s.blendWhere(func(mask Register) { VCMPPS(U8(0x11), m, v, mask) }, src, dst) // LT_OQ
 }
 
 // blendEq sets dst = a == b ? src : dst, lane by lane (float compare).
 func (s isa) blendEq(a, b, src, dst VecVirtual) {
-	if s.wide() {
-		k := K()
-		VCMPPS(U8(0x00), a, b, k) // EQ_OQ
-		VPBLENDMD(src, dst, k, dst)
-		return
-	}
-	c := s.vec()
-	VCMPPS(U8(0x00), a, b, c)
-	VBLENDVPS(c, src, dst, dst)
+	s.blendWhere(func(mask Register) { VCMPPS(U8(0x00), a, b, mask) }, src, dst) // EQ_OQ
 }
 
 // blendEqInt sets dst = a == b ? src : dst, lane by lane (32-bit integer
 // compare).
 func (s isa) blendEqInt(a, b, src, dst VecVirtual) {
+	s.blendWhere(func(mask Register) { VPCMPEQD(a, b, mask) }, src, dst)
+}
+
+// blendWhere sets dst = src in the lanes that cmp, a compare writing its
+// result to mask (a K register on AVX-512, a vector of all-ones lanes on
+// AVX2), selects.
+func (s isa) blendWhere(cmp func(mask Register), src, dst VecVirtual) {
 	if s.wide() {
 		k := K()
-		VPCMPEQD(a, b, k)
+		cmp(k)
 		VPBLENDMD(src, dst, k, dst)
 		return
 	}
 	c := s.vec()
-	VPCMPEQD(a, b, c)
+	cmp(c)
 	VBLENDVPS(c, src, dst, dst)
 }
