@@ -101,6 +101,11 @@ const (
 	// centroids: not a multiple of 256 bytes, so that the rows of a slice
 	// of keys fall in different L1 sets rather than thrashing a few.
 	kmeansStride = kmeansCols + 16
+	// kmeansVec is the multiple of vector widths a block's columns are
+	// rounded up to, so that vec.DotsT never leaves columns to its
+	// plain-Go tail: the columns past the last centroid hold zeros, and
+	// their scores are never read.
+	kmeansVec = 16
 )
 
 // The passes of a KMeansAssign call.
@@ -255,13 +260,23 @@ func (j *kmeansJob) prep(h int) {
 		kt[j.D*kmeansStride+i] = -float32(n2) / 2
 		r = max(r, n2)
 	}
+	if pad := j.C % kmeansCols; pad != 0 {
+		kt := j.ktBlock(h, j.C/kmeansCols)
+		for d := range j.D + 1 {
+			clear(kt[d*kmeansStride+pad : d*kmeansStride+roundCols(pad)])
+		}
+	}
 	j.cNorm[h] = math.Sqrt(r) * (1 + 0x1p-40)
 }
 
+// roundCols rounds a block's column count up to a multiple of kmeansVec.
+func roundCols(n int) int { return (n + kmeansVec - 1) &^ (kmeansVec - 1) }
+
 // scores sets x[r·xstride+c] to the screen score of centroid c0+c
-// (c < nb, within one block) for the rows r of y (D+1 floats each).
+// (c < nb, within one block) for the rows r of y (D+1 floats each), and
+// the columns up to roundCols(nb) to scores of zero columns.
 func (j *kmeansJob) scores(x []float32, xstride int, y []float32, h, c0, nb int) {
-	vec.DotsT(x, xstride, y, j.D+1, -2, j.ktBlock(h, c0/kmeansCols), kmeansStride, nb)
+	vec.DotsT(x, xstride, y, j.D+1, -2, j.ktBlock(h, c0/kmeansCols), kmeansStride, roundCols(nb))
 }
 
 // slot returns the pool slot of point i (-1: padding).
@@ -338,7 +353,7 @@ func (j *kmeansJob) screen(w, h, blk int) {
 		case math.IsInf(t, 1) || label < 0:
 			label, dd = j.nearest(h, yr, nil, 0)
 		case !(float64(m2[r]) > thr):
-			s.rescan = growF32(s.rescan, C)
+			s.rescan = growF32(s.rescan, roundCols(C))
 			for c0 := 0; c0 < C; c0 += kmeansCols {
 				j.scores(s.rescan[c0:], C, y[r*D1:(r+1)*D1], h, c0, min(kmeansCols, C-c0))
 			}
