@@ -11,8 +11,9 @@
 // and, with sums, the fixed-point sums [Hk, C, D] and the counts.
 //
 // kmeans_prep: block (ROTOR_BLOCK), grid (ceil(C/ROTOR_BLOCK), Hk): per
-// centroid hn = −float32(‖c‖²)/2 and per head the largest ‖c‖² (the max
-// of its bits: a centroid that is not finite makes it NaN or Inf).
+// centroid hn = −float32(‖c‖²)/2; per head the largest ‖c‖² rounded up
+// to float32 (reduced in the block, then one atomic maximum of its bits)
+// and whether a centroid is not finite.
 //
 // kmeans_screen: block (ROTOR_BLOCK), grid (ceil(N/64), Hk), dynamic
 // shared memory D·65·4 bytes: a tile of 64 points, normalised once into
@@ -50,6 +51,7 @@ kmeans_init(KmHead* heads, i64* sum64, i32* counts, i64 counts_row, i32 Hk, i32 
     const i64 t = (i64)blockIdx.x * ROTOR_BLOCK + threadIdx.x, step = (i64)gridDim.x * ROTOR_BLOCK;
     for (i64 i = t; i < Hk; i += step) {
         heads[i].maxn2 = 0;
+        heads[i].bad = 0;
         heads[i].maxabs = 0;
         heads[i].pad = 0;
     }
@@ -65,14 +67,30 @@ kmeans_init(KmHead* heads, i64* sum64, i32* counts, i64 counts_row, i32 Hk, i32 
 
 extern "C" __global__ void __launch_bounds__(ROTOR_BLOCK)
 kmeans_prep(const float* cent, float* hn, KmHead* heads, i64 cent_row, i32 C, i32 D) {
+    __shared__ u32 smax, sbad;
     const int c = blockIdx.x * ROTOR_BLOCK + threadIdx.x, h = blockIdx.y;
-    if (c >= C) {
-        return;
+    if (threadIdx.x == 0) {
+        smax = 0;
+        sbad = 0;
     }
-    const float* row = cent + (i64)h * cent_row + (i64)c * D;
-    const double n2 = km_lanes_sum(D, [&](int j) { return (double)row[j]; });
-    hn[(i64)h * C + c] = mul_rn(-d2f_rn(n2), 0.5f);
-    atomicMax((unsigned long long*)&heads[h].maxn2, (unsigned long long)__double_as_longlong(n2));
+    __syncthreads();
+    if (c < C) {
+        const float* row = cent + (i64)h * cent_row + (i64)c * D;
+        const double n2 = km_lanes_sum(D, [&](int j) { return (double)row[j]; });
+        hn[(i64)h * C + c] = mul_rn(-d2f_rn(n2), 0.5f);
+        if (km_finite(n2)) {
+            atomicMax(&smax, f32_bits(km_f32_up(n2)));
+        } else {
+            atomicOr(&sbad, 1u);
+        }
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        atomicMax(&heads[h].maxn2, smax);
+        if (sbad) {
+            atomicOr(&heads[h].bad, 1u);
+        }
+    }
 }
 
 extern "C" __global__ void __launch_bounds__(ROTOR_BLOCK, 2)
@@ -244,8 +262,7 @@ kmeans_resolve(const void* k, const i32* idx, const float* cent, const float* hn
         }
     }
     const double ss = km_warp_lanes(part);
-    const double maxn2 = __longlong_as_double((long long)heads[h].maxn2);
-    if (!km_finite(ss) || !km_finite(maxn2)) {
+    if (!km_finite(ss) || heads[h].bad) {
         if (lane == 0) {
             *lab = -1;
             if (dst) {
@@ -255,7 +272,7 @@ kmeans_resolve(const void* k, const i32* idx, const float* cent, const float* hn
         return;
     }
     const double inv = normalize && ss != 0.0 ? km_inv(ss) : 1.0;
-    const double margin = km_margin(D, km_norm_bound(ss, normalize), dmul_rn(__dsqrt_rn(maxn2), 1.0 + 0x1p-40));
+    const double margin = km_margin(D, km_norm_bound(ss, normalize), km_norm_bound_c(heads[h].maxn2));
     const float m1 = m1s[(i64)h * N + n], m2 = m2s[(i64)h * N + n];
     const double thr = dadd_rn((double)m1, margin);
     const float* cb = cent + (i64)h * cent_row;

@@ -180,13 +180,37 @@ ROTOR_HD KmTriple km_merge(KmTriple a, KmTriple b) {
 }
 
 // KmHead is the per-kv-head state of one KMeansAssign launch sequence:
-// the bits of the largest centroid squared norm (NaN or Inf when a
-// centroid is not finite) and of the largest |x| of a finite point.
+// the bits of the largest centroid squared norm rounded up to float32
+// (+Inf when it passes the float32 range), whether a centroid is not
+// finite, and the bits of the largest |x| of a finite point. (32-bit
+// maxima: every GPU has them as atomics.)
 struct KmHead {
-    u64 maxn2;
+    u32 maxn2;
+    u32 bad;
     u32 maxabs;
     u32 pad;
 };
+
+// km_f32_up rounds a non-negative float64 up to float32 (to +Inf past
+// the largest float32).
+ROTOR_HD float km_f32_up(double x) {
+    float f = d2f_rn(x);
+    if ((double)f < x) {
+        f = f32_from_bits(f32_bits(f) + 1u);
+    }
+    return f;
+}
+
+// km_norm_bound_c is an upper bound of every centroid norm of a head
+// from KmHead.maxn2: √maxn2·(1 + 2⁻⁴⁰), as the fallback's from its
+// float64 maximum (a larger bound only widens the screen's margin).
+ROTOR_HD double km_norm_bound_c(u32 maxn2) {
+#if defined(__CUDA_ARCH__)
+    return __dmul_rn(__dsqrt_rn((double)f32_from_bits(maxn2)), 1.0 + 0x1p-40);
+#else
+    return sqrt((double)f32_from_bits(maxn2)) * (1.0 + 0x1p-40);
+#endif
+}
 
 // km_slot is the slot of point n: start + n for a range (idx null), else
 // its list entry; −1 for padding and any slot outside [0, S).

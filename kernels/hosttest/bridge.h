@@ -36,6 +36,7 @@ int rt_km_sum_shift(int nbits, float max_abs);
 long long rt_km_fixed(float v, double scale);
 float rt_km_fixed_value(long long s, int q);
 double rt_km_margin(int d, double yn, double cn);
+float rt_km_f32_up(double x);
 void rt_km_fold(const float* v, int n, float* m1, int* i1, float* m2);
 void rt_km_merge(float am1, int ai1, float am2, float bm1, int bi1, float bm2, float* m1, int* i1, float* m2);
 #ifdef __cplusplus

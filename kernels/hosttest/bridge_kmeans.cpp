@@ -25,18 +25,6 @@ float ldk(int dt, const void* base, i64 i) {
     return dt == ROTOR_BF16 ? bf16_to_f32(h) : f16_to_f32(h);
 }
 
-u64 d_bits(double d) {
-    u64 u;
-    memcpy(&u, &d, 8);
-    return u;
-}
-
-double bits_d(u64 u) {
-    double d;
-    memcpy(&d, &u, 8);
-    return d;
-}
-
 void init_all(const u64* w) {
     KmHead* heads = (KmHead*)w[0];
     i64* sum64 = (i64*)w[1];
@@ -45,6 +33,7 @@ void init_all(const u64* w) {
     i32 Hk = (i32)w[4], C = (i32)w[5], D = (i32)w[6];
     for (int h = 0; h < Hk; h++) {
         heads[h].maxn2 = 0;
+        heads[h].bad = 0;
         heads[h].maxabs = 0;
         heads[h].pad = 0;
     }
@@ -68,8 +57,10 @@ void prep_block(const u64* w, int bx, int h) {
         const float* row = cent + (i64)h * cent_row + (i64)c * D;
         double n2 = km_lanes_sum(D, [&](int j) { return (double)row[j]; });
         hn[(i64)h * C + c] = mul_rn(-d2f_rn(n2), 0.5f);
-        if (d_bits(n2) > heads[h].maxn2) {
-            heads[h].maxn2 = d_bits(n2);
+        if (!km_finite(n2)) {
+            heads[h].bad = 1;
+        } else if (f32_bits(km_f32_up(n2)) > heads[h].maxn2) {
+            heads[h].maxn2 = f32_bits(km_f32_up(n2));
         }
     }
 }
@@ -214,8 +205,7 @@ void resolve_point(int dt, const u64* w, int n, int h) {
         l[lane] = part;
     }
     double ss = km_lane_total(l);
-    double maxn2 = bits_d(heads[h].maxn2);
-    if (!km_finite(ss) || !km_finite(maxn2)) {
+    if (!km_finite(ss) || heads[h].bad) {
         *lab = -1;
         if (dst) {
             *dst = f32_from_bits(0x7fc00000u);
@@ -223,7 +213,7 @@ void resolve_point(int dt, const u64* w, int n, int h) {
         return;
     }
     double inv = normalize && ss != 0.0 ? km_inv(ss) : 1.0;
-    double margin = km_margin(D, km_norm_bound(ss, normalize), dmul_rn(sqrt(maxn2), 1.0 + 0x1p-40));
+    double margin = km_margin(D, km_norm_bound(ss, normalize), km_norm_bound_c(heads[h].maxn2));
     float m1 = m1s[(i64)h * N + n], m2 = m2s[(i64)h * N + n];
     double thr = dadd_rn((double)m1, margin);
     const float* cb = cent + (i64)h * cent_row;
@@ -373,3 +363,4 @@ extern "C" void rt_km_merge(float am1, int ai1, float am2, float bm1, int bi1, f
     *i1 = r.i1;
     *m2 = r.m2;
 }
+extern "C" float rt_km_f32_up(double x) { return km_f32_up(x); }

@@ -62,3 +62,6 @@ func KMMerge(am1 float32, ai1 int, am2 float32, bm1 float32, bi1 int, bm2 float3
 	C.rt_km_merge(C.float(am1), C.int(ai1), C.float(am2), C.float(bm1), C.int(bi1), C.float(bm2), &a, &b, &c)
 	return float32(a), int(b), float32(c)
 }
+
+// KMF32Up is km_f32_up.
+func KMF32Up(x float64) float32 { return float32(C.rt_km_f32_up(C.double(x))) }

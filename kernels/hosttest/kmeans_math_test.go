@@ -101,6 +101,27 @@ func TestKMeansMathMatchesPrecision(t *testing.T) {
 	}
 }
 
+// TestKMeansF32Up: km_f32_up gives the least float32 not below its
+// argument (+Inf past the float32 range), the bound kmeans_prep keeps of
+// the centroids' squared norms.
+func TestKMeansF32Up(t *testing.T) {
+	r := rand.New(rand.NewPCG(95, 96))
+	for range 100000 {
+		x := math.Ldexp(r.Float64(), r.IntN(300)-150)
+		if r.IntN(8) == 0 {
+			x = float64(float32(x)) // exact
+		}
+		f := KMF32Up(x)
+		below := math.Nextafter32(f, float32(math.Inf(-1)))
+		if float64(f) < x || (f != 0 && float64(below) >= x) {
+			t.Fatalf("km_f32_up(%v) = %v", x, f)
+		}
+	}
+	if f := KMF32Up(0x1p200); !math.IsInf(float64(f), 1) {
+		t.Fatalf("km_f32_up(2^200) = %v, want +Inf", f)
+	}
+}
+
 // TestKMeansTriples: km_fold keeps the smallest value, its first index and
 // the second smallest (a repeat counts) of values in order, ignoring NaN;
 // and km_merge of the triples of any two parts of the indices, in either
