@@ -16,7 +16,7 @@
 // and whether a centroid is not finite.
 //
 // kmeans_screen: block (ROTOR_BLOCK), grid (ceil(N/64), Hk), dynamic
-// shared memory D·65·4 bytes: a tile of 64 points, normalised once into
+// shared memory 9104 + D·65·4 bytes (KMeansScreenSmem): a tile of 64 points, normalised once into
 // shared memory, against every centroid, 64 at a time, in float32: score
 // s = −2·(hn + Σ_d y_d·c_d), 4×4 per thread; each point's triple
 // (smallest score, first centroid holding it, second smallest) is merged
@@ -97,11 +97,15 @@ extern "C" __global__ void __launch_bounds__(ROTOR_BLOCK, 2)
 kmeans_screen(const void* k, const i32* idx, const float* cent, const float* hn, float* m1o, i32* i1o, float* m2o,
               KmHead* heads, i64 k_row, i64 idx_stride, i64 cent_row, i32 S, i32 N, i32 start, i32 C, i32 D,
               i32 normalize, i32 want_max) {
-    extern __shared__ float ys[]; // [D][YS]: the tile's points, transposed
-    __shared__ float cs[KD][TC + 1];
-    __shared__ double inv[TP];
-    __shared__ i32 slot[TP];
-    __shared__ u32 smax;
+    // one dynamic block (KM_SCREEN_SMEM(D) bytes): the tile's normalisers
+    // and slots, the block maximum, a staged step of centroids, and the
+    // tile's points transposed ([D][YS])
+    extern __shared__ __align__(16) unsigned char smem[];
+    double* inv = reinterpret_cast<double*>(smem);
+    i32* slot = reinterpret_cast<i32*>(smem + TP * 8);
+    u32& smax = *reinterpret_cast<u32*>(smem + TP * 12);
+    float(*cs)[TC + 1] = reinterpret_cast<float(*)[TC + 1]>(smem + TP * 12 + 16);
+    float* ys = reinterpret_cast<float*>(smem + TP * 12 + 16 + KD * (TC + 1) * 4);
     const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4, h = blockIdx.y;
     const int p0 = blockIdx.x * TP;
     const T* kb = static_cast<const T*>(k) + (i64)h * D;

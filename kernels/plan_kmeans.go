@@ -16,6 +16,15 @@ const (
 	kmeansInitBlocks    = 1024 // kmeans_init strides over the rest
 )
 
+// KMeansScreenSmem returns the dynamic shared memory of kmeans_screen for
+// head dimension d: the 64 points' normalisers (float64) and slots, 16
+// bytes for the block maximum, a step of 32 elements of 64 centroids
+// (rows padded to 65) and the 64 points transposed (d rows of 65).
+func KMeansScreenSmem(d int) int {
+	const tp = KMeansScreenPoints
+	return tp*12 + 16 + 32*(tp+1)*4 + d*(tp+1)*4
+}
+
 // PlanKMeansAssign plans Backend.KMeansAssign: kmeans_init, kmeans_prep,
 // kmeans_screen, kmeans_resolve and, with sums, kmeans_sums. Index values
 // are not read here (ops.CheckIndices first; an index outside [-1, S) is
@@ -30,7 +39,7 @@ const (
 // kmeans_prep: cent, hn, heads, cent_row (i64), C, D (i32). Of
 // kmeans_screen: k, idx, cent, hn, m1, i1, m2, heads, k_row, idx_stride,
 // cent_row (i64), S, N, start, C, D, normalize, want_max (i32); dynamic
-// shared memory D·65·4 bytes. Of kmeans_resolve: k, idx, cent, hn, m1,
+// shared memory KMeansScreenSmem(D) bytes. Of kmeans_resolve: k, idx, cent, hn, m1,
 // i1, m2, heads, labels, dist, sum64, counts (dist, sum64, counts may be
 // null), k_row, idx_stride, cent_row, labels_row, dist_row, counts_row
 // (i64), S, N, start, C, D, normalize, nbits (i32). Of kmeans_sums: sum64,
@@ -104,7 +113,7 @@ func PlanKMeansAssign(a *ops.KMeansAssignArgs, m Memory, dev Device) ([]Launch, 
 			Family: KMeans, Options: opt, Kernel: "kmeans_screen",
 			Grid:  [3]int{ceilDiv(N, KMeansScreenPoints), Hk, 1},
 			Block: [3]int{KMeansBlock, 1, 1},
-			Smem:  D * (KMeansScreenPoints + 1) * 4,
+			Smem:  KMeansScreenSmem(D),
 			Args: []Arg{Ptr(kk), Ptr(idx), Ptr(cent), Ptr(hn), Ptr(tri[0]), Ptr(tri[1]), Ptr(tri[2]), Ptr(heads),
 				I64(a.K.RowStride()), I64(rowStride(a.Points.Indices)), I64(a.Centroids.RowStride()),
 				I32(S), I32(N), I32(a.Points.Start), I32(C), I32(D), I32(norm), I32(want)},

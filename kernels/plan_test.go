@@ -399,7 +399,7 @@ func TestPlanKMeans(t *testing.T) {
 			t.Errorf("%s grid %v, want %v", l.Kernel, l.Grid, grids[i])
 		}
 	}
-	if ls[2].Smem != D*65*4 {
+	if ls[2].Smem != 9104+D*65*4 {
 		t.Errorf("screen shared memory %d", ls[2].Smem)
 	}
 	if got, want := f.scratch, []int{Hk * 16, Hk * C * D * 8, Hk * C * 4, Hk * N * 4, Hk * N * 4, Hk * N * 4}; !slices.Equal(got, want) {
