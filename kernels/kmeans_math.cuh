@@ -96,26 +96,62 @@ ROTOR_HD int km_sum_shift(int nbits, float max_abs) {
 // km_pow2 is 2^q for |q| < 1000 (exact).
 ROTOR_HD double km_pow2(int q) { return ldexp(1.0, q); }
 
-// km_fixed is precision.KMeansFixed: v·scale rounded to the nearest
-// integer, ties to even.
-ROTOR_HD i64 km_fixed(float v, double scale) {
-    double x = dmul_rn((double)v, scale);
+// km_f64_hi and km_f64_lo return the high and low 32 bits of a float64.
+ROTOR_HD i32 km_f64_hi(double d) {
 #if defined(__CUDA_ARCH__)
-    return __double2ll_rn(x);
+    return __double2hiint(d);
 #else
-    return (i64)nearbyint(x);
+    u64 u;
+    memcpy(&u, &d, 8);
+    return (i32)(u >> 32);
 #endif
 }
 
-// km_fixed_value is precision.KMeansFixedValue: float32(float64(s)·2^−q).
-ROTOR_HD float km_fixed_value(i64 s, int q) {
+ROTOR_HD u32 km_f64_lo(double d) {
 #if defined(__CUDA_ARCH__)
-    double d = __ll2double_rn(s);
+    return (u32)__double2loint(d);
 #else
-    double d = (double)s;
+    u64 u;
+    memcpy(&u, &d, 8);
+    return (u32)u;
 #endif
-    return d2f_rn(dmul_rn(d, km_pow2(-q)));
 }
+
+// km_i64_pack returns the int64 whose high 32 bits are hi and low 32
+// bits lo, moving the halves into place without a 64-bit constant.
+ROTOR_HD i64 km_i64_pack(i32 hi, u32 lo) {
+#if defined(__CUDA_ARCH__)
+    return __double_as_longlong(__hiloint2double(hi, (int)lo));
+#else
+    return (i64)(((u64)(u32)hi << 32) | lo);
+#endif
+}
+
+// km_fixed is precision.KMeansFixed: v·scale rounded to the nearest
+// integer, ties to even, for |v·scale| < 2⁵¹ (as the sums' shift
+// guarantees): adding 1.5·2⁵² rounds the product to an integer held in
+// the low mantissa bits, and the sum's bits less the constant's
+// (0x4338000000000000) are that integer, negative ones included (the
+// fallback's vector kernels do the same). It works on the two 32-bit
+// halves, with no float64-to-int64 conversion and no 64-bit constant
+// (conversions between int64 and float64 and 64-bit immediate operands
+// are where the PTX simulator the kernels are checked on errs).
+ROTOR_HD i64 km_fixed(float v, double scale) {
+    const double t = dadd_rn(dmul_rn((double)v, scale), 6755399441055744.0); // + 1.5·2⁵²
+    return km_i64_pack(km_f64_hi(t) - 0x43380000, km_f64_lo(t));
+}
+
+// km_i64_to_f64 rounds an int64 to float64, nearest even: its high 32
+// bits times 2³² plus its low 32 bits, both exact, added with one
+// rounding (no int64-to-float64 conversion instruction).
+ROTOR_HD double km_i64_to_f64(i64 s) {
+    const i32 hi = (i32)(s >> 32);
+    const u32 lo = (u32)((u64)s & 0xffffffffu);
+    return dadd_rn(dmul_rn((double)hi, 4294967296.0), (double)lo);
+}
+
+// km_fixed_value is precision.KMeansFixedValue: float32(float64(s)·2^−q).
+ROTOR_HD float km_fixed_value(i64 s, int q) { return d2f_rn(dmul_rn(km_i64_to_f64(s), km_pow2(-q))); }
 
 // km_margin is precision.KMeansScreenMargin(d, yn, cn), the same
 // operations in the same order.
