@@ -63,8 +63,11 @@ func fmaPeak(k fmaKernel, workers int, dur time.Duration, runs int) float64 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for time.Since(start) < dur {
+				for { // at least one chunk, however late the goroutine starts
 					flops[w] += k.run(iters)
+					if time.Since(start) >= dur {
+						break
+					}
 				}
 			}()
 		}
