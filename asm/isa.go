@@ -50,6 +50,24 @@ func (s isa) zero(v Register) {
 	VXORPS(v, v, v)
 }
 
+// zeroAll clears every v. The register allocator takes any register an
+// instruction reads as live before it, even in the XOR-with-itself idiom,
+// so only the first v is cleared that way: the others are the XOR of the
+// first with itself, which leaves them free until here.
+func (s isa) zeroAll(v ...Register) {
+	if len(v) == 0 {
+		return
+	}
+	s.zero(v[0])
+	for _, x := range v[1:] {
+		if s.wide() {
+			VPXORD(v[0], v[0], x)
+		} else {
+			VXORPS(v[0], v[0], x)
+		}
+	}
+}
+
 func (s isa) and(a, b, dst Register) {
 	if s.wide() {
 		VPANDD(a, b, dst)

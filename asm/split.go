@@ -33,9 +33,15 @@ func (s isa) oddMask() Mem {
 
 // widenHalf sets v to the even (h = 0) or odd (h = 1) bfloat16 elements
 // of the 2W at m, as float32: with AVX2 a load and a shift or an AND.
-func (s isa) widenHalf(m Mem, h int, v Register) {
+// With AVX-512 each is one instruction with a memory source; mask, when
+// not nil, holds oddMask for it.
+func (s isa) widenHalf(m Mem, h int, v, mask Register) {
 	if h == 0 && s.wide() {
 		VPSLLD(U8(16), m, v) // a memory source needs the EVEX form
+		return
+	}
+	if h == 1 && s.wide() && mask != nil {
+		VPANDD(m, mask, v)
 		return
 	}
 	s.loadInts(m, v)
@@ -58,7 +64,15 @@ func (s isa) loadInts(m Mem, v Register) {
 // splitKeys is the most keys the pair-split dot kernel of rows rows takes
 // together: rows·keys accumulators, the keys' widened halves and one q
 // vector fit 16 registers, with at least eight FMA chains.
-func splitKeys(rows int) int { return [5]int{0, 4, 4, 3, 3}[rows] }
+//
+// With AVX-512 (32 registers) every row count takes four keys, whose
+// sixteen sums one transposing reduction adds up (transposeSums4x4).
+func (s isa) splitKeys(rows int) int {
+	if s.wide() {
+		return 4
+	}
+	return [5]int{0, 4, 4, 3, 3}[rows]
+}
 
 // genDotsGatherSplit emits dotsGatherBF16Split<R>(x, xstride, q, d,
 // scale, k, offs): dotsGatherBF16<R> with the rows of q in pair-split
@@ -73,6 +87,8 @@ func genDotsGatherSplit(s isa, rows int) {
 	Pragma("noescape")
 	s.doc(name, fmt.Sprintf("sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < %d, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).", rows), 2*s.lanes)
 	n, qrow, po, keys, px := loadGatherArgs(rows, 2*s.lanes)
+	SHLQ(U8(1), n)
+	nb := n // the bytes of the columns handled in each key row
 
 	body := func(lbl string, nk int) {
 		halves := 1 // accumulators per (row, key)
@@ -80,16 +96,21 @@ func genDotsGatherSplit(s isa, rows int) {
 			halves = 2
 		}
 		s.gatherGroups(lbl, rows, nk, halves, 2, po, keys, px, func(kp []Register, qc Register, acc [][][]VecVirtual) {
-			cnt := GP64()
-			MOVQ(n, cnt)
+			var mask Register
+			if s.wide() {
+				mask = s.vec()
+				s.loadInts(s.oddMask(), mask)
+			}
+			c := GP64() // byte offset of the block in the key rows
+			XORQ(c, c)
 			Label(lbl + "_col")
-			CMPQ(cnt, U32(2*s.lanes))
-			JB(label(lbl + "_colend"))
+			CMPQ(c, nb)
+			JAE(label(lbl + "_colend"))
 			for h := range 2 {
 				kv := make([]VecVirtual, nk)
 				for i := range kv {
 					kv[i] = s.vec()
-					s.widenHalf(Mem{Base: kp[i]}, h, kv[i])
+					s.widenHalf(Mem{Base: kp[i], Index: c, Scale: 1}, h, kv[i], mask)
 				}
 				for r := range rows {
 					qv := s.vec() // loaded once for the nk keys
@@ -99,16 +120,13 @@ func genDotsGatherSplit(s isa, rows int) {
 					}
 				}
 			}
-			for i := range nk {
-				ADDQ(U32(s.bytes()), kp[i])
-			}
+			ADDQ(U32(s.bytes()), c)
 			ADDQ(U32(2*s.bytes()), qc)
-			SUBQ(U32(2*s.lanes), cnt)
 			JMP(label(lbl + "_col"))
 			Label(lbl + "_colend")
 		})
 	}
-	for _, nk := range []int{splitKeys(rows), 2, 1} { // at most one pass each after the first
+	for _, nk := range []int{s.splitKeys(rows), 2, 1} { // at most one pass each after the first
 		body(fmt.Sprintf("keys%d", nk), nk)
 	}
 	finish()
