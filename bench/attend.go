@@ -18,8 +18,11 @@ func init() { Register("attend", benchAttend) }
 // tokens over 4096 selected slots (GFLOP/s against the FMA peak).
 // Selections are sorted distinct random slots shared by every head, as
 // TokenSelect passes them. On a backend with SIMD levels (SIMDLimiter),
-// each sparse decode row is timed a second time on the plain-Go path. Bytes count the K and V rows gathered (all kv
-// heads of each selected slot), q read and O and LSE written.
+// each sparse decode row is timed a second time on the plain-Go path.
+// Bytes count the K and V rows read (all kv heads of each selected slot),
+// q read and O and LSE written; the roofline reads the K and V rows at
+// the read peak for the dense row (the whole pool in slot order) and at
+// the gather peak of one slot's K row size for the others.
 var (
 	attendSelected      = []int{2048, 8192, 32768}
 	attendSelectedQuick = []int{2048, 8192}
@@ -102,13 +105,18 @@ func attendSlots(rng *rand.Rand, n, S int) []int32 {
 }
 
 // AttentionBytes returns the bytes one attention call moves: the K and V
-// rows of n selected slots for all Hk kv heads, q [Tq,Hq,D] read, O
-// [Tq,Hq,Dv] and the float32 LSE written, for 2-byte elements when dt is
-// BF16 or F16.
+// rows of n selected slots for all Hk kv heads (KVBytes), q [Tq,Hq,D]
+// read, O [Tq,Hq,Dv] and the float32 LSE written, for 2-byte elements
+// when dt is BF16 or F16.
 func AttentionBytes(Tq, Hq, Hk, D, Dv, n int, dt ops.DType) float64 {
-	es := float64(dt.Size())
-	kv := float64(n) * float64(Hk) * float64(D+Dv) * es
-	return kv + float64(Tq*Hq)*(float64(D+Dv)*es+4)
+	return KVBytes(Hk, D, Dv, n, dt) + float64(Tq*Hq)*(float64((D+Dv)*dt.Size())+4)
+}
+
+// KVBytes returns the bytes of the K and V rows of n slots for all Hk kv
+// heads: what an attention call over n selected slots reads from the
+// pool.
+func KVBytes(Hk, D, Dv, n int, dt ops.DType) float64 {
+	return float64(n) * float64(Hk) * float64(D+Dv) * float64(dt.Size())
 }
 
 // AttentionFlops returns the arithmetic of one attention call of Tq
@@ -141,10 +149,6 @@ func attendModel(c *Ctx, m Model) ([]Result, error) {
 		dense.Notes = "decode, dense range over the whole pool" + pool.note
 	}
 	rows = append(rows, c.Finish(dense))
-	gather := 0.0 // the host's random-row read bandwidth at this row size
-	if _, dev := b.(PeakMeasurer); !dev {
-		gather = GatherGBps(m.KVHeads*m.HeadDim*2, c.Quick)
-	}
 	for _, n := range selected {
 		if n > pool.slots/2 {
 			continue
@@ -160,12 +164,7 @@ func attendModel(c *Ctx, m Model) ([]Result, error) {
 		if !dense.Skipped && !r.Skipped {
 			r.NaiveSeconds = dense.Seconds
 		}
-		r.GatherPeakGBps = gather
 		r = c.Finish(r)
-		if r.RatioToGatherPeak > 0 {
-			r.Notes += fmt.Sprintf("; %.0f%% of a random %d-byte-row read measured in this run (%.1f GB/s)",
-				100*r.RatioToGatherPeak, m.KVHeads*m.HeadDim*2, r.GatherPeakGBps)
-		}
 		if r.RatioToPurego > 0 {
 			r.Notes += fmt.Sprintf("; %.1f× the plain-Go path (%.3g ms)", r.RatioToPurego, 1e3*r.PuregoSeconds)
 		}
@@ -181,6 +180,23 @@ func attendModel(c *Ctx, m Model) ([]Result, error) {
 	return append(rows, c.Finish(r)), nil
 }
 
+// attendTraffic returns the bytes, flops and access of a bf16 attention
+// call of Tq query tokens over n keys (D = Dv): read in slot order when
+// dense, else gathered as rows of one slot's K (or V) for all Hk kv
+// heads.
+func attendTraffic(Tq, Hq, Hk, D, n int, dense bool) Result {
+	r := Result{
+		Bytes: AttentionBytes(Tq, Hq, Hk, D, D, n, ops.BF16),
+		Flops: AttentionFlops(Tq, Hq, D, D, n),
+	}
+	if kv := KVBytes(Hk, D, D, n, ops.BF16); dense {
+		r.ReadBytes = kv
+	} else {
+		r.GatherBytes, r.GatherRowBytes = kv, Hk*D*ops.BF16.Size()
+	}
+	return r
+}
+
 // attendRow measures Tq query tokens over n selected slots (n = 0: the
 // dense range over the whole pool).
 func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Result, error) {
@@ -191,12 +207,9 @@ func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Re
 	if n == 0 {
 		keys, sel = pool.slots, "sel=dense"
 	}
-	r := Result{
-		Op: "attend", Model: m.Name, DType: ops.BF16.String(),
-		Shape: fmt.Sprintf("Tq=%d S=%d %s Hq=%d Hk=%d D=%d", Tq, pool.slots, sel, Hq, Hk, D),
-		Bytes: AttentionBytes(Tq, Hq, Hk, D, D, keys, ops.BF16),
-		Flops: AttentionFlops(Tq, Hq, D, D, keys),
-	}
+	r := attendTraffic(Tq, Hq, Hk, D, keys, n == 0)
+	r.Op, r.Model, r.DType = "attend", m.Name, ops.BF16.String()
+	r.Shape = fmt.Sprintf("Tq=%d S=%d %s Hq=%d Hk=%d D=%d", Tq, pool.slots, sel, Hq, Hk, D)
 	ts := &tensorSet{b: b}
 	defer ts.free()
 	alloc := ts.alloc
