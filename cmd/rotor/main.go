@@ -4,6 +4,15 @@
 //
 // Run "rotor help" for the list of subcommands and "rotor CMD -h" for the
 // flags of one.
+//
+// Every command checks all of its flags before it reads an input or
+// computes anything. Exit statuses: 0 success; 1 the command ran and
+// failed (an unreadable or malformed input, a backend error, an output it
+// could not write, failed rotor check cases); 2 the command line is
+// wrong (an unknown command or flag, a bad flag value, a missing or
+// conflicting flag, a combination that cannot finish); 3 a rotor audit
+// gate failed. Commands that write files write each to a temporary file
+// beside it and rename them all only once every one was written.
 package main
 
 import (
