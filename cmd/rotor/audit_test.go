@@ -184,7 +184,7 @@ func TestAuditErrors(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{}, "a schedule needs --hf-config FILE or --head-dim D"},
+		{[]string{}, "a schedule needs --hf-config FILE, --head-dim D or --inv-freq FILE"},
 		{[]string{"--model", "nope"}, "--model = nope: want one of"},
 		{[]string{"--model", "llama-3.1-8b", "--head-dim", "64"}, "conflicts"},
 		{[]string{"--head-dim", "64", "--dtype", "i32"}, "--dtype = i32: want bf16, f16 or f32"},
