@@ -11,9 +11,10 @@ import (
 
 func init() { Register("attend", benchAttend) }
 
-// Attention rows, per model: decode (one query token) over 2k, 8k and 32k
-// selected slots of a 128k-slot bf16 KV pool, with dense attention over
-// the whole pool as the baseline (ratio_to_naive is the sparse speedup:
+// Attention rows, per model: decode (one query token, timed from cold
+// caches with Ctx.TimeCold) over 2k, 8k and 32k selected slots of a
+// 128k-slot bf16 KV pool, with dense attention over the whole pool as the
+// baseline (ratio_to_naive is the sparse speedup:
 // selection 1/64 at sel=2048, 1/16 at sel=8192), and prefill of 512 query
 // tokens over 4096 selected slots (GFLOP/s against the FMA peak).
 // Selections are sorted distinct random slots shared by every head, as
@@ -54,15 +55,16 @@ type attendPool struct {
 	note  string
 }
 
-// newAttendPool allocates and fills a pool of up to 128k slots for m with
-// values in ±[0.5, 2).
-func newAttendPool(b ops.Backend, m Model) (*attendPool, error) {
-	p := &attendPool{slots: attendPoolSlots}
+// newAttendPool allocates and fills a pool of up to slots slots for m
+// (halved while K and V would exceed attendPoolMaxBytes) with values in
+// ±[0.5, 2).
+func newAttendPool(b ops.Backend, m Model, slots int) (*attendPool, error) {
+	p := &attendPool{slots: slots}
 	row := m.KVHeads * m.HeadDim * 2 // bytes of one slot's K (or V) rows
 	for p.slots > 1024 && 2*p.slots*row > attendPoolMaxBytes {
 		p.slots /= 2
 	}
-	if p.slots < attendPoolSlots {
+	if p.slots < slots {
 		p.note = fmt.Sprintf("; pool reduced to %d slots to stay within %d MiB", p.slots, attendPoolMaxBytes>>20)
 	}
 	host := make([]uint16, p.slots*m.KVHeads*m.HeadDim)
@@ -129,7 +131,7 @@ func AttentionFlops(Tq, Hq, D, Dv, n int) float64 {
 // attendModel measures every attention row of model m.
 func attendModel(c *Ctx, m Model) ([]Result, error) {
 	b := c.Backend
-	pool, err := newAttendPool(b, m)
+	pool, err := newAttendPool(b, m, attendPoolSlots)
 	if err != nil {
 		return nil, fmt.Errorf("attend %s: pool: %w", m.Name, err)
 	}
@@ -182,14 +184,14 @@ func attendModel(c *Ctx, m Model) ([]Result, error) {
 
 // attendTraffic returns the bytes, flops and access of a bf16 attention
 // call of Tq query tokens over n keys (D = Dv): read in slot order when
-// dense, else gathered as rows of one slot's K (or V) for all Hk kv
-// heads.
-func attendTraffic(Tq, Hq, Hk, D, n int, dense bool) Result {
+// inOrder (the dense range, a window), else gathered as rows of one
+// slot's K (or V) for all Hk kv heads.
+func attendTraffic(Tq, Hq, Hk, D, n int, inOrder bool) Result {
 	r := Result{
 		Bytes: AttentionBytes(Tq, Hq, Hk, D, D, n, ops.BF16),
 		Flops: AttentionFlops(Tq, Hq, D, D, n),
 	}
-	if kv := KVBytes(Hk, D, D, n, ops.BF16); dense {
+	if kv := KVBytes(Hk, D, D, n, ops.BF16); inOrder {
 		r.ReadBytes = kv
 	} else {
 		r.GatherBytes, r.GatherRowBytes = kv, Hk*D*ops.BF16.Size()
@@ -239,7 +241,11 @@ func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Re
 			return r, err
 		}
 	}
-	tm, err := c.Time(func() error { return b.Attention(a) })
+	timer := c.Time
+	if Tq == 1 {
+		timer = c.TimeCold // a decode step: its KV rows are not in cache
+	}
+	tm, err := timer(func() error { return b.Attention(a) })
 	if errors.Is(err, ops.ErrUnsupported) {
 		r.Skipped, r.Notes = true, err.Error()
 		return r, nil
@@ -253,7 +259,7 @@ func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Re
 		if err != nil {
 			return r, err
 		}
-		tm, err = c.Time(func() error { return b.Attention(a) })
+		tm, err = timer(func() error { return b.Attention(a) })
 		restore()
 		if err != nil {
 			return r, fmt.Errorf("attend %s %s, purego: %w", m.Name, r.Shape, err)

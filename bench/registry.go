@@ -88,6 +88,8 @@ type Ctx struct {
 	measure func() (Peaks, error)
 	// gather holds GatherGBps by row size, measured once per run.
 	gather map[int]float64
+	// evictor displaces the host's caches for TimeCold (nil until used).
+	evictor *evictor
 }
 
 // host reports whether the backend computes on the host, so that the
@@ -179,6 +181,22 @@ func peakMeasure(b ops.Backend, quick bool) func() (Peaks, error) {
 // backend after each batch. See the package's Timing section.
 func (c *Ctx) Time(fn func() error) (Timing, error) {
 	return Time(fn, c.Backend.Sync, c.MinTime)
+}
+
+// TimeCold measures fn like Time but from cold caches on a host backend:
+// every call is timed alone after an untimed eviction of the host's
+// caches, as a decode step of one layer finds its KV rows evicted by the
+// steps of the other layers. Decode and policy-step rows use it, so that
+// a selection small enough for the last-level cache is not read from it
+// call after call. On a device backend it is Time.
+func (c *Ctx) TimeCold(fn func() error) (Timing, error) {
+	if !c.host() {
+		return c.Time(fn)
+	}
+	if c.evictor == nil {
+		c.evictor = newEvictor()
+	}
+	return TimeCold(fn, c.evictor.evict, c.Backend.Sync, c.MinTime)
 }
 
 // Models returns the workloads selected by the context's Model option.

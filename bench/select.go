@@ -40,7 +40,7 @@ func benchSelect(c *Ctx) ([]Result, error) {
 // selectModel measures the selection primitives of model m.
 func selectModel(c *Ctx, m Model) ([]Result, error) {
 	b := c.Backend
-	pool, err := newAttendPool(b, m)
+	pool, err := newAttendPool(b, m, attendPoolSlots)
 	if err != nil {
 		return nil, fmt.Errorf("select %s: pool: %w", m.Name, err)
 	}
@@ -121,29 +121,69 @@ func selectModel(c *Ctx, m Model) ([]Result, error) {
 
 // selectTraffic returns, for each selection row over S bf16 slots of Hk
 // kv heads (Hq query heads, head dim D), a Result holding the primitive's
-// name in Op, its shape, the bytes it moves, the part of them read once
-// in address order, and its flops: Scores reads K (the q·k products: 2·D
-// flops per query head and slot) and writes the float32 scores;
-// Criticality reads the scores and writes the vote (its exponentials are
-// not counted as flops); TopK reads the vote and writes selectTopK
-// indices; PageMeta reads K and writes the float32 min and max of every
-// page; PageScores reads them and writes a bound per query head and page
-// (4·D flops each: two products, a max and a sum).
+// name in Op, its shape and its traffic (see the *Traffic functions).
 func selectTraffic(S, Hq, Hk, D int) []Result {
 	P := ops.PageCount(S, selectPageSize)
-	k := float64(S * Hk * D * 2)
-	meta := float64(P * Hk * D * 4) // one of min and max
-	scores := float64(Hq * S * 4)
-	return []Result{
-		{Op: "scores", Shape: fmt.Sprintf("scores S=%d Hq=%d Hk=%d D=%d", S, Hq, Hk, D),
-			Bytes: k + float64(Hq*D*2) + scores, ReadBytes: k, Flops: 2 * float64(Hq) * float64(S) * float64(D)},
-		{Op: "criticality", Shape: fmt.Sprintf("criticality N=%d Hq=%d", S, Hq),
-			Bytes: scores + float64(S*4), ReadBytes: scores},
-		{Op: "topk", Shape: fmt.Sprintf("topk N=%d k=%d", S, selectTopK),
-			Bytes: float64(S*4) + selectTopK*4, ReadBytes: float64(S * 4)},
-		{Op: "pagemeta", Shape: fmt.Sprintf("pagemeta S=%d P=%d Hk=%d D=%d", S, selectPageSize, Hk, D),
-			Bytes: k + 2*meta, ReadBytes: k},
-		{Op: "pagescores", Shape: fmt.Sprintf("pagescores pages=%d Hq=%d Hk=%d D=%d", P, Hq, Hk, D),
-			Bytes: 2*meta + float64(Hq*P*4), ReadBytes: 2 * meta, Flops: 4 * float64(Hq) * float64(P) * float64(D)},
+	named := func(op, shape string, r Result) Result {
+		r.Op, r.Shape = op, op+" "+shape
+		return r
 	}
+	return []Result{
+		named("scores", fmt.Sprintf("S=%d Hq=%d Hk=%d D=%d", S, Hq, Hk, D), scoresTraffic(S, Hq, Hk, D)),
+		named("criticality", fmt.Sprintf("N=%d Hq=%d", S, Hq), criticalityTraffic(S, Hq, 1)),
+		named("topk", fmt.Sprintf("N=%d k=%d", S, selectTopK), topKTraffic(S, 1, selectTopK)),
+		named("pagemeta", fmt.Sprintf("S=%d P=%d Hk=%d D=%d", S, selectPageSize, Hk, D), pageMetaTraffic(S, Hk, D)),
+		named("pagescores", fmt.Sprintf("pages=%d Hq=%d Hk=%d D=%d", P, Hq, Hk, D), pageScoresTraffic(P, Hq, Hk, D)),
+	}
+}
+
+// scoresTraffic is the traffic of Scores over S bf16 slots: K read in
+// slot order, q read, the float32 scores [Hq, S] written; 2·D flops per
+// query head and slot.
+func scoresTraffic(S, Hq, Hk, D int) Result {
+	k := float64(S * Hk * D * 2)
+	return Result{Bytes: k + float64(Hq*D*2) + float64(Hq*S*4), ReadBytes: k, Flops: 2 * float64(Hq) * float64(S) * float64(D)}
+}
+
+// criticalityTraffic is the traffic of Criticality votes over N
+// candidates for Hq query heads into rows vote rows: the scores read in
+// order, the votes written (the exponentials are not counted as flops).
+func criticalityTraffic(N, Hq, rows int) Result {
+	in := float64(Hq * N * 4)
+	return Result{Bytes: in + float64(rows*N*4), ReadBytes: in}
+}
+
+// topKTraffic is the traffic of TopK of k from rows rows of N votes: the
+// votes read in order, the indices written.
+func topKTraffic(N, rows, k int) Result {
+	in := float64(rows * N * 4)
+	return Result{Bytes: in + float64(rows*k*4), ReadBytes: in}
+}
+
+// pageMetaTraffic is the traffic of PageMeta over S bf16 slots: K read in
+// slot order, the float32 min and max of every page written.
+func pageMetaTraffic(S, Hk, D int) Result {
+	k := float64(S * Hk * D * 2)
+	return Result{Bytes: k + 2*float64(ops.PageCount(S, selectPageSize)*Hk*D*4), ReadBytes: k}
+}
+
+// pageScoresTraffic is the traffic of PageScores over P pages: their
+// float32 min and max read in order, a bound per query head and page
+// written; 4·D flops per bound (two products, a max and a sum per
+// element).
+func pageScoresTraffic(P, Hq, Hk, D int) Result {
+	meta := 2 * float64(P*Hk*D*4)
+	return Result{Bytes: meta + float64(Hq*P*4), ReadBytes: meta, Flops: 4 * float64(Hq) * float64(P) * float64(D)}
+}
+
+// addTraffic returns the traffic of a followed by b: bytes, in-order
+// reads, gathered bytes and flops summed; b's gathered row size, else
+// a's.
+func addTraffic(a, b Result) Result {
+	r := Result{Bytes: a.Bytes + b.Bytes, ReadBytes: a.ReadBytes + b.ReadBytes,
+		GatherBytes: a.GatherBytes + b.GatherBytes, GatherRowBytes: a.GatherRowBytes, Flops: a.Flops + b.Flops}
+	if b.GatherRowBytes > 0 {
+		r.GatherRowBytes = b.GatherRowBytes
+	}
+	return r
 }
