@@ -161,17 +161,21 @@ func xRows(px Register, rows int) func(r, disp int) Mem {
 		xs3 = GP64()
 		LEAQ(Mem{Base: xs, Index: xs, Scale: 2}, xs3)
 	}
-	return func(r, disp int) Mem {
-		switch r {
-		case 0:
-			return Mem{Base: px, Disp: disp}
-		case 1:
-			return Mem{Base: px, Index: xs, Scale: 1, Disp: disp}
-		case 2:
-			return Mem{Base: px, Index: xs, Scale: 2, Disp: disp}
-		}
-		return Mem{Base: px, Index: xs3, Scale: 1, Disp: disp}
+	return func(r, disp int) Mem { return rowMem(px, xs, xs3, r, disp) }
+}
+
+// rowMem addresses row r < 4 of a matrix at b, plus disp bytes: st is
+// the row stride in bytes and st3 three times it.
+func rowMem(b, st, st3 Register, r, disp int) Mem {
+	switch r {
+	case 0:
+		return Mem{Base: b, Disp: disp}
+	case 1:
+		return Mem{Base: b, Index: st, Scale: 1, Disp: disp}
+	case 2:
+		return Mem{Base: b, Index: st, Scale: 2, Disp: disp}
 	}
+	return Mem{Base: b, Index: st3, Scale: 1, Disp: disp}
 }
 
 // storeTransposed multiplies the sums of a four-key group, lane 4r+i
@@ -262,17 +266,7 @@ func loadGatherArgs(rows, block int) (n Register, qrow func(qc Register, r, disp
 		qs3 = GP64()
 		LEAQ(Mem{Base: qs, Index: qs, Scale: 2}, qs3)
 	}
-	qrow = func(qc Register, r, disp int) Mem {
-		switch r {
-		case 0:
-			return Mem{Base: qc, Disp: disp}
-		case 1:
-			return Mem{Base: qc, Index: qs, Scale: 1, Disp: disp}
-		case 2:
-			return Mem{Base: qc, Index: qs, Scale: 2, Disp: disp}
-		}
-		return Mem{Base: qc, Index: qs3, Scale: 1, Disp: disp}
-	}
+	qrow = func(qc Register, r, disp int) Mem { return rowMem(qc, qs, qs3, r, disp) }
 	po = Load(Param("offs").Base(), GP64())
 	keys = Load(Param("offs").Len(), GP64())
 	px = Load(Param("x").Base(), GP64())
