@@ -318,7 +318,7 @@ func TestAttendErrors(t *testing.T) {
 		saveNPY(t, p("k1.npy"), nest3([]float32{1}, 1, 1, 1))
 		saveNPY(t, p("vwide.npy"), nest3(make([]float32, 1<<20), 1, 1, 1<<20))
 		code, _, stderr := runCLI("attend", "--q", p("qlong.npy"), "--k", p("k1.npy"), "--v", p("vwide.npy"), "--out", p("out"))
-		if code != 1 || !strings.Contains(stderr, "range: --q/--v = [65536 16 1048576]: the output would need 8.8e+03 GB, more than this machine's") {
+		if code != 1 || !strings.Contains(stderr, "range: --q/--v = [65536 16 1048576]: would need 8.8e+03 GB, more than this machine's") {
 			t.Errorf("a 2^40-element output: exit %d, %q", code, stderr)
 		}
 	}
