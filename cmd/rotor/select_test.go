@@ -166,6 +166,8 @@ func TestSelectErrors(t *testing.T) {
 			`invalid value "1e-300" for flag --scale: below float32's smallest non-zero magnitude`},
 		{"budget beyond the slots", []string{"tokenselect", "--q", q, "--k", k, "--out", dir, "--budget", "100000000"}, 2,
 			"range: --budget = 100000000: more than the 64 slots of --k"},
+		{"budget 10^8 over 16 slots", []string{"tokenselect", "--q", q, "--k", bad("k16.npy", nest3(make([]float32, 16*8), 16, 1, 8)), "--out", dir,
+			"--budget", "100000000"}, 2, "range: --budget = 100000000: more than the 16 slots of --k"},
 		{"window beyond the slots", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "65"}, 2, "--window = 65"},
 		{"k rank", []string{"window", "--q", q, "--k", bad("k2.npy", [][]float32{{1}}), "--out", dir, "--window", "4"}, 1, "--k shape = [1 1]"},
 		{"q tokens", []string{"tokenselect", "--q", bad("q3.npy", nest3(make([]float32, 32), 2, 2, 8)), "--k", k, "--out", dir, "--budget", "4"}, 1, "--q shape"},
