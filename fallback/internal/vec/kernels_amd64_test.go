@@ -61,7 +61,7 @@ func TestKernelEncodings(t *testing.T) {
 			t.Errorf("%s does not end with VZEROUPPER; RET", name)
 		}
 	}
-	if kernels != 2*59 {
-		t.Errorf("found %d kernels, want 118", kernels)
+	if kernels != 2*63 {
+		t.Errorf("found %d kernels, want 126", kernels)
 	}
 }
