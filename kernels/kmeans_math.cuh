@@ -133,9 +133,7 @@ ROTOR_HD i64 km_i64_pack(i32 hi, u32 lo) {
 // the low mantissa bits, and the sum's bits less the constant's
 // (0x4338000000000000) are that integer, negative ones included (the
 // fallback's vector kernels do the same). It works on the two 32-bit
-// halves, with no float64-to-int64 conversion and no 64-bit constant
-// (conversions between int64 and float64 and 64-bit immediate operands
-// are where the PTX simulator the kernels are checked on errs).
+// halves, with no float64-to-int64 conversion and no 64-bit constant.
 ROTOR_HD i64 km_fixed(float v, double scale) {
     const double t = dadd_rn(dmul_rn((double)v, scale), 6755399441055744.0); // + 1.5·2⁵²
     return km_i64_pack(km_f64_hi(t) - 0x43380000, km_f64_lo(t));
