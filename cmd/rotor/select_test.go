@@ -15,6 +15,13 @@ import (
 // kv head (h its group's first query head): a key every policy should
 // find.
 func selectInputs(t *testing.T, dir string, s, hq, hk, d, needle int) (q, k []float32) {
+	return selectInputsRun(t, dir, s, hq, hk, d, needle, 1)
+}
+
+// selectInputsRun is selectInputs with the needle's key, plus a little
+// noise, in run consecutive tokens from needle on: a cluster of its own
+// for k-means.
+func selectInputsRun(t *testing.T, dir string, s, hq, hk, d, needle, run int) (q, k []float32) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(3, 4))
 	q = make([]float32, hq*d)
@@ -31,8 +38,14 @@ func selectInputs(t *testing.T, dir string, s, hq, hk, d, needle int) (q, k []fl
 		for _, v := range q[h*d : (h+1)*d] {
 			n += float64(v) * float64(v)
 		}
-		for j := range d {
-			k[(needle*hk+kv)*d+j] = float32(2 * math.Sqrt(float64(d)) * float64(q[h*d+j]) / math.Sqrt(n))
+		for r := range run {
+			for j := range d {
+				noise := 0.0
+				if r > 0 {
+					noise = 0.1 * rng.NormFloat64()
+				}
+				k[((needle+r)*hk+kv)*d+j] = float32(2*math.Sqrt(float64(d))*float64(q[h*d+j])/math.Sqrt(n) + noise)
+			}
 		}
 	}
 	qn := make([][]float32, hq)
@@ -67,6 +80,14 @@ func TestSelectPolicies(t *testing.T) {
 	const s, hq, hk, d, needle = 512, 4, 2, 16, 300
 	selectInputs(t, dir, s, hq, hk, d, needle)
 	q, k := filepath.Join(dir, "q.npy"), filepath.Join(dir, "k.npy")
+	// Squeezed Attention estimates a cluster's attention from the mean of
+	// its keys: a lone needle among random keys is diluted by its
+	// cluster, so its data repeats the needle in 8 tokens.
+	sqDir := filepath.Join(dir, "squeezed-inputs")
+	if err := os.Mkdir(sqDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	selectInputsRun(t, sqDir, s, hq, hk, d, needle, 8)
 	for _, c := range []struct {
 		name  string
 		args  []string
@@ -97,7 +118,11 @@ func TestSelectPolicies(t *testing.T) {
 	} {
 		out := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_"))
 		args := append([]string{"select"}, c.args...)
-		args = append(args, "--q", q, "--k", k, "--out", out)
+		ck := k
+		if c.name == "squeezed" {
+			ck = filepath.Join(sqDir, "k.npy")
+		}
+		args = append(args, "--q", q, "--k", ck, "--out", out)
 		code, stdout, stderr := runCLI(args...)
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", c.name, code, stderr)
