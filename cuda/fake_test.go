@@ -478,6 +478,10 @@ func (g *fakeGPU) runValidate(grid [3]int, args []uint64) error {
 				bad = bad || devkern.BadLogit(u)
 				continue
 			}
+			if c.Kind == devkern.KindLSE {
+				bad = bad || devkern.BadLSE(u)
+				continue
+			}
 			x := int64(int32(u))
 			if x < c.Lo || x > c.Hi {
 				bad = true

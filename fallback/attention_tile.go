@@ -93,6 +93,9 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		if j.widen {
 			j.widenKeys(sc, kv0, qp, nb)
 		}
+		if j.qpos != nil {
+			clear(sc.seen[:nb])
+		}
 		if kvPer == 1 { // every lane reads the same kv head
 			j.touchPart(sc, &j.k, kv0*D, kw, 0, 1)
 			j.blockDots(sc, 0, lanes, 0, nb)
@@ -126,24 +129,19 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 }
 
 // accumulateV adds the block's weighted V rows to the accumulators of
-// the tile's nq·kvPer·g lanes. Keys that no lane weighs (masked for all)
+// the tile's nq·kvPer·g lanes. Keys that no lane sees (masked for all)
 // are dropped first, so their rows are never read; the others go to one
 // vector P·V call per kv head (per query token when kvPer > 1), in which
-// each row chunk is read once for all lanes of the head.
+// each row chunk is read once for all lanes of the head. A key some lane
+// sees is kept even when every weight of it rounded to 0, so that a NaN
+// in its value row still reaches the output (0·NaN is NaN).
 func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 	blk, g, kvPer, Dv := j.blk, j.g, j.kvPer, j.Dv
 	gl := kvPer * g
 	lanes := nq * gl
 	k := 0
 	for i := range nb {
-		keep := false
-		for L := range lanes {
-			if sc.x[L*blk+i] != 0 {
-				keep = true
-				break
-			}
-		}
-		if !keep {
+		if j.qpos != nil && !sc.seen[i] {
 			continue
 		}
 		if k != i {
@@ -165,10 +163,8 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 		for i := range k {
 			vr := j.v.load(int(sc.slot[i])*j.v.rs+kv0*Dv, vw, sc.v)
 			for L := range lanes {
-				if p := sc.x[L*blk+i]; p != 0 {
-					c := (L % gl) / g
-					vec.Axpy(p, vr[c*Dv:(c+1)*Dv], sc.acc[L*Dv:(L+1)*Dv])
-				}
+				c := (L % gl) / g
+				vec.Axpy(sc.x[L*blk+i], vr[c*Dv:(c+1)*Dv], sc.acc[L*Dv:(L+1)*Dv])
 			}
 		}
 		return
@@ -287,8 +283,11 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 		for i, v := range xr {
 			if masked && j.kpos[sc.slot[i]] > sc.lanePos[L/gl] {
 				v = negInf
-			} else if j.cap > 0 {
-				v = j.cap * float32(math.Tanh(float64(v/j.cap)))
+			} else {
+				sc.seen[i] = true
+				if j.cap > 0 {
+					v = j.cap * float32(math.Tanh(float64(v/j.cap)))
+				}
 			}
 			xr[i] = v
 		}

@@ -243,12 +243,14 @@ func CheckMerge(a *MergeArgs, backend string) error {
 	return nil
 }
 
-// CheckLSEValues returns ErrRange naming the first log-sum-exp that is NaN
-// or +Inf. -Inf (an empty key set) is allowed.
+// CheckLSEValues returns ErrRange naming the first log-sum-exp that is
+// +Inf, which no attention result has. -Inf (an empty key set) and NaN (a
+// result that met a NaN, see AttentionArgs) are allowed: Merge propagates
+// the NaN to its row.
 func CheckLSEValues(arg string, lse []float32) error {
 	for i, v := range lse {
-		if v != v || math.IsInf(float64(v), 1) {
-			return Errorf(ErrRange, fmt.Sprintf("%s[%d]", arg, i), v, "want a finite log-sum-exp or -Inf")
+		if math.IsInf(float64(v), 1) {
+			return Errorf(ErrRange, fmt.Sprintf("%s[%d]", arg, i), v, "want a finite log-sum-exp, -Inf or NaN")
 		}
 	}
 	return nil

@@ -34,6 +34,9 @@ type attnCase struct {
 	// qScale multiplies the random queries (larger logits, peakier
 	// softmax).
 	qScale float64
+	// poison, when set, edits the drawn inputs (NaN, ±Inf) before they
+	// are uploaded and the truth is computed.
+	poison func(f *attnFixture)
 }
 
 func (c *attnCase) String() string {
@@ -97,8 +100,8 @@ func attnRows(seed uint64, n, W, S int) []int32 {
 	return out
 }
 
-// newAttnFixture draws the inputs of c, uploads them to b and computes
-// the truth.
+// newAttnFixture draws the inputs of c, lets c.poison edit them, uploads
+// them to b and computes the truth.
 func newAttnFixture(t testing.TB, b ops.Backend, c *attnCase) *attnFixture {
 	t.Helper()
 	f := &attnFixture{c: c}
@@ -113,14 +116,6 @@ func newAttnFixture(t testing.TB, b ops.Backend, c *attnCase) *attnFixture {
 	f.q = roundAll(c.dt, f.q)
 	f.k = roundAll(c.dt, randNormal(c.seed+1, c.S*c.Hk*c.D))
 	f.v = roundAll(c.dt, randNormal(c.seed+2, c.S*c.Hk*c.Dv))
-	f.Q = upload(t, b, c.dt, f.q, c.Tq, c.Hq, c.D)
-	f.K = upload(t, b, c.dt, f.k, c.S, c.Hk, c.D)
-	f.V = upload(t, b, c.dt, f.v, c.S, c.Hk, c.Dv)
-	f.oShape = []int{c.Tq, c.Hq, c.Dv}
-	f.O = alloc(t, b, c.dt, f.oShape...)
-	if !c.noLSE {
-		f.LSE = alloc(t, b, ops.F32, c.Tq, c.Hq)
-	}
 	if !c.dense {
 		nrows := 1
 		f.idxShape = []int{c.W}
@@ -134,7 +129,6 @@ func newAttnFixture(t testing.TB, b ops.Backend, c *attnCase) *attnFixture {
 		if f.idx == nil {
 			f.idx = attnRows(c.seed+3, nrows, c.W, c.S)
 		}
-		f.Idx = uploadI32(t, b, f.idx, f.idxShape...)
 	}
 	if c.causal {
 		r := newRand(c.seed + 4)
@@ -149,6 +143,22 @@ func newAttnFixture(t testing.TB, b ops.Backend, c *attnCase) *attnFixture {
 		if c.Tq > 1 && (c.rope == nil || c.rope.KeyPos == ops.KeyPosRank) {
 			f.qpos[1] = -1 // sees no key: a fully masked row
 		}
+	}
+	if c.poison != nil {
+		c.poison(f)
+	}
+	f.Q = upload(t, b, c.dt, f.q, c.Tq, c.Hq, c.D)
+	f.K = upload(t, b, c.dt, f.k, c.S, c.Hk, c.D)
+	f.V = upload(t, b, c.dt, f.v, c.S, c.Hk, c.Dv)
+	f.oShape = []int{c.Tq, c.Hq, c.Dv}
+	f.O = alloc(t, b, c.dt, f.oShape...)
+	if !c.noLSE {
+		f.LSE = alloc(t, b, ops.F32, c.Tq, c.Hq)
+	}
+	if !c.dense {
+		f.Idx = uploadI32(t, b, f.idx, f.idxShape...)
+	}
+	if c.causal {
 		f.QPos = uploadI32(t, b, f.qpos, c.Tq)
 		f.KPos = uploadI32(t, b, f.kpos, c.S)
 	}
@@ -246,7 +256,9 @@ type attnStats struct {
 // outputs |o - o*| ≤ 1e-5·max Σp|v| normwise; for 16-bit outputs each
 // element may also differ by one ulp of the output dtype at
 // max(|o|, |o*|) (the single rounding of O). Rows with no visible key
-// must be exactly O = 0 and LSE = -Inf (or the sink).
+// must be exactly O = 0 and LSE = -Inf (or the sink). Where the truth is
+// NaN or infinite (non-finite inputs) the output must be the same: NaN
+// for NaN, an infinity of the same sign for an infinity.
 func (f *attnFixture) check(t testing.TB, o, lse []float64, st *attnStats) {
 	t.Helper()
 	c, ref := f.c, f.ref
@@ -276,9 +288,20 @@ func (f *attnFixture) check(t testing.TB, o, lse []float64, st *attnStats) {
 		}
 		mag := 0.0
 		for _, m := range ref.Mag[row*c.Dv : (row+1)*c.Dv] {
-			mag = max(mag, m)
+			if finite(m) {
+				mag = max(mag, m)
+			}
 		}
 		for d := range got {
+			if !finite(want[d]) { // NaN (or ±Inf) from a non-finite input
+				if !sameNonFinite(got[d], want[d]) {
+					bad++
+					if bad <= 5 {
+						t.Errorf("%v: o[row %d, %d] = %g, want %g", c, row, d, got[d], want[d])
+					}
+				}
+				continue
+			}
 			bound := attnTol * mag
 			if c.dt != ops.F32 {
 				bound += ulpOf(c.dt, max(math.Abs(got[d]), math.Abs(want[d])))
@@ -296,7 +319,14 @@ func (f *attnFixture) check(t testing.TB, o, lse []float64, st *attnStats) {
 				}
 			}
 		}
-		if lse != nil {
+		if lse != nil && !finite(ref.LSE[row]) {
+			if !sameNonFinite(lse[row], ref.LSE[row]) {
+				bad++
+				if bad <= 5 {
+					t.Errorf("%v: lse[row %d] = %g, want %g", c, row, lse[row], ref.LSE[row])
+				}
+			}
+		} else if lse != nil {
 			bound := attnTol * max(1, math.Abs(ref.LSE[row]))
 			e := math.Abs(lse[row] - ref.LSE[row])
 			if !(e <= bound) {

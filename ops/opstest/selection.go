@@ -19,6 +19,7 @@ func runSelection(t *testing.T, b ops.Backend) {
 	t.Run("pagemeta", func(t *testing.T) { testPageMeta(t, b) })
 	t.Run("pagescores", func(t *testing.T) { testPageScores(t, b) })
 	t.Run("errors", func(t *testing.T) { testSelectionErrors(t, b) })
+	t.Run("nan", func(t *testing.T) { testSelectionNaN(t, b) })
 }
 
 // testScores checks Scores over slot ranges and lists (with -1 and
