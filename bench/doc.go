@@ -33,11 +33,4 @@
 // WriteTable prints an aligned text table, WriteJSON a JSON list of
 // Result objects, and WriteBenchfmt Go benchmark lines that benchstat
 // reads.
-//
-// # Cross-backend checks
-//
-// RegisterCheck and RunChecks hold the correctness comparisons behind
-// "rotor check": each op compares a backend with the fallback (bit for
-// bit for RoPE in Accurate mode) or, when only the fallback is present,
-// with float64 references.
 package bench

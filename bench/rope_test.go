@@ -10,6 +10,7 @@ import (
 
 	"github.com/rotorkernels/rotor/fallback"
 	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
 )
 
 // TestNaiveRoPE checks the naive baseline against the float64 rotation:
@@ -26,7 +27,10 @@ func TestNaiveRoPE(t *testing.T) {
 	const H = 3
 	for _, dt := range []ops.DType{ops.F32, ops.BF16, ops.F16} {
 		rng := rand.New(rand.NewPCG(1, 2))
-		in := randomRounded(rng, dt, len(pos)*H*r.HeadDim)
+		in := make([]float32, len(pos)*H*r.HeadDim)
+		for i := range in {
+			in[i] = precision.Round(dt, float32(rng.NormFloat64()))
+		}
 		var data any
 		if dt == ops.F32 {
 			data = append([]float32(nil), in...)
@@ -46,7 +50,12 @@ func TestNaiveRoPE(t *testing.T) {
 				got[i] = widen(dt, data.([]uint16)[i])
 			}
 		}
-		truth := ropeTruth(ropeCase{rot: r, mode: ops.Accurate, dt: dt}, in, H, pos)
+		in64 := make([]float64, len(in))
+		precision.Float64SliceFromFloat32(in64, in)
+		truth, err := precision.RefRoPE(in64, H, pos, r, precision.ExactFreqs)
+		if err != nil {
+			t.Fatal(err)
+		}
 		half := map[ops.DType]float64{ops.F32: 0, ops.BF16: 0x1p-8, ops.F16: 0x1p-11}[dt] // half an ulp, relative
 		for h := 0; h < len(pos)*H; h++ {
 			o := h * r.HeadDim

@@ -9,7 +9,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/rotorkernels/rotor/bench"
+	"github.com/rotorkernels/rotor/crosscheck"
 	"github.com/rotorkernels/rotor/fallback"
 	"github.com/rotorkernels/rotor/ops"
 	"github.com/rotorkernels/rotor/ops/opstest"
@@ -73,16 +73,16 @@ func TestRoPECrossBackend(t *testing.T) {
 func TestCrossBackendChecks(t *testing.T) {
 	b := openGPU(t)
 	defer b.Close()
-	for _, op := range bench.CheckOps() {
+	for _, op := range crosscheck.Ops() {
 		t.Run(op, func(t *testing.T) {
-			rs, err := bench.RunChecks(&bench.CheckCtx{Test: b, Ref: fallback.New(), Seed: 1}, op)
+			rs, err := crosscheck.Run(&crosscheck.Ctx{Test: b, Ref: fallback.New(), Seed: 1}, op)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer
-			bench.WriteCheckTable(&buf, rs)
+			crosscheck.WriteTable(&buf, rs)
 			t.Logf("\n%s", buf.String())
-			if n := bench.Failed(rs); n > 0 {
+			if n := crosscheck.Failed(rs); n > 0 {
 				t.Errorf("%d of %d cases failed", n, len(rs))
 			}
 		})

@@ -21,24 +21,13 @@ func (p *planMem) InvFreq(r *ops.Rotary, m ops.AngleMode) (uint64, error) { retu
 // mem returns the planners' view of b.
 func (b *Backend) mem() kernels.Memory { return (*planMem)(b) }
 
-// Device limits every launch is checked against.
-const (
-	maxBlockThreads = 1024
-	maxGridX        = 1<<31 - 1
-	maxGridYZ       = 65535
-)
-
 // checkGeometry rejects a launch the device cannot run: an empty or
 // oversized grid or block, more dynamic shared memory than smemOptin, or
 // too many parameters. The planners never produce one; this turns a bug
 // or an absurd shape into an error instead of a failed launch.
 func checkGeometry(l *kernels.Launch, smemOptin int) error {
-	g, bl := l.Grid, l.Block
-	if g[0] < 1 || g[1] < 1 || g[2] < 1 || g[0] > maxGridX || g[1] > maxGridYZ || g[2] > maxGridYZ {
-		return ops.Errorf(ops.ErrUnsupported, "grid", g, "%s: want 1 ≤ x < 2^31 and 1 ≤ y, z ≤ 65535", l.Kernel)
-	}
-	if bl[0] < 1 || bl[1] < 1 || bl[2] < 1 || bl[0]*bl[1]*bl[2] > maxBlockThreads || bl[2] > 64 {
-		return ops.Errorf(ops.ErrUnsupported, "block", bl, "%s: want 1 to %d threads", l.Kernel, maxBlockThreads)
+	if err := l.CheckGrid(); err != nil {
+		return err
 	}
 	if l.Smem < 0 || l.Smem > smemOptin {
 		return ops.Errorf(ops.ErrUnsupported, "shared_memory", l.Smem, "%s: the device allows %d bytes per block", l.Kernel, smemOptin)

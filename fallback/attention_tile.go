@@ -43,9 +43,16 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		if j.qpos != nil {
 			sc.lanePos[ti] = j.qpos[t]
 		}
+		if j.qdoc != nil {
+			sc.laneDoc[ti] = j.qdoc[t]
+		}
+		if j.logn > 0 {
+			sc.laneScale[ti] = float32(ops.LogNScale(j.qpos[t], j.logn))
+		}
 		var p int32
 		if j.rope != nil {
 			p = j.rope.queryPos(j, t, n)
+			sc.laneQP[ti] = p
 			if ti == 0 {
 				qp = p
 			}
@@ -54,7 +61,7 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 			L := ti*gl + c
 			dst := j.q.loadCopy(t*j.q.rs+(kv0*g+c)*D, D, sc.q[L*D:(L+1)*D])
 			if j.rope != nil {
-				j.rope.rotate(dst, p, sc.ropeCS)
+				j.rotateQuery(sc, dst, L, p)
 			}
 			if j.splitQ {
 				vec.SplitPairs(dst, dst, D)
@@ -93,7 +100,7 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		if j.widen {
 			j.widenKeys(sc, kv0, qp, nb)
 		}
-		if j.qpos != nil {
+		if j.masks() {
 			clear(sc.seen[:nb])
 		}
 		if kvPer == 1 { // every lane reads the same kv head
@@ -141,7 +148,7 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 	lanes := nq * gl
 	k := 0
 	for i := range nb {
-		if j.qpos != nil && !sc.seen[i] {
+		if j.masks() && !sc.seen[i] {
 			continue
 		}
 		if k != i {
@@ -250,6 +257,11 @@ func touchSlots(v *fview, slots []int32, base, w, p, parts int) {
 	}
 }
 
+// masks reports whether keys may be hidden from a lane (causal positions
+// or documents): blockDots then records in sc.seen the keys some lane
+// sees.
+func (j *attnJob) masks() bool { return j.qpos != nil || j.qdoc != nil }
+
 // blockDots forms the logits of the n lanes L0, L0+1, … (which read the
 // group's kv head c) over the block's nb keys into sc.x: scaled and
 // capped q·k, or -Inf for keys a lane's query may not see. One gathered
@@ -259,9 +271,12 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 	blk, gl, D := j.blk, j.kvPer*j.g, j.D
 	q := sc.q[L0*D : (L0+n)*D]
 	x := sc.x[L0*blk : (L0+n)*blk]
-	if j.widen {
+	switch {
+	case j.queryVariants() > 1:
+		j.dualChunkDots(sc, x, L0, n, c, nb)
+	case j.widen:
 		j.widenedDots(sc, x, q, c, nb)
-	} else {
+	default:
 		offs := sc.koff[:nb]
 		base := sc.kbase + c*D // element offset of kv head kv0+c in a slot
 		for i := range offs {
@@ -273,18 +288,24 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 			j.k.dotsGather(x, blk, q, D, j.scale, offs)
 		}
 	}
-	masked := j.qpos != nil
-	if !masked && j.cap <= 0 {
+	masked, docs, logn := j.qpos != nil, j.qdoc != nil, j.logn > 0
+	if !masked && !docs && j.cap <= 0 {
 		return
 	}
 	for r := range n {
 		xr := x[r*blk : r*blk+nb]
-		L := L0 + r
+		ti := (L0 + r) / gl
+		qp, qd, f := sc.lanePos[ti], sc.laneDoc[ti], sc.laneScale[ti]
 		for i, v := range xr {
-			if masked && j.kpos[sc.slot[i]] > sc.lanePos[L/gl] {
+			s := sc.slot[i]
+			switch {
+			case masked && j.kpos[s] > qp, docs && j.kdoc[s] != qd && j.kdoc[s] != -1:
 				v = negInf
-			} else {
+			default:
 				sc.seen[i] = true
+				if logn {
+					v *= f
+				}
 				if j.cap > 0 {
 					v = j.cap * float32(math.Tanh(float64(v/j.cap)))
 				}

@@ -6,8 +6,9 @@
 // of 8 up to 256, ROTOR_KEY_ROPE (0/1), ROTOR_BLOCK (128).
 //
 // Kernel attn_decode_gG (G = 1, 2, 4, 8): block (ROTOR_BLOCK), grid
-// (splits, Hk*gchunks, Tq) with gchunks = ceil(g/G), g = Hq/Hk. Block
-// (s, hk*gchunks+c, t) serves query token t and query heads
+// (Tq, Hk*gchunks, splits) with gchunks = ceil(g/G), g = Hq/Hk (the
+// token count in x, whose limit is 2^31-1). Block (t, hk*gchunks+c, s)
+// serves query token t and query heads
 // hk*g + c*G … + G-1 (those < (hk+1)*g) over entries [s*chunk,
 // (s+1)*chunk) of the selection row of (t, hk). Each gathered K and V row
 // is read once for all G heads. attn_lanes(max(D, Dv)) lanes share a key
@@ -18,7 +19,7 @@
 // time. With splits = 1 the block writes O and LSE (sinks applied); else
 // it writes its partial (m, l, acc) to part for attn_split_merge.
 //
-// Kernel sel_rank_counts: block (256), grid (splits, rows): counts[r,s] =
+// Kernel sel_rank_counts: block (256), grid (rows, splits): counts[r,s] =
 // valid entries of row r in split s. Needed before attn_decode only for
 // key RoPE by rank over an index selection.
 #include "attn_common.cuh"
@@ -112,9 +113,9 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
     __shared__ float s_acc[KG * G * DV];
 
     const int tid = threadIdx.x, lane = tid % LANES, grp = tid / LANES;
-    const int split = blockIdx.x;
+    const int t = blockIdx.x;
     const int hk = blockIdx.y / a.gchunks, gc = blockIdx.y % a.gchunks;
-    const int t = blockIdx.z;
+    const int split = blockIdx.z;
     const int g = a.Hq / a.Hk;
     const int h0 = hk * g + gc * G;
     const int nh = min(G, g - gc * G);
@@ -380,7 +381,7 @@ ROTOR_DECODE_KERNEL(8)
 extern "C" __global__ void __launch_bounds__(256)
 sel_rank_counts(const i32* idx, i32* counts, i64 idx_tok, i64 idx_head, i32 nhead, i32 W, i32 S, i32 splits, i32 chunk) {
     __shared__ i32 s_sum[8];
-    const int r = blockIdx.y, s = blockIdx.x;
+    const int r = blockIdx.x, s = blockIdx.y;
     const i32* row = idx + (i64)(r / nhead) * idx_tok + (i64)(r % nhead) * idx_head;
     const int lo = s * chunk, hi = min(lo + chunk, W);
     i32 n = 0;

@@ -78,7 +78,7 @@ func ExamplePlanAttention() {
 		fmt.Println(l.String())
 	}
 	// Output:
-	// attn_decode_g4<<<(32,8,1),(128,1,1),0>>> [attn_decode dtype=bf16 d=128 dv=128]
+	// attn_decode_g4<<<(1,8,32),(128,1,1),0>>> [attn_decode dtype=bf16 d=128 dv=128]
 	// attn_split_merge<<<(32,1,1),(128,1,1),0>>> [attn_merge dtype=bf16]
 }
 

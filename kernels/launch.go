@@ -85,6 +85,30 @@ func (l *Launch) Words() []uint64 {
 	return w
 }
 
+// Launch limits of every CUDA device rotor supports (compute capability
+// 8.0 and newer): a grid's x dimension up to 2^31-1 blocks, y and z up to
+// 65535, and at most 1024 threads in a block (64 in z). The planners put
+// the dimension that grows with the input (tokens, rows, slots) in x.
+const (
+	MaxGridX        = 1<<31 - 1
+	MaxGridYZ       = 65535
+	MaxBlockThreads = 1024
+)
+
+// CheckGrid returns ErrUnsupported when the launch's grid or block is
+// empty or beyond the device limits (MaxGridX, MaxGridYZ,
+// MaxBlockThreads).
+func (l *Launch) CheckGrid() error {
+	g, bl := l.Grid, l.Block
+	if g[0] < 1 || g[1] < 1 || g[2] < 1 || g[0] > MaxGridX || g[1] > MaxGridYZ || g[2] > MaxGridYZ {
+		return ops.Errorf(ops.ErrUnsupported, "grid", g, "%s: want 1 ≤ x < 2^31 and 1 ≤ y, z ≤ 65535", l.Kernel)
+	}
+	if bl[0] < 1 || bl[1] < 1 || bl[2] < 1 || bl[0]*bl[1]*bl[2] > MaxBlockThreads || bl[2] > 64 {
+		return ops.Errorf(ops.ErrUnsupported, "block", bl, "%s: want 1 to %d threads", l.Kernel, MaxBlockThreads)
+	}
+	return nil
+}
+
 // Threads returns the total number of threads launched.
 func (l *Launch) Threads() int {
 	return l.Grid[0] * l.Grid[1] * l.Grid[2] * l.Block[0] * l.Block[1] * l.Block[2]

@@ -107,6 +107,9 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 	if err := checkHeadDim("v.shape[2]", Dv, 8); err != nil {
 		return nil, err
 	}
+	if a.QDoc != nil || a.LogN != 0 || (a.RoPE != nil && a.RoPE.KeyPos == ops.KeyPosDualChunk) {
+		return nil, ops.Errorf(ops.ErrUnsupported, "attention", "document masks, log-n or dual-chunk RoPE", "the cuda kernels do not take them yet")
+	}
 	if Tq == 0 || Hq == 0 {
 		return nil, nil
 	}
@@ -168,7 +171,7 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 		}
 		ls = append(ls, Launch{
 			Family: AttnDecode, Options: o, Kernel: "sel_rank_counts",
-			Grid:  [3]int{splits, rows, 1},
+			Grid:  [3]int{rows, splits, 1},
 			Block: [3]int{ReduceBlock, 1, 1},
 			Args: []Arg{Ptr(ad[5]), Ptr(counts), I64(sel.idxTok), I64(sel.idxHead),
 				I32(sel.countHd), I32(sel.w), I32(S), I32(splits), I32(chunk)},
@@ -176,7 +179,7 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 	}
 	ls = append(ls, Launch{
 		Family: AttnDecode, Options: o, Kernel: groupKernel("attn_decode_g", G),
-		Grid:  [3]int{splits, Hk * gchunks, Tq},
+		Grid:  [3]int{Tq, Hk * gchunks, splits},
 		Block: [3]int{AttnBlock, 1, 1},
 		Args: []Arg{Ptr(ad[0]), Ptr(ad[1]), Ptr(ad[2]), Ptr(ad[3]), Ptr(ad[4]), Ptr(part), Ptr(ad[5]), Ptr(ad[6]), Ptr(ad[7]), Ptr(ad[8]),
 			Ptr(counts), Ptr(rope.invFreq),

@@ -74,11 +74,8 @@ func checkLaunches(t *testing.T, name string, ls []Launch) {
 		if want := ParamKinds(l.Kernel); !slices.Equal(kinds, want) {
 			t.Errorf("%s: %s arguments %v, kernel parameters %v", name, l.Kernel, kinds, want)
 		}
-		if n := l.Block[0] * l.Block[1] * l.Block[2]; n < 1 || n > 1024 {
-			t.Errorf("%s: %s block %v", name, l.Kernel, l.Block)
-		}
-		if l.Grid[0] < 1 || l.Grid[1] < 1 || l.Grid[2] < 1 || l.Grid[1] > 65535 || l.Grid[2] > 65535 {
-			t.Errorf("%s: %s grid %v", name, l.Kernel, l.Grid)
+		if err := l.CheckGrid(); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 		if len(l.Words()) != len(l.Args) {
 			t.Errorf("%s: words", name)

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/rotorkernels/rotor"
-	"github.com/rotorkernels/rotor/bench"
+	"github.com/rotorkernels/rotor/crosscheck"
 	"github.com/rotorkernels/rotor/fallback"
 )
 
@@ -32,7 +32,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		fs.PrintDefaults()
 	}
 	backend := addBackendFlag(fs)
-	op := fs.String("op", "all", "op to check: "+strings.Join(bench.CheckOps(), ", ")+" or all")
+	op := fs.String("op", "all", "op to check: "+strings.Join(crosscheck.Ops(), ", ")+" or all")
 	seed := fs.Uint64("seed", 1, "seed of the random inputs")
 	quick := fs.Bool("quick", false, "check fewer cases")
 	asJSON := fs.Bool("json", false, "print the results as a JSON list")
@@ -51,14 +51,14 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer test.Close()
-	c := &bench.CheckCtx{Test: test, Seed: *seed, Quick: *quick}
+	c := &crosscheck.Ctx{Test: test, Seed: *seed, Quick: *quick}
 	if test.Name() == fallback.Name {
 		fmt.Fprintln(stderr, "only the fallback backend is checked here: comparing it with float64 references")
 	} else {
 		c.Ref = fallback.New()
 		fmt.Fprintf(stderr, "comparing %s with the fallback backend\n", test.Name())
 	}
-	rs, err := bench.RunChecks(c, *op)
+	rs, err := crosscheck.Run(c, *op)
 	if err != nil {
 		return err
 	}
@@ -66,15 +66,15 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if rs == nil {
-			rs = []bench.CheckResult{}
+			rs = []crosscheck.Result{}
 		}
 		if err := enc.Encode(rs); err != nil {
 			return err
 		}
-	} else if err := bench.WriteCheckTable(stdout, rs); err != nil {
+	} else if err := crosscheck.WriteTable(stdout, rs); err != nil {
 		return err
 	}
-	if n := bench.Failed(rs); n > 0 {
+	if n := crosscheck.Failed(rs); n > 0 {
 		return exitError{code: 1, msg: fmt.Sprintf("%d of %d cases failed", n, len(rs))}
 	}
 	return nil

@@ -105,7 +105,7 @@ static AttnArgs decode_args(const u64* w) {
     return a;
 }
 
-// One block (split, y, t) of attn_decode_gG.
+// One block (t, y, split) of attn_decode_gG.
 static void decode_block(int dt, int G, int D, int DV, bool keyrope, const AttnArgs& a, int split, int y, int t) {
     const int hk = y / a.gchunks, gc = y % a.gchunks, g = a.Hq / a.Hk;
     const int h0 = hk * g + gc * G, nh = G < g - gc * G ? G : g - gc * G;
@@ -315,7 +315,7 @@ extern "C" int rt_attn_launch(const char* kernel, int dt, int D, int DV, int key
         for (int z = 0; z < gz; z++) {
             for (int y = 0; y < gy; y++) {
                 for (int x = 0; x < gx; x++) {
-                    decode_block(dt, G, D, DV, keyrope != 0, a, x, y, z);
+                    decode_block(dt, G, D, DV, keyrope != 0, a, z, y, x);
                 }
             }
         }
@@ -330,7 +330,7 @@ extern "C" int rt_attn_launch(const char* kernel, int dt, int D, int DV, int key
     if (strcmp(kernel, "sel_rank_counts") == 0) {
         for (int y = 0; y < gy; y++) {
             for (int x = 0; x < gx; x++) {
-                rank_counts(w, x, y);
+                rank_counts(w, y, x);
             }
         }
         return 0;

@@ -1,4 +1,4 @@
-package bench
+package crosscheck
 
 import (
 	"errors"
@@ -6,11 +6,12 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/rotorkernels/rotor/bench"
 	"github.com/rotorkernels/rotor/ops"
 	"github.com/rotorkernels/rotor/precision"
 )
 
-func init() { RegisterCheck("rope", checkRoPE) }
+func init() { Register("rope", checkRoPE) }
 
 // ropeCheckPositions are always among a RoPE check's positions: both
 // ends of short contexts, the model context lengths, 2^20, and 2^24+1
@@ -41,7 +42,7 @@ type ropeCase struct {
 // [round(truth−ε), round(truth+ε)]; bf16 outputs must also equal the
 // correctly rounded truth but for fewer than 1e-3 of them. Elements
 // beyond the rotary dims must be unchanged.
-func checkRoPE(c *CheckCtx) ([]CheckResult, error) {
+func checkRoPE(c *Ctx) ([]Result, error) {
 	cases, err := ropeCases(c.Quick)
 	if err != nil {
 		return nil, err
@@ -55,7 +56,7 @@ func checkRoPE(c *CheckCtx) ([]CheckResult, error) {
 	for len(pos) < T {
 		pos = append(pos, int32(rng.IntN(1<<20)))
 	}
-	var out []CheckResult
+	var out []Result
 	for _, rc := range cases {
 		r, err := checkRoPECase(c, rc, pos, rng)
 		if err != nil {
@@ -76,7 +77,7 @@ func ropeCases(quick bool) ([]ropeCase, error) {
 		hq, hk int
 	}
 	var scheds []sched
-	for i, m := range Models() {
+	for i, m := range bench.Models() {
 		if quick && i%2 == 1 {
 			continue
 		}
@@ -110,9 +111,9 @@ func ropeCases(quick bool) ([]ropeCase, error) {
 	return cs, nil
 }
 
-func checkRoPECase(c *CheckCtx, rc ropeCase, pos []int32, rng *rand.Rand) (CheckResult, error) {
+func checkRoPECase(c *Ctx, rc ropeCase, pos []int32, rng *rand.Rand) (Result, error) {
 	T, D := len(pos), rc.rot.HeadDim
-	res := CheckResult{Op: "rope", Case: fmt.Sprintf("%s T=%d", rc.name, T), Backend: c.Test.Name(), Reference: c.Reference()}
+	res := Result{Op: "rope", Case: fmt.Sprintf("%s T=%d", rc.name, T), Backend: c.Test.Name(), Reference: c.Reference()}
 	q := randomRounded(rng, rc.dt, T*rc.hq*D)
 	k := randomRounded(rng, rc.dt, T*rc.hk*D)
 	args := ropeHost{dt: rc.dt, rot: rc.rot, mode: rc.mode, pos: pos, hq: rc.hq, hk: rc.hk, q: q, k: k}
@@ -141,7 +142,7 @@ func checkRoPECase(c *CheckCtx, rc ropeCase, pos []int32, rng *rand.Rand) (Check
 
 // compareBackends fills res from a backend-to-backend comparison:
 // Accurate must be bit-identical, Compat within 1 ulp of the dtype.
-func compareBackends(res *CheckResult, rc ropeCase, got, want []float32) {
+func compareBackends(res *Result, rc ropeCase, got, want []float32) {
 	tol := uint64(0)
 	res.Criterion = "bit-identical"
 	if rc.mode == ops.Compat {
@@ -168,7 +169,7 @@ func compareBackends(res *CheckResult, rc ropeCase, got, want []float32) {
 // compareTruth fills res from a comparison with the float64 truth (see
 // checkRoPE for the criteria). in holds the inputs, for the f32 bound and
 // the unrotated elements.
-func compareTruth(res *CheckResult, rc ropeCase, got, in []float32, truth []float64) {
+func compareTruth(res *Result, rc ropeCase, got, in []float32, truth []float64) {
 	r := rc.rot
 	D, half := r.HeadDim, r.Dim/2
 	res.Compared = len(got)

@@ -1,4 +1,4 @@
-package bench
+package crosscheck
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 
 func TestCheckRoPEFallbackPasses(t *testing.T) {
 	for _, ref := range []ops.Backend{nil, fallback.New()} {
-		rs, err := RunChecks(&CheckCtx{Test: fallback.New(), Ref: ref, Seed: 7, Quick: true}, "rope")
+		rs, err := Run(&Ctx{Test: fallback.New(), Ref: ref, Seed: 7, Quick: true}, "rope")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,14 +70,14 @@ func (b ulpRoPE) RoPE(a *ops.RoPEArgs) error {
 }
 
 func TestCheckRoPECatchesErrors(t *testing.T) {
-	rs, err := RunChecks(&CheckCtx{Test: bentRoPE{fallback.New()}, Seed: 7, Quick: true}, "rope")
+	rs, err := Run(&Ctx{Test: bentRoPE{fallback.New()}, Seed: 7, Quick: true}, "rope")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if Failed(rs) != len(rs) {
 		t.Errorf("a wrong position passed %d of %d cases against fp64", len(rs)-Failed(rs), len(rs))
 	}
-	rs, err = RunChecks(&CheckCtx{Test: ulpRoPE{fallback.New()}, Ref: fallback.New(), Seed: 7, Quick: true}, "rope")
+	rs, err = Run(&Ctx{Test: ulpRoPE{fallback.New()}, Ref: fallback.New(), Seed: 7, Quick: true}, "rope")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestCheckRoPECatchesErrors(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := WriteCheckTable(&buf, rs); err != nil {
+	if err := WriteTable(&buf, rs); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "FAIL: element") || !strings.Contains(buf.String(), " passed, ") {
@@ -105,17 +105,26 @@ func btoi(b bool) int {
 }
 
 func TestCheckRoPEUnsupported(t *testing.T) {
-	rs, err := RunChecks(&CheckCtx{Test: noRoPE{fallback.New()}, Quick: true}, "rope")
+	rs, err := Run(&Ctx{Test: noRoPE{fallback.New()}, Quick: true}, "rope")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if Failed(rs) != len(rs) || !strings.Contains(rs[0].Notes, "unsupported") {
 		t.Errorf("unsupported backend: %+v", rs[0])
 	}
-	if _, err := RunChecks(&CheckCtx{Test: fallback.New()}, "nope"); !errors.Is(err, ops.ErrConfig) {
+	if _, err := Run(&Ctx{Test: fallback.New()}, "nope"); !errors.Is(err, ops.ErrConfig) {
 		t.Errorf("unknown check: %v", err)
 	}
-	if _, err := RunChecks(&CheckCtx{}, "rope"); !errors.Is(err, ops.ErrConfig) {
+	if _, err := Run(&Ctx{}, "rope"); !errors.Is(err, ops.ErrConfig) {
 		t.Errorf("no backend: %v", err)
 	}
+}
+
+// noRoPE is a backend whose RoPE is unsupported.
+type noRoPE struct{ *fallback.Backend }
+
+func (noRoPE) Name() string { return "norope" }
+
+func (noRoPE) RoPE(*ops.RoPEArgs) error {
+	return ops.Errorf(ops.ErrUnsupported, "op", "rope", "not here")
 }

@@ -1,6 +1,9 @@
-package bench
+package crosscheck
 
-import "github.com/rotorkernels/rotor/ops"
+import (
+	"github.com/rotorkernels/rotor/bench"
+	"github.com/rotorkernels/rotor/ops"
+)
 
 // ropeHost is one RoPE call on host values: q [T, hq, D] and k [T, hk,
 // D] hold dtype dt values widened to float32.
@@ -17,18 +20,17 @@ type ropeHost struct {
 // q and k widened to float32.
 func (a ropeHost) run(b ops.Backend) (q, k []float32, err error) {
 	T, D := len(a.pos), a.rot.HeadDim
-	ts := &tensorSet{b: b}
+	ts := &tensors{b: b}
 	defer ts.free()
-	upload := ts.upload
-	qt, err := upload(a.dt, EncodeFloat32(a.dt, a.q), T, a.hq, D)
+	qt, err := ts.floats(a.dt, a.q, T, a.hq, D)
 	if err != nil {
 		return nil, nil, err
 	}
-	kt, err := upload(a.dt, EncodeFloat32(a.dt, a.k), T, a.hk, D)
+	kt, err := ts.floats(a.dt, a.k, T, a.hk, D)
 	if err != nil {
 		return nil, nil, err
 	}
-	pt, err := upload(ops.I32, ops.Bytes(a.pos), T)
+	pt, err := ts.ints(a.pos, T)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -38,10 +40,10 @@ func (a ropeHost) run(b ops.Backend) (q, k []float32, err error) {
 	if err := b.Sync(); err != nil {
 		return nil, nil, err
 	}
-	if q, err = Download(b, qt); err != nil {
+	if q, err = bench.Download(b, qt); err != nil {
 		return nil, nil, err
 	}
-	if k, err = Download(b, kt); err != nil {
+	if k, err = bench.Download(b, kt); err != nil {
 		return nil, nil, err
 	}
 	return q, k, nil

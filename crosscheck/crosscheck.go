@@ -1,4 +1,4 @@
-package bench
+package crosscheck
 
 import (
 	"fmt"
@@ -11,8 +11,8 @@ import (
 	"github.com/rotorkernels/rotor/ops"
 )
 
-// CheckResult is one case of a cross-backend check.
-type CheckResult struct {
+// Result is one case of a cross-backend check.
+type Result struct {
 	// Op names the op checked ("rope", "attend", …).
 	Op string `json:"op"`
 	// Case describes the inputs, e.g. "llama-3.1-8b bf16 accurate neox T=64".
@@ -38,8 +38,8 @@ type CheckResult struct {
 	Notes string `json:"notes,omitempty"`
 }
 
-// CheckCtx is what a CheckFunc receives.
-type CheckCtx struct {
+// Ctx is what a Func receives.
+type Ctx struct {
 	// Test is the backend under test.
 	Test ops.Backend
 	// Ref is the backend it is compared with (normally the fallback), or
@@ -51,38 +51,37 @@ type CheckCtx struct {
 	Quick bool
 }
 
-// Reference returns the name CheckResult.Reference should carry.
-func (c *CheckCtx) Reference() string {
+// Reference returns the name Result.Reference should carry.
+func (c *Ctx) Reference() string {
 	if c.Ref == nil {
 		return "fp64"
 	}
 	return c.Ref.Name()
 }
 
-// CheckFunc runs one op's checks. A case that cannot run on a backend
-// (ErrUnsupported) is reported as a failed CheckResult with a note, not as
+// Func runs one op's checks. A case that cannot run on a backend
+// (ErrUnsupported) is reported as a failed Result with a note, not as
 // an error; an error aborts the op's checks.
-type CheckFunc func(c *CheckCtx) ([]CheckResult, error)
+type Func func(c *Ctx) ([]Result, error)
 
 var (
 	checksMu sync.Mutex
-	checks   = map[string]CheckFunc{}
+	checks   = map[string]Func{}
 )
 
-// RegisterCheck adds op's check. Ops register from init in their own file
-// (crosscheck_rope.go; the attention and selection checks beside their
-// benchmarks). Registering a name twice panics.
-func RegisterCheck(op string, fn CheckFunc) {
+// Register adds op's check. Ops register from init in their own file
+// (rope.go, …). Registering a name twice panics.
+func Register(op string, fn Func) {
 	checksMu.Lock()
 	defer checksMu.Unlock()
 	if _, dup := checks[op]; dup {
-		panic("bench: check " + op + " registered twice")
+		panic("crosscheck: check " + op + " registered twice")
 	}
 	checks[op] = fn
 }
 
-// CheckOps returns the ops that have a registered check, sorted.
-func CheckOps() []string {
+// Ops returns the ops that have a registered check, sorted.
+func Ops() []string {
 	checksMu.Lock()
 	defer checksMu.Unlock()
 	var names []string
@@ -93,23 +92,23 @@ func CheckOps() []string {
 	return names
 }
 
-// RunChecks runs op's check ("all" or "" runs every registered check, in
+// Run runs op's check ("all" or "" runs every registered check, in
 // name order).
-func RunChecks(c *CheckCtx, op string) ([]CheckResult, error) {
+func Run(c *Ctx, op string) ([]Result, error) {
 	if c == nil || c.Test == nil {
 		return nil, ops.Errorf(ops.ErrConfig, "backend", nil, "a backend under test is required")
 	}
 	names := []string{op}
 	if op == "all" || op == "" {
-		names = CheckOps()
+		names = Ops()
 	}
-	var out []CheckResult
+	var out []Result
 	for _, n := range names {
 		checksMu.Lock()
 		fn, ok := checks[n]
 		checksMu.Unlock()
 		if !ok {
-			return out, ops.Errorf(ops.ErrConfig, "op", n, "want one of %s or all", strings.Join(CheckOps(), ", "))
+			return out, ops.Errorf(ops.ErrConfig, "op", n, "want one of %s or all", strings.Join(Ops(), ", "))
 		}
 		rs, err := fn(c)
 		out = append(out, rs...)
@@ -121,7 +120,7 @@ func RunChecks(c *CheckCtx, op string) ([]CheckResult, error) {
 }
 
 // Failed returns the number of results that did not pass.
-func Failed(rs []CheckResult) int {
+func Failed(rs []Result) int {
 	n := 0
 	for _, r := range rs {
 		if !r.Pass {
@@ -131,9 +130,9 @@ func Failed(rs []CheckResult) int {
 	return n
 }
 
-// WriteCheckTable prints check results as an aligned table followed by a
+// WriteTable prints check results as an aligned table followed by a
 // summary line "N passed, M failed".
-func WriteCheckTable(w io.Writer, rs []CheckResult) error {
+func WriteTable(w io.Writer, rs []Result) error {
 	rows := [][]string{{"op", "case", "backend", "reference", "compared", "mismatches", "max err", "criterion", "result"}}
 	for _, r := range rs {
 		res := "ok"
