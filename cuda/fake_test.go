@@ -157,6 +157,10 @@ func (d *fakeDriver) inside(call string) {
 	}
 }
 
+// fakeMemory is the fake device's memory: larger allocations fail as on a
+// device that lacks the memory.
+const fakeMemory = 1 << 32
+
 func (d *fakeDriver) alloc(n int) (uint64, error) {
 	d.inside("alloc")
 	d.g.mu.Lock()
@@ -166,6 +170,9 @@ func (d *fakeDriver) alloc(n int) (uint64, error) {
 	}
 	if n <= 0 {
 		return 0, driverError("cuMemAlloc", 1)
+	}
+	if n > fakeMemory {
+		return 0, driverError("cuMemAlloc", 2) // CUDA_ERROR_OUT_OF_MEMORY
 	}
 	return d.g.newRegion(n), nil
 }
