@@ -18,6 +18,15 @@ func (h *Host) Backend() string { return Name }
 // Bytes returns len(h.B).
 func (h *Host) Bytes() int { return len(h.B) }
 
+// Ptr returns the address of h.B's first byte (0 when empty), so that
+// ops.Overlap sees two wraps of one Go buffer as the same memory.
+func (h *Host) Ptr() uintptr {
+	if len(h.B) == 0 {
+		return 0
+	}
+	return uintptr(unsafe.Pointer(&h.B[0]))
+}
+
 // Alloc returns a dense zeroed tensor backed by Go memory aligned to 64
 // bytes. Tensors of hugepage.MinBytes (8 MiB) or more, such as KV pools,
 // are advised to the kernel for transparent huge pages (Linux): gathered

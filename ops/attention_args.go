@@ -147,7 +147,8 @@ type KeyRoPE struct {
 // row changes results only by float32 rounding. A row with no visible
 // key gives O = 0 and LSE = -Inf (or LSE = sink_h with a sink), never
 // NaN. Index values outside [-1, S) fail with ErrRange before anything is
-// written. O must not overlap the inputs.
+// written. O and LSE must not overlap the inputs or each other
+// (ErrBuffer, see Overlap).
 //
 // NaN propagates, as in FlashAttention, and never looks like an empty
 // row: a NaN logit (from a NaN in q[t,h] or in the key of a visible slot,

@@ -37,6 +37,9 @@ func CheckAttention(a *AttentionArgs, backend string) error {
 		return err
 	}
 	Dv := a.V.Shape[2]
+	if Dv < 1 {
+		return Errorf(ErrShape, "v.shape[2]", Dv, "want a value head dimension ≥ 1")
+	}
 	if err := CheckTensor("o", a.O, backend, 3, dt); err != nil {
 		return err
 	}
@@ -104,7 +107,20 @@ func CheckAttention(a *AttentionArgs, backend string) error {
 			return err
 		}
 	}
-	return nil
+	// O and LSE are written while everything else is read.
+	for _, in := range [...]struct {
+		arg string
+		t   *Tensor
+	}{{"q", a.Q}, {"k", a.K}, {"v", a.V}, {"sel.indices", a.Sel.Indices}, {"q_pos", a.QPos}, {"k_pos", a.KPos},
+		{"sinks", a.Sinks}, {"q_doc", a.QDoc}, {"k_doc", a.KDoc}} {
+		if err := CheckDisjoint(in.arg, in.t, "o", a.O); err != nil {
+			return err
+		}
+		if err := CheckDisjoint(in.arg, in.t, "lse", a.LSE); err != nil {
+			return err
+		}
+	}
+	return CheckDisjoint("o", a.O, "lse", a.LSE)
 }
 
 // CheckSelection validates a selection over S slots for Tq query tokens
