@@ -57,7 +57,7 @@ func forCopyPieces(rows, width, pitch, capacity int, fn func(p copyPiece) error)
 // strided), after the backend's earlier work, and returns when the copy
 // is complete.
 func (b *Backend) Write(dst *ops.Tensor, src []byte) error {
-	if err := ops.CheckCopy("dst", dst, Name, "src", len(src)); err != nil {
+	if err := ops.CheckCopy("dst", dst, Name, "src", len(src)); err != nil || dst.Len() == 0 {
 		return err
 	}
 	if err := b.enter(); err != nil {
@@ -70,7 +70,7 @@ func (b *Backend) Write(dst *ops.Tensor, src []byte) error {
 // Read copies src into dense little-endian host bytes, after the
 // backend's earlier work.
 func (b *Backend) Read(dst []byte, src *ops.Tensor) error {
-	if err := ops.CheckCopy("src", src, Name, "dst", len(dst)); err != nil {
+	if err := ops.CheckCopy("src", src, Name, "dst", len(dst)); err != nil || src.Len() == 0 {
 		return err
 	}
 	if err := b.enter(); err != nil {

@@ -78,10 +78,12 @@ func WrapU16(dt ops.DType, s []uint16, shape ...int) *ops.Tensor {
 	return Wrap(dt, ops.Bytes(s), 0, shape...)
 }
 
-// bytesOf returns the bytes of t's memory from its offset on. Callers have
-// validated t with ops.CheckTensor.
+// bytesOf returns the bytes of t's memory from its offset on (none when
+// the offset lies past the end, which ops.CheckTensor allows for an empty
+// view). Callers have validated t with ops.CheckTensor.
 func bytesOf(t *ops.Tensor) []byte {
-	return t.Mem.(*Host).B[t.Offset*t.DType.Size():]
+	b := t.Mem.(*Host).B
+	return b[min(t.Offset*t.DType.Size(), len(b)):]
 }
 
 func f32s(t *ops.Tensor) []float32 {
@@ -110,7 +112,7 @@ func u16s(t *ops.Tensor) []uint16 {
 
 // Write copies dense host bytes into t, row by row when t is strided.
 func (b *Backend) Write(dst *ops.Tensor, src []byte) error {
-	if err := ops.CheckCopy("dst", dst, Name, "src", len(src)); err != nil {
+	if err := ops.CheckCopy("dst", dst, Name, "src", len(src)); err != nil || dst.Len() == 0 {
 		return err
 	}
 	d := bytesOf(dst)
@@ -124,7 +126,7 @@ func (b *Backend) Write(dst *ops.Tensor, src []byte) error {
 
 // Read copies t into dense host bytes.
 func (b *Backend) Read(dst []byte, src *ops.Tensor) error {
-	if err := ops.CheckCopy("src", src, Name, "dst", len(dst)); err != nil {
+	if err := ops.CheckCopy("src", src, Name, "dst", len(dst)); err != nil || src.Len() == 0 {
 		return err
 	}
 	s := bytesOf(src)

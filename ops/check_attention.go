@@ -275,6 +275,9 @@ func CheckMerge(a *MergeArgs, backend string) error {
 		return err
 	}
 	shape := a.O1.Shape
+	if shape[2] < 1 {
+		return Errorf(ErrShape, "o1.shape[2]", shape[2], "want a value head dimension ≥ 1")
+	}
 	for _, o := range []struct {
 		name string
 		t    *Tensor
