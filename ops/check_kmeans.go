@@ -7,8 +7,9 @@ var kmeansSelNames = selNames{"points.indices", "points.start", "points.end", "p
 // D] of a float dtype with Hk, D ≥ 1; points either the slot range
 // [Start, End) or a request-granularity I32 [N] list; Centroids F32 [Hk,
 // C, D] with C ≥ 1; Labels I32 [Hk, N]; the optional Dist F32 [Hk, N];
-// Sums F32 [Hk, C, D] and Counts I32 [Hk, C], both or neither. Index
-// values are checked by CheckIndices.
+// Sums F32 [Hk, C, D] and Counts I32 [Hk, C], both or neither; the
+// outputs in memory of their own (ErrBuffer when one overlaps an input or
+// another output). Index values are checked by CheckIndices.
 func CheckKMeansAssign(a *KMeansAssignArgs, backend string) error {
 	if a == nil {
 		return Errorf(ErrShape, "args", nil, "arguments are required")
@@ -55,18 +56,39 @@ func CheckKMeansAssign(a *KMeansAssignArgs, backend string) error {
 		}
 		return Errorf(ErrShape, arg, t, "want sums and counts both or neither")
 	}
-	if a.Sums == nil {
-		return nil
-	}
-	if err := CheckTensor("sums", a.Sums, backend, 3, F32); err != nil {
-		return err
-	}
-	for i, want := range [3]int{Hk, C, D} {
-		if err := CheckDim("sums", a.Sums, i, want); err != nil {
+	if a.Sums != nil {
+		if err := CheckTensor("sums", a.Sums, backend, 3, F32); err != nil {
+			return err
+		}
+		for i, want := range [3]int{Hk, C, D} {
+			if err := CheckDim("sums", a.Sums, i, want); err != nil {
+				return err
+			}
+		}
+		if err := checkRows("counts", a.Counts, backend, I32, Hk, C); err != nil {
 			return err
 		}
 	}
-	return checkRows("counts", a.Counts, backend, I32, Hk, C)
+	return checkKMeansDisjoint(a)
+}
+
+// checkKMeansDisjoint checks that every output of a KMeansAssign call has
+// memory of its own: none overlaps an input or an earlier output.
+func checkKMeansDisjoint(a *KMeansAssignArgs) error {
+	type named struct {
+		arg string
+		t   *Tensor
+	}
+	seen := []named{{"k", a.K}, {"points.indices", a.Points.Indices}, {"centroids", a.Centroids}}
+	for _, out := range [...]named{{"labels", a.Labels}, {"dist", a.Dist}, {"sums", a.Sums}, {"counts", a.Counts}} {
+		for _, in := range seen {
+			if err := CheckDisjoint(in.arg, in.t, out.arg, out.t); err != nil {
+				return err
+			}
+		}
+		seen = append(seen, out)
+	}
+	return nil
 }
 
 // checkRows checks a rank-2 tensor of dtype dt and shape [rows, cols].

@@ -14,6 +14,7 @@ func testKMeansErrors(t *testing.T, b ops.Backend) {
 	kI32 := alloc(t, b, ops.I32, S, Hk, D)
 	k2 := alloc(t, b, ops.F32, S, Hk*D)
 	idx := uploadI32(t, b, []int32{0, 3, -1, 19, 4}, N)
+	pbuf := uploadI32(t, b, []int32{0, 3, -1, 19, 4, 5, 6, 7, 8, 9}, 2*N) // a point list, then more
 	idxBig := uploadI32(t, b, []int32{0, 3, -1, 20, 4}, N)
 	idxNeg := uploadI32(t, b, []int32{0, -2, -1, 2, 4}, N)
 	cent := upload(t, b, ops.F32, randNormal(8701, Hk*C*D), Hk, C, D)
@@ -30,7 +31,7 @@ func testKMeansErrors(t *testing.T, b ops.Backend) {
 	sumsShort := alloc(t, b, ops.F32, Hk, C-1, D)
 	counts := uploadI32(t, b, []int32{7, 7, 7, 7, 7, 7}, Hk, C)
 	countsF := alloc(t, b, ops.F32, Hk, C)
-	defer free(b, k, kI32, k2, idx, idxBig, idxNeg, cent, centBF, cent3, cent0, centD, labels, labelsF, labelsShort,
+	defer free(b, k, kI32, k2, idx, pbuf, idxBig, idxNeg, cent, centBF, cent3, cent0, centD, labels, labelsF, labelsShort,
 		dist, distWide, sums, sumsShort, counts, countsF)
 	snap := takeSnapshot(t, b, labels, dist, sums, counts)
 	with := func(edit func(a *ops.KMeansAssignArgs)) func() error {
@@ -67,6 +68,11 @@ func testKMeansErrors(t *testing.T, b ops.Backend) {
 		{"counts without sums", ops.ErrShape, "sums", with(func(a *ops.KMeansAssignArgs) { a.Sums = nil })},
 		{"sums shape", ops.ErrShape, "sums.shape[1]", with(func(a *ops.KMeansAssignArgs) { a.Sums = sumsShort })},
 		{"counts dtype", ops.ErrDType, "counts.dtype", with(func(a *ops.KMeansAssignArgs) { a.Counts = countsF })},
+		{"labels over the indices", ops.ErrBuffer, "labels", with(func(a *ops.KMeansAssignArgs) {
+			a.Points.Indices, a.Labels = pbuf.Sub(0, []int{N}, 0), pbuf.Sub(0, []int{Hk, N}, 0)
+		})},
+		{"dist over the centroids", ops.ErrBuffer, "dist", with(func(a *ops.KMeansAssignArgs) { a.Dist = cent.Sub(3, []int{Hk, N}, 0) })},
+		{"counts over the labels", ops.ErrBuffer, "counts", with(func(a *ops.KMeansAssignArgs) { a.Counts = labels.Sub(1, []int{Hk, C}, 0) })},
 	} {
 		checkArg(t, ec.call(), ec.sentinel, ec.arg)
 		snap.unchanged(t, b, "kmeans "+ec.name)
