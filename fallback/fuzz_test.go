@@ -30,3 +30,5 @@ func FuzzTopK(f *testing.F) { opstest.FuzzTopK(f, fuzzBackend) }
 func FuzzPageMeta(f *testing.F) { opstest.FuzzPageMeta(f, fuzzBackend) }
 
 func FuzzPageScores(f *testing.F) { opstest.FuzzPageScores(f, fuzzBackend) }
+
+func FuzzKMeansAssign(f *testing.F) { opstest.FuzzKMeansAssign(f, fuzzBackend) }
