@@ -21,18 +21,6 @@ func (s isa) f64Lanes() []VecVirtual {
 	return []VecVirtual{YMM(), YMM()}
 }
 
-// broadcastParamF64 returns a vector holding the float64 parameter p in
-// every lane.
-func (s isa) broadcastParamF64(p string) VecVirtual {
-	b, err := Param(p).Resolve()
-	if err != nil {
-		panic(err)
-	}
-	v := s.vec()
-	VBROADCASTSD(b.Addr, v)
-	return v
-}
-
 // widen loads the eight float32 values at m into the lanes (VCVTPS2PD:
 // exact).
 func (s isa) widen(m Mem, lanes []VecVirtual) {
@@ -99,7 +87,7 @@ func genKMeansScale(s isa) {
 	s.doc(name, "sets y[j] = float32(float64(x[j])·inv), the product rounded once in float64 and once to float32.", 8)
 	py, px := base("y"), base("x")
 	n := length("x", 8)
-	inv := s.broadcastParamF64("inv")
+	inv := s.broadcastParamPD("inv")
 	i := GP64()
 	XORQ(i, i)
 	loop("elems", i, n, 8, func() {
@@ -132,7 +120,7 @@ func genKMeansAddFixed(s isa) {
 	s.doc(name, "adds round-to-nearest-even(float64(y[j])·scale) to acc[j] (every |y[j]·scale| < 2^51).", 8)
 	pa, py := base("acc"), base("y")
 	n := length("y", 8)
-	sc := s.broadcastParamF64("scale")
+	sc := s.broadcastParamPD("scale")
 	g := GP64()
 	MOVQ(U64(0x4338000000000000), g) // 1.5·2⁵²
 	gx := XMM()
