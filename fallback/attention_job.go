@@ -284,6 +284,12 @@ func (j *attnJob) schedule(width int) {
 	if len(j.scratch) < width {
 		j.scratch = append(j.scratch, make([]attnScratch, width-len(j.scratch))...)
 	}
+	// Every worker's scratch is sized here, not when the worker first
+	// joins: a helper that happens to join a call for the first time
+	// must not allocate in steady state.
+	for i := range j.scratch[:width] {
+		j.scratch[i].ensure(j)
+	}
 }
 
 // lanes returns the (query, head) pairs of a full work item.
@@ -295,7 +301,6 @@ func (j *attnJob) items() int { return j.tiles * j.groups * j.splits }
 // run serves work items [lo, hi) on worker w: the pool's runner.
 func (j *attnJob) run(w, lo, hi int) {
 	sc := &j.scratch[w]
-	sc.ensure(j)
 	for it := lo; it < hi; it++ {
 		split := it % j.splits
 		grp := (it / j.splits) % j.groups

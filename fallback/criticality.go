@@ -33,12 +33,19 @@ func (b *Backend) Criticality(a *ops.CriticalityArgs) error {
 	j.pass = 0
 	b.pool.run(j.Hq, 1, j)
 	j.pass = 1
-	if w := b.pool.width(); len(j.sums) < w {
+	w := b.pool.width()
+	if len(j.sums) < w {
 		j.sums = append(j.sums, make([][]float32, w-len(j.sums))...)
 	}
-	b.pool.run(j.N, 2048, j)
+	for i := range j.sums[:w] { // every worker's, before any joins
+		j.sums[i] = growF32(j.sums[i], b.pool.chunkLen(j.N, critGrain))
+	}
+	b.pool.run(j.N, critGrain, j)
 	return nil
 }
+
+// critGrain is the fewest candidates of one chunk of the vote's pass.
+const critGrain = 2048
 
 // critJob is one Criticality call; recycled.
 type critJob struct {
@@ -81,8 +88,7 @@ func (j *critJob) run(w, lo, hi int) {
 		}
 		return
 	}
-	j.sums[w] = growF32(j.sums[w], hi-lo)
-	sum := j.sums[w]
+	sum := j.sums[w][:hi-lo]
 	clear(sum)
 	for h := range j.Hq { // head by head: each weight row is read in order
 		inv := j.inv[h]

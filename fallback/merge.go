@@ -44,6 +44,10 @@ func (b *Backend) Merge(a *ops.MergeArgs) error {
 	if len(j.scratch) < w {
 		j.scratch = append(j.scratch, make([]mergeScratch, w-len(j.scratch))...)
 	}
+	for i := range j.scratch[:w] { // every worker's, before any joins
+		sc := &j.scratch[i]
+		sc.a, sc.b = growF32(sc.a, j.Dv), growF32(sc.b, j.Dv)
+	}
 	b.pool.run(j.rows, max(1, 4096/max(j.Dv, 1)), j)
 	return nil
 }
@@ -83,7 +87,6 @@ func putMergeJob(j *mergeJob) {
 // run merges rows [lo, hi) on worker w.
 func (j *mergeJob) run(w, lo, hi int) {
 	sc := &j.scratch[w]
-	sc.a, sc.b = growF32(sc.a, j.Dv), growF32(sc.b, j.Dv)
 	for r := lo; r < hi; r++ {
 		t, h := r/j.Hq, r%j.Hq
 		l1, l2 := float64(j.lse1[r]), float64(j.lse2[r])
