@@ -129,16 +129,9 @@ type attnScratch struct {
 	kchunk [attnMaxBlock]int32
 }
 
-var attnJobs = make(chan *attnJob, 16)
+var attnJobs = jobs[attnJob]{limit: 16}
 
-func getAttnJob() *attnJob {
-	select {
-	case j := <-attnJobs:
-		return j
-	default:
-		return new(attnJob)
-	}
-}
+func getAttnJob() *attnJob { return attnJobs.get() }
 
 // putAttnJob recycles j, dropping its references to caller memory.
 func putAttnJob(j *attnJob) {
@@ -149,10 +142,7 @@ func putAttnJob(j *attnJob) {
 		ropeState: attnRoPE{invF32: j.ropeState.invF32[:0]},
 	}
 	*j = keep
-	select {
-	case attnJobs <- j:
-	default:
-	}
+	attnJobs.put(j)
 }
 
 // setup reads a validated call into j: views, index rows, positions and

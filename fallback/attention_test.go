@@ -91,11 +91,15 @@ func TestAttentionAllocs(t *testing.T) {
 // scratch of every worker before any runs, so a helper that joins a
 // call for the first time (it was busy or not yet scheduled during the
 // earlier ones) costs no allocation. A pool without helpers runs each
-// call inline under a chosen worker id: the calls warm up as worker 0
-// and are measured as the last worker.
+// call inline under a chosen worker id: the calls warm up as worker 0,
+// then each other worker runs the call once, its first time, counted
+// without a warm-up run (unlike AllocsPerRun) on one P. A stray
+// allocation of another goroutine could land in one count; an op that
+// sizes scratch late allocates in all of them, so the least counts.
 func TestLateWorkerNoAllocs(t *testing.T) {
 	p := newPool(0)
 	p.ids = 4
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for name, call := range steadyCalls(&Backend{pool: p}) {
 		p.caller = 0
 		for range 3 {
@@ -103,16 +107,20 @@ func TestLateWorkerNoAllocs(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 		}
-		p.caller = p.ids - 1
-		var before, after runtime.MemStats // no warm-up run, unlike AllocsPerRun
-		runtime.ReadMemStats(&before)
-		err := call()
-		runtime.ReadMemStats(&after)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+		least := uint64(math.MaxUint64)
+		for w := 1; w < p.ids; w++ {
+			p.caller = w
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			err := call()
+			runtime.ReadMemStats(&after)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			least = min(least, after.Mallocs-before.Mallocs)
 		}
-		if n := after.Mallocs - before.Mallocs; n != 0 {
-			t.Errorf("%s: worker %d's first chunk: %d allocations, want 0", name, p.caller, n)
+		if least != 0 {
+			t.Errorf("%s: a worker's first chunk of a warm call: %d allocations, want 0", name, least)
 		}
 	}
 }

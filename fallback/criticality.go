@@ -60,23 +60,13 @@ type critJob struct {
 	pass   int
 }
 
-var critJobs = make(chan *critJob, 8)
+var critJobs = jobs[critJob]{limit: 8}
 
-func getCritJob() *critJob {
-	select {
-	case j := <-critJobs:
-		return j
-	default:
-		return new(critJob)
-	}
-}
+func getCritJob() *critJob { return critJobs.get() }
 
 func putCritJob(j *critJob) {
 	*j = critJob{m: j.m[:0], inv: j.inv[:0], e: j.e[:0], sums: j.sums}
-	select {
-	case critJobs <- j:
-	default:
-	}
+	critJobs.put(j)
 }
 
 var posInf = float32(math.Inf(1))

@@ -65,23 +65,13 @@ type mergeJob struct {
 
 type mergeScratch struct{ a, b []float32 }
 
-var mergeJobs = make(chan *mergeJob, 8)
+var mergeJobs = jobs[mergeJob]{limit: 8}
 
-func getMergeJob() *mergeJob {
-	select {
-	case j := <-mergeJobs:
-		return j
-	default:
-		return new(mergeJob)
-	}
-}
+func getMergeJob() *mergeJob { return mergeJobs.get() }
 
 func putMergeJob(j *mergeJob) {
 	*j = mergeJob{buf1: j.buf1[:0], buf2: j.buf2[:0], scratch: j.scratch}
-	select {
-	case mergeJobs <- j:
-	default:
-	}
+	mergeJobs.put(j)
 }
 
 // run merges rows [lo, hi) on worker w.

@@ -44,23 +44,13 @@ type pageMetaJob struct {
 	scratch          [][]float32
 }
 
-var pageMetaJobs = make(chan *pageMetaJob, 8)
+var pageMetaJobs = jobs[pageMetaJob]{limit: 8}
 
-func getPageMetaJob() *pageMetaJob {
-	select {
-	case j := <-pageMetaJobs:
-		return j
-	default:
-		return new(pageMetaJob)
-	}
-}
+func getPageMetaJob() *pageMetaJob { return pageMetaJobs.get() }
 
 func putPageMetaJob(j *pageMetaJob) {
 	*j = pageMetaJob{scratch: j.scratch}
-	select {
-	case pageMetaJobs <- j:
-	default:
-	}
+	pageMetaJobs.put(j)
 }
 
 // run recomputes items [lo, hi) = (page, kv head) pairs on worker w.

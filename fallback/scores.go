@@ -69,23 +69,13 @@ type scoresJob struct {
 	scratch         [][]float32
 }
 
-var scoresJobs = make(chan *scoresJob, 8)
+var scoresJobs = jobs[scoresJob]{limit: 8}
 
-func getScoresJob() *scoresJob {
-	select {
-	case j := <-scoresJobs:
-		return j
-	default:
-		return new(scoresJob)
-	}
-}
+func getScoresJob() *scoresJob { return scoresJobs.get() }
 
 func putScoresJob(j *scoresJob) {
 	*j = scoresJob{q: j.q[:0], idxBuf: j.idxBuf[:0], scratch: j.scratch}
-	select {
-	case scoresJobs <- j:
-	default:
-	}
+	scoresJobs.put(j)
 }
 
 // scoresChunk is the most candidates whose K rows one gathered dot call

@@ -64,23 +64,13 @@ type topkScratch struct {
 	hist       [1 << 11]int32
 }
 
-var topkJobs = make(chan *topkJob, 8)
+var topkJobs = jobs[topkJob]{limit: 8}
 
-func getTopKJob() *topkJob {
-	select {
-	case j := <-topkJobs:
-		return j
-	default:
-		return new(topkJob)
-	}
-}
+func getTopKJob() *topkJob { return topkJobs.get() }
 
 func putTopKJob(j *topkJob) {
 	*j = topkJob{mapBuf: j.mapBuf[:0], scratch: j.scratch}
-	select {
-	case topkJobs <- j:
-	default:
-	}
+	topkJobs.put(j)
 }
 
 // sortKey maps a float32 to a uint32 whose unsigned order is the float
