@@ -31,6 +31,9 @@ func (b *Backend) Scores(a *ops.ScoresArgs) error {
 	} else {
 		j.start = a.Candidates.Start
 	}
+	if j.Hq == 0 || j.N == 0 { // Out is empty: its memory may be any size
+		return nil
+	}
 	j.scale = a.Scale
 	if j.scale == 0 {
 		j.scale = float32(1 / math.Sqrt(float64(j.D)))
