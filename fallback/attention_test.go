@@ -127,7 +127,7 @@ func TestLateWorkerNoAllocs(t *testing.T) {
 
 // steadyCalls returns one call of every op of this family on b, keyed
 // by name: decode (split-KV), prefill with causal masks and in-op RoPE,
-// Merge and the selection primitives.
+// Merge and the selection primitives (KMeansAssign included).
 func steadyCalls(b *Backend) map[string]func() error {
 	r := rand.New(rand.NewPCG(3, 4))
 	const S, Hq, Hk, D, W = 2048, 8, 2, 64, 600
@@ -184,6 +184,18 @@ func steadyCalls(b *Backend) map[string]func() error {
 	calls["topk"] = func() error { return b.TopK(topArgs) }
 	calls["pagemeta"] = func() error { return b.PageMeta(metaArgs) }
 	calls["pagescores"] = func() error { return b.PageScores(pageArgs) }
+	const C = 40 // centroids 0 and 1 equal: their points take the exact rescan
+	cent := make([]float32, Hk*C*D)
+	for i := range cent {
+		cent[i] = float32(r.NormFloat64() / 8)
+	}
+	for h := range Hk {
+		copy(cent[(h*C+1)*D:(h*C+2)*D], cent[h*C*D:(h*C+1)*D])
+	}
+	kmeansArgs := &ops.KMeansAssignArgs{K: k, Points: sel, Normalize: true, Centroids: WrapF32(cent, Hk, C, D),
+		Labels: WrapI32(make([]int32, Hk*W), Hk, W), Dist: WrapF32(make([]float32, Hk*W), Hk, W),
+		Sums: WrapF32(make([]float32, Hk*C*D), Hk, C, D), Counts: WrapI32(make([]int32, Hk*C), Hk, C)}
+	calls["kmeans"] = func() error { return b.KMeansAssign(kmeansArgs) }
 	return calls
 }
 

@@ -61,7 +61,8 @@ func (b *Backend) KMeansAssign(a *ops.KMeansAssignArgs) error {
 		j.dist, j.distRS = f32s(a.Dist), a.Dist.RowStride()
 	}
 	w := b.pool.width()
-	j.grow(w)
+	j.parts = min(j.C, max(1, (2*w+j.Hk-1)/j.Hk))
+	j.grow(w, a.Sums != nil)
 	j.pass = kmeansPrep
 	b.pool.run(j.Hk, 1, j)
 	if j.N > 0 {
@@ -84,7 +85,6 @@ func (b *Backend) KMeansAssign(a *ops.KMeansAssignArgs) error {
 	}
 	j.sums, j.sumsRS = f32s(a.Sums), a.Sums.RowStride()
 	j.counts, j.countsRS = i32s(a.Counts), a.Counts.RowStride()
-	j.parts = min(j.C, max(1, (2*w+j.Hk-1)/j.Hk))
 	j.pass = kmeansSums
 	b.pool.run(j.Hk*j.parts, 1, j)
 	return nil
@@ -161,28 +161,21 @@ type kmeansWork struct {
 	cnt    []int32
 }
 
-var kmeansJobs = make(chan *kmeansJob, 4)
+var kmeansJobs = jobs[kmeansJob]{limit: 4}
 
-func getKMeansJob() *kmeansJob {
-	select {
-	case j := <-kmeansJobs:
-		return j
-	default:
-		return new(kmeansJob)
-	}
-}
+func getKMeansJob() *kmeansJob { return kmeansJobs.get() }
 
 func putKMeansJob(j *kmeansJob) {
 	*j = kmeansJob{idxBuf: j.idxBuf[:0], kt: j.kt[:0], cNorm: j.cNorm[:0], poisoned: j.poisoned[:0], q: j.q[:0], work: j.work}
-	select {
-	case kmeansJobs <- j:
-	default:
-	}
+	kmeansJobs.put(j)
 }
 
-// grow sizes the per-head tables and the scratch of w workers.
-func (j *kmeansJob) grow(w int) {
+// grow sizes the per-head tables and the scratch of w workers, every
+// worker's before any joins (with the sums pass's accumulators when sums
+// is set).
+func (j *kmeansJob) grow(w int, sums bool) {
 	D1 := j.D + 1
+	j.kt = j.kt[:cap(j.kt)] // the tables of earlier calls, reused
 	for len(j.kt) < j.Hk {
 		j.kt = append(j.kt, nil)
 	}
@@ -207,8 +200,16 @@ func (j *kmeansJob) grow(w int) {
 			s.yNorm = make([]float64, kmeansRows)
 		}
 		s.buf = growF32(s.buf, j.D)
+		s.rescan = growF32(s.rescan, roundCols(j.C))
 		s.maxAbs = growF32(s.maxAbs, j.Hk)
 		clear(s.maxAbs)
+		if sums {
+			n := (j.C + j.parts - 1) / j.parts // the most clusters of a part
+			if cap(s.acc) < n*j.D {
+				s.acc = make([]int64, n*j.D)
+			}
+			s.cnt = growI32(s.cnt, n)
+		}
 	}
 }
 
@@ -353,7 +354,6 @@ func (j *kmeansJob) screen(w, h, blk int) {
 		case math.IsInf(t, 1) || label < 0:
 			label, dd = j.nearest(h, yr, nil, 0)
 		case !(float64(m2[r]) > thr):
-			s.rescan = growF32(s.rescan, roundCols(C))
 			for c0 := 0; c0 < C; c0 += kmeansCols {
 				j.scores(s.rescan[c0:], C, y[r*D1:(r+1)*D1], h, c0, min(kmeansCols, C-c0))
 			}
@@ -398,12 +398,8 @@ func (j *kmeansJob) sum(w, h, p int) {
 	D := j.D
 	c0, c1 := p*j.C/j.parts, (p+1)*j.C/j.parts
 	n := c1 - c0
-	if cap(s.acc) < n*D {
-		s.acc = make([]int64, n*D)
-	}
 	acc := s.acc[:n*D]
 	clear(acc)
-	s.cnt = growI32(s.cnt, n)
 	cnt := s.cnt[:n]
 	clear(cnt)
 	scale := precision.KMeansFixedScale(j.q[h])

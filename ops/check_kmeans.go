@@ -75,18 +75,18 @@ func CheckKMeansAssign(a *KMeansAssignArgs, backend string) error {
 // checkKMeansDisjoint checks that every output of a KMeansAssign call has
 // memory of its own: none overlaps an input or an earlier output.
 func checkKMeansDisjoint(a *KMeansAssignArgs) error {
-	type named struct {
+	const inputs = 3 // then the outputs, in the order of their checks
+	ts := [...]struct {
 		arg string
 		t   *Tensor
-	}
-	seen := []named{{"k", a.K}, {"points.indices", a.Points.Indices}, {"centroids", a.Centroids}}
-	for _, out := range [...]named{{"labels", a.Labels}, {"dist", a.Dist}, {"sums", a.Sums}, {"counts", a.Counts}} {
-		for _, in := range seen {
-			if err := CheckDisjoint(in.arg, in.t, out.arg, out.t); err != nil {
+	}{{"k", a.K}, {"points.indices", a.Points.Indices}, {"centroids", a.Centroids},
+		{"labels", a.Labels}, {"dist", a.Dist}, {"sums", a.Sums}, {"counts", a.Counts}}
+	for o := inputs; o < len(ts); o++ {
+		for _, in := range ts[:o] {
+			if err := CheckDisjoint(in.arg, in.t, ts[o].arg, ts[o].t); err != nil {
 				return err
 			}
 		}
-		seen = append(seen, out)
 	}
 	return nil
 }
