@@ -32,8 +32,9 @@ func (s isa) boundPages(rows int) int {
 // propagates as Go's max does. That holds for the maximum's products too
 // only when they cannot be NaN: the kernel adds up every maximum it
 // reads and returns false when the sum is not finite (a NaN or infinite
-// maximum), and the caller, which takes finite q only, redoes the call in
-// plain Go. The sums start at +0, so a −0 from VMAXPS of two zeros never
+// maximum), and the caller redoes in plain Go the pages of maxima that
+// are not finite, and the rows of q that are not (an infinite q makes a
+// NaN product of a finite maximum). The sums start at +0, so a −0 from VMAXPS of two zeros never
 // shows in them.
 func genPageBounds(s isa, rows int) {
 	name := s.name(fmt.Sprintf("pageBounds%d", rows))

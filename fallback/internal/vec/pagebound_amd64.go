@@ -7,12 +7,14 @@ func pageBounds(x []float32, xstride int, q []float32, d int, scale float32, mn,
 }
 
 // pageBoundsAt runs level l's kernels, four rows a call, over the columns
-// of whole vectors and the plain-Go loop over the rest; q must be finite
-// for the kernels (their maximum need not hold a NaN product of q), and
-// a call whose kernel read a maximum that is not finite is redone in
-// plain Go.
+// of whole vectors and the plain-Go loop over the rest. The kernels'
+// maximum need not hold a NaN product of a maximum, which only an
+// infinite query element or a maximum that is not finite makes: the rows
+// of such queries and the pages of such maxima are redone in plain Go,
+// each alone, so that every other bound keeps the bits it has on clean
+// inputs.
 func pageBoundsAt(l int, x []float32, xstride int, q []float32, d int, scale float32, mn, mx []float32, offs []int) {
-	if l == levelGeneric || !finite(q) {
+	if l == levelGeneric {
 		pageBoundsGeneric(x, xstride, q, d, scale, mn, mx, offs, 0)
 		return
 	}
@@ -49,10 +51,20 @@ func pageBoundsAt(l int, x []float32, xstride int, q []float32, d int, scale flo
 		}
 		ok = ok && f
 	}
-	switch {
-	case !ok:
-		pageBoundsGeneric(x, xstride, q, d, scale, mn, mx, offs, 0)
-	case n < d:
+	if n < d {
 		pageBoundsGeneric(x, xstride, q, d, scale, mn, mx, offs, n)
+	}
+	for r := range rows {
+		if qr := q[r*d : (r+1)*d]; !finite(qr) {
+			pageBoundsGeneric(x[r*xstride:], xstride, qr, d, scale, mn, mx, offs, 0)
+		}
+	}
+	if ok { // the sum of every maximum read was finite
+		return
+	}
+	for i, o := range offs {
+		if !finite(mx[o : o+d]) {
+			pageBoundsGeneric(x[i:], xstride, q, d, scale, mn, mx, offs[i:i+1], 0)
+		}
 	}
 }

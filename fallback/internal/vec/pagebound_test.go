@@ -145,3 +145,53 @@ func TestPageBoundsSpecial(t *testing.T) {
 		}
 	})
 }
+
+// TestPageBoundsLocal checks that a query row that is not finite and a
+// page whose maxima are not finite change only their own bounds, and
+// every other bound keeps the bits it has on the clean inputs. Their own
+// bounds are NaN or infinite where the reference loop's are, and
+// otherwise (an infinite maximum met by negative queries only) within
+// γ_d of the sum of the maxima's magnitudes, as finite sums.
+func TestPageBoundsLocal(t *testing.T) {
+	r := rand.New(rand.NewPCG(87, 88))
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	forLevels(t, func(t *testing.T, l int) {
+		for trial := range 200 {
+			d := []int{16, 40, 128}[trial%3]
+			rows := 1 + trial%6
+			c := newPageBoundCase(r, rows, d, 7, func() float32 { return randNormal(r, -4, 4) })
+			clean := c.run(t, l, 0.3)
+			r0, p0 := r.IntN(rows), r.IntN(len(c.offs))
+			c.q = append([]float32(nil), c.q...)
+			c.mx = append([]float32(nil), c.mx...)
+			c.q[r0*d+r.IntN(d)] = []float32{inf, -inf, nan}[trial%3]
+			c.mx[c.offs[p0]+r.IntN(d)] = []float32{nan, inf}[trial%2]
+			got := c.run(t, l, 0.3)
+			want := make([]float32, len(got))
+			pageBoundsGeneric(want, c.xstride, c.q, d, 0.3, c.mn, c.mx, c.offs, 0)
+			for row := range rows {
+				for i, o := range c.offs {
+					e := row*c.xstride + i
+					if row != r0 && o != c.offs[p0] {
+						if !bitsEqual(got[e], clean[e]) {
+							t.Fatalf("trial %d d=%d rows=%d (row %d, page %d poisoned): x[%d][%d] = %v, the clean inputs give %v", trial, d, rows, r0, p0, row, i, got[e], clean[e])
+						}
+						continue
+					}
+					abs := 0.0
+					for k := range d {
+						v := c.q[row*d+k]
+						abs += math.Abs(float64(max(v*c.mn[o+k], v*c.mx[o+k])))
+					}
+					w, g := float64(want[e]), float64(got[e])
+					bound := 0.3*abs*gamma(d, u32) + u32*math.Abs(w)
+					switch {
+					case w != w && g != g, w == g:
+					case math.IsInf(w, 0) || w != w || !(math.Abs(g-w) <= bound):
+						t.Fatalf("trial %d d=%d rows=%d (row %d, page %d poisoned): x[%d][%d] = %v, want %v", trial, d, rows, r0, p0, row, i, g, w)
+					}
+				}
+			}
+		}
+	})
+}
