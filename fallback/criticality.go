@@ -46,12 +46,21 @@ func (b *Backend) Criticality(a *ops.CriticalityArgs) error {
 		}
 	}
 	j.pass = 1
-	if w := b.pool.width(); len(j.sums) < w {
+	w := b.pool.width()
+	if len(j.sums) < w {
 		j.sums = append(j.sums, make([][]float32, w-len(j.sums))...)
 	}
-	b.pool.run(j.N, critChunk, j)
+	if j.outRS != 1 { // the sums go through scratch: every worker's, before any joins
+		for i := range j.sums[:w] {
+			j.sums[i] = growF32(j.sums[i], b.pool.chunkLen(j.N, critGrain))
+		}
+	}
+	b.pool.run(j.N, critGrain, j)
 	return nil
 }
+
+// critGrain is the fewest candidates of one chunk of the vote's pass.
+const critGrain = 2048
 
 // critJob is one Criticality call; recycled.
 type critJob struct {
@@ -70,23 +79,13 @@ type critJob struct {
 	pass     int
 }
 
-var critJobs = make(chan *critJob, 8)
+var critJobs = jobs[critJob]{limit: 8}
 
-func getCritJob() *critJob {
-	select {
-	case j := <-critJobs:
-		return j
-	default:
-		return new(critJob)
-	}
-}
+func getCritJob() *critJob { return critJobs.get() }
 
 func putCritJob(j *critJob) {
 	*j = critJob{m: j.m[:0], inv: j.inv[:0], offs: j.offs[:0], vm: j.vm[:0], vinv: j.vinv[:0], infs: j.infs[:0], sums: j.sums}
-	select {
-	case critJobs <- j:
-	default:
-	}
+	critJobs.put(j)
 }
 
 var posInf = float32(math.Inf(1))
@@ -100,8 +99,7 @@ func (j *critJob) run(w, lo, hi int) {
 	}
 	sum := j.out[lo:hi]
 	if j.outRS != 1 {
-		j.sums[w] = growF32(j.sums[w], hi-lo)
-		sum = j.sums[w]
+		sum = j.sums[w][:hi-lo]
 	}
 	vec.SoftVote(sum, j.s[lo:], j.offs, j.vm, j.vinv)
 	for _, h := range j.infs {
@@ -140,6 +138,3 @@ func (j *critJob) head(h int) {
 		j.inv[h] = float32(1 / vec.ExpSum64(row, m))
 	}
 }
-
-// critChunk is how many candidates a Criticality work chunk votes on.
-const critChunk = 2048

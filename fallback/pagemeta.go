@@ -51,23 +51,13 @@ type pageMetaJob struct {
 	minRS, maxRS int
 }
 
-var pageMetaJobs = make(chan *pageMetaJob, 8)
+var pageMetaJobs = jobs[pageMetaJob]{limit: 8}
 
-func getPageMetaJob() *pageMetaJob {
-	select {
-	case j := <-pageMetaJobs:
-		return j
-	default:
-		return new(pageMetaJob)
-	}
-}
+func getPageMetaJob() *pageMetaJob { return pageMetaJobs.get() }
 
 func putPageMetaJob(j *pageMetaJob) {
 	*j = pageMetaJob{}
-	select {
-	case pageMetaJobs <- j:
-	default:
-	}
+	pageMetaJobs.put(j)
 }
 
 // run recomputes pages p0+lo … p0+hi-1.

@@ -34,8 +34,12 @@ func (b *Backend) PageScores(a *ops.PageScoresArgs) error {
 	j.min, j.minRS = f32s(a.Min), a.Min.RowStride()
 	j.max, j.maxRS = f32s(a.Max), a.Max.RowStride()
 	j.out, j.outRS = f32s(a.Out), a.Out.RowStride()
-	if w := b.pool.width(); len(j.scratch) < w {
+	w := b.pool.width()
+	if len(j.scratch) < w {
 		j.scratch = append(j.scratch, make([][]float32, w-len(j.scratch))...)
+	}
+	for i := range j.scratch[:w] { // every worker's, before any joins
+		j.scratch[i] = growF32(j.scratch[i], j.Hq*pageScoresChunk)
 	}
 	b.pool.run(a.Pages, pageScoresChunk, j)
 	return nil
@@ -57,29 +61,18 @@ type pageScoresJob struct {
 	scratch      [][]float32
 }
 
-var pageScoresJobs = make(chan *pageScoresJob, 8)
+var pageScoresJobs = jobs[pageScoresJob]{limit: 8}
 
-func getPageScoresJob() *pageScoresJob {
-	select {
-	case j := <-pageScoresJobs:
-		return j
-	default:
-		return new(pageScoresJob)
-	}
-}
+func getPageScoresJob() *pageScoresJob { return pageScoresJobs.get() }
 
 func putPageScoresJob(j *pageScoresJob) {
 	*j = pageScoresJob{q: j.q[:0], scratch: j.scratch}
-	select {
-	case pageScoresJobs <- j:
-	default:
-	}
+	pageScoresJobs.put(j)
 }
 
 // run scores pages [lo, hi) on worker w, pageScoresChunk at a time.
 func (j *pageScoresJob) run(w, lo, hi int) {
 	D, g, C := j.D, j.g, pageScoresChunk
-	j.scratch[w] = growF32(j.scratch[w], j.Hq*C)
 	xs := j.scratch[w]
 	var offs [pageScoresChunk]int
 	for p0 := lo; p0 < hi; p0 += C {
