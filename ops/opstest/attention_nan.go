@@ -108,28 +108,7 @@ func (f *attnFixture) seenSlot(kv int) int32 {
 }
 
 // selRow returns the slots of the selection row of (t, kv).
-func (f *attnFixture) selRow(t, kv int) []int32 {
-	c := f.c
-	if c.dense {
-		end := c.end
-		if end == 0 {
-			end = c.S
-		}
-		row := make([]int32, 0, end-c.start)
-		for s := c.start; s < end; s++ {
-			row = append(row, int32(s))
-		}
-		return row
-	}
-	r := 0
-	switch c.gran {
-	case ops.PerKVHead:
-		r = kv
-	case ops.PerQuery:
-		r = t*c.Hk + kv
-	}
-	return f.idx[r*c.W : (r+1)*c.W]
-}
+func (f *attnFixture) selRow(t, kv int) []int32 { return f.refArgs().AppendRow(nil, t, kv) }
 
 // requireNaNRows fails unless the truth of f has a row whose LSE is NaN,
 // a row whose O is NaN under a finite LSE, and a finite non-empty row.

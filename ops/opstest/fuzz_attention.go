@@ -162,8 +162,7 @@ func FuzzAttention(f *testing.F, b ops.Backend) {
 		corrupted := fz.corrupt(a)
 		err := b.Attention(a)
 		if err != nil {
-			typedError(t, err)
-			fx.gO.unchanged(t, b, "o")
+			refused(t, b, err, fx.gO)
 			if fx.gLSE != nil {
 				fx.gLSE.unchanged(t, b, "lse")
 			}
