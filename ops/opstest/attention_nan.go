@@ -65,12 +65,18 @@ func testAttnNaN(t *testing.T, b ops.Backend) {
 					continue // the split path is the same; keep the suite quick
 				}
 				c.poison = plantNaNs
-				var st attnStats
-				f := newAttnFixture(t, b, &c)
-				o, lse := f.run(t, b)
-				f.check(t, o, lse, &st)
-				requireNaNRows(t, f)
-				f.free(b)
+				selName := "dense"
+				if sel > 0 {
+					selName = c.gran.String()
+				}
+				t.Run(dt.String()+"/"+sh.name+"/"+selName, func(t *testing.T) {
+					var st attnStats
+					f := newAttnFixture(t, b, &c)
+					defer f.free(b)
+					o, lse := f.run(t, b)
+					f.check(t, o, lse, &st)
+					requireNaNRows(t, f)
+				})
 			}
 		}
 	}
@@ -112,7 +118,7 @@ func (f *attnFixture) selRow(t, kv int) []int32 { return f.refArgs().AppendRow(n
 
 // requireNaNRows fails unless the truth of f has a row whose LSE is NaN,
 // a row whose O is NaN under a finite LSE, and a finite non-empty row.
-func requireNaNRows(t *testing.T, f *attnFixture) {
+func requireNaNRows(t testing.TB, f *attnFixture) {
 	t.Helper()
 	c, ref := f.c, f.ref
 	var nanLSE, nanO, fine bool
