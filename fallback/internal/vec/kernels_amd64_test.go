@@ -61,7 +61,7 @@ func TestKernelEncodings(t *testing.T) {
 			t.Errorf("%s does not end with VZEROUPPER; RET", name)
 		}
 	}
-	if kernels != 2*63 {
-		t.Errorf("found %d kernels, want 126", kernels)
+	if kernels != 2*73 {
+		t.Errorf("found %d kernels, want 146", kernels)
 	}
 }
