@@ -51,6 +51,10 @@ type attnJob struct {
 	rowLen int
 
 	qpos, kpos []int32
+	// qdoc and kdoc are the document ids (nil: no document mask); logn
+	// is the log-n training length (0: off).
+	qdoc, kdoc []int32
+	logn       int32
 	scale, cap float32
 	sinks      []float32
 	rope       *attnRoPE
@@ -78,6 +82,7 @@ type attnJob struct {
 	scratch []attnScratch
 
 	idxBuf, posBuf, kposBuf []int32
+	qdocBuf, kdocBuf        []int32
 	sinkBuf                 []float32
 	ropeState               attnRoPE
 	mergePass               attnMerge
@@ -85,7 +90,7 @@ type attnJob struct {
 
 // attnScratch is one worker's reusable state.
 type attnScratch struct {
-	q       []float32 // lanes × D: widened (and rotated) queries
+	q       []float32 // lanes × D (× 3 for Dual Chunk Attention): widened (and rotated) queries
 	k       []float32 // blk × kvPer × D: widened (and rotated) keys
 	kt      []float32 // D × blk: one kv head's widened keys, transposed
 	v       []float32 // blk × kvPer × Dv: the block's widened value rows
@@ -103,6 +108,15 @@ type attnScratch struct {
 	alpha   []float32 // lanes: the block's accumulator factors
 	lanePos []int32   // tq: query positions (causal)
 	ropeCS  []float32
+	// laneDoc, laneScale and laneQP hold per query token of the tile its
+	// document, its log-n scale and its rotation position.
+	laneDoc   []int32
+	laneScale []float32
+	laneQP    []int32
+	// xv and kchunk serve Dual Chunk Attention: the logits of a second
+	// query rotation, and the chunks of the block's keys.
+	xv     []float32
+	kchunk [attnMaxBlock]int32
 }
 
 var attnJobs = make(chan *attnJob, 16)
@@ -121,6 +135,7 @@ func putAttnJob(j *attnJob) {
 	keep := attnJob{
 		part: j.part[:0], scratch: j.scratch,
 		idxBuf: j.idxBuf[:0], posBuf: j.posBuf[:0], kposBuf: j.kposBuf[:0], sinkBuf: j.sinkBuf[:0],
+		qdocBuf: j.qdocBuf[:0], kdocBuf: j.kdocBuf[:0],
 		ropeState: attnRoPE{invF32: j.ropeState.invF32[:0]},
 	}
 	*j = keep
@@ -159,6 +174,11 @@ func (j *attnJob) setup(a *ops.AttentionArgs, width int) error {
 		j.qpos, j.posBuf = denseI32(a.QPos, j.posBuf)
 		j.kpos, j.kposBuf = denseI32(a.KPos, j.kposBuf)
 	}
+	if a.QDoc != nil {
+		j.qdoc, j.qdocBuf = denseI32(a.QDoc, j.qdocBuf)
+		j.kdoc, j.kdocBuf = denseI32(a.KDoc, j.kdocBuf)
+	}
+	j.logn = a.LogN
 	if a.Sinks != nil {
 		j.sinks, j.sinkBuf = denseF32(a.Sinks, j.sinkBuf)
 		if err := ops.CheckSinks("sinks", j.sinks); err != nil {
@@ -273,7 +293,7 @@ func (j *attnJob) run(w, lo, hi int) {
 // ensure sizes s for j.
 func (s *attnScratch) ensure(j *attnJob) {
 	lanes := j.lanes()
-	s.q = growF32(s.q, lanes*j.D)
+	s.q = growF32(s.q, j.queryVariants()*lanes*j.D)
 	s.k = growF32(s.k, j.blk*j.kvPer*j.D)
 	if j.transposed() {
 		s.kt = growF32(s.kt, j.D*j.blk)
@@ -294,7 +314,22 @@ func (s *attnScratch) ensure(j *attnJob) {
 	s.out = growF32(s.out, j.Dv)
 	s.alpha = growF32(s.alpha, lanes)
 	s.lanePos = growI32(s.lanePos, j.tq)
+	s.laneDoc = growI32(s.laneDoc, j.tq)
+	s.laneScale = growF32(s.laneScale, j.tq)
+	s.laneQP = growI32(s.laneQP, j.tq)
 	if j.rope != nil {
 		s.ropeCS = growF32(s.ropeCS, 2*j.rope.pairs)
 	}
+	if j.queryVariants() > 1 {
+		s.xv = growF32(s.xv, lanes*j.blk)
+	}
+}
+
+// queryVariants returns how many rotated copies of each query row a tile
+// keeps: one per chunk class with Dual Chunk Attention, else one.
+func (j *attnJob) queryVariants() int {
+	if j.rope != nil && j.rope.mode == ops.KeyPosDualChunk {
+		return 3
+	}
+	return 1
 }

@@ -15,6 +15,7 @@ type attnRoPE struct {
 	mode   ops.KeyPosMode
 	cap    int32
 	qpos0  int32
+	chunk  ops.DualChunk
 	pairs  int
 	invF32 []float32
 	tab    *ropeTable
@@ -23,7 +24,7 @@ type attnRoPE struct {
 // setup prepares r for job j, checking the positions it rotates at.
 func (r *attnRoPE) setup(k *ops.KeyRoPE, j *attnJob) error {
 	*r = attnRoPE{
-		rot: k.Rotary, angles: k.Angles, mode: k.KeyPos, cap: k.Cap, qpos0: k.QueryPos,
+		rot: k.Rotary, angles: k.Angles, mode: k.KeyPos, cap: k.Cap, qpos0: k.QueryPos, chunk: k.Chunk,
 		pairs: k.Rotary.Pairs(), invF32: r.invF32[:0],
 	}
 	if r.mode != ops.KeyPosRank {
@@ -43,8 +44,11 @@ func (r *attnRoPE) setup(k *ops.KeyRoPE, j *attnJob) error {
 			}
 		}
 	}
-	if r.mode == ops.KeyPosRank && j.rowLen > 0 {
+	switch {
+	case r.mode == ops.KeyPosRank && j.rowLen > 0:
 		r.tab = rankTable(r, j.rowLen)
+	case r.mode == ops.KeyPosDualChunk: // every position lies in [0, ChunkSize]
+		r.tab = rankTable(r, int(r.chunk.ChunkSize)+1)
 	}
 	return nil
 }
@@ -73,6 +77,8 @@ func (r *attnRoPE) keyPos(j *attnJob, s, rank, qp int32) int32 {
 		return j.kpos[s]
 	case ops.KeyPosCapped:
 		return max(j.kpos[s], qp-r.cap)
+	case ops.KeyPosDualChunk:
+		return r.chunk.KeyPos(j.kpos[s])
 	}
 	return rank
 }
@@ -102,7 +108,12 @@ func fillCosSin(rot *ops.Rotary, angles ops.AngleMode, invF32 []float32, pos int
 // rotate rotates the head x (float32, modified in place) to position pos
 // with precision.RotatePair; elements past the rotary dims pass through.
 func (r *attnRoPE) rotate(x []float32, pos int32, cs []float32) {
-	c := r.cosSin(pos, cs)
+	r.rotateCS(x, r.cosSin(pos, cs))
+}
+
+// rotateCS rotates the head x by the interleaved cos and sin c of every
+// pair (cosSin's result).
+func (r *attnRoPE) rotateCS(x, c []float32) {
 	if r.rot.Layout == ops.GPTJ {
 		for p := range r.pairs {
 			x[2*p], x[2*p+1] = precision.RotatePair(x[2*p], x[2*p+1], c[2*p], c[2*p+1])

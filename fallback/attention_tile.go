@@ -43,9 +43,16 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		if j.qpos != nil {
 			sc.lanePos[ti] = j.qpos[t]
 		}
+		if j.qdoc != nil {
+			sc.laneDoc[ti] = j.qdoc[t]
+		}
+		if j.logn > 0 {
+			sc.laneScale[ti] = float32(ops.LogNScale(j.qpos[t], j.logn))
+		}
 		var p int32
 		if j.rope != nil {
 			p = j.rope.queryPos(j, t, n)
+			sc.laneQP[ti] = p
 			if ti == 0 {
 				qp = p
 			}
@@ -54,7 +61,7 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 			L := ti*gl + c
 			dst := j.q.loadCopy(t*j.q.rs+(kv0*g+c)*D, D, sc.q[L*D:(L+1)*D])
 			if j.rope != nil {
-				j.rope.rotate(dst, p, sc.ropeCS)
+				j.rotateQuery(sc, dst, L, p)
 			}
 			if j.splitQ {
 				vec.SplitPairs(dst, dst, D)
@@ -263,9 +270,12 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 	blk, gl, D := j.blk, j.kvPer*j.g, j.D
 	q := sc.q[L0*D : (L0+n)*D]
 	x := sc.x[L0*blk : (L0+n)*blk]
-	if j.widen {
+	switch {
+	case j.queryVariants() > 1:
+		j.dualChunkDots(sc, x, L0, n, c, nb)
+	case j.widen:
 		j.widenedDots(sc, x, q, c, nb)
-	} else {
+	default:
 		offs := sc.koff[:nb]
 		base := sc.kbase + c*D // element offset of kv head kv0+c in a slot
 		for i := range offs {
@@ -277,18 +287,26 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 			j.k.dotsGather(x, blk, q, D, j.scale, offs)
 		}
 	}
-	masked := j.qpos != nil
-	if !masked && j.cap <= 0 {
+	masked, docs, logn := j.qpos != nil, j.qdoc != nil, j.logn > 0
+	if !masked && !docs && j.cap <= 0 {
 		return
 	}
 	for r := range n {
 		xr := x[r*blk : r*blk+nb]
-		L := L0 + r
+		ti := (L0 + r) / gl
+		qp, qd, f := sc.lanePos[ti], sc.laneDoc[ti], sc.laneScale[ti]
 		for i, v := range xr {
-			if masked && j.kpos[sc.slot[i]] > sc.lanePos[L/gl] {
+			s := sc.slot[i]
+			switch {
+			case masked && j.kpos[s] > qp, docs && j.kdoc[s] != qd && j.kdoc[s] != -1:
 				v = negInf
-			} else if j.cap > 0 {
-				v = j.cap * float32(math.Tanh(float64(v/j.cap)))
+			default:
+				if logn {
+					v *= f
+				}
+				if j.cap > 0 {
+					v = j.cap * float32(math.Tanh(float64(v/j.cap)))
+				}
 			}
 			xr[i] = v
 		}

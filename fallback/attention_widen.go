@@ -43,9 +43,9 @@ func (j *attnJob) widenKeys(sc *attnScratch, kv0 int, qp int32, nb int) {
 			j.k.load(off, kw, buf) // binary16: widened
 		} else {
 			kr := j.k.loadCopy(off, kw, buf)
-			pos := j.rope.keyPos(j, sc.slot[i], sc.rank[i], qp)
+			cs := j.rope.cosSin(j.rope.keyPos(j, sc.slot[i], sc.rank[i], qp), sc.ropeCS)
 			for c := range kvPer {
-				j.rope.rotate(kr[c*D:(c+1)*D], pos, sc.ropeCS)
+				j.rope.rotateCS(kr[c*D:(c+1)*D], cs)
 			}
 		}
 	}

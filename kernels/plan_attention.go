@@ -107,6 +107,9 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 	if err := checkHeadDim("v.shape[2]", Dv, 8); err != nil {
 		return nil, err
 	}
+	if a.QDoc != nil || a.LogN != 0 || (a.RoPE != nil && a.RoPE.KeyPos == ops.KeyPosDualChunk) {
+		return nil, ops.Errorf(ops.ErrUnsupported, "attention", "document masks, log-n or dual-chunk RoPE", "the cuda kernels do not take them yet")
+	}
 	if Tq == 0 || Hq == 0 {
 		return nil, nil
 	}

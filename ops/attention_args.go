@@ -65,7 +65,26 @@ const (
 	// KeyPosCapped rotates the key so that its distance to the query is
 	// min(qpos - kpos, Cap): LM-Infinite's distance limit.
 	KeyPosCapped
+	// KeyPosDualChunk is Dual Chunk Attention (KeyRoPE.Chunk): the key at
+	// KPos[s] mod the chunk length, the query at one of three positions
+	// chosen by the key's chunk distance.
+	KeyPosDualChunk
 )
+
+// String returns "rank", "original", "capped" or "dual-chunk".
+func (m KeyPosMode) String() string {
+	switch m {
+	case KeyPosRank:
+		return "rank"
+	case KeyPosOriginal:
+		return "original"
+	case KeyPosCapped:
+		return "capped"
+	case KeyPosDualChunk:
+		return "dual-chunk"
+	}
+	return "keypos(?)"
+}
 
 // KeyRoPE asks the attention op to rotate keys stored un-rotated, and the
 // query, with the given schedule.
@@ -74,11 +93,17 @@ const (
 // position i (for a dense range [Start, End), slot s is at s-Start);
 // KeyPosOriginal puts slot s at KPos[s]; KeyPosCapped puts slot s at
 // max(KPos[s], qpos-Cap), so that the distance qpos-kpos the rotation
-// encodes never exceeds Cap. Original and Capped need QPos and KPos.
+// encodes never exceeds Cap; KeyPosDualChunk puts slot s at
+// Chunk.KeyPos(KPos[s]) and rotates the query, for that key, at
+// Chunk.QueryPos(qpos, Chunk.Class(qpos, KPos[s])) (see DualChunk), so
+// that each key meets the query rotation of its chunk distance within one
+// softmax. Original, Capped and DualChunk need QPos and KPos.
 //
 // Query positions: query token t is rotated at QueryPos+t when QueryPos
 // is > 0. Otherwise (QueryPos ≤ 0, the zero value) it is rotated at
-// QPos[t] (KeyPosOriginal, KeyPosCapped), or, for KeyPosRank, as the last
+// QPos[t] (KeyPosOriginal, KeyPosCapped; for KeyPosDualChunk this is the
+// query position qpos the chunk rules above start from), or, for
+// KeyPosRank, as the last
 // of the keys it reads: at n-1 for a per-query row and at n-Tq+t for a
 // row shared by all Tq query tokens, n being the row's number of
 // non-padding entries (the convention of FlashInfer's in-kernel RoPE;
@@ -95,6 +120,9 @@ type KeyRoPE struct {
 	KeyPos   KeyPosMode
 	Cap      int32
 	QueryPos int32
+	// Chunk holds the chunk parameters of KeyPosDualChunk (ignored by the
+	// other modes).
+	Chunk DualChunk
 }
 
 // AttentionArgs are the arguments of Backend.Attention.
@@ -106,8 +134,9 @@ type KeyRoPE struct {
 // visible selected keys, including the sink when given.
 //
 // For each query token t and query head h (kv head h/(Hq/Hk)), with R the
-// selection row of (t, kv head) and x_s = cap(Scale·q[t,h]·k[s,kv]) the
-// logit of each visible slot s of R:
+// selection row of (t, kv head) and x_s = cap(Scale·λ_t·q[t,h]·k[s,kv])
+// the logit of each visible slot s of R (λ_t the log-n scale, 1 unless
+// LogN is set):
 //
 //	O[t,h]   = Σ_s exp(x_s - m) v[s,kv] / (Σ_s exp(x_s - m) + exp(sink_h - m))
 //	LSE[t,h] = log(Σ_s exp(x_s) + exp(sink_h))
@@ -126,13 +155,28 @@ type AttentionArgs struct {
 	Sel     Selection
 	// QPos (I32 [Tq]) and KPos (I32 [S]) enable causal masking: key s is
 	// visible to query t iff KPos[s] ≤ QPos[t]. Both or neither. Any
-	// int32 values mask; in-op RoPE at original or capped positions also
-	// rotates by them and needs them ≥ 0 (ErrRange otherwise).
+	// int32 values mask; in-op RoPE at original, capped or dual-chunk
+	// positions also rotates by them and needs them ≥ 0 (ErrRange
+	// otherwise).
 	QPos, KPos *Tensor
+	// QDoc (I32 [Tq]) and KDoc (I32 [S]) are document ids, both or
+	// neither: key s is visible to query t only if KDoc[s] == QDoc[t] or
+	// KDoc[s] == -1, an anchor visible to every document (the shared
+	// anchor of AnchorAttention). This combines with causal masking;
+	// rows left with no visible key follow the empty-row rule. With
+	// positions reset per document by the caller it is intra-document
+	// attention over packed sequences; with one document per request it
+	// is a ragged batch of requests in one call. Any int32 values.
+	QDoc, KDoc *Tensor
 	// Scale multiplies q·k; 0 means 1/sqrt(D).
 	Scale float32
 	// SoftCap, when > 0, maps a logit x to SoftCap*tanh(x/SoftCap).
 	SoftCap float32
+	// LogN, when > 0, is the training length L ≥ 2 of log-n attention
+	// scaling: the logits of query token t are multiplied by
+	// λ_t = LogNScale(QPos[t], L) = max(1, log_L(QPos[t]+1)) before the
+	// soft-cap (Qwen's use_logn_attn; QPos is 0-based). Needs QPos.
+	LogN int32
 	// Sinks (optional, F32 [Hq]) is a per-head logit that joins the
 	// softmax denominator but has no value (gpt-oss attention sinks).
 	// -Inf means no sink for that head; NaN and +Inf fail with ErrRange.

@@ -74,6 +74,17 @@ func CheckAttention(a *AttentionArgs, backend string) error {
 			return err
 		}
 	}
+	if err := checkDocs(a, backend, Tq, S); err != nil {
+		return err
+	}
+	if a.LogN != 0 {
+		if a.LogN < 2 {
+			return Errorf(ErrRange, "logn", a.LogN, "want 0 (off) or a training length ≥ 2")
+		}
+		if a.QPos == nil {
+			return Errorf(ErrConfig, "logn", a.LogN, "log-n scaling needs q_pos (and k_pos)")
+		}
+	}
 	if err := CheckFinite("scale", float64(a.Scale)); err != nil {
 		return err
 	}
@@ -161,17 +172,46 @@ func checkKeyRoPE(r *KeyRoPE, d int, causal bool) error {
 	}
 	switch r.KeyPos {
 	case KeyPosRank:
-	case KeyPosOriginal, KeyPosCapped:
+	case KeyPosOriginal, KeyPosCapped, KeyPosDualChunk:
 		if !causal {
 			return Errorf(ErrConfig, "rope.key_pos", r.KeyPos, "key positions %v need q_pos and k_pos", r.KeyPos)
 		}
 	default:
-		return Errorf(ErrConfig, "rope.key_pos", r.KeyPos, "want rank, original or capped")
+		return Errorf(ErrConfig, "rope.key_pos", r.KeyPos, "want rank, original, capped or dual-chunk")
 	}
 	if r.KeyPos == KeyPosCapped && r.Cap < 1 {
 		return Errorf(ErrRange, "rope.cap", r.Cap, "want a distance cap ≥ 1")
 	}
+	if r.KeyPos == KeyPosDualChunk {
+		return r.Chunk.check("rope.chunk")
+	}
 	return nil
+}
+
+// checkDocs validates the document ids of an attention call over Tq
+// query tokens and S slots: QDoc I32 [Tq] and KDoc I32 [S], both or
+// neither.
+func checkDocs(a *AttentionArgs, backend string, Tq, S int) error {
+	if (a.QDoc == nil) != (a.KDoc == nil) {
+		given := "q_doc"
+		if a.KDoc != nil {
+			given = "k_doc"
+		}
+		return Errorf(ErrShape, "q_doc/k_doc", given+" only", "give both or neither")
+	}
+	if a.QDoc == nil {
+		return nil
+	}
+	if err := CheckTensor("q_doc", a.QDoc, backend, 1, I32); err != nil {
+		return err
+	}
+	if err := CheckDim("q_doc", a.QDoc, 0, Tq); err != nil {
+		return err
+	}
+	if err := CheckTensor("k_doc", a.KDoc, backend, 1, I32); err != nil {
+		return err
+	}
+	return CheckDim("k_doc", a.KDoc, 0, S)
 }
 
 // checkLSE checks an F32 [Tq, Hq] log-sum-exp tensor.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -46,6 +47,28 @@ type HFConfig struct {
 	// nested by layer type (e.g. "full_attention", "sliding_attention");
 	// nil otherwise.
 	Layers map[string]*HFRope
+	// DualChunk is dual_chunk_attention_config (Qwen2.5-1M), nil when
+	// absent.
+	DualChunk *HFDualChunk
+}
+
+// HFDualChunk is a config's dual_chunk_attention_config: the chunk
+// parameters of Dual Chunk Attention and the context its length scaling
+// starts from. Keys absent from the object take vLLM's defaults:
+// chunk_size 8192, local_size 1024, original_max_position_embeddings 0
+// (no length scaling). Its sparse-attention keys (MInference-style
+// prefill) are not read.
+type HFDualChunk struct {
+	// Chunk holds chunk_size and local_size.
+	Chunk DualChunk
+	// OriginalMaxPositionEmbeddings is original_max_position_embeddings.
+	OriginalMaxPositionEmbeddings int
+}
+
+// LengthScale returns the query length scaling for a request of seqLen
+// tokens: DualChunkLengthScale(seqLen, OriginalMaxPositionEmbeddings).
+func (d *HFDualChunk) LengthScale(seqLen int) float64 {
+	return DualChunkLengthScale(seqLen, d.OriginalMaxPositionEmbeddings)
 }
 
 // HFRope is one set of rope parameters, merged from rope_scaling or
@@ -201,7 +224,37 @@ func parseHFConfig(top obj) (*HFConfig, error) {
 	if err := c.parseRope(top); err != nil {
 		return nil, err
 	}
+	if c.DualChunk, err = parseDualChunk(top); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// parseDualChunk reads dual_chunk_attention_config (nil when absent).
+func parseDualChunk(top obj) (*HFDualChunk, error) {
+	const key = "dual_chunk_attention_config"
+	sec, ok, err := top.object(key, key)
+	if err != nil || !ok {
+		return nil, err
+	}
+	vals := [3]int{8192, 1024, 0}
+	for i, k := range []string{"chunk_size", "local_size", "original_max_position_embeddings"} {
+		v, has, err := sec.int(k, key+"."+k)
+		if err != nil {
+			return nil, err
+		}
+		if has {
+			if v > math.MaxInt32 {
+				return nil, Errorf(ErrConfig, key+"."+k, v, "want at most %d", math.MaxInt32)
+			}
+			vals[i] = v
+		}
+	}
+	d := &HFDualChunk{Chunk: DualChunk{ChunkSize: int32(vals[0]), LocalSize: int32(vals[1])}, OriginalMaxPositionEmbeddings: vals[2]}
+	if err := d.Chunk.check(key); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // parseRope merges rope_scaling / rope_parameters with the top-level

@@ -109,6 +109,37 @@ func TestHFConfigFiles(t *testing.T) {
 	if ds.QKNopeHeadDim != 128 || ds.QKRopeHeadDim != 64 || ds.VHeadDim != 128 || ds.Layout != GPTJ {
 		t.Errorf("deepseek MLA shape: %+v", ds)
 	}
+	if ds.DualChunk != nil {
+		t.Errorf("deepseek: dual chunk %+v, want none", ds.DualChunk)
+	}
+	// Qwen2.5-7B-Instruct-1M's published dual_chunk_attention_config; its
+	// length scaling is 1 up to 256k tokens and 0.1·ln 4 + 1 at 1M.
+	qw, _ := ReadHFConfigFile(configPath("qwen2.5-7b-instruct-1m"))
+	want := HFDualChunk{Chunk: DualChunk{ChunkSize: 262144, LocalSize: 8192}, OriginalMaxPositionEmbeddings: 262144}
+	if qw.DualChunk == nil || *qw.DualChunk != want {
+		t.Fatalf("qwen 1m dual chunk: %+v, want %+v", qw.DualChunk, want)
+	}
+	for _, c := range []struct {
+		n    int
+		want float64
+	}{{1, 1}, {262144, 1}, {262145, 1 + 0.1*math.Log(262145.0/262144)}, {1 << 20, 1 + 0.1*math.Log(4)}} {
+		if got := qw.DualChunk.LengthScale(c.n); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("length scale at %d: %.17g, want %.17g", c.n, got, c.want)
+		}
+	}
+}
+
+// TestHFDualChunkDefaults checks vLLM's defaults for keys absent from
+// dual_chunk_attention_config.
+func TestHFDualChunkDefaults(t *testing.T) {
+	c := hf(t, `{"head_dim": 64, "dual_chunk_attention_config": {"local_size": 16}}`)
+	want := HFDualChunk{Chunk: DualChunk{ChunkSize: 8192, LocalSize: 16}}
+	if c.DualChunk == nil || *c.DualChunk != want || c.DualChunk.LengthScale(1<<30) != 1 {
+		t.Errorf("dual chunk %+v, want %+v and no length scaling", c.DualChunk, want)
+	}
+	if c := hf(t, `{"head_dim": 64, "dual_chunk_attention_config": null}`); c.DualChunk != nil {
+		t.Errorf("null dual chunk config read as %+v", c.DualChunk)
+	}
 }
 
 // hf parses an inline config.
@@ -252,6 +283,13 @@ func TestHFConfigErrors(t *testing.T) {
 		{"partial odd", `{"head_dim": 64, "partial_rotary_factor": 0.3}`, 0, ErrConfig, "partial_rotary_factor"},
 		{"negative seq", `{"head_dim": 64}`, -1, ErrRange, "seq_len"},
 		{"per-layer without full", `{"head_dim": 64, "rope_parameters": {"sliding_attention": {"rope_type": "default"}}}`, 0, ErrConfig, "rope_parameters"},
+		{"dual chunk not object", `{"head_dim": 64, "dual_chunk_attention_config": 3}`, 0, ErrConfig, "dual_chunk_attention_config"},
+		{"dual chunk size string", `{"head_dim": 64, "dual_chunk_attention_config": {"chunk_size": "big"}}`, 0, ErrConfig, "dual_chunk_attention_config.chunk_size"},
+		{"dual chunk size 1", `{"head_dim": 64, "dual_chunk_attention_config": {"chunk_size": 1, "local_size": 0}}`, 0, ErrRange, "dual_chunk_attention_config.chunk_size"},
+		{"dual chunk local ≥ chunk", `{"head_dim": 64, "dual_chunk_attention_config": {"chunk_size": 64, "local_size": 64}}`, 0, ErrRange, "dual_chunk_attention_config.local_size"},
+		{"dual chunk default local ≥ chunk", `{"head_dim": 64, "dual_chunk_attention_config": {"chunk_size": 512}}`, 0, ErrRange, "dual_chunk_attention_config.local_size"},
+		{"dual chunk size huge", `{"head_dim": 64, "dual_chunk_attention_config": {"chunk_size": 4294967296}}`, 0, ErrConfig, "dual_chunk_attention_config.chunk_size"},
+		{"dual chunk negative orig", `{"head_dim": 64, "dual_chunk_attention_config": {"original_max_position_embeddings": -1}}`, 0, ErrConfig, "dual_chunk_attention_config.original_max_position_embeddings"},
 	}
 	for _, c := range cases {
 		cfg, err := ReadHFConfig(strings.NewReader(c.js))

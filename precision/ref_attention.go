@@ -22,9 +22,14 @@ type RefAttentionArgs struct {
 	// QPos [Tq] and KPos [S] (both or neither) mask slot s for query t
 	// unless KPos[s] ≤ QPos[t].
 	QPos, KPos []int32
-	// Scale multiplies q·k (0: 1/√D); SoftCap > 0 maps x to
-	// SoftCap·tanh(x/SoftCap); Sinks [Hq] join the denominator.
+	// QDoc [Tq] and KDoc [S] (both or neither) mask slot s for query t
+	// unless KDoc[s] == QDoc[t] or KDoc[s] == -1 (an anchor).
+	QDoc, KDoc []int32
+	// Scale multiplies q·k (0: 1/√D); LogN > 0 multiplies the logits of
+	// query t by ops.LogNScale(QPos[t], LogN); SoftCap > 0 then maps x
+	// to SoftCap·tanh(x/SoftCap); Sinks [Hq] join the denominator.
 	Scale, SoftCap float64
+	LogN           int32
 	Sinks          []float64
 	// RoPE rotates q and the keys as ops.KeyRoPE defines.
 	RoPE *ops.KeyRoPE
@@ -51,7 +56,9 @@ type RefAttentionResult struct {
 // value rows. Rows without a visible key give O = 0 and LSE = -Inf (or
 // the sink). In-op RoPE rotates float32 copies of q and k with
 // RotatePair and the AccurateCosSin or CompatCosSin angles, the float32
-// arithmetic that definition prescribes; everything else is float64.
+// arithmetic that definition prescribes; with ops.KeyPosDualChunk each
+// key meets the copy of q rotated for its chunk class. Everything else is
+// float64.
 func RefAttention(a *RefAttentionArgs) *RefAttentionResult {
 	Tq, Hq, Hk, D, Dv := a.Tq, a.Hq, a.Hk, a.D, a.Dv
 	g := Hq / Hk
@@ -65,11 +72,25 @@ func RefAttention(a *RefAttentionArgs) *RefAttentionResult {
 		Mag:     make([]float64, Tq*Hq*Dv),
 		Visible: make([]int, Tq*Hq),
 	}
-	q := make([]float64, D)
+	dca := a.RoPE != nil && a.RoPE.KeyPos == ops.KeyPosDualChunk
+	// qs holds the query (rotated), or for Dual Chunk Attention one
+	// rotated copy per chunk class.
+	variants := 1
+	if dca {
+		variants = 3
+	}
+	var qs [3][]float64
+	for c := range qs {
+		qs[c] = make([]float64, D)
+	}
 	k := make([]float64, D)
 	var slots []int32
 	var logits []float64
 	for t := range Tq {
+		lambda := 1.0
+		if a.LogN > 0 {
+			lambda = ops.LogNScale(a.QPos[t], a.LogN)
+		}
 		for kv := range Hk {
 			slots = refRow(a, t, kv, slots[:0])
 			n := 0
@@ -79,11 +100,15 @@ func RefAttention(a *RefAttentionArgs) *RefAttentionResult {
 				}
 			}
 			for h := kv * g; h < (kv+1)*g; h++ {
-				copy(q, a.Q[(t*Hq+h)*D:(t*Hq+h+1)*D])
+				q := a.Q[(t*Hq+h)*D : (t*Hq+h+1)*D]
 				var qpos int32
+				copy(qs[0], q)
 				if a.RoPE != nil {
 					qpos = refQueryPos(a, t, n)
-					refRotate(a.RoPE, q, qpos)
+					for c := range variants {
+						copy(qs[c], q)
+						refRotate(a.RoPE, qs[c], refRotationQueryPos(a.RoPE, qpos, c))
+					}
 				}
 				logits = logits[:0]
 				rank := int32(0)
@@ -93,19 +118,23 @@ func RefAttention(a *RefAttentionArgs) *RefAttentionResult {
 					}
 					r := rank
 					rank++
-					if a.QPos != nil && a.KPos[s] > a.QPos[t] {
+					if !refVisible(a, t, s) {
 						logits = append(logits, math.Inf(-1))
 						continue
 					}
 					copy(k, a.K[(int(s)*Hk+kv)*D:(int(s)*Hk+kv+1)*D])
+					qr := qs[0]
 					if a.RoPE != nil {
 						refRotate(a.RoPE, k, refKeyPos(a, t, s, r, qpos))
+						if dca {
+							qr = qs[a.RoPE.Chunk.Class(qpos, a.KPos[s])]
+						}
 					}
 					x := 0.0
 					for i := range D {
-						x += q[i] * k[i]
+						x += qr[i] * k[i]
 					}
-					x *= scale
+					x *= scale * lambda
 					if a.SoftCap > 0 {
 						x = a.SoftCap * math.Tanh(x/a.SoftCap)
 					}
@@ -219,8 +248,31 @@ func refKeyPos(a *RefAttentionArgs, t int, s, r, qpos int32) int32 {
 		return a.KPos[s]
 	case ops.KeyPosCapped:
 		return max(a.KPos[s], qpos-a.RoPE.Cap)
+	case ops.KeyPosDualChunk:
+		return a.RoPE.Chunk.KeyPos(a.KPos[s])
 	}
 	return r
+}
+
+// refRotationQueryPos returns the position the query at qpos is rotated
+// at against keys of chunk class c (Dual Chunk Attention), or qpos.
+func refRotationQueryPos(r *ops.KeyRoPE, qpos int32, c int) int32 {
+	if r.KeyPos == ops.KeyPosDualChunk {
+		return r.Chunk.QueryPos(qpos, c)
+	}
+	return qpos
+}
+
+// refVisible reports whether slot s passes query t's causal and
+// document masks.
+func refVisible(a *RefAttentionArgs, t int, s int32) bool {
+	if a.QPos != nil && a.KPos[s] > a.QPos[t] {
+		return false
+	}
+	if a.QDoc != nil && a.KDoc[s] != a.QDoc[t] && a.KDoc[s] != -1 {
+		return false
+	}
+	return true
 }
 
 // refRotate rotates x (one head, values exactly representable in

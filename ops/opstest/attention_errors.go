@@ -48,8 +48,11 @@ func testAttnErrors(t *testing.T, b ops.Backend) {
 	sinks3 := alloc(t, b, ops.F32, 3)
 	sinksNaN := upload(t, b, ops.F32, []float64{0, math.NaN(), 1, 2}, c.Hq)
 	sinksInf := upload(t, b, ops.F32, []float64{0, 1, 2, math.Inf(1)}, c.Hq)
+	qdoc := uploadI32(t, b, []int32{0, 1}, c.Tq)
+	kdoc := uploadI32(t, b, []int32{0, 0, -1, 1, 1, 1, 0, 1, -1, 0}, c.S)
+	docF32 := alloc(t, b, ops.F32, c.Tq)
 	defer free(b, tooBig, tooSmall, idxF32, idxRank1, idxWrongHk, k16, kHk3, kD, vS, oBad, oF32, lseBF, lseBad,
-		qI32, qpos3, kposNeg, sinks3, sinksNaN, sinksInf)
+		qI32, qpos3, kposNeg, sinks3, sinksNaN, sinksInf, qdoc, kdoc, docF32)
 	defer f.free(b)
 
 	rot := attnRotary(c.D, c.D, 1, ops.NeoX)
@@ -107,6 +110,29 @@ func testAttnErrors(t *testing.T, b ops.Backend) {
 		{"rope negative k_pos", ops.ErrRange, "k_pos[3]", int32(-3), func(a *ops.AttentionArgs) {
 			a.KPos = kposNeg
 			a.RoPE = &ops.KeyRoPE{Rotary: rot, KeyPos: ops.KeyPosOriginal}
+		}},
+		{"dual chunk needs positions", ops.ErrConfig, "rope.key_pos", nil, func(a *ops.AttentionArgs) {
+			a.QPos, a.KPos = nil, nil
+			a.RoPE = &ops.KeyRoPE{Rotary: rot, KeyPos: ops.KeyPosDualChunk, Chunk: ops.DualChunk{ChunkSize: 8, LocalSize: 2}}
+		}},
+		{"dual chunk size", ops.ErrRange, "rope.chunk.chunk_size", int32(1), func(a *ops.AttentionArgs) {
+			a.RoPE = &ops.KeyRoPE{Rotary: rot, KeyPos: ops.KeyPosDualChunk, Chunk: ops.DualChunk{ChunkSize: 1}}
+		}},
+		{"dual chunk local size", ops.ErrRange, "rope.chunk.local_size", int32(8), func(a *ops.AttentionArgs) {
+			a.RoPE = &ops.KeyRoPE{Rotary: rot, KeyPos: ops.KeyPosDualChunk, Chunk: ops.DualChunk{ChunkSize: 8, LocalSize: 8}}
+		}},
+		{"dual chunk negative local size", ops.ErrRange, "rope.chunk.local_size", int32(-1), func(a *ops.AttentionArgs) {
+			a.RoPE = &ops.KeyRoPE{Rotary: rot, KeyPos: ops.KeyPosDualChunk, Chunk: ops.DualChunk{ChunkSize: 8, LocalSize: -1}}
+		}},
+		{"q_doc only", ops.ErrShape, "q_doc/k_doc", nil, func(a *ops.AttentionArgs) { a.QDoc = qdoc }},
+		{"k_doc only", ops.ErrShape, "q_doc/k_doc", nil, func(a *ops.AttentionArgs) { a.KDoc = kdoc }},
+		{"q_doc length", ops.ErrShape, "q_doc.shape[0]", c.S, func(a *ops.AttentionArgs) { a.QDoc, a.KDoc = kdoc, kdoc }},
+		{"k_doc length", ops.ErrShape, "k_doc.shape[0]", c.Tq, func(a *ops.AttentionArgs) { a.QDoc, a.KDoc = qdoc, qdoc }},
+		{"q_doc dtype", ops.ErrDType, "q_doc.dtype", nil, func(a *ops.AttentionArgs) { a.QDoc, a.KDoc = docF32, kdoc }},
+		{"logn < 2", ops.ErrRange, "logn", int32(1), func(a *ops.AttentionArgs) { a.LogN = 1 }},
+		{"logn negative", ops.ErrRange, "logn", int32(-5), func(a *ops.AttentionArgs) { a.LogN = -5 }},
+		{"logn needs positions", ops.ErrConfig, "logn", int32(16), func(a *ops.AttentionArgs) {
+			a.QPos, a.KPos, a.LogN = nil, nil, 16
 		}},
 	}
 	for _, ec := range cases {

@@ -31,6 +31,15 @@ type attnCase struct {
 	rope    *ops.KeyRoPE
 	seed    uint64
 	noLSE   bool
+	// docs > 0 packs the slots into that many documents of consecutive
+	// slots (document masks, see docIDs), with anchors (-1) among them
+	// when anchors is set. logn is the log-n training length.
+	docs    int
+	anchors bool
+	logn    int32
+	// positions, when set, rewrites the random causal positions of the
+	// fixture (f.qpos, f.kpos) before they are uploaded.
+	positions func(f *attnFixture)
 	// qScale multiplies the random queries (larger logits, peakier
 	// softmax).
 	qScale float64
@@ -50,8 +59,10 @@ type attnFixture struct {
 	c                *attnCase
 	q, k, v          []float64
 	idx, qpos, kpos  []int32
+	qdoc, kdoc       []int32
 	Q, K, V, O, LSE  *ops.Tensor
 	Idx, QPos, KPos  *ops.Tensor
+	QDoc, KDoc       *ops.Tensor
 	Sinks            *ops.Tensor
 	ref              *precision.RefAttentionResult
 	idxShape, oShape []int
@@ -149,11 +160,19 @@ func newAttnFixture(t testing.TB, b ops.Backend, c *attnCase) *attnFixture {
 		if c.Tq > 1 && (c.rope == nil || c.rope.KeyPos == ops.KeyPosRank) {
 			f.qpos[1] = -1 // sees no key: a fully masked row
 		}
+		if c.positions != nil {
+			c.positions(f)
+		}
 		f.QPos = uploadI32(t, b, f.qpos, c.Tq)
 		f.KPos = uploadI32(t, b, f.kpos, c.S)
 	}
 	if c.sinks != nil {
 		f.Sinks = upload(t, b, ops.F32, c.sinks, c.Hq)
+	}
+	if c.docs > 0 {
+		f.qdoc, f.kdoc = docIDs(c)
+		f.QDoc = uploadI32(t, b, f.qdoc, c.Tq)
+		f.KDoc = uploadI32(t, b, f.kdoc, c.S)
 	}
 	f.ref = precision.RefAttention(f.refArgs())
 	return f
@@ -164,8 +183,8 @@ func (f *attnFixture) refArgs() *precision.RefAttentionArgs {
 	c := f.c
 	a := &precision.RefAttentionArgs{
 		Tq: c.Tq, Hq: c.Hq, Hk: c.Hk, S: c.S, D: c.D, Dv: c.Dv,
-		Q: f.q, K: f.k, V: f.v, QPos: f.qpos, KPos: f.kpos,
-		Scale: float64(float32(c.scale)), SoftCap: float64(float32(c.softcap)), RoPE: c.rope,
+		Q: f.q, K: f.k, V: f.v, QPos: f.qpos, KPos: f.kpos, QDoc: f.qdoc, KDoc: f.kdoc,
+		Scale: float64(float32(c.scale)), SoftCap: float64(float32(c.softcap)), RoPE: c.rope, LogN: c.logn,
 	}
 	if c.sinks != nil {
 		a.Sinks = roundAll(ops.F32, c.sinks)
@@ -182,7 +201,8 @@ func (f *attnFixture) refArgs() *precision.RefAttentionArgs {
 func (f *attnFixture) args() *ops.AttentionArgs {
 	c := f.c
 	a := &ops.AttentionArgs{Q: f.Q, K: f.K, V: f.V, O: f.O, LSE: f.LSE, QPos: f.QPos, KPos: f.KPos,
-		Scale: float32(c.scale), SoftCap: float32(c.softcap), Sinks: f.Sinks, RoPE: c.rope}
+		QDoc: f.QDoc, KDoc: f.KDoc, Scale: float32(c.scale), SoftCap: float32(c.softcap), Sinks: f.Sinks,
+		RoPE: c.rope, LogN: c.logn}
 	if c.dense {
 		a.Sel = ops.Selection{Start: c.start, End: c.end}
 	} else {
@@ -192,7 +212,7 @@ func (f *attnFixture) args() *ops.AttentionArgs {
 }
 
 func (f *attnFixture) free(b ops.Backend) {
-	free(b, f.Q, f.K, f.V, f.O, f.LSE, f.Idx, f.QPos, f.KPos, f.Sinks)
+	free(b, f.Q, f.K, f.V, f.O, f.LSE, f.Idx, f.QPos, f.KPos, f.Sinks, f.QDoc, f.KDoc)
 }
 
 // run calls Attention and returns O and LSE (nil without LSE).
