@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
 )
 
 // testAttnPadding covers rows that are all padding, rows whose leading
@@ -63,7 +64,7 @@ func testAttnDuplicates(t *testing.T, b ops.Backend) {
 		f1.check(t, o1, l1, &st)
 		f2.check(t, o2, l2, &st) // the truth counts each occurrence
 		for r := range l1 {
-			if d := l2[r] - l1[r]; math.Abs(d-math.Ln2) > attnTol*max(1, math.Abs(l1[r])) {
+			if d := l2[r] - l1[r]; math.Abs(d-math.Ln2) > precision.AttentionTol*max(1, math.Abs(l1[r])) {
 				t.Errorf("%v: doubled row: lse %g - %g = %g, want log 2", dt, l2[r], l1[r], d)
 			}
 		}
@@ -73,7 +74,7 @@ func testAttnDuplicates(t *testing.T, b ops.Backend) {
 			for d := range c1.Dv {
 				mag = max(mag, f1.ref.Mag[row*c1.Dv+d])
 			}
-			if math.Abs(o1[k]-o2[k]) > 2*attnTol*mag+ulpOf(dt, max(math.Abs(o1[k]), math.Abs(o2[k]))) {
+			if math.Abs(o1[k]-o2[k]) > 2*precision.AttentionTol*mag+precision.Spacing(dt, max(math.Abs(o1[k]), math.Abs(o2[k]))) {
 				t.Errorf("%v: doubled row changes o[%d]: %g vs %g", dt, k, o1[k], o2[k])
 				break
 			}

@@ -5,10 +5,8 @@ import (
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
 )
-
-// u32 is the unit roundoff of float32.
-const u32 = 0x1p-24
 
 // runSelection is the selection-primitive part of the suite: Scores,
 // Criticality, TopK, PageMeta and PageScores against brute force.
@@ -23,8 +21,7 @@ func runSelection(t *testing.T, b ops.Backend) {
 
 // testScores checks Scores over slot ranges and lists (with -1 and
 // duplicates) for GQA ratios 1, 4 and 7 and every float dtype against the
-// float64 dot products: a float32 dot product of D terms errs by at most
-// γ_D·Σ|q_d k_d| (γ_n = n·u/(1-n·u)), plus one rounding for the scale.
+// float64 dot products of precision.RefScores, within its DotBound.
 func testScores(t *testing.T, b ops.Backend) {
 	const S, Hk, D = 500, 2, 64
 	worst := 0.0
@@ -60,8 +57,8 @@ func testScores(t *testing.T, b ops.Backend) {
 				if scale == 0 {
 					scale = float64(float32(1 / math.Sqrt(D)))
 				}
+				ref, rb := precision.RefScores(q, k, Hq, Hk, D, cs.slots, scale)
 				for h := range Hq {
-					kv := h / g
 					for n, s := range cs.slots {
 						x := got[h*N+n]
 						if s < 0 {
@@ -70,14 +67,7 @@ func testScores(t *testing.T, b ops.Backend) {
 							}
 							continue
 						}
-						dot, abs := 0.0, 0.0
-						for d := range D {
-							p := q[h*D+d] * k[(int(s)*Hk+kv)*D+d]
-							dot += p
-							abs += math.Abs(p)
-						}
-						want := scale * dot
-						bound := math.Abs(scale)*abs*gamma(D) + u32*math.Abs(want)
+						want, bound := ref[h*N+n], rb[h*N+n]
 						if e := math.Abs(x - want); !(e <= bound) {
 							t.Errorf("%v g%d: score[%d,%d] (slot %d) = %.9g, want %.9g (|err| %.3g > %.3g)", dt, g, h, n, s, x, want, e, bound)
 						} else if bound > 0 {
@@ -92,9 +82,6 @@ func testScores(t *testing.T, b ops.Backend) {
 	}
 	t.Logf("worst |err|/bound %.3g", worst)
 }
-
-// gamma returns γ_n = n·u/(1-n·u) for float32.
-func gamma(n int) float64 { return float64(n) * u32 / (1 - float64(n)*u32) }
 
 // seq returns lo, lo+1, …, hi-1 as int32.
 func seq(lo, hi int) []int32 {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rotorkernels/rotor/fallback"
 	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
 )
 
 // critOn runs Criticality of scores s [6, N] on b, the scores first
@@ -51,13 +52,13 @@ func TestCriticalityBoundCatchesErrors(t *testing.T) {
 			top = n
 		}
 	}
-	want, _, _ := critTruth(s, 6, N)
+	want, _, _ := precision.RefCriticality(s, 6, N)
 	got[top] -= want[top] / 6 // a share of head 0's top weight lost
 	if bad := critViolations(s, got, 6, N); len(bad) == 0 {
 		t.Error("a lost weight passed")
 	}
-	_, bound, _ := critTruth(s, 6, N)
-	r := bound[top] / want[top] / u32
+	_, bound, _ := precision.RefCriticality(s, 6, N)
+	r := bound[top] / want[top] / precision.U32
 	t.Logf("bound at the top candidate of head 0: %.1f u of its weight", r)
 	if r > 300 || math.IsNaN(r) {
 		t.Errorf("bound at the top candidate of head 0 is %.0f u of its weight", r)

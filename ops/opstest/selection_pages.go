@@ -5,27 +5,8 @@ import (
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
 )
-
-// pageTruth returns the element-wise min and max of the keys k [S,Hk,D]
-// of each page of size P over slots [0, to), NaN for pages with no slot
-// below to.
-func pageTruth(k []float64, S, Hk, D, P, to int) (mn, mx []float64) {
-	pages := ops.PageCount(S, P)
-	mn, mx = make([]float64, pages*Hk*D), make([]float64, pages*Hk*D)
-	for i := range mn {
-		mn[i], mx[i] = math.Inf(1), math.Inf(-1)
-	}
-	for s := range to {
-		p := s / P
-		for e := range Hk * D {
-			x := k[s*Hk*D+e]
-			mn[p*Hk*D+e] = math.Min(mn[p*Hk*D+e], x)
-			mx[p*Hk*D+e] = math.Max(mx[p*Hk*D+e], x)
-		}
-	}
-	return mn, mx
-}
 
 // testPageMeta checks Quest page metadata exactly against brute force:
 // one call over all slots, and incremental calls as slots are appended
@@ -49,7 +30,7 @@ func testPageMeta(t *testing.T, b ops.Backend) {
 				t.Fatalf("%v [%d,%d): PageMeta: %v", dt, st[0], st[1], err)
 			}
 			to := st[1]
-			wmn, wmx := pageTruth(k, S, Hk, D, P, to)
+			wmn, wmx := precision.RefPageMeta(k, S, Hk, D, P, to)
 			gmn, gmx := download(t, b, Min), download(t, b, Max)
 			for e := range gmn {
 				p := e / (Hk * D)
@@ -68,8 +49,8 @@ func testPageMeta(t *testing.T, b ops.Backend) {
 	}
 }
 
-// testPageScores checks Quest's page upper bound against float64 (bound
-// γ_D·Σ_d max(|q·min|, |q·max|) plus the scale's rounding) and that it
+// testPageScores checks Quest's page upper bound against
+// precision.RefPageScores (within its DotBound) and that it
 // bounds every key of its page: Scores ≤ PageScores up to rounding.
 func testPageScores(t *testing.T, b ops.Backend) {
 	const S, Hk, D, P, g = 203, 2, 32, 16, 4
@@ -91,18 +72,11 @@ func testPageScores(t *testing.T, b ops.Backend) {
 			}
 			got := download(t, b, out)
 			scale := float64(float32(1 / math.Sqrt(D)))
+			ref, rb := precision.RefPageScores(q, mn, mx, Hq, Hk, D, np, scale)
 			for h := range Hq {
 				kv := h / g
 				for p := range np {
-					sum, abs := 0.0, 0.0
-					for d := range D {
-						e := (p*Hk+kv)*D + d
-						x := math.Max(q[h*D+d]*mn[e], q[h*D+d]*mx[e])
-						sum += x
-						abs += math.Abs(x)
-					}
-					want := scale * sum
-					bound := scale*abs*gamma(D) + u32*math.Abs(want)
+					want, bound := ref[h*np+p], rb[h*np+p]
 					x := got[h*np+p]
 					if e := math.Abs(x - want); !(e <= bound) {
 						t.Errorf("%v: page score[%d,%d] = %.9g, want %.9g (|err| %.3g > %.3g)", dt, h, p, x, want, e, bound)
