@@ -82,6 +82,9 @@ func TestCheckRoPECatchesErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range rs {
+		if r.Reference != fallback.Name {
+			continue
+		}
 		// One flipped low bit is one ulp: Accurate (bit-identical) must
 		// fail, Compat (within 1 ulp) pass.
 		if accurate := strings.Contains(r.Case, "accurate"); r.Pass == accurate || r.Mismatches != btoi(accurate) {
@@ -127,4 +130,23 @@ func (noRoPE) Name() string { return "norope" }
 
 func (noRoPE) RoPE(*ops.RoPEArgs) error {
 	return ops.Errorf(ops.ErrUnsupported, "op", "rope", "not here")
+}
+
+func TestCheckEveryOpFallbackPasses(t *testing.T) {
+	for _, op := range Ops() {
+		rs, err := Run(&Ctx{Test: fallback.New(), Ref: fallback.New(), Seed: 3, Quick: true}, op)
+		if err != nil {
+			t.Fatalf("%s: %v", op, err)
+		}
+		refs := map[string]int{}
+		for _, r := range rs {
+			refs[r.Reference]++
+			if !r.Pass || r.Compared == 0 {
+				t.Errorf("%s %s vs %s: %+v", r.Op, r.Case, r.Reference, r)
+			}
+		}
+		if refs["fp64"] == 0 || refs["fp64"] != refs[fallback.Name] {
+			t.Errorf("%s: results per reference %v, want as many against fp64 as against the fallback", op, refs)
+		}
+	}
 }
