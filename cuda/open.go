@@ -99,6 +99,18 @@ func OpenStream(ctx, stream uintptr) (*Backend, error) {
 	return newBackend(newCUDriverOn(ordinal, ctx, stream), dev)
 }
 
+// Describe returns the description of device ordinal — name, compute
+// capability, the architecture the kernels are compiled for, SMs,
+// memory, driver version — without opening a backend. It fails as Open
+// does on a device the backend cannot use.
+func Describe(ordinal int) (DeviceInfo, error) {
+	n := Devices()
+	if ordinal < 0 || ordinal >= n {
+		return DeviceInfo{}, ops.Errorf(ops.ErrConfig, "device", ordinal, "want a device ordinal in [0, %d)", n)
+	}
+	return deviceInfo(ordinal)
+}
+
 // compileKernels compiles with the kernels package's process-wide
 // compiler (memory and disk cache).
 func compileKernels(f kernels.Family, o kernels.Options, arch kernels.Arch) (string, error) {

@@ -25,7 +25,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: rotor check [--backend NAME] [--op OP|all] [--seed N] [--quick] [--json]")
+		fmt.Fprintln(stderr, "usage: rotor check [--backend NAME] [--op OP|all] [--seed N] [--quick] [--json] [--list]")
 		fmt.Fprintln(stderr, "\nEvery op (RoPE, RoPE+append, attention, merge, scores, criticality, top-k, page")
 		fmt.Fprintln(stderr, "metadata and page scores) is compared with float64 references within the bounds")
 		fmt.Fprintln(stderr, "its float32 arithmetic allows, and a GPU backend also with the fallback: bit for")
@@ -39,11 +39,16 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the random inputs")
 	quick := fs.Bool("quick", false, "check fewer cases")
 	asJSON := fs.Bool("json", false, "print the results as a JSON list")
+	list := fs.Bool("list", false, "print the ops that have checks, one a line, and exit")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *list {
+		_, err := fmt.Fprintln(stdout, strings.Join(crosscheck.Ops(), "\n"))
+		return err
 	}
 	name := *backend
 	if name == "" && slices.Contains(rotor.Backends(), "cuda") {
