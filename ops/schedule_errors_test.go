@@ -41,6 +41,11 @@ func TestScheduleErrors(t *testing.T) {
 		kind error
 		arg  string
 	}{
+		{"linear factor 1e-300", func() error { _, err := Linear(LinearParams{ok, 1e-300}); return err }(), ErrRange, "rotary.inv_freq_f32[0]"},
+		{"proportional factor 1e-300", func() error {
+			_, err := Proportional(ProportionalParams{HeadDim: 64, Base: 10000, Factor: 1e-300})
+			return err
+		}(), ErrRange, "rotary.inv_freq_f32[0]"},
 		{"nan base", run(with(func(p *RoPEParams) { p.Base = nan })), ErrRange, "rope_theta"},
 		{"inf base", run(with(func(p *RoPEParams) { p.Base = inf })), ErrRange, "rope_theta"},
 		{"zero base", run(with(func(p *RoPEParams) { p.Base = 0 })), ErrRange, "rope_theta"},
@@ -102,6 +107,22 @@ func TestScheduleErrors(t *testing.T) {
 		{"table f32 length", second(Table(TableParams{HeadDim: 4, InvFreq: []float64{1, 1}, InvFreqF32: []float32{1}})), ErrShape, "inv_freq_f32"},
 		{"table attention", second(Table(TableParams{HeadDim: 4, InvFreq: []float64{1, 1}, AttentionFactor: -1})), ErrRange, "attention_factor"},
 		{"table huge head", second(Table(TableParams{HeadDim: MaxHeadDim + 2, InvFreq: []float64{1}})), ErrConfig, "head_dim"},
+		{"giraffe power zero", second(GiraffePower(GiraffePowerParams{RoPEParams: ok})), ErrRange, "scale_power"},
+		{"giraffe power nan", second(GiraffePower(GiraffePowerParams{RoPEParams: ok, ScalePower: nan})), ErrRange, "scale_power"},
+		{"giraffe power scale < 1", second(GiraffePower(GiraffePowerParams{RoPEParams: ok, ScalePower: 1, Scale: 0.5})), ErrRange, "scale"},
+		{"giraffe power scale inf", second(GiraffePower(GiraffePowerParams{RoPEParams: ok, ScalePower: 1, Scale: inf})), ErrRange, "scale"},
+		{"giraffe power bad base", second(GiraffePower(GiraffePowerParams{RoPEParams: with(func(p *RoPEParams) { p.Base = 0 }), ScalePower: 1})), ErrRange, "rope_theta"},
+		{"giraffe truncate nothing", second(GiraffeTruncate(GiraffeTruncateParams{RoPEParams: ok})), ErrRange, "b"},
+		{"giraffe truncate negative", second(GiraffeTruncate(GiraffeTruncateParams{RoPEParams: ok, Truncate: -1})), ErrRange, "truncate"},
+		{"giraffe truncate both", second(GiraffeTruncate(GiraffeTruncateParams{RoPEParams: ok, Truncate: 2048, Rho: 1e-4})), ErrConfig, "truncate"},
+		{"giraffe truncate a = b", second(GiraffeTruncate(GiraffeTruncateParams{RoPEParams: ok, A: 0.01, B: 0.01})), ErrRange, "a"},
+		{"giraffe truncate negative a", second(GiraffeTruncate(GiraffeTruncateParams{RoPEParams: ok, A: -1, B: 0.01})), ErrRange, "a"},
+		{"giraffe truncate nan b", second(GiraffeTruncate(GiraffeTruncateParams{RoPEParams: ok, B: nan})), ErrRange, "b"},
+		{"giraffe truncate inf rho", second(GiraffeTruncate(GiraffeTruncateParams{RoPEParams: ok, B: 0.01, Rho: inf})), ErrRange, "rho"},
+		{"giraffe truncate negative rho", second(GiraffeTruncate(GiraffeTruncateParams{RoPEParams: ok, B: 0.01, Rho: -1e-4})), ErrRange, "rho"},
+		{"giraffe truncate power", second(GiraffeTruncate(GiraffeTruncateParams{RoPEParams: ok, Truncate: 2048, ScalePower: -1})), ErrRange, "scale_power"},
+		{"giraffe truncate scale", second(GiraffeTruncate(GiraffeTruncateParams{RoPEParams: ok, Truncate: 2048, Scale: -4})), ErrRange, "scale"},
+		{"giraffe truncate odd head", second(GiraffeTruncate(GiraffeTruncateParams{RoPEParams: with(func(p *RoPEParams) { p.HeadDim = 63 }), Truncate: 2048})), ErrConfig, "head_dim"},
 		{"partial zero", second(PartialRotaryDim(64, 0)), ErrRange, "partial_rotary_factor"},
 		{"partial nan", second(PartialRotaryDim(64, nan)), ErrRange, "partial_rotary_factor"},
 		{"partial odd", second(PartialRotaryDim(64, 0.3)), ErrConfig, "partial_rotary_factor"},

@@ -11,6 +11,7 @@ import (
 	"github.com/rotorkernels/rotor"
 	"github.com/rotorkernels/rotor/crosscheck"
 	"github.com/rotorkernels/rotor/fallback"
+	"github.com/rotorkernels/rotor/ops"
 )
 
 func init() {
@@ -23,15 +24,15 @@ func init() {
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: rotor check [--backend NAME] [--op OP|all] [--seed N] [--quick] [--json] [--list]")
-		fmt.Fprintln(stderr, "\nEvery op (RoPE, RoPE+append, attention, merge, scores, criticality, top-k, page")
-		fmt.Fprintln(stderr, "metadata and page scores) is compared with float64 references within the bounds")
-		fmt.Fprintln(stderr, "its float32 arithmetic allows, and a GPU backend also with the fallback: bit for")
-		fmt.Fprintln(stderr, "bit where the contract makes the op exact (RoPE and RoPE+append in accurate mode,")
-		fmt.Fprintln(stderr, "top-k, page metadata), else within the sum of both backends' bounds.")
-		fmt.Fprintln(stderr, "Exits 1 when any case fails.")
+		w := fs.Output()
+		fmt.Fprintln(w, "usage: rotor check [--backend NAME] [--op OP|all] [--seed N] [--quick] [--json] [--list]")
+		fmt.Fprintln(w, "\nEvery op (RoPE, RoPE+append, attention, merge, scores, criticality, top-k, page")
+		fmt.Fprintln(w, "metadata and page scores) is compared with float64 references within the bounds")
+		fmt.Fprintln(w, "its float32 arithmetic allows, and a GPU backend also with the fallback: bit for")
+		fmt.Fprintln(w, "bit where the contract makes the op exact (RoPE and RoPE+append in accurate mode,")
+		fmt.Fprintln(w, "top-k, page metadata), else within the sum of both backends' bounds.")
+		fmt.Fprintln(w, "Exits 1 when any case fails.")
 		fs.PrintDefaults()
 	}
 	backend := addBackendFlag(fs)
@@ -40,11 +41,14 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	quick := fs.Bool("quick", false, "check fewer cases")
 	asJSON := fs.Bool("json", false, "print the results as a JSON list")
 	list := fs.Bool("list", false, "print the ops that have checks, one a line, and exit")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if *op != "all" && !slices.Contains(crosscheck.Ops(), *op) {
+		return usageError{ops.Errorf(ops.ErrConfig, "--op", *op, "want one of %s or all", strings.Join(crosscheck.Ops(), ", "))}
 	}
 	if *list {
 		_, err := fmt.Fprintln(stdout, strings.Join(crosscheck.Ops(), "\n"))
@@ -83,7 +87,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if n := crosscheck.Failed(rs); n > 0 {
-		return exitError{code: 1, msg: fmt.Sprintf("%d of %d cases failed", n, len(rs))}
+		return exitError{code: exitFailure, msg: fmt.Sprintf("%d of %d cases failed", n, len(rs))}
 	}
 	return nil
 }
