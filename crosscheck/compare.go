@@ -86,11 +86,12 @@ func sumBounds(a, b []float64, bound func(i int, x float64) float64) []float64 {
 type boundFunc func(i int, got float64) float64
 
 // compare runs one case on c.Test and, when present, c.Ref, and returns
-// its Results: against the float64 reference truth (each element within
-// its bound) and against the reference backend (within the sum of both
-// bounds). exact, when the contract makes the op exact, compares
-// backends bit for bit instead. An ErrUnsupported from c.Test becomes a
-// failed Result that notes it; any other error is returned.
+// its Results: against the float64 reference truth and against the
+// reference backend. With a bound, each element must be within it of the
+// truth, and within the sum of both backends' bounds of the reference
+// backend; a nil bound (an op the contract makes exact) asks for bit
+// for bit in both. An ErrUnsupported from c.Test becomes a failed Result
+// that notes it; any other error is returned.
 func (c *Ctx) compare(op, name string, run func(ops.Backend) ([]float64, error), truth func() ([]float64, boundFunc)) ([]Result, error) {
 	res := Result{Op: op, Case: name, Backend: c.Test.Name(), Reference: "fp64"}
 	got, err := run(c.Test)
@@ -102,11 +103,15 @@ func (c *Ctx) compare(op, name string, run func(ops.Backend) ([]float64, error),
 		return nil, fmt.Errorf("%s on %s: %w", name, c.Test.Name(), err)
 	}
 	want, bound := truth()
-	bs := make([]float64, len(got))
-	for i := range bs {
-		bs[i] = bound(i, got[i])
+	if bound == nil {
+		res.exact(got, want)
+	} else {
+		bs := make([]float64, len(got))
+		for i := range bs {
+			bs[i] = bound(i, got[i])
+		}
+		res.within(got, want, bs, critBound)
 	}
-	res.within(got, want, bs, critBound)
 	out := []Result{res}
 	if c.Ref == nil {
 		return out, nil
@@ -116,34 +121,17 @@ func (c *Ctx) compare(op, name string, run func(ops.Backend) ([]float64, error),
 		return out, fmt.Errorf("%s on %s: %w", name, c.Ref.Name(), err)
 	}
 	rr := Result{Op: op, Case: name, Backend: c.Test.Name(), Reference: c.Ref.Name()}
-	rr.within(got, ref, sumBounds(got, ref, bound), critTwoBound)
+	if bound == nil {
+		rr.exact(got, ref)
+	} else {
+		rr.within(got, ref, sumBounds(got, ref, bound), critTwoBound)
+	}
 	return append(out, rr), nil
 }
 
-// compareExact is compare for ops whose contract makes them exact (top-k
-// indices, page minima and maxima): both comparisons are bit for bit.
-func (c *Ctx) compareExact(op, name string, run func(ops.Backend) ([]float64, error), truth func() []float64) ([]Result, error) {
-	res := Result{Op: op, Case: name, Backend: c.Test.Name(), Reference: "fp64"}
-	got, err := run(c.Test)
-	if errors.Is(err, ops.ErrUnsupported) {
-		res.Criterion, res.Notes = "runs", err.Error()
-		return []Result{res}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s on %s: %w", name, c.Test.Name(), err)
-	}
-	res.exact(got, truth())
-	out := []Result{res}
-	if c.Ref == nil {
-		return out, nil
-	}
-	ref, err := run(c.Ref)
-	if err != nil {
-		return out, fmt.Errorf("%s on %s: %w", name, c.Ref.Name(), err)
-	}
-	rr := Result{Op: op, Case: name, Backend: c.Test.Name(), Reference: c.Ref.Name()}
-	rr.exact(got, ref)
-	return append(out, rr), nil
+// exactTruth adapts the reference of an exact op to compare.
+func exactTruth(truth func() []float64) func() ([]float64, boundFunc) {
+	return func() ([]float64, boundFunc) { return truth(), nil }
 }
 
 // download64 reads a float tensor widened to float64.

@@ -260,7 +260,7 @@ func checkTopK(c *Ctx) ([]Result, error) {
 					}
 					return want
 				}
-				rs, err := c.compareExact("topk", fmt.Sprintf("%s rows=%d N=%d K=%d map=%v", m.name, R, n, K, mapped), run, truth)
+				rs, err := c.compare("topk", fmt.Sprintf("%s rows=%d N=%d K=%d map=%v", m.name, R, n, K, mapped), run, exactTruth(truth))
 				out = append(out, rs...)
 				if err != nil {
 					return out, err
@@ -290,7 +290,7 @@ func checkPageMeta(c *Ctx) ([]Result, error) {
 			mn, mx := precision.RefPageMeta(m.k64, selSlots, m.Hk, m.D, pageSize, to)
 			return append(mn, mx...)
 		}
-		rs, err := c.compareExact("pagemeta", fmt.Sprintf("%s pages=%d of %d slots, to=%d", m.name, pages, pageSize, to), run, truth)
+		rs, err := c.compare("pagemeta", fmt.Sprintf("%s pages=%d of %d slots, to=%d", m.name, pages, pageSize, to), run, exactTruth(truth))
 		out = append(out, rs...)
 		if err != nil {
 			return out, err
