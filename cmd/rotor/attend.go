@@ -176,6 +176,12 @@ func (f *attendFlags) run(b ops.Backend, dt ops.DType, gran ops.Granularity, out
 	if err != nil {
 		return nil, err
 	}
+	// O in dt and its float32 copy for o.npy, LSE and its copy.
+	oShape := []int{in.q.shape[0], in.q.shape[1], in.v.shape[2]}
+	rows := float64(oShape[0]) * float64(oShape[1])
+	if err := checkMemory("--q/--v", oShape, rows*float64(oShape[2])*float64(dt.Size()+4)+8*rows); err != nil {
+		return nil, err
+	}
 	var owned []*ops.Tensor
 	defer func() {
 		for _, t := range owned {

@@ -311,6 +311,17 @@ func TestAttendErrors(t *testing.T) {
 			t.Fatalf("%s: a failed run left out/o.npy", c.name)
 		}
 	}
+	// 8 MB of inputs whose shapes ask for a 2^40-element output (where
+	// the machine's memory is known; elsewhere the run would try it).
+	if physicalMemory() > 0 {
+		saveNPY(t, p("qlong.npy"), nest3(make([]float32, 1<<20), 1<<16, 16, 1))
+		saveNPY(t, p("k1.npy"), nest3([]float32{1}, 1, 1, 1))
+		saveNPY(t, p("vwide.npy"), nest3(make([]float32, 1<<20), 1, 1, 1<<20))
+		code, _, stderr := runCLI("attend", "--q", p("qlong.npy"), "--k", p("k1.npy"), "--v", p("vwide.npy"), "--out", p("out"))
+		if code != 1 || !strings.Contains(stderr, "range: --q/--v = [65536 16 1048576]: would need 8.8e+03 GB, more than this machine's") {
+			t.Errorf("a 2^40-element output: exit %d, %q", code, stderr)
+		}
+	}
 	code, _, stderr := runCLI("attend", "--q", p("q.npy"))
 	if code != 2 || stderr != "rotor attend: --k is required\nRun 'rotor attend -h' for its flags.\n" {
 		t.Errorf("missing --k, --v, --out: exit %d, %q", code, stderr)

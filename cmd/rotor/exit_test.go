@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -120,5 +121,21 @@ func TestVersion(t *testing.T) {
 	code, stdout, _ = runCLI("version")
 	if code != 0 || !strings.HasPrefix(stdout, "rotor "+v.Version+" (github.com/rotorkernels/rotor)\ngo:       "+runtime.Version()) {
 		t.Errorf("exit %d: %q", code, stdout)
+	}
+}
+
+// TestVersionFromBuildInfo reads the settings a build inside a git
+// checkout records (go build -buildvcs=true).
+func TestVersionFromBuildInfo(t *testing.T) {
+	bi := &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/rotorkernels/rotor", Version: "v0.3.0"},
+		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "45550ba"}, {Key: "vcs.time", Value: "2026-12-06T03:09:22Z"},
+			{Key: "vcs.modified", Value: "true"}, {Key: "-tags", Value: "cuda"}}}
+	want := versionJSON{Module: "github.com/rotorkernels/rotor", Version: "v0.3.0", GoVersion: "go1.26.8",
+		Revision: "45550ba", Time: "2026-12-06T03:09:22Z", Modified: true, Tags: "cuda"}
+	if got := versionFrom(bi); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got := versionFrom(nil); got.Version != "unknown" || got.GoVersion != runtime.Version() {
+		t.Errorf("no build info: %+v", got)
 	}
 }

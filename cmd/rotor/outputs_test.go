@@ -52,6 +52,18 @@ func TestOutputSetCutShort(t *testing.T) {
 	if got := dirNames(t, dir); !slices.Equal(got, []string{"o.npy"}) {
 		t.Fatalf("after a failed write: %v", got)
 	}
+	// The second output fails after the first was written: the command
+	// discards both, and the first never appears.
+	if err := o.writeNPY("lse.npy", []float32{1}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.write("o.npy", func(io.Writer) error { return full }); err == nil {
+		t.Fatal("a failing write returned no error")
+	}
+	o.discard()
+	if got := dirNames(t, dir); !slices.Equal(got, []string{"o.npy"}) {
+		t.Fatalf("after the second output failed: %v, want lse.npy never written", got)
+	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "o.npy")); string(b) != "older" {
 		t.Fatalf("the older o.npy was changed: %q", b)
 	}

@@ -231,6 +231,12 @@ func (f *selectFlags) run(b ops.Backend, dt ops.DType, pol sparse.Policy, out *o
 	if d := qShape[len(qShape)-1]; d != ka.shape[2] {
 		return nil, ops.Errorf(ops.ErrShape, "--q shape", qShape, "want head dim %d to match --k %v", ka.shape[2], ka.shape)
 	}
+	// The policies score every query head against every slot: Hq × S
+	// float32 scores (and as many again for their softmax and votes).
+	hq := qShape[len(qShape)-2]
+	if err := checkMemory("--q/--k", []int{hq, ka.shape[0]}, 8*float64(hq)*float64(ka.shape[0])); err != nil {
+		return nil, err
+	}
 	q, err := qa.roundedTo(dt)
 	if err != nil {
 		return nil, err

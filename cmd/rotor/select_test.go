@@ -141,7 +141,7 @@ func TestSelectErrors(t *testing.T) {
 		saveNPY(t, p, v)
 		return p
 	}
-	for _, c := range []struct {
+	cases := []struct {
 		name string
 		args []string
 		code int
@@ -166,13 +166,27 @@ func TestSelectErrors(t *testing.T) {
 			`invalid value "1e-300" for flag --scale: below float32's smallest non-zero magnitude`},
 		{"budget beyond the slots", []string{"tokenselect", "--q", q, "--k", k, "--out", dir, "--budget", "100000000"}, 2,
 			"range: --budget = 100000000: more than the 64 slots of --k"},
+		{"budget 10^8 over 16 slots", []string{"tokenselect", "--q", q, "--k", bad("k16.npy", nest3(make([]float32, 16*8), 16, 1, 8)), "--out", dir,
+			"--budget", "100000000"}, 2, "range: --budget = 100000000: more than the 16 slots of --k"},
 		{"window beyond the slots", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "65"}, 2, "--window = 65"},
 		{"k rank", []string{"window", "--q", q, "--k", bad("k2.npy", [][]float32{{1}}), "--out", dir, "--window", "4"}, 1, "--k shape = [1 1]"},
 		{"q tokens", []string{"tokenselect", "--q", bad("q3.npy", nest3(make([]float32, 32), 2, 2, 8)), "--k", k, "--out", dir, "--budget", "4"}, 1, "--q shape"},
 		{"head dim", []string{"tokenselect", "--q", bad("q4.npy", [][]float32{{1, 2}, {3, 4}}), "--k", k, "--out", dir, "--budget", "4"}, 1, "--q shape"},
 		{"dtype", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "4", "--dtype", "i32"}, 2, "--dtype = i32: want f32, bf16 or f16"},
 		{"extra argument", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "4", "quest"}, 2, "unexpected argument"},
-	} {
+	}
+	if physicalMemory() > 0 {
+		// 8 MB of q and k whose shapes ask for 2^40 scores.
+		cases = append(cases, struct {
+			name string
+			args []string
+			code int
+			want string
+		}{"scores beyond memory", []string{"tokenselect", "--q", bad("qwide.npy", nest3(make([]float32, 1<<20), 1, 1<<20, 1)[0]), "--k",
+			bad("klong.npy", nest3(make([]float32, 1<<20), 1<<20, 1, 1)), "--out", dir, "--budget", "4"}, 1,
+			"range: --q/--k = [1048576 1048576]: would need 8.8e+03 GB"})
+	}
+	for _, c := range cases {
 		code, stdout, stderr := runCLI(append([]string{"select"}, c.args...)...)
 		if code != c.code || stdout != "" || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "rotor: ") {
 			t.Errorf("%s: exit %d, stderr %q: want exit %d naming %q", c.name, code, stderr, c.code, c.want)

@@ -33,9 +33,18 @@ type versionJSON struct {
 // version and, for a build inside a VCS checkout, the revision, its time
 // and whether the tree was modified.
 func buildVersion() versionJSON {
-	v := versionJSON{Module: "github.com/rotorkernels/rotor", Version: "unknown", GoVersion: runtime.Version()}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
+		bi = nil
+	}
+	return versionFrom(bi)
+}
+
+// versionFrom reads the build information bi (nil when the binary has
+// none).
+func versionFrom(bi *debug.BuildInfo) versionJSON {
+	v := versionJSON{Module: "github.com/rotorkernels/rotor", Version: "unknown", GoVersion: runtime.Version()}
+	if bi == nil {
 		return v
 	}
 	if bi.Main.Path != "" {

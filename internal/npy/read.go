@@ -29,6 +29,9 @@ type Array struct {
 func ReadFile(path string) (*Array, error) {
 	f, err := os.Open(path)
 	if err != nil {
+		if pe, ok := err.(*os.PathError); ok {
+			err = pe.Err // the message names the path already
+		}
 		return nil, &Error{Path: path, Msg: fmt.Sprintf("cannot open: %v", err), Kind: ops.ErrConfig}
 	}
 	defer f.Close()

@@ -49,8 +49,8 @@ func testPageMeta(t *testing.T, b ops.Backend) {
 	}
 }
 
-// testPageScores checks Quest's page upper bound against
-// precision.RefPageScores (within its DotBound) and that it
+// testPageScores checks Quest's page upper bound against float64 (bound
+// γ_D·Σ_d max(|q·min|, |q·max|) plus the scale's rounding) and that it
 // bounds every key of its page: Scores ≤ PageScores up to rounding.
 func testPageScores(t *testing.T, b ops.Backend) {
 	const S, Hk, D, P, g = 203, 2, 32, 16, 4
@@ -72,11 +72,11 @@ func testPageScores(t *testing.T, b ops.Backend) {
 			}
 			got := download(t, b, out)
 			scale := float64(float32(1 / math.Sqrt(D)))
-			ref, rb := precision.RefPageScores(q, mn, mx, Hq, Hk, D, np, scale)
+			wants, bounds := precision.RefPageScores(q, mn, mx, Hq, Hk, D, np, scoreScale(0, D))
 			for h := range Hq {
 				kv := h / g
 				for p := range np {
-					want, bound := ref[h*np+p], rb[h*np+p]
+					want, bound := wants[h*np+p], bounds[h*np+p]
 					x := got[h*np+p]
 					if e := math.Abs(x - want); !(e <= bound) {
 						t.Errorf("%v: page score[%d,%d] = %.9g, want %.9g (|err| %.3g > %.3g)", dt, h, p, x, want, e, bound)
