@@ -58,8 +58,8 @@ func newCUDriver(ordinal int) (*cuDriver, error) {
 		d.close()
 		return nil, err
 	}
-	defer d.exit()
 	s, r := shimStreamCreate()
+	d.exit()
 	if r != 0 {
 		d.close()
 		return nil, driverError("cuStreamCreate", r)
