@@ -2,6 +2,7 @@ package bench
 
 import (
 	"runtime"
+	"time"
 	"unsafe"
 
 	"github.com/rotorkernels/rotor/internal/hugepage"
@@ -58,11 +59,30 @@ const peakSlabBytes = 8 << 20
 
 // slabRounds cuts size bytes into slabs of at most peakSlabBytes (a
 // multiple of grain, at least one grain, at most size/workers) and
-// returns the slab size and count. Round r gives goroutine w slab
-// (r·workers + w) mod count, so consecutive rounds walk the buffer.
+// returns the slab size and count.
 func slabRounds(size, workers, grain int) (slab, count int) {
 	slab = max(grain, min(peakSlabBytes, size/workers)/grain*grain)
 	return slab, max(1, size/slab)
+}
+
+// slabPeak runs runs passes over count slabs: rounds in which each of
+// methods methods takes its turn, round r running work(m, slab, w) on a
+// goroutine for every w < workers with slab (r·workers + w) mod count, so
+// that consecutive rounds walk the buffer. Every round moves the same
+// bytes; slabPeak returns the shortest round's time and its method.
+func slabPeak(runs, count, workers, methods int, work func(m, slab, w int)) (time.Duration, int) {
+	var best time.Duration
+	method, r := 0, 0
+	for range runs * max(1, count/workers) {
+		for m := range methods {
+			d := bestRound(1, workers, func(w int) { work(m, (r*workers+w)%count, w) })
+			r++
+			if best == 0 || d < best {
+				best, method = d, m
+			}
+		}
+	}
+	return best, method
 }
 
 // copyPeak returns the best bandwidth of the rounds of every method in ms
@@ -76,22 +96,10 @@ func copyPeak(size, runs, workers int, ms []copyMethod) (float64, string) {
 		src[i] = byte(i)
 	}
 	copy(dst, src) // fault every page in before timing
-	var best float64
-	var method string
-	r := 0
-	for range runs * max(1, count/workers) {
-		for _, m := range ms {
-			d := bestRound(1, workers, func(w int) {
-				lo := (r*workers + w) % count * slab
-				m.copy(dst[lo:lo+slab], src[lo:lo+slab])
-			})
-			r++
-			if g := GBps(CopyBytes(slab*workers), d.Seconds()); g > best {
-				best, method = g, m.name
-			}
-		}
-	}
-	return best, method
+	d, m := slabPeak(runs, count, workers, len(ms), func(m, i, _ int) {
+		ms[m].copy(dst[i*slab:(i+1)*slab], src[i*slab:(i+1)*slab])
+	})
+	return GBps(CopyBytes(slab*workers), d.Seconds()), ms[m].name
 }
 
 // pageBuffer returns n bytes starting on a 4 KiB boundary, advised for

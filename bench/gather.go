@@ -70,29 +70,18 @@ var gatherSink uint64
 // gatherPeak returns the best bandwidth of rounds reading rows of sel
 // (rowWords words each) of pool, split over workers goroutines, each
 // depth of gatherDepths taking turns: sel is cut into pieces of
-// peakSlabBytes of rows, and round r gives goroutine w piece
-// (r·workers + w) mod the number of pieces, runs passes over sel (see
-// CopyGBps for why rounds are short).
+// peakSlabBytes of rows that the rounds walk (slabPeak), runs passes over
+// sel.
 func gatherPeak(pool []uint64, sel []int, rowWords, runs, workers int) float64 {
 	per := max(1, min(peakSlabBytes/(8*rowWords), len(sel)/workers))
-	count := max(1, len(sel)/per)
 	sums := make([]uint64, workers)
-	var best float64
-	r := 0
-	for range runs * max(1, count/workers) {
-		for _, depth := range gatherDepths {
-			d := bestRound(1, workers, func(w int) {
-				lo := (r*workers + w) % count * per
-				sums[w] += gatherRows(pool, sel[lo:min(lo+per, len(sel))], rowWords, depth)
-			})
-			r++
-			best = max(best, GBps(float64(per*workers*rowWords*8), d.Seconds()))
-		}
-	}
+	d, _ := slabPeak(runs, max(1, len(sel)/per), workers, len(gatherDepths), func(m, i, w int) {
+		sums[w] += gatherRows(pool, sel[i*per:min((i+1)*per, len(sel))], rowWords, gatherDepths[m])
+	})
 	for _, s := range sums {
 		gatherSink += s
 	}
-	return best
+	return GBps(float64(min(per, len(sel))*workers*rowWords*8), d.Seconds())
 }
 
 // gatherRows sums the first word of every 64-byte line of the rows sel,

@@ -60,23 +60,11 @@ func readPeak(pool []uint64, runs, workers int, ms []readMethod) (float64, strin
 	slab, count := slabRounds(8*len(pool), workers, readGrain)
 	slab /= 8 // in words
 	sums := make([]uint64, workers)
-	var best float64
-	var method string
-	r := 0
-	for range runs * max(1, count/workers) {
-		for _, m := range ms {
-			d := bestRound(1, workers, func(w int) {
-				lo := (r*workers + w) % count * slab
-				sums[w] += m.read(pool[lo : lo+slab])
-			})
-			r++
-			if g := GBps(float64(8*slab*workers), d.Seconds()); g > best {
-				best, method = g, m.name
-			}
-		}
-	}
+	d, m := slabPeak(runs, count, workers, len(ms), func(m, i, w int) {
+		sums[w] += ms[m].read(pool[i*slab : (i+1)*slab])
+	})
 	for _, s := range sums {
 		gatherSink += s
 	}
-	return best, method
+	return GBps(float64(8*slab*workers), d.Seconds()), ms[m].name
 }
