@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/rotorkernels/rotor/bench"
+	"github.com/rotorkernels/rotor/kernels"
 	"github.com/rotorkernels/rotor/ops"
 	"github.com/rotorkernels/rotor/precision"
 )
@@ -30,10 +31,10 @@ const attnSlots = 2048
 
 // attnCases lists the checks: for each model (every other one with
 // quick), decode over a per-request selection with causal positions (and
-// the model's sinks), prefill of 64 tokens over a per-kv-head selection
-// (the tensor-core path on GPUs), per-query rows with a soft-cap, dense
-// causal attention, and in-op key RoPE by rank and at original positions;
-// bf16, plus f16 and f32 for the first model.
+// the model's sinks), prefill over a per-kv-head selection of as many
+// tokens as the tensor-core path on GPUs needs (prefillTokens), per-query
+// rows with a soft-cap, dense causal attention, and in-op key RoPE by rank
+// and at original positions; bf16, plus f16 and f32 for the first model.
 func attnCases(quick bool) ([]attnCase, error) {
 	var cs []attnCase
 	for i, m := range bench.Models() {
@@ -59,7 +60,7 @@ func attnCases(quick bool) ([]attnCase, error) {
 			c.Tq, c.gran, c.W, c.causal = 1, ops.PerRequest, 512, true
 			add("decode request W=512 causal"+sinkWord(m.Sinks), c)
 			c = base
-			c.Tq, c.gran, c.W, c.causal = 64, ops.PerKVHead, 512, true
+			c.Tq, c.gran, c.W, c.causal = prefillTokens(m.QHeads/m.KVHeads), ops.PerKVHead, 512, true
 			add("prefill kv-head W=512 causal"+sinkWord(m.Sinks), c)
 			if quick && dt != ops.BF16 {
 				continue
@@ -82,6 +83,12 @@ func attnCases(quick bool) ([]attnCase, error) {
 	}
 	return cs, nil
 }
+
+// prefillTokens is the fewest query tokens whose rows (tokens × a GQA
+// group of g heads) reach kernels.PrefillMinRows, from which the CUDA
+// backend serves a 16-bit call with its tensor-core prefill kernel: the
+// prefill cases take that path at the least cost.
+func prefillTokens(g int) int { return (kernels.PrefillMinRows + g - 1) / g }
 
 func sinkWord(sinks bool) string {
 	if sinks {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rotorkernels/rotor/fallback"
+	"github.com/rotorkernels/rotor/kernels"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -147,6 +148,16 @@ func TestCheckEveryOpFallbackPasses(t *testing.T) {
 		}
 		if refs["fp64"] == 0 || refs["fp64"] != refs[fallback.Name] {
 			t.Errorf("%s: results per reference %v, want as many against fp64 as against the fallback", op, refs)
+		}
+	}
+}
+
+// TestPrefillTokens: the prefill cases reach the rows from which the CUDA
+// planner picks its tensor-core kernel, with no token more.
+func TestPrefillTokens(t *testing.T) {
+	for _, g := range []int{1, 4, 7, 8} {
+		if n := prefillTokens(g); n*g < kernels.PrefillMinRows || (n-1)*g >= kernels.PrefillMinRows {
+			t.Errorf("prefillTokens(%d) = %d", g, n)
 		}
 	}
 }
