@@ -33,12 +33,19 @@ func (b *Backend) Criticality(a *ops.CriticalityArgs) error {
 	j.pass = 0
 	b.pool.run(j.Hq, 1, j)
 	j.pass = 1
-	if w := b.pool.width(); len(j.sums) < w {
+	w := b.pool.width()
+	if len(j.sums) < w {
 		j.sums = append(j.sums, make([][]float32, w-len(j.sums))...)
 	}
-	b.pool.run(j.N, 2048, j)
+	for i := range j.sums[:w] { // every worker's, before any joins
+		j.sums[i] = growF32(j.sums[i], b.pool.chunkLen(j.N, critGrain))
+	}
+	b.pool.run(j.N, critGrain, j)
 	return nil
 }
+
+// critGrain is the fewest candidates of one chunk of the vote's pass.
+const critGrain = 2048
 
 // critJob is one Criticality call; recycled.
 type critJob struct {
@@ -53,23 +60,13 @@ type critJob struct {
 	pass   int
 }
 
-var critJobs = make(chan *critJob, 8)
+var critJobs = jobs[critJob]{limit: 8}
 
-func getCritJob() *critJob {
-	select {
-	case j := <-critJobs:
-		return j
-	default:
-		return new(critJob)
-	}
-}
+func getCritJob() *critJob { return critJobs.get() }
 
 func putCritJob(j *critJob) {
 	*j = critJob{m: j.m[:0], inv: j.inv[:0], e: j.e[:0], sums: j.sums}
-	select {
-	case critJobs <- j:
-	default:
-	}
+	critJobs.put(j)
 }
 
 var posInf = float32(math.Inf(1))
@@ -81,8 +78,7 @@ func (j *critJob) run(w, lo, hi int) {
 		}
 		return
 	}
-	j.sums[w] = growF32(j.sums[w], hi-lo)
-	sum := j.sums[w]
+	sum := j.sums[w][:hi-lo]
 	clear(sum)
 	for h := range j.Hq { // head by head: each weight row is read in order
 		inv := j.inv[h]

@@ -24,8 +24,12 @@ func (b *Backend) PageMeta(a *ops.PageMetaArgs) error {
 	j.k = fviewOf(a.K)
 	j.min, j.minRS = f32s(a.Min), a.Min.RowStride()
 	j.max, j.maxRS = f32s(a.Max), a.Max.RowStride()
-	if w := b.pool.width(); len(j.scratch) < w {
+	w := b.pool.width()
+	if len(j.scratch) < w {
 		j.scratch = append(j.scratch, make([][]float32, w-len(j.scratch))...)
+	}
+	for i := range j.scratch[:w] { // every worker's, before any joins
+		j.scratch[i] = growF32(j.scratch[i], j.D)
 	}
 	b.pool.run(pages*j.Hk, max(1, 4096/(j.P*j.D+1)), j)
 	return nil
@@ -40,28 +44,17 @@ type pageMetaJob struct {
 	scratch          [][]float32
 }
 
-var pageMetaJobs = make(chan *pageMetaJob, 8)
+var pageMetaJobs = jobs[pageMetaJob]{limit: 8}
 
-func getPageMetaJob() *pageMetaJob {
-	select {
-	case j := <-pageMetaJobs:
-		return j
-	default:
-		return new(pageMetaJob)
-	}
-}
+func getPageMetaJob() *pageMetaJob { return pageMetaJobs.get() }
 
 func putPageMetaJob(j *pageMetaJob) {
 	*j = pageMetaJob{scratch: j.scratch}
-	select {
-	case pageMetaJobs <- j:
-	default:
-	}
+	pageMetaJobs.put(j)
 }
 
 // run recomputes items [lo, hi) = (page, kv head) pairs on worker w.
 func (j *pageMetaJob) run(w, lo, hi int) {
-	j.scratch[w] = growF32(j.scratch[w], j.D)
 	buf := j.scratch[w]
 	for it := lo; it < hi; it++ {
 		p, kv := j.p0+it/j.Hk, it%j.Hk

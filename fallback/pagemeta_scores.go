@@ -44,23 +44,13 @@ type pageScoresJob struct {
 	outRS        int
 }
 
-var pageScoresJobs = make(chan *pageScoresJob, 8)
+var pageScoresJobs = jobs[pageScoresJob]{limit: 8}
 
-func getPageScoresJob() *pageScoresJob {
-	select {
-	case j := <-pageScoresJobs:
-		return j
-	default:
-		return new(pageScoresJob)
-	}
-}
+func getPageScoresJob() *pageScoresJob { return pageScoresJobs.get() }
 
 func putPageScoresJob(j *pageScoresJob) {
 	*j = pageScoresJob{q: j.q[:0]}
-	select {
-	case pageScoresJobs <- j:
-	default:
-	}
+	pageScoresJobs.put(j)
 }
 
 // run scores pages [lo, hi).
