@@ -8,8 +8,10 @@ import (
 )
 
 // pageTruth returns the element-wise min and max of the keys k [S,Hk,D]
-// of each page of size P over slots [0, to), NaN for pages with no slot
-// below to.
+// of each page of size P over slots [0, to) (+Inf and -Inf for pages with
+// no slot below to). They are Go's min and max, under which a NaN wins
+// over every value, as the op's contract says: math.Min and math.Max let
+// an infinity win over a NaN.
 func pageTruth(k []float64, S, Hk, D, P, to int) (mn, mx []float64) {
 	pages := ops.PageCount(S, P)
 	mn, mx = make([]float64, pages*Hk*D), make([]float64, pages*Hk*D)
@@ -20,8 +22,8 @@ func pageTruth(k []float64, S, Hk, D, P, to int) (mn, mx []float64) {
 		p := s / P
 		for e := range Hk * D {
 			x := k[s*Hk*D+e]
-			mn[p*Hk*D+e] = math.Min(mn[p*Hk*D+e], x)
-			mx[p*Hk*D+e] = math.Max(mx[p*Hk*D+e], x)
+			mn[p*Hk*D+e] = min(mn[p*Hk*D+e], x)
+			mx[p*Hk*D+e] = max(mx[p*Hk*D+e], x)
 		}
 	}
 	return mn, mx
