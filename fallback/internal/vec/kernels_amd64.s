@@ -10444,7 +10444,7 @@ cols1_end:
 	RET
 
 // func minMaxRowsBF16AVX2(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·minMaxRowsBF16AVX2(SB), NOSPLIT, $0-89
 	MOVQ         mn_base+0(FP), AX
 	MOVQ         mx_base+24(FP), CX
@@ -10455,10 +10455,10 @@ TEXT ·minMaxRowsBF16AVX2(SB), NOSPLIT, $0-89
 	SHLQ         $0x01, SI
 	MOVQ         rows+80(FP), DI
 	MOVL         $0x7f807f80, R8
-	MOVD         R8, X0
+	VMOVD        R8, X0
 	VPBROADCASTD X0, Y0
 	MOVL         $0x807f807f, R8
-	MOVD         R8, X1
+	VMOVD        R8, X1
 	VPBROADCASTD X1, Y1
 	XORL         R8, R8
 	XORQ         R9, R9
@@ -10618,7 +10618,7 @@ cols1_end:
 	RET
 
 // func minMaxRowsF16AVX2(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
-// Requires: AVX, AVX2, F16C, SSE2
+// Requires: AVX, AVX2, F16C
 TEXT ·minMaxRowsF16AVX2(SB), NOSPLIT, $0-89
 	MOVQ         mn_base+0(FP), AX
 	MOVQ         mx_base+24(FP), CX
@@ -10629,10 +10629,10 @@ TEXT ·minMaxRowsF16AVX2(SB), NOSPLIT, $0-89
 	SHLQ         $0x01, SI
 	MOVQ         rows+80(FP), DI
 	MOVL         $0x7c007c00, R8
-	MOVD         R8, X0
+	VMOVD        R8, X0
 	VPBROADCASTD X0, Y0
 	MOVL         $0x83ff83ff, R8
-	MOVD         R8, X1
+	VMOVD        R8, X1
 	VPBROADCASTD X1, Y1
 	XORL         R8, R8
 	XORQ         R9, R9
@@ -23556,7 +23556,7 @@ cols1_end:
 	RET
 
 // func minMaxRowsBF16AVX512(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
-// Requires: AVX, AVX512BW, AVX512F, SSE2
+// Requires: AVX, AVX512BW, AVX512F
 TEXT ·minMaxRowsBF16AVX512(SB), NOSPLIT, $0-89
 	MOVQ         mn_base+0(FP), AX
 	MOVQ         mx_base+24(FP), CX
@@ -23567,10 +23567,10 @@ TEXT ·minMaxRowsBF16AVX512(SB), NOSPLIT, $0-89
 	SHLQ         $0x01, SI
 	MOVQ         rows+80(FP), DI
 	MOVL         $0x7f807f80, R8
-	MOVD         R8, X0
+	VMOVD        R8, X0
 	VPBROADCASTD X0, Z0
 	MOVL         $0x807f807f, R8
-	MOVD         R8, X1
+	VMOVD        R8, X1
 	VPBROADCASTD X1, Z1
 	XORL         R8, R8
 	XORQ         R9, R9
@@ -23802,7 +23802,7 @@ cols1_end:
 	RET
 
 // func minMaxRowsF16AVX512(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
-// Requires: AVX, AVX512BW, AVX512F, SSE2
+// Requires: AVX, AVX512BW, AVX512F
 TEXT ·minMaxRowsF16AVX512(SB), NOSPLIT, $0-89
 	MOVQ         mn_base+0(FP), AX
 	MOVQ         mx_base+24(FP), CX
@@ -23813,10 +23813,10 @@ TEXT ·minMaxRowsF16AVX512(SB), NOSPLIT, $0-89
 	SHLQ         $0x01, SI
 	MOVQ         rows+80(FP), DI
 	MOVL         $0x7c007c00, R8
-	MOVD         R8, X0
+	VMOVD        R8, X0
 	VPBROADCASTD X0, Z0
 	MOVL         $0x83ff83ff, R8
-	MOVD         R8, X1
+	VMOVD        R8, X1
 	VPBROADCASTD X1, Z1
 	XORL         R8, R8
 	XORQ         R9, R9
