@@ -19,6 +19,14 @@
 // time. With splits = 1 the block writes O and LSE (sinks applied); else
 // it writes its partial (m, l, acc) to part for attn_split_merge.
 //
+// Document masks (qdoc/kdoc) drop a key while its entry is staged, so the
+// key loop never sees it. Log-n scaling folds the query token's factor
+// into the block's softmax scale. Dual Chunk Attention (key RoPE with
+// ROTOR_KEYPOS_DUALCHUNK) walks the split three times, once per chunk
+// class (intra, successive, inter), with the query rows rotated for that
+// class and only that class's keys staged: every K and V row is still
+// read once, and all three classes share one online softmax.
+//
 // Kernel sel_rank_counts: block (256), grid (rows, splits): counts[r,s] =
 // valid entries of row r in split s. Needed before attn_decode only for
 // key RoPE by rank over an index selection.
@@ -123,6 +131,9 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
     const int lo = split * a.chunk, hi = min(lo + a.chunk, a.W);
     const bool causal = a.qpos != 0;
     const i32 qp_mask = causal ? a.qpos[(i64)t * a.qpos_stride] : 0;
+    const bool docs = a.qdoc != 0;
+    const i32 qdoc = docs ? a.qdoc[(i64)t * a.qdoc_stride] : 0;
+    const float scale = logn_scale(a.scale, qp_mask, a.logn);
 
     // Rank bases for in-kernel RoPE by rank: valid entries before this
     // split, and in the whole row.
@@ -148,23 +159,6 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
         rope_qp = rope_query_pos(a, t, s_rank_base[1]);
     }
 
-    // The G query rows of this block, widened (and rotated).
-    float q[G][VEC];
-#pragma unroll
-    for (int h = 0; h < G; h++) {
-        const T* qr = static_cast<const T*>(a.q) + (i64)t * a.q_row + (i64)(h0 + (h < nh ? h : 0)) * D;
-        lane_load(q[h], qr, lane);
-        if (ROTOR_KEY_ROPE) {
-            rope_lane(q[h], lane, rope_qp, a);
-        }
-        if (h >= nh) {
-#pragma unroll
-            for (int i = 0; i < VEC; i++) {
-                q[h][i] = 0.0f;
-            }
-        }
-    }
-
     float acc[G][VEC];
     SoftState st[G];
 #pragma unroll
@@ -176,81 +170,112 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
         }
     }
 
-    i32 rank_run = ROTOR_KEY_ROPE ? s_rank_base[0] : 0;
     const T* kbase = static_cast<const T*>(a.k) + (i64)hk * D;
     const T* vbase = static_cast<const T*>(a.v) + (i64)hk * DV;
+    const bool dca = ROTOR_KEY_ROPE && a.keypos == ROTOR_KEYPOS_DUALCHUNK;
+    float q[G][VEC];
 
-    for (int base = lo; base < hi; base += TILE) {
-        __syncthreads();
-        if (tid < TILE) {
-            int e = base + tid;
-            i32 slot = e < hi ? sel_slot(a, row, e) : -1;
-            s_idx[tid] = slot;
-            s_kpos[tid] = (causal && slot >= 0) ? a.kpos[(i64)slot * a.kpos_stride] : 0;
+    for (int pass = 0; pass < (dca ? 3 : 1); pass++) {
+        // The G query rows of this block, widened (and rotated: for Dual Chunk
+        // Attention at the position of this pass's chunk class).
+#pragma unroll
+        for (int h = 0; h < G; h++) {
+            const T* qr = static_cast<const T*>(a.q) + (i64)t * a.q_row + (i64)(h0 + (h < nh ? h : 0)) * D;
+            lane_load(q[h], qr, lane);
             if (ROTOR_KEY_ROPE) {
-                unsigned ball = __ballot_sync(0xffffffffu, slot >= 0);
-                int l32 = tid & 31;
-                s_rank[tid] = __popc(ball & ((1u << l32) - 1u));
-                if (l32 == 0) {
-                    s_warp_valid[tid >> 5] = __popc(ball);
+                rope_lane(q[h], lane, dca ? dca_query_pos(a, rope_qp, pass) : rope_qp, a);
+            }
+            if (h >= nh) {
+#pragma unroll
+                for (int i = 0; i < VEC; i++) {
+                    q[h][i] = 0.0f;
                 }
             }
         }
-        __syncthreads();
-        const int nt = min(TILE, hi - base);
-        for (int ib = 0; ib < nt; ib += KG * UNROLL) {
-            float kx[UNROLL][VEC], vx[UNROLL][VEC];
-            bool ok[UNROLL];
-#pragma unroll
-            for (int u = 0; u < UNROLL; u++) {
-                int e = ib + grp + u * KG;
-                i32 slot = e < nt ? s_idx[e] : -1;
-                ok[u] = slot >= 0 && (!causal || s_kpos[e] <= qp_mask);
-                if (ok[u]) {
-                    lane_load(kx[u], kbase + (i64)slot * a.k_row, lane);
-                    lane_load_v(vx[u], vbase + (i64)slot * a.v_row, lane);
-                } else {
-#pragma unroll
-                    for (int i = 0; i < VEC; i++) {
-                        kx[u][i] = 0.0f;
-                        vx[u][i] = 0.0f;
-                    }
-                }
-            }
-#pragma unroll
-            for (int u = 0; u < UNROLL; u++) {
+
+        i32 rank_run = ROTOR_KEY_ROPE ? s_rank_base[0] : 0;
+        for (int base = lo; base < hi; base += TILE) {
+            __syncthreads();
+            if (tid < TILE) {
+                int e = base + tid;
+                i32 slot = e < hi ? sel_slot(a, row, e) : -1;
+                i32 kp = (causal && slot >= 0) ? a.kpos[(i64)slot * a.kpos_stride] : 0;
+                s_kpos[tid] = kp;
                 if (ROTOR_KEY_ROPE) {
-                    int e = ib + grp + u * KG;
-                    i32 rank = 0, kp = 0;
-                    if (e < nt) {
-                        rank = rank_run + s_rank[e] + (e >= 32 ? s_warp_valid[0] : 0);
-                        kp = s_kpos[e];
+                    unsigned ball = __ballot_sync(0xffffffffu, slot >= 0);
+                    int l32 = tid & 31;
+                    s_rank[tid] = __popc(ball & ((1u << l32) - 1u));
+                    if (l32 == 0) {
+                        s_warp_valid[tid >> 5] = __popc(ball);
                     }
-                    rope_lane(kx[u], lane, rope_key_pos(a, rank, kp, rope_qp), a);
+                }
+                // Keys of another document, or of another chunk class than
+                // this pass's, are staged as padding.
+                if (slot >= 0 && docs && !doc_visible(a.kdoc[(i64)slot * a.kdoc_stride], qdoc)) {
+                    slot = -1;
+                }
+                if (dca && slot >= 0 && dca_class(a, rope_qp, kp) != pass) {
+                    slot = -1;
+                }
+                s_idx[tid] = slot;
+            }
+            __syncthreads();
+            const int nt = min(TILE, hi - base);
+            for (int ib = 0; ib < nt; ib += KG * UNROLL) {
+                float kx[UNROLL][VEC], vx[UNROLL][VEC];
+                bool ok[UNROLL];
+#pragma unroll
+                for (int u = 0; u < UNROLL; u++) {
+                    int e = ib + grp + u * KG;
+                    i32 slot = e < nt ? s_idx[e] : -1;
+                    ok[u] = slot >= 0 && (!causal || s_kpos[e] <= qp_mask);
+                    if (ok[u]) {
+                        lane_load(kx[u], kbase + (i64)slot * a.k_row, lane);
+                        lane_load_v(vx[u], vbase + (i64)slot * a.v_row, lane);
+                    } else {
+#pragma unroll
+                        for (int i = 0; i < VEC; i++) {
+                            kx[u][i] = 0.0f;
+                            vx[u][i] = 0.0f;
+                        }
+                    }
                 }
 #pragma unroll
-                for (int h = 0; h < G; h++) {
-                    float d = 0.0f;
-#pragma unroll
-                    for (int i = 0; i < VEC; i++) {
-                        d = fmaf(q[h][i], kx[u][i], d);
+                for (int u = 0; u < UNROLL; u++) {
+                    // (the whole warp rotates, or none of it: rope_lane shuffles)
+                    if (ROTOR_KEY_ROPE && __any_sync(0xffffffffu, ok[u])) {
+                        int e = ib + grp + u * KG;
+                        i32 rank = 0, kp = 0;
+                        if (e < nt) {
+                            rank = rank_run + s_rank[e] + (e >= 32 ? s_warp_valid[0] : 0);
+                            kp = s_kpos[e];
+                        }
+                        rope_lane(kx[u], lane, rope_key_pos(a, rank, kp, rope_qp), a);
                     }
 #pragma unroll
-                    for (int off = LANES / 2; off > 0; off >>= 1) {
-                        d += __shfl_xor_sync(0xffffffffu, d, off, LANES);
-                    }
-                    float x2 = (ok[u] && h < nh) ? attn_logit2(d, a.scale, a.softcap) : neg_inf_f32();
-                    float alpha;
-                    float p = soft_add(st[h], x2, &alpha);
+                    for (int h = 0; h < G; h++) {
+                        float d = 0.0f;
 #pragma unroll
-                    for (int i = 0; i < VEC; i++) {
-                        acc[h][i] = fmaf(p, vx[u][i], acc[h][i] * alpha);
+                        for (int i = 0; i < VEC; i++) {
+                            d = fmaf(q[h][i], kx[u][i], d);
+                        }
+#pragma unroll
+                        for (int off = LANES / 2; off > 0; off >>= 1) {
+                            d += __shfl_xor_sync(0xffffffffu, d, off, LANES);
+                        }
+                        float x2 = (ok[u] && h < nh) ? attn_logit2(d, scale, a.softcap) : neg_inf_f32();
+                        float alpha;
+                        float p = soft_add(st[h], x2, &alpha);
+#pragma unroll
+                        for (int i = 0; i < VEC; i++) {
+                            acc[h][i] = fmaf(p, vx[u][i], acc[h][i] * alpha);
+                        }
                     }
                 }
             }
-        }
-        if (ROTOR_KEY_ROPE) {
-            rank_run += s_warp_valid[0] + s_warp_valid[1];
+            if (ROTOR_KEY_ROPE) {
+                rank_run += s_warp_valid[0] + s_warp_valid[1];
+            }
         }
     }
 
@@ -327,7 +352,8 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
         i64 k_row, i64 v_row, i64 o_row, i64 lse_row, i64 idx_tok, i64 idx_head, i64 qpos_stride, i64 kpos_stride,  \
         i64 sink_stride, i32 Tq, i32 Hq, i32 Hk, i32 S, i32 W, i32 start, i32 sel, i32 splits, i32 chunk,           \
         i32 gchunks, float scale, float softcap, double rope_attn, i32 rope_half, i32 rope_layout, i32 rope_angles,  \
-        i32 keypos, i32 cap, i32 query_pos) {                                                                        \
+        i32 keypos, i32 cap, i32 query_pos, const i32* qdoc, const i32* kdoc, i64 qdoc_stride, i64 kdoc_stride,      \
+        i32 logn, i32 chunk_len, i32 chunk_size) {                                                                   \
         AttnArgs a;                                                                                                  \
         a.q = q;                                                                                                     \
         a.k = k;                                                                                                     \
@@ -370,6 +396,13 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
         a.keypos = keypos;                                                                                           \
         a.cap = cap;                                                                                                 \
         a.query_pos = query_pos;                                                                                     \
+        a.qdoc = qdoc;                                                                                               \
+        a.kdoc = kdoc;                                                                                               \
+        a.qdoc_stride = qdoc_stride;                                                                                 \
+        a.kdoc_stride = kdoc_stride;                                                                                 \
+        a.logn = logn;                                                                                               \
+        a.chunk_len = chunk_len;                                                                                     \
+        a.chunk_size = chunk_size;                                                                                   \
         attn_decode_body<G>(a);                                                                                      \
     }
 

@@ -15,8 +15,10 @@
 // and V rows with cp.async (zero-filled for padding), computes S = Q·Kᵀ
 // and O += P·V with mma.sync m16n8k16 (fp32 accumulation), masks padding
 // and (with positions) keys whose position exceeds the row's query
-// position, and keeps an online softmax per row. It writes O and the
-// natural-log LSE with sinks applied.
+// position, and (with document ids) keys of another document that are no
+// anchor, and keeps an online softmax per row; log-n scaling gives each
+// row its own softmax scale. It writes O and the natural-log LSE with
+// sinks applied.
 #include "attn_common.cuh"
 
 #define D ROTOR_HEAD_DIM
@@ -82,11 +84,12 @@ extern "C" __global__ void __launch_bounds__(ROTOR_BLOCK)
 attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, const i32* idx, const i32* qpos,
              const i32* kpos, const float* sinks, i64 q_row, i64 k_row, i64 v_row, i64 o_row, i64 lse_row, i64 idx_head,
              i64 qpos_stride, i64 kpos_stride, i64 sink_stride, i32 Tq, i32 Hq, i32 Hk, i32 S, i32 W, i32 start, i32 sel,
-             float scale, float softcap) {
+             float scale, float softcap, const i32* qdoc, const i32* kdoc, i64 qdoc_stride, i64 kdoc_stride, i32 logn) {
     __shared__ __align__(16) T s_k[BN * LDS];
     __shared__ __align__(16) T s_v[BN * LDSV];
     __shared__ i32 s_idx[BN];
     __shared__ i32 s_kpos[BN];
+    __shared__ i32 s_kdoc[BN];
 
     AttnArgs a;
     a.idx = idx;
@@ -121,6 +124,10 @@ attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, c
     }
     const i32 qp0 = (causal && r0 < rows) ? qpos[(i64)(r0 / g) * qpos_stride] : 0;
     const i32 qp1 = (causal && r1 < rows) ? qpos[(i64)(r1 / g) * qpos_stride] : 0;
+    const bool docs = qdoc != 0;
+    const i32 qd0 = (docs && r0 < rows) ? qdoc[(i64)(r0 / g) * qdoc_stride] : 0;
+    const i32 qd1 = (docs && r1 < rows) ? qdoc[(i64)(r1 / g) * qdoc_stride] : 0;
+    const float scale0 = logn_scale(scale, qp0, logn), scale1 = logn_scale(scale, qp1, logn);
 
     float oacc[DV / 8][4];
 #pragma unroll
@@ -140,6 +147,7 @@ attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, c
             i32 slot = base + e < W ? sel_slot(a, row, base + e) : -1;
             s_idx[e] = slot;
             s_kpos[e] = (causal && slot >= 0) ? kpos[(i64)slot * kpos_stride] : 0;
+            s_kdoc[e] = (docs && slot >= 0) ? kdoc[(i64)slot * kdoc_stride] : 0;
         }
         __syncthreads();
         for (int c = tid; c < BN * chunks; c += ROTOR_BLOCK) {
@@ -192,10 +200,10 @@ attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, c
             for (int j = 0; j < 2; j++) {
                 int e = nt * 8 + 2 * tq + j;
                 bool ok = s_idx[e] >= 0;
-                bool ok0 = ok && r0 < rows && (!causal || s_kpos[e] <= qp0);
-                bool ok1 = ok && r1 < rows && (!causal || s_kpos[e] <= qp1);
-                sc[nt][j] = ok0 ? attn_logit2(sc[nt][j], scale, softcap) : neg_inf_f32();
-                sc[nt][2 + j] = ok1 ? attn_logit2(sc[nt][2 + j], scale, softcap) : neg_inf_f32();
+                bool ok0 = ok && r0 < rows && (!causal || s_kpos[e] <= qp0) && (!docs || doc_visible(s_kdoc[e], qd0));
+                bool ok1 = ok && r1 < rows && (!causal || s_kpos[e] <= qp1) && (!docs || doc_visible(s_kdoc[e], qd1));
+                sc[nt][j] = ok0 ? attn_logit2(sc[nt][j], scale0, softcap) : neg_inf_f32();
+                sc[nt][2 + j] = ok1 ? attn_logit2(sc[nt][2 + j], scale1, softcap) : neg_inf_f32();
                 mx0 = fmaxf(mx0, sc[nt][j]);
                 mx1 = fmaxf(mx1, sc[nt][2 + j]);
             }

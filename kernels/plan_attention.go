@@ -82,12 +82,15 @@ func describeSelection(sel *ops.Selection, Tq, Hk, S int) (selection, error) {
 // q_row, k_row, v_row, o_row, lse_row, idx_tok, idx_head, qpos_stride,
 // kpos_stride, sink_stride (i64), Tq, Hq, Hk, S, W, start, sel, splits,
 // chunk, gchunks (i32), scale, softcap (float), rope_attn (double),
-// rope_half, rope_layout, rope_angles, keypos, cap, query_pos (i32).
+// rope_half, rope_layout, rope_angles, keypos, cap, query_pos (i32),
+// qdoc, kdoc (pointers), qdoc_stride, kdoc_stride (i64), logn,
+// chunk_len, chunk_size (i32).
 //
 // Parameters of attn_prefill (attn_prefill.cu): q, k, v, o, lse, idx,
 // qpos, kpos, sinks, q_row, k_row, v_row, o_row, lse_row, idx_head,
 // qpos_stride, kpos_stride, sink_stride (i64), Tq, Hq, Hk, S, W, start,
-// sel (i32), scale, softcap (float).
+// sel (i32), scale, softcap (float), qdoc, kdoc (pointers), qdoc_stride,
+// kdoc_stride (i64), logn (i32).
 //
 // Parameters of attn_split_merge (attn_merge.cu): part, o, lse, sinks,
 // o_row, lse_row, sink_stride (i64), Tq, Hq, Dv, splits (i32).
@@ -107,9 +110,6 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 	if err := checkHeadDim("v.shape[2]", Dv, 8); err != nil {
 		return nil, err
 	}
-	if a.QDoc != nil || a.LogN != 0 || (a.RoPE != nil && a.RoPE.KeyPos == ops.KeyPosDualChunk) {
-		return nil, ops.Errorf(ops.ErrUnsupported, "attention", "document masks, log-n or dual-chunk RoPE", "the cuda kernels do not take them yet")
-	}
 	if Tq == 0 || Hq == 0 {
 		return nil, nil
 	}
@@ -117,7 +117,7 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 	if err != nil {
 		return nil, err
 	}
-	ad, err := addrs(m, a.Q, a.K, a.V, a.O, a.LSE, a.Sel.Indices, a.QPos, a.KPos, a.Sinks)
+	ad, err := addrs(m, a.Q, a.K, a.V, a.O, a.LSE, a.Sel.Indices, a.QPos, a.KPos, a.Sinks, a.QDoc, a.KDoc)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,8 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 				I64(a.Q.RowStride()), I64(a.K.RowStride()), I64(a.V.RowStride()), I64(a.O.RowStride()), I64(lseRow), I64(sel.idxHead),
 				I64(stride1D(a.QPos)), I64(stride1D(a.KPos)), I64(stride1D(a.Sinks)),
 				I32(Tq), I32(Hq), I32(Hk), I32(S), I32(sel.w), I32(sel.start), I32(sel.mode),
-				F32(scale), F32(a.SoftCap)},
+				F32(scale), F32(a.SoftCap),
+				Ptr(ad[9]), Ptr(ad[10]), I64(stride1D(a.QDoc)), I64(stride1D(a.KDoc)), I32(int(a.LogN))},
 		}}, nil
 	}
 
@@ -187,7 +188,8 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 			I64(sel.idxTok), I64(sel.idxHead), I64(stride1D(a.QPos)), I64(stride1D(a.KPos)), I64(stride1D(a.Sinks)),
 			I32(Tq), I32(Hq), I32(Hk), I32(S), I32(sel.w), I32(sel.start), I32(sel.mode), I32(splits), I32(chunk), I32(gchunks),
 			F32(scale), F32(a.SoftCap),
-			F64(rope.attn), I32(rope.half), I32(rope.layout), I32(rope.angles), I32(rope.keyPos), I32(rope.cap), I32(rope.queryPos)},
+			F64(rope.attn), I32(rope.half), I32(rope.layout), I32(rope.angles), I32(rope.keyPos), I32(rope.cap), I32(rope.queryPos),
+			Ptr(ad[9]), Ptr(ad[10]), I64(stride1D(a.QDoc)), I64(stride1D(a.KDoc)), I32(int(a.LogN)), I32(rope.chunkLen), I32(rope.chunkSize)},
 	})
 	if splits > 1 {
 		ls = append(ls, Launch{
@@ -206,6 +208,7 @@ type ropeParams struct {
 	invFreq                                     uint64
 	attn                                        float64
 	half, layout, angles, keyPos, cap, queryPos int
+	chunkLen, chunkSize                         int
 }
 
 func keyRoPEParams(r *ops.KeyRoPE, m Memory) (ropeParams, error) {
@@ -217,8 +220,12 @@ func keyRoPEParams(r *ops.KeyRoPE, m Memory) (ropeParams, error) {
 	if err != nil {
 		return ropeParams{}, err
 	}
-	return ropeParams{invFreq: inv, attn: r.Rotary.AttentionFactor, half: half, layout: int(r.Rotary.Layout),
-		angles: int(r.Angles), keyPos: int(r.KeyPos), cap: int(r.Cap), queryPos: int(r.QueryPos)}, nil
+	p := ropeParams{invFreq: inv, attn: r.Rotary.AttentionFactor, half: half, layout: int(r.Rotary.Layout),
+		angles: int(r.Angles), keyPos: int(r.KeyPos), cap: int(r.Cap), queryPos: int(r.QueryPos)}
+	if r.KeyPos == ops.KeyPosDualChunk {
+		p.chunkLen, p.chunkSize = int(r.Chunk.ChunkLen()), int(r.Chunk.ChunkSize)
+	}
+	return p, nil
 }
 
 // PlanMerge plans Backend.Merge: one launch of attn_merge2. LSE values are

@@ -23,8 +23,8 @@ const prefillPad = 8
 
 // PrefillSmem returns the static shared memory attn_prefill uses: the K
 // and V tiles (TileN rows of d+8 and dv+8 16-bit elements) plus the staged
-// slot indices and key positions.
+// slot indices, key positions and key documents.
 func PrefillSmem(dt ops.DType, d, dv int) int {
 	n := PrefillTileN(dt, d, dv)
-	return n*(d+prefillPad)*2 + n*(dv+prefillPad)*2 + 2*n*4
+	return n*(d+prefillPad)*2 + n*(dv+prefillPad)*2 + 3*n*4
 }
