@@ -11,15 +11,19 @@ import (
 
 func init() { Register("attend", benchAttend) }
 
-// Attention rows, per model: decode (one query token) over 2k, 8k and 32k
-// selected slots of a 128k-slot bf16 KV pool, with dense attention over
-// the whole pool as the baseline (ratio_to_naive is the sparse speedup:
+// Attention rows, per model: decode (one query token, timed from cold
+// caches with Ctx.TimeCold) over 2k, 8k and 32k selected slots of a
+// 128k-slot bf16 KV pool, with dense attention over the whole pool as the
+// baseline (ratio_to_naive is the sparse speedup:
 // selection 1/64 at sel=2048, 1/16 at sel=8192), and prefill of 512 query
 // tokens over 4096 selected slots (GFLOP/s against the FMA peak).
 // Selections are sorted distinct random slots shared by every head, as
 // TokenSelect passes them. On a backend with SIMD levels (SIMDLimiter),
-// each sparse decode row is timed a second time on the plain-Go path. Bytes count the K and V rows gathered (all kv
-// heads of each selected slot), q read and O and LSE written.
+// each sparse decode row is timed a second time on the plain-Go path.
+// Bytes count the K and V rows read (all kv heads of each selected slot),
+// q read and O and LSE written; the roofline reads the K and V rows at
+// the read peak for the dense row (the whole pool in slot order) and at
+// the gather peak of one slot's K row size for the others.
 var (
 	attendSelected      = []int{2048, 8192, 32768}
 	attendSelectedQuick = []int{2048, 8192}
@@ -51,15 +55,16 @@ type attendPool struct {
 	note  string
 }
 
-// newAttendPool allocates and fills a pool of up to 128k slots for m with
-// values in ±[0.5, 2).
-func newAttendPool(b ops.Backend, m Model) (*attendPool, error) {
-	p := &attendPool{slots: attendPoolSlots}
+// newAttendPool allocates and fills a pool of up to slots slots for m
+// (halved while K and V would exceed attendPoolMaxBytes) with values in
+// ±[0.5, 2).
+func newAttendPool(b ops.Backend, m Model, slots int) (*attendPool, error) {
+	p := &attendPool{slots: slots}
 	row := m.KVHeads * m.HeadDim * 2 // bytes of one slot's K (or V) rows
 	for p.slots > 1024 && 2*p.slots*row > attendPoolMaxBytes {
 		p.slots /= 2
 	}
-	if p.slots < attendPoolSlots {
+	if p.slots < slots {
 		p.note = fmt.Sprintf("; pool reduced to %d slots to stay within %d MiB", p.slots, attendPoolMaxBytes>>20)
 	}
 	host := make([]uint16, p.slots*m.KVHeads*m.HeadDim)
@@ -102,13 +107,18 @@ func attendSlots(rng *rand.Rand, n, S int) []int32 {
 }
 
 // AttentionBytes returns the bytes one attention call moves: the K and V
-// rows of n selected slots for all Hk kv heads, q [Tq,Hq,D] read, O
-// [Tq,Hq,Dv] and the float32 LSE written, for 2-byte elements when dt is
-// BF16 or F16.
+// rows of n selected slots for all Hk kv heads (KVBytes), q [Tq,Hq,D]
+// read, O [Tq,Hq,Dv] and the float32 LSE written, for 2-byte elements
+// when dt is BF16 or F16.
 func AttentionBytes(Tq, Hq, Hk, D, Dv, n int, dt ops.DType) float64 {
-	es := float64(dt.Size())
-	kv := float64(n) * float64(Hk) * float64(D+Dv) * es
-	return kv + float64(Tq*Hq)*(float64(D+Dv)*es+4)
+	return KVBytes(Hk, D, Dv, n, dt) + float64(Tq*Hq)*(float64((D+Dv)*dt.Size())+4)
+}
+
+// KVBytes returns the bytes of the K and V rows of n slots for all Hk kv
+// heads: what an attention call over n selected slots reads from the
+// pool.
+func KVBytes(Hk, D, Dv, n int, dt ops.DType) float64 {
+	return float64(n) * float64(Hk) * float64(D+Dv) * float64(dt.Size())
 }
 
 // AttentionFlops returns the arithmetic of one attention call of Tq
@@ -121,7 +131,7 @@ func AttentionFlops(Tq, Hq, D, Dv, n int) float64 {
 // attendModel measures every attention row of model m.
 func attendModel(c *Ctx, m Model) ([]Result, error) {
 	b := c.Backend
-	pool, err := newAttendPool(b, m)
+	pool, err := newAttendPool(b, m, attendPoolSlots)
 	if err != nil {
 		return nil, fmt.Errorf("attend %s: pool: %w", m.Name, err)
 	}
@@ -141,10 +151,6 @@ func attendModel(c *Ctx, m Model) ([]Result, error) {
 		dense.Notes = "decode, dense range over the whole pool" + pool.note
 	}
 	rows = append(rows, c.Finish(dense))
-	gather := 0.0 // the host's random-row read bandwidth at this row size
-	if _, dev := b.(PeakMeasurer); !dev {
-		gather = GatherGBps(m.KVHeads*m.HeadDim*2, c.Quick)
-	}
 	for _, n := range selected {
 		if n > pool.slots/2 {
 			continue
@@ -160,12 +166,7 @@ func attendModel(c *Ctx, m Model) ([]Result, error) {
 		if !dense.Skipped && !r.Skipped {
 			r.NaiveSeconds = dense.Seconds
 		}
-		r.GatherPeakGBps = gather
 		r = c.Finish(r)
-		if r.RatioToGatherPeak > 0 {
-			r.Notes += fmt.Sprintf("; %.0f%% of a random %d-byte-row read measured in this run (%.1f GB/s)",
-				100*r.RatioToGatherPeak, m.KVHeads*m.HeadDim*2, r.GatherPeakGBps)
-		}
 		if r.RatioToPurego > 0 {
 			r.Notes += fmt.Sprintf("; %.1f× the plain-Go path (%.3g ms)", r.RatioToPurego, 1e3*r.PuregoSeconds)
 		}
@@ -181,6 +182,23 @@ func attendModel(c *Ctx, m Model) ([]Result, error) {
 	return append(rows, c.Finish(r)), nil
 }
 
+// attendTraffic returns the bytes, flops and access of a bf16 attention
+// call of Tq query tokens over n keys (D = Dv): read in slot order when
+// inOrder (the dense range, a window), else gathered as rows of one
+// slot's K (or V) for all Hk kv heads.
+func attendTraffic(Tq, Hq, Hk, D, n int, inOrder bool) Result {
+	r := Result{
+		Bytes: AttentionBytes(Tq, Hq, Hk, D, D, n, ops.BF16),
+		Flops: AttentionFlops(Tq, Hq, D, D, n),
+	}
+	if kv := KVBytes(Hk, D, D, n, ops.BF16); inOrder {
+		r.ReadBytes = kv
+	} else {
+		r.GatherBytes, r.GatherRowBytes = kv, Hk*D*ops.BF16.Size()
+	}
+	return r
+}
+
 // attendRow measures Tq query tokens over n selected slots (n = 0: the
 // dense range over the whole pool).
 func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Result, error) {
@@ -191,12 +209,9 @@ func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Re
 	if n == 0 {
 		keys, sel = pool.slots, "sel=dense"
 	}
-	r := Result{
-		Op: "attend", Model: m.Name, DType: ops.BF16.String(),
-		Shape: fmt.Sprintf("Tq=%d S=%d %s Hq=%d Hk=%d D=%d", Tq, pool.slots, sel, Hq, Hk, D),
-		Bytes: AttentionBytes(Tq, Hq, Hk, D, D, keys, ops.BF16),
-		Flops: AttentionFlops(Tq, Hq, D, D, keys),
-	}
+	r := attendTraffic(Tq, Hq, Hk, D, keys, n == 0)
+	r.Op, r.Model, r.DType = "attend", m.Name, ops.BF16.String()
+	r.Shape = fmt.Sprintf("Tq=%d S=%d %s Hq=%d Hk=%d D=%d", Tq, pool.slots, sel, Hq, Hk, D)
 	ts := &tensorSet{b: b}
 	defer ts.free()
 	alloc := ts.alloc
@@ -226,7 +241,11 @@ func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Re
 			return r, err
 		}
 	}
-	tm, err := c.Time(func() error { return b.Attention(a) })
+	timer := c.Time
+	if Tq == 1 {
+		timer = c.TimeCold // a decode step: its KV rows are not in cache
+	}
+	tm, err := timer(func() error { return b.Attention(a) })
 	if errors.Is(err, ops.ErrUnsupported) {
 		r.Skipped, r.Notes = true, err.Error()
 		return r, nil
@@ -240,7 +259,7 @@ func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Re
 		if err != nil {
 			return r, err
 		}
-		tm, err = c.Time(func() error { return b.Attention(a) })
+		tm, err = timer(func() error { return b.Attention(a) })
 		restore()
 		if err != nil {
 			return r, fmt.Errorf("attend %s %s, purego: %w", m.Name, r.Shape, err)

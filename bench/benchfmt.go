@@ -10,7 +10,8 @@ import (
 )
 
 // WriteBenchfmt writes rs in the Go benchmark format that benchstat
-// reads: configuration lines (goos, goarch, cpu, the peaks), Unit lines
+// reads: configuration lines (goos, goarch, cpu, the peaks and how they
+// were reached), Unit lines
 // declaring that the custom metrics are better when higher, then one line
 // per row that ran:
 //
@@ -26,9 +27,23 @@ func WriteBenchfmt(w io.Writer, rs []Result) error {
 	}
 	fmt.Fprintf(&b, "pkg: github.com/rotorkernels/rotor/bench\n")
 	if len(rs) > 0 {
-		fmt.Fprintf(&b, "peak-gbps: %.2f\npeak-gflops: %.1f\n", rs[0].PeakGBps, rs[0].PeakGFlops)
+		p := rs[0]
+		fmt.Fprintf(&b, "peak-gbps: %.2f\n", p.PeakGBps)
+		if p.CopyPeakMethod != "" {
+			fmt.Fprintf(&b, "copy-peak-method: %s\n", p.CopyPeakMethod)
+		}
+		fmt.Fprintf(&b, "peak-gflops: %.1f\n", p.PeakGFlops)
+		if p.FMAPeakISA != "" {
+			fmt.Fprintf(&b, "fma-peak-isa: %s\n", p.FMAPeakISA)
+		}
+		for _, r := range rs {
+			if r.ReadPeakGBps > 0 {
+				fmt.Fprintf(&b, "read-peak-gbps: %.2f\nread-peak-method: %s\n", r.ReadPeakGBps, r.ReadPeakMethod)
+				break
+			}
+		}
 	}
-	for _, u := range []string{"GB/s", "ratio-to-peak", "ratio-to-gather", "ratio-to-stream", "ratio-to-purego", "TFLOP/s", "ratio-to-naive"} {
+	for _, u := range []string{"GB/s", "ratio-to-peak", "ratio-to-gather", "ratio-to-read", "ratio-to-roofline", "ratio-to-purego", "TFLOP/s", "ratio-to-naive"} {
 		fmt.Fprintf(&b, "Unit %s better=higher\n", u)
 	}
 	procs := runtime.GOMAXPROCS(0)
@@ -41,8 +56,11 @@ func WriteBenchfmt(w io.Writer, rs []Result) error {
 		if r.RatioToGatherPeak > 0 {
 			fmt.Fprintf(&b, "\t%.4g ratio-to-gather", r.RatioToGatherPeak)
 		}
-		if r.RatioToStreamPeak > 0 {
-			fmt.Fprintf(&b, "\t%.4g ratio-to-stream", r.RatioToStreamPeak)
+		if r.RatioToReadPeak > 0 {
+			fmt.Fprintf(&b, "\t%.4g ratio-to-read", r.RatioToReadPeak)
+		}
+		if r.RatioToRoofline > 0 {
+			fmt.Fprintf(&b, "\t%.4g ratio-to-roofline", r.RatioToRoofline)
 		}
 		if r.RatioToPurego > 0 {
 			fmt.Fprintf(&b, "\t%.4g ratio-to-purego", r.RatioToPurego)

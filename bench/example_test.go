@@ -12,11 +12,13 @@ import (
 func ExampleResult_Derive() {
 	r := bench.Result{Op: "rope", Backend: "fallback", Model: "llama-3.1-8b", DType: "bf16",
 		Shape: "T=8192 Hq=32 Hk=8 D=128", Seconds: 0.025, Bytes: bench.RoPEBytes(8192, 32, 8, 128, 2)}
-	r.Derive(30, 0)
+	r.Derive(bench.Peaks{CopyGBps: 30, GFlops: 300})
 	fmt.Printf("%.2f GB/s, %.0f%% of the copy peak\n", r.GBps, 100*r.RatioToPeak)
+	fmt.Printf("roofline %.2f ms (%s bound): %.0f%% of it reached\n", 1e3*r.RooflineSeconds, r.RooflineBound, 100*r.RatioToRoofline)
 	fmt.Println(bench.BenchName(r))
 	// Output:
 	// 6.71 GB/s, 22% of the copy peak
+	// roofline 5.59 ms (copy bound): 22% of it reached
 	// BenchmarkRope/backend=fallback/model=llama-3.1-8b/dtype=bf16/T=8192/Hq=32/Hk=8/D=128
 }
 
@@ -35,11 +37,11 @@ func ExampleModels() {
 func ExampleWriteTable() {
 	r := bench.Result{Op: "rope", Backend: "fallback", Model: "gpt-oss-20b", DType: "f32",
 		Shape: "T=512 Hq=64 Hk=8 D=64", Seconds: 2e-3, Bytes: 19e6, Notes: "yarn"}
-	r.Derive(25, 0)
+	r.Derive(bench.Peaks{CopyGBps: 25, CopyMethod: "non-temporal"})
 	bench.WriteTable(os.Stdout, []bench.Result{r})
 	// Output:
-	// peak: copy 25.0 GB/s (measured in this run)
+	// peaks measured in this run: copy 25.0 GB/s (non-temporal)
 	//
-	// op    backend   model        dtype  shape                     time  GB/s  %peak  TFLOP/s  %fma  ×naive  notes
-	// rope  fallback  gpt-oss-20b  f32    T=512 Hq=64 Hk=8 D=64  2.00 ms  9.50    38%        -     -       -  yarn
+	// op    backend   model        dtype  shape                     time  GB/s  %copy  %read  %gather  TFLOP/s  %fma     roofline  %roof  ×naive  notes
+	// rope  fallback  gpt-oss-20b  f32    T=512 Hq=64 Hk=8 D=64  2.00 ms  9.50    38%      -        -        -     -  760 µs copy    38%       -  yarn
 }

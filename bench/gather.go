@@ -5,11 +5,9 @@ import (
 	"runtime"
 	"slices"
 	"unsafe"
-
-	"github.com/rotorkernels/rotor/internal/hugepage"
 )
 
-// Sizes of the gather peak's pool: far larger than any last-level cache.
+// Sizes of the read peaks' pool: far larger than any last-level cache.
 const (
 	gatherPoolBytes      = 512 << 20
 	gatherPoolBytesQuick = 256 << 20
@@ -26,37 +24,15 @@ const (
 // gatherInFlight rows at once with one 8-byte load per 64-byte line; the
 // pool is allocated with the huge-page advice the fallback backend gives
 // its tensors. The result is the best of several runs, in 1e9 bytes read
-// per second. It bounds what any gathering kernel reads on this machine,
-// so decode rows report their bandwidth against it as well as against
-// the copy peak.
+// per second. It bounds what any gathering kernel reads on this machine:
+// rows that gather (Result.GatherBytes) are compared with it, and their
+// roofline reads the gathered bytes at this rate.
 func GatherGBps(rowBytes int, quick bool) float64 {
 	pool, rowBytes, runs := readPool(rowBytes, quick)
 	rows := len(pool) * 8 / rowBytes
 	rng := rand.New(rand.NewPCG(uint64(rowBytes), 16))
 	sel := rng.Perm(rows)[:rows/16]
 	slices.Sort(sel)
-	return gatherPeak(pool, sel, rowBytes/8, runs, runtime.GOMAXPROCS(0))
-}
-
-// streamRowBytes is the row StreamGBps reads its pool in: rows far
-// apart, so that each reader's gatherInFlight rows are that many
-// sequential streams.
-const streamRowBytes = 1 << 20
-
-// StreamGBps measures how fast the host reads a pool far larger than the
-// caches from end to end, the access of the selection scan and of page
-// metadata, which read every KV-cache slot once. The pool is
-// GatherGBps's; each of GOMAXPROCS goroutines reads its contiguous share
-// of it as gatherInFlight sequential streams at once (rows of 1 MiB, one
-// 8-byte load per 64-byte line), the pattern that reads memory fastest
-// here. The result is the best of several runs, in 1e9 bytes read per
-// second: what a kernel that streams the pool can read on this machine.
-func StreamGBps(quick bool) float64 {
-	pool, rowBytes, runs := readPool(streamRowBytes, quick)
-	sel := make([]int, len(pool)*8/rowBytes)
-	for i := range sel {
-		sel[i] = i
-	}
 	return gatherPeak(pool, sel, rowBytes/8, runs, runtime.GOMAXPROCS(0))
 }
 
@@ -69,15 +45,19 @@ func readPool(rowBytes int, quick bool) (pool []uint64, row, runs int) {
 	if quick {
 		size, runs = gatherPoolBytesQuick, 4
 	}
-	pool = make([]uint64, size/8)
-	hugepage.Advise(unsafe.Slice((*byte)(unsafe.Pointer(&pool[0])), size))
+	pool = readWords(pageBuffer(size))
 	for i := range pool {
 		pool[i] = uint64(i)
 	}
 	return pool, max(64, rowBytes&^63), runs
 }
 
-// gatherSink keeps the gather loops' sums alive.
+// readWords returns b (whose start is 8-byte aligned) as 64-bit words.
+func readWords(b []byte) []uint64 {
+	return unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(b))), len(b)/8)
+}
+
+// gatherSink keeps the read loops' sums alive.
 var gatherSink uint64
 
 // gatherPeak returns the best bandwidth of runs parallel reads of the

@@ -11,10 +11,10 @@ import (
 func sampleRows() []Result {
 	a := Result{Op: "rope", Backend: "fallback", Model: "llama-3.1-8b", Shape: "T=8192 Hq=32 Hk=8 D=128",
 		DType: "bf16", Seconds: 0.02, Calls: 15, Bytes: 1e9, Flops: 1e9, NaiveSeconds: 0.4, Notes: "llama3"}
-	a.Derive(25, 200)
+	a.Derive(Peaks{CopyGBps: 25, CopyMethod: "rep movsb", GFlops: 200, FMAISA: "avx512f"})
 	b := Result{Op: "rope", Backend: "fallback", Model: "gpt-oss-20b", Shape: "T=1 Hq=64 Hk=8 D=64",
 		DType: "f32", Skipped: true, Notes: "unsupported"}
-	b.Derive(25, 200)
+	b.Derive(Peaks{CopyGBps: 25, CopyMethod: "rep movsb", GFlops: 200, FMAISA: "avx512f"})
 	return []Result{a, b}
 }
 
@@ -30,12 +30,17 @@ func TestWriteJSONKeys(t *testing.T) {
 	if len(rows) != 2 {
 		t.Fatalf("%d rows", len(rows))
 	}
-	for _, k := range []string{"op", "backend", "model", "shape", "dtype", "seconds", "gbps", "peak_gbps", "ratio_to_peak", "tflops", "notes"} {
+	for _, k := range []string{"op", "backend", "model", "shape", "dtype", "seconds", "gbps", "peak_gbps", "copy_peak_method",
+		"ratio_to_peak", "tflops", "peak_gflops", "fma_peak_isa", "roofline_seconds", "roofline_bound", "ratio_to_roofline", "notes"} {
 		if _, ok := rows[0][k]; !ok {
 			t.Errorf("key %q missing from %v", k, rows[0])
 		}
 	}
-	if rows[0]["gbps"].(float64) != 50 || rows[0]["ratio_to_peak"].(float64) != 2 || rows[0]["ratio_to_naive"].(float64) != 20 {
+	// 1e9 bytes at 25 GB/s take 40 ms, 1e9 flops at 200 GFLOP/s 5 ms:
+	// the roofline is 40 ms, twice the row's 20 ms.
+	if rows[0]["gbps"].(float64) != 50 || rows[0]["ratio_to_peak"].(float64) != 2 || rows[0]["ratio_to_naive"].(float64) != 20 ||
+		rows[0]["roofline_seconds"].(float64) != 0.04 || rows[0]["ratio_to_roofline"].(float64) != 2 ||
+		rows[0]["copy_peak_method"] != "rep movsb" || rows[0]["roofline_bound"] != "copy" {
 		t.Errorf("values: %v", rows[0])
 	}
 	if rows[1]["skipped"] != true {
@@ -53,7 +58,7 @@ func TestWriteTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
-	if !strings.HasPrefix(lines[0], "peak: copy 25.0 GB/s, fp32 fma 200.0 GFLOP/s") {
+	if !strings.HasPrefix(lines[0], "peaks measured in this run: copy 25.0 GB/s (rep movsb), fp32 fma 200.0 GFLOP/s (avx512f)") {
 		t.Errorf("peak line %q", lines[0])
 	}
 	head, row, skip := lines[2], lines[3], lines[4]
@@ -65,7 +70,11 @@ func TestWriteTable(t *testing.T) {
 	if i, j := strings.Index(head, "GB/s")+len("GB/s"), strings.Index(row, "50.00")+len("50.00"); i != j {
 		t.Errorf("GB/s column ends at %d in header, %d in row:\n%s\n%s", i, j, head, row)
 	}
-	for _, want := range []string{"20.0 ms", "200%", "20.0×", "llama3"} {
+	roof := strings.Index(row, "40.0 ms copy")
+	if i, j := strings.Index(head, "%roof")+len("%roof"), roof+strings.Index(row[roof:], "%")+1; roof < 0 || i != j {
+		t.Errorf("%%roof column ends at %d in header, %d in row:\n%s\n%s", i, j, head, row)
+	}
+	for _, want := range []string{"20.0 ms", "200%", "40.0 ms copy", "20.0×", "llama3"} {
 		if !strings.Contains(row, want) {
 			t.Errorf("row %q lacks %q", row, want)
 		}
@@ -116,12 +125,12 @@ func TestWriteBenchfmt(t *testing.T) {
 	if !strings.HasPrefix(bench[0], "BenchmarkRope/backend=fallback/model=llama-3.1-8b/dtype=bf16/T=8192/Hq=32/Hk=8/D=128-") {
 		t.Errorf("name in %q", bench[0])
 	}
-	for _, want := range []string{"\t15\t", "\t20000000 ns/op", "\t50 GB/s", "\t2 ratio-to-peak", "\t20 ratio-to-naive"} {
+	for _, want := range []string{"\t15\t", "\t20000000 ns/op", "\t50 GB/s", "\t2 ratio-to-peak", "\t2 ratio-to-roofline", "\t20 ratio-to-naive"} {
 		if !strings.Contains(bench[0], want) {
 			t.Errorf("%q lacks %q", bench[0], want)
 		}
 	}
-	for _, u := range []string{"GB/s", "ratio-to-peak", "TFLOP/s", "ratio-to-naive"} {
+	for _, u := range []string{"GB/s", "ratio-to-peak", "ratio-to-roofline", "TFLOP/s", "ratio-to-naive"} {
 		if !units[u] {
 			t.Errorf("no Unit %s better=higher line", u)
 		}

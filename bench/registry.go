@@ -77,34 +77,56 @@ type Ctx struct {
 	// Backend is the backend the ops run on.
 	Backend ops.Backend
 	Options
-	// PeakGBps is the copy bandwidth (read plus write bytes) measured by
-	// NewCtx; Run raises it to the best of that and a second measurement
-	// after the rows.
-	PeakGBps float64
-	// PeakGFlops is the fp32 FMA peak, measured like PeakGBps.
-	PeakGFlops float64
-	// PeakSource says how the peaks were measured, e.g.
-	// "memcpy 256 MiB; fma avx2+fma".
-	PeakSource string
+	// Peaks holds the copy and FMA peaks measured by NewCtx and, on a
+	// host backend, the read peak, measured when the first row that
+	// reads in address order finishes. Run raises each to the better of
+	// that and a second measurement after the rows.
+	Peaks Peaks
 
-	// remeasure measures the peaks again (nil when they came from fixed
-	// values); Run keeps the larger of the two measurements.
-	remeasure func() (gbps, gflops float64, isa string, err error)
-	// stream is the host's sequential read bandwidth (StreamGBps), measured
-	// by the first row that needs it; 0 until then.
-	stream float64
+	// measure measures the copy and FMA peaks (nil when the context was
+	// built with fixed peaks, as in tests).
+	measure func() (Peaks, error)
+	// gather holds GatherGBps by row size, measured once per run.
+	gather map[int]float64
+	// evictor displaces the host's caches for TimeCold (nil until used).
+	evictor *evictor
 }
 
-// streamPeak returns StreamGBps for this run, measured once.
-func (c *Ctx) streamPeak() float64 {
-	if c.stream == 0 {
-		c.stream = StreamGBps(c.Quick)
+// host reports whether the backend computes on the host, so that the
+// host's read and gather peaks bound it (a backend measuring its own
+// copy peak is a device).
+func (c *Ctx) host() bool {
+	_, dev := c.Backend.(PeakMeasurer)
+	return !dev
+}
+
+// readPeak measures the host's read peak into c.Peaks unless it is
+// known or the backend is a device.
+func (c *Ctx) readPeak() {
+	if c.Peaks.ReadGBps == 0 && c.host() {
+		c.Peaks.ReadGBps, c.Peaks.ReadMethod = ReadGBps(c.Quick)
 	}
-	return c.stream
+}
+
+// GatherPeak returns the host's gather peak for rows of rowBytes bytes
+// (GatherGBps), measured once per row size and run; 0 on a device
+// backend.
+func (c *Ctx) GatherPeak(rowBytes int) float64 {
+	if !c.host() || rowBytes <= 0 {
+		return 0
+	}
+	if g, ok := c.gather[rowBytes]; ok {
+		return g
+	}
+	if c.gather == nil {
+		c.gather = map[int]float64{}
+	}
+	c.gather[rowBytes] = GatherGBps(rowBytes, c.Quick)
+	return c.gather[rowBytes]
 }
 
 // NewCtx measures the peaks for backend b (its own PeakMeasurer and
-// FlopsPeakMeasurer when it implements them, else MemcpyGBps and
+// FlopsPeakMeasurer when it implements them, else CopyGBps and
 // FMAPeakGFlops on the host) and returns the context ops run in.
 func NewCtx(b ops.Backend, opt Options) (*Ctx, error) {
 	if b == nil {
@@ -121,62 +143,60 @@ func NewCtx(b ops.Backend, opt Options) (*Ctx, error) {
 			opt.MinTime = 60 * time.Millisecond
 		}
 	}
-	c := &Ctx{Backend: b, Options: opt}
-	measure, src := peakMeasure(b, opt.Quick)
-	g, f, isa, err := measure()
+	c := &Ctx{Backend: b, Options: opt, measure: peakMeasure(b, opt.Quick)}
+	p, err := c.measure()
 	if err != nil {
 		return nil, err
 	}
-	c.PeakGBps, c.PeakGFlops, c.remeasure = g, f, measure
-	c.PeakSource = src + isa
+	c.Peaks = p
 	return c, nil
 }
 
-// peakMeasure returns a function measuring b's copy and FMA peaks (the
+// peakMeasure returns a function measuring b's copy and FMA peaks: the
 // backend's own when it implements PeakMeasurer or FlopsPeakMeasurer,
-// else the host's, with the instruction set used) and a description of
-// the method.
-func peakMeasure(b ops.Backend, quick bool) (func() (float64, float64, string, error), string) {
-	pm, devCopy := b.(PeakMeasurer)
-	fm, devFMA := b.(FlopsPeakMeasurer)
-	var src string
-	if devCopy {
-		src = b.Name() + " copy; "
-	} else {
-		size := memcpyBytes
-		if quick {
-			size = memcpyBytesQuick
-		}
-		src = fmt.Sprintf("memcpy %d MiB; ", size>>20)
-	}
-	if devFMA {
-		src += b.Name() + " fma"
-	} else {
-		src += "fma "
-	}
-	return func() (g, f float64, isa string, err error) {
-		if devCopy {
-			if g, err = pm.PeakGBps(); err != nil {
-				return 0, 0, "", fmt.Errorf("bench: %s copy peak: %w", b.Name(), err)
+// else the host's.
+func peakMeasure(b ops.Backend, quick bool) func() (Peaks, error) {
+	return func() (p Peaks, err error) {
+		if pm, ok := b.(PeakMeasurer); ok {
+			if p.CopyGBps, err = pm.PeakGBps(); err != nil {
+				return p, fmt.Errorf("bench: %s copy peak: %w", b.Name(), err)
 			}
+			p.CopyMethod = b.Name() + " copy"
 		} else {
-			g = MemcpyGBps(quick)
+			p.CopyGBps, p.CopyMethod = CopyGBps(quick)
 		}
-		if devFMA {
-			if f, err = fm.PeakGFlops(); err != nil {
-				return 0, 0, "", fmt.Errorf("bench: %s flops peak: %w", b.Name(), err)
+		if fm, ok := b.(FlopsPeakMeasurer); ok {
+			if p.GFlops, err = fm.PeakGFlops(); err != nil {
+				return p, fmt.Errorf("bench: %s flops peak: %w", b.Name(), err)
 			}
+			p.FMAISA = b.Name() + " fma"
 		} else {
-			f, isa = FMAPeakGFlops(quick)
+			p.GFlops, p.FMAISA = FMAPeakGFlops(quick)
 		}
-		return g, f, isa, nil
-	}, src
+		return p, nil
+	}
 }
 
 // Time measures fn with the context's minimum time, synchronising the
 // backend after each batch. See the package's Timing section.
 func (c *Ctx) Time(fn func() error) (Timing, error) {
 	return Time(fn, c.Backend.Sync, c.MinTime)
+}
+
+// TimeCold measures fn like Time but from cold caches on a host backend:
+// every call is timed alone after an untimed eviction of the host's
+// caches, as a decode step of one layer finds its KV rows evicted by the
+// steps of the other layers. Decode and policy-step rows use it, so that
+// a selection small enough for the last-level cache is not read from it
+// call after call. On a device backend it is Time.
+func (c *Ctx) TimeCold(fn func() error) (Timing, error) {
+	if !c.host() {
+		return c.Time(fn)
+	}
+	if c.evictor == nil {
+		c.evictor = newEvictor()
+	}
+	return TimeCold(fn, c.evictor.evict, c.Backend.Sync, c.MinTime)
 }
 
 // Models returns the workloads selected by the context's Model option.
@@ -191,11 +211,18 @@ func (c *Ctx) Models() []Model {
 	return []Model{m}
 }
 
-// Finish fills r's backend name and derived rates from the context's
-// peaks, logs it, and returns it.
+// Finish fills r's backend name, its peaks (measuring the read peak and
+// the gather peak of its row size the first time a row needs them) and
+// its derived rates, logs it, and returns it.
 func (c *Ctx) Finish(r Result) Result {
 	r.Backend = c.Backend.Name()
-	r.Derive(c.PeakGBps, c.PeakGFlops)
+	if r.ReadBytes > 0 {
+		c.readPeak()
+	}
+	if r.GatherBytes > 0 {
+		r.GatherPeakGBps = c.GatherPeak(r.GatherRowBytes)
+	}
+	r.Derive(c.Peaks)
 	if c.Log != nil {
 		if r.Skipped {
 			fmt.Fprintf(c.Log, "%s %s %s %s: skipped: %s\n", r.Op, r.Model, r.DType, r.Shape, r.Notes)
@@ -207,9 +234,10 @@ func (c *Ctx) Finish(r Result) Result {
 }
 
 // Run runs op ("all" runs every registered op in name order) and returns
-// the rows. The peaks are measured again after the rows (on a shared
-// machine a single measurement may catch a busy moment); the larger of the
-// two measurements is kept and every row's ratios are derived from it.
+// the rows. The copy, read and FMA peaks are measured again after the
+// rows (on a shared machine a single measurement may catch a busy
+// moment); the larger of the two measurements of each is kept and every
+// row's ratios and roofline are derived from them.
 func Run(c *Ctx, op string) ([]Result, error) {
 	names := []string{op}
 	if op == "all" || op == "" {
@@ -229,14 +257,17 @@ func Run(c *Ctx, op string) ([]Result, error) {
 			return out, fmt.Errorf("bench %s: %w", n, err)
 		}
 	}
-	if c.remeasure != nil && len(out) > 0 {
-		g, f, _, err := c.remeasure()
+	if c.measure != nil && len(out) > 0 {
+		p, err := c.measure()
 		if err != nil {
 			return out, err
 		}
-		c.PeakGBps, c.PeakGFlops = max(c.PeakGBps, g), max(c.PeakGFlops, f)
+		if c.Peaks.ReadGBps > 0 {
+			p.ReadGBps, p.ReadMethod = ReadGBps(c.Quick)
+		}
+		c.Peaks.raise(p)
 		for i := range out {
-			out[i].Derive(c.PeakGBps, c.PeakGFlops)
+			out[i].Derive(c.Peaks)
 		}
 	}
 	return out, nil

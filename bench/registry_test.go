@@ -21,7 +21,7 @@ func TestNewCtxUsesBackendPeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.PeakGBps != 123 || c.PeakGFlops != 456 || c.MinTime != 60*time.Millisecond {
+	if c.Peaks.CopyGBps != 123 || c.Peaks.GFlops != 456 || c.Peaks.CopyMethod != "fallback copy" || c.Peaks.ReadGBps != 0 || c.MinTime != 60*time.Millisecond {
 		t.Errorf("ctx %+v", c)
 	}
 	if _, err := NewCtx(peakBackend{fallback.New()}, Options{Model: "nope"}); !errors.Is(err, ops.ErrConfig) {
@@ -90,14 +90,14 @@ func TestRunKeepsTheBestPeak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.PeakGBps != 100 {
-		t.Fatalf("first peak %v", c.PeakGBps)
+	if c.Peaks.CopyGBps != 100 {
+		t.Fatalf("first peak %v", c.Peaks.CopyGBps)
 	}
 	rs, err := Run(c, "zz-peak")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.PeakGBps != 200 || rs[0].PeakGBps != 200 || rs[0].RatioToPeak != 10.0/200 {
-		t.Errorf("after Run: ctx peak %v, row %+v; want the second measurement, 200", c.PeakGBps, rs[0])
+	if c.Peaks.CopyGBps != 200 || rs[0].PeakGBps != 200 || rs[0].RatioToPeak != 10.0/200 {
+		t.Errorf("after Run: ctx peak %v, row %+v; want the second measurement, 200", c.Peaks.CopyGBps, rs[0])
 	}
 }

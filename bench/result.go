@@ -25,27 +25,52 @@ type Result struct {
 	// Flops is the number of floating-point operations of one call
 	// (a fused multiply-add counts two).
 	Flops float64 `json:"flops,omitempty"`
+	// ReadBytes is the part of Bytes read in one pass in address order
+	// (a whole KV pool, page metadata, a score matrix): the roofline
+	// reads it at the read peak.
+	ReadBytes float64 `json:"read_bytes,omitempty"`
+	// GatherBytes is the part of Bytes read as rows of GatherRowBytes at
+	// scattered positions (the K and V rows of selected slots): the
+	// roofline reads it at the gather peak of that row size. The rest of
+	// Bytes (Bytes − ReadBytes − GatherBytes) streams in and out like a
+	// copy and is costed at the copy peak.
+	GatherBytes    float64 `json:"gather_bytes,omitempty"`
+	GatherRowBytes int     `json:"gather_row_bytes,omitempty"`
 	// GBps is Bytes/Seconds in 1e9 bytes per second.
 	GBps float64 `json:"gbps"`
 	// PeakGBps is the copy bandwidth measured in the same run (read plus
-	// write bytes, like GBps).
-	PeakGBps float64 `json:"peak_gbps"`
+	// write bytes, like GBps), reached with CopyPeakMethod.
+	PeakGBps       float64 `json:"peak_gbps"`
+	CopyPeakMethod string  `json:"copy_peak_method,omitempty"`
 	// RatioToPeak is GBps/PeakGBps.
 	RatioToPeak float64 `json:"ratio_to_peak"`
-	// GatherPeakGBps is, for rows that gather rows at random slots of a
-	// pool (sparse decode on a host backend), the bandwidth of a plain
-	// random-row read of the same row size measured in the same run
-	// (GatherGBps); 0 when not measured.
+	// GatherPeakGBps is, for rows that gather (GatherBytes > 0) on a host
+	// backend, the bandwidth of a plain random read of rows of
+	// GatherRowBytes measured in the same run (GatherGBps); 0 when not
+	// measured.
 	GatherPeakGBps float64 `json:"gather_peak_gbps,omitempty"`
 	// RatioToGatherPeak is GBps/GatherPeakGBps.
 	RatioToGatherPeak float64 `json:"ratio_to_gather_peak,omitempty"`
-	// StreamPeakGBps is, for rows that read a whole pool once in slot
-	// order on a host backend (the selection scan, page metadata), the
-	// bandwidth of a plain sequential read of a pool as large measured
-	// in the same run (StreamGBps); 0 when not measured.
-	StreamPeakGBps float64 `json:"stream_peak_gbps,omitempty"`
-	// RatioToStreamPeak is GBps/StreamPeakGBps.
-	RatioToStreamPeak float64 `json:"ratio_to_stream_peak,omitempty"`
+	// ReadPeakGBps is, for rows that read in address order (ReadBytes >
+	// 0) on a host backend, the sequential read bandwidth measured in the
+	// same run (ReadGBps), reached with ReadPeakMethod; 0 when not
+	// measured.
+	ReadPeakGBps   float64 `json:"read_peak_gbps,omitempty"`
+	ReadPeakMethod string  `json:"read_peak_method,omitempty"`
+	// RatioToReadPeak is GBps/ReadPeakGBps.
+	RatioToReadPeak float64 `json:"ratio_to_read_peak,omitempty"`
+	// RooflineSeconds is the least time the row's traffic and arithmetic
+	// allow on this machine: max(memory time, Flops / FMA peak), the
+	// memory time being ReadBytes at the read peak plus GatherBytes at the
+	// gather peak plus the rest of Bytes at the copy peak (a peak not
+	// measured is replaced by the copy peak). RooflineBound names the
+	// larger term: "fma", or the access costing the most memory time
+	// ("read", "gather", "copy").
+	RooflineSeconds float64 `json:"roofline_seconds,omitempty"`
+	RooflineBound   string  `json:"roofline_bound,omitempty"`
+	// RatioToRoofline is RooflineSeconds/Seconds: the fraction of the
+	// machine's limit the row reaches (1 = at the roofline).
+	RatioToRoofline float64 `json:"ratio_to_roofline,omitempty"`
 	// PuregoSeconds is the best time of one call with the backend's hot
 	// loops limited to plain Go (SIMDLimiter), for the rows that measure
 	// it.
@@ -56,8 +81,9 @@ type Result struct {
 	// TFlops is Flops/Seconds in 1e12 operations per second.
 	TFlops float64 `json:"tflops"`
 	// PeakGFlops is the FMA peak measured in the same run, in 1e9
-	// operations per second (CPU backends).
+	// operations per second, reached with the instruction set FMAPeakISA.
 	PeakGFlops float64 `json:"peak_gflops,omitempty"`
+	FMAPeakISA string  `json:"fma_peak_isa,omitempty"`
 	// PeakTFlops is the same peak in 1e12 operations per second.
 	PeakTFlops float64 `json:"peak_tflops,omitempty"`
 	// RatioToFlopsPeak is TFlops/PeakTFlops.
@@ -75,27 +101,36 @@ type Result struct {
 }
 
 // Derive fills the rates of r from Seconds, Bytes, Flops and
-// NaiveSeconds and the given peaks (0 = unknown).
-func (r *Result) Derive(peakGBps, peakGFlops float64) {
-	r.PeakGBps = peakGBps
-	r.PeakGFlops = peakGFlops
-	r.PeakTFlops = peakGFlops / 1e3
+// NaiveSeconds, the peaks p and r's own GatherPeakGBps (0 = unknown):
+// GB/s and TFLOP/s, the ratios to each peak, and the roofline.
+func (r *Result) Derive(p Peaks) {
+	r.PeakGBps, r.CopyPeakMethod = p.CopyGBps, p.CopyMethod
+	r.PeakGFlops, r.FMAPeakISA = p.GFlops, p.FMAISA
+	r.PeakTFlops = p.GFlops / 1e3
+	r.ReadPeakGBps, r.ReadPeakMethod = 0, ""
+	if r.ReadBytes > 0 && p.ReadGBps > 0 {
+		r.ReadPeakGBps, r.ReadPeakMethod = p.ReadGBps, p.ReadMethod
+	}
+	r.RooflineSeconds, r.RooflineBound = r.roofline()
 	if r.Seconds <= 0 {
 		return
 	}
 	r.GBps = GBps(r.Bytes, r.Seconds)
 	r.TFlops = TFlops(r.Flops, r.Seconds)
-	if peakGBps > 0 {
-		r.RatioToPeak = r.GBps / peakGBps
+	if r.PeakGBps > 0 {
+		r.RatioToPeak = r.GBps / r.PeakGBps
 	}
 	if r.GatherPeakGBps > 0 {
 		r.RatioToGatherPeak = r.GBps / r.GatherPeakGBps
 	}
-	if r.StreamPeakGBps > 0 {
-		r.RatioToStreamPeak = r.GBps / r.StreamPeakGBps
+	if r.ReadPeakGBps > 0 {
+		r.RatioToReadPeak = r.GBps / r.ReadPeakGBps
 	}
-	if peakGFlops > 0 && r.Flops > 0 {
+	if r.PeakGFlops > 0 && r.Flops > 0 {
 		r.RatioToFlopsPeak = r.TFlops / r.PeakTFlops
+	}
+	if r.RooflineSeconds > 0 {
+		r.RatioToRoofline = r.RooflineSeconds / r.Seconds
 	}
 	if r.PuregoSeconds > 0 {
 		r.RatioToPurego = r.PuregoSeconds / r.Seconds

@@ -37,3 +37,47 @@ func RoPEFlops(T, Hq, Hk, rotaryDim int) float64 {
 // CopyBytes returns the bytes a copy of n bytes moves: n read plus n
 // written, the convention of every bandwidth in this package.
 func CopyBytes(n int) float64 { return 2 * float64(n) }
+
+// roofline returns r's roofline time and bound (see
+// Result.RooflineSeconds) from its traffic, its flops and the peaks
+// Derive put in it; 0 and "" when a peak the row needs is unknown.
+func (r *Result) roofline() (seconds float64, bound string) {
+	orCopy := func(gbps float64) float64 {
+		if gbps > 0 {
+			return gbps
+		}
+		return r.PeakGBps
+	}
+	terms := []struct {
+		access string
+		bytes  float64
+		gbps   float64
+	}{
+		{"read", r.ReadBytes, orCopy(r.ReadPeakGBps)},
+		{"gather", r.GatherBytes, orCopy(r.GatherPeakGBps)},
+		{"copy", r.Bytes - r.ReadBytes - r.GatherBytes, r.PeakGBps},
+	}
+	most := 0.0
+	for _, t := range terms {
+		if t.bytes < 0.5 { // nothing moved this way (or rounding)
+			continue
+		}
+		if t.gbps <= 0 {
+			return 0, ""
+		}
+		s := t.bytes / (t.gbps * 1e9)
+		seconds += s
+		if s > most {
+			most, bound = s, t.access
+		}
+	}
+	if r.Flops > 0 {
+		if r.PeakGFlops <= 0 {
+			return 0, ""
+		}
+		if s := r.Flops / (r.PeakGFlops * 1e9); s > seconds {
+			seconds, bound = s, "fma"
+		}
+	}
+	return seconds, bound
+}

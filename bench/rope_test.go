@@ -83,7 +83,7 @@ func TestNaiveRoPE(t *testing.T) {
 }
 
 func testCtx(b ops.Backend) *Ctx {
-	return &Ctx{Backend: b, Options: Options{MinTime: time.Millisecond, Quick: true}, PeakGBps: 10, PeakGFlops: 100}
+	return &Ctx{Backend: b, Options: Options{MinTime: time.Millisecond, Quick: true}, Peaks: Peaks{CopyGBps: 10, GFlops: 100}}
 }
 
 func TestRoPERowFallback(t *testing.T) {

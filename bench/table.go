@@ -8,40 +8,40 @@ import (
 )
 
 // WriteTable prints rs as an aligned text table, preceded by a line
-// giving the peaks the ratios refer to. Columns: op, backend, model,
-// dtype, shape, time per call, GB/s, percent of the copy peak, TFLOP/s,
-// percent of the FMA peak, speed-up over the naive baseline, notes.
+// giving the peaks the ratios refer to and how each was reached. Columns:
+// op, backend, model, dtype, shape, time per call, GB/s, percent of the
+// copy, read and gather peaks, TFLOP/s, percent of the FMA peak, the
+// roofline time and the percent of it reached, speed-up over the naive
+// baseline, notes.
 func WriteTable(w io.Writer, rs []Result) error {
 	if len(rs) == 0 {
 		_, err := fmt.Fprintln(w, "no results")
 		return err
 	}
-	if p := rs[0]; p.PeakGBps > 0 || p.PeakGFlops > 0 {
-		var peaks []string
-		if p.PeakGBps > 0 {
-			peaks = append(peaks, fmt.Sprintf("copy %.1f GB/s", p.PeakGBps))
-		}
-		if p.PeakGFlops > 0 {
-			peaks = append(peaks, fmt.Sprintf("fp32 fma %.1f GFLOP/s", p.PeakGFlops))
-		}
-		if _, err := fmt.Fprintf(w, "peak: %s (measured in this run)\n\n", strings.Join(peaks, ", ")); err != nil {
+	if peaks := tablePeaks(rs); peaks != "" {
+		if _, err := fmt.Fprintf(w, "peaks measured in this run: %s\n\n", peaks); err != nil {
 			return err
 		}
 	}
-	head := []string{"op", "backend", "model", "dtype", "shape", "time", "GB/s", "%peak", "TFLOP/s", "%fma", "×naive", "notes"}
-	right := []bool{false, false, false, false, false, true, true, true, true, true, true, false}
+	head := []string{"op", "backend", "model", "dtype", "shape", "time", "GB/s", "%copy", "%read", "%gather",
+		"TFLOP/s", "%fma", "roofline", "%roof", "×naive", "notes"}
+	right := []bool{false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, false}
 	rows := [][]string{head}
 	for _, r := range rs {
 		row := []string{r.Op, r.Backend, r.Model, r.DType, r.Shape}
 		if r.Skipped {
-			row = append(row, "-", "-", "-", "-", "-", "-")
+			row = append(row, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-")
 		} else {
 			row = append(row,
 				FormatSeconds(r.Seconds),
 				fmt.Sprintf("%.2f", r.GBps),
 				pct(r.RatioToPeak),
+				pct(r.RatioToReadPeak),
+				pct(r.RatioToGatherPeak),
 				flopsCell(r.TFlops),
 				pct(r.RatioToFlopsPeak),
+				rooflineCell(r),
+				pct(r.RatioToRoofline),
 				ratioCell(r.RatioToNaive))
 		}
 		row = append(row, r.Notes)
@@ -120,4 +120,26 @@ func ratioCell(r float64) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f×", r)
+}
+
+// tablePeaks describes the peaks of rs: the copy and FMA peaks of the
+// first row and the read peak of the first row that has one.
+func tablePeaks(rs []Result) string {
+	p := Peaks{CopyGBps: rs[0].PeakGBps, CopyMethod: rs[0].CopyPeakMethod, GFlops: rs[0].PeakGFlops, FMAISA: rs[0].FMAPeakISA}
+	for _, r := range rs {
+		if r.ReadPeakGBps > 0 {
+			p.ReadGBps, p.ReadMethod = r.ReadPeakGBps, r.ReadPeakMethod
+			break
+		}
+	}
+	return p.String()
+}
+
+// rooflineCell prints a row's roofline time and its bound, e.g.
+// "3.10 ms gather".
+func rooflineCell(r Result) string {
+	if r.RooflineSeconds <= 0 {
+		return "-"
+	}
+	return FormatSeconds(r.RooflineSeconds) + " " + r.RooflineBound
 }

@@ -91,3 +91,47 @@ func TimeBatches(fn func() error, sync func() error, minTime time.Duration, batc
 		Batches: len(samples),
 	}, nil
 }
+
+// coldMaxCalls caps the calls TimeCold times: each is preceded by an
+// eviction that costs more than many short calls.
+const coldMaxCalls = 200
+
+// TimeCold measures fn from cold caches: before every call, untimed,
+// evict runs (it should displace whatever fn's data could sit in), then
+// the call is timed alone and sync (may be nil) is called. After one
+// warm-up call it times calls until they add up to minTime or
+// coldMaxCalls have run, and at least minBatches. Best and Median are
+// over single calls; Batches equals Calls.
+func TimeCold(fn, evict, sync func() error, minTime time.Duration) (Timing, error) {
+	if sync == nil {
+		sync = func() error { return nil }
+	}
+	call := func() (time.Duration, error) {
+		if err := evict(); err != nil {
+			return 0, err
+		}
+		start := time.Now()
+		if err := fn(); err != nil {
+			return 0, err
+		}
+		if err := sync(); err != nil {
+			return 0, err
+		}
+		return time.Since(start), nil
+	}
+	if _, err := call(); err != nil { // warm-up
+		return Timing{}, err
+	}
+	var samples []time.Duration
+	var total time.Duration
+	for len(samples) < minBatches || (total < minTime && len(samples) < coldMaxCalls) {
+		d, err := call()
+		if err != nil {
+			return Timing{}, err
+		}
+		total += d
+		samples = append(samples, d)
+	}
+	slices.Sort(samples)
+	return Timing{Best: samples[0], Median: samples[len(samples)/2], Calls: len(samples), Batches: len(samples)}, nil
+}

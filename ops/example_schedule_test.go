@@ -78,3 +78,57 @@ func ExampleTable() {
 	// Output:
 	// table 4 gptj 1 <nil>
 }
+
+// A model's own float32 inv_freq buffer (here 1/10000^(2j/8), as torch
+// stores it) used as is: Compat angles form float32(pos)·buf[j] from
+// exactly these values, Accurate angles rotate by their float64 widening.
+func ExampleTable_float32Buffer() {
+	buf := []float32{1, 0.1, 0.01, 0.001}
+	r, err := ops.Table(ops.TableParams{HeadDim: 8, InvFreqF32: buf, AttentionFactor: 1.25})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(r.Type, r.Dim, r.AttentionFactor, r.F32()[1] == buf[1])
+	fmt.Printf("inv_freq[1] = %.17g\n", r.InvFreq[1])
+	// Output:
+	// table 8 1.25 true
+	// inv_freq[1] = 0.10000000149011612
+}
+
+// Giraffe's power basis with k = 0.5: pair j is multiplied by
+// (1 - 2j/d)^0.5, so pair 0 keeps its frequency and the slow pairs shrink.
+func ExampleGiraffePower() {
+	r, err := ops.GiraffePower(ops.GiraffePowerParams{
+		RoPEParams: ops.RoPEParams{HeadDim: 128, Base: 10000},
+		ScalePower: 0.5,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(r.Type, r.Pairs())
+	fmt.Printf("pair 0: %.6g, pair 32: %.6g, pair 63: %.6g\n", r.InvFreq[0], r.InvFreq[32], r.InvFreq[63])
+	// Output:
+	// giraffe-power 64
+	// pair 0: 1, pair 32: 0.00707107, pair 63: 1.44348e-05
+}
+
+// Giraffe's truncated basis at LLaMA's 2048 training tokens: pairs whose
+// wavelength fits in 2048 tokens keep their frequency, those up to 8×2048
+// get ρ = 2π/(16·2048), the slower ones are not rotated.
+func ExampleGiraffeTruncate() {
+	r, err := ops.GiraffeTruncate(ops.GiraffeTruncateParams{
+		RoPEParams: ops.RoPEParams{HeadDim: 128, Base: 10000},
+		Truncate:   2048,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(r.Type, r.Pairs())
+	fmt.Printf("pair 40: %.6g, pairs 41-54: %.6g, pairs 55-63: %g\n", r.InvFreq[40], r.InvFreq[41], r.InvFreq[55])
+	// Output:
+	// giraffe-truncate 64
+	// pair 40: 0.00316228, pairs 41-54: 0.000191748, pairs 55-63: 0
+}

@@ -84,7 +84,8 @@ func ParseAngleMode(s string) (AngleMode, error) {
 // Dim..HeadDim-1 pass through unchanged (partial rotary).
 type Rotary struct {
 	// Type names the schedule: "default", "linear", "ntk", "dynamic",
-	// "yarn", "llama3", "longrope", "proportional" or "table".
+	// "yarn", "llama3", "longrope", "proportional", "giraffe-power",
+	// "giraffe-truncate" or "table".
 	Type string
 	// HeadDim is the full head dimension.
 	HeadDim int

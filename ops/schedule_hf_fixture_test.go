@@ -1,26 +1,11 @@
 package ops
 
 import (
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
-)
 
-// hfFixture is testdata/hf_inv_freq.json, written by
-// testdata/gen_hf_inv_freq.py with PyTorch's CPU kernels.
-type hfFixture struct {
-	Torch string `json:"torch"`
-	Cases []struct {
-		Name            string         `json:"name"`
-		Config          string         `json:"config"`
-		SeqLen          int            `json:"seq_len"`
-		Params          map[string]any `json:"params"`
-		AttentionFactor float64        `json:"attention_factor"`
-		InvFreqF32      []float64      `json:"inv_freq_f32"`
-	} `json:"cases"`
-}
+	"github.com/rotorkernels/rotor/internal/hffixture"
+)
 
 // fixtureRotary builds the schedule a fixture case describes by
 // constructor parameters.
@@ -44,6 +29,12 @@ func fixtureRotary(p map[string]any) (*Rotary, error) {
 	case "llama3":
 		return Llama3(Llama3Params{rp, num("factor"), num("low_freq_factor"), num("high_freq_factor"),
 			n("original_max_position_embeddings")})
+	case "giraffe":
+		if n("truncate") > 0 {
+			return GiraffeTruncate(GiraffeTruncateParams{RoPEParams: rp, Truncate: n("truncate"),
+				Scale: num("scale"), ScalePower: num("scale_power")})
+		}
+		return GiraffePower(GiraffePowerParams{RoPEParams: rp, ScalePower: num("scale_power"), Scale: num("scale")})
 	case "proportional":
 		return Proportional(ProportionalParams{HeadDim: rp.HeadDim, Base: rp.Base,
 			PartialRotaryFactor: num("partial_rotary_factor"), Factor: num("factor")})
@@ -56,12 +47,8 @@ func fixtureRotary(p map[string]any) (*Rotary, error) {
 // (the only freedom is the last bit of torch's vectorised powf), the
 // float64 table within 1e-6 relative, the attention factor within 1e-15.
 func TestHFFixture(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "hf_inv_freq.json"))
+	fx, err := hffixture.Load("..")
 	if err != nil {
-		t.Fatal(err)
-	}
-	var fx hfFixture
-	if err := json.Unmarshal(data, &fx); err != nil {
 		t.Fatal(err)
 	}
 	var total, exact, worst int
@@ -85,11 +72,12 @@ func TestHFFixture(t *testing.T) {
 		if math.Abs(r.AttentionFactor-c.AttentionFactor) > 1e-15 {
 			t.Errorf("%s: attention factor %.17g, torch side %.17g", c.Name, r.AttentionFactor, c.AttentionFactor)
 		}
-		for j, w := range c.InvFreqF32 {
-			want := float32(w)
-			if float64(want) != w {
-				t.Fatalf("%s: fixture entry %d is not a float32", c.Name, j)
-			}
+		table, err := c.Table()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, want := range table {
+			w := float64(want)
 			d := int(math.Float32bits(r.InvFreqF32[j])) - int(math.Float32bits(want))
 			if d < 0 {
 				d = -d

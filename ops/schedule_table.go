@@ -7,10 +7,15 @@ type TableParams struct {
 	// HeadDim is the full head dimension (even); 2*len(InvFreq) dimensions
 	// rotate.
 	HeadDim int
-	// InvFreq holds one finite, non-negative inverse frequency per pair.
+	// InvFreq holds one finite, non-negative inverse frequency per pair
+	// (0: the pair is not rotated). Nil with InvFreqF32 set means the
+	// float32 table widened exactly to float64.
 	InvFreq []float64
 	// InvFreqF32, when set, holds the float32 table Compat angles use; it
-	// must have len(InvFreq) entries. Nil means float32(InvFreq[j]).
+	// must have as many entries as InvFreq. Nil means float32(InvFreq[j]).
+	// A model's own float32 inv_freq buffer goes here, alone: Compat then
+	// forms float32(pos)·InvFreqF32[j] exactly as the model's framework
+	// does, and Accurate rotates by the exact float64 value of each entry.
 	InvFreqF32 []float32
 	// AttentionFactor multiplies cos and sin; 0 means 1.
 	AttentionFactor float64
@@ -20,17 +25,25 @@ type TableParams struct {
 
 // Table returns a caller-given schedule (type "table"): pair j rotates by
 // p*InvFreq[j], cos and sin are multiplied by AttentionFactor. The slices
-// are copied.
+// are copied. Learned or searched schedules (CLEX, LongRoPE searches,
+// per-model tables) enter rotor this way.
 func Table(p TableParams) (*Rotary, error) {
 	attn := p.AttentionFactor
 	if attn == 0 {
 		attn = 1
 	}
+	inv := append([]float64(nil), p.InvFreq...)
+	if p.InvFreq == nil {
+		inv = make([]float64, len(p.InvFreqF32))
+		for j, f := range p.InvFreqF32 {
+			inv[j] = float64(f)
+		}
+	}
 	r := &Rotary{
 		Type:            "table",
 		HeadDim:         p.HeadDim,
-		Dim:             2 * len(p.InvFreq),
-		InvFreq:         append([]float64(nil), p.InvFreq...),
+		Dim:             2 * len(inv),
+		InvFreq:         inv,
 		AttentionFactor: attn,
 		Layout:          p.Layout,
 	}

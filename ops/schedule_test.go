@@ -1,7 +1,9 @@
 package ops
 
 import (
+	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -432,6 +434,23 @@ func TestTable(t *testing.T) {
 	r, err = Table(TableParams{HeadDim: 4, InvFreq: []float64{1, 0.1}, InvFreqF32: []float32{1, 0.25}})
 	if err != nil || r.AttentionFactor != 1 || r.F32()[1] != 0.25 {
 		t.Errorf("explicit float32 table: %+v, %v", r, err)
+	}
+	// A float32 buffer alone: Compat uses it as is, InvFreq is its exact
+	// widening (0.1 as float32 is 0.100000001490116…, not 0.1).
+	f32 := []float32{1, 0.1, 0}
+	r, err = Table(TableParams{HeadDim: 6, InvFreqF32: f32})
+	if err != nil || r.Dim != 6 || r.InvFreq[1] != float64(float32(0.1)) || r.InvFreq[1] == 0.1 || r.F32()[1] != f32[1] || r.InvFreq[2] != 0 {
+		t.Errorf("float32-only table: %+v, %v", r, err)
+	}
+	f32[1] = 7
+	if r.InvFreqF32[1] == 7 {
+		t.Error("the float32 table was not copied")
+	}
+	if _, err := Table(TableParams{HeadDim: 4, InvFreqF32: []float32{1, float32(math.NaN())}}); !errors.Is(err, ErrRange) || !strings.Contains(err.Error(), "inv_freq") {
+		t.Errorf("NaN in a float32-only table: %v", err)
+	}
+	if _, err := Table(TableParams{HeadDim: 4}); !errors.Is(err, ErrShape) || !strings.Contains(err.Error(), "inv_freq") {
+		t.Errorf("empty table: %v", err)
 	}
 }
 

@@ -82,6 +82,13 @@ func (a ft) rpowT(b ft) ft {
 	return a.rpowS(float64(b[0]))
 }
 
+// powS is a ** s for a float32 tensor a and a Python float s (vector
+// kernel: the exponent is rounded to float32).
+func (a ft) powS(s float64) ft {
+	e := float64(float32(s))
+	return a.each(func(x float32) float32 { return float32(math.Pow(float64(x), e)) })
+}
+
 // powS0 is a ** s for a 0-dim tensor a (scalar kernel: double pow).
 func (a ft) powS0(s float64) ft {
 	return a.each(func(x float32) float32 { return float32(math.Pow(float64(x), s)) })
@@ -208,4 +215,32 @@ func hfProportional(base float64, headDim int, share, factor float64) ft {
 	rot := arange2(2 * angles).divS(float64(headDim)).rpowS(base).rdivS(1)
 	out := append(rot, make(ft, headDim/2-angles)...)
 	return out.divS(factor)
+}
+
+// whereS is torch.where(c, s, a) for a Python float s: s is rounded to
+// float32.
+func whereS(c []bool, s float64, a ft) ft {
+	return where(c, make(ft, len(a)).each(func(float32) float32 { return float32(s) }), a)
+}
+
+// hfGiraffe is the released Giraffe code's ScaledLlamaRotaryEmbedding
+// table: the default table, divided by scale when it exceeds 1, times
+// (1 - arange(n)/n) ** power when power > 0, then truncate_frequency with
+// cutoff t = 2π/truncate, ρ = 2π/(16·truncate) and zero below t/8 when
+// truncate > 0.
+func hfGiraffe(base float64, dim int, scale, power float64, truncate int) ft {
+	n := dim / 2
+	f := hfDefault(base, dim)
+	if scale > 1 {
+		f = f.divS(scale)
+	}
+	if power > 0 {
+		f = f.mul(arangeF(n).divS(float64(n)).rsubS(1).powS(power))
+	}
+	if truncate > 0 {
+		cutoff := 2 * math.Pi / float64(truncate)
+		ft := whereS(f.ltS(cutoff), 2*math.Pi/float64(truncate*16), f)
+		f = whereS(f.ltS(cutoff/8), 0, ft)
+	}
+	return f
 }

@@ -103,6 +103,26 @@ def proportional_table(base, head_dim, share, factor):
     return t
 
 
+def giraffe_table(base, dim, scale=1.0, power=0.0, truncate=0):
+    # The table of ScaledLlamaRotaryEmbedding in the Giraffe paper's released
+    # code (abacusai/Long-Context, python/models/interpolate.py), step by step:
+    # the default table, divided by a scale above 1, multiplied by
+    # (1 - arange(n) / n) ** power, then truncate_frequency: entries below
+    # 2*pi/truncate become 2*pi/(truncate*16), entries below a cutoff eight
+    # times lower become 0.
+    t = default_table(base, dim)
+    if scale > 1.0:
+        t /= scale
+    if power > 0:
+        t *= (1.0 - torch.arange(len(t)) / len(t)) ** power
+    if truncate > 0:
+        cutoff = 2 * math.pi / truncate
+        low = 2 * math.pi / (truncate * 16)
+        banded = torch.where(t < cutoff, low, t)
+        t = torch.where(t < cutoff / 8, 0.0, banded)
+    return t
+
+
 def load(name):
     with open(os.path.join(HERE, "configs", name + ".json")) as f:
         return json.load(f)
@@ -167,6 +187,13 @@ def main():
     add("proportional factor", proportional_table(10000.0, 64, 0.3, 2.0),
         params={"type": "proportional", "head_dim": 64, "base": 10000.0, "partial_rotary_factor": 0.3,
                 "factor": 2.0})
+
+    for scale, power, truncate in ((1.0, 0.5, 0), (1.0, 0.25, 0), (4.0, 0.5, 0), (1.0, 3.0, 0),
+                                   (1.0, 0.0, 2048), (4.0, 0.0, 8192), (1.0, 0.5, 2048), (16.0, 0.0, 32768)):
+        add("giraffe scale %g power %g truncate %d" % (scale, power, truncate),
+            giraffe_table(10000.0, 128, scale, power, truncate),
+            params={"type": "giraffe", "head_dim": 128, "base": 10000.0, "scale": scale,
+                    "scale_power": power, "truncate": truncate})
 
     out = {
         "about": "float32 inv_freq tables from PyTorch CPU tensor operations in Hugging Face's order; "

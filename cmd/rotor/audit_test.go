@@ -176,7 +176,7 @@ func TestAuditErrors(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{}, "--hf-config FILE or --head-dim"},
+		{[]string{}, "--hf-config FILE, --head-dim D or --inv-freq FILE"},
 		{[]string{"--model", "nope"}, "llama-3.1-8b"},
 		{[]string{"--model", "llama-3.1-8b", "--head-dim", "64"}, "conflicts"},
 		{[]string{"--head-dim", "64", "--dtype", "i32"}, "dtype"},

@@ -13,16 +13,19 @@ import (
 func init() {
 	register(&command{
 		name:    "bench",
-		summary: "benchmark ops on real model shapes against the copy and FMA peaks measured in the same run",
+		summary: "benchmark ops on real model shapes against the machine's peaks measured in the same run",
 		run:     runBench,
 	})
 }
 
 // benchColumnsHelp explains the table's columns in rotor bench -h.
 const benchColumnsHelp = `
-Columns: time is the best time of one call; GB/s counts bytes read plus written;
-%peak compares with a copy measured in the same run (read plus write bytes);
-%fma with the fp32 FMA peak; ×naive is the speed-up over the op's naive baseline.
+Columns: time is the best time of one call; GB/s counts bytes read plus written.
+Each ratio is to a peak measured in the same run: %copy to the best copy (read plus
+write bytes), %read to a sequential read, %gather to a random read of rows of the
+row's size, %fma to the fp32 FMA peak. roofline is the least time the row's bytes
+(each at the peak of its access pattern) and flops allow, with the bound that sets
+it; %roof is roofline over time. ×naive is the speed-up over the op's naive baseline.
 `
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -69,7 +72,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if !*quiet {
-		fmt.Fprintf(stderr, "peaks: copy %.1f GB/s, fp32 fma %.1f GFLOP/s (%s)\n", ctx.PeakGBps, ctx.PeakGFlops, ctx.PeakSource)
+		fmt.Fprintf(stderr, "peaks: %s\n", ctx.Peaks)
 	}
 	rows, err := bench.Run(ctx, *op)
 	if err != nil {

@@ -61,7 +61,7 @@ func TestBenchTableAndBenchfmt(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if stderr != "" || !strings.HasPrefix(out, "peak: copy ") || strings.Count(out, "zz-cli") != len(bench.Models()) {
+	if stderr != "" || !strings.HasPrefix(out, "peaks measured in this run: copy ") || strings.Count(out, "zz-cli") != len(bench.Models()) {
 		t.Errorf("table:\n%s\nstderr %q", out, stderr)
 	}
 	code, out, _ = runCLI("bench", "--op", "zz-cli", "--quick", "--quiet", "--benchfmt", "--model", "llama-3.1-8b")

@@ -17,6 +17,21 @@ func config(name string) string {
 	return filepath.Join("..", "..", "testdata", "configs", name+".json")
 }
 
+// configRotary reads a bundled model config and resolves its schedule at
+// sequence length seqLen (0: the model's context).
+func configRotary(t *testing.T, name string, seqLen int) *ops.Rotary {
+	t.Helper()
+	cfg, err := ops.ReadHFConfigFile(config(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := cfg.Rotary(seqLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // runCLI runs rotor with args and returns its exit status, stdout and stderr.
 func runCLI(args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
@@ -69,18 +84,11 @@ func TestFreqsJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &got); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := ops.ReadHFConfigFile(config(c.file))
-		if err != nil {
-			t.Fatal(err)
-		}
 		seq := 0
 		if c.seqLen != "0" {
 			seq = 4096
 		}
-		r, err := cfg.Rotary(seq)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := configRotary(t, c.file, seq)
 		if got.RopeType != r.Type || got.HeadDim != r.HeadDim || got.RotaryDim != r.Dim || got.Layout != r.Layout.String() {
 			t.Errorf("%s: header %+v vs %+v", c.file, got, r)
 		}
@@ -149,7 +157,7 @@ func TestFreqsErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"freqs"}, 1, "--hf-config FILE or --head-dim D"},
+		{[]string{"freqs"}, 1, "--hf-config FILE, --head-dim D or --inv-freq FILE"},
 		{[]string{"freqs", "--hf-config", "no-such.json"}, 1, "hf-config"},
 		{[]string{"freqs", "--hf-config", config("mistral-7b"), "--head-dim", "64"}, 1, "--head-dim conflicts"},
 		{[]string{"freqs", "--hf-config", config("mistral-7b"), "--layout", "diagonal"}, 1, "layout"},

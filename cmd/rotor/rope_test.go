@@ -89,14 +89,7 @@ func ulp32(x float32) float64 {
 // magnitude of Hugging Face's fp32 pipeline.
 func TestRoPECompatMatchesHF(t *testing.T) {
 	for _, model := range []string{"llama-3.1-8b", "gpt-oss-20b", "qwen2.5-7b-instruct-yarn"} {
-		cfg, err := ops.ReadHFConfigFile(config(model))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := cfg.Rotary(0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := configRotary(t, model, 0)
 		D := r.HeadDim
 		dir, out := t.TempDir(), t.TempDir()
 		pos := []int64{0, 1, 2, 100, 4095, 4096, 8191, 32768, 65537, 131071, 500000, 1 << 20}
@@ -137,11 +130,7 @@ func TestRoPECompatMatchesHF(t *testing.T) {
 // exact angle) than the Compat output, for q and k in f32.
 func TestRoPEAccurateBeatsCompat(t *testing.T) {
 	model := "llama-3.1-8b"
-	cfg, err := ops.ReadHFConfigFile(config(model))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _ := cfg.Rotary(0)
+	r := configRotary(t, model, 0)
 	D, Hq, Hk := r.HeadDim, 4, 2
 	dir := t.TempDir()
 	pos := []int64{0, 17, 1000, 4096, 4097, 6000, 8192, 16384, 65536, 100000, 131071, 524288, 1 << 20, 3 << 20, 1<<24 + 1}

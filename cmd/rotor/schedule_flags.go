@@ -11,18 +11,21 @@ import (
 )
 
 // scheduleFlags are the flags every subcommand uses to choose a RoPE
-// schedule: either a Hugging Face config.json (--hf-config, --seq-len) or
-// an explicit --head-dim, --base and --scaling, plus --rotary-dim and
+// schedule: a Hugging Face config.json (--hf-config, --seq-len), an
+// explicit --head-dim, --base and --scaling, or a caller's table
+// (--inv-freq, --attention-factor, --head-dim); plus --rotary-dim and
 // --layout.
 type scheduleFlags struct {
-	hfConfig  string
-	seqLen    int
-	headDim   int
-	rotaryDim int
-	base      float64
-	scaling   string
-	layout    string
-	fs        *flag.FlagSet
+	hfConfig   string
+	seqLen     int
+	headDim    int
+	rotaryDim  int
+	base       float64
+	scaling    string
+	layout     string
+	invFreq    string
+	attnFactor float64
+	fs         *flag.FlagSet
 }
 
 // scalingHelp documents --scaling.
@@ -31,7 +34,9 @@ const scalingHelp = `RoPE scaling TYPE[:key=value,...] with --head-dim: ` +
 	`yarn:factor=F,original_max_position_embeddings=Lo[,beta_fast=,beta_slow=,mscale=,mscale_all_dim=,attention_factor=,truncate=false,max_position_embeddings=]; ` +
 	`llama3:factor=F,low_freq_factor=,high_freq_factor=,original_max_position_embeddings=Lo; ` +
 	`longrope:short_factor=a/b/...,long_factor=a/b/...,original_max_position_embeddings=Lo[,factor=,max_position_embeddings=,attention_factor=]; ` +
-	`proportional[:factor=F,partial_rotary_factor=P]`
+	`proportional[:factor=F,partial_rotary_factor=P]; ` +
+	`giraffe-power:scale_power=K[,scale=S]; ` +
+	`giraffe-truncate:truncate=L[,scale=S,scale_power=K] or giraffe-truncate:a=A,b=B,rho=R[,scale=S,scale_power=K]`
 
 // addScheduleFlags registers the schedule flags on fs.
 func addScheduleFlags(fs *flag.FlagSet) *scheduleFlags {
@@ -43,6 +48,8 @@ func addScheduleFlags(fs *flag.FlagSet) *scheduleFlags {
 	fs.Float64Var(&s.base, "base", ops.DefaultTheta, "RoPE base θ (rope_theta) of an explicit schedule")
 	fs.StringVar(&s.scaling, "scaling", "default", scalingHelp)
 	fs.StringVar(&s.layout, "layout", "", "pair layout neox|gptj (default: the config's, else neox)")
+	fs.StringVar(&s.invFreq, "inv-freq", "", invFreqHelp)
+	fs.Float64Var(&s.attnFactor, "attention-factor", 1, "factor `F` multiplying cos and sin of an --inv-freq table (Hugging Face's attention_scaling)")
 	return s
 }
 
@@ -56,6 +63,19 @@ func (s *scheduleFlags) resolve() (*ops.Rotary, *ops.HFConfig, error) {
 	var r *ops.Rotary
 	var cfg *ops.HFConfig
 	var err error
+	if set["attention-factor"] && s.invFreq == "" {
+		return nil, nil, fmt.Errorf("--attention-factor applies to an --inv-freq table only")
+	}
+	if s.invFreq != "" {
+		var l ops.Layout
+		if s.layout != "" {
+			if l, err = ops.ParseLayout(s.layout); err != nil {
+				return nil, nil, err
+			}
+		}
+		r, err = s.tableSchedule(set, l)
+		return r, nil, err
+	}
 	if s.hfConfig != "" {
 		for _, name := range []string{"head-dim", "base", "scaling", "rotary-dim"} {
 			if set[name] {
@@ -78,7 +98,7 @@ func (s *scheduleFlags) resolve() (*ops.Rotary, *ops.HFConfig, error) {
 		return r, cfg, nil
 	}
 	if s.headDim == 0 {
-		return nil, nil, fmt.Errorf("a schedule needs --hf-config FILE or --head-dim D")
+		return nil, nil, fmt.Errorf("a schedule needs --hf-config FILE, --head-dim D or --inv-freq FILE")
 	}
 	p := ops.RoPEParams{HeadDim: s.headDim, RotaryDim: s.rotaryDim, Base: s.base}
 	if s.layout != "" {
@@ -141,9 +161,16 @@ func explicitSchedule(p ops.RoPEParams, spec string, seqLen int) (*ops.Rotary, e
 		}
 		r, err = ops.Proportional(ops.ProportionalParams{HeadDim: p.HeadDim, Base: p.Base, Layout: p.Layout,
 			Factor: kv.num("factor", false), PartialRotaryFactor: kv.num("partial_rotary_factor", false)})
+	case "giraffe-power":
+		r, err = ops.GiraffePower(ops.GiraffePowerParams{RoPEParams: p,
+			ScalePower: kv.num("scale_power", true), Scale: kv.num("scale", false)})
+	case "giraffe-truncate":
+		r, err = ops.GiraffeTruncate(ops.GiraffeTruncateParams{RoPEParams: p, Truncate: kv.int("truncate", false),
+			A: kv.num("a", false), B: kv.num("b", false), Rho: kv.num("rho", false),
+			Scale: kv.num("scale", false), ScalePower: kv.num("scale_power", false)})
 	default:
 		return nil, ops.Errorf(ops.ErrConfig, "scaling", typ,
-			"unknown type; want default, linear, ntk, dynamic, yarn, llama3, longrope or proportional")
+			"unknown type; want default, linear, ntk, dynamic, yarn, llama3, longrope, proportional, giraffe-power or giraffe-truncate")
 	}
 	if kv.err != nil {
 		return nil, kv.err

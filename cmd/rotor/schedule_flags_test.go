@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
@@ -61,6 +62,21 @@ func TestScheduleFlags(t *testing.T) {
 		{[]string{"--head-dim", "64", "--scaling", "proportional:factor=2,partial_rotary_factor=0.25"}, func() (*ops.Rotary, error) {
 			return ops.Proportional(ops.ProportionalParams{HeadDim: 64, Base: 10000, Factor: 2, PartialRotaryFactor: 0.25})
 		}},
+		{[]string{"--head-dim", "128", "--scaling", "giraffe-power:scale_power=0.5"}, func() (*ops.Rotary, error) {
+			return ops.GiraffePower(ops.GiraffePowerParams{RoPEParams: ops.RoPEParams{HeadDim: 128, Base: 10000}, ScalePower: 0.5})
+		}},
+		{[]string{"--head-dim", "64", "--scaling", "giraffe-power:scale_power=2,scale=4"}, func() (*ops.Rotary, error) {
+			return ops.GiraffePower(ops.GiraffePowerParams{RoPEParams: p, ScalePower: 2, Scale: 4})
+		}},
+		{[]string{"--head-dim", "64", "--scaling", "giraffe-truncate:truncate=2048"}, func() (*ops.Rotary, error) {
+			return ops.GiraffeTruncate(ops.GiraffeTruncateParams{RoPEParams: p, Truncate: 2048})
+		}},
+		{[]string{"--head-dim", "64", "--scaling", "giraffe-truncate:truncate=8192,scale=4,scale_power=0.5"}, func() (*ops.Rotary, error) {
+			return ops.GiraffeTruncate(ops.GiraffeTruncateParams{RoPEParams: p, Truncate: 8192, Scale: 4, ScalePower: 0.5})
+		}},
+		{[]string{"--head-dim", "64", "--scaling", "giraffe-truncate:a=0.0004,b=0.003,rho=0.0002"}, func() (*ops.Rotary, error) {
+			return ops.GiraffeTruncate(ops.GiraffeTruncateParams{RoPEParams: p, A: 0.0004, B: 0.003, Rho: 0.0002})
+		}},
 	} {
 		got, cfg, err := resolveFlags(c.args...)
 		if err != nil {
@@ -90,6 +106,23 @@ func TestScheduleFlags(t *testing.T) {
 	}
 	if _, _, err := resolveFlags("--head-dim", "64", "--scaling", "yarn:factor=2,original_max_position_embeddings=64,truncate=maybe"); !errors.Is(err, ops.ErrConfig) {
 		t.Errorf("bad truncate: %v", err)
+	}
+	for _, c := range []struct {
+		spec string
+		kind error
+		msg  string
+	}{
+		{"giraffe-power", ops.ErrConfig, "scaling.scale_power = missing"},
+		{"giraffe-power:scale_power=0.5,truncate=2048", ops.ErrConfig, "scaling.truncate = 2048"},
+		{"giraffe-power:scale_power=-1", ops.ErrRange, "scale_power = -1"},
+		{"giraffe-truncate", ops.ErrRange, "b = 0"},
+		{"giraffe-truncate:truncate=2048,rho=0.001", ops.ErrConfig, "truncate = 2048"},
+		{"giraffe-truncate:truncate=2k", ops.ErrConfig, "scaling.truncate = 2k"},
+		{"giraffe-truncate:a=0.01,b=0.001", ops.ErrRange, "a = 0.01"},
+	} {
+		if _, _, err := resolveFlags("--head-dim", "64", "--scaling", c.spec); !errors.Is(err, c.kind) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: %v, want %v mentioning %q", c.spec, err, c.kind, c.msg)
+		}
 	}
 	if _, _, err := resolveFlags("--head-dim", "64", "--scaling", "linear:factor=2,factor=3"); !errors.Is(err, ops.ErrConfig) {
 		t.Errorf("repeated key: %v", err)
