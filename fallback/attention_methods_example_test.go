@@ -64,7 +64,7 @@ func ExampleBackend_Attention_documents() {
 		// query 0 ends document 0 (position 2), query 1 ends document 1
 		QDoc: fallback.WrapI32([]int32{0, 1}, 2), KDoc: fallback.WrapI32(kdoc, 5),
 		QPos: fallback.WrapI32([]int32{2, 4}, 2), KPos: fallback.WrapI32(kpos, 5),
-		O:    fallback.WrapF32(o, 2, 1, 1), LSE: fallback.WrapF32(lse, 2, 1),
+		O: fallback.WrapF32(o, 2, 1, 1), LSE: fallback.WrapF32(lse, 2, 1),
 	})
 	if err != nil {
 		fmt.Println(err)
