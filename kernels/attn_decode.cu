@@ -21,11 +21,12 @@
 //
 // Document masks (qdoc/kdoc) drop a key while its entry is staged, so the
 // key loop never sees it. Log-n scaling folds the query token's factor
-// into the block's softmax scale. Dual Chunk Attention (key RoPE with
-// ROTOR_KEYPOS_DUALCHUNK) walks the split three times, once per chunk
-// class (intra, successive, inter), with the query rows rotated for that
-// class and only that class's keys staged: every K and V row is still
-// read once, and all three classes share one online softmax.
+// into the block's softmax scale. With Dual Chunk Attention (key RoPE
+// with ROTOR_KEYPOS_DUALCHUNK) each range of a row is served by three
+// blocks, z = 3·range + class: block z rotates the query for chunk class
+// z mod 3 (intra, successive, inter) and stages only that class's keys,
+// so every K and V row is read once; the splits partials (3 per range)
+// are merged by attn_split_merge.
 //
 // Kernel sel_rank_counts: block (256), grid (rows, splits): counts[r,s] =
 // valid entries of row r in split s. Needed before attn_decode only for
@@ -123,7 +124,10 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
     const int tid = threadIdx.x, lane = tid % LANES, grp = tid / LANES;
     const int t = blockIdx.x;
     const int hk = blockIdx.y / a.gchunks, gc = blockIdx.y % a.gchunks;
-    const int split = blockIdx.z;
+    const bool dca = ROTOR_KEY_ROPE && a.keypos == ROTOR_KEYPOS_DUALCHUNK;
+    const int z = blockIdx.z;                 // the partial this block writes
+    const int split = dca ? z / 3 : z;        // its range of the row
+    const int pass = dca ? z - 3 * split : 0; // its chunk class
     const int g = a.Hq / a.Hk;
     const int h0 = hk * g + gc * G;
     const int nh = min(G, g - gc * G);
@@ -159,6 +163,24 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
         rope_qp = rope_query_pos(a, t, s_rank_base[1]);
     }
 
+    float q[G][VEC];
+    // The G query rows of this block, widened (and rotated: for Dual Chunk
+    // Attention at the position of this block's chunk class).
+#pragma unroll
+    for (int h = 0; h < G; h++) {
+        const T* qr = static_cast<const T*>(a.q) + (i64)t * a.q_row + (i64)(h0 + (h < nh ? h : 0)) * D;
+        lane_load(q[h], qr, lane);
+        if (ROTOR_KEY_ROPE) {
+            rope_lane(q[h], lane, dca ? dca_query_pos(a, rope_qp, pass) : rope_qp, a);
+        }
+        if (h >= nh) {
+#pragma unroll
+            for (int i = 0; i < VEC; i++) {
+                q[h][i] = 0.0f;
+            }
+        }
+    }
+
     float acc[G][VEC];
     SoftState st[G];
 #pragma unroll
@@ -172,110 +194,88 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
 
     const T* kbase = static_cast<const T*>(a.k) + (i64)hk * D;
     const T* vbase = static_cast<const T*>(a.v) + (i64)hk * DV;
-    const bool dca = ROTOR_KEY_ROPE && a.keypos == ROTOR_KEYPOS_DUALCHUNK;
-    float q[G][VEC];
-
-    for (int pass = 0; pass < (dca ? 3 : 1); pass++) {
-        // The G query rows of this block, widened (and rotated: for Dual Chunk
-        // Attention at the position of this pass's chunk class).
-#pragma unroll
-        for (int h = 0; h < G; h++) {
-            const T* qr = static_cast<const T*>(a.q) + (i64)t * a.q_row + (i64)(h0 + (h < nh ? h : 0)) * D;
-            lane_load(q[h], qr, lane);
+    i32 rank_run = ROTOR_KEY_ROPE ? s_rank_base[0] : 0;
+    for (int base = lo; base < hi; base += TILE) {
+        __syncthreads();
+        if (tid < TILE) {
+            int e = base + tid;
+            i32 slot = e < hi ? sel_slot(a, row, e) : -1;
+            i32 kp = (causal && slot >= 0) ? a.kpos[(i64)slot * a.kpos_stride] : 0;
+            s_kpos[tid] = kp;
             if (ROTOR_KEY_ROPE) {
-                rope_lane(q[h], lane, dca ? dca_query_pos(a, rope_qp, pass) : rope_qp, a);
+                unsigned ball = __ballot_sync(0xffffffffu, slot >= 0);
+                int l32 = tid & 31;
+                s_rank[tid] = __popc(ball & ((1u << l32) - 1u));
+                if (l32 == 0) {
+                    s_warp_valid[tid >> 5] = __popc(ball);
+                }
             }
-            if (h >= nh) {
+            // Keys of another document, or of another chunk class than
+            // this block's, are staged as padding.
+            if (slot >= 0 && docs && !doc_visible(a.kdoc[(i64)slot * a.kdoc_stride], qdoc)) {
+                slot = -1;
+            }
+            if (dca && slot >= 0 && dca_class(a, rope_qp, kp) != pass) {
+                slot = -1;
+            }
+            s_idx[tid] = slot;
+        }
+        __syncthreads();
+        const int nt = min(TILE, hi - base);
+        for (int ib = 0; ib < nt; ib += KG * UNROLL) {
+            float kx[UNROLL][VEC], vx[UNROLL][VEC];
+            bool ok[UNROLL];
 #pragma unroll
-                for (int i = 0; i < VEC; i++) {
-                    q[h][i] = 0.0f;
+            for (int u = 0; u < UNROLL; u++) {
+                int e = ib + grp + u * KG;
+                i32 slot = e < nt ? s_idx[e] : -1;
+                ok[u] = slot >= 0 && (!causal || s_kpos[e] <= qp_mask);
+                if (ok[u]) {
+                    lane_load(kx[u], kbase + (i64)slot * a.k_row, lane);
+                    lane_load_v(vx[u], vbase + (i64)slot * a.v_row, lane);
+                } else {
+#pragma unroll
+                    for (int i = 0; i < VEC; i++) {
+                        kx[u][i] = 0.0f;
+                        vx[u][i] = 0.0f;
+                    }
+                }
+            }
+#pragma unroll
+            for (int u = 0; u < UNROLL; u++) {
+                // (the whole warp rotates, or none of it: rope_lane shuffles)
+                if (ROTOR_KEY_ROPE && __any_sync(0xffffffffu, ok[u])) {
+                    int e = ib + grp + u * KG;
+                    i32 rank = 0, kp = 0;
+                    if (e < nt) {
+                        rank = rank_run + s_rank[e] + (e >= 32 ? s_warp_valid[0] : 0);
+                        kp = s_kpos[e];
+                    }
+                    rope_lane(kx[u], lane, rope_key_pos(a, rank, kp, rope_qp), a);
+                }
+#pragma unroll
+                for (int h = 0; h < G; h++) {
+                    float d = 0.0f;
+#pragma unroll
+                    for (int i = 0; i < VEC; i++) {
+                        d = fmaf(q[h][i], kx[u][i], d);
+                    }
+#pragma unroll
+                    for (int off = LANES / 2; off > 0; off >>= 1) {
+                        d += __shfl_xor_sync(0xffffffffu, d, off, LANES);
+                    }
+                    float x2 = (ok[u] && h < nh) ? attn_logit2(d, scale, a.softcap) : neg_inf_f32();
+                    float alpha;
+                    float p = soft_add(st[h], x2, &alpha);
+#pragma unroll
+                    for (int i = 0; i < VEC; i++) {
+                        acc[h][i] = fmaf(p, vx[u][i], acc[h][i] * alpha);
+                    }
                 }
             }
         }
-
-        i32 rank_run = ROTOR_KEY_ROPE ? s_rank_base[0] : 0;
-        for (int base = lo; base < hi; base += TILE) {
-            __syncthreads();
-            if (tid < TILE) {
-                int e = base + tid;
-                i32 slot = e < hi ? sel_slot(a, row, e) : -1;
-                i32 kp = (causal && slot >= 0) ? a.kpos[(i64)slot * a.kpos_stride] : 0;
-                s_kpos[tid] = kp;
-                if (ROTOR_KEY_ROPE) {
-                    unsigned ball = __ballot_sync(0xffffffffu, slot >= 0);
-                    int l32 = tid & 31;
-                    s_rank[tid] = __popc(ball & ((1u << l32) - 1u));
-                    if (l32 == 0) {
-                        s_warp_valid[tid >> 5] = __popc(ball);
-                    }
-                }
-                // Keys of another document, or of another chunk class than
-                // this pass's, are staged as padding.
-                if (slot >= 0 && docs && !doc_visible(a.kdoc[(i64)slot * a.kdoc_stride], qdoc)) {
-                    slot = -1;
-                }
-                if (dca && slot >= 0 && dca_class(a, rope_qp, kp) != pass) {
-                    slot = -1;
-                }
-                s_idx[tid] = slot;
-            }
-            __syncthreads();
-            const int nt = min(TILE, hi - base);
-            for (int ib = 0; ib < nt; ib += KG * UNROLL) {
-                float kx[UNROLL][VEC], vx[UNROLL][VEC];
-                bool ok[UNROLL];
-#pragma unroll
-                for (int u = 0; u < UNROLL; u++) {
-                    int e = ib + grp + u * KG;
-                    i32 slot = e < nt ? s_idx[e] : -1;
-                    ok[u] = slot >= 0 && (!causal || s_kpos[e] <= qp_mask);
-                    if (ok[u]) {
-                        lane_load(kx[u], kbase + (i64)slot * a.k_row, lane);
-                        lane_load_v(vx[u], vbase + (i64)slot * a.v_row, lane);
-                    } else {
-#pragma unroll
-                        for (int i = 0; i < VEC; i++) {
-                            kx[u][i] = 0.0f;
-                            vx[u][i] = 0.0f;
-                        }
-                    }
-                }
-#pragma unroll
-                for (int u = 0; u < UNROLL; u++) {
-                    // (the whole warp rotates, or none of it: rope_lane shuffles)
-                    if (ROTOR_KEY_ROPE && __any_sync(0xffffffffu, ok[u])) {
-                        int e = ib + grp + u * KG;
-                        i32 rank = 0, kp = 0;
-                        if (e < nt) {
-                            rank = rank_run + s_rank[e] + (e >= 32 ? s_warp_valid[0] : 0);
-                            kp = s_kpos[e];
-                        }
-                        rope_lane(kx[u], lane, rope_key_pos(a, rank, kp, rope_qp), a);
-                    }
-#pragma unroll
-                    for (int h = 0; h < G; h++) {
-                        float d = 0.0f;
-#pragma unroll
-                        for (int i = 0; i < VEC; i++) {
-                            d = fmaf(q[h][i], kx[u][i], d);
-                        }
-#pragma unroll
-                        for (int off = LANES / 2; off > 0; off >>= 1) {
-                            d += __shfl_xor_sync(0xffffffffu, d, off, LANES);
-                        }
-                        float x2 = (ok[u] && h < nh) ? attn_logit2(d, scale, a.softcap) : neg_inf_f32();
-                        float alpha;
-                        float p = soft_add(st[h], x2, &alpha);
-#pragma unroll
-                        for (int i = 0; i < VEC; i++) {
-                            acc[h][i] = fmaf(p, vx[u][i], acc[h][i] * alpha);
-                        }
-                    }
-                }
-            }
-            if (ROTOR_KEY_ROPE) {
-                rank_run += s_warp_valid[0] + s_warp_valid[1];
-            }
+        if (ROTOR_KEY_ROPE) {
+            rank_run += s_warp_valid[0] + s_warp_valid[1];
         }
     }
 
@@ -335,7 +335,7 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
                 a.lse[(i64)t * a.lse_row + hq] = lse;
             }
         } else {
-            float* p = a.part + (((i64)t * a.Hq + hq) * a.splits + split) * (2 + DV);
+            float* p = a.part + (((i64)t * a.Hq + hq) * a.splits + z) * (2 + DV);
             p[2 + d] = x;
             if (d == 0) {
                 p[0] = s.m;

@@ -90,6 +90,12 @@ attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, c
     __shared__ i32 s_idx[BN];
     __shared__ i32 s_kpos[BN];
     __shared__ i32 s_kdoc[BN];
+    // per query row of the block: its position, document and (log-n)
+    // scale, read where the logits are formed rather than held in
+    // registers through the key loop
+    __shared__ i32 s_rowpos[BM];
+    __shared__ i32 s_rowdoc[BM];
+    __shared__ float s_rowscale[BM];
 
     AttnArgs a;
     a.idx = idx;
@@ -122,12 +128,15 @@ attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, c
             load_qfrag(qa[ks], q0, q1, ks * 16 + 2 * tq);
         }
     }
-    const i32 qp0 = (causal && r0 < rows) ? qpos[(i64)(r0 / g) * qpos_stride] : 0;
-    const i32 qp1 = (causal && r1 < rows) ? qpos[(i64)(r1 / g) * qpos_stride] : 0;
     const bool docs = qdoc != 0;
-    const i32 qd0 = (docs && r0 < rows) ? qdoc[(i64)(r0 / g) * qdoc_stride] : 0;
-    const i32 qd1 = (docs && r1 < rows) ? qdoc[(i64)(r1 / g) * qdoc_stride] : 0;
-    const float scale0 = logn_scale(scale, qp0, logn), scale1 = logn_scale(scale, qp1, logn);
+    const int lr0 = warp * 16 + gid, lr1 = lr0 + 8; // r0 and r1 within the block
+    for (int i = tid; i < BM; i += ROTOR_BLOCK) {
+        int r = blockIdx.x * BM + i;
+        i32 qp = (causal && r < rows) ? qpos[(i64)(r / g) * qpos_stride] : 0;
+        s_rowpos[i] = qp;
+        s_rowdoc[i] = (docs && r < rows) ? qdoc[(i64)(r / g) * qdoc_stride] : 0;
+        s_rowscale[i] = logn_scale(scale, qp, logn);
+    }
 
     float oacc[DV / 8][4];
 #pragma unroll
@@ -194,6 +203,9 @@ attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, c
         // Logits, masks and the online softmax of rows r0 (c0, c1) and
         // r1 (c2, c3).
         float mx0 = neg_inf_f32(), mx1 = neg_inf_f32();
+        const i32 qp0 = s_rowpos[lr0], qp1 = s_rowpos[lr1];
+        const i32 qd0 = s_rowdoc[lr0], qd1 = s_rowdoc[lr1];
+        const float scale0 = s_rowscale[lr0], scale1 = s_rowscale[lr1];
 #pragma unroll
         for (int nt = 0; nt < BN / 8; nt++) {
 #pragma unroll

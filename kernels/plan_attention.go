@@ -71,6 +71,9 @@ func describeSelection(sel *ops.Selection, Tq, Hk, S int) (selection, error) {
 // dimension that is a multiple of 16; otherwise attn_decode_gG with a
 // split-KV factor from AttnSplits, preceded by sel_rank_counts (key RoPE
 // by rank over indices) and followed by attn_split_merge (splits > 1).
+// Dual Chunk Attention runs three attn_decode blocks per range of a row,
+// one per chunk class, and always merges their partials. Document masks
+// and log-n scaling run in both kernels.
 //
 // ErrUnsupported: a head dimension D or Dv the kernels are not built for
 // (a multiple of 8 up to 256), q, k, v or o rows not 16-byte aligned, a
@@ -156,11 +159,18 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 
 	G := GroupTile(g)
 	gchunks := ceilDiv(g, G)
-	splits, chunk := AttnSplits(Tq*Hk*gchunks, sel.w, dev)
+	// Dual Chunk Attention: three blocks (chunk classes) per range of a
+	// row, each writing a partial; parts = partials per output row.
+	classes := 1
+	if a.RoPE != nil && a.RoPE.KeyPos == ops.KeyPosDualChunk {
+		classes = 3
+	}
+	splits, chunk := AttnSplits(Tq*Hk*gchunks*classes, sel.w, dev)
+	parts := splits * classes
 	var ls []Launch
 	var part, counts uint64
-	if splits > 1 {
-		if part, err = m.Scratch(Tq * Hq * splits * (Dv + 2) * 4); err != nil {
+	if parts > 1 {
+		if part, err = m.Scratch(Tq * Hq * parts * (Dv + 2) * 4); err != nil {
 			return nil, err
 		}
 	}
@@ -180,24 +190,24 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 	}
 	ls = append(ls, Launch{
 		Family: AttnDecode, Options: o, Kernel: groupKernel("attn_decode_g", G),
-		Grid:  [3]int{Tq, Hk * gchunks, splits},
+		Grid:  [3]int{Tq, Hk * gchunks, parts},
 		Block: [3]int{AttnBlock, 1, 1},
 		Args: []Arg{Ptr(ad[0]), Ptr(ad[1]), Ptr(ad[2]), Ptr(ad[3]), Ptr(ad[4]), Ptr(part), Ptr(ad[5]), Ptr(ad[6]), Ptr(ad[7]), Ptr(ad[8]),
 			Ptr(counts), Ptr(rope.invFreq),
 			I64(a.Q.RowStride()), I64(a.K.RowStride()), I64(a.V.RowStride()), I64(a.O.RowStride()), I64(lseRow),
 			I64(sel.idxTok), I64(sel.idxHead), I64(stride1D(a.QPos)), I64(stride1D(a.KPos)), I64(stride1D(a.Sinks)),
-			I32(Tq), I32(Hq), I32(Hk), I32(S), I32(sel.w), I32(sel.start), I32(sel.mode), I32(splits), I32(chunk), I32(gchunks),
+			I32(Tq), I32(Hq), I32(Hk), I32(S), I32(sel.w), I32(sel.start), I32(sel.mode), I32(parts), I32(chunk), I32(gchunks),
 			F32(scale), F32(a.SoftCap),
 			F64(rope.attn), I32(rope.half), I32(rope.layout), I32(rope.angles), I32(rope.keyPos), I32(rope.cap), I32(rope.queryPos),
 			Ptr(ad[9]), Ptr(ad[10]), I64(stride1D(a.QDoc)), I64(stride1D(a.KDoc)), I32(int(a.LogN)), I32(rope.chunkLen), I32(rope.chunkSize)},
 	})
-	if splits > 1 {
+	if parts > 1 {
 		ls = append(ls, Launch{
 			Family: AttnMerge, Options: Options{DType: dt}, Kernel: "attn_split_merge",
 			Grid:  [3]int{Tq * Hq, 1, 1},
 			Block: [3]int{MergeBlock, 1, 1},
 			Args: []Arg{Ptr(part), Ptr(ad[3]), Ptr(ad[4]), Ptr(ad[8]), I64(a.O.RowStride()), I64(lseRow), I64(stride1D(a.Sinks)),
-				I32(Tq), I32(Hq), I32(Dv), I32(splits)},
+				I32(Tq), I32(Hq), I32(Dv), I32(parts)},
 		})
 	}
 	return ls, nil

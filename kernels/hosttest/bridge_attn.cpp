@@ -114,8 +114,11 @@ static AttnArgs decode_args(const u64* w) {
     return a;
 }
 
-// One block (t, y, split) of attn_decode_gG.
-static void decode_block(int dt, int G, int D, int DV, bool keyrope, const AttnArgs& a, int split, int y, int t) {
+// One block (t, y, z) of attn_decode_gG: z is the split, or with Dual
+// Chunk Attention 3·split + chunk class.
+static void decode_block(int dt, int G, int D, int DV, bool keyrope, const AttnArgs& a, int z, int y, int t) {
+    const bool dca = keyrope && a.keypos == ROTOR_KEYPOS_DUALCHUNK;
+    const int split = dca ? z / 3 : z, pass = dca ? z % 3 : 0;
     const int hk = y / a.gchunks, gc = y % a.gchunks, g = a.Hq / a.Hk;
     const int h0 = hk * g + gc * G, nh = G < g - gc * G ? G : g - gc * G;
     const i32* row = sel_row(a, t, hk);
@@ -137,51 +140,48 @@ static void decode_block(int dt, int G, int D, int DV, bool keyrope, const AttnA
     const bool docs = a.qdoc != 0;
     const i32 qd = docs ? a.qdoc[(i64)t * a.qdoc_stride] : 0;
     const float scale = logn_scale(a.scale, qp_mask, a.logn);
-    const bool dca = keyrope && a.keypos == ROTOR_KEYPOS_DUALCHUNK;
     std::vector<float> q((size_t)nh * D), k(D), v(DV), acc((size_t)nh * DV, 0.0f);
     std::vector<SoftState> sts(nh, soft_empty());
-    for (int pass = 0; pass < (dca ? 3 : 1); pass++) {
-        for (int h = 0; h < nh; h++) {
+    for (int h = 0; h < nh; h++) {
+        for (int d = 0; d < D; d++) {
+            q[(size_t)h * D + d] = ld(dt, a.q, (i64)t * a.q_row + (i64)(h0 + h) * D + d);
+        }
+        if (keyrope) {
+            rope_head(&q[(size_t)h * D], dca ? dca_query_pos(a, qp, pass) : qp, a);
+        }
+    }
+    i32 rank = before;
+    for (int e = lo; e < hi; e++) {
+        i32 slot = sel_slot(a, row, e);
+        i32 kp = (causal && slot >= 0) ? a.kpos[(i64)slot * a.kpos_stride] : 0;
+        bool staged = slot >= 0 && (!docs || doc_visible(a.kdoc[(i64)slot * a.kdoc_stride], qd)) &&
+                      (!dca || dca_class(a, qp, kp) == pass);
+        bool ok = staged && (!causal || kp <= qp_mask);
+        if (ok) {
             for (int d = 0; d < D; d++) {
-                q[(size_t)h * D + d] = ld(dt, a.q, (i64)t * a.q_row + (i64)(h0 + h) * D + d);
+                k[d] = ld(dt, a.k, (i64)slot * a.k_row + (i64)hk * D + d);
+            }
+            for (int d = 0; d < DV; d++) {
+                v[d] = ld(dt, a.v, (i64)slot * a.v_row + (i64)hk * DV + d);
             }
             if (keyrope) {
-                rope_head(&q[(size_t)h * D], dca ? dca_query_pos(a, qp, pass) : qp, a);
+                rope_head(k.data(), rope_key_pos(a, rank, kp, qp), a);
             }
         }
-        i32 rank = before;
-        for (int e = lo; e < hi; e++) {
-            i32 slot = sel_slot(a, row, e);
-            i32 kp = (causal && slot >= 0) ? a.kpos[(i64)slot * a.kpos_stride] : 0;
-            bool staged = slot >= 0 && (!docs || doc_visible(a.kdoc[(i64)slot * a.kdoc_stride], qd)) &&
-                          (!dca || dca_class(a, qp, kp) == pass);
-            bool ok = staged && (!causal || kp <= qp_mask);
-            if (ok) {
-                for (int d = 0; d < D; d++) {
-                    k[d] = ld(dt, a.k, (i64)slot * a.k_row + (i64)hk * D + d);
-                }
-                for (int d = 0; d < DV; d++) {
-                    v[d] = ld(dt, a.v, (i64)slot * a.v_row + (i64)hk * DV + d);
-                }
-                if (keyrope) {
-                    rope_head(k.data(), rope_key_pos(a, rank, kp, qp), a);
-                }
+        for (int h = 0; h < nh; h++) {
+            float dot = 0.0f;
+            for (int d = 0; d < D && ok; d++) {
+                dot = fmaf(q[(size_t)h * D + d], k[d], dot);
             }
-            for (int h = 0; h < nh; h++) {
-                float dot = 0.0f;
-                for (int d = 0; d < D && ok; d++) {
-                    dot = fmaf(q[(size_t)h * D + d], k[d], dot);
-                }
-                float x2 = ok ? attn_logit2(dot, scale, a.softcap) : neg_inf_f32();
-                float alpha;
-                float p = soft_add(sts[h], x2, &alpha);
-                for (int d = 0; d < DV; d++) {
-                    float* ac = &acc[(size_t)h * DV + d];
-                    *ac = fmaf(p, ok ? v[d] : 0.0f, *ac * alpha);
-                }
+            float x2 = ok ? attn_logit2(dot, scale, a.softcap) : neg_inf_f32();
+            float alpha;
+            float p = soft_add(sts[h], x2, &alpha);
+            for (int d = 0; d < DV; d++) {
+                float* ac = &acc[(size_t)h * DV + d];
+                *ac = fmaf(p, ok ? v[d] : 0.0f, *ac * alpha);
             }
-            rank += slot >= 0 ? 1 : 0;
         }
+        rank += slot >= 0 ? 1 : 0;
     }
     for (int h = 0; h < nh; h++) {
         int hq = h0 + h;
@@ -196,7 +196,7 @@ static void decode_block(int dt, int G, int D, int DV, bool keyrope, const AttnA
                 a.lse[(i64)t * a.lse_row + hq] = lse;
             }
         } else {
-            float* p = a.part + (((i64)t * a.Hq + hq) * a.splits + split) * (2 + DV);
+            float* p = a.part + (((i64)t * a.Hq + hq) * a.splits + z) * (2 + DV);
             p[0] = sts[h].m;
             p[1] = sts[h].l;
             for (int d = 0; d < DV; d++) {
