@@ -23,6 +23,7 @@ func genAccumulate(s isa, rows int, bf16 bool) {
 	}
 	name := s.name(fmt.Sprintf("accumulate%s%d", typ, rows))
 	TEXT(name, NOSPLIT, "func(acc []float32, dv int, p []float32, pstride int, v "+vt+", offs []int)")
+	Pragma("noescape")
 	s.doc(name, fmt.Sprintf("sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < %d, i < len(offs), d < dv (FMA, keys in order).", rows), s.lanes)
 	dvb := Load(Param("dv"), GP64())
 	n := GP64() // columns handled: dv rounded down to the vector width

@@ -205,7 +205,7 @@ func (s isa) expTable() constTable {
 	for _, f := range append([]float32{expLog2E, expLn2Hi, expLn2Lo, expMin, expMax, 0.5, -0.5}, expCoef...) {
 		add(math.Float32bits(f))
 	}
-	for _, b := range []uint32{0x80000000, 127, 0x7fffffff, 0x7f800000, 0xff800000, 0x7fc00000} {
+	for _, b := range []uint32{0x80000000, 127, 0x7fffffff, 0x7f800000, 0xff800000, 0x7fc00000, 0xff7fffff} {
 		add(b)
 	}
 	expTables[s.suffix] = t

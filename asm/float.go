@@ -174,6 +174,7 @@ func genAxpy(s isa, bf16 bool) {
 func genScale(s isa) {
 	name := s.name("scale")
 	TEXT(name, NOSPLIT, "func(alpha float32, y []float32)")
+	Pragma("noescape")
 	s.doc(name, "sets y[i] = alpha·y[i] for i < len(y).", s.lanes)
 	alpha := s.broadcastParam("alpha")
 	py := base("y")

@@ -107,24 +107,7 @@ type scaledSum struct {
 // parameter scale (one rounding) and stores it at x + r·xstride·4 + disp
 // (px: x's base; xstride: the int parameter), four at a time with AVX2.
 func (s isa) storeScaledSums(px Register, rows int, sums []scaledSum) {
-	xs := Load(Param("xstride"), GP64())
-	SHLQ(U8(2), xs)
-	var xs3 Register
-	if rows >= 3 {
-		xs3 = GP64()
-		LEAQ(Mem{Base: xs, Index: xs, Scale: 2}, xs3)
-	}
-	dst := func(r, disp int) Mem {
-		switch r {
-		case 0:
-			return Mem{Base: px, Disp: disp}
-		case 1:
-			return Mem{Base: px, Index: xs, Scale: 1, Disp: disp}
-		case 2:
-			return Mem{Base: px, Index: xs, Scale: 2, Disp: disp}
-		}
-		return Mem{Base: px, Index: xs3, Scale: 1, Disp: disp}
-	}
+	dst := xRows(px, rows)
 	sc := s.broadcastParam("scale").AsX()
 	for len(sums) > 0 {
 		g := min(4, len(sums))
@@ -168,6 +151,49 @@ func (s isa) storeScaledSums(px Register, rows int, sums []scaledSum) {
 	}
 }
 
+// xRows returns the addressing of rows r < rows of x (px: x's base; the
+// int parameter xstride: the row stride in floats): row r plus disp bytes.
+func xRows(px Register, rows int) func(r, disp int) Mem {
+	xs := Load(Param("xstride"), GP64())
+	SHLQ(U8(2), xs)
+	var xs3 Register
+	if rows >= 3 {
+		xs3 = GP64()
+		LEAQ(Mem{Base: xs, Index: xs, Scale: 2}, xs3)
+	}
+	return func(r, disp int) Mem { return rowMem(px, xs, xs3, r, disp) }
+}
+
+// rowMem addresses row r < 4 of a matrix at b, plus disp bytes: st is
+// the row stride in bytes and st3 three times it.
+func rowMem(b, st, st3 Register, r, disp int) Mem {
+	switch r {
+	case 0:
+		return Mem{Base: b, Disp: disp}
+	case 1:
+		return Mem{Base: b, Index: st, Scale: 1, Disp: disp}
+	case 2:
+		return Mem{Base: b, Index: st, Scale: 2, Disp: disp}
+	}
+	return Mem{Base: b, Index: st3, Scale: 1, Disp: disp}
+}
+
+// storeTransposed multiplies the sums of a four-key group, lane 4r+i
+// holding row r's sum for key i (transposeSums4x4), by the float32
+// parameter scale and stores row r's four at x + r·xstride·4 for r <
+// rows: one 16-byte store per row.
+func (s isa) storeTransposed(px Register, rows int, t VecVirtual) {
+	dst := xRows(px, rows)
+	VMULPS(s.broadcastParam("scale"), t, t)
+	for r := range rows {
+		if r == 0 {
+			VMOVUPS(t.AsX(), dst(0, 0))
+			continue
+		}
+		VEXTRACTF32X4(U8(r), t, dst(r, 0))
+	}
+}
+
 // gatherGroups emits the key-group loop of a gathered dot kernel of rows
 // rows: while at least nk keys remain, it points kp[i] at key i's row
 // (offs[i] elements of esz bytes past k) and qc at q, zeroes per
@@ -188,18 +214,21 @@ func (s isa) gatherGroups(lbl string, rows, nk, per, esz int, po, keys, px Regis
 	}
 	qc := Load(Param("q").Base(), GP64())
 	acc := make([][][]VecVirtual, rows)
+	var all []Register
 	for r := range acc {
 		acc[r] = make([][]VecVirtual, nk)
 		for i := range nk {
 			for range per {
 				v := s.vec()
-				s.zero(v)
 				acc[r][i] = append(acc[r][i], v)
+				all = append(all, v)
 			}
 		}
 	}
+	s.zeroAll(all...)
 	cols(kp, qc, acc)
 	var sums []scaledSum
+	var t [4][4]VecVirtual
 	for r := range rows {
 		for i := range nk {
 			v := acc[r][i][0]
@@ -207,9 +236,14 @@ func (s isa) gatherGroups(lbl string, rows, nk, per, esz int, po, keys, px Regis
 				VADDPS(a, v, v)
 			}
 			sums = append(sums, scaledSum{v, r, 4 * i})
+			t[r][i] = v
 		}
 	}
-	s.storeScaledSums(px, rows, sums)
+	if s.wide() && nk == 4 {
+		s.storeTransposed(px, rows, s.transposeSums4x4(t))
+	} else {
+		s.storeScaledSums(px, rows, sums)
+	}
 	ADDQ(U32(8*nk), po)
 	ADDQ(U32(4*nk), px)
 	SUBQ(U32(nk), keys)
@@ -232,17 +266,7 @@ func loadGatherArgs(rows, block int) (n Register, qrow func(qc Register, r, disp
 		qs3 = GP64()
 		LEAQ(Mem{Base: qs, Index: qs, Scale: 2}, qs3)
 	}
-	qrow = func(qc Register, r, disp int) Mem {
-		switch r {
-		case 0:
-			return Mem{Base: qc, Disp: disp}
-		case 1:
-			return Mem{Base: qc, Index: qs, Scale: 1, Disp: disp}
-		case 2:
-			return Mem{Base: qc, Index: qs, Scale: 2, Disp: disp}
-		}
-		return Mem{Base: qc, Index: qs3, Scale: 1, Disp: disp}
-	}
+	qrow = func(qc Register, r, disp int) Mem { return rowMem(qc, qs, qs3, r, disp) }
 	po = Load(Param("offs").Base(), GP64())
 	keys = Load(Param("offs").Len(), GP64())
 	px = Load(Param("x").Base(), GP64())

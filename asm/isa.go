@@ -50,6 +50,24 @@ func (s isa) zero(v Register) {
 	VXORPS(v, v, v)
 }
 
+// zeroAll clears every v. The register allocator takes any register an
+// instruction reads as live before it, even in the XOR-with-itself idiom,
+// so only the first v is cleared that way: the others are the XOR of the
+// first with itself, which leaves them free until here.
+func (s isa) zeroAll(v ...Register) {
+	if len(v) == 0 {
+		return
+	}
+	s.zero(v[0])
+	for _, x := range v[1:] {
+		if s.wide() {
+			VPXORD(v[0], v[0], x)
+		} else {
+			VXORPS(v[0], v[0], x)
+		}
+	}
+}
+
 func (s isa) and(a, b, dst Register) {
 	if s.wide() {
 		VPANDD(a, b, dst)
@@ -118,27 +136,40 @@ func (s isa) hmax(v VecVirtual) Register { return s.hreduce(v, VMAXPS) }
 // used has an EVEX form, so the allocator may pick any register on
 // AVX-512. v is overwritten.
 func (s isa) hreduce(v VecVirtual, op func(...Op)) Register {
-	var y VecVirtual = v
+	return s.hreduceAll([]VecVirtual{v}, op)[0]
+}
+
+// hreduceAll is hreduce of every v, each step emitted for all of them in
+// turn so that their dependency chains overlap.
+func (s isa) hreduceAll(vs []VecVirtual, op func(...Op)) []Register {
+	ys := append([]VecVirtual(nil), vs...)
 	if s.wide() {
-		hi := YMM()
-		VEXTRACTF64X4(U8(1), v, hi)
-		y = v.AsY().(VecVirtual)
-		op(hi, y, y)
+		for i, v := range vs {
+			hi := YMM()
+			VEXTRACTF64X4(U8(1), v, hi)
+			ys[i] = v.AsY().(VecVirtual)
+			op(hi, ys[i], ys[i])
+		}
 	}
-	x := y.AsX()
-	hi := XMM()
-	if s.wide() {
-		VEXTRACTF32X4(U8(1), y, hi)
-	} else {
-		VEXTRACTF128(U8(1), y, hi)
+	xs := make([]Register, len(vs))
+	for i, y := range ys {
+		xs[i] = y.AsX()
+		hi := XMM()
+		if s.wide() {
+			VEXTRACTF32X4(U8(1), y, hi)
+		} else {
+			VEXTRACTF128(U8(1), y, hi)
+		}
+		op(hi, xs[i], xs[i])
 	}
-	op(hi, x, x)
-	t := XMM()
-	VPERMILPS(U8(0x4e), x, t) // lanes 2,3,0,1
-	op(t, x, x)
-	VPERMILPS(U8(0xb1), x, t) // lanes 1,0,3,2
-	op(t, x, x)
-	return x
+	for _, imm := range []uint8{0x4e, 0xb1} { // lanes 2,3,0,1, then 1,0,3,2
+		for _, x := range xs {
+			t := XMM()
+			VPERMILPS(U8(imm), x, t)
+			op(t, x, x)
+		}
+	}
+	return xs
 }
 
 // storeResult writes lane 0 of x to the kernel's float32 result.

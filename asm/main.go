@@ -52,6 +52,7 @@ func main() {
 		for _, rows := range []int{4, 3, 2, 1} {
 			genDotsGatherSplit(s, rows)
 			genAccumulateSplit(s, rows)
+			genAttendSplit(s, rows)
 		}
 	}
 	genTranspose(false)

@@ -23,6 +23,7 @@ import (
 func genSoftmaxBlock(s isa) {
 	name := s.name("softmaxBlock")
 	TEXT(name, NOSPLIT, "func(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)")
+	Pragma("noescape")
 	s.doc(name, "folds the nk logits of rows r < len(m) at x[r·xstride] into the online-softmax state m[r], l[r], writing the weights exp32(x − m[r]) in place and the accumulator factor alpha[r] (NaN: row left for the caller).", s.lanes)
 	px := base("x")
 	xs := Load(Param("xstride"), GP64())

@@ -33,9 +33,15 @@ func (s isa) oddMask() Mem {
 
 // widenHalf sets v to the even (h = 0) or odd (h = 1) bfloat16 elements
 // of the 2W at m, as float32: with AVX2 a load and a shift or an AND.
-func (s isa) widenHalf(m Mem, h int, v Register) {
+// With AVX-512 each is one instruction with a memory source; mask, when
+// not nil, holds oddMask for it.
+func (s isa) widenHalf(m Mem, h int, v, mask Register) {
 	if h == 0 && s.wide() {
 		VPSLLD(U8(16), m, v) // a memory source needs the EVEX form
+		return
+	}
+	if h == 1 && s.wide() && mask != nil {
+		VPANDD(m, mask, v)
 		return
 	}
 	s.loadInts(m, v)
@@ -58,7 +64,15 @@ func (s isa) loadInts(m Mem, v Register) {
 // splitKeys is the most keys the pair-split dot kernel of rows rows takes
 // together: rows·keys accumulators, the keys' widened halves and one q
 // vector fit 16 registers, with at least eight FMA chains.
-func splitKeys(rows int) int { return [5]int{0, 4, 4, 3, 3}[rows] }
+//
+// With AVX-512 (32 registers) every row count takes four keys, whose
+// sixteen sums one transposing reduction adds up (transposeSums4x4).
+func (s isa) splitKeys(rows int) int {
+	if s.wide() {
+		return 4
+	}
+	return [5]int{0, 4, 4, 3, 3}[rows]
+}
 
 // genDotsGatherSplit emits dotsGatherBF16Split<R>(x, xstride, q, d,
 // scale, k, offs): dotsGatherBF16<R> with the rows of q in pair-split
@@ -72,7 +86,16 @@ func genDotsGatherSplit(s isa, rows int) {
 	TEXT(name, NOSPLIT, "func(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)")
 	Pragma("noescape")
 	s.doc(name, fmt.Sprintf("sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < %d, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).", rows), 2*s.lanes)
+	s.splitDots(rows)
+	finish()
+}
+
+// splitDots emits the body of dotsGatherBF16Split<rows> for a kernel with
+// its parameters x, xstride, q, d, scale, k and offs.
+func (s isa) splitDots(rows int) {
 	n, qrow, po, keys, px := loadGatherArgs(rows, 2*s.lanes)
+	SHLQ(U8(1), n)
+	nb := n // the bytes of the columns handled in each key row
 
 	body := func(lbl string, nk int) {
 		halves := 1 // accumulators per (row, key)
@@ -80,16 +103,21 @@ func genDotsGatherSplit(s isa, rows int) {
 			halves = 2
 		}
 		s.gatherGroups(lbl, rows, nk, halves, 2, po, keys, px, func(kp []Register, qc Register, acc [][][]VecVirtual) {
-			cnt := GP64()
-			MOVQ(n, cnt)
+			var mask Register
+			if s.wide() {
+				mask = s.vec()
+				s.loadInts(s.oddMask(), mask)
+			}
+			c := GP64() // byte offset of the block in the key rows
+			XORQ(c, c)
 			Label(lbl + "_col")
-			CMPQ(cnt, U32(2*s.lanes))
-			JB(label(lbl + "_colend"))
+			CMPQ(c, nb)
+			JAE(label(lbl + "_colend"))
 			for h := range 2 {
 				kv := make([]VecVirtual, nk)
 				for i := range kv {
 					kv[i] = s.vec()
-					s.widenHalf(Mem{Base: kp[i]}, h, kv[i])
+					s.widenHalf(Mem{Base: kp[i], Index: c, Scale: 1}, h, kv[i], mask)
 				}
 				for r := range rows {
 					qv := s.vec() // loaded once for the nk keys
@@ -99,19 +127,15 @@ func genDotsGatherSplit(s isa, rows int) {
 					}
 				}
 			}
-			for i := range nk {
-				ADDQ(U32(s.bytes()), kp[i])
-			}
+			ADDQ(U32(s.bytes()), c)
 			ADDQ(U32(2*s.bytes()), qc)
-			SUBQ(U32(2*s.lanes), cnt)
 			JMP(label(lbl + "_col"))
 			Label(lbl + "_colend")
 		})
 	}
-	for _, nk := range []int{splitKeys(rows), 2, 1} { // at most one pass each after the first
+	for _, nk := range []int{s.splitKeys(rows), 2, 1} { // at most one pass each after the first
 		body(fmt.Sprintf("keys%d", nk), nk)
 	}
-	finish()
 }
 
 // genAccumulateSplit emits accumulateBF16Split<R>(acc, dv, p, pstride, v,
@@ -124,31 +148,35 @@ func genDotsGatherSplit(s isa, rows int) {
 func genAccumulateSplit(s isa, rows int) {
 	name := s.name(fmt.Sprintf("accumulateBF16Split%d", rows))
 	TEXT(name, NOSPLIT, "func(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)")
+	Pragma("noescape")
 	s.doc(name, fmt.Sprintf("sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < %d, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).", rows), 2*s.lanes)
-	pa, pp, pv := base("acc"), base("p"), base("v")
+	s.splitAccumulate(rows, accParams{p: "p", pstride: "pstride", offs: "offs"}, nil)
+	finish()
+}
+
+// accParams names the parameters of a kernel that splitAccumulate reads
+// besides acc, dv and v: the weights, their row stride and the value
+// rows' offsets.
+type accParams struct{ p, pstride, offs string }
+
+// splitAccumulate emits the body of accumulateBF16Split<rows> for a
+// kernel with the parameters acc, dv and v and those named by ps. When
+// scale is not nil it is called with every row's accumulator vectors of
+// a column chunk right after they are loaded, before any key is added.
+func (s isa) splitAccumulate(rows int, ps accParams, scale func(a [][]VecVirtual)) {
+	pa, pp, pv := base("acc"), base(ps.p), base("v")
 	dvb := Load(Param("dv"), GP64())
 	n := GP64() // columns handled: dv rounded down to the block
 	MOVQ(dvb, n)
 	ANDQ(I32(-2*s.lanes), n)
 	SHLQ(U8(2), dvb) // row stride of acc in bytes
-	psb := Load(Param("pstride"), GP64())
+	psb := Load(Param(ps.pstride), GP64())
 	SHLQ(U8(2), psb)
 	var dv3, ps3 Register
 	if rows >= 3 {
 		dv3, ps3 = GP64(), GP64()
 		LEAQ(Mem{Base: dvb, Index: dvb, Scale: 2}, dv3)
 		LEAQ(Mem{Base: psb, Index: psb, Scale: 2}, ps3)
-	}
-	rowMem := func(b, st, st3 Register, r, disp int) Mem {
-		switch r {
-		case 0:
-			return Mem{Base: b, Disp: disp}
-		case 1:
-			return Mem{Base: b, Index: st, Scale: 1, Disp: disp}
-		case 2:
-			return Mem{Base: b, Index: st, Scale: 2, Disp: disp}
-		}
-		return Mem{Base: b, Index: st3, Scale: 1, Disp: disp}
 	}
 	mask := s.vec()
 	s.loadInts(s.oddMask(), mask)
@@ -169,8 +197,11 @@ func genAccumulateSplit(s isa, rows int) {
 				a[r] = append(a[r], v)
 			}
 		}
-		po := Load(Param("offs").Base(), GP64())
-		keys := Load(Param("offs").Len(), GP64())
+		if scale != nil {
+			scale(a)
+		}
+		po := Load(Param(ps.offs).Base(), GP64())
+		keys := Load(Param(ps.offs).Len(), GP64())
 		pk := GP64() // p at key i
 		MOVQ(pp, pk)
 		// key adds key k of the pair at po, pk.
@@ -223,5 +254,4 @@ func genAccumulateSplit(s isa, rows int) {
 	if blocks > 1 {
 		chunk("blocks1", 1)
 	}
-	finish()
 }

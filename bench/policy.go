@@ -14,9 +14,9 @@ func init() { Register("policy", benchPolicy) }
 
 // Policy step rows, per model: one decode step — the policy's Select,
 // then the attention over the slots it selected, timed from cold caches
-// (Ctx.TimeCold) — for every policy of
-// policyKinds, over bf16 pools of 32k and 128k slots (32k only when
-// Quick) at budgets of 1/16 and 1/64 of the pool. Each pool's dense
+// (Ctx.TimeCold) — for every policy of policyKinds, over bf16 pools of
+// 32k and 128k slots (32k only when Quick) at budgets of 1/16 and 1/64 of
+// the pool. Each pool's dense
 // decode over all its slots is measured first, in the same run, and
 // every step row's ratio_to_naive is its speed-up over it. A row's
 // traffic is its selection's primitives (see policyKind.selection) plus

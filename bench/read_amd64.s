@@ -2,6 +2,16 @@
 
 #include "textflag.h"
 
+// SUM_X0_X3 leaves in AX the sum of the 64-bit lanes of X0-X3.
+#define SUM_X0_X3 \
+	PADDQ  X1, X0 \
+	PADDQ  X3, X2 \
+	PADDQ  X2, X0 \
+	MOVQ   X0, AX \
+	PSRLDQ $8, X0 \
+	MOVQ   X0, BX \
+	ADDQ   BX, AX
+
 // func readVec(src *byte, n uintptr) uint64
 TEXT ·readVec(SB), NOSPLIT, $0-24
 	MOVQ src+0(FP), SI
@@ -31,14 +41,8 @@ vec:
 	ADDQ $256, SI
 	SUBQ $256, CX
 	JNZ  vec
-	PADDQ X1, X0
-	PADDQ X3, X2
-	PADDQ X2, X0
-	MOVQ  X0, AX
-	PSRLDQ $8, X0
-	MOVQ  X0, BX
-	ADDQ  BX, AX
-	MOVQ  AX, ret+16(FP)
+	SUM_X0_X3
+	MOVQ AX, ret+16(FP)
 	RET
 
 // func readVec4(src *byte, n uintptr) uint64
@@ -76,12 +80,6 @@ line:
 	ADDQ $12288, SI // on to the next four pages
 	SUBQ $16384, CX
 	JNZ  pages
-	PADDQ X1, X0
-	PADDQ X3, X2
-	PADDQ X2, X0
-	MOVQ  X0, AX
-	PSRLDQ $8, X0
-	MOVQ  X0, BX
-	ADDQ  BX, AX
-	MOVQ  AX, ret+16(FP)
+	SUM_X0_X3
+	MOVQ AX, ret+16(FP)
 	RET

@@ -21,13 +21,14 @@ func (t Timing) Seconds() float64 { return t.Best.Seconds() }
 // minBatches is the number of batches Time measures at least.
 const minBatches = 3
 
-// Time measures fn. It runs fn once to warm up (more often while the
-// warm-up lasts under a tenth of minTime), sizes batches so that one batch
-// lasts about a tenth of minTime, then runs batches until minTime has
-// passed and at least three batches are done. sync (may be nil) is called
-// after each batch so asynchronous backends are timed to completion. The
-// result's Best is the minimum per-call time of a batch, Median the
-// median.
+// Time measures fn. It runs fn once to warm up (three times when a call
+// lasts under minTime, and more often while the warm-up lasts under a
+// tenth of minTime), sizes batches so that one batch lasts about a tenth
+// of minTime at the fastest warm-up rate, then runs batches until minTime
+// has passed and at least three batches are done. sync (may be nil) is
+// called after each batch so asynchronous backends are timed to
+// completion. The result's Best is the minimum per-call time of a batch,
+// Median the median.
 func Time(fn func() error, sync func() error, minTime time.Duration) (Timing, error) {
 	return TimeBatches(fn, sync, minTime, minBatches)
 }
@@ -51,20 +52,25 @@ func TimeBatches(fn func() error, sync func() error, minTime time.Duration, batc
 		}
 		return time.Since(start), nil
 	}
-	// Warm up, and estimate the cost of one call.
+	// Warm up, and estimate the cost of one call: the least of a few
+	// estimates, since a busy machine only ever inflates one.
 	per, err := batch(1)
 	if err != nil {
 		return Timing{}, err
+	}
+	for i := 0; i < 2 && per < minTime; i++ {
+		d, err := batch(1)
+		if err != nil {
+			return Timing{}, err
+		}
+		per = min(per, d)
 	}
 	for n := 1; per*time.Duration(n) < minTime/10 && n < 1<<20; {
 		d, err := batch(n)
 		if err != nil {
 			return Timing{}, err
 		}
-		per = d / time.Duration(n)
-		if per <= 0 {
-			per = 1
-		}
+		per = max(min(per, d/time.Duration(n)), 1)
 		n *= 4
 	}
 	n := 1

@@ -25,6 +25,9 @@ const (
 	attnWidenLanes = 16
 	// attnMinSplit is the fewest keys a split-KV chunk gets.
 	attnMinSplit = 256
+	// attnFusedBlock is the block of the fused path (vec.AttendBF16Split
+	// keeps each lane's logits of a block in one vector).
+	attnFusedBlock = 16
 )
 
 // attnJob is one Attention call, cut into work items (query tile, kv
@@ -69,6 +72,12 @@ type attnJob struct {
 	// bfloat16 V rows are widened once into the scratch before P·V (many
 	// lanes), rather than in every four-lane call.
 	widen, widenV bool
+	// fused: a block whose keys every lane sees takes one
+	// vec.AttendBF16Split call per group of lanes that read one kv head
+	// (logits, softmax update and P·V together): bfloat16 K and V rows
+	// read in place, no soft-cap, log-n scaling, document mask or RoPE in
+	// the op; blk is then attnFusedBlock.
+	fused bool
 	// splitQ: the bfloat16 K rows are read in place, so the lanes' query
 	// rows are kept in pair-split order (vec.SplitPairs) for the logits.
 	// splitAcc: likewise the bfloat16 V rows and the accumulators (and
@@ -254,6 +263,10 @@ func (j *attnJob) schedule(width int) {
 	j.blk = max(4, min(attnMaxBlock, attnBlockBytes/(j.kvPer*(j.D+j.Dv)*j.k.dt.Size())))
 	if j.widen {
 		j.blk = max(4, min(attnMaxBlock, attnBlockFloats/(j.kvPer*j.D)))
+	}
+	j.fused = j.splitQ && j.splitAcc && j.cap <= 0 && j.logn == 0 && j.qdoc == nil && j.rope == nil
+	if j.fused {
+		j.blk = attnFusedBlock
 	}
 	j.prefetch = true
 	base := j.tiles * j.groups

@@ -21,7 +21,8 @@ var negInf = float32(math.Inf(-1))
 // block is computed, rows are touched ahead so that their cache misses
 // overlap the arithmetic: with one kv head, the next block's; with a
 // group of kv heads (decode), the block's own V rows during its logits
-// and the next block's K rows during its P·V.
+// and the next block's K rows during its P·V. A block that every lane
+// sees takes the fused path instead when the job allows it (fusedBlock).
 func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 	t0 := tile * j.tq
 	nq := min(j.tq, j.Tq-t0)
@@ -96,6 +97,10 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		sc.nnext = 0
 		if j.prefetch {
 			j.nextSlots(sc, row, next, hi)
+		}
+		if j.fused && j.visible(sc, nq, nb) {
+			j.fusedBlock(sc, nq, kv0, nb)
+			continue
 		}
 		if j.widen {
 			j.widenKeys(sc, kv0, qp, nb)

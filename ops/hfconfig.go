@@ -130,15 +130,24 @@ func ReadHFConfigFile(path string) (*HFConfig, error) {
 	return ReadHFConfig(f)
 }
 
-// ReadHFConfig parses a Hugging Face config.json. Keys it does not need
+// MaxHFConfigSize is the most ReadHFConfig reads: real configs are a few
+// kB, the largest (label maps of classifiers) well under a megabyte.
+const MaxHFConfigSize = 4 << 20
+
+// ReadHFConfig parses a Hugging Face config.json of at most
+// MaxHFConfigSize bytes (it reads no further). Keys it does not need
 // are ignored; null counts as absent. A multimodal config whose language
 // model keys live under "text_config" is read from there. Malformed JSON, a key of the wrong
 // JSON type and an impossible head shape return ErrConfig naming the key.
 // Rope parameters are checked when Rotary resolves them.
 func ReadHFConfig(r io.Reader) (*HFConfig, error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxHFConfigSize+1))
 	if err != nil {
 		return nil, Errorf(ErrConfig, "config.json", "unreadable", "%v", err)
+	}
+	if len(data) > MaxHFConfigSize {
+		return nil, Errorf(ErrConfig, "config.json", fmt.Sprintf("more than %d bytes", MaxHFConfigSize),
+			"want a config of at most %d MiB", MaxHFConfigSize>>20)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

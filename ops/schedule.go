@@ -110,7 +110,7 @@ func Default(p RoPEParams) (*Rotary, error) {
 	for j := range inv {
 		inv[j] = defaultInvFreq(p.Base, j, d)
 	}
-	return newRotary("default", &p, d, inv, hfInvFreqF32(p.Base, d, d/2), 1), nil
+	return newRotary("default", &p, d, inv, hfInvFreqF32(p.Base, d, d/2), 1)
 }
 
 // defaultInvFreq is 1 / base^(2j/d) in float64.
@@ -118,8 +118,12 @@ func defaultInvFreq(base float64, j, d int) float64 {
 	return 1 / math.Pow(base, float64(2*j)/float64(d))
 }
 
-func newRotary(typ string, p *RoPEParams, d int, inv []float64, inv32 []float32, attn float64) *Rotary {
-	return &Rotary{
+// newRotary assembles a constructor's schedule and validates it: factors
+// that pass their own checks can still drive a frequency or its float32
+// rounding out of range (a linear factor of 1e-300 gives inv_freq 1e300,
+// +Inf in float32), which is an ErrRange, never a schedule of Inf or NaN.
+func newRotary(typ string, p *RoPEParams, d int, inv []float64, inv32 []float32, attn float64) (*Rotary, error) {
+	r := &Rotary{
 		Type:            typ,
 		HeadDim:         p.HeadDim,
 		Dim:             d,
@@ -128,4 +132,8 @@ func newRotary(typ string, p *RoPEParams, d int, inv []float64, inv32 []float32,
 		AttentionFactor: attn,
 		Layout:          p.Layout,
 	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

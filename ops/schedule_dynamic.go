@@ -65,7 +65,7 @@ func DynamicNTK(p DynamicParams) (*Rotary, error) {
 			return nil, Errorf(ErrRange, "factor", p.Factor, "float32 rescaled base %g is not a finite number > 1", base32)
 		}
 	}
-	return newRotary("dynamic", &p.RoPEParams, d, inv, hfInvFreqF32(float64(base32), d, d/2), 1), nil
+	return newRotary("dynamic", &p.RoPEParams, d, inv, hfInvFreqF32(float64(base32), d, d/2), 1)
 }
 
 // dynamicBaseF32 forms base' as Hugging Face's forward pass does, with

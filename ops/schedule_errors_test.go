@@ -41,6 +41,11 @@ func TestScheduleErrors(t *testing.T) {
 		kind error
 		arg  string
 	}{
+		{"linear factor 1e-300", func() error { _, err := Linear(LinearParams{ok, 1e-300}); return err }(), ErrRange, "rotary.inv_freq_f32[0]"},
+		{"proportional factor 1e-300", func() error {
+			_, err := Proportional(ProportionalParams{HeadDim: 64, Base: 10000, Factor: 1e-300})
+			return err
+		}(), ErrRange, "rotary.inv_freq_f32[0]"},
 		{"nan base", run(with(func(p *RoPEParams) { p.Base = nan })), ErrRange, "rope_theta"},
 		{"inf base", run(with(func(p *RoPEParams) { p.Base = inf })), ErrRange, "rope_theta"},
 		{"zero base", run(with(func(p *RoPEParams) { p.Base = 0 })), ErrRange, "rope_theta"},

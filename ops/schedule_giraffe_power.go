@@ -43,7 +43,7 @@ func GiraffePower(p GiraffePowerParams) (*Rotary, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newRotary("giraffe-power", &p.RoPEParams, d, inv, inv32, 1), nil
+	return newRotary("giraffe-power", &p.RoPEParams, d, inv, inv32, 1)
 }
 
 // giraffeBasis returns the released code's basis before truncation, in

@@ -58,7 +58,7 @@ func GiraffeTruncate(p GiraffeTruncateParams) (*Rotary, error) {
 	for j, f := range inv32 {
 		inv32[j] = truncateFreq(f, a32, b32, rho32)
 	}
-	return newRotary("giraffe-truncate", &p.RoPEParams, d, inv, inv32, 1), nil
+	return newRotary("giraffe-truncate", &p.RoPEParams, d, inv, inv32, 1)
 }
 
 // cutoffs returns a, b and ρ from Truncate or the explicit fields.

@@ -29,5 +29,5 @@ func Linear(p LinearParams) (*Rotary, error) {
 	}
 	inv32 := hfInvFreqF32(p.Base, d, d/2)
 	f32DivScalar(inv32, p.Factor)
-	return newRotary("linear", &p.RoPEParams, d, inv, inv32, 1), nil
+	return newRotary("linear", &p.RoPEParams, d, inv, inv32, 1)
 }

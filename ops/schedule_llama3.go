@@ -66,7 +66,7 @@ func Llama3(p Llama3Params) (*Rotary, error) {
 		}
 		inv32[j] = tmp
 	}
-	return newRotary("llama3", &p.RoPEParams, d, inv, inv32, 1), nil
+	return newRotary("llama3", &p.RoPEParams, d, inv, inv32, 1)
 }
 
 func (p *Llama3Params) check() error {

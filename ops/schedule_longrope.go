@@ -82,7 +82,7 @@ func LongRoPE(p LongRoPEParams) (*Rotary, error) {
 	for j, pw := range inv32 {
 		inv32[j] = f32Recip(1, float32(float32(ext[j])*pw))
 	}
-	return newRotary("longrope", &p.RoPEParams, d, inv, inv32, attn), nil
+	return newRotary("longrope", &p.RoPEParams, d, inv, inv32, attn)
 }
 
 // LongRoPEAttentionFactor returns LongRoPE's default attention factor for

@@ -40,7 +40,7 @@ func NTKAware(p NTKParams) (*Rotary, error) {
 	for j := range inv {
 		inv[j] = defaultInvFreq(base, j, d)
 	}
-	return newRotary("ntk", &p.RoPEParams, d, inv, hfInvFreqF32(base, d, d/2), 1), nil
+	return newRotary("ntk", &p.RoPEParams, d, inv, hfInvFreqF32(base, d, d/2), 1)
 }
 
 // checkScaledBase rejects a rescaled base that overflowed or fell to 1 or

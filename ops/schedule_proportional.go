@@ -54,5 +54,5 @@ func Proportional(p ProportionalParams) (*Rotary, error) {
 		inv[j] = defaultInvFreq(p.Base, j, d) / factor
 	}
 	f32DivScalar(inv32, factor)
-	return newRotary("proportional", &rp, d, inv, inv32, 1), nil
+	return newRotary("proportional", &rp, d, inv, inv32, 1)
 }

@@ -80,7 +80,7 @@ func YaRN(p YaRNParams) (*Rotary, error) {
 		w := float32(1 - ramp)
 		inv32[j] = float32(float32(interp*float32(1-w)) + float32(extrap*w))
 	}
-	return newRotary("yarn", &p.RoPEParams, d, inv, inv32, p.attentionFactor()), nil
+	return newRotary("yarn", &p.RoPEParams, d, inv, inv32, p.attentionFactor())
 }
 
 func (p *YaRNParams) check() error {

@@ -44,8 +44,16 @@ type AuditOptions struct {
 	Study StudyOptions
 	// Seed makes every random input; equal options give equal reports.
 	Seed uint64
-	// Workers bounds the goroutines; default GOMAXPROCS.
+	// Workers bounds the goroutines; default GOMAXPROCS. Audit lowers
+	// it so that the buckets measured at once fit in MaxMemory.
 	Workers int
+	// MaxMemory bounds the working memory of the position buckets
+	// measured at once, in bytes; default DefaultAuditMemory. A bucket
+	// holds about AuditBytesPerValue bytes for each of its Positions ×
+	// Vectors × head_dim rotated values; one bucket larger than
+	// MaxMemory is an ErrRange naming positions×vectors, before anything
+	// is allocated.
+	MaxMemory int64
 	// Progress, when set, is called after each unit of work with the
 	// number of units done and the total (from one goroutine at a time).
 	Progress func(done, total int)
@@ -74,6 +82,16 @@ type StudyOptions struct {
 // MaxAuditPos is the largest MaxPos an audit accepts: positions plus
 // shifts must stay well inside int32.
 const MaxAuditPos = 1 << 30
+
+// DefaultAuditMemory is the default AuditOptions.MaxMemory: 4 GiB.
+const DefaultAuditMemory = 4 << 30
+
+// AuditBytesPerValue is the working memory of a position bucket per
+// rotated value: the input, its two float64 references, every pipeline's
+// output and the invariance metrics' rotations. Measured: 489 MB for a
+// bucket of 512 positions × 64 vectors × head_dim 128 with the default
+// pipelines (one worker), about 117 bytes a value.
+const AuditBytesPerValue = 128
 
 // Report is the result of Audit: per-bucket metrics for each pipeline,
 // the buckets each pipeline is flagged in, and the synthetic attention
@@ -209,6 +227,17 @@ func newAuditor(opt AuditOptions) (*auditor, error) {
 			return nil, ops.Errorf(ops.ErrRange, f.name, *f.v, "want a number in [1, %d]", f.max)
 		}
 	}
+	if o.MaxMemory == 0 {
+		o.MaxMemory = DefaultAuditMemory
+	}
+	// bytes per head dimension of one bucket: at most 2^12·2^10·2^7.
+	perDim := int64(o.Positions) * int64(o.Vectors) * AuditBytesPerValue
+	if o.MaxMemory < 0 || int64(a.r.HeadDim) > o.MaxMemory/perDim {
+		return nil, ops.Errorf(ops.ErrRange, "positions×vectors", fmt.Sprintf("%d×%d", o.Positions, o.Vectors),
+			"a position bucket of head_dim %d would need %.3g GB of working memory, over the %.3g GB allowed; lower positions or vectors",
+			a.r.HeadDim, float64(perDim)*float64(a.r.HeadDim)/1e9, float64(o.MaxMemory)/1e9)
+	}
+	o.Workers = int(min(int64(o.Workers), max(1, o.MaxMemory/(perDim*int64(a.r.HeadDim)))))
 	if o.Shifts == nil {
 		o.Shifts = []int{1, 16, 255, 4096}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -230,12 +231,31 @@ func TestAuditOptionErrors(t *testing.T) {
 		{"empty shifts", AuditOptions{Rotary: r, Shifts: []int{}}, ops.ErrConfig},
 		{"long logit T", AuditOptions{Rotary: r, Study: StudyOptions{LogitT: []int{1 << 21}}}, ops.ErrRange},
 		{"negative delta1", AuditOptions{Rotary: r, Study: StudyOptions{Delta1: []int{-1}}}, ops.ErrRange},
+		{"bucket over memory", AuditOptions{Rotary: r, Positions: 4096, Vectors: 1024}, ops.ErrRange},
+		{"bucket over MaxMemory", AuditOptions{Rotary: r, Positions: 16, Vectors: 8,
+			MaxMemory: 16*8*int64(r.HeadDim)*AuditBytesPerValue - 1}, ops.ErrRange},
+		{"negative MaxMemory", AuditOptions{Rotary: r, MaxMemory: -1}, ops.ErrRange},
 	}
 	for _, c := range cases {
 		_, err := Audit(c.opt)
 		if !errors.Is(err, c.kind) {
 			t.Errorf("%s: err = %v, want %v", c.name, err, c.kind)
 		}
+	}
+	// The memory checks come before any allocation: 4096×1024 vectors of
+	// head_dim 64 would be 34 GB.
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Audit(AuditOptions{Rotary: r, Positions: 4096, Vectors: 1024})
+	runtime.ReadMemStats(&after)
+	var ae *ops.ArgError
+	if !errors.As(err, &ae) || ae.Arg != "positions×vectors" || after.TotalAlloc-before.TotalAlloc > 1<<20 {
+		t.Errorf("over memory: %v after allocating %d bytes", err, after.TotalAlloc-before.TotalAlloc)
+	}
+	// A bucket that fits exactly runs.
+	if _, err := Audit(AuditOptions{Rotary: r, MaxPos: 64, Positions: 2, Vectors: 1, Study: StudyOptions{Skip: true},
+		MaxMemory: 2 * int64(r.HeadDim) * AuditBytesPerValue}); err != nil {
+		t.Errorf("a bucket of exactly MaxMemory: %v", err)
 	}
 }
 

@@ -4,8 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/rotorkernels/rotor/bench"
 	"github.com/rotorkernels/rotor/ops"
@@ -23,25 +21,32 @@ func init() {
 type attendFlags struct {
 	q, k, v, indices, gran string
 	qpos, kpos, sinks      string
-	scale, softcap         float64
+	scale, softcap         *float32Flag
 	dtype, out             string
 	backend                *string
 }
 
+// attendArgNames maps the Attention op's argument names to rotor attend's
+// flags.
+var attendArgNames = map[string]string{"q": "--q", "k": "--k", "v": "--v", "sel.indices": "--indices",
+	"sel.granularity": "--granularity", "sel": "--indices", "q_pos": "--q-pos", "k_pos": "--k-pos",
+	"q_pos/k_pos": "--q-pos/--k-pos", "sinks": "--sinks", "scale": "--scale", "softcap": "--softcap"}
+
 func runAttend(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("attend", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: rotor attend --q q.npy --k k.npy --v v.npy [--indices idx.npy [--granularity request|kvhead|query]]")
-		fmt.Fprintln(stderr, "                    [--q-pos qpos.npy --k-pos kpos.npy] [--scale s] [--softcap c] [--sinks sinks.npy]")
-		fmt.Fprintln(stderr, "                    [--dtype f32|bf16|f16] --out DIR")
-		fmt.Fprintln(stderr, "\nq is [Tq, Hq, D], k [S, Hk, D] and v [S, Hk, Dv] (float32 or float64) with Hk dividing Hq;")
-		fmt.Fprintln(stderr, "query head h reads kv head h/(Hq/Hk). Index arrays (int32 or int64, -1 = padding) are [W]")
-		fmt.Fprintln(stderr, "(request: one row for every head and token), [Hk, W] (kvhead) or [Tq, Hk, W] (query);")
-		fmt.Fprintln(stderr, "without --indices every slot is attended. With --q-pos [Tq] and --k-pos [S], slot s is")
-		fmt.Fprintln(stderr, "visible to query t iff k_pos[s] <= q_pos[t]. Inputs are rounded to --dtype first;")
-		fmt.Fprintln(stderr, "DIR/o.npy [Tq, Hq, Dv] receives O as float32 (exactly the --dtype values) and DIR/lse.npy")
-		fmt.Fprintln(stderr, "[Tq, Hq] the natural-log log-sum-exp of the logits (-inf for a row with no visible key).")
+		w := fs.Output()
+		fmt.Fprintln(w, "usage: rotor attend --q q.npy --k k.npy --v v.npy [--indices idx.npy [--granularity request|kvhead|query]]")
+		fmt.Fprintln(w, "                    [--q-pos qpos.npy --k-pos kpos.npy] [--scale s] [--softcap c] [--sinks sinks.npy]")
+		fmt.Fprintln(w, "                    [--dtype f32|bf16|f16] --out DIR")
+		fmt.Fprintln(w, "\nq is [Tq, Hq, D], k [S, Hk, D] and v [S, Hk, Dv] (float32 or float64) with Hk dividing Hq;")
+		fmt.Fprintln(w, "query head h reads kv head h/(Hq/Hk). Index arrays (int32 or int64, -1 = padding) are [W]")
+		fmt.Fprintln(w, "(request: one row for every head and token), [Hk, W] (kvhead) or [Tq, Hk, W] (query);")
+		fmt.Fprintln(w, "without --indices every slot is attended. With --q-pos [Tq] and --k-pos [S], slot s is")
+		fmt.Fprintln(w, "visible to query t iff k_pos[s] <= q_pos[t]. Inputs are rounded to --dtype first;")
+		fmt.Fprintln(w, "DIR/o.npy [Tq, Hq, Dv] receives O as float32 (exactly the --dtype values) and DIR/lse.npy")
+		fmt.Fprintln(w, "[Tq, Hq] the natural-log log-sum-exp of the logits (-inf for a row with no visible key).")
+		fmt.Fprintln(w, "Both are written only when the run succeeds.")
 		fs.PrintDefaults()
 	}
 	var f attendFlags
@@ -52,29 +57,53 @@ func runAttend(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.gran, "granularity", "", "granularity of --indices: request, kvhead or query (default: from its rank)")
 	fs.StringVar(&f.qpos, "q-pos", "", "query positions [Tq] as a .npy `FILE` (with --k-pos: causal masking)")
 	fs.StringVar(&f.kpos, "k-pos", "", "slot positions [S] as a .npy `FILE`")
-	fs.Float64Var(&f.scale, "scale", 0, "softmax scale multiplying q·k (0: 1/sqrt(D))")
-	fs.Float64Var(&f.softcap, "softcap", 0, "logit soft-cap c: x -> c·tanh(x/c) after scaling (0: off)")
+	f.scale = addFloat32Flag(fs, "scale", "softmax scale multiplying q·k (0: 1/sqrt(D))")
+	f.softcap = addFloat32Flag(fs, "softcap", "logit soft-cap c: x -> c·tanh(x/c) after scaling (0: off)")
 	fs.StringVar(&f.sinks, "sinks", "", "per-head sink logits [Hq] as a .npy `FILE`")
 	fs.StringVar(&f.dtype, "dtype", "f32", "element type the op runs in: f32, bf16 or f16")
 	fs.StringVar(&f.out, "out", "", "output `DIR` for o.npy and lse.npy (required; created if missing)")
 	f.backend = addBackendFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
 	}
-	for _, req := range []struct{ name, val string }{{"q", f.q}, {"k", f.k}, {"v", f.v}, {"out", f.out}} {
-		if req.val == "" {
-			fs.Usage()
-			return fmt.Errorf("--%s is required", req.name)
-		}
+	if err := requireFlags("q", f.q, "k", f.k, "v", f.v, "out", f.out); err != nil {
+		return err
 	}
-	res, err := f.run()
+	dt, err := parseFloatDType(f.dtype)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "attended q %v over %s on %s, %s\n", res.qShape, res.sel, res.backend, res.dtype)
+	var gran ops.Granularity
+	if f.gran != "" {
+		if f.indices == "" {
+			return usagef("--granularity needs --indices")
+		}
+		if gran, err = ops.ParseGranularity(f.gran); err != nil {
+			return badUsage(renameArgs(err, map[string]string{"granularity": "--granularity"}))
+		}
+	}
+	if (f.qpos == "") != (f.kpos == "") {
+		return usagef("give both --q-pos and --k-pos, or neither")
+	}
+	out, err := newOutputSet("--out", f.out, "o.npy", "lse.npy")
+	if err != nil {
+		return err
+	}
+	defer out.discard()
+	b, err := openBackend(*f.backend)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	res, err := f.run(b, dt, gran, out)
+	if err != nil {
+		// The op judges --scale and --softcap: its verdict is on a flag.
+		return flagError(renameArgs(err, attendArgNames), map[string]string{"scale": "--scale", "softcap": "--softcap"})
+	}
+	fmt.Fprintf(stdout, "attended q %v over %s on %s, %s\n", res.qShape, res.sel, b.Name(), dt)
 	for _, p := range res.files {
 		fmt.Fprintln(stdout, "wrote", p)
 	}
@@ -83,11 +112,9 @@ func runAttend(args []string, stdout, stderr io.Writer) error {
 
 // attendResult describes what runAttend did.
 type attendResult struct {
-	backend string
-	dtype   ops.DType
-	qShape  []int
-	sel     string
-	files   []string
+	qShape []int
+	sel    string
+	files  []string
 }
 
 // attendInputs are the host arrays of one call.
@@ -99,13 +126,13 @@ type attendInputs struct {
 }
 
 // read reads and checks the shapes of every input file.
-func (f *attendFlags) read() (*attendInputs, error) {
+func (f *attendFlags) read(gran ops.Granularity) (*attendInputs, error) {
 	in := &attendInputs{}
 	var err error
 	for _, x := range []struct {
 		arg, path, want string
 		dst             **npyArray
-	}{{"q", f.q, "[Tq, Hq, D]", &in.q}, {"k", f.k, "[S, Hk, D]", &in.k}, {"v", f.v, "[S, Hk, Dv]", &in.v}} {
+	}{{"--q", f.q, "[Tq, Hq, D]", &in.q}, {"--k", f.k, "[S, Hk, D]", &in.k}, {"--v", f.v, "[S, Hk, Dv]", &in.v}} {
 		if *x.dst, err = readNPY(x.arg, x.path); err != nil {
 			return nil, err
 		}
@@ -114,60 +141,47 @@ func (f *attendFlags) read() (*attendInputs, error) {
 		}
 	}
 	if f.indices != "" {
-		if in.idx, err = readNPY("indices", f.indices); err != nil {
+		if in.idx, err = readNPY("--indices", f.indices); err != nil {
 			return nil, err
 		}
 		rank := len(in.idx.shape)
 		if rank < 1 || rank > 3 {
-			return nil, ops.Errorf(ops.ErrShape, "indices.shape", in.idx.shape, "want [W], [Hk, W] or [Tq, Hk, W]")
+			return nil, ops.Errorf(ops.ErrShape, "--indices shape", in.idx.shape, "want [W], [Hk, W] or [Tq, Hk, W]")
 		}
 		in.gran = ops.Granularity(rank - 1)
 		if f.gran != "" {
-			if in.gran, err = ops.ParseGranularity(f.gran); err != nil {
-				return nil, err
-			}
+			in.gran = gran
 		}
-	} else if f.gran != "" {
-		return nil, ops.Errorf(ops.ErrConfig, "granularity", f.gran, "needs --indices")
-	}
-	if (f.qpos == "") != (f.kpos == "") {
-		return nil, ops.Errorf(ops.ErrConfig, "q-pos/k-pos", f.qpos+f.kpos, "give both --q-pos and --k-pos, or neither")
 	}
 	if f.qpos != "" {
-		if in.qpos, err = readNPY("q-pos", f.qpos); err != nil {
+		if in.qpos, err = readNPY("--q-pos", f.qpos); err != nil {
 			return nil, err
 		}
-		if in.kpos, err = readNPY("k-pos", f.kpos); err != nil {
+		if in.kpos, err = readNPY("--k-pos", f.kpos); err != nil {
 			return nil, err
 		}
 	}
 	if f.sinks != "" {
-		if in.sink, err = readNPY("sinks", f.sinks); err != nil {
+		if in.sink, err = readNPY("--sinks", f.sinks); err != nil {
 			return nil, err
 		}
 	}
 	return in, nil
 }
 
-// run reads the inputs, runs Attention on the chosen backend and writes
-// the outputs.
-func (f *attendFlags) run() (*attendResult, error) {
-	dt, err := ops.ParseDType(f.dtype)
+// run reads the inputs, runs Attention on b and writes the outputs into
+// out.
+func (f *attendFlags) run(b ops.Backend, dt ops.DType, gran ops.Granularity, out *outputSet) (*attendResult, error) {
+	in, err := f.read(gran)
 	if err != nil {
 		return nil, err
 	}
-	if !dt.IsFloat() {
-		return nil, ops.Errorf(ops.ErrDType, "dtype", f.dtype, "want f32, bf16 or f16")
-	}
-	in, err := f.read()
-	if err != nil {
+	// O in dt and its float32 copy for o.npy, LSE and its copy.
+	oShape := []int{in.q.shape[0], in.q.shape[1], in.v.shape[2]}
+	rows := float64(oShape[0]) * float64(oShape[1])
+	if err := checkMemory("--q/--v", oShape, rows*float64(oShape[2])*float64(dt.Size()+4)+8*rows); err != nil {
 		return nil, err
 	}
-	b, err := openBackend(*f.backend)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
 	var owned []*ops.Tensor
 	defer func() {
 		for _, t := range owned {
@@ -197,7 +211,7 @@ func (f *attendFlags) run() (*attendResult, error) {
 		owned = append(owned, t)
 		return t, b.Write(t, ops.Bytes(x))
 	}
-	a := &ops.AttentionArgs{Scale: float32(f.scale), SoftCap: float32(f.softcap)}
+	a := &ops.AttentionArgs{Scale: f.scale.v, SoftCap: f.softcap.v}
 	if a.Q, err = upFloat(in.q, dt); err != nil {
 		return nil, err
 	}
@@ -207,7 +221,7 @@ func (f *attendFlags) run() (*attendResult, error) {
 	if a.V, err = upFloat(in.v, dt); err != nil {
 		return nil, err
 	}
-	res := &attendResult{backend: b.Name(), dtype: dt, qShape: in.q.shape,
+	res := &attendResult{qShape: in.q.shape,
 		sel: fmt.Sprintf("all %d slots", in.k.shape[0])}
 	if in.idx != nil {
 		if a.Sel.Indices, err = ints(in.idx); err != nil {
@@ -242,9 +256,6 @@ func (f *attendFlags) run() (*attendResult, error) {
 	if err := b.Attention(a); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return nil, err
-	}
 	for _, o := range []struct {
 		name string
 		t    *ops.Tensor
@@ -253,11 +264,10 @@ func (f *attendFlags) run() (*attendResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := filepath.Join(f.out, o.name)
-		if err := writeNPYFloat32(p, vals, o.t.Shape...); err != nil {
+		if err := out.writeNPY(o.name, vals, o.t.Shape...); err != nil {
 			return nil, err
 		}
-		res.files = append(res.files, p)
 	}
-	return res, nil
+	res.files, err = out.commit()
+	return res, err
 }

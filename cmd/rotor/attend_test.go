@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -285,25 +286,44 @@ func TestAttendErrors(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		extra []string
+		code  int
 		want  string
 	}{
-		{"slot ≥ S", []string{"--indices", p("bad.npy")}, "sel.indices[2] = 5"},
-		{"slot < -1", []string{"--indices", p("neg.npy")}, "sel.indices[1] = -2"},
-		{"granularity vs rank", []string{"--indices", p("row.npy"), "--granularity", "kvhead"}, "sel.indices.shape"},
-		{"unknown granularity", []string{"--indices", p("row.npy"), "--granularity", "page"}, "granularity"},
-		{"granularity without indices", []string{"--granularity", "query"}, "needs --indices"},
-		{"q-pos alone", []string{"--q-pos", p("pos.npy")}, "q-pos/k-pos"},
-		{"heads", []string{"--k", p("k3.npy"), "--v", p("k3.npy")}, "k.shape[1]"},
-		{"dtype", []string{"--dtype", "i32"}, "dtype"},
-		{"negative softcap", []string{"--softcap", "-1"}, "softcap"},
+		{"slot ≥ S", []string{"--indices", p("bad.npy")}, 1, "range: --indices[2] = 5: want -1 (padding) or a slot in [0, 5)"},
+		{"slot < -1", []string{"--indices", p("neg.npy")}, 1, "--indices[1] = -2"},
+		{"granularity vs rank", []string{"--indices", p("row.npy"), "--granularity", "kvhead"}, 1, "--indices shape = [3]"},
+		{"unknown granularity", []string{"--indices", p("row.npy"), "--granularity", "page"}, 2, "--granularity = page"},
+		{"granularity without indices", []string{"--granularity", "query"}, 2, "--granularity needs --indices"},
+		{"q-pos alone", []string{"--q-pos", p("pos.npy")}, 2, "give both --q-pos and --k-pos"},
+		{"heads", []string{"--k", p("k3.npy"), "--v", p("k3.npy")}, 1, "--k shape[1] = 3"},
+		{"dtype", []string{"--dtype", "i32"}, 2, "dtype: --dtype = i32: want f32, bf16 or f16\n"},
+		{"negative softcap", []string{"--softcap", "-1"}, 2, "--softcap = -1"},
+		{"scale beyond float32", []string{"--scale", "1e300"}, 2, `invalid value "1e300" for flag --scale: beyond float32's range`},
+		{"scale below float32", []string{"--scale", "1e-300"}, 2, `invalid value "1e-300" for flag --scale: below float32's smallest`},
+		{"missing file", []string{"--v", p("nope.npy")}, 1, "config: --v = " + p("nope.npy") + ": cannot open"},
 	} {
 		args := append(append([]string(nil), base...), c.extra...)
 		code, _, stderr := runCLI(args...)
-		if code == 0 || !strings.Contains(stderr, c.want) {
-			t.Errorf("%s: exit %d, stderr %q; want a failure mentioning %q", c.name, code, stderr, c.want)
+		if code != c.code || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "rotor: ") {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d mentioning %q", c.name, code, stderr, c.code, c.want)
+		}
+		if _, err := os.Stat(p("out/o.npy")); err == nil {
+			t.Fatalf("%s: a failed run left out/o.npy", c.name)
 		}
 	}
-	if code, _, _ := runCLI("attend", "--q", p("q.npy")); code == 0 {
-		t.Errorf("missing --k, --v, --out: exit 0")
+	// 8 MB of inputs whose shapes ask for a 2^40-element output (where
+	// the machine's memory is known; elsewhere the run would try it).
+	if physicalMemory() > 0 {
+		saveNPY(t, p("qlong.npy"), nest3(make([]float32, 1<<20), 1<<16, 16, 1))
+		saveNPY(t, p("k1.npy"), nest3([]float32{1}, 1, 1, 1))
+		saveNPY(t, p("vwide.npy"), nest3(make([]float32, 1<<20), 1, 1, 1<<20))
+		code, _, stderr := runCLI("attend", "--q", p("qlong.npy"), "--k", p("k1.npy"), "--v", p("vwide.npy"), "--out", p("out"))
+		if code != 1 || !strings.Contains(stderr, "range: --q/--v = [65536 16 1048576]: would need 8.8e+03 GB, more than this machine's") {
+			t.Errorf("a 2^40-element output: exit %d, %q", code, stderr)
+		}
+	}
+	code, _, stderr := runCLI("attend", "--q", p("q.npy"))
+	if code != 2 || stderr != "rotor attend: --k is required\nRun 'rotor attend -h' for its flags.\n" {
+		t.Errorf("missing --k, --v, --out: exit %d, %q", code, stderr)
 	}
 }

@@ -65,20 +65,30 @@ type auditFlags struct {
 	studyT    int
 }
 
+// auditArgNames maps precision.AuditOptions' argument names to rotor
+// audit's flags.
+var auditArgNames = map[string]string{"max_pos": "--max-pos", "positions": "--positions", "vectors": "--vectors",
+	"positions×vectors": "--positions×--vectors", "study.t": "--study-t", "dtype": "--dtype", "seq_len": "--seq-len"}
+
+// maxStudyT bounds --study-t: the Eq. 4 analogue costs T² dot products
+// per shift and pipeline, a few minutes of CPU at 8192 and hours at 65536.
+const maxStudyT = 8192
+
 func runAudit(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: rotor audit (--hf-config FILE | --model NAME | --head-dim D [--base B] [--scaling TYPE:k=v,...])")
-		fmt.Fprintln(stderr, "         [--max-pos N] [--dtype bf16|f16|f32] [--backend NAME|none] [--angles accurate|compat]")
-		fmt.Fprintln(stderr, "         [--metrics LIST|all] [--json | --csv] [--plot FILE.svg|FILE.png] [--fail-above [PIPELINE:]METRIC=VALUE]...")
-		fmt.Fprintln(stderr, "\nCompares RoPE pipelines (fp64, fp32, hf, accurate, compat and the backend's op) against float64 truth")
-		fmt.Fprintln(stderr, "in log2 position buckets, then runs the synthetic Eq. 4/Eq. 5 attention study and the gates.")
-		fmt.Fprintln(stderr, "\nmetrics:")
+		w := fs.Output()
+		fmt.Fprintln(w, "usage: rotor audit (--hf-config FILE | --model NAME | --head-dim D [--base B] [--scaling TYPE:k=v,...])")
+		fmt.Fprintln(w, "         [--max-pos N] [--dtype bf16|f16|f32] [--backend NAME|none] [--angles accurate|compat]")
+		fmt.Fprintln(w, "         [--metrics LIST|all] [--json | --csv] [--plot FILE.svg|FILE.png] [--fail-above [PIPELINE:]METRIC=VALUE]...")
+		fmt.Fprintln(w, "\nCompares RoPE pipelines (fp64, fp32, hf, accurate, compat and the backend's op) against float64 truth")
+		fmt.Fprintln(w, "in log2 position buckets, then runs the synthetic Eq. 4/Eq. 5 attention study and the gates.")
+		fmt.Fprintln(w, "Exits 3 when a --fail-above limit or a --fail-gates gate fails.")
+		fmt.Fprintln(w, "\nmetrics:")
 		for _, m := range precision.Metrics() {
-			fmt.Fprintf(stderr, "  %-13s [%s] %s\n", m.Name, m.Unit, m.Doc)
+			fmt.Fprintf(w, "  %-13s [%s] %s\n", m.Name, m.Unit, m.Doc)
 		}
-		fmt.Fprintln(stderr, "\nflags:")
+		fmt.Fprintln(w, "\nflags:")
 		fs.PrintDefaults()
 	}
 	sched := addScheduleFlags(fs)
@@ -100,15 +110,34 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.positions, "positions", 0, "positions sampled per bucket (default 16)")
 	fs.IntVar(&f.vectors, "vectors", 0, "random vectors rotated per position (default 8)")
 	fs.BoolVar(&f.study, "study", true, "run the synthetic Eq. 4/Eq. 5 attention study")
-	fs.IntVar(&f.studyT, "study-t", 0, "sequence length of the Eq. 4 analogue (default 512)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	fs.IntVar(&f.studyT, "study-t", 0, fmt.Sprintf("sequence length of the Eq. 4 analogue (default 512, at most %d)", maxStudyT))
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	if f.asJSON && f.asCSV {
-		return fmt.Errorf("--json and --csv are exclusive")
+		return usagef("--json and --csv are exclusive")
+	}
+	if f.metrics != "all" {
+		for _, m := range strings.Split(f.metrics, ",") {
+			if err := checkMetric(m); err != nil {
+				return usagef("--metrics %s: %v", f.metrics, err)
+			}
+		}
+	}
+	var plotExt string
+	var plotOut *outputSet
+	if f.plot != "" {
+		var err error
+		if plotExt, err = plotFormat(f.plot); err != nil {
+			return err
+		}
+		if plotOut, err = newOutputFile("--plot", f.plot); err != nil {
+			return err
+		}
+		defer plotOut.discard()
 	}
 	opt, pipeName, closeFn, err := f.options(fs, sched, stderr)
 	if err != nil {
@@ -120,7 +149,7 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	rep, err := precision.Audit(opt)
 	bar.done()
 	if err != nil {
-		return err
+		return flagError(err, auditArgNames)
 	}
 	switch {
 	case f.asJSON:
@@ -135,8 +164,11 @@ func runAudit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if f.plot != "" {
-		if err := plotAudit(rep, f.plot); err != nil {
+	if plotOut != nil {
+		if err := plotOut.write(filepath.Base(f.plot), func(w io.Writer) error { return plotAudit(rep, plotExt, w) }); err != nil {
+			return err
+		}
+		if _, err := plotOut.commit(); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "rotor audit: wrote %s\n", f.plot)
@@ -150,26 +182,44 @@ type auditJSON struct {
 	Gates []precision.Gate `json:"gates"`
 }
 
+// checkMetric returns an error when name is not one of
+// precision.Metrics.
+func checkMetric(name string) error {
+	var names []string
+	for _, m := range precision.Metrics() {
+		if m.Name == name {
+			return nil
+		}
+		names = append(names, m.Name)
+	}
+	return fmt.Errorf("unknown metric %q: want one of %s", name, strings.Join(names, ", "))
+}
+
 // options resolves the flags into audit options. pipeName is the
 // pipeline --fail-above judges by default; closeFn releases the backend.
+// Flag problems are usageErrors.
 func (f *auditFlags) options(fs *flag.FlagSet, sched *scheduleFlags, stderr io.Writer) (opt precision.AuditOptions, pipeName string, closeFn func(), err error) {
 	closeFn = func() {}
+	if f.studyT > maxStudyT {
+		return opt, "", closeFn, usageError{ops.Errorf(ops.ErrRange, "--study-t", f.studyT,
+			"want at most %d: the attention study costs T² per shift (minutes at %d, hours at 65536)", maxStudyT, maxStudyT)}
+	}
 	var r *ops.Rotary
 	var cfg *ops.HFConfig
 	switch {
 	case f.model != "":
 		if sched.hfConfig != "" || sched.headDim != 0 {
-			return opt, "", closeFn, fmt.Errorf("--model conflicts with --hf-config and --head-dim")
+			return opt, "", closeFn, usagef("--model conflicts with --hf-config and --head-dim")
 		}
 		data, rerr := bundledConfigs.ReadFile("configs/" + f.model + ".json")
 		if rerr != nil {
-			return opt, "", closeFn, ops.Errorf(ops.ErrConfig, "model", f.model, "want one of %s", strings.Join(bundledModels(), ", "))
+			return opt, "", closeFn, usageError{ops.Errorf(ops.ErrConfig, "--model", f.model, "want one of %s", strings.Join(bundledModels(), ", "))}
 		}
 		if cfg, err = ops.ReadHFConfig(bytes.NewReader(data)); err != nil {
 			return opt, "", closeFn, err
 		}
 		if r, err = cfg.Rotary(sched.seqLen); err != nil {
-			return opt, "", closeFn, err
+			return opt, "", closeFn, flagError(err, auditArgNames)
 		}
 		opt.Name = f.model
 	default:
@@ -192,14 +242,16 @@ func (f *auditFlags) options(fs *flag.FlagSet, sched *scheduleFlags, stderr io.W
 		opt.MaxPos = min(opt.MaxPos, precision.MaxAuditPos)
 	}
 	if opt.DType, err = ops.ParseDType(f.dtype); err != nil || !opt.DType.IsFloat() {
-		return opt, "", closeFn, ops.Errorf(ops.ErrDType, "dtype", f.dtype, "want bf16, f16 or f32")
+		return opt, "", closeFn, usageError{ops.Errorf(ops.ErrDType, "--dtype", f.dtype, "want bf16, f16 or f32")}
 	}
 	mode, err := ops.ParseAngleMode(f.angles)
 	if err != nil {
-		return opt, "", closeFn, err
+		return opt, "", closeFn, flagError(err, map[string]string{"angles": "--angles"})
 	}
 	opt.Pipelines = precision.DefaultPipelines()
 	pipeName = precision.Rotor(mode).Name()
+	opt.Seed, opt.Positions, opt.Vectors = f.seed, f.positions, f.vectors
+	opt.Study = precision.StudyOptions{Skip: !f.study, T: f.studyT}
 	if *f.backend != "none" {
 		b, err := openBackend(*f.backend)
 		if err != nil {
@@ -214,8 +266,6 @@ func (f *auditFlags) options(fs *flag.FlagSet, sched *scheduleFlags, stderr io.W
 		opt.Pipelines = append(opt.Pipelines, bp)
 		pipeName = bp.Name()
 	}
-	opt.Seed, opt.Positions, opt.Vectors = f.seed, f.positions, f.vectors
-	opt.Study = precision.StudyOptions{Skip: !f.study, T: f.studyT}
 	for _, c := range f.failAbove {
 		if c.pipeline == "" {
 			continue
@@ -226,7 +276,7 @@ func (f *auditFlags) options(fs *flag.FlagSet, sched *scheduleFlags, stderr io.W
 		}
 		if !found {
 			closeFn()
-			return opt, "", func() {}, fmt.Errorf("--fail-above: no pipeline %q in this audit", c.pipeline)
+			return opt, "", func() {}, usagef("--fail-above: no pipeline %q in this audit", c.pipeline)
 		}
 	}
 	return opt, pipeName, closeFn, nil
@@ -253,7 +303,7 @@ func (f *auditFlags) gate(rep *precision.Report, pipeName string) error {
 		}
 	}
 	if len(bad) > 0 {
-		return exitError{code: 3, msg: strings.Join(bad, "; ")}
+		return exitError{code: exitGate, msg: strings.Join(bad, "; ")}
 	}
 	return nil
 }
@@ -289,16 +339,8 @@ func (l *failAboveFlags) Set(v string) error {
 	if i := strings.LastIndex(lhs, ":"); i >= 0 {
 		c.pipeline, c.metric = lhs[:i], lhs[i+1:]
 	}
-	known := false
-	for _, m := range precision.Metrics() {
-		known = known || m.Name == c.metric
-	}
-	if !known {
-		var names []string
-		for _, m := range precision.Metrics() {
-			names = append(names, m.Name)
-		}
-		return fmt.Errorf("unknown metric %q: want one of %s", c.metric, strings.Join(names, ", "))
+	if err := checkMetric(c.metric); err != nil {
+		return err
 	}
 	limit, err := strconv.ParseFloat(val, 64)
 	if err != nil || math.IsNaN(limit) {

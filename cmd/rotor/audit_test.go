@@ -118,8 +118,13 @@ func TestAuditPlot(t *testing.T) {
 			t.Errorf("f32 %s: exit %d", name, code)
 		}
 	}
-	if code, _, stderr := auditCLI("--head-dim", "32", "--plot", filepath.Join(dir, "a.gif")); code != 1 || !strings.Contains(stderr, ".svg or .png") {
-		t.Errorf("gif: exit %d, %s", code, stderr)
+	gif := filepath.Join(dir, "a.gif")
+	code, stdout, stderr := auditCLI("--head-dim", "32", "--plot", gif)
+	if code != 2 || stdout != "" || !strings.Contains(stderr, "--plot = "+gif+": want a .svg or .png file") {
+		t.Errorf("gif: exit %d, stdout %q, stderr %q; want exit 2 before any audit", code, stdout, stderr)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 4 {
+		t.Errorf("%d files in the plot folder, want the 4 plots and no temporary file", len(ents))
 	}
 }
 
@@ -134,8 +139,8 @@ func TestAuditFailAbove(t *testing.T) {
 		{[]string{"--fail-above", "compat:angle=1e-9"}, 3, "compat angle"},
 		{[]string{"--fail-above", "angle=1e-12", "--fail-above", "hf:mismatch=0.9"}, 3, "fallback:accurate angle"},
 		{[]string{"--fail-above", "fallback:accurate:angle=1e-12"}, 3, "fallback:accurate angle"},
-		{[]string{"--fail-above", "nosuch:angle=1"}, 1, `no pipeline "nosuch"`},
-		{[]string{"--fail-above", "wobble=1"}, 2, "unknown metric"},
+		{[]string{"--fail-above", "nosuch:angle=1"}, 2, `no pipeline "nosuch"`},
+		{[]string{"--fail-above", "wobble=1"}, 2, `invalid value "wobble=1" for flag --fail-above: unknown metric "wobble"`},
 		{[]string{"--fail-above", "angle"}, 2, "METRIC=VALUE"},
 		{[]string{"--fail-above", "angle=x"}, 2, "want a number"},
 		{[]string{"--fail-gates", "--max-pos", "3000"}, 0, ""},
@@ -171,26 +176,35 @@ func TestAuditFailGates(t *testing.T) {
 	}
 }
 
+// TestAuditErrors checks that every bad flag, and every combination
+// that cannot finish, is refused with exit status 2 before any
+// computation (nothing on stdout), naming the flag.
 func TestAuditErrors(t *testing.T) {
 	cases := []struct {
 		args []string
 		msg  string
 	}{
-		{[]string{}, "--hf-config FILE, --head-dim D or --inv-freq FILE"},
-		{[]string{"--model", "nope"}, "llama-3.1-8b"},
+		{[]string{}, "a schedule needs --hf-config FILE, --head-dim D or --inv-freq FILE"},
+		{[]string{"--model", "nope"}, "--model = nope: want one of"},
 		{[]string{"--model", "llama-3.1-8b", "--head-dim", "64"}, "conflicts"},
-		{[]string{"--head-dim", "64", "--dtype", "i32"}, "dtype"},
-		{[]string{"--head-dim", "64", "--angles", "fast"}, "angles"},
+		{[]string{"--head-dim", "64", "--dtype", "i32"}, "--dtype = i32: want bf16, f16 or f32"},
+		{[]string{"--head-dim", "64", "--angles", "fast"}, "--angles = fast"},
 		{[]string{"--head-dim", "64", "--json", "--csv"}, "exclusive"},
-		{[]string{"--head-dim", "64", "--max-pos", "-5"}, "max_pos"},
-		{[]string{"--head-dim", "64", "--backend", "tpu"}, "backend"},
-		{[]string{"--head-dim", "64", "--metrics", "speed"}, "unknown metric"},
+		{[]string{"--head-dim", "64", "--max-pos", "-5"}, "range: --max-pos = -5"},
+		{[]string{"--head-dim", "64", "--backend", "tpu"}, "--backend = tpu"},
+		{[]string{"--head-dim", "64", "--metrics", "angle,bogus"}, `--metrics angle,bogus: unknown metric "bogus"`},
 		{[]string{"--head-dim", "64", "extra"}, "unexpected argument"},
+		{[]string{"--head-dim", "64", "--study-t", "65536"}, "--study-t = 65536: want at most 8192"},
+		{[]string{"--head-dim", "64", "--positions", "-1"}, "--positions = -1"},
+		{[]string{"--head-dim", "64", "--positions", "4096", "--vectors", "1024"},
+			"range: --positions×--vectors = 4096×1024: a position bucket of head_dim 64 would need 34.4 GB"},
+		{[]string{"--head-dim", "4096", "--positions", "1024", "--vectors", "64"}, "--positions×--vectors = 1024×64"},
 	}
 	for _, c := range cases {
-		code, _, stderr := runCLI(append([]string{"audit", "--study=false", "--positions", "2"}, c.args...)...)
-		if code == 0 || !strings.Contains(stderr, c.msg) {
-			t.Errorf("%v: exit %d, stderr %q, want it to mention %q", c.args, code, stderr, c.msg)
+		args := append([]string{"audit", "--study=false", "--positions", "2"}, c.args...)
+		code, stdout, stderr := runCLI(args...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 mentioning %q", c.args, code, stdout, stderr, c.msg)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"strings"
 
@@ -16,10 +17,22 @@ func addBackendFlag(fs *flag.FlagSet) *string {
 }
 
 // openBackend opens the backend called name, or the build's default when
-// name is "". Callers Close it.
+// name is "". Callers Close it. A name that is not a backend, or one this
+// build lacks, is a usageError naming --backend; a device that fails to
+// open is a plain error.
 func openBackend(name string) (ops.Backend, error) {
+	var b ops.Backend
+	var err error
 	if name == "" {
-		return rotor.Open()
+		b, err = rotor.Open()
+	} else {
+		b, err = rotor.OpenBackend(name)
 	}
-	return rotor.OpenBackend(name)
+	if err != nil {
+		err = renameArgs(err, map[string]string{"backend": "--backend"})
+		if errors.Is(err, ops.ErrConfig) || errors.Is(err, ops.ErrUnsupported) {
+			err = badUsage(err)
+		}
+	}
+	return b, err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rotorkernels/rotor/bench"
+	"github.com/rotorkernels/rotor/ops"
 )
 
 func init() {
@@ -28,33 +29,44 @@ row's size, %fma to the fp32 FMA peak. roofline is the least time the row's byte
 it; %roof is roofline over time. ×naive is the speed-up over the op's naive baseline.
 `
 
+// maxMinTime bounds --min-time: a full run times about a hundred rows.
+const maxMinTime = time.Minute
+
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: rotor bench [--op OP|all] [--backend NAME] [--model NAME] [--quick] [--json | --benchfmt]")
-		io.WriteString(stderr, benchColumnsHelp)
+		fmt.Fprintln(fs.Output(), "usage: rotor bench [--op OP|all] [--backend NAME] [--model NAME] [--quick] [--json | --benchfmt]")
+		io.WriteString(fs.Output(), benchColumnsHelp)
 		fs.PrintDefaults()
 	}
 	op := fs.String("op", "all", "op to run: "+strings.Join(bench.Ops(), ", ")+" or all")
 	backend := addBackendFlag(fs)
 	model := fs.String("model", "", "only this model: "+strings.Join(bench.ModelNames(), ", "))
 	quick := fs.Bool("quick", false, "fewer sizes, shorter timing, smaller peak measurements")
-	minTime := fs.Duration("min-time", 0, "minimum measuring time per row (default 300ms, 60ms with --quick)")
+	minTime := fs.Duration("min-time", 0, fmt.Sprintf("minimum measuring time per row (default 300ms, 60ms with --quick; at most %v)", maxMinTime))
 	asJSON := fs.Bool("json", false, "print a JSON list of rows (op, backend, model, shape, dtype, seconds, gbps, peak_gbps, ratio_to_peak, tflops, …)")
 	benchfmt := fs.Bool("benchfmt", false, "print Go benchmark lines that benchstat reads")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	if *asJSON && *benchfmt {
-		return fmt.Errorf("--json and --benchfmt are exclusive")
+		return usagef("--json and --benchfmt are exclusive")
 	}
+	names := map[string]string{"op": "--op", "model": "--model"}
 	if err := bench.CheckOp(*op); err != nil {
-		return err
+		return flagError(err, names)
+	}
+	if *model != "" {
+		if _, err := bench.LookupModel(*model); err != nil {
+			return flagError(err, names)
+		}
+	}
+	if *minTime < 0 || *minTime > maxMinTime {
+		return usageError{ops.Errorf(ops.ErrRange, "--min-time", *minTime, "want a duration in [0, %v]", maxMinTime)}
 	}
 	b, err := openBackend(*backend)
 	if err != nil {

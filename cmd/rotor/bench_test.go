@@ -71,23 +71,25 @@ func TestBenchTableAndBenchfmt(t *testing.T) {
 	}
 }
 
+// TestBenchErrors checks that bad flags exit 2 before any measurement
+// (nothing on stdout, no "measuring peaks" line without --quiet).
 func TestBenchErrors(t *testing.T) {
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"--op", "nope", "--quick"}, "op = nope"},
-		{[]string{"--model", "gpt-5"}, "model = gpt-5"},
+		{[]string{"--op", "nope", "--quick"}, "--op = nope"},
+		{[]string{"--model", "nonsense"}, "config: --model = nonsense: want one of"},
 		{[]string{"--json", "--benchfmt"}, "exclusive"},
-		{[]string{"--backend", "tpu"}, "backend = tpu"},
+		{[]string{"--backend", "tpu"}, "--backend = tpu"},
+		{[]string{"--min-time", "-1s"}, "--min-time = -1s"},
+		{[]string{"--min-time", "1000h"}, "--min-time = 1000h0m0s: want a duration in [0, 1m0s]"},
 		{[]string{"extra"}, "unexpected argument"},
+		{[]string{"--no-such-flag"}, "flag provided but not defined: --no-such-flag"},
 	} {
-		code, _, stderr := runCLI(append([]string{"bench", "--quiet"}, c.args...)...)
-		if code == 0 || !strings.Contains(stderr, c.want) {
-			t.Errorf("%v: exit %d, stderr %q; want %q", c.args, code, stderr, c.want)
+		code, stdout, stderr := runCLI(append([]string{"bench"}, c.args...)...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "measuring") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", c.args, code, stderr, c.want)
 		}
-	}
-	if code, _, _ := runCLI("bench", "--no-such-flag"); code != 2 {
-		t.Errorf("bad flag: exit %d, want 2", code)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/rotorkernels/rotor"
 	"github.com/rotorkernels/rotor/crosscheck"
 	"github.com/rotorkernels/rotor/fallback"
+	"github.com/rotorkernels/rotor/ops"
 )
 
 func init() {
@@ -23,12 +24,12 @@ func init() {
 
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: rotor check [--backend NAME] [--op OP|all] [--seed N] [--quick] [--json]")
-		fmt.Fprintln(stderr, "\nA GPU backend is compared with the fallback: RoPE bit for bit in accurate mode,")
-		fmt.Fprintln(stderr, "other ops within their conformance tolerances. The fallback alone is compared")
-		fmt.Fprintln(stderr, "with float64 references. Exits 1 when any case fails.")
+		w := fs.Output()
+		fmt.Fprintln(w, "usage: rotor check [--backend NAME] [--op OP|all] [--seed N] [--quick] [--json]")
+		fmt.Fprintln(w, "\nA GPU backend is compared with the fallback: RoPE bit for bit in accurate mode,")
+		fmt.Fprintln(w, "other ops within their conformance tolerances. The fallback alone is compared")
+		fmt.Fprintln(w, "with float64 references. Exits 1 when any case fails.")
 		fs.PrintDefaults()
 	}
 	backend := addBackendFlag(fs)
@@ -36,11 +37,14 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the random inputs")
 	quick := fs.Bool("quick", false, "check fewer cases")
 	asJSON := fs.Bool("json", false, "print the results as a JSON list")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if *op != "all" && !slices.Contains(crosscheck.Ops(), *op) {
+		return usageError{ops.Errorf(ops.ErrConfig, "--op", *op, "want one of %s or all", strings.Join(crosscheck.Ops(), ", "))}
 	}
 	name := *backend
 	if name == "" && slices.Contains(rotor.Backends(), "cuda") {
@@ -75,7 +79,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if n := crosscheck.Failed(rs); n > 0 {
-		return exitError{code: 1, msg: fmt.Sprintf("%d of %d cases failed", n, len(rs))}
+		return exitError{code: exitFailure, msg: fmt.Sprintf("%d of %d cases failed", n, len(rs))}
 	}
 	return nil
 }

@@ -34,10 +34,10 @@ func TestCheckFallbackAgainstFP64(t *testing.T) {
 }
 
 func TestCheckErrors(t *testing.T) {
-	if code, _, stderr := runCLI("check", "--op", "nope"); code != 1 || !strings.Contains(stderr, "op = nope") {
+	if code, _, stderr := runCLI("check", "--op", "nope"); code != 2 || !strings.Contains(stderr, "--op = nope: want one of") {
 		t.Errorf("unknown op: exit %d, %q", code, stderr)
 	}
-	if code, _, stderr := runCLI("check", "--backend", "cuda:x"); code != 1 || !strings.Contains(stderr, "backend") {
+	if code, _, stderr := runCLI("check", "--backend", "cuda:x"); code != 2 || !strings.Contains(stderr, "--backend = cuda:x") {
 		t.Errorf("bad backend: exit %d, %q", code, stderr)
 	}
 }

@@ -25,16 +25,15 @@ var demoBenchArgs = []string{"--quick", "--op", "rope", "--model", "llama-3.1-8b
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: rotor [demo]")
-		fmt.Fprintln(stderr, "\nRuns rotor audit on a bundled model config, then rotor bench "+strings.Join(demoBenchArgs, " ")+".")
+		fmt.Fprintln(fs.Output(), "usage: rotor [demo]")
+		fmt.Fprintln(fs.Output(), "\nRuns rotor audit on a bundled model config, then rotor bench "+strings.Join(demoBenchArgs, " ")+".")
 	}
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	if audit, ok := commands["audit"]; ok && demoAuditArgs != nil {
 		fmt.Fprintf(stdout, "$ rotor audit %s\n", strings.Join(demoAuditArgs, " "))

@@ -32,18 +32,17 @@ type freqsJSON struct {
 
 func runFreqs(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("freqs", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: rotor freqs (--hf-config FILE [--seq-len N] | --head-dim D [--base B] [--scaling TYPE:k=v,...]) [--json]")
+		fmt.Fprintln(fs.Output(), "usage: rotor freqs (--hf-config FILE [--seq-len N] | --head-dim D [--base B] [--scaling TYPE:k=v,...]) [--json]")
 		fs.PrintDefaults()
 	}
 	sched := addScheduleFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON: rope_type, head_dim, rotary_dim, layout, attention_factor, inv_freq, inv_freq_f32")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
 	}
 	r, cfg, err := sched.resolve()
 	if err != nil {

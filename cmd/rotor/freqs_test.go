@@ -157,24 +157,30 @@ func TestFreqsErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"freqs"}, 1, "--hf-config FILE, --head-dim D or --inv-freq FILE"},
-		{[]string{"freqs", "--hf-config", "no-such.json"}, 1, "hf-config"},
-		{[]string{"freqs", "--hf-config", config("mistral-7b"), "--head-dim", "64"}, 1, "--head-dim conflicts"},
-		{[]string{"freqs", "--hf-config", config("mistral-7b"), "--layout", "diagonal"}, 1, "layout"},
-		{[]string{"freqs", "--hf-config", config("mistral-7b"), "--seq-len", "-3"}, 1, "seq_len"},
-		{[]string{"freqs", "--head-dim", "64", "--scaling", "warp:factor=2"}, 1, "scaling = warp"},
-		{[]string{"freqs", "--head-dim", "64", "--scaling", "linear"}, 1, "scaling.factor = missing"},
-		{[]string{"freqs", "--head-dim", "64", "--scaling", "linear:factor=x"}, 1, "scaling.factor = x"},
-		{[]string{"freqs", "--head-dim", "64", "--scaling", "linear:factor=2,beta=3"}, 1, "scaling.beta = 3"},
-		{[]string{"freqs", "--head-dim", "64", "--scaling", "linear:factor"}, 1, "want key=value"},
-		{[]string{"freqs", "--head-dim", "64", "--scaling", "linear:factor=nan"}, 1, "factor = NaN"},
-		{[]string{"freqs", "--head-dim", "63"}, 1, "head_dim = 63"},
-		{[]string{"freqs", "--head-dim", "64", "--base", "-1"}, 1, "rope_theta = -1"},
-		{[]string{"freqs", "--nope"}, 2, "flag provided but not defined"},
-		{[]string{"freqs", "--head-dim", "64", "extra"}, 1, "unexpected argument"},
+		{[]string{"freqs"}, 2, "rotor freqs: a schedule needs --hf-config FILE, --head-dim D or --inv-freq FILE\n"},
+		{[]string{"freqs", "--hf-config", "no-such.json"}, 1, "config: --hf-config = no-such.json: cannot open"},
+		{[]string{"freqs", "--hf-config", "/dev/zero"}, 1, "config: --hf-config /dev/zero = more than 4194304 bytes: want a config of at most 4 MiB"},
+		{[]string{"freqs", "--hf-config", "freqs_test.go"}, 1, "config: --hf-config freqs_test.go = malformed JSON"},
+		{[]string{"freqs", "--hf-config", config("mistral-7b"), "--head-dim", "64"}, 2, "--head-dim conflicts"},
+		{[]string{"freqs", "--hf-config", config("mistral-7b"), "--layout", "diagonal"}, 2, "--layout = diagonal"},
+		{[]string{"freqs", "--hf-config", config("mistral-7b"), "--seq-len", "-3"}, 2, "--seq-len = -3"},
+		{[]string{"freqs", "--head-dim", "64", "--scaling", "warp:factor=2"}, 2, "--scaling = warp"},
+		{[]string{"freqs", "--head-dim", "64", "--scaling", "linear"}, 2, "--scaling factor = missing"},
+		{[]string{"freqs", "--head-dim", "64", "--scaling", "linear:factor=x"}, 2, "--scaling factor = x"},
+		{[]string{"freqs", "--head-dim", "64", "--scaling", "linear:factor=2,beta=3"}, 2, "--scaling beta = 3"},
+		{[]string{"freqs", "--head-dim", "64", "--scaling", "linear:factor"}, 2, "want key=value"},
+		{[]string{"freqs", "--head-dim", "64", "--scaling", "linear:factor=nan"}, 2, "--scaling factor = NaN"},
+		{[]string{"freqs", "--head-dim", "64", "--scaling", "yarn:factor=4,original_max_position_embeddings=-1"}, 2,
+			"--scaling original_max_position_embeddings = -1"},
+		{[]string{"freqs", "--head-dim", "63"}, 2, "--head-dim = 63"},
+		{[]string{"freqs", "--head-dim", "1099511627776"}, 2, "--head-dim = 1099511627776"},
+		{[]string{"freqs", "--head-dim", "64", "--base", "-1"}, 2, "--base = -1"},
+		{[]string{"freqs", "--head-dim", "64", "--rotary-dim", "30", "--scaling", "proportional"}, 2, "--rotary-dim = 30"},
+		{[]string{"freqs", "--nope"}, 2, "flag provided but not defined: --nope"},
+		{[]string{"freqs", "--head-dim", "64", "extra"}, 2, "unexpected argument"},
 	} {
 		code, _, errOut := runCLI(c.args...)
-		if code != c.code || !strings.Contains(errOut, c.msg) {
+		if code != c.code || !strings.Contains(errOut, c.msg) || strings.Contains(errOut, "rotor: ") || strings.Contains(errOut, "usage:") {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, errOut, c.code, c.msg)
 		}
 	}

@@ -4,6 +4,15 @@
 //
 // Run "rotor help" for the list of subcommands and "rotor CMD -h" for the
 // flags of one.
+//
+// Every command checks all of its flags before it reads an input or
+// computes anything. Exit statuses: 0 success; 1 the command ran and
+// failed (an unreadable or malformed input, a backend error, an output it
+// could not write, failed rotor check cases); 2 the command line is
+// wrong (an unknown command or flag, a bad flag value, a missing or
+// conflicting flag, a combination that cannot finish); 3 a rotor audit
+// gate failed. Commands that write files write each to a temporary file
+// beside it and rename them all only once every one was written.
 package main
 
 import (
@@ -39,39 +48,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if name == "help" || name == "-h" || name == "--help" {
 		usage(stdout)
-		return 0
+		return exitOK
 	}
 	c, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(stderr, "rotor: unknown command %q\n\n", name)
 		usage(stderr)
-		return 2
+		return exitUsage
 	}
-	if err := c.run(args, stdout, stderr); err != nil {
-		if err == errUsage {
-			return 2
+	err := c.run(args, stdout, stderr)
+	code := exitStatus(err)
+	if code != exitOK {
+		fmt.Fprintf(stderr, "rotor %s: %s\n", name, message(err))
+		if code == exitUsage {
+			fmt.Fprintf(stderr, "Run 'rotor %s -h' for its flags.\n", name)
 		}
-		fmt.Fprintf(stderr, "rotor %s: %v\n", name, err)
-		if ee, ok := err.(exitError); ok {
-			return ee.code
-		}
-		return 1
 	}
-	return 0
+	return code
 }
-
-// errUsage is returned by a subcommand whose flags failed to parse (the
-// flag package has already printed why).
-var errUsage = fmt.Errorf("usage")
-
-// exitError carries a specific exit status (for example a failed
-// --fail-above gate).
-type exitError struct {
-	code int
-	msg  string
-}
-
-func (e exitError) Error() string { return e.msg }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: rotor <command> [flags]")

@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
 	"math"
-	"os"
-	"reflect"
-	"strings"
 
-	"codeberg.org/sbinet/npyio/npy"
-
+	"github.com/rotorkernels/rotor/internal/npy"
 	"github.com/rotorkernels/rotor/ops"
 	"github.com/rotorkernels/rotor/precision"
 )
@@ -17,7 +13,7 @@ import (
 // npyArray is a numeric .npy array held in memory: exactly one of the
 // slices is set, per the file's dtype.
 type npyArray struct {
-	arg   string // the flag or file it came from, for errors
+	arg   string // the flag that gave the file, for errors ("--q")
 	descr string // the file's dtype descriptor, e.g. "<f4"
 	shape []int
 	f32   []float32
@@ -26,56 +22,29 @@ type npyArray struct {
 	i64   []int64
 }
 
-// readNPY reads a C-order float32, float64, int32 or int64 .npy file. arg
-// names the flag that gave the path, for errors.
+// readNPY reads a C-order float32, float64, int32 or int64 .npy file
+// (internal/npy validates it and checks its size before allocating). arg
+// names the flag that gave the path; errors are *ops.ArgError values
+// naming it and the file.
 func readNPY(arg, path string) (*npyArray, error) {
-	f, err := os.Open(path)
+	a, err := npy.ReadFile(path)
 	if err != nil {
-		return nil, ops.Errorf(ops.ErrConfig, arg, path, "cannot open: %v", err)
+		var e *npy.Error
+		if errors.As(err, &e) {
+			return nil, ops.Errorf(e.Kind, arg, path, "%s", e.Msg)
+		}
+		return nil, err
 	}
-	defer f.Close()
-	r, err := npy.NewReader(bufio.NewReaderSize(f, 1<<20))
-	if err != nil {
-		return nil, ops.Errorf(ops.ErrConfig, arg, path, "not a .npy file: %v", err)
-	}
-	h := r.Header.Descr
-	if h.Fortran {
+	if a.Fortran && len(a.Shape) > 1 {
 		return nil, ops.Errorf(ops.ErrStride, arg, path, "Fortran-order array: save a C-order one (numpy.ascontiguousarray)")
 	}
-	a := &npyArray{arg: arg, descr: strings.Trim(h.Type, `'"`), shape: append([]int(nil), h.Shape...)}
-	n := 1
-	for _, d := range a.shape {
-		n *= d
-	}
-	var ptr any
-	switch t := npy.TypeFrom(h.Type); t {
-	case reflect.TypeOf(float32(0)):
-		a.f32 = make([]float32, n)
-		ptr = &a.f32
-	case reflect.TypeOf(float64(0)):
-		a.f64 = make([]float64, n)
-		ptr = &a.f64
-	case reflect.TypeOf(int32(0)):
-		a.i32 = make([]int32, n)
-		ptr = &a.i32
-	case reflect.TypeOf(int64(0)):
-		a.i64 = make([]int64, n)
-		ptr = &a.i64
-	default:
-		return nil, ops.Errorf(ops.ErrDType, arg+".dtype", a.descr, "want float32, float64, int32 or int64")
-	}
-	if n > 0 {
-		if err := r.Read(ptr); err != nil {
-			return nil, ops.Errorf(ops.ErrBuffer, arg, path, "reading %d elements of %s: %v", n, h.Type, err)
-		}
-	}
-	return a, nil
+	return &npyArray{arg: arg, descr: a.Descr, shape: a.Shape, f32: a.F32, f64: a.F64, i32: a.I32, i64: a.I64}, nil
 }
 
 // checkRank returns ErrShape naming the array when its rank is not rank.
 func (a *npyArray) checkRank(rank int, want string) error {
 	if len(a.shape) != rank {
-		return ops.Errorf(ops.ErrShape, a.arg+".shape", a.shape, "want %s", want)
+		return ops.Errorf(ops.ErrShape, a.arg+" shape", a.shape, "want %s", want)
 	}
 	return nil
 }
@@ -101,7 +70,7 @@ func (a *npyArray) roundedTo(dt ops.DType) ([]float32, error) {
 		}
 		return out, nil
 	}
-	return nil, ops.Errorf(ops.ErrDType, a.arg+".dtype", a.descr, "want a float32 or float64 array")
+	return nil, ops.Errorf(ops.ErrDType, a.arg+" dtype", a.descr, "want a float32 or float64 array")
 }
 
 // int32s returns the array's integer values as int32; an int64 value
@@ -120,62 +89,5 @@ func (a *npyArray) int32s() ([]int32, error) {
 		}
 		return out, nil
 	}
-	return nil, ops.Errorf(ops.ErrDType, a.arg+".dtype", a.descr, "want an int32 or int64 array")
-}
-
-// writeNPYFloat32 writes data as a C-order float32 .npy file of the given
-// shape.
-func writeNPYFloat32(path string, data []float32, shape ...int) error {
-	return writeNPY(path, data, len(data), shape)
-}
-
-// writeNPYInt32 writes data as a C-order int32 .npy file of the given
-// shape.
-func writeNPYInt32(path string, data []int32, shape ...int) error {
-	return writeNPY(path, data, len(data), shape)
-}
-
-// writeNPY writes a flat slice as an array of the given shape: the slice
-// is viewed as nested slices (no copy) so the .npy header carries the
-// full shape.
-func writeNPY(path string, flat any, n int, shape []int) error {
-	want := 1
-	for _, d := range shape {
-		want *= d
-	}
-	if len(shape) == 0 || want != n || want == 0 {
-		return ops.Errorf(ops.ErrShape, path, shape, "want a non-empty shape holding %d elements", n)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	if err := npy.Write(w, nest(reflect.ValueOf(flat), shape).Interface()); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// nest views the flat slice v as nested slices of the given shape.
-func nest(v reflect.Value, shape []int) reflect.Value {
-	if len(shape) == 1 {
-		return v
-	}
-	inner := 1
-	for _, d := range shape[1:] {
-		inner *= d
-	}
-	first := nest(v.Slice(0, inner), shape[1:])
-	out := reflect.MakeSlice(reflect.SliceOf(first.Type()), shape[0], shape[0])
-	out.Index(0).Set(first)
-	for i := 1; i < shape[0]; i++ {
-		out.Index(i).Set(nest(v.Slice(i*inner, (i+1)*inner), shape[1:]))
-	}
-	return out
+	return nil, ops.Errorf(ops.ErrDType, a.arg+" dtype", a.descr, "want an int32 or int64 array")
 }

@@ -1,29 +1,53 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
-	"codeberg.org/sbinet/npyio/npy"
-
+	"github.com/rotorkernels/rotor/internal/npy"
 	"github.com/rotorkernels/rotor/ops"
 )
 
-// saveNPY writes v (a slice, possibly nested) with npyio directly, as a
-// NumPy user's file would be made.
+// saveNPY writes v, a slice of float32, float64, int32 or int64 nested to
+// any depth (rows of equal length), as a .npy file of the nested shape.
 func saveNPY(t *testing.T, path string, v any) {
 	t.Helper()
+	rv := reflect.ValueOf(v)
+	var shape []int
+	for e := rv; e.Kind() == reflect.Slice; {
+		shape = append(shape, e.Len())
+		if e.Len() == 0 {
+			break
+		}
+		e = e.Index(0)
+	}
+	leaf := rv.Type()
+	for leaf.Kind() == reflect.Slice {
+		leaf = leaf.Elem()
+	}
+	flat := reflect.MakeSlice(reflect.SliceOf(leaf), 0, 0)
+	var walk func(e reflect.Value)
+	walk = func(e reflect.Value) {
+		if e.Kind() != reflect.Slice {
+			flat = reflect.Append(flat, e)
+			return
+		}
+		for i := range e.Len() {
+			walk(e.Index(i))
+		}
+	}
+	walk(rv)
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := npy.Write(f, v); err != nil {
+	if err := npy.Write(f, flat.Interface(), shape...); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -40,58 +64,11 @@ func nest3[E any](flat []E, T, H, D int) [][][]E {
 	return out
 }
 
-func TestWriteNPYShapeAndValues(t *testing.T) {
-	dir := t.TempDir()
-	flat := make([]float32, 24)
-	for i := range flat {
-		flat[i] = float32(i) - 3.5
-	}
-	p := filepath.Join(dir, "x.npy")
-	if err := writeNPYFloat32(p, flat, 2, 3, 4); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := npy.NewReader(bufio.NewReader(f))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(r.Header.Descr.Shape, []int{2, 3, 4}) || !strings.Contains(r.Header.Descr.Type, "<f4") || r.Header.Descr.Fortran {
-		t.Fatalf("header %v", r.Header)
-	}
-	var got []float32
-	if err := r.Read(&got); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(got, flat) {
-		t.Errorf("values %v, want %v", got, flat)
-	}
-
-	ints := []int32{5, -1, 7, 1 << 30}
-	pi := filepath.Join(dir, "i.npy")
-	if err := writeNPYInt32(pi, ints, 2, 2); err != nil {
-		t.Fatal(err)
-	}
-	a, err := readNPY("i", pi)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(a.shape, []int{2, 2}) || !slices.Equal(a.i32, ints) {
-		t.Errorf("int32 round trip: %+v", a)
-	}
-	if err := writeNPYFloat32(p, flat, 5, 5); !errors.Is(err, ops.ErrShape) {
-		t.Errorf("shape not matching the data: %v", err)
-	}
-}
-
 func TestReadNPYTypes(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "a.npy")
 	saveNPY(t, p, [][]float64{{1, 2.5}, {-3, 1e300}})
-	a, err := readNPY("q", p)
+	a, err := readNPY("--q", p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,30 +79,57 @@ func TestReadNPYTypes(t *testing.T) {
 	if err != nil || r[1] != 2.5 || r[3] != float32(inf()) {
 		t.Errorf("rounded to bf16: %v, %v", r, err)
 	}
-	if _, err := a.int32s(); !errors.Is(err, ops.ErrDType) {
+	if _, err := a.int32s(); !errors.Is(err, ops.ErrDType) || !strings.Contains(err.Error(), "--q dtype = <f8") {
 		t.Errorf("int32s of floats: %v", err)
 	}
 
 	saveNPY(t, p, []int64{0, 1, 1 << 31, 3})
-	a, err = readNPY("pos", p)
+	a, err = readNPY("--pos", p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = a.int32s()
 	var ae *ops.ArgError
-	if !errors.Is(err, ops.ErrRange) || !errors.As(err, &ae) || ae.Arg != "pos[2]" {
+	if !errors.Is(err, ops.ErrRange) || !errors.As(err, &ae) || ae.Arg != "--pos[2]" || ae.Value != int64(1<<31) {
 		t.Errorf("int64 beyond int32: %v", err)
 	}
-
-	saveNPY(t, p, []uint8{1, 2})
-	if _, err := readNPY("pos", p); !errors.Is(err, ops.ErrDType) {
-		t.Errorf("uint8 array: %v", err)
-	}
-	if _, err := readNPY("q", filepath.Join(dir, "missing.npy")); !errors.Is(err, ops.ErrConfig) {
+	if _, err := readNPY("--q", filepath.Join(dir, "missing.npy")); !errors.Is(err, ops.ErrConfig) {
 		t.Errorf("missing file: %v", err)
 	}
-	os.WriteFile(p, []byte("not numpy"), 0o644)
-	if _, err := readNPY("q", p); !errors.Is(err, ops.ErrConfig) {
+}
+
+// TestReadNPYErrorsNameFlagAndFile checks that a malformed file's error
+// names the flag and the file and says what is wrong, with the kind of
+// internal/npy's validator.
+func TestReadNPYErrorsNameFlagAndFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, dict string
+		data       []byte
+		kind       error
+		msg        string
+	}{
+		{"uint8", "{'descr': '|u1', 'fortran_order': False, 'shape': (2,)}", []byte{1, 2}, ops.ErrDType, "dtype '|u1'"},
+		{"xyz", "{'descr': 'xyz', 'fortran_order': False, 'shape': (2,)}", make([]byte, 8), ops.ErrDType, "dtype 'xyz'"},
+		{"negative", "{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 2)}", nil, ops.ErrShape, "negative"},
+		{"fortran", "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2)}", make([]byte, 16), ops.ErrStride, "Fortran-order"},
+		{"short", "{'descr': '<f4', 'fortran_order': False, 'shape': (3,)}", make([]byte, 8), ops.ErrBuffer, "holds 8 bytes"},
+	} {
+		p := filepath.Join(dir, c.name+".npy")
+		b := append([]byte("\x93NUMPY\x01\x00"), byte(len(c.dict)), 0)
+		if err := os.WriteFile(p, append(append(b, c.dict...), c.data...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := readNPY("--k", p)
+		var ae *ops.ArgError
+		if !errors.Is(err, c.kind) || !errors.As(err, &ae) || ae.Arg != "--k" || ae.Value != p || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: %v, want %v naming --k = %s saying %q", c.name, err, c.kind, p, c.msg)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "text.npy"), []byte("not numpy"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readNPY("--q", filepath.Join(dir, "text.npy")); !errors.Is(err, ops.ErrConfig) || !strings.Contains(err.Error(), "not a .npy file") {
 		t.Errorf("not a .npy file: %v", err)
 	}
 }

@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/rotorkernels/rotor/ops"
 	"github.com/rotorkernels/rotor/precision"
 )
 
@@ -21,12 +22,9 @@ import (
 // rotation angle error, mismatch fraction (normwise error for f32
 // outputs), relative-position invariance, and the Eq. 5 analogue against
 // sequence length; one labelled line per pipeline, with the model and
-// schedule in the title. The file extension picks SVG or PNG.
-func plotAudit(rep *precision.Report, file string) error {
-	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(file), "."))
-	if ext != "svg" && ext != "png" {
-		return fmt.Errorf("--plot %s: want a .svg or .png file", file)
-	}
+// schedule in the title. ext ("svg" or "png", see plotFormat) picks the
+// format written to out.
+func plotAudit(rep *precision.Report, ext string, out io.Writer) error {
 	second := plotPanel{metric: precision.MetricMismatch, title: "rotated outputs ≠ correctly rounded truth",
 		ylabel: "mismatch fraction", linear: true}
 	if rep.DType == "f32" {
@@ -82,15 +80,18 @@ func plotAudit(rep *precision.Report, file string) error {
 	for k, p := range plots {
 		p.Draw(tiles.At(body, k%2, k/2))
 	}
-	out, err := os.Create(file)
-	if err != nil {
-		return err
+	_, err = c.WriteTo(out)
+	return err
+}
+
+// plotFormat returns the format --plot FILE's extension names: svg or
+// png; anything else is a usageError.
+func plotFormat(file string) (string, error) {
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(file), "."))
+	if ext != "svg" && ext != "png" {
+		return "", usageError{ops.Errorf(ops.ErrConfig, "--plot", file, "want a .svg or .png file")}
 	}
-	if _, err := c.WriteTo(out); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return ext, nil
 }
 
 // plotPanel is one metric against position.

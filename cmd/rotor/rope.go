@@ -4,8 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/rotorkernels/rotor/bench"
 	"github.com/rotorkernels/rotor/ops"
@@ -26,14 +24,18 @@ type ropeFlags struct {
 	backend        *string
 }
 
+// ropeArgNames maps the RoPE op's argument names to rotor rope's flags.
+var ropeArgNames = map[string]string{"q": "--q", "k": "--k", "positions": "--pos", "angles": "--angles"}
+
 func runRoPE(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rope", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: rotor rope --q q.npy [--k k.npy] --pos pos.npy (--hf-config FILE [--seq-len N] | --head-dim D ...) --out DIR")
-		fmt.Fprintln(stderr, "\nq is [T, Hq, D] and k [T, Hk, D] (float32 or float64), pos [T] (int32 or int64).")
-		fmt.Fprintln(stderr, "Inputs are rounded to --dtype first; DIR/q.npy and DIR/k.npy receive the rotated")
-		fmt.Fprintln(stderr, "values as float32 (exactly the --dtype values).")
+		w := fs.Output()
+		fmt.Fprintln(w, "usage: rotor rope --q q.npy [--k k.npy] --pos pos.npy (--hf-config FILE [--seq-len N] | --head-dim D ...) --out DIR")
+		fmt.Fprintln(w, "\nq is [T, Hq, D] and k [T, Hk, D] (float32 or float64), pos [T] (int32 or int64).")
+		fmt.Fprintln(w, "Inputs are rounded to --dtype first; DIR/q.npy and DIR/k.npy receive the rotated")
+		fmt.Fprintln(w, "values as float32 (exactly the --dtype values). Both are written only when the run")
+		fmt.Fprintln(w, "succeeds; a run without --k removes an older DIR/k.npy.")
 		fs.PrintDefaults()
 	}
 	var f ropeFlags
@@ -45,31 +47,46 @@ func runRoPE(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.angles, "angles", "accurate", "angle pipeline: accurate (float64 reduction) or compat (Hugging Face's float32 pos*inv_freq)")
 	fs.StringVar(&f.dtype, "dtype", "f32", "element type the op runs in: f32, bf16 or f16")
 	f.backend = addBackendFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseFlags(fs, args, stdout); err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := noArgs(fs); err != nil {
+		return err
 	}
-	for _, req := range []struct{ name, val string }{{"q", f.q}, {"pos", f.pos}, {"out", f.out}} {
-		if req.val == "" {
-			fs.Usage()
-			return fmt.Errorf("--%s is required", req.name)
-		}
+	if err := requireFlags("q", f.q, "pos", f.pos, "out", f.out); err != nil {
+		return err
+	}
+	mode, err := ops.ParseAngleMode(f.angles)
+	if err != nil {
+		return badUsage(renameArgs(err, ropeArgNames))
+	}
+	dt, err := parseFloatDType(f.dtype)
+	if err != nil {
+		return err
 	}
 	rot, _, err := sched.resolve()
 	if err != nil {
 		return err
 	}
-	res, err := f.run(rot)
+	out, err := newOutputSet("--out", f.out, "q.npy", "k.npy")
 	if err != nil {
 		return err
+	}
+	defer out.discard()
+	b, err := openBackend(*f.backend)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	res, err := f.run(b, rot, mode, dt, out)
+	if err != nil {
+		return renameArgs(err, ropeArgNames)
 	}
 	fmt.Fprintf(stdout, "rotated q %v", res.qShape)
 	if res.kShape != nil {
 		fmt.Fprintf(stdout, " and k %v", res.kShape)
 	}
-	fmt.Fprintf(stdout, " on %s: %s, %s angles, %s, %s\n", res.backend, rot.Type, res.angles, rot.Layout, res.dtype)
+	fmt.Fprintf(stdout, " on %s: %s, %s angles, %s, %s\n", b.Name(), rot.Type, mode, rot.Layout, dt)
 	for _, p := range res.files {
 		fmt.Fprintln(stdout, "wrote", p)
 	}
@@ -78,56 +95,34 @@ func runRoPE(args []string, stdout, stderr io.Writer) error {
 
 // ropeResult describes what runRoPE did.
 type ropeResult struct {
-	backend        string
-	angles         ops.AngleMode
-	dtype          ops.DType
 	qShape, kShape []int
 	files          []string
 }
 
-// run reads the inputs, rotates them on the chosen backend and writes the
-// outputs.
-func (f *ropeFlags) run(rot *ops.Rotary) (*ropeResult, error) {
-	mode, err := ops.ParseAngleMode(f.angles)
-	if err != nil {
-		return nil, err
-	}
-	dt, err := ops.ParseDType(f.dtype)
-	if err != nil {
-		return nil, err
-	}
-	if !dt.IsFloat() {
-		return nil, ops.Errorf(ops.ErrDType, "dtype", f.dtype, "want f32, bf16 or f16")
-	}
-	qa, err := readNPY("q", f.q)
+// run reads the inputs, rotates them on b and writes the outputs into
+// out.
+func (f *ropeFlags) run(b ops.Backend, rot *ops.Rotary, mode ops.AngleMode, dt ops.DType, out *outputSet) (*ropeResult, error) {
+	qa, err := readNPY("--q", f.q)
 	if err != nil {
 		return nil, err
 	}
 	if err := qa.checkRank(3, "[T, Hq, D]"); err != nil {
 		return nil, err
 	}
-	q, err := qa.roundedTo(dt)
-	if err != nil {
-		return nil, err
-	}
 	T := qa.shape[0]
 	var ka *npyArray
-	var k []float32
 	if f.k != "" {
-		if ka, err = readNPY("k", f.k); err != nil {
+		if ka, err = readNPY("--k", f.k); err != nil {
 			return nil, err
 		}
 		if err := ka.checkRank(3, "[T, Hk, D]"); err != nil {
 			return nil, err
 		}
 		if ka.shape[0] != T || ka.shape[2] != qa.shape[2] {
-			return nil, ops.Errorf(ops.ErrShape, "k.shape", ka.shape, "want [%d, Hk, %d] to match q %v", T, qa.shape[2], qa.shape)
-		}
-		if k, err = ka.roundedTo(dt); err != nil {
-			return nil, err
+			return nil, ops.Errorf(ops.ErrShape, "--k shape", ka.shape, "want [%d, Hk, %d] to match --q %v", T, qa.shape[2], qa.shape)
 		}
 	}
-	pa, err := readNPY("pos", f.pos)
+	pa, err := readNPY("--pos", f.pos)
 	if err != nil {
 		return nil, err
 	}
@@ -135,22 +130,23 @@ func (f *ropeFlags) run(rot *ops.Rotary) (*ropeResult, error) {
 		return nil, err
 	}
 	if pa.shape[0] != T {
-		return nil, ops.Errorf(ops.ErrShape, "pos.shape", pa.shape, "want [%d], one position per token of q", T)
+		return nil, ops.Errorf(ops.ErrShape, "--pos shape", pa.shape, "want [%d], one position per token of --q", T)
 	}
 	pos, err := pa.int32s()
 	if err != nil {
 		return nil, err
 	}
-	if T == 0 {
-		return nil, ops.Errorf(ops.ErrShape, "q.shape", qa.shape, "want at least one token")
+	if err := ops.CheckPositions("--pos", pos); err != nil {
+		return nil, err
 	}
-
-	b, err := openBackend(*f.backend)
+	if T == 0 {
+		return nil, ops.Errorf(ops.ErrShape, "--q shape", qa.shape, "want at least one token")
+	}
+	q, err := qa.roundedTo(dt)
 	if err != nil {
 		return nil, err
 	}
-	defer b.Close()
-	res := &ropeResult{backend: b.Name(), angles: mode, dtype: dt, qShape: qa.shape}
+	res := &ropeResult{qShape: qa.shape}
 	qt, err := uploadFloat(b, dt, q, qa.shape)
 	if err != nil {
 		return nil, err
@@ -158,6 +154,10 @@ func (f *ropeFlags) run(rot *ops.Rotary) (*ropeResult, error) {
 	defer b.Free(qt)
 	args := &ops.RoPEArgs{Q: qt, Rotary: rot, Angles: mode}
 	if ka != nil {
+		k, err := ka.roundedTo(dt)
+		if err != nil {
+			return nil, err
+		}
 		res.kShape = ka.shape
 		if args.K, err = uploadFloat(b, dt, k, ka.shape); err != nil {
 			return nil, err
@@ -174,9 +174,6 @@ func (f *ropeFlags) run(rot *ops.Rotary) (*ropeResult, error) {
 	if err := b.RoPE(args); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return nil, err
-	}
 	type output struct {
 		name  string
 		t     *ops.Tensor
@@ -191,13 +188,12 @@ func (f *ropeFlags) run(rot *ops.Rotary) (*ropeResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		p := filepath.Join(f.out, o.name)
-		if err := writeNPYFloat32(p, vals, o.shape...); err != nil {
+		if err := out.writeNPY(o.name, vals, o.shape...); err != nil {
 			return nil, err
 		}
-		res.files = append(res.files, p)
 	}
-	return res, nil
+	res.files, err = out.commit()
+	return res, err
 }
 
 // uploadFloat allocates a tensor of dtype dt and shape on b and writes x

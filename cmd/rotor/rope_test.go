@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -228,34 +229,82 @@ func TestRoPEErrors(t *testing.T) {
 		saveNPY(t, p, v)
 		return p
 	}
+	outFile := bad("file.npy", []int32{1})
 	sched := []string{"--head-dim", "8"}
 	for _, c := range []struct {
 		name string
 		args []string
+		code int
 		want string
 	}{
-		{"no out", []string{"--q", q, "--pos", pos}, "--out is required"},
-		{"no q", []string{"--pos", pos, "--out", dir}, "--q is required"},
-		{"no schedule", []string{"--q", q, "--pos", pos, "--out", dir, "--head-dim", "0"}, "--head-dim"},
-		{"pos beyond int32", []string{"--q", q, "--pos", bad("p64.npy", []int64{0, 1, 1 << 33}), "--out", dir}, "pos[2]"},
-		{"negative pos", []string{"--q", q, "--pos", bad("neg.npy", []int32{0, -5, 1}), "--out", dir}, "positions[1]"},
-		{"pos length", []string{"--q", q, "--pos", bad("p2.npy", []int32{0, 1}), "--out", dir}, "pos.shape"},
-		{"float pos", []string{"--q", q, "--pos", bad("pf.npy", []float32{0, 1, 2}), "--out", dir}, "pos.dtype"},
-		{"q rank", []string{"--q", bad("q2.npy", [][]float32{{1, 2}, {3, 4}}), "--pos", pos, "--out", dir}, "q.shape"},
-		{"k tokens", []string{"--q", q, "--k", bad("k2.npy", nest3(make([]float32, 16), 2, 1, 8)), "--pos", pos, "--out", dir}, "k.shape"},
-		{"int q", []string{"--q", bad("qi.npy", nest3(make([]int32, 48), 3, 2, 8)), "--pos", pos, "--out", dir}, "q.dtype"},
-		{"head dim", []string{"--q", q, "--k", k, "--pos", pos, "--out", dir, "--head-dim", "16"}, "q.shape[2]"},
-		{"dtype", []string{"--q", q, "--pos", pos, "--out", dir, "--dtype", "i32"}, "dtype"},
-		{"angles", []string{"--q", q, "--pos", pos, "--out", dir, "--angles", "fast"}, "angles"},
-		{"backend", []string{"--q", q, "--pos", pos, "--out", dir, "--backend", "tpu"}, "backend"},
+		{"no out", []string{"--q", q, "--pos", pos}, 2, "rotor rope: --out is required\n"},
+		{"no q", []string{"--pos", pos, "--out", dir}, 2, "rotor rope: --q is required\n"},
+		{"no schedule", []string{"--q", q, "--pos", pos, "--out", dir, "--head-dim", "0"}, 2, "--head-dim"},
+		{"pos beyond int32", []string{"--q", q, "--pos", bad("p64.npy", []int64{0, 1, 1 << 33}), "--out", dir}, 1,
+			"range: --pos[2] = 8589934592: want a value that fits in int32"},
+		{"negative pos", []string{"--q", q, "--pos", bad("neg.npy", []int32{0, -5, 1}), "--out", dir}, 1, "range: --pos[1] = -5: want ≥ 0\n"},
+		{"pos length", []string{"--q", q, "--pos", bad("p2.npy", []int32{0, 1}), "--out", dir}, 1, "--pos shape = [2]"},
+		{"float pos", []string{"--q", q, "--pos", bad("pf.npy", []float32{0, 1, 2}), "--out", dir}, 1, "--pos dtype = <f4"},
+		{"q rank", []string{"--q", bad("q2.npy", [][]float32{{1, 2}, {3, 4}}), "--pos", pos, "--out", dir}, 1, "--q shape = [2 2]"},
+		{"k tokens", []string{"--q", q, "--k", bad("k2.npy", nest3(make([]float32, 16), 2, 1, 8)), "--pos", pos, "--out", dir}, 1, "--k shape"},
+		{"int q", []string{"--q", bad("qi.npy", nest3(make([]int32, 48), 3, 2, 8)), "--pos", pos, "--out", dir}, 1, "--q dtype = <i4"},
+		{"head dim", []string{"--q", q, "--k", k, "--pos", pos, "--out", dir, "--head-dim", "16"}, 1, "--q shape[2] = 8: want 16"},
+		{"dtype", []string{"--q", q, "--pos", pos, "--out", dir, "--dtype", "i32"}, 2, "dtype: --dtype = i32: want f32, bf16 or f16\n"},
+		{"angles", []string{"--q", q, "--pos", pos, "--out", dir, "--angles", "fast"}, 2, "--angles = fast"},
+		{"backend", []string{"--q", q, "--pos", pos, "--out", dir, "--backend", "tpu"}, 2, "--backend = tpu"},
+		{"out is a file", []string{"--q", q, "--pos", pos, "--out", outFile}, 2, "config: --out = " + outFile + ": not a directory"},
+		{"missing q", []string{"--q", filepath.Join(dir, "none.npy"), "--pos", pos, "--out", dir}, 1, "--q = " + filepath.Join(dir, "none.npy") + ": cannot open"},
 	} {
 		args := append([]string{"rope"}, c.args...)
 		if !strings.Contains(strings.Join(c.args, " "), "--head-dim") {
 			args = append(args, sched...)
 		}
-		code, _, stderr := runCLI(args...)
-		if code == 0 || !strings.Contains(stderr, c.want) {
-			t.Errorf("%s: exit %d, stderr %q: want a failure naming %q", c.name, code, stderr, c.want)
+		code, stdout, stderr := runCLI(args...)
+		if code != c.code || stdout != "" || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "rotor: ") {
+			t.Errorf("%s: exit %d, stderr %q: want exit %d naming %q", c.name, code, stderr, c.code, c.want)
 		}
+	}
+}
+
+// TestRoPEOutputs checks the outputs' life cycle: a run with --k writes
+// q.npy and k.npy; a failed run leaves them as they were, with no
+// temporary file; a run without --k replaces q.npy and removes the older
+// k.npy.
+func TestRoPEOutputs(t *testing.T) {
+	dir := t.TempDir()
+	ropeInputs(t, dir, []int64{0, 1, 2}, 2, 1, 8, 1)
+	in := func(name string) string { return filepath.Join(dir, name) }
+	out := filepath.Join(dir, "out")
+	listing := func() []string {
+		ents, _ := os.ReadDir(out)
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	base := []string{"rope", "--q", in("q.npy"), "--pos", in("pos.npy"), "--head-dim", "8", "--out", out}
+	if code, _, stderr := runCLI(append(base, "--k", in("k.npy"))...); code != 0 {
+		t.Fatalf("with --k: exit %d: %s", code, stderr)
+	}
+	if got := listing(); !slices.Equal(got, []string{"k.npy", "q.npy"}) {
+		t.Fatalf("after a run with --k: %v", got)
+	}
+	before, _ := os.ReadFile(filepath.Join(out, "q.npy"))
+	saveNPY(t, in("neg.npy"), []int32{0, -1, 2})
+	fail := []string{"rope", "--q", in("q.npy"), "--k", in("k.npy"), "--pos", in("neg.npy"), "--head-dim", "8", "--out", out}
+	if code, _, _ := runCLI(fail...); code != 1 {
+		t.Fatalf("negative position: exit %d", code)
+	}
+	after, _ := os.ReadFile(filepath.Join(out, "q.npy"))
+	if got := listing(); !slices.Equal(got, []string{"k.npy", "q.npy"}) || !slices.Equal(before, after) {
+		t.Fatalf("a failed run changed the outputs: %v", got)
+	}
+	code, stdout, stderr := runCLI(append(base, "--dtype", "bf16")...)
+	if code != 0 || !strings.Contains(stdout, "wrote "+filepath.Join(out, "q.npy")) || strings.Contains(stdout, "k.npy") {
+		t.Fatalf("without --k: exit %d, %s%s", code, stdout, stderr)
+	}
+	if got := listing(); !slices.Equal(got, []string{"q.npy"}) {
+		t.Fatalf("after a run without --k: %v, want the older k.npy removed", got)
 	}
 }

@@ -54,71 +54,78 @@ func addScheduleFlags(fs *flag.FlagSet) *scheduleFlags {
 }
 
 // resolve returns the chosen schedule and, with --hf-config, the parsed
-// config (nil otherwise).
+// config (nil otherwise). Flag problems (conflicts, bad values, an
+// explicit schedule the ops reject) are usageErrors naming the flag; a
+// config file that cannot be read or resolved is a plain error.
 func (s *scheduleFlags) resolve() (*ops.Rotary, *ops.HFConfig, error) {
 	set := map[string]bool{}
 	if s.fs != nil {
 		s.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	}
-	var r *ops.Rotary
-	var cfg *ops.HFConfig
-	var err error
+	var layout ops.Layout
+	if s.layout != "" {
+		var err error
+		if layout, err = ops.ParseLayout(s.layout); err != nil {
+			return nil, nil, badUsage(renameArgs(err, map[string]string{"layout": "--layout"}))
+		}
+	}
 	if set["attention-factor"] && s.invFreq == "" {
-		return nil, nil, fmt.Errorf("--attention-factor applies to an --inv-freq table only")
+		return nil, nil, usagef("--attention-factor applies to an --inv-freq table only")
 	}
 	if s.invFreq != "" {
-		var l ops.Layout
-		if s.layout != "" {
-			if l, err = ops.ParseLayout(s.layout); err != nil {
-				return nil, nil, err
-			}
-		}
-		r, err = s.tableSchedule(set, l)
+		r, err := s.tableSchedule(set, layout)
 		return r, nil, err
 	}
 	if s.hfConfig != "" {
 		for _, name := range []string{"head-dim", "base", "scaling", "rotary-dim"} {
 			if set[name] {
-				return nil, nil, fmt.Errorf("--%s conflicts with --hf-config", name)
+				return nil, nil, usagef("--%s conflicts with --hf-config", name)
 			}
 		}
-		if cfg, err = ops.ReadHFConfigFile(s.hfConfig); err != nil {
-			return nil, nil, err
+		cfg, err := ops.ReadHFConfigFile(s.hfConfig)
+		if err != nil {
+			return nil, nil, renameArgs(err, map[string]string{"hf-config": "--hf-config", "config.json": "--hf-config " + s.hfConfig})
 		}
 		if s.layout != "" {
-			l, err := ops.ParseLayout(s.layout)
-			if err != nil {
-				return nil, nil, err
-			}
-			cfg.Layout = l
+			cfg.Layout = layout
 		}
-		if r, err = cfg.Rotary(s.seqLen); err != nil {
-			return nil, nil, err
+		r, err := cfg.Rotary(s.seqLen)
+		if err != nil {
+			return nil, nil, flagError(err, map[string]string{"seq_len": "--seq-len"})
 		}
 		return r, cfg, nil
 	}
 	if s.headDim == 0 {
-		return nil, nil, fmt.Errorf("a schedule needs --hf-config FILE, --head-dim D or --inv-freq FILE")
+		return nil, nil, usagef("a schedule needs --hf-config FILE, --head-dim D or --inv-freq FILE")
 	}
-	p := ops.RoPEParams{HeadDim: s.headDim, RotaryDim: s.rotaryDim, Base: s.base}
-	if s.layout != "" {
-		if p.Layout, err = ops.ParseLayout(s.layout); err != nil {
-			return nil, nil, err
-		}
-	}
-	if r, err = explicitSchedule(p, s.scaling, s.seqLen); err != nil {
-		return nil, nil, err
+	p := ops.RoPEParams{HeadDim: s.headDim, RotaryDim: s.rotaryDim, Base: s.base, Layout: layout}
+	r, err := explicitSchedule(p, s.scaling, s.seqLen)
+	if err != nil {
+		return nil, nil, badUsage(err)
 	}
 	return r, nil, nil
 }
 
 // explicitSchedule builds the schedule a --scaling spec names.
 func explicitSchedule(p ops.RoPEParams, spec string, seqLen int) (*ops.Rotary, error) {
-	typ, kv, err := parseScaling(spec)
+	kv, err := parseScaling(spec)
 	if err != nil {
 		return nil, err
 	}
+	r, err := kv.build(p, seqLen)
+	names := map[string]string{"head_dim": "--head-dim", "rotary_dim": "--rotary-dim", "rope_theta": "--base",
+		"base": "--base", "seq_len": "--seq-len", "layout": "--layout", "type": "--scaling"}
+	for k := range kv.vals {
+		names[k] = "--scaling " + k
+	}
+	return r, renameArgs(err, names)
+}
+
+// build constructs the schedule of a parsed --scaling spec.
+func (kv *scalingArgs) build(p ops.RoPEParams, seqLen int) (*ops.Rotary, error) {
+	typ := kv.typ
 	var r *ops.Rotary
+	var err error
 	switch typ {
 	case "default", "none", "":
 		r, err = ops.Default(p)
@@ -157,7 +164,7 @@ func explicitSchedule(p ops.RoPEParams, spec string, seqLen int) (*ops.Rotary, e
 			AttentionFactor: kv.num("attention_factor", false), SeqLen: seqLen})
 	case "proportional":
 		if p.RotaryDim != 0 {
-			return nil, fmt.Errorf("--rotary-dim does not apply to proportional; use partial_rotary_factor")
+			return nil, ops.Errorf(ops.ErrConfig, "--rotary-dim", p.RotaryDim, "does not apply to proportional scaling; use --scaling proportional:partial_rotary_factor=P")
 		}
 		r, err = ops.Proportional(ops.ProportionalParams{HeadDim: p.HeadDim, Base: p.Base, Layout: p.Layout,
 			Factor: kv.num("factor", false), PartialRotaryFactor: kv.num("partial_rotary_factor", false)})
@@ -169,7 +176,7 @@ func explicitSchedule(p ops.RoPEParams, spec string, seqLen int) (*ops.Rotary, e
 			A: kv.num("a", false), B: kv.num("b", false), Rho: kv.num("rho", false),
 			Scale: kv.num("scale", false), ScalePower: kv.num("scale_power", false)})
 	default:
-		return nil, ops.Errorf(ops.ErrConfig, "scaling", typ,
+		return nil, ops.Errorf(ops.ErrConfig, "--scaling", typ,
 			"unknown type; want default, linear, ntk, dynamic, yarn, llama3, longrope, proportional, giraffe-power or giraffe-truncate")
 	}
 	if kv.err != nil {
@@ -190,31 +197,35 @@ type scalingArgs struct {
 	err  error
 }
 
-func parseScaling(spec string) (string, *scalingArgs, error) {
-	typ, rest, _ := strings.Cut(strings.TrimSpace(spec), ":")
+// parseScaling splits a --scaling spec TYPE[:key=value,...] into its type
+// and pairs; a pair without '=', an empty key or value, or a key given
+// twice is an ErrConfig naming --scaling.
+func parseScaling(spec string) (*scalingArgs, error) {
+	typ, rest, _ := strings.Cut(spec, ":")
+	typ = strings.TrimSpace(typ)
 	kv := &scalingArgs{typ: typ, vals: map[string]string{}, used: map[string]bool{}}
 	if rest == "" {
-		return typ, kv, nil
+		return kv, nil
 	}
 	for _, pair := range strings.Split(rest, ",") {
 		k, v, ok := strings.Cut(pair, "=")
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		if !ok || k == "" || v == "" {
-			return "", nil, ops.Errorf(ops.ErrConfig, "scaling", pair, "want key=value")
+			return nil, ops.Errorf(ops.ErrConfig, "--scaling", pair, "want key=value")
 		}
 		if _, dup := kv.vals[k]; dup {
-			return "", nil, ops.Errorf(ops.ErrConfig, "scaling."+k, v, "given twice")
+			return nil, ops.Errorf(ops.ErrConfig, "--scaling "+k, v, "given twice")
 		}
 		kv.vals[k] = v
 	}
-	return typ, kv, nil
+	return kv, nil
 }
 
 func (a *scalingArgs) get(key string, required bool) (string, bool) {
 	a.used[key] = true
 	v, ok := a.vals[key]
 	if !ok && required && a.err == nil {
-		a.err = ops.Errorf(ops.ErrConfig, "scaling."+key, "missing", "%s scaling requires it", a.typ)
+		a.err = ops.Errorf(ops.ErrConfig, "--scaling "+key, "missing", "%s scaling requires it", a.typ)
 	}
 	return v, ok
 }
@@ -226,7 +237,7 @@ func (a *scalingArgs) num(key string, required bool) float64 {
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil && a.err == nil {
-		a.err = ops.Errorf(ops.ErrConfig, "scaling."+key, v, "want a number")
+		a.err = ops.Errorf(ops.ErrConfig, "--scaling "+key, v, "want a number")
 	}
 	return f
 }
@@ -238,7 +249,7 @@ func (a *scalingArgs) int(key string, required bool) int {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil && a.err == nil {
-		a.err = ops.Errorf(ops.ErrConfig, "scaling."+key, v, "want an integer")
+		a.err = ops.Errorf(ops.ErrConfig, "--scaling "+key, v, "want an integer")
 	}
 	return n
 }
@@ -250,7 +261,7 @@ func (a *scalingArgs) bool(key string, def bool) bool {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil && a.err == nil {
-		a.err = ops.Errorf(ops.ErrConfig, "scaling."+key, v, "want true or false")
+		a.err = ops.Errorf(ops.ErrConfig, "--scaling "+key, v, "want true or false")
 	}
 	return b
 }
@@ -265,7 +276,7 @@ func (a *scalingArgs) list(key string) []float64 {
 	for i, s := range parts {
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil && a.err == nil {
-			a.err = ops.Errorf(ops.ErrConfig, fmt.Sprintf("scaling.%s[%d]", key, i), s, "want a number")
+			a.err = ops.Errorf(ops.ErrConfig, fmt.Sprintf("--scaling %s[%d]", key, i), s, "want a number")
 		}
 		out[i] = f
 	}
@@ -281,7 +292,7 @@ func (a *scalingArgs) unused() error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !a.used[k] {
-			return ops.Errorf(ops.ErrConfig, "scaling."+k, a.vals[k], "not a parameter of %s scaling", a.typ)
+			return ops.Errorf(ops.ErrConfig, "--scaling "+k, a.vals[k], "not a parameter of %s scaling", a.typ)
 		}
 	}
 	return nil

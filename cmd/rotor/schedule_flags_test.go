@@ -112,12 +112,12 @@ func TestScheduleFlags(t *testing.T) {
 		kind error
 		msg  string
 	}{
-		{"giraffe-power", ops.ErrConfig, "scaling.scale_power = missing"},
-		{"giraffe-power:scale_power=0.5,truncate=2048", ops.ErrConfig, "scaling.truncate = 2048"},
+		{"giraffe-power", ops.ErrConfig, "--scaling scale_power = missing"},
+		{"giraffe-power:scale_power=0.5,truncate=2048", ops.ErrConfig, "--scaling truncate = 2048"},
 		{"giraffe-power:scale_power=-1", ops.ErrRange, "scale_power = -1"},
 		{"giraffe-truncate", ops.ErrRange, "b = 0"},
 		{"giraffe-truncate:truncate=2048,rho=0.001", ops.ErrConfig, "truncate = 2048"},
-		{"giraffe-truncate:truncate=2k", ops.ErrConfig, "scaling.truncate = 2k"},
+		{"giraffe-truncate:truncate=2k", ops.ErrConfig, "--scaling truncate = 2k"},
 		{"giraffe-truncate:a=0.01,b=0.001", ops.ErrRange, "a = 0.01"},
 	} {
 		if _, _, err := resolveFlags("--head-dim", "64", "--scaling", c.spec); !errors.Is(err, c.kind) || !strings.Contains(err.Error(), c.msg) {

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"strings"
-
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -21,10 +17,10 @@ const invFreqHelp = "a model's own inverse frequencies as a .npy `FILE` of rotar
 func (s *scheduleFlags) tableSchedule(set map[string]bool, l ops.Layout) (*ops.Rotary, error) {
 	for _, name := range []string{"hf-config", "seq-len", "base", "scaling"} {
 		if set[name] {
-			return nil, fmt.Errorf("--%s conflicts with --inv-freq", name)
+			return nil, usagef("--%s conflicts with --inv-freq", name)
 		}
 	}
-	a, err := readNPY("inv-freq", s.invFreq)
+	a, err := readNPY("--inv-freq", s.invFreq)
 	if err != nil {
 		return nil, err
 	}
@@ -33,45 +29,30 @@ func (s *scheduleFlags) tableSchedule(set map[string]bool, l ops.Layout) (*ops.R
 	}
 	n := a.shape[0]
 	if !a.isFloat() {
-		return nil, ops.Errorf(ops.ErrDType, "inv-freq.dtype", a.descr, "want float32 or float64")
+		return nil, ops.Errorf(ops.ErrDType, "--inv-freq dtype", a.descr, "want float32 or float64")
 	}
 	if n == 0 || 2*n > ops.MaxHeadDim {
-		return nil, ops.Errorf(ops.ErrShape, "inv-freq.shape", a.shape, "want 1 to %d entries", ops.MaxHeadDim/2)
+		return nil, ops.Errorf(ops.ErrShape, "--inv-freq shape", a.shape, "want 1 to %d entries", ops.MaxHeadDim/2)
 	}
 	if s.rotaryDim != 0 && s.rotaryDim != 2*n {
-		return nil, ops.Errorf(ops.ErrShape, "rotary-dim", s.rotaryDim, "want 2 × the %d entries of --inv-freq", n)
+		return nil, usageError{ops.Errorf(ops.ErrShape, "--rotary-dim", s.rotaryDim, "want 2 × the %d entries of --inv-freq", n)}
 	}
 	head := s.headDim
 	if head == 0 {
 		head = 2 * n
 	}
 	if head < 2*n {
-		return nil, ops.Errorf(ops.ErrShape, "head-dim", head, "want ≥ 2 × the %d entries of --inv-freq", n)
+		return nil, usageError{ops.Errorf(ops.ErrShape, "--head-dim", head, "want ≥ 2 × the %d entries of --inv-freq", n)}
 	}
 	if set["attention-factor"] && s.attnFactor == 0 {
-		return nil, ops.Errorf(ops.ErrRange, "attention-factor", s.attnFactor, "want a finite positive number")
+		return nil, usageError{ops.Errorf(ops.ErrRange, "--attention-factor", s.attnFactor, "want a finite positive number")}
 	}
 	p := ops.TableParams{HeadDim: head, InvFreq: a.f64, InvFreqF32: a.f32, AttentionFactor: s.attnFactor, Layout: l}
 	r, err := ops.Table(p)
-	return r, tableFlagError(err)
-}
-
-// tableFlagError renames the arguments of an ops.Table error to the
-// flags that gave them.
-func tableFlagError(err error) error {
-	var ae *ops.ArgError
-	if !errors.As(err, &ae) {
-		return err
+	if err != nil {
+		// The entries come from the file; the head dim and factor from flags.
+		err = renameArgs(err, map[string]string{"inv_freq": "--inv-freq", "inv_freq_f32": "--inv-freq"})
+		err = flagError(err, map[string]string{"head_dim": "--head-dim", "attention_factor": "--attention-factor"})
 	}
-	arg := ae.Arg
-	for _, r := range []struct{ from, to string }{
-		{"inv_freq_f32", "inv-freq"}, {"inv_freq", "inv-freq"},
-		{"head_dim", "head-dim"}, {"attention_factor", "attention-factor"},
-	} {
-		if strings.HasPrefix(arg, r.from) {
-			arg = r.to + arg[len(r.from):]
-			break
-		}
-	}
-	return &ops.ArgError{Kind: ae.Kind, Arg: arg, Value: ae.Value, Want: ae.Want}
+	return r, err
 }

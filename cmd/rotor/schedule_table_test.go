@@ -67,10 +67,10 @@ func TestScheduleFlagsInvFreq(t *testing.T) {
 		{[]string{"--inv-freq", bad("nan", []float32{1, float32(nan)})}, ops.ErrRange, "inv-freq[1] = NaN"},
 		{[]string{"--inv-freq", bad("inf", []float64{inf, 1})}, ops.ErrRange, "inv-freq[0] = +Inf"},
 		{[]string{"--inv-freq", bad("neg", []float64{1, -0.5})}, ops.ErrRange, "inv-freq[1] = -0.5"},
-		{[]string{"--inv-freq", bad("int", []int32{1, 2})}, ops.ErrDType, "inv-freq.dtype = <i4"},
-		{[]string{"--inv-freq", bad("rank2", [][]float32{{1, 0.5}})}, ops.ErrShape, "inv-freq.shape = [1 2]"},
-		{[]string{"--inv-freq", emptyNPY(t, dir)}, ops.ErrShape, "inv-freq.shape = [0]"},
-		{[]string{"--inv-freq", bad("huge", make([]float32, ops.MaxHeadDim/2+1))}, ops.ErrShape, "inv-freq.shape = [2049]"},
+		{[]string{"--inv-freq", bad("int", []int32{1, 2})}, ops.ErrDType, "--inv-freq dtype = <i4"},
+		{[]string{"--inv-freq", bad("rank2", [][]float32{{1, 0.5}})}, ops.ErrShape, "--inv-freq shape = [1 2]"},
+		{[]string{"--inv-freq", emptyNPY(t, dir)}, ops.ErrShape, "--inv-freq shape = [0]"},
+		{[]string{"--inv-freq", bad("huge", make([]float32, ops.MaxHeadDim/2+1))}, ops.ErrShape, "--inv-freq shape = [2049]"},
 		{[]string{"--inv-freq", filepath.Join(dir, "missing.npy")}, ops.ErrConfig, "inv-freq"},
 	} {
 		_, _, err := resolveFlags(c.args...)

@@ -1,11 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/rotorkernels/rotor/ops"
@@ -30,25 +30,32 @@ type selectFlags struct {
 	budget, sink, local, window   int
 	pageSize, clusters, maxIter   int
 	threshold                     float64
-	scale                         float64
+	scale                         *float32Flag
 	seed                          uint64
 	backend                       *string
 }
 
+// selectArgNames maps the policies' argument names to rotor select's
+// flags.
+var selectArgNames = map[string]string{"q": "--q", "k": "--k", "budget": "--budget", "sink": "--sink",
+	"local": "--local", "window": "--window", "page_size": "--page-size", "clusters": "--clusters",
+	"threshold": "--threshold", "max_iter": "--max-iter", "scale": "--scale", "granularity": "--granularity",
+	"policy": "policy"}
+
 func runSelect(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("select", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: rotor select tokenselect|quest|squeezed|window --q q.npy --k k.npy [flags] --out DIR")
-		fmt.Fprintln(stderr, "\nq is [Hq, D] or [1, Hq, D] (squeezed also [Tq, Hq, D]: estimates are averaged over the tokens),")
-		fmt.Fprintln(stderr, "k is [S, Hk, D]; both float32 or float64, rounded to --dtype. The context is all S slots.")
-		fmt.Fprintln(stderr, "DIR/indices.npy receives int32 slot indices, -1 padded: [W] for request granularity,")
-		fmt.Fprintln(stderr, "[Hk, W] for kvhead (the index layouts of rotor attend --indices).")
-		fmt.Fprintln(stderr, "\n  tokenselect  --budget (voted tokens) --sink --local [--granularity request|kvhead] [--scale]")
-		fmt.Fprintln(stderr, "  quest        --budget (tokens; budget/page-size pages) --page-size; per kv head")
-		fmt.Fprintln(stderr, "  squeezed     --clusters and --threshold and/or --budget, --local [--seed --max-iter]; per kv head")
-		fmt.Fprintln(stderr, "  window       --sink --window [--granularity request|kvhead] (StreamingLLM / LM-Infinite)")
-		fmt.Fprintln(stderr)
+		w := fs.Output()
+		fmt.Fprintln(w, "usage: rotor select tokenselect|quest|squeezed|window --q q.npy --k k.npy [flags] --out DIR")
+		fmt.Fprintln(w, "\nq is [Hq, D] or [1, Hq, D] (squeezed also [Tq, Hq, D]: estimates are averaged over the tokens),")
+		fmt.Fprintln(w, "k is [S, Hk, D]; both float32 or float64, rounded to --dtype. The context is all S slots.")
+		fmt.Fprintln(w, "DIR/indices.npy receives int32 slot indices, -1 padded: [W] for request granularity,")
+		fmt.Fprintln(w, "[Hk, W] for kvhead (the index layouts of rotor attend --indices).")
+		fmt.Fprintln(w, "\n  tokenselect  --budget (voted tokens) --sink --local [--granularity request|kvhead] [--scale]")
+		fmt.Fprintln(w, "  quest        --budget (tokens; budget/page-size pages) --page-size; per kv head")
+		fmt.Fprintln(w, "  squeezed     --clusters and --threshold and/or --budget, --local [--seed --max-iter]; per kv head")
+		fmt.Fprintln(w, "  window       --sink --window [--granularity request|kvhead] (StreamingLLM / LM-Infinite)")
+		fmt.Fprintln(w)
 		fs.PrintDefaults()
 	}
 	var f selectFlags
@@ -64,7 +71,7 @@ func runSelect(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&f.threshold, "threshold", 0, "keep clusters whose estimated per-key attention probability exceeds `x` (squeezed)")
 	fs.IntVar(&f.maxIter, "max-iter", 0, "k-means round cap (squeezed; 0 = default)")
 	fs.Uint64Var(&f.seed, "seed", 0, "k-means++ seed (squeezed)")
-	fs.Float64Var(&f.scale, "scale", 0, "multiplier of q·k in the scores (0 = 1/sqrt(D))")
+	f.scale = addFloat32Flag(fs, "scale", "multiplier of q·k in the scores (0 = 1/sqrt(D))")
 	fs.StringVar(&f.granularity, "granularity", "", "request or kvhead (default: request for tokenselect and window; quest and squeezed are kvhead)")
 	fs.StringVar(&f.dtype, "dtype", "f32", "element type the policy runs in: f32, bf16 or f16")
 	f.backend = addBackendFlag(fs)
@@ -73,40 +80,75 @@ func runSelect(args []string, stdout, stderr io.Writer) error {
 	}
 	// The policy may come first, last or between flags.
 	for {
-		if err := fs.Parse(args); err != nil {
-			return errUsage
+		if err := parseFlags(fs, args, stdout); err != nil {
+			return err
 		}
 		if fs.NArg() == 0 {
 			break
 		}
 		if f.policy != "" {
-			return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+			return usagef("unexpected argument %q", fs.Arg(0))
 		}
 		f.policy, args = fs.Arg(0), fs.Args()[1:]
 	}
 	if f.policy == "" {
-		fs.Usage()
-		return fmt.Errorf("a policy is required: %s", strings.Join(selectPolicies, ", "))
+		return usagef("a policy is required: %s", strings.Join(selectPolicies, ", "))
 	}
-	for _, req := range []struct{ name, val string }{{"q", f.q}, {"k", f.k}, {"out", f.out}} {
-		if req.val == "" {
-			fs.Usage()
-			return fmt.Errorf("--%s is required", req.name)
-		}
+	if !slices.Contains(selectPolicies, f.policy) {
+		return usagef("unknown policy %q: want %s", f.policy, strings.Join(selectPolicies, ", "))
 	}
-	res, err := f.run()
+	if err := requireFlags("q", f.q, "k", f.k, "out", f.out); err != nil {
+		return err
+	}
+	dt, err := parseFloatDType(f.dtype)
 	if err != nil {
 		return err
 	}
+	out, err := newOutputSet("--out", f.out, "indices.npy")
+	if err != nil {
+		return err
+	}
+	defer out.discard()
+	b, err := openBackend(*f.backend)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	var pol sparse.Policy
+	if f.policy != "squeezed" { // squeezed clusters the keys as it is built
+		if pol, err = f.policyFor(b, sparse.Context{}); err != nil {
+			return err
+		}
+	}
+	res, err := f.run(b, dt, pol, out)
+	if err != nil {
+		return renameArgs(err, selectArgNames)
+	}
 	fmt.Fprintf(stdout, "%s on %s: %s selection %v over %d slots, %d of %d entries used\n",
-		f.policy, res.backend, res.granularity, res.shape, res.slots, res.used, res.total)
+		f.policy, b.Name(), res.granularity, res.shape, res.slots, res.used, res.total)
 	fmt.Fprintln(stdout, "wrote", res.file)
+	return nil
+}
+
+// checkWidth rejects, before any selection row is allocated, a count
+// flag larger than the S slots of --k: rows are sink + budget + local
+// (tokenselect), sink + window (window), budget (quest) or budget + local
+// (squeezed) wide, so each part beyond S would only add padding, and a
+// budget of 10^8 over 16 slots would allocate gigabytes of it.
+func (f *selectFlags) checkWidth(S int) error {
+	for _, c := range []struct {
+		name string
+		v    int
+	}{{"budget", f.budget}, {"sink", f.sink}, {"local", f.local}, {"window", f.window}} {
+		if c.v > S {
+			return usageError{ops.Errorf(ops.ErrRange, "--"+c.name, c.v, "more than the %d slots of --k", S)}
+		}
+	}
 	return nil
 }
 
 // selectResult describes what runSelect did.
 type selectResult struct {
-	backend     string
 	granularity ops.Granularity
 	shape       []int
 	slots       int
@@ -114,8 +156,19 @@ type selectResult struct {
 	file        string
 }
 
-// policyFor builds the chosen policy on b; ctx is the keys' context.
+// policyFor builds the chosen policy on b; ctx is the keys' context
+// (squeezed only). Its argument errors are usageErrors naming the flag.
 func (f *selectFlags) policyFor(b ops.Backend, ctx sparse.Context) (sparse.Policy, error) {
+	p, err := f.newPolicy(b, ctx)
+	var ae *ops.ArgError
+	if err != nil && errors.As(err, &ae) && !errors.Is(err, ops.ErrDevice) && !strings.HasPrefix(ae.Arg, "ctx") {
+		return nil, badUsage(renameArgs(err, selectArgNames))
+	}
+	return p, err
+}
+
+// newPolicy builds the chosen policy on b.
+func (f *selectFlags) newPolicy(b ops.Backend, ctx sparse.Context) (sparse.Policy, error) {
 	var g ops.Granularity
 	if f.granularity != "" {
 		var err error
@@ -123,7 +176,7 @@ func (f *selectFlags) policyFor(b ops.Backend, ctx sparse.Context) (sparse.Polic
 			return nil, err
 		}
 	}
-	scale := float32(f.scale) // NaN, Inf and negative scales fail in the policies
+	scale := f.scale.v // NaN, Inf and negative scales fail in the policies
 	perHead := func() error {
 		if f.granularity != "" && g != ops.PerKVHead {
 			return ops.Errorf(ops.ErrConfig, "granularity", f.granularity, "%s selects per kv head: want kvhead", f.policy)
@@ -151,23 +204,20 @@ func (f *selectFlags) policyFor(b ops.Backend, ctx sparse.Context) (sparse.Polic
 	return nil, ops.Errorf(ops.ErrConfig, "policy", f.policy, "want one of %s", strings.Join(selectPolicies, ", "))
 }
 
-// run reads q and k, selects on the chosen backend and writes indices.npy.
-func (f *selectFlags) run() (*selectResult, error) {
-	dt, err := ops.ParseDType(f.dtype)
-	if err != nil {
-		return nil, err
-	}
-	if !dt.IsFloat() {
-		return nil, ops.Errorf(ops.ErrDType, "dtype", f.dtype, "want f32, bf16 or f16")
-	}
-	ka, err := readNPY("k", f.k)
+// run reads q and k, selects on b with pol (nil: build the squeezed
+// policy from k) and writes indices.npy into out.
+func (f *selectFlags) run(b ops.Backend, dt ops.DType, pol sparse.Policy, out *outputSet) (*selectResult, error) {
+	ka, err := readNPY("--k", f.k)
 	if err != nil {
 		return nil, err
 	}
 	if err := ka.checkRank(3, "[S, Hk, D]"); err != nil {
 		return nil, err
 	}
-	qa, err := readNPY("q", f.q)
+	if err := f.checkWidth(ka.shape[0]); err != nil {
+		return nil, err
+	}
+	qa, err := readNPY("--q", f.q)
 	if err != nil {
 		return nil, err
 	}
@@ -176,10 +226,16 @@ func (f *selectFlags) run() (*selectResult, error) {
 	case len(qShape) == 2:
 	case len(qShape) == 3 && (qShape[0] == 1 || f.policy == "squeezed"):
 	default:
-		return nil, ops.Errorf(ops.ErrShape, "q.shape", qShape, "want [Hq, D] or [1, Hq, D]")
+		return nil, ops.Errorf(ops.ErrShape, "--q shape", qShape, "want [Hq, D] or [1, Hq, D]")
 	}
 	if d := qShape[len(qShape)-1]; d != ka.shape[2] {
-		return nil, ops.Errorf(ops.ErrShape, "q.shape", qShape, "want head dim %d to match k %v", ka.shape[2], ka.shape)
+		return nil, ops.Errorf(ops.ErrShape, "--q shape", qShape, "want head dim %d to match --k %v", ka.shape[2], ka.shape)
+	}
+	// The policies score every query head against every slot: Hq × S
+	// float32 scores (and as many again for their softmax and votes).
+	hq := qShape[len(qShape)-2]
+	if err := checkMemory("--q/--k", []int{hq, ka.shape[0]}, 8*float64(hq)*float64(ka.shape[0])); err != nil {
+		return nil, err
 	}
 	q, err := qa.roundedTo(dt)
 	if err != nil {
@@ -190,11 +246,6 @@ func (f *selectFlags) run() (*selectResult, error) {
 		return nil, err
 	}
 
-	b, err := openBackend(*f.backend)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
 	kt, err := uploadFloat(b, dt, k, ka.shape)
 	if err != nil {
 		return nil, err
@@ -206,9 +257,10 @@ func (f *selectFlags) run() (*selectResult, error) {
 	}
 	defer b.Free(qt)
 	ctx := sparse.Context{K: kt, Len: ka.shape[0]}
-	pol, err := f.policyFor(b, ctx)
-	if err != nil {
-		return nil, err
+	if pol == nil {
+		if pol, err = f.policyFor(b, ctx); err != nil {
+			return nil, err
+		}
 	}
 	sel, err := pol.Select(qt, ctx)
 	if err != nil {
@@ -218,16 +270,19 @@ func (f *selectFlags) run() (*selectResult, error) {
 	if err := b.Read(ops.Bytes(idx), sel.Indices); err != nil {
 		return nil, err
 	}
-	res := &selectResult{backend: b.Name(), granularity: sel.Granularity, shape: sel.Indices.Shape,
+	res := &selectResult{granularity: sel.Granularity, shape: sel.Indices.Shape,
 		slots: ka.shape[0], total: len(idx)}
 	for _, s := range idx {
 		if s >= 0 {
 			res.used++
 		}
 	}
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
+	if err := out.writeNPY("indices.npy", idx, res.shape...); err != nil {
 		return nil, err
 	}
-	res.file = filepath.Join(f.out, "indices.npy")
-	return res, writeNPYInt32(res.file, idx, res.shape...)
+	files, err := out.commit()
+	if len(files) > 0 {
+		res.file = files[0]
+	}
+	return res, err
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -140,35 +141,58 @@ func TestSelectErrors(t *testing.T) {
 		saveNPY(t, p, v)
 		return p
 	}
-	for _, c := range []struct {
+	cases := []struct {
 		name string
 		args []string
+		code int
 		want string
 	}{
-		{"no policy", []string{"--q", q, "--k", k, "--out", dir}, "a policy is required"},
-		{"unknown policy", []string{"lru", "--q", q, "--k", k, "--out", dir}, "policy = lru"},
-		{"no q", []string{"window", "--k", k, "--out", dir, "--window", "4"}, "--q is required"},
-		{"no k", []string{"window", "--q", q, "--out", dir, "--window", "4"}, "--k is required"},
-		{"no out", []string{"window", "--q", q, "--k", k, "--window", "4"}, "--out is required"},
-		{"negative budget", []string{"tokenselect", "--q", q, "--k", k, "--out", dir, "--budget", "-2"}, "budget = -2"},
-		{"page size", []string{"quest", "--q", q, "--k", k, "--out", dir, "--budget", "16", "--page-size", "0"}, "page_size = 0"},
-		{"quest budget", []string{"quest", "--q", q, "--k", k, "--out", dir, "--budget", "8"}, "budget = 8"},
-		{"quest request", []string{"quest", "--q", q, "--k", k, "--out", dir, "--budget", "32", "--granularity", "request"}, "granularity"},
-		{"clusters", []string{"squeezed", "--q", q, "--k", k, "--out", dir, "--budget", "8", "--clusters", "65"}, "clusters = 65"},
-		{"threshold", []string{"squeezed", "--q", q, "--k", k, "--out", dir, "--clusters", "4", "--threshold", "NaN"}, "threshold = NaN"},
-		{"granularity", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "4", "--granularity", "head2"}, "granularity"},
-		{"query granularity", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "4", "--granularity", "query"}, "granularity"},
-		{"empty window", []string{"window", "--q", q, "--k", k, "--out", dir}, "window = 0"},
-		{"scale", []string{"tokenselect", "--q", q, "--k", k, "--out", dir, "--budget", "4", "--scale", "-1"}, "scale"},
-		{"k rank", []string{"window", "--q", q, "--k", bad("k2.npy", [][]float32{{1}}), "--out", dir, "--window", "4"}, "k.shape"},
-		{"q tokens", []string{"tokenselect", "--q", bad("q3.npy", nest3(make([]float32, 32), 2, 2, 8)), "--k", k, "--out", dir, "--budget", "4"}, "q.shape"},
-		{"head dim", []string{"tokenselect", "--q", bad("q4.npy", [][]float32{{1, 2}, {3, 4}}), "--k", k, "--out", dir, "--budget", "4"}, "q.shape"},
-		{"dtype", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "4", "--dtype", "i32"}, "dtype"},
-		{"extra argument", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "4", "quest"}, "unexpected argument"},
-	} {
-		code, _, stderr := runCLI(append([]string{"select"}, c.args...)...)
-		if code == 0 || !strings.Contains(stderr, c.want) {
-			t.Errorf("%s: exit %d, stderr %q: want a failure naming %q", c.name, code, stderr, c.want)
+		{"no policy", []string{"--q", q, "--k", k, "--out", dir}, 2, "a policy is required"},
+		{"unknown policy", []string{"lru", "--q", q, "--k", k, "--out", dir}, 2, `unknown policy "lru"`},
+		{"no q", []string{"window", "--k", k, "--out", dir, "--window", "4"}, 2, "rotor select: --q is required\n"},
+		{"no k", []string{"window", "--q", q, "--out", dir, "--window", "4"}, 2, "--k is required"},
+		{"no out", []string{"window", "--q", q, "--k", k, "--window", "4"}, 2, "--out is required"},
+		{"negative budget", []string{"tokenselect", "--q", q, "--k", k, "--out", dir, "--budget", "-2"}, 2, "--budget = -2"},
+		{"page size", []string{"quest", "--q", q, "--k", k, "--out", dir, "--budget", "16", "--page-size", "0"}, 2, "--page-size = 0"},
+		{"quest budget", []string{"quest", "--q", q, "--k", k, "--out", dir, "--budget", "8"}, 2, "--budget = 8"},
+		{"quest request", []string{"quest", "--q", q, "--k", k, "--out", dir, "--budget", "32", "--granularity", "request"}, 2, "--granularity = request"},
+		{"clusters", []string{"squeezed", "--q", q, "--k", k, "--out", dir, "--budget", "8", "--clusters", "65"}, 2, "--clusters = 65"},
+		{"threshold", []string{"squeezed", "--q", q, "--k", k, "--out", dir, "--clusters", "4", "--threshold", "NaN"}, 2, "--threshold = NaN"},
+		{"granularity", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "4", "--granularity", "head2"}, 2, "--granularity = head2"},
+		{"query granularity", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "4", "--granularity", "query"}, 2, "--granularity"},
+		{"empty window", []string{"window", "--q", q, "--k", k, "--out", dir}, 2, "--window = 0"},
+		{"scale", []string{"tokenselect", "--q", q, "--k", k, "--out", dir, "--budget", "4", "--scale", "-1"}, 2, "--scale = -1"},
+		{"scale below float32", []string{"tokenselect", "--q", q, "--k", k, "--out", dir, "--budget", "4", "--scale", "1e-300"}, 2,
+			`invalid value "1e-300" for flag --scale: below float32's smallest non-zero magnitude`},
+		{"budget beyond the slots", []string{"tokenselect", "--q", q, "--k", k, "--out", dir, "--budget", "100000000"}, 2,
+			"range: --budget = 100000000: more than the 64 slots of --k"},
+		{"budget 10^8 over 16 slots", []string{"tokenselect", "--q", q, "--k", bad("k16.npy", nest3(make([]float32, 16*8), 16, 1, 8)), "--out", dir,
+			"--budget", "100000000"}, 2, "range: --budget = 100000000: more than the 16 slots of --k"},
+		{"window beyond the slots", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "65"}, 2, "--window = 65"},
+		{"k rank", []string{"window", "--q", q, "--k", bad("k2.npy", [][]float32{{1}}), "--out", dir, "--window", "4"}, 1, "--k shape = [1 1]"},
+		{"q tokens", []string{"tokenselect", "--q", bad("q3.npy", nest3(make([]float32, 32), 2, 2, 8)), "--k", k, "--out", dir, "--budget", "4"}, 1, "--q shape"},
+		{"head dim", []string{"tokenselect", "--q", bad("q4.npy", [][]float32{{1, 2}, {3, 4}}), "--k", k, "--out", dir, "--budget", "4"}, 1, "--q shape"},
+		{"dtype", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "4", "--dtype", "i32"}, 2, "--dtype = i32: want f32, bf16 or f16"},
+		{"extra argument", []string{"window", "--q", q, "--k", k, "--out", dir, "--window", "4", "quest"}, 2, "unexpected argument"},
+	}
+	if physicalMemory() > 0 {
+		// 8 MB of q and k whose shapes ask for 2^40 scores.
+		cases = append(cases, struct {
+			name string
+			args []string
+			code int
+			want string
+		}{"scores beyond memory", []string{"tokenselect", "--q", bad("qwide.npy", nest3(make([]float32, 1<<20), 1, 1<<20, 1)[0]), "--k",
+			bad("klong.npy", nest3(make([]float32, 1<<20), 1<<20, 1, 1)), "--out", dir, "--budget", "4"}, 1,
+			"range: --q/--k = [1048576 1048576]: would need 8.8e+03 GB"})
+	}
+	for _, c := range cases {
+		code, stdout, stderr := runCLI(append([]string{"select"}, c.args...)...)
+		if code != c.code || stdout != "" || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "rotor: ") {
+			t.Errorf("%s: exit %d, stderr %q: want exit %d naming %q", c.name, code, stderr, c.code, c.want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "indices.npy")); err == nil {
+			t.Fatalf("%s: a failed run wrote indices.npy", c.name)
 		}
 	}
 }

@@ -30,6 +30,8 @@ func axpyBF16AVX2(alpha float32, x []uint16, y []float32)
 
 // scaleAVX2 sets y[i] = alpha·y[i] for i < len(y).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
 func scaleAVX2(alpha float32, y []float32)
 
 // rotateAVX2 sets x[i], y[i] = x[i]·c[i] − y[i]·s[i], y[i]·c[i] + x[i]·s[i] for i < len(x), every product and sum rounded (no FMA).
@@ -62,34 +64,50 @@ func rotatePairsBF16AVX2(dst []uint16, src []uint16, c []float32, s []float32, h
 
 // accumulate4AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 4, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulate4AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 
 // accumulateBF164AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 4, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF164AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
 // accumulate3AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 3, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulate3AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 
 // accumulateBF163AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 3, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF163AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
 // accumulate2AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 2, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulate2AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 
 // accumulateBF162AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 2, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF162AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
 // accumulate1AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 1, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulate1AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 
 // accumulateBF161AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 1, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF161AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
 // dotsGather4AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down (one rounded product by scale).
@@ -146,6 +164,8 @@ func expShiftAVX2(x []float32, m float32) (sum float32, ok bool)
 
 // softmaxBlockAVX2 folds the nk logits of rows r < len(m) at x[r·xstride] into the online-softmax state m[r], l[r], writing the weights exp32(x − m[r]) in place and the accumulator factor alpha[r] (NaN: row left for the caller).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
 func softmaxBlockAVX2(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)
 
 // dotsT6AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 6), c < d, i < nk (FMA, columns in order; one rounded product by scale).
@@ -186,6 +206,8 @@ func dotsT1AVX2(x []float32, xstride int, q []float32, d int, scale float32, kt 
 
 // accumulate6AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 6, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulate6AVX2(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 
 // accurateCosSinAVX2 sets c[i], s[i] = precision.AccurateCosSin(pos, invFreq[i], attn) for i < len(c).
@@ -220,7 +242,15 @@ func dotsGatherBF16Split4AVX2(x []float32, xstride int, q []float32, d int, scal
 
 // accumulateBF16Split4AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 4, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF16Split4AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// attendBF16Split4AVX2 folds the keys at offs (values at voffs) into the online-softmax state m, l, acc of 4 pair-split query rows; false (state untouched, x the logits) for a NaN or +Inf logit.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func attendBF16Split4AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
 
 // dotsGatherBF16Split3AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 3, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
@@ -230,7 +260,15 @@ func dotsGatherBF16Split3AVX2(x []float32, xstride int, q []float32, d int, scal
 
 // accumulateBF16Split3AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 3, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF16Split3AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// attendBF16Split3AVX2 folds the keys at offs (values at voffs) into the online-softmax state m, l, acc of 3 pair-split query rows; false (state untouched, x the logits) for a NaN or +Inf logit.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func attendBF16Split3AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
 
 // dotsGatherBF16Split2AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 2, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
@@ -240,7 +278,15 @@ func dotsGatherBF16Split2AVX2(x []float32, xstride int, q []float32, d int, scal
 
 // accumulateBF16Split2AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 2, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF16Split2AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// attendBF16Split2AVX2 folds the keys at offs (values at voffs) into the online-softmax state m, l, acc of 2 pair-split query rows; false (state untouched, x the logits) for a NaN or +Inf logit.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func attendBF16Split2AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
 
 // dotsGatherBF16Split1AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 1, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
@@ -250,7 +296,15 @@ func dotsGatherBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scal
 
 // accumulateBF16Split1AVX2 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 1, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF16Split1AVX2(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// attendBF16Split1AVX2 folds the keys at offs (values at voffs) into the online-softmax state m, l, acc of 1 pair-split query rows; false (state untouched, x the logits) for a NaN or +Inf logit.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func attendBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
 
 // dotAVX512 returns Σ a[i]·b[i] for i < len(a), in four interleaved FMA accumulators added pairwise.
 // It processes the largest multiple of 16 elements; the caller handles the rest.
@@ -278,6 +332,8 @@ func axpyBF16AVX512(alpha float32, x []uint16, y []float32)
 
 // scaleAVX512 sets y[i] = alpha·y[i] for i < len(y).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func scaleAVX512(alpha float32, y []float32)
 
 // rotateAVX512 sets x[i], y[i] = x[i]·c[i] − y[i]·s[i], y[i]·c[i] + x[i]·s[i] for i < len(x), every product and sum rounded (no FMA).
@@ -310,34 +366,50 @@ func rotatePairsBF16AVX512(dst []uint16, src []uint16, c []float32, s []float32,
 
 // accumulate4AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 4, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulate4AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 
 // accumulateBF164AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 4, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF164AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
 // accumulate3AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 3, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulate3AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 
 // accumulateBF163AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 3, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF163AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
 // accumulate2AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 2, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulate2AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 
 // accumulateBF162AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 2, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF162AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
 // accumulate1AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 1, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulate1AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 
 // accumulateBF161AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 1, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF161AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
 
 // dotsGather4AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c] for r < 4, i < len(offs), c < d rounded down (one rounded product by scale).
@@ -394,6 +466,8 @@ func expShiftAVX512(x []float32, m float32) (sum float32, ok bool)
 
 // softmaxBlockAVX512 folds the nk logits of rows r < len(m) at x[r·xstride] into the online-softmax state m[r], l[r], writing the weights exp32(x − m[r]) in place and the accumulator factor alpha[r] (NaN: row left for the caller).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func softmaxBlockAVX512(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)
 
 // dotsT6AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·kt[c·ktstride+i] for r < len(q)/d (a multiple of 6), c < d, i < nk (FMA, columns in order; one rounded product by scale).
@@ -434,6 +508,8 @@ func dotsT1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k
 
 // accumulate6AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d] for r < 6, i < len(offs), d < dv (FMA, keys in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulate6AVX512(acc []float32, dv int, p []float32, pstride int, v []float32, offs []int)
 
 // accurateCosSinAVX512 sets c[i], s[i] = precision.AccurateCosSin(pos, invFreq[i], attn) for i < len(c).
@@ -468,7 +544,15 @@ func dotsGatherBF16Split4AVX512(x []float32, xstride int, q []float32, d int, sc
 
 // accumulateBF16Split4AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 4, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
 // It processes the largest multiple of 32 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF16Split4AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// attendBF16Split4AVX512 folds the keys at offs (values at voffs) into the online-softmax state m, l, acc of 4 pair-split query rows; false (state untouched, x the logits) for a NaN or +Inf logit.
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+//
+//go:noescape
+func attendBF16Split4AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
 
 // dotsGatherBF16Split3AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 3, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
 // It processes the largest multiple of 32 elements; the caller handles the rest.
@@ -478,7 +562,15 @@ func dotsGatherBF16Split3AVX512(x []float32, xstride int, q []float32, d int, sc
 
 // accumulateBF16Split3AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 3, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
 // It processes the largest multiple of 32 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF16Split3AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// attendBF16Split3AVX512 folds the keys at offs (values at voffs) into the online-softmax state m, l, acc of 3 pair-split query rows; false (state untouched, x the logits) for a NaN or +Inf logit.
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+//
+//go:noescape
+func attendBF16Split3AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
 
 // dotsGatherBF16Split2AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 2, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
 // It processes the largest multiple of 32 elements; the caller handles the rest.
@@ -488,7 +580,15 @@ func dotsGatherBF16Split2AVX512(x []float32, xstride int, q []float32, d int, sc
 
 // accumulateBF16Split2AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 2, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
 // It processes the largest multiple of 32 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF16Split2AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// attendBF16Split2AVX512 folds the keys at offs (values at voffs) into the online-softmax state m, l, acc of 2 pair-split query rows; false (state untouched, x the logits) for a NaN or +Inf logit.
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+//
+//go:noescape
+func attendBF16Split2AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
 
 // dotsGatherBF16Split1AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 1, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
 // It processes the largest multiple of 32 elements; the caller handles the rest.
@@ -498,7 +598,15 @@ func dotsGatherBF16Split1AVX512(x []float32, xstride int, q []float32, d int, sc
 
 // accumulateBF16Split1AVX512 sets acc[r·dv+d] += Σ_i p[r·pstride+i]·v[offs[i]+d'] for r < 1, i < len(offs), d < dv rounded down, acc in pair-split order (d' the natural column of d; FMA, keys in order).
 // It processes the largest multiple of 32 elements; the caller handles the rest.
+//
+//go:noescape
 func accumulateBF16Split1AVX512(acc []float32, dv int, p []float32, pstride int, v []uint16, offs []int)
+
+// attendBF16Split1AVX512 folds the keys at offs (values at voffs) into the online-softmax state m, l, acc of 1 pair-split query rows; false (state untouched, x the logits) for a NaN or +Inf logit.
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+//
+//go:noescape
+func attendBF16Split1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
 
 // transposeAVX2 sets kt[c·ktstride+i] = k[offs[i]+c] for i < len(offs) and c < d, both rounded down to 8 (the caller handles the rest).
 // It is used at every SIMD level.

@@ -2234,17 +2234,17 @@ keys3:
 	LEAQ   (R8)(R11*4), R11
 	MOVQ   q_base+32(FP), R8
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	VXORPS Y0, Y0, Y8
+	VXORPS Y0, Y0, Y9
+	VXORPS Y0, Y0, Y10
+	VXORPS Y0, Y0, Y11
 	MOVQ   CX, R12
 
 keys3_c1:
@@ -2321,9 +2321,9 @@ keys1:
 	LEAQ   (R8)(R9*4), R9
 	MOVQ   q_base+32(FP), R8
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
 	MOVQ   CX, R10
 
 keys1_c1:
@@ -2387,17 +2387,17 @@ keys3:
 	LEAQ   (R8)(R11*2), R11
 	MOVQ   q_base+32(FP), R8
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	VXORPS Y0, Y0, Y8
+	VXORPS Y0, Y0, Y9
+	VXORPS Y0, Y0, Y10
+	VXORPS Y0, Y0, Y11
 	MOVQ   CX, R12
 
 keys3_c1:
@@ -2477,9 +2477,9 @@ keys1:
 	LEAQ   (R8)(R9*2), R9
 	MOVQ   q_base+32(FP), R8
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
 	MOVQ   CX, R10
 
 keys1_c1:
@@ -2544,14 +2544,14 @@ keys3:
 	LEAQ   (DI)(R10*4), R10
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	VXORPS Y0, Y0, Y8
 	MOVQ   CX, R11
 
 keys3_c1:
@@ -2623,8 +2623,8 @@ keys1:
 	LEAQ   (DI)(R8*4), R8
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
 	MOVQ   CX, R9
 
 keys1_c1:
@@ -2687,14 +2687,14 @@ keys3:
 	LEAQ   (DI)(R10*2), R10
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	VXORPS Y0, Y0, Y8
 	MOVQ   CX, R11
 
 keys3_c1:
@@ -2769,8 +2769,8 @@ keys1:
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
 	MOVQ   CX, R9
 
 keys1_c1:
@@ -2831,13 +2831,13 @@ keys2:
 	LEAQ   (DI)(R9*4), R9
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
 	MOVQ   CX, R10
 
 keys2_c2:
@@ -2913,9 +2913,9 @@ keys1:
 	LEAQ   (DI)(R8*4), R8
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
 	MOVQ   CX, R9
 
 keys1_c2:
@@ -2990,13 +2990,13 @@ keys2:
 	LEAQ   (DI)(R9*2), R9
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
 	MOVQ   CX, R10
 
 keys2_c2:
@@ -3078,9 +3078,9 @@ keys1:
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
 	MOVQ   CX, R9
 
 keys1_c2:
@@ -3158,9 +3158,9 @@ keys2:
 	LEAQ   (SI)(R8*4), R8
 	MOVQ   q_base+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
 	MOVQ   CX, R9
 
 keys2_c2:
@@ -3226,7 +3226,7 @@ keys1:
 	LEAQ   (SI)(DI*4), DI
 	MOVQ   q_base+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
+	VXORPS Y0, Y0, Y1
 	MOVQ   CX, R8
 
 keys1_c2:
@@ -3295,9 +3295,9 @@ keys2:
 	LEAQ   (SI)(R8*2), R8
 	MOVQ   q_base+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
 	MOVQ   CX, R9
 
 keys2_c2:
@@ -3369,7 +3369,7 @@ keys1:
 	LEAQ   (SI)(DI*2), DI
 	MOVQ   q_base+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
+	VXORPS Y0, Y0, Y1
 	MOVQ   CX, R8
 
 keys1_c2:
@@ -3666,7 +3666,15 @@ DATA expAVX2<>+592(SB)/4, $0x7fc00000
 DATA expAVX2<>+596(SB)/4, $0x7fc00000
 DATA expAVX2<>+600(SB)/4, $0x7fc00000
 DATA expAVX2<>+604(SB)/4, $0x7fc00000
-GLOBL expAVX2<>(SB), RODATA|NOPTR, $608
+DATA expAVX2<>+608(SB)/4, $0xff7fffff
+DATA expAVX2<>+612(SB)/4, $0xff7fffff
+DATA expAVX2<>+616(SB)/4, $0xff7fffff
+DATA expAVX2<>+620(SB)/4, $0xff7fffff
+DATA expAVX2<>+624(SB)/4, $0xff7fffff
+DATA expAVX2<>+628(SB)/4, $0xff7fffff
+DATA expAVX2<>+632(SB)/4, $0xff7fffff
+DATA expAVX2<>+636(SB)/4, $0xff7fffff
+GLOBL expAVX2<>(SB), RODATA|NOPTR, $640
 
 // func softmaxBlockAVX2(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)
 // Requires: AVX, AVX2
@@ -5942,6 +5950,7 @@ TEXT ·dotsGatherBF16Split4AVX2(SB), NOSPLIT, $0-120
 	MOVQ offs_base+96(FP), BX
 	MOVQ offs_len+104(FP), SI
 	MOVQ x_base+0(FP), DI
+	SHLQ $0x01, CX
 
 keys3:
 	CMPQ   SI, $0x00000003
@@ -5955,27 +5964,27 @@ keys3:
 	LEAQ   (R8)(R11*2), R11
 	MOVQ   q_base+32(FP), R8
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	MOVQ   CX, R12
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	VXORPS Y0, Y0, Y8
+	VXORPS Y0, Y0, Y9
+	VXORPS Y0, Y0, Y10
+	VXORPS Y0, Y0, Y11
+	XORQ   R12, R12
 
 keys3_col:
-	CMPQ        R12, $0x00000010
-	JB          keys3_colend
-	VMOVDQU     (R9), Y12
+	CMPQ        R12, CX
+	JAE         keys3_colend
+	VMOVDQU     (R9)(R12*1), Y12
 	VPSLLD      $0x10, Y12, Y12
-	VMOVDQU     (R10), Y13
+	VMOVDQU     (R10)(R12*1), Y13
 	VPSLLD      $0x10, Y13, Y13
-	VMOVDQU     (R11), Y14
+	VMOVDQU     (R11)(R12*1), Y14
 	VPSLLD      $0x10, Y14, Y14
 	VMOVUPS     (R8), Y15
 	VFMADD231PS Y15, Y12, Y0
@@ -5993,11 +6002,11 @@ keys3_col:
 	VFMADD231PS Y15, Y12, Y9
 	VFMADD231PS Y15, Y13, Y10
 	VFMADD231PS Y15, Y14, Y11
-	VMOVDQU     (R9), Y12
+	VMOVDQU     (R9)(R12*1), Y12
 	VPAND       pairmaskAVX2<>+0(SB), Y12, Y12
-	VMOVDQU     (R10), Y13
+	VMOVDQU     (R10)(R12*1), Y13
 	VPAND       pairmaskAVX2<>+0(SB), Y13, Y13
-	VMOVDQU     (R11), Y14
+	VMOVDQU     (R11)(R12*1), Y14
 	VPAND       pairmaskAVX2<>+0(SB), Y14, Y14
 	VMOVUPS     32(R8), Y15
 	VFMADD231PS Y15, Y12, Y0
@@ -6015,11 +6024,8 @@ keys3_col:
 	VFMADD231PS Y15, Y12, Y9
 	VFMADD231PS Y15, Y13, Y10
 	VFMADD231PS Y15, Y14, Y11
-	ADDQ        $0x00000020, R9
-	ADDQ        $0x00000020, R10
-	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000020, R12
 	ADDQ        $0x00000040, R8
-	SUBQ        $0x00000010, R12
 	JMP         keys3_col
 
 keys3_colend:
@@ -6069,21 +6075,21 @@ keys2:
 	LEAQ   (R8)(R10*2), R10
 	MOVQ   q_base+32(FP), R8
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   CX, R11
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	XORQ   R11, R11
 
 keys2_col:
-	CMPQ        R11, $0x00000010
-	JB          keys2_colend
-	VMOVDQU     (R9), Y8
+	CMPQ        R11, CX
+	JAE         keys2_colend
+	VMOVDQU     (R9)(R11*1), Y8
 	VPSLLD      $0x10, Y8, Y8
-	VMOVDQU     (R10), Y9
+	VMOVDQU     (R10)(R11*1), Y9
 	VPSLLD      $0x10, Y9, Y9
 	VMOVUPS     (R8), Y10
 	VFMADD231PS Y10, Y8, Y0
@@ -6097,9 +6103,9 @@ keys2_col:
 	VMOVUPS     (R8)(DX*1), Y10
 	VFMADD231PS Y10, Y8, Y6
 	VFMADD231PS Y10, Y9, Y7
-	VMOVDQU     (R9), Y8
+	VMOVDQU     (R9)(R11*1), Y8
 	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
-	VMOVDQU     (R10), Y9
+	VMOVDQU     (R10)(R11*1), Y9
 	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
 	VMOVUPS     32(R8), Y10
 	VFMADD231PS Y10, Y8, Y0
@@ -6113,10 +6119,8 @@ keys2_col:
 	VMOVUPS     32(R8)(DX*1), Y10
 	VFMADD231PS Y10, Y8, Y6
 	VFMADD231PS Y10, Y9, Y7
-	ADDQ        $0x00000020, R9
-	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000020, R11
 	ADDQ        $0x00000040, R8
-	SUBQ        $0x00000010, R11
 	JMP         keys2_col
 
 keys2_colend:
@@ -6154,19 +6158,19 @@ keys1:
 	LEAQ   (R8)(R9*2), R9
 	MOVQ   q_base+32(FP), R8
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   CX, R10
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	XORQ   R10, R10
 
 keys1_col:
-	CMPQ        R10, $0x00000010
-	JB          keys1_colend
-	VMOVDQU     (R9), Y8
+	CMPQ        R10, CX
+	JAE         keys1_colend
+	VMOVDQU     (R9)(R10*1), Y8
 	VPSLLD      $0x10, Y8, Y8
 	VMOVUPS     (R8), Y9
 	VFMADD231PS Y9, Y8, Y0
@@ -6176,7 +6180,7 @@ keys1_col:
 	VFMADD231PS Y9, Y8, Y4
 	VMOVUPS     (R8)(DX*1), Y9
 	VFMADD231PS Y9, Y8, Y6
-	VMOVDQU     (R9), Y8
+	VMOVDQU     (R9)(R10*1), Y8
 	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
 	VMOVUPS     32(R8), Y9
 	VFMADD231PS Y9, Y8, Y1
@@ -6186,9 +6190,8 @@ keys1_col:
 	VFMADD231PS Y9, Y8, Y5
 	VMOVUPS     32(R8)(DX*1), Y9
 	VFMADD231PS Y9, Y8, Y7
-	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
 	ADDQ        $0x00000040, R8
-	SUBQ        $0x00000010, R10
 	JMP         keys1_col
 
 keys1_colend:
@@ -6342,6 +6345,857 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
+// func attendBF16Split4AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+// Requires: AVX, AVX2, FMA3
+TEXT ·attendBF16Split4AVX2(SB), NOSPLIT, $40-249
+	MOVQ    offs_len+104(FP), AX
+	CMPQ    AX, $0x10
+	JAE     padded
+	MOVQ    x_base+0(FP), AX
+	MOVQ    xstride+24(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS expAVX2<>+544(SB), Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y0, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y0, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y0, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y0, 32(AX)
+
+padded:
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+96(FP), BX
+	MOVQ offs_len+104(FP), SI
+	MOVQ x_base+0(FP), DI
+	SHLQ $0x01, CX
+
+keys3:
+	CMPQ   SI, $0x00000003
+	JB     keys3_end
+	MOVQ   k_base+72(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   8(BX), R10
+	LEAQ   (R8)(R10*2), R10
+	MOVQ   16(BX), R11
+	LEAQ   (R8)(R11*2), R11
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	VXORPS Y0, Y0, Y8
+	VXORPS Y0, Y0, Y9
+	VXORPS Y0, Y0, Y10
+	VXORPS Y0, Y0, Y11
+	XORQ   R12, R12
+
+keys3_col:
+	CMPQ        R12, CX
+	JAE         keys3_colend
+	VMOVDQU     (R9)(R12*1), Y12
+	VPSLLD      $0x10, Y12, Y12
+	VMOVDQU     (R10)(R12*1), Y13
+	VPSLLD      $0x10, Y13, Y13
+	VMOVDQU     (R11)(R12*1), Y14
+	VPSLLD      $0x10, Y14, Y14
+	VMOVUPS     (R8), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y14, Y2
+	VMOVUPS     (R8)(AX*1), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y14, Y5
+	VMOVUPS     (R8)(AX*2), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y13, Y7
+	VFMADD231PS Y15, Y14, Y8
+	VMOVUPS     (R8)(DX*1), Y15
+	VFMADD231PS Y15, Y12, Y9
+	VFMADD231PS Y15, Y13, Y10
+	VFMADD231PS Y15, Y14, Y11
+	VMOVDQU     (R9)(R12*1), Y12
+	VPAND       pairmaskAVX2<>+0(SB), Y12, Y12
+	VMOVDQU     (R10)(R12*1), Y13
+	VPAND       pairmaskAVX2<>+0(SB), Y13, Y13
+	VMOVDQU     (R11)(R12*1), Y14
+	VPAND       pairmaskAVX2<>+0(SB), Y14, Y14
+	VMOVUPS     32(R8), Y15
+	VFMADD231PS Y15, Y12, Y0
+	VFMADD231PS Y15, Y13, Y1
+	VFMADD231PS Y15, Y14, Y2
+	VMOVUPS     32(R8)(AX*1), Y15
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y15, Y13, Y4
+	VFMADD231PS Y15, Y14, Y5
+	VMOVUPS     32(R8)(AX*2), Y15
+	VFMADD231PS Y15, Y12, Y6
+	VFMADD231PS Y15, Y13, Y7
+	VFMADD231PS Y15, Y14, Y8
+	VMOVUPS     32(R8)(DX*1), Y15
+	VFMADD231PS Y15, Y12, Y9
+	VFMADD231PS Y15, Y13, Y10
+	VFMADD231PS Y15, Y14, Y11
+	ADDQ        $0x00000020, R12
+	ADDQ        $0x00000040, R8
+	JMP         keys3_col
+
+keys3_colend:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	VBROADCASTSS scale+64(FP), Y12
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMULPS       X12, X0, X0
+	VMOVLPS      X0, (DI)
+	VEXTRACTPS   $0x02, X0, 8(DI)
+	VEXTRACTPS   $0x03, X0, (DI)(R8*1)
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VMULPS       X12, X4, X4
+	VMOVLPS      X4, 4(DI)(R8*1)
+	VMOVHPS      X4, (DI)(R8*2)
+	VHADDPS      Y9, Y8, Y8
+	VHADDPS      Y11, Y10, Y10
+	VHADDPS      Y10, Y8, Y8
+	VEXTRACTF128 $0x01, Y8, X0
+	VADDPS       X0, X8, X8
+	VMULPS       X12, X8, X8
+	VMOVSS       X8, 8(DI)(R8*2)
+	VEXTRACTPS   $0x01, X8, (DI)(R9*1)
+	VMOVHPS      X8, 4(DI)(R9*1)
+	ADDQ         $0x00000018, BX
+	ADDQ         $0x0000000c, DI
+	SUBQ         $0x00000003, SI
+	JMP          keys3
+
+keys3_end:
+keys2:
+	CMPQ   SI, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+72(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   8(BX), R10
+	LEAQ   (R8)(R10*2), R10
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	XORQ   R11, R11
+
+keys2_col:
+	CMPQ        R11, CX
+	JAE         keys2_colend
+	VMOVDQU     (R9)(R11*1), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VMOVDQU     (R10)(R11*1), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VMOVUPS     (R8), Y10
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y1
+	VMOVUPS     (R8)(AX*1), Y10
+	VFMADD231PS Y10, Y8, Y2
+	VFMADD231PS Y10, Y9, Y3
+	VMOVUPS     (R8)(AX*2), Y10
+	VFMADD231PS Y10, Y8, Y4
+	VFMADD231PS Y10, Y9, Y5
+	VMOVUPS     (R8)(DX*1), Y10
+	VFMADD231PS Y10, Y8, Y6
+	VFMADD231PS Y10, Y9, Y7
+	VMOVDQU     (R9)(R11*1), Y8
+	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
+	VMOVDQU     (R10)(R11*1), Y9
+	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
+	VMOVUPS     32(R8), Y10
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y1
+	VMOVUPS     32(R8)(AX*1), Y10
+	VFMADD231PS Y10, Y8, Y2
+	VFMADD231PS Y10, Y9, Y3
+	VMOVUPS     32(R8)(AX*2), Y10
+	VFMADD231PS Y10, Y8, Y4
+	VFMADD231PS Y10, Y9, Y5
+	VMOVUPS     32(R8)(DX*1), Y10
+	VFMADD231PS Y10, Y8, Y6
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000040, R8
+	JMP         keys2_col
+
+keys2_colend:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	VBROADCASTSS scale+64(FP), Y8
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMULPS       X8, X0, X0
+	VMOVLPS      X0, (DI)
+	VMOVHPS      X0, (DI)(R8*1)
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VMULPS       X8, X4, X4
+	VMOVLPS      X4, (DI)(R8*2)
+	VMOVHPS      X4, (DI)(R9*1)
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000008, DI
+	SUBQ         $0x00000002, SI
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   SI, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+72(FP), R8
+	MOVQ   (BX), R9
+	LEAQ   (R8)(R9*2), R9
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	XORQ   R10, R10
+
+keys1_col:
+	CMPQ        R10, CX
+	JAE         keys1_colend
+	VMOVDQU     (R9)(R10*1), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VMOVUPS     (R8), Y9
+	VFMADD231PS Y9, Y8, Y0
+	VMOVUPS     (R8)(AX*1), Y9
+	VFMADD231PS Y9, Y8, Y2
+	VMOVUPS     (R8)(AX*2), Y9
+	VFMADD231PS Y9, Y8, Y4
+	VMOVUPS     (R8)(DX*1), Y9
+	VFMADD231PS Y9, Y8, Y6
+	VMOVDQU     (R9)(R10*1), Y8
+	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
+	VMOVUPS     32(R8), Y9
+	VFMADD231PS Y9, Y8, Y1
+	VMOVUPS     32(R8)(AX*1), Y9
+	VFMADD231PS Y9, Y8, Y3
+	VMOVUPS     32(R8)(AX*2), Y9
+	VFMADD231PS Y9, Y8, Y5
+	VMOVUPS     32(R8)(DX*1), Y9
+	VFMADD231PS Y9, Y8, Y7
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000040, R8
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y7, Y6, Y6
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	VBROADCASTSS scale+64(FP), Y1
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y4
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVSS       X0, (DI)
+	VEXTRACTPS   $0x01, X0, (DI)(R8*1)
+	VEXTRACTPS   $0x02, X0, (DI)(R8*2)
+	VEXTRACTPS   $0x03, X0, (DI)(R9*1)
+	ADDQ         $0x00000008, BX
+	ADDQ         $0x00000004, DI
+	SUBQ         $0x00000001, SI
+	JMP          keys1
+
+keys1_end:
+	MOVQ           xstride+24(FP), AX
+	SHLQ           $0x02, AX
+	LEAQ           (AX)(AX*2), CX
+	MOVQ           x_base+0(FP), DX
+	MOVQ           m_base+176(FP), BX
+	MOVQ           l_base+200(FP), SI
+	VMOVSS         expAVX2<>+512(SB), X0
+	VUCOMISS       (BX), X0
+	JBE            plain
+	VUCOMISS       4(BX), X0
+	JBE            plain
+	VUCOMISS       8(BX), X0
+	JBE            plain
+	VUCOMISS       12(BX), X0
+	JBE            plain
+	VMOVUPS        (DX), Y0
+	VMOVUPS        32(DX), Y1
+	VMOVUPS        (DX)(AX*1), Y2
+	VMOVUPS        32(DX)(AX*1), Y3
+	VMOVUPS        (DX)(AX*2), Y4
+	VMOVUPS        32(DX)(AX*2), Y5
+	VMOVUPS        (DX)(CX*1), Y6
+	VMOVUPS        32(DX)(CX*1), Y7
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y0, Y8
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y1, Y9
+	VANDPS         Y9, Y8, Y8
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y2, Y9
+	VANDPS         Y9, Y8, Y8
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y3, Y9
+	VANDPS         Y9, Y8, Y8
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y4, Y9
+	VANDPS         Y9, Y8, Y8
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y5, Y9
+	VANDPS         Y9, Y8, Y8
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y6, Y9
+	VANDPS         Y9, Y8, Y8
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y7, Y9
+	VANDPS         Y9, Y8, Y8
+	VMOVMSKPS      Y8, DI
+	CMPL           DI, $0xff
+	JNE            plain
+	VMAXPS         Y1, Y0, Y0
+	VMAXPS         Y3, Y2, Y2
+	VMAXPS         Y5, Y4, Y4
+	VMAXPS         Y7, Y6, Y6
+	VEXTRACTF128   $0x01, Y0, X1
+	VMAXPS         X1, X0, X0
+	VEXTRACTF128   $0x01, Y2, X1
+	VMAXPS         X1, X2, X2
+	VEXTRACTF128   $0x01, Y4, X1
+	VMAXPS         X1, X4, X4
+	VEXTRACTF128   $0x01, Y6, X1
+	VMAXPS         X1, X6, X6
+	VPERMILPS      $0x4e, X0, X1
+	VMAXPS         X1, X0, X0
+	VPERMILPS      $0x4e, X2, X1
+	VMAXPS         X1, X2, X2
+	VPERMILPS      $0x4e, X4, X1
+	VMAXPS         X1, X4, X4
+	VPERMILPS      $0x4e, X6, X1
+	VMAXPS         X1, X6, X6
+	VPERMILPS      $0xb1, X0, X1
+	VMAXPS         X1, X0, X0
+	VPERMILPS      $0xb1, X2, X1
+	VMAXPS         X1, X2, X2
+	VPERMILPS      $0xb1, X4, X1
+	VMAXPS         X1, X4, X4
+	VPERMILPS      $0xb1, X6, X1
+	VMAXPS         X1, X6, X6
+	VUNPCKLPS      X2, X0, X0
+	VUNPCKLPS      X6, X4, X1
+	VMOVLHPS       X1, X0, X0
+	VMOVUPS        (BX), X1
+	VMOVUPS        (SI), X2
+	VMAXPS         X0, X1, X0
+	VMAXPS         expAVX2<>+608(SB), X0, X3
+	VSUBPS         X3, X1, X1
+	VMOVUPS        X1, 24(SP)
+	VBROADCASTF128 24(SP), Y1
+	VMULPS         expAVX2<>+0(SB), Y1, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y6
+	VMULPS         expAVX2<>+32(SB), Y6, Y7
+	VSUBPS         Y7, Y1, Y5
+	VMULPS         expAVX2<>+64(SB), Y6, Y7
+	VSUBPS         Y7, Y5, Y5
+	VMOVUPS        expAVX2<>+224(SB), Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+256(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+288(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+320(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+352(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+160(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y4, Y6, Y6
+	VSUBPS         expAVX2<>+96(SB), Y1, Y1
+	VPSRAD         $0x1f, Y1, Y1
+	VPANDN         Y6, Y1, Y6
+	VMULPS         X6, X2, X2
+	VMOVUPS        X0, (BX)
+	VMOVUPS        X6, (SP)
+	VMOVUPS        X3, 24(SP)
+	VBROADCASTSS   24(SP), Y0
+	VMOVUPS        (DX), Y1
+	VSUBPS         Y0, Y1, Y1
+	VMOVUPS        32(DX), Y3
+	VSUBPS         Y0, Y3, Y3
+	VMULPS         expAVX2<>+0(SB), Y1, Y0
+	VADDPS         expAVX2<>+192(SB), Y0, Y0
+	VCVTTPS2DQ     Y0, Y0
+	VCVTDQ2PS      Y0, Y4
+	VMULPS         expAVX2<>+32(SB), Y4, Y6
+	VSUBPS         Y6, Y1, Y5
+	VMULPS         expAVX2<>+64(SB), Y4, Y6
+	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+0(SB), Y3, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y7
+	VMULPS         expAVX2<>+32(SB), Y7, Y8
+	VSUBPS         Y8, Y3, Y6
+	VMULPS         expAVX2<>+64(SB), Y7, Y8
+	VSUBPS         Y8, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y7
+	VMOVUPS        expAVX2<>+224(SB), Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y7, Y7
+	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y7, Y7
+	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y7, Y7
+	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y7, Y7
+	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y7, Y7
+	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VPADDD         expAVX2<>+448(SB), Y0, Y0
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y0, Y0
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y0, Y7, Y7
+	VMULPS         Y4, Y8, Y8
+	VSUBPS         expAVX2<>+96(SB), Y1, Y0
+	VSUBPS         expAVX2<>+96(SB), Y3, Y1
+	VPSRAD         $0x1f, Y0, Y0
+	VPSRAD         $0x1f, Y1, Y1
+	VPANDN         Y7, Y0, Y7
+	VPANDN         Y8, Y1, Y8
+	VMOVUPS        Y7, (DX)
+	VMOVUPS        Y8, 32(DX)
+	VADDPS         Y8, Y7, Y7
+	VBROADCASTSS   28(SP), Y0
+	VMOVUPS        (DX)(AX*1), Y1
+	VSUBPS         Y0, Y1, Y1
+	VMOVUPS        32(DX)(AX*1), Y3
+	VSUBPS         Y0, Y3, Y3
+	VMULPS         expAVX2<>+0(SB), Y1, Y0
+	VADDPS         expAVX2<>+192(SB), Y0, Y0
+	VCVTTPS2DQ     Y0, Y0
+	VCVTDQ2PS      Y0, Y4
+	VMULPS         expAVX2<>+32(SB), Y4, Y6
+	VSUBPS         Y6, Y1, Y5
+	VMULPS         expAVX2<>+64(SB), Y4, Y6
+	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+0(SB), Y3, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y8
+	VMULPS         expAVX2<>+32(SB), Y8, Y9
+	VSUBPS         Y9, Y3, Y6
+	VMULPS         expAVX2<>+64(SB), Y8, Y9
+	VSUBPS         Y9, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y8
+	VMOVUPS        expAVX2<>+224(SB), Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VPADDD         expAVX2<>+448(SB), Y0, Y0
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y0, Y0
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y0, Y8, Y8
+	VMULPS         Y4, Y9, Y9
+	VSUBPS         expAVX2<>+96(SB), Y1, Y0
+	VSUBPS         expAVX2<>+96(SB), Y3, Y1
+	VPSRAD         $0x1f, Y0, Y0
+	VPSRAD         $0x1f, Y1, Y1
+	VPANDN         Y8, Y0, Y8
+	VPANDN         Y9, Y1, Y9
+	VMOVUPS        Y8, (DX)(AX*1)
+	VMOVUPS        Y9, 32(DX)(AX*1)
+	VADDPS         Y9, Y8, Y8
+	VBROADCASTSS   32(SP), Y0
+	VMOVUPS        (DX)(AX*2), Y1
+	VSUBPS         Y0, Y1, Y1
+	VMOVUPS        32(DX)(AX*2), Y3
+	VSUBPS         Y0, Y3, Y3
+	VMULPS         expAVX2<>+0(SB), Y1, Y0
+	VADDPS         expAVX2<>+192(SB), Y0, Y0
+	VCVTTPS2DQ     Y0, Y0
+	VCVTDQ2PS      Y0, Y4
+	VMULPS         expAVX2<>+32(SB), Y4, Y6
+	VSUBPS         Y6, Y1, Y5
+	VMULPS         expAVX2<>+64(SB), Y4, Y6
+	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+0(SB), Y3, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y9
+	VMULPS         expAVX2<>+32(SB), Y9, Y10
+	VSUBPS         Y10, Y3, Y6
+	VMULPS         expAVX2<>+64(SB), Y9, Y10
+	VSUBPS         Y10, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y9
+	VMOVUPS        expAVX2<>+224(SB), Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+256(SB), Y9, Y9
+	VADDPS         expAVX2<>+256(SB), Y10, Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+288(SB), Y9, Y9
+	VADDPS         expAVX2<>+288(SB), Y10, Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+320(SB), Y9, Y9
+	VADDPS         expAVX2<>+320(SB), Y10, Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+352(SB), Y9, Y9
+	VADDPS         expAVX2<>+352(SB), Y10, Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+160(SB), Y9, Y9
+	VADDPS         expAVX2<>+160(SB), Y10, Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y10, Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y10, Y10
+	VPADDD         expAVX2<>+448(SB), Y0, Y0
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y0, Y0
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y0, Y9, Y9
+	VMULPS         Y4, Y10, Y10
+	VSUBPS         expAVX2<>+96(SB), Y1, Y0
+	VSUBPS         expAVX2<>+96(SB), Y3, Y1
+	VPSRAD         $0x1f, Y0, Y0
+	VPSRAD         $0x1f, Y1, Y1
+	VPANDN         Y9, Y0, Y9
+	VPANDN         Y10, Y1, Y10
+	VMOVUPS        Y9, (DX)(AX*2)
+	VMOVUPS        Y10, 32(DX)(AX*2)
+	VADDPS         Y10, Y9, Y9
+	VBROADCASTSS   36(SP), Y0
+	VMOVUPS        (DX)(CX*1), Y1
+	VSUBPS         Y0, Y1, Y1
+	VMOVUPS        32(DX)(CX*1), Y3
+	VSUBPS         Y0, Y3, Y3
+	VMULPS         expAVX2<>+0(SB), Y1, Y0
+	VADDPS         expAVX2<>+192(SB), Y0, Y0
+	VCVTTPS2DQ     Y0, Y0
+	VCVTDQ2PS      Y0, Y4
+	VMULPS         expAVX2<>+32(SB), Y4, Y6
+	VSUBPS         Y6, Y1, Y5
+	VMULPS         expAVX2<>+64(SB), Y4, Y6
+	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+0(SB), Y3, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y10
+	VMULPS         expAVX2<>+32(SB), Y10, Y11
+	VSUBPS         Y11, Y3, Y6
+	VMULPS         expAVX2<>+64(SB), Y10, Y11
+	VSUBPS         Y11, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y10
+	VMOVUPS        expAVX2<>+224(SB), Y11
+	VMULPS         Y5, Y10, Y10
+	VMULPS         Y6, Y11, Y11
+	VADDPS         expAVX2<>+256(SB), Y10, Y10
+	VADDPS         expAVX2<>+256(SB), Y11, Y11
+	VMULPS         Y5, Y10, Y10
+	VMULPS         Y6, Y11, Y11
+	VADDPS         expAVX2<>+288(SB), Y10, Y10
+	VADDPS         expAVX2<>+288(SB), Y11, Y11
+	VMULPS         Y5, Y10, Y10
+	VMULPS         Y6, Y11, Y11
+	VADDPS         expAVX2<>+320(SB), Y10, Y10
+	VADDPS         expAVX2<>+320(SB), Y11, Y11
+	VMULPS         Y5, Y10, Y10
+	VMULPS         Y6, Y11, Y11
+	VADDPS         expAVX2<>+352(SB), Y10, Y10
+	VADDPS         expAVX2<>+352(SB), Y11, Y11
+	VMULPS         Y5, Y10, Y10
+	VMULPS         Y6, Y11, Y11
+	VADDPS         expAVX2<>+160(SB), Y10, Y10
+	VADDPS         expAVX2<>+160(SB), Y11, Y11
+	VMULPS         Y5, Y10, Y10
+	VMULPS         Y6, Y11, Y11
+	VADDPS         expAVX2<>+384(SB), Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y11, Y11
+	VMULPS         Y5, Y10, Y10
+	VMULPS         Y6, Y11, Y11
+	VADDPS         expAVX2<>+384(SB), Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y11, Y11
+	VPADDD         expAVX2<>+448(SB), Y0, Y0
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y0, Y0
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y0, Y10, Y10
+	VMULPS         Y4, Y11, Y11
+	VSUBPS         expAVX2<>+96(SB), Y1, Y0
+	VSUBPS         expAVX2<>+96(SB), Y3, Y1
+	VPSRAD         $0x1f, Y0, Y0
+	VPSRAD         $0x1f, Y1, Y1
+	VPANDN         Y10, Y0, Y10
+	VPANDN         Y11, Y1, Y11
+	VMOVUPS        Y10, (DX)(CX*1)
+	VMOVUPS        Y11, 32(DX)(CX*1)
+	VADDPS         Y11, Y10, Y10
+	VEXTRACTF128   $0x01, Y7, X0
+	VADDPS         X0, X7, X7
+	VEXTRACTF128   $0x01, Y8, X0
+	VADDPS         X0, X8, X8
+	VEXTRACTF128   $0x01, Y9, X0
+	VADDPS         X0, X9, X9
+	VEXTRACTF128   $0x01, Y10, X0
+	VADDPS         X0, X10, X10
+	VPERMILPS      $0x4e, X7, X0
+	VADDPS         X0, X7, X7
+	VPERMILPS      $0x4e, X8, X0
+	VADDPS         X0, X8, X8
+	VPERMILPS      $0x4e, X9, X0
+	VADDPS         X0, X9, X9
+	VPERMILPS      $0x4e, X10, X0
+	VADDPS         X0, X10, X10
+	VPERMILPS      $0xb1, X7, X0
+	VADDPS         X0, X7, X7
+	VPERMILPS      $0xb1, X8, X0
+	VADDPS         X0, X8, X8
+	VPERMILPS      $0xb1, X9, X0
+	VADDPS         X0, X9, X9
+	VPERMILPS      $0xb1, X10, X0
+	VADDPS         X0, X10, X10
+	VUNPCKLPS      X8, X7, X0
+	VUNPCKLPS      X10, X9, X1
+	VMOVLHPS       X1, X0, X0
+	VADDPS         X0, X2, X2
+	VMOVUPS        X2, (SI)
+	XORL           AX, AX
+	MOVL           (SP), CX
+	XORL           $0x3f800000, CX
+	ORL            CX, AX
+	MOVL           4(SP), CX
+	XORL           $0x3f800000, CX
+	ORL            CX, AX
+	MOVL           8(SP), CX
+	XORL           $0x3f800000, CX
+	ORL            CX, AX
+	MOVL           12(SP), CX
+	XORL           $0x3f800000, CX
+	ORL            CX, AX
+	MOVL           AX, 16(SP)
+	MOVQ           acc_base+224(FP), AX
+	MOVQ           x_base+0(FP), CX
+	MOVQ           v_base+120(FP), DX
+	MOVQ           dv+168(FP), BX
+	MOVQ           BX, SI
+	ANDQ           $-16, SI
+	SHLQ           $0x02, BX
+	MOVQ           xstride+24(FP), DI
+	SHLQ           $0x02, DI
+	LEAQ           (BX)(BX*2), R8
+	LEAQ           (DI)(DI*2), R9
+	VMOVDQU        pairmaskAVX2<>+0(SB), Y0
+	XORQ           R10, R10
+	ANDQ           $-16, SI
+
+blocks1:
+	CMPQ         R10, SI
+	JAE          blocks1_end
+	LEAQ         (AX)(R10*4), R11
+	VMOVUPS      (R11), Y1
+	VMOVUPS      32(R11), Y2
+	VMOVUPS      (R11)(BX*1), Y3
+	VMOVUPS      32(R11)(BX*1), Y4
+	VMOVUPS      (R11)(BX*2), Y5
+	VMOVUPS      32(R11)(BX*2), Y6
+	VMOVUPS      (R11)(R8*1), Y7
+	VMOVUPS      32(R11)(R8*1), Y8
+	CMPL         16(SP), $0x00
+	JE           scaled2
+	VBROADCASTSS (SP), Y9
+	VMULPS       Y9, Y1, Y1
+	VMULPS       Y9, Y2, Y2
+	VBROADCASTSS 4(SP), Y9
+	VMULPS       Y9, Y3, Y3
+	VMULPS       Y9, Y4, Y4
+	VBROADCASTSS 8(SP), Y9
+	VMULPS       Y9, Y5, Y5
+	VMULPS       Y9, Y6, Y6
+	VBROADCASTSS 12(SP), Y9
+	VMULPS       Y9, Y7, Y7
+	VMULPS       Y9, Y8, Y8
+
+scaled2:
+	MOVQ voffs_base+144(FP), R12
+	MOVQ voffs_len+152(FP), R13
+	MOVQ CX, R14
+
+blocks1_key2:
+	CMPQ         R13, $0x02
+	JB           blocks1_key1
+	MOVQ         (R12), R15
+	ADDQ         R10, R15
+	VBROADCASTSS (R14), Y9
+	VBROADCASTSS (R14)(DI*1), Y10
+	VBROADCASTSS (R14)(DI*2), Y11
+	VBROADCASTSS (R14)(R9*1), Y12
+	VMOVDQU      (DX)(R15*2), Y13
+	VPAND        Y0, Y13, Y14
+	VPSLLD       $0x10, Y13, Y13
+	VFMADD231PS  Y13, Y9, Y1
+	VFMADD231PS  Y14, Y9, Y2
+	VFMADD231PS  Y13, Y10, Y3
+	VFMADD231PS  Y14, Y10, Y4
+	VFMADD231PS  Y13, Y11, Y5
+	VFMADD231PS  Y14, Y11, Y6
+	VFMADD231PS  Y13, Y12, Y7
+	VFMADD231PS  Y14, Y12, Y8
+	MOVQ         8(R12), R15
+	ADDQ         R10, R15
+	VBROADCASTSS 4(R14), Y9
+	VBROADCASTSS 4(R14)(DI*1), Y10
+	VBROADCASTSS 4(R14)(DI*2), Y11
+	VBROADCASTSS 4(R14)(R9*1), Y12
+	VMOVDQU      (DX)(R15*2), Y13
+	VPAND        Y0, Y13, Y14
+	VPSLLD       $0x10, Y13, Y13
+	VFMADD231PS  Y13, Y9, Y1
+	VFMADD231PS  Y14, Y9, Y2
+	VFMADD231PS  Y13, Y10, Y3
+	VFMADD231PS  Y14, Y10, Y4
+	VFMADD231PS  Y13, Y11, Y5
+	VFMADD231PS  Y14, Y11, Y6
+	VFMADD231PS  Y13, Y12, Y7
+	VFMADD231PS  Y14, Y12, Y8
+	ADDQ         $0x00000010, R12
+	ADDQ         $0x00000008, R14
+	SUBQ         $0x02, R13
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R13, R13
+	JZ           blocks1_keyend
+	MOVQ         (R12), R12
+	ADDQ         R10, R12
+	VBROADCASTSS (R14), Y9
+	VBROADCASTSS (R14)(DI*1), Y10
+	VBROADCASTSS (R14)(DI*2), Y11
+	VBROADCASTSS (R14)(R9*1), Y12
+	VMOVDQU      (DX)(R12*2), Y13
+	VPAND        Y0, Y13, Y14
+	VPSLLD       $0x10, Y13, Y13
+	VFMADD231PS  Y13, Y9, Y1
+	VFMADD231PS  Y14, Y9, Y2
+	VFMADD231PS  Y13, Y10, Y3
+	VFMADD231PS  Y14, Y10, Y4
+	VFMADD231PS  Y13, Y11, Y5
+	VFMADD231PS  Y14, Y11, Y6
+	VFMADD231PS  Y13, Y12, Y7
+	VFMADD231PS  Y14, Y12, Y8
+
+blocks1_keyend:
+	VMOVUPS Y1, (R11)
+	VMOVUPS Y2, 32(R11)
+	VMOVUPS Y3, (R11)(BX*1)
+	VMOVUPS Y4, 32(R11)(BX*1)
+	VMOVUPS Y5, (R11)(BX*2)
+	VMOVUPS Y6, 32(R11)(BX*2)
+	VMOVUPS Y7, (R11)(R8*1)
+	VMOVUPS Y8, 32(R11)(R8*1)
+	ADDQ    $0x00000010, R10
+	JMP     blocks1
+
+blocks1_end:
+	MOVB $0x01, ret+248(FP)
+	VZEROUPPER
+	RET
+
+plain:
+	MOVB $0x00, ret+248(FP)
+	VZEROUPPER
+	RET
+
 // func dotsGatherBF16Split3AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·dotsGatherBF16Split3AVX2(SB), NOSPLIT, $0-120
@@ -6353,6 +7207,7 @@ TEXT ·dotsGatherBF16Split3AVX2(SB), NOSPLIT, $0-120
 	MOVQ offs_base+96(FP), DX
 	MOVQ offs_len+104(FP), BX
 	MOVQ x_base+0(FP), SI
+	SHLQ $0x01, CX
 
 keys3:
 	CMPQ   BX, $0x00000003
@@ -6366,24 +7221,24 @@ keys3:
 	LEAQ   (DI)(R10*2), R10
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	MOVQ   CX, R11
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	VXORPS Y0, Y0, Y8
+	XORQ   R11, R11
 
 keys3_col:
-	CMPQ        R11, $0x00000010
-	JB          keys3_colend
-	VMOVDQU     (R8), Y9
+	CMPQ        R11, CX
+	JAE         keys3_colend
+	VMOVDQU     (R8)(R11*1), Y9
 	VPSLLD      $0x10, Y9, Y9
-	VMOVDQU     (R9), Y10
+	VMOVDQU     (R9)(R11*1), Y10
 	VPSLLD      $0x10, Y10, Y10
-	VMOVDQU     (R10), Y11
+	VMOVDQU     (R10)(R11*1), Y11
 	VPSLLD      $0x10, Y11, Y11
 	VMOVUPS     (DI), Y12
 	VFMADD231PS Y12, Y9, Y0
@@ -6397,11 +7252,11 @@ keys3_col:
 	VFMADD231PS Y12, Y9, Y6
 	VFMADD231PS Y12, Y10, Y7
 	VFMADD231PS Y12, Y11, Y8
-	VMOVDQU     (R8), Y9
+	VMOVDQU     (R8)(R11*1), Y9
 	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
-	VMOVDQU     (R9), Y10
+	VMOVDQU     (R9)(R11*1), Y10
 	VPAND       pairmaskAVX2<>+0(SB), Y10, Y10
-	VMOVDQU     (R10), Y11
+	VMOVDQU     (R10)(R11*1), Y11
 	VPAND       pairmaskAVX2<>+0(SB), Y11, Y11
 	VMOVUPS     32(DI), Y12
 	VFMADD231PS Y12, Y9, Y0
@@ -6415,11 +7270,8 @@ keys3_col:
 	VFMADD231PS Y12, Y9, Y6
 	VFMADD231PS Y12, Y10, Y7
 	VFMADD231PS Y12, Y11, Y8
-	ADDQ        $0x00000020, R8
-	ADDQ        $0x00000020, R9
-	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000020, R11
 	ADDQ        $0x00000040, DI
-	SUBQ        $0x00000010, R11
 	JMP         keys3_col
 
 keys3_colend:
@@ -6468,25 +7320,25 @@ keys2:
 	LEAQ   (DI)(R9*2), R9
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	MOVQ   CX, R10
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	VXORPS Y0, Y0, Y8
+	VXORPS Y0, Y0, Y9
+	VXORPS Y0, Y0, Y10
+	VXORPS Y0, Y0, Y11
+	XORQ   R10, R10
 
 keys2_col:
-	CMPQ        R10, $0x00000010
-	JB          keys2_colend
-	VMOVDQU     (R8), Y12
+	CMPQ        R10, CX
+	JAE         keys2_colend
+	VMOVDQU     (R8)(R10*1), Y12
 	VPSLLD      $0x10, Y12, Y12
-	VMOVDQU     (R9), Y13
+	VMOVDQU     (R9)(R10*1), Y13
 	VPSLLD      $0x10, Y13, Y13
 	VMOVUPS     (DI), Y14
 	VFMADD231PS Y14, Y12, Y0
@@ -6497,9 +7349,9 @@ keys2_col:
 	VMOVUPS     (DI)(AX*2), Y14
 	VFMADD231PS Y14, Y12, Y8
 	VFMADD231PS Y14, Y13, Y10
-	VMOVDQU     (R8), Y12
+	VMOVDQU     (R8)(R10*1), Y12
 	VPAND       pairmaskAVX2<>+0(SB), Y12, Y12
-	VMOVDQU     (R9), Y13
+	VMOVDQU     (R9)(R10*1), Y13
 	VPAND       pairmaskAVX2<>+0(SB), Y13, Y13
 	VMOVUPS     32(DI), Y14
 	VFMADD231PS Y14, Y12, Y1
@@ -6510,10 +7362,8 @@ keys2_col:
 	VMOVUPS     32(DI)(AX*2), Y14
 	VFMADD231PS Y14, Y12, Y9
 	VFMADD231PS Y14, Y13, Y11
-	ADDQ        $0x00000020, R8
-	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
 	ADDQ        $0x00000040, DI
-	SUBQ        $0x00000010, R10
 	JMP         keys2_col
 
 keys2_colend:
@@ -6558,17 +7408,17 @@ keys1:
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVQ   CX, R9
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	XORQ   R9, R9
 
 keys1_col:
-	CMPQ        R9, $0x00000010
-	JB          keys1_colend
-	VMOVDQU     (R8), Y6
+	CMPQ        R9, CX
+	JAE         keys1_colend
+	VMOVDQU     (R8)(R9*1), Y6
 	VPSLLD      $0x10, Y6, Y6
 	VMOVUPS     (DI), Y7
 	VFMADD231PS Y7, Y6, Y0
@@ -6576,7 +7426,7 @@ keys1_col:
 	VFMADD231PS Y7, Y6, Y2
 	VMOVUPS     (DI)(AX*2), Y7
 	VFMADD231PS Y7, Y6, Y4
-	VMOVDQU     (R8), Y6
+	VMOVDQU     (R8)(R9*1), Y6
 	VPAND       pairmaskAVX2<>+0(SB), Y6, Y6
 	VMOVUPS     32(DI), Y7
 	VFMADD231PS Y7, Y6, Y1
@@ -6584,9 +7434,8 @@ keys1_col:
 	VFMADD231PS Y7, Y6, Y3
 	VMOVUPS     32(DI)(AX*2), Y7
 	VFMADD231PS Y7, Y6, Y5
-	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
 	ADDQ        $0x00000040, DI
-	SUBQ        $0x00000010, R9
 	JMP         keys1_col
 
 keys1_colend:
@@ -6716,6 +7565,741 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
+// func attendBF16Split3AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+// Requires: AVX, AVX2, FMA3
+TEXT ·attendBF16Split3AVX2(SB), NOSPLIT, $40-249
+	MOVQ    offs_len+104(FP), AX
+	CMPQ    AX, $0x10
+	JAE     padded
+	MOVQ    x_base+0(FP), AX
+	MOVQ    xstride+24(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS expAVX2<>+544(SB), Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y0, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y0, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y0, 32(AX)
+
+padded:
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
+	MOVQ x_base+0(FP), SI
+	SHLQ $0x01, CX
+
+keys3:
+	CMPQ   BX, $0x00000003
+	JB     keys3_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   16(DX), R10
+	LEAQ   (DI)(R10*2), R10
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	VXORPS Y0, Y0, Y8
+	XORQ   R11, R11
+
+keys3_col:
+	CMPQ        R11, CX
+	JAE         keys3_colend
+	VMOVDQU     (R8)(R11*1), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VMOVDQU     (R9)(R11*1), Y10
+	VPSLLD      $0x10, Y10, Y10
+	VMOVDQU     (R10)(R11*1), Y11
+	VPSLLD      $0x10, Y11, Y11
+	VMOVUPS     (DI), Y12
+	VFMADD231PS Y12, Y9, Y0
+	VFMADD231PS Y12, Y10, Y1
+	VFMADD231PS Y12, Y11, Y2
+	VMOVUPS     (DI)(AX*1), Y12
+	VFMADD231PS Y12, Y9, Y3
+	VFMADD231PS Y12, Y10, Y4
+	VFMADD231PS Y12, Y11, Y5
+	VMOVUPS     (DI)(AX*2), Y12
+	VFMADD231PS Y12, Y9, Y6
+	VFMADD231PS Y12, Y10, Y7
+	VFMADD231PS Y12, Y11, Y8
+	VMOVDQU     (R8)(R11*1), Y9
+	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
+	VMOVDQU     (R9)(R11*1), Y10
+	VPAND       pairmaskAVX2<>+0(SB), Y10, Y10
+	VMOVDQU     (R10)(R11*1), Y11
+	VPAND       pairmaskAVX2<>+0(SB), Y11, Y11
+	VMOVUPS     32(DI), Y12
+	VFMADD231PS Y12, Y9, Y0
+	VFMADD231PS Y12, Y10, Y1
+	VFMADD231PS Y12, Y11, Y2
+	VMOVUPS     32(DI)(AX*1), Y12
+	VFMADD231PS Y12, Y9, Y3
+	VFMADD231PS Y12, Y10, Y4
+	VFMADD231PS Y12, Y11, Y5
+	VMOVUPS     32(DI)(AX*2), Y12
+	VFMADD231PS Y12, Y9, Y6
+	VFMADD231PS Y12, Y10, Y7
+	VFMADD231PS Y12, Y11, Y8
+	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000040, DI
+	JMP         keys3_col
+
+keys3_colend:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	LEAQ         (DI)(DI*2), R8
+	VBROADCASTSS scale+64(FP), Y9
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMULPS       X9, X0, X0
+	VMOVLPS      X0, (SI)
+	VEXTRACTPS   $0x02, X0, 8(SI)
+	VEXTRACTPS   $0x03, X0, (SI)(DI*1)
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VMULPS       X9, X4, X4
+	VMOVLPS      X4, 4(SI)(DI*1)
+	VMOVHPS      X4, (SI)(DI*2)
+	VEXTRACTF128 $0x01, Y8, X0
+	VADDPS       X0, X8, X8
+	VPERMILPS    $0x4e, X8, X0
+	VADDPS       X0, X8, X8
+	VPERMILPS    $0xb1, X8, X0
+	VADDPS       X0, X8, X8
+	VMULSS       X9, X8, X8
+	VMOVSS       X8, 8(SI)(DI*2)
+	ADDQ         $0x00000018, DX
+	ADDQ         $0x0000000c, SI
+	SUBQ         $0x00000003, BX
+	JMP          keys3
+
+keys3_end:
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	VXORPS Y0, Y0, Y8
+	VXORPS Y0, Y0, Y9
+	VXORPS Y0, Y0, Y10
+	VXORPS Y0, Y0, Y11
+	XORQ   R10, R10
+
+keys2_col:
+	CMPQ        R10, CX
+	JAE         keys2_colend
+	VMOVDQU     (R8)(R10*1), Y12
+	VPSLLD      $0x10, Y12, Y12
+	VMOVDQU     (R9)(R10*1), Y13
+	VPSLLD      $0x10, Y13, Y13
+	VMOVUPS     (DI), Y14
+	VFMADD231PS Y14, Y12, Y0
+	VFMADD231PS Y14, Y13, Y2
+	VMOVUPS     (DI)(AX*1), Y14
+	VFMADD231PS Y14, Y12, Y4
+	VFMADD231PS Y14, Y13, Y6
+	VMOVUPS     (DI)(AX*2), Y14
+	VFMADD231PS Y14, Y12, Y8
+	VFMADD231PS Y14, Y13, Y10
+	VMOVDQU     (R8)(R10*1), Y12
+	VPAND       pairmaskAVX2<>+0(SB), Y12, Y12
+	VMOVDQU     (R9)(R10*1), Y13
+	VPAND       pairmaskAVX2<>+0(SB), Y13, Y13
+	VMOVUPS     32(DI), Y14
+	VFMADD231PS Y14, Y12, Y1
+	VFMADD231PS Y14, Y13, Y3
+	VMOVUPS     32(DI)(AX*1), Y14
+	VFMADD231PS Y14, Y12, Y5
+	VFMADD231PS Y14, Y13, Y7
+	VMOVUPS     32(DI)(AX*2), Y14
+	VFMADD231PS Y14, Y12, Y9
+	VFMADD231PS Y14, Y13, Y11
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000040, DI
+	JMP         keys2_col
+
+keys2_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y7, Y6, Y6
+	VADDPS       Y9, Y8, Y8
+	VADDPS       Y11, Y10, Y10
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	LEAQ         (DI)(DI*2), R8
+	VBROADCASTSS scale+64(FP), Y1
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y4
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, (SI)(DI*1)
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y2, Y2, Y2
+	VHADDPS      Y10, Y8, Y8
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y0, Y8, Y8
+	VEXTRACTF128 $0x01, Y8, X0
+	VADDPS       X0, X8, X8
+	VMULPS       X1, X8, X8
+	VMOVLPS      X8, (SI)(DI*2)
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000002, BX
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	XORQ   R9, R9
+
+keys1_col:
+	CMPQ        R9, CX
+	JAE         keys1_colend
+	VMOVDQU     (R8)(R9*1), Y6
+	VPSLLD      $0x10, Y6, Y6
+	VMOVUPS     (DI), Y7
+	VFMADD231PS Y7, Y6, Y0
+	VMOVUPS     (DI)(AX*1), Y7
+	VFMADD231PS Y7, Y6, Y2
+	VMOVUPS     (DI)(AX*2), Y7
+	VFMADD231PS Y7, Y6, Y4
+	VMOVDQU     (R8)(R9*1), Y6
+	VPAND       pairmaskAVX2<>+0(SB), Y6, Y6
+	VMOVUPS     32(DI), Y7
+	VFMADD231PS Y7, Y6, Y1
+	VMOVUPS     32(DI)(AX*1), Y7
+	VFMADD231PS Y7, Y6, Y3
+	VMOVUPS     32(DI)(AX*2), Y7
+	VFMADD231PS Y7, Y6, Y5
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000040, DI
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	LEAQ         (DI)(DI*2), R8
+	VBROADCASTSS scale+64(FP), Y1
+	VXORPS       Y3, Y3, Y3
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y3, Y4, Y4
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
+	VEXTRACTPS   $0x02, X0, (SI)(DI*2)
+	ADDQ         $0x00000008, DX
+	ADDQ         $0x00000004, SI
+	SUBQ         $0x00000001, BX
+	JMP          keys1
+
+keys1_end:
+	MOVQ           xstride+24(FP), AX
+	SHLQ           $0x02, AX
+	MOVQ           x_base+0(FP), CX
+	MOVQ           m_base+176(FP), DX
+	MOVQ           l_base+200(FP), BX
+	VMOVSS         expAVX2<>+512(SB), X0
+	VUCOMISS       (DX), X0
+	JBE            plain
+	VUCOMISS       4(DX), X0
+	JBE            plain
+	VUCOMISS       8(DX), X0
+	JBE            plain
+	VMOVUPS        (CX), Y0
+	VMOVUPS        32(CX), Y1
+	VMOVUPS        (CX)(AX*1), Y2
+	VMOVUPS        32(CX)(AX*1), Y3
+	VMOVUPS        (CX)(AX*2), Y4
+	VMOVUPS        32(CX)(AX*2), Y5
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y0, Y6
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y1, Y7
+	VANDPS         Y7, Y6, Y6
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y2, Y7
+	VANDPS         Y7, Y6, Y6
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y3, Y7
+	VANDPS         Y7, Y6, Y6
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y4, Y7
+	VANDPS         Y7, Y6, Y6
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y5, Y7
+	VANDPS         Y7, Y6, Y6
+	VMOVMSKPS      Y6, SI
+	CMPL           SI, $0xff
+	JNE            plain
+	VMAXPS         Y1, Y0, Y0
+	VMAXPS         Y3, Y2, Y2
+	VMAXPS         Y5, Y4, Y4
+	VEXTRACTF128   $0x01, Y0, X1
+	VMAXPS         X1, X0, X0
+	VEXTRACTF128   $0x01, Y2, X1
+	VMAXPS         X1, X2, X2
+	VEXTRACTF128   $0x01, Y4, X1
+	VMAXPS         X1, X4, X4
+	VPERMILPS      $0x4e, X0, X1
+	VMAXPS         X1, X0, X0
+	VPERMILPS      $0x4e, X2, X1
+	VMAXPS         X1, X2, X2
+	VPERMILPS      $0x4e, X4, X1
+	VMAXPS         X1, X4, X4
+	VPERMILPS      $0xb1, X0, X1
+	VMAXPS         X1, X0, X0
+	VPERMILPS      $0xb1, X2, X1
+	VMAXPS         X1, X2, X2
+	VPERMILPS      $0xb1, X4, X1
+	VMAXPS         X1, X4, X4
+	VUNPCKLPS      X2, X0, X1
+	VUNPCKLPS      X0, X4, X0
+	VMOVLHPS       X0, X1, X1
+	VBROADCASTSS   (DX), X0
+	VINSERTPS      $0x10, 4(DX), X0, X0
+	VINSERTPS      $0x20, 8(DX), X0, X0
+	VBROADCASTSS   (BX), X2
+	VINSERTPS      $0x10, 4(BX), X2, X2
+	VINSERTPS      $0x20, 8(BX), X2, X2
+	VMAXPS         X1, X0, X1
+	VMAXPS         expAVX2<>+608(SB), X1, X3
+	VSUBPS         X3, X0, X0
+	VMOVUPS        X0, 24(SP)
+	VBROADCASTF128 24(SP), Y0
+	VMULPS         expAVX2<>+0(SB), Y0, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y6
+	VMULPS         expAVX2<>+32(SB), Y6, Y7
+	VSUBPS         Y7, Y0, Y5
+	VMULPS         expAVX2<>+64(SB), Y6, Y7
+	VSUBPS         Y7, Y5, Y5
+	VMOVUPS        expAVX2<>+224(SB), Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+256(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+288(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+320(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+352(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+160(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y4, Y6, Y6
+	VSUBPS         expAVX2<>+96(SB), Y0, Y0
+	VPSRAD         $0x1f, Y0, Y0
+	VPANDN         Y6, Y0, Y6
+	VMULPS         X6, X2, X2
+	VMOVSS         X1, (DX)
+	VEXTRACTPS     $0x01, X1, 4(DX)
+	VEXTRACTPS     $0x02, X1, 8(DX)
+	VMOVUPS        X6, (SP)
+	VMOVUPS        X3, 24(SP)
+	VBROADCASTSS   24(SP), Y0
+	VMOVUPS        (CX), Y1
+	VSUBPS         Y0, Y1, Y1
+	VMOVUPS        32(CX), Y3
+	VSUBPS         Y0, Y3, Y3
+	VMULPS         expAVX2<>+0(SB), Y1, Y0
+	VADDPS         expAVX2<>+192(SB), Y0, Y0
+	VCVTTPS2DQ     Y0, Y0
+	VCVTDQ2PS      Y0, Y4
+	VMULPS         expAVX2<>+32(SB), Y4, Y6
+	VSUBPS         Y6, Y1, Y5
+	VMULPS         expAVX2<>+64(SB), Y4, Y6
+	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+0(SB), Y3, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y7
+	VMULPS         expAVX2<>+32(SB), Y7, Y8
+	VSUBPS         Y8, Y3, Y6
+	VMULPS         expAVX2<>+64(SB), Y7, Y8
+	VSUBPS         Y8, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y7
+	VMOVUPS        expAVX2<>+224(SB), Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y7, Y7
+	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y7, Y7
+	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y7, Y7
+	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y7, Y7
+	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y7, Y7
+	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VPADDD         expAVX2<>+448(SB), Y0, Y0
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y0, Y0
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y0, Y7, Y7
+	VMULPS         Y4, Y8, Y8
+	VSUBPS         expAVX2<>+96(SB), Y1, Y0
+	VSUBPS         expAVX2<>+96(SB), Y3, Y1
+	VPSRAD         $0x1f, Y0, Y0
+	VPSRAD         $0x1f, Y1, Y1
+	VPANDN         Y7, Y0, Y7
+	VPANDN         Y8, Y1, Y8
+	VMOVUPS        Y7, (CX)
+	VMOVUPS        Y8, 32(CX)
+	VADDPS         Y8, Y7, Y7
+	VBROADCASTSS   28(SP), Y0
+	VMOVUPS        (CX)(AX*1), Y1
+	VSUBPS         Y0, Y1, Y1
+	VMOVUPS        32(CX)(AX*1), Y3
+	VSUBPS         Y0, Y3, Y3
+	VMULPS         expAVX2<>+0(SB), Y1, Y0
+	VADDPS         expAVX2<>+192(SB), Y0, Y0
+	VCVTTPS2DQ     Y0, Y0
+	VCVTDQ2PS      Y0, Y4
+	VMULPS         expAVX2<>+32(SB), Y4, Y6
+	VSUBPS         Y6, Y1, Y5
+	VMULPS         expAVX2<>+64(SB), Y4, Y6
+	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+0(SB), Y3, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y8
+	VMULPS         expAVX2<>+32(SB), Y8, Y9
+	VSUBPS         Y9, Y3, Y6
+	VMULPS         expAVX2<>+64(SB), Y8, Y9
+	VSUBPS         Y9, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y8
+	VMOVUPS        expAVX2<>+224(SB), Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VPADDD         expAVX2<>+448(SB), Y0, Y0
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y0, Y0
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y0, Y8, Y8
+	VMULPS         Y4, Y9, Y9
+	VSUBPS         expAVX2<>+96(SB), Y1, Y0
+	VSUBPS         expAVX2<>+96(SB), Y3, Y1
+	VPSRAD         $0x1f, Y0, Y0
+	VPSRAD         $0x1f, Y1, Y1
+	VPANDN         Y8, Y0, Y8
+	VPANDN         Y9, Y1, Y9
+	VMOVUPS        Y8, (CX)(AX*1)
+	VMOVUPS        Y9, 32(CX)(AX*1)
+	VADDPS         Y9, Y8, Y8
+	VBROADCASTSS   32(SP), Y0
+	VMOVUPS        (CX)(AX*2), Y1
+	VSUBPS         Y0, Y1, Y1
+	VMOVUPS        32(CX)(AX*2), Y3
+	VSUBPS         Y0, Y3, Y3
+	VMULPS         expAVX2<>+0(SB), Y1, Y0
+	VADDPS         expAVX2<>+192(SB), Y0, Y0
+	VCVTTPS2DQ     Y0, Y0
+	VCVTDQ2PS      Y0, Y4
+	VMULPS         expAVX2<>+32(SB), Y4, Y6
+	VSUBPS         Y6, Y1, Y5
+	VMULPS         expAVX2<>+64(SB), Y4, Y6
+	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+0(SB), Y3, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y9
+	VMULPS         expAVX2<>+32(SB), Y9, Y10
+	VSUBPS         Y10, Y3, Y6
+	VMULPS         expAVX2<>+64(SB), Y9, Y10
+	VSUBPS         Y10, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y9
+	VMOVUPS        expAVX2<>+224(SB), Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+256(SB), Y9, Y9
+	VADDPS         expAVX2<>+256(SB), Y10, Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+288(SB), Y9, Y9
+	VADDPS         expAVX2<>+288(SB), Y10, Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+320(SB), Y9, Y9
+	VADDPS         expAVX2<>+320(SB), Y10, Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+352(SB), Y9, Y9
+	VADDPS         expAVX2<>+352(SB), Y10, Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+160(SB), Y9, Y9
+	VADDPS         expAVX2<>+160(SB), Y10, Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y10, Y10
+	VMULPS         Y5, Y9, Y9
+	VMULPS         Y6, Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y10, Y10
+	VPADDD         expAVX2<>+448(SB), Y0, Y0
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y0, Y0
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y0, Y9, Y9
+	VMULPS         Y4, Y10, Y10
+	VSUBPS         expAVX2<>+96(SB), Y1, Y0
+	VSUBPS         expAVX2<>+96(SB), Y3, Y1
+	VPSRAD         $0x1f, Y0, Y0
+	VPSRAD         $0x1f, Y1, Y1
+	VPANDN         Y9, Y0, Y9
+	VPANDN         Y10, Y1, Y10
+	VMOVUPS        Y9, (CX)(AX*2)
+	VMOVUPS        Y10, 32(CX)(AX*2)
+	VADDPS         Y10, Y9, Y9
+	VEXTRACTF128   $0x01, Y7, X0
+	VADDPS         X0, X7, X7
+	VEXTRACTF128   $0x01, Y8, X0
+	VADDPS         X0, X8, X8
+	VEXTRACTF128   $0x01, Y9, X0
+	VADDPS         X0, X9, X9
+	VPERMILPS      $0x4e, X7, X0
+	VADDPS         X0, X7, X7
+	VPERMILPS      $0x4e, X8, X0
+	VADDPS         X0, X8, X8
+	VPERMILPS      $0x4e, X9, X0
+	VADDPS         X0, X9, X9
+	VPERMILPS      $0xb1, X7, X0
+	VADDPS         X0, X7, X7
+	VPERMILPS      $0xb1, X8, X0
+	VADDPS         X0, X8, X8
+	VPERMILPS      $0xb1, X9, X0
+	VADDPS         X0, X9, X9
+	VUNPCKLPS      X8, X7, X0
+	VUNPCKLPS      X7, X9, X1
+	VMOVLHPS       X1, X0, X0
+	VADDPS         X0, X2, X2
+	VMOVSS         X2, (BX)
+	VEXTRACTPS     $0x01, X2, 4(BX)
+	VEXTRACTPS     $0x02, X2, 8(BX)
+	XORL           AX, AX
+	MOVL           (SP), CX
+	XORL           $0x3f800000, CX
+	ORL            CX, AX
+	MOVL           4(SP), CX
+	XORL           $0x3f800000, CX
+	ORL            CX, AX
+	MOVL           8(SP), CX
+	XORL           $0x3f800000, CX
+	ORL            CX, AX
+	MOVL           AX, 16(SP)
+	MOVQ           acc_base+224(FP), AX
+	MOVQ           x_base+0(FP), CX
+	MOVQ           v_base+120(FP), DX
+	MOVQ           dv+168(FP), BX
+	MOVQ           BX, SI
+	ANDQ           $-16, SI
+	SHLQ           $0x02, BX
+	MOVQ           xstride+24(FP), DI
+	SHLQ           $0x02, DI
+	LEAQ           (BX)(BX*2), R8
+	LEAQ           (DI)(DI*2), R8
+	VMOVDQU        pairmaskAVX2<>+0(SB), Y0
+	XORQ           R8, R8
+	ANDQ           $-16, SI
+
+blocks1:
+	CMPQ         R8, SI
+	JAE          blocks1_end
+	LEAQ         (AX)(R8*4), R9
+	VMOVUPS      (R9), Y1
+	VMOVUPS      32(R9), Y2
+	VMOVUPS      (R9)(BX*1), Y3
+	VMOVUPS      32(R9)(BX*1), Y4
+	VMOVUPS      (R9)(BX*2), Y5
+	VMOVUPS      32(R9)(BX*2), Y6
+	CMPL         16(SP), $0x00
+	JE           scaled2
+	VBROADCASTSS (SP), Y7
+	VMULPS       Y7, Y1, Y1
+	VMULPS       Y7, Y2, Y2
+	VBROADCASTSS 4(SP), Y7
+	VMULPS       Y7, Y3, Y3
+	VMULPS       Y7, Y4, Y4
+	VBROADCASTSS 8(SP), Y7
+	VMULPS       Y7, Y5, Y5
+	VMULPS       Y7, Y6, Y6
+
+scaled2:
+	MOVQ voffs_base+144(FP), R10
+	MOVQ voffs_len+152(FP), R11
+	MOVQ CX, R12
+
+blocks1_key2:
+	CMPQ         R11, $0x02
+	JB           blocks1_key1
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS (R12), Y7
+	VBROADCASTSS (R12)(DI*1), Y8
+	VBROADCASTSS (R12)(DI*2), Y9
+	VMOVDQU      (DX)(R13*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y7, Y1
+	VFMADD231PS  Y11, Y7, Y2
+	VFMADD231PS  Y10, Y8, Y3
+	VFMADD231PS  Y11, Y8, Y4
+	VFMADD231PS  Y10, Y9, Y5
+	VFMADD231PS  Y11, Y9, Y6
+	MOVQ         8(R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS 4(R12), Y7
+	VBROADCASTSS 4(R12)(DI*1), Y8
+	VBROADCASTSS 4(R12)(DI*2), Y9
+	VMOVDQU      (DX)(R13*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y7, Y1
+	VFMADD231PS  Y11, Y7, Y2
+	VFMADD231PS  Y10, Y8, Y3
+	VFMADD231PS  Y11, Y8, Y4
+	VFMADD231PS  Y10, Y9, Y5
+	VFMADD231PS  Y11, Y9, Y6
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
+	SUBQ         $0x02, R11
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R11, R11
+	JZ           blocks1_keyend
+	MOVQ         (R10), R10
+	ADDQ         R8, R10
+	VBROADCASTSS (R12), Y7
+	VBROADCASTSS (R12)(DI*1), Y8
+	VBROADCASTSS (R12)(DI*2), Y9
+	VMOVDQU      (DX)(R10*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y7, Y1
+	VFMADD231PS  Y11, Y7, Y2
+	VFMADD231PS  Y10, Y8, Y3
+	VFMADD231PS  Y11, Y8, Y4
+	VFMADD231PS  Y10, Y9, Y5
+	VFMADD231PS  Y11, Y9, Y6
+
+blocks1_keyend:
+	VMOVUPS Y1, (R9)
+	VMOVUPS Y2, 32(R9)
+	VMOVUPS Y3, (R9)(BX*1)
+	VMOVUPS Y4, 32(R9)(BX*1)
+	VMOVUPS Y5, (R9)(BX*2)
+	VMOVUPS Y6, 32(R9)(BX*2)
+	ADDQ    $0x00000010, R8
+	JMP     blocks1
+
+blocks1_end:
+	MOVB $0x01, ret+248(FP)
+	VZEROUPPER
+	RET
+
+plain:
+	MOVB $0x00, ret+248(FP)
+	VZEROUPPER
+	RET
+
 // func dotsGatherBF16Split2AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·dotsGatherBF16Split2AVX2(SB), NOSPLIT, $0-120
@@ -6726,6 +8310,7 @@ TEXT ·dotsGatherBF16Split2AVX2(SB), NOSPLIT, $0-120
 	MOVQ offs_base+96(FP), DX
 	MOVQ offs_len+104(FP), BX
 	MOVQ x_base+0(FP), SI
+	SHLQ $0x01, CX
 
 keys4:
 	CMPQ   BX, $0x00000004
@@ -6741,25 +8326,25 @@ keys4:
 	LEAQ   (DI)(R11*2), R11
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   CX, R12
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	XORQ   R12, R12
 
 keys4_col:
-	CMPQ        R12, $0x00000010
-	JB          keys4_colend
-	VMOVDQU     (R8), Y8
+	CMPQ        R12, CX
+	JAE         keys4_colend
+	VMOVDQU     (R8)(R12*1), Y8
 	VPSLLD      $0x10, Y8, Y8
-	VMOVDQU     (R9), Y9
+	VMOVDQU     (R9)(R12*1), Y9
 	VPSLLD      $0x10, Y9, Y9
-	VMOVDQU     (R10), Y10
+	VMOVDQU     (R10)(R12*1), Y10
 	VPSLLD      $0x10, Y10, Y10
-	VMOVDQU     (R11), Y11
+	VMOVDQU     (R11)(R12*1), Y11
 	VPSLLD      $0x10, Y11, Y11
 	VMOVUPS     (DI), Y12
 	VFMADD231PS Y12, Y8, Y0
@@ -6771,13 +8356,13 @@ keys4_col:
 	VFMADD231PS Y12, Y9, Y5
 	VFMADD231PS Y12, Y10, Y6
 	VFMADD231PS Y12, Y11, Y7
-	VMOVDQU     (R8), Y8
+	VMOVDQU     (R8)(R12*1), Y8
 	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
-	VMOVDQU     (R9), Y9
+	VMOVDQU     (R9)(R12*1), Y9
 	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
-	VMOVDQU     (R10), Y10
+	VMOVDQU     (R10)(R12*1), Y10
 	VPAND       pairmaskAVX2<>+0(SB), Y10, Y10
-	VMOVDQU     (R11), Y11
+	VMOVDQU     (R11)(R12*1), Y11
 	VPAND       pairmaskAVX2<>+0(SB), Y11, Y11
 	VMOVUPS     32(DI), Y12
 	VFMADD231PS Y12, Y8, Y0
@@ -6789,12 +8374,8 @@ keys4_col:
 	VFMADD231PS Y12, Y9, Y5
 	VFMADD231PS Y12, Y10, Y6
 	VFMADD231PS Y12, Y11, Y7
-	ADDQ        $0x00000020, R8
-	ADDQ        $0x00000020, R9
-	ADDQ        $0x00000020, R10
-	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000020, R12
 	ADDQ        $0x00000040, DI
-	SUBQ        $0x00000010, R12
 	JMP         keys4_col
 
 keys4_colend:
@@ -6833,21 +8414,21 @@ keys2:
 	LEAQ   (DI)(R9*2), R9
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   CX, R10
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	XORQ   R10, R10
 
 keys2_col:
-	CMPQ        R10, $0x00000010
-	JB          keys2_colend
-	VMOVDQU     (R8), Y8
+	CMPQ        R10, CX
+	JAE         keys2_colend
+	VMOVDQU     (R8)(R10*1), Y8
 	VPSLLD      $0x10, Y8, Y8
-	VMOVDQU     (R9), Y9
+	VMOVDQU     (R9)(R10*1), Y9
 	VPSLLD      $0x10, Y9, Y9
 	VMOVUPS     (DI), Y10
 	VFMADD231PS Y10, Y8, Y0
@@ -6855,9 +8436,9 @@ keys2_col:
 	VMOVUPS     (DI)(AX*1), Y10
 	VFMADD231PS Y10, Y8, Y4
 	VFMADD231PS Y10, Y9, Y6
-	VMOVDQU     (R8), Y8
+	VMOVDQU     (R8)(R10*1), Y8
 	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
-	VMOVDQU     (R9), Y9
+	VMOVDQU     (R9)(R10*1), Y9
 	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
 	VMOVUPS     32(DI), Y10
 	VFMADD231PS Y10, Y8, Y1
@@ -6865,10 +8446,8 @@ keys2_col:
 	VMOVUPS     32(DI)(AX*1), Y10
 	VFMADD231PS Y10, Y8, Y5
 	VFMADD231PS Y10, Y9, Y7
-	ADDQ        $0x00000020, R8
-	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000020, R10
 	ADDQ        $0x00000040, DI
-	SUBQ        $0x00000010, R10
 	JMP         keys2_col
 
 keys2_colend:
@@ -6901,29 +8480,28 @@ keys1:
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   q_base+32(FP), DI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   CX, R9
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	XORQ   R9, R9
 
 keys1_col:
-	CMPQ        R9, $0x00000010
-	JB          keys1_colend
-	VMOVDQU     (R8), Y4
+	CMPQ        R9, CX
+	JAE         keys1_colend
+	VMOVDQU     (R8)(R9*1), Y4
 	VPSLLD      $0x10, Y4, Y4
 	VMOVUPS     (DI), Y5
 	VFMADD231PS Y5, Y4, Y0
 	VMOVUPS     (DI)(AX*1), Y5
 	VFMADD231PS Y5, Y4, Y2
-	VMOVDQU     (R8), Y4
+	VMOVDQU     (R8)(R9*1), Y4
 	VPAND       pairmaskAVX2<>+0(SB), Y4, Y4
 	VMOVUPS     32(DI), Y5
 	VFMADD231PS Y5, Y4, Y1
 	VMOVUPS     32(DI)(AX*1), Y5
 	VFMADD231PS Y5, Y4, Y3
-	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
 	ADDQ        $0x00000040, DI
-	SUBQ        $0x00000010, R9
 	JMP         keys1_col
 
 keys1_colend:
@@ -7134,6 +8712,698 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
+// func attendBF16Split2AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+// Requires: AVX, AVX2, FMA3
+TEXT ·attendBF16Split2AVX2(SB), NOSPLIT, $40-249
+	MOVQ    offs_len+104(FP), AX
+	CMPQ    AX, $0x10
+	JAE     padded
+	MOVQ    x_base+0(FP), AX
+	MOVQ    xstride+24(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS expAVX2<>+544(SB), Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y0, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y0, 32(AX)
+
+padded:
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
+	MOVQ x_base+0(FP), SI
+	SHLQ $0x01, CX
+
+keys4:
+	CMPQ   BX, $0x00000004
+	JB     keys4_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   16(DX), R10
+	LEAQ   (DI)(R10*2), R10
+	MOVQ   24(DX), R11
+	LEAQ   (DI)(R11*2), R11
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	XORQ   R12, R12
+
+keys4_col:
+	CMPQ        R12, CX
+	JAE         keys4_colend
+	VMOVDQU     (R8)(R12*1), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VMOVDQU     (R9)(R12*1), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VMOVDQU     (R10)(R12*1), Y10
+	VPSLLD      $0x10, Y10, Y10
+	VMOVDQU     (R11)(R12*1), Y11
+	VPSLLD      $0x10, Y11, Y11
+	VMOVUPS     (DI), Y12
+	VFMADD231PS Y12, Y8, Y0
+	VFMADD231PS Y12, Y9, Y1
+	VFMADD231PS Y12, Y10, Y2
+	VFMADD231PS Y12, Y11, Y3
+	VMOVUPS     (DI)(AX*1), Y12
+	VFMADD231PS Y12, Y8, Y4
+	VFMADD231PS Y12, Y9, Y5
+	VFMADD231PS Y12, Y10, Y6
+	VFMADD231PS Y12, Y11, Y7
+	VMOVDQU     (R8)(R12*1), Y8
+	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
+	VMOVDQU     (R9)(R12*1), Y9
+	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
+	VMOVDQU     (R10)(R12*1), Y10
+	VPAND       pairmaskAVX2<>+0(SB), Y10, Y10
+	VMOVDQU     (R11)(R12*1), Y11
+	VPAND       pairmaskAVX2<>+0(SB), Y11, Y11
+	VMOVUPS     32(DI), Y12
+	VFMADD231PS Y12, Y8, Y0
+	VFMADD231PS Y12, Y9, Y1
+	VFMADD231PS Y12, Y10, Y2
+	VFMADD231PS Y12, Y11, Y3
+	VMOVUPS     32(DI)(AX*1), Y12
+	VFMADD231PS Y12, Y8, Y4
+	VFMADD231PS Y12, Y9, Y5
+	VFMADD231PS Y12, Y10, Y6
+	VFMADD231PS Y12, Y11, Y7
+	ADDQ        $0x00000020, R12
+	ADDQ        $0x00000040, DI
+	JMP         keys4_col
+
+keys4_colend:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y8
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMULPS       X8, X0, X0
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, 8(SI)
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VMULPS       X8, X4, X4
+	VMOVLPS      X4, (SI)(DI*1)
+	VMOVHPS      X4, 8(SI)(DI*1)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000010, SI
+	SUBQ         $0x00000004, BX
+	JMP          keys4
+
+keys4_end:
+keys2:
+	CMPQ   BX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   8(DX), R9
+	LEAQ   (DI)(R9*2), R9
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	XORQ   R10, R10
+
+keys2_col:
+	CMPQ        R10, CX
+	JAE         keys2_colend
+	VMOVDQU     (R8)(R10*1), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VMOVDQU     (R9)(R10*1), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VMOVUPS     (DI), Y10
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y2
+	VMOVUPS     (DI)(AX*1), Y10
+	VFMADD231PS Y10, Y8, Y4
+	VFMADD231PS Y10, Y9, Y6
+	VMOVDQU     (R8)(R10*1), Y8
+	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
+	VMOVDQU     (R9)(R10*1), Y9
+	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
+	VMOVUPS     32(DI), Y10
+	VFMADD231PS Y10, Y8, Y1
+	VFMADD231PS Y10, Y9, Y3
+	VMOVUPS     32(DI)(AX*1), Y10
+	VFMADD231PS Y10, Y8, Y5
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000040, DI
+	JMP         keys2_col
+
+keys2_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y7, Y6, Y6
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y1
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y4
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVLPS      X0, (SI)
+	VMOVHPS      X0, (SI)(DI*1)
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000002, BX
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   BX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+72(FP), DI
+	MOVQ   (DX), R8
+	LEAQ   (DI)(R8*2), R8
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	XORQ   R9, R9
+
+keys1_col:
+	CMPQ        R9, CX
+	JAE         keys1_colend
+	VMOVDQU     (R8)(R9*1), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VMOVUPS     (DI), Y5
+	VFMADD231PS Y5, Y4, Y0
+	VMOVUPS     (DI)(AX*1), Y5
+	VFMADD231PS Y5, Y4, Y2
+	VMOVDQU     (R8)(R9*1), Y4
+	VPAND       pairmaskAVX2<>+0(SB), Y4, Y4
+	VMOVUPS     32(DI), Y5
+	VFMADD231PS Y5, Y4, Y1
+	VMOVUPS     32(DI)(AX*1), Y5
+	VFMADD231PS Y5, Y4, Y3
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000040, DI
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y1
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VEXTRACTPS   $0x01, X0, (SI)(DI*1)
+	ADDQ         $0x00000008, DX
+	ADDQ         $0x00000004, SI
+	SUBQ         $0x00000001, BX
+	JMP          keys1
+
+keys1_end:
+	MOVQ           xstride+24(FP), AX
+	SHLQ           $0x02, AX
+	MOVQ           x_base+0(FP), CX
+	MOVQ           m_base+176(FP), DX
+	MOVQ           l_base+200(FP), BX
+	VMOVSS         expAVX2<>+512(SB), X0
+	VUCOMISS       (DX), X0
+	JBE            plain
+	VUCOMISS       4(DX), X0
+	JBE            plain
+	VMOVUPS        (CX), Y0
+	VMOVUPS        32(CX), Y1
+	VMOVUPS        (CX)(AX*1), Y2
+	VMOVUPS        32(CX)(AX*1), Y3
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y0, Y4
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y1, Y5
+	VANDPS         Y5, Y4, Y4
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y2, Y5
+	VANDPS         Y5, Y4, Y4
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y3, Y5
+	VANDPS         Y5, Y4, Y4
+	VMOVMSKPS      Y4, SI
+	CMPL           SI, $0xff
+	JNE            plain
+	VMAXPS         Y1, Y0, Y0
+	VMAXPS         Y3, Y2, Y2
+	VEXTRACTF128   $0x01, Y0, X1
+	VMAXPS         X1, X0, X0
+	VEXTRACTF128   $0x01, Y2, X1
+	VMAXPS         X1, X2, X2
+	VPERMILPS      $0x4e, X0, X1
+	VMAXPS         X1, X0, X0
+	VPERMILPS      $0x4e, X2, X1
+	VMAXPS         X1, X2, X2
+	VPERMILPS      $0xb1, X0, X1
+	VMAXPS         X1, X0, X0
+	VPERMILPS      $0xb1, X2, X1
+	VMAXPS         X1, X2, X2
+	VUNPCKLPS      X2, X0, X1
+	VUNPCKLPS      X0, X0, X0
+	VMOVLHPS       X0, X1, X1
+	VBROADCASTSS   (DX), X0
+	VINSERTPS      $0x10, 4(DX), X0, X0
+	VBROADCASTSS   (BX), X2
+	VINSERTPS      $0x10, 4(BX), X2, X2
+	VMAXPS         X1, X0, X1
+	VMAXPS         expAVX2<>+608(SB), X1, X3
+	VSUBPS         X3, X0, X0
+	VMOVUPS        X0, 24(SP)
+	VBROADCASTF128 24(SP), Y0
+	VMULPS         expAVX2<>+0(SB), Y0, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y6
+	VMULPS         expAVX2<>+32(SB), Y6, Y7
+	VSUBPS         Y7, Y0, Y5
+	VMULPS         expAVX2<>+64(SB), Y6, Y7
+	VSUBPS         Y7, Y5, Y5
+	VMOVUPS        expAVX2<>+224(SB), Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+256(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+288(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+320(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+352(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+160(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y4, Y6, Y6
+	VSUBPS         expAVX2<>+96(SB), Y0, Y0
+	VPSRAD         $0x1f, Y0, Y0
+	VPANDN         Y6, Y0, Y6
+	VMULPS         X6, X2, X2
+	VMOVSS         X1, (DX)
+	VEXTRACTPS     $0x01, X1, 4(DX)
+	VMOVUPS        X6, (SP)
+	VMOVUPS        X3, 24(SP)
+	VBROADCASTSS   24(SP), Y0
+	VMOVUPS        (CX), Y1
+	VSUBPS         Y0, Y1, Y1
+	VMOVUPS        32(CX), Y3
+	VSUBPS         Y0, Y3, Y3
+	VMULPS         expAVX2<>+0(SB), Y1, Y0
+	VADDPS         expAVX2<>+192(SB), Y0, Y0
+	VCVTTPS2DQ     Y0, Y0
+	VCVTDQ2PS      Y0, Y4
+	VMULPS         expAVX2<>+32(SB), Y4, Y6
+	VSUBPS         Y6, Y1, Y5
+	VMULPS         expAVX2<>+64(SB), Y4, Y6
+	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+0(SB), Y3, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y7
+	VMULPS         expAVX2<>+32(SB), Y7, Y8
+	VSUBPS         Y8, Y3, Y6
+	VMULPS         expAVX2<>+64(SB), Y7, Y8
+	VSUBPS         Y8, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y7
+	VMOVUPS        expAVX2<>+224(SB), Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y7, Y7
+	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y7, Y7
+	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y7, Y7
+	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y7, Y7
+	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y7, Y7
+	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VPADDD         expAVX2<>+448(SB), Y0, Y0
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y0, Y0
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y0, Y7, Y7
+	VMULPS         Y4, Y8, Y8
+	VSUBPS         expAVX2<>+96(SB), Y1, Y0
+	VSUBPS         expAVX2<>+96(SB), Y3, Y1
+	VPSRAD         $0x1f, Y0, Y0
+	VPSRAD         $0x1f, Y1, Y1
+	VPANDN         Y7, Y0, Y7
+	VPANDN         Y8, Y1, Y8
+	VMOVUPS        Y7, (CX)
+	VMOVUPS        Y8, 32(CX)
+	VADDPS         Y8, Y7, Y7
+	VBROADCASTSS   28(SP), Y0
+	VMOVUPS        (CX)(AX*1), Y1
+	VSUBPS         Y0, Y1, Y1
+	VMOVUPS        32(CX)(AX*1), Y3
+	VSUBPS         Y0, Y3, Y3
+	VMULPS         expAVX2<>+0(SB), Y1, Y0
+	VADDPS         expAVX2<>+192(SB), Y0, Y0
+	VCVTTPS2DQ     Y0, Y0
+	VCVTDQ2PS      Y0, Y4
+	VMULPS         expAVX2<>+32(SB), Y4, Y6
+	VSUBPS         Y6, Y1, Y5
+	VMULPS         expAVX2<>+64(SB), Y4, Y6
+	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+0(SB), Y3, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y8
+	VMULPS         expAVX2<>+32(SB), Y8, Y9
+	VSUBPS         Y9, Y3, Y6
+	VMULPS         expAVX2<>+64(SB), Y8, Y9
+	VSUBPS         Y9, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y8
+	VMOVUPS        expAVX2<>+224(SB), Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VMULPS         Y5, Y8, Y8
+	VMULPS         Y6, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VPADDD         expAVX2<>+448(SB), Y0, Y0
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y0, Y0
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y0, Y8, Y8
+	VMULPS         Y4, Y9, Y9
+	VSUBPS         expAVX2<>+96(SB), Y1, Y0
+	VSUBPS         expAVX2<>+96(SB), Y3, Y1
+	VPSRAD         $0x1f, Y0, Y0
+	VPSRAD         $0x1f, Y1, Y1
+	VPANDN         Y8, Y0, Y8
+	VPANDN         Y9, Y1, Y9
+	VMOVUPS        Y8, (CX)(AX*1)
+	VMOVUPS        Y9, 32(CX)(AX*1)
+	VADDPS         Y9, Y8, Y8
+	VEXTRACTF128   $0x01, Y7, X0
+	VADDPS         X0, X7, X7
+	VEXTRACTF128   $0x01, Y8, X0
+	VADDPS         X0, X8, X8
+	VPERMILPS      $0x4e, X7, X0
+	VADDPS         X0, X7, X7
+	VPERMILPS      $0x4e, X8, X0
+	VADDPS         X0, X8, X8
+	VPERMILPS      $0xb1, X7, X0
+	VADDPS         X0, X7, X7
+	VPERMILPS      $0xb1, X8, X0
+	VADDPS         X0, X8, X8
+	VUNPCKLPS      X8, X7, X0
+	VUNPCKLPS      X7, X7, X1
+	VMOVLHPS       X1, X0, X0
+	VADDPS         X0, X2, X2
+	VMOVSS         X2, (BX)
+	VEXTRACTPS     $0x01, X2, 4(BX)
+	XORL           AX, AX
+	MOVL           (SP), CX
+	XORL           $0x3f800000, CX
+	ORL            CX, AX
+	MOVL           4(SP), CX
+	XORL           $0x3f800000, CX
+	ORL            CX, AX
+	MOVL           AX, 16(SP)
+	MOVQ           acc_base+224(FP), AX
+	MOVQ           x_base+0(FP), CX
+	MOVQ           v_base+120(FP), DX
+	MOVQ           dv+168(FP), BX
+	MOVQ           BX, SI
+	ANDQ           $-16, SI
+	SHLQ           $0x02, BX
+	MOVQ           xstride+24(FP), DI
+	SHLQ           $0x02, DI
+	VMOVDQU        pairmaskAVX2<>+0(SB), Y0
+	XORQ           R8, R8
+	MOVQ           SI, R9
+	ANDQ           $-32, R9
+
+blocks2:
+	CMPQ         R8, R9
+	JAE          blocks2_end
+	LEAQ         (AX)(R8*4), R10
+	VMOVUPS      (R10), Y1
+	VMOVUPS      32(R10), Y2
+	VMOVUPS      64(R10), Y3
+	VMOVUPS      96(R10), Y4
+	VMOVUPS      (R10)(BX*1), Y5
+	VMOVUPS      32(R10)(BX*1), Y6
+	VMOVUPS      64(R10)(BX*1), Y7
+	VMOVUPS      96(R10)(BX*1), Y8
+	CMPL         16(SP), $0x00
+	JE           scaled4
+	VBROADCASTSS (SP), Y9
+	VMULPS       Y9, Y1, Y1
+	VMULPS       Y9, Y2, Y2
+	VMULPS       Y9, Y3, Y3
+	VMULPS       Y9, Y4, Y4
+	VBROADCASTSS 4(SP), Y9
+	VMULPS       Y9, Y5, Y5
+	VMULPS       Y9, Y6, Y6
+	VMULPS       Y9, Y7, Y7
+	VMULPS       Y9, Y8, Y8
+
+scaled4:
+	MOVQ voffs_base+144(FP), R11
+	MOVQ voffs_len+152(FP), R12
+	MOVQ CX, R13
+
+blocks2_key2:
+	CMPQ         R12, $0x02
+	JB           blocks2_key1
+	MOVQ         (R11), R14
+	ADDQ         R8, R14
+	VBROADCASTSS (R13), Y9
+	VBROADCASTSS (R13)(DI*1), Y10
+	VMOVDQU      (DX)(R14*2), Y11
+	VPAND        Y0, Y11, Y12
+	VPSLLD       $0x10, Y11, Y11
+	VFMADD231PS  Y11, Y9, Y1
+	VFMADD231PS  Y12, Y9, Y2
+	VFMADD231PS  Y11, Y10, Y5
+	VFMADD231PS  Y12, Y10, Y6
+	VMOVDQU      32(DX)(R14*2), Y11
+	VPAND        Y0, Y11, Y12
+	VPSLLD       $0x10, Y11, Y11
+	VFMADD231PS  Y11, Y9, Y3
+	VFMADD231PS  Y12, Y9, Y4
+	VFMADD231PS  Y11, Y10, Y7
+	VFMADD231PS  Y12, Y10, Y8
+	MOVQ         8(R11), R14
+	ADDQ         R8, R14
+	VBROADCASTSS 4(R13), Y9
+	VBROADCASTSS 4(R13)(DI*1), Y10
+	VMOVDQU      (DX)(R14*2), Y11
+	VPAND        Y0, Y11, Y12
+	VPSLLD       $0x10, Y11, Y11
+	VFMADD231PS  Y11, Y9, Y1
+	VFMADD231PS  Y12, Y9, Y2
+	VFMADD231PS  Y11, Y10, Y5
+	VFMADD231PS  Y12, Y10, Y6
+	VMOVDQU      32(DX)(R14*2), Y11
+	VPAND        Y0, Y11, Y12
+	VPSLLD       $0x10, Y11, Y11
+	VFMADD231PS  Y11, Y9, Y3
+	VFMADD231PS  Y12, Y9, Y4
+	VFMADD231PS  Y11, Y10, Y7
+	VFMADD231PS  Y12, Y10, Y8
+	ADDQ         $0x00000010, R11
+	ADDQ         $0x00000008, R13
+	SUBQ         $0x02, R12
+	JMP          blocks2_key2
+
+blocks2_key1:
+	TESTQ        R12, R12
+	JZ           blocks2_keyend
+	MOVQ         (R11), R11
+	ADDQ         R8, R11
+	VBROADCASTSS (R13), Y9
+	VBROADCASTSS (R13)(DI*1), Y10
+	VMOVDQU      (DX)(R11*2), Y11
+	VPAND        Y0, Y11, Y12
+	VPSLLD       $0x10, Y11, Y11
+	VFMADD231PS  Y11, Y9, Y1
+	VFMADD231PS  Y12, Y9, Y2
+	VFMADD231PS  Y11, Y10, Y5
+	VFMADD231PS  Y12, Y10, Y6
+	VMOVDQU      32(DX)(R11*2), Y11
+	VPAND        Y0, Y11, Y12
+	VPSLLD       $0x10, Y11, Y11
+	VFMADD231PS  Y11, Y9, Y3
+	VFMADD231PS  Y12, Y9, Y4
+	VFMADD231PS  Y11, Y10, Y7
+	VFMADD231PS  Y12, Y10, Y8
+
+blocks2_keyend:
+	VMOVUPS Y1, (R10)
+	VMOVUPS Y2, 32(R10)
+	VMOVUPS Y3, 64(R10)
+	VMOVUPS Y4, 96(R10)
+	VMOVUPS Y5, (R10)(BX*1)
+	VMOVUPS Y6, 32(R10)(BX*1)
+	VMOVUPS Y7, 64(R10)(BX*1)
+	VMOVUPS Y8, 96(R10)(BX*1)
+	ADDQ    $0x00000020, R8
+	JMP     blocks2
+
+blocks2_end:
+	ANDQ $-16, SI
+
+blocks1:
+	CMPQ         R8, SI
+	JAE          blocks1_end
+	LEAQ         (AX)(R8*4), R9
+	VMOVUPS      (R9), Y1
+	VMOVUPS      32(R9), Y2
+	VMOVUPS      (R9)(BX*1), Y3
+	VMOVUPS      32(R9)(BX*1), Y4
+	CMPL         16(SP), $0x00
+	JE           scaled2
+	VBROADCASTSS (SP), Y5
+	VMULPS       Y5, Y1, Y1
+	VMULPS       Y5, Y2, Y2
+	VBROADCASTSS 4(SP), Y5
+	VMULPS       Y5, Y3, Y3
+	VMULPS       Y5, Y4, Y4
+
+scaled2:
+	MOVQ voffs_base+144(FP), R10
+	MOVQ voffs_len+152(FP), R11
+	MOVQ CX, R12
+
+blocks1_key2:
+	CMPQ         R11, $0x02
+	JB           blocks1_key1
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS (R12), Y5
+	VBROADCASTSS (R12)(DI*1), Y6
+	VMOVDQU      (DX)(R13*2), Y7
+	VPAND        Y0, Y7, Y8
+	VPSLLD       $0x10, Y7, Y7
+	VFMADD231PS  Y7, Y5, Y1
+	VFMADD231PS  Y8, Y5, Y2
+	VFMADD231PS  Y7, Y6, Y3
+	VFMADD231PS  Y8, Y6, Y4
+	MOVQ         8(R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS 4(R12), Y5
+	VBROADCASTSS 4(R12)(DI*1), Y6
+	VMOVDQU      (DX)(R13*2), Y7
+	VPAND        Y0, Y7, Y8
+	VPSLLD       $0x10, Y7, Y7
+	VFMADD231PS  Y7, Y5, Y1
+	VFMADD231PS  Y8, Y5, Y2
+	VFMADD231PS  Y7, Y6, Y3
+	VFMADD231PS  Y8, Y6, Y4
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
+	SUBQ         $0x02, R11
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R11, R11
+	JZ           blocks1_keyend
+	MOVQ         (R10), R10
+	ADDQ         R8, R10
+	VBROADCASTSS (R12), Y5
+	VBROADCASTSS (R12)(DI*1), Y6
+	VMOVDQU      (DX)(R10*2), Y7
+	VPAND        Y0, Y7, Y8
+	VPSLLD       $0x10, Y7, Y7
+	VFMADD231PS  Y7, Y5, Y1
+	VFMADD231PS  Y8, Y5, Y2
+	VFMADD231PS  Y7, Y6, Y3
+	VFMADD231PS  Y8, Y6, Y4
+
+blocks1_keyend:
+	VMOVUPS Y1, (R9)
+	VMOVUPS Y2, 32(R9)
+	VMOVUPS Y3, (R9)(BX*1)
+	VMOVUPS Y4, 32(R9)(BX*1)
+	ADDQ    $0x00000010, R8
+	JMP     blocks1
+
+blocks1_end:
+	MOVB $0x01, ret+248(FP)
+	VZEROUPPER
+	RET
+
+plain:
+	MOVB $0x00, ret+248(FP)
+	VZEROUPPER
+	RET
+
 // func dotsGatherBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·dotsGatherBF16Split1AVX2(SB), NOSPLIT, $0-120
@@ -7144,6 +9414,7 @@ TEXT ·dotsGatherBF16Split1AVX2(SB), NOSPLIT, $0-120
 	MOVQ offs_base+96(FP), AX
 	MOVQ offs_len+104(FP), DX
 	MOVQ x_base+0(FP), BX
+	SHLQ $0x01, CX
 
 keys4:
 	CMPQ   DX, $0x00000004
@@ -7159,50 +9430,46 @@ keys4:
 	LEAQ   (SI)(R10*2), R10
 	MOVQ   q_base+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   CX, R11
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	XORQ   R11, R11
 
 keys4_col:
-	CMPQ        R11, $0x00000010
-	JB          keys4_colend
-	VMOVDQU     (DI), Y8
+	CMPQ        R11, CX
+	JAE         keys4_colend
+	VMOVDQU     (DI)(R11*1), Y8
 	VPSLLD      $0x10, Y8, Y8
-	VMOVDQU     (R8), Y9
+	VMOVDQU     (R8)(R11*1), Y9
 	VPSLLD      $0x10, Y9, Y9
-	VMOVDQU     (R9), Y10
+	VMOVDQU     (R9)(R11*1), Y10
 	VPSLLD      $0x10, Y10, Y10
-	VMOVDQU     (R10), Y11
+	VMOVDQU     (R10)(R11*1), Y11
 	VPSLLD      $0x10, Y11, Y11
 	VMOVUPS     (SI), Y12
 	VFMADD231PS Y12, Y8, Y0
 	VFMADD231PS Y12, Y9, Y2
 	VFMADD231PS Y12, Y10, Y4
 	VFMADD231PS Y12, Y11, Y6
-	VMOVDQU     (DI), Y8
+	VMOVDQU     (DI)(R11*1), Y8
 	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
-	VMOVDQU     (R8), Y9
+	VMOVDQU     (R8)(R11*1), Y9
 	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
-	VMOVDQU     (R9), Y10
+	VMOVDQU     (R9)(R11*1), Y10
 	VPAND       pairmaskAVX2<>+0(SB), Y10, Y10
-	VMOVDQU     (R10), Y11
+	VMOVDQU     (R10)(R11*1), Y11
 	VPAND       pairmaskAVX2<>+0(SB), Y11, Y11
 	VMOVUPS     32(SI), Y12
 	VFMADD231PS Y12, Y8, Y1
 	VFMADD231PS Y12, Y9, Y3
 	VFMADD231PS Y12, Y10, Y5
 	VFMADD231PS Y12, Y11, Y7
-	ADDQ        $0x00000020, DI
-	ADDQ        $0x00000020, R8
-	ADDQ        $0x00000020, R9
-	ADDQ        $0x00000020, R10
+	ADDQ        $0x00000020, R11
 	ADDQ        $0x00000040, SI
-	SUBQ        $0x00000010, R11
 	JMP         keys4_col
 
 keys4_colend:
@@ -7237,32 +9504,30 @@ keys2:
 	LEAQ   (SI)(R8*2), R8
 	MOVQ   q_base+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   CX, R9
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	XORQ   R9, R9
 
 keys2_col:
-	CMPQ        R9, $0x00000010
-	JB          keys2_colend
-	VMOVDQU     (DI), Y4
+	CMPQ        R9, CX
+	JAE         keys2_colend
+	VMOVDQU     (DI)(R9*1), Y4
 	VPSLLD      $0x10, Y4, Y4
-	VMOVDQU     (R8), Y5
+	VMOVDQU     (R8)(R9*1), Y5
 	VPSLLD      $0x10, Y5, Y5
 	VMOVUPS     (SI), Y6
 	VFMADD231PS Y6, Y4, Y0
 	VFMADD231PS Y6, Y5, Y2
-	VMOVDQU     (DI), Y4
+	VMOVDQU     (DI)(R9*1), Y4
 	VPAND       pairmaskAVX2<>+0(SB), Y4, Y4
-	VMOVDQU     (R8), Y5
+	VMOVDQU     (R8)(R9*1), Y5
 	VPAND       pairmaskAVX2<>+0(SB), Y5, Y5
 	VMOVUPS     32(SI), Y6
 	VFMADD231PS Y6, Y4, Y1
 	VFMADD231PS Y6, Y5, Y3
-	ADDQ        $0x00000020, DI
-	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, R9
 	ADDQ        $0x00000040, SI
-	SUBQ        $0x00000010, R9
 	JMP         keys2_col
 
 keys2_colend:
@@ -7294,23 +9559,22 @@ keys1:
 	LEAQ   (SI)(DI*2), DI
 	MOVQ   q_base+32(FP), SI
 	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	MOVQ   CX, R8
+	VXORPS Y0, Y0, Y1
+	XORQ   R8, R8
 
 keys1_col:
-	CMPQ        R8, $0x00000010
-	JB          keys1_colend
-	VMOVDQU     (DI), Y2
+	CMPQ        R8, CX
+	JAE         keys1_colend
+	VMOVDQU     (DI)(R8*1), Y2
 	VPSLLD      $0x10, Y2, Y2
 	VMOVUPS     (SI), Y3
 	VFMADD231PS Y3, Y2, Y0
-	VMOVDQU     (DI), Y2
+	VMOVDQU     (DI)(R8*1), Y2
 	VPAND       pairmaskAVX2<>+0(SB), Y2, Y2
 	VMOVUPS     32(SI), Y3
 	VFMADD231PS Y3, Y2, Y1
-	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000040, SI
-	SUBQ        $0x00000010, R8
 	JMP         keys1_col
 
 keys1_colend:
@@ -7517,6 +9781,565 @@ blocks1_keyend:
 	JMP     blocks1
 
 blocks1_end:
+	VZEROUPPER
+	RET
+
+// func attendBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+// Requires: AVX, AVX2, FMA3
+TEXT ·attendBF16Split1AVX2(SB), NOSPLIT, $40-249
+	MOVQ    offs_len+104(FP), AX
+	CMPQ    AX, $0x10
+	JAE     padded
+	MOVQ    x_base+0(FP), AX
+	MOVQ    xstride+24(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS expAVX2<>+544(SB), Y0
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y0, 32(AX)
+
+padded:
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+96(FP), AX
+	MOVQ offs_len+104(FP), DX
+	MOVQ x_base+0(FP), BX
+	SHLQ $0x01, CX
+
+keys4:
+	CMPQ   DX, $0x00000004
+	JB     keys4_end
+	MOVQ   k_base+72(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   8(AX), R8
+	LEAQ   (SI)(R8*2), R8
+	MOVQ   16(AX), R9
+	LEAQ   (SI)(R9*2), R9
+	MOVQ   24(AX), R10
+	LEAQ   (SI)(R10*2), R10
+	MOVQ   q_base+32(FP), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	VXORPS Y0, Y0, Y4
+	VXORPS Y0, Y0, Y5
+	VXORPS Y0, Y0, Y6
+	VXORPS Y0, Y0, Y7
+	XORQ   R11, R11
+
+keys4_col:
+	CMPQ        R11, CX
+	JAE         keys4_colend
+	VMOVDQU     (DI)(R11*1), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VMOVDQU     (R8)(R11*1), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VMOVDQU     (R9)(R11*1), Y10
+	VPSLLD      $0x10, Y10, Y10
+	VMOVDQU     (R10)(R11*1), Y11
+	VPSLLD      $0x10, Y11, Y11
+	VMOVUPS     (SI), Y12
+	VFMADD231PS Y12, Y8, Y0
+	VFMADD231PS Y12, Y9, Y2
+	VFMADD231PS Y12, Y10, Y4
+	VFMADD231PS Y12, Y11, Y6
+	VMOVDQU     (DI)(R11*1), Y8
+	VPAND       pairmaskAVX2<>+0(SB), Y8, Y8
+	VMOVDQU     (R8)(R11*1), Y9
+	VPAND       pairmaskAVX2<>+0(SB), Y9, Y9
+	VMOVDQU     (R9)(R11*1), Y10
+	VPAND       pairmaskAVX2<>+0(SB), Y10, Y10
+	VMOVDQU     (R10)(R11*1), Y11
+	VPAND       pairmaskAVX2<>+0(SB), Y11, Y11
+	VMOVUPS     32(SI), Y12
+	VFMADD231PS Y12, Y8, Y1
+	VFMADD231PS Y12, Y9, Y3
+	VFMADD231PS Y12, Y10, Y5
+	VFMADD231PS Y12, Y11, Y7
+	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000040, SI
+	JMP         keys4_col
+
+keys4_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y7, Y6, Y6
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Y1
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y4
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVLPS      X0, (BX)
+	VMOVHPS      X0, 8(BX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000010, BX
+	SUBQ         $0x00000004, DX
+	JMP          keys4
+
+keys4_end:
+keys2:
+	CMPQ   DX, $0x00000002
+	JB     keys2_end
+	MOVQ   k_base+72(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   8(AX), R8
+	LEAQ   (SI)(R8*2), R8
+	MOVQ   q_base+32(FP), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y0, Y0, Y1
+	VXORPS Y0, Y0, Y2
+	VXORPS Y0, Y0, Y3
+	XORQ   R9, R9
+
+keys2_col:
+	CMPQ        R9, CX
+	JAE         keys2_colend
+	VMOVDQU     (DI)(R9*1), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VMOVDQU     (R8)(R9*1), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VMOVUPS     (SI), Y6
+	VFMADD231PS Y6, Y4, Y0
+	VFMADD231PS Y6, Y5, Y2
+	VMOVDQU     (DI)(R9*1), Y4
+	VPAND       pairmaskAVX2<>+0(SB), Y4, Y4
+	VMOVDQU     (R8)(R9*1), Y5
+	VPAND       pairmaskAVX2<>+0(SB), Y5, Y5
+	VMOVUPS     32(SI), Y6
+	VFMADD231PS Y6, Y4, Y1
+	VFMADD231PS Y6, Y5, Y3
+	ADDQ        $0x00000020, R9
+	ADDQ        $0x00000040, SI
+	JMP         keys2_col
+
+keys2_colend:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Y1
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMULPS       X1, X0, X0
+	VMOVLPS      X0, (BX)
+	ADDQ         $0x00000010, AX
+	ADDQ         $0x00000008, BX
+	SUBQ         $0x00000002, DX
+	JMP          keys2
+
+keys2_end:
+keys1:
+	CMPQ   DX, $0x00000001
+	JB     keys1_end
+	MOVQ   k_base+72(FP), SI
+	MOVQ   (AX), DI
+	LEAQ   (SI)(DI*2), DI
+	MOVQ   q_base+32(FP), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y0, Y0, Y1
+	XORQ   R8, R8
+
+keys1_col:
+	CMPQ        R8, CX
+	JAE         keys1_colend
+	VMOVDQU     (DI)(R8*1), Y2
+	VPSLLD      $0x10, Y2, Y2
+	VMOVUPS     (SI), Y3
+	VFMADD231PS Y3, Y2, Y0
+	VMOVDQU     (DI)(R8*1), Y2
+	VPAND       pairmaskAVX2<>+0(SB), Y2, Y2
+	VMOVUPS     32(SI), Y3
+	VFMADD231PS Y3, Y2, Y1
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000040, SI
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS       Y1, Y0, Y0
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Y1
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VPERMILPS    $0x4e, X0, X2
+	VADDPS       X2, X0, X0
+	VPERMILPS    $0xb1, X0, X2
+	VADDPS       X2, X0, X0
+	VMULSS       X1, X0, X0
+	VMOVSS       X0, (BX)
+	ADDQ         $0x00000008, AX
+	ADDQ         $0x00000004, BX
+	SUBQ         $0x00000001, DX
+	JMP          keys1
+
+keys1_end:
+	MOVQ           xstride+24(FP), AX
+	SHLQ           $0x02, AX
+	MOVQ           x_base+0(FP), AX
+	MOVQ           m_base+176(FP), CX
+	MOVQ           l_base+200(FP), DX
+	VMOVSS         expAVX2<>+512(SB), X0
+	VUCOMISS       (CX), X0
+	JBE            plain
+	VMOVUPS        (AX), Y0
+	VMOVUPS        32(AX), Y1
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y0, Y2
+	VCMPPS         $0x11, expAVX2<>+512(SB), Y1, Y3
+	VANDPS         Y3, Y2, Y2
+	VMOVMSKPS      Y2, BX
+	CMPL           BX, $0xff
+	JNE            plain
+	VMAXPS         Y1, Y0, Y0
+	VEXTRACTF128   $0x01, Y0, X1
+	VMAXPS         X1, X0, X0
+	VPERMILPS      $0x4e, X0, X1
+	VMAXPS         X1, X0, X0
+	VPERMILPS      $0xb1, X0, X1
+	VMAXPS         X1, X0, X0
+	VUNPCKLPS      X0, X0, X1
+	VUNPCKLPS      X0, X0, X0
+	VMOVLHPS       X0, X1, X1
+	VBROADCASTSS   (CX), X0
+	VBROADCASTSS   (DX), X2
+	VMAXPS         X1, X0, X1
+	VMAXPS         expAVX2<>+608(SB), X1, X3
+	VSUBPS         X3, X0, X0
+	VMOVUPS        X0, 24(SP)
+	VBROADCASTF128 24(SP), Y0
+	VMULPS         expAVX2<>+0(SB), Y0, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y6
+	VMULPS         expAVX2<>+32(SB), Y6, Y7
+	VSUBPS         Y7, Y0, Y5
+	VMULPS         expAVX2<>+64(SB), Y6, Y7
+	VSUBPS         Y7, Y5, Y5
+	VMOVUPS        expAVX2<>+224(SB), Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+256(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+288(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+320(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+352(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+160(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VMULPS         Y5, Y6, Y6
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y4, Y6, Y6
+	VSUBPS         expAVX2<>+96(SB), Y0, Y0
+	VPSRAD         $0x1f, Y0, Y0
+	VPANDN         Y6, Y0, Y6
+	VMULPS         X6, X2, X2
+	VMOVSS         X1, (CX)
+	VMOVUPS        X6, (SP)
+	VMOVUPS        X3, 24(SP)
+	VBROADCASTSS   24(SP), Y0
+	VMOVUPS        (AX), Y1
+	VSUBPS         Y0, Y1, Y1
+	VMOVUPS        32(AX), Y3
+	VSUBPS         Y0, Y3, Y3
+	VMULPS         expAVX2<>+0(SB), Y1, Y0
+	VADDPS         expAVX2<>+192(SB), Y0, Y0
+	VCVTTPS2DQ     Y0, Y0
+	VCVTDQ2PS      Y0, Y4
+	VMULPS         expAVX2<>+32(SB), Y4, Y6
+	VSUBPS         Y6, Y1, Y5
+	VMULPS         expAVX2<>+64(SB), Y4, Y6
+	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+0(SB), Y3, Y4
+	VADDPS         expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ     Y4, Y4
+	VCVTDQ2PS      Y4, Y7
+	VMULPS         expAVX2<>+32(SB), Y7, Y8
+	VSUBPS         Y8, Y3, Y6
+	VMULPS         expAVX2<>+64(SB), Y7, Y8
+	VSUBPS         Y8, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y7
+	VMOVUPS        expAVX2<>+224(SB), Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y7, Y7
+	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y7, Y7
+	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y7, Y7
+	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y7, Y7
+	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y7, Y7
+	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y5, Y7, Y7
+	VMULPS         Y6, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VPADDD         expAVX2<>+448(SB), Y0, Y0
+	VPADDD         expAVX2<>+448(SB), Y4, Y4
+	VPSLLD         $0x17, Y0, Y0
+	VPSLLD         $0x17, Y4, Y4
+	VMULPS         Y0, Y7, Y7
+	VMULPS         Y4, Y8, Y8
+	VSUBPS         expAVX2<>+96(SB), Y1, Y0
+	VSUBPS         expAVX2<>+96(SB), Y3, Y1
+	VPSRAD         $0x1f, Y0, Y0
+	VPSRAD         $0x1f, Y1, Y1
+	VPANDN         Y7, Y0, Y7
+	VPANDN         Y8, Y1, Y8
+	VMOVUPS        Y7, (AX)
+	VMOVUPS        Y8, 32(AX)
+	VADDPS         Y8, Y7, Y7
+	VEXTRACTF128   $0x01, Y7, X0
+	VADDPS         X0, X7, X7
+	VPERMILPS      $0x4e, X7, X0
+	VADDPS         X0, X7, X7
+	VPERMILPS      $0xb1, X7, X0
+	VADDPS         X0, X7, X7
+	VUNPCKLPS      X7, X7, X0
+	VUNPCKLPS      X7, X7, X1
+	VMOVLHPS       X1, X0, X0
+	VADDPS         X0, X2, X2
+	VMOVSS         X2, (DX)
+	XORL           AX, AX
+	MOVL           (SP), CX
+	XORL           $0x3f800000, CX
+	ORL            CX, AX
+	MOVL           AX, 16(SP)
+	MOVQ           acc_base+224(FP), AX
+	MOVQ           x_base+0(FP), CX
+	MOVQ           v_base+120(FP), DX
+	MOVQ           dv+168(FP), BX
+	MOVQ           BX, SI
+	ANDQ           $-16, SI
+	SHLQ           $0x02, BX
+	MOVQ           xstride+24(FP), BX
+	SHLQ           $0x02, BX
+	VMOVDQU        pairmaskAVX2<>+0(SB), Y0
+	XORQ           BX, BX
+	MOVQ           SI, DI
+	ANDQ           $-64, DI
+
+blocks4:
+	CMPQ         BX, DI
+	JAE          blocks4_end
+	LEAQ         (AX)(BX*4), R8
+	VMOVUPS      (R8), Y1
+	VMOVUPS      32(R8), Y2
+	VMOVUPS      64(R8), Y3
+	VMOVUPS      96(R8), Y4
+	VMOVUPS      128(R8), Y5
+	VMOVUPS      160(R8), Y6
+	VMOVUPS      192(R8), Y7
+	VMOVUPS      224(R8), Y8
+	CMPL         16(SP), $0x00
+	JE           scaled8
+	VBROADCASTSS (SP), Y9
+	VMULPS       Y9, Y1, Y1
+	VMULPS       Y9, Y2, Y2
+	VMULPS       Y9, Y3, Y3
+	VMULPS       Y9, Y4, Y4
+	VMULPS       Y9, Y5, Y5
+	VMULPS       Y9, Y6, Y6
+	VMULPS       Y9, Y7, Y7
+	VMULPS       Y9, Y8, Y8
+
+scaled8:
+	MOVQ voffs_base+144(FP), R9
+	MOVQ voffs_len+152(FP), R10
+	MOVQ CX, R11
+
+blocks4_key2:
+	CMPQ         R10, $0x02
+	JB           blocks4_key1
+	MOVQ         (R9), R12
+	ADDQ         BX, R12
+	VBROADCASTSS (R11), Y9
+	VMOVDQU      (DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y1
+	VFMADD231PS  Y11, Y9, Y2
+	VMOVDQU      32(DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y3
+	VFMADD231PS  Y11, Y9, Y4
+	VMOVDQU      64(DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y5
+	VFMADD231PS  Y11, Y9, Y6
+	VMOVDQU      96(DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y7
+	VFMADD231PS  Y11, Y9, Y8
+	MOVQ         8(R9), R12
+	ADDQ         BX, R12
+	VBROADCASTSS 4(R11), Y9
+	VMOVDQU      (DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y1
+	VFMADD231PS  Y11, Y9, Y2
+	VMOVDQU      32(DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y3
+	VFMADD231PS  Y11, Y9, Y4
+	VMOVDQU      64(DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y5
+	VFMADD231PS  Y11, Y9, Y6
+	VMOVDQU      96(DX)(R12*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y7
+	VFMADD231PS  Y11, Y9, Y8
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000008, R11
+	SUBQ         $0x02, R10
+	JMP          blocks4_key2
+
+blocks4_key1:
+	TESTQ        R10, R10
+	JZ           blocks4_keyend
+	MOVQ         (R9), R9
+	ADDQ         BX, R9
+	VBROADCASTSS (R11), Y9
+	VMOVDQU      (DX)(R9*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y1
+	VFMADD231PS  Y11, Y9, Y2
+	VMOVDQU      32(DX)(R9*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y3
+	VFMADD231PS  Y11, Y9, Y4
+	VMOVDQU      64(DX)(R9*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y5
+	VFMADD231PS  Y11, Y9, Y6
+	VMOVDQU      96(DX)(R9*2), Y10
+	VPAND        Y0, Y10, Y11
+	VPSLLD       $0x10, Y10, Y10
+	VFMADD231PS  Y10, Y9, Y7
+	VFMADD231PS  Y11, Y9, Y8
+
+blocks4_keyend:
+	VMOVUPS Y1, (R8)
+	VMOVUPS Y2, 32(R8)
+	VMOVUPS Y3, 64(R8)
+	VMOVUPS Y4, 96(R8)
+	VMOVUPS Y5, 128(R8)
+	VMOVUPS Y6, 160(R8)
+	VMOVUPS Y7, 192(R8)
+	VMOVUPS Y8, 224(R8)
+	ADDQ    $0x00000040, BX
+	JMP     blocks4
+
+blocks4_end:
+	ANDQ $-16, SI
+
+blocks1:
+	CMPQ         BX, SI
+	JAE          blocks1_end
+	LEAQ         (AX)(BX*4), DI
+	VMOVUPS      (DI), Y1
+	VMOVUPS      32(DI), Y2
+	CMPL         16(SP), $0x00
+	JE           scaled2
+	VBROADCASTSS (SP), Y3
+	VMULPS       Y3, Y1, Y1
+	VMULPS       Y3, Y2, Y2
+
+scaled2:
+	MOVQ voffs_base+144(FP), R8
+	MOVQ voffs_len+152(FP), R9
+	MOVQ CX, R10
+
+blocks1_key2:
+	CMPQ         R9, $0x02
+	JB           blocks1_key1
+	MOVQ         (R8), R11
+	ADDQ         BX, R11
+	VBROADCASTSS (R10), Y3
+	VMOVDQU      (DX)(R11*2), Y4
+	VPAND        Y0, Y4, Y5
+	VPSLLD       $0x10, Y4, Y4
+	VFMADD231PS  Y4, Y3, Y1
+	VFMADD231PS  Y5, Y3, Y2
+	MOVQ         8(R8), R11
+	ADDQ         BX, R11
+	VBROADCASTSS 4(R10), Y3
+	VMOVDQU      (DX)(R11*2), Y4
+	VPAND        Y0, Y4, Y5
+	VPSLLD       $0x10, Y4, Y4
+	VFMADD231PS  Y4, Y3, Y1
+	VFMADD231PS  Y5, Y3, Y2
+	ADDQ         $0x00000010, R8
+	ADDQ         $0x00000008, R10
+	SUBQ         $0x02, R9
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R9, R9
+	JZ           blocks1_keyend
+	MOVQ         (R8), R8
+	ADDQ         BX, R8
+	VBROADCASTSS (R10), Y3
+	VMOVDQU      (DX)(R8*2), Y4
+	VPAND        Y0, Y4, Y5
+	VPSLLD       $0x10, Y4, Y4
+	VFMADD231PS  Y4, Y3, Y1
+	VFMADD231PS  Y5, Y3, Y2
+
+blocks1_keyend:
+	VMOVUPS Y1, (DI)
+	VMOVUPS Y2, 32(DI)
+	ADDQ    $0x00000010, BX
+	JMP     blocks1
+
+blocks1_end:
+	MOVB $0x01, ret+248(FP)
+	VZEROUPPER
+	RET
+
+plain:
+	MOVB $0x00, ret+248(FP)
 	VZEROUPPER
 	RET
 
@@ -9814,17 +12637,17 @@ keys3:
 	LEAQ   (R8)(R11*4), R11
 	MOVQ   q_base+32(FP), R8
 	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
+	VPXORD Z0, Z0, Z1
+	VPXORD Z0, Z0, Z2
+	VPXORD Z0, Z0, Z3
+	VPXORD Z0, Z0, Z4
+	VPXORD Z0, Z0, Z5
+	VPXORD Z0, Z0, Z6
+	VPXORD Z0, Z0, Z7
+	VPXORD Z0, Z0, Z8
+	VPXORD Z0, Z0, Z9
+	VPXORD Z0, Z0, Z10
+	VPXORD Z0, Z0, Z11
 	MOVQ   CX, R12
 
 keys3_c1:
@@ -9881,104 +12704,104 @@ keys3_c1_end:
 	VADDPS        X13, X1, X1
 	VMULSS        X12, X1, X1
 	VMOVSS        X1, 4(DI)
-	VEXTRACTF64X4 $0x01, Z2, Y13
-	VADDPS        Y13, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X13
-	VADDPS        X13, X2, X2
-	VPERMILPS     $0x4e, X2, X13
-	VADDPS        X13, X2, X2
-	VPERMILPS     $0xb1, X2, X13
-	VADDPS        X13, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y1
+	VADDPS        Y1, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0x4e, X2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0xb1, X2, X1
+	VADDPS        X1, X2, X2
 	VMULSS        X12, X2, X2
 	VMOVSS        X2, 8(DI)
-	VEXTRACTF64X4 $0x01, Z3, Y13
-	VADDPS        Y13, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X13
-	VADDPS        X13, X3, X3
-	VPERMILPS     $0x4e, X3, X13
-	VADDPS        X13, X3, X3
-	VPERMILPS     $0xb1, X3, X13
-	VADDPS        X13, X3, X3
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
 	VMULSS        X12, X3, X3
 	VMOVSS        X3, (DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z4, Y13
-	VADDPS        Y13, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X13
-	VADDPS        X13, X4, X4
-	VPERMILPS     $0x4e, X4, X13
-	VADDPS        X13, X4, X4
-	VPERMILPS     $0xb1, X4, X13
-	VADDPS        X13, X4, X4
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VADDPS        Y1, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0x4e, X4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0xb1, X4, X1
+	VADDPS        X1, X4, X4
 	VMULSS        X12, X4, X4
 	VMOVSS        X4, 4(DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z5, Y13
-	VADDPS        Y13, Y5, Y5
-	VEXTRACTF32X4 $0x01, Y5, X13
-	VADDPS        X13, X5, X5
-	VPERMILPS     $0x4e, X5, X13
-	VADDPS        X13, X5, X5
-	VPERMILPS     $0xb1, X5, X13
-	VADDPS        X13, X5, X5
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VADDPS        Y1, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0x4e, X5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0xb1, X5, X1
+	VADDPS        X1, X5, X5
 	VMULSS        X12, X5, X5
 	VMOVSS        X5, 8(DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z6, Y13
-	VADDPS        Y13, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X13
-	VADDPS        X13, X6, X6
-	VPERMILPS     $0x4e, X6, X13
-	VADDPS        X13, X6, X6
-	VPERMILPS     $0xb1, X6, X13
-	VADDPS        X13, X6, X6
+	VEXTRACTF64X4 $0x01, Z6, Y1
+	VADDPS        Y1, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X1
+	VADDPS        X1, X6, X6
+	VPERMILPS     $0x4e, X6, X1
+	VADDPS        X1, X6, X6
+	VPERMILPS     $0xb1, X6, X1
+	VADDPS        X1, X6, X6
 	VMULSS        X12, X6, X6
 	VMOVSS        X6, (DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z7, Y13
-	VADDPS        Y13, Y7, Y7
-	VEXTRACTF32X4 $0x01, Y7, X13
-	VADDPS        X13, X7, X7
-	VPERMILPS     $0x4e, X7, X13
-	VADDPS        X13, X7, X7
-	VPERMILPS     $0xb1, X7, X13
-	VADDPS        X13, X7, X7
+	VEXTRACTF64X4 $0x01, Z7, Y1
+	VADDPS        Y1, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0x4e, X7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0xb1, X7, X1
+	VADDPS        X1, X7, X7
 	VMULSS        X12, X7, X7
 	VMOVSS        X7, 4(DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z8, Y13
-	VADDPS        Y13, Y8, Y8
-	VEXTRACTF32X4 $0x01, Y8, X13
-	VADDPS        X13, X8, X8
-	VPERMILPS     $0x4e, X8, X13
-	VADDPS        X13, X8, X8
-	VPERMILPS     $0xb1, X8, X13
-	VADDPS        X13, X8, X8
+	VEXTRACTF64X4 $0x01, Z8, Y1
+	VADDPS        Y1, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X1
+	VADDPS        X1, X8, X8
+	VPERMILPS     $0x4e, X8, X1
+	VADDPS        X1, X8, X8
+	VPERMILPS     $0xb1, X8, X1
+	VADDPS        X1, X8, X8
 	VMULSS        X12, X8, X8
 	VMOVSS        X8, 8(DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z9, Y13
-	VADDPS        Y13, Y9, Y9
-	VEXTRACTF32X4 $0x01, Y9, X13
-	VADDPS        X13, X9, X9
-	VPERMILPS     $0x4e, X9, X13
-	VADDPS        X13, X9, X9
-	VPERMILPS     $0xb1, X9, X13
-	VADDPS        X13, X9, X9
+	VEXTRACTF64X4 $0x01, Z9, Y1
+	VADDPS        Y1, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X1
+	VADDPS        X1, X9, X9
+	VPERMILPS     $0x4e, X9, X1
+	VADDPS        X1, X9, X9
+	VPERMILPS     $0xb1, X9, X1
+	VADDPS        X1, X9, X9
 	VMULSS        X12, X9, X9
 	VMOVSS        X9, (DI)(R9*1)
-	VEXTRACTF64X4 $0x01, Z10, Y13
-	VADDPS        Y13, Y10, Y10
-	VEXTRACTF32X4 $0x01, Y10, X13
-	VADDPS        X13, X10, X10
-	VPERMILPS     $0x4e, X10, X13
-	VADDPS        X13, X10, X10
-	VPERMILPS     $0xb1, X10, X13
-	VADDPS        X13, X10, X10
+	VEXTRACTF64X4 $0x01, Z10, Y1
+	VADDPS        Y1, Y10, Y10
+	VEXTRACTF32X4 $0x01, Y10, X1
+	VADDPS        X1, X10, X10
+	VPERMILPS     $0x4e, X10, X1
+	VADDPS        X1, X10, X10
+	VPERMILPS     $0xb1, X10, X1
+	VADDPS        X1, X10, X10
 	VMULSS        X12, X10, X10
 	VMOVSS        X10, 4(DI)(R9*1)
-	VEXTRACTF64X4 $0x01, Z11, Y13
-	VADDPS        Y13, Y11, Y11
-	VEXTRACTF32X4 $0x01, Y11, X13
-	VADDPS        X13, X11, X11
-	VPERMILPS     $0x4e, X11, X13
-	VADDPS        X13, X11, X11
-	VPERMILPS     $0xb1, X11, X13
-	VADDPS        X13, X11, X11
+	VEXTRACTF64X4 $0x01, Z11, Y1
+	VADDPS        Y1, Y11, Y11
+	VEXTRACTF32X4 $0x01, Y11, X1
+	VADDPS        X1, X11, X11
+	VPERMILPS     $0x4e, X11, X1
+	VADDPS        X1, X11, X11
+	VPERMILPS     $0xb1, X11, X1
+	VADDPS        X1, X11, X11
 	VMULSS        X12, X11, X11
 	VMOVSS        X11, 8(DI)(R9*1)
 	ADDQ          $0x00000018, BX
@@ -9995,19 +12818,19 @@ keys1:
 	LEAQ   (R8)(R9*4), R9
 	MOVQ   q_base+32(FP), R8
 	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
+	VPXORD Z16, Z16, Z0
+	VPXORD Z16, Z16, Z1
+	VPXORD Z16, Z16, Z2
 	MOVQ   CX, R10
 
 keys1_c1:
 	CMPQ        R10, $0x00000010
 	JB          keys1_c1_end
-	VMOVUPS     (R9), Z0
-	VFMADD231PS (R8), Z0, Z16
-	VFMADD231PS (R8)(AX*1), Z0, Z17
-	VFMADD231PS (R8)(AX*2), Z0, Z18
-	VFMADD231PS (R8)(DX*1), Z0, Z19
+	VMOVUPS     (R9), Z3
+	VFMADD231PS (R8), Z3, Z16
+	VFMADD231PS (R8)(AX*1), Z3, Z0
+	VFMADD231PS (R8)(AX*2), Z3, Z1
+	VFMADD231PS (R8)(DX*1), Z3, Z2
 	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000010, R10
@@ -10017,47 +12840,47 @@ keys1_c1_end:
 	MOVQ          xstride+24(FP), R8
 	SHLQ          $0x02, R8
 	LEAQ          (R8)(R8*2), R9
-	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z16, Y1
-	VADDPS        Y1, Y16, Y16
-	VEXTRACTF32X4 $0x01, Y16, X1
-	VADDPS        X1, X16, X16
-	VPERMILPS     $0x4e, X16, X1
-	VADDPS        X1, X16, X16
-	VPERMILPS     $0xb1, X16, X1
-	VADDPS        X1, X16, X16
-	VMULSS        X0, X16, X16
+	VBROADCASTSS  scale+64(FP), Z3
+	VEXTRACTF64X4 $0x01, Z16, Y4
+	VADDPS        Y4, Y16, Y16
+	VEXTRACTF32X4 $0x01, Y16, X4
+	VADDPS        X4, X16, X16
+	VPERMILPS     $0x4e, X16, X4
+	VADDPS        X4, X16, X16
+	VPERMILPS     $0xb1, X16, X4
+	VADDPS        X4, X16, X16
+	VMULSS        X3, X16, X16
 	VMOVSS        X16, (DI)
-	VEXTRACTF64X4 $0x01, Z17, Y1
-	VADDPS        Y1, Y17, Y17
-	VEXTRACTF32X4 $0x01, Y17, X1
-	VADDPS        X1, X17, X17
-	VPERMILPS     $0x4e, X17, X1
-	VADDPS        X1, X17, X17
-	VPERMILPS     $0xb1, X17, X1
-	VADDPS        X1, X17, X17
-	VMULSS        X0, X17, X17
-	VMOVSS        X17, (DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z18, Y1
-	VADDPS        Y1, Y18, Y18
-	VEXTRACTF32X4 $0x01, Y18, X1
-	VADDPS        X1, X18, X18
-	VPERMILPS     $0x4e, X18, X1
-	VADDPS        X1, X18, X18
-	VPERMILPS     $0xb1, X18, X1
-	VADDPS        X1, X18, X18
-	VMULSS        X0, X18, X18
-	VMOVSS        X18, (DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z19, Y1
-	VADDPS        Y1, Y19, Y19
-	VEXTRACTF32X4 $0x01, Y19, X1
-	VADDPS        X1, X19, X19
-	VPERMILPS     $0x4e, X19, X1
-	VADDPS        X1, X19, X19
-	VPERMILPS     $0xb1, X19, X1
-	VADDPS        X1, X19, X19
-	VMULSS        X0, X19, X19
-	VMOVSS        X19, (DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	VPERMILPS     $0x4e, X0, X4
+	VADDPS        X4, X0, X0
+	VPERMILPS     $0xb1, X0, X4
+	VADDPS        X4, X0, X0
+	VMULSS        X3, X0, X0
+	VMOVSS        X0, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPS        Y0, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0x4e, X1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VADDPS        X0, X1, X1
+	VMULSS        X3, X1, X1
+	VMOVSS        X1, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPS        Y0, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X0
+	VADDPS        X0, X2, X2
+	VPERMILPS     $0x4e, X2, X0
+	VADDPS        X0, X2, X2
+	VPERMILPS     $0xb1, X2, X0
+	VADDPS        X0, X2, X2
+	VMULSS        X3, X2, X2
+	VMOVSS        X2, (DI)(R9*1)
 	ADDQ          $0x00000008, BX
 	ADDQ          $0x00000004, DI
 	SUBQ          $0x00000001, SI
@@ -10091,17 +12914,17 @@ keys3:
 	LEAQ   (R8)(R11*2), R11
 	MOVQ   q_base+32(FP), R8
 	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
+	VPXORD Z0, Z0, Z1
+	VPXORD Z0, Z0, Z2
+	VPXORD Z0, Z0, Z3
+	VPXORD Z0, Z0, Z4
+	VPXORD Z0, Z0, Z5
+	VPXORD Z0, Z0, Z6
+	VPXORD Z0, Z0, Z7
+	VPXORD Z0, Z0, Z8
+	VPXORD Z0, Z0, Z9
+	VPXORD Z0, Z0, Z10
+	VPXORD Z0, Z0, Z11
 	MOVQ   CX, R12
 
 keys3_c1:
@@ -10161,104 +12984,104 @@ keys3_c1_end:
 	VADDPS        X13, X1, X1
 	VMULSS        X12, X1, X1
 	VMOVSS        X1, 4(DI)
-	VEXTRACTF64X4 $0x01, Z2, Y13
-	VADDPS        Y13, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X13
-	VADDPS        X13, X2, X2
-	VPERMILPS     $0x4e, X2, X13
-	VADDPS        X13, X2, X2
-	VPERMILPS     $0xb1, X2, X13
-	VADDPS        X13, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y1
+	VADDPS        Y1, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0x4e, X2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0xb1, X2, X1
+	VADDPS        X1, X2, X2
 	VMULSS        X12, X2, X2
 	VMOVSS        X2, 8(DI)
-	VEXTRACTF64X4 $0x01, Z3, Y13
-	VADDPS        Y13, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X13
-	VADDPS        X13, X3, X3
-	VPERMILPS     $0x4e, X3, X13
-	VADDPS        X13, X3, X3
-	VPERMILPS     $0xb1, X3, X13
-	VADDPS        X13, X3, X3
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
 	VMULSS        X12, X3, X3
 	VMOVSS        X3, (DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z4, Y13
-	VADDPS        Y13, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X13
-	VADDPS        X13, X4, X4
-	VPERMILPS     $0x4e, X4, X13
-	VADDPS        X13, X4, X4
-	VPERMILPS     $0xb1, X4, X13
-	VADDPS        X13, X4, X4
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VADDPS        Y1, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0x4e, X4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0xb1, X4, X1
+	VADDPS        X1, X4, X4
 	VMULSS        X12, X4, X4
 	VMOVSS        X4, 4(DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z5, Y13
-	VADDPS        Y13, Y5, Y5
-	VEXTRACTF32X4 $0x01, Y5, X13
-	VADDPS        X13, X5, X5
-	VPERMILPS     $0x4e, X5, X13
-	VADDPS        X13, X5, X5
-	VPERMILPS     $0xb1, X5, X13
-	VADDPS        X13, X5, X5
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VADDPS        Y1, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0x4e, X5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0xb1, X5, X1
+	VADDPS        X1, X5, X5
 	VMULSS        X12, X5, X5
 	VMOVSS        X5, 8(DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z6, Y13
-	VADDPS        Y13, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X13
-	VADDPS        X13, X6, X6
-	VPERMILPS     $0x4e, X6, X13
-	VADDPS        X13, X6, X6
-	VPERMILPS     $0xb1, X6, X13
-	VADDPS        X13, X6, X6
+	VEXTRACTF64X4 $0x01, Z6, Y1
+	VADDPS        Y1, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X1
+	VADDPS        X1, X6, X6
+	VPERMILPS     $0x4e, X6, X1
+	VADDPS        X1, X6, X6
+	VPERMILPS     $0xb1, X6, X1
+	VADDPS        X1, X6, X6
 	VMULSS        X12, X6, X6
 	VMOVSS        X6, (DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z7, Y13
-	VADDPS        Y13, Y7, Y7
-	VEXTRACTF32X4 $0x01, Y7, X13
-	VADDPS        X13, X7, X7
-	VPERMILPS     $0x4e, X7, X13
-	VADDPS        X13, X7, X7
-	VPERMILPS     $0xb1, X7, X13
-	VADDPS        X13, X7, X7
+	VEXTRACTF64X4 $0x01, Z7, Y1
+	VADDPS        Y1, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0x4e, X7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0xb1, X7, X1
+	VADDPS        X1, X7, X7
 	VMULSS        X12, X7, X7
 	VMOVSS        X7, 4(DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z8, Y13
-	VADDPS        Y13, Y8, Y8
-	VEXTRACTF32X4 $0x01, Y8, X13
-	VADDPS        X13, X8, X8
-	VPERMILPS     $0x4e, X8, X13
-	VADDPS        X13, X8, X8
-	VPERMILPS     $0xb1, X8, X13
-	VADDPS        X13, X8, X8
+	VEXTRACTF64X4 $0x01, Z8, Y1
+	VADDPS        Y1, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X1
+	VADDPS        X1, X8, X8
+	VPERMILPS     $0x4e, X8, X1
+	VADDPS        X1, X8, X8
+	VPERMILPS     $0xb1, X8, X1
+	VADDPS        X1, X8, X8
 	VMULSS        X12, X8, X8
 	VMOVSS        X8, 8(DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z9, Y13
-	VADDPS        Y13, Y9, Y9
-	VEXTRACTF32X4 $0x01, Y9, X13
-	VADDPS        X13, X9, X9
-	VPERMILPS     $0x4e, X9, X13
-	VADDPS        X13, X9, X9
-	VPERMILPS     $0xb1, X9, X13
-	VADDPS        X13, X9, X9
+	VEXTRACTF64X4 $0x01, Z9, Y1
+	VADDPS        Y1, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X1
+	VADDPS        X1, X9, X9
+	VPERMILPS     $0x4e, X9, X1
+	VADDPS        X1, X9, X9
+	VPERMILPS     $0xb1, X9, X1
+	VADDPS        X1, X9, X9
 	VMULSS        X12, X9, X9
 	VMOVSS        X9, (DI)(R9*1)
-	VEXTRACTF64X4 $0x01, Z10, Y13
-	VADDPS        Y13, Y10, Y10
-	VEXTRACTF32X4 $0x01, Y10, X13
-	VADDPS        X13, X10, X10
-	VPERMILPS     $0x4e, X10, X13
-	VADDPS        X13, X10, X10
-	VPERMILPS     $0xb1, X10, X13
-	VADDPS        X13, X10, X10
+	VEXTRACTF64X4 $0x01, Z10, Y1
+	VADDPS        Y1, Y10, Y10
+	VEXTRACTF32X4 $0x01, Y10, X1
+	VADDPS        X1, X10, X10
+	VPERMILPS     $0x4e, X10, X1
+	VADDPS        X1, X10, X10
+	VPERMILPS     $0xb1, X10, X1
+	VADDPS        X1, X10, X10
 	VMULSS        X12, X10, X10
 	VMOVSS        X10, 4(DI)(R9*1)
-	VEXTRACTF64X4 $0x01, Z11, Y13
-	VADDPS        Y13, Y11, Y11
-	VEXTRACTF32X4 $0x01, Y11, X13
-	VADDPS        X13, X11, X11
-	VPERMILPS     $0x4e, X11, X13
-	VADDPS        X13, X11, X11
-	VPERMILPS     $0xb1, X11, X13
-	VADDPS        X13, X11, X11
+	VEXTRACTF64X4 $0x01, Z11, Y1
+	VADDPS        Y1, Y11, Y11
+	VEXTRACTF32X4 $0x01, Y11, X1
+	VADDPS        X1, X11, X11
+	VPERMILPS     $0x4e, X11, X1
+	VADDPS        X1, X11, X11
+	VPERMILPS     $0xb1, X11, X1
+	VADDPS        X1, X11, X11
 	VMULSS        X12, X11, X11
 	VMOVSS        X11, 8(DI)(R9*1)
 	ADDQ          $0x00000018, BX
@@ -10275,20 +13098,20 @@ keys1:
 	LEAQ   (R8)(R9*2), R9
 	MOVQ   q_base+32(FP), R8
 	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
+	VPXORD Z16, Z16, Z0
+	VPXORD Z16, Z16, Z1
+	VPXORD Z16, Z16, Z2
 	MOVQ   CX, R10
 
 keys1_c1:
 	CMPQ        R10, $0x00000010
 	JB          keys1_c1_end
-	VPMOVZXWD   (R9), Z0
-	VPSLLD      $0x10, Z0, Z0
-	VFMADD231PS (R8), Z0, Z16
-	VFMADD231PS (R8)(AX*1), Z0, Z17
-	VFMADD231PS (R8)(AX*2), Z0, Z18
-	VFMADD231PS (R8)(DX*1), Z0, Z19
+	VPMOVZXWD   (R9), Z3
+	VPSLLD      $0x10, Z3, Z3
+	VFMADD231PS (R8), Z3, Z16
+	VFMADD231PS (R8)(AX*1), Z3, Z0
+	VFMADD231PS (R8)(AX*2), Z3, Z1
+	VFMADD231PS (R8)(DX*1), Z3, Z2
 	ADDQ        $0x00000020, R9
 	ADDQ        $0x00000040, R8
 	SUBQ        $0x00000010, R10
@@ -10298,47 +13121,47 @@ keys1_c1_end:
 	MOVQ          xstride+24(FP), R8
 	SHLQ          $0x02, R8
 	LEAQ          (R8)(R8*2), R9
-	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z16, Y1
-	VADDPS        Y1, Y16, Y16
-	VEXTRACTF32X4 $0x01, Y16, X1
-	VADDPS        X1, X16, X16
-	VPERMILPS     $0x4e, X16, X1
-	VADDPS        X1, X16, X16
-	VPERMILPS     $0xb1, X16, X1
-	VADDPS        X1, X16, X16
-	VMULSS        X0, X16, X16
+	VBROADCASTSS  scale+64(FP), Z3
+	VEXTRACTF64X4 $0x01, Z16, Y4
+	VADDPS        Y4, Y16, Y16
+	VEXTRACTF32X4 $0x01, Y16, X4
+	VADDPS        X4, X16, X16
+	VPERMILPS     $0x4e, X16, X4
+	VADDPS        X4, X16, X16
+	VPERMILPS     $0xb1, X16, X4
+	VADDPS        X4, X16, X16
+	VMULSS        X3, X16, X16
 	VMOVSS        X16, (DI)
-	VEXTRACTF64X4 $0x01, Z17, Y1
-	VADDPS        Y1, Y17, Y17
-	VEXTRACTF32X4 $0x01, Y17, X1
-	VADDPS        X1, X17, X17
-	VPERMILPS     $0x4e, X17, X1
-	VADDPS        X1, X17, X17
-	VPERMILPS     $0xb1, X17, X1
-	VADDPS        X1, X17, X17
-	VMULSS        X0, X17, X17
-	VMOVSS        X17, (DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z18, Y1
-	VADDPS        Y1, Y18, Y18
-	VEXTRACTF32X4 $0x01, Y18, X1
-	VADDPS        X1, X18, X18
-	VPERMILPS     $0x4e, X18, X1
-	VADDPS        X1, X18, X18
-	VPERMILPS     $0xb1, X18, X1
-	VADDPS        X1, X18, X18
-	VMULSS        X0, X18, X18
-	VMOVSS        X18, (DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z19, Y1
-	VADDPS        Y1, Y19, Y19
-	VEXTRACTF32X4 $0x01, Y19, X1
-	VADDPS        X1, X19, X19
-	VPERMILPS     $0x4e, X19, X1
-	VADDPS        X1, X19, X19
-	VPERMILPS     $0xb1, X19, X1
-	VADDPS        X1, X19, X19
-	VMULSS        X0, X19, X19
-	VMOVSS        X19, (DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	VPERMILPS     $0x4e, X0, X4
+	VADDPS        X4, X0, X0
+	VPERMILPS     $0xb1, X0, X4
+	VADDPS        X4, X0, X0
+	VMULSS        X3, X0, X0
+	VMOVSS        X0, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPS        Y0, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0x4e, X1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VADDPS        X0, X1, X1
+	VMULSS        X3, X1, X1
+	VMOVSS        X1, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPS        Y0, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X0
+	VADDPS        X0, X2, X2
+	VPERMILPS     $0x4e, X2, X0
+	VADDPS        X0, X2, X2
+	VPERMILPS     $0xb1, X2, X0
+	VADDPS        X0, X2, X2
+	VMULSS        X3, X2, X2
+	VMOVSS        X2, (DI)(R9*1)
 	ADDQ          $0x00000008, BX
 	ADDQ          $0x00000004, DI
 	SUBQ          $0x00000001, SI
@@ -10372,14 +13195,14 @@ keys3:
 	LEAQ   (DI)(R10*4), R10
 	MOVQ   q_base+32(FP), DI
 	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
+	VPXORD Z0, Z0, Z1
+	VPXORD Z0, Z0, Z2
+	VPXORD Z0, Z0, Z3
+	VPXORD Z0, Z0, Z4
+	VPXORD Z0, Z0, Z5
+	VPXORD Z0, Z0, Z6
+	VPXORD Z0, Z0, Z7
+	VPXORD Z0, Z0, Z8
 	MOVQ   CX, R11
 
 keys3_c1:
@@ -10432,74 +13255,74 @@ keys3_c1_end:
 	VADDPS        X10, X1, X1
 	VMULSS        X9, X1, X1
 	VMOVSS        X1, 4(SI)
-	VEXTRACTF64X4 $0x01, Z2, Y10
-	VADDPS        Y10, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X10
-	VADDPS        X10, X2, X2
-	VPERMILPS     $0x4e, X2, X10
-	VADDPS        X10, X2, X2
-	VPERMILPS     $0xb1, X2, X10
-	VADDPS        X10, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y1
+	VADDPS        Y1, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0x4e, X2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0xb1, X2, X1
+	VADDPS        X1, X2, X2
 	VMULSS        X9, X2, X2
 	VMOVSS        X2, 8(SI)
-	VEXTRACTF64X4 $0x01, Z3, Y10
-	VADDPS        Y10, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X10
-	VADDPS        X10, X3, X3
-	VPERMILPS     $0x4e, X3, X10
-	VADDPS        X10, X3, X3
-	VPERMILPS     $0xb1, X3, X10
-	VADDPS        X10, X3, X3
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
 	VMULSS        X9, X3, X3
 	VMOVSS        X3, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z4, Y10
-	VADDPS        Y10, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X10
-	VADDPS        X10, X4, X4
-	VPERMILPS     $0x4e, X4, X10
-	VADDPS        X10, X4, X4
-	VPERMILPS     $0xb1, X4, X10
-	VADDPS        X10, X4, X4
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VADDPS        Y1, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0x4e, X4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0xb1, X4, X1
+	VADDPS        X1, X4, X4
 	VMULSS        X9, X4, X4
 	VMOVSS        X4, 4(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z5, Y10
-	VADDPS        Y10, Y5, Y5
-	VEXTRACTF32X4 $0x01, Y5, X10
-	VADDPS        X10, X5, X5
-	VPERMILPS     $0x4e, X5, X10
-	VADDPS        X10, X5, X5
-	VPERMILPS     $0xb1, X5, X10
-	VADDPS        X10, X5, X5
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VADDPS        Y1, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0x4e, X5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0xb1, X5, X1
+	VADDPS        X1, X5, X5
 	VMULSS        X9, X5, X5
 	VMOVSS        X5, 8(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z6, Y10
-	VADDPS        Y10, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X10
-	VADDPS        X10, X6, X6
-	VPERMILPS     $0x4e, X6, X10
-	VADDPS        X10, X6, X6
-	VPERMILPS     $0xb1, X6, X10
-	VADDPS        X10, X6, X6
+	VEXTRACTF64X4 $0x01, Z6, Y1
+	VADDPS        Y1, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X1
+	VADDPS        X1, X6, X6
+	VPERMILPS     $0x4e, X6, X1
+	VADDPS        X1, X6, X6
+	VPERMILPS     $0xb1, X6, X1
+	VADDPS        X1, X6, X6
 	VMULSS        X9, X6, X6
 	VMOVSS        X6, (SI)(DI*2)
-	VEXTRACTF64X4 $0x01, Z7, Y10
-	VADDPS        Y10, Y7, Y7
-	VEXTRACTF32X4 $0x01, Y7, X10
-	VADDPS        X10, X7, X7
-	VPERMILPS     $0x4e, X7, X10
-	VADDPS        X10, X7, X7
-	VPERMILPS     $0xb1, X7, X10
-	VADDPS        X10, X7, X7
+	VEXTRACTF64X4 $0x01, Z7, Y1
+	VADDPS        Y1, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0x4e, X7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0xb1, X7, X1
+	VADDPS        X1, X7, X7
 	VMULSS        X9, X7, X7
 	VMOVSS        X7, 4(SI)(DI*2)
-	VEXTRACTF64X4 $0x01, Z8, Y10
-	VADDPS        Y10, Y8, Y8
-	VEXTRACTF32X4 $0x01, Y8, X10
-	VADDPS        X10, X8, X8
-	VPERMILPS     $0x4e, X8, X10
-	VADDPS        X10, X8, X8
-	VPERMILPS     $0xb1, X8, X10
-	VADDPS        X10, X8, X8
+	VEXTRACTF64X4 $0x01, Z8, Y1
+	VADDPS        Y1, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X1
+	VADDPS        X1, X8, X8
+	VPERMILPS     $0x4e, X8, X1
+	VADDPS        X1, X8, X8
+	VPERMILPS     $0xb1, X8, X1
+	VADDPS        X1, X8, X8
 	VMULSS        X9, X8, X8
 	VMOVSS        X8, 8(SI)(DI*2)
 	ADDQ          $0x00000018, DX
@@ -10516,17 +13339,17 @@ keys1:
 	LEAQ   (DI)(R8*4), R8
 	MOVQ   q_base+32(FP), DI
 	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
+	VPXORD Z13, Z13, Z0
+	VPXORD Z13, Z13, Z1
 	MOVQ   CX, R9
 
 keys1_c1:
 	CMPQ        R9, $0x00000010
 	JB          keys1_c1_end
-	VMOVUPS     (R8), Z0
-	VFMADD231PS (DI), Z0, Z13
-	VFMADD231PS (DI)(AX*1), Z0, Z14
-	VFMADD231PS (DI)(AX*2), Z0, Z15
+	VMOVUPS     (R8), Z2
+	VFMADD231PS (DI), Z2, Z13
+	VFMADD231PS (DI)(AX*1), Z2, Z0
+	VFMADD231PS (DI)(AX*2), Z2, Z1
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, R9
@@ -10536,37 +13359,37 @@ keys1_c1_end:
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	LEAQ          (DI)(DI*2), R8
-	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z13, Y1
-	VADDPS        Y1, Y13, Y13
-	VEXTRACTF32X4 $0x01, Y13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0x4e, X13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0xb1, X13, X1
-	VADDPS        X1, X13, X13
-	VMULSS        X0, X13, X13
+	VBROADCASTSS  scale+64(FP), Z2
+	VEXTRACTF64X4 $0x01, Z13, Y3
+	VADDPS        Y3, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X3
+	VADDPS        X3, X13, X13
+	VPERMILPS     $0x4e, X13, X3
+	VADDPS        X3, X13, X13
+	VPERMILPS     $0xb1, X13, X3
+	VADDPS        X3, X13, X13
+	VMULSS        X2, X13, X13
 	VMOVSS        X13, (SI)
-	VEXTRACTF64X4 $0x01, Z14, Y1
-	VADDPS        Y1, Y14, Y14
-	VEXTRACTF32X4 $0x01, Y14, X1
-	VADDPS        X1, X14, X14
-	VPERMILPS     $0x4e, X14, X1
-	VADDPS        X1, X14, X14
-	VPERMILPS     $0xb1, X14, X1
-	VADDPS        X1, X14, X14
-	VMULSS        X0, X14, X14
-	VMOVSS        X14, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z15, Y1
-	VADDPS        Y1, Y15, Y15
-	VEXTRACTF32X4 $0x01, Y15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0x4e, X15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0xb1, X15, X1
-	VADDPS        X1, X15, X15
-	VMULSS        X0, X15, X15
-	VMOVSS        X15, (SI)(DI*2)
+	VEXTRACTF64X4 $0x01, Z0, Y3
+	VADDPS        Y3, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X3
+	VADDPS        X3, X0, X0
+	VPERMILPS     $0x4e, X0, X3
+	VADDPS        X3, X0, X0
+	VPERMILPS     $0xb1, X0, X3
+	VADDPS        X3, X0, X0
+	VMULSS        X2, X0, X0
+	VMOVSS        X0, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPS        Y0, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0x4e, X1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VADDPS        X0, X1, X1
+	VMULSS        X2, X1, X1
+	VMOVSS        X1, (SI)(DI*2)
 	ADDQ          $0x00000008, DX
 	ADDQ          $0x00000004, SI
 	SUBQ          $0x00000001, BX
@@ -10600,14 +13423,14 @@ keys3:
 	LEAQ   (DI)(R10*2), R10
 	MOVQ   q_base+32(FP), DI
 	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
+	VPXORD Z0, Z0, Z1
+	VPXORD Z0, Z0, Z2
+	VPXORD Z0, Z0, Z3
+	VPXORD Z0, Z0, Z4
+	VPXORD Z0, Z0, Z5
+	VPXORD Z0, Z0, Z6
+	VPXORD Z0, Z0, Z7
+	VPXORD Z0, Z0, Z8
 	MOVQ   CX, R11
 
 keys3_c1:
@@ -10663,74 +13486,74 @@ keys3_c1_end:
 	VADDPS        X10, X1, X1
 	VMULSS        X9, X1, X1
 	VMOVSS        X1, 4(SI)
-	VEXTRACTF64X4 $0x01, Z2, Y10
-	VADDPS        Y10, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X10
-	VADDPS        X10, X2, X2
-	VPERMILPS     $0x4e, X2, X10
-	VADDPS        X10, X2, X2
-	VPERMILPS     $0xb1, X2, X10
-	VADDPS        X10, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y1
+	VADDPS        Y1, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0x4e, X2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0xb1, X2, X1
+	VADDPS        X1, X2, X2
 	VMULSS        X9, X2, X2
 	VMOVSS        X2, 8(SI)
-	VEXTRACTF64X4 $0x01, Z3, Y10
-	VADDPS        Y10, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X10
-	VADDPS        X10, X3, X3
-	VPERMILPS     $0x4e, X3, X10
-	VADDPS        X10, X3, X3
-	VPERMILPS     $0xb1, X3, X10
-	VADDPS        X10, X3, X3
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
 	VMULSS        X9, X3, X3
 	VMOVSS        X3, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z4, Y10
-	VADDPS        Y10, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X10
-	VADDPS        X10, X4, X4
-	VPERMILPS     $0x4e, X4, X10
-	VADDPS        X10, X4, X4
-	VPERMILPS     $0xb1, X4, X10
-	VADDPS        X10, X4, X4
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VADDPS        Y1, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0x4e, X4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0xb1, X4, X1
+	VADDPS        X1, X4, X4
 	VMULSS        X9, X4, X4
 	VMOVSS        X4, 4(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z5, Y10
-	VADDPS        Y10, Y5, Y5
-	VEXTRACTF32X4 $0x01, Y5, X10
-	VADDPS        X10, X5, X5
-	VPERMILPS     $0x4e, X5, X10
-	VADDPS        X10, X5, X5
-	VPERMILPS     $0xb1, X5, X10
-	VADDPS        X10, X5, X5
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VADDPS        Y1, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0x4e, X5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0xb1, X5, X1
+	VADDPS        X1, X5, X5
 	VMULSS        X9, X5, X5
 	VMOVSS        X5, 8(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z6, Y10
-	VADDPS        Y10, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X10
-	VADDPS        X10, X6, X6
-	VPERMILPS     $0x4e, X6, X10
-	VADDPS        X10, X6, X6
-	VPERMILPS     $0xb1, X6, X10
-	VADDPS        X10, X6, X6
+	VEXTRACTF64X4 $0x01, Z6, Y1
+	VADDPS        Y1, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X1
+	VADDPS        X1, X6, X6
+	VPERMILPS     $0x4e, X6, X1
+	VADDPS        X1, X6, X6
+	VPERMILPS     $0xb1, X6, X1
+	VADDPS        X1, X6, X6
 	VMULSS        X9, X6, X6
 	VMOVSS        X6, (SI)(DI*2)
-	VEXTRACTF64X4 $0x01, Z7, Y10
-	VADDPS        Y10, Y7, Y7
-	VEXTRACTF32X4 $0x01, Y7, X10
-	VADDPS        X10, X7, X7
-	VPERMILPS     $0x4e, X7, X10
-	VADDPS        X10, X7, X7
-	VPERMILPS     $0xb1, X7, X10
-	VADDPS        X10, X7, X7
+	VEXTRACTF64X4 $0x01, Z7, Y1
+	VADDPS        Y1, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0x4e, X7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0xb1, X7, X1
+	VADDPS        X1, X7, X7
 	VMULSS        X9, X7, X7
 	VMOVSS        X7, 4(SI)(DI*2)
-	VEXTRACTF64X4 $0x01, Z8, Y10
-	VADDPS        Y10, Y8, Y8
-	VEXTRACTF32X4 $0x01, Y8, X10
-	VADDPS        X10, X8, X8
-	VPERMILPS     $0x4e, X8, X10
-	VADDPS        X10, X8, X8
-	VPERMILPS     $0xb1, X8, X10
-	VADDPS        X10, X8, X8
+	VEXTRACTF64X4 $0x01, Z8, Y1
+	VADDPS        Y1, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X1
+	VADDPS        X1, X8, X8
+	VPERMILPS     $0x4e, X8, X1
+	VADDPS        X1, X8, X8
+	VPERMILPS     $0xb1, X8, X1
+	VADDPS        X1, X8, X8
 	VMULSS        X9, X8, X8
 	VMOVSS        X8, 8(SI)(DI*2)
 	ADDQ          $0x00000018, DX
@@ -10747,18 +13570,18 @@ keys1:
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   q_base+32(FP), DI
 	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
+	VPXORD Z13, Z13, Z0
+	VPXORD Z13, Z13, Z1
 	MOVQ   CX, R9
 
 keys1_c1:
 	CMPQ        R9, $0x00000010
 	JB          keys1_c1_end
-	VPMOVZXWD   (R8), Z0
-	VPSLLD      $0x10, Z0, Z0
-	VFMADD231PS (DI), Z0, Z13
-	VFMADD231PS (DI)(AX*1), Z0, Z14
-	VFMADD231PS (DI)(AX*2), Z0, Z15
+	VPMOVZXWD   (R8), Z2
+	VPSLLD      $0x10, Z2, Z2
+	VFMADD231PS (DI), Z2, Z13
+	VFMADD231PS (DI)(AX*1), Z2, Z0
+	VFMADD231PS (DI)(AX*2), Z2, Z1
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, R9
@@ -10768,37 +13591,37 @@ keys1_c1_end:
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	LEAQ          (DI)(DI*2), R8
-	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z13, Y1
-	VADDPS        Y1, Y13, Y13
-	VEXTRACTF32X4 $0x01, Y13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0x4e, X13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0xb1, X13, X1
-	VADDPS        X1, X13, X13
-	VMULSS        X0, X13, X13
+	VBROADCASTSS  scale+64(FP), Z2
+	VEXTRACTF64X4 $0x01, Z13, Y3
+	VADDPS        Y3, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X3
+	VADDPS        X3, X13, X13
+	VPERMILPS     $0x4e, X13, X3
+	VADDPS        X3, X13, X13
+	VPERMILPS     $0xb1, X13, X3
+	VADDPS        X3, X13, X13
+	VMULSS        X2, X13, X13
 	VMOVSS        X13, (SI)
-	VEXTRACTF64X4 $0x01, Z14, Y1
-	VADDPS        Y1, Y14, Y14
-	VEXTRACTF32X4 $0x01, Y14, X1
-	VADDPS        X1, X14, X14
-	VPERMILPS     $0x4e, X14, X1
-	VADDPS        X1, X14, X14
-	VPERMILPS     $0xb1, X14, X1
-	VADDPS        X1, X14, X14
-	VMULSS        X0, X14, X14
-	VMOVSS        X14, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z15, Y1
-	VADDPS        Y1, Y15, Y15
-	VEXTRACTF32X4 $0x01, Y15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0x4e, X15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0xb1, X15, X1
-	VADDPS        X1, X15, X15
-	VMULSS        X0, X15, X15
-	VMOVSS        X15, (SI)(DI*2)
+	VEXTRACTF64X4 $0x01, Z0, Y3
+	VADDPS        Y3, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X3
+	VADDPS        X3, X0, X0
+	VPERMILPS     $0x4e, X0, X3
+	VADDPS        X3, X0, X0
+	VPERMILPS     $0xb1, X0, X3
+	VADDPS        X3, X0, X0
+	VMULSS        X2, X0, X0
+	VMOVSS        X0, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPS        Y0, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0x4e, X1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VADDPS        X0, X1, X1
+	VMULSS        X2, X1, X1
+	VMOVSS        X1, (SI)(DI*2)
 	ADDQ          $0x00000008, DX
 	ADDQ          $0x00000004, SI
 	SUBQ          $0x00000001, BX
@@ -10829,13 +13652,13 @@ keys2:
 	LEAQ   (DI)(R9*4), R9
 	MOVQ   q_base+32(FP), DI
 	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
+	VPXORD Z0, Z0, Z1
+	VPXORD Z0, Z0, Z2
+	VPXORD Z0, Z0, Z3
+	VPXORD Z0, Z0, Z4
+	VPXORD Z0, Z0, Z5
+	VPXORD Z0, Z0, Z6
+	VPXORD Z0, Z0, Z7
 	MOVQ   CX, R10
 
 keys2_c2:
@@ -10888,46 +13711,46 @@ keys2_c1_end:
 	VADDPS        Z7, Z6, Z6
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
-	VBROADCASTSS  scale+64(FP), Z8
-	VEXTRACTF64X4 $0x01, Z0, Y9
-	VADDPS        Y9, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X9
-	VADDPS        X9, X0, X0
-	VPERMILPS     $0x4e, X0, X9
-	VADDPS        X9, X0, X0
-	VPERMILPS     $0xb1, X0, X9
-	VADDPS        X9, X0, X0
-	VMULSS        X8, X0, X0
+	VBROADCASTSS  scale+64(FP), Z1
+	VEXTRACTF64X4 $0x01, Z0, Y3
+	VADDPS        Y3, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X3
+	VADDPS        X3, X0, X0
+	VPERMILPS     $0x4e, X0, X3
+	VADDPS        X3, X0, X0
+	VPERMILPS     $0xb1, X0, X3
+	VADDPS        X3, X0, X0
+	VMULSS        X1, X0, X0
 	VMOVSS        X0, (SI)
-	VEXTRACTF64X4 $0x01, Z2, Y9
-	VADDPS        Y9, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X9
-	VADDPS        X9, X2, X2
-	VPERMILPS     $0x4e, X2, X9
-	VADDPS        X9, X2, X2
-	VPERMILPS     $0xb1, X2, X9
-	VADDPS        X9, X2, X2
-	VMULSS        X8, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y3
+	VADDPS        Y3, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X3
+	VADDPS        X3, X2, X2
+	VPERMILPS     $0x4e, X2, X3
+	VADDPS        X3, X2, X2
+	VPERMILPS     $0xb1, X2, X3
+	VADDPS        X3, X2, X2
+	VMULSS        X1, X2, X2
 	VMOVSS        X2, 4(SI)
-	VEXTRACTF64X4 $0x01, Z4, Y9
-	VADDPS        Y9, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X9
-	VADDPS        X9, X4, X4
-	VPERMILPS     $0x4e, X4, X9
-	VADDPS        X9, X4, X4
-	VPERMILPS     $0xb1, X4, X9
-	VADDPS        X9, X4, X4
-	VMULSS        X8, X4, X4
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VADDPS        Y2, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X2
+	VADDPS        X2, X4, X4
+	VPERMILPS     $0x4e, X4, X2
+	VADDPS        X2, X4, X4
+	VPERMILPS     $0xb1, X4, X2
+	VADDPS        X2, X4, X4
+	VMULSS        X1, X4, X4
 	VMOVSS        X4, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z6, Y9
-	VADDPS        Y9, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X9
-	VADDPS        X9, X6, X6
-	VPERMILPS     $0x4e, X6, X9
-	VADDPS        X9, X6, X6
-	VPERMILPS     $0xb1, X6, X9
-	VADDPS        X9, X6, X6
-	VMULSS        X8, X6, X6
+	VEXTRACTF64X4 $0x01, Z6, Y2
+	VADDPS        Y2, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X2
+	VADDPS        X2, X6, X6
+	VPERMILPS     $0x4e, X6, X2
+	VADDPS        X2, X6, X6
+	VPERMILPS     $0xb1, X6, X2
+	VADDPS        X2, X6, X6
+	VMULSS        X1, X6, X6
 	VMOVSS        X6, 4(SI)(DI*1)
 	ADDQ          $0x00000010, DX
 	ADDQ          $0x00000008, SI
@@ -10943,20 +13766,20 @@ keys1:
 	LEAQ   (DI)(R8*4), R8
 	MOVQ   q_base+32(FP), DI
 	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
+	VPXORD Z13, Z13, Z0
+	VPXORD Z13, Z13, Z1
+	VPXORD Z13, Z13, Z2
 	MOVQ   CX, R9
 
 keys1_c2:
 	CMPQ        R9, $0x00000020
 	JB          keys1_c2_end
-	VMOVUPS     (R8), Z0
-	VMOVUPS     64(R8), Z1
-	VFMADD231PS (DI), Z0, Z13
-	VFMADD231PS 64(DI), Z1, Z14
-	VFMADD231PS (DI)(AX*1), Z0, Z15
-	VFMADD231PS 64(DI)(AX*1), Z1, Z16
+	VMOVUPS     (R8), Z3
+	VMOVUPS     64(R8), Z4
+	VFMADD231PS (DI), Z3, Z13
+	VFMADD231PS 64(DI), Z4, Z0
+	VFMADD231PS (DI)(AX*1), Z3, Z1
+	VFMADD231PS 64(DI)(AX*1), Z4, Z2
 	ADDQ        $0x00000080, R8
 	ADDQ        $0x00000080, DI
 	SUBQ        $0x00000020, R9
@@ -10966,40 +13789,40 @@ keys1_c2_end:
 keys1_c1:
 	CMPQ        R9, $0x00000010
 	JB          keys1_c1_end
-	VMOVUPS     (R8), Z0
-	VFMADD231PS (DI), Z0, Z13
-	VFMADD231PS (DI)(AX*1), Z0, Z15
+	VMOVUPS     (R8), Z3
+	VFMADD231PS (DI), Z3, Z13
+	VFMADD231PS (DI)(AX*1), Z3, Z1
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, R9
 	JMP         keys1_c1
 
 keys1_c1_end:
-	VADDPS        Z14, Z13, Z13
-	VADDPS        Z16, Z15, Z15
+	VADDPS        Z0, Z13, Z13
+	VADDPS        Z2, Z1, Z1
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z13, Y1
-	VADDPS        Y1, Y13, Y13
-	VEXTRACTF32X4 $0x01, Y13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0x4e, X13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0xb1, X13, X1
-	VADDPS        X1, X13, X13
+	VEXTRACTF64X4 $0x01, Z13, Y2
+	VADDPS        Y2, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X2
+	VADDPS        X2, X13, X13
+	VPERMILPS     $0x4e, X13, X2
+	VADDPS        X2, X13, X13
+	VPERMILPS     $0xb1, X13, X2
+	VADDPS        X2, X13, X13
 	VMULSS        X0, X13, X13
 	VMOVSS        X13, (SI)
-	VEXTRACTF64X4 $0x01, Z15, Y1
-	VADDPS        Y1, Y15, Y15
-	VEXTRACTF32X4 $0x01, Y15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0x4e, X15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0xb1, X15, X1
-	VADDPS        X1, X15, X15
-	VMULSS        X0, X15, X15
-	VMOVSS        X15, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, (SI)(DI*1)
 	ADDQ          $0x00000008, DX
 	ADDQ          $0x00000004, SI
 	SUBQ          $0x00000001, BX
@@ -11030,13 +13853,13 @@ keys2:
 	LEAQ   (DI)(R9*2), R9
 	MOVQ   q_base+32(FP), DI
 	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
+	VPXORD Z0, Z0, Z1
+	VPXORD Z0, Z0, Z2
+	VPXORD Z0, Z0, Z3
+	VPXORD Z0, Z0, Z4
+	VPXORD Z0, Z0, Z5
+	VPXORD Z0, Z0, Z6
+	VPXORD Z0, Z0, Z7
 	MOVQ   CX, R10
 
 keys2_c2:
@@ -11095,46 +13918,46 @@ keys2_c1_end:
 	VADDPS        Z7, Z6, Z6
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
-	VBROADCASTSS  scale+64(FP), Z8
-	VEXTRACTF64X4 $0x01, Z0, Y9
-	VADDPS        Y9, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X9
-	VADDPS        X9, X0, X0
-	VPERMILPS     $0x4e, X0, X9
-	VADDPS        X9, X0, X0
-	VPERMILPS     $0xb1, X0, X9
-	VADDPS        X9, X0, X0
-	VMULSS        X8, X0, X0
+	VBROADCASTSS  scale+64(FP), Z1
+	VEXTRACTF64X4 $0x01, Z0, Y3
+	VADDPS        Y3, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X3
+	VADDPS        X3, X0, X0
+	VPERMILPS     $0x4e, X0, X3
+	VADDPS        X3, X0, X0
+	VPERMILPS     $0xb1, X0, X3
+	VADDPS        X3, X0, X0
+	VMULSS        X1, X0, X0
 	VMOVSS        X0, (SI)
-	VEXTRACTF64X4 $0x01, Z2, Y9
-	VADDPS        Y9, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X9
-	VADDPS        X9, X2, X2
-	VPERMILPS     $0x4e, X2, X9
-	VADDPS        X9, X2, X2
-	VPERMILPS     $0xb1, X2, X9
-	VADDPS        X9, X2, X2
-	VMULSS        X8, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y3
+	VADDPS        Y3, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X3
+	VADDPS        X3, X2, X2
+	VPERMILPS     $0x4e, X2, X3
+	VADDPS        X3, X2, X2
+	VPERMILPS     $0xb1, X2, X3
+	VADDPS        X3, X2, X2
+	VMULSS        X1, X2, X2
 	VMOVSS        X2, 4(SI)
-	VEXTRACTF64X4 $0x01, Z4, Y9
-	VADDPS        Y9, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X9
-	VADDPS        X9, X4, X4
-	VPERMILPS     $0x4e, X4, X9
-	VADDPS        X9, X4, X4
-	VPERMILPS     $0xb1, X4, X9
-	VADDPS        X9, X4, X4
-	VMULSS        X8, X4, X4
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VADDPS        Y2, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X2
+	VADDPS        X2, X4, X4
+	VPERMILPS     $0x4e, X4, X2
+	VADDPS        X2, X4, X4
+	VPERMILPS     $0xb1, X4, X2
+	VADDPS        X2, X4, X4
+	VMULSS        X1, X4, X4
 	VMOVSS        X4, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z6, Y9
-	VADDPS        Y9, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X9
-	VADDPS        X9, X6, X6
-	VPERMILPS     $0x4e, X6, X9
-	VADDPS        X9, X6, X6
-	VPERMILPS     $0xb1, X6, X9
-	VADDPS        X9, X6, X6
-	VMULSS        X8, X6, X6
+	VEXTRACTF64X4 $0x01, Z6, Y2
+	VADDPS        Y2, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X2
+	VADDPS        X2, X6, X6
+	VPERMILPS     $0x4e, X6, X2
+	VADDPS        X2, X6, X6
+	VPERMILPS     $0xb1, X6, X2
+	VADDPS        X2, X6, X6
+	VMULSS        X1, X6, X6
 	VMOVSS        X6, 4(SI)(DI*1)
 	ADDQ          $0x00000010, DX
 	ADDQ          $0x00000008, SI
@@ -11150,22 +13973,22 @@ keys1:
 	LEAQ   (DI)(R8*2), R8
 	MOVQ   q_base+32(FP), DI
 	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
+	VPXORD Z13, Z13, Z0
+	VPXORD Z13, Z13, Z1
+	VPXORD Z13, Z13, Z2
 	MOVQ   CX, R9
 
 keys1_c2:
 	CMPQ        R9, $0x00000020
 	JB          keys1_c2_end
-	VPMOVZXWD   (R8), Z0
-	VPSLLD      $0x10, Z0, Z0
-	VPMOVZXWD   32(R8), Z1
-	VPSLLD      $0x10, Z1, Z1
-	VFMADD231PS (DI), Z0, Z13
-	VFMADD231PS 64(DI), Z1, Z14
-	VFMADD231PS (DI)(AX*1), Z0, Z15
-	VFMADD231PS 64(DI)(AX*1), Z1, Z16
+	VPMOVZXWD   (R8), Z3
+	VPSLLD      $0x10, Z3, Z3
+	VPMOVZXWD   32(R8), Z4
+	VPSLLD      $0x10, Z4, Z4
+	VFMADD231PS (DI), Z3, Z13
+	VFMADD231PS 64(DI), Z4, Z0
+	VFMADD231PS (DI)(AX*1), Z3, Z1
+	VFMADD231PS 64(DI)(AX*1), Z4, Z2
 	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000080, DI
 	SUBQ        $0x00000020, R9
@@ -11175,41 +13998,41 @@ keys1_c2_end:
 keys1_c1:
 	CMPQ        R9, $0x00000010
 	JB          keys1_c1_end
-	VPMOVZXWD   (R8), Z0
-	VPSLLD      $0x10, Z0, Z0
-	VFMADD231PS (DI), Z0, Z13
-	VFMADD231PS (DI)(AX*1), Z0, Z15
+	VPMOVZXWD   (R8), Z3
+	VPSLLD      $0x10, Z3, Z3
+	VFMADD231PS (DI), Z3, Z13
+	VFMADD231PS (DI)(AX*1), Z3, Z1
 	ADDQ        $0x00000020, R8
 	ADDQ        $0x00000040, DI
 	SUBQ        $0x00000010, R9
 	JMP         keys1_c1
 
 keys1_c1_end:
-	VADDPS        Z14, Z13, Z13
-	VADDPS        Z16, Z15, Z15
+	VADDPS        Z0, Z13, Z13
+	VADDPS        Z2, Z1, Z1
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z13, Y1
-	VADDPS        Y1, Y13, Y13
-	VEXTRACTF32X4 $0x01, Y13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0x4e, X13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0xb1, X13, X1
-	VADDPS        X1, X13, X13
+	VEXTRACTF64X4 $0x01, Z13, Y2
+	VADDPS        Y2, Y13, Y13
+	VEXTRACTF32X4 $0x01, Y13, X2
+	VADDPS        X2, X13, X13
+	VPERMILPS     $0x4e, X13, X2
+	VADDPS        X2, X13, X13
+	VPERMILPS     $0xb1, X13, X2
+	VADDPS        X2, X13, X13
 	VMULSS        X0, X13, X13
 	VMOVSS        X13, (SI)
-	VEXTRACTF64X4 $0x01, Z15, Y1
-	VADDPS        Y1, Y15, Y15
-	VEXTRACTF32X4 $0x01, Y15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0x4e, X15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0xb1, X15, X1
-	VADDPS        X1, X15, X15
-	VMULSS        X0, X15, X15
-	VMOVSS        X15, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, (SI)(DI*1)
 	ADDQ          $0x00000008, DX
 	ADDQ          $0x00000004, SI
 	SUBQ          $0x00000001, BX
@@ -11240,9 +14063,9 @@ keys2:
 	LEAQ   (SI)(R8*4), R8
 	MOVQ   q_base+32(FP), SI
 	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
+	VPXORD Z0, Z0, Z1
+	VPXORD Z0, Z0, Z2
+	VPXORD Z0, Z0, Z3
 	MOVQ   CX, R9
 
 keys2_c2:
@@ -11284,26 +14107,26 @@ keys2_c1_end:
 	VADDPS        Z3, Z2, Z2
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
-	VBROADCASTSS  scale+64(FP), Z4
-	VEXTRACTF64X4 $0x01, Z0, Y5
-	VADDPS        Y5, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X5
-	VADDPS        X5, X0, X0
-	VPERMILPS     $0x4e, X0, X5
-	VADDPS        X5, X0, X0
-	VPERMILPS     $0xb1, X0, X5
-	VADDPS        X5, X0, X0
-	VMULSS        X4, X0, X0
+	VBROADCASTSS  scale+64(FP), Z1
+	VEXTRACTF64X4 $0x01, Z0, Y3
+	VADDPS        Y3, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X3
+	VADDPS        X3, X0, X0
+	VPERMILPS     $0x4e, X0, X3
+	VADDPS        X3, X0, X0
+	VPERMILPS     $0xb1, X0, X3
+	VADDPS        X3, X0, X0
+	VMULSS        X1, X0, X0
 	VMOVSS        X0, (BX)
-	VEXTRACTF64X4 $0x01, Z2, Y5
-	VADDPS        Y5, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X5
-	VADDPS        X5, X2, X2
-	VPERMILPS     $0x4e, X2, X5
-	VADDPS        X5, X2, X2
-	VPERMILPS     $0xb1, X2, X5
-	VADDPS        X5, X2, X2
-	VMULSS        X4, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y3
+	VADDPS        Y3, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X3
+	VADDPS        X3, X2, X2
+	VPERMILPS     $0x4e, X2, X3
+	VADDPS        X3, X2, X2
+	VPERMILPS     $0xb1, X2, X3
+	VADDPS        X3, X2, X2
+	VMULSS        X1, X2, X2
 	VMOVSS        X2, 4(BX)
 	ADDQ          $0x00000010, AX
 	ADDQ          $0x00000008, BX
@@ -11319,16 +14142,16 @@ keys1:
 	LEAQ   (SI)(DI*4), DI
 	MOVQ   q_base+32(FP), SI
 	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
+	VPXORD Z9, Z9, Z0
 	MOVQ   CX, R8
 
 keys1_c2:
 	CMPQ        R8, $0x00000020
 	JB          keys1_c2_end
-	VMOVUPS     (DI), Z0
-	VMOVUPS     64(DI), Z1
-	VFMADD231PS (SI), Z0, Z9
-	VFMADD231PS 64(SI), Z1, Z10
+	VMOVUPS     (DI), Z1
+	VMOVUPS     64(DI), Z2
+	VFMADD231PS (SI), Z1, Z9
+	VFMADD231PS 64(SI), Z2, Z0
 	ADDQ        $0x00000080, DI
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, R8
@@ -11338,15 +14161,15 @@ keys1_c2_end:
 keys1_c1:
 	CMPQ        R8, $0x00000010
 	JB          keys1_c1_end
-	VMOVUPS     (DI), Z0
-	VFMADD231PS (SI), Z0, Z9
+	VMOVUPS     (DI), Z1
+	VFMADD231PS (SI), Z1, Z9
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, R8
 	JMP         keys1_c1
 
 keys1_c1_end:
-	VADDPS        Z10, Z9, Z9
+	VADDPS        Z0, Z9, Z9
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
 	VBROADCASTSS  scale+64(FP), Z0
@@ -11390,9 +14213,9 @@ keys2:
 	LEAQ   (SI)(R8*2), R8
 	MOVQ   q_base+32(FP), SI
 	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
+	VPXORD Z0, Z0, Z1
+	VPXORD Z0, Z0, Z2
+	VPXORD Z0, Z0, Z3
 	MOVQ   CX, R9
 
 keys2_c2:
@@ -11440,26 +14263,26 @@ keys2_c1_end:
 	VADDPS        Z3, Z2, Z2
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
-	VBROADCASTSS  scale+64(FP), Z4
-	VEXTRACTF64X4 $0x01, Z0, Y5
-	VADDPS        Y5, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X5
-	VADDPS        X5, X0, X0
-	VPERMILPS     $0x4e, X0, X5
-	VADDPS        X5, X0, X0
-	VPERMILPS     $0xb1, X0, X5
-	VADDPS        X5, X0, X0
-	VMULSS        X4, X0, X0
+	VBROADCASTSS  scale+64(FP), Z1
+	VEXTRACTF64X4 $0x01, Z0, Y3
+	VADDPS        Y3, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X3
+	VADDPS        X3, X0, X0
+	VPERMILPS     $0x4e, X0, X3
+	VADDPS        X3, X0, X0
+	VPERMILPS     $0xb1, X0, X3
+	VADDPS        X3, X0, X0
+	VMULSS        X1, X0, X0
 	VMOVSS        X0, (BX)
-	VEXTRACTF64X4 $0x01, Z2, Y5
-	VADDPS        Y5, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X5
-	VADDPS        X5, X2, X2
-	VPERMILPS     $0x4e, X2, X5
-	VADDPS        X5, X2, X2
-	VPERMILPS     $0xb1, X2, X5
-	VADDPS        X5, X2, X2
-	VMULSS        X4, X2, X2
+	VEXTRACTF64X4 $0x01, Z2, Y3
+	VADDPS        Y3, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X3
+	VADDPS        X3, X2, X2
+	VPERMILPS     $0x4e, X2, X3
+	VADDPS        X3, X2, X2
+	VPERMILPS     $0xb1, X2, X3
+	VADDPS        X3, X2, X2
+	VMULSS        X1, X2, X2
 	VMOVSS        X2, 4(BX)
 	ADDQ          $0x00000010, AX
 	ADDQ          $0x00000008, BX
@@ -11475,18 +14298,18 @@ keys1:
 	LEAQ   (SI)(DI*2), DI
 	MOVQ   q_base+32(FP), SI
 	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
+	VPXORD Z9, Z9, Z0
 	MOVQ   CX, R8
 
 keys1_c2:
 	CMPQ        R8, $0x00000020
 	JB          keys1_c2_end
-	VPMOVZXWD   (DI), Z0
-	VPSLLD      $0x10, Z0, Z0
-	VPMOVZXWD   32(DI), Z1
+	VPMOVZXWD   (DI), Z1
 	VPSLLD      $0x10, Z1, Z1
-	VFMADD231PS (SI), Z0, Z9
-	VFMADD231PS 64(SI), Z1, Z10
+	VPMOVZXWD   32(DI), Z2
+	VPSLLD      $0x10, Z2, Z2
+	VFMADD231PS (SI), Z1, Z9
+	VFMADD231PS 64(SI), Z2, Z0
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000080, SI
 	SUBQ        $0x00000020, R8
@@ -11496,16 +14319,16 @@ keys1_c2_end:
 keys1_c1:
 	CMPQ        R8, $0x00000010
 	JB          keys1_c1_end
-	VPMOVZXWD   (DI), Z0
-	VPSLLD      $0x10, Z0, Z0
-	VFMADD231PS (SI), Z0, Z9
+	VPMOVZXWD   (DI), Z1
+	VPSLLD      $0x10, Z1, Z1
+	VFMADD231PS (SI), Z1, Z9
 	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000010, R8
 	JMP         keys1_c1
 
 keys1_c1_end:
-	VADDPS        Z10, Z9, Z9
+	VADDPS        Z0, Z9, Z9
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
 	VBROADCASTSS  scale+64(FP), Z0
@@ -11930,7 +14753,23 @@ DATA expAVX512<>+1200(SB)/4, $0x7fc00000
 DATA expAVX512<>+1204(SB)/4, $0x7fc00000
 DATA expAVX512<>+1208(SB)/4, $0x7fc00000
 DATA expAVX512<>+1212(SB)/4, $0x7fc00000
-GLOBL expAVX512<>(SB), RODATA|NOPTR, $1216
+DATA expAVX512<>+1216(SB)/4, $0xff7fffff
+DATA expAVX512<>+1220(SB)/4, $0xff7fffff
+DATA expAVX512<>+1224(SB)/4, $0xff7fffff
+DATA expAVX512<>+1228(SB)/4, $0xff7fffff
+DATA expAVX512<>+1232(SB)/4, $0xff7fffff
+DATA expAVX512<>+1236(SB)/4, $0xff7fffff
+DATA expAVX512<>+1240(SB)/4, $0xff7fffff
+DATA expAVX512<>+1244(SB)/4, $0xff7fffff
+DATA expAVX512<>+1248(SB)/4, $0xff7fffff
+DATA expAVX512<>+1252(SB)/4, $0xff7fffff
+DATA expAVX512<>+1256(SB)/4, $0xff7fffff
+DATA expAVX512<>+1260(SB)/4, $0xff7fffff
+DATA expAVX512<>+1264(SB)/4, $0xff7fffff
+DATA expAVX512<>+1268(SB)/4, $0xff7fffff
+DATA expAVX512<>+1272(SB)/4, $0xff7fffff
+DATA expAVX512<>+1276(SB)/4, $0xff7fffff
+GLOBL expAVX512<>(SB), RODATA|NOPTR, $1280
 
 // func softmaxBlockAVX512(x []float32, xstride int, nk int, m []float32, l []float32, alpha []float32)
 // Requires: AVX, AVX512F, AVX512VL
@@ -14319,357 +17158,296 @@ TEXT ·dotsGatherBF16Split4AVX512(SB), NOSPLIT, $0-120
 	MOVQ offs_base+96(FP), BX
 	MOVQ offs_len+104(FP), SI
 	MOVQ x_base+0(FP), DI
+	SHLQ $0x01, CX
 
-keys3:
-	CMPQ   SI, $0x00000003
-	JB     keys3_end
-	MOVQ   k_base+72(FP), R8
-	MOVQ   (BX), R9
-	LEAQ   (R8)(R9*2), R9
-	MOVQ   8(BX), R10
-	LEAQ   (R8)(R10*2), R10
-	MOVQ   16(BX), R11
-	LEAQ   (R8)(R11*2), R11
-	MOVQ   q_base+32(FP), R8
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	MOVQ   CX, R12
+keys4:
+	CMPQ      SI, $0x00000004
+	JB        keys4_end
+	MOVQ      k_base+72(FP), R8
+	MOVQ      (BX), R9
+	LEAQ      (R8)(R9*2), R9
+	MOVQ      8(BX), R10
+	LEAQ      (R8)(R10*2), R10
+	MOVQ      16(BX), R11
+	LEAQ      (R8)(R11*2), R11
+	MOVQ      24(BX), R12
+	LEAQ      (R8)(R12*2), R12
+	MOVQ      q_base+32(FP), R8
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z0, Z0, Z1
+	VPXORD    Z0, Z0, Z2
+	VPXORD    Z0, Z0, Z3
+	VPXORD    Z0, Z0, Z4
+	VPXORD    Z0, Z0, Z5
+	VPXORD    Z0, Z0, Z6
+	VPXORD    Z0, Z0, Z7
+	VPXORD    Z0, Z0, Z8
+	VPXORD    Z0, Z0, Z9
+	VPXORD    Z0, Z0, Z10
+	VPXORD    Z0, Z0, Z11
+	VPXORD    Z0, Z0, Z12
+	VPXORD    Z0, Z0, Z13
+	VPXORD    Z0, Z0, Z14
+	VPXORD    Z0, Z0, Z15
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z16
+	XORQ      R13, R13
 
-keys3_col:
-	CMPQ        R12, $0x00000020
-	JB          keys3_colend
-	VPSLLD      $0x10, (R9), Z12
-	VPSLLD      $0x10, (R10), Z13
-	VPSLLD      $0x10, (R11), Z14
-	VMOVUPS     (R8), Z15
-	VFMADD231PS Z15, Z12, Z0
-	VFMADD231PS Z15, Z13, Z1
-	VFMADD231PS Z15, Z14, Z2
-	VMOVUPS     (R8)(AX*1), Z15
-	VFMADD231PS Z15, Z12, Z3
-	VFMADD231PS Z15, Z13, Z4
-	VFMADD231PS Z15, Z14, Z5
-	VMOVUPS     (R8)(AX*2), Z15
-	VFMADD231PS Z15, Z12, Z6
-	VFMADD231PS Z15, Z13, Z7
-	VFMADD231PS Z15, Z14, Z8
-	VMOVUPS     (R8)(DX*1), Z15
-	VFMADD231PS Z15, Z12, Z9
-	VFMADD231PS Z15, Z13, Z10
-	VFMADD231PS Z15, Z14, Z11
-	VMOVDQU32   (R9), Z12
-	VPANDD      pairmaskAVX512<>+0(SB), Z12, Z12
-	VMOVDQU32   (R10), Z13
-	VPANDD      pairmaskAVX512<>+0(SB), Z13, Z13
-	VMOVDQU32   (R11), Z14
-	VPANDD      pairmaskAVX512<>+0(SB), Z14, Z14
-	VMOVUPS     64(R8), Z15
-	VFMADD231PS Z15, Z12, Z0
-	VFMADD231PS Z15, Z13, Z1
-	VFMADD231PS Z15, Z14, Z2
-	VMOVUPS     64(R8)(AX*1), Z15
-	VFMADD231PS Z15, Z12, Z3
-	VFMADD231PS Z15, Z13, Z4
-	VFMADD231PS Z15, Z14, Z5
-	VMOVUPS     64(R8)(AX*2), Z15
-	VFMADD231PS Z15, Z12, Z6
-	VFMADD231PS Z15, Z13, Z7
-	VFMADD231PS Z15, Z14, Z8
-	VMOVUPS     64(R8)(DX*1), Z15
-	VFMADD231PS Z15, Z12, Z9
-	VFMADD231PS Z15, Z13, Z10
-	VFMADD231PS Z15, Z14, Z11
-	ADDQ        $0x00000040, R9
-	ADDQ        $0x00000040, R10
-	ADDQ        $0x00000040, R11
+keys4_col:
+	CMPQ        R13, CX
+	JAE         keys4_colend
+	VPSLLD      $0x10, (R9)(R13*1), Z17
+	VPSLLD      $0x10, (R10)(R13*1), Z18
+	VPSLLD      $0x10, (R11)(R13*1), Z19
+	VPSLLD      $0x10, (R12)(R13*1), Z20
+	VMOVUPS     (R8), Z21
+	VFMADD231PS Z21, Z17, Z0
+	VFMADD231PS Z21, Z18, Z1
+	VFMADD231PS Z21, Z19, Z2
+	VFMADD231PS Z21, Z20, Z3
+	VMOVUPS     (R8)(AX*1), Z21
+	VFMADD231PS Z21, Z17, Z4
+	VFMADD231PS Z21, Z18, Z5
+	VFMADD231PS Z21, Z19, Z6
+	VFMADD231PS Z21, Z20, Z7
+	VMOVUPS     (R8)(AX*2), Z21
+	VFMADD231PS Z21, Z17, Z8
+	VFMADD231PS Z21, Z18, Z9
+	VFMADD231PS Z21, Z19, Z10
+	VFMADD231PS Z21, Z20, Z11
+	VMOVUPS     (R8)(DX*1), Z21
+	VFMADD231PS Z21, Z17, Z12
+	VFMADD231PS Z21, Z18, Z13
+	VFMADD231PS Z21, Z19, Z14
+	VFMADD231PS Z21, Z20, Z15
+	VPANDD      (R9)(R13*1), Z16, Z17
+	VPANDD      (R10)(R13*1), Z16, Z18
+	VPANDD      (R11)(R13*1), Z16, Z19
+	VPANDD      (R12)(R13*1), Z16, Z20
+	VMOVUPS     64(R8), Z21
+	VFMADD231PS Z21, Z17, Z0
+	VFMADD231PS Z21, Z18, Z1
+	VFMADD231PS Z21, Z19, Z2
+	VFMADD231PS Z21, Z20, Z3
+	VMOVUPS     64(R8)(AX*1), Z21
+	VFMADD231PS Z21, Z17, Z4
+	VFMADD231PS Z21, Z18, Z5
+	VFMADD231PS Z21, Z19, Z6
+	VFMADD231PS Z21, Z20, Z7
+	VMOVUPS     64(R8)(AX*2), Z21
+	VFMADD231PS Z21, Z17, Z8
+	VFMADD231PS Z21, Z18, Z9
+	VFMADD231PS Z21, Z19, Z10
+	VFMADD231PS Z21, Z20, Z11
+	VMOVUPS     64(R8)(DX*1), Z21
+	VFMADD231PS Z21, Z17, Z12
+	VFMADD231PS Z21, Z18, Z13
+	VFMADD231PS Z21, Z19, Z14
+	VFMADD231PS Z21, Z20, Z15
+	ADDQ        $0x00000040, R13
 	ADDQ        $0x00000080, R8
-	SUBQ        $0x00000020, R12
-	JMP         keys3_col
+	JMP         keys4_col
 
-keys3_colend:
+keys4_colend:
+	VSHUFF32X4    $0x44, Z4, Z0, Z16
+	VSHUFF32X4    $0xee, Z4, Z0, Z4
+	VADDPS        Z4, Z16, Z16
+	VSHUFF32X4    $0x44, Z12, Z8, Z4
+	VSHUFF32X4    $0xee, Z12, Z8, Z8
+	VADDPS        Z8, Z4, Z4
+	VSHUFF32X4    $0x88, Z4, Z16, Z8
+	VSHUFF32X4    $0xdd, Z4, Z16, Z4
+	VADDPS        Z4, Z8, Z8
+	VSHUFF32X4    $0x44, Z5, Z1, Z4
+	VSHUFF32X4    $0xee, Z5, Z1, Z1
+	VADDPS        Z1, Z4, Z4
+	VSHUFF32X4    $0x44, Z13, Z9, Z1
+	VSHUFF32X4    $0xee, Z13, Z9, Z5
+	VADDPS        Z5, Z1, Z1
+	VSHUFF32X4    $0x88, Z1, Z4, Z5
+	VSHUFF32X4    $0xdd, Z1, Z4, Z1
+	VADDPS        Z1, Z5, Z5
+	VSHUFF32X4    $0x44, Z6, Z2, Z1
+	VSHUFF32X4    $0xee, Z6, Z2, Z2
+	VADDPS        Z2, Z1, Z1
+	VSHUFF32X4    $0x44, Z14, Z10, Z2
+	VSHUFF32X4    $0xee, Z14, Z10, Z4
+	VADDPS        Z4, Z2, Z2
+	VSHUFF32X4    $0x88, Z2, Z1, Z4
+	VSHUFF32X4    $0xdd, Z2, Z1, Z1
+	VADDPS        Z1, Z4, Z4
+	VSHUFF32X4    $0x44, Z7, Z3, Z1
+	VSHUFF32X4    $0xee, Z7, Z3, Z2
+	VADDPS        Z2, Z1, Z1
+	VSHUFF32X4    $0x44, Z15, Z11, Z2
+	VSHUFF32X4    $0xee, Z15, Z11, Z3
+	VADDPS        Z3, Z2, Z2
+	VSHUFF32X4    $0x88, Z2, Z1, Z3
+	VSHUFF32X4    $0xdd, Z2, Z1, Z1
+	VADDPS        Z1, Z3, Z3
+	VSHUFPS       $0x44, Z5, Z8, Z1
+	VSHUFPS       $0xee, Z5, Z8, Z2
+	VADDPS        Z2, Z1, Z1
+	VSHUFPS       $0x44, Z3, Z4, Z2
+	VSHUFPS       $0xee, Z3, Z4, Z3
+	VADDPS        Z3, Z2, Z2
+	VSHUFPS       $0x88, Z2, Z1, Z3
+	VSHUFPS       $0xdd, Z2, Z1, Z1
+	VADDPS        Z1, Z3, Z3
 	MOVQ          xstride+24(FP), R8
 	SHLQ          $0x02, R8
 	LEAQ          (R8)(R8*2), R9
-	VBROADCASTSS  scale+64(FP), Z12
-	VEXTRACTF64X4 $0x01, Z0, Y13
-	VADDPS        Y13, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X13
-	VADDPS        X13, X0, X0
-	VPERMILPS     $0x4e, X0, X13
-	VADDPS        X13, X0, X0
-	VPERMILPS     $0xb1, X0, X13
-	VADDPS        X13, X0, X0
-	VMULSS        X12, X0, X0
-	VMOVSS        X0, (DI)
-	VEXTRACTF64X4 $0x01, Z1, Y13
-	VADDPS        Y13, Y1, Y1
-	VEXTRACTF32X4 $0x01, Y1, X13
-	VADDPS        X13, X1, X1
-	VPERMILPS     $0x4e, X1, X13
-	VADDPS        X13, X1, X1
-	VPERMILPS     $0xb1, X1, X13
-	VADDPS        X13, X1, X1
-	VMULSS        X12, X1, X1
-	VMOVSS        X1, 4(DI)
-	VEXTRACTF64X4 $0x01, Z2, Y13
-	VADDPS        Y13, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X13
-	VADDPS        X13, X2, X2
-	VPERMILPS     $0x4e, X2, X13
-	VADDPS        X13, X2, X2
-	VPERMILPS     $0xb1, X2, X13
-	VADDPS        X13, X2, X2
-	VMULSS        X12, X2, X2
-	VMOVSS        X2, 8(DI)
-	VEXTRACTF64X4 $0x01, Z3, Y13
-	VADDPS        Y13, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X13
-	VADDPS        X13, X3, X3
-	VPERMILPS     $0x4e, X3, X13
-	VADDPS        X13, X3, X3
-	VPERMILPS     $0xb1, X3, X13
-	VADDPS        X13, X3, X3
-	VMULSS        X12, X3, X3
-	VMOVSS        X3, (DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z4, Y13
-	VADDPS        Y13, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X13
-	VADDPS        X13, X4, X4
-	VPERMILPS     $0x4e, X4, X13
-	VADDPS        X13, X4, X4
-	VPERMILPS     $0xb1, X4, X13
-	VADDPS        X13, X4, X4
-	VMULSS        X12, X4, X4
-	VMOVSS        X4, 4(DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z5, Y13
-	VADDPS        Y13, Y5, Y5
-	VEXTRACTF32X4 $0x01, Y5, X13
-	VADDPS        X13, X5, X5
-	VPERMILPS     $0x4e, X5, X13
-	VADDPS        X13, X5, X5
-	VPERMILPS     $0xb1, X5, X13
-	VADDPS        X13, X5, X5
-	VMULSS        X12, X5, X5
-	VMOVSS        X5, 8(DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z6, Y13
-	VADDPS        Y13, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X13
-	VADDPS        X13, X6, X6
-	VPERMILPS     $0x4e, X6, X13
-	VADDPS        X13, X6, X6
-	VPERMILPS     $0xb1, X6, X13
-	VADDPS        X13, X6, X6
-	VMULSS        X12, X6, X6
-	VMOVSS        X6, (DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z7, Y13
-	VADDPS        Y13, Y7, Y7
-	VEXTRACTF32X4 $0x01, Y7, X13
-	VADDPS        X13, X7, X7
-	VPERMILPS     $0x4e, X7, X13
-	VADDPS        X13, X7, X7
-	VPERMILPS     $0xb1, X7, X13
-	VADDPS        X13, X7, X7
-	VMULSS        X12, X7, X7
-	VMOVSS        X7, 4(DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z8, Y13
-	VADDPS        Y13, Y8, Y8
-	VEXTRACTF32X4 $0x01, Y8, X13
-	VADDPS        X13, X8, X8
-	VPERMILPS     $0x4e, X8, X13
-	VADDPS        X13, X8, X8
-	VPERMILPS     $0xb1, X8, X13
-	VADDPS        X13, X8, X8
-	VMULSS        X12, X8, X8
-	VMOVSS        X8, 8(DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z9, Y13
-	VADDPS        Y13, Y9, Y9
-	VEXTRACTF32X4 $0x01, Y9, X13
-	VADDPS        X13, X9, X9
-	VPERMILPS     $0x4e, X9, X13
-	VADDPS        X13, X9, X9
-	VPERMILPS     $0xb1, X9, X13
-	VADDPS        X13, X9, X9
-	VMULSS        X12, X9, X9
-	VMOVSS        X9, (DI)(R9*1)
-	VEXTRACTF64X4 $0x01, Z10, Y13
-	VADDPS        Y13, Y10, Y10
-	VEXTRACTF32X4 $0x01, Y10, X13
-	VADDPS        X13, X10, X10
-	VPERMILPS     $0x4e, X10, X13
-	VADDPS        X13, X10, X10
-	VPERMILPS     $0xb1, X10, X13
-	VADDPS        X13, X10, X10
-	VMULSS        X12, X10, X10
-	VMOVSS        X10, 4(DI)(R9*1)
-	VEXTRACTF64X4 $0x01, Z11, Y13
-	VADDPS        Y13, Y11, Y11
-	VEXTRACTF32X4 $0x01, Y11, X13
-	VADDPS        X13, X11, X11
-	VPERMILPS     $0x4e, X11, X13
-	VADDPS        X13, X11, X11
-	VPERMILPS     $0xb1, X11, X13
-	VADDPS        X13, X11, X11
-	VMULSS        X12, X11, X11
-	VMOVSS        X11, 8(DI)(R9*1)
-	ADDQ          $0x00000018, BX
-	ADDQ          $0x0000000c, DI
-	SUBQ          $0x00000003, SI
-	JMP           keys3
+	VBROADCASTSS  scale+64(FP), Z1
+	VMULPS        Z1, Z3, Z3
+	VMOVUPS       X3, (DI)
+	VEXTRACTF32X4 $0x01, Z3, (DI)(R8*1)
+	VEXTRACTF32X4 $0x02, Z3, (DI)(R8*2)
+	VEXTRACTF32X4 $0x03, Z3, (DI)(R9*1)
+	ADDQ          $0x00000020, BX
+	ADDQ          $0x00000010, DI
+	SUBQ          $0x00000004, SI
+	JMP           keys4
 
-keys3_end:
+keys4_end:
 keys2:
-	CMPQ   SI, $0x00000002
-	JB     keys2_end
-	MOVQ   k_base+72(FP), R8
-	MOVQ   (BX), R9
-	LEAQ   (R8)(R9*2), R9
-	MOVQ   8(BX), R10
-	LEAQ   (R8)(R10*2), R10
-	MOVQ   q_base+32(FP), R8
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
-	MOVQ   CX, R11
+	CMPQ      SI, $0x00000002
+	JB        keys2_end
+	MOVQ      k_base+72(FP), R8
+	MOVQ      (BX), R9
+	LEAQ      (R8)(R9*2), R9
+	MOVQ      8(BX), R10
+	LEAQ      (R8)(R10*2), R10
+	MOVQ      q_base+32(FP), R8
+	VPXORD    Z22, Z22, Z22
+	VPXORD    Z22, Z22, Z0
+	VPXORD    Z22, Z22, Z1
+	VPXORD    Z22, Z22, Z2
+	VPXORD    Z22, Z22, Z3
+	VPXORD    Z22, Z22, Z4
+	VPXORD    Z22, Z22, Z5
+	VPXORD    Z22, Z22, Z6
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z7
+	XORQ      R11, R11
 
 keys2_col:
-	CMPQ        R11, $0x00000020
-	JB          keys2_colend
-	VPSLLD      $0x10, (R9), Z0
-	VPSLLD      $0x10, (R10), Z1
-	VMOVUPS     (R8), Z2
-	VFMADD231PS Z2, Z0, Z16
-	VFMADD231PS Z2, Z1, Z17
-	VMOVUPS     (R8)(AX*1), Z2
-	VFMADD231PS Z2, Z0, Z18
-	VFMADD231PS Z2, Z1, Z19
-	VMOVUPS     (R8)(AX*2), Z2
-	VFMADD231PS Z2, Z0, Z20
-	VFMADD231PS Z2, Z1, Z21
-	VMOVUPS     (R8)(DX*1), Z2
-	VFMADD231PS Z2, Z0, Z22
-	VFMADD231PS Z2, Z1, Z23
-	VMOVDQU32   (R9), Z0
-	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
-	VMOVDQU32   (R10), Z1
-	VPANDD      pairmaskAVX512<>+0(SB), Z1, Z1
-	VMOVUPS     64(R8), Z2
-	VFMADD231PS Z2, Z0, Z16
-	VFMADD231PS Z2, Z1, Z17
-	VMOVUPS     64(R8)(AX*1), Z2
-	VFMADD231PS Z2, Z0, Z18
-	VFMADD231PS Z2, Z1, Z19
-	VMOVUPS     64(R8)(AX*2), Z2
-	VFMADD231PS Z2, Z0, Z20
-	VFMADD231PS Z2, Z1, Z21
-	VMOVUPS     64(R8)(DX*1), Z2
-	VFMADD231PS Z2, Z0, Z22
-	VFMADD231PS Z2, Z1, Z23
-	ADDQ        $0x00000040, R9
-	ADDQ        $0x00000040, R10
+	CMPQ        R11, CX
+	JAE         keys2_colend
+	VPSLLD      $0x10, (R9)(R11*1), Z8
+	VPSLLD      $0x10, (R10)(R11*1), Z9
+	VMOVUPS     (R8), Z10
+	VFMADD231PS Z10, Z8, Z22
+	VFMADD231PS Z10, Z9, Z0
+	VMOVUPS     (R8)(AX*1), Z10
+	VFMADD231PS Z10, Z8, Z1
+	VFMADD231PS Z10, Z9, Z2
+	VMOVUPS     (R8)(AX*2), Z10
+	VFMADD231PS Z10, Z8, Z3
+	VFMADD231PS Z10, Z9, Z4
+	VMOVUPS     (R8)(DX*1), Z10
+	VFMADD231PS Z10, Z8, Z5
+	VFMADD231PS Z10, Z9, Z6
+	VPANDD      (R9)(R11*1), Z7, Z8
+	VPANDD      (R10)(R11*1), Z7, Z9
+	VMOVUPS     64(R8), Z10
+	VFMADD231PS Z10, Z8, Z22
+	VFMADD231PS Z10, Z9, Z0
+	VMOVUPS     64(R8)(AX*1), Z10
+	VFMADD231PS Z10, Z8, Z1
+	VFMADD231PS Z10, Z9, Z2
+	VMOVUPS     64(R8)(AX*2), Z10
+	VFMADD231PS Z10, Z8, Z3
+	VFMADD231PS Z10, Z9, Z4
+	VMOVUPS     64(R8)(DX*1), Z10
+	VFMADD231PS Z10, Z8, Z5
+	VFMADD231PS Z10, Z9, Z6
+	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000080, R8
-	SUBQ        $0x00000020, R11
 	JMP         keys2_col
 
 keys2_colend:
 	MOVQ          xstride+24(FP), R8
 	SHLQ          $0x02, R8
 	LEAQ          (R8)(R8*2), R9
-	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z16, Y1
-	VADDPS        Y1, Y16, Y16
-	VEXTRACTF32X4 $0x01, Y16, X1
-	VADDPS        X1, X16, X16
-	VPERMILPS     $0x4e, X16, X1
-	VADDPS        X1, X16, X16
-	VPERMILPS     $0xb1, X16, X1
-	VADDPS        X1, X16, X16
-	VMULSS        X0, X16, X16
-	VMOVSS        X16, (DI)
-	VEXTRACTF64X4 $0x01, Z17, Y1
-	VADDPS        Y1, Y17, Y17
-	VEXTRACTF32X4 $0x01, Y17, X1
-	VADDPS        X1, X17, X17
-	VPERMILPS     $0x4e, X17, X1
-	VADDPS        X1, X17, X17
-	VPERMILPS     $0xb1, X17, X1
-	VADDPS        X1, X17, X17
-	VMULSS        X0, X17, X17
-	VMOVSS        X17, 4(DI)
-	VEXTRACTF64X4 $0x01, Z18, Y1
-	VADDPS        Y1, Y18, Y18
-	VEXTRACTF32X4 $0x01, Y18, X1
-	VADDPS        X1, X18, X18
-	VPERMILPS     $0x4e, X18, X1
-	VADDPS        X1, X18, X18
-	VPERMILPS     $0xb1, X18, X1
-	VADDPS        X1, X18, X18
-	VMULSS        X0, X18, X18
-	VMOVSS        X18, (DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z19, Y1
-	VADDPS        Y1, Y19, Y19
-	VEXTRACTF32X4 $0x01, Y19, X1
-	VADDPS        X1, X19, X19
-	VPERMILPS     $0x4e, X19, X1
-	VADDPS        X1, X19, X19
-	VPERMILPS     $0xb1, X19, X1
-	VADDPS        X1, X19, X19
-	VMULSS        X0, X19, X19
-	VMOVSS        X19, 4(DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z20, Y1
-	VADDPS        Y1, Y20, Y20
-	VEXTRACTF32X4 $0x01, Y20, X1
-	VADDPS        X1, X20, X20
-	VPERMILPS     $0x4e, X20, X1
-	VADDPS        X1, X20, X20
-	VPERMILPS     $0xb1, X20, X1
-	VADDPS        X1, X20, X20
-	VMULSS        X0, X20, X20
-	VMOVSS        X20, (DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z21, Y1
-	VADDPS        Y1, Y21, Y21
-	VEXTRACTF32X4 $0x01, Y21, X1
-	VADDPS        X1, X21, X21
-	VPERMILPS     $0x4e, X21, X1
-	VADDPS        X1, X21, X21
-	VPERMILPS     $0xb1, X21, X1
-	VADDPS        X1, X21, X21
-	VMULSS        X0, X21, X21
-	VMOVSS        X21, 4(DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z22, Y1
-	VADDPS        Y1, Y22, Y22
-	VEXTRACTF32X4 $0x01, Y22, X1
-	VADDPS        X1, X22, X22
-	VPERMILPS     $0x4e, X22, X1
-	VADDPS        X1, X22, X22
-	VPERMILPS     $0xb1, X22, X1
-	VADDPS        X1, X22, X22
-	VMULSS        X0, X22, X22
-	VMOVSS        X22, (DI)(R9*1)
-	VEXTRACTF64X4 $0x01, Z23, Y1
-	VADDPS        Y1, Y23, Y23
-	VEXTRACTF32X4 $0x01, Y23, X1
-	VADDPS        X1, X23, X23
-	VPERMILPS     $0x4e, X23, X1
-	VADDPS        X1, X23, X23
-	VPERMILPS     $0xb1, X23, X1
-	VADDPS        X1, X23, X23
-	VMULSS        X0, X23, X23
-	VMOVSS        X23, 4(DI)(R9*1)
+	VBROADCASTSS  scale+64(FP), Z7
+	VEXTRACTF64X4 $0x01, Z22, Y8
+	VADDPS        Y8, Y22, Y22
+	VEXTRACTF32X4 $0x01, Y22, X8
+	VADDPS        X8, X22, X22
+	VPERMILPS     $0x4e, X22, X8
+	VADDPS        X8, X22, X22
+	VPERMILPS     $0xb1, X22, X8
+	VADDPS        X8, X22, X22
+	VMULSS        X7, X22, X22
+	VMOVSS        X22, (DI)
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X8
+	VADDPS        X8, X0, X0
+	VPERMILPS     $0x4e, X0, X8
+	VADDPS        X8, X0, X0
+	VPERMILPS     $0xb1, X0, X8
+	VADDPS        X8, X0, X0
+	VMULSS        X7, X0, X0
+	VMOVSS        X0, 4(DI)
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPS        Y0, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0x4e, X1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VADDPS        X0, X1, X1
+	VMULSS        X7, X1, X1
+	VMOVSS        X1, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPS        Y0, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X0
+	VADDPS        X0, X2, X2
+	VPERMILPS     $0x4e, X2, X0
+	VADDPS        X0, X2, X2
+	VPERMILPS     $0xb1, X2, X0
+	VADDPS        X0, X2, X2
+	VMULSS        X7, X2, X2
+	VMOVSS        X2, 4(DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VADDPS        Y0, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X0
+	VADDPS        X0, X3, X3
+	VPERMILPS     $0x4e, X3, X0
+	VADDPS        X0, X3, X3
+	VPERMILPS     $0xb1, X3, X0
+	VADDPS        X0, X3, X3
+	VMULSS        X7, X3, X3
+	VMOVSS        X3, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z4, Y0
+	VADDPS        Y0, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X0
+	VADDPS        X0, X4, X4
+	VPERMILPS     $0x4e, X4, X0
+	VADDPS        X0, X4, X4
+	VPERMILPS     $0xb1, X4, X0
+	VADDPS        X0, X4, X4
+	VMULSS        X7, X4, X4
+	VMOVSS        X4, 4(DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VADDPS        Y0, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X0
+	VADDPS        X0, X5, X5
+	VPERMILPS     $0x4e, X5, X0
+	VADDPS        X0, X5, X5
+	VPERMILPS     $0xb1, X5, X0
+	VADDPS        X0, X5, X5
+	VMULSS        X7, X5, X5
+	VMOVSS        X5, (DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z6, Y0
+	VADDPS        Y0, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X0
+	VADDPS        X0, X6, X6
+	VPERMILPS     $0x4e, X6, X0
+	VADDPS        X0, X6, X6
+	VPERMILPS     $0xb1, X6, X0
+	VADDPS        X0, X6, X6
+	VMULSS        X7, X6, X6
+	VMOVSS        X6, 4(DI)(R9*1)
 	ADDQ          $0x00000010, BX
 	ADDQ          $0x00000008, DI
 	SUBQ          $0x00000002, SI
@@ -14677,98 +17455,97 @@ keys2_colend:
 
 keys2_end:
 keys1:
-	CMPQ   SI, $0x00000001
-	JB     keys1_end
-	MOVQ   k_base+72(FP), R8
-	MOVQ   (BX), R9
-	LEAQ   (R8)(R9*2), R9
-	MOVQ   q_base+32(FP), R8
-	VPXORD Z24, Z24, Z24
-	VPXORD Z25, Z25, Z25
-	VPXORD Z26, Z26, Z26
-	VPXORD Z27, Z27, Z27
-	VPXORD Z28, Z28, Z28
-	VPXORD Z29, Z29, Z29
-	VPXORD Z30, Z30, Z30
-	VPXORD Z31, Z31, Z31
-	MOVQ   CX, R10
+	CMPQ      SI, $0x00000001
+	JB        keys1_end
+	MOVQ      k_base+72(FP), R8
+	MOVQ      (BX), R9
+	LEAQ      (R8)(R9*2), R9
+	MOVQ      q_base+32(FP), R8
+	VPXORD    Z23, Z23, Z23
+	VPXORD    Z23, Z23, Z0
+	VPXORD    Z23, Z23, Z1
+	VPXORD    Z23, Z23, Z2
+	VPXORD    Z23, Z23, Z3
+	VPXORD    Z23, Z23, Z4
+	VPXORD    Z23, Z23, Z5
+	VPXORD    Z23, Z23, Z6
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z7
+	XORQ      R10, R10
 
 keys1_col:
-	CMPQ        R10, $0x00000020
-	JB          keys1_colend
-	VPSLLD      $0x10, (R9), Z0
-	VMOVUPS     (R8), Z1
-	VFMADD231PS Z1, Z0, Z24
-	VMOVUPS     (R8)(AX*1), Z1
-	VFMADD231PS Z1, Z0, Z26
-	VMOVUPS     (R8)(AX*2), Z1
-	VFMADD231PS Z1, Z0, Z28
-	VMOVUPS     (R8)(DX*1), Z1
-	VFMADD231PS Z1, Z0, Z30
-	VMOVDQU32   (R9), Z0
-	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
-	VMOVUPS     64(R8), Z1
-	VFMADD231PS Z1, Z0, Z25
-	VMOVUPS     64(R8)(AX*1), Z1
-	VFMADD231PS Z1, Z0, Z27
-	VMOVUPS     64(R8)(AX*2), Z1
-	VFMADD231PS Z1, Z0, Z29
-	VMOVUPS     64(R8)(DX*1), Z1
-	VFMADD231PS Z1, Z0, Z31
-	ADDQ        $0x00000040, R9
+	CMPQ        R10, CX
+	JAE         keys1_colend
+	VPSLLD      $0x10, (R9)(R10*1), Z8
+	VMOVUPS     (R8), Z9
+	VFMADD231PS Z9, Z8, Z23
+	VMOVUPS     (R8)(AX*1), Z9
+	VFMADD231PS Z9, Z8, Z1
+	VMOVUPS     (R8)(AX*2), Z9
+	VFMADD231PS Z9, Z8, Z3
+	VMOVUPS     (R8)(DX*1), Z9
+	VFMADD231PS Z9, Z8, Z5
+	VPANDD      (R9)(R10*1), Z7, Z8
+	VMOVUPS     64(R8), Z9
+	VFMADD231PS Z9, Z8, Z0
+	VMOVUPS     64(R8)(AX*1), Z9
+	VFMADD231PS Z9, Z8, Z2
+	VMOVUPS     64(R8)(AX*2), Z9
+	VFMADD231PS Z9, Z8, Z4
+	VMOVUPS     64(R8)(DX*1), Z9
+	VFMADD231PS Z9, Z8, Z6
+	ADDQ        $0x00000040, R10
 	ADDQ        $0x00000080, R8
-	SUBQ        $0x00000020, R10
 	JMP         keys1_col
 
 keys1_colend:
-	VADDPS        Z25, Z24, Z24
-	VADDPS        Z27, Z26, Z26
-	VADDPS        Z29, Z28, Z28
-	VADDPS        Z31, Z30, Z30
+	VADDPS        Z0, Z23, Z23
+	VADDPS        Z2, Z1, Z1
+	VADDPS        Z4, Z3, Z3
+	VADDPS        Z6, Z5, Z5
 	MOVQ          xstride+24(FP), R8
 	SHLQ          $0x02, R8
 	LEAQ          (R8)(R8*2), R9
 	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z24, Y1
-	VADDPS        Y1, Y24, Y24
-	VEXTRACTF32X4 $0x01, Y24, X1
-	VADDPS        X1, X24, X24
-	VPERMILPS     $0x4e, X24, X1
-	VADDPS        X1, X24, X24
-	VPERMILPS     $0xb1, X24, X1
-	VADDPS        X1, X24, X24
-	VMULSS        X0, X24, X24
-	VMOVSS        X24, (DI)
-	VEXTRACTF64X4 $0x01, Z26, Y1
-	VADDPS        Y1, Y26, Y26
-	VEXTRACTF32X4 $0x01, Y26, X1
-	VADDPS        X1, X26, X26
-	VPERMILPS     $0x4e, X26, X1
-	VADDPS        X1, X26, X26
-	VPERMILPS     $0xb1, X26, X1
-	VADDPS        X1, X26, X26
-	VMULSS        X0, X26, X26
-	VMOVSS        X26, (DI)(R8*1)
-	VEXTRACTF64X4 $0x01, Z28, Y1
-	VADDPS        Y1, Y28, Y28
-	VEXTRACTF32X4 $0x01, Y28, X1
-	VADDPS        X1, X28, X28
-	VPERMILPS     $0x4e, X28, X1
-	VADDPS        X1, X28, X28
-	VPERMILPS     $0xb1, X28, X1
-	VADDPS        X1, X28, X28
-	VMULSS        X0, X28, X28
-	VMOVSS        X28, (DI)(R8*2)
-	VEXTRACTF64X4 $0x01, Z30, Y1
-	VADDPS        Y1, Y30, Y30
-	VEXTRACTF32X4 $0x01, Y30, X1
-	VADDPS        X1, X30, X30
-	VPERMILPS     $0x4e, X30, X1
-	VADDPS        X1, X30, X30
-	VPERMILPS     $0xb1, X30, X1
-	VADDPS        X1, X30, X30
-	VMULSS        X0, X30, X30
-	VMOVSS        X30, (DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z23, Y2
+	VADDPS        Y2, Y23, Y23
+	VEXTRACTF32X4 $0x01, Y23, X2
+	VADDPS        X2, X23, X23
+	VPERMILPS     $0x4e, X23, X2
+	VADDPS        X2, X23, X23
+	VPERMILPS     $0xb1, X23, X2
+	VADDPS        X2, X23, X23
+	VMULSS        X0, X23, X23
+	VMOVSS        X23, (DI)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
+	VMULSS        X0, X3, X3
+	VMOVSS        X3, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VADDPS        Y1, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0x4e, X5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0xb1, X5, X1
+	VADDPS        X1, X5, X5
+	VMULSS        X0, X5, X5
+	VMOVSS        X5, (DI)(R9*1)
 	ADDQ          $0x00000008, BX
 	ADDQ          $0x00000004, DI
 	SUBQ          $0x00000001, SI
@@ -14909,6 +17686,842 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
+// func attendBF16Split4AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·attendBF16Split4AVX512(SB), NOSPLIT, $40-249
+	MOVQ    offs_len+104(FP), AX
+	CMPQ    AX, $0x10
+	JAE     padded
+	MOVQ    x_base+0(FP), AX
+	MOVQ    xstride+24(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS expAVX512<>+1088(SB), Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z0, (AX)
+
+padded:
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+96(FP), BX
+	MOVQ offs_len+104(FP), SI
+	MOVQ x_base+0(FP), DI
+	SHLQ $0x01, CX
+
+keys4:
+	CMPQ      SI, $0x00000004
+	JB        keys4_end
+	MOVQ      k_base+72(FP), R8
+	MOVQ      (BX), R9
+	LEAQ      (R8)(R9*2), R9
+	MOVQ      8(BX), R10
+	LEAQ      (R8)(R10*2), R10
+	MOVQ      16(BX), R11
+	LEAQ      (R8)(R11*2), R11
+	MOVQ      24(BX), R12
+	LEAQ      (R8)(R12*2), R12
+	MOVQ      q_base+32(FP), R8
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z1, Z1, Z0
+	VPXORD    Z1, Z1, Z4
+	VPXORD    Z1, Z1, Z5
+	VPXORD    Z1, Z1, Z6
+	VPXORD    Z1, Z1, Z7
+	VPXORD    Z1, Z1, Z8
+	VPXORD    Z1, Z1, Z9
+	VPXORD    Z1, Z1, Z10
+	VPXORD    Z1, Z1, Z11
+	VPXORD    Z1, Z1, Z12
+	VPXORD    Z1, Z1, Z13
+	VPXORD    Z1, Z1, Z14
+	VPXORD    Z1, Z1, Z15
+	VPXORD    Z1, Z1, Z16
+	VPXORD    Z1, Z1, Z17
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z18
+	XORQ      R13, R13
+
+keys4_col:
+	CMPQ        R13, CX
+	JAE         keys4_colend
+	VPSLLD      $0x10, (R9)(R13*1), Z19
+	VPSLLD      $0x10, (R10)(R13*1), Z20
+	VPSLLD      $0x10, (R11)(R13*1), Z21
+	VPSLLD      $0x10, (R12)(R13*1), Z22
+	VMOVUPS     (R8), Z23
+	VFMADD231PS Z23, Z19, Z1
+	VFMADD231PS Z23, Z20, Z0
+	VFMADD231PS Z23, Z21, Z4
+	VFMADD231PS Z23, Z22, Z5
+	VMOVUPS     (R8)(AX*1), Z23
+	VFMADD231PS Z23, Z19, Z6
+	VFMADD231PS Z23, Z20, Z7
+	VFMADD231PS Z23, Z21, Z8
+	VFMADD231PS Z23, Z22, Z9
+	VMOVUPS     (R8)(AX*2), Z23
+	VFMADD231PS Z23, Z19, Z10
+	VFMADD231PS Z23, Z20, Z11
+	VFMADD231PS Z23, Z21, Z12
+	VFMADD231PS Z23, Z22, Z13
+	VMOVUPS     (R8)(DX*1), Z23
+	VFMADD231PS Z23, Z19, Z14
+	VFMADD231PS Z23, Z20, Z15
+	VFMADD231PS Z23, Z21, Z16
+	VFMADD231PS Z23, Z22, Z17
+	VPANDD      (R9)(R13*1), Z18, Z19
+	VPANDD      (R10)(R13*1), Z18, Z20
+	VPANDD      (R11)(R13*1), Z18, Z21
+	VPANDD      (R12)(R13*1), Z18, Z22
+	VMOVUPS     64(R8), Z23
+	VFMADD231PS Z23, Z19, Z1
+	VFMADD231PS Z23, Z20, Z0
+	VFMADD231PS Z23, Z21, Z4
+	VFMADD231PS Z23, Z22, Z5
+	VMOVUPS     64(R8)(AX*1), Z23
+	VFMADD231PS Z23, Z19, Z6
+	VFMADD231PS Z23, Z20, Z7
+	VFMADD231PS Z23, Z21, Z8
+	VFMADD231PS Z23, Z22, Z9
+	VMOVUPS     64(R8)(AX*2), Z23
+	VFMADD231PS Z23, Z19, Z10
+	VFMADD231PS Z23, Z20, Z11
+	VFMADD231PS Z23, Z21, Z12
+	VFMADD231PS Z23, Z22, Z13
+	VMOVUPS     64(R8)(DX*1), Z23
+	VFMADD231PS Z23, Z19, Z14
+	VFMADD231PS Z23, Z20, Z15
+	VFMADD231PS Z23, Z21, Z16
+	VFMADD231PS Z23, Z22, Z17
+	ADDQ        $0x00000040, R13
+	ADDQ        $0x00000080, R8
+	JMP         keys4_col
+
+keys4_colend:
+	VSHUFF32X4    $0x44, Z6, Z1, Z18
+	VSHUFF32X4    $0xee, Z6, Z1, Z6
+	VADDPS        Z6, Z18, Z18
+	VSHUFF32X4    $0x44, Z14, Z10, Z6
+	VSHUFF32X4    $0xee, Z14, Z10, Z10
+	VADDPS        Z10, Z6, Z6
+	VSHUFF32X4    $0x88, Z6, Z18, Z10
+	VSHUFF32X4    $0xdd, Z6, Z18, Z6
+	VADDPS        Z6, Z10, Z10
+	VSHUFF32X4    $0x44, Z7, Z0, Z6
+	VSHUFF32X4    $0xee, Z7, Z0, Z0
+	VADDPS        Z0, Z6, Z6
+	VSHUFF32X4    $0x44, Z15, Z11, Z0
+	VSHUFF32X4    $0xee, Z15, Z11, Z7
+	VADDPS        Z7, Z0, Z0
+	VSHUFF32X4    $0x88, Z0, Z6, Z7
+	VSHUFF32X4    $0xdd, Z0, Z6, Z0
+	VADDPS        Z0, Z7, Z7
+	VSHUFF32X4    $0x44, Z8, Z4, Z0
+	VSHUFF32X4    $0xee, Z8, Z4, Z4
+	VADDPS        Z4, Z0, Z0
+	VSHUFF32X4    $0x44, Z16, Z12, Z4
+	VSHUFF32X4    $0xee, Z16, Z12, Z6
+	VADDPS        Z6, Z4, Z4
+	VSHUFF32X4    $0x88, Z4, Z0, Z6
+	VSHUFF32X4    $0xdd, Z4, Z0, Z0
+	VADDPS        Z0, Z6, Z6
+	VSHUFF32X4    $0x44, Z9, Z5, Z0
+	VSHUFF32X4    $0xee, Z9, Z5, Z4
+	VADDPS        Z4, Z0, Z0
+	VSHUFF32X4    $0x44, Z17, Z13, Z4
+	VSHUFF32X4    $0xee, Z17, Z13, Z5
+	VADDPS        Z5, Z4, Z4
+	VSHUFF32X4    $0x88, Z4, Z0, Z5
+	VSHUFF32X4    $0xdd, Z4, Z0, Z0
+	VADDPS        Z0, Z5, Z5
+	VSHUFPS       $0x44, Z7, Z10, Z0
+	VSHUFPS       $0xee, Z7, Z10, Z4
+	VADDPS        Z4, Z0, Z0
+	VSHUFPS       $0x44, Z5, Z6, Z4
+	VSHUFPS       $0xee, Z5, Z6, Z5
+	VADDPS        Z5, Z4, Z4
+	VSHUFPS       $0x88, Z4, Z0, Z5
+	VSHUFPS       $0xdd, Z4, Z0, Z0
+	VADDPS        Z0, Z5, Z5
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VBROADCASTSS  scale+64(FP), Z0
+	VMULPS        Z0, Z5, Z5
+	VMOVUPS       X5, (DI)
+	VEXTRACTF32X4 $0x01, Z5, (DI)(R8*1)
+	VEXTRACTF32X4 $0x02, Z5, (DI)(R8*2)
+	VEXTRACTF32X4 $0x03, Z5, (DI)(R9*1)
+	ADDQ          $0x00000020, BX
+	ADDQ          $0x00000010, DI
+	SUBQ          $0x00000004, SI
+	JMP           keys4
+
+keys4_end:
+keys2:
+	CMPQ      SI, $0x00000002
+	JB        keys2_end
+	MOVQ      k_base+72(FP), R8
+	MOVQ      (BX), R9
+	LEAQ      (R8)(R9*2), R9
+	MOVQ      8(BX), R10
+	LEAQ      (R8)(R10*2), R10
+	MOVQ      q_base+32(FP), R8
+	VPXORD    Z2, Z2, Z2
+	VPXORD    Z2, Z2, Z0
+	VPXORD    Z2, Z2, Z1
+	VPXORD    Z2, Z2, Z4
+	VPXORD    Z2, Z2, Z5
+	VPXORD    Z2, Z2, Z6
+	VPXORD    Z2, Z2, Z7
+	VPXORD    Z2, Z2, Z8
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z9
+	XORQ      R11, R11
+
+keys2_col:
+	CMPQ        R11, CX
+	JAE         keys2_colend
+	VPSLLD      $0x10, (R9)(R11*1), Z10
+	VPSLLD      $0x10, (R10)(R11*1), Z11
+	VMOVUPS     (R8), Z12
+	VFMADD231PS Z12, Z10, Z2
+	VFMADD231PS Z12, Z11, Z0
+	VMOVUPS     (R8)(AX*1), Z12
+	VFMADD231PS Z12, Z10, Z1
+	VFMADD231PS Z12, Z11, Z4
+	VMOVUPS     (R8)(AX*2), Z12
+	VFMADD231PS Z12, Z10, Z5
+	VFMADD231PS Z12, Z11, Z6
+	VMOVUPS     (R8)(DX*1), Z12
+	VFMADD231PS Z12, Z10, Z7
+	VFMADD231PS Z12, Z11, Z8
+	VPANDD      (R9)(R11*1), Z9, Z10
+	VPANDD      (R10)(R11*1), Z9, Z11
+	VMOVUPS     64(R8), Z12
+	VFMADD231PS Z12, Z10, Z2
+	VFMADD231PS Z12, Z11, Z0
+	VMOVUPS     64(R8)(AX*1), Z12
+	VFMADD231PS Z12, Z10, Z1
+	VFMADD231PS Z12, Z11, Z4
+	VMOVUPS     64(R8)(AX*2), Z12
+	VFMADD231PS Z12, Z10, Z5
+	VFMADD231PS Z12, Z11, Z6
+	VMOVUPS     64(R8)(DX*1), Z12
+	VFMADD231PS Z12, Z10, Z7
+	VFMADD231PS Z12, Z11, Z8
+	ADDQ        $0x00000040, R11
+	ADDQ        $0x00000080, R8
+	JMP         keys2_col
+
+keys2_colend:
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VBROADCASTSS  scale+64(FP), Z9
+	VEXTRACTF64X4 $0x01, Z2, Y10
+	VADDPS        Y10, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X10
+	VADDPS        X10, X2, X2
+	VPERMILPS     $0x4e, X2, X10
+	VADDPS        X10, X2, X2
+	VPERMILPS     $0xb1, X2, X10
+	VADDPS        X10, X2, X2
+	VMULSS        X9, X2, X2
+	VMOVSS        X2, (DI)
+	VEXTRACTF64X4 $0x01, Z0, Y10
+	VADDPS        Y10, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X10
+	VADDPS        X10, X0, X0
+	VPERMILPS     $0x4e, X0, X10
+	VADDPS        X10, X0, X0
+	VPERMILPS     $0xb1, X0, X10
+	VADDPS        X10, X0, X0
+	VMULSS        X9, X0, X0
+	VMOVSS        X0, 4(DI)
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPS        Y0, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0x4e, X1, X0
+	VADDPS        X0, X1, X1
+	VPERMILPS     $0xb1, X1, X0
+	VADDPS        X0, X1, X1
+	VMULSS        X9, X1, X1
+	VMOVSS        X1, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z4, Y0
+	VADDPS        Y0, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X0
+	VADDPS        X0, X4, X4
+	VPERMILPS     $0x4e, X4, X0
+	VADDPS        X0, X4, X4
+	VPERMILPS     $0xb1, X4, X0
+	VADDPS        X0, X4, X4
+	VMULSS        X9, X4, X4
+	VMOVSS        X4, 4(DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z5, Y0
+	VADDPS        Y0, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X0
+	VADDPS        X0, X5, X5
+	VPERMILPS     $0x4e, X5, X0
+	VADDPS        X0, X5, X5
+	VPERMILPS     $0xb1, X5, X0
+	VADDPS        X0, X5, X5
+	VMULSS        X9, X5, X5
+	VMOVSS        X5, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z6, Y0
+	VADDPS        Y0, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X0
+	VADDPS        X0, X6, X6
+	VPERMILPS     $0x4e, X6, X0
+	VADDPS        X0, X6, X6
+	VPERMILPS     $0xb1, X6, X0
+	VADDPS        X0, X6, X6
+	VMULSS        X9, X6, X6
+	VMOVSS        X6, 4(DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z7, Y0
+	VADDPS        Y0, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X0
+	VADDPS        X0, X7, X7
+	VPERMILPS     $0x4e, X7, X0
+	VADDPS        X0, X7, X7
+	VPERMILPS     $0xb1, X7, X0
+	VADDPS        X0, X7, X7
+	VMULSS        X9, X7, X7
+	VMOVSS        X7, (DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z8, Y0
+	VADDPS        Y0, Y8, Y8
+	VEXTRACTF32X4 $0x01, Y8, X0
+	VADDPS        X0, X8, X8
+	VPERMILPS     $0x4e, X8, X0
+	VADDPS        X0, X8, X8
+	VPERMILPS     $0xb1, X8, X0
+	VADDPS        X0, X8, X8
+	VMULSS        X9, X8, X8
+	VMOVSS        X8, 4(DI)(R9*1)
+	ADDQ          $0x00000010, BX
+	ADDQ          $0x00000008, DI
+	SUBQ          $0x00000002, SI
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ      SI, $0x00000001
+	JB        keys1_end
+	MOVQ      k_base+72(FP), R8
+	MOVQ      (BX), R9
+	LEAQ      (R8)(R9*2), R9
+	MOVQ      q_base+32(FP), R8
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z3, Z3, Z0
+	VPXORD    Z3, Z3, Z1
+	VPXORD    Z3, Z3, Z2
+	VPXORD    Z3, Z3, Z4
+	VPXORD    Z3, Z3, Z5
+	VPXORD    Z3, Z3, Z6
+	VPXORD    Z3, Z3, Z7
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z8
+	XORQ      R10, R10
+
+keys1_col:
+	CMPQ        R10, CX
+	JAE         keys1_colend
+	VPSLLD      $0x10, (R9)(R10*1), Z9
+	VMOVUPS     (R8), Z10
+	VFMADD231PS Z10, Z9, Z3
+	VMOVUPS     (R8)(AX*1), Z10
+	VFMADD231PS Z10, Z9, Z1
+	VMOVUPS     (R8)(AX*2), Z10
+	VFMADD231PS Z10, Z9, Z4
+	VMOVUPS     (R8)(DX*1), Z10
+	VFMADD231PS Z10, Z9, Z6
+	VPANDD      (R9)(R10*1), Z8, Z9
+	VMOVUPS     64(R8), Z10
+	VFMADD231PS Z10, Z9, Z0
+	VMOVUPS     64(R8)(AX*1), Z10
+	VFMADD231PS Z10, Z9, Z2
+	VMOVUPS     64(R8)(AX*2), Z10
+	VFMADD231PS Z10, Z9, Z5
+	VMOVUPS     64(R8)(DX*1), Z10
+	VFMADD231PS Z10, Z9, Z7
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000080, R8
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS        Z0, Z3, Z3
+	VADDPS        Z2, Z1, Z1
+	VADDPS        Z5, Z4, Z4
+	VADDPS        Z7, Z6, Z6
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VADDPS        Y2, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X2
+	VADDPS        X2, X3, X3
+	VPERMILPS     $0x4e, X3, X2
+	VADDPS        X2, X3, X3
+	VPERMILPS     $0xb1, X3, X2
+	VADDPS        X2, X3, X3
+	VMULSS        X0, X3, X3
+	VMOVSS        X3, (DI)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, (DI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VADDPS        Y1, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0x4e, X4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0xb1, X4, X1
+	VADDPS        X1, X4, X4
+	VMULSS        X0, X4, X4
+	VMOVSS        X4, (DI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z6, Y1
+	VADDPS        Y1, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X1
+	VADDPS        X1, X6, X6
+	VPERMILPS     $0x4e, X6, X1
+	VADDPS        X1, X6, X6
+	VPERMILPS     $0xb1, X6, X1
+	VADDPS        X1, X6, X6
+	VMULSS        X0, X6, X6
+	VMOVSS        X6, (DI)(R9*1)
+	ADDQ          $0x00000008, BX
+	ADDQ          $0x00000004, DI
+	SUBQ          $0x00000001, SI
+	JMP           keys1
+
+keys1_end:
+	MOVQ            xstride+24(FP), AX
+	SHLQ            $0x02, AX
+	LEAQ            (AX)(AX*2), CX
+	MOVQ            x_base+0(FP), DX
+	MOVQ            m_base+176(FP), BX
+	MOVQ            l_base+200(FP), SI
+	VMOVSS          expAVX512<>+1024(SB), X0
+	VUCOMISS        (BX), X0
+	JBE             plain
+	VUCOMISS        4(BX), X0
+	JBE             plain
+	VUCOMISS        8(BX), X0
+	JBE             plain
+	VUCOMISS        12(BX), X0
+	JBE             plain
+	VMOVUPS         (DX), Z0
+	VMOVUPS         (DX)(AX*1), Z1
+	VMOVUPS         (DX)(AX*2), Z2
+	VMOVUPS         (DX)(CX*1), Z3
+	VCMPPS          $0x11, expAVX512<>+1024(SB), Z0, K1
+	VCMPPS          $0x11, expAVX512<>+1024(SB), Z1, K1, K1
+	VCMPPS          $0x11, expAVX512<>+1024(SB), Z2, K1, K1
+	VCMPPS          $0x11, expAVX512<>+1024(SB), Z3, K1, K1
+	KORTESTW        K1, K1
+	JCC             plain
+	VEXTRACTF64X4   $0x01, Z0, Y4
+	VMAXPS          Y4, Y0, Y0
+	VEXTRACTF64X4   $0x01, Z1, Y4
+	VMAXPS          Y4, Y1, Y1
+	VEXTRACTF64X4   $0x01, Z2, Y4
+	VMAXPS          Y4, Y2, Y2
+	VEXTRACTF64X4   $0x01, Z3, Y4
+	VMAXPS          Y4, Y3, Y3
+	VEXTRACTF32X4   $0x01, Y0, X4
+	VMAXPS          X4, X0, X0
+	VEXTRACTF32X4   $0x01, Y1, X4
+	VMAXPS          X4, X1, X1
+	VEXTRACTF32X4   $0x01, Y2, X4
+	VMAXPS          X4, X2, X2
+	VEXTRACTF32X4   $0x01, Y3, X4
+	VMAXPS          X4, X3, X3
+	VPERMILPS       $0x4e, X0, X4
+	VMAXPS          X4, X0, X0
+	VPERMILPS       $0x4e, X1, X4
+	VMAXPS          X4, X1, X1
+	VPERMILPS       $0x4e, X2, X4
+	VMAXPS          X4, X2, X2
+	VPERMILPS       $0x4e, X3, X4
+	VMAXPS          X4, X3, X3
+	VPERMILPS       $0xb1, X0, X4
+	VMAXPS          X4, X0, X0
+	VPERMILPS       $0xb1, X1, X4
+	VMAXPS          X4, X1, X1
+	VPERMILPS       $0xb1, X2, X4
+	VMAXPS          X4, X2, X2
+	VPERMILPS       $0xb1, X3, X4
+	VMAXPS          X4, X3, X3
+	VUNPCKLPS       X1, X0, X0
+	VUNPCKLPS       X3, X2, X1
+	VMOVLHPS        X1, X0, X0
+	VMOVUPS         (BX), X1
+	VMOVUPS         (SI), X2
+	VMAXPS          X0, X1, X0
+	VMAXPS          expAVX512<>+1216(SB), X0, X3
+	VSUBPS          X3, X1, X1
+	VMOVUPS         X1, 24(SP)
+	VBROADCASTF32X4 24(SP), Z1
+	VMULPS          expAVX512<>+0(SB), Z1, Z4
+	VADDPS          expAVX512<>+384(SB), Z4, Z4
+	VCVTTPS2DQ      Z4, Z4
+	VCVTDQ2PS       Z4, Z6
+	VMULPS          expAVX512<>+64(SB), Z6, Z7
+	VSUBPS          Z7, Z1, Z5
+	VMULPS          expAVX512<>+128(SB), Z6, Z7
+	VSUBPS          Z7, Z5, Z5
+	VMOVUPS         expAVX512<>+448(SB), Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+512(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+576(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+640(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+704(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+320(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+768(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+768(SB), Z6, Z6
+	VPADDD          expAVX512<>+896(SB), Z4, Z4
+	VPSLLD          $0x17, Z4, Z4
+	VMULPS          Z4, Z6, Z6
+	VSUBPS          expAVX512<>+192(SB), Z1, Z1
+	VPSRAD          $0x1f, Z1, Z1
+	VPANDNQ         Z6, Z1, Z6
+	VMULPS          X6, X2, X2
+	VMOVUPS         X0, (BX)
+	VMOVUPS         X6, (SP)
+	VMOVUPS         X3, 24(SP)
+	VBROADCASTSS    24(SP), Z0
+	VMOVUPS         (DX), Z1
+	VSUBPS          Z0, Z1, Z1
+	VMULPS          expAVX512<>+0(SB), Z1, Z0
+	VADDPS          expAVX512<>+384(SB), Z0, Z0
+	VCVTTPS2DQ      Z0, Z0
+	VCVTDQ2PS       Z0, Z4
+	VMULPS          expAVX512<>+64(SB), Z4, Z5
+	VSUBPS          Z5, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z4, Z5
+	VSUBPS          Z5, Z3, Z3
+	VMOVUPS         expAVX512<>+448(SB), Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+512(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+576(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+640(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+704(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+320(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+768(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+768(SB), Z4, Z4
+	VPADDD          expAVX512<>+896(SB), Z0, Z0
+	VPSLLD          $0x17, Z0, Z0
+	VMULPS          Z0, Z4, Z4
+	VSUBPS          expAVX512<>+192(SB), Z1, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z4, Z0, Z4
+	VMOVUPS         Z4, (DX)
+	VBROADCASTSS    28(SP), Z0
+	VMOVUPS         (DX)(AX*1), Z1
+	VSUBPS          Z0, Z1, Z1
+	VMULPS          expAVX512<>+0(SB), Z1, Z0
+	VADDPS          expAVX512<>+384(SB), Z0, Z0
+	VCVTTPS2DQ      Z0, Z0
+	VCVTDQ2PS       Z0, Z5
+	VMULPS          expAVX512<>+64(SB), Z5, Z6
+	VSUBPS          Z6, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z5, Z6
+	VSUBPS          Z6, Z3, Z3
+	VMOVUPS         expAVX512<>+448(SB), Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+512(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+576(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+640(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+704(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+320(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+768(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+768(SB), Z5, Z5
+	VPADDD          expAVX512<>+896(SB), Z0, Z0
+	VPSLLD          $0x17, Z0, Z0
+	VMULPS          Z0, Z5, Z5
+	VSUBPS          expAVX512<>+192(SB), Z1, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z5, Z0, Z5
+	VMOVUPS         Z5, (DX)(AX*1)
+	VBROADCASTSS    32(SP), Z0
+	VMOVUPS         (DX)(AX*2), Z1
+	VSUBPS          Z0, Z1, Z1
+	VMULPS          expAVX512<>+0(SB), Z1, Z0
+	VADDPS          expAVX512<>+384(SB), Z0, Z0
+	VCVTTPS2DQ      Z0, Z0
+	VCVTDQ2PS       Z0, Z6
+	VMULPS          expAVX512<>+64(SB), Z6, Z7
+	VSUBPS          Z7, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z6, Z7
+	VSUBPS          Z7, Z3, Z3
+	VMOVUPS         expAVX512<>+448(SB), Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+512(SB), Z6, Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+576(SB), Z6, Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+640(SB), Z6, Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+704(SB), Z6, Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+320(SB), Z6, Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+768(SB), Z6, Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+768(SB), Z6, Z6
+	VPADDD          expAVX512<>+896(SB), Z0, Z0
+	VPSLLD          $0x17, Z0, Z0
+	VMULPS          Z0, Z6, Z6
+	VSUBPS          expAVX512<>+192(SB), Z1, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z6, Z0, Z6
+	VMOVUPS         Z6, (DX)(AX*2)
+	VBROADCASTSS    36(SP), Z0
+	VMOVUPS         (DX)(CX*1), Z1
+	VSUBPS          Z0, Z1, Z1
+	VMULPS          expAVX512<>+0(SB), Z1, Z0
+	VADDPS          expAVX512<>+384(SB), Z0, Z0
+	VCVTTPS2DQ      Z0, Z0
+	VCVTDQ2PS       Z0, Z7
+	VMULPS          expAVX512<>+64(SB), Z7, Z8
+	VSUBPS          Z8, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z7, Z8
+	VSUBPS          Z8, Z3, Z3
+	VMOVUPS         expAVX512<>+448(SB), Z7
+	VMULPS          Z3, Z7, Z7
+	VADDPS          expAVX512<>+512(SB), Z7, Z7
+	VMULPS          Z3, Z7, Z7
+	VADDPS          expAVX512<>+576(SB), Z7, Z7
+	VMULPS          Z3, Z7, Z7
+	VADDPS          expAVX512<>+640(SB), Z7, Z7
+	VMULPS          Z3, Z7, Z7
+	VADDPS          expAVX512<>+704(SB), Z7, Z7
+	VMULPS          Z3, Z7, Z7
+	VADDPS          expAVX512<>+320(SB), Z7, Z7
+	VMULPS          Z3, Z7, Z7
+	VADDPS          expAVX512<>+768(SB), Z7, Z7
+	VMULPS          Z3, Z7, Z7
+	VADDPS          expAVX512<>+768(SB), Z7, Z7
+	VPADDD          expAVX512<>+896(SB), Z0, Z0
+	VPSLLD          $0x17, Z0, Z0
+	VMULPS          Z0, Z7, Z7
+	VSUBPS          expAVX512<>+192(SB), Z1, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z7, Z0, Z7
+	VMOVUPS         Z7, (DX)(CX*1)
+	VEXTRACTF64X4   $0x01, Z4, Y0
+	VADDPS          Y0, Y4, Y4
+	VEXTRACTF64X4   $0x01, Z5, Y0
+	VADDPS          Y0, Y5, Y5
+	VEXTRACTF64X4   $0x01, Z6, Y0
+	VADDPS          Y0, Y6, Y6
+	VEXTRACTF64X4   $0x01, Z7, Y0
+	VADDPS          Y0, Y7, Y7
+	VEXTRACTF32X4   $0x01, Y4, X0
+	VADDPS          X0, X4, X4
+	VEXTRACTF32X4   $0x01, Y5, X0
+	VADDPS          X0, X5, X5
+	VEXTRACTF32X4   $0x01, Y6, X0
+	VADDPS          X0, X6, X6
+	VEXTRACTF32X4   $0x01, Y7, X0
+	VADDPS          X0, X7, X7
+	VPERMILPS       $0x4e, X4, X0
+	VADDPS          X0, X4, X4
+	VPERMILPS       $0x4e, X5, X0
+	VADDPS          X0, X5, X5
+	VPERMILPS       $0x4e, X6, X0
+	VADDPS          X0, X6, X6
+	VPERMILPS       $0x4e, X7, X0
+	VADDPS          X0, X7, X7
+	VPERMILPS       $0xb1, X4, X0
+	VADDPS          X0, X4, X4
+	VPERMILPS       $0xb1, X5, X0
+	VADDPS          X0, X5, X5
+	VPERMILPS       $0xb1, X6, X0
+	VADDPS          X0, X6, X6
+	VPERMILPS       $0xb1, X7, X0
+	VADDPS          X0, X7, X7
+	VUNPCKLPS       X5, X4, X0
+	VUNPCKLPS       X7, X6, X1
+	VMOVLHPS        X1, X0, X0
+	VADDPS          X0, X2, X2
+	VMOVUPS         X2, (SI)
+	XORL            AX, AX
+	MOVL            (SP), CX
+	XORL            $0x3f800000, CX
+	ORL             CX, AX
+	MOVL            4(SP), CX
+	XORL            $0x3f800000, CX
+	ORL             CX, AX
+	MOVL            8(SP), CX
+	XORL            $0x3f800000, CX
+	ORL             CX, AX
+	MOVL            12(SP), CX
+	XORL            $0x3f800000, CX
+	ORL             CX, AX
+	MOVL            AX, 16(SP)
+	MOVQ            acc_base+224(FP), AX
+	MOVQ            x_base+0(FP), CX
+	MOVQ            v_base+120(FP), DX
+	MOVQ            dv+168(FP), BX
+	MOVQ            BX, SI
+	ANDQ            $-32, SI
+	SHLQ            $0x02, BX
+	MOVQ            xstride+24(FP), DI
+	SHLQ            $0x02, DI
+	LEAQ            (BX)(BX*2), R8
+	LEAQ            (DI)(DI*2), R9
+	VMOVDQU32       pairmaskAVX512<>+0(SB), Z0
+	XORQ            R10, R10
+	ANDQ            $-32, SI
+
+blocks1:
+	CMPQ         R10, SI
+	JAE          blocks1_end
+	LEAQ         (AX)(R10*4), R11
+	VMOVUPS      (R11), Z1
+	VMOVUPS      64(R11), Z2
+	VMOVUPS      (R11)(BX*1), Z3
+	VMOVUPS      64(R11)(BX*1), Z4
+	VMOVUPS      (R11)(BX*2), Z5
+	VMOVUPS      64(R11)(BX*2), Z6
+	VMOVUPS      (R11)(R8*1), Z7
+	VMOVUPS      64(R11)(R8*1), Z8
+	CMPL         16(SP), $0x00
+	JE           scaled2
+	VBROADCASTSS (SP), Z9
+	VMULPS       Z9, Z1, Z1
+	VMULPS       Z9, Z2, Z2
+	VBROADCASTSS 4(SP), Z9
+	VMULPS       Z9, Z3, Z3
+	VMULPS       Z9, Z4, Z4
+	VBROADCASTSS 8(SP), Z9
+	VMULPS       Z9, Z5, Z5
+	VMULPS       Z9, Z6, Z6
+	VBROADCASTSS 12(SP), Z9
+	VMULPS       Z9, Z7, Z7
+	VMULPS       Z9, Z8, Z8
+
+scaled2:
+	MOVQ voffs_base+144(FP), R12
+	MOVQ voffs_len+152(FP), R13
+	MOVQ CX, R14
+
+blocks1_key2:
+	CMPQ         R13, $0x02
+	JB           blocks1_key1
+	MOVQ         (R12), R15
+	ADDQ         R10, R15
+	VBROADCASTSS (R14), Z9
+	VBROADCASTSS (R14)(DI*1), Z10
+	VBROADCASTSS (R14)(DI*2), Z11
+	VBROADCASTSS (R14)(R9*1), Z12
+	VMOVDQU32    (DX)(R15*2), Z13
+	VPANDD       Z0, Z13, Z14
+	VPSLLD       $0x10, Z13, Z13
+	VFMADD231PS  Z13, Z9, Z1
+	VFMADD231PS  Z14, Z9, Z2
+	VFMADD231PS  Z13, Z10, Z3
+	VFMADD231PS  Z14, Z10, Z4
+	VFMADD231PS  Z13, Z11, Z5
+	VFMADD231PS  Z14, Z11, Z6
+	VFMADD231PS  Z13, Z12, Z7
+	VFMADD231PS  Z14, Z12, Z8
+	MOVQ         8(R12), R15
+	ADDQ         R10, R15
+	VBROADCASTSS 4(R14), Z9
+	VBROADCASTSS 4(R14)(DI*1), Z10
+	VBROADCASTSS 4(R14)(DI*2), Z11
+	VBROADCASTSS 4(R14)(R9*1), Z12
+	VMOVDQU32    (DX)(R15*2), Z13
+	VPANDD       Z0, Z13, Z14
+	VPSLLD       $0x10, Z13, Z13
+	VFMADD231PS  Z13, Z9, Z1
+	VFMADD231PS  Z14, Z9, Z2
+	VFMADD231PS  Z13, Z10, Z3
+	VFMADD231PS  Z14, Z10, Z4
+	VFMADD231PS  Z13, Z11, Z5
+	VFMADD231PS  Z14, Z11, Z6
+	VFMADD231PS  Z13, Z12, Z7
+	VFMADD231PS  Z14, Z12, Z8
+	ADDQ         $0x00000010, R12
+	ADDQ         $0x00000008, R14
+	SUBQ         $0x02, R13
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R13, R13
+	JZ           blocks1_keyend
+	MOVQ         (R12), R12
+	ADDQ         R10, R12
+	VBROADCASTSS (R14), Z9
+	VBROADCASTSS (R14)(DI*1), Z10
+	VBROADCASTSS (R14)(DI*2), Z11
+	VBROADCASTSS (R14)(R9*1), Z12
+	VMOVDQU32    (DX)(R12*2), Z13
+	VPANDD       Z0, Z13, Z14
+	VPSLLD       $0x10, Z13, Z13
+	VFMADD231PS  Z13, Z9, Z1
+	VFMADD231PS  Z14, Z9, Z2
+	VFMADD231PS  Z13, Z10, Z3
+	VFMADD231PS  Z14, Z10, Z4
+	VFMADD231PS  Z13, Z11, Z5
+	VFMADD231PS  Z14, Z11, Z6
+	VFMADD231PS  Z13, Z12, Z7
+	VFMADD231PS  Z14, Z12, Z8
+
+blocks1_keyend:
+	VMOVUPS Z1, (R11)
+	VMOVUPS Z2, 64(R11)
+	VMOVUPS Z3, (R11)(BX*1)
+	VMOVUPS Z4, 64(R11)(BX*1)
+	VMOVUPS Z5, (R11)(BX*2)
+	VMOVUPS Z6, 64(R11)(BX*2)
+	VMOVUPS Z7, (R11)(R8*1)
+	VMOVUPS Z8, 64(R11)(R8*1)
+	ADDQ    $0x00000020, R10
+	JMP     blocks1
+
+blocks1_end:
+	MOVB $0x01, ret+248(FP)
+	VZEROUPPER
+	RET
+
+plain:
+	MOVB $0x00, ret+248(FP)
+	VZEROUPPER
+	RET
+
 // func dotsGatherBF16Split3AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX512F, AVX512VL
 TEXT ·dotsGatherBF16Split3AVX512(SB), NOSPLIT, $0-120
@@ -14920,300 +18533,266 @@ TEXT ·dotsGatherBF16Split3AVX512(SB), NOSPLIT, $0-120
 	MOVQ offs_base+96(FP), DX
 	MOVQ offs_len+104(FP), BX
 	MOVQ x_base+0(FP), SI
+	SHLQ $0x01, CX
 
-keys3:
-	CMPQ   BX, $0x00000003
-	JB     keys3_end
-	MOVQ   k_base+72(FP), DI
-	MOVQ   (DX), R8
-	LEAQ   (DI)(R8*2), R8
-	MOVQ   8(DX), R9
-	LEAQ   (DI)(R9*2), R9
-	MOVQ   16(DX), R10
-	LEAQ   (DI)(R10*2), R10
-	MOVQ   q_base+32(FP), DI
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	MOVQ   CX, R11
+keys4:
+	CMPQ      BX, $0x00000004
+	JB        keys4_end
+	MOVQ      k_base+72(FP), DI
+	MOVQ      (DX), R8
+	LEAQ      (DI)(R8*2), R8
+	MOVQ      8(DX), R9
+	LEAQ      (DI)(R9*2), R9
+	MOVQ      16(DX), R10
+	LEAQ      (DI)(R10*2), R10
+	MOVQ      24(DX), R11
+	LEAQ      (DI)(R11*2), R11
+	MOVQ      q_base+32(FP), DI
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z0, Z0, Z1
+	VPXORD    Z0, Z0, Z2
+	VPXORD    Z0, Z0, Z3
+	VPXORD    Z0, Z0, Z4
+	VPXORD    Z0, Z0, Z5
+	VPXORD    Z0, Z0, Z6
+	VPXORD    Z0, Z0, Z7
+	VPXORD    Z0, Z0, Z8
+	VPXORD    Z0, Z0, Z9
+	VPXORD    Z0, Z0, Z10
+	VPXORD    Z0, Z0, Z11
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z12
+	XORQ      R12, R12
 
-keys3_col:
-	CMPQ        R11, $0x00000020
-	JB          keys3_colend
-	VPSLLD      $0x10, (R8), Z9
-	VPSLLD      $0x10, (R9), Z10
-	VPSLLD      $0x10, (R10), Z11
-	VMOVUPS     (DI), Z12
-	VFMADD231PS Z12, Z9, Z0
-	VFMADD231PS Z12, Z10, Z1
-	VFMADD231PS Z12, Z11, Z2
-	VMOVUPS     (DI)(AX*1), Z12
-	VFMADD231PS Z12, Z9, Z3
-	VFMADD231PS Z12, Z10, Z4
-	VFMADD231PS Z12, Z11, Z5
-	VMOVUPS     (DI)(AX*2), Z12
-	VFMADD231PS Z12, Z9, Z6
-	VFMADD231PS Z12, Z10, Z7
-	VFMADD231PS Z12, Z11, Z8
-	VMOVDQU32   (R8), Z9
-	VPANDD      pairmaskAVX512<>+0(SB), Z9, Z9
-	VMOVDQU32   (R9), Z10
-	VPANDD      pairmaskAVX512<>+0(SB), Z10, Z10
-	VMOVDQU32   (R10), Z11
-	VPANDD      pairmaskAVX512<>+0(SB), Z11, Z11
-	VMOVUPS     64(DI), Z12
-	VFMADD231PS Z12, Z9, Z0
-	VFMADD231PS Z12, Z10, Z1
-	VFMADD231PS Z12, Z11, Z2
-	VMOVUPS     64(DI)(AX*1), Z12
-	VFMADD231PS Z12, Z9, Z3
-	VFMADD231PS Z12, Z10, Z4
-	VFMADD231PS Z12, Z11, Z5
-	VMOVUPS     64(DI)(AX*2), Z12
-	VFMADD231PS Z12, Z9, Z6
-	VFMADD231PS Z12, Z10, Z7
-	VFMADD231PS Z12, Z11, Z8
-	ADDQ        $0x00000040, R8
-	ADDQ        $0x00000040, R9
-	ADDQ        $0x00000040, R10
+keys4_col:
+	CMPQ        R12, CX
+	JAE         keys4_colend
+	VPSLLD      $0x10, (R8)(R12*1), Z13
+	VPSLLD      $0x10, (R9)(R12*1), Z14
+	VPSLLD      $0x10, (R10)(R12*1), Z15
+	VPSLLD      $0x10, (R11)(R12*1), Z16
+	VMOVUPS     (DI), Z17
+	VFMADD231PS Z17, Z13, Z0
+	VFMADD231PS Z17, Z14, Z1
+	VFMADD231PS Z17, Z15, Z2
+	VFMADD231PS Z17, Z16, Z3
+	VMOVUPS     (DI)(AX*1), Z17
+	VFMADD231PS Z17, Z13, Z4
+	VFMADD231PS Z17, Z14, Z5
+	VFMADD231PS Z17, Z15, Z6
+	VFMADD231PS Z17, Z16, Z7
+	VMOVUPS     (DI)(AX*2), Z17
+	VFMADD231PS Z17, Z13, Z8
+	VFMADD231PS Z17, Z14, Z9
+	VFMADD231PS Z17, Z15, Z10
+	VFMADD231PS Z17, Z16, Z11
+	VPANDD      (R8)(R12*1), Z12, Z13
+	VPANDD      (R9)(R12*1), Z12, Z14
+	VPANDD      (R10)(R12*1), Z12, Z15
+	VPANDD      (R11)(R12*1), Z12, Z16
+	VMOVUPS     64(DI), Z17
+	VFMADD231PS Z17, Z13, Z0
+	VFMADD231PS Z17, Z14, Z1
+	VFMADD231PS Z17, Z15, Z2
+	VFMADD231PS Z17, Z16, Z3
+	VMOVUPS     64(DI)(AX*1), Z17
+	VFMADD231PS Z17, Z13, Z4
+	VFMADD231PS Z17, Z14, Z5
+	VFMADD231PS Z17, Z15, Z6
+	VFMADD231PS Z17, Z16, Z7
+	VMOVUPS     64(DI)(AX*2), Z17
+	VFMADD231PS Z17, Z13, Z8
+	VFMADD231PS Z17, Z14, Z9
+	VFMADD231PS Z17, Z15, Z10
+	VFMADD231PS Z17, Z16, Z11
+	ADDQ        $0x00000040, R12
 	ADDQ        $0x00000080, DI
-	SUBQ        $0x00000020, R11
-	JMP         keys3_col
+	JMP         keys4_col
 
-keys3_colend:
+keys4_colend:
+	VSHUFF32X4    $0x44, Z4, Z0, Z12
+	VSHUFF32X4    $0xee, Z4, Z0, Z4
+	VADDPS        Z4, Z12, Z12
+	VPXORD        Z18, Z18, Z18
+	VSHUFF32X4    $0x44, Z18, Z8, Z4
+	VSHUFF32X4    $0xee, Z18, Z8, Z8
+	VADDPS        Z8, Z4, Z4
+	VSHUFF32X4    $0x88, Z4, Z12, Z8
+	VSHUFF32X4    $0xdd, Z4, Z12, Z4
+	VADDPS        Z4, Z8, Z8
+	VSHUFF32X4    $0x44, Z5, Z1, Z4
+	VSHUFF32X4    $0xee, Z5, Z1, Z1
+	VADDPS        Z1, Z4, Z4
+	VSHUFF32X4    $0x44, Z18, Z9, Z1
+	VSHUFF32X4    $0xee, Z18, Z9, Z5
+	VADDPS        Z5, Z1, Z1
+	VSHUFF32X4    $0x88, Z1, Z4, Z5
+	VSHUFF32X4    $0xdd, Z1, Z4, Z1
+	VADDPS        Z1, Z5, Z5
+	VSHUFF32X4    $0x44, Z6, Z2, Z1
+	VSHUFF32X4    $0xee, Z6, Z2, Z2
+	VADDPS        Z2, Z1, Z1
+	VSHUFF32X4    $0x44, Z18, Z10, Z2
+	VSHUFF32X4    $0xee, Z18, Z10, Z4
+	VADDPS        Z4, Z2, Z2
+	VSHUFF32X4    $0x88, Z2, Z1, Z4
+	VSHUFF32X4    $0xdd, Z2, Z1, Z1
+	VADDPS        Z1, Z4, Z4
+	VSHUFF32X4    $0x44, Z7, Z3, Z1
+	VSHUFF32X4    $0xee, Z7, Z3, Z2
+	VADDPS        Z2, Z1, Z1
+	VSHUFF32X4    $0x44, Z18, Z11, Z2
+	VSHUFF32X4    $0xee, Z18, Z11, Z3
+	VADDPS        Z3, Z2, Z2
+	VSHUFF32X4    $0x88, Z2, Z1, Z3
+	VSHUFF32X4    $0xdd, Z2, Z1, Z1
+	VADDPS        Z1, Z3, Z3
+	VSHUFPS       $0x44, Z5, Z8, Z1
+	VSHUFPS       $0xee, Z5, Z8, Z2
+	VADDPS        Z2, Z1, Z1
+	VSHUFPS       $0x44, Z3, Z4, Z2
+	VSHUFPS       $0xee, Z3, Z4, Z3
+	VADDPS        Z3, Z2, Z2
+	VSHUFPS       $0x88, Z2, Z1, Z3
+	VSHUFPS       $0xdd, Z2, Z1, Z1
+	VADDPS        Z1, Z3, Z3
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	LEAQ          (DI)(DI*2), R8
-	VBROADCASTSS  scale+64(FP), Z9
-	VEXTRACTF64X4 $0x01, Z0, Y10
-	VADDPS        Y10, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X10
-	VADDPS        X10, X0, X0
-	VPERMILPS     $0x4e, X0, X10
-	VADDPS        X10, X0, X0
-	VPERMILPS     $0xb1, X0, X10
-	VADDPS        X10, X0, X0
-	VMULSS        X9, X0, X0
-	VMOVSS        X0, (SI)
-	VEXTRACTF64X4 $0x01, Z1, Y10
-	VADDPS        Y10, Y1, Y1
-	VEXTRACTF32X4 $0x01, Y1, X10
-	VADDPS        X10, X1, X1
-	VPERMILPS     $0x4e, X1, X10
-	VADDPS        X10, X1, X1
-	VPERMILPS     $0xb1, X1, X10
-	VADDPS        X10, X1, X1
-	VMULSS        X9, X1, X1
-	VMOVSS        X1, 4(SI)
-	VEXTRACTF64X4 $0x01, Z2, Y10
-	VADDPS        Y10, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X10
-	VADDPS        X10, X2, X2
-	VPERMILPS     $0x4e, X2, X10
-	VADDPS        X10, X2, X2
-	VPERMILPS     $0xb1, X2, X10
-	VADDPS        X10, X2, X2
-	VMULSS        X9, X2, X2
-	VMOVSS        X2, 8(SI)
-	VEXTRACTF64X4 $0x01, Z3, Y10
-	VADDPS        Y10, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X10
-	VADDPS        X10, X3, X3
-	VPERMILPS     $0x4e, X3, X10
-	VADDPS        X10, X3, X3
-	VPERMILPS     $0xb1, X3, X10
-	VADDPS        X10, X3, X3
-	VMULSS        X9, X3, X3
-	VMOVSS        X3, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z4, Y10
-	VADDPS        Y10, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X10
-	VADDPS        X10, X4, X4
-	VPERMILPS     $0x4e, X4, X10
-	VADDPS        X10, X4, X4
-	VPERMILPS     $0xb1, X4, X10
-	VADDPS        X10, X4, X4
-	VMULSS        X9, X4, X4
-	VMOVSS        X4, 4(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z5, Y10
-	VADDPS        Y10, Y5, Y5
-	VEXTRACTF32X4 $0x01, Y5, X10
-	VADDPS        X10, X5, X5
-	VPERMILPS     $0x4e, X5, X10
-	VADDPS        X10, X5, X5
-	VPERMILPS     $0xb1, X5, X10
-	VADDPS        X10, X5, X5
-	VMULSS        X9, X5, X5
-	VMOVSS        X5, 8(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z6, Y10
-	VADDPS        Y10, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X10
-	VADDPS        X10, X6, X6
-	VPERMILPS     $0x4e, X6, X10
-	VADDPS        X10, X6, X6
-	VPERMILPS     $0xb1, X6, X10
-	VADDPS        X10, X6, X6
-	VMULSS        X9, X6, X6
-	VMOVSS        X6, (SI)(DI*2)
-	VEXTRACTF64X4 $0x01, Z7, Y10
-	VADDPS        Y10, Y7, Y7
-	VEXTRACTF32X4 $0x01, Y7, X10
-	VADDPS        X10, X7, X7
-	VPERMILPS     $0x4e, X7, X10
-	VADDPS        X10, X7, X7
-	VPERMILPS     $0xb1, X7, X10
-	VADDPS        X10, X7, X7
-	VMULSS        X9, X7, X7
-	VMOVSS        X7, 4(SI)(DI*2)
-	VEXTRACTF64X4 $0x01, Z8, Y10
-	VADDPS        Y10, Y8, Y8
-	VEXTRACTF32X4 $0x01, Y8, X10
-	VADDPS        X10, X8, X8
-	VPERMILPS     $0x4e, X8, X10
-	VADDPS        X10, X8, X8
-	VPERMILPS     $0xb1, X8, X10
-	VADDPS        X10, X8, X8
-	VMULSS        X9, X8, X8
-	VMOVSS        X8, 8(SI)(DI*2)
-	ADDQ          $0x00000018, DX
-	ADDQ          $0x0000000c, SI
-	SUBQ          $0x00000003, BX
-	JMP           keys3
+	VBROADCASTSS  scale+64(FP), Z1
+	VMULPS        Z1, Z3, Z3
+	VMOVUPS       X3, (SI)
+	VEXTRACTF32X4 $0x01, Z3, (SI)(DI*1)
+	VEXTRACTF32X4 $0x02, Z3, (SI)(DI*2)
+	ADDQ          $0x00000020, DX
+	ADDQ          $0x00000010, SI
+	SUBQ          $0x00000004, BX
+	JMP           keys4
 
-keys3_end:
+keys4_end:
 keys2:
-	CMPQ   BX, $0x00000002
-	JB     keys2_end
-	MOVQ   k_base+72(FP), DI
-	MOVQ   (DX), R8
-	LEAQ   (DI)(R8*2), R8
-	MOVQ   8(DX), R9
-	LEAQ   (DI)(R9*2), R9
-	MOVQ   q_base+32(FP), DI
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
-	VPXORD Z24, Z24, Z24
-	MOVQ   CX, R10
+	CMPQ      BX, $0x00000002
+	JB        keys2_end
+	MOVQ      k_base+72(FP), DI
+	MOVQ      (DX), R8
+	LEAQ      (DI)(R8*2), R8
+	MOVQ      8(DX), R9
+	LEAQ      (DI)(R9*2), R9
+	MOVQ      q_base+32(FP), DI
+	VPXORD    Z19, Z19, Z19
+	VPXORD    Z19, Z19, Z0
+	VPXORD    Z19, Z19, Z1
+	VPXORD    Z19, Z19, Z2
+	VPXORD    Z19, Z19, Z3
+	VPXORD    Z19, Z19, Z4
+	VPXORD    Z19, Z19, Z5
+	VPXORD    Z19, Z19, Z6
+	VPXORD    Z19, Z19, Z7
+	VPXORD    Z19, Z19, Z8
+	VPXORD    Z19, Z19, Z9
+	VPXORD    Z19, Z19, Z10
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z11
+	XORQ      R10, R10
 
 keys2_col:
-	CMPQ        R10, $0x00000020
-	JB          keys2_colend
-	VPSLLD      $0x10, (R8), Z0
-	VPSLLD      $0x10, (R9), Z1
-	VMOVUPS     (DI), Z2
-	VFMADD231PS Z2, Z0, Z13
-	VFMADD231PS Z2, Z1, Z15
-	VMOVUPS     (DI)(AX*1), Z2
-	VFMADD231PS Z2, Z0, Z17
-	VFMADD231PS Z2, Z1, Z19
-	VMOVUPS     (DI)(AX*2), Z2
-	VFMADD231PS Z2, Z0, Z21
-	VFMADD231PS Z2, Z1, Z23
-	VMOVDQU32   (R8), Z0
-	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
-	VMOVDQU32   (R9), Z1
-	VPANDD      pairmaskAVX512<>+0(SB), Z1, Z1
-	VMOVUPS     64(DI), Z2
-	VFMADD231PS Z2, Z0, Z14
-	VFMADD231PS Z2, Z1, Z16
-	VMOVUPS     64(DI)(AX*1), Z2
-	VFMADD231PS Z2, Z0, Z18
-	VFMADD231PS Z2, Z1, Z20
-	VMOVUPS     64(DI)(AX*2), Z2
-	VFMADD231PS Z2, Z0, Z22
-	VFMADD231PS Z2, Z1, Z24
-	ADDQ        $0x00000040, R8
-	ADDQ        $0x00000040, R9
+	CMPQ        R10, CX
+	JAE         keys2_colend
+	VPSLLD      $0x10, (R8)(R10*1), Z12
+	VPSLLD      $0x10, (R9)(R10*1), Z13
+	VMOVUPS     (DI), Z14
+	VFMADD231PS Z14, Z12, Z19
+	VFMADD231PS Z14, Z13, Z1
+	VMOVUPS     (DI)(AX*1), Z14
+	VFMADD231PS Z14, Z12, Z3
+	VFMADD231PS Z14, Z13, Z5
+	VMOVUPS     (DI)(AX*2), Z14
+	VFMADD231PS Z14, Z12, Z7
+	VFMADD231PS Z14, Z13, Z9
+	VPANDD      (R8)(R10*1), Z11, Z12
+	VPANDD      (R9)(R10*1), Z11, Z13
+	VMOVUPS     64(DI), Z14
+	VFMADD231PS Z14, Z12, Z0
+	VFMADD231PS Z14, Z13, Z2
+	VMOVUPS     64(DI)(AX*1), Z14
+	VFMADD231PS Z14, Z12, Z4
+	VFMADD231PS Z14, Z13, Z6
+	VMOVUPS     64(DI)(AX*2), Z14
+	VFMADD231PS Z14, Z12, Z8
+	VFMADD231PS Z14, Z13, Z10
+	ADDQ        $0x00000040, R10
 	ADDQ        $0x00000080, DI
-	SUBQ        $0x00000020, R10
 	JMP         keys2_col
 
 keys2_colend:
-	VADDPS        Z14, Z13, Z13
-	VADDPS        Z16, Z15, Z15
-	VADDPS        Z18, Z17, Z17
-	VADDPS        Z20, Z19, Z19
-	VADDPS        Z22, Z21, Z21
-	VADDPS        Z24, Z23, Z23
+	VADDPS        Z0, Z19, Z19
+	VADDPS        Z2, Z1, Z1
+	VADDPS        Z4, Z3, Z3
+	VADDPS        Z6, Z5, Z5
+	VADDPS        Z8, Z7, Z7
+	VADDPS        Z10, Z9, Z9
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	LEAQ          (DI)(DI*2), R8
 	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z13, Y1
-	VADDPS        Y1, Y13, Y13
-	VEXTRACTF32X4 $0x01, Y13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0x4e, X13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0xb1, X13, X1
-	VADDPS        X1, X13, X13
-	VMULSS        X0, X13, X13
-	VMOVSS        X13, (SI)
-	VEXTRACTF64X4 $0x01, Z15, Y1
-	VADDPS        Y1, Y15, Y15
-	VEXTRACTF32X4 $0x01, Y15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0x4e, X15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0xb1, X15, X1
-	VADDPS        X1, X15, X15
-	VMULSS        X0, X15, X15
-	VMOVSS        X15, 4(SI)
-	VEXTRACTF64X4 $0x01, Z17, Y1
-	VADDPS        Y1, Y17, Y17
-	VEXTRACTF32X4 $0x01, Y17, X1
-	VADDPS        X1, X17, X17
-	VPERMILPS     $0x4e, X17, X1
-	VADDPS        X1, X17, X17
-	VPERMILPS     $0xb1, X17, X1
-	VADDPS        X1, X17, X17
-	VMULSS        X0, X17, X17
-	VMOVSS        X17, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z19, Y1
-	VADDPS        Y1, Y19, Y19
-	VEXTRACTF32X4 $0x01, Y19, X1
-	VADDPS        X1, X19, X19
-	VPERMILPS     $0x4e, X19, X1
-	VADDPS        X1, X19, X19
-	VPERMILPS     $0xb1, X19, X1
-	VADDPS        X1, X19, X19
+	VEXTRACTF64X4 $0x01, Z19, Y2
+	VADDPS        Y2, Y19, Y19
+	VEXTRACTF32X4 $0x01, Y19, X2
+	VADDPS        X2, X19, X19
+	VPERMILPS     $0x4e, X19, X2
+	VADDPS        X2, X19, X19
+	VPERMILPS     $0xb1, X19, X2
+	VADDPS        X2, X19, X19
 	VMULSS        X0, X19, X19
-	VMOVSS        X19, 4(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z21, Y1
-	VADDPS        Y1, Y21, Y21
-	VEXTRACTF32X4 $0x01, Y21, X1
-	VADDPS        X1, X21, X21
-	VPERMILPS     $0x4e, X21, X1
-	VADDPS        X1, X21, X21
-	VPERMILPS     $0xb1, X21, X1
-	VADDPS        X1, X21, X21
-	VMULSS        X0, X21, X21
-	VMOVSS        X21, (SI)(DI*2)
-	VEXTRACTF64X4 $0x01, Z23, Y1
-	VADDPS        Y1, Y23, Y23
-	VEXTRACTF32X4 $0x01, Y23, X1
-	VADDPS        X1, X23, X23
-	VPERMILPS     $0x4e, X23, X1
-	VADDPS        X1, X23, X23
-	VPERMILPS     $0xb1, X23, X1
-	VADDPS        X1, X23, X23
-	VMULSS        X0, X23, X23
-	VMOVSS        X23, 4(SI)(DI*2)
+	VMOVSS        X19, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, 4(SI)
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
+	VMULSS        X0, X3, X3
+	VMOVSS        X3, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VADDPS        Y1, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0x4e, X5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0xb1, X5, X1
+	VADDPS        X1, X5, X5
+	VMULSS        X0, X5, X5
+	VMOVSS        X5, 4(SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z7, Y1
+	VADDPS        Y1, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0x4e, X7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0xb1, X7, X1
+	VADDPS        X1, X7, X7
+	VMULSS        X0, X7, X7
+	VMOVSS        X7, (SI)(DI*2)
+	VEXTRACTF64X4 $0x01, Z9, Y1
+	VADDPS        Y1, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X1
+	VADDPS        X1, X9, X9
+	VPERMILPS     $0x4e, X9, X1
+	VADDPS        X1, X9, X9
+	VPERMILPS     $0xb1, X9, X1
+	VADDPS        X1, X9, X9
+	VMULSS        X0, X9, X9
+	VMOVSS        X9, 4(SI)(DI*2)
 	ADDQ          $0x00000010, DX
 	ADDQ          $0x00000008, SI
 	SUBQ          $0x00000002, BX
@@ -15221,81 +18800,80 @@ keys2_colend:
 
 keys2_end:
 keys1:
-	CMPQ   BX, $0x00000001
-	JB     keys1_end
-	MOVQ   k_base+72(FP), DI
-	MOVQ   (DX), R8
-	LEAQ   (DI)(R8*2), R8
-	MOVQ   q_base+32(FP), DI
-	VPXORD Z25, Z25, Z25
-	VPXORD Z26, Z26, Z26
-	VPXORD Z27, Z27, Z27
-	VPXORD Z28, Z28, Z28
-	VPXORD Z29, Z29, Z29
-	VPXORD Z30, Z30, Z30
-	MOVQ   CX, R9
+	CMPQ      BX, $0x00000001
+	JB        keys1_end
+	MOVQ      k_base+72(FP), DI
+	MOVQ      (DX), R8
+	LEAQ      (DI)(R8*2), R8
+	MOVQ      q_base+32(FP), DI
+	VPXORD    Z20, Z20, Z20
+	VPXORD    Z20, Z20, Z0
+	VPXORD    Z20, Z20, Z1
+	VPXORD    Z20, Z20, Z2
+	VPXORD    Z20, Z20, Z3
+	VPXORD    Z20, Z20, Z4
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z5
+	XORQ      R9, R9
 
 keys1_col:
-	CMPQ        R9, $0x00000020
-	JB          keys1_colend
-	VPSLLD      $0x10, (R8), Z0
-	VMOVUPS     (DI), Z1
-	VFMADD231PS Z1, Z0, Z25
-	VMOVUPS     (DI)(AX*1), Z1
-	VFMADD231PS Z1, Z0, Z27
-	VMOVUPS     (DI)(AX*2), Z1
-	VFMADD231PS Z1, Z0, Z29
-	VMOVDQU32   (R8), Z0
-	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
-	VMOVUPS     64(DI), Z1
-	VFMADD231PS Z1, Z0, Z26
-	VMOVUPS     64(DI)(AX*1), Z1
-	VFMADD231PS Z1, Z0, Z28
-	VMOVUPS     64(DI)(AX*2), Z1
-	VFMADD231PS Z1, Z0, Z30
-	ADDQ        $0x00000040, R8
+	CMPQ        R9, CX
+	JAE         keys1_colend
+	VPSLLD      $0x10, (R8)(R9*1), Z6
+	VMOVUPS     (DI), Z7
+	VFMADD231PS Z7, Z6, Z20
+	VMOVUPS     (DI)(AX*1), Z7
+	VFMADD231PS Z7, Z6, Z1
+	VMOVUPS     (DI)(AX*2), Z7
+	VFMADD231PS Z7, Z6, Z3
+	VPANDD      (R8)(R9*1), Z5, Z6
+	VMOVUPS     64(DI), Z7
+	VFMADD231PS Z7, Z6, Z0
+	VMOVUPS     64(DI)(AX*1), Z7
+	VFMADD231PS Z7, Z6, Z2
+	VMOVUPS     64(DI)(AX*2), Z7
+	VFMADD231PS Z7, Z6, Z4
+	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000080, DI
-	SUBQ        $0x00000020, R9
 	JMP         keys1_col
 
 keys1_colend:
-	VADDPS        Z26, Z25, Z25
-	VADDPS        Z28, Z27, Z27
-	VADDPS        Z30, Z29, Z29
+	VADDPS        Z0, Z20, Z20
+	VADDPS        Z2, Z1, Z1
+	VADDPS        Z4, Z3, Z3
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	LEAQ          (DI)(DI*2), R8
 	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z25, Y1
-	VADDPS        Y1, Y25, Y25
-	VEXTRACTF32X4 $0x01, Y25, X1
-	VADDPS        X1, X25, X25
-	VPERMILPS     $0x4e, X25, X1
-	VADDPS        X1, X25, X25
-	VPERMILPS     $0xb1, X25, X1
-	VADDPS        X1, X25, X25
-	VMULSS        X0, X25, X25
-	VMOVSS        X25, (SI)
-	VEXTRACTF64X4 $0x01, Z27, Y1
-	VADDPS        Y1, Y27, Y27
-	VEXTRACTF32X4 $0x01, Y27, X1
-	VADDPS        X1, X27, X27
-	VPERMILPS     $0x4e, X27, X1
-	VADDPS        X1, X27, X27
-	VPERMILPS     $0xb1, X27, X1
-	VADDPS        X1, X27, X27
-	VMULSS        X0, X27, X27
-	VMOVSS        X27, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z29, Y1
-	VADDPS        Y1, Y29, Y29
-	VEXTRACTF32X4 $0x01, Y29, X1
-	VADDPS        X1, X29, X29
-	VPERMILPS     $0x4e, X29, X1
-	VADDPS        X1, X29, X29
-	VPERMILPS     $0xb1, X29, X1
-	VADDPS        X1, X29, X29
-	VMULSS        X0, X29, X29
-	VMOVSS        X29, (SI)(DI*2)
+	VEXTRACTF64X4 $0x01, Z20, Y2
+	VADDPS        Y2, Y20, Y20
+	VEXTRACTF32X4 $0x01, Y20, X2
+	VADDPS        X2, X20, X20
+	VPERMILPS     $0x4e, X20, X2
+	VADDPS        X2, X20, X20
+	VPERMILPS     $0xb1, X20, X2
+	VADDPS        X2, X20, X20
+	VMULSS        X0, X20, X20
+	VMOVSS        X20, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
+	VMULSS        X0, X3, X3
+	VMOVSS        X3, (SI)(DI*2)
 	ADDQ          $0x00000008, DX
 	ADDQ          $0x00000004, SI
 	SUBQ          $0x00000001, BX
@@ -15405,6 +18983,728 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
+// func attendBF16Split3AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·attendBF16Split3AVX512(SB), NOSPLIT, $40-249
+	MOVQ    offs_len+104(FP), AX
+	CMPQ    AX, $0x10
+	JAE     padded
+	MOVQ    x_base+0(FP), AX
+	MOVQ    xstride+24(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS expAVX512<>+1088(SB), Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z0, (AX)
+
+padded:
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), DX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
+	MOVQ x_base+0(FP), SI
+	SHLQ $0x01, CX
+
+keys4:
+	CMPQ      BX, $0x00000004
+	JB        keys4_end
+	MOVQ      k_base+72(FP), DI
+	MOVQ      (DX), R8
+	LEAQ      (DI)(R8*2), R8
+	MOVQ      8(DX), R9
+	LEAQ      (DI)(R9*2), R9
+	MOVQ      16(DX), R10
+	LEAQ      (DI)(R10*2), R10
+	MOVQ      24(DX), R11
+	LEAQ      (DI)(R11*2), R11
+	MOVQ      q_base+32(FP), DI
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z1, Z1, Z0
+	VPXORD    Z1, Z1, Z5
+	VPXORD    Z1, Z1, Z6
+	VPXORD    Z1, Z1, Z7
+	VPXORD    Z1, Z1, Z8
+	VPXORD    Z1, Z1, Z9
+	VPXORD    Z1, Z1, Z10
+	VPXORD    Z1, Z1, Z11
+	VPXORD    Z1, Z1, Z12
+	VPXORD    Z1, Z1, Z13
+	VPXORD    Z1, Z1, Z14
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z15
+	XORQ      R12, R12
+
+keys4_col:
+	CMPQ        R12, CX
+	JAE         keys4_colend
+	VPSLLD      $0x10, (R8)(R12*1), Z16
+	VPSLLD      $0x10, (R9)(R12*1), Z17
+	VPSLLD      $0x10, (R10)(R12*1), Z18
+	VPSLLD      $0x10, (R11)(R12*1), Z19
+	VMOVUPS     (DI), Z20
+	VFMADD231PS Z20, Z16, Z1
+	VFMADD231PS Z20, Z17, Z0
+	VFMADD231PS Z20, Z18, Z5
+	VFMADD231PS Z20, Z19, Z6
+	VMOVUPS     (DI)(AX*1), Z20
+	VFMADD231PS Z20, Z16, Z7
+	VFMADD231PS Z20, Z17, Z8
+	VFMADD231PS Z20, Z18, Z9
+	VFMADD231PS Z20, Z19, Z10
+	VMOVUPS     (DI)(AX*2), Z20
+	VFMADD231PS Z20, Z16, Z11
+	VFMADD231PS Z20, Z17, Z12
+	VFMADD231PS Z20, Z18, Z13
+	VFMADD231PS Z20, Z19, Z14
+	VPANDD      (R8)(R12*1), Z15, Z16
+	VPANDD      (R9)(R12*1), Z15, Z17
+	VPANDD      (R10)(R12*1), Z15, Z18
+	VPANDD      (R11)(R12*1), Z15, Z19
+	VMOVUPS     64(DI), Z20
+	VFMADD231PS Z20, Z16, Z1
+	VFMADD231PS Z20, Z17, Z0
+	VFMADD231PS Z20, Z18, Z5
+	VFMADD231PS Z20, Z19, Z6
+	VMOVUPS     64(DI)(AX*1), Z20
+	VFMADD231PS Z20, Z16, Z7
+	VFMADD231PS Z20, Z17, Z8
+	VFMADD231PS Z20, Z18, Z9
+	VFMADD231PS Z20, Z19, Z10
+	VMOVUPS     64(DI)(AX*2), Z20
+	VFMADD231PS Z20, Z16, Z11
+	VFMADD231PS Z20, Z17, Z12
+	VFMADD231PS Z20, Z18, Z13
+	VFMADD231PS Z20, Z19, Z14
+	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000080, DI
+	JMP         keys4_col
+
+keys4_colend:
+	VSHUFF32X4    $0x44, Z7, Z1, Z15
+	VSHUFF32X4    $0xee, Z7, Z1, Z7
+	VADDPS        Z7, Z15, Z15
+	VPXORD        Z2, Z2, Z2
+	VSHUFF32X4    $0x44, Z2, Z11, Z7
+	VSHUFF32X4    $0xee, Z2, Z11, Z11
+	VADDPS        Z11, Z7, Z7
+	VSHUFF32X4    $0x88, Z7, Z15, Z11
+	VSHUFF32X4    $0xdd, Z7, Z15, Z7
+	VADDPS        Z7, Z11, Z11
+	VSHUFF32X4    $0x44, Z8, Z0, Z7
+	VSHUFF32X4    $0xee, Z8, Z0, Z0
+	VADDPS        Z0, Z7, Z7
+	VSHUFF32X4    $0x44, Z2, Z12, Z0
+	VSHUFF32X4    $0xee, Z2, Z12, Z8
+	VADDPS        Z8, Z0, Z0
+	VSHUFF32X4    $0x88, Z0, Z7, Z8
+	VSHUFF32X4    $0xdd, Z0, Z7, Z0
+	VADDPS        Z0, Z8, Z8
+	VSHUFF32X4    $0x44, Z9, Z5, Z0
+	VSHUFF32X4    $0xee, Z9, Z5, Z5
+	VADDPS        Z5, Z0, Z0
+	VSHUFF32X4    $0x44, Z2, Z13, Z5
+	VSHUFF32X4    $0xee, Z2, Z13, Z7
+	VADDPS        Z7, Z5, Z5
+	VSHUFF32X4    $0x88, Z5, Z0, Z7
+	VSHUFF32X4    $0xdd, Z5, Z0, Z0
+	VADDPS        Z0, Z7, Z7
+	VSHUFF32X4    $0x44, Z10, Z6, Z0
+	VSHUFF32X4    $0xee, Z10, Z6, Z5
+	VADDPS        Z5, Z0, Z0
+	VSHUFF32X4    $0x44, Z2, Z14, Z5
+	VSHUFF32X4    $0xee, Z2, Z14, Z6
+	VADDPS        Z6, Z5, Z5
+	VSHUFF32X4    $0x88, Z5, Z0, Z6
+	VSHUFF32X4    $0xdd, Z5, Z0, Z0
+	VADDPS        Z0, Z6, Z6
+	VSHUFPS       $0x44, Z8, Z11, Z0
+	VSHUFPS       $0xee, Z8, Z11, Z5
+	VADDPS        Z5, Z0, Z0
+	VSHUFPS       $0x44, Z6, Z7, Z5
+	VSHUFPS       $0xee, Z6, Z7, Z6
+	VADDPS        Z6, Z5, Z5
+	VSHUFPS       $0x88, Z5, Z0, Z6
+	VSHUFPS       $0xdd, Z5, Z0, Z0
+	VADDPS        Z0, Z6, Z6
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	LEAQ          (DI)(DI*2), R8
+	VBROADCASTSS  scale+64(FP), Z0
+	VMULPS        Z0, Z6, Z6
+	VMOVUPS       X6, (SI)
+	VEXTRACTF32X4 $0x01, Z6, (SI)(DI*1)
+	VEXTRACTF32X4 $0x02, Z6, (SI)(DI*2)
+	ADDQ          $0x00000020, DX
+	ADDQ          $0x00000010, SI
+	SUBQ          $0x00000004, BX
+	JMP           keys4
+
+keys4_end:
+keys2:
+	CMPQ      BX, $0x00000002
+	JB        keys2_end
+	MOVQ      k_base+72(FP), DI
+	MOVQ      (DX), R8
+	LEAQ      (DI)(R8*2), R8
+	MOVQ      8(DX), R9
+	LEAQ      (DI)(R9*2), R9
+	MOVQ      q_base+32(FP), DI
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z3, Z3, Z0
+	VPXORD    Z3, Z3, Z1
+	VPXORD    Z3, Z3, Z2
+	VPXORD    Z3, Z3, Z5
+	VPXORD    Z3, Z3, Z6
+	VPXORD    Z3, Z3, Z7
+	VPXORD    Z3, Z3, Z8
+	VPXORD    Z3, Z3, Z9
+	VPXORD    Z3, Z3, Z10
+	VPXORD    Z3, Z3, Z11
+	VPXORD    Z3, Z3, Z12
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z13
+	XORQ      R10, R10
+
+keys2_col:
+	CMPQ        R10, CX
+	JAE         keys2_colend
+	VPSLLD      $0x10, (R8)(R10*1), Z14
+	VPSLLD      $0x10, (R9)(R10*1), Z15
+	VMOVUPS     (DI), Z16
+	VFMADD231PS Z16, Z14, Z3
+	VFMADD231PS Z16, Z15, Z1
+	VMOVUPS     (DI)(AX*1), Z16
+	VFMADD231PS Z16, Z14, Z5
+	VFMADD231PS Z16, Z15, Z7
+	VMOVUPS     (DI)(AX*2), Z16
+	VFMADD231PS Z16, Z14, Z9
+	VFMADD231PS Z16, Z15, Z11
+	VPANDD      (R8)(R10*1), Z13, Z14
+	VPANDD      (R9)(R10*1), Z13, Z15
+	VMOVUPS     64(DI), Z16
+	VFMADD231PS Z16, Z14, Z0
+	VFMADD231PS Z16, Z15, Z2
+	VMOVUPS     64(DI)(AX*1), Z16
+	VFMADD231PS Z16, Z14, Z6
+	VFMADD231PS Z16, Z15, Z8
+	VMOVUPS     64(DI)(AX*2), Z16
+	VFMADD231PS Z16, Z14, Z10
+	VFMADD231PS Z16, Z15, Z12
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000080, DI
+	JMP         keys2_col
+
+keys2_colend:
+	VADDPS        Z0, Z3, Z3
+	VADDPS        Z2, Z1, Z1
+	VADDPS        Z6, Z5, Z5
+	VADDPS        Z8, Z7, Z7
+	VADDPS        Z10, Z9, Z9
+	VADDPS        Z12, Z11, Z11
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	LEAQ          (DI)(DI*2), R8
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VADDPS        Y2, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X2
+	VADDPS        X2, X3, X3
+	VPERMILPS     $0x4e, X3, X2
+	VADDPS        X2, X3, X3
+	VPERMILPS     $0xb1, X3, X2
+	VADDPS        X2, X3, X3
+	VMULSS        X0, X3, X3
+	VMOVSS        X3, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, 4(SI)
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VADDPS        Y1, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0x4e, X5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0xb1, X5, X1
+	VADDPS        X1, X5, X5
+	VMULSS        X0, X5, X5
+	VMOVSS        X5, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z7, Y1
+	VADDPS        Y1, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0x4e, X7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0xb1, X7, X1
+	VADDPS        X1, X7, X7
+	VMULSS        X0, X7, X7
+	VMOVSS        X7, 4(SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z9, Y1
+	VADDPS        Y1, Y9, Y9
+	VEXTRACTF32X4 $0x01, Y9, X1
+	VADDPS        X1, X9, X9
+	VPERMILPS     $0x4e, X9, X1
+	VADDPS        X1, X9, X9
+	VPERMILPS     $0xb1, X9, X1
+	VADDPS        X1, X9, X9
+	VMULSS        X0, X9, X9
+	VMOVSS        X9, (SI)(DI*2)
+	VEXTRACTF64X4 $0x01, Z11, Y1
+	VADDPS        Y1, Y11, Y11
+	VEXTRACTF32X4 $0x01, Y11, X1
+	VADDPS        X1, X11, X11
+	VPERMILPS     $0x4e, X11, X1
+	VADDPS        X1, X11, X11
+	VPERMILPS     $0xb1, X11, X1
+	VADDPS        X1, X11, X11
+	VMULSS        X0, X11, X11
+	VMOVSS        X11, 4(SI)(DI*2)
+	ADDQ          $0x00000010, DX
+	ADDQ          $0x00000008, SI
+	SUBQ          $0x00000002, BX
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ      BX, $0x00000001
+	JB        keys1_end
+	MOVQ      k_base+72(FP), DI
+	MOVQ      (DX), R8
+	LEAQ      (DI)(R8*2), R8
+	MOVQ      q_base+32(FP), DI
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z4, Z4, Z0
+	VPXORD    Z4, Z4, Z1
+	VPXORD    Z4, Z4, Z2
+	VPXORD    Z4, Z4, Z3
+	VPXORD    Z4, Z4, Z5
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z6
+	XORQ      R9, R9
+
+keys1_col:
+	CMPQ        R9, CX
+	JAE         keys1_colend
+	VPSLLD      $0x10, (R8)(R9*1), Z7
+	VMOVUPS     (DI), Z8
+	VFMADD231PS Z8, Z7, Z4
+	VMOVUPS     (DI)(AX*1), Z8
+	VFMADD231PS Z8, Z7, Z1
+	VMOVUPS     (DI)(AX*2), Z8
+	VFMADD231PS Z8, Z7, Z3
+	VPANDD      (R8)(R9*1), Z6, Z7
+	VMOVUPS     64(DI), Z8
+	VFMADD231PS Z8, Z7, Z0
+	VMOVUPS     64(DI)(AX*1), Z8
+	VFMADD231PS Z8, Z7, Z2
+	VMOVUPS     64(DI)(AX*2), Z8
+	VFMADD231PS Z8, Z7, Z5
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000080, DI
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS        Z0, Z4, Z4
+	VADDPS        Z2, Z1, Z1
+	VADDPS        Z5, Z3, Z3
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	LEAQ          (DI)(DI*2), R8
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VADDPS        Y2, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X2
+	VADDPS        X2, X4, X4
+	VPERMILPS     $0x4e, X4, X2
+	VADDPS        X2, X4, X4
+	VPERMILPS     $0xb1, X4, X2
+	VADDPS        X2, X4, X4
+	VMULSS        X0, X4, X4
+	VMOVSS        X4, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
+	VMULSS        X0, X3, X3
+	VMOVSS        X3, (SI)(DI*2)
+	ADDQ          $0x00000008, DX
+	ADDQ          $0x00000004, SI
+	SUBQ          $0x00000001, BX
+	JMP           keys1
+
+keys1_end:
+	MOVQ            xstride+24(FP), AX
+	SHLQ            $0x02, AX
+	MOVQ            x_base+0(FP), CX
+	MOVQ            m_base+176(FP), DX
+	MOVQ            l_base+200(FP), BX
+	VMOVSS          expAVX512<>+1024(SB), X0
+	VUCOMISS        (DX), X0
+	JBE             plain
+	VUCOMISS        4(DX), X0
+	JBE             plain
+	VUCOMISS        8(DX), X0
+	JBE             plain
+	VMOVUPS         (CX), Z0
+	VMOVUPS         (CX)(AX*1), Z1
+	VMOVUPS         (CX)(AX*2), Z2
+	VCMPPS          $0x11, expAVX512<>+1024(SB), Z0, K1
+	VCMPPS          $0x11, expAVX512<>+1024(SB), Z1, K1, K1
+	VCMPPS          $0x11, expAVX512<>+1024(SB), Z2, K1, K1
+	KORTESTW        K1, K1
+	JCC             plain
+	VEXTRACTF64X4   $0x01, Z0, Y3
+	VMAXPS          Y3, Y0, Y0
+	VEXTRACTF64X4   $0x01, Z1, Y3
+	VMAXPS          Y3, Y1, Y1
+	VEXTRACTF64X4   $0x01, Z2, Y3
+	VMAXPS          Y3, Y2, Y2
+	VEXTRACTF32X4   $0x01, Y0, X3
+	VMAXPS          X3, X0, X0
+	VEXTRACTF32X4   $0x01, Y1, X3
+	VMAXPS          X3, X1, X1
+	VEXTRACTF32X4   $0x01, Y2, X3
+	VMAXPS          X3, X2, X2
+	VPERMILPS       $0x4e, X0, X3
+	VMAXPS          X3, X0, X0
+	VPERMILPS       $0x4e, X1, X3
+	VMAXPS          X3, X1, X1
+	VPERMILPS       $0x4e, X2, X3
+	VMAXPS          X3, X2, X2
+	VPERMILPS       $0xb1, X0, X3
+	VMAXPS          X3, X0, X0
+	VPERMILPS       $0xb1, X1, X3
+	VMAXPS          X3, X1, X1
+	VPERMILPS       $0xb1, X2, X3
+	VMAXPS          X3, X2, X2
+	VUNPCKLPS       X1, X0, X1
+	VUNPCKLPS       X0, X2, X0
+	VMOVLHPS        X0, X1, X1
+	VBROADCASTSS    (DX), X0
+	VINSERTPS       $0x10, 4(DX), X0, X0
+	VINSERTPS       $0x20, 8(DX), X0, X0
+	VBROADCASTSS    (BX), X2
+	VINSERTPS       $0x10, 4(BX), X2, X2
+	VINSERTPS       $0x20, 8(BX), X2, X2
+	VMAXPS          X1, X0, X1
+	VMAXPS          expAVX512<>+1216(SB), X1, X3
+	VSUBPS          X3, X0, X0
+	VMOVUPS         X0, 24(SP)
+	VBROADCASTF32X4 24(SP), Z0
+	VMULPS          expAVX512<>+0(SB), Z0, Z4
+	VADDPS          expAVX512<>+384(SB), Z4, Z4
+	VCVTTPS2DQ      Z4, Z4
+	VCVTDQ2PS       Z4, Z6
+	VMULPS          expAVX512<>+64(SB), Z6, Z7
+	VSUBPS          Z7, Z0, Z5
+	VMULPS          expAVX512<>+128(SB), Z6, Z7
+	VSUBPS          Z7, Z5, Z5
+	VMOVUPS         expAVX512<>+448(SB), Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+512(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+576(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+640(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+704(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+320(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+768(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+768(SB), Z6, Z6
+	VPADDD          expAVX512<>+896(SB), Z4, Z4
+	VPSLLD          $0x17, Z4, Z4
+	VMULPS          Z4, Z6, Z6
+	VSUBPS          expAVX512<>+192(SB), Z0, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z6, Z0, Z6
+	VMULPS          X6, X2, X2
+	VMOVSS          X1, (DX)
+	VEXTRACTPS      $0x01, X1, 4(DX)
+	VEXTRACTPS      $0x02, X1, 8(DX)
+	VMOVUPS         X6, (SP)
+	VMOVUPS         X3, 24(SP)
+	VBROADCASTSS    24(SP), Z0
+	VMOVUPS         (CX), Z1
+	VSUBPS          Z0, Z1, Z1
+	VMULPS          expAVX512<>+0(SB), Z1, Z0
+	VADDPS          expAVX512<>+384(SB), Z0, Z0
+	VCVTTPS2DQ      Z0, Z0
+	VCVTDQ2PS       Z0, Z4
+	VMULPS          expAVX512<>+64(SB), Z4, Z5
+	VSUBPS          Z5, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z4, Z5
+	VSUBPS          Z5, Z3, Z3
+	VMOVUPS         expAVX512<>+448(SB), Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+512(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+576(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+640(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+704(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+320(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+768(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+768(SB), Z4, Z4
+	VPADDD          expAVX512<>+896(SB), Z0, Z0
+	VPSLLD          $0x17, Z0, Z0
+	VMULPS          Z0, Z4, Z4
+	VSUBPS          expAVX512<>+192(SB), Z1, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z4, Z0, Z4
+	VMOVUPS         Z4, (CX)
+	VBROADCASTSS    28(SP), Z0
+	VMOVUPS         (CX)(AX*1), Z1
+	VSUBPS          Z0, Z1, Z1
+	VMULPS          expAVX512<>+0(SB), Z1, Z0
+	VADDPS          expAVX512<>+384(SB), Z0, Z0
+	VCVTTPS2DQ      Z0, Z0
+	VCVTDQ2PS       Z0, Z5
+	VMULPS          expAVX512<>+64(SB), Z5, Z6
+	VSUBPS          Z6, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z5, Z6
+	VSUBPS          Z6, Z3, Z3
+	VMOVUPS         expAVX512<>+448(SB), Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+512(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+576(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+640(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+704(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+320(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+768(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+768(SB), Z5, Z5
+	VPADDD          expAVX512<>+896(SB), Z0, Z0
+	VPSLLD          $0x17, Z0, Z0
+	VMULPS          Z0, Z5, Z5
+	VSUBPS          expAVX512<>+192(SB), Z1, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z5, Z0, Z5
+	VMOVUPS         Z5, (CX)(AX*1)
+	VBROADCASTSS    32(SP), Z0
+	VMOVUPS         (CX)(AX*2), Z1
+	VSUBPS          Z0, Z1, Z1
+	VMULPS          expAVX512<>+0(SB), Z1, Z0
+	VADDPS          expAVX512<>+384(SB), Z0, Z0
+	VCVTTPS2DQ      Z0, Z0
+	VCVTDQ2PS       Z0, Z6
+	VMULPS          expAVX512<>+64(SB), Z6, Z7
+	VSUBPS          Z7, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z6, Z7
+	VSUBPS          Z7, Z3, Z3
+	VMOVUPS         expAVX512<>+448(SB), Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+512(SB), Z6, Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+576(SB), Z6, Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+640(SB), Z6, Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+704(SB), Z6, Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+320(SB), Z6, Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+768(SB), Z6, Z6
+	VMULPS          Z3, Z6, Z6
+	VADDPS          expAVX512<>+768(SB), Z6, Z6
+	VPADDD          expAVX512<>+896(SB), Z0, Z0
+	VPSLLD          $0x17, Z0, Z0
+	VMULPS          Z0, Z6, Z6
+	VSUBPS          expAVX512<>+192(SB), Z1, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z6, Z0, Z6
+	VMOVUPS         Z6, (CX)(AX*2)
+	VEXTRACTF64X4   $0x01, Z4, Y0
+	VADDPS          Y0, Y4, Y4
+	VEXTRACTF64X4   $0x01, Z5, Y0
+	VADDPS          Y0, Y5, Y5
+	VEXTRACTF64X4   $0x01, Z6, Y0
+	VADDPS          Y0, Y6, Y6
+	VEXTRACTF32X4   $0x01, Y4, X0
+	VADDPS          X0, X4, X4
+	VEXTRACTF32X4   $0x01, Y5, X0
+	VADDPS          X0, X5, X5
+	VEXTRACTF32X4   $0x01, Y6, X0
+	VADDPS          X0, X6, X6
+	VPERMILPS       $0x4e, X4, X0
+	VADDPS          X0, X4, X4
+	VPERMILPS       $0x4e, X5, X0
+	VADDPS          X0, X5, X5
+	VPERMILPS       $0x4e, X6, X0
+	VADDPS          X0, X6, X6
+	VPERMILPS       $0xb1, X4, X0
+	VADDPS          X0, X4, X4
+	VPERMILPS       $0xb1, X5, X0
+	VADDPS          X0, X5, X5
+	VPERMILPS       $0xb1, X6, X0
+	VADDPS          X0, X6, X6
+	VUNPCKLPS       X5, X4, X0
+	VUNPCKLPS       X4, X6, X1
+	VMOVLHPS        X1, X0, X0
+	VADDPS          X0, X2, X2
+	VMOVSS          X2, (BX)
+	VEXTRACTPS      $0x01, X2, 4(BX)
+	VEXTRACTPS      $0x02, X2, 8(BX)
+	XORL            AX, AX
+	MOVL            (SP), CX
+	XORL            $0x3f800000, CX
+	ORL             CX, AX
+	MOVL            4(SP), CX
+	XORL            $0x3f800000, CX
+	ORL             CX, AX
+	MOVL            8(SP), CX
+	XORL            $0x3f800000, CX
+	ORL             CX, AX
+	MOVL            AX, 16(SP)
+	MOVQ            acc_base+224(FP), AX
+	MOVQ            x_base+0(FP), CX
+	MOVQ            v_base+120(FP), DX
+	MOVQ            dv+168(FP), BX
+	MOVQ            BX, SI
+	ANDQ            $-32, SI
+	SHLQ            $0x02, BX
+	MOVQ            xstride+24(FP), DI
+	SHLQ            $0x02, DI
+	LEAQ            (BX)(BX*2), R8
+	LEAQ            (DI)(DI*2), R8
+	VMOVDQU32       pairmaskAVX512<>+0(SB), Z0
+	XORQ            R8, R8
+	ANDQ            $-32, SI
+
+blocks1:
+	CMPQ         R8, SI
+	JAE          blocks1_end
+	LEAQ         (AX)(R8*4), R9
+	VMOVUPS      (R9), Z1
+	VMOVUPS      64(R9), Z2
+	VMOVUPS      (R9)(BX*1), Z3
+	VMOVUPS      64(R9)(BX*1), Z4
+	VMOVUPS      (R9)(BX*2), Z5
+	VMOVUPS      64(R9)(BX*2), Z6
+	CMPL         16(SP), $0x00
+	JE           scaled2
+	VBROADCASTSS (SP), Z7
+	VMULPS       Z7, Z1, Z1
+	VMULPS       Z7, Z2, Z2
+	VBROADCASTSS 4(SP), Z7
+	VMULPS       Z7, Z3, Z3
+	VMULPS       Z7, Z4, Z4
+	VBROADCASTSS 8(SP), Z7
+	VMULPS       Z7, Z5, Z5
+	VMULPS       Z7, Z6, Z6
+
+scaled2:
+	MOVQ voffs_base+144(FP), R10
+	MOVQ voffs_len+152(FP), R11
+	MOVQ CX, R12
+
+blocks1_key2:
+	CMPQ         R11, $0x02
+	JB           blocks1_key1
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS (R12), Z7
+	VBROADCASTSS (R12)(DI*1), Z8
+	VBROADCASTSS (R12)(DI*2), Z9
+	VMOVDQU32    (DX)(R13*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z7, Z1
+	VFMADD231PS  Z11, Z7, Z2
+	VFMADD231PS  Z10, Z8, Z3
+	VFMADD231PS  Z11, Z8, Z4
+	VFMADD231PS  Z10, Z9, Z5
+	VFMADD231PS  Z11, Z9, Z6
+	MOVQ         8(R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS 4(R12), Z7
+	VBROADCASTSS 4(R12)(DI*1), Z8
+	VBROADCASTSS 4(R12)(DI*2), Z9
+	VMOVDQU32    (DX)(R13*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z7, Z1
+	VFMADD231PS  Z11, Z7, Z2
+	VFMADD231PS  Z10, Z8, Z3
+	VFMADD231PS  Z11, Z8, Z4
+	VFMADD231PS  Z10, Z9, Z5
+	VFMADD231PS  Z11, Z9, Z6
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
+	SUBQ         $0x02, R11
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R11, R11
+	JZ           blocks1_keyend
+	MOVQ         (R10), R10
+	ADDQ         R8, R10
+	VBROADCASTSS (R12), Z7
+	VBROADCASTSS (R12)(DI*1), Z8
+	VBROADCASTSS (R12)(DI*2), Z9
+	VMOVDQU32    (DX)(R10*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z7, Z1
+	VFMADD231PS  Z11, Z7, Z2
+	VFMADD231PS  Z10, Z8, Z3
+	VFMADD231PS  Z11, Z8, Z4
+	VFMADD231PS  Z10, Z9, Z5
+	VFMADD231PS  Z11, Z9, Z6
+
+blocks1_keyend:
+	VMOVUPS Z1, (R9)
+	VMOVUPS Z2, 64(R9)
+	VMOVUPS Z3, (R9)(BX*1)
+	VMOVUPS Z4, 64(R9)(BX*1)
+	VMOVUPS Z5, (R9)(BX*2)
+	VMOVUPS Z6, 64(R9)(BX*2)
+	ADDQ    $0x00000020, R8
+	JMP     blocks1
+
+blocks1_end:
+	MOVB $0x01, ret+248(FP)
+	VZEROUPPER
+	RET
+
+plain:
+	MOVB $0x00, ret+248(FP)
+	VZEROUPPER
+	RET
+
 // func dotsGatherBF16Split2AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX512F, AVX512VL
 TEXT ·dotsGatherBF16Split2AVX512(SB), NOSPLIT, $0-120
@@ -15415,157 +19715,108 @@ TEXT ·dotsGatherBF16Split2AVX512(SB), NOSPLIT, $0-120
 	MOVQ offs_base+96(FP), DX
 	MOVQ offs_len+104(FP), BX
 	MOVQ x_base+0(FP), SI
+	SHLQ $0x01, CX
 
 keys4:
-	CMPQ   BX, $0x00000004
-	JB     keys4_end
-	MOVQ   k_base+72(FP), DI
-	MOVQ   (DX), R8
-	LEAQ   (DI)(R8*2), R8
-	MOVQ   8(DX), R9
-	LEAQ   (DI)(R9*2), R9
-	MOVQ   16(DX), R10
-	LEAQ   (DI)(R10*2), R10
-	MOVQ   24(DX), R11
-	LEAQ   (DI)(R11*2), R11
-	MOVQ   q_base+32(FP), DI
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	MOVQ   CX, R12
+	CMPQ      BX, $0x00000004
+	JB        keys4_end
+	MOVQ      k_base+72(FP), DI
+	MOVQ      (DX), R8
+	LEAQ      (DI)(R8*2), R8
+	MOVQ      8(DX), R9
+	LEAQ      (DI)(R9*2), R9
+	MOVQ      16(DX), R10
+	LEAQ      (DI)(R10*2), R10
+	MOVQ      24(DX), R11
+	LEAQ      (DI)(R11*2), R11
+	MOVQ      q_base+32(FP), DI
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z0, Z0, Z1
+	VPXORD    Z0, Z0, Z2
+	VPXORD    Z0, Z0, Z3
+	VPXORD    Z0, Z0, Z4
+	VPXORD    Z0, Z0, Z5
+	VPXORD    Z0, Z0, Z6
+	VPXORD    Z0, Z0, Z7
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z8
+	XORQ      R12, R12
 
 keys4_col:
-	CMPQ        R12, $0x00000020
-	JB          keys4_colend
-	VPSLLD      $0x10, (R8), Z8
-	VPSLLD      $0x10, (R9), Z9
-	VPSLLD      $0x10, (R10), Z10
-	VPSLLD      $0x10, (R11), Z11
-	VMOVUPS     (DI), Z12
-	VFMADD231PS Z12, Z8, Z0
-	VFMADD231PS Z12, Z9, Z1
-	VFMADD231PS Z12, Z10, Z2
-	VFMADD231PS Z12, Z11, Z3
-	VMOVUPS     (DI)(AX*1), Z12
-	VFMADD231PS Z12, Z8, Z4
-	VFMADD231PS Z12, Z9, Z5
-	VFMADD231PS Z12, Z10, Z6
-	VFMADD231PS Z12, Z11, Z7
-	VMOVDQU32   (R8), Z8
-	VPANDD      pairmaskAVX512<>+0(SB), Z8, Z8
-	VMOVDQU32   (R9), Z9
-	VPANDD      pairmaskAVX512<>+0(SB), Z9, Z9
-	VMOVDQU32   (R10), Z10
-	VPANDD      pairmaskAVX512<>+0(SB), Z10, Z10
-	VMOVDQU32   (R11), Z11
-	VPANDD      pairmaskAVX512<>+0(SB), Z11, Z11
-	VMOVUPS     64(DI), Z12
-	VFMADD231PS Z12, Z8, Z0
-	VFMADD231PS Z12, Z9, Z1
-	VFMADD231PS Z12, Z10, Z2
-	VFMADD231PS Z12, Z11, Z3
-	VMOVUPS     64(DI)(AX*1), Z12
-	VFMADD231PS Z12, Z8, Z4
-	VFMADD231PS Z12, Z9, Z5
-	VFMADD231PS Z12, Z10, Z6
-	VFMADD231PS Z12, Z11, Z7
-	ADDQ        $0x00000040, R8
-	ADDQ        $0x00000040, R9
-	ADDQ        $0x00000040, R10
-	ADDQ        $0x00000040, R11
+	CMPQ        R12, CX
+	JAE         keys4_colend
+	VPSLLD      $0x10, (R8)(R12*1), Z9
+	VPSLLD      $0x10, (R9)(R12*1), Z10
+	VPSLLD      $0x10, (R10)(R12*1), Z11
+	VPSLLD      $0x10, (R11)(R12*1), Z12
+	VMOVUPS     (DI), Z13
+	VFMADD231PS Z13, Z9, Z0
+	VFMADD231PS Z13, Z10, Z1
+	VFMADD231PS Z13, Z11, Z2
+	VFMADD231PS Z13, Z12, Z3
+	VMOVUPS     (DI)(AX*1), Z13
+	VFMADD231PS Z13, Z9, Z4
+	VFMADD231PS Z13, Z10, Z5
+	VFMADD231PS Z13, Z11, Z6
+	VFMADD231PS Z13, Z12, Z7
+	VPANDD      (R8)(R12*1), Z8, Z9
+	VPANDD      (R9)(R12*1), Z8, Z10
+	VPANDD      (R10)(R12*1), Z8, Z11
+	VPANDD      (R11)(R12*1), Z8, Z12
+	VMOVUPS     64(DI), Z13
+	VFMADD231PS Z13, Z9, Z0
+	VFMADD231PS Z13, Z10, Z1
+	VFMADD231PS Z13, Z11, Z2
+	VFMADD231PS Z13, Z12, Z3
+	VMOVUPS     64(DI)(AX*1), Z13
+	VFMADD231PS Z13, Z9, Z4
+	VFMADD231PS Z13, Z10, Z5
+	VFMADD231PS Z13, Z11, Z6
+	VFMADD231PS Z13, Z12, Z7
+	ADDQ        $0x00000040, R12
 	ADDQ        $0x00000080, DI
-	SUBQ        $0x00000020, R12
 	JMP         keys4_col
 
 keys4_colend:
+	VSHUFF32X4    $0x44, Z4, Z0, Z8
+	VSHUFF32X4    $0xee, Z4, Z0, Z4
+	VADDPS        Z4, Z8, Z8
+	VPXORD        Z14, Z14, Z14
+	VSHUFF32X4    $0x88, Z14, Z8, Z4
+	VSHUFF32X4    $0xdd, Z14, Z8, Z8
+	VADDPS        Z8, Z4, Z4
+	VSHUFF32X4    $0x44, Z5, Z1, Z8
+	VSHUFF32X4    $0xee, Z5, Z1, Z1
+	VADDPS        Z1, Z8, Z8
+	VSHUFF32X4    $0x88, Z14, Z8, Z1
+	VSHUFF32X4    $0xdd, Z14, Z8, Z5
+	VADDPS        Z5, Z1, Z1
+	VSHUFF32X4    $0x44, Z6, Z2, Z5
+	VSHUFF32X4    $0xee, Z6, Z2, Z2
+	VADDPS        Z2, Z5, Z5
+	VSHUFF32X4    $0x88, Z14, Z5, Z2
+	VSHUFF32X4    $0xdd, Z14, Z5, Z5
+	VADDPS        Z5, Z2, Z2
+	VSHUFF32X4    $0x44, Z7, Z3, Z5
+	VSHUFF32X4    $0xee, Z7, Z3, Z3
+	VADDPS        Z3, Z5, Z5
+	VSHUFF32X4    $0x88, Z14, Z5, Z3
+	VSHUFF32X4    $0xdd, Z14, Z5, Z5
+	VADDPS        Z5, Z3, Z3
+	VSHUFPS       $0x44, Z1, Z4, Z5
+	VSHUFPS       $0xee, Z1, Z4, Z1
+	VADDPS        Z1, Z5, Z5
+	VSHUFPS       $0x44, Z3, Z2, Z1
+	VSHUFPS       $0xee, Z3, Z2, Z2
+	VADDPS        Z2, Z1, Z1
+	VSHUFPS       $0x88, Z1, Z5, Z2
+	VSHUFPS       $0xdd, Z1, Z5, Z1
+	VADDPS        Z1, Z2, Z2
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
-	VBROADCASTSS  scale+64(FP), Z8
-	VEXTRACTF64X4 $0x01, Z0, Y9
-	VADDPS        Y9, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X9
-	VADDPS        X9, X0, X0
-	VPERMILPS     $0x4e, X0, X9
-	VADDPS        X9, X0, X0
-	VPERMILPS     $0xb1, X0, X9
-	VADDPS        X9, X0, X0
-	VMULSS        X8, X0, X0
-	VMOVSS        X0, (SI)
-	VEXTRACTF64X4 $0x01, Z1, Y9
-	VADDPS        Y9, Y1, Y1
-	VEXTRACTF32X4 $0x01, Y1, X9
-	VADDPS        X9, X1, X1
-	VPERMILPS     $0x4e, X1, X9
-	VADDPS        X9, X1, X1
-	VPERMILPS     $0xb1, X1, X9
-	VADDPS        X9, X1, X1
-	VMULSS        X8, X1, X1
-	VMOVSS        X1, 4(SI)
-	VEXTRACTF64X4 $0x01, Z2, Y9
-	VADDPS        Y9, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X9
-	VADDPS        X9, X2, X2
-	VPERMILPS     $0x4e, X2, X9
-	VADDPS        X9, X2, X2
-	VPERMILPS     $0xb1, X2, X9
-	VADDPS        X9, X2, X2
-	VMULSS        X8, X2, X2
-	VMOVSS        X2, 8(SI)
-	VEXTRACTF64X4 $0x01, Z3, Y9
-	VADDPS        Y9, Y3, Y3
-	VEXTRACTF32X4 $0x01, Y3, X9
-	VADDPS        X9, X3, X3
-	VPERMILPS     $0x4e, X3, X9
-	VADDPS        X9, X3, X3
-	VPERMILPS     $0xb1, X3, X9
-	VADDPS        X9, X3, X3
-	VMULSS        X8, X3, X3
-	VMOVSS        X3, 12(SI)
-	VEXTRACTF64X4 $0x01, Z4, Y9
-	VADDPS        Y9, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X9
-	VADDPS        X9, X4, X4
-	VPERMILPS     $0x4e, X4, X9
-	VADDPS        X9, X4, X4
-	VPERMILPS     $0xb1, X4, X9
-	VADDPS        X9, X4, X4
-	VMULSS        X8, X4, X4
-	VMOVSS        X4, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z5, Y9
-	VADDPS        Y9, Y5, Y5
-	VEXTRACTF32X4 $0x01, Y5, X9
-	VADDPS        X9, X5, X5
-	VPERMILPS     $0x4e, X5, X9
-	VADDPS        X9, X5, X5
-	VPERMILPS     $0xb1, X5, X9
-	VADDPS        X9, X5, X5
-	VMULSS        X8, X5, X5
-	VMOVSS        X5, 4(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z6, Y9
-	VADDPS        Y9, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X9
-	VADDPS        X9, X6, X6
-	VPERMILPS     $0x4e, X6, X9
-	VADDPS        X9, X6, X6
-	VPERMILPS     $0xb1, X6, X9
-	VADDPS        X9, X6, X6
-	VMULSS        X8, X6, X6
-	VMOVSS        X6, 8(SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z7, Y9
-	VADDPS        Y9, Y7, Y7
-	VEXTRACTF32X4 $0x01, Y7, X9
-	VADDPS        X9, X7, X7
-	VPERMILPS     $0x4e, X7, X9
-	VADDPS        X9, X7, X7
-	VPERMILPS     $0xb1, X7, X9
-	VADDPS        X9, X7, X7
-	VMULSS        X8, X7, X7
-	VMOVSS        X7, 12(SI)(DI*1)
+	VBROADCASTSS  scale+64(FP), Z1
+	VMULPS        Z1, Z2, Z2
+	VMOVUPS       X2, (SI)
+	VEXTRACTF32X4 $0x01, Z2, (SI)(DI*1)
 	ADDQ          $0x00000020, DX
 	ADDQ          $0x00000010, SI
 	SUBQ          $0x00000004, BX
@@ -15573,99 +19824,96 @@ keys4_colend:
 
 keys4_end:
 keys2:
-	CMPQ   BX, $0x00000002
-	JB     keys2_end
-	MOVQ   k_base+72(FP), DI
-	MOVQ   (DX), R8
-	LEAQ   (DI)(R8*2), R8
-	MOVQ   8(DX), R9
-	LEAQ   (DI)(R9*2), R9
-	MOVQ   q_base+32(FP), DI
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
-	MOVQ   CX, R10
+	CMPQ      BX, $0x00000002
+	JB        keys2_end
+	MOVQ      k_base+72(FP), DI
+	MOVQ      (DX), R8
+	LEAQ      (DI)(R8*2), R8
+	MOVQ      8(DX), R9
+	LEAQ      (DI)(R9*2), R9
+	MOVQ      q_base+32(FP), DI
+	VPXORD    Z15, Z15, Z15
+	VPXORD    Z15, Z15, Z0
+	VPXORD    Z15, Z15, Z1
+	VPXORD    Z15, Z15, Z2
+	VPXORD    Z15, Z15, Z3
+	VPXORD    Z15, Z15, Z4
+	VPXORD    Z15, Z15, Z5
+	VPXORD    Z15, Z15, Z6
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z7
+	XORQ      R10, R10
 
 keys2_col:
-	CMPQ        R10, $0x00000020
-	JB          keys2_colend
-	VPSLLD      $0x10, (R8), Z0
-	VPSLLD      $0x10, (R9), Z1
-	VMOVUPS     (DI), Z2
-	VFMADD231PS Z2, Z0, Z13
-	VFMADD231PS Z2, Z1, Z15
-	VMOVUPS     (DI)(AX*1), Z2
-	VFMADD231PS Z2, Z0, Z17
-	VFMADD231PS Z2, Z1, Z19
-	VMOVDQU32   (R8), Z0
-	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
-	VMOVDQU32   (R9), Z1
-	VPANDD      pairmaskAVX512<>+0(SB), Z1, Z1
-	VMOVUPS     64(DI), Z2
-	VFMADD231PS Z2, Z0, Z14
-	VFMADD231PS Z2, Z1, Z16
-	VMOVUPS     64(DI)(AX*1), Z2
-	VFMADD231PS Z2, Z0, Z18
-	VFMADD231PS Z2, Z1, Z20
-	ADDQ        $0x00000040, R8
-	ADDQ        $0x00000040, R9
+	CMPQ        R10, CX
+	JAE         keys2_colend
+	VPSLLD      $0x10, (R8)(R10*1), Z8
+	VPSLLD      $0x10, (R9)(R10*1), Z9
+	VMOVUPS     (DI), Z10
+	VFMADD231PS Z10, Z8, Z15
+	VFMADD231PS Z10, Z9, Z1
+	VMOVUPS     (DI)(AX*1), Z10
+	VFMADD231PS Z10, Z8, Z3
+	VFMADD231PS Z10, Z9, Z5
+	VPANDD      (R8)(R10*1), Z7, Z8
+	VPANDD      (R9)(R10*1), Z7, Z9
+	VMOVUPS     64(DI), Z10
+	VFMADD231PS Z10, Z8, Z0
+	VFMADD231PS Z10, Z9, Z2
+	VMOVUPS     64(DI)(AX*1), Z10
+	VFMADD231PS Z10, Z8, Z4
+	VFMADD231PS Z10, Z9, Z6
+	ADDQ        $0x00000040, R10
 	ADDQ        $0x00000080, DI
-	SUBQ        $0x00000020, R10
 	JMP         keys2_col
 
 keys2_colend:
-	VADDPS        Z14, Z13, Z13
-	VADDPS        Z16, Z15, Z15
-	VADDPS        Z18, Z17, Z17
-	VADDPS        Z20, Z19, Z19
+	VADDPS        Z0, Z15, Z15
+	VADDPS        Z2, Z1, Z1
+	VADDPS        Z4, Z3, Z3
+	VADDPS        Z6, Z5, Z5
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z13, Y1
-	VADDPS        Y1, Y13, Y13
-	VEXTRACTF32X4 $0x01, Y13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0x4e, X13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0xb1, X13, X1
-	VADDPS        X1, X13, X13
-	VMULSS        X0, X13, X13
-	VMOVSS        X13, (SI)
-	VEXTRACTF64X4 $0x01, Z15, Y1
-	VADDPS        Y1, Y15, Y15
-	VEXTRACTF32X4 $0x01, Y15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0x4e, X15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0xb1, X15, X1
-	VADDPS        X1, X15, X15
+	VEXTRACTF64X4 $0x01, Z15, Y2
+	VADDPS        Y2, Y15, Y15
+	VEXTRACTF32X4 $0x01, Y15, X2
+	VADDPS        X2, X15, X15
+	VPERMILPS     $0x4e, X15, X2
+	VADDPS        X2, X15, X15
+	VPERMILPS     $0xb1, X15, X2
+	VADDPS        X2, X15, X15
 	VMULSS        X0, X15, X15
-	VMOVSS        X15, 4(SI)
-	VEXTRACTF64X4 $0x01, Z17, Y1
-	VADDPS        Y1, Y17, Y17
-	VEXTRACTF32X4 $0x01, Y17, X1
-	VADDPS        X1, X17, X17
-	VPERMILPS     $0x4e, X17, X1
-	VADDPS        X1, X17, X17
-	VPERMILPS     $0xb1, X17, X1
-	VADDPS        X1, X17, X17
-	VMULSS        X0, X17, X17
-	VMOVSS        X17, (SI)(DI*1)
-	VEXTRACTF64X4 $0x01, Z19, Y1
-	VADDPS        Y1, Y19, Y19
-	VEXTRACTF32X4 $0x01, Y19, X1
-	VADDPS        X1, X19, X19
-	VPERMILPS     $0x4e, X19, X1
-	VADDPS        X1, X19, X19
-	VPERMILPS     $0xb1, X19, X1
-	VADDPS        X1, X19, X19
-	VMULSS        X0, X19, X19
-	VMOVSS        X19, 4(SI)(DI*1)
+	VMOVSS        X15, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, 4(SI)
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
+	VMULSS        X0, X3, X3
+	VMOVSS        X3, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VADDPS        Y1, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0x4e, X5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0xb1, X5, X1
+	VADDPS        X1, X5, X5
+	VMULSS        X0, X5, X5
+	VMOVSS        X5, 4(SI)(DI*1)
 	ADDQ          $0x00000010, DX
 	ADDQ          $0x00000008, SI
 	SUBQ          $0x00000002, BX
@@ -15673,63 +19921,62 @@ keys2_colend:
 
 keys2_end:
 keys1:
-	CMPQ   BX, $0x00000001
-	JB     keys1_end
-	MOVQ   k_base+72(FP), DI
-	MOVQ   (DX), R8
-	LEAQ   (DI)(R8*2), R8
-	MOVQ   q_base+32(FP), DI
-	VPXORD Z21, Z21, Z21
-	VPXORD Z22, Z22, Z22
-	VPXORD Z23, Z23, Z23
-	VPXORD Z24, Z24, Z24
-	MOVQ   CX, R9
+	CMPQ      BX, $0x00000001
+	JB        keys1_end
+	MOVQ      k_base+72(FP), DI
+	MOVQ      (DX), R8
+	LEAQ      (DI)(R8*2), R8
+	MOVQ      q_base+32(FP), DI
+	VPXORD    Z16, Z16, Z16
+	VPXORD    Z16, Z16, Z0
+	VPXORD    Z16, Z16, Z1
+	VPXORD    Z16, Z16, Z2
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z3
+	XORQ      R9, R9
 
 keys1_col:
-	CMPQ        R9, $0x00000020
-	JB          keys1_colend
-	VPSLLD      $0x10, (R8), Z0
-	VMOVUPS     (DI), Z1
-	VFMADD231PS Z1, Z0, Z21
-	VMOVUPS     (DI)(AX*1), Z1
-	VFMADD231PS Z1, Z0, Z23
-	VMOVDQU32   (R8), Z0
-	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
-	VMOVUPS     64(DI), Z1
-	VFMADD231PS Z1, Z0, Z22
-	VMOVUPS     64(DI)(AX*1), Z1
-	VFMADD231PS Z1, Z0, Z24
-	ADDQ        $0x00000040, R8
+	CMPQ        R9, CX
+	JAE         keys1_colend
+	VPSLLD      $0x10, (R8)(R9*1), Z4
+	VMOVUPS     (DI), Z5
+	VFMADD231PS Z5, Z4, Z16
+	VMOVUPS     (DI)(AX*1), Z5
+	VFMADD231PS Z5, Z4, Z1
+	VPANDD      (R8)(R9*1), Z3, Z4
+	VMOVUPS     64(DI), Z5
+	VFMADD231PS Z5, Z4, Z0
+	VMOVUPS     64(DI)(AX*1), Z5
+	VFMADD231PS Z5, Z4, Z2
+	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000080, DI
-	SUBQ        $0x00000020, R9
 	JMP         keys1_col
 
 keys1_colend:
-	VADDPS        Z22, Z21, Z21
-	VADDPS        Z24, Z23, Z23
+	VADDPS        Z0, Z16, Z16
+	VADDPS        Z2, Z1, Z1
 	MOVQ          xstride+24(FP), DI
 	SHLQ          $0x02, DI
 	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z21, Y1
-	VADDPS        Y1, Y21, Y21
-	VEXTRACTF32X4 $0x01, Y21, X1
-	VADDPS        X1, X21, X21
-	VPERMILPS     $0x4e, X21, X1
-	VADDPS        X1, X21, X21
-	VPERMILPS     $0xb1, X21, X1
-	VADDPS        X1, X21, X21
-	VMULSS        X0, X21, X21
-	VMOVSS        X21, (SI)
-	VEXTRACTF64X4 $0x01, Z23, Y1
-	VADDPS        Y1, Y23, Y23
-	VEXTRACTF32X4 $0x01, Y23, X1
-	VADDPS        X1, X23, X23
-	VPERMILPS     $0x4e, X23, X1
-	VADDPS        X1, X23, X23
-	VPERMILPS     $0xb1, X23, X1
-	VADDPS        X1, X23, X23
-	VMULSS        X0, X23, X23
-	VMOVSS        X23, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z16, Y2
+	VADDPS        Y2, Y16, Y16
+	VEXTRACTF32X4 $0x01, Y16, X2
+	VADDPS        X2, X16, X16
+	VPERMILPS     $0x4e, X16, X2
+	VADDPS        X2, X16, X16
+	VPERMILPS     $0xb1, X16, X2
+	VADDPS        X2, X16, X16
+	VMULSS        X0, X16, X16
+	VMOVSS        X16, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, (SI)(DI*1)
 	ADDQ          $0x00000008, DX
 	ADDQ          $0x00000004, SI
 	SUBQ          $0x00000001, BX
@@ -15922,6 +20169,680 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
+// func attendBF16Split2AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·attendBF16Split2AVX512(SB), NOSPLIT, $40-249
+	MOVQ    offs_len+104(FP), AX
+	CMPQ    AX, $0x10
+	JAE     padded
+	MOVQ    x_base+0(FP), AX
+	MOVQ    xstride+24(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS expAVX512<>+1088(SB), Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z0, (AX)
+
+padded:
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+96(FP), DX
+	MOVQ offs_len+104(FP), BX
+	MOVQ x_base+0(FP), SI
+	SHLQ $0x01, CX
+
+keys4:
+	CMPQ      BX, $0x00000004
+	JB        keys4_end
+	MOVQ      k_base+72(FP), DI
+	MOVQ      (DX), R8
+	LEAQ      (DI)(R8*2), R8
+	MOVQ      8(DX), R9
+	LEAQ      (DI)(R9*2), R9
+	MOVQ      16(DX), R10
+	LEAQ      (DI)(R10*2), R10
+	MOVQ      24(DX), R11
+	LEAQ      (DI)(R11*2), R11
+	MOVQ      q_base+32(FP), DI
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z1, Z1, Z0
+	VPXORD    Z1, Z1, Z5
+	VPXORD    Z1, Z1, Z6
+	VPXORD    Z1, Z1, Z7
+	VPXORD    Z1, Z1, Z8
+	VPXORD    Z1, Z1, Z9
+	VPXORD    Z1, Z1, Z10
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z11
+	XORQ      R12, R12
+
+keys4_col:
+	CMPQ        R12, CX
+	JAE         keys4_colend
+	VPSLLD      $0x10, (R8)(R12*1), Z12
+	VPSLLD      $0x10, (R9)(R12*1), Z13
+	VPSLLD      $0x10, (R10)(R12*1), Z14
+	VPSLLD      $0x10, (R11)(R12*1), Z15
+	VMOVUPS     (DI), Z16
+	VFMADD231PS Z16, Z12, Z1
+	VFMADD231PS Z16, Z13, Z0
+	VFMADD231PS Z16, Z14, Z5
+	VFMADD231PS Z16, Z15, Z6
+	VMOVUPS     (DI)(AX*1), Z16
+	VFMADD231PS Z16, Z12, Z7
+	VFMADD231PS Z16, Z13, Z8
+	VFMADD231PS Z16, Z14, Z9
+	VFMADD231PS Z16, Z15, Z10
+	VPANDD      (R8)(R12*1), Z11, Z12
+	VPANDD      (R9)(R12*1), Z11, Z13
+	VPANDD      (R10)(R12*1), Z11, Z14
+	VPANDD      (R11)(R12*1), Z11, Z15
+	VMOVUPS     64(DI), Z16
+	VFMADD231PS Z16, Z12, Z1
+	VFMADD231PS Z16, Z13, Z0
+	VFMADD231PS Z16, Z14, Z5
+	VFMADD231PS Z16, Z15, Z6
+	VMOVUPS     64(DI)(AX*1), Z16
+	VFMADD231PS Z16, Z12, Z7
+	VFMADD231PS Z16, Z13, Z8
+	VFMADD231PS Z16, Z14, Z9
+	VFMADD231PS Z16, Z15, Z10
+	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000080, DI
+	JMP         keys4_col
+
+keys4_colend:
+	VSHUFF32X4    $0x44, Z7, Z1, Z11
+	VSHUFF32X4    $0xee, Z7, Z1, Z7
+	VADDPS        Z7, Z11, Z11
+	VPXORD        Z2, Z2, Z2
+	VSHUFF32X4    $0x88, Z2, Z11, Z7
+	VSHUFF32X4    $0xdd, Z2, Z11, Z11
+	VADDPS        Z11, Z7, Z7
+	VSHUFF32X4    $0x44, Z8, Z0, Z11
+	VSHUFF32X4    $0xee, Z8, Z0, Z0
+	VADDPS        Z0, Z11, Z11
+	VSHUFF32X4    $0x88, Z2, Z11, Z0
+	VSHUFF32X4    $0xdd, Z2, Z11, Z8
+	VADDPS        Z8, Z0, Z0
+	VSHUFF32X4    $0x44, Z9, Z5, Z8
+	VSHUFF32X4    $0xee, Z9, Z5, Z5
+	VADDPS        Z5, Z8, Z8
+	VSHUFF32X4    $0x88, Z2, Z8, Z5
+	VSHUFF32X4    $0xdd, Z2, Z8, Z8
+	VADDPS        Z8, Z5, Z5
+	VSHUFF32X4    $0x44, Z10, Z6, Z8
+	VSHUFF32X4    $0xee, Z10, Z6, Z6
+	VADDPS        Z6, Z8, Z8
+	VSHUFF32X4    $0x88, Z2, Z8, Z6
+	VSHUFF32X4    $0xdd, Z2, Z8, Z8
+	VADDPS        Z8, Z6, Z6
+	VSHUFPS       $0x44, Z0, Z7, Z8
+	VSHUFPS       $0xee, Z0, Z7, Z0
+	VADDPS        Z0, Z8, Z8
+	VSHUFPS       $0x44, Z6, Z5, Z0
+	VSHUFPS       $0xee, Z6, Z5, Z5
+	VADDPS        Z5, Z0, Z0
+	VSHUFPS       $0x88, Z0, Z8, Z5
+	VSHUFPS       $0xdd, Z0, Z8, Z0
+	VADDPS        Z0, Z5, Z5
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z0
+	VMULPS        Z0, Z5, Z5
+	VMOVUPS       X5, (SI)
+	VEXTRACTF32X4 $0x01, Z5, (SI)(DI*1)
+	ADDQ          $0x00000020, DX
+	ADDQ          $0x00000010, SI
+	SUBQ          $0x00000004, BX
+	JMP           keys4
+
+keys4_end:
+keys2:
+	CMPQ      BX, $0x00000002
+	JB        keys2_end
+	MOVQ      k_base+72(FP), DI
+	MOVQ      (DX), R8
+	LEAQ      (DI)(R8*2), R8
+	MOVQ      8(DX), R9
+	LEAQ      (DI)(R9*2), R9
+	MOVQ      q_base+32(FP), DI
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z3, Z3, Z0
+	VPXORD    Z3, Z3, Z1
+	VPXORD    Z3, Z3, Z2
+	VPXORD    Z3, Z3, Z5
+	VPXORD    Z3, Z3, Z6
+	VPXORD    Z3, Z3, Z7
+	VPXORD    Z3, Z3, Z8
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z9
+	XORQ      R10, R10
+
+keys2_col:
+	CMPQ        R10, CX
+	JAE         keys2_colend
+	VPSLLD      $0x10, (R8)(R10*1), Z10
+	VPSLLD      $0x10, (R9)(R10*1), Z11
+	VMOVUPS     (DI), Z12
+	VFMADD231PS Z12, Z10, Z3
+	VFMADD231PS Z12, Z11, Z1
+	VMOVUPS     (DI)(AX*1), Z12
+	VFMADD231PS Z12, Z10, Z5
+	VFMADD231PS Z12, Z11, Z7
+	VPANDD      (R8)(R10*1), Z9, Z10
+	VPANDD      (R9)(R10*1), Z9, Z11
+	VMOVUPS     64(DI), Z12
+	VFMADD231PS Z12, Z10, Z0
+	VFMADD231PS Z12, Z11, Z2
+	VMOVUPS     64(DI)(AX*1), Z12
+	VFMADD231PS Z12, Z10, Z6
+	VFMADD231PS Z12, Z11, Z8
+	ADDQ        $0x00000040, R10
+	ADDQ        $0x00000080, DI
+	JMP         keys2_col
+
+keys2_colend:
+	VADDPS        Z0, Z3, Z3
+	VADDPS        Z2, Z1, Z1
+	VADDPS        Z6, Z5, Z5
+	VADDPS        Z8, Z7, Z7
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VADDPS        Y2, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X2
+	VADDPS        X2, X3, X3
+	VPERMILPS     $0x4e, X3, X2
+	VADDPS        X2, X3, X3
+	VPERMILPS     $0xb1, X3, X2
+	VADDPS        X2, X3, X3
+	VMULSS        X0, X3, X3
+	VMOVSS        X3, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, 4(SI)
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VADDPS        Y1, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0x4e, X5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0xb1, X5, X1
+	VADDPS        X1, X5, X5
+	VMULSS        X0, X5, X5
+	VMOVSS        X5, (SI)(DI*1)
+	VEXTRACTF64X4 $0x01, Z7, Y1
+	VADDPS        Y1, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0x4e, X7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0xb1, X7, X1
+	VADDPS        X1, X7, X7
+	VMULSS        X0, X7, X7
+	VMOVSS        X7, 4(SI)(DI*1)
+	ADDQ          $0x00000010, DX
+	ADDQ          $0x00000008, SI
+	SUBQ          $0x00000002, BX
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ      BX, $0x00000001
+	JB        keys1_end
+	MOVQ      k_base+72(FP), DI
+	MOVQ      (DX), R8
+	LEAQ      (DI)(R8*2), R8
+	MOVQ      q_base+32(FP), DI
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z4, Z4, Z0
+	VPXORD    Z4, Z4, Z1
+	VPXORD    Z4, Z4, Z2
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z3
+	XORQ      R9, R9
+
+keys1_col:
+	CMPQ        R9, CX
+	JAE         keys1_colend
+	VPSLLD      $0x10, (R8)(R9*1), Z5
+	VMOVUPS     (DI), Z6
+	VFMADD231PS Z6, Z5, Z4
+	VMOVUPS     (DI)(AX*1), Z6
+	VFMADD231PS Z6, Z5, Z1
+	VPANDD      (R8)(R9*1), Z3, Z5
+	VMOVUPS     64(DI), Z6
+	VFMADD231PS Z6, Z5, Z0
+	VMOVUPS     64(DI)(AX*1), Z6
+	VFMADD231PS Z6, Z5, Z2
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000080, DI
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS        Z0, Z4, Z4
+	VADDPS        Z2, Z1, Z1
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z4, Y2
+	VADDPS        Y2, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X2
+	VADDPS        X2, X4, X4
+	VPERMILPS     $0x4e, X4, X2
+	VADDPS        X2, X4, X4
+	VPERMILPS     $0xb1, X4, X2
+	VADDPS        X2, X4, X4
+	VMULSS        X0, X4, X4
+	VMOVSS        X4, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, (SI)(DI*1)
+	ADDQ          $0x00000008, DX
+	ADDQ          $0x00000004, SI
+	SUBQ          $0x00000001, BX
+	JMP           keys1
+
+keys1_end:
+	MOVQ            xstride+24(FP), AX
+	SHLQ            $0x02, AX
+	MOVQ            x_base+0(FP), CX
+	MOVQ            m_base+176(FP), DX
+	MOVQ            l_base+200(FP), BX
+	VMOVSS          expAVX512<>+1024(SB), X0
+	VUCOMISS        (DX), X0
+	JBE             plain
+	VUCOMISS        4(DX), X0
+	JBE             plain
+	VMOVUPS         (CX), Z0
+	VMOVUPS         (CX)(AX*1), Z1
+	VCMPPS          $0x11, expAVX512<>+1024(SB), Z0, K1
+	VCMPPS          $0x11, expAVX512<>+1024(SB), Z1, K1, K1
+	KORTESTW        K1, K1
+	JCC             plain
+	VEXTRACTF64X4   $0x01, Z0, Y2
+	VMAXPS          Y2, Y0, Y0
+	VEXTRACTF64X4   $0x01, Z1, Y2
+	VMAXPS          Y2, Y1, Y1
+	VEXTRACTF32X4   $0x01, Y0, X2
+	VMAXPS          X2, X0, X0
+	VEXTRACTF32X4   $0x01, Y1, X2
+	VMAXPS          X2, X1, X1
+	VPERMILPS       $0x4e, X0, X2
+	VMAXPS          X2, X0, X0
+	VPERMILPS       $0x4e, X1, X2
+	VMAXPS          X2, X1, X1
+	VPERMILPS       $0xb1, X0, X2
+	VMAXPS          X2, X0, X0
+	VPERMILPS       $0xb1, X1, X2
+	VMAXPS          X2, X1, X1
+	VUNPCKLPS       X1, X0, X1
+	VUNPCKLPS       X0, X0, X0
+	VMOVLHPS        X0, X1, X1
+	VBROADCASTSS    (DX), X0
+	VINSERTPS       $0x10, 4(DX), X0, X0
+	VBROADCASTSS    (BX), X2
+	VINSERTPS       $0x10, 4(BX), X2, X2
+	VMAXPS          X1, X0, X1
+	VMAXPS          expAVX512<>+1216(SB), X1, X3
+	VSUBPS          X3, X0, X0
+	VMOVUPS         X0, 24(SP)
+	VBROADCASTF32X4 24(SP), Z0
+	VMULPS          expAVX512<>+0(SB), Z0, Z4
+	VADDPS          expAVX512<>+384(SB), Z4, Z4
+	VCVTTPS2DQ      Z4, Z4
+	VCVTDQ2PS       Z4, Z6
+	VMULPS          expAVX512<>+64(SB), Z6, Z7
+	VSUBPS          Z7, Z0, Z5
+	VMULPS          expAVX512<>+128(SB), Z6, Z7
+	VSUBPS          Z7, Z5, Z5
+	VMOVUPS         expAVX512<>+448(SB), Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+512(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+576(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+640(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+704(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+320(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+768(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+768(SB), Z6, Z6
+	VPADDD          expAVX512<>+896(SB), Z4, Z4
+	VPSLLD          $0x17, Z4, Z4
+	VMULPS          Z4, Z6, Z6
+	VSUBPS          expAVX512<>+192(SB), Z0, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z6, Z0, Z6
+	VMULPS          X6, X2, X2
+	VMOVSS          X1, (DX)
+	VEXTRACTPS      $0x01, X1, 4(DX)
+	VMOVUPS         X6, (SP)
+	VMOVUPS         X3, 24(SP)
+	VBROADCASTSS    24(SP), Z0
+	VMOVUPS         (CX), Z1
+	VSUBPS          Z0, Z1, Z1
+	VMULPS          expAVX512<>+0(SB), Z1, Z0
+	VADDPS          expAVX512<>+384(SB), Z0, Z0
+	VCVTTPS2DQ      Z0, Z0
+	VCVTDQ2PS       Z0, Z4
+	VMULPS          expAVX512<>+64(SB), Z4, Z5
+	VSUBPS          Z5, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z4, Z5
+	VSUBPS          Z5, Z3, Z3
+	VMOVUPS         expAVX512<>+448(SB), Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+512(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+576(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+640(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+704(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+320(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+768(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+768(SB), Z4, Z4
+	VPADDD          expAVX512<>+896(SB), Z0, Z0
+	VPSLLD          $0x17, Z0, Z0
+	VMULPS          Z0, Z4, Z4
+	VSUBPS          expAVX512<>+192(SB), Z1, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z4, Z0, Z4
+	VMOVUPS         Z4, (CX)
+	VBROADCASTSS    28(SP), Z0
+	VMOVUPS         (CX)(AX*1), Z1
+	VSUBPS          Z0, Z1, Z1
+	VMULPS          expAVX512<>+0(SB), Z1, Z0
+	VADDPS          expAVX512<>+384(SB), Z0, Z0
+	VCVTTPS2DQ      Z0, Z0
+	VCVTDQ2PS       Z0, Z5
+	VMULPS          expAVX512<>+64(SB), Z5, Z6
+	VSUBPS          Z6, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z5, Z6
+	VSUBPS          Z6, Z3, Z3
+	VMOVUPS         expAVX512<>+448(SB), Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+512(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+576(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+640(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+704(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+320(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+768(SB), Z5, Z5
+	VMULPS          Z3, Z5, Z5
+	VADDPS          expAVX512<>+768(SB), Z5, Z5
+	VPADDD          expAVX512<>+896(SB), Z0, Z0
+	VPSLLD          $0x17, Z0, Z0
+	VMULPS          Z0, Z5, Z5
+	VSUBPS          expAVX512<>+192(SB), Z1, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z5, Z0, Z5
+	VMOVUPS         Z5, (CX)(AX*1)
+	VEXTRACTF64X4   $0x01, Z4, Y0
+	VADDPS          Y0, Y4, Y4
+	VEXTRACTF64X4   $0x01, Z5, Y0
+	VADDPS          Y0, Y5, Y5
+	VEXTRACTF32X4   $0x01, Y4, X0
+	VADDPS          X0, X4, X4
+	VEXTRACTF32X4   $0x01, Y5, X0
+	VADDPS          X0, X5, X5
+	VPERMILPS       $0x4e, X4, X0
+	VADDPS          X0, X4, X4
+	VPERMILPS       $0x4e, X5, X0
+	VADDPS          X0, X5, X5
+	VPERMILPS       $0xb1, X4, X0
+	VADDPS          X0, X4, X4
+	VPERMILPS       $0xb1, X5, X0
+	VADDPS          X0, X5, X5
+	VUNPCKLPS       X5, X4, X0
+	VUNPCKLPS       X4, X4, X1
+	VMOVLHPS        X1, X0, X0
+	VADDPS          X0, X2, X2
+	VMOVSS          X2, (BX)
+	VEXTRACTPS      $0x01, X2, 4(BX)
+	XORL            AX, AX
+	MOVL            (SP), CX
+	XORL            $0x3f800000, CX
+	ORL             CX, AX
+	MOVL            4(SP), CX
+	XORL            $0x3f800000, CX
+	ORL             CX, AX
+	MOVL            AX, 16(SP)
+	MOVQ            acc_base+224(FP), AX
+	MOVQ            x_base+0(FP), CX
+	MOVQ            v_base+120(FP), DX
+	MOVQ            dv+168(FP), BX
+	MOVQ            BX, SI
+	ANDQ            $-32, SI
+	SHLQ            $0x02, BX
+	MOVQ            xstride+24(FP), DI
+	SHLQ            $0x02, DI
+	VMOVDQU32       pairmaskAVX512<>+0(SB), Z0
+	XORQ            R8, R8
+	MOVQ            SI, R9
+	ANDQ            $-64, R9
+
+blocks2:
+	CMPQ         R8, R9
+	JAE          blocks2_end
+	LEAQ         (AX)(R8*4), R10
+	VMOVUPS      (R10), Z1
+	VMOVUPS      64(R10), Z2
+	VMOVUPS      128(R10), Z3
+	VMOVUPS      192(R10), Z4
+	VMOVUPS      (R10)(BX*1), Z5
+	VMOVUPS      64(R10)(BX*1), Z6
+	VMOVUPS      128(R10)(BX*1), Z7
+	VMOVUPS      192(R10)(BX*1), Z8
+	CMPL         16(SP), $0x00
+	JE           scaled4
+	VBROADCASTSS (SP), Z9
+	VMULPS       Z9, Z1, Z1
+	VMULPS       Z9, Z2, Z2
+	VMULPS       Z9, Z3, Z3
+	VMULPS       Z9, Z4, Z4
+	VBROADCASTSS 4(SP), Z9
+	VMULPS       Z9, Z5, Z5
+	VMULPS       Z9, Z6, Z6
+	VMULPS       Z9, Z7, Z7
+	VMULPS       Z9, Z8, Z8
+
+scaled4:
+	MOVQ voffs_base+144(FP), R11
+	MOVQ voffs_len+152(FP), R12
+	MOVQ CX, R13
+
+blocks2_key2:
+	CMPQ         R12, $0x02
+	JB           blocks2_key1
+	MOVQ         (R11), R14
+	ADDQ         R8, R14
+	VBROADCASTSS (R13), Z9
+	VBROADCASTSS (R13)(DI*1), Z10
+	VMOVDQU32    (DX)(R14*2), Z11
+	VPANDD       Z0, Z11, Z12
+	VPSLLD       $0x10, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z1
+	VFMADD231PS  Z12, Z9, Z2
+	VFMADD231PS  Z11, Z10, Z5
+	VFMADD231PS  Z12, Z10, Z6
+	VMOVDQU32    64(DX)(R14*2), Z11
+	VPANDD       Z0, Z11, Z12
+	VPSLLD       $0x10, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z3
+	VFMADD231PS  Z12, Z9, Z4
+	VFMADD231PS  Z11, Z10, Z7
+	VFMADD231PS  Z12, Z10, Z8
+	MOVQ         8(R11), R14
+	ADDQ         R8, R14
+	VBROADCASTSS 4(R13), Z9
+	VBROADCASTSS 4(R13)(DI*1), Z10
+	VMOVDQU32    (DX)(R14*2), Z11
+	VPANDD       Z0, Z11, Z12
+	VPSLLD       $0x10, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z1
+	VFMADD231PS  Z12, Z9, Z2
+	VFMADD231PS  Z11, Z10, Z5
+	VFMADD231PS  Z12, Z10, Z6
+	VMOVDQU32    64(DX)(R14*2), Z11
+	VPANDD       Z0, Z11, Z12
+	VPSLLD       $0x10, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z3
+	VFMADD231PS  Z12, Z9, Z4
+	VFMADD231PS  Z11, Z10, Z7
+	VFMADD231PS  Z12, Z10, Z8
+	ADDQ         $0x00000010, R11
+	ADDQ         $0x00000008, R13
+	SUBQ         $0x02, R12
+	JMP          blocks2_key2
+
+blocks2_key1:
+	TESTQ        R12, R12
+	JZ           blocks2_keyend
+	MOVQ         (R11), R11
+	ADDQ         R8, R11
+	VBROADCASTSS (R13), Z9
+	VBROADCASTSS (R13)(DI*1), Z10
+	VMOVDQU32    (DX)(R11*2), Z11
+	VPANDD       Z0, Z11, Z12
+	VPSLLD       $0x10, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z1
+	VFMADD231PS  Z12, Z9, Z2
+	VFMADD231PS  Z11, Z10, Z5
+	VFMADD231PS  Z12, Z10, Z6
+	VMOVDQU32    64(DX)(R11*2), Z11
+	VPANDD       Z0, Z11, Z12
+	VPSLLD       $0x10, Z11, Z11
+	VFMADD231PS  Z11, Z9, Z3
+	VFMADD231PS  Z12, Z9, Z4
+	VFMADD231PS  Z11, Z10, Z7
+	VFMADD231PS  Z12, Z10, Z8
+
+blocks2_keyend:
+	VMOVUPS Z1, (R10)
+	VMOVUPS Z2, 64(R10)
+	VMOVUPS Z3, 128(R10)
+	VMOVUPS Z4, 192(R10)
+	VMOVUPS Z5, (R10)(BX*1)
+	VMOVUPS Z6, 64(R10)(BX*1)
+	VMOVUPS Z7, 128(R10)(BX*1)
+	VMOVUPS Z8, 192(R10)(BX*1)
+	ADDQ    $0x00000040, R8
+	JMP     blocks2
+
+blocks2_end:
+	ANDQ $-32, SI
+
+blocks1:
+	CMPQ         R8, SI
+	JAE          blocks1_end
+	LEAQ         (AX)(R8*4), R9
+	VMOVUPS      (R9), Z1
+	VMOVUPS      64(R9), Z2
+	VMOVUPS      (R9)(BX*1), Z3
+	VMOVUPS      64(R9)(BX*1), Z4
+	CMPL         16(SP), $0x00
+	JE           scaled2
+	VBROADCASTSS (SP), Z5
+	VMULPS       Z5, Z1, Z1
+	VMULPS       Z5, Z2, Z2
+	VBROADCASTSS 4(SP), Z5
+	VMULPS       Z5, Z3, Z3
+	VMULPS       Z5, Z4, Z4
+
+scaled2:
+	MOVQ voffs_base+144(FP), R10
+	MOVQ voffs_len+152(FP), R11
+	MOVQ CX, R12
+
+blocks1_key2:
+	CMPQ         R11, $0x02
+	JB           blocks1_key1
+	MOVQ         (R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS (R12), Z5
+	VBROADCASTSS (R12)(DI*1), Z6
+	VMOVDQU32    (DX)(R13*2), Z7
+	VPANDD       Z0, Z7, Z8
+	VPSLLD       $0x10, Z7, Z7
+	VFMADD231PS  Z7, Z5, Z1
+	VFMADD231PS  Z8, Z5, Z2
+	VFMADD231PS  Z7, Z6, Z3
+	VFMADD231PS  Z8, Z6, Z4
+	MOVQ         8(R10), R13
+	ADDQ         R8, R13
+	VBROADCASTSS 4(R12), Z5
+	VBROADCASTSS 4(R12)(DI*1), Z6
+	VMOVDQU32    (DX)(R13*2), Z7
+	VPANDD       Z0, Z7, Z8
+	VPSLLD       $0x10, Z7, Z7
+	VFMADD231PS  Z7, Z5, Z1
+	VFMADD231PS  Z8, Z5, Z2
+	VFMADD231PS  Z7, Z6, Z3
+	VFMADD231PS  Z8, Z6, Z4
+	ADDQ         $0x00000010, R10
+	ADDQ         $0x00000008, R12
+	SUBQ         $0x02, R11
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R11, R11
+	JZ           blocks1_keyend
+	MOVQ         (R10), R10
+	ADDQ         R8, R10
+	VBROADCASTSS (R12), Z5
+	VBROADCASTSS (R12)(DI*1), Z6
+	VMOVDQU32    (DX)(R10*2), Z7
+	VPANDD       Z0, Z7, Z8
+	VPSLLD       $0x10, Z7, Z7
+	VFMADD231PS  Z7, Z5, Z1
+	VFMADD231PS  Z8, Z5, Z2
+	VFMADD231PS  Z7, Z6, Z3
+	VFMADD231PS  Z8, Z6, Z4
+
+blocks1_keyend:
+	VMOVUPS Z1, (R9)
+	VMOVUPS Z2, 64(R9)
+	VMOVUPS Z3, (R9)(BX*1)
+	VMOVUPS Z4, 64(R9)(BX*1)
+	ADDQ    $0x00000020, R8
+	JMP     blocks1
+
+blocks1_end:
+	MOVB $0x01, ret+248(FP)
+	VZEROUPPER
+	RET
+
+plain:
+	MOVB $0x00, ret+248(FP)
+	VZEROUPPER
+	RET
+
 // func dotsGatherBF16Split1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int)
 // Requires: AVX, AVX512F, AVX512VL
 TEXT ·dotsGatherBF16Split1AVX512(SB), NOSPLIT, $0-120
@@ -15932,179 +20853,166 @@ TEXT ·dotsGatherBF16Split1AVX512(SB), NOSPLIT, $0-120
 	MOVQ offs_base+96(FP), AX
 	MOVQ offs_len+104(FP), DX
 	MOVQ x_base+0(FP), BX
+	SHLQ $0x01, CX
 
 keys4:
-	CMPQ   DX, $0x00000004
-	JB     keys4_end
-	MOVQ   k_base+72(FP), SI
-	MOVQ   (AX), DI
-	LEAQ   (SI)(DI*2), DI
-	MOVQ   8(AX), R8
-	LEAQ   (SI)(R8*2), R8
-	MOVQ   16(AX), R9
-	LEAQ   (SI)(R9*2), R9
-	MOVQ   24(AX), R10
-	LEAQ   (SI)(R10*2), R10
-	MOVQ   q_base+32(FP), SI
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	MOVQ   CX, R11
+	CMPQ      DX, $0x00000004
+	JB        keys4_end
+	MOVQ      k_base+72(FP), SI
+	MOVQ      (AX), DI
+	LEAQ      (SI)(DI*2), DI
+	MOVQ      8(AX), R8
+	LEAQ      (SI)(R8*2), R8
+	MOVQ      16(AX), R9
+	LEAQ      (SI)(R9*2), R9
+	MOVQ      24(AX), R10
+	LEAQ      (SI)(R10*2), R10
+	MOVQ      q_base+32(FP), SI
+	VPXORD    Z0, Z0, Z0
+	VPXORD    Z0, Z0, Z1
+	VPXORD    Z0, Z0, Z2
+	VPXORD    Z0, Z0, Z3
+	VPXORD    Z0, Z0, Z4
+	VPXORD    Z0, Z0, Z5
+	VPXORD    Z0, Z0, Z6
+	VPXORD    Z0, Z0, Z7
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z8
+	XORQ      R11, R11
 
 keys4_col:
-	CMPQ        R11, $0x00000020
-	JB          keys4_colend
-	VPSLLD      $0x10, (DI), Z8
-	VPSLLD      $0x10, (R8), Z9
-	VPSLLD      $0x10, (R9), Z10
-	VPSLLD      $0x10, (R10), Z11
-	VMOVUPS     (SI), Z12
-	VFMADD231PS Z12, Z8, Z0
-	VFMADD231PS Z12, Z9, Z2
-	VFMADD231PS Z12, Z10, Z4
-	VFMADD231PS Z12, Z11, Z6
-	VMOVDQU32   (DI), Z8
-	VPANDD      pairmaskAVX512<>+0(SB), Z8, Z8
-	VMOVDQU32   (R8), Z9
-	VPANDD      pairmaskAVX512<>+0(SB), Z9, Z9
-	VMOVDQU32   (R9), Z10
-	VPANDD      pairmaskAVX512<>+0(SB), Z10, Z10
-	VMOVDQU32   (R10), Z11
-	VPANDD      pairmaskAVX512<>+0(SB), Z11, Z11
-	VMOVUPS     64(SI), Z12
-	VFMADD231PS Z12, Z8, Z1
-	VFMADD231PS Z12, Z9, Z3
-	VFMADD231PS Z12, Z10, Z5
-	VFMADD231PS Z12, Z11, Z7
-	ADDQ        $0x00000040, DI
-	ADDQ        $0x00000040, R8
-	ADDQ        $0x00000040, R9
-	ADDQ        $0x00000040, R10
+	CMPQ        R11, CX
+	JAE         keys4_colend
+	VPSLLD      $0x10, (DI)(R11*1), Z9
+	VPSLLD      $0x10, (R8)(R11*1), Z10
+	VPSLLD      $0x10, (R9)(R11*1), Z11
+	VPSLLD      $0x10, (R10)(R11*1), Z12
+	VMOVUPS     (SI), Z13
+	VFMADD231PS Z13, Z9, Z0
+	VFMADD231PS Z13, Z10, Z2
+	VFMADD231PS Z13, Z11, Z4
+	VFMADD231PS Z13, Z12, Z6
+	VPANDD      (DI)(R11*1), Z8, Z9
+	VPANDD      (R8)(R11*1), Z8, Z10
+	VPANDD      (R9)(R11*1), Z8, Z11
+	VPANDD      (R10)(R11*1), Z8, Z12
+	VMOVUPS     64(SI), Z13
+	VFMADD231PS Z13, Z9, Z1
+	VFMADD231PS Z13, Z10, Z3
+	VFMADD231PS Z13, Z11, Z5
+	VFMADD231PS Z13, Z12, Z7
+	ADDQ        $0x00000040, R11
 	ADDQ        $0x00000080, SI
-	SUBQ        $0x00000020, R11
 	JMP         keys4_col
 
 keys4_colend:
-	VADDPS        Z1, Z0, Z0
-	VADDPS        Z3, Z2, Z2
-	VADDPS        Z5, Z4, Z4
-	VADDPS        Z7, Z6, Z6
-	MOVQ          xstride+24(FP), SI
-	SHLQ          $0x02, SI
-	VBROADCASTSS  scale+64(FP), Z8
-	VEXTRACTF64X4 $0x01, Z0, Y9
-	VADDPS        Y9, Y0, Y0
-	VEXTRACTF32X4 $0x01, Y0, X9
-	VADDPS        X9, X0, X0
-	VPERMILPS     $0x4e, X0, X9
-	VADDPS        X9, X0, X0
-	VPERMILPS     $0xb1, X0, X9
-	VADDPS        X9, X0, X0
-	VMULSS        X8, X0, X0
-	VMOVSS        X0, (BX)
-	VEXTRACTF64X4 $0x01, Z2, Y9
-	VADDPS        Y9, Y2, Y2
-	VEXTRACTF32X4 $0x01, Y2, X9
-	VADDPS        X9, X2, X2
-	VPERMILPS     $0x4e, X2, X9
-	VADDPS        X9, X2, X2
-	VPERMILPS     $0xb1, X2, X9
-	VADDPS        X9, X2, X2
-	VMULSS        X8, X2, X2
-	VMOVSS        X2, 4(BX)
-	VEXTRACTF64X4 $0x01, Z4, Y9
-	VADDPS        Y9, Y4, Y4
-	VEXTRACTF32X4 $0x01, Y4, X9
-	VADDPS        X9, X4, X4
-	VPERMILPS     $0x4e, X4, X9
-	VADDPS        X9, X4, X4
-	VPERMILPS     $0xb1, X4, X9
-	VADDPS        X9, X4, X4
-	VMULSS        X8, X4, X4
-	VMOVSS        X4, 8(BX)
-	VEXTRACTF64X4 $0x01, Z6, Y9
-	VADDPS        Y9, Y6, Y6
-	VEXTRACTF32X4 $0x01, Y6, X9
-	VADDPS        X9, X6, X6
-	VPERMILPS     $0x4e, X6, X9
-	VADDPS        X9, X6, X6
-	VPERMILPS     $0xb1, X6, X9
-	VADDPS        X9, X6, X6
-	VMULSS        X8, X6, X6
-	VMOVSS        X6, 12(BX)
-	ADDQ          $0x00000020, AX
-	ADDQ          $0x00000010, BX
-	SUBQ          $0x00000004, DX
-	JMP           keys4
+	VADDPS       Z1, Z0, Z0
+	VADDPS       Z3, Z2, Z2
+	VADDPS       Z5, Z4, Z4
+	VADDPS       Z7, Z6, Z6
+	VPXORD       Z14, Z14, Z14
+	VSHUFF32X4   $0x44, Z14, Z0, Z1
+	VSHUFF32X4   $0xee, Z14, Z0, Z3
+	VADDPS       Z3, Z1, Z1
+	VSHUFF32X4   $0x88, Z14, Z1, Z3
+	VSHUFF32X4   $0xdd, Z14, Z1, Z1
+	VADDPS       Z1, Z3, Z3
+	VSHUFF32X4   $0x44, Z14, Z2, Z1
+	VSHUFF32X4   $0xee, Z14, Z2, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFF32X4   $0x88, Z14, Z1, Z2
+	VSHUFF32X4   $0xdd, Z14, Z1, Z1
+	VADDPS       Z1, Z2, Z2
+	VSHUFF32X4   $0x44, Z14, Z4, Z1
+	VSHUFF32X4   $0xee, Z14, Z4, Z4
+	VADDPS       Z4, Z1, Z1
+	VSHUFF32X4   $0x88, Z14, Z1, Z4
+	VSHUFF32X4   $0xdd, Z14, Z1, Z1
+	VADDPS       Z1, Z4, Z4
+	VSHUFF32X4   $0x44, Z14, Z6, Z1
+	VSHUFF32X4   $0xee, Z14, Z6, Z5
+	VADDPS       Z5, Z1, Z1
+	VSHUFF32X4   $0x88, Z14, Z1, Z5
+	VSHUFF32X4   $0xdd, Z14, Z1, Z1
+	VADDPS       Z1, Z5, Z5
+	VSHUFPS      $0x44, Z2, Z3, Z1
+	VSHUFPS      $0xee, Z2, Z3, Z2
+	VADDPS       Z2, Z1, Z1
+	VSHUFPS      $0x44, Z5, Z4, Z2
+	VSHUFPS      $0xee, Z5, Z4, Z3
+	VADDPS       Z3, Z2, Z2
+	VSHUFPS      $0x88, Z2, Z1, Z3
+	VSHUFPS      $0xdd, Z2, Z1, Z1
+	VADDPS       Z1, Z3, Z3
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Z1
+	VMULPS       Z1, Z3, Z3
+	VMOVUPS      X3, (BX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000010, BX
+	SUBQ         $0x00000004, DX
+	JMP          keys4
 
 keys4_end:
 keys2:
-	CMPQ   DX, $0x00000002
-	JB     keys2_end
-	MOVQ   k_base+72(FP), SI
-	MOVQ   (AX), DI
-	LEAQ   (SI)(DI*2), DI
-	MOVQ   8(AX), R8
-	LEAQ   (SI)(R8*2), R8
-	MOVQ   q_base+32(FP), SI
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
-	MOVQ   CX, R9
+	CMPQ      DX, $0x00000002
+	JB        keys2_end
+	MOVQ      k_base+72(FP), SI
+	MOVQ      (AX), DI
+	LEAQ      (SI)(DI*2), DI
+	MOVQ      8(AX), R8
+	LEAQ      (SI)(R8*2), R8
+	MOVQ      q_base+32(FP), SI
+	VPXORD    Z15, Z15, Z15
+	VPXORD    Z15, Z15, Z0
+	VPXORD    Z15, Z15, Z1
+	VPXORD    Z15, Z15, Z2
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z3
+	XORQ      R9, R9
 
 keys2_col:
-	CMPQ        R9, $0x00000020
-	JB          keys2_colend
-	VPSLLD      $0x10, (DI), Z0
-	VPSLLD      $0x10, (R8), Z1
-	VMOVUPS     (SI), Z2
-	VFMADD231PS Z2, Z0, Z13
-	VFMADD231PS Z2, Z1, Z15
-	VMOVDQU32   (DI), Z0
-	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
-	VMOVDQU32   (R8), Z1
-	VPANDD      pairmaskAVX512<>+0(SB), Z1, Z1
-	VMOVUPS     64(SI), Z2
-	VFMADD231PS Z2, Z0, Z14
-	VFMADD231PS Z2, Z1, Z16
-	ADDQ        $0x00000040, DI
-	ADDQ        $0x00000040, R8
+	CMPQ        R9, CX
+	JAE         keys2_colend
+	VPSLLD      $0x10, (DI)(R9*1), Z4
+	VPSLLD      $0x10, (R8)(R9*1), Z5
+	VMOVUPS     (SI), Z6
+	VFMADD231PS Z6, Z4, Z15
+	VFMADD231PS Z6, Z5, Z1
+	VPANDD      (DI)(R9*1), Z3, Z4
+	VPANDD      (R8)(R9*1), Z3, Z5
+	VMOVUPS     64(SI), Z6
+	VFMADD231PS Z6, Z4, Z0
+	VFMADD231PS Z6, Z5, Z2
+	ADDQ        $0x00000040, R9
 	ADDQ        $0x00000080, SI
-	SUBQ        $0x00000020, R9
 	JMP         keys2_col
 
 keys2_colend:
-	VADDPS        Z14, Z13, Z13
-	VADDPS        Z16, Z15, Z15
+	VADDPS        Z0, Z15, Z15
+	VADDPS        Z2, Z1, Z1
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
 	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z13, Y1
-	VADDPS        Y1, Y13, Y13
-	VEXTRACTF32X4 $0x01, Y13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0x4e, X13, X1
-	VADDPS        X1, X13, X13
-	VPERMILPS     $0xb1, X13, X1
-	VADDPS        X1, X13, X13
-	VMULSS        X0, X13, X13
-	VMOVSS        X13, (BX)
-	VEXTRACTF64X4 $0x01, Z15, Y1
-	VADDPS        Y1, Y15, Y15
-	VEXTRACTF32X4 $0x01, Y15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0x4e, X15, X1
-	VADDPS        X1, X15, X15
-	VPERMILPS     $0xb1, X15, X1
-	VADDPS        X1, X15, X15
+	VEXTRACTF64X4 $0x01, Z15, Y2
+	VADDPS        Y2, Y15, Y15
+	VEXTRACTF32X4 $0x01, Y15, X2
+	VADDPS        X2, X15, X15
+	VPERMILPS     $0x4e, X15, X2
+	VADDPS        X2, X15, X15
+	VPERMILPS     $0xb1, X15, X2
+	VADDPS        X2, X15, X15
 	VMULSS        X0, X15, X15
-	VMOVSS        X15, 4(BX)
+	VMOVSS        X15, (BX)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, 4(BX)
 	ADDQ          $0x00000010, AX
 	ADDQ          $0x00000008, BX
 	SUBQ          $0x00000002, DX
@@ -16112,46 +21020,45 @@ keys2_colend:
 
 keys2_end:
 keys1:
-	CMPQ   DX, $0x00000001
-	JB     keys1_end
-	MOVQ   k_base+72(FP), SI
-	MOVQ   (AX), DI
-	LEAQ   (SI)(DI*2), DI
-	MOVQ   q_base+32(FP), SI
-	VPXORD Z17, Z17, Z17
-	VPXORD Z18, Z18, Z18
-	MOVQ   CX, R8
+	CMPQ      DX, $0x00000001
+	JB        keys1_end
+	MOVQ      k_base+72(FP), SI
+	MOVQ      (AX), DI
+	LEAQ      (SI)(DI*2), DI
+	MOVQ      q_base+32(FP), SI
+	VPXORD    Z16, Z16, Z16
+	VPXORD    Z16, Z16, Z0
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z1
+	XORQ      R8, R8
 
 keys1_col:
-	CMPQ        R8, $0x00000020
-	JB          keys1_colend
-	VPSLLD      $0x10, (DI), Z0
-	VMOVUPS     (SI), Z1
-	VFMADD231PS Z1, Z0, Z17
-	VMOVDQU32   (DI), Z0
-	VPANDD      pairmaskAVX512<>+0(SB), Z0, Z0
-	VMOVUPS     64(SI), Z1
-	VFMADD231PS Z1, Z0, Z18
-	ADDQ        $0x00000040, DI
+	CMPQ        R8, CX
+	JAE         keys1_colend
+	VPSLLD      $0x10, (DI)(R8*1), Z2
+	VMOVUPS     (SI), Z3
+	VFMADD231PS Z3, Z2, Z16
+	VPANDD      (DI)(R8*1), Z1, Z2
+	VMOVUPS     64(SI), Z3
+	VFMADD231PS Z3, Z2, Z0
+	ADDQ        $0x00000040, R8
 	ADDQ        $0x00000080, SI
-	SUBQ        $0x00000020, R8
 	JMP         keys1_col
 
 keys1_colend:
-	VADDPS        Z18, Z17, Z17
+	VADDPS        Z0, Z16, Z16
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
 	VBROADCASTSS  scale+64(FP), Z0
-	VEXTRACTF64X4 $0x01, Z17, Y1
-	VADDPS        Y1, Y17, Y17
-	VEXTRACTF32X4 $0x01, Y17, X1
-	VADDPS        X1, X17, X17
-	VPERMILPS     $0x4e, X17, X1
-	VADDPS        X1, X17, X17
-	VPERMILPS     $0xb1, X17, X1
-	VADDPS        X1, X17, X17
-	VMULSS        X0, X17, X17
-	VMOVSS        X17, (BX)
+	VEXTRACTF64X4 $0x01, Z16, Y1
+	VADDPS        Y1, Y16, Y16
+	VEXTRACTF32X4 $0x01, Y16, X1
+	VADDPS        X1, X16, X16
+	VPERMILPS     $0x4e, X16, X1
+	VADDPS        X1, X16, X16
+	VPERMILPS     $0xb1, X16, X1
+	VADDPS        X1, X16, X16
+	VMULSS        X0, X16, X16
+	VMOVSS        X16, (BX)
 	ADDQ          $0x00000008, AX
 	ADDQ          $0x00000004, BX
 	SUBQ          $0x00000001, DX
@@ -16343,6 +21250,560 @@ blocks1_keyend:
 	JMP     blocks1
 
 blocks1_end:
+	VZEROUPPER
+	RET
+
+// func attendBF16Split1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·attendBF16Split1AVX512(SB), NOSPLIT, $40-249
+	MOVQ    offs_len+104(FP), AX
+	CMPQ    AX, $0x10
+	JAE     padded
+	MOVQ    x_base+0(FP), AX
+	MOVQ    xstride+24(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS expAVX512<>+1088(SB), Z0
+	VMOVUPS Z0, (AX)
+
+padded:
+	MOVQ d+56(FP), AX
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SHLQ $0x02, AX
+	MOVQ offs_base+96(FP), AX
+	MOVQ offs_len+104(FP), DX
+	MOVQ x_base+0(FP), BX
+	SHLQ $0x01, CX
+
+keys4:
+	CMPQ      DX, $0x00000004
+	JB        keys4_end
+	MOVQ      k_base+72(FP), SI
+	MOVQ      (AX), DI
+	LEAQ      (SI)(DI*2), DI
+	MOVQ      8(AX), R8
+	LEAQ      (SI)(R8*2), R8
+	MOVQ      16(AX), R9
+	LEAQ      (SI)(R9*2), R9
+	MOVQ      24(AX), R10
+	LEAQ      (SI)(R10*2), R10
+	MOVQ      q_base+32(FP), SI
+	VPXORD    Z1, Z1, Z1
+	VPXORD    Z1, Z1, Z0
+	VPXORD    Z1, Z1, Z5
+	VPXORD    Z1, Z1, Z6
+	VPXORD    Z1, Z1, Z7
+	VPXORD    Z1, Z1, Z8
+	VPXORD    Z1, Z1, Z9
+	VPXORD    Z1, Z1, Z10
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z11
+	XORQ      R11, R11
+
+keys4_col:
+	CMPQ        R11, CX
+	JAE         keys4_colend
+	VPSLLD      $0x10, (DI)(R11*1), Z12
+	VPSLLD      $0x10, (R8)(R11*1), Z13
+	VPSLLD      $0x10, (R9)(R11*1), Z14
+	VPSLLD      $0x10, (R10)(R11*1), Z15
+	VMOVUPS     (SI), Z16
+	VFMADD231PS Z16, Z12, Z1
+	VFMADD231PS Z16, Z13, Z5
+	VFMADD231PS Z16, Z14, Z7
+	VFMADD231PS Z16, Z15, Z9
+	VPANDD      (DI)(R11*1), Z11, Z12
+	VPANDD      (R8)(R11*1), Z11, Z13
+	VPANDD      (R9)(R11*1), Z11, Z14
+	VPANDD      (R10)(R11*1), Z11, Z15
+	VMOVUPS     64(SI), Z16
+	VFMADD231PS Z16, Z12, Z0
+	VFMADD231PS Z16, Z13, Z6
+	VFMADD231PS Z16, Z14, Z8
+	VFMADD231PS Z16, Z15, Z10
+	ADDQ        $0x00000040, R11
+	ADDQ        $0x00000080, SI
+	JMP         keys4_col
+
+keys4_colend:
+	VADDPS       Z0, Z1, Z1
+	VADDPS       Z6, Z5, Z5
+	VADDPS       Z8, Z7, Z7
+	VADDPS       Z10, Z9, Z9
+	VPXORD       Z2, Z2, Z2
+	VSHUFF32X4   $0x44, Z2, Z1, Z0
+	VSHUFF32X4   $0xee, Z2, Z1, Z6
+	VADDPS       Z6, Z0, Z0
+	VSHUFF32X4   $0x88, Z2, Z0, Z6
+	VSHUFF32X4   $0xdd, Z2, Z0, Z0
+	VADDPS       Z0, Z6, Z6
+	VSHUFF32X4   $0x44, Z2, Z5, Z0
+	VSHUFF32X4   $0xee, Z2, Z5, Z5
+	VADDPS       Z5, Z0, Z0
+	VSHUFF32X4   $0x88, Z2, Z0, Z5
+	VSHUFF32X4   $0xdd, Z2, Z0, Z0
+	VADDPS       Z0, Z5, Z5
+	VSHUFF32X4   $0x44, Z2, Z7, Z0
+	VSHUFF32X4   $0xee, Z2, Z7, Z7
+	VADDPS       Z7, Z0, Z0
+	VSHUFF32X4   $0x88, Z2, Z0, Z7
+	VSHUFF32X4   $0xdd, Z2, Z0, Z0
+	VADDPS       Z0, Z7, Z7
+	VSHUFF32X4   $0x44, Z2, Z9, Z0
+	VSHUFF32X4   $0xee, Z2, Z9, Z8
+	VADDPS       Z8, Z0, Z0
+	VSHUFF32X4   $0x88, Z2, Z0, Z8
+	VSHUFF32X4   $0xdd, Z2, Z0, Z0
+	VADDPS       Z0, Z8, Z8
+	VSHUFPS      $0x44, Z5, Z6, Z0
+	VSHUFPS      $0xee, Z5, Z6, Z5
+	VADDPS       Z5, Z0, Z0
+	VSHUFPS      $0x44, Z8, Z7, Z5
+	VSHUFPS      $0xee, Z8, Z7, Z6
+	VADDPS       Z6, Z5, Z5
+	VSHUFPS      $0x88, Z5, Z0, Z6
+	VSHUFPS      $0xdd, Z5, Z0, Z0
+	VADDPS       Z0, Z6, Z6
+	MOVQ         xstride+24(FP), SI
+	SHLQ         $0x02, SI
+	VBROADCASTSS scale+64(FP), Z0
+	VMULPS       Z0, Z6, Z6
+	VMOVUPS      X6, (BX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000010, BX
+	SUBQ         $0x00000004, DX
+	JMP          keys4
+
+keys4_end:
+keys2:
+	CMPQ      DX, $0x00000002
+	JB        keys2_end
+	MOVQ      k_base+72(FP), SI
+	MOVQ      (AX), DI
+	LEAQ      (SI)(DI*2), DI
+	MOVQ      8(AX), R8
+	LEAQ      (SI)(R8*2), R8
+	MOVQ      q_base+32(FP), SI
+	VPXORD    Z3, Z3, Z3
+	VPXORD    Z3, Z3, Z0
+	VPXORD    Z3, Z3, Z1
+	VPXORD    Z3, Z3, Z2
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z5
+	XORQ      R9, R9
+
+keys2_col:
+	CMPQ        R9, CX
+	JAE         keys2_colend
+	VPSLLD      $0x10, (DI)(R9*1), Z6
+	VPSLLD      $0x10, (R8)(R9*1), Z7
+	VMOVUPS     (SI), Z8
+	VFMADD231PS Z8, Z6, Z3
+	VFMADD231PS Z8, Z7, Z1
+	VPANDD      (DI)(R9*1), Z5, Z6
+	VPANDD      (R8)(R9*1), Z5, Z7
+	VMOVUPS     64(SI), Z8
+	VFMADD231PS Z8, Z6, Z0
+	VFMADD231PS Z8, Z7, Z2
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000080, SI
+	JMP         keys2_col
+
+keys2_colend:
+	VADDPS        Z0, Z3, Z3
+	VADDPS        Z2, Z1, Z1
+	MOVQ          xstride+24(FP), SI
+	SHLQ          $0x02, SI
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z3, Y2
+	VADDPS        Y2, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X2
+	VADDPS        X2, X3, X3
+	VPERMILPS     $0x4e, X3, X2
+	VADDPS        X2, X3, X3
+	VPERMILPS     $0xb1, X3, X2
+	VADDPS        X2, X3, X3
+	VMULSS        X0, X3, X3
+	VMOVSS        X3, (BX)
+	VEXTRACTF64X4 $0x01, Z1, Y2
+	VADDPS        Y2, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0x4e, X1, X2
+	VADDPS        X2, X1, X1
+	VPERMILPS     $0xb1, X1, X2
+	VADDPS        X2, X1, X1
+	VMULSS        X0, X1, X1
+	VMOVSS        X1, 4(BX)
+	ADDQ          $0x00000010, AX
+	ADDQ          $0x00000008, BX
+	SUBQ          $0x00000002, DX
+	JMP           keys2
+
+keys2_end:
+keys1:
+	CMPQ      DX, $0x00000001
+	JB        keys1_end
+	MOVQ      k_base+72(FP), SI
+	MOVQ      (AX), DI
+	LEAQ      (SI)(DI*2), DI
+	MOVQ      q_base+32(FP), SI
+	VPXORD    Z4, Z4, Z4
+	VPXORD    Z4, Z4, Z0
+	VMOVDQU32 pairmaskAVX512<>+0(SB), Z1
+	XORQ      R8, R8
+
+keys1_col:
+	CMPQ        R8, CX
+	JAE         keys1_colend
+	VPSLLD      $0x10, (DI)(R8*1), Z2
+	VMOVUPS     (SI), Z3
+	VFMADD231PS Z3, Z2, Z4
+	VPANDD      (DI)(R8*1), Z1, Z2
+	VMOVUPS     64(SI), Z3
+	VFMADD231PS Z3, Z2, Z0
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000080, SI
+	JMP         keys1_col
+
+keys1_colend:
+	VADDPS        Z0, Z4, Z4
+	MOVQ          xstride+24(FP), SI
+	SHLQ          $0x02, SI
+	VBROADCASTSS  scale+64(FP), Z0
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VADDPS        Y1, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0x4e, X4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0xb1, X4, X1
+	VADDPS        X1, X4, X4
+	VMULSS        X0, X4, X4
+	VMOVSS        X4, (BX)
+	ADDQ          $0x00000008, AX
+	ADDQ          $0x00000004, BX
+	SUBQ          $0x00000001, DX
+	JMP           keys1
+
+keys1_end:
+	MOVQ            xstride+24(FP), AX
+	SHLQ            $0x02, AX
+	MOVQ            x_base+0(FP), AX
+	MOVQ            m_base+176(FP), CX
+	MOVQ            l_base+200(FP), DX
+	VMOVSS          expAVX512<>+1024(SB), X0
+	VUCOMISS        (CX), X0
+	JBE             plain
+	VMOVUPS         (AX), Z0
+	VCMPPS          $0x11, expAVX512<>+1024(SB), Z0, K1
+	KORTESTW        K1, K1
+	JCC             plain
+	VEXTRACTF64X4   $0x01, Z0, Y1
+	VMAXPS          Y1, Y0, Y0
+	VEXTRACTF32X4   $0x01, Y0, X1
+	VMAXPS          X1, X0, X0
+	VPERMILPS       $0x4e, X0, X1
+	VMAXPS          X1, X0, X0
+	VPERMILPS       $0xb1, X0, X1
+	VMAXPS          X1, X0, X0
+	VUNPCKLPS       X0, X0, X1
+	VUNPCKLPS       X0, X0, X0
+	VMOVLHPS        X0, X1, X1
+	VBROADCASTSS    (CX), X0
+	VBROADCASTSS    (DX), X2
+	VMAXPS          X1, X0, X1
+	VMAXPS          expAVX512<>+1216(SB), X1, X3
+	VSUBPS          X3, X0, X0
+	VMOVUPS         X0, 24(SP)
+	VBROADCASTF32X4 24(SP), Z0
+	VMULPS          expAVX512<>+0(SB), Z0, Z4
+	VADDPS          expAVX512<>+384(SB), Z4, Z4
+	VCVTTPS2DQ      Z4, Z4
+	VCVTDQ2PS       Z4, Z6
+	VMULPS          expAVX512<>+64(SB), Z6, Z7
+	VSUBPS          Z7, Z0, Z5
+	VMULPS          expAVX512<>+128(SB), Z6, Z7
+	VSUBPS          Z7, Z5, Z5
+	VMOVUPS         expAVX512<>+448(SB), Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+512(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+576(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+640(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+704(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+320(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+768(SB), Z6, Z6
+	VMULPS          Z5, Z6, Z6
+	VADDPS          expAVX512<>+768(SB), Z6, Z6
+	VPADDD          expAVX512<>+896(SB), Z4, Z4
+	VPSLLD          $0x17, Z4, Z4
+	VMULPS          Z4, Z6, Z6
+	VSUBPS          expAVX512<>+192(SB), Z0, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z6, Z0, Z6
+	VMULPS          X6, X2, X2
+	VMOVSS          X1, (CX)
+	VMOVUPS         X6, (SP)
+	VMOVUPS         X3, 24(SP)
+	VBROADCASTSS    24(SP), Z0
+	VMOVUPS         (AX), Z1
+	VSUBPS          Z0, Z1, Z1
+	VMULPS          expAVX512<>+0(SB), Z1, Z0
+	VADDPS          expAVX512<>+384(SB), Z0, Z0
+	VCVTTPS2DQ      Z0, Z0
+	VCVTDQ2PS       Z0, Z4
+	VMULPS          expAVX512<>+64(SB), Z4, Z5
+	VSUBPS          Z5, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z4, Z5
+	VSUBPS          Z5, Z3, Z3
+	VMOVUPS         expAVX512<>+448(SB), Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+512(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+576(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+640(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+704(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+320(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+768(SB), Z4, Z4
+	VMULPS          Z3, Z4, Z4
+	VADDPS          expAVX512<>+768(SB), Z4, Z4
+	VPADDD          expAVX512<>+896(SB), Z0, Z0
+	VPSLLD          $0x17, Z0, Z0
+	VMULPS          Z0, Z4, Z4
+	VSUBPS          expAVX512<>+192(SB), Z1, Z0
+	VPSRAD          $0x1f, Z0, Z0
+	VPANDNQ         Z4, Z0, Z4
+	VMOVUPS         Z4, (AX)
+	VEXTRACTF64X4   $0x01, Z4, Y0
+	VADDPS          Y0, Y4, Y4
+	VEXTRACTF32X4   $0x01, Y4, X0
+	VADDPS          X0, X4, X4
+	VPERMILPS       $0x4e, X4, X0
+	VADDPS          X0, X4, X4
+	VPERMILPS       $0xb1, X4, X0
+	VADDPS          X0, X4, X4
+	VUNPCKLPS       X4, X4, X0
+	VUNPCKLPS       X4, X4, X1
+	VMOVLHPS        X1, X0, X0
+	VADDPS          X0, X2, X2
+	VMOVSS          X2, (DX)
+	XORL            AX, AX
+	MOVL            (SP), CX
+	XORL            $0x3f800000, CX
+	ORL             CX, AX
+	MOVL            AX, 16(SP)
+	MOVQ            acc_base+224(FP), AX
+	MOVQ            x_base+0(FP), CX
+	MOVQ            v_base+120(FP), DX
+	MOVQ            dv+168(FP), BX
+	MOVQ            BX, SI
+	ANDQ            $-32, SI
+	SHLQ            $0x02, BX
+	MOVQ            xstride+24(FP), BX
+	SHLQ            $0x02, BX
+	VMOVDQU32       pairmaskAVX512<>+0(SB), Z0
+	XORQ            BX, BX
+	MOVQ            SI, DI
+	ANDQ            $-128, DI
+
+blocks4:
+	CMPQ         BX, DI
+	JAE          blocks4_end
+	LEAQ         (AX)(BX*4), R8
+	VMOVUPS      (R8), Z1
+	VMOVUPS      64(R8), Z2
+	VMOVUPS      128(R8), Z3
+	VMOVUPS      192(R8), Z4
+	VMOVUPS      256(R8), Z5
+	VMOVUPS      320(R8), Z6
+	VMOVUPS      384(R8), Z7
+	VMOVUPS      448(R8), Z8
+	CMPL         16(SP), $0x00
+	JE           scaled8
+	VBROADCASTSS (SP), Z9
+	VMULPS       Z9, Z1, Z1
+	VMULPS       Z9, Z2, Z2
+	VMULPS       Z9, Z3, Z3
+	VMULPS       Z9, Z4, Z4
+	VMULPS       Z9, Z5, Z5
+	VMULPS       Z9, Z6, Z6
+	VMULPS       Z9, Z7, Z7
+	VMULPS       Z9, Z8, Z8
+
+scaled8:
+	MOVQ voffs_base+144(FP), R9
+	MOVQ voffs_len+152(FP), R10
+	MOVQ CX, R11
+
+blocks4_key2:
+	CMPQ         R10, $0x02
+	JB           blocks4_key1
+	MOVQ         (R9), R12
+	ADDQ         BX, R12
+	VBROADCASTSS (R11), Z9
+	VMOVDQU32    (DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z1
+	VFMADD231PS  Z11, Z9, Z2
+	VMOVDQU32    64(DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z3
+	VFMADD231PS  Z11, Z9, Z4
+	VMOVDQU32    128(DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z5
+	VFMADD231PS  Z11, Z9, Z6
+	VMOVDQU32    192(DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z7
+	VFMADD231PS  Z11, Z9, Z8
+	MOVQ         8(R9), R12
+	ADDQ         BX, R12
+	VBROADCASTSS 4(R11), Z9
+	VMOVDQU32    (DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z1
+	VFMADD231PS  Z11, Z9, Z2
+	VMOVDQU32    64(DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z3
+	VFMADD231PS  Z11, Z9, Z4
+	VMOVDQU32    128(DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z5
+	VFMADD231PS  Z11, Z9, Z6
+	VMOVDQU32    192(DX)(R12*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z7
+	VFMADD231PS  Z11, Z9, Z8
+	ADDQ         $0x00000010, R9
+	ADDQ         $0x00000008, R11
+	SUBQ         $0x02, R10
+	JMP          blocks4_key2
+
+blocks4_key1:
+	TESTQ        R10, R10
+	JZ           blocks4_keyend
+	MOVQ         (R9), R9
+	ADDQ         BX, R9
+	VBROADCASTSS (R11), Z9
+	VMOVDQU32    (DX)(R9*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z1
+	VFMADD231PS  Z11, Z9, Z2
+	VMOVDQU32    64(DX)(R9*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z3
+	VFMADD231PS  Z11, Z9, Z4
+	VMOVDQU32    128(DX)(R9*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z5
+	VFMADD231PS  Z11, Z9, Z6
+	VMOVDQU32    192(DX)(R9*2), Z10
+	VPANDD       Z0, Z10, Z11
+	VPSLLD       $0x10, Z10, Z10
+	VFMADD231PS  Z10, Z9, Z7
+	VFMADD231PS  Z11, Z9, Z8
+
+blocks4_keyend:
+	VMOVUPS Z1, (R8)
+	VMOVUPS Z2, 64(R8)
+	VMOVUPS Z3, 128(R8)
+	VMOVUPS Z4, 192(R8)
+	VMOVUPS Z5, 256(R8)
+	VMOVUPS Z6, 320(R8)
+	VMOVUPS Z7, 384(R8)
+	VMOVUPS Z8, 448(R8)
+	ADDQ    $0x00000080, BX
+	JMP     blocks4
+
+blocks4_end:
+	ANDQ $-32, SI
+
+blocks1:
+	CMPQ         BX, SI
+	JAE          blocks1_end
+	LEAQ         (AX)(BX*4), DI
+	VMOVUPS      (DI), Z1
+	VMOVUPS      64(DI), Z2
+	CMPL         16(SP), $0x00
+	JE           scaled2
+	VBROADCASTSS (SP), Z3
+	VMULPS       Z3, Z1, Z1
+	VMULPS       Z3, Z2, Z2
+
+scaled2:
+	MOVQ voffs_base+144(FP), R8
+	MOVQ voffs_len+152(FP), R9
+	MOVQ CX, R10
+
+blocks1_key2:
+	CMPQ         R9, $0x02
+	JB           blocks1_key1
+	MOVQ         (R8), R11
+	ADDQ         BX, R11
+	VBROADCASTSS (R10), Z3
+	VMOVDQU32    (DX)(R11*2), Z4
+	VPANDD       Z0, Z4, Z5
+	VPSLLD       $0x10, Z4, Z4
+	VFMADD231PS  Z4, Z3, Z1
+	VFMADD231PS  Z5, Z3, Z2
+	MOVQ         8(R8), R11
+	ADDQ         BX, R11
+	VBROADCASTSS 4(R10), Z3
+	VMOVDQU32    (DX)(R11*2), Z4
+	VPANDD       Z0, Z4, Z5
+	VPSLLD       $0x10, Z4, Z4
+	VFMADD231PS  Z4, Z3, Z1
+	VFMADD231PS  Z5, Z3, Z2
+	ADDQ         $0x00000010, R8
+	ADDQ         $0x00000008, R10
+	SUBQ         $0x02, R9
+	JMP          blocks1_key2
+
+blocks1_key1:
+	TESTQ        R9, R9
+	JZ           blocks1_keyend
+	MOVQ         (R8), R8
+	ADDQ         BX, R8
+	VBROADCASTSS (R10), Z3
+	VMOVDQU32    (DX)(R8*2), Z4
+	VPANDD       Z0, Z4, Z5
+	VPSLLD       $0x10, Z4, Z4
+	VFMADD231PS  Z4, Z3, Z1
+	VFMADD231PS  Z5, Z3, Z2
+
+blocks1_keyend:
+	VMOVUPS Z1, (DI)
+	VMOVUPS Z2, 64(DI)
+	ADDQ    $0x00000020, BX
+	JMP     blocks1
+
+blocks1_end:
+	MOVB $0x01, ret+248(FP)
+	VZEROUPPER
+	RET
+
+plain:
+	MOVB $0x00, ret+248(FP)
 	VZEROUPPER
 	RET
 

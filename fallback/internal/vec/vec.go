@@ -5,7 +5,8 @@
 // key block, with the gathering transposition that builds it), the
 // weighted sum of gathered value rows (attention's P·V, also in
 // pair-split order), the online-softmax exponential and the block update
-// of many lanes' softmax state, scaled accumulation and scaling, RoPE
+// of many lanes' softmax state, the three fused into one decode block
+// (AttendBF16Split), scaled accumulation and scaling, RoPE
 // rotation (NeoX, multi-head, fused with the 16-bit conversions, for
 // bfloat16 also with its cos/sin tables in the pair-split order of
 // SplitPairs, which lets a vector of pairs widen and round in a few
