@@ -36,6 +36,9 @@ func WriteBenchfmt(w io.Writer, rs []Result) error {
 		if p.FMAPeakISA != "" {
 			fmt.Fprintf(&b, "fma-peak-isa: %s\n", p.FMAPeakISA)
 		}
+		if p.SIMD != "" {
+			fmt.Fprintf(&b, "simd: %s\n", p.SIMD)
+		}
 		for _, r := range rs {
 			if r.ReadPeakGBps > 0 {
 				fmt.Fprintf(&b, "read-peak-gbps: %.2f\nread-peak-method: %s\n", r.ReadPeakGBps, r.ReadPeakMethod)

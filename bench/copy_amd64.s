@@ -55,6 +55,36 @@ line:
 	SFENCE
 	RET
 
+// func copyNT512(dst, src *byte, n uintptr)
+TEXT ·copyNT512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+
+pages512:
+	MOVQ $64, DX // lines per page
+
+line512:
+	VMOVDQU64 0(SI), Z0
+	VMOVDQU64 4096(SI), Z1
+	VMOVDQU64 8192(SI), Z2
+	VMOVDQU64 12288(SI), Z3
+	VMOVNTDQ Z0, 0(DI)
+	VMOVNTDQ Z1, 4096(DI)
+	VMOVNTDQ Z2, 8192(DI)
+	VMOVNTDQ Z3, 12288(DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ DX
+	JNZ  line512
+	ADDQ $12288, SI // on to the next four pages
+	ADDQ $12288, DI
+	SUBQ $16384, CX
+	JNZ  pages512
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func copyRepMovsb(dst, src *byte, n uintptr)
 TEXT ·copyRepMovsb(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI

@@ -16,23 +16,28 @@ type fmaKernel struct {
 // FMAPeakGFlops measures the CPU's fp32 fused multiply-add throughput on
 // every core: GOMAXPROCS goroutines each run independent FMA chains with
 // each vector unit the CPU offers (AVX2+FMA and AVX-512 on amd64; a
-// scalar Go loop elsewhere or with the purego tag), the kernels taking
-// turns round by round, best round. The widest unit wins wherever it has
-// the throughput to. It returns 1e9 operations per second (an FMA counts
-// two) and the name of the instruction set that reached it.
+// scalar Go loop elsewhere or with the purego tag), in short rounds (3 ms)
+// with the kernels taking turns round by round, each goroutine's work
+// counted against the CPU time its thread got (see fmaRound); the best
+// round wins, so the widest unit wins wherever it has the throughput. It returns 1e9 operations per second (an FMA counts two)
+// and the name of the instruction set that reached it.
 func FMAPeakGFlops(quick bool) (gflops float64, isa string) {
-	dur, runs := 40*time.Millisecond, 5
+	runs := 30
 	if quick {
-		dur, runs = 20*time.Millisecond, 3
+		runs = 12
 	}
 	workers := runtime.GOMAXPROCS(0)
 	ks := fmaKernels()
 	if len(ks) > 1 {
 		ks = ks[1:] // a vector kernel always beats the scalar loop
 	}
+	iters := make([]int, len(ks))
+	for i, k := range ks {
+		iters[i] = fmaChunk(k)
+	}
 	for range runs {
-		for _, k := range ks {
-			if g := fmaPeak(k, workers, dur, 1); g > gflops {
+		for i, k := range ks {
+			if g := fmaRound(k, iters[i], workers, 3*time.Millisecond); g > gflops {
 				gflops, isa = g, k.name
 			}
 		}
@@ -40,48 +45,66 @@ func FMAPeakGFlops(quick bool) (gflops float64, isa string) {
 	return gflops, isa
 }
 
-// fmaPeak returns the best throughput of runs rounds in which workers
-// goroutines each run k for about dur.
-func fmaPeak(k fmaKernel, workers int, dur time.Duration, runs int) float64 {
-	// Calibrate a chunk that lasts about a millisecond, so every
-	// goroutine returns to Go often (assembly loops are not preemptible).
+// fmaChunk returns the iterations of k that last about half a
+// millisecond, so that every goroutine returns to Go often (assembly
+// loops are not preemptible) and a round ends close to its duration.
+func fmaChunk(k fmaKernel) int {
 	iters := 1 << 10
 	for {
 		start := time.Now()
 		k.run(iters)
 		if time.Since(start) > 500*time.Microsecond || iters >= 1<<30 {
-			break
+			return iters
 		}
 		iters *= 2
 	}
-	best := 0.0
-	for r := 0; r < runs; r++ {
-		var wg sync.WaitGroup
-		flops := make([]float64, workers)
-		start := time.Now()
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for { // at least one chunk, however late the goroutine starts
-					flops[w] += k.run(iters)
-					if time.Since(start) >= dur {
-						break
-					}
+}
+
+// fmaRound returns the throughput, in 1e9 operations per second, of one
+// round in which workers goroutines each run chunks of iters iterations
+// of k until dur has passed (at least one chunk each). Where the system
+// reports per-thread CPU time, each goroutine's operations are divided by
+// the CPU time its thread got, and the rates summed: what the cores do
+// when they are not shared, however busy the machine is (FMA throughput
+// per core-second does not depend on other processes, unlike memory
+// bandwidth). Elsewhere it is all operations over the round's wall time.
+func fmaRound(k fmaKernel, iters, workers int, dur time.Duration) float64 {
+	var wg sync.WaitGroup
+	flops := make([]float64, workers)
+	rates := make([]float64, workers)
+	perThread := true
+	start := time.Now()
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			c0, ok0 := threadCPU()
+			for { // at least one chunk, however late the goroutine starts
+				flops[w] += k.run(iters)
+				if time.Since(start) >= dur {
+					break
 				}
-			}()
-		}
-		wg.Wait()
-		el := time.Since(start).Seconds()
-		total := 0.0
-		for _, f := range flops {
-			total += f
-		}
-		if g := total / el / 1e9; g > best {
-			best = g
-		}
+			}
+			if c1, ok1 := threadCPU(); ok0 && ok1 && c1 > c0 {
+				rates[w] = flops[w] / (c1 - c0).Seconds()
+			} else {
+				perThread = false
+			}
+		}()
 	}
-	return best
+	wg.Wait()
+	el := time.Since(start).Seconds()
+	total, rate := 0.0, 0.0
+	for w := range workers {
+		total += flops[w]
+		rate += rates[w]
+	}
+	if !perThread {
+		rate = total / el
+	}
+	return rate / 1e9
 }
 
 // fmaScalar is the portable kernel: eight independent float32

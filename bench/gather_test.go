@@ -17,8 +17,10 @@ func TestGatherRows(t *testing.T) {
 			want += pool[r*rowWords+c]
 		}
 	}
-	if got := gatherRows(pool, sel, rowWords); got != want {
-		t.Fatalf("gatherRows = %d, want %d", got, want)
+	for _, depth := range append([]int{1, 3}, gatherDepths...) {
+		if got := gatherRows(pool, sel, rowWords, depth); got != want {
+			t.Fatalf("gatherRows depth %d = %d, want %d", depth, got, want)
+		}
 	}
 }
 

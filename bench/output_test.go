@@ -9,7 +9,7 @@ import (
 )
 
 func sampleRows() []Result {
-	a := Result{Op: "rope", Backend: "fallback", Model: "llama-3.1-8b", Shape: "T=8192 Hq=32 Hk=8 D=128",
+	a := Result{Op: "rope", Backend: "fallback", SIMD: "avx512", Model: "llama-3.1-8b", Shape: "T=8192 Hq=32 Hk=8 D=128",
 		DType: "bf16", Seconds: 0.02, Calls: 15, Bytes: 1e9, Flops: 1e9, NaiveSeconds: 0.4, Notes: "llama3"}
 	a.Derive(Peaks{CopyGBps: 25, CopyMethod: "rep movsb", GFlops: 200, FMAISA: "avx512f"})
 	b := Result{Op: "rope", Backend: "fallback", Model: "gpt-oss-20b", Shape: "T=1 Hq=64 Hk=8 D=64",
@@ -30,7 +30,7 @@ func TestWriteJSONKeys(t *testing.T) {
 	if len(rows) != 2 {
 		t.Fatalf("%d rows", len(rows))
 	}
-	for _, k := range []string{"op", "backend", "model", "shape", "dtype", "seconds", "gbps", "peak_gbps", "copy_peak_method",
+	for _, k := range []string{"op", "backend", "simd", "model", "shape", "dtype", "seconds", "gbps", "peak_gbps", "copy_peak_method",
 		"ratio_to_peak", "tflops", "peak_gflops", "fma_peak_isa", "roofline_seconds", "roofline_bound", "ratio_to_roofline", "notes"} {
 		if _, ok := rows[0][k]; !ok {
 			t.Errorf("key %q missing from %v", k, rows[0])
@@ -61,7 +61,10 @@ func TestWriteTable(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "peaks measured in this run: copy 25.0 GB/s (rep movsb), fp32 fma 200.0 GFLOP/s (avx512f)") {
 		t.Errorf("peak line %q", lines[0])
 	}
-	head, row, skip := lines[2], lines[3], lines[4]
+	if lines[1] != "fallback SIMD level: avx512" {
+		t.Errorf("SIMD line %q", lines[1])
+	}
+	head, row, skip := lines[3], lines[4], lines[5]
 	// Columns line up: each header starts where its cell does (left
 	// aligned) or ends where it ends (right aligned).
 	if i, j := strings.Index(head, "shape"), strings.Index(row, "T=8192"); i != j {
@@ -124,6 +127,9 @@ func TestWriteBenchfmt(t *testing.T) {
 	}
 	if !strings.HasPrefix(bench[0], "BenchmarkRope/backend=fallback/model=llama-3.1-8b/dtype=bf16/T=8192/Hq=32/Hk=8/D=128-") {
 		t.Errorf("name in %q", bench[0])
+	}
+	if !strings.Contains(buf.String(), "\nsimd: avx512\n") || !strings.Contains(buf.String(), "\ncopy-peak-method: rep movsb\n") {
+		t.Errorf("config lines lack the SIMD level or copy method:\n%s", buf.String())
 	}
 	for _, want := range []string{"\t15\t", "\t20000000 ns/op", "\t50 GB/s", "\t2 ratio-to-peak", "\t2 ratio-to-roofline", "\t20 ratio-to-naive"} {
 		if !strings.Contains(bench[0], want) {

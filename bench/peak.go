@@ -28,7 +28,8 @@ type FlopsPeakMeasurer interface {
 type Peaks struct {
 	// CopyGBps is the copy bandwidth, bytes read plus bytes written per
 	// second (1e9): on the host the best of the methods CopyGBps tries,
-	// named by CopyMethod ("go copy", "non-temporal", "rep movsb"), or
+	// named by CopyMethod ("go copy", "non-temporal avx512", "rep
+	// movsb", …), or
 	// the backend's own device-to-device copy (CopyMethod "<name> copy").
 	CopyGBps   float64
 	CopyMethod string
@@ -45,8 +46,8 @@ type Peaks struct {
 }
 
 // String describes the known peaks with the method that reached each,
-// e.g. "copy 38.2 GB/s (non-temporal), read 41.0 GB/s (vector), fp32 fma
-// 330.5 GFLOP/s (avx512f)".
+// e.g. "copy 38.2 GB/s (rep movsb), read 41.0 GB/s (vector avx512), fp32
+// fma 330.5 GFLOP/s (avx512f)".
 func (p Peaks) String() string {
 	var s []string
 	add := func(v float64, format, how string) {

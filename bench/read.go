@@ -2,8 +2,8 @@ package bench
 
 import "runtime"
 
-// readGrain divides every share a read method is given: 16 KiB, the four
-// pages the interleaved vector loop reads at once.
+// readGrain divides every share a read method is given: 16 KiB, a
+// multiple of what every read loop consumes per step.
 const readGrain = 16 << 10
 
 // readMethod is one way of reading memory from end to end: read returns
@@ -29,50 +29,42 @@ func readStreams(buf []uint64) uint64 {
 	for i := range sel {
 		sel[i] = i
 	}
-	s := gatherRows(buf, sel, rowWords)
+	s := gatherRows(buf, sel, rowWords, gatherInFlight)
 	for c := len(sel) * rowWords; c < len(buf); c += 8 {
 		s += buf[c]
 	}
 	return s
 }
 
-// ReadGBps measures how fast the host reads a pool far larger than the
-// caches from end to end: the access of the selection scan, of page
-// metadata and of dense decode, which read every KV-cache slot once in
-// slot order. The pool is GatherGBps's (512 MiB, 256 MiB when quick,
-// advised for huge pages); each of GOMAXPROCS goroutines reads its
-// contiguous share with every read loop the platform has (plain Go:
-// eight sequential streams with one load per line; on amd64 also vector
-// loads of every byte, in order and four pages at a time), the loops
-// taking turns round by round. It returns the best round's bandwidth in
-// 1e9 bytes read per second — what a kernel that streams the pool can
-// read on this machine — and the loop that reached it.
+// ReadGBps measures how fast the host reads memory far from every cache
+// in address order, on every core: the access of the selection scan, of
+// page metadata and of dense decode, which read every KV-cache slot once
+// in slot order. The pool is GatherGBps's (512 MiB, 256 MiB when quick,
+// advised for huge pages), read in rounds in which each of GOMAXPROCS
+// goroutines reads an 8 MiB slab, the rounds walking through the pool
+// (see CopyGBps), with every read loop the platform has (plain Go: eight
+// sequential streams with one load per line; on amd64 also vector loads
+// of every byte, in order with the widest loads the CPU has, and as two
+// streams with 16-byte loads) taking turns round by round. It returns the best round's bandwidth in 1e9 bytes read per
+// second — what a kernel that streams the pool can read on this machine
+// — and the loop that reached it.
 func ReadGBps(quick bool) (gbps float64, method string) {
 	pool, _, runs := readPool(64, quick)
 	return readPeak(pool, runs, runtime.GOMAXPROCS(0), readMethods())
 }
 
-// readPeak returns the best bandwidth of runs rounds of every method in
-// ms reading pool (its whole grains) split over workers goroutines, and
-// the method that reached it.
+// readPeak returns the best bandwidth of the rounds of every method in ms
+// reading slabs of pool, runs passes over it, split over workers
+// goroutines, and the method that reached it.
 func readPeak(pool []uint64, runs, workers int, ms []readMethod) (float64, string) {
-	const grainWords = readGrain / 8
-	share := len(pool) / (workers * grainWords) * grainWords
+	slab, count := slabRounds(8*len(pool), workers, readGrain)
+	slab /= 8 // in words
 	sums := make([]uint64, workers)
-	var best float64
-	var method string
-	for range runs {
-		for _, m := range ms {
-			d := bestRound(1, workers, func(w int) {
-				sums[w] += m.read(pool[w*share : (w+1)*share])
-			})
-			if g := GBps(float64(8*share*workers), d.Seconds()); g > best {
-				best, method = g, m.name
-			}
-		}
-	}
+	d, m := slabPeak(runs, count, workers, len(ms), func(m, i, w int) {
+		sums[w] += ms[m].read(pool[i*slab : (i+1)*slab])
+	})
 	for _, s := range sums {
 		gatherSink += s
 	}
-	return best, method
+	return GBps(float64(8*slab*workers), d.Seconds()), ms[m].name
 }

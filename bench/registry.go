@@ -211,11 +211,14 @@ func (c *Ctx) Models() []Model {
 	return []Model{m}
 }
 
-// Finish fills r's backend name, its peaks (measuring the read peak and
+// Finish fills r's backend name and SIMD level, its peaks (measuring the read peak and
 // the gather peak of its row size the first time a row needs them) and
 // its derived rates, logs it, and returns it.
 func (c *Ctx) Finish(r Result) Result {
 	r.Backend = c.Backend.Name()
+	if l, ok := c.Backend.(SIMDLimiter); ok {
+		r.SIMD = l.SIMD()
+	}
 	if r.ReadBytes > 0 {
 		c.readPeak()
 	}

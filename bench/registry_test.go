@@ -58,7 +58,7 @@ func TestRegistryAndRun(t *testing.T) {
 	}()
 	c := testCtx(fallback.New())
 	rs, err := Run(c, "zz-test")
-	if err != nil || len(rs) != 1 || rs[0].GBps != 5 || rs[0].RatioToPeak != 0.5 || rs[0].Backend != "fallback" {
+	if err != nil || len(rs) != 1 || rs[0].GBps != 5 || rs[0].RatioToPeak != 0.5 || rs[0].Backend != "fallback" || rs[0].SIMD != fallback.Impl() {
 		t.Errorf("Run: %+v, %v", rs, err)
 	}
 	var ae *ops.ArgError

@@ -8,7 +8,8 @@ import (
 )
 
 // WriteTable prints rs as an aligned text table, preceded by a line
-// giving the peaks the ratios refer to and how each was reached. Columns:
+// giving the peaks the ratios refer to and how each was reached, and one
+// giving the backend's SIMD level when it has levels. Columns:
 // op, backend, model, dtype, shape, time per call, GB/s, percent of the
 // copy, read and gather peaks, TFLOP/s, percent of the FMA peak, the
 // roofline time and the percent of it reached, speed-up over the naive
@@ -19,9 +20,17 @@ func WriteTable(w io.Writer, rs []Result) error {
 		return err
 	}
 	if peaks := tablePeaks(rs); peaks != "" {
-		if _, err := fmt.Fprintf(w, "peaks measured in this run: %s\n\n", peaks); err != nil {
+		if _, err := fmt.Fprintf(w, "peaks measured in this run: %s\n", peaks); err != nil {
 			return err
 		}
+	}
+	if simd := rs[0].SIMD; simd != "" {
+		if _, err := fmt.Fprintf(w, "%s SIMD level: %s\n", rs[0].Backend, simd); err != nil {
+			return err
+		}
+	}
+	if _, err := fmt.Fprintln(w); err != nil {
+		return err
 	}
 	head := []string{"op", "backend", "model", "dtype", "shape", "time", "GB/s", "%copy", "%read", "%gather",
 		"TFLOP/s", "%fma", "roofline", "%roof", "×naive", "notes"}

@@ -11,7 +11,7 @@ import (
 // TestFakeConformance runs parts of the conformance suite on the backend
 // over the simulated device: everything between the op contract and the
 // driver (validation, value checks, planning, scratch, staging, tables,
-// launches) is the production code. The RoPE part runs whole, with Go
+// launches) is the production code. The memory and RoPE parts run whole, with Go
 // emulations of the RoPE kernels; of the attention and selection parts,
 // whose kernels the fake device does not run, only the error tests. Each
 // part runs in a child process restricted to its sub-tests (opstest.Run
@@ -27,7 +27,7 @@ func TestFakeConformance(t *testing.T) {
 		t.Skip("the fake-device conformance run takes a while")
 	}
 	for _, part := range []string{
-		"^TestFakeConformance$/^rope$",
+		"^TestFakeConformance$/^(memory|rope)$",
 		"^TestFakeConformance$/^(attention|selection)$/^(errors|merge-errors)$",
 	} {
 		cmd := exec.Command(os.Args[0], "-test.run="+part, "-test.short", "-test.v")

@@ -57,12 +57,8 @@ func forCopyPieces(rows, width, pitch, capacity int, fn func(p copyPiece) error)
 // strided), after the backend's earlier work, and returns when the copy
 // is complete.
 func (b *Backend) Write(dst *ops.Tensor, src []byte) error {
-	if err := ops.CheckTensor("dst", dst, Name, len(dst.Shape)); err != nil {
+	if err := ops.CheckCopy("dst", dst, Name, "src", len(src)); err != nil || dst.Len() == 0 {
 		return err
-	}
-	es := dst.DType.Size()
-	if len(src) != dst.Len()*es {
-		return ops.Errorf(ops.ErrBuffer, "src", len(src), "want %d bytes for %v", dst.Len()*es, dst)
 	}
 	if err := b.enter(); err != nil {
 		return err
@@ -74,12 +70,8 @@ func (b *Backend) Write(dst *ops.Tensor, src []byte) error {
 // Read copies src into dense little-endian host bytes, after the
 // backend's earlier work.
 func (b *Backend) Read(dst []byte, src *ops.Tensor) error {
-	if err := ops.CheckTensor("src", src, Name, len(src.Shape)); err != nil {
+	if err := ops.CheckCopy("src", src, Name, "dst", len(dst)); err != nil || src.Len() == 0 {
 		return err
-	}
-	es := src.DType.Size()
-	if len(dst) != src.Len()*es {
-		return ops.Errorf(ops.ErrBuffer, "dst", len(dst), "want %d bytes for %v", src.Len()*es, src)
 	}
 	if err := b.enter(); err != nil {
 		return err

@@ -157,6 +157,10 @@ func (d *fakeDriver) inside(call string) {
 	}
 }
 
+// fakeMemory is the fake device's memory: larger allocations fail as on a
+// device that lacks the memory.
+const fakeMemory = 1 << 32
+
 func (d *fakeDriver) alloc(n int) (uint64, error) {
 	d.inside("alloc")
 	d.g.mu.Lock()
@@ -166,6 +170,9 @@ func (d *fakeDriver) alloc(n int) (uint64, error) {
 	}
 	if n <= 0 {
 		return 0, driverError("cuMemAlloc", 1)
+	}
+	if n > fakeMemory {
+		return 0, driverError("cuMemAlloc", 2) // CUDA_ERROR_OUT_OF_MEMORY
 	}
 	return d.g.newRegion(n), nil
 }
@@ -476,6 +483,10 @@ func (g *fakeGPU) runValidate(grid [3]int, args []uint64) error {
 			u := binary.LittleEndian.Uint32(e)
 			if c.Kind == devkern.KindLogit {
 				bad = bad || devkern.BadLogit(u)
+				continue
+			}
+			if c.Kind == devkern.KindLSE {
+				bad = bad || devkern.BadLSE(u)
 				continue
 			}
 			x := int64(int32(u))

@@ -22,11 +22,14 @@ func (p *planMem) InvFreq(r *ops.Rotary, m ops.AngleMode) (uint64, error) { retu
 func (b *Backend) mem() kernels.Memory { return (*planMem)(b) }
 
 // checkGeometry rejects a launch the device cannot run: an empty or
-// oversized grid or block, more dynamic shared memory than smemOptin, or
-// too many parameters. The planners never produce one; this turns a bug
+// oversized grid or block, an i32 parameter beyond the int32 range, more
+// dynamic shared memory than smemOptin, or too many parameters. The planners never produce one; this turns a bug
 // or an absurd shape into an error instead of a failed launch.
 func checkGeometry(l *kernels.Launch, smemOptin int) error {
 	if err := l.CheckGrid(); err != nil {
+		return err
+	}
+	if err := l.CheckArgs(); err != nil {
 		return err
 	}
 	if l.Smem < 0 || l.Smem > smemOptin {

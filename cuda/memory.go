@@ -1,7 +1,6 @@
 package cuda
 
 import (
-	"math"
 	"sync/atomic"
 
 	"github.com/rotorkernels/rotor/ops"
@@ -46,7 +45,7 @@ func (m *Memory) Owned() bool { return m.owner != nil }
 // Alloc returns a new dense tensor in device memory, zeroed on the
 // backend's stream (so the zeros precede any later op of this backend).
 func (b *Backend) Alloc(dt ops.DType, shape ...int) (*ops.Tensor, error) {
-	n, err := tensorBytes(dt, shape)
+	n, err := ops.DenseBytes(dt, shape)
 	if err != nil {
 		return nil, err
 	}
@@ -72,25 +71,6 @@ func (b *Backend) Alloc(dt ops.DType, shape ...int) (*ops.Tensor, error) {
 	liveDevice.Add(int64(m.alloc))
 	t.Mem = m
 	return t, nil
-}
-
-// tensorBytes returns the size of a dense tensor, checking the dtype and
-// that every extent is non-negative and the size fits an int.
-func tensorBytes(dt ops.DType, shape []int) (int, error) {
-	if dt.Size() == 0 {
-		return 0, ops.Errorf(ops.ErrDType, "dtype", dt, "want f32, bf16, f16 or i32")
-	}
-	n := dt.Size()
-	for i, d := range shape {
-		if d < 0 {
-			return 0, ops.Errorf(ops.ErrShape, "shape", shape, "dimension %d is negative", i)
-		}
-		if d > 0 && n > math.MaxInt64/d {
-			return 0, ops.Errorf(ops.ErrShape, "shape", shape, "the tensor's size overflows")
-		}
-		n *= d
-	}
-	return n, nil
 }
 
 // Free releases the device memory behind t, which must come from this
@@ -156,7 +136,7 @@ func (b *Backend) Wrap(ptr uintptr, bytes int, dt ops.DType, stride int, shape .
 	if ptr == 0 && bytes > 0 {
 		return nil, ops.Errorf(ops.ErrBuffer, "ptr", ptr, "want a device address")
 	}
-	if _, err := tensorBytes(dt, shape); err != nil {
+	if _, err := ops.DenseBytes(dt, shape); err != nil {
 		return nil, err
 	}
 	t := &ops.Tensor{DType: dt, Shape: append([]int(nil), shape...), Stride: stride,

@@ -19,7 +19,7 @@ const (
 	ruleIndices                    // ops.CheckIndices: -1 or a slot in [0, S)
 	ruleSlots                      // ops.CheckSlots: a slot in [0, S), each once
 	ruleSinks                      // ops.CheckSinks: not NaN, not +Inf
-	ruleLSE                        // ops.CheckLSEValues: not NaN, not +Inf
+	ruleLSE                        // ops.CheckLSEValues: not +Inf
 )
 
 // valueCheck is one argument tensor whose values an op must check before
@@ -46,8 +46,10 @@ func (c *valueCheck) device() devkern.Check {
 		d.Kind, d.Lo, d.Hi = devkern.KindRange, -1, hiSlot
 	case ruleSlots:
 		d.Kind, d.Lo, d.Hi = devkern.KindUnique, 0, hiSlot
-	case ruleSinks, ruleLSE:
+	case ruleSinks:
 		d.Kind = devkern.KindLogit
+	case ruleLSE:
+		d.Kind = devkern.KindLSE
 	}
 	return d
 }

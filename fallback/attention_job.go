@@ -112,6 +112,7 @@ type attnScratch struct {
 	koff    []int // blk: offsets of one kv head's K rows for the logits
 	kbase   int   // element offset of the item's first kv head in a slot
 	rank    [attnMaxBlock]int32
+	seen    [attnMaxBlock]bool  // with masks: the block's keys some lane sees
 	next    [attnMaxBlock]int32 // the next block's slots, to prefetch
 	nnext   int
 	alpha   []float32 // lanes: the block's accumulator factors

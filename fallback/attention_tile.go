@@ -105,6 +105,9 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 		if j.widen {
 			j.widenKeys(sc, kv0, qp, nb)
 		}
+		if j.masks() {
+			clear(sc.seen[:nb])
+		}
 		if kvPer == 1 { // every lane reads the same kv head
 			j.touchPart(sc, &j.k, kv0*D, kw, 0, 1)
 			j.blockDots(sc, 0, lanes, 0, nb)
@@ -138,24 +141,19 @@ func (j *attnJob) tile(sc *attnScratch, tile, grp, split int) {
 }
 
 // accumulateV adds the block's weighted V rows to the accumulators of
-// the tile's nq·kvPer·g lanes. Keys that no lane weighs (masked for all)
+// the tile's nq·kvPer·g lanes. Keys that no lane sees (masked for all)
 // are dropped first, so their rows are never read; the others go to one
 // vector P·V call per kv head (per query token when kvPer > 1), in which
-// each row chunk is read once for all lanes of the head.
+// each row chunk is read once for all lanes of the head. A key some lane
+// sees is kept even when every weight of it rounded to 0, so that a NaN
+// in its value row still reaches the output (0·NaN is NaN).
 func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 	blk, g, kvPer, Dv := j.blk, j.g, j.kvPer, j.Dv
 	gl := kvPer * g
 	lanes := nq * gl
 	k := 0
 	for i := range nb {
-		keep := false
-		for L := range lanes {
-			if sc.x[L*blk+i] != 0 {
-				keep = true
-				break
-			}
-		}
-		if !keep {
+		if j.masks() && !sc.seen[i] {
 			continue
 		}
 		if k != i {
@@ -177,10 +175,8 @@ func (j *attnJob) accumulateV(sc *attnScratch, nq, kv0, nb int) {
 		for i := range k {
 			vr := j.v.load(int(sc.slot[i])*j.v.rs+kv0*Dv, vw, sc.v)
 			for L := range lanes {
-				if p := sc.x[L*blk+i]; p != 0 {
-					c := (L % gl) / g
-					vec.Axpy(p, vr[c*Dv:(c+1)*Dv], sc.acc[L*Dv:(L+1)*Dv])
-				}
+				c := (L % gl) / g
+				vec.Axpy(sc.x[L*blk+i], vr[c*Dv:(c+1)*Dv], sc.acc[L*Dv:(L+1)*Dv])
 			}
 		}
 		return
@@ -266,6 +262,11 @@ func touchSlots(v *fview, slots []int32, base, w, p, parts int) {
 	}
 }
 
+// masks reports whether keys may be hidden from a lane (causal positions
+// or documents): blockDots then records in sc.seen the keys some lane
+// sees.
+func (j *attnJob) masks() bool { return j.qpos != nil || j.qdoc != nil }
+
 // blockDots forms the logits of the n lanes L0, L0+1, … (which read the
 // group's kv head c) over the block's nb keys into sc.x: scaled and
 // capped q·k, or -Inf for keys a lane's query may not see. One gathered
@@ -306,6 +307,7 @@ func (j *attnJob) blockDots(sc *attnScratch, L0, n, c, nb int) {
 			case masked && j.kpos[s] > qp, docs && j.kdoc[s] != qd && j.kdoc[s] != -1:
 				v = negInf
 			default:
+				sc.seen[i] = true
 				if logn {
 					v *= f
 				}

@@ -18,27 +18,36 @@ func (h *Host) Backend() string { return Name }
 // Bytes returns len(h.B).
 func (h *Host) Bytes() int { return len(h.B) }
 
+// Ptr returns the address of h.B's first byte (0 when empty), so that
+// ops.Overlap sees two wraps of one Go buffer as the same memory.
+func (h *Host) Ptr() uintptr {
+	if len(h.B) == 0 {
+		return 0
+	}
+	return uintptr(unsafe.Pointer(&h.B[0]))
+}
+
 // Alloc returns a dense zeroed tensor backed by Go memory aligned to 64
 // bytes. Tensors of hugepage.MinBytes (8 MiB) or more, such as KV pools,
 // are advised to the kernel for transparent huge pages (Linux): gathered
 // rows scattered over a large pool then cost far fewer TLB misses.
 func (b *Backend) Alloc(dt ops.DType, shape ...int) (*ops.Tensor, error) {
-	if dt.Size() == 0 {
-		return nil, ops.Errorf(ops.ErrDType, "dtype", dt, "want f32, bf16, f16 or i32")
+	n, err := ops.DenseBytes(dt, shape)
+	if err != nil {
+		return nil, err
 	}
-	n := 1
-	for i, d := range shape {
-		if d < 0 {
-			return nil, ops.Errorf(ops.ErrShape, "shape", shape, "dimension %d is negative", i)
-		}
-		n *= d
+	if n > maxAlloc() {
+		return nil, ops.Errorf(ops.ErrBuffer, "shape", shape, "%d bytes exceed this machine's %d bytes of memory", n, maxAlloc())
 	}
-	words := make([]uint64, (n*dt.Size()+63)/8+8)
+	words, err := allocWords((n+63)/8 + 8)
+	if err != nil {
+		return nil, ops.Errorf(ops.ErrBuffer, "shape", shape, "cannot allocate %d bytes: %v", n, err)
+	}
 	off := 0
 	if a := uintptr(unsafe.Pointer(&words[0])) & 63; a != 0 {
 		off = int(64-a) / 8
 	}
-	raw := unsafe.Slice((*byte)(unsafe.Pointer(&words[off])), n*dt.Size())
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(&words[off])), n)
 	hugepage.Advise(raw)
 	return &ops.Tensor{DType: dt, Shape: append([]int(nil), shape...), Mem: &Host{B: raw}}, nil
 }
@@ -69,10 +78,12 @@ func WrapU16(dt ops.DType, s []uint16, shape ...int) *ops.Tensor {
 	return Wrap(dt, ops.Bytes(s), 0, shape...)
 }
 
-// bytesOf returns the bytes of t's memory from its offset on. Callers have
-// validated t with ops.CheckTensor.
+// bytesOf returns the bytes of t's memory from its offset on (none when
+// the offset lies past the end, which ops.CheckTensor allows for an empty
+// view). Callers have validated t with ops.CheckTensor.
 func bytesOf(t *ops.Tensor) []byte {
-	return t.Mem.(*Host).B[t.Offset*t.DType.Size():]
+	b := t.Mem.(*Host).B
+	return b[min(t.Offset*t.DType.Size(), len(b)):]
 }
 
 func f32s(t *ops.Tensor) []float32 {
@@ -101,14 +112,11 @@ func u16s(t *ops.Tensor) []uint16 {
 
 // Write copies dense host bytes into t, row by row when t is strided.
 func (b *Backend) Write(dst *ops.Tensor, src []byte) error {
-	if err := ops.CheckTensor("dst", dst, Name, len(dst.Shape)); err != nil {
+	if err := ops.CheckCopy("dst", dst, Name, "src", len(src)); err != nil || dst.Len() == 0 {
 		return err
 	}
-	es := dst.DType.Size()
-	if len(src) != dst.Len()*es {
-		return ops.Errorf(ops.ErrBuffer, "src", len(src), "want %d bytes for %v", dst.Len()*es, dst)
-	}
 	d := bytesOf(dst)
+	es := dst.DType.Size()
 	w, rs := dst.RowWidth()*es, dst.RowStride()*es
 	for r := 0; r < dst.Rows(); r++ {
 		copy(d[r*rs:r*rs+w], src[r*w:(r+1)*w])
@@ -118,14 +126,11 @@ func (b *Backend) Write(dst *ops.Tensor, src []byte) error {
 
 // Read copies t into dense host bytes.
 func (b *Backend) Read(dst []byte, src *ops.Tensor) error {
-	if err := ops.CheckTensor("src", src, Name, len(src.Shape)); err != nil {
+	if err := ops.CheckCopy("src", src, Name, "dst", len(dst)); err != nil || src.Len() == 0 {
 		return err
 	}
-	es := src.DType.Size()
-	if len(dst) != src.Len()*es {
-		return ops.Errorf(ops.ErrBuffer, "dst", len(dst), "want %d bytes for %v", src.Len()*es, src)
-	}
 	s := bytesOf(src)
+	es := src.DType.Size()
 	w, rs := src.RowWidth()*es, src.RowStride()*es
 	for r := 0; r < src.Rows(); r++ {
 		copy(dst[r*w:(r+1)*w], s[r*rs:r*rs+w])

@@ -16,8 +16,10 @@ import (
 // in float32 with the weights formed in float64, O rounded once to its
 // dtype. A side whose LSE is -Inf (an empty key set) gets weight 0 and
 // its O is not read into the result; when both are -Inf, O = 0 and LSE =
-// -Inf. LSE values that are NaN or +Inf fail with ErrRange before
-// anything is written. O may alias O1 or O2.
+// -Inf. Every other side counts, even when its weight rounds to 0, so a
+// NaN in its O reaches the result; a NaN LSE (a partial result that met
+// a NaN) makes the row's O and LSE NaN. An LSE of +Inf fails with
+// ErrRange before anything is written. O may alias O1 or O2.
 func (b *Backend) Merge(a *ops.MergeArgs) error {
 	if err := ops.CheckMerge(a, Name); err != nil {
 		return err
@@ -98,10 +100,10 @@ func (j *mergeJob) run(w, lo, hi int) {
 			y := j.o2.load(t*j.o2.rs+h*j.Dv, j.Dv, sc.b)
 			for d := range out {
 				var s float32
-				if c1 != 0 {
+				if !math.IsInf(l1, -1) {
 					s = c1 * x[d]
 				}
-				if c2 != 0 {
+				if !math.IsInf(l2, -1) {
 					s += c2 * y[d]
 				}
 				out[d] = s

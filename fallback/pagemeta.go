@@ -13,7 +13,7 @@ func (b *Backend) PageMeta(a *ops.PageMetaArgs) error {
 	if err := ops.CheckPageMeta(a, Name); err != nil {
 		return err
 	}
-	if a.From == a.To {
+	if a.From == a.To || a.Min.Len() == 0 { // nothing to recompute
 		return nil
 	}
 	j := getPageMetaJob()

@@ -1,6 +1,7 @@
 package fallback
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -204,5 +205,34 @@ func TestRoPENoAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(10, func() { b.RoPE(a) }); n > 0 {
 			t.Errorf("T=%d: RoPE allocates %v times per call, want 0", T, n)
 		}
+	}
+}
+
+// TestRoPEWrapsOfOneBuffer checks that q and k wrapped separately over one
+// Go buffer are seen as one memory: overlapping views fail with ErrBuffer
+// naming k, while views of disjoint heads of a fused QKV row (the same
+// stride) rotate.
+func TestRoPEWrapsOfOneBuffer(t *testing.T) {
+	const T, Hq, Hk, D = 3, 4, 2, 8
+	w := (Hq + 2*Hk) * D
+	buf := make([]float32, T*w)
+	for i := range buf {
+		buf[i] = float32(i%13) - 6
+	}
+	rot, err := ops.DefaultRoPE(D, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos := WrapI32([]int32{0, 1, 2}, T)
+	b := New()
+	q := Wrap(ops.F32, ops.Bytes(buf), w, T, Hq, D)
+	k := Wrap(ops.F32, ops.Bytes(buf), w, T, Hk, D)
+	k.Offset = Hq*D - 1 // one element into q's last head
+	if err := b.RoPE(&ops.RoPEArgs{Q: q, K: k, Positions: pos, Rotary: rot}); !errors.Is(err, ops.ErrBuffer) {
+		t.Fatalf("RoPE with k overlapping q through a second wrap = %v, want ErrBuffer", err)
+	}
+	k.Offset = Hq * D
+	if err := b.RoPE(&ops.RoPEArgs{Q: q, K: k, Positions: pos, Rotary: rot}); err != nil {
+		t.Fatalf("RoPE of the q and k heads of fused rows: %v", err)
 	}
 }

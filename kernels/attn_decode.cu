@@ -315,11 +315,8 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
     for (int it = tid; it < nh * DV; it += ROTOR_BLOCK) {
         int h = it / DV, d = it % DV;
         float x = 0.0f;
-        for (int gi = 0; gi < KG; gi++) {
-            float w = s_w[gi * G + h];
-            if (w != 0.0f) {
-                x = fmaf(w, s_acc[(gi * G + h) * DV + d], x);
-            }
+        for (int gi = 0; gi < KG; gi++) { // an empty group's acc is 0; any other counts (0·NaN is NaN)
+            x = fmaf(s_w[gi * G + h], s_acc[(gi * G + h) * DV + d], x);
         }
         SoftState s;
         s.m = s_fin[2 * h];
@@ -328,9 +325,9 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
         if (a.splits == 1) {
             float sink = a.sinks ? a.sinks[(i64)hq * a.sink_stride] : neg_inf_f32();
             float scale, lse;
-            soft_finish(s, sink, &scale, &lse);
+            const bool keys = soft_finish(s, sink, &scale, &lse);
             T* orow = static_cast<T*>(a.o) + (i64)t * a.o_row + (i64)hq * DV;
-            orow[d] = Elem<ROTOR_DTYPE>::store(scale == 0.0f ? 0.0f : x * scale);
+            orow[d] = Elem<ROTOR_DTYPE>::store(soft_out(keys, x, scale));
             if (d == 0 && a.lse) {
                 a.lse[(i64)t * a.lse_row + hq] = lse;
             }

@@ -216,25 +216,15 @@ attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, c
                 bool ok1 = ok && r1 < rows && (!causal || s_kpos[e] <= qp1) && (!docs || doc_visible(s_kdoc[e], qd1));
                 sc[nt][j] = ok0 ? attn_logit2(sc[nt][j], scale0, softcap) : neg_inf_f32();
                 sc[nt][2 + j] = ok1 ? attn_logit2(sc[nt][2 + j], scale1, softcap) : neg_inf_f32();
-                mx0 = fmaxf(mx0, sc[nt][j]);
-                mx1 = fmaxf(mx1, sc[nt][2 + j]);
+                mx0 = soft_max(mx0, sc[nt][j]);
+                mx1 = soft_max(mx1, sc[nt][2 + j]);
             }
         }
-        mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
-        mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
-        mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
-        mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
-        float al0 = 1.0f, al1 = 1.0f;
-        if (mx0 > st0.m) {
-            al0 = st0.m == neg_inf_f32() ? 0.0f : exp2_f32(st0.m - mx0);
-            st0.m = mx0;
-            st0.l *= al0;
-        }
-        if (mx1 > st1.m) {
-            al1 = st1.m == neg_inf_f32() ? 0.0f : exp2_f32(st1.m - mx1);
-            st1.m = mx1;
-            st1.l *= al1;
-        }
+        mx0 = soft_max(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
+        mx0 = soft_max(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
+        mx1 = soft_max(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
+        mx1 = soft_max(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
+        const float al0 = soft_raise(st0, mx0), al1 = soft_raise(st1, mx1);
 #pragma unroll
         for (int nt = 0; nt < BN / 8; nt++) {
 #pragma unroll
@@ -291,12 +281,12 @@ attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, c
         int t = r / g, h = hk * g + r % g;
         float sink = sinks ? sinks[(i64)h * sink_stride] : neg_inf_f32();
         float osc, l;
-        soft_finish(half ? st1 : st0, sink, &osc, &l);
+        const bool keys = soft_finish(half ? st1 : st0, sink, &osc, &l);
         T* orow = static_cast<T*>(o) + (i64)t * o_row + (i64)h * DV + 2 * tq;
 #pragma unroll
         for (int dt = 0; dt < DV / 8; dt++) {
-            float x0 = osc == 0.0f ? 0.0f : oacc[dt][2 * half] * osc;
-            float x1 = osc == 0.0f ? 0.0f : oacc[dt][2 * half + 1] * osc;
+            float x0 = soft_out(keys, oacc[dt][2 * half], osc);
+            float x1 = soft_out(keys, oacc[dt][2 * half + 1], osc);
             orow[dt * 8] = Elem<ROTOR_DTYPE>::store(x0);
             orow[dt * 8 + 1] = Elem<ROTOR_DTYPE>::store(x1);
         }

@@ -43,22 +43,28 @@ func (k ArgKind) String() string {
 type Arg struct {
 	Kind ArgKind
 	Bits uint64
+	// Wide marks an I32 built from a value outside the int32 range (Bits
+	// holds it truncated): CheckArgs refuses the launch.
+	Wide bool
 }
 
 // Ptr, I32, I64, F32 and F64 build kernel parameters.
-func Ptr(addr uint64) Arg { return Arg{ArgPtr, addr} }
+func Ptr(addr uint64) Arg { return Arg{Kind: ArgPtr, Bits: addr} }
 
-// I32 builds an i32 parameter.
-func I32(v int) Arg { return Arg{ArgI32, uint64(uint32(int32(v)))} }
+// I32 builds an i32 parameter; a v outside the int32 range is marked
+// Wide.
+func I32(v int) Arg {
+	return Arg{Kind: ArgI32, Bits: uint64(uint32(int32(v))), Wide: v != int(int32(v))}
+}
 
 // I64 builds an i64 parameter.
-func I64(v int) Arg { return Arg{ArgI64, uint64(int64(v))} }
+func I64(v int) Arg { return Arg{Kind: ArgI64, Bits: uint64(int64(v))} }
 
 // F32 builds a float parameter.
-func F32(v float32) Arg { return Arg{ArgF32, uint64(math.Float32bits(v))} }
+func F32(v float32) Arg { return Arg{Kind: ArgF32, Bits: uint64(math.Float32bits(v))} }
 
 // F64 builds a double parameter.
-func F64(v float64) Arg { return Arg{ArgF64, math.Float64bits(v)} }
+func F64(v float64) Arg { return Arg{Kind: ArgF64, Bits: math.Float64bits(v)} }
 
 // Launch is one kernel launch, fully computed on the host. The CUDA
 // backend compiles (Family, Options), takes function Kernel from the
@@ -105,6 +111,18 @@ func (l *Launch) CheckGrid() error {
 	}
 	if bl[0] < 1 || bl[1] < 1 || bl[2] < 1 || bl[0]*bl[1]*bl[2] > MaxBlockThreads || bl[2] > 64 {
 		return ops.Errorf(ops.ErrUnsupported, "block", bl, "%s: want 1 to %d threads", l.Kernel, MaxBlockThreads)
+	}
+	return nil
+}
+
+// CheckArgs returns ErrUnsupported when an i32 parameter was built from a
+// value outside the int32 range (a count or extent the kernels index with
+// 32-bit integers), naming the kernel and the parameter's position.
+func (l *Launch) CheckArgs() error {
+	for i, a := range l.Args {
+		if a.Wide {
+			return ops.Errorf(ops.ErrUnsupported, "args", i, "%s: parameter %d is beyond the kernels' 32-bit counts; split the call", l.Kernel, i)
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package kernels
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -376,4 +377,19 @@ func TestPlanMerge(t *testing.T) {
 		t.Fatalf("PlanMerge = %v, %v", ls, err)
 	}
 	checkLaunches(t, "merge", ls)
+}
+
+// TestCheckArgs checks that an i32 parameter built from a value outside
+// the int32 range refuses the launch, and the extremes of the range pass.
+func TestCheckArgs(t *testing.T) {
+	ok := Launch{Kernel: "k", Args: []Arg{I32(math.MaxInt32), I32(math.MinInt32), I32(-1), I64(1 << 40)}}
+	if err := ok.CheckArgs(); err != nil {
+		t.Errorf("CheckArgs(%v) = %v", ok.Args, err)
+	}
+	for _, v := range []int{math.MaxInt32 + 1, math.MinInt32 - 1, 1 << 40, -(1 << 62)} {
+		l := Launch{Kernel: "k", Args: []Arg{Ptr(8), I32(v)}}
+		if err := l.CheckArgs(); !errors.Is(err, ops.ErrUnsupported) {
+			t.Errorf("CheckArgs with I32(%d) = %v, want ErrUnsupported", v, err)
+		}
+	}
 }

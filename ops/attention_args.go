@@ -147,7 +147,17 @@ type KeyRoPE struct {
 // row changes results only by float32 rounding. A row with no visible
 // key gives O = 0 and LSE = -Inf (or LSE = sink_h with a sink), never
 // NaN. Index values outside [-1, S) fail with ErrRange before anything is
-// written. O must not overlap the inputs.
+// written. O and LSE must not overlap the inputs or each other
+// (ErrBuffer, see Overlap).
+//
+// NaN propagates, as in FlashAttention, and never looks like an empty
+// row: a NaN logit (from a NaN in q[t,h] or in the key of a visible slot,
+// or a +Inf logit, whose weight is Inf−Inf) makes O[t,h] and LSE[t,h]
+// NaN, and a NaN in the value row of a visible slot makes O[t,h] NaN,
+// whatever its weight (0·NaN is NaN). Padding entries are never read. A
+// NaN in the value row of a slot that the causal mask hides from row
+// (t,h) but shows to another query token of the call may also make
+// O[t,h] NaN. A logit of -Inf (q·k overflowing float32) weighs 0.
 type AttentionArgs struct {
 	Q, K, V *Tensor
 	O       *Tensor
@@ -188,7 +198,8 @@ type AttentionArgs struct {
 // MergeArgs are the arguments of Backend.Merge: (O1, LSE1) and (O2, LSE2)
 // are attention outputs [Tq, Hq, Dv] with their F32 [Tq, Hq] natural-log
 // LSEs over disjoint key sets; O and LSE receive the attention over the
-// union. O may alias O1.
+// union. O may alias O1. A NaN LSE makes that row's O and LSE NaN; an
+// LSE of +Inf fails with ErrRange.
 type MergeArgs struct {
 	O1, LSE1 *Tensor
 	O2, LSE2 *Tensor

@@ -14,15 +14,19 @@ type Backend interface {
 	// Name returns the backend's name ("fallback", "cuda").
 	Name() string
 
-	// Alloc returns a new dense, zeroed tensor owned by the backend.
+	// Alloc returns a new dense, zeroed tensor owned by the backend. An
+	// invalid dtype or a negative extent fails with ErrDType or ErrShape, a
+	// size above MaxSize (DenseBytes) with ErrShape, and a size the
+	// backend cannot hold with ErrBuffer or ErrDevice: never a tensor
+	// without its memory.
 	Alloc(dt DType, shape ...int) (*Tensor, error)
 	// Free releases a tensor returned by Alloc. Freeing a wrapped tensor
 	// releases nothing the caller owns.
 	Free(t *Tensor) error
 	// Write copies dense little-endian host bytes into t (which may be
-	// strided). len(src) must be t.Len()*t.DType.Size().
+	// strided). len(src) must be t.Len()*t.DType.Size() (CheckCopy).
 	Write(dst *Tensor, src []byte) error
-	// Read copies t into dense little-endian host bytes.
+	// Read copies t into dense little-endian host bytes (CheckCopy).
 	Read(dst []byte, src *Tensor) error
 	// Sync waits for all work submitted to the backend.
 	Sync() error

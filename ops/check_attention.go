@@ -37,6 +37,9 @@ func CheckAttention(a *AttentionArgs, backend string) error {
 		return err
 	}
 	Dv := a.V.Shape[2]
+	if Dv < 1 {
+		return Errorf(ErrShape, "v.shape[2]", Dv, "want a value head dimension ≥ 1")
+	}
 	if err := CheckTensor("o", a.O, backend, 3, dt); err != nil {
 		return err
 	}
@@ -86,7 +89,20 @@ func CheckAttention(a *AttentionArgs, backend string) error {
 			return err
 		}
 	}
-	return nil
+	// O and LSE are written while everything else is read.
+	for _, in := range [...]struct {
+		arg string
+		t   *Tensor
+	}{{"q", a.Q}, {"k", a.K}, {"v", a.V}, {"sel.indices", a.Sel.Indices}, {"q_pos", a.QPos}, {"k_pos", a.KPos},
+		{"sinks", a.Sinks}, {"q_doc", a.QDoc}, {"k_doc", a.KDoc}} {
+		if err := CheckDisjoint(in.arg, in.t, "o", a.O); err != nil {
+			return err
+		}
+		if err := CheckDisjoint(in.arg, in.t, "lse", a.LSE); err != nil {
+			return err
+		}
+	}
+	return CheckDisjoint("o", a.O, "lse", a.LSE)
 }
 
 // CheckSelection validates a selection over S slots for Tq query tokens
@@ -241,6 +257,9 @@ func CheckMerge(a *MergeArgs, backend string) error {
 		return err
 	}
 	shape := a.O1.Shape
+	if shape[2] < 1 {
+		return Errorf(ErrShape, "o1.shape[2]", shape[2], "want a value head dimension ≥ 1")
+	}
 	for _, o := range []struct {
 		name string
 		t    *Tensor
@@ -265,12 +284,14 @@ func CheckMerge(a *MergeArgs, backend string) error {
 	return nil
 }
 
-// CheckLSEValues returns ErrRange naming the first log-sum-exp that is NaN
-// or +Inf. -Inf (an empty key set) is allowed.
+// CheckLSEValues returns ErrRange naming the first log-sum-exp that is
+// +Inf, which no attention result has. -Inf (an empty key set) and NaN (a
+// result that met a NaN, see AttentionArgs) are allowed: Merge propagates
+// the NaN to its row.
 func CheckLSEValues(arg string, lse []float32) error {
 	for i, v := range lse {
-		if v != v || math.IsInf(float64(v), 1) {
-			return Errorf(ErrRange, fmt.Sprintf("%s[%d]", arg, i), v, "want a finite log-sum-exp or -Inf")
+		if math.IsInf(float64(v), 1) {
+			return Errorf(ErrRange, fmt.Sprintf("%s[%d]", arg, i), v, "want a finite log-sum-exp, -Inf or NaN")
 		}
 	}
 	return nil

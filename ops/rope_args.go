@@ -7,7 +7,9 @@ import "fmt"
 // Q is [T, Hq, HeadDim] and K (optional) is [T, Hk, HeadDim], both of the
 // same float dtype, rotated in place. Positions is I32 [T] with every
 // entry ≥ 0. Arithmetic is float32 with one final rounding to the tensor
-// dtype.
+// dtype. K must not share an element with Q — it would be rotated twice —
+// nor either with Positions (ErrBuffer; views of one fused QKV buffer
+// with disjoint columns are fine, see Overlap).
 type RoPEArgs struct {
 	Q, K      *Tensor
 	Positions *Tensor
@@ -19,7 +21,8 @@ type RoPEArgs struct {
 // rotated in place; K [T,Hk,D] is rotated and written, with V [T,Hk,Dv],
 // into rows Slots[t] of KCache [S,Hk,D] and VCache [S,Hk,Dv]. K and V are
 // not modified. Slots is I32 [T] with 0 ≤ Slots[t] < S; a slot may appear
-// only once.
+// only once. Q must not overlap any other argument, nor KCache VCache
+// (ErrBuffer).
 type RoPEAppendArgs struct {
 	Q, K, V        *Tensor
 	KCache, VCache *Tensor
@@ -56,11 +59,20 @@ func CheckRoPE(a *RoPEArgs, backend string) error {
 		if err := CheckDim("k", a.K, 2, a.Rotary.HeadDim); err != nil {
 			return err
 		}
+		if err := CheckDisjoint("q", a.Q, "k", a.K); err != nil { // an element would be rotated twice
+			return err
+		}
 	}
 	if err := CheckTensor("positions", a.Positions, backend, 1, I32); err != nil {
 		return err
 	}
-	return CheckDim("positions", a.Positions, 0, T)
+	if err := CheckDim("positions", a.Positions, 0, T); err != nil {
+		return err
+	}
+	if err := CheckDisjoint("q", a.Q, "positions", a.Positions); err != nil {
+		return err
+	}
+	return CheckDisjoint("k", a.K, "positions", a.Positions)
 }
 
 // CheckRoPEAppend validates a RoPEAppend call for backend.
@@ -109,7 +121,20 @@ func CheckRoPEAppend(a *RoPEAppendArgs, backend string) error {
 	if err := CheckTensor("slots", a.Slots, backend, 1, I32); err != nil {
 		return err
 	}
-	return CheckDim("slots", a.Slots, 0, T)
+	if err := CheckDim("slots", a.Slots, 0, T); err != nil {
+		return err
+	}
+	// q is rotated in place: nothing else the op reads or writes may share
+	// its memory; the two caches are written side by side.
+	for _, o := range [...]struct {
+		arg string
+		t   *Tensor
+	}{{"v", a.V}, {"k_cache", a.KCache}, {"v_cache", a.VCache}, {"slots", a.Slots}} {
+		if err := CheckDisjoint("q", a.Q, o.arg, o.t); err != nil {
+			return err
+		}
+	}
+	return CheckDisjoint("k_cache", a.KCache, "v_cache", a.VCache)
 }
 
 func checkRotaryFor(r *Rotary, m AngleMode) error {

@@ -6,7 +6,9 @@ package ops
 // [Start, End) (Indices nil; End 0 = S) or an I32 [N] list; -1 entries
 // score -Inf. Out is F32 [Hq, N]. Scale 0 means 1/sqrt(D). Arithmetic
 // is float32 (inputs widened exactly); a slot listed twice is scored
-// twice; list values outside [-1, S) fail with ErrRange.
+// twice; list values outside [-1, S) fail with ErrRange. A NaN in q[h]
+// makes row h NaN, and a NaN in a candidate's key its column for the
+// heads of that kv head (padding still scores -Inf).
 type ScoresArgs struct {
 	Q, K       *Tensor
 	Candidates Selection
@@ -18,7 +20,9 @@ type ScoresArgs struct {
 // soft vote): Out[n] = Σ_h softmax_n(Scores[h, :])[n]. Scores is F32
 // [Hq, N], Out F32 [N]. -Inf and NaN scores get weight 0; a head whose
 // scores are all -Inf or NaN adds nothing; a head with +Inf scores gives
-// each of them weight 1/(their count) and the others 0.
+// each of them weight 1/(their count) and the others 0. A head of a NaN
+// query therefore drops out of the vote unseen: the policies of package
+// sparse check their query for NaN before voting.
 type CriticalityArgs struct {
 	Scores *Tensor
 	Out    *Tensor
@@ -55,7 +59,9 @@ type PageMetaArgs struct {
 // PageScoresArgs are the arguments of Backend.PageScores (Quest): Out[h,
 // p] = Scale * Σ_d max(q[h,d]*Min[p,h/g,d], q[h,d]*Max[p,h/g,d]), an upper
 // bound of q·k over page p's keys, for Q [Hq, D] and pages [0, Pages).
-// Out is F32 [Hq, Pages]. Scale 0 means 1/sqrt(D).
+// Out is F32 [Hq, Pages]. Scale 0 means 1/sqrt(D). A NaN in q[h] makes
+// row h NaN, and a NaN in a page's Min or Max its bound for the heads of
+// that kv head.
 type PageScoresArgs struct {
 	Q        *Tensor
 	Min, Max *Tensor

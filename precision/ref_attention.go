@@ -86,6 +86,7 @@ func RefAttention(a *RefAttentionArgs) *RefAttentionResult {
 	k := make([]float64, D)
 	var slots []int32
 	var logits []float64
+	var masked []bool
 	for t := range Tq {
 		lambda := 1.0
 		if a.LogN > 0 {
@@ -110,7 +111,7 @@ func RefAttention(a *RefAttentionArgs) *RefAttentionResult {
 						refRotate(a.RoPE, qs[c], refRotationQueryPos(a.RoPE, qpos, c))
 					}
 				}
-				logits = logits[:0]
+				logits, masked = logits[:0], masked[:0]
 				rank := int32(0)
 				for _, s := range slots {
 					if s < 0 {
@@ -119,9 +120,10 @@ func RefAttention(a *RefAttentionArgs) *RefAttentionResult {
 					r := rank
 					rank++
 					if !refVisible(a, t, s) {
-						logits = append(logits, math.Inf(-1))
+						logits, masked = append(logits, math.Inf(-1)), append(masked, true)
 						continue
 					}
+					masked = append(masked, false)
 					copy(k, a.K[(int(s)*Hk+kv)*D:(int(s)*Hk+kv+1)*D])
 					qr := qs[0]
 					if a.RoPE != nil {
@@ -140,7 +142,7 @@ func RefAttention(a *RefAttentionArgs) *RefAttentionResult {
 					}
 					logits = append(logits, x)
 				}
-				refSoftmaxRow(a, res, t, h, kv, slots, logits)
+				refSoftmaxRow(a, res, t, h, kv, slots, logits, masked)
 			}
 		}
 	}
@@ -148,21 +150,27 @@ func RefAttention(a *RefAttentionArgs) *RefAttentionResult {
 }
 
 // refSoftmaxRow finishes output row (t, h) from the logits of the
-// non-padding entries of slots (-Inf for masked ones).
-func refSoftmaxRow(a *RefAttentionArgs, res *RefAttentionResult, t, h, kv int, slots []int32, logits []float64) {
+// non-padding entries of slots (masked ones flagged). A key the row sees
+// counts even when its logit is -Inf (weight 0): a NaN in its value row
+// makes O NaN (0·NaN), as ops.AttentionArgs defines; a row whose seen
+// logits are all -Inf is empty.
+func refSoftmaxRow(a *RefAttentionArgs, res *RefAttentionResult, t, h, kv int, slots []int32, logits []float64, masked []bool) {
 	Hq, Hk, Dv := a.Hq, a.Hk, a.Dv
 	sink := math.Inf(-1)
 	if a.Sinks != nil {
 		sink = a.Sinks[h]
 	}
-	m := sink
+	mk := math.Inf(-1) // the maximum of the seen logits (NaN if one is)
 	vis := 0
-	for _, x := range logits {
-		if !math.IsInf(x, -1) {
-			vis++
-			m = max(m, x)
+	for i, x := range logits {
+		if !masked[i] {
+			mk = max(mk, x)
+			if !math.IsInf(x, -1) {
+				vis++
+			}
 		}
 	}
+	m := max(mk, sink)
 	row := t*Hq + h
 	res.Visible[row] = vis
 	if math.IsInf(m, -1) {
@@ -180,9 +188,9 @@ func refSoftmaxRow(a *RefAttentionArgs, res *RefAttentionResult, t, h, kv int, s
 		if s < 0 {
 			continue
 		}
-		x := logits[i]
+		x, hidden := logits[i], masked[i]
 		i++
-		if math.IsInf(x, -1) {
+		if hidden || math.IsInf(mk, -1) {
 			continue
 		}
 		p := math.Exp(x - m)
@@ -297,8 +305,9 @@ func refRotate(r *ops.KeyRoPE, x []float64, pos int32) {
 // O2 [rows, dv] with natural-log LSE1 and LSE2 [rows], into the result
 // over their union, in float64: with m = max(LSE1, LSE2),
 // O = (e^(LSE1-m) O1 + e^(LSE2-m) O2) / (e^(LSE1-m) + e^(LSE2-m)) and
-// LSE = m + log(e^(LSE1-m) + e^(LSE2-m)). A row whose two LSEs are -Inf
-// gives O = 0 and LSE = -Inf.
+// LSE = m + log(e^(LSE1-m) + e^(LSE2-m)). A side whose LSE is -Inf (an
+// empty key set) has weight 0 and its O is not read; a row whose two LSEs
+// are -Inf gives O = 0 and LSE = -Inf; a NaN LSE makes the row NaN.
 func RefMerge(o1, lse1, o2, lse2 []float64, dv int) (o, lse []float64) {
 	rows := len(lse1)
 	o = make([]float64, rows*dv)
@@ -311,7 +320,14 @@ func RefMerge(o1, lse1, o2, lse2 []float64, dv int) (o, lse []float64) {
 		}
 		w1, w2 := math.Exp(lse1[r]-m), math.Exp(lse2[r]-m)
 		for d := range dv {
-			o[r*dv+d] = (w1*o1[r*dv+d] + w2*o2[r*dv+d]) / (w1 + w2)
+			var x float64
+			if !math.IsInf(lse1[r], -1) {
+				x = w1 * o1[r*dv+d]
+			}
+			if !math.IsInf(lse2[r], -1) {
+				x += w2 * o2[r*dv+d]
+			}
+			o[r*dv+d] = x / (w1 + w2)
 		}
 		lse[r] = m + math.Log(w1+w2)
 	}

@@ -42,12 +42,14 @@ func (t *TensorF64) Len() int {
 }
 
 func shapeLen(shape []int) (int, error) {
-	n := 1
 	for i, d := range shape {
 		if d < 0 {
 			return 0, ops.Errorf(ops.ErrShape, "shape", shape, "dimension %d is negative", i)
 		}
-		n *= d
+	}
+	n, ok := ops.Size(shape...)
+	if _, fits := ops.Size(n, 8); !ok || !fits {
+		return 0, ops.Errorf(ops.ErrShape, "shape", shape, "a float64 array of this shape spans more than 2^48 bytes")
 	}
 	return n, nil
 }

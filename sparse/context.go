@@ -38,7 +38,7 @@ func (c *Context) check(backend string) (hk, d int, err error) {
 		return 0, 0, ops.Errorf(ops.ErrRange, "ctx.len", c.Len, "want ≥ 0")
 	}
 	if c.Slots == nil {
-		if c.Start < 0 || c.Start+c.Len > s {
+		if c.Start < 0 || c.Start > s || c.Len > s-c.Start {
 			return 0, 0, ops.Errorf(ops.ErrRange, "ctx.start", c.Start, "want tokens [start, start+%d) inside the %d slots", c.Len, s)
 		}
 		return hk, d, nil
@@ -51,6 +51,9 @@ func (c *Context) check(backend string) (hk, d int, err error) {
 	}
 	if c.Slots.Shape[0] != c.Len {
 		return 0, 0, ops.Errorf(ops.ErrShape, "ctx.slots.shape[0]", c.Slots.Shape[0], "want ctx.len = %d", c.Len)
+	}
+	if c.Len > s {
+		return 0, 0, ops.Errorf(ops.ErrRange, "ctx.len", c.Len, "want at most one token per slot of the %d-slot pool", s)
 	}
 	return hk, d, nil
 }

@@ -24,8 +24,9 @@ type QuestConfig struct {
 // largest bounds, always including the page of the newest token; expanded
 // to the page's slots.
 //
-// Selections are per kv head, [Hk, W] with W = (Budget/PageSize)*PageSize,
-// slots ascending, -1 padded. With grouped-query attention the bounds of a
+// Selections are per kv head, [Hk, W] with W = (Budget/PageSize)*PageSize
+// (or the pool's slot count, when that is smaller), slots ascending, -1
+// padded. With grouped-query attention the bounds of a
 // group's query heads are combined by a soft vote (a softmax over pages
 // per head, summed over the group) before the top-k; with one query head
 // per kv head this is exactly Quest's per-head top-k.
@@ -34,6 +35,18 @@ type QuestConfig struct {
 // context must be a slot range (Slots nil). A context that does not start
 // on a page boundary shares its first page's bound with the slots before
 // it, which loosens the bound but never drops a token.
+//
+// The page metadata belongs to one pool: it is kept from step to step for
+// pools of the same dtype, shape, stride and offset, not for one buffer,
+// so that an engine may wrap its pool anew on every step. Using a policy
+// on another pool of the same layout therefore needs Reset first:
+// without it, pages already described keep the first pool's bounds.
+//
+// A query holding a NaN or an infinity fails with ErrRange naming the
+// element (its heads' bounds would be NaN and its pages never chosen).
+// The query is read to the host for that check after the page indices,
+// which Select reads anyway, so it costs one small copy and no extra
+// wait.
 type Quest struct {
 	b      ops.Backend
 	cfg    QuestConfig
@@ -48,9 +61,16 @@ type Quest struct {
 	top    scratch     // I32 [Hk, pages-1]
 }
 
-// NewQuest returns a Quest policy on backend b. PageSize must be ≥ 1 and
-// Budget ≥ PageSize; errors wrap ops.ErrRange.
+// NewQuest returns a Quest policy on backend b (not nil). PageSize must be
+// ≥ 1 and Budget in [PageSize, 2^48]; errors wrap ops.ErrRange or
+// ops.ErrConfig.
 func NewQuest(b ops.Backend, cfg QuestConfig) (*Quest, error) {
+	if err := checkBackend(b); err != nil {
+		return nil, err
+	}
+	if err := checkCount("budget", cfg.Budget); err != nil {
+		return nil, err
+	}
 	if cfg.PageSize <= 0 {
 		return nil, ops.Errorf(ops.ErrRange, "page_size", cfg.PageSize, "want ≥ 1")
 	}
@@ -138,7 +158,7 @@ func (p *Quest) Select(q *ops.Tensor, ctx Context) (ops.Selection, error) {
 	if q, err = queryView(q, b.Name(), hk, d); err != nil {
 		return ops.Selection{}, err
 	}
-	w := p.Width()
+	w := rowWidth(p.Width(), &ctx)
 	if _, err := p.out.ensure(b, hk, w); err != nil {
 		return ops.Selection{}, err
 	}
@@ -188,6 +208,13 @@ func (p *Quest) Select(q *ops.Tensor, ctx Context) (ops.Selection, error) {
 			return ops.Selection{}, err
 		}
 		if top, err = readI32(b, ids); err != nil {
+			return ops.Selection{}, err
+		}
+		qh, err := readFloats(b, q)
+		if err != nil {
+			return ops.Selection{}, err
+		}
+		if err := checkQuery(qh); err != nil {
 			return ops.Selection{}, err
 		}
 	}

@@ -67,9 +67,9 @@ type scratch struct {
 // view returns a dense view of the given shape, growing the buffer when
 // needed.
 func (s *scratch) view(b ops.Backend, shape ...int) (*ops.Tensor, error) {
-	n := 1
-	for _, d := range shape {
-		n *= d
+	n, ok := ops.Size(shape...)
+	if !ok {
+		return nil, ops.Errorf(ops.ErrShape, "scratch", shape, "more than 2^48 elements")
 	}
 	if s.t == nil || s.t.Len() < n {
 		if s.t != nil {

@@ -71,9 +71,13 @@ type Squeezed struct {
 	score     scratch
 }
 
-// NewSqueezed clusters the keys of the fixed context ctx on backend b.
-// Errors wrap ops.ErrRange for bad counts, thresholds or NaN keys.
+// NewSqueezed clusters the keys of the fixed context ctx on backend b (not
+// nil). Errors wrap ops.ErrRange for bad counts, thresholds or NaN keys,
+// ops.ErrConfig for a nil backend.
 func NewSqueezed(b ops.Backend, ctx Context, cfg SqueezedConfig) (*Squeezed, error) {
+	if err := checkBackend(b); err != nil {
+		return nil, err
+	}
 	hk, d, err := ctx.check(b.Name())
 	if err != nil {
 		return nil, err
@@ -199,10 +203,11 @@ func (p *Squeezed) cluster(keys []float32) []float32 {
 	return cent
 }
 
-// Width returns the width of every selection row.
+// Width returns the width of every selection row: Budget+Local, or the
+// whole fixed context when that is smaller or no budget is set.
 func (p *Squeezed) Width() int {
 	if p.cfg.Budget > 0 {
-		return p.cfg.Budget + p.cfg.Local
+		return min(p.cfg.Budget+p.cfg.Local, p.ctx.Len)
 	}
 	return p.ctx.Len
 }
@@ -291,7 +296,7 @@ func (p *Squeezed) estimate(q *ops.Tensor, tq, hq int) ([]float64, error) {
 				den += float64(len(p.members[kv][j])) * math.Exp(float64(v)-m)
 			}
 			if !(den > 0) || math.IsInf(den, 0) {
-				continue // NaN or infinite scores: this head casts no estimate
+				return nil, p.badScores(q, h)
 			}
 			for j, v := range row {
 				if len(p.members[kv][j]) > 0 {
@@ -301,6 +306,21 @@ func (p *Squeezed) estimate(q *ops.Tensor, tq, hq int) ([]float64, error) {
 		}
 	}
 	return prob, nil
+}
+
+// badScores returns the error for query head h whose centroid scores are
+// NaN or infinite: the first non-finite element of q, or, for a finite q
+// (the keys were checked when the clusters were built), the overflow of
+// its products. The query is read to the host only on this path.
+func (p *Squeezed) badScores(q *ops.Tensor, h int) error {
+	qh, err := readFloats(p.b, q)
+	if err != nil {
+		return err
+	}
+	if err := checkQuery(qh); err != nil {
+		return err
+	}
+	return ops.Errorf(ops.ErrRange, "q", q, "the centroid scores of head %d overflow float32", h)
 }
 
 // pick returns the context token indices kept for kv head h given the

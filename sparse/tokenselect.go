@@ -39,11 +39,18 @@ type TokenSelectConfig struct {
 // Query head h is scored against kv head h/(Hq/Hk), the mapping the
 // attention op uses.
 //
-// Rows have the fixed width Sink+Budget+Local and hold slots in token
-// order: the sink tokens, the voted tokens in ascending token order, then
-// the local tokens. A context of at most that many tokens is selected
-// whole, padded with -1 at the end. Candidates whose votes are NaN are
-// never chosen; if fewer than Budget remain, the voted part ends in -1.
+// Rows have the fixed width Sink+Budget+Local (or the pool's slot count,
+// when that is smaller) and hold slots in token order: the sink tokens,
+// the voted tokens in ascending token order, then the local tokens. A
+// context of at most that many tokens is selected whole, padded with -1
+// at the end. Candidates whose votes are NaN are never chosen; if fewer
+// than Budget remain, the voted part ends in -1.
+//
+// A query holding a NaN or an infinity fails with ErrRange naming the
+// element: its heads would score NaN, drop out of the soft vote and leave
+// a plausible selection. The query is read to the host for that check
+// (and for the Selection Cache) on every step that votes: one small copy
+// after the vote is queued, next to the step's own writes.
 type TokenSelect struct {
 	b     ops.Backend
 	cfg   TokenSelectConfig
@@ -54,10 +61,14 @@ type TokenSelect struct {
 	cache selCache
 }
 
-// NewTokenSelect returns a TokenSelect policy on backend b. Budget, Sink
-// and Local must be ≥ 0 with a positive sum, Theta in [-1, 1], Scale 0 or
-// finite positive; errors wrap ops.ErrRange or ops.ErrConfig.
+// NewTokenSelect returns a TokenSelect policy on backend b (not nil).
+// Budget, Sink and Local must be in [0, 2^48] with a positive sum, Theta in
+// [-1, 1], Scale 0 or finite positive; errors wrap ops.ErrRange or
+// ops.ErrConfig.
 func NewTokenSelect(b ops.Backend, cfg TokenSelectConfig) (*TokenSelect, error) {
+	if err := checkBackend(b); err != nil {
+		return nil, err
+	}
 	for _, c := range []struct {
 		arg string
 		v   int
@@ -107,7 +118,7 @@ func (p *TokenSelect) Select(q *ops.Tensor, ctx Context) (ops.Selection, error) 
 	if q, err = queryView(q, b.Name(), hk, d); err != nil {
 		return ops.Selection{}, err
 	}
-	r, w, n := rowsFor(cfg.Granularity, hk), p.Width(), ctx.Len
+	r, w, n := rowsFor(cfg.Granularity, hk), rowWidth(p.Width(), &ctx), ctx.Len
 	kept, err := p.out.ensure(b, r, w)
 	if err != nil {
 		return ops.Selection{}, err
@@ -133,6 +144,9 @@ func (p *TokenSelect) Select(q *ops.Tensor, ctx Context) (ops.Selection, error) 
 			if qh, err = readFloats(b, q); err != nil {
 				return ops.Selection{}, err
 			}
+			if err := checkQuery(qh); err != nil {
+				return ops.Selection{}, err
+			}
 			hit = p.cache.hit(qh, &ctx, cfg.Theta)
 		}
 		if hit {
@@ -141,6 +155,14 @@ func (p *TokenSelect) Select(q *ops.Tensor, ctx Context) (ops.Selection, error) 
 			p.cache.valid = false
 			if err := p.vote(q, &ctx, lo, hi, r); err != nil {
 				return ops.Selection{}, err
+			}
+			if cfg.NoCache { // the query is checked once the vote is queued
+				if qh, err = readFloats(b, q); err != nil {
+					return ops.Selection{}, err
+				}
+				if err := checkQuery(qh); err != nil {
+					return ops.Selection{}, err
+				}
 			}
 			if !cfg.NoCache {
 				p.cache.stats.Misses++

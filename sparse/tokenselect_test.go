@@ -358,26 +358,3 @@ func TestTokenSelectNeedle(t *testing.T) {
 	}
 	t.Logf("needle selected in %d trials × 2 granularities; worst fp64 vote rank %d of %d candidates (budget 32)", trials, worst, s-68)
 }
-
-// TestTokenSelectNaNQuery: a NaN query makes NaN votes, which are never
-// chosen; the sink and local tokens are still kept, nothing fails.
-func TestTokenSelectNaNQuery(t *testing.T) {
-	b := fallback.New()
-	p := randomProblem(5, 200, 4, 2, 8)
-	p.Q[3] = float32(math.NaN())
-	ts, _ := NewTokenSelect(b, TokenSelectConfig{Budget: 10, Sink: 2, Local: 3})
-	sel, err := ts.Select(p.q(), p.ctx())
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := readRows(t, b, sel)[0]
-	if !slices.Equal(row[:2], []int32{0, 1}) || !slices.Equal(row[12:], []int32{197, 198, 199}) {
-		t.Fatalf("row %v lost its sink or local tokens", row)
-	}
-	for _, s := range row[2:12] {
-		if s != -1 && (s < 2 || s >= 197) {
-			t.Fatalf("row %v: voted entry %d is not a candidate", row, s)
-		}
-	}
-	t.Logf("NaN query: voted part %v", row[2:12])
-}

@@ -15,18 +15,24 @@ type WindowConfig struct {
 
 // Window is the Λ-shaped sink + recent-window policy of StreamingLLM
 // ("Efficient Streaming Language Models with Attention Sinks"): the first
-// Sink tokens and the last Window tokens. It ignores the query. Rows have
-// width Sink+Window and hold slots in token order; a shorter context is
-// selected whole and padded with -1.
+// Sink tokens and the last Window tokens. It ignores the query (a NaN in
+// it shows in the attention output, not here). Rows have width
+// Sink+Window (or the pool's slot count, when that is smaller) and hold
+// slots in token order; a shorter context is selected whole and padded
+// with -1.
 type Window struct {
 	b   ops.Backend
 	cfg WindowConfig
 	out rows
 }
 
-// NewWindow returns a sink + window policy on backend b. Sink and Window
-// must be ≥ 0 with a positive sum; errors wrap ops.ErrRange.
+// NewWindow returns a sink + window policy on backend b (not nil). Sink
+// and Window must be in [0, 2^48] with a positive sum; errors wrap
+// ops.ErrRange or ops.ErrConfig.
 func NewWindow(b ops.Backend, cfg WindowConfig) (*Window, error) {
+	if err := checkBackend(b); err != nil {
+		return nil, err
+	}
 	if err := checkCount("sink", cfg.Sink); err != nil {
 		return nil, err
 	}
@@ -54,7 +60,7 @@ func (p *Window) Select(q *ops.Tensor, ctx Context) (ops.Selection, error) {
 	if err != nil {
 		return ops.Selection{}, err
 	}
-	r, w, n := rowsFor(p.cfg.Granularity, hk), p.Width(), ctx.Len
+	r, w, n := rowsFor(p.cfg.Granularity, hk), rowWidth(p.Width(), &ctx), ctx.Len
 	if _, err := p.out.ensure(b, r, w); err != nil {
 		return ops.Selection{}, err
 	}

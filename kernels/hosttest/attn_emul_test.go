@@ -3,6 +3,7 @@
 package hosttest
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -29,11 +30,15 @@ type emulCase struct {
 	rope          *ops.KeyRoPE
 	sms           int // planner device size (small: more splits)
 	fusedQ        bool
-	wantKernel    string
 	// docs > 0: slots in that many documents of consecutive slots, every
 	// 13th an anchor; query t in document t mod docs. logn: log-n length.
 	docs int
 	logn int32
+	// nan plants NaNs: in the query of the last (token, head), in the key
+	// of the first selected slot of kv head 0 and in the value of the
+	// second selected slot of kv head Hk-1.
+	nan        bool
+	wantKernel string
 }
 
 func emulRotary(d, dim int, l ops.Layout) *ops.Rotary {
@@ -70,6 +75,11 @@ var emulCases = []emulCase{
 	{name: "documents decode", dt: ops.F16, Tq: 3, Hq: 16, Hk: 4, S: 900, D: 64, Dv: 64, gran: ops.PerKVHead, W: 700, causal: true, lse: true, sinks: true, sms: 8, docs: 3, wantKernel: "attn_decode_g4"},
 	{name: "documents logn prefill", dt: ops.BF16, Tq: 40, Hq: 8, Hk: 2, S: 300, D: 64, Dv: 64, start: 0, end: 300, causal: true, lse: true, docs: 4, logn: 200, wantKernel: "attn_prefill"},
 	{name: "logn decode softcap", dt: ops.BF16, Tq: 2, Hq: 8, Hk: 2, S: 600, D: 64, Dv: 64, gran: ops.PerRequest, W: 500, causal: true, lse: true, softcap: 20, sms: 4, logn: 400, wantKernel: "attn_decode_g4"},
+	{name: "nan decode split", dt: ops.BF16, Tq: 1, Hq: 16, Hk: 4, S: 3000, D: 64, Dv: 64, gran: ops.PerRequest, W: 2000, lse: true, sinks: true, sms: 16, nan: true, wantKernel: "attn_decode_g4"},
+	{name: "nan decode short causal", dt: ops.F32, Tq: 3, Hq: 12, Hk: 3, S: 90, D: 32, Dv: 48, gran: ops.PerQuery, W: 40, causal: true, lse: true, softcap: 30, sms: 4, nan: true, wantKernel: "attn_decode_g4"},
+	{name: "nan decode dense", dt: ops.F16, Tq: 2, Hq: 8, Hk: 4, S: 600, D: 64, Dv: 64, start: 0, end: 600, lse: true, sms: 2, nan: true, wantKernel: "attn_decode_g2"},
+	{name: "nan prefill causal", dt: ops.BF16, Tq: 40, Hq: 8, Hk: 4, S: 300, D: 64, Dv: 64, gran: ops.PerKVHead, W: 200, causal: true, lse: true, sinks: true, nan: true, wantKernel: "attn_prefill"},
+	{name: "nan prefill dense", dt: ops.F16, Tq: 33, Hq: 12, Hk: 4, S: 150, D: 16, Dv: 24, start: 0, end: 150, lse: true, softcap: 20, nan: true, wantKernel: "attn_prefill"},
 }
 
 func TestAttentionLaunchesMatchFallback(t *testing.T) {
@@ -150,6 +160,10 @@ func runEmulCase(t *testing.T, r *rand.Rand, be *fallback.Backend, c emulCase) {
 		a.Sinks = fallback.WrapF32(s, c.Hq)
 	}
 
+	if c.nan {
+		plantEmulNaNs(c, a, q, k, v)
+	}
+
 	// The fallback backend.
 	want := *a
 	want.O = alloc(dt, c.Tq, c.Hq, c.Dv)
@@ -201,8 +215,16 @@ func runEmulCase(t *testing.T, r *rand.Rand, be *fallback.Backend, c emulCase) {
 		vmax = max(vmax, math.Abs(float64(getF(dt, v.Mem.(*fallback.Host).B, e))))
 	}
 	gb, wb := got.O.Mem.(*fallback.Host).B, want.O.Mem.(*fallback.Host).B
+	nanO, nanLSE := 0, 0
 	for e := range c.Tq * c.Hq * c.Dv {
 		g, w := getF(dt, gb, e), getF(dt, wb, e)
+		if w != w { // the fallback's NaN rule, proven against float64 by ops/opstest
+			nanO++
+			if g == g {
+				t.Fatalf("%v: o[%d] = %v, fallback NaN", launchNames(ls), e, g)
+			}
+			continue
+		}
 		if g != g || math.Abs(float64(g-w)) > rel*vmax {
 			t.Fatalf("%v: o[%d] = %v, fallback %v (tolerance %g)", launchNames(ls), e, g, w, rel*vmax)
 		}
@@ -210,12 +232,50 @@ func runEmulCase(t *testing.T, r *rand.Rand, be *fallback.Backend, c emulCase) {
 	if c.lse {
 		for e := range c.Tq * c.Hq {
 			g, w := getF(ops.F32, got.LSE.Mem.(*fallback.Host).B, e), getF(ops.F32, want.LSE.Mem.(*fallback.Host).B, e)
+			if w != w || g != g {
+				nanLSE++
+				if w == w || g == g {
+					t.Fatalf("%v: lse[%d] = %v, fallback %v", launchNames(ls), e, g, w)
+				}
+				continue
+			}
 			if math.IsInf(float64(w), -1) != math.IsInf(float64(g), -1) ||
 				(!math.IsInf(float64(w), -1) && math.Abs(float64(g-w)) > (2*n+256)*eps32*(1+math.Abs(float64(w)))) {
 				t.Fatalf("%v: lse[%d] = %v, fallback %v", launchNames(ls), e, g, w)
 			}
 		}
 	}
+	if c.nan && (nanLSE == 0 || nanO <= nanLSE*c.Dv || nanO == c.Tq*c.Hq*c.Dv) {
+		t.Fatalf("%v: the NaNs reached %d outputs and %d LSEs: they test too little", launchNames(ls), nanO, nanLSE)
+	}
+}
+
+// plantEmulNaNs plants the NaNs of a case with nan set.
+func plantEmulNaNs(c emulCase, a *ops.AttentionArgs, q, k, v *ops.Tensor) {
+	nan := float32(math.NaN())
+	qb := q.Mem.(*fallback.Host).B
+	setF(c.dt, qb, q.Offset+(c.Tq-1)*q.RowStride()+(c.Hq-1)*c.D+c.D/2, nan)
+	// The first and second slots that a row of kv head 0 and of kv head
+	// Hk-1 lists.
+	slots := func(kv int) []int32 {
+		var out []int32
+		if a.Sel.Indices == nil {
+			return []int32{int32(c.start), int32(c.start + 1)}
+		}
+		idx := a.Sel.Indices.Mem.(*fallback.Host).B
+		rows := map[ops.Granularity][]int{ops.PerRequest: {0}, ops.PerKVHead: {kv}, ops.PerQuery: {kv, c.Hk + kv}}[c.gran]
+		for _, r := range rows {
+			for e := range c.W {
+				if s := int32(binary.LittleEndian.Uint32(idx[4*(r*c.W+e):])); s >= 0 {
+					out = append(out, s)
+				}
+			}
+		}
+		return out
+	}
+	ks, vs := slots(0), slots(c.Hk-1)
+	setF(c.dt, k.Mem.(*fallback.Host).B, (int(ks[0])*c.Hk)*c.D+1, nan)
+	setF(c.dt, v.Mem.(*fallback.Host).B, (int(vs[1])*c.Hk+c.Hk-1)*c.Dv+c.Dv-1, nan)
 }
 
 func launchNames(ls []kernels.Launch) string {

@@ -157,3 +157,66 @@ func TestLSEMergeHalves(t *testing.T) {
 		t.Fatalf("merge with an empty set = %v, %v, %v; want 1.5, 1, 0", l, w1, w2)
 	}
 }
+
+// TestAttnRowNaN checks the NaN rule of softmax.cuh on one row, split into
+// parts and folded key by key or in steps: a NaN logit of an unmasked key
+// — first, in the middle or last, alone or among others — makes every
+// output and the LSE NaN; a NaN in the value of an unmasked key makes that
+// output column NaN and leaves the LSE as without it, even when the key's
+// weight is 0; a NaN logit or value of a masked key changes nothing; and
+// a row whose keys are all masked stays 0 with LSE −Inf. lse_merge
+// propagates a NaN LSE of either side.
+func TestAttnRowNaN(t *testing.T) {
+	const dv = 4
+	nan, ninf := float32(math.NaN()), float32(math.Inf(-1))
+	for _, n := range []int{1, 3, 40} {
+		for _, at := range []int{0, n / 2, n - 1} {
+			for _, sink := range []float32{ninf, 0.5} {
+				for _, parts := range []int{1, 4} {
+					for _, step := range []int{1, 2} {
+						name := fmt.Sprintf("n=%d at=%d sink=%v parts=%d step=%d", n, at, sink, parts, step)
+						dots := make([]float32, n)
+						vals := make([]float32, n*dv)
+						masked := make([]int32, n)
+						for i := range dots {
+							dots[i] = float32(i%5) - 2
+						}
+						for i := range vals {
+							vals[i] = float32(i%3) - 1
+						}
+						dots[at] = nan // a NaN logit
+						o, l := AttnRow(dots, vals, masked, dv, 1, 0, sink, parts, step)
+						if l == l || o[0] == o[0] || o[dv-1] == o[dv-1] {
+							t.Fatalf("%s: NaN logit gives lse %v, o %v; want NaN", name, l, o)
+						}
+						masked[at] = 1 // the same key masked: ignored
+						_, l = AttnRow(dots, vals, masked, dv, 1, 0, sink, parts, step)
+						if n == 1 && sink == ninf {
+							if !math.IsInf(float64(l), -1) {
+								t.Fatalf("%s: all keys masked: lse %v, want -Inf", name, l)
+							}
+						} else if l != l {
+							t.Fatalf("%s: a masked NaN logit made the lse NaN", name)
+						}
+						masked[at], dots[at] = 0, -200 // a weight that rounds to 0
+						vals[at*dv+1] = nan
+						o, l = AttnRow(dots, vals, masked, dv, 1, 0, sink, parts, step)
+						if o[1] == o[1] || o[0] != o[0] || l != l {
+							t.Fatalf("%s: NaN value of a weight-0 key gives o %v, lse %v; want o[1] NaN only", name, o, l)
+						}
+						masked[at] = 1 // masked: its value is not read
+						o, _ = AttnRow(dots, vals, masked, dv, 1, 0, sink, parts, step)
+						if o[1] != o[1] {
+							t.Fatalf("%s: the NaN value of a masked key reached the output", name)
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, c := range [][2]float32{{nan, 1}, {1, nan}, {nan, ninf}, {ninf, nan}, {nan, nan}} {
+		if l, w1, w2 := LSEMerge(c[0], c[1]); l == l || (w1 == w1 && w2 == w2) {
+			t.Errorf("LSEMerge(%v, %v) = %v, %v, %v; want a NaN LSE and weight", c[0], c[1], l, w1, w2)
+		}
+	}
+}

@@ -188,9 +188,9 @@ static void decode_block(int dt, int G, int D, int DV, bool keyrope, const AttnA
         if (a.splits == 1) {
             float sink = a.sinks ? a.sinks[(i64)hq * a.sink_stride] : neg_inf_f32();
             float scale, lse;
-            soft_finish(sts[h], sink, &scale, &lse);
+            const bool keys = soft_finish(sts[h], sink, &scale, &lse);
             for (int d = 0; d < DV; d++) {
-                st(dt, a.o, (i64)t * a.o_row + (i64)hq * DV + d, scale == 0.0f ? 0.0f : acc[(size_t)h * DV + d] * scale);
+                st(dt, a.o, (i64)t * a.o_row + (i64)hq * DV + d, soft_out(keys, acc[(size_t)h * DV + d], scale));
             }
             if (a.lse) {
                 a.lse[(i64)t * a.lse_row + hq] = lse;
@@ -230,18 +230,16 @@ static void split_merge(int dt, const u64* w, int row) {
     }
     float sink = sinks ? sinks[(i64)h * sink_stride] : neg_inf_f32();
     float scale, l;
-    soft_finish(s, sink, &scale, &l);
+    const bool keys = soft_finish(s, sink, &scale, &l);
     if (lse) {
         lse[(i64)t * lse_row + h] = l;
     }
     for (int d = 0; d < D; d++) {
         float x = 0.0f;
         for (int i = 0; i < splits; i++) {
-            if (wgt[i] != 0.0f) {
-                x = fmaf(wgt[i], p[(i64)i * (2 + D) + 2 + d], x);
-            }
+            x = fmaf(wgt[i], p[(i64)i * (2 + D) + 2 + d], x);
         }
-        st(dt, o, (i64)t * o_row + (i64)h * D + d, scale == 0.0f ? 0.0f : x * scale);
+        st(dt, o, (i64)t * o_row + (i64)h * D + d, soft_out(keys, x, scale));
     }
 }
 
@@ -305,14 +303,9 @@ static void prefill_block(int dt, int D, int DV, int BN, const u64* w, int bm, i
                     dot = fmaf(ld(dt, q, (i64)t * q_row + (i64)h * D + d), ld(dt, k, (i64)slot * k_row + (i64)hk * D + d), dot);
                 }
                 x[e] = ok ? attn_logit2(dot, scale, softcap) : neg_inf_f32();
-                mx = x[e] > mx ? x[e] : mx;
+                mx = soft_max(mx, x[e]);
             }
-            float al = 1.0f;
-            if (mx > s.m) {
-                al = s.m == neg_inf_f32() ? 0.0f : exp2_f32(s.m - mx);
-                s.m = mx;
-                s.l *= al;
-            }
+            float al = soft_raise(s, mx);
             for (int d = 0; d < DV; d++) {
                 acc[d] *= al;
             }
@@ -327,9 +320,9 @@ static void prefill_block(int dt, int D, int DV, int BN, const u64* w, int bm, i
         }
         float sink = sinks ? sinks[(i64)h * sink_stride] : neg_inf_f32();
         float osc, l;
-        soft_finish(s, sink, &osc, &l);
+        const bool keys = soft_finish(s, sink, &osc, &l);
         for (int d = 0; d < DV; d++) {
-            st(dt, o, (i64)t * o_row + (i64)h * DV + d, osc == 0.0f ? 0.0f : acc[d] * osc);
+            st(dt, o, (i64)t * o_row + (i64)h * DV + d, soft_out(keys, acc[d], osc));
         }
         if (lse) {
             lse[(i64)t * lse_row + h] = l;

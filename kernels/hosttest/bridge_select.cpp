@@ -30,8 +30,9 @@ extern "C" void rt_attn_row(const float* dots, const float* vals, const int* mas
                 float x2 = masked[i] ? neg_inf_f32() : attn_logit2(dots[i], scale, softcap);
                 float alpha;
                 float p = soft_add(st[g], x2, &alpha);
-                for (int d = 0; d < dv; d++) {
-                    acc[(size_t)g * dv + d] = fmaf(p, vals[(size_t)i * dv + d], acc[(size_t)g * dv + d] * alpha);
+                for (int d = 0; d < dv; d++) { // a masked key's value is not loaded: 0, as in attn_decode
+                    float v = masked[i] ? 0.0f : vals[(size_t)i * dv + d];
+                    acc[(size_t)g * dv + d] = fmaf(p, v, acc[(size_t)g * dv + d] * alpha);
                 }
             }
         }
@@ -41,18 +42,14 @@ extern "C" void rt_attn_row(const float* dots, const float* vals, const int* mas
     for (int g = 0; g < parts; g++) {
         float wa, wb;
         soft_merge(s, st[g], &wa, &wb);
-        for (int d = 0; d < dv; d++) {
-            float x = wa == 0.0f ? 0.0f : res[d] * wa;
-            if (wb != 0.0f) {
-                x = fmaf(wb, acc[(size_t)g * dv + d], x);
-            }
-            res[d] = x;
+        for (int d = 0; d < dv; d++) { // an empty part's acc is 0; any other counts (0·NaN is NaN)
+            res[d] = fmaf(wb, acc[(size_t)g * dv + d], res[d] * wa);
         }
     }
     float sc;
-    soft_finish(s, sink, &sc, lse);
+    const bool keys = soft_finish(s, sink, &sc, lse);
     for (int d = 0; d < dv; d++) {
-        out[d] = sc == 0.0f ? 0.0f : res[d] * sc;
+        out[d] = soft_out(keys, res[d], sc);
     }
 }
 

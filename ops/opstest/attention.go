@@ -28,6 +28,8 @@ func runAttention(t *testing.T, b ops.Backend) {
 	t.Run("errors", func(t *testing.T) { testAttnErrors(t, b) })
 	t.Run("merge", func(t *testing.T) { testMerge(t, b) })
 	t.Run("merge-errors", func(t *testing.T) { testMergeErrors(t, b) })
+	t.Run("nan", func(t *testing.T) { testAttnNaN(t, b) })
+	t.Run("merge-nan", func(t *testing.T) { testMergeNaN(t, b) })
 }
 
 // logStats reports the worst errors as fractions of their bounds.

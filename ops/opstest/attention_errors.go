@@ -51,8 +51,10 @@ func testAttnErrors(t *testing.T, b ops.Backend) {
 	qdoc := uploadI32(t, b, []int32{0, 1}, c.Tq)
 	kdoc := uploadI32(t, b, []int32{0, 0, -1, 1, 1, 1, 0, 1, -1, 0}, c.S)
 	docF32 := alloc(t, b, ops.F32, c.Tq)
+	v0 := alloc(t, b, ops.BF16, c.S, c.Hk, 0)
+	o0 := alloc(t, b, ops.BF16, c.Tq, c.Hq, 0)
 	defer free(b, tooBig, tooSmall, idxF32, idxRank1, idxWrongHk, k16, kHk3, kD, vS, oBad, oF32, lseBF, lseBad,
-		qI32, qpos3, kposNeg, sinks3, sinksNaN, sinksInf, qdoc, kdoc, docF32)
+		qI32, qpos3, kposNeg, sinks3, sinksNaN, sinksInf, qdoc, kdoc, docF32, v0, o0)
 	defer f.free(b)
 
 	rot := attnRotary(c.D, c.D, 1, ops.NeoX)
@@ -75,6 +77,16 @@ func testAttnErrors(t *testing.T, b ops.Backend) {
 		{"v slots", ops.ErrShape, "v.shape[0]", c.S - 1, func(a *ops.AttentionArgs) { a.V = vS }},
 		{"o shape", ops.ErrShape, "o.shape[2]", c.Dv + 1, func(a *ops.AttentionArgs) { a.O = oBad }},
 		{"o dtype", ops.ErrDType, "o.dtype", nil, func(a *ops.AttentionArgs) { a.O = oF32 }},
+		{"v head dim 0", ops.ErrShape, "v.shape[2]", 0, func(a *ops.AttentionArgs) { a.V, a.O = v0, o0 }},
+		{"o overlaps v", ops.ErrBuffer, "o", nil, func(a *ops.AttentionArgs) {
+			a.O = a.V.Sub(0, []int{c.Tq, c.Hq, c.Dv}, 0)
+		}},
+		{"o a second wrap of q", ops.ErrBuffer, "o", nil, func(a *ops.AttentionArgs) {
+			a.O = &ops.Tensor{DType: ops.BF16, Shape: []int{c.Tq, c.Hq, c.Dv}, Offset: 3, Mem: a.Q.Mem}
+		}},
+		{"lse overlaps o", ops.ErrBuffer, "lse", nil, func(a *ops.AttentionArgs) {
+			a.LSE = &ops.Tensor{DType: ops.F32, Shape: []int{c.Tq, c.Hq}, Mem: a.O.Mem}
+		}},
 		{"lse dtype", ops.ErrDType, "lse.dtype", nil, func(a *ops.AttentionArgs) { a.LSE = lseBF }},
 		{"lse shape", ops.ErrShape, "lse.shape[1]", c.Hq + 1, func(a *ops.AttentionArgs) { a.LSE = lseBad }},
 		{"q_pos only", ops.ErrShape, "q_pos/k_pos", nil, func(a *ops.AttentionArgs) { a.KPos = nil }},

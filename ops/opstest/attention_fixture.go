@@ -43,6 +43,15 @@ type attnCase struct {
 	// qScale multiplies the random queries (larger logits, peakier
 	// softmax).
 	qScale float64
+	// poison, when set, edits the drawn inputs (NaN, ±Inf) before they
+	// are uploaded and the truth is computed.
+	poison func(f *attnFixture)
+	// pad > 0 puts every tensor in a guarded buffer (see guarded), rows
+	// pad elements apart beyond their width; the fuzz bodies check that
+	// nothing outside O and LSE changed. lazyTruth leaves the truth to
+	// the caller (truth), for calls that may be invalid.
+	pad       int
+	lazyTruth bool
 }
 
 func (c *attnCase) String() string {
@@ -66,6 +75,10 @@ type attnFixture struct {
 	Sinks            *ops.Tensor
 	ref              *precision.RefAttentionResult
 	idxShape, oShape []int
+	// gO and gLSE are the guarded buffers of O and LSE (pad > 0); bufs
+	// are the tensors to free.
+	gO, gLSE *guarded
+	bufs     []*ops.Tensor
 }
 
 // attnRotary is a default-θ schedule (base 10000) over dim of headDim
@@ -108,8 +121,8 @@ func attnRows(seed uint64, n, W, S int) []int32 {
 	return out
 }
 
-// newAttnFixture draws the inputs of c, uploads them to b and computes
-// the truth.
+// newAttnFixture draws the inputs of c, lets c.poison edit them, uploads
+// them to b and computes the truth.
 func newAttnFixture(t testing.TB, b ops.Backend, c *attnCase) *attnFixture {
 	t.Helper()
 	f := &attnFixture{c: c}
@@ -124,14 +137,6 @@ func newAttnFixture(t testing.TB, b ops.Backend, c *attnCase) *attnFixture {
 	f.q = roundAll(c.dt, f.q)
 	f.k = roundAll(c.dt, randNormal(c.seed+1, c.S*c.Hk*c.D))
 	f.v = roundAll(c.dt, randNormal(c.seed+2, c.S*c.Hk*c.Dv))
-	f.Q = upload(t, b, c.dt, f.q, c.Tq, c.Hq, c.D)
-	f.K = upload(t, b, c.dt, f.k, c.S, c.Hk, c.D)
-	f.V = upload(t, b, c.dt, f.v, c.S, c.Hk, c.Dv)
-	f.oShape = []int{c.Tq, c.Hq, c.Dv}
-	f.O = alloc(t, b, c.dt, f.oShape...)
-	if !c.noLSE {
-		f.LSE = alloc(t, b, ops.F32, c.Tq, c.Hq)
-	}
 	if !c.dense {
 		nrows := 1
 		f.idxShape = []int{c.W}
@@ -145,7 +150,6 @@ func newAttnFixture(t testing.TB, b ops.Backend, c *attnCase) *attnFixture {
 		if f.idx == nil {
 			f.idx = attnRows(c.seed+3, nrows, c.W, c.S)
 		}
-		f.Idx = uploadI32(t, b, f.idx, f.idxShape...)
 	}
 	if c.causal {
 		r := newRand(c.seed + 4)
@@ -163,19 +167,99 @@ func newAttnFixture(t testing.TB, b ops.Backend, c *attnCase) *attnFixture {
 		if c.positions != nil {
 			c.positions(f)
 		}
-		f.QPos = uploadI32(t, b, f.qpos, c.Tq)
-		f.KPos = uploadI32(t, b, f.kpos, c.S)
-	}
-	if c.sinks != nil {
-		f.Sinks = upload(t, b, ops.F32, c.sinks, c.Hq)
 	}
 	if c.docs > 0 {
 		f.qdoc, f.kdoc = docIDs(c)
-		f.QDoc = uploadI32(t, b, f.qdoc, c.Tq)
-		f.KDoc = uploadI32(t, b, f.kdoc, c.S)
 	}
-	f.ref = precision.RefAttention(f.refArgs())
+	if c.poison != nil {
+		c.poison(f)
+	}
+	f.Q = f.input(t, b, c.dt, f.q, c.Tq, c.Hq, c.D)
+	f.K = f.input(t, b, c.dt, f.k, c.S, c.Hk, c.D)
+	f.V = f.input(t, b, c.dt, f.v, c.S, c.Hk, c.Dv)
+	f.oShape = []int{c.Tq, c.Hq, c.Dv}
+	f.O, f.gO = f.output(t, b, c.dt, f.oShape...)
+	if !c.noLSE {
+		f.LSE, f.gLSE = f.output(t, b, ops.F32, c.Tq, c.Hq)
+	}
+	if !c.dense {
+		f.Idx = f.inputI32(t, b, f.idx, f.idxShape...)
+	}
+	if c.causal {
+		f.QPos = f.inputI32(t, b, f.qpos, c.Tq)
+		f.KPos = f.inputI32(t, b, f.kpos, c.S)
+	}
+	if c.sinks != nil {
+		f.Sinks = f.input(t, b, ops.F32, c.sinks, c.Hq)
+	}
+	if c.docs > 0 {
+		f.QDoc = f.inputI32(t, b, f.qdoc, c.Tq)
+		f.KDoc = f.inputI32(t, b, f.kdoc, c.S)
+	}
+	if !c.lazyTruth {
+		f.truth()
+	}
 	return f
+}
+
+// truth computes the float64 truth of the fixture.
+func (f *attnFixture) truth() { f.ref = precision.RefAttention(f.refArgs()) }
+
+// input uploads vals as a tensor of dtype dt: dense, or with pad > 0 a
+// strided view in a guarded buffer.
+func (f *attnFixture) input(t testing.TB, b ops.Backend, dt ops.DType, vals []float64, shape ...int) *ops.Tensor {
+	t.Helper()
+	if f.c.pad == 0 {
+		x := upload(t, b, dt, vals, shape...)
+		f.bufs = append(f.bufs, x)
+		return x
+	}
+	g := f.guard(t, b, dt, vals, shape)
+	return g.view
+}
+
+// inputI32 is input for int32 values.
+func (f *attnFixture) inputI32(t testing.TB, b ops.Backend, vals []int32, shape ...int) *ops.Tensor {
+	t.Helper()
+	if f.c.pad == 0 {
+		x := uploadI32(t, b, vals, shape...)
+		f.bufs = append(f.bufs, x)
+		return x
+	}
+	g := f.guard(t, b, ops.I32, nil, shape)
+	raw := make([]float64, len(vals))
+	for i, v := range vals {
+		raw[i] = float64(v)
+	}
+	writeRaw(t, b, g.view, encode(ops.I32, raw))
+	g.raw = readRaw(t, b, g.all)
+	return g.view
+}
+
+// output allocates an output tensor: zeroed and dense, or with pad > 0 a
+// strided view in a guarded buffer of random contents.
+func (f *attnFixture) output(t testing.TB, b ops.Backend, dt ops.DType, shape ...int) (*ops.Tensor, *guarded) {
+	t.Helper()
+	if f.c.pad == 0 {
+		x := alloc(t, b, dt, shape...)
+		f.bufs = append(f.bufs, x)
+		return x, nil
+	}
+	g := f.guard(t, b, dt, nil, shape)
+	return g.view, g
+}
+
+// guard makes a guarded, strided view (rows pad elements apart beyond
+// their width) holding vals (nil: random contents).
+func (f *attnFixture) guard(t testing.TB, b ops.Backend, dt ops.DType, vals []float64, shape []int) *guarded {
+	t.Helper()
+	w := 1
+	for _, d := range shape[1:] {
+		w *= d
+	}
+	g := newGuarded(t, b, dt, shape, w+f.c.pad, f.c.seed+uint64(17*len(f.bufs)), vals)
+	f.bufs = append(f.bufs, g.all)
+	return g
 }
 
 // refArgs is the case as a float64 reference problem.
@@ -211,9 +295,7 @@ func (f *attnFixture) args() *ops.AttentionArgs {
 	return a
 }
 
-func (f *attnFixture) free(b ops.Backend) {
-	free(b, f.Q, f.K, f.V, f.O, f.LSE, f.Idx, f.QPos, f.KPos, f.Sinks, f.QDoc, f.KDoc)
-}
+func (f *attnFixture) free(b ops.Backend) { free(b, f.bufs...) }
 
 // run calls Attention and returns O and LSE (nil without LSE).
 func (f *attnFixture) run(t testing.TB, b ops.Backend) (o, lse []float64) {
@@ -266,7 +348,9 @@ type attnStats struct {
 // outputs |o - o*| ≤ 1e-5·max Σp|v| normwise; for 16-bit outputs each
 // element may also differ by one ulp of the output dtype at
 // max(|o|, |o*|) (the single rounding of O). Rows with no visible key
-// must be exactly O = 0 and LSE = -Inf (or the sink).
+// must be exactly O = 0 and LSE = -Inf (or the sink). Where the truth is
+// NaN or infinite (non-finite inputs) the output must be the same: NaN
+// for NaN, an infinity of the same sign for an infinity.
 func (f *attnFixture) check(t testing.TB, o, lse []float64, st *attnStats) {
 	t.Helper()
 	c, ref := f.c, f.ref
@@ -296,9 +380,23 @@ func (f *attnFixture) check(t testing.TB, o, lse []float64, st *attnStats) {
 		}
 		mag := 0.0
 		for _, m := range ref.Mag[row*c.Dv : (row+1)*c.Dv] {
-			mag = max(mag, m)
+			if finite(m) {
+				mag = max(mag, m)
+			}
 		}
 		for d := range got {
+			if math.IsNaN(got[d]) && !math.IsNaN(want[d]) && f.zeroTimesValue(row/c.Hq, row%c.Hq, d) {
+				continue // allowed: see zeroTimesValue
+			}
+			if !finite(want[d]) { // NaN (or ±Inf) from a non-finite input
+				if !sameNonFinite(got[d], want[d]) {
+					bad++
+					if bad <= 5 {
+						t.Errorf("%v: o[row %d, %d] = %g, want %g", c, row, d, got[d], want[d])
+					}
+				}
+				continue
+			}
 			bound := attnTol * mag
 			if c.dt != ops.F32 {
 				bound += ulpOf(c.dt, max(math.Abs(got[d]), math.Abs(want[d])))
@@ -316,7 +414,14 @@ func (f *attnFixture) check(t testing.TB, o, lse []float64, st *attnStats) {
 				}
 			}
 		}
-		if lse != nil {
+		if lse != nil && !finite(ref.LSE[row]) {
+			if !sameNonFinite(lse[row], ref.LSE[row]) {
+				bad++
+				if bad <= 5 {
+					t.Errorf("%v: lse[row %d] = %g, want %g", c, row, lse[row], ref.LSE[row])
+				}
+			}
+		} else if lse != nil {
 			bound := attnTol * max(1, math.Abs(ref.LSE[row]))
 			e := math.Abs(lse[row] - ref.LSE[row])
 			if !(e <= bound) {
@@ -332,6 +437,24 @@ func (f *attnFixture) check(t testing.TB, o, lse []float64, st *attnStats) {
 	if bad > 5 {
 		t.Errorf("%v: %d mismatches in all", c, bad)
 	}
+}
+
+// zeroTimesValue reports whether the selection row of output row (t, h)
+// lists a slot whose value row holds a NaN or an infinity in column d.
+// Weights of 0 then make 0·NaN or 0·Inf, so the contract
+// (ops.AttentionArgs) lets a NaN reach the row where the float64 truth is
+// a number or an infinity: from a slot masked for the row but seen by
+// another query token of the call, or from a seen slot whose float32
+// weight rounds to 0 while its float64 weight does not.
+func (f *attnFixture) zeroTimesValue(t, h, d int) bool {
+	c := f.c
+	kv := h / (c.Hq / c.Hk)
+	for _, s := range f.selRow(t, kv) {
+		if s >= 0 && !finite(f.v[(int(s)*c.Hk+kv)*c.Dv+d]) {
+			return true
+		}
+	}
+	return false
 }
 
 // runAttnCase runs c on b and checks it against the truth.

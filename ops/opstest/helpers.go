@@ -257,3 +257,29 @@ func (s *snapshot) unchanged(t testing.TB, b ops.Backend, what string) {
 		}
 	}
 }
+
+// finite reports whether x is neither NaN nor infinite.
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// sameNonFinite reports whether got matches a non-finite truth want: NaN
+// for NaN, the same infinity for an infinity.
+func sameNonFinite(got, want float64) bool {
+	if math.IsNaN(want) {
+		return math.IsNaN(got)
+	}
+	return got == want
+}
+
+// sameBitsOrNaN reports whether a and b agree element for element: both
+// NaN (any payload), or the same bits.
+func sameBitsOrNaN(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !(math.IsNaN(a[i]) && math.IsNaN(b[i])) && math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -15,9 +15,10 @@ import (
 	"github.com/rotorkernels/rotor/ops"
 )
 
-// Run runs the conformance suite on b as the sub-tests "rope",
+// Run runs the conformance suite on b as the sub-tests "memory", "rope",
 // "attention" and "selection".
 func Run(t *testing.T, b ops.Backend) {
+	t.Run("memory", func(t *testing.T) { runMemory(t, b) })
 	t.Run("rope", func(t *testing.T) { runRoPE(t, b) })
 	t.Run("attention", func(t *testing.T) { runAttention(t, b) })
 	t.Run("selection", func(t *testing.T) { runSelection(t, b) })

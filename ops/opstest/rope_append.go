@@ -134,6 +134,10 @@ func testRoPEAppendErrors(t *testing.T, b ops.Backend) {
 		{"v_cache dv", ops.ErrShape, "v_cache*", func(a *ops.RoPEAppendArgs) { a.VCache = vcDv }},
 		{"k_cache foreign", ops.ErrBuffer, "k_cache*", func(a *ops.RoPEAppendArgs) { a.KCache = foreign(ops.BF16, f.S, hk, D) }},
 		{"nil q", ops.ErrShape, "q", func(a *ops.RoPEAppendArgs) { a.Q = nil }},
+		{"k aliases q", ops.ErrBuffer, "k", func(a *ops.RoPEAppendArgs) { a.K = a.Q.Sub(0, []int{T, hk, D}, 8*D) }},
+		{"v_cache overlaps k_cache", ops.ErrBuffer, "v_cache", func(a *ops.RoPEAppendArgs) {
+			a.VCache = f.cache.Sub(D, []int{f.S, hk, f.dv}, hk*(D+f.dv)+f.pad)
+		}},
 		{"NaN attention factor", ops.ErrRange, "rotary.attention_factor", func(a *ops.RoPEAppendArgs) {
 			a.Rotary = rotaryWith(a.Rotary, func(r *ops.Rotary) { r.AttentionFactor = math.NaN() })
 		}},

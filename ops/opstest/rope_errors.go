@@ -94,6 +94,11 @@ func testRoPEErrors(t *testing.T, b ops.Backend) {
 		{"q negative offset", ops.ErrStride, "q*", func(a *ops.RoPEArgs) { a.Q = a.Q.Sub(-1, []int{T, 4, D}, 0) }},
 		{"q foreign memory", ops.ErrBuffer, "q*", func(a *ops.RoPEArgs) { a.Q = foreign(ops.BF16, T, 4, D) }},
 		{"k foreign memory", ops.ErrBuffer, "k*", func(a *ops.RoPEArgs) { a.K = foreign(ops.BF16, T, 2, D) }},
+		{"k aliases q", ops.ErrBuffer, "k", func(a *ops.RoPEArgs) { a.K = a.Q }},
+		{"k overlaps q", ops.ErrBuffer, "k", func(a *ops.RoPEArgs) { a.K = a.Q.Sub(2*D, []int{T, 2, D}, 4*D) }},
+		{"k a view of q's memory", ops.ErrBuffer, "k", func(a *ops.RoPEArgs) {
+			a.K = &ops.Tensor{DType: a.Q.DType, Shape: []int{T, 2, D}, Mem: a.Q.Mem}
+		}},
 		{"nil positions", ops.ErrShape, "positions", func(a *ops.RoPEArgs) { a.Positions = nil }},
 		{"positions f32", ops.ErrDType, "positions*", func(a *ops.RoPEArgs) { a.Positions = f32Pos }},
 		{"positions length", ops.ErrShape, "positions*", func(a *ops.RoPEArgs) { a.Positions = shortPos }},

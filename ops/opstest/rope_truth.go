@@ -158,8 +158,10 @@ type accuracy struct {
 // within fp32Bound of the truth; BF16 and F16 outputs must lie between
 // the correctly rounded truth±bound (so they are the correctly rounded
 // truth or, only when the float32 pipeline is that close to a rounding
-// boundary, its neighbour), and the mismatches are counted. Elements
-// past Dim must be bit-identical to the input.
+// boundary, its neighbour), and the mismatches are counted. Where the
+// truth is NaN or infinite (non-finite inputs) the output must be NaN or
+// the same infinity. Elements past Dim must be bit-identical to the input
+// (a NaN any NaN).
 func checkHeads(t testing.TB, what string, r *ops.Rotary, dt ops.DType, pos []int32, in, out []float64, acc *accuracy) {
 	t.Helper()
 	D := r.HeadDim
@@ -175,7 +177,7 @@ func checkHeads(t testing.TB, what string, r *ops.Rotary, dt ops.DType, pos []in
 			x, o := in[base:base+D], out[base:base+D]
 			truthHead(r, c, s, x, y)
 			for i := r.Dim; i < D; i++ {
-				if math.Float64bits(o[i]) != math.Float64bits(x[i]) {
+				if math.Float64bits(o[i]) != math.Float64bits(x[i]) && !(math.IsNaN(o[i]) && math.IsNaN(x[i])) {
 					acc.fail(t, "%s: token %d (pos %d) head %d elem %d: tail changed %v → %v", what, ti, p, h, i, x[i], o[i])
 				}
 			}
@@ -187,6 +189,12 @@ func checkHeads(t testing.TB, what string, r *ops.Rotary, dt ops.DType, pos []in
 						e = fp32Bound(x[ib], x[ia], c[j], s[j], r.AttentionFactor)
 					}
 					acc.n++
+					if !finite(y[i]) { // a NaN or infinite input: the same class out
+						if !sameNonFinite(o[i], y[i]) {
+							acc.fail(t, "%s: token %d (pos %d) head %d elem %d: got %v, truth %v", what, ti, p, h, i, o[i], y[i])
+						}
+						continue
+					}
 					err := math.Abs(o[i] - y[i])
 					if dt == ops.F32 {
 						acc.maxRel = math.Max(acc.maxRel, err/e)

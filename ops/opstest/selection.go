@@ -19,6 +19,7 @@ func runSelection(t *testing.T, b ops.Backend) {
 	t.Run("pagemeta", func(t *testing.T) { testPageMeta(t, b) })
 	t.Run("pagescores", func(t *testing.T) { testPageScores(t, b) })
 	t.Run("errors", func(t *testing.T) { testSelectionErrors(t, b) })
+	t.Run("nan", func(t *testing.T) { testSelectionNaN(t, b) })
 }
 
 // testScores checks Scores over slot ranges and lists (with -1 and
@@ -56,33 +57,13 @@ func testScores(t *testing.T, b ops.Backend) {
 					t.Fatalf("%v g%d: Scores: %v", dt, g, err)
 				}
 				got := download(t, b, out)
-				scale := cs.scale
-				if scale == 0 {
-					scale = float64(float32(1 / math.Sqrt(D)))
-				}
-				for h := range Hq {
-					kv := h / g
-					for n, s := range cs.slots {
-						x := got[h*N+n]
-						if s < 0 {
-							if !math.IsInf(x, -1) {
-								t.Errorf("%v g%d: padding candidate %d of head %d scores %g, want -Inf", dt, g, n, h, x)
-							}
-							continue
-						}
-						dot, abs := 0.0, 0.0
-						for d := range D {
-							p := q[h*D+d] * k[(int(s)*Hk+kv)*D+d]
-							dot += p
-							abs += math.Abs(p)
-						}
-						want := scale * dot
-						bound := math.Abs(scale)*abs*gamma(D) + u32*math.Abs(want)
-						if e := math.Abs(x - want); !(e <= bound) {
-							t.Errorf("%v g%d: score[%d,%d] (slot %d) = %.9g, want %.9g (|err| %.3g > %.3g)", dt, g, h, n, s, x, want, e, bound)
-						} else if bound > 0 {
-							worst = max(worst, e/bound)
-						}
+				want, bound := scoresTruth(q, k, Hq, Hk, D, cs.slots, cs.scale)
+				for i, x := range got {
+					h, n := i/max(N, 1), i%max(N, 1)
+					if e := math.Abs(x - want[i]); !(e <= bound[i]) && !(math.IsInf(want[i], -1) && x == want[i]) {
+						t.Errorf("%v g%d: score[%d,%d] (slot %d) = %.9g, want %.9g (|err| %.3g > %.3g)", dt, g, h, n, cs.slots[n], x, want[i], e, bound[i])
+					} else if bound[i] > 0 && !math.IsInf(want[i], 0) {
+						worst = max(worst, e/bound[i])
 					}
 				}
 				free(b, out)
@@ -91,6 +72,88 @@ func testScores(t *testing.T, b ops.Backend) {
 		}
 	}
 	t.Logf("worst |err|/bound %.3g", worst)
+}
+
+// critTruth returns Criticality's float64 truth for scores [Hq, N]: the
+// per-head softmaxes summed over heads, with -Inf and NaN scores of weight
+// 0, a head of no finite or +Inf score adding nothing and a head with
+// +Inf scores splitting its weight among them; each vote's error bound
+// Σ_h p_h·(|x_h−m_h| + 16)·u (the float32 rounding of x−m plus a few
+// roundings of exp, the product and the normaliser); and the number of
+// heads that vote.
+func critTruth(s []float64, Hq, N int) (want, bound []float64, heads float64) {
+	want, bound = make([]float64, N), make([]float64, N)
+	for h := range Hq {
+		row := s[h*N : (h+1)*N]
+		m, inf := math.Inf(-1), 0
+		for _, x := range row {
+			if x > m {
+				m = x
+			}
+			if math.IsInf(x, 1) {
+				inf++
+			}
+		}
+		if math.IsInf(m, -1) {
+			continue
+		}
+		heads++
+		if inf > 0 {
+			for n, x := range row {
+				if math.IsInf(x, 1) {
+					want[n] += 1 / float64(inf)
+					bound[n] += 4 * u32 / float64(inf)
+				}
+			}
+			continue
+		}
+		l := 0.0
+		for _, x := range row {
+			if !math.IsNaN(x) {
+				l += math.Exp(x - m)
+			}
+		}
+		for n, x := range row {
+			if !math.IsNaN(x) && !math.IsInf(x, -1) {
+				p := math.Exp(x-m) / l
+				want[n] += p
+				bound[n] += p * (math.Abs(x-m) + 16) * u32
+			}
+		}
+	}
+	return want, bound, heads
+}
+
+// scoresTruth returns Scores' float64 truth for q [Hq, D] and k [S, Hk, D]
+// over the candidate slots (scale 0: 1/sqrt(D) in float32): Scale·q[h]·
+// k[slot(n), h/g], -Inf for padding, and each score's error bound, the
+// float32 dot product's γ_D·|scale|·Σ|q_d k_d| plus one rounding of the
+// scaled sum (NaN when an input is not finite).
+func scoresTruth(q, k []float64, Hq, Hk, D int, slots []int32, scale float64) (want, bound []float64) {
+	if scale == 0 {
+		scale = float64(float32(1 / math.Sqrt(float64(D))))
+	}
+	N := len(slots)
+	want, bound = make([]float64, Hq*N), make([]float64, Hq*N)
+	g := Hq / Hk
+	for h := range Hq {
+		kv := h / g
+		for n, s := range slots {
+			if s < 0 {
+				want[h*N+n] = math.Inf(-1)
+				continue
+			}
+			dot, abs := 0.0, 0.0
+			for d := range D {
+				p := q[h*D+d] * k[(int(s)*Hk+kv)*D+d]
+				dot += p
+				abs += math.Abs(p)
+			}
+			want[h*N+n] = scale * dot
+			bound[h*N+n] = math.Abs(scale)*abs*gamma(D) + u32*math.Abs(scale*dot)
+		}
+	}
+	return want, bound
 }
 
 // gamma returns γ_n = n·u/(1-n·u) for float32.
@@ -142,46 +205,7 @@ func testCriticality(t *testing.T, b ops.Backend) {
 			t.Fatalf("Criticality: %v", err)
 		}
 		got := download(t, b, out)
-		want, bound := make([]float64, N), make([]float64, N)
-		total := 0.0
-		for h := range Hq {
-			row := s[h*N : (h+1)*N]
-			m, inf := math.Inf(-1), 0
-			for _, x := range row {
-				if x > m {
-					m = x
-				}
-				if math.IsInf(x, 1) {
-					inf++
-				}
-			}
-			if math.IsInf(m, -1) {
-				continue
-			}
-			total++
-			if inf > 0 {
-				for n, x := range row {
-					if math.IsInf(x, 1) {
-						want[n] += 1 / float64(inf)
-						bound[n] += 4 * u32 / float64(inf)
-					}
-				}
-				continue
-			}
-			l := 0.0
-			for _, x := range row {
-				if !math.IsNaN(x) {
-					l += math.Exp(x - m)
-				}
-			}
-			for n, x := range row {
-				if !math.IsNaN(x) && !math.IsInf(x, -1) {
-					p := math.Exp(x-m) / l
-					want[n] += p
-					bound[n] += p * (math.Abs(x-m) + 16) * u32
-				}
-			}
-		}
+		want, bound, total := critTruth(s, Hq, N)
 		sum := 0.0
 		for n := range N {
 			sum += got[n]

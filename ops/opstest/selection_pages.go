@@ -27,6 +27,33 @@ func pageTruth(k []float64, S, Hk, D, P, to int) (mn, mx []float64) {
 	return mn, mx
 }
 
+// pageScoresTruth returns PageScores' float64 truth for q [Hq, D] and
+// page metadata mn, mx [pages, Hk, D] over pages [0, np) (scale 0:
+// 1/sqrt(D) in float32), and each bound's error bound: γ_D·|scale|·
+// Σ_d max(|q·min|, |q·max|) plus one rounding of the scaled sum.
+func pageScoresTruth(q, mn, mx []float64, Hq, Hk, D, np int, scale float64) (want, bound []float64) {
+	if scale == 0 {
+		scale = float64(float32(1 / math.Sqrt(float64(D))))
+	}
+	want, bound = make([]float64, Hq*np), make([]float64, Hq*np)
+	g := Hq / Hk
+	for h := range Hq {
+		kv := h / g
+		for p := range np {
+			sum, abs := 0.0, 0.0
+			for d := range D {
+				e := (p*Hk+kv)*D + d
+				x := max(q[h*D+d]*mn[e], q[h*D+d]*mx[e]) // Go's max: NaN wins
+				sum += x
+				abs += math.Abs(x)
+			}
+			want[h*np+p] = scale * sum
+			bound[h*np+p] = math.Abs(scale)*abs*gamma(D) + u32*math.Abs(scale*sum)
+		}
+	}
+	return want, bound
+}
+
 // testPageMeta checks Quest page metadata exactly against brute force:
 // one call over all slots, and incremental calls as slots are appended
 // (partial pages growing, pages past To untouched), for every dtype.
@@ -91,18 +118,11 @@ func testPageScores(t *testing.T, b ops.Backend) {
 			}
 			got := download(t, b, out)
 			scale := float64(float32(1 / math.Sqrt(D)))
+			wants, bounds := pageScoresTruth(q, mn, mx, Hq, Hk, D, np, 0)
 			for h := range Hq {
 				kv := h / g
 				for p := range np {
-					sum, abs := 0.0, 0.0
-					for d := range D {
-						e := (p*Hk+kv)*D + d
-						x := math.Max(q[h*D+d]*mn[e], q[h*D+d]*mx[e])
-						sum += x
-						abs += math.Abs(x)
-					}
-					want := scale * sum
-					bound := scale*abs*gamma(D) + u32*math.Abs(want)
+					want, bound := wants[h*np+p], bounds[h*np+p]
 					x := got[h*np+p]
 					if e := math.Abs(x - want); !(e <= bound) {
 						t.Errorf("%v: page score[%d,%d] = %.9g, want %.9g (|err| %.3g > %.3g)", dt, h, p, x, want, e, bound)

@@ -10,10 +10,11 @@ typedef unsigned int u32;
 typedef long long i64;
 typedef unsigned long long u64;
 
-// Check kinds (devkern.go: KindRange, KindLogit, KindUnique).
+// Check kinds (devkern.go: KindRange, KindLogit, KindUnique, KindLSE).
 #define ROTOR_CHECK_RANGE 0   // i32 value in [lo, hi]
 #define ROTOR_CHECK_LOGIT 1   // f32 value neither NaN nor +Inf
 #define ROTOR_CHECK_UNIQUE 2  // i32 value in [lo, hi], and no value twice
+#define ROTOR_CHECK_LSE 3     // f32 value other than +Inf
 
 // Check describes one argument tensor to check: an i32 or f32 tensor whose
 // leading dimension may be strided. Element i (flat, row-major) lives at
@@ -70,9 +71,9 @@ validate(const Check* __restrict__ checks, u32* flags) {
     const i64 step = (i64)gridDim.x * blockDim.x;
     for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < c.n; i += step) {
         const i64 off = (i / c.width) * c.row_stride + i % c.width;
-        if (c.kind == ROTOR_CHECK_LOGIT) {
+        if (c.kind == ROTOR_CHECK_LOGIT || c.kind == ROTOR_CHECK_LSE) {
             const u32 u = reinterpret_cast<const u32*>(c.ptr)[off];
-            bad |= (u & 0x7fffffffu) > 0x7f800000u || u == 0x7f800000u;
+            bad |= u == 0x7f800000u || (c.kind == ROTOR_CHECK_LOGIT && (u & 0x7fffffffu) > 0x7f800000u);
         } else {
             const i32 x = reinterpret_cast<const i32*>(c.ptr)[off];
             if ((i64)x < c.lo || (i64)x > c.hi) {

@@ -41,6 +41,8 @@ const (
 	// KindUnique: an i32 in [Lo, Hi] that no other element equals. Needs
 	// a Table of TableEntries(N) i32 entries, each set to -1.
 	KindUnique Kind = 2
+	// KindLSE: an f32 other than +Inf (NaN and -Inf pass).
+	KindLSE Kind = 3
 )
 
 // CheckSize is the size in bytes of one encoded Check (struct Check in
@@ -114,6 +116,10 @@ func ValidateGrid(maxN int64, checks, sms int) [3]int {
 func BadLogit(u uint32) bool {
 	return u&0x7fffffff > 0x7f800000 || u == 0x7f800000
 }
+
+// BadLSE reports whether the f32 bits u fail KindLSE: +Inf. It is the
+// predicate of devkern.cu written in Go.
+func BadLSE(u uint32) bool { return u == 0x7f800000 }
 
 // FMAGrid returns the grid of an fma_peak launch: 8 blocks per SM (2048
 // threads, a full SM on sm_80 and sm_90).

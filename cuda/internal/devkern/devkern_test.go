@@ -126,6 +126,21 @@ func TestBadLogit(t *testing.T) {
 	}
 }
 
+func TestBadLSE(t *testing.T) {
+	for _, c := range []struct {
+		u   uint32
+		bad bool
+	}{
+		{0, false}, {0x80000000, false}, {math.Float32bits(1.5), false}, {math.Float32bits(-3e38), false},
+		{0x7f7fffff, false}, {0xff800000, false}, {0x7f800000, true},
+		{0x7f800001, false}, {0x7fc00000, false}, {0xffffffff, false}, // NaN: a result that met a NaN
+	} {
+		if got := BadLSE(c.u); got != c.bad {
+			t.Errorf("BadLSE(%#x) = %v, want %v", c.u, got, c.bad)
+		}
+	}
+}
+
 func TestFMAFlops(t *testing.T) {
 	g := FMAGrid(132)
 	if g != [3]int{1056, 1, 1} {

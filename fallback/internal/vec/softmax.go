@@ -10,16 +10,19 @@ import "math"
 //	bm := max over the row (NaN if a logit is NaN)
 //	if bm == −Inf { row = 0; alpha[r] = 1; continue } // no visible key
 //	alpha[r] = 1
-//	if bm > m[r] {
-//		if m[r] != −Inf { alpha[r] = Exp(m[r] − bm); l[r] *= alpha[r] }
-//		m[r] = bm
+//	if nm := max(m[r], bm); nm != m[r] { // grew, or NaN
+//		if m[r] != −Inf { alpha[r] = Exp(m[r] − nm); l[r] *= alpha[r] }
+//		m[r] = nm
 //	}
 //	l[r] += ExpShift(row, m[r])
 //
 // so the row receives its weights Exp(x − m[r]), bit-identical to Exp,
 // and the caller multiplies row r's output accumulator by alpha[r] when
-// alpha[r] ≠ 1 (the maximum grew). A NaN logit leaves the maximum alone
-// and makes the sum NaN. The sum of a row's weights is taken in an
+// alpha[r] ≠ 1 (the maximum grew). NaN is sticky, the NaN rule of the
+// attention ops: a NaN logit makes the running maximum NaN (Go's max,
+// unlike a vector maximum instruction, returns NaN when either operand
+// is), and then every later weight, alpha and sum of the row is NaN, so
+// the row can never look empty or finite again. The sum of a row's weights is taken in an
 // unspecified order (ExpShift's bound); l[r]·alpha[r] is rounded once.
 // len(l), len(alpha) ≥ len(m) and xstride ≥ nk ≥ 0; it panics when a row
 // is out of range.
@@ -57,12 +60,12 @@ func softmaxRowGeneric(x []float32, m, l *float32) float32 {
 		return 1
 	}
 	alpha := float32(1)
-	if bm > *m {
+	if nm := max(*m, bm); nm != *m { // the maximum grew, or became (or stays) NaN
 		if *m != negInf {
-			alpha = exp32(*m - bm)
+			alpha = exp32(*m - nm)
 			*l = float32(*l * alpha)
 		}
-		*m = bm
+		*m = nm
 	}
 	*l += expShiftGeneric(x, *m)
 	return alpha

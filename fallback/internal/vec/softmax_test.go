@@ -11,7 +11,7 @@ import (
 // sums within γ of the exact sum of their terms, and the stride gaps
 // untouched, for blocks of every tail length and rows that are empty,
 // fully or partly masked, hold NaN or ±Inf, or grow, keep or start their
-// maximum.
+// maximum, or follow a block that held a NaN.
 func TestSoftmaxBlock(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	inf := float32(math.Inf(1))
@@ -48,9 +48,11 @@ func TestSoftmaxBlock(t *testing.T) {
 								}
 							}
 						}
-						switch r.IntN(4) {
+						switch r.IntN(5) {
 						case 0:
 							m[row], l[row] = -inf, 0
+						case 4: // an earlier block held a NaN logit
+							m[row], l[row] = nan, nan
 						case 1: // below the block: the maximum grows
 							m[row], l[row] = c-float32(r.ExpFloat64()*30), float32(1+r.Float64()*50)
 						case 2: // above: it stays
@@ -71,7 +73,7 @@ func TestSoftmaxBlock(t *testing.T) {
 						}
 					}
 					for row := range rows {
-						if m[row] != wm[row] || math.Float32bits(alpha[row]) != math.Float32bits(wa[row]) {
+						if math.Float32bits(m[row]) != math.Float32bits(wm[row]) || math.Float32bits(alpha[row]) != math.Float32bits(wa[row]) {
 							t.Fatalf("nk=%d row %d: m, alpha = %v, %v; want %v, %v", nk, row, m[row], alpha[row], wm[row], wa[row])
 						}
 						// l = l0·alpha (rounded) + Σ weights, the sum in any order.
@@ -144,6 +146,67 @@ func TestSoftmaxBlockSequence(t *testing.T) {
 			tol := float64(blocks+1)*3e-7 + gamma(blocks*(nk+1), u32)
 			if rel := math.Abs(float64(l[row])-s) / s; rel > tol {
 				t.Fatalf("row %d: sum %v, want %v (relative error %.3g)", row, l[row], s, rel)
+			}
+		}
+	})
+}
+
+// TestSoftmaxBlockNaNSticky checks the NaN rule on every level: once a
+// block holds a NaN logit — the row's first block or a later one, alone
+// or among finite and masked logits — the running maximum and the sum are
+// NaN and stay NaN through later blocks, finite or fully masked; the
+// factor of a later block is NaN whenever it has a visible key; and the
+// rows beside it are untouched, a row with no visible key keeping the
+// empty state (−Inf, 0).
+func TestSoftmaxBlockNaNSticky(t *testing.T) {
+	nan := float32(math.NaN())
+	const nk = 32
+	forLevels(t, func(t *testing.T, lv int) {
+		for _, at := range []int{0, 1, 2} { // the block holding the NaN
+			for _, pos := range []int{0, 5, nk - 1} {
+				// rows: 0 the NaN row, 1 finite, 2 always masked
+				m := []float32{negInf, negInf, negInf}
+				l, a := make([]float32, 3), make([]float32, 3)
+				x := make([]float32, 3*nk)
+				for b := range 4 {
+					for i := range x {
+						x[i] = float32(i%7) - 3
+					}
+					for i := range nk {
+						x[2*nk+i] = negInf
+					}
+					if b == 3 { // a fully masked block for the NaN row
+						for i := range nk {
+							x[i] = negInf
+						}
+					}
+					if b == at {
+						x[pos] = nan
+					}
+					softmaxBlockAt(lv, x, nk, nk, m, l, a)
+					if b < at {
+						continue
+					}
+					if m[0] == m[0] || l[0] == l[0] {
+						t.Fatalf("NaN in block %d at %d, after block %d: m, l = %v, %v; want NaN", at, pos, b, m[0], l[0])
+					}
+					if b < 3 {
+						for i, w := range x[:nk] {
+							if w == w {
+								t.Fatalf("block %d: weight %d = %v, want NaN", b, i, w)
+							}
+						}
+						if b > at && a[0] == a[0] {
+							t.Fatalf("block %d after the NaN: alpha = %v, want NaN", b, a[0])
+						}
+					}
+					if m[1] != 3 || l[1] != l[1] || a[1] != a[1] {
+						t.Fatalf("block %d: the finite row became m, l, alpha = %v, %v, %v", b, m[1], l[1], a[1])
+					}
+					if m[2] != negInf || l[2] != 0 || a[2] != 1 {
+						t.Fatalf("block %d: the masked row became m, l, alpha = %v, %v, %v", b, m[2], l[2], a[2])
+					}
+				}
 			}
 		}
 	})
