@@ -202,10 +202,16 @@ func (s isa) storeTransposed(px Register, rows int, t VecVirtual) {
 // their sum times scale to x[r·xstride+i] and moves offs, x and the key
 // count on by nk. The labels start with lbl.
 func (s isa) gatherGroups(lbl string, rows, nk, per, esz int, po, keys, px Register, cols func(kp []Register, qc Register, acc [][][]VecVirtual)) {
+	s.gatherGroupsOf("k", lbl, rows, nk, per, esz, po, keys, px, cols)
+}
+
+// gatherGroupsOf is gatherGroups with the key rows in the slice parameter
+// named kname.
+func (s isa) gatherGroupsOf(kname, lbl string, rows, nk, per, esz int, po, keys, px Register, cols func(kp []Register, qc Register, acc [][][]VecVirtual)) {
 	Label(lbl)
 	CMPQ(keys, U32(nk))
 	JB(label(lbl + "_end"))
-	pk := Load(Param("k").Base(), GP64())
+	pk := Load(Param(kname).Base(), GP64())
 	kp := make([]Register, nk)
 	for i := range kp {
 		kp[i] = GP64()

@@ -54,6 +54,15 @@ func main() {
 			genAccumulateSplit(s, rows)
 			genAttendSplit(s, rows)
 		}
+		for _, kind := range []elemKind{elemF32, elemBF16, elemF16} {
+			genMinMaxRows(s, kind)
+		}
+		for _, rows := range []int{4, 3, 2, 1} {
+			genPageBounds(s, rows)
+		}
+		genMaxOrdered(s)
+		genExpSum64(s)
+		genSoftVote(s)
 	}
 	genTranspose(false)
 	genTranspose(true)

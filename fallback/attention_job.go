@@ -129,16 +129,9 @@ type attnScratch struct {
 	kchunk [attnMaxBlock]int32
 }
 
-var attnJobs = make(chan *attnJob, 16)
+var attnJobs = jobs[attnJob]{limit: 16}
 
-func getAttnJob() *attnJob {
-	select {
-	case j := <-attnJobs:
-		return j
-	default:
-		return new(attnJob)
-	}
-}
+func getAttnJob() *attnJob { return attnJobs.get() }
 
 // putAttnJob recycles j, dropping its references to caller memory.
 func putAttnJob(j *attnJob) {
@@ -149,10 +142,7 @@ func putAttnJob(j *attnJob) {
 		ropeState: attnRoPE{invF32: j.ropeState.invF32[:0]},
 	}
 	*j = keep
-	select {
-	case attnJobs <- j:
-	default:
-	}
+	attnJobs.put(j)
 }
 
 // setup reads a validated call into j: views, index rows, positions and
@@ -284,6 +274,12 @@ func (j *attnJob) schedule(width int) {
 	if len(j.scratch) < width {
 		j.scratch = append(j.scratch, make([]attnScratch, width-len(j.scratch))...)
 	}
+	// Every worker's scratch is sized here, not when the worker first
+	// joins: a helper that happens to join a call for the first time
+	// must not allocate in steady state.
+	for i := range j.scratch[:width] {
+		j.scratch[i].ensure(j)
+	}
 }
 
 // lanes returns the (query, head) pairs of a full work item.
@@ -295,7 +291,6 @@ func (j *attnJob) items() int { return j.tiles * j.groups * j.splits }
 // run serves work items [lo, hi) on worker w: the pool's runner.
 func (j *attnJob) run(w, lo, hi int) {
 	sc := &j.scratch[w]
-	sc.ensure(j)
 	for it := lo; it < hi; it++ {
 		split := it % j.splits
 		grp := (it / j.splits) % j.groups

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -73,7 +74,61 @@ func bf16Of(r *rand.Rand, n int) []uint16 {
 // family allocate nothing: decode (split-KV), prefill with causal masks
 // and in-op RoPE, Merge and the selection primitives.
 func TestAttentionAllocs(t *testing.T) {
-	b := New()
+	for name, call := range steadyCalls(New()) {
+		for range 3 { // grow scratch, fill the recycling channels
+			if err := call(); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		if n := testing.AllocsPerRun(5, func() { _ = call() }); n != 0 {
+			t.Errorf("%s: %.1f allocations per call in steady state, want 0", name, n)
+		}
+	}
+}
+
+// TestLateWorkerNoAllocs checks that a worker running its first chunk
+// of a call allocates nothing once the call is warm: every op sizes the
+// scratch of every worker before any runs, so a helper that joins a
+// call for the first time (it was busy or not yet scheduled during the
+// earlier ones) costs no allocation. A pool without helpers runs each
+// call inline under a chosen worker id: the calls warm up as worker 0,
+// then each other worker runs the call once, its first time, counted
+// without a warm-up run (unlike AllocsPerRun) on one P. A stray
+// allocation of another goroutine could land in one count; an op that
+// sizes scratch late allocates in all of them, so the least counts.
+func TestLateWorkerNoAllocs(t *testing.T) {
+	p := newPool(0)
+	p.ids = 4
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for name, call := range steadyCalls(&Backend{pool: p}) {
+		p.caller = 0
+		for range 3 {
+			if err := call(); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		least := uint64(math.MaxUint64)
+		for w := 1; w < p.ids; w++ {
+			p.caller = w
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			err := call()
+			runtime.ReadMemStats(&after)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			least = min(least, after.Mallocs-before.Mallocs)
+		}
+		if least != 0 {
+			t.Errorf("%s: a worker's first chunk of a warm call: %d allocations, want 0", name, least)
+		}
+	}
+}
+
+// steadyCalls returns one call of every op of this family on b, keyed
+// by name: decode (split-KV), prefill with causal masks and in-op RoPE,
+// Merge and the selection primitives.
+func steadyCalls(b *Backend) map[string]func() error {
 	r := rand.New(rand.NewPCG(3, 4))
 	const S, Hq, Hk, D, W = 2048, 8, 2, 64, 600
 	k := WrapU16(ops.BF16, bf16Of(r, S*Hk*D), S, Hk, D)
@@ -129,16 +184,7 @@ func TestAttentionAllocs(t *testing.T) {
 	calls["topk"] = func() error { return b.TopK(topArgs) }
 	calls["pagemeta"] = func() error { return b.PageMeta(metaArgs) }
 	calls["pagescores"] = func() error { return b.PageScores(pageArgs) }
-	for name, call := range calls {
-		for range 3 { // grow scratch, fill the recycling channels
-			if err := call(); err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-		}
-		if n := testing.AllocsPerRun(5, func() { _ = call() }); n != 0 {
-			t.Errorf("%s: %.1f allocations per call in steady state, want 0", name, n)
-		}
-	}
+	return calls
 }
 
 // TestAttentionConcurrentDeterministic runs differently shaped attention

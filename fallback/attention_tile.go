@@ -386,7 +386,6 @@ type attnMerge struct{ j *attnJob }
 func (mp *attnMerge) run(w, lo, hi int) {
 	j := mp.j
 	sc := &j.scratch[w]
-	sc.ensure(j)
 	Dv, gl := j.Dv, j.kvPer*j.g
 	stride := j.lanes() * (Dv + 2)
 	for it := lo; it < hi; it++ {

@@ -11,10 +11,12 @@ import (
 // :])[n]. Each head's softmax is max-subtracted, with its normaliser
 // summed in float64; -Inf and NaN scores get weight 0; a head whose
 // scores are all -Inf or NaN contributes nothing; a head with +Inf scores
-// splits its weight 1 equally among them. Two passes: per head (spread
-// over the pool) the maximum, then the exponentials (vec.ExpShift, the
-// attention kernels' exponential), kept, and their sum; per block of
-// candidates the weights summed over heads (vec.Axpy).
+// splits its weight 1 equally among them. Two passes over the scores, no
+// other array: per head (spread over the pool) its maximum
+// (vec.MaxOrdered) and normaliser (vec.ExpSum64, the attention kernels'
+// exponential), its row read again from the cache; then per block of
+// candidates the weights recomputed and summed over heads in head order
+// (vec.SoftVote, the heads with +Inf scores added after).
 func (b *Backend) Criticality(a *ops.CriticalityArgs) error {
 	if err := ops.CheckCriticality(a, Name); err != nil {
 		return err
@@ -29,16 +31,36 @@ func (b *Backend) Criticality(a *ops.CriticalityArgs) error {
 	}
 	j.m = growF32(j.m, j.Hq)
 	j.inv = growF32(j.inv, j.Hq)
-	j.e = growF32(j.e, j.Hq*j.N)
 	j.pass = 0
 	b.pool.run(j.Hq, 1, j)
+	// the heads that weigh: finite maxima for SoftVote, +Inf ones apart
+	j.offs, j.vm, j.vinv, j.infs = j.offs[:0], j.vm[:0], j.vinv[:0], j.infs[:0]
+	for h, m := range j.m {
+		switch {
+		case j.inv[h] == 0:
+		case m == posInf:
+			j.infs = append(j.infs, h)
+		default:
+			j.offs = append(j.offs, h*j.rs)
+			j.vm, j.vinv = append(j.vm, m), append(j.vinv, j.inv[h])
+		}
+	}
 	j.pass = 1
-	if w := b.pool.width(); len(j.sums) < w {
+	w := b.pool.width()
+	if len(j.sums) < w {
 		j.sums = append(j.sums, make([][]float32, w-len(j.sums))...)
 	}
-	b.pool.run(j.N, 2048, j)
+	if j.outRS != 1 { // the sums go through scratch: every worker's, before any joins
+		for i := range j.sums[:w] {
+			j.sums[i] = growF32(j.sums[i], b.pool.chunkLen(j.N, critGrain))
+		}
+	}
+	b.pool.run(j.N, critGrain, j)
 	return nil
 }
+
+// critGrain is the fewest candidates of one chunk of the vote's pass.
+const critGrain = 2048
 
 // critJob is one Criticality call; recycled.
 type critJob struct {
@@ -47,29 +69,23 @@ type critJob struct {
 	rs     int
 	out    []float32
 	outRS  int
-	m, inv []float32   // per head: max, 1/normaliser (0: no weight)
-	e      []float32   // [Hq, N]: the unnormalised weights
-	sums   [][]float32 // per worker
-	pass   int
+	m, inv []float32 // per head: max, 1/normaliser (0: no weight)
+	// the heads of finite maximum: row offsets, maxima and factors; the
+	// heads of +Inf maximum
+	offs     []int
+	vm, vinv []float32
+	infs     []int
+	sums     [][]float32 // per worker
+	pass     int
 }
 
-var critJobs = make(chan *critJob, 8)
+var critJobs = jobs[critJob]{limit: 8}
 
-func getCritJob() *critJob {
-	select {
-	case j := <-critJobs:
-		return j
-	default:
-		return new(critJob)
-	}
-}
+func getCritJob() *critJob { return critJobs.get() }
 
 func putCritJob(j *critJob) {
-	*j = critJob{m: j.m[:0], inv: j.inv[:0], e: j.e[:0], sums: j.sums}
-	select {
-	case critJobs <- j:
-	default:
-	}
+	*j = critJob{m: j.m[:0], inv: j.inv[:0], offs: j.offs[:0], vm: j.vm[:0], vinv: j.vinv[:0], infs: j.infs[:0], sums: j.sums}
+	critJobs.put(j)
 }
 
 var posInf = float32(math.Inf(1))
@@ -81,80 +97,44 @@ func (j *critJob) run(w, lo, hi int) {
 		}
 		return
 	}
-	j.sums[w] = growF32(j.sums[w], hi-lo)
-	sum := j.sums[w]
-	clear(sum)
-	for h := range j.Hq { // head by head: each weight row is read in order
-		inv := j.inv[h]
-		if inv == 0 {
-			continue
-		}
-		vec.Axpy(inv, j.e[h*j.N+lo:h*j.N+hi], sum)
+	sum := j.out[lo:hi]
+	if j.outRS != 1 {
+		sum = j.sums[w][:hi-lo]
 	}
-	for i, x := range sum {
-		j.out[(lo+i)*j.outRS] = x
+	vec.SoftVote(sum, j.s[lo:], j.offs, j.vm, j.vinv)
+	for _, h := range j.infs {
+		inv := j.inv[h]
+		for i, x := range j.s[h*j.rs+lo : h*j.rs+hi] {
+			if x == posInf {
+				sum[i] += inv
+			}
+		}
+	}
+	if j.outRS != 1 {
+		for i, x := range sum {
+			j.out[(lo+i)*j.outRS] = x
+		}
 	}
 }
 
-// head computes head h's maximum, its unnormalised weights (into j.e)
-// and their normaliser.
+// head computes head h's maximum and its factor: 1/normaliser, 0 for a
+// head with no weight, 1/(their count) for +Inf scores.
 func (j *critJob) head(h int) {
 	row := j.s[h*j.rs : h*j.rs+j.N]
-	e := j.e[h*j.N : (h+1)*j.N]
-	m := negInf
-	for _, x := range row {
-		if x > m { // NaN never compares greater
-			m = x
-		}
-	}
+	m := vec.MaxOrdered(row)
 	j.m[h] = m
 	switch m {
 	case negInf:
 		j.inv[h] = 0
 	case posInf:
 		c := 0
-		for i, x := range row {
-			e[i] = 0
+		for _, x := range row {
 			if x == posInf {
-				e[i] = 1
 				c++
 			}
 		}
 		j.inv[h] = 1 / float32(c)
 	default:
-		// in chunks that stay in the L1 cache from the copy to the sum
-		var l float64
-		for c := 0; c < len(row); c += critChunk {
-			ec := e[c:min(c+critChunk, len(row))]
-			for i, x := range row[c : c+len(ec)] {
-				if x != x { // NaN: weight 0, as -Inf
-					x = negInf
-				}
-				ec[i] = x
-			}
-			vec.ExpShift(ec, m) // ec[i] = expf32(x − m), bit for bit
-			l += sum64(ec)
-		}
-		j.inv[h] = float32(1 / l)
+		j.inv[h] = float32(1 / vec.ExpSum64(row, m))
 	}
-}
-
-// critChunk is how many weights of a head Criticality makes at a time.
-const critChunk = 2048
-
-// sum64 returns Σ x[i] accumulated in float64 (four partial sums, so that
-// the additions pipeline).
-func sum64(x []float32) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += float64(x[i])
-		s1 += float64(x[i+1])
-		s2 += float64(x[i+2])
-		s3 += float64(x[i+3])
-	}
-	for ; i < len(x); i++ {
-		s0 += float64(x[i])
-	}
-	return (s0 + s1) + (s2 + s3)
 }

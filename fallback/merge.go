@@ -44,6 +44,10 @@ func (b *Backend) Merge(a *ops.MergeArgs) error {
 	if len(j.scratch) < w {
 		j.scratch = append(j.scratch, make([]mergeScratch, w-len(j.scratch))...)
 	}
+	for i := range j.scratch[:w] { // every worker's, before any joins
+		sc := &j.scratch[i]
+		sc.a, sc.b = growF32(sc.a, j.Dv), growF32(sc.b, j.Dv)
+	}
 	b.pool.run(j.rows, max(1, 4096/max(j.Dv, 1)), j)
 	return nil
 }
@@ -61,29 +65,18 @@ type mergeJob struct {
 
 type mergeScratch struct{ a, b []float32 }
 
-var mergeJobs = make(chan *mergeJob, 8)
+var mergeJobs = jobs[mergeJob]{limit: 8}
 
-func getMergeJob() *mergeJob {
-	select {
-	case j := <-mergeJobs:
-		return j
-	default:
-		return new(mergeJob)
-	}
-}
+func getMergeJob() *mergeJob { return mergeJobs.get() }
 
 func putMergeJob(j *mergeJob) {
 	*j = mergeJob{buf1: j.buf1[:0], buf2: j.buf2[:0], scratch: j.scratch}
-	select {
-	case mergeJobs <- j:
-	default:
-	}
+	mergeJobs.put(j)
 }
 
 // run merges rows [lo, hi) on worker w.
 func (j *mergeJob) run(w, lo, hi int) {
 	sc := &j.scratch[w]
-	sc.a, sc.b = growF32(sc.a, j.Dv), growF32(sc.b, j.Dv)
 	for r := lo; r < hi; r++ {
 		t, h := r/j.Hq, r%j.Hq
 		l1, l2 := float64(j.lse1[r]), float64(j.lse2[r])

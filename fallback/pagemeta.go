@@ -1,6 +1,9 @@
 package fallback
 
-import "github.com/rotorkernels/rotor/ops"
+import (
+	"github.com/rotorkernels/rotor/fallback/internal/vec"
+	"github.com/rotorkernels/rotor/ops"
+)
 
 // PageMeta recomputes Quest's page metadata for every page touched by
 // slots [From, To): Min[p, kv, :] and Max[p, kv, :] become the
@@ -8,7 +11,9 @@ import "github.com/rotorkernels/rotor/ops"
 // slots below To. Pages outside the range are left as they are, so
 // appending slots [n, n+m) after a call over [0, n) updates the metadata
 // incrementally. A NaN key element makes that page's element NaN. Work
-// is spread over the pool by (page, kv head).
+// is spread over the pool by page; each page is one vec.MinMaxRows pass
+// over its slots' K records (all kv heads), with Go's min and max bit
+// for bit, while a page further on is prefetched.
 func (b *Backend) PageMeta(a *ops.PageMetaArgs) error {
 	if err := ops.CheckPageMeta(a, Name); err != nil {
 		return err
@@ -18,65 +23,60 @@ func (b *Backend) PageMeta(a *ops.PageMetaArgs) error {
 	}
 	j := getPageMetaJob()
 	defer putPageMetaJob(j)
-	j.Hk, j.D, j.P, j.to = a.K.Shape[1], a.K.Shape[2], a.PageSize, a.To
+	j.w, j.P, j.to = a.K.Shape[1]*a.K.Shape[2], a.PageSize, a.To
 	j.p0 = a.From / a.PageSize
 	pages := (a.To-1)/a.PageSize - j.p0 + 1
 	j.k = fviewOf(a.K)
 	j.min, j.minRS = f32s(a.Min), a.Min.RowStride()
 	j.max, j.maxRS = f32s(a.Max), a.Max.RowStride()
-	if w := b.pool.width(); len(j.scratch) < w {
-		j.scratch = append(j.scratch, make([][]float32, w-len(j.scratch))...)
-	}
-	b.pool.run(pages*j.Hk, max(1, 4096/(j.P*j.D+1)), j)
+	b.pool.run(pages, max(1, pageMetaGrain/(j.P*j.w*j.k.dt.Size())), j)
 	return nil
 }
 
+// pageMetaGrain is about how many key bytes a PageMeta work chunk reads;
+// pageMetaAhead is how many pages ahead of the one it reduces a worker
+// prefetches (one page's slots are one contiguous run of K records; two
+// pages ahead measured fastest, 48 ms against 55 ms for one and 71 ms for
+// none over Llama-3.1-8B's 128k slots on two loaded cores).
+const (
+	pageMetaGrain = 64 << 10
+	pageMetaAhead = 2
+)
+
 // pageMetaJob is one PageMeta call; recycled.
 type pageMetaJob struct {
-	Hk, D, P, p0, to int
-	k                fview
-	min, max         []float32
-	minRS, maxRS     int
-	scratch          [][]float32
+	w, P, p0, to int // w: elements of a slot's K record (Hk·D)
+	k            fview
+	min, max     []float32
+	minRS, maxRS int
 }
 
-var pageMetaJobs = make(chan *pageMetaJob, 8)
+var pageMetaJobs = jobs[pageMetaJob]{limit: 8}
 
-func getPageMetaJob() *pageMetaJob {
-	select {
-	case j := <-pageMetaJobs:
-		return j
-	default:
-		return new(pageMetaJob)
-	}
-}
+func getPageMetaJob() *pageMetaJob { return pageMetaJobs.get() }
 
 func putPageMetaJob(j *pageMetaJob) {
-	*j = pageMetaJob{scratch: j.scratch}
-	select {
-	case pageMetaJobs <- j:
-	default:
-	}
+	*j = pageMetaJob{}
+	pageMetaJobs.put(j)
 }
 
-// run recomputes items [lo, hi) = (page, kv head) pairs on worker w.
-func (j *pageMetaJob) run(w, lo, hi int) {
-	j.scratch[w] = growF32(j.scratch[w], j.D)
-	buf := j.scratch[w]
-	for it := lo; it < hi; it++ {
-		p, kv := j.p0+it/j.Hk, it%j.Hk
-		mn := j.min[p*j.minRS+kv*j.D : p*j.minRS+(kv+1)*j.D]
-		mx := j.max[p*j.maxRS+kv*j.D : p*j.maxRS+(kv+1)*j.D]
+// run recomputes pages p0+lo … p0+hi-1.
+func (j *pageMetaJob) run(_, lo, hi int) {
+	for p := j.p0 + lo; p < j.p0+hi; p++ {
 		first, end := p*j.P, min((p+1)*j.P, j.to)
-		k := j.k.load(first*j.k.rs+kv*j.D, j.D, buf)
-		copy(mn, k)
-		copy(mx, k)
-		for s := first + 1; s < end; s++ {
-			k := j.k.load(s*j.k.rs+kv*j.D, j.D, buf)
-			for d, x := range k {
-				mn[d] = min(mn[d], x)
-				mx[d] = max(mx[d], x)
-			}
+		if a := first + pageMetaAhead*j.P; a < j.to { // the page that far ahead
+			j.k.prefetch(a*j.k.rs, (min(a+j.P, j.to)-a-1)*j.k.rs+j.w)
+		}
+		mn := j.min[p*j.minRS : p*j.minRS+j.w]
+		mx := j.max[p*j.maxRS : p*j.maxRS+j.w]
+		off, rs := first*j.k.rs, j.k.rs
+		switch j.k.dt {
+		case ops.F32:
+			vec.MinMaxRows(mn, mx, j.k.f[off:], rs, end-first)
+		case ops.BF16:
+			vec.MinMaxRowsBF16(mn, mx, j.k.h[off:], rs, end-first)
+		default:
+			vec.MinMaxRowsF16(mn, mx, j.k.h[off:], rs, end-first)
 		}
 	}
 }

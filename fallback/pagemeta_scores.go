@@ -3,12 +3,17 @@ package fallback
 import (
 	"math"
 
+	"github.com/rotorkernels/rotor/fallback/internal/vec"
 	"github.com/rotorkernels/rotor/ops"
 )
 
 // PageScores computes Quest's upper bound Out[h, p] = Scale·Σ_d
 // max(q[h,d]·Min[p,kv,d], q[h,d]·Max[p,kv,d]) (kv = h/g) for pages
-// [0, Pages), in float32, pages spread over the pool.
+// [0, Pages), in float32, spread over the pool in chunks of
+// pageScoresChunk pages: per kv head one vec.PageBounds call forms the
+// bounds of its g query heads over the chunk in the worker's scratch,
+// which vec.CopyRowsStream writes to Out (as Scores does), while a part
+// of the next chunk's page rows is prefetched.
 func (b *Backend) PageScores(a *ops.PageScoresArgs) error {
 	if err := ops.CheckPageScores(a, Name); err != nil {
 		return err
@@ -29,9 +34,20 @@ func (b *Backend) PageScores(a *ops.PageScoresArgs) error {
 	j.min, j.minRS = f32s(a.Min), a.Min.RowStride()
 	j.max, j.maxRS = f32s(a.Max), a.Max.RowStride()
 	j.out, j.outRS = f32s(a.Out), a.Out.RowStride()
-	b.pool.run(a.Pages, max(1, 8192/(j.Hq*j.D+1)), j)
+	w := b.pool.width()
+	if len(j.scratch) < w {
+		j.scratch = append(j.scratch, make([][]float32, w-len(j.scratch))...)
+	}
+	for i := range j.scratch[:w] { // every worker's, before any joins
+		j.scratch[i] = growF32(j.scratch[i], j.Hq*pageScoresChunk)
+	}
+	b.pool.run(a.Pages, pageScoresChunk, j)
 	return nil
 }
+
+// pageScoresChunk is how many pages' bounds a worker forms before writing
+// them out: a whole cache line of each Out row.
+const pageScoresChunk = 16
 
 // pageScoresJob is one PageScores call; recycled.
 type pageScoresJob struct {
@@ -42,42 +58,54 @@ type pageScoresJob struct {
 	minRS, maxRS int
 	out          []float32
 	outRS        int
+	scratch      [][]float32
 }
 
-var pageScoresJobs = make(chan *pageScoresJob, 8)
+var pageScoresJobs = jobs[pageScoresJob]{limit: 8}
 
-func getPageScoresJob() *pageScoresJob {
-	select {
-	case j := <-pageScoresJobs:
-		return j
-	default:
-		return new(pageScoresJob)
-	}
-}
+func getPageScoresJob() *pageScoresJob { return pageScoresJobs.get() }
 
 func putPageScoresJob(j *pageScoresJob) {
-	*j = pageScoresJob{q: j.q[:0]}
-	select {
-	case pageScoresJobs <- j:
-	default:
-	}
+	*j = pageScoresJob{q: j.q[:0], scratch: j.scratch}
+	pageScoresJobs.put(j)
 }
 
-// run scores pages [lo, hi).
-func (j *pageScoresJob) run(_, lo, hi int) {
-	D := j.D
-	for p := lo; p < hi; p++ {
+// run scores pages [lo, hi) on worker w, pageScoresChunk at a time.
+func (j *pageScoresJob) run(w, lo, hi int) {
+	D, g, C := j.D, j.g, pageScoresChunk
+	xs := j.scratch[w]
+	var offs [pageScoresChunk]int
+	for p0 := lo; p0 < hi; p0 += C {
+		cnt := min(C, hi-p0)
+		next := min(hi-p0-cnt, C) // the next chunk, touched in parts
 		for kv := range j.Hk {
-			mn := j.min[p*j.minRS+kv*D : p*j.minRS+(kv+1)*D]
-			mx := j.max[p*j.maxRS+kv*D : p*j.maxRS+(kv+1)*D]
-			for h := kv * j.g; h < (kv+1)*j.g; h++ {
-				q := j.q[h*D : (h+1)*D]
-				var s float32
-				for d, x := range q {
-					s += max(x*mn[d], x*mx[d])
+			j.touch(p0+cnt+kv*next/j.Hk, p0+cnt+(kv+1)*next/j.Hk)
+			x, q := xs[kv*g*cnt:(kv+1)*g*cnt], j.q[kv*g*D:(kv+1)*g*D]
+			if j.minRS != j.maxRS { // rows at different offsets: page by page
+				for i := range cnt {
+					p := p0 + i
+					vec.PageBounds(x[i:], cnt, q, D, j.scale, j.min[p*j.minRS+kv*D:], j.max[p*j.maxRS+kv*D:], []int{0})
 				}
-				j.out[h*j.outRS+p] = s * j.scale
+				continue
 			}
+			o := offs[:cnt]
+			for i := range o {
+				o[i] = (p0+i)*j.minRS + kv*D
+			}
+			vec.PageBounds(x, cnt, q, D, j.scale, j.min, j.max, o)
 		}
+		vec.CopyRowsStream(j.out[p0:], j.outRS, xs[:j.Hq*cnt], cnt)
 	}
+	vec.StoreFence()
+}
+
+// touch prefetches the minima and maxima rows (all kv heads) of pages
+// [lo, hi).
+func (j *pageScoresJob) touch(lo, hi int) {
+	if lo >= hi {
+		return
+	}
+	w := j.Hk * j.D
+	vec.PrefetchF32(j.min[lo*j.minRS : (hi-1)*j.minRS+w])
+	vec.PrefetchF32(j.max[lo*j.maxRS : (hi-1)*j.maxRS+w])
 }

@@ -19,6 +19,11 @@ type pool struct {
 	helpers int         // helper goroutines; participants are helpers+1
 	queue   chan *batch // batches offered to helpers
 	free    chan *batch // recycled batches
+	// ids is the number of worker ids a runner may see (helpers+1) and
+	// caller the id of the calling goroutine (0). Tests of a pool
+	// without helpers widen ids and vary caller, so that any worker id
+	// can run a call first.
+	ids, caller int
 }
 
 // runner is one op's parallel body: run processes items [lo, hi).
@@ -64,6 +69,7 @@ func newPool(helpers int) *pool {
 	p := &pool{
 		helpers: helpers,
 		queue:   make(chan *batch, 4*helpers+4),
+		ids:     helpers + 1,
 	}
 	// A caller's finished batches stay referenced until a helper has
 	// taken every offer of them from the queue, so one caller may have
@@ -81,7 +87,7 @@ func newPool(helpers int) *pool {
 }
 
 // width returns the number of distinct worker ids a runner may see.
-func (p *pool) width() int { return p.helpers + 1 }
+func (p *pool) width() int { return p.ids }
 
 // help is a helper goroutine's loop.
 func (p *pool) help() {
@@ -135,21 +141,31 @@ func (p *pool) chunksFor(n, grain int) int {
 	return min(4*p.width(), n/max(grain, 1))
 }
 
+// chunkLen returns the longest range [lo, hi) that run(n, grain, …)
+// hands one runner call, so that ops can size per-worker scratch before
+// the call: n itself when the call runs inline.
+func (p *pool) chunkLen(n, grain int) int {
+	chunks := p.chunksFor(n, grain)
+	if chunks <= 1 || p.helpers == 0 {
+		return n
+	}
+	return (n + chunks - 1) / chunks
+}
+
 // run calls r.run over [0, n) in contiguous chunks of at least grain
 // items (the last may be shorter), on the caller and on idle helpers,
 // and returns when every chunk is done. When one chunk suffices it runs
-// inline on the caller as r.run(0, 0, n).
+// inline on the caller as r.run(p.caller, 0, n).
 func (p *pool) run(n, grain int, r runner) {
 	if n <= 0 {
 		return
 	}
-	chunks := p.chunksFor(n, grain)
-	if chunks <= 1 || p.helpers == 0 {
-		r.run(0, 0, n)
+	size := p.chunkLen(n, grain)
+	if size >= n {
+		r.run(p.caller, 0, n)
 		return
 	}
-	size := (n + chunks - 1) / chunks
-	chunks = (n + size - 1) / size
+	chunks := (n + size - 1) / size
 
 	b := p.get()
 	b.r, b.n, b.size, b.count = r, int64(n), int64(size), int64(chunks)

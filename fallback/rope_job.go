@@ -71,25 +71,15 @@ type ropeJob struct {
 	slotBuf []int32
 }
 
-var ropeJobs = make(chan *ropeJob, 16)
+var ropeJobs = jobs[ropeJob]{limit: 16}
 
-func getRoPEJob() *ropeJob {
-	select {
-	case j := <-ropeJobs:
-		return j
-	default:
-		return new(ropeJob)
-	}
-}
+func getRoPEJob() *ropeJob { return ropeJobs.get() }
 
 // putRoPEJob recycles j, dropping its references to caller memory.
 func putRoPEJob(j *ropeJob) {
 	posBuf, slotBuf, scratch, invBuf, inv32B := j.posBuf, j.slotBuf, j.scratch, j.invBuf, j.inv32B
 	*j = ropeJob{posBuf: posBuf[:0], slotBuf: slotBuf[:0], scratch: scratch, invBuf: invBuf, inv32B: inv32B}
-	select {
-	case ropeJobs <- j:
-	default:
-	}
+	ropeJobs.put(j)
 }
 
 // gatherI32 returns the int32 entries of the rank-1 tensor t (validated)

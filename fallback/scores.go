@@ -31,6 +31,9 @@ func (b *Backend) Scores(a *ops.ScoresArgs) error {
 	} else {
 		j.start = a.Candidates.Start
 	}
+	if j.Hq == 0 || j.N == 0 { // Out is empty: its memory may be any size
+		return nil
+	}
 	j.scale = a.Scale
 	if j.scale == 0 {
 		j.scale = float32(1 / math.Sqrt(float64(j.D)))
@@ -47,6 +50,9 @@ func (b *Backend) Scores(a *ops.ScoresArgs) error {
 	w := b.pool.width()
 	if len(j.scratch) < w {
 		j.scratch = append(j.scratch, make([][]float32, w-len(j.scratch))...)
+	}
+	for i := range j.scratch[:w] { // every worker's, before any joins
+		j.scratch[i] = growF32(j.scratch[i], j.scratchLen())
 	}
 	b.pool.run(j.N, 64, j)
 	return nil
@@ -66,23 +72,13 @@ type scoresJob struct {
 	scratch         [][]float32
 }
 
-var scoresJobs = make(chan *scoresJob, 8)
+var scoresJobs = jobs[scoresJob]{limit: 8}
 
-func getScoresJob() *scoresJob {
-	select {
-	case j := <-scoresJobs:
-		return j
-	default:
-		return new(scoresJob)
-	}
-}
+func getScoresJob() *scoresJob { return scoresJobs.get() }
 
 func putScoresJob(j *scoresJob) {
 	*j = scoresJob{q: j.q[:0], idxBuf: j.idxBuf[:0], scratch: j.scratch}
-	select {
-	case scoresJobs <- j:
-	default:
-	}
+	scoresJobs.put(j)
 }
 
 // scoresChunk is the most candidates whose K rows one gathered dot call
@@ -107,13 +103,12 @@ const (
 // is touched before each kv head's call, so that their cache misses
 // overlap the arithmetic instead of queueing up front.
 func (j *scoresJob) run(w, lo, hi int) {
-	if j.k.dt == ops.F16 || (j.k.dt == ops.F32 && j.g%4 == 0) {
+	if j.perSlot() {
 		j.runPerSlot(w, lo, hi)
 		return
 	}
 	D, g := j.D, j.g
-	chunk := max(4, min(scoresChunk, scoresChunkBytes/(j.Hk*D*j.k.dt.Size())))
-	j.scratch[w] = growF32(j.scratch[w], j.Hq*chunk)
+	chunk := j.chunk()
 	xs := j.scratch[w]
 	var offs [scoresChunk]int
 	for n0 := lo; n0 < hi; {
@@ -188,7 +183,6 @@ func (j *scoresJob) touch(lo, hi int) {
 // order streams the pool faster than the chunks.
 func (j *scoresJob) runPerSlot(w, lo, hi int) {
 	D, g := j.D, j.g
-	j.scratch[w] = growF32(j.scratch[w], D+g)
 	buf, d := j.scratch[w][:D], j.scratch[w][D:D+g]
 	for n := lo; n < hi; n++ {
 		s := j.start + n
@@ -210,4 +204,23 @@ func (j *scoresJob) runPerSlot(w, lo, hi int) {
 			}
 		}
 	}
+}
+
+// perSlot reports whether the call scores one slot at a time
+// (runPerSlot) rather than in chunks.
+func (j *scoresJob) perSlot() bool {
+	return j.k.dt == ops.F16 || (j.k.dt == ops.F32 && j.g%4 == 0)
+}
+
+// chunk returns the candidates of one chunk of the chunked scan.
+func (j *scoresJob) chunk() int {
+	return max(4, min(scoresChunk, scoresChunkBytes/(j.Hk*j.D*j.k.dt.Size())))
+}
+
+// scratchLen returns the floats of one worker's scratch.
+func (j *scoresJob) scratchLen() int {
+	if j.perSlot() {
+		return j.D + j.g
+	}
+	return j.Hq * j.chunk()
 }

@@ -32,8 +32,16 @@ func (b *Backend) TopK(a *ops.TopKArgs) error {
 	if j.K == 0 || j.R == 0 {
 		return nil
 	}
-	if w := b.pool.width(); len(j.scratch) < w {
+	w := b.pool.width()
+	if len(j.scratch) < w {
 		j.scratch = append(j.scratch, make([]topkScratch, w-len(j.scratch))...)
+	}
+	for i := range j.scratch[:w] { // every worker's, before any joins
+		sc := &j.scratch[i]
+		sc.keys = growU32(sc.keys, j.N)
+		if cap(sc.cand) < j.N {
+			sc.cand = make([]uint32, 0, j.N)
+		}
 	}
 	b.pool.run(j.R, 1, j)
 	return nil
@@ -56,23 +64,13 @@ type topkScratch struct {
 	hist       [1 << 11]int32
 }
 
-var topkJobs = make(chan *topkJob, 8)
+var topkJobs = jobs[topkJob]{limit: 8}
 
-func getTopKJob() *topkJob {
-	select {
-	case j := <-topkJobs:
-		return j
-	default:
-		return new(topkJob)
-	}
-}
+func getTopKJob() *topkJob { return topkJobs.get() }
 
 func putTopKJob(j *topkJob) {
 	*j = topkJob{mapBuf: j.mapBuf[:0], scratch: j.scratch}
-	select {
-	case topkJobs <- j:
-	default:
-	}
+	topkJobs.put(j)
 }
 
 // sortKey maps a float32 to a uint32 whose unsigned order is the float
@@ -102,7 +100,6 @@ func (j *topkJob) run(w, lo, hi int) {
 func (j *topkJob) row(sc *topkScratch, r int) {
 	scores := j.s[r*j.rs : r*j.rs+j.N]
 	out := j.out[r*j.outRS : r*j.outRS+j.K]
-	sc.keys = growU32(sc.keys, j.N)
 	keys := sc.keys
 	valid := 0
 	for i, x := range scores {

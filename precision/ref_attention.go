@@ -93,7 +93,7 @@ func RefAttention(a *RefAttentionArgs) *RefAttentionResult {
 			lambda = ops.LogNScale(a.QPos[t], a.LogN)
 		}
 		for kv := range Hk {
-			slots = refRow(a, t, kv, slots[:0])
+			slots = a.AppendRow(slots[:0], t, kv)
 			n := 0
 			for _, s := range slots {
 				if s >= 0 {
@@ -208,9 +208,9 @@ func refSoftmaxRow(a *RefAttentionArgs, res *RefAttentionResult, t, h, kv int, s
 	res.LSE[row] = m + math.Log(den)
 }
 
-// refRow appends the selection row of (t, kv) to dst: the index row, or
-// the dense slot range.
-func refRow(a *RefAttentionArgs, t, kv int, dst []int32) []int32 {
+// AppendRow appends the selection row of query token t and kv head kv to
+// dst: its index row (padding included), or the slots of the dense range.
+func (a *RefAttentionArgs) AppendRow(dst []int32, t, kv int) []int32 {
 	if a.Indices == nil {
 		end := a.End
 		if end == 0 {

@@ -49,20 +49,27 @@ func plantSpecials(xs []float64, specials []byte) {
 		return
 	}
 	for i := 0; i+1 < len(specials); i += 2 {
-		e := int(specials[i]) * 7919 % len(xs)
-		switch specials[i+1] % 8 {
-		case 0:
-			xs[e] = math.NaN()
-		case 1:
-			xs[e] = math.Inf(1)
-		case 2:
-			xs[e] = math.Inf(-1)
-		case 3:
-			xs[e] = 0
-		case 4:
-			xs[e] = math.Copysign(0, -1)
+		if x, ok := special(specials[i+1] % 8); ok {
+			xs[int(specials[i])*7919%len(xs)] = x
 		}
 	}
+}
+
+// special returns special value k: NaN, +Inf, -Inf, +0 or -0 for k < 5.
+func special(k uint8) (float64, bool) {
+	switch k {
+	case 0:
+		return math.NaN(), true
+	case 1:
+		return math.Inf(1), true
+	case 2:
+		return math.Inf(-1), true
+	case 3:
+		return 0, true
+	case 4:
+		return math.Copysign(0, -1), true
+	}
+	return 0, false
 }
 
 // plantSpecialsIn plants specials in several arrays: each triple of bytes

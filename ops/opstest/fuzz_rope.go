@@ -157,10 +157,7 @@ func FuzzRoPE(f *testing.F, b ops.Backend) {
 		}
 		err := b.RoPE(a)
 		if err != nil {
-			typedError(t, err)
-			for _, g := range gs {
-				g.unchanged(t, b, "rope")
-			}
+			refused(t, b, err, gs...)
 			return
 		}
 		if corrupted {
@@ -277,10 +274,7 @@ func FuzzRoPEAppend(f *testing.F, b ops.Backend) {
 		}
 		err := b.RoPEAppend(a)
 		if err != nil {
-			typedError(t, err)
-			for _, g := range all {
-				g.unchanged(t, b, "rope_append")
-			}
+			refused(t, b, err, all...)
 			return
 		}
 		if corrupted || invalidSlots {

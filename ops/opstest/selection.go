@@ -72,6 +72,37 @@ func testScores(t *testing.T, b ops.Backend) {
 		}
 	}
 	t.Logf("worst |err|/bound %.3g", worst)
+	testScoresEmpty(t, b)
+}
+
+// testScoresEmpty checks that a call with no query heads, or no
+// candidates, succeeds and writes nothing: Out is then empty, so the
+// memory behind it may be shorter than the candidate count or the head
+// count suggests (here only the guard elements).
+func testScoresEmpty(t *testing.T, b ops.Backend) {
+	const S, Hk, D = 64, 2, 16
+	for _, dt := range floatDTypes {
+		K := upload(t, b, dt, roundAll(dt, randNormal(8100, S*Hk*D)), S, Hk, D)
+		for _, c := range []struct {
+			Hq  int
+			sel ops.Selection
+			N   int
+		}{
+			{0, ops.Selection{Start: 3}, S - 3},
+			{0, ops.Selection{}, S},
+			{4, ops.Selection{Start: 40, End: 40}, 0},
+		} {
+			gq := newGuarded(t, b, dt, []int{c.Hq, D}, 0, 8101, nil)
+			gout := newGuarded(t, b, ops.F32, []int{c.Hq, c.N}, 0, 8102, nil)
+			err := b.Scores(&ops.ScoresArgs{Q: gq.view, K: K, Candidates: c.sel, Out: gout.view})
+			if err != nil {
+				t.Errorf("%v: Scores of %d heads over %d candidates: %v", dt, c.Hq, c.N, err)
+			}
+			gout.unchanged(t, b, "Scores with an empty Out")
+			free(b, gq.all, gout.all)
+		}
+		free(b, K)
+	}
 }
 
 // critTruth returns Criticality's float64 truth for scores [Hq, N]: the

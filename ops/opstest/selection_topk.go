@@ -54,20 +54,11 @@ func topkRows(kind string, seed uint64, R, N int) []float64 {
 		case "narrow": // one binade, shared high key bits: the radix passes 2 and 3 decide
 			s[i] = 1 + float64(r.IntN(1<<12))*0x1p-23
 		case "special":
-			switch r.IntN(8) {
-			case 0:
-				s[i] = math.NaN()
-			case 1:
-				s[i] = math.Inf(1)
-			case 2:
-				s[i] = math.Inf(-1)
-			case 3:
-				s[i] = 0
-			case 4:
-				s[i] = math.Copysign(0, -1)
-			default:
-				s[i] = r.NormFloat64()
+			x, ok := special(uint8(r.IntN(8)))
+			if !ok {
+				x = r.NormFloat64()
 			}
+			s[i] = x
 		case "nan":
 			s[i] = math.NaN()
 			if i%N == N/3 {

@@ -306,6 +306,66 @@ func accumulateBF16Split1AVX2(acc []float32, dv int, p []float32, pstride int, v
 //go:noescape
 func attendBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
 
+// minMaxRowsAVX2 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max) and reports whether a NaN took part.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func minMaxRowsAVX2(mn []float32, mx []float32, k []float32, stride int, rows int) (nan bool)
+
+// minMaxRowsBF16AVX2 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max) and reports whether a NaN took part.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func minMaxRowsBF16AVX2(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
+
+// minMaxRowsF16AVX2 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max) and reports whether a NaN took part.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func minMaxRowsF16AVX2(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
+
+// pageBounds4AVX2 sets x[r·xstride+i] = scale·Σ_c max(q[r·d+c]·mn[offs[i]+c], q[r·d+c]·mx[offs[i]+c]) for r < 4, i < len(offs), c < d rounded down, and reports whether every maximum read was finite.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func pageBounds4AVX2(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+
+// pageBounds3AVX2 sets x[r·xstride+i] = scale·Σ_c max(q[r·d+c]·mn[offs[i]+c], q[r·d+c]·mx[offs[i]+c]) for r < 3, i < len(offs), c < d rounded down, and reports whether every maximum read was finite.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func pageBounds3AVX2(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+
+// pageBounds2AVX2 sets x[r·xstride+i] = scale·Σ_c max(q[r·d+c]·mn[offs[i]+c], q[r·d+c]·mx[offs[i]+c]) for r < 2, i < len(offs), c < d rounded down, and reports whether every maximum read was finite.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func pageBounds2AVX2(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+
+// pageBounds1AVX2 sets x[r·xstride+i] = scale·Σ_c max(q[r·d+c]·mn[offs[i]+c], q[r·d+c]·mx[offs[i]+c]) for r < 1, i < len(offs), c < d rounded down, and reports whether every maximum read was finite.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func pageBounds1AVX2(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+
+// maxOrderedAVX2 returns the largest element of x that is not NaN (−Inf when none is).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func maxOrderedAVX2(x []float32) float32
+
+// expSum64AVX2 returns Σ exp32(x[i] − m) over the elements that are not NaN, in float64.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func expSum64AVX2(x []float32, m float32) float64
+
+// softVoteAVX2 sets out[i] = Σ_h inv[h]·exp32(s[offs[h]+i] − m[h]) for h < len(m), a NaN score counting 0 (FMA, heads in order).
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func softVoteAVX2(out []float32, s []float32, offs []int, m []float32, inv []float32)
+
 // dotAVX512 returns Σ a[i]·b[i] for i < len(a), in four interleaved FMA accumulators added pairwise.
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 func dotAVX512(a []float32, b []float32) float32
@@ -607,6 +667,66 @@ func accumulateBF16Split1AVX512(acc []float32, dv int, p []float32, pstride int,
 //
 //go:noescape
 func attendBF16Split1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+
+// minMaxRowsAVX512 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max) and reports whether a NaN took part.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func minMaxRowsAVX512(mn []float32, mx []float32, k []float32, stride int, rows int) (nan bool)
+
+// minMaxRowsBF16AVX512 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max) and reports whether a NaN took part.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func minMaxRowsBF16AVX512(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
+
+// minMaxRowsF16AVX512 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max) and reports whether a NaN took part.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func minMaxRowsF16AVX512(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
+
+// pageBounds4AVX512 sets x[r·xstride+i] = scale·Σ_c max(q[r·d+c]·mn[offs[i]+c], q[r·d+c]·mx[offs[i]+c]) for r < 4, i < len(offs), c < d rounded down, and reports whether every maximum read was finite.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func pageBounds4AVX512(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+
+// pageBounds3AVX512 sets x[r·xstride+i] = scale·Σ_c max(q[r·d+c]·mn[offs[i]+c], q[r·d+c]·mx[offs[i]+c]) for r < 3, i < len(offs), c < d rounded down, and reports whether every maximum read was finite.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func pageBounds3AVX512(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+
+// pageBounds2AVX512 sets x[r·xstride+i] = scale·Σ_c max(q[r·d+c]·mn[offs[i]+c], q[r·d+c]·mx[offs[i]+c]) for r < 2, i < len(offs), c < d rounded down, and reports whether every maximum read was finite.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func pageBounds2AVX512(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+
+// pageBounds1AVX512 sets x[r·xstride+i] = scale·Σ_c max(q[r·d+c]·mn[offs[i]+c], q[r·d+c]·mx[offs[i]+c]) for r < 1, i < len(offs), c < d rounded down, and reports whether every maximum read was finite.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func pageBounds1AVX512(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+
+// maxOrderedAVX512 returns the largest element of x that is not NaN (−Inf when none is).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func maxOrderedAVX512(x []float32) float32
+
+// expSum64AVX512 returns Σ exp32(x[i] − m) over the elements that are not NaN, in float64.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func expSum64AVX512(x []float32, m float32) float64
+
+// softVoteAVX512 sets out[i] = Σ_h inv[h]·exp32(s[offs[h]+i] − m[h]) for h < len(m), a NaN score counting 0 (FMA, heads in order).
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func softVoteAVX512(out []float32, s []float32, offs []int, m []float32, inv []float32)
 
 // transposeAVX2 sets kt[c·ktstride+i] = k[offs[i]+c] for i < len(offs) and c < d, both rounded down to 8 (the caller handles the rest).
 // It is used at every SIMD level.

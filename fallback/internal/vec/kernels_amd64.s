@@ -10343,6 +10343,1492 @@ plain:
 	VZEROUPPER
 	RET
 
+// func minMaxRowsAVX2(mn []float32, mx []float32, k []float32, stride int, rows int) (nan bool)
+// Requires: AVX, AVX2
+TEXT ·minMaxRowsAVX2(SB), NOSPLIT, $0-89
+	MOVQ mn_base+0(FP), AX
+	MOVQ mx_base+24(FP), CX
+	MOVQ k_base+48(FP), DX
+	MOVQ mn_len+8(FP), BX
+	ANDQ $-8, BX
+	MOVQ stride+72(FP), SI
+	SHLQ $0x02, SI
+	MOVQ rows+80(FP), DI
+	XORL R8, R8
+	XORQ R9, R9
+	MOVQ BX, R10
+	ANDQ $-16, R10
+
+cols2:
+	CMPQ    R9, R10
+	JAE     cols2_end
+	LEAQ    (DX)(R9*4), R11
+	VMOVUPS (R11), Y0
+	VMOVAPS Y0, Y1
+	VMOVUPS 32(R11), Y2
+	VMOVAPS Y2, Y3
+	MOVQ    $0x0000000000000001, R12
+
+cols2_rows:
+	CMPQ    R12, DI
+	JAE     cols2_rows_end
+	ADDQ    SI, R11
+	VMOVUPS (R11), Y4
+	VMINPS  Y0, Y4, Y5
+	VMINPS  Y4, Y0, Y6
+	VPOR    Y5, Y6, Y0
+	VMAXPS  Y1, Y4, Y5
+	VMAXPS  Y4, Y1, Y6
+	VPAND   Y5, Y6, Y1
+	VMOVUPS 32(R11), Y4
+	VMINPS  Y2, Y4, Y5
+	VMINPS  Y4, Y2, Y6
+	VPOR    Y5, Y6, Y2
+	VMAXPS  Y3, Y4, Y5
+	VMAXPS  Y4, Y3, Y6
+	VPAND   Y5, Y6, Y3
+	ADDQ    $0x00000001, R12
+	JMP     cols2_rows
+
+cols2_rows_end:
+	VMOVUPS   Y0, (AX)(R9*4)
+	VMOVUPS   Y1, (CX)(R9*4)
+	VMOVUPS   Y2, 32(AX)(R9*4)
+	VMOVUPS   Y3, 32(CX)(R9*4)
+	VCMPPS    $0x03, Y0, Y0, Y0
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VORPS     Y1, Y0, Y0
+	VMOVMSKPS Y0, R11
+	ORL       R11, R8
+	ADDQ      $0x00000010, R9
+	JMP       cols2
+
+cols2_end:
+	ANDQ $-8, BX
+
+cols1:
+	CMPQ    R9, BX
+	JAE     cols1_end
+	LEAQ    (DX)(R9*4), R10
+	VMOVUPS (R10), Y0
+	VMOVAPS Y0, Y1
+	MOVQ    $0x0000000000000001, R11
+
+cols1_rows:
+	CMPQ    R11, DI
+	JAE     cols1_rows_end
+	ADDQ    SI, R10
+	VMOVUPS (R10), Y2
+	VMINPS  Y0, Y2, Y3
+	VMINPS  Y2, Y0, Y4
+	VPOR    Y3, Y4, Y0
+	VMAXPS  Y1, Y2, Y3
+	VMAXPS  Y2, Y1, Y4
+	VPAND   Y3, Y4, Y1
+	ADDQ    $0x00000001, R11
+	JMP     cols1_rows
+
+cols1_rows_end:
+	VMOVUPS   Y0, (AX)(R9*4)
+	VMOVUPS   Y1, (CX)(R9*4)
+	VCMPPS    $0x03, Y0, Y0, Y0
+	VMOVMSKPS Y0, R10
+	ORL       R10, R8
+	ADDQ      $0x00000008, R9
+	JMP       cols1
+
+cols1_end:
+	TESTL R8, R8
+	SETNE nan+88(FP)
+	VZEROUPPER
+	RET
+
+// func minMaxRowsBF16AVX2(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
+// Requires: AVX, AVX2
+TEXT ·minMaxRowsBF16AVX2(SB), NOSPLIT, $0-89
+	MOVQ mn_base+0(FP), AX
+	MOVQ mx_base+24(FP), CX
+	MOVQ k_base+48(FP), DX
+	MOVQ mn_len+8(FP), BX
+	ANDQ $-8, BX
+	MOVQ stride+72(FP), SI
+	SHLQ $0x01, SI
+	MOVQ rows+80(FP), DI
+	XORL R8, R8
+	XORQ R9, R9
+	MOVQ BX, R10
+	ANDQ $-16, R10
+
+cols2:
+	CMPQ      R9, R10
+	JAE       cols2_end
+	LEAQ      (DX)(R9*2), R11
+	VPMOVZXWD (R11), Y0
+	VPSLLD    $0x10, Y0, Y0
+	VMOVAPS   Y0, Y1
+	VPMOVZXWD 16(R11), Y2
+	VPSLLD    $0x10, Y2, Y2
+	VMOVAPS   Y2, Y3
+	MOVQ      $0x0000000000000001, R12
+
+cols2_rows:
+	CMPQ      R12, DI
+	JAE       cols2_rows_end
+	ADDQ      SI, R11
+	VPMOVZXWD (R11), Y4
+	VPSLLD    $0x10, Y4, Y4
+	VMINPS    Y0, Y4, Y5
+	VMINPS    Y4, Y0, Y6
+	VPOR      Y5, Y6, Y0
+	VMAXPS    Y1, Y4, Y5
+	VMAXPS    Y4, Y1, Y6
+	VPAND     Y5, Y6, Y1
+	VPMOVZXWD 16(R11), Y4
+	VPSLLD    $0x10, Y4, Y4
+	VMINPS    Y2, Y4, Y5
+	VMINPS    Y4, Y2, Y6
+	VPOR      Y5, Y6, Y2
+	VMAXPS    Y3, Y4, Y5
+	VMAXPS    Y4, Y3, Y6
+	VPAND     Y5, Y6, Y3
+	ADDQ      $0x00000001, R12
+	JMP       cols2_rows
+
+cols2_rows_end:
+	VMOVUPS   Y0, (AX)(R9*4)
+	VMOVUPS   Y1, (CX)(R9*4)
+	VMOVUPS   Y2, 32(AX)(R9*4)
+	VMOVUPS   Y3, 32(CX)(R9*4)
+	VCMPPS    $0x03, Y0, Y0, Y0
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VORPS     Y1, Y0, Y0
+	VMOVMSKPS Y0, R11
+	ORL       R11, R8
+	ADDQ      $0x00000010, R9
+	JMP       cols2
+
+cols2_end:
+	ANDQ $-8, BX
+
+cols1:
+	CMPQ      R9, BX
+	JAE       cols1_end
+	LEAQ      (DX)(R9*2), R10
+	VPMOVZXWD (R10), Y0
+	VPSLLD    $0x10, Y0, Y0
+	VMOVAPS   Y0, Y1
+	MOVQ      $0x0000000000000001, R11
+
+cols1_rows:
+	CMPQ      R11, DI
+	JAE       cols1_rows_end
+	ADDQ      SI, R10
+	VPMOVZXWD (R10), Y2
+	VPSLLD    $0x10, Y2, Y2
+	VMINPS    Y0, Y2, Y3
+	VMINPS    Y2, Y0, Y4
+	VPOR      Y3, Y4, Y0
+	VMAXPS    Y1, Y2, Y3
+	VMAXPS    Y2, Y1, Y4
+	VPAND     Y3, Y4, Y1
+	ADDQ      $0x00000001, R11
+	JMP       cols1_rows
+
+cols1_rows_end:
+	VMOVUPS   Y0, (AX)(R9*4)
+	VMOVUPS   Y1, (CX)(R9*4)
+	VCMPPS    $0x03, Y0, Y0, Y0
+	VMOVMSKPS Y0, R10
+	ORL       R10, R8
+	ADDQ      $0x00000008, R9
+	JMP       cols1
+
+cols1_end:
+	TESTL R8, R8
+	SETNE nan+88(FP)
+	VZEROUPPER
+	RET
+
+// func minMaxRowsF16AVX2(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
+// Requires: AVX, AVX2, F16C
+TEXT ·minMaxRowsF16AVX2(SB), NOSPLIT, $0-89
+	MOVQ mn_base+0(FP), AX
+	MOVQ mx_base+24(FP), CX
+	MOVQ k_base+48(FP), DX
+	MOVQ mn_len+8(FP), BX
+	ANDQ $-8, BX
+	MOVQ stride+72(FP), SI
+	SHLQ $0x01, SI
+	MOVQ rows+80(FP), DI
+	XORL R8, R8
+	XORQ R9, R9
+	MOVQ BX, R10
+	ANDQ $-16, R10
+
+cols2:
+	CMPQ      R9, R10
+	JAE       cols2_end
+	LEAQ      (DX)(R9*2), R11
+	VCVTPH2PS (R11), Y0
+	VMOVAPS   Y0, Y1
+	VCVTPH2PS 16(R11), Y2
+	VMOVAPS   Y2, Y3
+	MOVQ      $0x0000000000000001, R12
+
+cols2_rows:
+	CMPQ      R12, DI
+	JAE       cols2_rows_end
+	ADDQ      SI, R11
+	VCVTPH2PS (R11), Y4
+	VMINPS    Y0, Y4, Y5
+	VMINPS    Y4, Y0, Y6
+	VPOR      Y5, Y6, Y0
+	VMAXPS    Y1, Y4, Y5
+	VMAXPS    Y4, Y1, Y6
+	VPAND     Y5, Y6, Y1
+	VCVTPH2PS 16(R11), Y4
+	VMINPS    Y2, Y4, Y5
+	VMINPS    Y4, Y2, Y6
+	VPOR      Y5, Y6, Y2
+	VMAXPS    Y3, Y4, Y5
+	VMAXPS    Y4, Y3, Y6
+	VPAND     Y5, Y6, Y3
+	ADDQ      $0x00000001, R12
+	JMP       cols2_rows
+
+cols2_rows_end:
+	VMOVUPS   Y0, (AX)(R9*4)
+	VMOVUPS   Y1, (CX)(R9*4)
+	VMOVUPS   Y2, 32(AX)(R9*4)
+	VMOVUPS   Y3, 32(CX)(R9*4)
+	VCMPPS    $0x03, Y0, Y0, Y0
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VORPS     Y1, Y0, Y0
+	VMOVMSKPS Y0, R11
+	ORL       R11, R8
+	ADDQ      $0x00000010, R9
+	JMP       cols2
+
+cols2_end:
+	ANDQ $-8, BX
+
+cols1:
+	CMPQ      R9, BX
+	JAE       cols1_end
+	LEAQ      (DX)(R9*2), R10
+	VCVTPH2PS (R10), Y0
+	VMOVAPS   Y0, Y1
+	MOVQ      $0x0000000000000001, R11
+
+cols1_rows:
+	CMPQ      R11, DI
+	JAE       cols1_rows_end
+	ADDQ      SI, R10
+	VCVTPH2PS (R10), Y2
+	VMINPS    Y0, Y2, Y3
+	VMINPS    Y2, Y0, Y4
+	VPOR      Y3, Y4, Y0
+	VMAXPS    Y1, Y2, Y3
+	VMAXPS    Y2, Y1, Y4
+	VPAND     Y3, Y4, Y1
+	ADDQ      $0x00000001, R11
+	JMP       cols1_rows
+
+cols1_rows_end:
+	VMOVUPS   Y0, (AX)(R9*4)
+	VMOVUPS   Y1, (CX)(R9*4)
+	VCMPPS    $0x03, Y0, Y0, Y0
+	VMOVMSKPS Y0, R10
+	ORL       R10, R8
+	ADDQ      $0x00000008, R9
+	JMP       cols1
+
+cols1_end:
+	TESTL R8, R8
+	SETNE nan+88(FP)
+	VZEROUPPER
+	RET
+
+// func pageBounds4AVX2(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+// Requires: AVX
+TEXT ·pageBounds4AVX2(SB), NOSPLIT, $0-145
+	MOVQ   d+56(FP), AX
+	MOVQ   AX, CX
+	ANDQ   $-8, CX
+	SHLQ   $0x02, AX
+	LEAQ   (AX)(AX*2), DX
+	MOVQ   offs_base+120(FP), BX
+	MOVQ   offs_len+128(FP), SI
+	MOVQ   x_base+0(FP), DI
+	MOVQ   mx_base+96(FP), R8
+	MOVQ   mn_base+72(FP), R9
+	SUBQ   R9, R8
+	VXORPS Y0, Y0, Y0
+
+pages2:
+	CMPQ   SI, $0x00000002
+	JB     pages2_end
+	MOVQ   mn_base+72(FP), R9
+	MOVQ   (BX), R10
+	LEAQ   (R9)(R10*4), R10
+	MOVQ   8(BX), R11
+	LEAQ   (R9)(R11*4), R11
+	MOVQ   q_base+32(FP), R9
+	VXORPS Y1, Y1, Y1
+	VXORPS Y1, Y1, Y2
+	VXORPS Y1, Y1, Y3
+	VXORPS Y1, Y1, Y4
+	VXORPS Y1, Y1, Y5
+	VXORPS Y1, Y1, Y6
+	VXORPS Y1, Y1, Y7
+	VXORPS Y1, Y1, Y8
+	MOVQ   CX, R12
+
+pages2_col:
+	CMPQ    R12, $0x00000008
+	JB      pages2_colend
+	VMOVUPS (R10), Y9
+	VMOVUPS (R10)(R8*1), Y10
+	VADDPS  Y10, Y0, Y0
+	VMOVUPS (R11), Y11
+	VMOVUPS (R11)(R8*1), Y12
+	VADDPS  Y12, Y0, Y0
+	VMOVUPS (R9), Y13
+	VMULPS  Y9, Y13, Y14
+	VMULPS  Y10, Y13, Y15
+	VMAXPS  Y14, Y15, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  Y11, Y13, Y14
+	VMULPS  Y12, Y13, Y13
+	VMAXPS  Y14, Y13, Y13
+	VADDPS  Y13, Y2, Y2
+	VMOVUPS (R9)(AX*1), Y13
+	VMULPS  Y9, Y13, Y14
+	VMULPS  Y10, Y13, Y15
+	VMAXPS  Y14, Y15, Y15
+	VADDPS  Y15, Y3, Y3
+	VMULPS  Y11, Y13, Y14
+	VMULPS  Y12, Y13, Y13
+	VMAXPS  Y14, Y13, Y13
+	VADDPS  Y13, Y4, Y4
+	VMOVUPS (R9)(AX*2), Y13
+	VMULPS  Y9, Y13, Y14
+	VMULPS  Y10, Y13, Y15
+	VMAXPS  Y14, Y15, Y15
+	VADDPS  Y15, Y5, Y5
+	VMULPS  Y11, Y13, Y14
+	VMULPS  Y12, Y13, Y13
+	VMAXPS  Y14, Y13, Y13
+	VADDPS  Y13, Y6, Y6
+	VMOVUPS (R9)(DX*1), Y13
+	VMULPS  Y9, Y13, Y9
+	VMULPS  Y10, Y13, Y10
+	VMAXPS  Y9, Y10, Y10
+	VADDPS  Y10, Y7, Y7
+	VMULPS  Y11, Y13, Y9
+	VMULPS  Y12, Y13, Y10
+	VMAXPS  Y9, Y10, Y10
+	VADDPS  Y10, Y8, Y8
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R9
+	SUBQ    $0x00000008, R12
+	JMP     pages2_col
+
+pages2_colend:
+	MOVQ         xstride+24(FP), R9
+	SHLQ         $0x02, R9
+	LEAQ         (R9)(R9*2), R10
+	VBROADCASTSS scale+64(FP), Y9
+	VHADDPS      Y2, Y1, Y1
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPS       X2, X1, X1
+	VMULPS       X9, X1, X1
+	VMOVLPS      X1, (DI)
+	VMOVHPS      X1, (DI)(R9*1)
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y7
+	VHADDPS      Y7, Y5, Y5
+	VEXTRACTF128 $0x01, Y5, X1
+	VADDPS       X1, X5, X5
+	VMULPS       X9, X5, X5
+	VMOVLPS      X5, (DI)(R9*2)
+	VMOVHPS      X5, (DI)(R10*1)
+	ADDQ         $0x00000010, BX
+	ADDQ         $0x00000008, DI
+	SUBQ         $0x00000002, SI
+	JMP          pages2
+
+pages2_end:
+pages1:
+	CMPQ   SI, $0x00000001
+	JB     pages1_end
+	MOVQ   mn_base+72(FP), R9
+	MOVQ   (BX), R10
+	LEAQ   (R9)(R10*4), R10
+	MOVQ   q_base+32(FP), R9
+	VXORPS Y1, Y1, Y1
+	VXORPS Y1, Y1, Y2
+	VXORPS Y1, Y1, Y3
+	VXORPS Y1, Y1, Y4
+	MOVQ   CX, R11
+
+pages1_col:
+	CMPQ    R11, $0x00000008
+	JB      pages1_colend
+	VMOVUPS (R10), Y5
+	VMOVUPS (R10)(R8*1), Y6
+	VADDPS  Y6, Y0, Y0
+	VMOVUPS (R9), Y7
+	VMULPS  Y5, Y7, Y8
+	VMULPS  Y6, Y7, Y7
+	VMAXPS  Y8, Y7, Y7
+	VADDPS  Y7, Y1, Y1
+	VMOVUPS (R9)(AX*1), Y7
+	VMULPS  Y5, Y7, Y8
+	VMULPS  Y6, Y7, Y7
+	VMAXPS  Y8, Y7, Y7
+	VADDPS  Y7, Y2, Y2
+	VMOVUPS (R9)(AX*2), Y7
+	VMULPS  Y5, Y7, Y8
+	VMULPS  Y6, Y7, Y7
+	VMAXPS  Y8, Y7, Y7
+	VADDPS  Y7, Y3, Y3
+	VMOVUPS (R9)(DX*1), Y7
+	VMULPS  Y5, Y7, Y5
+	VMULPS  Y6, Y7, Y6
+	VMAXPS  Y5, Y6, Y6
+	VADDPS  Y6, Y4, Y4
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R9
+	SUBQ    $0x00000008, R11
+	JMP     pages1_col
+
+pages1_colend:
+	MOVQ         xstride+24(FP), R9
+	SHLQ         $0x02, R9
+	LEAQ         (R9)(R9*2), R10
+	VBROADCASTSS scale+64(FP), Y5
+	VHADDPS      Y2, Y1, Y1
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPS       X2, X1, X1
+	VMULPS       X5, X1, X1
+	VMOVSS       X1, (DI)
+	VEXTRACTPS   $0x01, X1, (DI)(R9*1)
+	VEXTRACTPS   $0x02, X1, (DI)(R9*2)
+	VEXTRACTPS   $0x03, X1, (DI)(R10*1)
+	ADDQ         $0x00000008, BX
+	ADDQ         $0x00000004, DI
+	SUBQ         $0x00000001, SI
+	JMP          pages1
+
+pages1_end:
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VSUBSS       X0, X0, X0
+	VUCOMISS     X0, X0
+	SETPC        finite+144(FP)
+	VZEROUPPER
+	RET
+
+// func pageBounds3AVX2(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+// Requires: AVX
+TEXT ·pageBounds3AVX2(SB), NOSPLIT, $0-145
+	MOVQ   d+56(FP), AX
+	MOVQ   AX, CX
+	ANDQ   $-8, CX
+	SHLQ   $0x02, AX
+	LEAQ   (AX)(AX*2), DX
+	MOVQ   offs_base+120(FP), DX
+	MOVQ   offs_len+128(FP), BX
+	MOVQ   x_base+0(FP), SI
+	MOVQ   mx_base+96(FP), DI
+	MOVQ   mn_base+72(FP), R8
+	SUBQ   R8, DI
+	VXORPS Y0, Y0, Y0
+
+pages2:
+	CMPQ   BX, $0x00000002
+	JB     pages2_end
+	MOVQ   mn_base+72(FP), R8
+	MOVQ   (DX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   8(DX), R10
+	LEAQ   (R8)(R10*4), R10
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y1, Y1, Y1
+	VXORPS Y1, Y1, Y2
+	VXORPS Y1, Y1, Y3
+	VXORPS Y1, Y1, Y4
+	VXORPS Y1, Y1, Y5
+	VXORPS Y1, Y1, Y6
+	MOVQ   CX, R11
+
+pages2_col:
+	CMPQ    R11, $0x00000008
+	JB      pages2_colend
+	VMOVUPS (R9), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	VADDPS  Y8, Y0, Y0
+	VMOVUPS (R10), Y9
+	VMOVUPS (R10)(DI*1), Y10
+	VADDPS  Y10, Y0, Y0
+	VMOVUPS (R8), Y11
+	VMULPS  Y7, Y11, Y12
+	VMULPS  Y8, Y11, Y13
+	VMAXPS  Y12, Y13, Y13
+	VADDPS  Y13, Y1, Y1
+	VMULPS  Y9, Y11, Y12
+	VMULPS  Y10, Y11, Y11
+	VMAXPS  Y12, Y11, Y11
+	VADDPS  Y11, Y2, Y2
+	VMOVUPS (R8)(AX*1), Y11
+	VMULPS  Y7, Y11, Y12
+	VMULPS  Y8, Y11, Y13
+	VMAXPS  Y12, Y13, Y13
+	VADDPS  Y13, Y3, Y3
+	VMULPS  Y9, Y11, Y12
+	VMULPS  Y10, Y11, Y11
+	VMAXPS  Y12, Y11, Y11
+	VADDPS  Y11, Y4, Y4
+	VMOVUPS (R8)(AX*2), Y11
+	VMULPS  Y7, Y11, Y7
+	VMULPS  Y8, Y11, Y8
+	VMAXPS  Y7, Y8, Y8
+	VADDPS  Y8, Y5, Y5
+	VMULPS  Y9, Y11, Y7
+	VMULPS  Y10, Y11, Y8
+	VMAXPS  Y7, Y8, Y8
+	VADDPS  Y8, Y6, Y6
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, R11
+	JMP     pages2_col
+
+pages2_colend:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	VBROADCASTSS scale+64(FP), Y7
+	VHADDPS      Y2, Y1, Y1
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPS       X2, X1, X1
+	VMULPS       X7, X1, X1
+	VMOVLPS      X1, (SI)
+	VMOVHPS      X1, (SI)(R8*1)
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y2, Y1, Y1
+	VHADDPS      Y1, Y5, Y5
+	VEXTRACTF128 $0x01, Y5, X1
+	VADDPS       X1, X5, X5
+	VMULPS       X7, X5, X5
+	VMOVLPS      X5, (SI)(R8*2)
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000002, BX
+	JMP          pages2
+
+pages2_end:
+pages1:
+	CMPQ   BX, $0x00000001
+	JB     pages1_end
+	MOVQ   mn_base+72(FP), R8
+	MOVQ   (DX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y1, Y1, Y1
+	VXORPS Y1, Y1, Y2
+	VXORPS Y1, Y1, Y3
+	MOVQ   CX, R10
+
+pages1_col:
+	CMPQ    R10, $0x00000008
+	JB      pages1_colend
+	VMOVUPS (R9), Y4
+	VMOVUPS (R9)(DI*1), Y5
+	VADDPS  Y5, Y0, Y0
+	VMOVUPS (R8), Y6
+	VMULPS  Y4, Y6, Y7
+	VMULPS  Y5, Y6, Y6
+	VMAXPS  Y7, Y6, Y6
+	VADDPS  Y6, Y1, Y1
+	VMOVUPS (R8)(AX*1), Y6
+	VMULPS  Y4, Y6, Y7
+	VMULPS  Y5, Y6, Y6
+	VMAXPS  Y7, Y6, Y6
+	VADDPS  Y6, Y2, Y2
+	VMOVUPS (R8)(AX*2), Y6
+	VMULPS  Y4, Y6, Y4
+	VMULPS  Y5, Y6, Y5
+	VMAXPS  Y4, Y5, Y5
+	VADDPS  Y5, Y3, Y3
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, R10
+	JMP     pages1_col
+
+pages1_colend:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	VBROADCASTSS scale+64(FP), Y4
+	VXORPS       Y5, Y5, Y5
+	VHADDPS      Y2, Y1, Y1
+	VHADDPS      Y5, Y3, Y3
+	VHADDPS      Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPS       X2, X1, X1
+	VMULPS       X4, X1, X1
+	VMOVSS       X1, (SI)
+	VEXTRACTPS   $0x01, X1, (SI)(R8*1)
+	VEXTRACTPS   $0x02, X1, (SI)(R8*2)
+	ADDQ         $0x00000008, DX
+	ADDQ         $0x00000004, SI
+	SUBQ         $0x00000001, BX
+	JMP          pages1
+
+pages1_end:
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VSUBSS       X0, X0, X0
+	VUCOMISS     X0, X0
+	SETPC        finite+144(FP)
+	VZEROUPPER
+	RET
+
+// func pageBounds2AVX2(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+// Requires: AVX
+TEXT ·pageBounds2AVX2(SB), NOSPLIT, $0-145
+	MOVQ   d+56(FP), AX
+	MOVQ   AX, CX
+	ANDQ   $-8, CX
+	SHLQ   $0x02, AX
+	MOVQ   offs_base+120(FP), DX
+	MOVQ   offs_len+128(FP), BX
+	MOVQ   x_base+0(FP), SI
+	MOVQ   mx_base+96(FP), DI
+	MOVQ   mn_base+72(FP), R8
+	SUBQ   R8, DI
+	VXORPS Y0, Y0, Y0
+
+pages3:
+	CMPQ   BX, $0x00000003
+	JB     pages3_end
+	MOVQ   mn_base+72(FP), R8
+	MOVQ   (DX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   8(DX), R10
+	LEAQ   (R8)(R10*4), R10
+	MOVQ   16(DX), R11
+	LEAQ   (R8)(R11*4), R11
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y1, Y1, Y1
+	VXORPS Y1, Y1, Y2
+	VXORPS Y1, Y1, Y3
+	VXORPS Y1, Y1, Y4
+	VXORPS Y1, Y1, Y5
+	VXORPS Y1, Y1, Y6
+	MOVQ   CX, R12
+
+pages3_col:
+	CMPQ    R12, $0x00000008
+	JB      pages3_colend
+	VMOVUPS (R9), Y7
+	VMOVUPS (R9)(DI*1), Y8
+	VADDPS  Y8, Y0, Y0
+	VMOVUPS (R10), Y9
+	VMOVUPS (R10)(DI*1), Y10
+	VADDPS  Y10, Y0, Y0
+	VMOVUPS (R11), Y11
+	VMOVUPS (R11)(DI*1), Y12
+	VADDPS  Y12, Y0, Y0
+	VMOVUPS (R8), Y13
+	VMULPS  Y7, Y13, Y14
+	VMULPS  Y8, Y13, Y15
+	VMAXPS  Y14, Y15, Y15
+	VADDPS  Y15, Y1, Y1
+	VMULPS  Y9, Y13, Y14
+	VMULPS  Y10, Y13, Y15
+	VMAXPS  Y14, Y15, Y15
+	VADDPS  Y15, Y2, Y2
+	VMULPS  Y11, Y13, Y14
+	VMULPS  Y12, Y13, Y13
+	VMAXPS  Y14, Y13, Y13
+	VADDPS  Y13, Y3, Y3
+	VMOVUPS (R8)(AX*1), Y13
+	VMULPS  Y7, Y13, Y7
+	VMULPS  Y8, Y13, Y8
+	VMAXPS  Y7, Y8, Y8
+	VADDPS  Y8, Y4, Y4
+	VMULPS  Y9, Y13, Y7
+	VMULPS  Y10, Y13, Y8
+	VMAXPS  Y7, Y8, Y8
+	VADDPS  Y8, Y5, Y5
+	VMULPS  Y11, Y13, Y7
+	VMULPS  Y12, Y13, Y8
+	VMAXPS  Y7, Y8, Y8
+	VADDPS  Y8, Y6, Y6
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, R12
+	JMP     pages3_col
+
+pages3_colend:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	VBROADCASTSS scale+64(FP), Y7
+	VHADDPS      Y2, Y1, Y1
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPS       X2, X1, X1
+	VMULPS       X7, X1, X1
+	VMOVLPS      X1, (SI)
+	VEXTRACTPS   $0x02, X1, 8(SI)
+	VEXTRACTPS   $0x03, X1, (SI)(R8*1)
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y2, Y1, Y1
+	VHADDPS      Y1, Y5, Y5
+	VEXTRACTF128 $0x01, Y5, X1
+	VADDPS       X1, X5, X5
+	VMULPS       X7, X5, X5
+	VMOVLPS      X5, 4(SI)(R8*1)
+	ADDQ         $0x00000018, DX
+	ADDQ         $0x0000000c, SI
+	SUBQ         $0x00000003, BX
+	JMP          pages3
+
+pages3_end:
+pages2:
+	CMPQ   BX, $0x00000002
+	JB     pages2_end
+	MOVQ   mn_base+72(FP), R8
+	MOVQ   (DX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   8(DX), R10
+	LEAQ   (R8)(R10*4), R10
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y1, Y1, Y1
+	VXORPS Y1, Y1, Y2
+	VXORPS Y1, Y1, Y3
+	VXORPS Y1, Y1, Y4
+	MOVQ   CX, R11
+
+pages2_col:
+	CMPQ    R11, $0x00000008
+	JB      pages2_colend
+	VMOVUPS (R9), Y5
+	VMOVUPS (R9)(DI*1), Y6
+	VADDPS  Y6, Y0, Y0
+	VMOVUPS (R10), Y7
+	VMOVUPS (R10)(DI*1), Y8
+	VADDPS  Y8, Y0, Y0
+	VMOVUPS (R8), Y9
+	VMULPS  Y5, Y9, Y10
+	VMULPS  Y6, Y9, Y11
+	VMAXPS  Y10, Y11, Y11
+	VADDPS  Y11, Y1, Y1
+	VMULPS  Y7, Y9, Y10
+	VMULPS  Y8, Y9, Y9
+	VMAXPS  Y10, Y9, Y9
+	VADDPS  Y9, Y2, Y2
+	VMOVUPS (R8)(AX*1), Y9
+	VMULPS  Y5, Y9, Y5
+	VMULPS  Y6, Y9, Y6
+	VMAXPS  Y5, Y6, Y6
+	VADDPS  Y6, Y3, Y3
+	VMULPS  Y7, Y9, Y5
+	VMULPS  Y8, Y9, Y6
+	VMAXPS  Y5, Y6, Y6
+	VADDPS  Y6, Y4, Y4
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, R11
+	JMP     pages2_col
+
+pages2_colend:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	VBROADCASTSS scale+64(FP), Y5
+	VHADDPS      Y2, Y1, Y1
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPS       X2, X1, X1
+	VMULPS       X5, X1, X1
+	VMOVLPS      X1, (SI)
+	VMOVHPS      X1, (SI)(R8*1)
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000002, BX
+	JMP          pages2
+
+pages2_end:
+pages1:
+	CMPQ   BX, $0x00000001
+	JB     pages1_end
+	MOVQ   mn_base+72(FP), R8
+	MOVQ   (DX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   q_base+32(FP), R8
+	VXORPS Y1, Y1, Y1
+	VXORPS Y1, Y1, Y2
+	MOVQ   CX, R10
+
+pages1_col:
+	CMPQ    R10, $0x00000008
+	JB      pages1_colend
+	VMOVUPS (R9), Y3
+	VMOVUPS (R9)(DI*1), Y4
+	VADDPS  Y4, Y0, Y0
+	VMOVUPS (R8), Y5
+	VMULPS  Y3, Y5, Y6
+	VMULPS  Y4, Y5, Y5
+	VMAXPS  Y6, Y5, Y5
+	VADDPS  Y5, Y1, Y1
+	VMOVUPS (R8)(AX*1), Y5
+	VMULPS  Y3, Y5, Y3
+	VMULPS  Y4, Y5, Y4
+	VMAXPS  Y3, Y4, Y4
+	VADDPS  Y4, Y2, Y2
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, R10
+	JMP     pages1_col
+
+pages1_colend:
+	MOVQ         xstride+24(FP), R8
+	SHLQ         $0x02, R8
+	VBROADCASTSS scale+64(FP), Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VHADDPS      Y2, Y1, Y1
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y4, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPS       X2, X1, X1
+	VMULPS       X3, X1, X1
+	VMOVSS       X1, (SI)
+	VEXTRACTPS   $0x01, X1, (SI)(R8*1)
+	ADDQ         $0x00000008, DX
+	ADDQ         $0x00000004, SI
+	SUBQ         $0x00000001, BX
+	JMP          pages1
+
+pages1_end:
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VSUBSS       X0, X0, X0
+	VUCOMISS     X0, X0
+	SETPC        finite+144(FP)
+	VZEROUPPER
+	RET
+
+// func pageBounds1AVX2(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+// Requires: AVX
+TEXT ·pageBounds1AVX2(SB), NOSPLIT, $0-145
+	MOVQ   d+56(FP), AX
+	MOVQ   AX, CX
+	ANDQ   $-8, CX
+	SHLQ   $0x02, AX
+	MOVQ   offs_base+120(FP), AX
+	MOVQ   offs_len+128(FP), DX
+	MOVQ   x_base+0(FP), BX
+	MOVQ   mx_base+96(FP), SI
+	MOVQ   mn_base+72(FP), DI
+	SUBQ   DI, SI
+	VXORPS Y0, Y0, Y0
+
+pages4:
+	CMPQ   DX, $0x00000004
+	JB     pages4_end
+	MOVQ   mn_base+72(FP), DI
+	MOVQ   (AX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   8(AX), R9
+	LEAQ   (DI)(R9*4), R9
+	MOVQ   16(AX), R10
+	LEAQ   (DI)(R10*4), R10
+	MOVQ   24(AX), R11
+	LEAQ   (DI)(R11*4), R11
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y1, Y1, Y1
+	VXORPS Y1, Y1, Y2
+	VXORPS Y1, Y1, Y3
+	VXORPS Y1, Y1, Y4
+	MOVQ   CX, R12
+
+pages4_col:
+	CMPQ    R12, $0x00000008
+	JB      pages4_colend
+	VMOVUPS (R8), Y5
+	VMOVUPS (R8)(SI*1), Y6
+	VADDPS  Y6, Y0, Y0
+	VMOVUPS (R9), Y7
+	VMOVUPS (R9)(SI*1), Y8
+	VADDPS  Y8, Y0, Y0
+	VMOVUPS (R10), Y9
+	VMOVUPS (R10)(SI*1), Y10
+	VADDPS  Y10, Y0, Y0
+	VMOVUPS (R11), Y11
+	VMOVUPS (R11)(SI*1), Y12
+	VADDPS  Y12, Y0, Y0
+	VMOVUPS (DI), Y13
+	VMULPS  Y5, Y13, Y5
+	VMULPS  Y6, Y13, Y6
+	VMAXPS  Y5, Y6, Y6
+	VADDPS  Y6, Y1, Y1
+	VMULPS  Y7, Y13, Y5
+	VMULPS  Y8, Y13, Y6
+	VMAXPS  Y5, Y6, Y6
+	VADDPS  Y6, Y2, Y2
+	VMULPS  Y9, Y13, Y5
+	VMULPS  Y10, Y13, Y6
+	VMAXPS  Y5, Y6, Y6
+	VADDPS  Y6, Y3, Y3
+	VMULPS  Y11, Y13, Y5
+	VMULPS  Y12, Y13, Y6
+	VMAXPS  Y5, Y6, Y6
+	VADDPS  Y6, Y4, Y4
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, R10
+	ADDQ    $0x00000020, R11
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000008, R12
+	JMP     pages4_col
+
+pages4_colend:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y5
+	VHADDPS      Y2, Y1, Y1
+	VHADDPS      Y4, Y3, Y3
+	VHADDPS      Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPS       X2, X1, X1
+	VMULPS       X5, X1, X1
+	VMOVLPS      X1, (BX)
+	VMOVHPS      X1, 8(BX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000010, BX
+	SUBQ         $0x00000004, DX
+	JMP          pages4
+
+pages4_end:
+pages2:
+	CMPQ   DX, $0x00000002
+	JB     pages2_end
+	MOVQ   mn_base+72(FP), DI
+	MOVQ   (AX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   8(AX), R9
+	LEAQ   (DI)(R9*4), R9
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y1, Y1, Y1
+	VXORPS Y1, Y1, Y2
+	MOVQ   CX, R10
+
+pages2_col:
+	CMPQ    R10, $0x00000008
+	JB      pages2_colend
+	VMOVUPS (R8), Y3
+	VMOVUPS (R8)(SI*1), Y4
+	VADDPS  Y4, Y0, Y0
+	VMOVUPS (R9), Y5
+	VMOVUPS (R9)(SI*1), Y6
+	VADDPS  Y6, Y0, Y0
+	VMOVUPS (DI), Y7
+	VMULPS  Y3, Y7, Y3
+	VMULPS  Y4, Y7, Y4
+	VMAXPS  Y3, Y4, Y4
+	VADDPS  Y4, Y1, Y1
+	VMULPS  Y5, Y7, Y3
+	VMULPS  Y6, Y7, Y4
+	VMAXPS  Y3, Y4, Y4
+	VADDPS  Y4, Y2, Y2
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, R9
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000008, R10
+	JMP     pages2_col
+
+pages2_colend:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VHADDPS      Y2, Y1, Y1
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y4, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X2
+	VADDPS       X2, X1, X1
+	VMULPS       X3, X1, X1
+	VMOVLPS      X1, (BX)
+	ADDQ         $0x00000010, AX
+	ADDQ         $0x00000008, BX
+	SUBQ         $0x00000002, DX
+	JMP          pages2
+
+pages2_end:
+pages1:
+	CMPQ   DX, $0x00000001
+	JB     pages1_end
+	MOVQ   mn_base+72(FP), DI
+	MOVQ   (AX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   q_base+32(FP), DI
+	VXORPS Y1, Y1, Y1
+	MOVQ   CX, R9
+
+pages1_col:
+	CMPQ    R9, $0x00000008
+	JB      pages1_colend
+	VMOVUPS (R8), Y2
+	VMOVUPS (R8)(SI*1), Y3
+	VADDPS  Y3, Y0, Y0
+	VMOVUPS (DI), Y4
+	VMULPS  Y2, Y4, Y2
+	VMULPS  Y3, Y4, Y3
+	VMAXPS  Y2, Y3, Y3
+	VADDPS  Y3, Y1, Y1
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000008, R9
+	JMP     pages1_col
+
+pages1_colend:
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Y2
+	VEXTRACTF128 $0x01, Y1, X3
+	VADDPS       X3, X1, X1
+	VPERMILPS    $0x4e, X1, X3
+	VADDPS       X3, X1, X1
+	VPERMILPS    $0xb1, X1, X3
+	VADDPS       X3, X1, X1
+	VMULSS       X2, X1, X1
+	VMOVSS       X1, (BX)
+	ADDQ         $0x00000008, AX
+	ADDQ         $0x00000004, BX
+	SUBQ         $0x00000001, DX
+	JMP          pages1
+
+pages1_end:
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VSUBSS       X0, X0, X0
+	VUCOMISS     X0, X0
+	SETPC        finite+144(FP)
+	VZEROUPPER
+	RET
+
+// func maxOrderedAVX2(x []float32) float32
+// Requires: AVX
+TEXT ·maxOrderedAVX2(SB), NOSPLIT, $0-28
+	MOVQ    x_base+0(FP), AX
+	MOVQ    x_len+8(FP), CX
+	ANDQ    $-8, CX
+	VMOVUPS expAVX2<>+544(SB), Y0
+	VMOVUPS expAVX2<>+544(SB), Y1
+	VMOVUPS expAVX2<>+544(SB), Y2
+	VMOVUPS expAVX2<>+544(SB), Y3
+	MOVQ    CX, DX
+	ANDQ    $-32, DX
+	XORQ    BX, BX
+
+max4:
+	CMPQ    BX, DX
+	JAE     max4_end
+	VMOVUPS (AX)(BX*4), Y4
+	VMAXPS  Y0, Y4, Y0
+	VMOVUPS 32(AX)(BX*4), Y4
+	VMAXPS  Y1, Y4, Y1
+	VMOVUPS 64(AX)(BX*4), Y4
+	VMAXPS  Y2, Y4, Y2
+	VMOVUPS 96(AX)(BX*4), Y4
+	VMAXPS  Y3, Y4, Y3
+	ADDQ    $0x00000020, BX
+	JMP     max4
+
+max4_end:
+max1:
+	CMPQ    BX, CX
+	JAE     max1_end
+	VMOVUPS (AX)(BX*4), Y4
+	VMAXPS  Y0, Y4, Y0
+	ADDQ    $0x00000008, BX
+	JMP     max1
+
+max1_end:
+	VMAXPS       Y1, Y0, Y0
+	VMAXPS       Y2, Y0, Y0
+	VMAXPS       Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VMAXPS       X1, X0, X0
+	VMOVSS       X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func expSum64AVX2(x []float32, m float32) float64
+// Requires: AVX, AVX2
+TEXT ·expSum64AVX2(SB), NOSPLIT, $0-40
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	ANDQ         $-8, CX
+	VBROADCASTSS m+24(FP), Y0
+	VMOVUPS      expAVX2<>+544(SB), Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y2, Y2, Y3
+	VXORPS       Y2, Y2, Y4
+	VXORPS       Y2, Y2, Y5
+	MOVQ         CX, DX
+	ANDQ         $-16, DX
+	XORQ         BX, BX
+
+exp2:
+	CMPQ         BX, DX
+	JAE          exp2_end
+	VMOVUPS      (AX)(BX*4), Y6
+	VSUBPS       Y0, Y6, Y6
+	VMAXPS       Y1, Y6, Y6
+	VMULPS       expAVX2<>+0(SB), Y6, Y7
+	VADDPS       expAVX2<>+192(SB), Y7, Y7
+	VCVTTPS2DQ   Y7, Y7
+	VCVTDQ2PS    Y7, Y9
+	VMULPS       expAVX2<>+32(SB), Y9, Y10
+	VSUBPS       Y10, Y6, Y8
+	VMULPS       expAVX2<>+64(SB), Y9, Y10
+	VSUBPS       Y10, Y8, Y8
+	VMOVUPS      expAVX2<>+224(SB), Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+256(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+288(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+320(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+352(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+160(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+384(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+384(SB), Y9, Y9
+	VPADDD       expAVX2<>+448(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y7, Y9, Y9
+	VSUBPS       expAVX2<>+96(SB), Y6, Y6
+	VPSRAD       $0x1f, Y6, Y6
+	VPANDN       Y9, Y6, Y9
+	VCVTPS2PD    X9, Y6
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y7
+	VADDPD       Y6, Y2, Y2
+	VADDPD       Y7, Y3, Y3
+	VMOVUPS      32(AX)(BX*4), Y6
+	VSUBPS       Y0, Y6, Y6
+	VMAXPS       Y1, Y6, Y6
+	VMULPS       expAVX2<>+0(SB), Y6, Y7
+	VADDPS       expAVX2<>+192(SB), Y7, Y7
+	VCVTTPS2DQ   Y7, Y7
+	VCVTDQ2PS    Y7, Y9
+	VMULPS       expAVX2<>+32(SB), Y9, Y10
+	VSUBPS       Y10, Y6, Y8
+	VMULPS       expAVX2<>+64(SB), Y9, Y10
+	VSUBPS       Y10, Y8, Y8
+	VMOVUPS      expAVX2<>+224(SB), Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+256(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+288(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+320(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+352(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+160(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+384(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+384(SB), Y9, Y9
+	VPADDD       expAVX2<>+448(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y7, Y9, Y9
+	VSUBPS       expAVX2<>+96(SB), Y6, Y6
+	VPSRAD       $0x1f, Y6, Y6
+	VPANDN       Y9, Y6, Y9
+	VCVTPS2PD    X9, Y6
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y7
+	VADDPD       Y6, Y4, Y4
+	VADDPD       Y7, Y5, Y5
+	ADDQ         $0x00000010, BX
+	JMP          exp2
+
+exp2_end:
+exp1:
+	CMPQ         BX, CX
+	JAE          exp1_end
+	VMOVUPS      (AX)(BX*4), Y6
+	VSUBPS       Y0, Y6, Y6
+	VMAXPS       Y1, Y6, Y6
+	VMULPS       expAVX2<>+0(SB), Y6, Y7
+	VADDPS       expAVX2<>+192(SB), Y7, Y7
+	VCVTTPS2DQ   Y7, Y7
+	VCVTDQ2PS    Y7, Y9
+	VMULPS       expAVX2<>+32(SB), Y9, Y10
+	VSUBPS       Y10, Y6, Y8
+	VMULPS       expAVX2<>+64(SB), Y9, Y10
+	VSUBPS       Y10, Y8, Y8
+	VMOVUPS      expAVX2<>+224(SB), Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+256(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+288(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+320(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+352(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+160(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+384(SB), Y9, Y9
+	VMULPS       Y8, Y9, Y9
+	VADDPS       expAVX2<>+384(SB), Y9, Y9
+	VPADDD       expAVX2<>+448(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y7, Y9, Y9
+	VSUBPS       expAVX2<>+96(SB), Y6, Y6
+	VPSRAD       $0x1f, Y6, Y6
+	VPANDN       Y9, Y6, Y9
+	VCVTPS2PD    X9, Y6
+	VEXTRACTF128 $0x01, Y9, X9
+	VCVTPS2PD    X9, Y7
+	VADDPD       Y6, Y2, Y2
+	VADDPD       Y7, Y3, Y3
+	ADDQ         $0x00000008, BX
+	JMP          exp1
+
+exp1_end:
+	VADDPD       Y3, Y2, Y2
+	VADDPD       Y5, Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPD       X0, X2, X2
+	VPERMILPD    $0x01, X2, X0
+	VADDSD       X0, X2, X2
+	VMOVSD       X2, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func softVoteAVX2(out []float32, s []float32, offs []int, m []float32, inv []float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·softVoteAVX2(SB), NOSPLIT, $0-120
+	MOVQ   out_base+0(FP), AX
+	MOVQ   s_base+24(FP), CX
+	MOVQ   out_len+8(FP), DX
+	ANDQ   $-8, DX
+	MOVQ   offs_base+48(FP), BX
+	MOVQ   m_base+72(FP), SI
+	MOVQ   inv_base+96(FP), DI
+	MOVQ   m_len+80(FP), R8
+	VXORPS Y0, Y0, Y0
+	MOVQ   DX, R9
+	ANDQ   $-16, R9
+	XORQ   R10, R10
+
+clear2:
+	CMPQ    R10, R9
+	JAE     clear2_end
+	VMOVUPS Y0, (AX)(R10*4)
+	VMOVUPS Y0, 32(AX)(R10*4)
+	ADDQ    $0x00000010, R10
+	JMP     clear2
+
+clear2_end:
+clear1:
+	CMPQ    R10, DX
+	JAE     clear1_end
+	VMOVUPS Y0, (AX)(R10*4)
+	ADDQ    $0x00000008, R10
+	JMP     clear1
+
+clear1_end:
+	XORQ R9, R9
+
+heads:
+	CMPQ         R9, R8
+	JAE          heads_end
+	MOVQ         (BX)(R9*8), R10
+	LEAQ         (CX)(R10*4), R10
+	VBROADCASTSS (SI)(R9*4), Y0
+	VBROADCASTSS (DI)(R9*4), Y1
+	XORQ         R11, R11
+	MOVQ         DX, R12
+	ANDQ         $-16, R12
+
+terms2:
+	CMPQ        R11, R12
+	JAE         terms2_end
+	VMOVUPS     (R10)(R11*4), Y2
+	VSUBPS      Y0, Y2, Y2
+	VMAXPS      expAVX2<>+544(SB), Y2, Y2
+	VMOVUPS     32(R10)(R11*4), Y3
+	VSUBPS      Y0, Y3, Y3
+	VMAXPS      expAVX2<>+544(SB), Y3, Y3
+	VMULPS      expAVX2<>+0(SB), Y2, Y4
+	VADDPS      expAVX2<>+192(SB), Y4, Y4
+	VCVTTPS2DQ  Y4, Y4
+	VCVTDQ2PS   Y4, Y5
+	VMULPS      expAVX2<>+32(SB), Y5, Y7
+	VSUBPS      Y7, Y2, Y6
+	VMULPS      expAVX2<>+64(SB), Y5, Y7
+	VSUBPS      Y7, Y6, Y6
+	VMULPS      expAVX2<>+0(SB), Y3, Y5
+	VADDPS      expAVX2<>+192(SB), Y5, Y5
+	VCVTTPS2DQ  Y5, Y5
+	VCVTDQ2PS   Y5, Y8
+	VMULPS      expAVX2<>+32(SB), Y8, Y9
+	VSUBPS      Y9, Y3, Y7
+	VMULPS      expAVX2<>+64(SB), Y8, Y9
+	VSUBPS      Y9, Y7, Y7
+	VMOVUPS     expAVX2<>+224(SB), Y8
+	VMOVUPS     expAVX2<>+224(SB), Y9
+	VMULPS      Y6, Y8, Y8
+	VMULPS      Y7, Y9, Y9
+	VADDPS      expAVX2<>+256(SB), Y8, Y8
+	VADDPS      expAVX2<>+256(SB), Y9, Y9
+	VMULPS      Y6, Y8, Y8
+	VMULPS      Y7, Y9, Y9
+	VADDPS      expAVX2<>+288(SB), Y8, Y8
+	VADDPS      expAVX2<>+288(SB), Y9, Y9
+	VMULPS      Y6, Y8, Y8
+	VMULPS      Y7, Y9, Y9
+	VADDPS      expAVX2<>+320(SB), Y8, Y8
+	VADDPS      expAVX2<>+320(SB), Y9, Y9
+	VMULPS      Y6, Y8, Y8
+	VMULPS      Y7, Y9, Y9
+	VADDPS      expAVX2<>+352(SB), Y8, Y8
+	VADDPS      expAVX2<>+352(SB), Y9, Y9
+	VMULPS      Y6, Y8, Y8
+	VMULPS      Y7, Y9, Y9
+	VADDPS      expAVX2<>+160(SB), Y8, Y8
+	VADDPS      expAVX2<>+160(SB), Y9, Y9
+	VMULPS      Y6, Y8, Y8
+	VMULPS      Y7, Y9, Y9
+	VADDPS      expAVX2<>+384(SB), Y8, Y8
+	VADDPS      expAVX2<>+384(SB), Y9, Y9
+	VMULPS      Y6, Y8, Y8
+	VMULPS      Y7, Y9, Y9
+	VADDPS      expAVX2<>+384(SB), Y8, Y8
+	VADDPS      expAVX2<>+384(SB), Y9, Y9
+	VPADDD      expAVX2<>+448(SB), Y4, Y4
+	VPADDD      expAVX2<>+448(SB), Y5, Y5
+	VPSLLD      $0x17, Y4, Y4
+	VPSLLD      $0x17, Y5, Y5
+	VMULPS      Y4, Y8, Y8
+	VMULPS      Y5, Y9, Y9
+	VSUBPS      expAVX2<>+96(SB), Y2, Y2
+	VSUBPS      expAVX2<>+96(SB), Y3, Y3
+	VPSRAD      $0x1f, Y2, Y2
+	VPSRAD      $0x1f, Y3, Y3
+	VPANDN      Y8, Y2, Y8
+	VPANDN      Y9, Y3, Y9
+	VMOVUPS     (AX)(R11*4), Y2
+	VFMADD231PS Y8, Y1, Y2
+	VMOVUPS     Y2, (AX)(R11*4)
+	VMOVUPS     32(AX)(R11*4), Y2
+	VFMADD231PS Y9, Y1, Y2
+	VMOVUPS     Y2, 32(AX)(R11*4)
+	ADDQ        $0x00000010, R11
+	JMP         terms2
+
+terms2_end:
+terms1:
+	CMPQ        R11, DX
+	JAE         terms1_end
+	VMOVUPS     (R10)(R11*4), Y2
+	VSUBPS      Y0, Y2, Y2
+	VMAXPS      expAVX2<>+544(SB), Y2, Y2
+	VMULPS      expAVX2<>+0(SB), Y2, Y3
+	VADDPS      expAVX2<>+192(SB), Y3, Y3
+	VCVTTPS2DQ  Y3, Y3
+	VCVTDQ2PS   Y3, Y5
+	VMULPS      expAVX2<>+32(SB), Y5, Y6
+	VSUBPS      Y6, Y2, Y4
+	VMULPS      expAVX2<>+64(SB), Y5, Y6
+	VSUBPS      Y6, Y4, Y4
+	VMOVUPS     expAVX2<>+224(SB), Y5
+	VMULPS      Y4, Y5, Y5
+	VADDPS      expAVX2<>+256(SB), Y5, Y5
+	VMULPS      Y4, Y5, Y5
+	VADDPS      expAVX2<>+288(SB), Y5, Y5
+	VMULPS      Y4, Y5, Y5
+	VADDPS      expAVX2<>+320(SB), Y5, Y5
+	VMULPS      Y4, Y5, Y5
+	VADDPS      expAVX2<>+352(SB), Y5, Y5
+	VMULPS      Y4, Y5, Y5
+	VADDPS      expAVX2<>+160(SB), Y5, Y5
+	VMULPS      Y4, Y5, Y5
+	VADDPS      expAVX2<>+384(SB), Y5, Y5
+	VMULPS      Y4, Y5, Y5
+	VADDPS      expAVX2<>+384(SB), Y5, Y5
+	VPADDD      expAVX2<>+448(SB), Y3, Y3
+	VPSLLD      $0x17, Y3, Y3
+	VMULPS      Y3, Y5, Y5
+	VSUBPS      expAVX2<>+96(SB), Y2, Y2
+	VPSRAD      $0x1f, Y2, Y2
+	VPANDN      Y5, Y2, Y5
+	VMOVUPS     (AX)(R11*4), Y2
+	VFMADD231PS Y5, Y1, Y2
+	VMOVUPS     Y2, (AX)(R11*4)
+	ADDQ        $0x00000008, R11
+	JMP         terms1
+
+terms1_end:
+	ADDQ $0x00000001, R9
+	JMP  heads
+
+heads_end:
+	VZEROUPPER
+	RET
+
 // func dotAVX512(a []float32, b []float32) float32
 // Requires: AVX, AVX512F, AVX512VL
 TEXT ·dotAVX512(SB), NOSPLIT, $0-52
@@ -21804,6 +23290,2296 @@ blocks1_end:
 
 plain:
 	MOVB $0x00, ret+248(FP)
+	VZEROUPPER
+	RET
+
+// func minMaxRowsAVX512(mn []float32, mx []float32, k []float32, stride int, rows int) (nan bool)
+// Requires: AVX, AVX512F
+TEXT ·minMaxRowsAVX512(SB), NOSPLIT, $0-89
+	MOVQ mn_base+0(FP), AX
+	MOVQ mx_base+24(FP), CX
+	MOVQ k_base+48(FP), DX
+	MOVQ mn_len+8(FP), BX
+	ANDQ $-16, BX
+	MOVQ stride+72(FP), SI
+	SHLQ $0x02, SI
+	MOVQ rows+80(FP), DI
+	XORL R8, R8
+	XORQ R9, R9
+	MOVQ BX, R10
+	ANDQ $-64, R10
+
+cols4:
+	CMPQ    R9, R10
+	JAE     cols4_end
+	LEAQ    (DX)(R9*4), R11
+	VMOVUPS (R11), Z0
+	VMOVAPS Z0, Z1
+	VMOVUPS 64(R11), Z2
+	VMOVAPS Z2, Z3
+	VMOVUPS 128(R11), Z4
+	VMOVAPS Z4, Z5
+	VMOVUPS 192(R11), Z6
+	VMOVAPS Z6, Z7
+	MOVQ    $0x0000000000000001, R12
+
+cols4_rows:
+	CMPQ    R12, DI
+	JAE     cols4_rows_end
+	ADDQ    SI, R11
+	VMOVUPS (R11), Z8
+	VMINPS  Z0, Z8, Z9
+	VMINPS  Z8, Z0, Z10
+	VPORD   Z9, Z10, Z0
+	VMAXPS  Z1, Z8, Z9
+	VMAXPS  Z8, Z1, Z10
+	VPANDD  Z9, Z10, Z1
+	VMOVUPS 64(R11), Z8
+	VMINPS  Z2, Z8, Z9
+	VMINPS  Z8, Z2, Z10
+	VPORD   Z9, Z10, Z2
+	VMAXPS  Z3, Z8, Z9
+	VMAXPS  Z8, Z3, Z10
+	VPANDD  Z9, Z10, Z3
+	VMOVUPS 128(R11), Z8
+	VMINPS  Z4, Z8, Z9
+	VMINPS  Z8, Z4, Z10
+	VPORD   Z9, Z10, Z4
+	VMAXPS  Z5, Z8, Z9
+	VMAXPS  Z8, Z5, Z10
+	VPANDD  Z9, Z10, Z5
+	VMOVUPS 192(R11), Z8
+	VMINPS  Z6, Z8, Z9
+	VMINPS  Z8, Z6, Z10
+	VPORD   Z9, Z10, Z6
+	VMAXPS  Z7, Z8, Z9
+	VMAXPS  Z8, Z7, Z10
+	VPANDD  Z9, Z10, Z7
+	ADDQ    $0x00000001, R12
+	JMP     cols4_rows
+
+cols4_rows_end:
+	VMOVUPS  Z0, (AX)(R9*4)
+	VMOVUPS  Z1, (CX)(R9*4)
+	VMOVUPS  Z2, 64(AX)(R9*4)
+	VMOVUPS  Z3, 64(CX)(R9*4)
+	VMOVUPS  Z4, 128(AX)(R9*4)
+	VMOVUPS  Z5, 128(CX)(R9*4)
+	VMOVUPS  Z6, 192(AX)(R9*4)
+	VMOVUPS  Z7, 192(CX)(R9*4)
+	VCMPPS   $0x03, Z0, Z0, K1
+	VCMPPS   $0x03, Z2, Z2, K2
+	KORW     K2, K1, K1
+	VCMPPS   $0x03, Z4, Z4, K2
+	KORW     K2, K1, K1
+	VCMPPS   $0x03, Z6, Z6, K2
+	KORW     K2, K1, K1
+	KORTESTW K1, K1
+	JZ       cols4_ordered
+	MOVL     $0x00000001, R8
+
+cols4_ordered:
+	ADDQ $0x00000040, R9
+	JMP  cols4
+
+cols4_end:
+	ANDQ $-16, BX
+
+cols1:
+	CMPQ    R9, BX
+	JAE     cols1_end
+	LEAQ    (DX)(R9*4), R10
+	VMOVUPS (R10), Z0
+	VMOVAPS Z0, Z1
+	MOVQ    $0x0000000000000001, R11
+
+cols1_rows:
+	CMPQ    R11, DI
+	JAE     cols1_rows_end
+	ADDQ    SI, R10
+	VMOVUPS (R10), Z2
+	VMINPS  Z0, Z2, Z3
+	VMINPS  Z2, Z0, Z4
+	VPORD   Z3, Z4, Z0
+	VMAXPS  Z1, Z2, Z3
+	VMAXPS  Z2, Z1, Z4
+	VPANDD  Z3, Z4, Z1
+	ADDQ    $0x00000001, R11
+	JMP     cols1_rows
+
+cols1_rows_end:
+	VMOVUPS  Z0, (AX)(R9*4)
+	VMOVUPS  Z1, (CX)(R9*4)
+	VCMPPS   $0x03, Z0, Z0, K1
+	KORTESTW K1, K1
+	JZ       cols1_ordered
+	MOVL     $0x00000001, R8
+
+cols1_ordered:
+	ADDQ $0x00000010, R9
+	JMP  cols1
+
+cols1_end:
+	TESTL R8, R8
+	SETNE nan+88(FP)
+	VZEROUPPER
+	RET
+
+// func minMaxRowsBF16AVX512(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
+// Requires: AVX, AVX512F
+TEXT ·minMaxRowsBF16AVX512(SB), NOSPLIT, $0-89
+	MOVQ mn_base+0(FP), AX
+	MOVQ mx_base+24(FP), CX
+	MOVQ k_base+48(FP), DX
+	MOVQ mn_len+8(FP), BX
+	ANDQ $-16, BX
+	MOVQ stride+72(FP), SI
+	SHLQ $0x01, SI
+	MOVQ rows+80(FP), DI
+	XORL R8, R8
+	XORQ R9, R9
+	MOVQ BX, R10
+	ANDQ $-64, R10
+
+cols4:
+	CMPQ      R9, R10
+	JAE       cols4_end
+	LEAQ      (DX)(R9*2), R11
+	VPMOVZXWD (R11), Z0
+	VPSLLD    $0x10, Z0, Z0
+	VMOVAPS   Z0, Z1
+	VPMOVZXWD 32(R11), Z2
+	VPSLLD    $0x10, Z2, Z2
+	VMOVAPS   Z2, Z3
+	VPMOVZXWD 64(R11), Z4
+	VPSLLD    $0x10, Z4, Z4
+	VMOVAPS   Z4, Z5
+	VPMOVZXWD 96(R11), Z6
+	VPSLLD    $0x10, Z6, Z6
+	VMOVAPS   Z6, Z7
+	MOVQ      $0x0000000000000001, R12
+
+cols4_rows:
+	CMPQ      R12, DI
+	JAE       cols4_rows_end
+	ADDQ      SI, R11
+	VPMOVZXWD (R11), Z8
+	VPSLLD    $0x10, Z8, Z8
+	VMINPS    Z0, Z8, Z9
+	VMINPS    Z8, Z0, Z10
+	VPORD     Z9, Z10, Z0
+	VMAXPS    Z1, Z8, Z9
+	VMAXPS    Z8, Z1, Z10
+	VPANDD    Z9, Z10, Z1
+	VPMOVZXWD 32(R11), Z8
+	VPSLLD    $0x10, Z8, Z8
+	VMINPS    Z2, Z8, Z9
+	VMINPS    Z8, Z2, Z10
+	VPORD     Z9, Z10, Z2
+	VMAXPS    Z3, Z8, Z9
+	VMAXPS    Z8, Z3, Z10
+	VPANDD    Z9, Z10, Z3
+	VPMOVZXWD 64(R11), Z8
+	VPSLLD    $0x10, Z8, Z8
+	VMINPS    Z4, Z8, Z9
+	VMINPS    Z8, Z4, Z10
+	VPORD     Z9, Z10, Z4
+	VMAXPS    Z5, Z8, Z9
+	VMAXPS    Z8, Z5, Z10
+	VPANDD    Z9, Z10, Z5
+	VPMOVZXWD 96(R11), Z8
+	VPSLLD    $0x10, Z8, Z8
+	VMINPS    Z6, Z8, Z9
+	VMINPS    Z8, Z6, Z10
+	VPORD     Z9, Z10, Z6
+	VMAXPS    Z7, Z8, Z9
+	VMAXPS    Z8, Z7, Z10
+	VPANDD    Z9, Z10, Z7
+	ADDQ      $0x00000001, R12
+	JMP       cols4_rows
+
+cols4_rows_end:
+	VMOVUPS  Z0, (AX)(R9*4)
+	VMOVUPS  Z1, (CX)(R9*4)
+	VMOVUPS  Z2, 64(AX)(R9*4)
+	VMOVUPS  Z3, 64(CX)(R9*4)
+	VMOVUPS  Z4, 128(AX)(R9*4)
+	VMOVUPS  Z5, 128(CX)(R9*4)
+	VMOVUPS  Z6, 192(AX)(R9*4)
+	VMOVUPS  Z7, 192(CX)(R9*4)
+	VCMPPS   $0x03, Z0, Z0, K1
+	VCMPPS   $0x03, Z2, Z2, K2
+	KORW     K2, K1, K1
+	VCMPPS   $0x03, Z4, Z4, K2
+	KORW     K2, K1, K1
+	VCMPPS   $0x03, Z6, Z6, K2
+	KORW     K2, K1, K1
+	KORTESTW K1, K1
+	JZ       cols4_ordered
+	MOVL     $0x00000001, R8
+
+cols4_ordered:
+	ADDQ $0x00000040, R9
+	JMP  cols4
+
+cols4_end:
+	ANDQ $-16, BX
+
+cols1:
+	CMPQ      R9, BX
+	JAE       cols1_end
+	LEAQ      (DX)(R9*2), R10
+	VPMOVZXWD (R10), Z0
+	VPSLLD    $0x10, Z0, Z0
+	VMOVAPS   Z0, Z1
+	MOVQ      $0x0000000000000001, R11
+
+cols1_rows:
+	CMPQ      R11, DI
+	JAE       cols1_rows_end
+	ADDQ      SI, R10
+	VPMOVZXWD (R10), Z2
+	VPSLLD    $0x10, Z2, Z2
+	VMINPS    Z0, Z2, Z3
+	VMINPS    Z2, Z0, Z4
+	VPORD     Z3, Z4, Z0
+	VMAXPS    Z1, Z2, Z3
+	VMAXPS    Z2, Z1, Z4
+	VPANDD    Z3, Z4, Z1
+	ADDQ      $0x00000001, R11
+	JMP       cols1_rows
+
+cols1_rows_end:
+	VMOVUPS  Z0, (AX)(R9*4)
+	VMOVUPS  Z1, (CX)(R9*4)
+	VCMPPS   $0x03, Z0, Z0, K1
+	KORTESTW K1, K1
+	JZ       cols1_ordered
+	MOVL     $0x00000001, R8
+
+cols1_ordered:
+	ADDQ $0x00000010, R9
+	JMP  cols1
+
+cols1_end:
+	TESTL R8, R8
+	SETNE nan+88(FP)
+	VZEROUPPER
+	RET
+
+// func minMaxRowsF16AVX512(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
+// Requires: AVX, AVX512F
+TEXT ·minMaxRowsF16AVX512(SB), NOSPLIT, $0-89
+	MOVQ mn_base+0(FP), AX
+	MOVQ mx_base+24(FP), CX
+	MOVQ k_base+48(FP), DX
+	MOVQ mn_len+8(FP), BX
+	ANDQ $-16, BX
+	MOVQ stride+72(FP), SI
+	SHLQ $0x01, SI
+	MOVQ rows+80(FP), DI
+	XORL R8, R8
+	XORQ R9, R9
+	MOVQ BX, R10
+	ANDQ $-64, R10
+
+cols4:
+	CMPQ      R9, R10
+	JAE       cols4_end
+	LEAQ      (DX)(R9*2), R11
+	VCVTPH2PS (R11), Z0
+	VMOVAPS   Z0, Z1
+	VCVTPH2PS 32(R11), Z2
+	VMOVAPS   Z2, Z3
+	VCVTPH2PS 64(R11), Z4
+	VMOVAPS   Z4, Z5
+	VCVTPH2PS 96(R11), Z6
+	VMOVAPS   Z6, Z7
+	MOVQ      $0x0000000000000001, R12
+
+cols4_rows:
+	CMPQ      R12, DI
+	JAE       cols4_rows_end
+	ADDQ      SI, R11
+	VCVTPH2PS (R11), Z8
+	VMINPS    Z0, Z8, Z9
+	VMINPS    Z8, Z0, Z10
+	VPORD     Z9, Z10, Z0
+	VMAXPS    Z1, Z8, Z9
+	VMAXPS    Z8, Z1, Z10
+	VPANDD    Z9, Z10, Z1
+	VCVTPH2PS 32(R11), Z8
+	VMINPS    Z2, Z8, Z9
+	VMINPS    Z8, Z2, Z10
+	VPORD     Z9, Z10, Z2
+	VMAXPS    Z3, Z8, Z9
+	VMAXPS    Z8, Z3, Z10
+	VPANDD    Z9, Z10, Z3
+	VCVTPH2PS 64(R11), Z8
+	VMINPS    Z4, Z8, Z9
+	VMINPS    Z8, Z4, Z10
+	VPORD     Z9, Z10, Z4
+	VMAXPS    Z5, Z8, Z9
+	VMAXPS    Z8, Z5, Z10
+	VPANDD    Z9, Z10, Z5
+	VCVTPH2PS 96(R11), Z8
+	VMINPS    Z6, Z8, Z9
+	VMINPS    Z8, Z6, Z10
+	VPORD     Z9, Z10, Z6
+	VMAXPS    Z7, Z8, Z9
+	VMAXPS    Z8, Z7, Z10
+	VPANDD    Z9, Z10, Z7
+	ADDQ      $0x00000001, R12
+	JMP       cols4_rows
+
+cols4_rows_end:
+	VMOVUPS  Z0, (AX)(R9*4)
+	VMOVUPS  Z1, (CX)(R9*4)
+	VMOVUPS  Z2, 64(AX)(R9*4)
+	VMOVUPS  Z3, 64(CX)(R9*4)
+	VMOVUPS  Z4, 128(AX)(R9*4)
+	VMOVUPS  Z5, 128(CX)(R9*4)
+	VMOVUPS  Z6, 192(AX)(R9*4)
+	VMOVUPS  Z7, 192(CX)(R9*4)
+	VCMPPS   $0x03, Z0, Z0, K1
+	VCMPPS   $0x03, Z2, Z2, K2
+	KORW     K2, K1, K1
+	VCMPPS   $0x03, Z4, Z4, K2
+	KORW     K2, K1, K1
+	VCMPPS   $0x03, Z6, Z6, K2
+	KORW     K2, K1, K1
+	KORTESTW K1, K1
+	JZ       cols4_ordered
+	MOVL     $0x00000001, R8
+
+cols4_ordered:
+	ADDQ $0x00000040, R9
+	JMP  cols4
+
+cols4_end:
+	ANDQ $-16, BX
+
+cols1:
+	CMPQ      R9, BX
+	JAE       cols1_end
+	LEAQ      (DX)(R9*2), R10
+	VCVTPH2PS (R10), Z0
+	VMOVAPS   Z0, Z1
+	MOVQ      $0x0000000000000001, R11
+
+cols1_rows:
+	CMPQ      R11, DI
+	JAE       cols1_rows_end
+	ADDQ      SI, R10
+	VCVTPH2PS (R10), Z2
+	VMINPS    Z0, Z2, Z3
+	VMINPS    Z2, Z0, Z4
+	VPORD     Z3, Z4, Z0
+	VMAXPS    Z1, Z2, Z3
+	VMAXPS    Z2, Z1, Z4
+	VPANDD    Z3, Z4, Z1
+	ADDQ      $0x00000001, R11
+	JMP       cols1_rows
+
+cols1_rows_end:
+	VMOVUPS  Z0, (AX)(R9*4)
+	VMOVUPS  Z1, (CX)(R9*4)
+	VCMPPS   $0x03, Z0, Z0, K1
+	KORTESTW K1, K1
+	JZ       cols1_ordered
+	MOVL     $0x00000001, R8
+
+cols1_ordered:
+	ADDQ $0x00000010, R9
+	JMP  cols1
+
+cols1_end:
+	TESTL R8, R8
+	SETNE nan+88(FP)
+	VZEROUPPER
+	RET
+
+// func pageBounds4AVX512(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·pageBounds4AVX512(SB), NOSPLIT, $0-145
+	MOVQ   d+56(FP), AX
+	MOVQ   AX, CX
+	ANDQ   $-16, CX
+	SHLQ   $0x02, AX
+	LEAQ   (AX)(AX*2), DX
+	MOVQ   offs_base+120(FP), BX
+	MOVQ   offs_len+128(FP), SI
+	MOVQ   x_base+0(FP), DI
+	MOVQ   mx_base+96(FP), R8
+	MOVQ   mn_base+72(FP), R9
+	SUBQ   R9, R8
+	VPXORD Z0, Z0, Z0
+
+pages4:
+	CMPQ   SI, $0x00000004
+	JB     pages4_end
+	MOVQ   mn_base+72(FP), R9
+	MOVQ   (BX), R10
+	LEAQ   (R9)(R10*4), R10
+	MOVQ   8(BX), R11
+	LEAQ   (R9)(R11*4), R11
+	MOVQ   16(BX), R12
+	LEAQ   (R9)(R12*4), R12
+	MOVQ   24(BX), R13
+	LEAQ   (R9)(R13*4), R13
+	MOVQ   q_base+32(FP), R9
+	VPXORD Z1, Z1, Z1
+	VPXORD Z1, Z1, Z2
+	VPXORD Z1, Z1, Z3
+	VPXORD Z1, Z1, Z4
+	VPXORD Z1, Z1, Z5
+	VPXORD Z1, Z1, Z6
+	VPXORD Z1, Z1, Z7
+	VPXORD Z1, Z1, Z8
+	VPXORD Z1, Z1, Z9
+	VPXORD Z1, Z1, Z10
+	VPXORD Z1, Z1, Z11
+	VPXORD Z1, Z1, Z12
+	VPXORD Z1, Z1, Z13
+	VPXORD Z1, Z1, Z14
+	VPXORD Z1, Z1, Z15
+	VPXORD Z1, Z1, Z16
+	MOVQ   CX, R14
+
+pages4_col:
+	CMPQ    R14, $0x00000010
+	JB      pages4_colend
+	VMOVUPS (R10), Z17
+	VMOVUPS (R10)(R8*1), Z18
+	VADDPS  Z18, Z0, Z0
+	VMOVUPS (R11), Z19
+	VMOVUPS (R11)(R8*1), Z20
+	VADDPS  Z20, Z0, Z0
+	VMOVUPS (R12), Z21
+	VMOVUPS (R12)(R8*1), Z22
+	VADDPS  Z22, Z0, Z0
+	VMOVUPS (R13), Z23
+	VMOVUPS (R13)(R8*1), Z24
+	VADDPS  Z24, Z0, Z0
+	VMOVUPS (R9), Z25
+	VMULPS  Z17, Z25, Z26
+	VMULPS  Z18, Z25, Z27
+	VMAXPS  Z26, Z27, Z27
+	VADDPS  Z27, Z1, Z1
+	VMULPS  Z19, Z25, Z26
+	VMULPS  Z20, Z25, Z27
+	VMAXPS  Z26, Z27, Z27
+	VADDPS  Z27, Z2, Z2
+	VMULPS  Z21, Z25, Z26
+	VMULPS  Z22, Z25, Z27
+	VMAXPS  Z26, Z27, Z27
+	VADDPS  Z27, Z3, Z3
+	VMULPS  Z23, Z25, Z26
+	VMULPS  Z24, Z25, Z25
+	VMAXPS  Z26, Z25, Z25
+	VADDPS  Z25, Z4, Z4
+	VMOVUPS (R9)(AX*1), Z25
+	VMULPS  Z17, Z25, Z26
+	VMULPS  Z18, Z25, Z27
+	VMAXPS  Z26, Z27, Z27
+	VADDPS  Z27, Z5, Z5
+	VMULPS  Z19, Z25, Z26
+	VMULPS  Z20, Z25, Z27
+	VMAXPS  Z26, Z27, Z27
+	VADDPS  Z27, Z6, Z6
+	VMULPS  Z21, Z25, Z26
+	VMULPS  Z22, Z25, Z27
+	VMAXPS  Z26, Z27, Z27
+	VADDPS  Z27, Z7, Z7
+	VMULPS  Z23, Z25, Z26
+	VMULPS  Z24, Z25, Z25
+	VMAXPS  Z26, Z25, Z25
+	VADDPS  Z25, Z8, Z8
+	VMOVUPS (R9)(AX*2), Z25
+	VMULPS  Z17, Z25, Z26
+	VMULPS  Z18, Z25, Z27
+	VMAXPS  Z26, Z27, Z27
+	VADDPS  Z27, Z9, Z9
+	VMULPS  Z19, Z25, Z26
+	VMULPS  Z20, Z25, Z27
+	VMAXPS  Z26, Z27, Z27
+	VADDPS  Z27, Z10, Z10
+	VMULPS  Z21, Z25, Z26
+	VMULPS  Z22, Z25, Z27
+	VMAXPS  Z26, Z27, Z27
+	VADDPS  Z27, Z11, Z11
+	VMULPS  Z23, Z25, Z26
+	VMULPS  Z24, Z25, Z25
+	VMAXPS  Z26, Z25, Z25
+	VADDPS  Z25, Z12, Z12
+	VMOVUPS (R9)(DX*1), Z25
+	VMULPS  Z17, Z25, Z17
+	VMULPS  Z18, Z25, Z18
+	VMAXPS  Z17, Z18, Z18
+	VADDPS  Z18, Z13, Z13
+	VMULPS  Z19, Z25, Z17
+	VMULPS  Z20, Z25, Z18
+	VMAXPS  Z17, Z18, Z18
+	VADDPS  Z18, Z14, Z14
+	VMULPS  Z21, Z25, Z17
+	VMULPS  Z22, Z25, Z18
+	VMAXPS  Z17, Z18, Z18
+	VADDPS  Z18, Z15, Z15
+	VMULPS  Z23, Z25, Z17
+	VMULPS  Z24, Z25, Z18
+	VMAXPS  Z17, Z18, Z18
+	VADDPS  Z18, Z16, Z16
+	ADDQ    $0x00000040, R10
+	ADDQ    $0x00000040, R11
+	ADDQ    $0x00000040, R12
+	ADDQ    $0x00000040, R13
+	ADDQ    $0x00000040, R9
+	SUBQ    $0x00000010, R14
+	JMP     pages4_col
+
+pages4_colend:
+	VSHUFF32X4    $0x44, Z5, Z1, Z17
+	VSHUFF32X4    $0xee, Z5, Z1, Z5
+	VADDPS        Z5, Z17, Z17
+	VSHUFF32X4    $0x44, Z13, Z9, Z5
+	VSHUFF32X4    $0xee, Z13, Z9, Z9
+	VADDPS        Z9, Z5, Z5
+	VSHUFF32X4    $0x88, Z5, Z17, Z9
+	VSHUFF32X4    $0xdd, Z5, Z17, Z5
+	VADDPS        Z5, Z9, Z9
+	VSHUFF32X4    $0x44, Z6, Z2, Z5
+	VSHUFF32X4    $0xee, Z6, Z2, Z2
+	VADDPS        Z2, Z5, Z5
+	VSHUFF32X4    $0x44, Z14, Z10, Z2
+	VSHUFF32X4    $0xee, Z14, Z10, Z6
+	VADDPS        Z6, Z2, Z2
+	VSHUFF32X4    $0x88, Z2, Z5, Z6
+	VSHUFF32X4    $0xdd, Z2, Z5, Z2
+	VADDPS        Z2, Z6, Z6
+	VSHUFF32X4    $0x44, Z7, Z3, Z2
+	VSHUFF32X4    $0xee, Z7, Z3, Z3
+	VADDPS        Z3, Z2, Z2
+	VSHUFF32X4    $0x44, Z15, Z11, Z3
+	VSHUFF32X4    $0xee, Z15, Z11, Z5
+	VADDPS        Z5, Z3, Z3
+	VSHUFF32X4    $0x88, Z3, Z2, Z5
+	VSHUFF32X4    $0xdd, Z3, Z2, Z2
+	VADDPS        Z2, Z5, Z5
+	VSHUFF32X4    $0x44, Z8, Z4, Z2
+	VSHUFF32X4    $0xee, Z8, Z4, Z3
+	VADDPS        Z3, Z2, Z2
+	VSHUFF32X4    $0x44, Z16, Z12, Z3
+	VSHUFF32X4    $0xee, Z16, Z12, Z4
+	VADDPS        Z4, Z3, Z3
+	VSHUFF32X4    $0x88, Z3, Z2, Z4
+	VSHUFF32X4    $0xdd, Z3, Z2, Z2
+	VADDPS        Z2, Z4, Z4
+	VSHUFPS       $0x44, Z6, Z9, Z2
+	VSHUFPS       $0xee, Z6, Z9, Z3
+	VADDPS        Z3, Z2, Z2
+	VSHUFPS       $0x44, Z4, Z5, Z3
+	VSHUFPS       $0xee, Z4, Z5, Z4
+	VADDPS        Z4, Z3, Z3
+	VSHUFPS       $0x88, Z3, Z2, Z4
+	VSHUFPS       $0xdd, Z3, Z2, Z2
+	VADDPS        Z2, Z4, Z4
+	MOVQ          xstride+24(FP), R9
+	SHLQ          $0x02, R9
+	LEAQ          (R9)(R9*2), R10
+	VBROADCASTSS  scale+64(FP), Z2
+	VMULPS        Z2, Z4, Z4
+	VMOVUPS       X4, (DI)
+	VEXTRACTF32X4 $0x01, Z4, (DI)(R9*1)
+	VEXTRACTF32X4 $0x02, Z4, (DI)(R9*2)
+	VEXTRACTF32X4 $0x03, Z4, (DI)(R10*1)
+	ADDQ          $0x00000020, BX
+	ADDQ          $0x00000010, DI
+	SUBQ          $0x00000004, SI
+	JMP           pages4
+
+pages4_end:
+pages2:
+	CMPQ   SI, $0x00000002
+	JB     pages2_end
+	MOVQ   mn_base+72(FP), R9
+	MOVQ   (BX), R10
+	LEAQ   (R9)(R10*4), R10
+	MOVQ   8(BX), R11
+	LEAQ   (R9)(R11*4), R11
+	MOVQ   q_base+32(FP), R9
+	VPXORD Z28, Z28, Z28
+	VPXORD Z28, Z28, Z1
+	VPXORD Z28, Z28, Z2
+	VPXORD Z28, Z28, Z3
+	VPXORD Z28, Z28, Z4
+	VPXORD Z28, Z28, Z5
+	VPXORD Z28, Z28, Z6
+	VPXORD Z28, Z28, Z7
+	MOVQ   CX, R12
+
+pages2_col:
+	CMPQ    R12, $0x00000010
+	JB      pages2_colend
+	VMOVUPS (R10), Z8
+	VMOVUPS (R10)(R8*1), Z9
+	VADDPS  Z9, Z0, Z0
+	VMOVUPS (R11), Z10
+	VMOVUPS (R11)(R8*1), Z11
+	VADDPS  Z11, Z0, Z0
+	VMOVUPS (R9), Z12
+	VMULPS  Z8, Z12, Z13
+	VMULPS  Z9, Z12, Z14
+	VMAXPS  Z13, Z14, Z14
+	VADDPS  Z14, Z28, Z28
+	VMULPS  Z10, Z12, Z13
+	VMULPS  Z11, Z12, Z12
+	VMAXPS  Z13, Z12, Z12
+	VADDPS  Z12, Z1, Z1
+	VMOVUPS (R9)(AX*1), Z12
+	VMULPS  Z8, Z12, Z13
+	VMULPS  Z9, Z12, Z14
+	VMAXPS  Z13, Z14, Z14
+	VADDPS  Z14, Z2, Z2
+	VMULPS  Z10, Z12, Z13
+	VMULPS  Z11, Z12, Z12
+	VMAXPS  Z13, Z12, Z12
+	VADDPS  Z12, Z3, Z3
+	VMOVUPS (R9)(AX*2), Z12
+	VMULPS  Z8, Z12, Z13
+	VMULPS  Z9, Z12, Z14
+	VMAXPS  Z13, Z14, Z14
+	VADDPS  Z14, Z4, Z4
+	VMULPS  Z10, Z12, Z13
+	VMULPS  Z11, Z12, Z12
+	VMAXPS  Z13, Z12, Z12
+	VADDPS  Z12, Z5, Z5
+	VMOVUPS (R9)(DX*1), Z12
+	VMULPS  Z8, Z12, Z8
+	VMULPS  Z9, Z12, Z9
+	VMAXPS  Z8, Z9, Z9
+	VADDPS  Z9, Z6, Z6
+	VMULPS  Z10, Z12, Z8
+	VMULPS  Z11, Z12, Z9
+	VMAXPS  Z8, Z9, Z9
+	VADDPS  Z9, Z7, Z7
+	ADDQ    $0x00000040, R10
+	ADDQ    $0x00000040, R11
+	ADDQ    $0x00000040, R9
+	SUBQ    $0x00000010, R12
+	JMP     pages2_col
+
+pages2_colend:
+	MOVQ          xstride+24(FP), R9
+	SHLQ          $0x02, R9
+	LEAQ          (R9)(R9*2), R10
+	VBROADCASTSS  scale+64(FP), Z8
+	VEXTRACTF64X4 $0x01, Z28, Y9
+	VADDPS        Y9, Y28, Y28
+	VEXTRACTF32X4 $0x01, Y28, X9
+	VADDPS        X9, X28, X28
+	VPERMILPS     $0x4e, X28, X9
+	VADDPS        X9, X28, X28
+	VPERMILPS     $0xb1, X28, X9
+	VADDPS        X9, X28, X28
+	VMULSS        X8, X28, X28
+	VMOVSS        X28, (DI)
+	VEXTRACTF64X4 $0x01, Z1, Y9
+	VADDPS        Y9, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X9
+	VADDPS        X9, X1, X1
+	VPERMILPS     $0x4e, X1, X9
+	VADDPS        X9, X1, X1
+	VPERMILPS     $0xb1, X1, X9
+	VADDPS        X9, X1, X1
+	VMULSS        X8, X1, X1
+	VMOVSS        X1, 4(DI)
+	VEXTRACTF64X4 $0x01, Z2, Y1
+	VADDPS        Y1, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0x4e, X2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0xb1, X2, X1
+	VADDPS        X1, X2, X2
+	VMULSS        X8, X2, X2
+	VMOVSS        X2, (DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
+	VMULSS        X8, X3, X3
+	VMOVSS        X3, 4(DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VADDPS        Y1, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0x4e, X4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0xb1, X4, X1
+	VADDPS        X1, X4, X4
+	VMULSS        X8, X4, X4
+	VMOVSS        X4, (DI)(R9*2)
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VADDPS        Y1, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0x4e, X5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0xb1, X5, X1
+	VADDPS        X1, X5, X5
+	VMULSS        X8, X5, X5
+	VMOVSS        X5, 4(DI)(R9*2)
+	VEXTRACTF64X4 $0x01, Z6, Y1
+	VADDPS        Y1, Y6, Y6
+	VEXTRACTF32X4 $0x01, Y6, X1
+	VADDPS        X1, X6, X6
+	VPERMILPS     $0x4e, X6, X1
+	VADDPS        X1, X6, X6
+	VPERMILPS     $0xb1, X6, X1
+	VADDPS        X1, X6, X6
+	VMULSS        X8, X6, X6
+	VMOVSS        X6, (DI)(R10*1)
+	VEXTRACTF64X4 $0x01, Z7, Y1
+	VADDPS        Y1, Y7, Y7
+	VEXTRACTF32X4 $0x01, Y7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0x4e, X7, X1
+	VADDPS        X1, X7, X7
+	VPERMILPS     $0xb1, X7, X1
+	VADDPS        X1, X7, X7
+	VMULSS        X8, X7, X7
+	VMOVSS        X7, 4(DI)(R10*1)
+	ADDQ          $0x00000010, BX
+	ADDQ          $0x00000008, DI
+	SUBQ          $0x00000002, SI
+	JMP           pages2
+
+pages2_end:
+pages1:
+	CMPQ   SI, $0x00000001
+	JB     pages1_end
+	MOVQ   mn_base+72(FP), R9
+	MOVQ   (BX), R10
+	LEAQ   (R9)(R10*4), R10
+	MOVQ   q_base+32(FP), R9
+	VPXORD Z29, Z29, Z29
+	VPXORD Z29, Z29, Z1
+	VPXORD Z29, Z29, Z2
+	VPXORD Z29, Z29, Z3
+	MOVQ   CX, R11
+
+pages1_col:
+	CMPQ    R11, $0x00000010
+	JB      pages1_colend
+	VMOVUPS (R10), Z4
+	VMOVUPS (R10)(R8*1), Z5
+	VADDPS  Z5, Z0, Z0
+	VMOVUPS (R9), Z6
+	VMULPS  Z4, Z6, Z7
+	VMULPS  Z5, Z6, Z6
+	VMAXPS  Z7, Z6, Z6
+	VADDPS  Z6, Z29, Z29
+	VMOVUPS (R9)(AX*1), Z6
+	VMULPS  Z4, Z6, Z7
+	VMULPS  Z5, Z6, Z6
+	VMAXPS  Z7, Z6, Z6
+	VADDPS  Z6, Z1, Z1
+	VMOVUPS (R9)(AX*2), Z6
+	VMULPS  Z4, Z6, Z7
+	VMULPS  Z5, Z6, Z6
+	VMAXPS  Z7, Z6, Z6
+	VADDPS  Z6, Z2, Z2
+	VMOVUPS (R9)(DX*1), Z6
+	VMULPS  Z4, Z6, Z4
+	VMULPS  Z5, Z6, Z5
+	VMAXPS  Z4, Z5, Z5
+	VADDPS  Z5, Z3, Z3
+	ADDQ    $0x00000040, R10
+	ADDQ    $0x00000040, R9
+	SUBQ    $0x00000010, R11
+	JMP     pages1_col
+
+pages1_colend:
+	MOVQ          xstride+24(FP), R9
+	SHLQ          $0x02, R9
+	LEAQ          (R9)(R9*2), R10
+	VBROADCASTSS  scale+64(FP), Z4
+	VEXTRACTF64X4 $0x01, Z29, Y5
+	VADDPS        Y5, Y29, Y29
+	VEXTRACTF32X4 $0x01, Y29, X5
+	VADDPS        X5, X29, X29
+	VPERMILPS     $0x4e, X29, X5
+	VADDPS        X5, X29, X29
+	VPERMILPS     $0xb1, X29, X5
+	VADDPS        X5, X29, X29
+	VMULSS        X4, X29, X29
+	VMOVSS        X29, (DI)
+	VEXTRACTF64X4 $0x01, Z1, Y5
+	VADDPS        Y5, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X5
+	VADDPS        X5, X1, X1
+	VPERMILPS     $0x4e, X1, X5
+	VADDPS        X5, X1, X1
+	VPERMILPS     $0xb1, X1, X5
+	VADDPS        X5, X1, X1
+	VMULSS        X4, X1, X1
+	VMOVSS        X1, (DI)(R9*1)
+	VEXTRACTF64X4 $0x01, Z2, Y1
+	VADDPS        Y1, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0x4e, X2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0xb1, X2, X1
+	VADDPS        X1, X2, X2
+	VMULSS        X4, X2, X2
+	VMOVSS        X2, (DI)(R9*2)
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
+	VMULSS        X4, X3, X3
+	VMOVSS        X3, (DI)(R10*1)
+	ADDQ          $0x00000008, BX
+	ADDQ          $0x00000004, DI
+	SUBQ          $0x00000001, SI
+	JMP           pages1
+
+pages1_end:
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VSUBSS        X0, X0, X0
+	VUCOMISS      X0, X0
+	SETPC         finite+144(FP)
+	VZEROUPPER
+	RET
+
+// func pageBounds3AVX512(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·pageBounds3AVX512(SB), NOSPLIT, $0-145
+	MOVQ   d+56(FP), AX
+	MOVQ   AX, CX
+	ANDQ   $-16, CX
+	SHLQ   $0x02, AX
+	LEAQ   (AX)(AX*2), DX
+	MOVQ   offs_base+120(FP), DX
+	MOVQ   offs_len+128(FP), BX
+	MOVQ   x_base+0(FP), SI
+	MOVQ   mx_base+96(FP), DI
+	MOVQ   mn_base+72(FP), R8
+	SUBQ   R8, DI
+	VPXORD Z0, Z0, Z0
+
+pages4:
+	CMPQ   BX, $0x00000004
+	JB     pages4_end
+	MOVQ   mn_base+72(FP), R8
+	MOVQ   (DX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   8(DX), R10
+	LEAQ   (R8)(R10*4), R10
+	MOVQ   16(DX), R11
+	LEAQ   (R8)(R11*4), R11
+	MOVQ   24(DX), R12
+	LEAQ   (R8)(R12*4), R12
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z1, Z1, Z1
+	VPXORD Z1, Z1, Z2
+	VPXORD Z1, Z1, Z3
+	VPXORD Z1, Z1, Z4
+	VPXORD Z1, Z1, Z5
+	VPXORD Z1, Z1, Z6
+	VPXORD Z1, Z1, Z7
+	VPXORD Z1, Z1, Z8
+	VPXORD Z1, Z1, Z9
+	VPXORD Z1, Z1, Z10
+	VPXORD Z1, Z1, Z11
+	VPXORD Z1, Z1, Z12
+	MOVQ   CX, R13
+
+pages4_col:
+	CMPQ    R13, $0x00000010
+	JB      pages4_colend
+	VMOVUPS (R9), Z13
+	VMOVUPS (R9)(DI*1), Z14
+	VADDPS  Z14, Z0, Z0
+	VMOVUPS (R10), Z15
+	VMOVUPS (R10)(DI*1), Z16
+	VADDPS  Z16, Z0, Z0
+	VMOVUPS (R11), Z17
+	VMOVUPS (R11)(DI*1), Z18
+	VADDPS  Z18, Z0, Z0
+	VMOVUPS (R12), Z19
+	VMOVUPS (R12)(DI*1), Z20
+	VADDPS  Z20, Z0, Z0
+	VMOVUPS (R8), Z21
+	VMULPS  Z13, Z21, Z22
+	VMULPS  Z14, Z21, Z23
+	VMAXPS  Z22, Z23, Z23
+	VADDPS  Z23, Z1, Z1
+	VMULPS  Z15, Z21, Z22
+	VMULPS  Z16, Z21, Z23
+	VMAXPS  Z22, Z23, Z23
+	VADDPS  Z23, Z2, Z2
+	VMULPS  Z17, Z21, Z22
+	VMULPS  Z18, Z21, Z23
+	VMAXPS  Z22, Z23, Z23
+	VADDPS  Z23, Z3, Z3
+	VMULPS  Z19, Z21, Z22
+	VMULPS  Z20, Z21, Z21
+	VMAXPS  Z22, Z21, Z21
+	VADDPS  Z21, Z4, Z4
+	VMOVUPS (R8)(AX*1), Z21
+	VMULPS  Z13, Z21, Z22
+	VMULPS  Z14, Z21, Z23
+	VMAXPS  Z22, Z23, Z23
+	VADDPS  Z23, Z5, Z5
+	VMULPS  Z15, Z21, Z22
+	VMULPS  Z16, Z21, Z23
+	VMAXPS  Z22, Z23, Z23
+	VADDPS  Z23, Z6, Z6
+	VMULPS  Z17, Z21, Z22
+	VMULPS  Z18, Z21, Z23
+	VMAXPS  Z22, Z23, Z23
+	VADDPS  Z23, Z7, Z7
+	VMULPS  Z19, Z21, Z22
+	VMULPS  Z20, Z21, Z21
+	VMAXPS  Z22, Z21, Z21
+	VADDPS  Z21, Z8, Z8
+	VMOVUPS (R8)(AX*2), Z21
+	VMULPS  Z13, Z21, Z13
+	VMULPS  Z14, Z21, Z14
+	VMAXPS  Z13, Z14, Z14
+	VADDPS  Z14, Z9, Z9
+	VMULPS  Z15, Z21, Z13
+	VMULPS  Z16, Z21, Z14
+	VMAXPS  Z13, Z14, Z14
+	VADDPS  Z14, Z10, Z10
+	VMULPS  Z17, Z21, Z13
+	VMULPS  Z18, Z21, Z14
+	VMAXPS  Z13, Z14, Z14
+	VADDPS  Z14, Z11, Z11
+	VMULPS  Z19, Z21, Z13
+	VMULPS  Z20, Z21, Z14
+	VMAXPS  Z13, Z14, Z14
+	VADDPS  Z14, Z12, Z12
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, R10
+	ADDQ    $0x00000040, R11
+	ADDQ    $0x00000040, R12
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, R13
+	JMP     pages4_col
+
+pages4_colend:
+	VSHUFF32X4    $0x44, Z5, Z1, Z13
+	VSHUFF32X4    $0xee, Z5, Z1, Z5
+	VADDPS        Z5, Z13, Z13
+	VPXORD        Z24, Z24, Z24
+	VSHUFF32X4    $0x44, Z24, Z9, Z5
+	VSHUFF32X4    $0xee, Z24, Z9, Z9
+	VADDPS        Z9, Z5, Z5
+	VSHUFF32X4    $0x88, Z5, Z13, Z9
+	VSHUFF32X4    $0xdd, Z5, Z13, Z5
+	VADDPS        Z5, Z9, Z9
+	VSHUFF32X4    $0x44, Z6, Z2, Z5
+	VSHUFF32X4    $0xee, Z6, Z2, Z2
+	VADDPS        Z2, Z5, Z5
+	VSHUFF32X4    $0x44, Z24, Z10, Z2
+	VSHUFF32X4    $0xee, Z24, Z10, Z6
+	VADDPS        Z6, Z2, Z2
+	VSHUFF32X4    $0x88, Z2, Z5, Z6
+	VSHUFF32X4    $0xdd, Z2, Z5, Z2
+	VADDPS        Z2, Z6, Z6
+	VSHUFF32X4    $0x44, Z7, Z3, Z2
+	VSHUFF32X4    $0xee, Z7, Z3, Z3
+	VADDPS        Z3, Z2, Z2
+	VSHUFF32X4    $0x44, Z24, Z11, Z3
+	VSHUFF32X4    $0xee, Z24, Z11, Z5
+	VADDPS        Z5, Z3, Z3
+	VSHUFF32X4    $0x88, Z3, Z2, Z5
+	VSHUFF32X4    $0xdd, Z3, Z2, Z2
+	VADDPS        Z2, Z5, Z5
+	VSHUFF32X4    $0x44, Z8, Z4, Z2
+	VSHUFF32X4    $0xee, Z8, Z4, Z3
+	VADDPS        Z3, Z2, Z2
+	VSHUFF32X4    $0x44, Z24, Z12, Z3
+	VSHUFF32X4    $0xee, Z24, Z12, Z4
+	VADDPS        Z4, Z3, Z3
+	VSHUFF32X4    $0x88, Z3, Z2, Z4
+	VSHUFF32X4    $0xdd, Z3, Z2, Z2
+	VADDPS        Z2, Z4, Z4
+	VSHUFPS       $0x44, Z6, Z9, Z2
+	VSHUFPS       $0xee, Z6, Z9, Z3
+	VADDPS        Z3, Z2, Z2
+	VSHUFPS       $0x44, Z4, Z5, Z3
+	VSHUFPS       $0xee, Z4, Z5, Z4
+	VADDPS        Z4, Z3, Z3
+	VSHUFPS       $0x88, Z3, Z2, Z4
+	VSHUFPS       $0xdd, Z3, Z2, Z2
+	VADDPS        Z2, Z4, Z4
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VBROADCASTSS  scale+64(FP), Z2
+	VMULPS        Z2, Z4, Z4
+	VMOVUPS       X4, (SI)
+	VEXTRACTF32X4 $0x01, Z4, (SI)(R8*1)
+	VEXTRACTF32X4 $0x02, Z4, (SI)(R8*2)
+	ADDQ          $0x00000020, DX
+	ADDQ          $0x00000010, SI
+	SUBQ          $0x00000004, BX
+	JMP           pages4
+
+pages4_end:
+pages2:
+	CMPQ   BX, $0x00000002
+	JB     pages2_end
+	MOVQ   mn_base+72(FP), R8
+	MOVQ   (DX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   8(DX), R10
+	LEAQ   (R8)(R10*4), R10
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z25, Z25, Z25
+	VPXORD Z25, Z25, Z1
+	VPXORD Z25, Z25, Z2
+	VPXORD Z25, Z25, Z3
+	VPXORD Z25, Z25, Z4
+	VPXORD Z25, Z25, Z5
+	MOVQ   CX, R11
+
+pages2_col:
+	CMPQ    R11, $0x00000010
+	JB      pages2_colend
+	VMOVUPS (R9), Z6
+	VMOVUPS (R9)(DI*1), Z7
+	VADDPS  Z7, Z0, Z0
+	VMOVUPS (R10), Z8
+	VMOVUPS (R10)(DI*1), Z9
+	VADDPS  Z9, Z0, Z0
+	VMOVUPS (R8), Z10
+	VMULPS  Z6, Z10, Z11
+	VMULPS  Z7, Z10, Z12
+	VMAXPS  Z11, Z12, Z12
+	VADDPS  Z12, Z25, Z25
+	VMULPS  Z8, Z10, Z11
+	VMULPS  Z9, Z10, Z10
+	VMAXPS  Z11, Z10, Z10
+	VADDPS  Z10, Z1, Z1
+	VMOVUPS (R8)(AX*1), Z10
+	VMULPS  Z6, Z10, Z11
+	VMULPS  Z7, Z10, Z12
+	VMAXPS  Z11, Z12, Z12
+	VADDPS  Z12, Z2, Z2
+	VMULPS  Z8, Z10, Z11
+	VMULPS  Z9, Z10, Z10
+	VMAXPS  Z11, Z10, Z10
+	VADDPS  Z10, Z3, Z3
+	VMOVUPS (R8)(AX*2), Z10
+	VMULPS  Z6, Z10, Z6
+	VMULPS  Z7, Z10, Z7
+	VMAXPS  Z6, Z7, Z7
+	VADDPS  Z7, Z4, Z4
+	VMULPS  Z8, Z10, Z6
+	VMULPS  Z9, Z10, Z7
+	VMAXPS  Z6, Z7, Z7
+	VADDPS  Z7, Z5, Z5
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, R10
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, R11
+	JMP     pages2_col
+
+pages2_colend:
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VBROADCASTSS  scale+64(FP), Z6
+	VEXTRACTF64X4 $0x01, Z25, Y7
+	VADDPS        Y7, Y25, Y25
+	VEXTRACTF32X4 $0x01, Y25, X7
+	VADDPS        X7, X25, X25
+	VPERMILPS     $0x4e, X25, X7
+	VADDPS        X7, X25, X25
+	VPERMILPS     $0xb1, X25, X7
+	VADDPS        X7, X25, X25
+	VMULSS        X6, X25, X25
+	VMOVSS        X25, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y7
+	VADDPS        Y7, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X7
+	VADDPS        X7, X1, X1
+	VPERMILPS     $0x4e, X1, X7
+	VADDPS        X7, X1, X1
+	VPERMILPS     $0xb1, X1, X7
+	VADDPS        X7, X1, X1
+	VMULSS        X6, X1, X1
+	VMOVSS        X1, 4(SI)
+	VEXTRACTF64X4 $0x01, Z2, Y1
+	VADDPS        Y1, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0x4e, X2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0xb1, X2, X1
+	VADDPS        X1, X2, X2
+	VMULSS        X6, X2, X2
+	VMOVSS        X2, (SI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
+	VMULSS        X6, X3, X3
+	VMOVSS        X3, 4(SI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VADDPS        Y1, Y4, Y4
+	VEXTRACTF32X4 $0x01, Y4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0x4e, X4, X1
+	VADDPS        X1, X4, X4
+	VPERMILPS     $0xb1, X4, X1
+	VADDPS        X1, X4, X4
+	VMULSS        X6, X4, X4
+	VMOVSS        X4, (SI)(R8*2)
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VADDPS        Y1, Y5, Y5
+	VEXTRACTF32X4 $0x01, Y5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0x4e, X5, X1
+	VADDPS        X1, X5, X5
+	VPERMILPS     $0xb1, X5, X1
+	VADDPS        X1, X5, X5
+	VMULSS        X6, X5, X5
+	VMOVSS        X5, 4(SI)(R8*2)
+	ADDQ          $0x00000010, DX
+	ADDQ          $0x00000008, SI
+	SUBQ          $0x00000002, BX
+	JMP           pages2
+
+pages2_end:
+pages1:
+	CMPQ   BX, $0x00000001
+	JB     pages1_end
+	MOVQ   mn_base+72(FP), R8
+	MOVQ   (DX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z26, Z26, Z26
+	VPXORD Z26, Z26, Z1
+	VPXORD Z26, Z26, Z2
+	MOVQ   CX, R10
+
+pages1_col:
+	CMPQ    R10, $0x00000010
+	JB      pages1_colend
+	VMOVUPS (R9), Z3
+	VMOVUPS (R9)(DI*1), Z4
+	VADDPS  Z4, Z0, Z0
+	VMOVUPS (R8), Z5
+	VMULPS  Z3, Z5, Z6
+	VMULPS  Z4, Z5, Z5
+	VMAXPS  Z6, Z5, Z5
+	VADDPS  Z5, Z26, Z26
+	VMOVUPS (R8)(AX*1), Z5
+	VMULPS  Z3, Z5, Z6
+	VMULPS  Z4, Z5, Z5
+	VMAXPS  Z6, Z5, Z5
+	VADDPS  Z5, Z1, Z1
+	VMOVUPS (R8)(AX*2), Z5
+	VMULPS  Z3, Z5, Z3
+	VMULPS  Z4, Z5, Z4
+	VMAXPS  Z3, Z4, Z4
+	VADDPS  Z4, Z2, Z2
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, R10
+	JMP     pages1_col
+
+pages1_colend:
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	LEAQ          (R8)(R8*2), R9
+	VBROADCASTSS  scale+64(FP), Z3
+	VEXTRACTF64X4 $0x01, Z26, Y4
+	VADDPS        Y4, Y26, Y26
+	VEXTRACTF32X4 $0x01, Y26, X4
+	VADDPS        X4, X26, X26
+	VPERMILPS     $0x4e, X26, X4
+	VADDPS        X4, X26, X26
+	VPERMILPS     $0xb1, X26, X4
+	VADDPS        X4, X26, X26
+	VMULSS        X3, X26, X26
+	VMOVSS        X26, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y4
+	VADDPS        Y4, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X4
+	VADDPS        X4, X1, X1
+	VPERMILPS     $0x4e, X1, X4
+	VADDPS        X4, X1, X1
+	VPERMILPS     $0xb1, X1, X4
+	VADDPS        X4, X1, X1
+	VMULSS        X3, X1, X1
+	VMOVSS        X1, (SI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z2, Y1
+	VADDPS        Y1, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0x4e, X2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0xb1, X2, X1
+	VADDPS        X1, X2, X2
+	VMULSS        X3, X2, X2
+	VMOVSS        X2, (SI)(R8*2)
+	ADDQ          $0x00000008, DX
+	ADDQ          $0x00000004, SI
+	SUBQ          $0x00000001, BX
+	JMP           pages1
+
+pages1_end:
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VSUBSS        X0, X0, X0
+	VUCOMISS      X0, X0
+	SETPC         finite+144(FP)
+	VZEROUPPER
+	RET
+
+// func pageBounds2AVX512(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·pageBounds2AVX512(SB), NOSPLIT, $0-145
+	MOVQ   d+56(FP), AX
+	MOVQ   AX, CX
+	ANDQ   $-16, CX
+	SHLQ   $0x02, AX
+	MOVQ   offs_base+120(FP), DX
+	MOVQ   offs_len+128(FP), BX
+	MOVQ   x_base+0(FP), SI
+	MOVQ   mx_base+96(FP), DI
+	MOVQ   mn_base+72(FP), R8
+	SUBQ   R8, DI
+	VPXORD Z0, Z0, Z0
+
+pages4:
+	CMPQ   BX, $0x00000004
+	JB     pages4_end
+	MOVQ   mn_base+72(FP), R8
+	MOVQ   (DX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   8(DX), R10
+	LEAQ   (R8)(R10*4), R10
+	MOVQ   16(DX), R11
+	LEAQ   (R8)(R11*4), R11
+	MOVQ   24(DX), R12
+	LEAQ   (R8)(R12*4), R12
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z1, Z1, Z1
+	VPXORD Z1, Z1, Z2
+	VPXORD Z1, Z1, Z3
+	VPXORD Z1, Z1, Z4
+	VPXORD Z1, Z1, Z5
+	VPXORD Z1, Z1, Z6
+	VPXORD Z1, Z1, Z7
+	VPXORD Z1, Z1, Z8
+	MOVQ   CX, R13
+
+pages4_col:
+	CMPQ    R13, $0x00000010
+	JB      pages4_colend
+	VMOVUPS (R9), Z9
+	VMOVUPS (R9)(DI*1), Z10
+	VADDPS  Z10, Z0, Z0
+	VMOVUPS (R10), Z11
+	VMOVUPS (R10)(DI*1), Z12
+	VADDPS  Z12, Z0, Z0
+	VMOVUPS (R11), Z13
+	VMOVUPS (R11)(DI*1), Z14
+	VADDPS  Z14, Z0, Z0
+	VMOVUPS (R12), Z15
+	VMOVUPS (R12)(DI*1), Z16
+	VADDPS  Z16, Z0, Z0
+	VMOVUPS (R8), Z17
+	VMULPS  Z9, Z17, Z18
+	VMULPS  Z10, Z17, Z19
+	VMAXPS  Z18, Z19, Z19
+	VADDPS  Z19, Z1, Z1
+	VMULPS  Z11, Z17, Z18
+	VMULPS  Z12, Z17, Z19
+	VMAXPS  Z18, Z19, Z19
+	VADDPS  Z19, Z2, Z2
+	VMULPS  Z13, Z17, Z18
+	VMULPS  Z14, Z17, Z19
+	VMAXPS  Z18, Z19, Z19
+	VADDPS  Z19, Z3, Z3
+	VMULPS  Z15, Z17, Z18
+	VMULPS  Z16, Z17, Z17
+	VMAXPS  Z18, Z17, Z17
+	VADDPS  Z17, Z4, Z4
+	VMOVUPS (R8)(AX*1), Z17
+	VMULPS  Z9, Z17, Z9
+	VMULPS  Z10, Z17, Z10
+	VMAXPS  Z9, Z10, Z10
+	VADDPS  Z10, Z5, Z5
+	VMULPS  Z11, Z17, Z9
+	VMULPS  Z12, Z17, Z10
+	VMAXPS  Z9, Z10, Z10
+	VADDPS  Z10, Z6, Z6
+	VMULPS  Z13, Z17, Z9
+	VMULPS  Z14, Z17, Z10
+	VMAXPS  Z9, Z10, Z10
+	VADDPS  Z10, Z7, Z7
+	VMULPS  Z15, Z17, Z9
+	VMULPS  Z16, Z17, Z10
+	VMAXPS  Z9, Z10, Z10
+	VADDPS  Z10, Z8, Z8
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, R10
+	ADDQ    $0x00000040, R11
+	ADDQ    $0x00000040, R12
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, R13
+	JMP     pages4_col
+
+pages4_colend:
+	VSHUFF32X4    $0x44, Z5, Z1, Z9
+	VSHUFF32X4    $0xee, Z5, Z1, Z5
+	VADDPS        Z5, Z9, Z9
+	VPXORD        Z20, Z20, Z20
+	VSHUFF32X4    $0x88, Z20, Z9, Z5
+	VSHUFF32X4    $0xdd, Z20, Z9, Z9
+	VADDPS        Z9, Z5, Z5
+	VSHUFF32X4    $0x44, Z6, Z2, Z9
+	VSHUFF32X4    $0xee, Z6, Z2, Z2
+	VADDPS        Z2, Z9, Z9
+	VSHUFF32X4    $0x88, Z20, Z9, Z2
+	VSHUFF32X4    $0xdd, Z20, Z9, Z6
+	VADDPS        Z6, Z2, Z2
+	VSHUFF32X4    $0x44, Z7, Z3, Z6
+	VSHUFF32X4    $0xee, Z7, Z3, Z3
+	VADDPS        Z3, Z6, Z6
+	VSHUFF32X4    $0x88, Z20, Z6, Z3
+	VSHUFF32X4    $0xdd, Z20, Z6, Z6
+	VADDPS        Z6, Z3, Z3
+	VSHUFF32X4    $0x44, Z8, Z4, Z6
+	VSHUFF32X4    $0xee, Z8, Z4, Z4
+	VADDPS        Z4, Z6, Z6
+	VSHUFF32X4    $0x88, Z20, Z6, Z4
+	VSHUFF32X4    $0xdd, Z20, Z6, Z6
+	VADDPS        Z6, Z4, Z4
+	VSHUFPS       $0x44, Z2, Z5, Z6
+	VSHUFPS       $0xee, Z2, Z5, Z2
+	VADDPS        Z2, Z6, Z6
+	VSHUFPS       $0x44, Z4, Z3, Z2
+	VSHUFPS       $0xee, Z4, Z3, Z3
+	VADDPS        Z3, Z2, Z2
+	VSHUFPS       $0x88, Z2, Z6, Z3
+	VSHUFPS       $0xdd, Z2, Z6, Z2
+	VADDPS        Z2, Z3, Z3
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	VBROADCASTSS  scale+64(FP), Z2
+	VMULPS        Z2, Z3, Z3
+	VMOVUPS       X3, (SI)
+	VEXTRACTF32X4 $0x01, Z3, (SI)(R8*1)
+	ADDQ          $0x00000020, DX
+	ADDQ          $0x00000010, SI
+	SUBQ          $0x00000004, BX
+	JMP           pages4
+
+pages4_end:
+pages2:
+	CMPQ   BX, $0x00000002
+	JB     pages2_end
+	MOVQ   mn_base+72(FP), R8
+	MOVQ   (DX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   8(DX), R10
+	LEAQ   (R8)(R10*4), R10
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z21, Z21, Z21
+	VPXORD Z21, Z21, Z1
+	VPXORD Z21, Z21, Z2
+	VPXORD Z21, Z21, Z3
+	MOVQ   CX, R11
+
+pages2_col:
+	CMPQ    R11, $0x00000010
+	JB      pages2_colend
+	VMOVUPS (R9), Z4
+	VMOVUPS (R9)(DI*1), Z5
+	VADDPS  Z5, Z0, Z0
+	VMOVUPS (R10), Z6
+	VMOVUPS (R10)(DI*1), Z7
+	VADDPS  Z7, Z0, Z0
+	VMOVUPS (R8), Z8
+	VMULPS  Z4, Z8, Z9
+	VMULPS  Z5, Z8, Z10
+	VMAXPS  Z9, Z10, Z10
+	VADDPS  Z10, Z21, Z21
+	VMULPS  Z6, Z8, Z9
+	VMULPS  Z7, Z8, Z8
+	VMAXPS  Z9, Z8, Z8
+	VADDPS  Z8, Z1, Z1
+	VMOVUPS (R8)(AX*1), Z8
+	VMULPS  Z4, Z8, Z4
+	VMULPS  Z5, Z8, Z5
+	VMAXPS  Z4, Z5, Z5
+	VADDPS  Z5, Z2, Z2
+	VMULPS  Z6, Z8, Z4
+	VMULPS  Z7, Z8, Z5
+	VMAXPS  Z4, Z5, Z5
+	VADDPS  Z5, Z3, Z3
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, R10
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, R11
+	JMP     pages2_col
+
+pages2_colend:
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	VBROADCASTSS  scale+64(FP), Z4
+	VEXTRACTF64X4 $0x01, Z21, Y5
+	VADDPS        Y5, Y21, Y21
+	VEXTRACTF32X4 $0x01, Y21, X5
+	VADDPS        X5, X21, X21
+	VPERMILPS     $0x4e, X21, X5
+	VADDPS        X5, X21, X21
+	VPERMILPS     $0xb1, X21, X5
+	VADDPS        X5, X21, X21
+	VMULSS        X4, X21, X21
+	VMOVSS        X21, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y5
+	VADDPS        Y5, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X5
+	VADDPS        X5, X1, X1
+	VPERMILPS     $0x4e, X1, X5
+	VADDPS        X5, X1, X1
+	VPERMILPS     $0xb1, X1, X5
+	VADDPS        X5, X1, X1
+	VMULSS        X4, X1, X1
+	VMOVSS        X1, 4(SI)
+	VEXTRACTF64X4 $0x01, Z2, Y1
+	VADDPS        Y1, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0x4e, X2, X1
+	VADDPS        X1, X2, X2
+	VPERMILPS     $0xb1, X2, X1
+	VADDPS        X1, X2, X2
+	VMULSS        X4, X2, X2
+	VMOVSS        X2, (SI)(R8*1)
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VADDPS        Y1, Y3, Y3
+	VEXTRACTF32X4 $0x01, Y3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0x4e, X3, X1
+	VADDPS        X1, X3, X3
+	VPERMILPS     $0xb1, X3, X1
+	VADDPS        X1, X3, X3
+	VMULSS        X4, X3, X3
+	VMOVSS        X3, 4(SI)(R8*1)
+	ADDQ          $0x00000010, DX
+	ADDQ          $0x00000008, SI
+	SUBQ          $0x00000002, BX
+	JMP           pages2
+
+pages2_end:
+pages1:
+	CMPQ   BX, $0x00000001
+	JB     pages1_end
+	MOVQ   mn_base+72(FP), R8
+	MOVQ   (DX), R9
+	LEAQ   (R8)(R9*4), R9
+	MOVQ   q_base+32(FP), R8
+	VPXORD Z22, Z22, Z22
+	VPXORD Z22, Z22, Z1
+	MOVQ   CX, R10
+
+pages1_col:
+	CMPQ    R10, $0x00000010
+	JB      pages1_colend
+	VMOVUPS (R9), Z2
+	VMOVUPS (R9)(DI*1), Z3
+	VADDPS  Z3, Z0, Z0
+	VMOVUPS (R8), Z4
+	VMULPS  Z2, Z4, Z5
+	VMULPS  Z3, Z4, Z4
+	VMAXPS  Z5, Z4, Z4
+	VADDPS  Z4, Z22, Z22
+	VMOVUPS (R8)(AX*1), Z4
+	VMULPS  Z2, Z4, Z2
+	VMULPS  Z3, Z4, Z3
+	VMAXPS  Z2, Z3, Z3
+	VADDPS  Z3, Z1, Z1
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, R10
+	JMP     pages1_col
+
+pages1_colend:
+	MOVQ          xstride+24(FP), R8
+	SHLQ          $0x02, R8
+	VBROADCASTSS  scale+64(FP), Z2
+	VEXTRACTF64X4 $0x01, Z22, Y3
+	VADDPS        Y3, Y22, Y22
+	VEXTRACTF32X4 $0x01, Y22, X3
+	VADDPS        X3, X22, X22
+	VPERMILPS     $0x4e, X22, X3
+	VADDPS        X3, X22, X22
+	VPERMILPS     $0xb1, X22, X3
+	VADDPS        X3, X22, X22
+	VMULSS        X2, X22, X22
+	VMOVSS        X22, (SI)
+	VEXTRACTF64X4 $0x01, Z1, Y3
+	VADDPS        Y3, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X3
+	VADDPS        X3, X1, X1
+	VPERMILPS     $0x4e, X1, X3
+	VADDPS        X3, X1, X1
+	VPERMILPS     $0xb1, X1, X3
+	VADDPS        X3, X1, X1
+	VMULSS        X2, X1, X1
+	VMOVSS        X1, (SI)(R8*1)
+	ADDQ          $0x00000008, DX
+	ADDQ          $0x00000004, SI
+	SUBQ          $0x00000001, BX
+	JMP           pages1
+
+pages1_end:
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VSUBSS        X0, X0, X0
+	VUCOMISS      X0, X0
+	SETPC         finite+144(FP)
+	VZEROUPPER
+	RET
+
+// func pageBounds1AVX512(x []float32, xstride int, q []float32, d int, scale float32, mn []float32, mx []float32, offs []int) (finite bool)
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·pageBounds1AVX512(SB), NOSPLIT, $0-145
+	MOVQ   d+56(FP), AX
+	MOVQ   AX, CX
+	ANDQ   $-16, CX
+	SHLQ   $0x02, AX
+	MOVQ   offs_base+120(FP), AX
+	MOVQ   offs_len+128(FP), DX
+	MOVQ   x_base+0(FP), BX
+	MOVQ   mx_base+96(FP), SI
+	MOVQ   mn_base+72(FP), DI
+	SUBQ   DI, SI
+	VPXORD Z0, Z0, Z0
+
+pages4:
+	CMPQ   DX, $0x00000004
+	JB     pages4_end
+	MOVQ   mn_base+72(FP), DI
+	MOVQ   (AX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   8(AX), R9
+	LEAQ   (DI)(R9*4), R9
+	MOVQ   16(AX), R10
+	LEAQ   (DI)(R10*4), R10
+	MOVQ   24(AX), R11
+	LEAQ   (DI)(R11*4), R11
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z1, Z1, Z1
+	VPXORD Z1, Z1, Z2
+	VPXORD Z1, Z1, Z3
+	VPXORD Z1, Z1, Z4
+	MOVQ   CX, R12
+
+pages4_col:
+	CMPQ    R12, $0x00000010
+	JB      pages4_colend
+	VMOVUPS (R8), Z5
+	VMOVUPS (R8)(SI*1), Z6
+	VADDPS  Z6, Z0, Z0
+	VMOVUPS (R9), Z7
+	VMOVUPS (R9)(SI*1), Z8
+	VADDPS  Z8, Z0, Z0
+	VMOVUPS (R10), Z9
+	VMOVUPS (R10)(SI*1), Z10
+	VADDPS  Z10, Z0, Z0
+	VMOVUPS (R11), Z11
+	VMOVUPS (R11)(SI*1), Z12
+	VADDPS  Z12, Z0, Z0
+	VMOVUPS (DI), Z13
+	VMULPS  Z5, Z13, Z5
+	VMULPS  Z6, Z13, Z6
+	VMAXPS  Z5, Z6, Z6
+	VADDPS  Z6, Z1, Z1
+	VMULPS  Z7, Z13, Z5
+	VMULPS  Z8, Z13, Z6
+	VMAXPS  Z5, Z6, Z6
+	VADDPS  Z6, Z2, Z2
+	VMULPS  Z9, Z13, Z5
+	VMULPS  Z10, Z13, Z6
+	VMAXPS  Z5, Z6, Z6
+	VADDPS  Z6, Z3, Z3
+	VMULPS  Z11, Z13, Z5
+	VMULPS  Z12, Z13, Z6
+	VMAXPS  Z5, Z6, Z6
+	VADDPS  Z6, Z4, Z4
+	ADDQ    $0x00000040, R8
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, R10
+	ADDQ    $0x00000040, R11
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, R12
+	JMP     pages4_col
+
+pages4_colend:
+	VPXORD       Z14, Z14, Z14
+	VSHUFF32X4   $0x44, Z14, Z1, Z5
+	VSHUFF32X4   $0xee, Z14, Z1, Z6
+	VADDPS       Z6, Z5, Z5
+	VSHUFF32X4   $0x88, Z14, Z5, Z6
+	VSHUFF32X4   $0xdd, Z14, Z5, Z5
+	VADDPS       Z5, Z6, Z6
+	VSHUFF32X4   $0x44, Z14, Z2, Z5
+	VSHUFF32X4   $0xee, Z14, Z2, Z2
+	VADDPS       Z2, Z5, Z5
+	VSHUFF32X4   $0x88, Z14, Z5, Z2
+	VSHUFF32X4   $0xdd, Z14, Z5, Z5
+	VADDPS       Z5, Z2, Z2
+	VSHUFF32X4   $0x44, Z14, Z3, Z5
+	VSHUFF32X4   $0xee, Z14, Z3, Z3
+	VADDPS       Z3, Z5, Z5
+	VSHUFF32X4   $0x88, Z14, Z5, Z3
+	VSHUFF32X4   $0xdd, Z14, Z5, Z5
+	VADDPS       Z5, Z3, Z3
+	VSHUFF32X4   $0x44, Z14, Z4, Z5
+	VSHUFF32X4   $0xee, Z14, Z4, Z4
+	VADDPS       Z4, Z5, Z5
+	VSHUFF32X4   $0x88, Z14, Z5, Z4
+	VSHUFF32X4   $0xdd, Z14, Z5, Z5
+	VADDPS       Z5, Z4, Z4
+	VSHUFPS      $0x44, Z2, Z6, Z5
+	VSHUFPS      $0xee, Z2, Z6, Z2
+	VADDPS       Z2, Z5, Z5
+	VSHUFPS      $0x44, Z4, Z3, Z2
+	VSHUFPS      $0xee, Z4, Z3, Z3
+	VADDPS       Z3, Z2, Z2
+	VSHUFPS      $0x88, Z2, Z5, Z3
+	VSHUFPS      $0xdd, Z2, Z5, Z2
+	VADDPS       Z2, Z3, Z3
+	MOVQ         xstride+24(FP), DI
+	SHLQ         $0x02, DI
+	VBROADCASTSS scale+64(FP), Z2
+	VMULPS       Z2, Z3, Z3
+	VMOVUPS      X3, (BX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000010, BX
+	SUBQ         $0x00000004, DX
+	JMP          pages4
+
+pages4_end:
+pages2:
+	CMPQ   DX, $0x00000002
+	JB     pages2_end
+	MOVQ   mn_base+72(FP), DI
+	MOVQ   (AX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   8(AX), R9
+	LEAQ   (DI)(R9*4), R9
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z15, Z15, Z15
+	VPXORD Z15, Z15, Z1
+	MOVQ   CX, R10
+
+pages2_col:
+	CMPQ    R10, $0x00000010
+	JB      pages2_colend
+	VMOVUPS (R8), Z2
+	VMOVUPS (R8)(SI*1), Z3
+	VADDPS  Z3, Z0, Z0
+	VMOVUPS (R9), Z4
+	VMOVUPS (R9)(SI*1), Z5
+	VADDPS  Z5, Z0, Z0
+	VMOVUPS (DI), Z6
+	VMULPS  Z2, Z6, Z2
+	VMULPS  Z3, Z6, Z3
+	VMAXPS  Z2, Z3, Z3
+	VADDPS  Z3, Z15, Z15
+	VMULPS  Z4, Z6, Z2
+	VMULPS  Z5, Z6, Z3
+	VMAXPS  Z2, Z3, Z3
+	VADDPS  Z3, Z1, Z1
+	ADDQ    $0x00000040, R8
+	ADDQ    $0x00000040, R9
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, R10
+	JMP     pages2_col
+
+pages2_colend:
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z2
+	VEXTRACTF64X4 $0x01, Z15, Y3
+	VADDPS        Y3, Y15, Y15
+	VEXTRACTF32X4 $0x01, Y15, X3
+	VADDPS        X3, X15, X15
+	VPERMILPS     $0x4e, X15, X3
+	VADDPS        X3, X15, X15
+	VPERMILPS     $0xb1, X15, X3
+	VADDPS        X3, X15, X15
+	VMULSS        X2, X15, X15
+	VMOVSS        X15, (BX)
+	VEXTRACTF64X4 $0x01, Z1, Y3
+	VADDPS        Y3, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X3
+	VADDPS        X3, X1, X1
+	VPERMILPS     $0x4e, X1, X3
+	VADDPS        X3, X1, X1
+	VPERMILPS     $0xb1, X1, X3
+	VADDPS        X3, X1, X1
+	VMULSS        X2, X1, X1
+	VMOVSS        X1, 4(BX)
+	ADDQ          $0x00000010, AX
+	ADDQ          $0x00000008, BX
+	SUBQ          $0x00000002, DX
+	JMP           pages2
+
+pages2_end:
+pages1:
+	CMPQ   DX, $0x00000001
+	JB     pages1_end
+	MOVQ   mn_base+72(FP), DI
+	MOVQ   (AX), R8
+	LEAQ   (DI)(R8*4), R8
+	MOVQ   q_base+32(FP), DI
+	VPXORD Z16, Z16, Z16
+	MOVQ   CX, R9
+
+pages1_col:
+	CMPQ    R9, $0x00000010
+	JB      pages1_colend
+	VMOVUPS (R8), Z1
+	VMOVUPS (R8)(SI*1), Z2
+	VADDPS  Z2, Z0, Z0
+	VMOVUPS (DI), Z3
+	VMULPS  Z1, Z3, Z1
+	VMULPS  Z2, Z3, Z2
+	VMAXPS  Z1, Z2, Z2
+	VADDPS  Z2, Z16, Z16
+	ADDQ    $0x00000040, R8
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, R9
+	JMP     pages1_col
+
+pages1_colend:
+	MOVQ          xstride+24(FP), DI
+	SHLQ          $0x02, DI
+	VBROADCASTSS  scale+64(FP), Z1
+	VEXTRACTF64X4 $0x01, Z16, Y2
+	VADDPS        Y2, Y16, Y16
+	VEXTRACTF32X4 $0x01, Y16, X2
+	VADDPS        X2, X16, X16
+	VPERMILPS     $0x4e, X16, X2
+	VADDPS        X2, X16, X16
+	VPERMILPS     $0xb1, X16, X2
+	VADDPS        X2, X16, X16
+	VMULSS        X1, X16, X16
+	VMOVSS        X16, (BX)
+	ADDQ          $0x00000008, AX
+	ADDQ          $0x00000004, BX
+	SUBQ          $0x00000001, DX
+	JMP           pages1
+
+pages1_end:
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VSUBSS        X0, X0, X0
+	VUCOMISS      X0, X0
+	SETPC         finite+144(FP)
+	VZEROUPPER
+	RET
+
+// func maxOrderedAVX512(x []float32) float32
+// Requires: AVX, AVX512F, AVX512VL
+TEXT ·maxOrderedAVX512(SB), NOSPLIT, $0-28
+	MOVQ    x_base+0(FP), AX
+	MOVQ    x_len+8(FP), CX
+	ANDQ    $-16, CX
+	VMOVUPS expAVX512<>+1088(SB), Z0
+	VMOVUPS expAVX512<>+1088(SB), Z1
+	VMOVUPS expAVX512<>+1088(SB), Z2
+	VMOVUPS expAVX512<>+1088(SB), Z3
+	MOVQ    CX, DX
+	ANDQ    $-64, DX
+	XORQ    BX, BX
+
+max4:
+	CMPQ    BX, DX
+	JAE     max4_end
+	VMOVUPS (AX)(BX*4), Z4
+	VMAXPS  Z0, Z4, Z0
+	VMOVUPS 64(AX)(BX*4), Z4
+	VMAXPS  Z1, Z4, Z1
+	VMOVUPS 128(AX)(BX*4), Z4
+	VMAXPS  Z2, Z4, Z2
+	VMOVUPS 192(AX)(BX*4), Z4
+	VMAXPS  Z3, Z4, Z3
+	ADDQ    $0x00000040, BX
+	JMP     max4
+
+max4_end:
+max1:
+	CMPQ    BX, CX
+	JAE     max1_end
+	VMOVUPS (AX)(BX*4), Z4
+	VMAXPS  Z0, Z4, Z0
+	ADDQ    $0x00000010, BX
+	JMP     max1
+
+max1_end:
+	VMAXPS        Z1, Z0, Z0
+	VMAXPS        Z2, Z0, Z0
+	VMAXPS        Z3, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSS        X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func expSum64AVX512(x []float32, m float32) float64
+// Requires: AVX, AVX512F
+TEXT ·expSum64AVX512(SB), NOSPLIT, $0-40
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	ANDQ         $-16, CX
+	VBROADCASTSS m+24(FP), Z0
+	VMOVUPS      expAVX512<>+1088(SB), Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z2, Z2, Z3
+	VPXORD       Z2, Z2, Z4
+	VPXORD       Z2, Z2, Z5
+	MOVQ         CX, DX
+	ANDQ         $-32, DX
+	XORQ         BX, BX
+
+exp2:
+	CMPQ          BX, DX
+	JAE           exp2_end
+	VMOVUPS       (AX)(BX*4), Z6
+	VSUBPS        Z0, Z6, Z6
+	VMAXPS        Z1, Z6, Z6
+	VMULPS        expAVX512<>+0(SB), Z6, Z7
+	VADDPS        expAVX512<>+384(SB), Z7, Z7
+	VCVTTPS2DQ    Z7, Z7
+	VCVTDQ2PS     Z7, Z9
+	VMULPS        expAVX512<>+64(SB), Z9, Z10
+	VSUBPS        Z10, Z6, Z8
+	VMULPS        expAVX512<>+128(SB), Z9, Z10
+	VSUBPS        Z10, Z8, Z8
+	VMOVUPS       expAVX512<>+448(SB), Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+512(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+576(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+640(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+704(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+320(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+768(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+768(SB), Z9, Z9
+	VPADDD        expAVX512<>+896(SB), Z7, Z7
+	VPSLLD        $0x17, Z7, Z7
+	VMULPS        Z7, Z9, Z9
+	VSUBPS        expAVX512<>+192(SB), Z6, Z6
+	VPSRAD        $0x1f, Z6, Z6
+	VPANDNQ       Z9, Z6, Z9
+	VCVTPS2PD     Y9, Z6
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VMOVUPS       64(AX)(BX*4), Z6
+	VSUBPS        Z0, Z6, Z6
+	VMAXPS        Z1, Z6, Z6
+	VMULPS        expAVX512<>+0(SB), Z6, Z7
+	VADDPS        expAVX512<>+384(SB), Z7, Z7
+	VCVTTPS2DQ    Z7, Z7
+	VCVTDQ2PS     Z7, Z9
+	VMULPS        expAVX512<>+64(SB), Z9, Z10
+	VSUBPS        Z10, Z6, Z8
+	VMULPS        expAVX512<>+128(SB), Z9, Z10
+	VSUBPS        Z10, Z8, Z8
+	VMOVUPS       expAVX512<>+448(SB), Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+512(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+576(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+640(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+704(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+320(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+768(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+768(SB), Z9, Z9
+	VPADDD        expAVX512<>+896(SB), Z7, Z7
+	VPSLLD        $0x17, Z7, Z7
+	VMULPS        Z7, Z9, Z9
+	VSUBPS        expAVX512<>+192(SB), Z6, Z6
+	VPSRAD        $0x1f, Z6, Z6
+	VPANDNQ       Z9, Z6, Z9
+	VCVTPS2PD     Y9, Z6
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z7
+	VADDPD        Z6, Z4, Z4
+	VADDPD        Z7, Z5, Z5
+	ADDQ          $0x00000020, BX
+	JMP           exp2
+
+exp2_end:
+exp1:
+	CMPQ          BX, CX
+	JAE           exp1_end
+	VMOVUPS       (AX)(BX*4), Z6
+	VSUBPS        Z0, Z6, Z6
+	VMAXPS        Z1, Z6, Z6
+	VMULPS        expAVX512<>+0(SB), Z6, Z7
+	VADDPS        expAVX512<>+384(SB), Z7, Z7
+	VCVTTPS2DQ    Z7, Z7
+	VCVTDQ2PS     Z7, Z9
+	VMULPS        expAVX512<>+64(SB), Z9, Z10
+	VSUBPS        Z10, Z6, Z8
+	VMULPS        expAVX512<>+128(SB), Z9, Z10
+	VSUBPS        Z10, Z8, Z8
+	VMOVUPS       expAVX512<>+448(SB), Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+512(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+576(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+640(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+704(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+320(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+768(SB), Z9, Z9
+	VMULPS        Z8, Z9, Z9
+	VADDPS        expAVX512<>+768(SB), Z9, Z9
+	VPADDD        expAVX512<>+896(SB), Z7, Z7
+	VPSLLD        $0x17, Z7, Z7
+	VMULPS        Z7, Z9, Z9
+	VSUBPS        expAVX512<>+192(SB), Z6, Z6
+	VPSRAD        $0x1f, Z6, Z6
+	VPANDNQ       Z9, Z6, Z9
+	VCVTPS2PD     Y9, Z6
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          $0x00000010, BX
+	JMP           exp1
+
+exp1_end:
+	VADDPD        Z3, Z2, Z2
+	VADDPD        Z5, Z4, Z4
+	VADDPD        Z4, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPD        Y0, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X0
+	VADDPD        X0, X2, X2
+	VPERMILPD     $0x01, X2, X0
+	VADDSD        X0, X2, X2
+	VMOVSD        X2, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func softVoteAVX512(out []float32, s []float32, offs []int, m []float32, inv []float32)
+// Requires: AVX, AVX512F
+TEXT ·softVoteAVX512(SB), NOSPLIT, $0-120
+	MOVQ   out_base+0(FP), AX
+	MOVQ   s_base+24(FP), CX
+	MOVQ   out_len+8(FP), DX
+	ANDQ   $-16, DX
+	MOVQ   offs_base+48(FP), BX
+	MOVQ   m_base+72(FP), SI
+	MOVQ   inv_base+96(FP), DI
+	MOVQ   m_len+80(FP), R8
+	VPXORD Z0, Z0, Z0
+	MOVQ   DX, R9
+	ANDQ   $-64, R9
+	XORQ   R10, R10
+
+clear4:
+	CMPQ    R10, R9
+	JAE     clear4_end
+	VMOVUPS Z0, (AX)(R10*4)
+	VMOVUPS Z0, 64(AX)(R10*4)
+	VMOVUPS Z0, 128(AX)(R10*4)
+	VMOVUPS Z0, 192(AX)(R10*4)
+	ADDQ    $0x00000040, R10
+	JMP     clear4
+
+clear4_end:
+clear1:
+	CMPQ    R10, DX
+	JAE     clear1_end
+	VMOVUPS Z0, (AX)(R10*4)
+	ADDQ    $0x00000010, R10
+	JMP     clear1
+
+clear1_end:
+	XORQ R9, R9
+
+heads:
+	CMPQ         R9, R8
+	JAE          heads_end
+	MOVQ         (BX)(R9*8), R10
+	LEAQ         (CX)(R10*4), R10
+	VBROADCASTSS (SI)(R9*4), Z0
+	VBROADCASTSS (DI)(R9*4), Z1
+	XORQ         R11, R11
+	MOVQ         DX, R12
+	ANDQ         $-64, R12
+
+terms4:
+	CMPQ        R11, R12
+	JAE         terms4_end
+	VMOVUPS     (R10)(R11*4), Z2
+	VSUBPS      Z0, Z2, Z2
+	VMAXPS      expAVX512<>+1088(SB), Z2, Z2
+	VMOVUPS     64(R10)(R11*4), Z3
+	VSUBPS      Z0, Z3, Z3
+	VMAXPS      expAVX512<>+1088(SB), Z3, Z3
+	VMOVUPS     128(R10)(R11*4), Z4
+	VSUBPS      Z0, Z4, Z4
+	VMAXPS      expAVX512<>+1088(SB), Z4, Z4
+	VMOVUPS     192(R10)(R11*4), Z5
+	VSUBPS      Z0, Z5, Z5
+	VMAXPS      expAVX512<>+1088(SB), Z5, Z5
+	VMULPS      expAVX512<>+0(SB), Z2, Z6
+	VADDPS      expAVX512<>+384(SB), Z6, Z6
+	VCVTTPS2DQ  Z6, Z6
+	VCVTDQ2PS   Z6, Z7
+	VMULPS      expAVX512<>+64(SB), Z7, Z8
+	VSUBPS      Z8, Z2, Z10
+	VMULPS      expAVX512<>+128(SB), Z7, Z8
+	VSUBPS      Z8, Z10, Z10
+	VMULPS      expAVX512<>+0(SB), Z3, Z7
+	VADDPS      expAVX512<>+384(SB), Z7, Z7
+	VCVTTPS2DQ  Z7, Z7
+	VCVTDQ2PS   Z7, Z8
+	VMULPS      expAVX512<>+64(SB), Z8, Z9
+	VSUBPS      Z9, Z3, Z11
+	VMULPS      expAVX512<>+128(SB), Z8, Z9
+	VSUBPS      Z9, Z11, Z11
+	VMULPS      expAVX512<>+0(SB), Z4, Z8
+	VADDPS      expAVX512<>+384(SB), Z8, Z8
+	VCVTTPS2DQ  Z8, Z8
+	VCVTDQ2PS   Z8, Z9
+	VMULPS      expAVX512<>+64(SB), Z9, Z13
+	VSUBPS      Z13, Z4, Z12
+	VMULPS      expAVX512<>+128(SB), Z9, Z13
+	VSUBPS      Z13, Z12, Z12
+	VMULPS      expAVX512<>+0(SB), Z5, Z9
+	VADDPS      expAVX512<>+384(SB), Z9, Z9
+	VCVTTPS2DQ  Z9, Z9
+	VCVTDQ2PS   Z9, Z14
+	VMULPS      expAVX512<>+64(SB), Z14, Z15
+	VSUBPS      Z15, Z5, Z13
+	VMULPS      expAVX512<>+128(SB), Z14, Z15
+	VSUBPS      Z15, Z13, Z13
+	VMOVUPS     expAVX512<>+448(SB), Z14
+	VMOVUPS     expAVX512<>+448(SB), Z15
+	VMOVUPS     expAVX512<>+448(SB), Z16
+	VMOVUPS     expAVX512<>+448(SB), Z17
+	VMULPS      Z10, Z14, Z14
+	VMULPS      Z11, Z15, Z15
+	VMULPS      Z12, Z16, Z16
+	VMULPS      Z13, Z17, Z17
+	VADDPS      expAVX512<>+512(SB), Z14, Z14
+	VADDPS      expAVX512<>+512(SB), Z15, Z15
+	VADDPS      expAVX512<>+512(SB), Z16, Z16
+	VADDPS      expAVX512<>+512(SB), Z17, Z17
+	VMULPS      Z10, Z14, Z14
+	VMULPS      Z11, Z15, Z15
+	VMULPS      Z12, Z16, Z16
+	VMULPS      Z13, Z17, Z17
+	VADDPS      expAVX512<>+576(SB), Z14, Z14
+	VADDPS      expAVX512<>+576(SB), Z15, Z15
+	VADDPS      expAVX512<>+576(SB), Z16, Z16
+	VADDPS      expAVX512<>+576(SB), Z17, Z17
+	VMULPS      Z10, Z14, Z14
+	VMULPS      Z11, Z15, Z15
+	VMULPS      Z12, Z16, Z16
+	VMULPS      Z13, Z17, Z17
+	VADDPS      expAVX512<>+640(SB), Z14, Z14
+	VADDPS      expAVX512<>+640(SB), Z15, Z15
+	VADDPS      expAVX512<>+640(SB), Z16, Z16
+	VADDPS      expAVX512<>+640(SB), Z17, Z17
+	VMULPS      Z10, Z14, Z14
+	VMULPS      Z11, Z15, Z15
+	VMULPS      Z12, Z16, Z16
+	VMULPS      Z13, Z17, Z17
+	VADDPS      expAVX512<>+704(SB), Z14, Z14
+	VADDPS      expAVX512<>+704(SB), Z15, Z15
+	VADDPS      expAVX512<>+704(SB), Z16, Z16
+	VADDPS      expAVX512<>+704(SB), Z17, Z17
+	VMULPS      Z10, Z14, Z14
+	VMULPS      Z11, Z15, Z15
+	VMULPS      Z12, Z16, Z16
+	VMULPS      Z13, Z17, Z17
+	VADDPS      expAVX512<>+320(SB), Z14, Z14
+	VADDPS      expAVX512<>+320(SB), Z15, Z15
+	VADDPS      expAVX512<>+320(SB), Z16, Z16
+	VADDPS      expAVX512<>+320(SB), Z17, Z17
+	VMULPS      Z10, Z14, Z14
+	VMULPS      Z11, Z15, Z15
+	VMULPS      Z12, Z16, Z16
+	VMULPS      Z13, Z17, Z17
+	VADDPS      expAVX512<>+768(SB), Z14, Z14
+	VADDPS      expAVX512<>+768(SB), Z15, Z15
+	VADDPS      expAVX512<>+768(SB), Z16, Z16
+	VADDPS      expAVX512<>+768(SB), Z17, Z17
+	VMULPS      Z10, Z14, Z14
+	VMULPS      Z11, Z15, Z15
+	VMULPS      Z12, Z16, Z16
+	VMULPS      Z13, Z17, Z17
+	VADDPS      expAVX512<>+768(SB), Z14, Z14
+	VADDPS      expAVX512<>+768(SB), Z15, Z15
+	VADDPS      expAVX512<>+768(SB), Z16, Z16
+	VADDPS      expAVX512<>+768(SB), Z17, Z17
+	VPADDD      expAVX512<>+896(SB), Z6, Z6
+	VPADDD      expAVX512<>+896(SB), Z7, Z7
+	VPADDD      expAVX512<>+896(SB), Z8, Z8
+	VPADDD      expAVX512<>+896(SB), Z9, Z9
+	VPSLLD      $0x17, Z6, Z6
+	VPSLLD      $0x17, Z7, Z7
+	VPSLLD      $0x17, Z8, Z8
+	VPSLLD      $0x17, Z9, Z9
+	VMULPS      Z6, Z14, Z14
+	VMULPS      Z7, Z15, Z15
+	VMULPS      Z8, Z16, Z16
+	VMULPS      Z9, Z17, Z17
+	VSUBPS      expAVX512<>+192(SB), Z2, Z2
+	VSUBPS      expAVX512<>+192(SB), Z3, Z3
+	VSUBPS      expAVX512<>+192(SB), Z4, Z4
+	VSUBPS      expAVX512<>+192(SB), Z5, Z5
+	VPSRAD      $0x1f, Z2, Z2
+	VPSRAD      $0x1f, Z3, Z3
+	VPSRAD      $0x1f, Z4, Z4
+	VPSRAD      $0x1f, Z5, Z5
+	VPANDNQ     Z14, Z2, Z14
+	VPANDNQ     Z15, Z3, Z15
+	VPANDNQ     Z16, Z4, Z16
+	VPANDNQ     Z17, Z5, Z17
+	VMOVUPS     (AX)(R11*4), Z2
+	VFMADD231PS Z14, Z1, Z2
+	VMOVUPS     Z2, (AX)(R11*4)
+	VMOVUPS     64(AX)(R11*4), Z2
+	VFMADD231PS Z15, Z1, Z2
+	VMOVUPS     Z2, 64(AX)(R11*4)
+	VMOVUPS     128(AX)(R11*4), Z2
+	VFMADD231PS Z16, Z1, Z2
+	VMOVUPS     Z2, 128(AX)(R11*4)
+	VMOVUPS     192(AX)(R11*4), Z2
+	VFMADD231PS Z17, Z1, Z2
+	VMOVUPS     Z2, 192(AX)(R11*4)
+	ADDQ        $0x00000040, R11
+	JMP         terms4
+
+terms4_end:
+terms1:
+	CMPQ        R11, DX
+	JAE         terms1_end
+	VMOVUPS     (R10)(R11*4), Z2
+	VSUBPS      Z0, Z2, Z2
+	VMAXPS      expAVX512<>+1088(SB), Z2, Z2
+	VMULPS      expAVX512<>+0(SB), Z2, Z3
+	VADDPS      expAVX512<>+384(SB), Z3, Z3
+	VCVTTPS2DQ  Z3, Z3
+	VCVTDQ2PS   Z3, Z5
+	VMULPS      expAVX512<>+64(SB), Z5, Z6
+	VSUBPS      Z6, Z2, Z4
+	VMULPS      expAVX512<>+128(SB), Z5, Z6
+	VSUBPS      Z6, Z4, Z4
+	VMOVUPS     expAVX512<>+448(SB), Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+512(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+576(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+640(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+704(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+320(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+768(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+768(SB), Z5, Z5
+	VPADDD      expAVX512<>+896(SB), Z3, Z3
+	VPSLLD      $0x17, Z3, Z3
+	VMULPS      Z3, Z5, Z5
+	VSUBPS      expAVX512<>+192(SB), Z2, Z2
+	VPSRAD      $0x1f, Z2, Z2
+	VPANDNQ     Z5, Z2, Z5
+	VMOVUPS     (AX)(R11*4), Z2
+	VFMADD231PS Z5, Z1, Z2
+	VMOVUPS     Z2, (AX)(R11*4)
+	ADDQ        $0x00000010, R11
+	JMP         terms1
+
+terms1_end:
+	ADDQ $0x00000001, R9
+	JMP  heads
+
+heads_end:
 	VZEROUPPER
 	RET
 

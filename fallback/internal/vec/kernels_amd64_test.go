@@ -61,7 +61,7 @@ func TestKernelEncodings(t *testing.T) {
 			t.Errorf("%s does not end with VZEROUPPER; RET", name)
 		}
 	}
-	if kernels != 2*58 {
-		t.Errorf("found %d kernels, want 116", kernels)
+	if kernels != 2*68 {
+		t.Errorf("found %d kernels, want 136", kernels)
 	}
 }

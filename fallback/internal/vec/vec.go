@@ -12,8 +12,11 @@
 // SplitPairs, which lets a vector of pairs widen and round in a few
 // instructions; GPT-J, fused for bfloat16) and its accurate and compat
 // cos/sin, the bfloat16 and binary16
-// conversions, row prefetching, and row copies with non-temporal stores
-// for results written once (CopyRowsStream).
+// conversions, row prefetching, row copies with non-temporal stores for
+// results written once (CopyRowsStream), and the selection primitives'
+// loops: element-wise minima and maxima of rows with Go's min and max
+// (MinMaxRows), Quest's page bounds (PageBounds) and TokenSelect's soft
+// vote (MaxOrdered, ExpSum64, SoftVote).
 //
 // Every function has a plain-Go definition (vec_generic.go, softmax.go,
 // tile.go): the purego path, and the reference every assembly variant is
