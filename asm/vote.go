@@ -106,18 +106,6 @@ func genExpSum64(s isa) {
 	finish()
 }
 
-// voteUnroll is how many vectors the vote kernels take a step: their
-// exponentials' long dependency chains interleaved, as many as the
-// registers hold (AVX2: two; four would need more than its 16).
-func voteUnroll(s isa) int {
-	if s.wide() {
-		return zzUnroll
-	}
-	return 2
-}
-
-var zzUnroll = 8
-
 // genSoftVote emits softVote(out, s, offs, m, inv): out[i] = Σ_h
 // inv[h]·exp32(s[offs[h]+i] − m[h]) over the heads h < len(m) and i <
 // len(out) rounded down to the vector width, a NaN score counting 0 (as

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rotorkernels/rotor/fallback"
+	"github.com/rotorkernels/rotor/kernels"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -82,6 +83,9 @@ func TestCheckRoPECatchesErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range rs {
+		if r.Reference != fallback.Name {
+			continue
+		}
 		// One flipped low bit is one ulp: Accurate (bit-identical) must
 		// fail, Compat (within 1 ulp) pass.
 		if accurate := strings.Contains(r.Case, "accurate"); r.Pass == accurate || r.Mismatches != btoi(accurate) {
@@ -127,4 +131,33 @@ func (noRoPE) Name() string { return "norope" }
 
 func (noRoPE) RoPE(*ops.RoPEArgs) error {
 	return ops.Errorf(ops.ErrUnsupported, "op", "rope", "not here")
+}
+
+func TestCheckEveryOpFallbackPasses(t *testing.T) {
+	for _, op := range Ops() {
+		rs, err := Run(&Ctx{Test: fallback.New(), Ref: fallback.New(), Seed: 3, Quick: true}, op)
+		if err != nil {
+			t.Fatalf("%s: %v", op, err)
+		}
+		refs := map[string]int{}
+		for _, r := range rs {
+			refs[r.Reference]++
+			if !r.Pass || r.Compared == 0 {
+				t.Errorf("%s %s vs %s: %+v", r.Op, r.Case, r.Reference, r)
+			}
+		}
+		if refs["fp64"] == 0 || refs["fp64"] != refs[fallback.Name] {
+			t.Errorf("%s: results per reference %v, want as many against fp64 as against the fallback", op, refs)
+		}
+	}
+}
+
+// TestPrefillTokens: the prefill cases reach the rows from which the CUDA
+// planner picks its tensor-core kernel, with no token more.
+func TestPrefillTokens(t *testing.T) {
+	for _, g := range []int{1, 4, 7, 8} {
+		if n := prefillTokens(g); n*g < kernels.PrefillMinRows || (n-1)*g >= kernels.PrefillMinRows {
+			t.Errorf("prefillTokens(%d) = %d", g, n)
+		}
+	}
 }

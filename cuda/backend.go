@@ -26,7 +26,7 @@ const (
 // the package documentation for its concurrency, memory and validation
 // model.
 type Backend struct {
-	drv  driver
+	drv  *captureGuard // the driver, refusing what a graph capture forbids
 	dev  *device
 	kdev kernels.Device
 
@@ -46,6 +46,7 @@ type Backend struct {
 	inv       invFreqCache // device copies of inverse-frequency tables
 	timing    [2]handle    // events timing the peak measurements
 	words     []uint64     // kernel parameters of the launch in progress
+	fns       []*kfunc     // the kernels of the op being launched
 
 	uncheckedValues bool // SetValueChecks(false)
 }
@@ -66,9 +67,9 @@ func LiveBytes() int { return int(liveDevice.Load()) }
 // exist, on shared device state dev. On error everything it made is
 // released (the driver included).
 func newBackend(drv driver, dev *device) (*Backend, error) {
-	b := &Backend{drv: drv, dev: dev, kdev: kernels.Device{SMs: dev.info.SMs},
+	b := &Backend{drv: &captureGuard{driver: drv}, dev: dev, kdev: kernels.Device{SMs: dev.info.SMs},
 		owned: map[*Memory]struct{}{}, words: make([]uint64, 0, maxArgs)}
-	b.scratch = arena{alloc: b.internalAlloc, free: b.internalFree, sync: drv.sync}
+	b.scratch = arena{alloc: b.internalAlloc, free: b.internalFree, sync: b.drv.sync}
 	b.inv.b = b
 	if err := drv.enter(); err != nil {
 		dev.release(drv)
@@ -125,14 +126,16 @@ func (b *Backend) MemInUse() int { return int(b.inUse.Load()) }
 func (b *Backend) InternalBytes() int { return int(b.internal.Load()) }
 
 // SetValueChecks turns the device-side checks of argument values on (the
-// default) or off. Off skips only the checks whose bad values the
-// kernels tolerate without touching memory out of bounds — positions
-// (they only set rotation angles), slot values of RoPEAppend (the kernel
-// skips a slot outside the cache; a slot given twice is written by an
-// unspecified one of its tokens) and sink and LSE logits — and so saves
-// one device round trip per op for engines that guarantee their values.
-// Slot indices that attention and selection kernels gather by are always
-// checked.
+// default) or off. Off skips the checks whose bad values the kernels
+// tolerate without touching memory out of bounds — positions (they only
+// set rotation angles), slot values of RoPEAppend (the kernel skips a
+// slot outside the cache; a slot given twice is written by an
+// unspecified one of its tokens), slot indices of attention and scores
+// (an index outside [0, S) is read as padding) and sink and LSE logits —
+// and so saves one device round trip per op for engines that guarantee
+// their values, and makes every op capture-safe (see the package
+// documentation). Bad values then give unspecified results, never an
+// access out of bounds.
 func (b *Backend) SetValueChecks(on bool) {
 	b.mu.Lock()
 	b.uncheckedValues = !on
@@ -142,9 +145,11 @@ func (b *Backend) SetValueChecks(on bool) {
 // errClosed is returned by every call on a closed backend.
 var errClosed = ops.Errorf(ops.ErrDevice, "backend", Name, "the backend is closed")
 
-// enter takes the backend's lock, refuses a closed or broken backend and
-// makes the context current on the calling (now locked) OS thread.
-// Every driver call happens between enter and exit.
+// enter takes the backend's lock, refuses a closed or broken backend,
+// makes the context current on the calling (now locked) OS thread and
+// asks whether the stream is being captured into a graph, in which case
+// the driver refuses, until exit, the calls a capture forbids. Every
+// driver call happens between enter and exit.
 func (b *Backend) enter() error {
 	b.mu.Lock()
 	if b.closed {
@@ -161,11 +166,18 @@ func (b *Backend) enter() error {
 		b.mu.Unlock()
 		return err
 	}
+	on, err := b.drv.capturing()
+	if err != nil {
+		b.exit()
+		return err
+	}
+	b.drv.on = on
 	return nil
 }
 
 // exit undoes enter.
 func (b *Backend) exit() {
+	b.drv.on = false
 	b.drv.exit()
 	b.mu.Unlock()
 }

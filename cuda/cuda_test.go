@@ -67,9 +67,11 @@ func TestRoPECrossBackend(t *testing.T) {
 	checkRoPECrossBackend(t, b, false)
 }
 
-// TestCrossBackendChecks runs the registered cross-backend checks (rotor
-// check --backend cuda) against the fallback: RoPE bit for bit in
-// Accurate mode, the other ops within their conformance tolerances.
+// TestCrossBackendChecks runs every registered cross-backend check (rotor
+// check --backend cuda) against float64 and the fallback: exact where the
+// contract makes an op exact, else within the precision bounds.
+// scripts/gpu-check runs the same checks through rotor check instead, one
+// op per process.
 func TestCrossBackendChecks(t *testing.T) {
 	b := openGPU(t)
 	defer b.Close()

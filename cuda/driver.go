@@ -34,9 +34,13 @@ type copy2D struct {
 // memory.
 type driver interface {
 	// enter locks the calling goroutine to its OS thread and makes the
-	// context current there; exit unlocks the thread.
+	// context current there; exit makes the context that was current
+	// before enter current again and unlocks the thread.
 	enter() error
 	exit()
+	// capturing reports whether the stream is being captured into a
+	// CUDA graph.
+	capturing() (bool, error)
 
 	// alloc and free manage device memory (alloc's memory is 256-byte
 	// aligned and not initialised).

@@ -13,15 +13,18 @@ import (
 )
 
 // cuDriver is the driver over the real CUDA driver API: gorgonia.org/cu
-// for the device, its primary context and device memory, the cgo shim
-// (shim.go) for the rest. One per Backend: its own stream and parameter
-// block, a reference on the device's primary context.
+// for device memory, the cgo shim (shim.go) for the rest. One per
+// Backend: a context (a reference on the device's primary context, or a
+// caller's context), a stream (its own, or a caller's) and a parameter
+// block.
 type cuDriver struct {
-	dev     cu.Device
-	ctx     cu.CUContext
-	stream  uintptr
-	args    *argBlock
-	retains bool // holds a primary-context reference
+	ordinal   int
+	ctx       uintptr // CUcontext
+	stream    uintptr // CUstream
+	ownStream bool    // created here: close destroys it
+	retains   bool    // holds a primary-context reference
+	args      *argBlock
+	sw        ctxSwitch
 }
 
 // cuResultOf returns the CUresult inside an error from gorgonia.org/cu
@@ -46,43 +49,59 @@ func cuErr(call string, err error) error {
 // newCUDriver retains device ordinal's primary context and creates the
 // backend's stream and parameter block.
 func newCUDriver(ordinal int) (*cuDriver, error) {
-	dev, err := cu.GetDevice(ordinal)
-	if err != nil {
-		return nil, cuErr("cuDeviceGet", err)
+	ctx, r := shimPrimaryCtxRetain(ordinal)
+	if r != 0 {
+		return nil, driverError("cuDevicePrimaryCtxRetain", r)
 	}
-	d := &cuDriver{dev: dev}
-	if d.ctx, err = dev.RetainPrimaryCtx(); err != nil {
-		return nil, cuErr("cuDevicePrimaryCtxRetain", err)
-	}
-	d.retains = true
+	d := &cuDriver{ordinal: ordinal, ctx: ctx, retains: true}
 	if err := d.enter(); err != nil {
 		d.close()
 		return nil, err
 	}
-	defer d.exit()
 	s, r := shimStreamCreate()
+	d.exit()
 	if r != 0 {
 		d.close()
 		return nil, driverError("cuStreamCreate", r)
 	}
-	d.stream = s
+	d.stream, d.ownStream = s, true
 	d.args = newArgBlock()
 	return d, nil
 }
 
-// enter pins the goroutine to its OS thread and makes the primary context
-// current there: the driver's current context is per thread, and a
-// goroutine may otherwise move between the calls of one op.
+// newCUDriverOn uses a caller's context ctx (of device ordinal) and
+// stream, neither of which it owns.
+func newCUDriverOn(ordinal int, ctx, stream uintptr) *cuDriver {
+	return &cuDriver{ordinal: ordinal, ctx: ctx, stream: stream, args: newArgBlock()}
+}
+
+// enter pins the goroutine to its OS thread and makes the context current
+// there (the driver's current context is per thread, and a goroutine may
+// otherwise move between the calls of one op), remembering the caller's.
 func (d *cuDriver) enter() error {
 	runtime.LockOSThread()
-	if err := cu.SetCurrentContext(d.ctx); err != nil {
+	if err := d.sw.enter(d.ctx, shimCtxGetCurrent, shimCtxSetCurrent); err != nil {
 		runtime.UnlockOSThread()
-		return cuErr("cuCtxSetCurrent", err)
+		return err
 	}
 	return nil
 }
 
-func (d *cuDriver) exit() { runtime.UnlockOSThread() }
+// exit restores the caller's current context and unpins the thread.
+func (d *cuDriver) exit() {
+	d.sw.exit(shimCtxSetCurrent)
+	runtime.UnlockOSThread()
+}
+
+// capturing asks the driver about a caller's stream; the backend's own
+// stream is never known to anyone who could capture it.
+func (d *cuDriver) capturing() (bool, error) {
+	if d.ownStream {
+		return false, nil
+	}
+	on, r := shimStreamCapturing(d.stream)
+	return on, driverError("cuStreamIsCapturing", r)
+}
 
 func (d *cuDriver) alloc(n int) (uint64, error) {
 	p, err := cu.MemAlloc(int64(n))
@@ -168,27 +187,27 @@ func (d *cuDriver) memInfo() (int, int, error) {
 	return int(free), int(total), cuErr("cuMemGetInfo", err)
 }
 
-// close destroys the stream and parameter block and releases the primary
-// context reference. The context must not be current-locked by the
-// caller any more (exit was called).
+// close destroys the stream (its own only) and parameter block and
+// releases the primary context reference. The context must not be
+// current-locked by the caller any more (exit was called).
 func (d *cuDriver) close() error {
 	var first error
-	if d.stream != 0 {
+	if d.ownStream && d.stream != 0 {
 		if err := d.enter(); err == nil {
 			first = driverError("cuStreamDestroy", shimStreamDestroy(d.stream))
 			d.exit()
 		} else {
 			first = err
 		}
-		d.stream = 0
 	}
+	d.stream, d.ownStream = 0, false
 	if d.args != nil {
 		d.args.free()
 		d.args = nil
 	}
 	if d.retains {
-		if err := d.dev.ReleasePrimaryCtx(); err != nil && first == nil {
-			first = cuErr("cuDevicePrimaryCtxRelease", err)
+		if r := shimPrimaryCtxRelease(d.ordinal); r != 0 && first == nil {
+			first = driverError("cuDevicePrimaryCtxRelease", r)
 		}
 		d.retains = false
 	}

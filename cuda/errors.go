@@ -25,7 +25,11 @@ var resultNames = map[Result]string{
 	715: "ILLEGAL_INSTRUCTION", 716: "MISALIGNED_ADDRESS", 717: "INVALID_ADDRESS_SPACE",
 	718: "INVALID_PC", 719: "LAUNCH_FAILED", 720: "COOPERATIVE_LAUNCH_TOO_LARGE",
 	800: "NOT_PERMITTED", 801: "NOT_SUPPORTED", 802: "SYSTEM_NOT_READY", 803: "SYSTEM_DRIVER_MISMATCH",
-	804: "COMPAT_NOT_SUPPORTED_ON_DEVICE", 999: "UNKNOWN",
+	804: "COMPAT_NOT_SUPPORTED_ON_DEVICE",
+	900: "STREAM_CAPTURE_UNSUPPORTED", 901: "STREAM_CAPTURE_INVALIDATED", 902: "STREAM_CAPTURE_MERGE",
+	903: "STREAM_CAPTURE_UNMATCHED", 904: "STREAM_CAPTURE_UNJOINED", 905: "STREAM_CAPTURE_ISOLATION",
+	906: "STREAM_CAPTURE_IMPLICIT", 907: "CAPTURED_EVENT", 908: "STREAM_CAPTURE_WRONG_THREAD",
+	999: "UNKNOWN",
 }
 
 // String returns the cuda.h name, e.g. "CUDA_ERROR_ILLEGAL_ADDRESS (700)".
@@ -40,8 +44,10 @@ func (r Result) String() string {
 }
 
 // Sticky reports whether r leaves the CUDA context unusable: a kernel
-// fault or a device failure. Every later call in the context fails, so
-// the backend refuses further work and must be closed.
+// fault or a device failure. Every later call in the context fails, for
+// every backend and library of the process that shares it (the primary
+// context is shared), so the backend refuses further work; only a new
+// process can use the device again.
 func (r Result) Sticky() bool {
 	switch r {
 	case 214, 700, 702, 709, 710, 714, 715, 716, 717, 718, 719:
@@ -59,13 +65,15 @@ func driverError(call string, r Result) error {
 	want := "the CUDA driver call failed"
 	switch {
 	case r.Sticky():
-		want = "a kernel or the device failed; the context is unusable, close the backend"
+		want = "a kernel or the device failed; the CUDA context is unusable for the rest of this process (closing or reopening the backend does not help): restart the process"
 	case r == 2:
 		want = "the device is out of memory"
 	case r == 34 || r == 100:
 		want = "no CUDA device or driver is present"
 	case r == 209 || r == 218 || r == 222:
 		want = "the driver cannot load the compiled kernels for this device"
+	case r >= 900 && r <= 908:
+		want = "the call is not allowed while the stream is being captured into a CUDA graph"
 	}
 	return ops.Errorf(ops.ErrDevice, call, r, "%s", want)
 }

@@ -47,6 +47,37 @@ type fakeGPU struct {
 	// quiet stops recording launches and running kernels, so that a
 	// benchmark measures only the host side.
 	quiet bool
+
+	// current is the context current on the (one) calling thread; 0:
+	// none. ctxAtLaunch and streamAtLaunch record it and the driver's
+	// stream at each recorded launch.
+	current                     uintptr
+	ctxAtLaunch, streamAtLaunch []uintptr
+	// capturing marks streams being captured into a graph.
+	capturing map[uintptr]bool
+	// syncs counts stream and event synchronisations, hostCopies the
+	// copies between host and device.
+	syncs, hostCopies int
+}
+
+// Context and stream handles of the fake drivers: the device's own
+// ("primary") context and stream, unless a test says otherwise.
+const (
+	fakePrimaryCtx = 0xc0
+	fakeOwnStream  = 0x50
+)
+
+func (g *fakeGPU) getCurrent() (uintptr, Result) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.current, 0
+}
+
+func (g *fakeGPU) setCurrent(c uintptr) Result {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.current = c
+	return 0
 }
 
 type fakeFn struct {
@@ -57,7 +88,7 @@ type fakeFn struct {
 func newFakeGPU(ordinal int) *fakeGPU {
 	return &fakeGPU{ordinal: ordinal, next: 1 << 32, regions: map[uint64][]byte{}, pinned: map[*byte]uint64{},
 		mods: map[handle]string{}, fns: map[handle]fakeFn{}, nextH: 1, events: map[handle]bool{},
-		fail: map[string]Result{}, optIns: map[handle]int{}}
+		fail: map[string]Result{}, optIns: map[handle]int{}, capturing: map[uintptr]bool{}}
 }
 
 // fakePTX is the text the fake compile functions return for a variant.
@@ -125,11 +156,14 @@ func (g *fakeGPU) liveRegions() int {
 	return len(g.regions)
 }
 
-// fakeDriver is one backend's driver on a fakeGPU.
+// fakeDriver is one backend's driver on a fakeGPU, in context ctx on
+// stream.
 type fakeDriver struct {
-	g       *fakeGPU
-	entered int
-	closed  bool
+	g           *fakeGPU
+	ctx, stream uintptr
+	entered     int
+	closed      bool
+	sw          ctxSwitch
 }
 
 func (d *fakeDriver) enter() error {
@@ -140,14 +174,25 @@ func (d *fakeDriver) enter() error {
 		panic("fake driver: nested enter")
 	}
 	d.entered++
-	return d.g.failing("enter")
+	if err := d.g.failing("enter"); err != nil {
+		return err
+	}
+	return d.sw.enter(d.ctx, d.g.getCurrent, d.g.setCurrent)
 }
 
 func (d *fakeDriver) exit() {
 	if d.entered != 1 {
 		panic("fake driver: exit without enter")
 	}
+	d.sw.exit(d.g.setCurrent)
 	d.entered--
+}
+
+func (d *fakeDriver) capturing() (bool, error) {
+	d.inside("capturing")
+	d.g.mu.Lock()
+	defer d.g.mu.Unlock()
+	return d.g.capturing[d.stream], nil
 }
 
 // inside panics unless the call happens between enter and exit.
@@ -255,6 +300,9 @@ func (d *fakeDriver) copy(c copy2D) error {
 	if c.width < 0 || c.height < 0 || (c.height > 1 && (c.dstPitch < c.width || c.srcPitch < c.width)) {
 		return driverError("cuMemcpy2DAsync", 1)
 	}
+	if c.kind != deviceToDevice {
+		d.g.hostCopies++
+	}
 	for r := 0; r < c.height; r++ {
 		dst, ok1 := d.g.span(c.dst+uint64(r*c.dstPitch), c.width)
 		src, ok2 := d.g.span(c.src+uint64(r*c.srcPitch), c.width)
@@ -278,6 +326,8 @@ func (d *fakeDriver) launch(f handle, grid, block [3]int, smem int, args []uint6
 		return nil
 	}
 	d.g.launches = append(d.g.launches, fmt.Sprintf("%s %v %v", fn.name, grid, block))
+	d.g.ctxAtLaunch = append(d.g.ctxAtLaunch, d.g.current)
+	d.g.streamAtLaunch = append(d.g.streamAtLaunch, d.stream)
 	if err := d.g.failing("launch"); err != nil {
 		return err
 	}
@@ -302,6 +352,7 @@ func (d *fakeDriver) sync() error {
 	d.inside("sync")
 	d.g.mu.Lock()
 	defer d.g.mu.Unlock()
+	d.g.syncs++
 	return d.g.failing("sync")
 }
 
@@ -309,6 +360,7 @@ func (d *fakeDriver) waitEvent(e handle) error {
 	d.inside("waitEvent")
 	d.g.mu.Lock()
 	defer d.g.mu.Unlock()
+	d.g.syncs++
 	if _, ok := d.g.events[e]; !ok {
 		return driverError("cuEventSynchronize", 400)
 	}
@@ -405,11 +457,26 @@ func fakeInfo(ordinal int) DeviceInfo {
 		SMs: 4, SmemOptin: 227 << 10, TotalMem: 16 << 30, DriverVersion: 12040}
 }
 
-// openFake opens a backend on g.
+// openFake opens a backend on g's primary context with a stream of its
+// own, as Open does.
 func openFake(t testing.TB, g *fakeGPU) *Backend {
 	t.Helper()
-	dev := acquireDevice(g, fakeInfo(g.ordinal), fakeCompile, fakeUtilPTX)
-	b, err := newBackend(&fakeDriver{g: g}, dev)
+	return openFakeOn(t, g, fakePrimaryCtx, fakeOwnStream)
+}
+
+// fakeCtxKey is the device registry key of a context of a fake device:
+// backends share modules per context, as Open and OpenStream key them.
+type fakeCtxKey struct {
+	g   *fakeGPU
+	ctx uintptr
+}
+
+// openFakeOn opens a backend on context ctx and stream of g, as
+// OpenStream does.
+func openFakeOn(t testing.TB, g *fakeGPU, ctx, stream uintptr) *Backend {
+	t.Helper()
+	dev := acquireDevice(fakeCtxKey{g, ctx}, fakeInfo(g.ordinal), fakeCompile, fakeUtilPTX)
+	b, err := newBackend(&fakeDriver{g: g, ctx: ctx, stream: stream}, dev)
 	if err != nil {
 		t.Fatal(err)
 	}

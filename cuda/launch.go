@@ -54,8 +54,11 @@ func packArgs(buf []uint64, args []kernels.Arg) []uint64 {
 }
 
 // launchAll launches ls in order on the backend's stream (context
-// current): each kernel is compiled and loaded on first use.
+// current). Every kernel is compiled and loaded (on first use) and opted
+// in to its shared memory before the first launch, so that an op either
+// queues all its launches or none.
 func (b *Backend) launchAll(ls []kernels.Launch) error {
+	b.fns = b.fns[:0]
 	for i := range ls {
 		l := &ls[i]
 		if err := checkGeometry(l, b.dev.info.SmemOptin); err != nil {
@@ -68,8 +71,12 @@ func (b *Backend) launchAll(ls []kernels.Launch) error {
 		if err := b.dev.optIn(b.drv, fn, l.Smem); err != nil {
 			return b.note(err)
 		}
+		b.fns = append(b.fns, fn)
+	}
+	for i := range ls {
+		l := &ls[i]
 		b.words = packArgs(b.words, l.Args)
-		if err := b.drv.launch(fn.h, l.Grid, l.Block, l.Smem, b.words); err != nil {
+		if err := b.drv.launch(b.fns[i].h, l.Grid, l.Block, l.Smem, b.words); err != nil {
 			return b.note(err)
 		}
 	}

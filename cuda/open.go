@@ -3,6 +3,8 @@
 package cuda
 
 import (
+	"runtime"
+
 	"gorgonia.org/cu"
 
 	"github.com/rotorkernels/rotor/cuda/internal/devkern"
@@ -40,8 +42,73 @@ func Open(ordinal int) (*Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	dev := acquireDevice(ordinal, info, compileKernels, devkern.PTX)
+	// Modules live in a context: backends share them per context.
+	dev := acquireDevice(drv.ctx, info, compileKernels, devkern.PTX)
 	return newBackend(drv, dev)
+}
+
+// OpenStream returns a backend that works in a caller's CUDA context and
+// on a caller's stream, given as raw driver handles: ctx a CUcontext (0:
+// the context current on the calling thread) and stream a CUstream of
+// that context (0: its NULL stream), for example an inference engine's
+// current stream. Every op, copy and launch of the backend is queued on
+// that stream behind the caller's own work, with no synchronisation of
+// the backend's own beyond what Open's backends do (Write, Read, Sync,
+// and the value checks, which SetValueChecks(false) turns off). After
+// each call the context the caller had current is current again.
+//
+// The caller keeps ownership of both: they must outlive the backend, and
+// Close destroys neither. Backends on one context share its compiled
+// modules (those of Open on the device's primary context included).
+//
+// Ops may run while the stream is being captured into a CUDA graph when
+// they neither wait for the device nor allocate: see the package
+// documentation; the others return ErrUnsupported during a capture and
+// leave it intact.
+func OpenStream(ctx, stream uintptr) (*Backend, error) {
+	if ctx == 0 {
+		c, r := shimCtxGetCurrent()
+		if r != 0 {
+			return nil, driverError("cuCtxGetCurrent", r)
+		}
+		if c == 0 {
+			return nil, ops.Errorf(ops.ErrConfig, "context", 0, "no CUDA context is current on this thread: pass one")
+		}
+		ctx = c
+	}
+	var sw ctxSwitch
+	runtime.LockOSThread()
+	err := sw.enter(ctx, shimCtxGetCurrent, shimCtxSetCurrent)
+	ordinal, r := 0, Result(0)
+	if err == nil {
+		ordinal, r = shimCtxGetDevice()
+		sw.exit(shimCtxSetCurrent)
+	}
+	runtime.UnlockOSThread()
+	if err != nil {
+		return nil, err
+	}
+	if r != 0 {
+		return nil, driverError("cuCtxGetDevice", r)
+	}
+	info, err := deviceInfo(ordinal)
+	if err != nil {
+		return nil, err
+	}
+	dev := acquireDevice(ctx, info, compileKernels, devkern.PTX)
+	return newBackend(newCUDriverOn(ordinal, ctx, stream), dev)
+}
+
+// Describe returns the description of device ordinal — name, compute
+// capability, the architecture the kernels are compiled for, SMs,
+// memory, driver version — without opening a backend. It fails as Open
+// does on a device the backend cannot use.
+func Describe(ordinal int) (DeviceInfo, error) {
+	n := Devices()
+	if ordinal < 0 || ordinal >= n {
+		return DeviceInfo{}, ops.Errorf(ops.ErrConfig, "device", ordinal, "want a device ordinal in [0, %d)", n)
+	}
+	return deviceInfo(ordinal)
 }
 
 // compileKernels compiles with the kernels package's process-wide

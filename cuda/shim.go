@@ -134,6 +134,52 @@ static int rotor_module_function(uintptr_t m, const char* name, uintptr_t* f) {
 	return rc;
 }
 
+static int rotor_ctx_get_current(uintptr_t* c) {
+	CUcontext x = NULL;
+	int rc = cuCtxGetCurrent(&x);
+	*c = (uintptr_t)x;
+	return rc;
+}
+
+static int rotor_ctx_set_current(uintptr_t c) { return cuCtxSetCurrent((CUcontext)c); }
+
+static int rotor_ctx_get_device(int* ordinal) {
+	CUdevice d = 0;
+	int rc = cuCtxGetDevice(&d);
+	*ordinal = (int)d;
+	return rc;
+}
+
+static int rotor_primary_ctx_retain(int ordinal, uintptr_t* c) {
+	CUdevice d = 0;
+	int rc = cuDeviceGet(&d, ordinal);
+	if (rc != CUDA_SUCCESS) {
+		return rc;
+	}
+	CUcontext x = NULL;
+	rc = cuDevicePrimaryCtxRetain(&x, d);
+	*c = (uintptr_t)x;
+	return rc;
+}
+
+static int rotor_primary_ctx_release(int ordinal) {
+	CUdevice d = 0;
+	int rc = cuDeviceGet(&d, ordinal);
+	if (rc != CUDA_SUCCESS) {
+		return rc;
+	}
+	return cuDevicePrimaryCtxRelease(d);
+}
+
+// rotor_stream_capturing sets *active to 1 while stream is being captured
+// into a graph (or its capture was invalidated), else 0.
+static int rotor_stream_capturing(uintptr_t s, int* active) {
+	CUstreamCaptureStatus st = CU_STREAM_CAPTURE_STATUS_NONE;
+	int rc = cuStreamIsCapturing((CUstream)s, &st);
+	*active = st != CU_STREAM_CAPTURE_STATUS_NONE;
+	return rc;
+}
+
 static int rotor_device_attribute(int attr, int dev, int* v) {
 	return cuDeviceGetAttribute(v, (CUdevice_attribute)attr, (CUdevice)dev);
 }
@@ -261,4 +307,34 @@ func shimMaxSmemOptin(ordinal int) (int, Result) {
 	var v C.int
 	r := Result(C.rotor_device_attribute(C.rotor_max_smem_optin_attr(), C.int(ordinal), &v))
 	return int(v), r
+}
+
+func shimCtxGetCurrent() (uintptr, Result) {
+	var c C.uintptr_t
+	r := Result(C.rotor_ctx_get_current(&c))
+	return uintptr(c), r
+}
+
+func shimCtxSetCurrent(c uintptr) Result { return Result(C.rotor_ctx_set_current(C.uintptr_t(c))) }
+
+func shimCtxGetDevice() (int, Result) {
+	var d C.int
+	r := Result(C.rotor_ctx_get_device(&d))
+	return int(d), r
+}
+
+func shimPrimaryCtxRetain(ordinal int) (uintptr, Result) {
+	var c C.uintptr_t
+	r := Result(C.rotor_primary_ctx_retain(C.int(ordinal), &c))
+	return uintptr(c), r
+}
+
+func shimPrimaryCtxRelease(ordinal int) Result {
+	return Result(C.rotor_primary_ctx_release(C.int(ordinal)))
+}
+
+func shimStreamCapturing(s uintptr) (bool, Result) {
+	var active C.int
+	r := Result(C.rotor_stream_capturing(C.uintptr_t(s), &active))
+	return active != 0, r
 }

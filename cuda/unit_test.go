@@ -206,7 +206,8 @@ func TestResult(t *testing.T) {
 		word   string
 	}{
 		{2, false, "out of memory"}, {100, false, "no CUDA device"}, {218, false, "cannot load"},
-		{700, true, "unusable"}, {719, true, "unusable"}, {1, false, "failed"},
+		{700, true, "restart the process"}, {716, true, "restart the process"}, {719, true, "restart the process"},
+		{1, false, "failed"}, {901, false, "captured into a CUDA graph"},
 	} {
 		err := driverError("cuCall", c.r)
 		var ae *ops.ArgError

@@ -110,6 +110,13 @@ func (c *control) flag(i int) *uint32 {
 // Cost: one launch and one wait for the stream, paid only by ops with
 // value arguments; see the package documentation.
 func (b *Backend) checkValues(cs []valueCheck) error {
+	if b.drv.on {
+		for i := range cs {
+			if cs[i].t.Len() > 0 && !b.skips(&cs[i]) {
+				return errCapture("a check of " + cs[i].arg + " on the device, which waits for it")
+			}
+		}
+	}
 	n, maxN := 0, int64(0)
 	var active [maxChecks]int // index into cs of each descriptor
 	for i := range cs {

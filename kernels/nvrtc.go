@@ -78,3 +78,9 @@ func SupportedArchs() ([]Arch, error) {
 	}
 	return out, nil
 }
+
+// NVRTCVersion returns the linked NVRTC's version, e.g. "nvrtc 11.8".
+func NVRTCVersion() string {
+	_, v := nvrtcCompiler()
+	return v
+}

@@ -16,3 +16,6 @@ func nvrtcCompiler() (nvrtcFunc, string) {
 func SupportedArchs() ([]Arch, error) {
 	return nil, ops.Errorf(ops.ErrUnsupported, "nvrtc", nil, "rotor was built without the cuda tag")
 }
+
+// NVRTCVersion returns "none" without the cuda build tag.
+func NVRTCVersion() string { return "none" }

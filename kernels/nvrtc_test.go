@@ -104,7 +104,12 @@ func ptxType(k ArgKind) string {
 func TestCompileAllVariants(t *testing.T) {
 	ptxas, err := exec.LookPath("ptxas")
 	if err != nil {
-		t.Fatal("ptxas not found: install the CUDA toolkit (scripts/install-cuda-toolkit)")
+		// CI sets ROTOR_REQUIRE_PTXAS=1 (scripts/ci-cuda); a GPU machine
+		// without the toolkit skips the check.
+		if os.Getenv("ROTOR_REQUIRE_PTXAS") == "1" {
+			t.Fatal("ptxas not found: install the CUDA toolkit (scripts/install-cuda-toolkit)")
+		}
+		t.Skip("ptxas not found: the register and spill checks need the CUDA toolkit")
 	}
 	vs := Variants(nil)
 	if testing.Short() {

@@ -164,3 +164,22 @@ func TestPrefillSmemFits(t *testing.T) {
 		}
 	}
 }
+
+// TestParseVariant: every variant's String parses back to it, including
+// a value dimension other than the head dimension, and malformed or
+// non-canonical lines are errors.
+func TestParseVariant(t *testing.T) {
+	vs := append(Variants(nil), Variant{AttnDecode, Options{DType: ops.F16, HeadDim: 64, VDim: 48, KeyRoPE: true}})
+	for _, v := range vs {
+		got, err := ParseVariant(v.String())
+		if err != nil || got.String() != v.String() || got.Options != v.Options.Normalize(v.Family) {
+			t.Errorf("ParseVariant(%q) = %v, %v", v.String(), got, err)
+		}
+	}
+	for _, bad := range []string{"", "nope", "rope dtype=bf17 layout=neox angles=accurate", "attn_decode dtype=bf16 d=12 dv=128",
+		"rope layout=neox dtype=bf16 angles=accurate", "topk d=64", "attn_decode dtype=bf16 d=128 dv=128 keyrope=1"} {
+		if _, err := ParseVariant(bad); !errors.Is(err, ops.ErrConfig) && !errors.Is(err, ops.ErrUnsupported) {
+			t.Errorf("ParseVariant(%q): %v, want ErrConfig or ErrUnsupported", bad, err)
+		}
+	}
+}

@@ -1,6 +1,13 @@
 package kernels
 
-import "github.com/rotorkernels/rotor/ops"
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rotorkernels/rotor/ops"
+)
 
 // Variant is one compilable specialisation of a kernel family.
 type Variant struct {
@@ -52,4 +59,51 @@ func Variants(headDims []int) []Variant {
 	}
 	vs = append(vs, Variant{Criticality, Options{}}, Variant{TopK, Options{}})
 	return vs
+}
+
+// ParseVariant parses the text of Variant.String ("attn_decode dtype=bf16
+// d=128 dv=128 keyrope"): the family, then the options it is specialised
+// on. Lists of variants to precompile are written this way, one a line.
+func ParseVariant(s string) (Variant, error) {
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return Variant{}, ops.Errorf(ops.ErrConfig, "variant", s, "want a family name and its options")
+	}
+	v := Variant{Family: Family(fields[0])}
+	if !slices.Contains(Families(), v.Family) {
+		return Variant{}, ops.Errorf(ops.ErrConfig, "variant", s, "unknown family %q", fields[0])
+	}
+	for _, f := range fields[1:] {
+		key, val, _ := strings.Cut(f, "=")
+		var err error
+		switch key {
+		case "dtype":
+			v.Options.DType, err = ops.ParseDType(val)
+		case "layout":
+			v.Options.Layout, err = ops.ParseLayout(val)
+		case "angles":
+			v.Options.Angles, err = ops.ParseAngleMode(val)
+		case "d":
+			v.Options.HeadDim, err = strconv.Atoi(val)
+		case "dv":
+			v.Options.VDim, err = strconv.Atoi(val)
+		case "keyrope":
+			v.Options.KeyRoPE = val == ""
+			if val != "" {
+				err = fmt.Errorf("keyrope takes no value")
+			}
+		default:
+			err = fmt.Errorf("unknown option")
+		}
+		if err != nil {
+			return Variant{}, ops.Errorf(ops.ErrConfig, "variant", s, "option %q: %v", f, err)
+		}
+	}
+	if err := v.Options.Validate(v.Family); err != nil {
+		return Variant{}, err
+	}
+	if v.String() != strings.Join(fields, " ") {
+		return Variant{}, ops.Errorf(ops.ErrConfig, "variant", s, "not in canonical form (%q)", v.String())
+	}
+	return v, nil
 }

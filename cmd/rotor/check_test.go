@@ -41,3 +41,11 @@ func TestCheckErrors(t *testing.T) {
 		t.Errorf("bad backend: exit %d, %q", code, stderr)
 	}
 }
+
+func TestCheckList(t *testing.T) {
+	code, out, _ := runCLI("check", "--list")
+	want := "attend\ncriticality\nmerge\npagemeta\npagescores\nrope\nrope-append\nscores\ntopk\n"
+	if code != 0 || out != want {
+		t.Errorf("check --list: exit %d, %q, want %q", code, out, want)
+	}
+}

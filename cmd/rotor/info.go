@@ -33,6 +33,22 @@ type infoJSON struct {
 	NumCPU      int             `json:"num_cpu"`
 	CPUFeatures map[string]bool `json:"cpu_features"`
 	FallbackImp string          `json:"fallback_impl"`
+	// Devices and NVRTC describe the CUDA devices and the linked NVRTC
+	// of a cuda build.
+	Devices []deviceJSON `json:"cuda_devices,omitempty"`
+	NVRTC   string       `json:"nvrtc,omitempty"`
+}
+
+// deviceJSON describes one CUDA device.
+type deviceJSON struct {
+	Ordinal     int    `json:"ordinal"`
+	Name        string `json:"name"`
+	Compute     string `json:"compute_capability"`
+	CompiledFor string `json:"kernels_compiled_for"`
+	SMs         int    `json:"sms"`
+	MemoryBytes int    `json:"memory_bytes"`
+	Driver      string `json:"driver_cuda_version"`
+	Error       string `json:"error,omitempty"`
 }
 
 // cpuFeatures lists the x86 features rotor's CPU paths can use, in
@@ -62,6 +78,7 @@ func gatherInfo() infoJSON {
 		CPUFeatures: map[string]bool{},
 		FallbackImp: fallback.Impl(),
 	}
+	in.Devices, in.NVRTC = cudaInfo()
 	if runtime.GOARCH == "amd64" {
 		for _, f := range cpuFeatures {
 			in.CPUFeatures[f.name] = *f.has
@@ -104,6 +121,16 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "backends:      %s\n", strings.Join(in.Backends, ", "))
 	fmt.Fprintf(stdout, "cuda:          %s\n", cudaLine)
+	if in.CUDABuilt {
+		fmt.Fprintf(stdout, "nvrtc:         %s\n", in.NVRTC)
+	}
+	for _, d := range in.Devices {
+		fmt.Fprintf(stdout, "cuda:%d:        %s, compute %s (kernels compiled for %s), %d SMs, %.1f GiB, driver CUDA %s\n",
+			d.Ordinal, d.Name, d.Compute, d.CompiledFor, d.SMs, float64(d.MemoryBytes)/(1<<30), d.Driver)
+		if d.Error != "" {
+			fmt.Fprintf(stdout, "cuda:%d error:  %s\n", d.Ordinal, d.Error)
+		}
+	}
 	fmt.Fprintf(stdout, "go:            %s %s/%s\n", in.GoVersion, in.OS, in.Arch)
 	fmt.Fprintf(stdout, "gomaxprocs:    %d (of %d CPUs)\n", in.GOMAXPROCS, in.NumCPU)
 	fmt.Fprintf(stdout, "cpu features:  %s\n", orNone(have))

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
 )
 
 var granularities = []ops.Granularity{ops.PerRequest, ops.PerKVHead, ops.PerQuery}
@@ -90,9 +91,9 @@ func testAttnDense(t *testing.T, b ops.Backend) {
 			}
 			for d := range dc.Dv {
 				x, y := od[row*dc.Dv+d], os[row*dc.Dv+d]
-				bound := 2 * attnTol * mag
+				bound := 2 * precision.AttentionTol * mag
 				if dt != ops.F32 {
-					bound += ulpOf(dt, max(math.Abs(x), math.Abs(y)))
+					bound += precision.Spacing(dt, max(math.Abs(x), math.Abs(y)))
 				}
 				if math.Abs(x-y) > bound {
 					t.Errorf("%v: dense o[%d,%d] = %g, all-slot selection gives %g", dt, row, d, x, y)

@@ -310,33 +310,6 @@ func (f *attnFixture) run(t testing.TB, b ops.Backend) (o, lse []float64) {
 	return o, lse
 }
 
-// attnTol is the accumulation tolerance: float32 evaluation with online
-// softmax over at most a few thousand keys errs by O((D + √n + blocks)·u)
-// relative to the magnitude Σ p|v| (u = 2^-24), well below 1e-5; the
-// conformance bound is 1e-5 of that magnitude for O, and 1e-5·max(1,
-// |LSE|) for LSE.
-const attnTol = 1e-5
-
-// ulpOf returns the spacing of dtype dt's values at magnitude |x|.
-func ulpOf(dt ops.DType, x float64) float64 {
-	x = math.Abs(x)
-	switch dt {
-	case ops.BF16:
-		return math.Ldexp(1, max(ilogb(x), -126)-7)
-	case ops.F16:
-		return math.Ldexp(1, max(ilogb(x), -14)-10)
-	}
-	return math.Ldexp(1, max(ilogb(x), -126)-23)
-}
-
-func ilogb(x float64) int {
-	if x == 0 {
-		return -1 << 20
-	}
-	_, e := math.Frexp(x)
-	return e - 1
-}
-
 // attnStats accumulates the worst errors of a comparison, relative to
 // their allowed bounds.
 type attnStats struct {
@@ -397,10 +370,7 @@ func (f *attnFixture) check(t testing.TB, o, lse []float64, st *attnStats) {
 				}
 				continue
 			}
-			bound := attnTol * mag
-			if c.dt != ops.F32 {
-				bound += ulpOf(c.dt, max(math.Abs(got[d]), math.Abs(want[d])))
-			}
+			bound := precision.AttentionOBound(c.dt, mag, got[d], want[d])
 			e := math.Abs(got[d] - want[d])
 			if !(e <= bound) {
 				bad++
@@ -422,7 +392,7 @@ func (f *attnFixture) check(t testing.TB, o, lse []float64, st *attnStats) {
 				}
 			}
 		} else if lse != nil {
-			bound := attnTol * max(1, math.Abs(ref.LSE[row]))
+			bound := precision.AttentionLSEBound(ref.LSE[row])
 			e := math.Abs(lse[row] - ref.LSE[row])
 			if !(e <= bound) {
 				bad++

@@ -66,17 +66,14 @@ func testMerge(t *testing.T, b ops.Backend) {
 		// Against the float64 merge of the actual halves.
 		ro, rl := precision.RefMerge(o1, l1, o2, l2, base.Dv)
 		for k := range om {
-			bound := 4*0x1p-24*max(math.Abs(o1[k]), math.Abs(o2[k])) + ulpOf(dt, math.Max(math.Abs(om[k]), math.Abs(ro[k])))
-			if dt == ops.F32 {
-				bound = 4 * 0x1p-24 * max(math.Abs(o1[k]), math.Abs(o2[k]), math.Abs(ro[k]))
-			}
+			bound := precision.MergeOBound(dt, o1[k], o2[k], om[k], ro[k])
 			if math.Abs(om[k]-ro[k]) > bound {
 				t.Errorf("%v: merge o[%d] = %g, float64 merge of the same halves %g", dt, k, om[k], ro[k])
 				break
 			}
 		}
 		for k := range lm {
-			if math.Abs(lm[k]-rl[k]) > 4*0x1p-24*max(1, math.Abs(rl[k])) {
+			if math.Abs(lm[k]-rl[k]) > precision.MergeLSEBound(rl[k]) {
 				t.Errorf("%v: merge lse[%d] = %g, float64 merge %g", dt, k, lm[k], rl[k])
 			}
 		}
@@ -146,16 +143,16 @@ func checkMerged(t *testing.T, f *attnFixture, o, lse []float64) {
 		}
 		for d := range c.Dv {
 			got, want := o[row*c.Dv+d], ref.O[row*c.Dv+d]
-			bound := 2 * attnTol * mag
+			bound := 2 * precision.AttentionTol * mag
 			if c.dt != ops.F32 {
-				bound += ulpOf(c.dt, mag) + ulpOf(c.dt, max(math.Abs(got), math.Abs(want)))
+				bound += precision.Spacing(c.dt, mag) + precision.Spacing(c.dt, max(math.Abs(got), math.Abs(want)))
 			}
 			if math.Abs(got-want) > bound {
 				t.Errorf("%v: merged o[%d,%d] = %.8g, attention over the union %.8g (bound %.3g)", c.dt, row, d, got, want, bound)
 				return
 			}
 		}
-		if e := math.Abs(lse[row] - ref.LSE[row]); e > 2*attnTol*max(1, math.Abs(ref.LSE[row])) {
+		if e := math.Abs(lse[row] - ref.LSE[row]); e > 2*precision.AttentionTol*max(1, math.Abs(ref.LSE[row])) {
 			t.Errorf("%v: merged lse[%d] = %.8g, want %.8g", c.dt, row, lse[row], ref.LSE[row])
 		}
 	}

@@ -181,7 +181,7 @@ func testMergeNaN(t *testing.T, b ops.Backend) {
 					}
 					continue
 				}
-				bound := 4*u32*max(math.Abs(o1[k]), math.Abs(o2[k]), math.Abs(want)) + ulpOf(dt, max(math.Abs(got), math.Abs(want)))
+				bound := 4*precision.U32*max(math.Abs(o1[k]), math.Abs(o2[k]), math.Abs(want)) + precision.Spacing(dt, max(math.Abs(got), math.Abs(want)))
 				if !(math.Abs(got-want) <= bound) {
 					t.Errorf("%v: merged o[%d, %d] = %g, float64 merge %g", dt, row, d, got, want)
 				}
@@ -197,7 +197,7 @@ func testMergeNaN(t *testing.T, b ops.Backend) {
 			default:
 				fine = true
 			}
-			if !math.IsNaN(rl[row]) && !(math.Abs(lm[row]-rl[row]) <= 4*u32*max(1, math.Abs(rl[row]))) {
+			if !math.IsNaN(rl[row]) && !(math.Abs(lm[row]-rl[row]) <= 4*precision.U32*max(1, math.Abs(rl[row]))) {
 				t.Errorf("%v: merged lse[%d] = %g, float64 merge %g", dt, row, lm[row], rl[row])
 			}
 		}

@@ -140,7 +140,7 @@ func FuzzScores(f *testing.F, b ops.Backend) {
 				return // the output view no longer matches; only the guards are checked
 			}
 		}
-		want, bound := scoresTruth(q, k, Hq, Hk, D, slots, float64(a.Scale))
+		want, bound := precision.RefScores(q, k, Hq, Hk, D, slots, scoreScale(float64(a.Scale), D))
 		for i, x := range gout.values(t, b) {
 			within(t, "score", i, x, want[i], bound[i])
 		}
@@ -179,7 +179,7 @@ func FuzzCriticality(f *testing.F, b ops.Backend) {
 		if corrupted {
 			t.Fatalf("Criticality with a corrupted argument succeeded")
 		}
-		want, bound, _ := critTruth(s, Hq, N)
+		want, bound, _ := precision.RefCriticality(s, Hq, N)
 		for i, x := range gout.values(t, b) {
 			within(t, "vote", i, x, want[i], bound[i]+1e-37)
 		}
@@ -231,7 +231,7 @@ func FuzzTopK(f *testing.F, b ops.Backend) {
 			mm = m
 		}
 		for r := range R {
-			want := bruteTopK(topkOrder(s[r*N:(r+1)*N]), K, mm)
+			want := precision.RefTopK(precision.TopKOrder(s[r*N:(r+1)*N]), K, mm)
 			for i, w := range want {
 				if got[r*K+i] != float64(w) {
 					t.Fatalf("row %d: top-%d = %v, want %v", r, K, got[r*K:(r+1)*K], want)
@@ -271,7 +271,7 @@ func FuzzPageMeta(f *testing.F, b ops.Backend) {
 		if corrupted || P < 1 || From > To || To > S {
 			t.Fatalf("PageMeta with invalid arguments succeeded (P %d, [%d, %d) of %d)", P, From, To, S)
 		}
-		wmn, wmx := pageTruth(k, S, Hk, D, P, To)
+		wmn, wmx := precision.RefPageMeta(k, S, Hk, D, P, To)
 		for e := range mn0 {
 			if pg := e / (Hk * D); From == To || pg < From/P || pg > (To-1)/P {
 				wmn[e], wmx[e] = mn0[e], mx0[e] // not touched
@@ -312,7 +312,7 @@ func FuzzPageScores(f *testing.F, b ops.Backend) {
 		if corrupted || Np > Pg {
 			t.Fatalf("PageScores with invalid arguments succeeded (%d pages of %d)", Np, Pg)
 		}
-		want, bound := pageScoresTruth(q, mn, mx, Hq, Hk, D, Np, float64(a.Scale))
+		want, bound := precision.RefPageScores(q, mn, mx, Hq, Hk, D, Np, scoreScale(float64(a.Scale), D))
 		for i, x := range gout.values(t, b) {
 			within(t, "page score", i, x, want[i], bound[i])
 		}
@@ -386,14 +386,14 @@ func FuzzMerge(f *testing.F, b ops.Backend) {
 					mag = max(mag, math.Abs(v))
 				}
 			}
-			bound := 4 * u32 * mag
+			bound := 4 * precision.U32 * mag
 			if dtype != ops.F32 {
-				bound += ulpOf(dtype, max(math.Abs(x), math.Abs(want[i])))
+				bound += precision.Spacing(dtype, max(math.Abs(x), math.Abs(want[i])))
 			}
 			within(t, "o", i, x, want[i], bound)
 		}
 		for i, x := range gL.values(t, b) {
-			within(t, "lse", i, x, wantL[i], 4*u32*max(1, math.Abs(wantL[i])))
+			within(t, "lse", i, x, wantL[i], 4*precision.U32*max(1, math.Abs(wantL[i])))
 		}
 		checkOnly(t, b, gs, a.O, a.LSE)
 	})

@@ -7,6 +7,13 @@
 // The suite uses only the ops.Backend interface and package precision, so
 // it checks the fallback and cuda backends alike. Under go test -short it
 // runs smaller sizes.
+//
+// Every case must pass, except that a backend may decline with
+// ops.ErrUnsupported the cases that use a layout a backend may document
+// as unsupported (attention rows that do not start on 16-byte
+// boundaries, which the cuda kernels need); the suite logs each declined
+// case and their count. Each such case has an aligned twin that every
+// backend must pass.
 package opstest
 
 import (

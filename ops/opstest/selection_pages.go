@@ -5,54 +5,8 @@ import (
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
 )
-
-// pageTruth returns the element-wise min and max of the keys k [S,Hk,D]
-// of each page of size P over slots [0, to), NaN for pages with no slot
-// below to.
-func pageTruth(k []float64, S, Hk, D, P, to int) (mn, mx []float64) {
-	pages := ops.PageCount(S, P)
-	mn, mx = make([]float64, pages*Hk*D), make([]float64, pages*Hk*D)
-	for i := range mn {
-		mn[i], mx[i] = math.Inf(1), math.Inf(-1)
-	}
-	for s := range to {
-		p := s / P
-		for e := range Hk * D {
-			x := k[s*Hk*D+e]
-			mn[p*Hk*D+e] = math.Min(mn[p*Hk*D+e], x)
-			mx[p*Hk*D+e] = math.Max(mx[p*Hk*D+e], x)
-		}
-	}
-	return mn, mx
-}
-
-// pageScoresTruth returns PageScores' float64 truth for q [Hq, D] and
-// page metadata mn, mx [pages, Hk, D] over pages [0, np) (scale 0:
-// 1/sqrt(D) in float32), and each bound's error bound: γ_D·|scale|·
-// Σ_d max(|q·min|, |q·max|) plus one rounding of the scaled sum.
-func pageScoresTruth(q, mn, mx []float64, Hq, Hk, D, np int, scale float64) (want, bound []float64) {
-	if scale == 0 {
-		scale = float64(float32(1 / math.Sqrt(float64(D))))
-	}
-	want, bound = make([]float64, Hq*np), make([]float64, Hq*np)
-	g := Hq / Hk
-	for h := range Hq {
-		kv := h / g
-		for p := range np {
-			sum, abs := 0.0, 0.0
-			for d := range D {
-				e := (p*Hk+kv)*D + d
-				x := max(q[h*D+d]*mn[e], q[h*D+d]*mx[e]) // Go's max: NaN wins
-				sum += x
-				abs += math.Abs(x)
-			}
-			want[h*np+p] = scale * sum
-			bound[h*np+p] = math.Abs(scale)*abs*gamma(D) + u32*math.Abs(scale*sum)
-		}
-	}
-	return want, bound
-}
 
 // testPageMeta checks Quest page metadata exactly against brute force:
 // one call over all slots, and incremental calls as slots are appended
@@ -76,7 +30,7 @@ func testPageMeta(t *testing.T, b ops.Backend) {
 				t.Fatalf("%v [%d,%d): PageMeta: %v", dt, st[0], st[1], err)
 			}
 			to := st[1]
-			wmn, wmx := pageTruth(k, S, Hk, D, P, to)
+			wmn, wmx := precision.RefPageMeta(k, S, Hk, D, P, to)
 			gmn, gmx := download(t, b, Min), download(t, b, Max)
 			for e := range gmn {
 				p := e / (Hk * D)
@@ -118,7 +72,7 @@ func testPageScores(t *testing.T, b ops.Backend) {
 			}
 			got := download(t, b, out)
 			scale := float64(float32(1 / math.Sqrt(D)))
-			wants, bounds := pageScoresTruth(q, mn, mx, Hq, Hk, D, np, 0)
+			wants, bounds := precision.RefPageScores(q, mn, mx, Hq, Hk, D, np, scoreScale(0, D))
 			for h := range Hq {
 				kv := h / g
 				for p := range np {

@@ -2,44 +2,11 @@ package opstest
 
 import (
 	"math"
-	"slices"
-	"sort"
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
+	"github.com/rotorkernels/rotor/precision"
 )
-
-// topkOrder returns the non-NaN columns of row from the largest score
-// down, ties (including -0 against +0) toward the lower column.
-func topkOrder(row []float64) []int {
-	cols := make([]int, 0, len(row))
-	for c, x := range row {
-		if !math.IsNaN(x) {
-			cols = append(cols, c)
-		}
-	}
-	sort.SliceStable(cols, func(i, j int) bool { return row[cols[i]] > row[cols[j]] })
-	return cols
-}
-
-// bruteTopK is the definition of TopK from a row's topkOrder: its first
-// k columns sorted ascending, -1 past the non-NaN scores, mapped through
-// m when m is non-nil.
-func bruteTopK(order []int, k int, m []int32) []int32 {
-	cols := slices.Clone(order[:min(k, len(order))])
-	slices.Sort(cols)
-	out := make([]int32, k)
-	for i := range out {
-		out[i] = -1
-		if i < len(cols) {
-			out[i] = int32(cols[i])
-			if m != nil {
-				out[i] = m[cols[i]]
-			}
-		}
-	}
-	return out
-}
 
 // topkRows returns R rows of N scores of a given kind.
 func topkRows(kind string, seed uint64, R, N int) []float64 {
@@ -92,7 +59,7 @@ func testTopK(t *testing.T, b ops.Backend) {
 			mt := uploadI32(t, b, m, N)
 			orders := make([][]int, R)
 			for r := range R {
-				orders[r] = topkOrder(s[r*N : (r+1)*N])
+				orders[r] = precision.TopKOrder(s[r*N : (r+1)*N])
 			}
 			for _, k := range []int{0, 1, 7, N / 2, N, N + 3, 2048} {
 				for _, withMap := range []bool{false, true} {
@@ -107,7 +74,7 @@ func testTopK(t *testing.T, b ops.Backend) {
 					}
 					got := download(t, b, out)
 					for r := range R {
-						want := bruteTopK(orders[r], k, mm)
+						want := precision.RefTopK(orders[r], k, mm)
 						for i, w := range want {
 							if got[r*k+i] != float64(w) {
 								t.Errorf("%s N%d k%d map %v row %d: out[%d] = %v, want %d", kind, N, k, withMap, r, i, got[r*k+i], w)

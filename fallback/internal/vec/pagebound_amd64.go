@@ -55,6 +55,11 @@ func pageBoundsAt(l int, x []float32, xstride int, q []float32, d int, scale flo
 		pageBoundsGeneric(x, xstride, q, d, scale, mn, mx, offs, n)
 	}
 	for r := range rows {
+		// a query element that is not finite makes every bound of its row
+		// infinite or NaN: only then is the row's query scanned
+		if finite(x[r*xstride : r*xstride+len(offs)]) {
+			continue
+		}
 		if qr := q[r*d : (r+1)*d]; !finite(qr) {
 			pageBoundsGeneric(x[r*xstride:], xstride, qr, d, scale, mn, mx, offs, 0)
 		}
