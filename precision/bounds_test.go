@@ -74,6 +74,15 @@ func TestRefPageMetaAndScores(t *testing.T) {
 	if !slices.Equal(mn, []float64{1, -2, -1, 5, inf, inf}) || !slices.Equal(mx, []float64{3, 0, -1, 5, -inf, -inf}) {
 		t.Fatalf("min %v max %v", mn, mx)
 	}
+	// A NaN wins over ±Inf in both the minimum and the maximum: page 0
+	// holds NaN and +Inf in element 0, NaN and -Inf in element 1.
+	nan := math.NaN()
+	pmn, pmx := RefPageMeta([]float64{nan, -inf, inf, nan}, 2, 1, 2, 2, 2)
+	for e := range 2 {
+		if !math.IsNaN(pmn[e]) || !math.IsNaN(pmx[e]) {
+			t.Fatalf("NaN with ±Inf: min %v max %v, want NaN", pmn, pmx)
+		}
+	}
 	q := []float64{1, -1, 2, 0.5}
 	out, bound := RefPageScores(q, mn, mx, 2, 1, 2, 2, 1)
 	// Head 0 page 0: max(1·1, 1·3) + max(-1·-2, -1·0) = 3 + 2.

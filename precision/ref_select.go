@@ -163,7 +163,9 @@ func RefTopK(order []int, k int, m []int32) []int32 {
 // RefPageMeta returns Quest's page metadata of keys k [S, Hk, D]: the
 // element-wise minimum and maximum over the slots of each page of P
 // slots below to, [ops.PageCount(S, P), Hk, D]; a page with no slot below
-// to holds +Inf and -Inf. Backends must match it exactly.
+// to holds +Inf and -Inf. They are Go's min and max, under which a NaN
+// wins over every value (math.Min and math.Max let an infinity win over
+// a NaN). Backends must match it exactly.
 func RefPageMeta(k []float64, S, Hk, D, P, to int) (mn, mx []float64) {
 	pages := ops.PageCount(S, P)
 	mn, mx = make([]float64, pages*Hk*D), make([]float64, pages*Hk*D)
@@ -174,8 +176,8 @@ func RefPageMeta(k []float64, S, Hk, D, P, to int) (mn, mx []float64) {
 		p := s / P
 		for e := range Hk * D {
 			x := k[s*Hk*D+e]
-			mn[p*Hk*D+e] = math.Min(mn[p*Hk*D+e], x)
-			mx[p*Hk*D+e] = math.Max(mx[p*Hk*D+e], x)
+			mn[p*Hk*D+e] = min(mn[p*Hk*D+e], x)
+			mx[p*Hk*D+e] = max(mx[p*Hk*D+e], x)
 		}
 	}
 	return mn, mx

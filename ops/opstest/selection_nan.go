@@ -97,7 +97,7 @@ func testSelectionNaN(t *testing.T, b ops.Backend) {
 		if err := b.PageMeta(&ops.PageMetaArgs{K: KN, PageSize: P, To: S, Min: mn, Max: mx}); err != nil {
 			t.Fatalf("%v: PageMeta: %v", dt, err)
 		}
-		wmn, wmx := precision.RefPageMeta(kn, S, Hk, D, P, S) // math.Min and math.Max: NaN wins
+		wmn, wmx := precision.RefPageMeta(kn, S, Hk, D, P, S) // NaN wins
 		if gmn, gmx := download(t, b, mn), download(t, b, mx); !sameBitsOrNaN(gmn, wmn) || !sameBitsOrNaN(gmx, wmx) {
 			t.Errorf("%v: page metadata over a NaN key differs from the element-wise min and max", dt)
 		}
