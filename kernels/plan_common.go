@@ -81,9 +81,9 @@ func addrs(m Memory, ts ...*ops.Tensor) ([]uint64, error) {
 	return out, nil
 }
 
-// rowStride is the row stride of t in elements (the element stride of a
+// stride1D is the row stride of t in elements (the element stride of a
 // rank-1 tensor), 0 for nil.
-func rowStride(t *ops.Tensor) int {
+func stride1D(t *ops.Tensor) int {
 	if t == nil {
 		return 0
 	}

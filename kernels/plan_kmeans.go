@@ -87,7 +87,7 @@ func PlanKMeansAssign(a *ops.KMeansAssignArgs, m Memory, dev Device) ([]Launch, 
 		Family: KMeans, Options: opt, Kernel: "kmeans_init",
 		Grid:  [3]int{min(kmeansInitBlocks, ceilDiv(work, KMeansBlock)), 1, 1},
 		Block: [3]int{KMeansBlock, 1, 1},
-		Args:  []Arg{Ptr(heads), Ptr(sum64), Ptr(counts), I64(rowStride(a.Counts)), I32(Hk), I32(C), I32(D)},
+		Args:  []Arg{Ptr(heads), Ptr(sum64), Ptr(counts), I64(stride1D(a.Counts)), I32(Hk), I32(C), I32(D)},
 	}}
 	if N > 0 {
 		hn, err := m.Scratch(Hk * C * 4)
@@ -115,7 +115,7 @@ func PlanKMeansAssign(a *ops.KMeansAssignArgs, m Memory, dev Device) ([]Launch, 
 			Block: [3]int{KMeansBlock, 1, 1},
 			Smem:  KMeansScreenSmem(D),
 			Args: []Arg{Ptr(kk), Ptr(idx), Ptr(cent), Ptr(hn), Ptr(tri[0]), Ptr(tri[1]), Ptr(tri[2]), Ptr(heads),
-				I64(a.K.RowStride()), I64(rowStride(a.Points.Indices)), I64(a.Centroids.RowStride()),
+				I64(a.K.RowStride()), I64(stride1D(a.Points.Indices)), I64(a.Centroids.RowStride()),
 				I32(S), I32(N), I32(a.Points.Start), I32(C), I32(D), I32(norm), I32(want)},
 		}, Launch{
 			Family: KMeans, Options: opt, Kernel: "kmeans_resolve",
@@ -123,8 +123,8 @@ func PlanKMeansAssign(a *ops.KMeansAssignArgs, m Memory, dev Device) ([]Launch, 
 			Block: [3]int{KMeansBlock, 1, 1},
 			Args: []Arg{Ptr(kk), Ptr(idx), Ptr(cent), Ptr(hn), Ptr(tri[0]), Ptr(tri[1]), Ptr(tri[2]), Ptr(heads),
 				Ptr(labels), Ptr(dist), Ptr(sum64), Ptr(counts),
-				I64(a.K.RowStride()), I64(rowStride(a.Points.Indices)), I64(a.Centroids.RowStride()),
-				I64(a.Labels.RowStride()), I64(rowStride(a.Dist)), I64(rowStride(a.Counts)),
+				I64(a.K.RowStride()), I64(stride1D(a.Points.Indices)), I64(a.Centroids.RowStride()),
+				I64(a.Labels.RowStride()), I64(stride1D(a.Dist)), I64(stride1D(a.Counts)),
 				I32(S), I32(N), I32(a.Points.Start), I32(C), I32(D), I32(norm), I32(nbits)},
 		})
 	}

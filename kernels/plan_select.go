@@ -48,7 +48,7 @@ func PlanScores(a *ops.ScoresArgs, m Memory, dev Device) ([]Launch, error) {
 		Grid:  [3]int{ceilDiv(N, ScoresPerBlock), Hk * gchunks, 1},
 		Block: [3]int{AttnBlock, 1, 1},
 		Args: []Arg{Ptr(ad[0]), Ptr(ad[1]), Ptr(ad[2]), Ptr(ad[3]),
-			I64(a.Q.RowStride()), I64(a.K.RowStride()), I64(a.Out.RowStride()), I64(rowStride(a.Candidates.Indices)),
+			I64(a.Q.RowStride()), I64(a.K.RowStride()), I64(a.Out.RowStride()), I64(stride1D(a.Candidates.Indices)),
 			I32(Hq), I32(Hk), I32(S), I32(N), I32(a.Candidates.Start), I32(gchunks), F32(defaultScale(a.Scale, D))},
 	}}, nil
 }
@@ -129,7 +129,7 @@ func PlanTopK(a *ops.TopKArgs, m Memory, dev Device) ([]Launch, error) {
 		Family: TopK, Kernel: "topk_radix",
 		Grid:  [3]int{R, 1, 1},
 		Block: [3]int{TopKBlock, 1, 1},
-		Args: []Arg{Ptr(ad[0]), Ptr(ad[1]), Ptr(ad[2]), I64(a.Scores.RowStride()), I64(a.Out.RowStride()), I64(rowStride(a.Map)),
+		Args: []Arg{Ptr(ad[0]), Ptr(ad[1]), Ptr(ad[2]), I64(a.Scores.RowStride()), I64(a.Out.RowStride()), I64(stride1D(a.Map)),
 			I32(N), I32(a.K)},
 	}}, nil
 }
