@@ -19,6 +19,9 @@ func (b *Backend) PageScores(a *ops.PageScoresArgs) error {
 	if err := ops.CheckPageScores(a, Name); err != nil {
 		return err
 	}
+	if a.Q.Shape[0] == 0 || a.Pages == 0 { // Out is empty: its memory may be any size
+		return nil
+	}
 	j := getPageScoresJob()
 	defer putPageScoresJob(j)
 	j.Hq, j.D, j.Hk = a.Q.Shape[0], a.Q.Shape[1], a.Min.Shape[1]
