@@ -73,10 +73,10 @@ func testScores(t *testing.T, b ops.Backend) {
 	testScoresEmpty(t, b)
 }
 
-// testScoresEmpty checks that a call with no query heads, or no
-// candidates, succeeds and writes nothing: Out is then empty, so the
-// memory behind it may be shorter than the candidate count or the head
-// count suggests (here only the guard elements).
+// testScoresEmpty checks that a Scores or PageScores call with no query
+// heads, or no candidates or pages, succeeds and writes nothing: Out is
+// then empty, so the memory behind it may be shorter than the candidate
+// count or the head count suggests (here only the guard elements).
 func testScoresEmpty(t *testing.T, b ops.Backend) {
 	const S, Hk, D = 64, 2, 16
 	for _, dt := range floatDTypes {
@@ -99,7 +99,34 @@ func testScoresEmpty(t *testing.T, b ops.Backend) {
 			gout.unchanged(t, b, "Scores with an empty Out")
 			free(b, gq.all, gout.all)
 		}
-		free(b, K)
+		// PageScores over the same pool's page bounds, with the bounds'
+		// rows at equal and at different strides.
+		const P = 8
+		pages := ops.PageCount(S, P)
+		Min, Max := alloc(t, b, ops.F32, pages, Hk, D), alloc(t, b, ops.F32, pages, Hk, D)
+		if err := b.PageMeta(&ops.PageMetaArgs{K: K, PageSize: P, To: S, Min: Min, Max: Max}); err != nil {
+			t.Fatalf("%v: PageMeta: %v", dt, err)
+		}
+		wide := &ops.Tensor{DType: ops.F32, Shape: []int{pages / 2, Hk, D}, Stride: 2 * Hk * D, Mem: Min.Mem}
+		half := &ops.Tensor{DType: ops.F32, Shape: []int{pages / 2, Hk, D}, Mem: Max.Mem}
+		for _, c := range []struct {
+			Hq, np   int
+			min, max *ops.Tensor
+		}{
+			{0, pages, Min, Max},
+			{0, pages / 2, wide, half},
+			{4, 0, Min, Max},
+		} {
+			gq := newGuarded(t, b, dt, []int{c.Hq, D}, 0, 8103, nil)
+			gout := newGuarded(t, b, ops.F32, []int{c.Hq, c.np}, 0, 8104, nil)
+			err := b.PageScores(&ops.PageScoresArgs{Q: gq.view, Min: c.min, Max: c.max, Pages: c.np, Out: gout.view})
+			if err != nil {
+				t.Errorf("%v: PageScores of %d heads over %d pages: %v", dt, c.Hq, c.np, err)
+			}
+			gout.unchanged(t, b, "PageScores with an empty Out")
+			free(b, gq.all, gout.all)
+		}
+		free(b, K, Min, Max)
 	}
 }
 
