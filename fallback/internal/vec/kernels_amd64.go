@@ -312,13 +312,13 @@ func attendBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scale fl
 //go:noescape
 func minMaxRowsAVX2(mn []float32, mx []float32, k []float32, stride int, rows int) (nan bool)
 
-// minMaxRowsBF16AVX2 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max) and reports whether a NaN took part.
+// minMaxRowsBF16AVX2 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max of the widened values) for e < len(mn) rounded down to twice the vector width, and reports whether a NaN took part.
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
 func minMaxRowsBF16AVX2(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
 
-// minMaxRowsF16AVX2 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max) and reports whether a NaN took part.
+// minMaxRowsF16AVX2 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max of the widened values) for e < len(mn) rounded down to twice the vector width, and reports whether a NaN took part.
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
 //go:noescape
@@ -674,13 +674,13 @@ func attendBF16Split1AVX512(x []float32, xstride int, q []float32, d int, scale 
 //go:noescape
 func minMaxRowsAVX512(mn []float32, mx []float32, k []float32, stride int, rows int) (nan bool)
 
-// minMaxRowsBF16AVX512 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max) and reports whether a NaN took part.
+// minMaxRowsBF16AVX512 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max of the widened values) for e < len(mn) rounded down to twice the vector width, and reports whether a NaN took part.
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
 func minMaxRowsBF16AVX512(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
 
-// minMaxRowsF16AVX512 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max) and reports whether a NaN took part.
+// minMaxRowsF16AVX512 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max of the widened values) for e < len(mn) rounded down to twice the vector width, and reports whether a NaN took part.
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape

@@ -10446,102 +10446,170 @@ cols1_end:
 // func minMaxRowsBF16AVX2(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
 // Requires: AVX, AVX2
 TEXT ·minMaxRowsBF16AVX2(SB), NOSPLIT, $0-89
-	MOVQ mn_base+0(FP), AX
-	MOVQ mx_base+24(FP), CX
-	MOVQ k_base+48(FP), DX
-	MOVQ mn_len+8(FP), BX
-	ANDQ $-8, BX
-	MOVQ stride+72(FP), SI
-	SHLQ $0x01, SI
-	MOVQ rows+80(FP), DI
-	XORL R8, R8
-	XORQ R9, R9
-	MOVQ BX, R10
-	ANDQ $-16, R10
+	MOVQ         mn_base+0(FP), AX
+	MOVQ         mx_base+24(FP), CX
+	MOVQ         k_base+48(FP), DX
+	MOVQ         mn_len+8(FP), BX
+	ANDQ         $-16, BX
+	MOVQ         stride+72(FP), SI
+	SHLQ         $0x01, SI
+	MOVQ         rows+80(FP), DI
+	MOVL         $0x7f807f80, R8
+	VMOVD        R8, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x807f807f, R8
+	VMOVD        R8, X1
+	VPBROADCASTD X1, Y1
+	XORL         R8, R8
+	XORQ         R9, R9
+	MOVQ         BX, R10
+	ANDQ         $-32, R10
 
 cols2:
-	CMPQ      R9, R10
-	JAE       cols2_end
-	LEAQ      (DX)(R9*2), R11
-	VPMOVZXWD (R11), Y0
-	VPSLLD    $0x10, Y0, Y0
-	VMOVAPS   Y0, Y1
-	VPMOVZXWD 16(R11), Y2
-	VPSLLD    $0x10, Y2, Y2
-	VMOVAPS   Y2, Y3
-	MOVQ      $0x0000000000000001, R12
+	CMPQ    R9, R10
+	JAE     cols2_end
+	LEAQ    (DX)(R9*2), R11
+	VMOVDQU (R11), Y2
+	VPSRAW  $0x0f, Y2, Y3
+	VPSRLW  $0x01, Y3, Y3
+	VPXOR   Y3, Y2, Y2
+	VMOVDQU Y2, Y3
+	VMOVDQU 32(R11), Y4
+	VPSRAW  $0x0f, Y4, Y5
+	VPSRLW  $0x01, Y5, Y5
+	VPXOR   Y5, Y4, Y4
+	VMOVDQU Y4, Y5
+	MOVQ    $0x0000000000000001, R12
 
 cols2_rows:
-	CMPQ      R12, DI
-	JAE       cols2_rows_end
-	ADDQ      SI, R11
-	VPMOVZXWD (R11), Y4
-	VPSLLD    $0x10, Y4, Y4
-	VMINPS    Y0, Y4, Y5
-	VMINPS    Y4, Y0, Y6
-	VPOR      Y5, Y6, Y0
-	VMAXPS    Y1, Y4, Y5
-	VMAXPS    Y4, Y1, Y6
-	VPAND     Y5, Y6, Y1
-	VPMOVZXWD 16(R11), Y4
-	VPSLLD    $0x10, Y4, Y4
-	VMINPS    Y2, Y4, Y5
-	VMINPS    Y4, Y2, Y6
-	VPOR      Y5, Y6, Y2
-	VMAXPS    Y3, Y4, Y5
-	VMAXPS    Y4, Y3, Y6
-	VPAND     Y5, Y6, Y3
-	ADDQ      $0x00000001, R12
-	JMP       cols2_rows
+	CMPQ    R12, DI
+	JAE     cols2_rows_end
+	ADDQ    SI, R11
+	VMOVDQU (R11), Y6
+	VPSRAW  $0x0f, Y6, Y7
+	VPSRLW  $0x01, Y7, Y7
+	VPXOR   Y7, Y6, Y6
+	VPMINSW Y6, Y2, Y2
+	VPMAXSW Y6, Y3, Y3
+	VMOVDQU 32(R11), Y6
+	VPSRAW  $0x0f, Y6, Y7
+	VPSRLW  $0x01, Y7, Y7
+	VPXOR   Y7, Y6, Y6
+	VPMINSW Y6, Y4, Y4
+	VPMAXSW Y6, Y5, Y5
+	ADDQ    $0x00000001, R12
+	JMP     cols2_rows
 
 cols2_rows_end:
-	VMOVUPS   Y0, (AX)(R9*4)
-	VMOVUPS   Y1, (CX)(R9*4)
-	VMOVUPS   Y2, 32(AX)(R9*4)
-	VMOVUPS   Y3, 32(CX)(R9*4)
-	VCMPPS    $0x03, Y0, Y0, Y0
-	VCMPPS    $0x03, Y2, Y2, Y1
-	VORPS     Y1, Y0, Y0
-	VMOVMSKPS Y0, R11
-	ORL       R11, R8
-	ADDQ      $0x00000010, R9
-	JMP       cols2
+	VMOVDQU      Y3, Y6
+	VMOVDQU      Y2, Y7
+	VPMAXSW      Y5, Y6, Y6
+	VPMINSW      Y4, Y7, Y7
+	VPCMPGTW     Y0, Y6, Y6
+	VPCMPGTW     Y7, Y1, Y7
+	VPOR         Y7, Y6, Y6
+	VPMOVMSKB    Y6, R11
+	ORL          R11, R8
+	VPSRAW       $0x0f, Y2, Y6
+	VPSRLW       $0x01, Y6, Y6
+	VPXOR        Y6, Y2, Y2
+	VPSRAW       $0x0f, Y3, Y6
+	VPSRLW       $0x01, Y6, Y6
+	VPXOR        Y6, Y3, Y3
+	VPMOVZXWD    X2, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMOVUPS      Y6, (AX)(R9*4)
+	VEXTRACTI128 $0x01, Y2, X2
+	VPMOVZXWD    X2, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMOVUPS      Y2, 32(AX)(R9*4)
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMOVUPS      Y2, (CX)(R9*4)
+	VEXTRACTI128 $0x01, Y3, X2
+	VPMOVZXWD    X2, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMOVUPS      Y2, 32(CX)(R9*4)
+	VPSRAW       $0x0f, Y4, Y2
+	VPSRLW       $0x01, Y2, Y2
+	VPXOR        Y2, Y4, Y4
+	VPSRAW       $0x0f, Y5, Y2
+	VPSRLW       $0x01, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+	VPMOVZXWD    X4, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMOVUPS      Y2, 64(AX)(R9*4)
+	VEXTRACTI128 $0x01, Y4, X2
+	VPMOVZXWD    X2, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMOVUPS      Y2, 96(AX)(R9*4)
+	VPMOVZXWD    X5, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMOVUPS      Y2, 64(CX)(R9*4)
+	VEXTRACTI128 $0x01, Y5, X2
+	VPMOVZXWD    X2, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMOVUPS      Y2, 96(CX)(R9*4)
+	ADDQ         $0x00000020, R9
+	JMP          cols2
 
 cols2_end:
-	ANDQ $-8, BX
+	ANDQ $-16, BX
 
 cols1:
-	CMPQ      R9, BX
-	JAE       cols1_end
-	LEAQ      (DX)(R9*2), R10
-	VPMOVZXWD (R10), Y0
-	VPSLLD    $0x10, Y0, Y0
-	VMOVAPS   Y0, Y1
-	MOVQ      $0x0000000000000001, R11
+	CMPQ    R9, BX
+	JAE     cols1_end
+	LEAQ    (DX)(R9*2), R10
+	VMOVDQU (R10), Y2
+	VPSRAW  $0x0f, Y2, Y3
+	VPSRLW  $0x01, Y3, Y3
+	VPXOR   Y3, Y2, Y2
+	VMOVDQU Y2, Y3
+	MOVQ    $0x0000000000000001, R11
 
 cols1_rows:
-	CMPQ      R11, DI
-	JAE       cols1_rows_end
-	ADDQ      SI, R10
-	VPMOVZXWD (R10), Y2
-	VPSLLD    $0x10, Y2, Y2
-	VMINPS    Y0, Y2, Y3
-	VMINPS    Y2, Y0, Y4
-	VPOR      Y3, Y4, Y0
-	VMAXPS    Y1, Y2, Y3
-	VMAXPS    Y2, Y1, Y4
-	VPAND     Y3, Y4, Y1
-	ADDQ      $0x00000001, R11
-	JMP       cols1_rows
+	CMPQ    R11, DI
+	JAE     cols1_rows_end
+	ADDQ    SI, R10
+	VMOVDQU (R10), Y4
+	VPSRAW  $0x0f, Y4, Y5
+	VPSRLW  $0x01, Y5, Y5
+	VPXOR   Y5, Y4, Y4
+	VPMINSW Y4, Y2, Y2
+	VPMAXSW Y4, Y3, Y3
+	ADDQ    $0x00000001, R11
+	JMP     cols1_rows
 
 cols1_rows_end:
-	VMOVUPS   Y0, (AX)(R9*4)
-	VMOVUPS   Y1, (CX)(R9*4)
-	VCMPPS    $0x03, Y0, Y0, Y0
-	VMOVMSKPS Y0, R10
-	ORL       R10, R8
-	ADDQ      $0x00000008, R9
-	JMP       cols1
+	VMOVDQU      Y3, Y4
+	VMOVDQU      Y2, Y5
+	VPCMPGTW     Y0, Y4, Y4
+	VPCMPGTW     Y5, Y1, Y5
+	VPOR         Y5, Y4, Y4
+	VPMOVMSKB    Y4, R10
+	ORL          R10, R8
+	VPSRAW       $0x0f, Y2, Y4
+	VPSRLW       $0x01, Y4, Y4
+	VPXOR        Y4, Y2, Y2
+	VPSRAW       $0x0f, Y3, Y4
+	VPSRLW       $0x01, Y4, Y4
+	VPXOR        Y4, Y3, Y3
+	VPMOVZXWD    X2, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMOVUPS      Y4, (AX)(R9*4)
+	VEXTRACTI128 $0x01, Y2, X2
+	VPMOVZXWD    X2, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMOVUPS      Y2, 32(AX)(R9*4)
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMOVUPS      Y2, (CX)(R9*4)
+	VEXTRACTI128 $0x01, Y3, X2
+	VPMOVZXWD    X2, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMOVUPS      Y2, 32(CX)(R9*4)
+	ADDQ         $0x00000010, R9
+	JMP          cols1
 
 cols1_end:
 	TESTL R8, R8
@@ -10552,96 +10620,158 @@ cols1_end:
 // func minMaxRowsF16AVX2(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
 // Requires: AVX, AVX2, F16C
 TEXT ·minMaxRowsF16AVX2(SB), NOSPLIT, $0-89
-	MOVQ mn_base+0(FP), AX
-	MOVQ mx_base+24(FP), CX
-	MOVQ k_base+48(FP), DX
-	MOVQ mn_len+8(FP), BX
-	ANDQ $-8, BX
-	MOVQ stride+72(FP), SI
-	SHLQ $0x01, SI
-	MOVQ rows+80(FP), DI
-	XORL R8, R8
-	XORQ R9, R9
-	MOVQ BX, R10
-	ANDQ $-16, R10
+	MOVQ         mn_base+0(FP), AX
+	MOVQ         mx_base+24(FP), CX
+	MOVQ         k_base+48(FP), DX
+	MOVQ         mn_len+8(FP), BX
+	ANDQ         $-16, BX
+	MOVQ         stride+72(FP), SI
+	SHLQ         $0x01, SI
+	MOVQ         rows+80(FP), DI
+	MOVL         $0x7c007c00, R8
+	VMOVD        R8, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x83ff83ff, R8
+	VMOVD        R8, X1
+	VPBROADCASTD X1, Y1
+	XORL         R8, R8
+	XORQ         R9, R9
+	MOVQ         BX, R10
+	ANDQ         $-32, R10
 
 cols2:
-	CMPQ      R9, R10
-	JAE       cols2_end
-	LEAQ      (DX)(R9*2), R11
-	VCVTPH2PS (R11), Y0
-	VMOVAPS   Y0, Y1
-	VCVTPH2PS 16(R11), Y2
-	VMOVAPS   Y2, Y3
-	MOVQ      $0x0000000000000001, R12
+	CMPQ    R9, R10
+	JAE     cols2_end
+	LEAQ    (DX)(R9*2), R11
+	VMOVDQU (R11), Y2
+	VPSRAW  $0x0f, Y2, Y3
+	VPSRLW  $0x01, Y3, Y3
+	VPXOR   Y3, Y2, Y2
+	VMOVDQU Y2, Y3
+	VMOVDQU 32(R11), Y4
+	VPSRAW  $0x0f, Y4, Y5
+	VPSRLW  $0x01, Y5, Y5
+	VPXOR   Y5, Y4, Y4
+	VMOVDQU Y4, Y5
+	MOVQ    $0x0000000000000001, R12
 
 cols2_rows:
-	CMPQ      R12, DI
-	JAE       cols2_rows_end
-	ADDQ      SI, R11
-	VCVTPH2PS (R11), Y4
-	VMINPS    Y0, Y4, Y5
-	VMINPS    Y4, Y0, Y6
-	VPOR      Y5, Y6, Y0
-	VMAXPS    Y1, Y4, Y5
-	VMAXPS    Y4, Y1, Y6
-	VPAND     Y5, Y6, Y1
-	VCVTPH2PS 16(R11), Y4
-	VMINPS    Y2, Y4, Y5
-	VMINPS    Y4, Y2, Y6
-	VPOR      Y5, Y6, Y2
-	VMAXPS    Y3, Y4, Y5
-	VMAXPS    Y4, Y3, Y6
-	VPAND     Y5, Y6, Y3
-	ADDQ      $0x00000001, R12
-	JMP       cols2_rows
+	CMPQ    R12, DI
+	JAE     cols2_rows_end
+	ADDQ    SI, R11
+	VMOVDQU (R11), Y6
+	VPSRAW  $0x0f, Y6, Y7
+	VPSRLW  $0x01, Y7, Y7
+	VPXOR   Y7, Y6, Y6
+	VPMINSW Y6, Y2, Y2
+	VPMAXSW Y6, Y3, Y3
+	VMOVDQU 32(R11), Y6
+	VPSRAW  $0x0f, Y6, Y7
+	VPSRLW  $0x01, Y7, Y7
+	VPXOR   Y7, Y6, Y6
+	VPMINSW Y6, Y4, Y4
+	VPMAXSW Y6, Y5, Y5
+	ADDQ    $0x00000001, R12
+	JMP     cols2_rows
 
 cols2_rows_end:
-	VMOVUPS   Y0, (AX)(R9*4)
-	VMOVUPS   Y1, (CX)(R9*4)
-	VMOVUPS   Y2, 32(AX)(R9*4)
-	VMOVUPS   Y3, 32(CX)(R9*4)
-	VCMPPS    $0x03, Y0, Y0, Y0
-	VCMPPS    $0x03, Y2, Y2, Y1
-	VORPS     Y1, Y0, Y0
-	VMOVMSKPS Y0, R11
-	ORL       R11, R8
-	ADDQ      $0x00000010, R9
-	JMP       cols2
+	VMOVDQU      Y3, Y6
+	VMOVDQU      Y2, Y7
+	VPMAXSW      Y5, Y6, Y6
+	VPMINSW      Y4, Y7, Y7
+	VPCMPGTW     Y0, Y6, Y6
+	VPCMPGTW     Y7, Y1, Y7
+	VPOR         Y7, Y6, Y6
+	VPMOVMSKB    Y6, R11
+	ORL          R11, R8
+	VPSRAW       $0x0f, Y2, Y6
+	VPSRLW       $0x01, Y6, Y6
+	VPXOR        Y6, Y2, Y2
+	VPSRAW       $0x0f, Y3, Y6
+	VPSRLW       $0x01, Y6, Y6
+	VPXOR        Y6, Y3, Y3
+	VCVTPH2PS    X2, Y6
+	VMOVUPS      Y6, (AX)(R9*4)
+	VEXTRACTI128 $0x01, Y2, X2
+	VCVTPH2PS    X2, Y2
+	VMOVUPS      Y2, 32(AX)(R9*4)
+	VCVTPH2PS    X3, Y2
+	VMOVUPS      Y2, (CX)(R9*4)
+	VEXTRACTI128 $0x01, Y3, X2
+	VCVTPH2PS    X2, Y2
+	VMOVUPS      Y2, 32(CX)(R9*4)
+	VPSRAW       $0x0f, Y4, Y2
+	VPSRLW       $0x01, Y2, Y2
+	VPXOR        Y2, Y4, Y4
+	VPSRAW       $0x0f, Y5, Y2
+	VPSRLW       $0x01, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+	VCVTPH2PS    X4, Y2
+	VMOVUPS      Y2, 64(AX)(R9*4)
+	VEXTRACTI128 $0x01, Y4, X2
+	VCVTPH2PS    X2, Y2
+	VMOVUPS      Y2, 96(AX)(R9*4)
+	VCVTPH2PS    X5, Y2
+	VMOVUPS      Y2, 64(CX)(R9*4)
+	VEXTRACTI128 $0x01, Y5, X2
+	VCVTPH2PS    X2, Y2
+	VMOVUPS      Y2, 96(CX)(R9*4)
+	ADDQ         $0x00000020, R9
+	JMP          cols2
 
 cols2_end:
-	ANDQ $-8, BX
+	ANDQ $-16, BX
 
 cols1:
-	CMPQ      R9, BX
-	JAE       cols1_end
-	LEAQ      (DX)(R9*2), R10
-	VCVTPH2PS (R10), Y0
-	VMOVAPS   Y0, Y1
-	MOVQ      $0x0000000000000001, R11
+	CMPQ    R9, BX
+	JAE     cols1_end
+	LEAQ    (DX)(R9*2), R10
+	VMOVDQU (R10), Y2
+	VPSRAW  $0x0f, Y2, Y3
+	VPSRLW  $0x01, Y3, Y3
+	VPXOR   Y3, Y2, Y2
+	VMOVDQU Y2, Y3
+	MOVQ    $0x0000000000000001, R11
 
 cols1_rows:
-	CMPQ      R11, DI
-	JAE       cols1_rows_end
-	ADDQ      SI, R10
-	VCVTPH2PS (R10), Y2
-	VMINPS    Y0, Y2, Y3
-	VMINPS    Y2, Y0, Y4
-	VPOR      Y3, Y4, Y0
-	VMAXPS    Y1, Y2, Y3
-	VMAXPS    Y2, Y1, Y4
-	VPAND     Y3, Y4, Y1
-	ADDQ      $0x00000001, R11
-	JMP       cols1_rows
+	CMPQ    R11, DI
+	JAE     cols1_rows_end
+	ADDQ    SI, R10
+	VMOVDQU (R10), Y4
+	VPSRAW  $0x0f, Y4, Y5
+	VPSRLW  $0x01, Y5, Y5
+	VPXOR   Y5, Y4, Y4
+	VPMINSW Y4, Y2, Y2
+	VPMAXSW Y4, Y3, Y3
+	ADDQ    $0x00000001, R11
+	JMP     cols1_rows
 
 cols1_rows_end:
-	VMOVUPS   Y0, (AX)(R9*4)
-	VMOVUPS   Y1, (CX)(R9*4)
-	VCMPPS    $0x03, Y0, Y0, Y0
-	VMOVMSKPS Y0, R10
-	ORL       R10, R8
-	ADDQ      $0x00000008, R9
-	JMP       cols1
+	VMOVDQU      Y3, Y4
+	VMOVDQU      Y2, Y5
+	VPCMPGTW     Y0, Y4, Y4
+	VPCMPGTW     Y5, Y1, Y5
+	VPOR         Y5, Y4, Y4
+	VPMOVMSKB    Y4, R10
+	ORL          R10, R8
+	VPSRAW       $0x0f, Y2, Y4
+	VPSRLW       $0x01, Y4, Y4
+	VPXOR        Y4, Y2, Y2
+	VPSRAW       $0x0f, Y3, Y4
+	VPSRLW       $0x01, Y4, Y4
+	VPXOR        Y4, Y3, Y3
+	VCVTPH2PS    X2, Y4
+	VMOVUPS      Y4, (AX)(R9*4)
+	VEXTRACTI128 $0x01, Y2, X2
+	VCVTPH2PS    X2, Y2
+	VMOVUPS      Y2, 32(AX)(R9*4)
+	VCVTPH2PS    X3, Y2
+	VMOVUPS      Y2, (CX)(R9*4)
+	VEXTRACTI128 $0x01, Y3, X2
+	VCVTPH2PS    X2, Y2
+	VMOVUPS      Y2, 32(CX)(R9*4)
+	ADDQ         $0x00000010, R9
+	JMP          cols1
 
 cols1_end:
 	TESTL R8, R8
@@ -23426,140 +23556,244 @@ cols1_end:
 	RET
 
 // func minMaxRowsBF16AVX512(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512BW, AVX512F
 TEXT ·minMaxRowsBF16AVX512(SB), NOSPLIT, $0-89
-	MOVQ mn_base+0(FP), AX
-	MOVQ mx_base+24(FP), CX
-	MOVQ k_base+48(FP), DX
-	MOVQ mn_len+8(FP), BX
-	ANDQ $-16, BX
-	MOVQ stride+72(FP), SI
-	SHLQ $0x01, SI
-	MOVQ rows+80(FP), DI
-	XORL R8, R8
-	XORQ R9, R9
-	MOVQ BX, R10
-	ANDQ $-64, R10
+	MOVQ         mn_base+0(FP), AX
+	MOVQ         mx_base+24(FP), CX
+	MOVQ         k_base+48(FP), DX
+	MOVQ         mn_len+8(FP), BX
+	ANDQ         $-32, BX
+	MOVQ         stride+72(FP), SI
+	SHLQ         $0x01, SI
+	MOVQ         rows+80(FP), DI
+	MOVL         $0x7f807f80, R8
+	VMOVD        R8, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x807f807f, R8
+	VMOVD        R8, X1
+	VPBROADCASTD X1, Z1
+	XORL         R8, R8
+	XORQ         R9, R9
+	MOVQ         BX, R10
+	ANDQ         $-128, R10
 
 cols4:
 	CMPQ      R9, R10
 	JAE       cols4_end
 	LEAQ      (DX)(R9*2), R11
-	VPMOVZXWD (R11), Z0
-	VPSLLD    $0x10, Z0, Z0
-	VMOVAPS   Z0, Z1
-	VPMOVZXWD 32(R11), Z2
-	VPSLLD    $0x10, Z2, Z2
-	VMOVAPS   Z2, Z3
-	VPMOVZXWD 64(R11), Z4
-	VPSLLD    $0x10, Z4, Z4
-	VMOVAPS   Z4, Z5
-	VPMOVZXWD 96(R11), Z6
-	VPSLLD    $0x10, Z6, Z6
-	VMOVAPS   Z6, Z7
+	VMOVDQU16 (R11), Z2
+	VPSRAW    $0x0f, Z2, Z3
+	VPSRLW    $0x01, Z3, Z3
+	VPXORD    Z3, Z2, Z2
+	VMOVDQU16 Z2, Z3
+	VMOVDQU16 64(R11), Z4
+	VPSRAW    $0x0f, Z4, Z5
+	VPSRLW    $0x01, Z5, Z5
+	VPXORD    Z5, Z4, Z4
+	VMOVDQU16 Z4, Z5
+	VMOVDQU16 128(R11), Z6
+	VPSRAW    $0x0f, Z6, Z7
+	VPSRLW    $0x01, Z7, Z7
+	VPXORD    Z7, Z6, Z6
+	VMOVDQU16 Z6, Z7
+	VMOVDQU16 192(R11), Z8
+	VPSRAW    $0x0f, Z8, Z9
+	VPSRLW    $0x01, Z9, Z9
+	VPXORD    Z9, Z8, Z8
+	VMOVDQU16 Z8, Z9
 	MOVQ      $0x0000000000000001, R12
 
 cols4_rows:
 	CMPQ      R12, DI
 	JAE       cols4_rows_end
 	ADDQ      SI, R11
-	VPMOVZXWD (R11), Z8
-	VPSLLD    $0x10, Z8, Z8
-	VMINPS    Z0, Z8, Z9
-	VMINPS    Z8, Z0, Z10
-	VPORD     Z9, Z10, Z0
-	VMAXPS    Z1, Z8, Z9
-	VMAXPS    Z8, Z1, Z10
-	VPANDD    Z9, Z10, Z1
-	VPMOVZXWD 32(R11), Z8
-	VPSLLD    $0x10, Z8, Z8
-	VMINPS    Z2, Z8, Z9
-	VMINPS    Z8, Z2, Z10
-	VPORD     Z9, Z10, Z2
-	VMAXPS    Z3, Z8, Z9
-	VMAXPS    Z8, Z3, Z10
-	VPANDD    Z9, Z10, Z3
-	VPMOVZXWD 64(R11), Z8
-	VPSLLD    $0x10, Z8, Z8
-	VMINPS    Z4, Z8, Z9
-	VMINPS    Z8, Z4, Z10
-	VPORD     Z9, Z10, Z4
-	VMAXPS    Z5, Z8, Z9
-	VMAXPS    Z8, Z5, Z10
-	VPANDD    Z9, Z10, Z5
-	VPMOVZXWD 96(R11), Z8
-	VPSLLD    $0x10, Z8, Z8
-	VMINPS    Z6, Z8, Z9
-	VMINPS    Z8, Z6, Z10
-	VPORD     Z9, Z10, Z6
-	VMAXPS    Z7, Z8, Z9
-	VMAXPS    Z8, Z7, Z10
-	VPANDD    Z9, Z10, Z7
+	VMOVDQU16 (R11), Z10
+	VPSRAW    $0x0f, Z10, Z11
+	VPSRLW    $0x01, Z11, Z11
+	VPXORD    Z11, Z10, Z10
+	VPMINSW   Z10, Z2, Z2
+	VPMAXSW   Z10, Z3, Z3
+	VMOVDQU16 64(R11), Z10
+	VPSRAW    $0x0f, Z10, Z11
+	VPSRLW    $0x01, Z11, Z11
+	VPXORD    Z11, Z10, Z10
+	VPMINSW   Z10, Z4, Z4
+	VPMAXSW   Z10, Z5, Z5
+	VMOVDQU16 128(R11), Z10
+	VPSRAW    $0x0f, Z10, Z11
+	VPSRLW    $0x01, Z11, Z11
+	VPXORD    Z11, Z10, Z10
+	VPMINSW   Z10, Z6, Z6
+	VPMAXSW   Z10, Z7, Z7
+	VMOVDQU16 192(R11), Z10
+	VPSRAW    $0x0f, Z10, Z11
+	VPSRLW    $0x01, Z11, Z11
+	VPXORD    Z11, Z10, Z10
+	VPMINSW   Z10, Z8, Z8
+	VPMAXSW   Z10, Z9, Z9
 	ADDQ      $0x00000001, R12
 	JMP       cols4_rows
 
 cols4_rows_end:
-	VMOVUPS  Z0, (AX)(R9*4)
-	VMOVUPS  Z1, (CX)(R9*4)
-	VMOVUPS  Z2, 64(AX)(R9*4)
-	VMOVUPS  Z3, 64(CX)(R9*4)
-	VMOVUPS  Z4, 128(AX)(R9*4)
-	VMOVUPS  Z5, 128(CX)(R9*4)
-	VMOVUPS  Z6, 192(AX)(R9*4)
-	VMOVUPS  Z7, 192(CX)(R9*4)
-	VCMPPS   $0x03, Z0, Z0, K1
-	VCMPPS   $0x03, Z2, Z2, K2
-	KORW     K2, K1, K1
-	VCMPPS   $0x03, Z4, Z4, K2
-	KORW     K2, K1, K1
-	VCMPPS   $0x03, Z6, Z6, K2
-	KORW     K2, K1, K1
-	KORTESTW K1, K1
-	JZ       cols4_ordered
-	MOVL     $0x00000001, R8
+	VMOVDQU16 Z3, Z10
+	VMOVDQU16 Z2, Z11
+	VPMAXSW   Z5, Z10, Z10
+	VPMINSW   Z4, Z11, Z11
+	VPMAXSW   Z7, Z10, Z10
+	VPMINSW   Z6, Z11, Z11
+	VPMAXSW   Z9, Z10, Z10
+	VPMINSW   Z8, Z11, Z11
+	VPCMPGTW  Z0, Z10, K1
+	VPCMPGTW  Z11, Z1, K2
+	KORD      K2, K1, K1
+	KORTESTD  K1, K1
+	JZ        cols4_ordered
+	MOVL      $0x00000001, R8
 
 cols4_ordered:
-	ADDQ $0x00000040, R9
-	JMP  cols4
+	VPSRAW        $0x0f, Z2, Z10
+	VPSRLW        $0x01, Z10, Z10
+	VPXORD        Z10, Z2, Z2
+	VPSRAW        $0x0f, Z3, Z10
+	VPSRLW        $0x01, Z10, Z10
+	VPXORD        Z10, Z3, Z3
+	VPMOVZXWD     Y2, Z10
+	VPSLLD        $0x10, Z10, Z10
+	VMOVUPS       Z10, (AX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z2, Y2
+	VPMOVZXWD     Y2, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 64(AX)(R9*4)
+	VPMOVZXWD     Y3, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, (CX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z3, Y2
+	VPMOVZXWD     Y2, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 64(CX)(R9*4)
+	VPSRAW        $0x0f, Z4, Z2
+	VPSRLW        $0x01, Z2, Z2
+	VPXORD        Z2, Z4, Z4
+	VPSRAW        $0x0f, Z5, Z2
+	VPSRLW        $0x01, Z2, Z2
+	VPXORD        Z2, Z5, Z5
+	VPMOVZXWD     Y4, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 128(AX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z4, Y2
+	VPMOVZXWD     Y2, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 192(AX)(R9*4)
+	VPMOVZXWD     Y5, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 128(CX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z5, Y2
+	VPMOVZXWD     Y2, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 192(CX)(R9*4)
+	VPSRAW        $0x0f, Z6, Z2
+	VPSRLW        $0x01, Z2, Z2
+	VPXORD        Z2, Z6, Z6
+	VPSRAW        $0x0f, Z7, Z2
+	VPSRLW        $0x01, Z2, Z2
+	VPXORD        Z2, Z7, Z7
+	VPMOVZXWD     Y6, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 256(AX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z6, Y2
+	VPMOVZXWD     Y2, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 320(AX)(R9*4)
+	VPMOVZXWD     Y7, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 256(CX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z7, Y2
+	VPMOVZXWD     Y2, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 320(CX)(R9*4)
+	VPSRAW        $0x0f, Z8, Z2
+	VPSRLW        $0x01, Z2, Z2
+	VPXORD        Z2, Z8, Z8
+	VPSRAW        $0x0f, Z9, Z2
+	VPSRLW        $0x01, Z2, Z2
+	VPXORD        Z2, Z9, Z9
+	VPMOVZXWD     Y8, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 384(AX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z8, Y2
+	VPMOVZXWD     Y2, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 448(AX)(R9*4)
+	VPMOVZXWD     Y9, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 384(CX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z9, Y2
+	VPMOVZXWD     Y2, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 448(CX)(R9*4)
+	ADDQ          $0x00000080, R9
+	JMP           cols4
 
 cols4_end:
-	ANDQ $-16, BX
+	ANDQ $-32, BX
 
 cols1:
 	CMPQ      R9, BX
 	JAE       cols1_end
 	LEAQ      (DX)(R9*2), R10
-	VPMOVZXWD (R10), Z0
-	VPSLLD    $0x10, Z0, Z0
-	VMOVAPS   Z0, Z1
+	VMOVDQU16 (R10), Z2
+	VPSRAW    $0x0f, Z2, Z3
+	VPSRLW    $0x01, Z3, Z3
+	VPXORD    Z3, Z2, Z2
+	VMOVDQU16 Z2, Z3
 	MOVQ      $0x0000000000000001, R11
 
 cols1_rows:
 	CMPQ      R11, DI
 	JAE       cols1_rows_end
 	ADDQ      SI, R10
-	VPMOVZXWD (R10), Z2
-	VPSLLD    $0x10, Z2, Z2
-	VMINPS    Z0, Z2, Z3
-	VMINPS    Z2, Z0, Z4
-	VPORD     Z3, Z4, Z0
-	VMAXPS    Z1, Z2, Z3
-	VMAXPS    Z2, Z1, Z4
-	VPANDD    Z3, Z4, Z1
+	VMOVDQU16 (R10), Z4
+	VPSRAW    $0x0f, Z4, Z5
+	VPSRLW    $0x01, Z5, Z5
+	VPXORD    Z5, Z4, Z4
+	VPMINSW   Z4, Z2, Z2
+	VPMAXSW   Z4, Z3, Z3
 	ADDQ      $0x00000001, R11
 	JMP       cols1_rows
 
 cols1_rows_end:
-	VMOVUPS  Z0, (AX)(R9*4)
-	VMOVUPS  Z1, (CX)(R9*4)
-	VCMPPS   $0x03, Z0, Z0, K1
-	KORTESTW K1, K1
-	JZ       cols1_ordered
-	MOVL     $0x00000001, R8
+	VMOVDQU16 Z3, Z4
+	VMOVDQU16 Z2, Z5
+	VPCMPGTW  Z0, Z4, K1
+	VPCMPGTW  Z5, Z1, K2
+	KORD      K2, K1, K1
+	KORTESTD  K1, K1
+	JZ        cols1_ordered
+	MOVL      $0x00000001, R8
 
 cols1_ordered:
-	ADDQ $0x00000010, R9
-	JMP  cols1
+	VPSRAW        $0x0f, Z2, Z4
+	VPSRLW        $0x01, Z4, Z4
+	VPXORD        Z4, Z2, Z2
+	VPSRAW        $0x0f, Z3, Z4
+	VPSRLW        $0x01, Z4, Z4
+	VPXORD        Z4, Z3, Z3
+	VPMOVZXWD     Y2, Z4
+	VPSLLD        $0x10, Z4, Z4
+	VMOVUPS       Z4, (AX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z2, Y2
+	VPMOVZXWD     Y2, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 64(AX)(R9*4)
+	VPMOVZXWD     Y3, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, (CX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z3, Y2
+	VPMOVZXWD     Y2, Z2
+	VPSLLD        $0x10, Z2, Z2
+	VMOVUPS       Z2, 64(CX)(R9*4)
+	ADDQ          $0x00000020, R9
+	JMP           cols1
 
 cols1_end:
 	TESTL R8, R8
@@ -23568,130 +23802,224 @@ cols1_end:
 	RET
 
 // func minMaxRowsF16AVX512(mn []float32, mx []float32, k []uint16, stride int, rows int) (nan bool)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512BW, AVX512F
 TEXT ·minMaxRowsF16AVX512(SB), NOSPLIT, $0-89
-	MOVQ mn_base+0(FP), AX
-	MOVQ mx_base+24(FP), CX
-	MOVQ k_base+48(FP), DX
-	MOVQ mn_len+8(FP), BX
-	ANDQ $-16, BX
-	MOVQ stride+72(FP), SI
-	SHLQ $0x01, SI
-	MOVQ rows+80(FP), DI
-	XORL R8, R8
-	XORQ R9, R9
-	MOVQ BX, R10
-	ANDQ $-64, R10
+	MOVQ         mn_base+0(FP), AX
+	MOVQ         mx_base+24(FP), CX
+	MOVQ         k_base+48(FP), DX
+	MOVQ         mn_len+8(FP), BX
+	ANDQ         $-32, BX
+	MOVQ         stride+72(FP), SI
+	SHLQ         $0x01, SI
+	MOVQ         rows+80(FP), DI
+	MOVL         $0x7c007c00, R8
+	VMOVD        R8, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x83ff83ff, R8
+	VMOVD        R8, X1
+	VPBROADCASTD X1, Z1
+	XORL         R8, R8
+	XORQ         R9, R9
+	MOVQ         BX, R10
+	ANDQ         $-128, R10
 
 cols4:
 	CMPQ      R9, R10
 	JAE       cols4_end
 	LEAQ      (DX)(R9*2), R11
-	VCVTPH2PS (R11), Z0
-	VMOVAPS   Z0, Z1
-	VCVTPH2PS 32(R11), Z2
-	VMOVAPS   Z2, Z3
-	VCVTPH2PS 64(R11), Z4
-	VMOVAPS   Z4, Z5
-	VCVTPH2PS 96(R11), Z6
-	VMOVAPS   Z6, Z7
+	VMOVDQU16 (R11), Z2
+	VPSRAW    $0x0f, Z2, Z3
+	VPSRLW    $0x01, Z3, Z3
+	VPXORD    Z3, Z2, Z2
+	VMOVDQU16 Z2, Z3
+	VMOVDQU16 64(R11), Z4
+	VPSRAW    $0x0f, Z4, Z5
+	VPSRLW    $0x01, Z5, Z5
+	VPXORD    Z5, Z4, Z4
+	VMOVDQU16 Z4, Z5
+	VMOVDQU16 128(R11), Z6
+	VPSRAW    $0x0f, Z6, Z7
+	VPSRLW    $0x01, Z7, Z7
+	VPXORD    Z7, Z6, Z6
+	VMOVDQU16 Z6, Z7
+	VMOVDQU16 192(R11), Z8
+	VPSRAW    $0x0f, Z8, Z9
+	VPSRLW    $0x01, Z9, Z9
+	VPXORD    Z9, Z8, Z8
+	VMOVDQU16 Z8, Z9
 	MOVQ      $0x0000000000000001, R12
 
 cols4_rows:
 	CMPQ      R12, DI
 	JAE       cols4_rows_end
 	ADDQ      SI, R11
-	VCVTPH2PS (R11), Z8
-	VMINPS    Z0, Z8, Z9
-	VMINPS    Z8, Z0, Z10
-	VPORD     Z9, Z10, Z0
-	VMAXPS    Z1, Z8, Z9
-	VMAXPS    Z8, Z1, Z10
-	VPANDD    Z9, Z10, Z1
-	VCVTPH2PS 32(R11), Z8
-	VMINPS    Z2, Z8, Z9
-	VMINPS    Z8, Z2, Z10
-	VPORD     Z9, Z10, Z2
-	VMAXPS    Z3, Z8, Z9
-	VMAXPS    Z8, Z3, Z10
-	VPANDD    Z9, Z10, Z3
-	VCVTPH2PS 64(R11), Z8
-	VMINPS    Z4, Z8, Z9
-	VMINPS    Z8, Z4, Z10
-	VPORD     Z9, Z10, Z4
-	VMAXPS    Z5, Z8, Z9
-	VMAXPS    Z8, Z5, Z10
-	VPANDD    Z9, Z10, Z5
-	VCVTPH2PS 96(R11), Z8
-	VMINPS    Z6, Z8, Z9
-	VMINPS    Z8, Z6, Z10
-	VPORD     Z9, Z10, Z6
-	VMAXPS    Z7, Z8, Z9
-	VMAXPS    Z8, Z7, Z10
-	VPANDD    Z9, Z10, Z7
+	VMOVDQU16 (R11), Z10
+	VPSRAW    $0x0f, Z10, Z11
+	VPSRLW    $0x01, Z11, Z11
+	VPXORD    Z11, Z10, Z10
+	VPMINSW   Z10, Z2, Z2
+	VPMAXSW   Z10, Z3, Z3
+	VMOVDQU16 64(R11), Z10
+	VPSRAW    $0x0f, Z10, Z11
+	VPSRLW    $0x01, Z11, Z11
+	VPXORD    Z11, Z10, Z10
+	VPMINSW   Z10, Z4, Z4
+	VPMAXSW   Z10, Z5, Z5
+	VMOVDQU16 128(R11), Z10
+	VPSRAW    $0x0f, Z10, Z11
+	VPSRLW    $0x01, Z11, Z11
+	VPXORD    Z11, Z10, Z10
+	VPMINSW   Z10, Z6, Z6
+	VPMAXSW   Z10, Z7, Z7
+	VMOVDQU16 192(R11), Z10
+	VPSRAW    $0x0f, Z10, Z11
+	VPSRLW    $0x01, Z11, Z11
+	VPXORD    Z11, Z10, Z10
+	VPMINSW   Z10, Z8, Z8
+	VPMAXSW   Z10, Z9, Z9
 	ADDQ      $0x00000001, R12
 	JMP       cols4_rows
 
 cols4_rows_end:
-	VMOVUPS  Z0, (AX)(R9*4)
-	VMOVUPS  Z1, (CX)(R9*4)
-	VMOVUPS  Z2, 64(AX)(R9*4)
-	VMOVUPS  Z3, 64(CX)(R9*4)
-	VMOVUPS  Z4, 128(AX)(R9*4)
-	VMOVUPS  Z5, 128(CX)(R9*4)
-	VMOVUPS  Z6, 192(AX)(R9*4)
-	VMOVUPS  Z7, 192(CX)(R9*4)
-	VCMPPS   $0x03, Z0, Z0, K1
-	VCMPPS   $0x03, Z2, Z2, K2
-	KORW     K2, K1, K1
-	VCMPPS   $0x03, Z4, Z4, K2
-	KORW     K2, K1, K1
-	VCMPPS   $0x03, Z6, Z6, K2
-	KORW     K2, K1, K1
-	KORTESTW K1, K1
-	JZ       cols4_ordered
-	MOVL     $0x00000001, R8
+	VMOVDQU16 Z3, Z10
+	VMOVDQU16 Z2, Z11
+	VPMAXSW   Z5, Z10, Z10
+	VPMINSW   Z4, Z11, Z11
+	VPMAXSW   Z7, Z10, Z10
+	VPMINSW   Z6, Z11, Z11
+	VPMAXSW   Z9, Z10, Z10
+	VPMINSW   Z8, Z11, Z11
+	VPCMPGTW  Z0, Z10, K1
+	VPCMPGTW  Z11, Z1, K2
+	KORD      K2, K1, K1
+	KORTESTD  K1, K1
+	JZ        cols4_ordered
+	MOVL      $0x00000001, R8
 
 cols4_ordered:
-	ADDQ $0x00000040, R9
-	JMP  cols4
+	VPSRAW        $0x0f, Z2, Z10
+	VPSRLW        $0x01, Z10, Z10
+	VPXORD        Z10, Z2, Z2
+	VPSRAW        $0x0f, Z3, Z10
+	VPSRLW        $0x01, Z10, Z10
+	VPXORD        Z10, Z3, Z3
+	VCVTPH2PS     Y2, Z10
+	VMOVUPS       Z10, (AX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z2, Y2
+	VCVTPH2PS     Y2, Z2
+	VMOVUPS       Z2, 64(AX)(R9*4)
+	VCVTPH2PS     Y3, Z2
+	VMOVUPS       Z2, (CX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z3, Y2
+	VCVTPH2PS     Y2, Z2
+	VMOVUPS       Z2, 64(CX)(R9*4)
+	VPSRAW        $0x0f, Z4, Z2
+	VPSRLW        $0x01, Z2, Z2
+	VPXORD        Z2, Z4, Z4
+	VPSRAW        $0x0f, Z5, Z2
+	VPSRLW        $0x01, Z2, Z2
+	VPXORD        Z2, Z5, Z5
+	VCVTPH2PS     Y4, Z2
+	VMOVUPS       Z2, 128(AX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z4, Y2
+	VCVTPH2PS     Y2, Z2
+	VMOVUPS       Z2, 192(AX)(R9*4)
+	VCVTPH2PS     Y5, Z2
+	VMOVUPS       Z2, 128(CX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z5, Y2
+	VCVTPH2PS     Y2, Z2
+	VMOVUPS       Z2, 192(CX)(R9*4)
+	VPSRAW        $0x0f, Z6, Z2
+	VPSRLW        $0x01, Z2, Z2
+	VPXORD        Z2, Z6, Z6
+	VPSRAW        $0x0f, Z7, Z2
+	VPSRLW        $0x01, Z2, Z2
+	VPXORD        Z2, Z7, Z7
+	VCVTPH2PS     Y6, Z2
+	VMOVUPS       Z2, 256(AX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z6, Y2
+	VCVTPH2PS     Y2, Z2
+	VMOVUPS       Z2, 320(AX)(R9*4)
+	VCVTPH2PS     Y7, Z2
+	VMOVUPS       Z2, 256(CX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z7, Y2
+	VCVTPH2PS     Y2, Z2
+	VMOVUPS       Z2, 320(CX)(R9*4)
+	VPSRAW        $0x0f, Z8, Z2
+	VPSRLW        $0x01, Z2, Z2
+	VPXORD        Z2, Z8, Z8
+	VPSRAW        $0x0f, Z9, Z2
+	VPSRLW        $0x01, Z2, Z2
+	VPXORD        Z2, Z9, Z9
+	VCVTPH2PS     Y8, Z2
+	VMOVUPS       Z2, 384(AX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z8, Y2
+	VCVTPH2PS     Y2, Z2
+	VMOVUPS       Z2, 448(AX)(R9*4)
+	VCVTPH2PS     Y9, Z2
+	VMOVUPS       Z2, 384(CX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z9, Y2
+	VCVTPH2PS     Y2, Z2
+	VMOVUPS       Z2, 448(CX)(R9*4)
+	ADDQ          $0x00000080, R9
+	JMP           cols4
 
 cols4_end:
-	ANDQ $-16, BX
+	ANDQ $-32, BX
 
 cols1:
 	CMPQ      R9, BX
 	JAE       cols1_end
 	LEAQ      (DX)(R9*2), R10
-	VCVTPH2PS (R10), Z0
-	VMOVAPS   Z0, Z1
+	VMOVDQU16 (R10), Z2
+	VPSRAW    $0x0f, Z2, Z3
+	VPSRLW    $0x01, Z3, Z3
+	VPXORD    Z3, Z2, Z2
+	VMOVDQU16 Z2, Z3
 	MOVQ      $0x0000000000000001, R11
 
 cols1_rows:
 	CMPQ      R11, DI
 	JAE       cols1_rows_end
 	ADDQ      SI, R10
-	VCVTPH2PS (R10), Z2
-	VMINPS    Z0, Z2, Z3
-	VMINPS    Z2, Z0, Z4
-	VPORD     Z3, Z4, Z0
-	VMAXPS    Z1, Z2, Z3
-	VMAXPS    Z2, Z1, Z4
-	VPANDD    Z3, Z4, Z1
+	VMOVDQU16 (R10), Z4
+	VPSRAW    $0x0f, Z4, Z5
+	VPSRLW    $0x01, Z5, Z5
+	VPXORD    Z5, Z4, Z4
+	VPMINSW   Z4, Z2, Z2
+	VPMAXSW   Z4, Z3, Z3
 	ADDQ      $0x00000001, R11
 	JMP       cols1_rows
 
 cols1_rows_end:
-	VMOVUPS  Z0, (AX)(R9*4)
-	VMOVUPS  Z1, (CX)(R9*4)
-	VCMPPS   $0x03, Z0, Z0, K1
-	KORTESTW K1, K1
-	JZ       cols1_ordered
-	MOVL     $0x00000001, R8
+	VMOVDQU16 Z3, Z4
+	VMOVDQU16 Z2, Z5
+	VPCMPGTW  Z0, Z4, K1
+	VPCMPGTW  Z5, Z1, K2
+	KORD      K2, K1, K1
+	KORTESTD  K1, K1
+	JZ        cols1_ordered
+	MOVL      $0x00000001, R8
 
 cols1_ordered:
-	ADDQ $0x00000010, R9
-	JMP  cols1
+	VPSRAW        $0x0f, Z2, Z4
+	VPSRLW        $0x01, Z4, Z4
+	VPXORD        Z4, Z2, Z2
+	VPSRAW        $0x0f, Z3, Z4
+	VPSRLW        $0x01, Z4, Z4
+	VPXORD        Z4, Z3, Z3
+	VCVTPH2PS     Y2, Z4
+	VMOVUPS       Z4, (AX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z2, Y2
+	VCVTPH2PS     Y2, Z2
+	VMOVUPS       Z2, 64(AX)(R9*4)
+	VCVTPH2PS     Y3, Z2
+	VMOVUPS       Z2, (CX)(R9*4)
+	VEXTRACTI64X4 $0x01, Z3, Y2
+	VCVTPH2PS     Y2, Z2
+	VMOVUPS       Z2, 64(CX)(R9*4)
+	ADDQ          $0x00000020, R9
+	JMP           cols1
 
 cols1_end:
 	TESTL R8, R8

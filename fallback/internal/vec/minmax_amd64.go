@@ -27,16 +27,16 @@ func minMaxRowsAt[T uint16 | float32](l int, mn, mx []float32, k []T, stride, ro
 		case levelAVX2:
 			n, nan = len(mn)&^7, minMaxRowsAVX2(mn, mx, k, stride, rows)
 		}
-	case []uint16:
+	case []uint16: // in 16-bit lanes: twice the columns of a vector
 		switch {
 		case l == levelAVX512 && f16:
-			n, nan = len(mn)&^15, minMaxRowsF16AVX512(mn, mx, k, stride, rows)
+			n, nan = len(mn)&^31, minMaxRowsF16AVX512(mn, mx, k, stride, rows)
 		case l == levelAVX512:
-			n, nan = len(mn)&^15, minMaxRowsBF16AVX512(mn, mx, k, stride, rows)
+			n, nan = len(mn)&^31, minMaxRowsBF16AVX512(mn, mx, k, stride, rows)
 		case l == levelAVX2 && f16:
-			n, nan = len(mn)&^7, minMaxRowsF16AVX2(mn, mx, k, stride, rows)
+			n, nan = len(mn)&^15, minMaxRowsF16AVX2(mn, mx, k, stride, rows)
 		case l == levelAVX2:
-			n, nan = len(mn)&^7, minMaxRowsBF16AVX2(mn, mx, k, stride, rows)
+			n, nan = len(mn)&^15, minMaxRowsBF16AVX2(mn, mx, k, stride, rows)
 		}
 	}
 	if nan {
