@@ -179,7 +179,9 @@ func attendModel(c *Ctx, m Model) ([]Result, error) {
 	if !r.Skipped {
 		r.Notes = "prefill, one selection row shared by all tokens, no causal mask" + pool.note
 	}
-	return append(rows, c.Finish(r)), nil
+	rows = append(rows, c.Finish(r))
+	more, err := attendMethodRows(c, m, pool, rng, rows)
+	return append(rows, more...), err
 }
 
 // attendTraffic returns the bytes, flops and access of a bf16 attention
@@ -199,6 +201,60 @@ func attendTraffic(Tq, Hq, Hk, D, n int, inOrder bool) Result {
 	return r
 }
 
+// attendCall returns the arguments of an attention call of Tq query tokens
+// of m over pool: random bf16 queries in ±[1, 2), O and LSE, and for
+// n > 0 a selection of n sorted distinct random slots (returned too),
+// else the dense range over the whole pool; the tensors belong to ts.
+func attendCall(ts *tensorSet, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (*ops.AttentionArgs, []int32, error) {
+	b, alloc := ts.b, ts.alloc
+	D, Hq := m.HeadDim, m.QHeads
+	q, err := alloc(ops.BF16, Tq, Hq, D)
+	if err != nil {
+		return nil, nil, err
+	}
+	qh := make([]uint16, Tq*Hq*D)
+	for i := range qh {
+		qh[i] = uint16(rng.Uint32())&0x807f | 0x3f00
+	}
+	if err := b.Write(q, ops.Bytes(qh)); err != nil {
+		return nil, nil, err
+	}
+	a := &ops.AttentionArgs{Q: q, K: pool.k, V: pool.v}
+	if a.O, err = alloc(ops.BF16, Tq, Hq, D); err != nil {
+		return nil, nil, err
+	}
+	if a.LSE, err = alloc(ops.F32, Tq, Hq); err != nil {
+		return nil, nil, err
+	}
+	var slots []int32
+	if n > 0 {
+		if a.Sel.Indices, err = alloc(ops.I32, n); err != nil {
+			return nil, nil, err
+		}
+		slots = attendSlots(rng, n, pool.slots)
+		if err := b.Write(a.Sel.Indices, ops.Bytes(slots)); err != nil {
+			return nil, nil, err
+		}
+	}
+	return a, slots, nil
+}
+
+// timeAttend times the attention call a on b with timer into r; a backend
+// that returns ErrUnsupported marks r skipped, with the reason in its
+// notes.
+func timeAttend(timer func(func() error) (Timing, error), b ops.Backend, r *Result, a *ops.AttentionArgs) error {
+	tm, err := timer(func() error { return b.Attention(a) })
+	if errors.Is(err, ops.ErrUnsupported) {
+		r.Skipped, r.Notes = true, err.Error()
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("attend %s %s: %w", r.Model, r.Shape, err)
+	}
+	r.Seconds, r.MedianSeconds, r.Calls = tm.Seconds(), tm.Median.Seconds(), tm.Calls
+	return nil
+}
+
 // attendRow measures Tq query tokens over n selected slots (n = 0: the
 // dense range over the whole pool).
 func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Result, error) {
@@ -214,52 +270,23 @@ func attendRow(c *Ctx, m Model, pool *attendPool, rng *rand.Rand, Tq, n int) (Re
 	r.Shape = fmt.Sprintf("Tq=%d S=%d %s Hq=%d Hk=%d D=%d", Tq, pool.slots, sel, Hq, Hk, D)
 	ts := &tensorSet{b: b}
 	defer ts.free()
-	alloc := ts.alloc
-	q, err := alloc(ops.BF16, Tq, Hq, D)
+	a, _, err := attendCall(ts, m, pool, rng, Tq, n)
 	if err != nil {
 		return r, err
-	}
-	qh := make([]uint16, Tq*Hq*D)
-	for i := range qh {
-		qh[i] = uint16(rng.Uint32())&0x807f | 0x3f00
-	}
-	if err := b.Write(q, ops.Bytes(qh)); err != nil {
-		return r, err
-	}
-	a := &ops.AttentionArgs{Q: q, K: pool.k, V: pool.v}
-	if a.O, err = alloc(ops.BF16, Tq, Hq, D); err != nil {
-		return r, err
-	}
-	if a.LSE, err = alloc(ops.F32, Tq, Hq); err != nil {
-		return r, err
-	}
-	if n > 0 {
-		if a.Sel.Indices, err = alloc(ops.I32, n); err != nil {
-			return r, err
-		}
-		if err := b.Write(a.Sel.Indices, ops.Bytes(attendSlots(rng, n, pool.slots))); err != nil {
-			return r, err
-		}
 	}
 	timer := c.Time
 	if Tq == 1 {
 		timer = c.TimeCold // a decode step: its KV rows are not in cache
 	}
-	tm, err := timer(func() error { return b.Attention(a) })
-	if errors.Is(err, ops.ErrUnsupported) {
-		r.Skipped, r.Notes = true, err.Error()
-		return r, nil
+	if err := timeAttend(timer, b, &r, a); err != nil || r.Skipped {
+		return r, err
 	}
-	if err != nil {
-		return r, fmt.Errorf("attend %s %s: %w", m.Name, r.Shape, err)
-	}
-	r.Seconds, r.MedianSeconds, r.Calls = tm.Seconds(), tm.Median.Seconds(), tm.Calls
 	if l, ok := b.(SIMDLimiter); ok && Tq == 1 && n > 0 && l.SIMD() != "purego" {
 		restore, err := l.LimitSIMD("purego")
 		if err != nil {
 			return r, err
 		}
-		tm, err = timer(func() error { return b.Attention(a) })
+		tm, err := timer(func() error { return b.Attention(a) })
 		restore()
 		if err != nil {
 			return r, fmt.Errorf("attend %s %s, purego: %w", m.Name, r.Shape, err)

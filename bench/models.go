@@ -21,9 +21,13 @@ type Model struct {
 	Context int
 	// Sinks reports whether attention has per-head sink logits.
 	Sinks bool
-	// RoPE holds the schedule's parameters: an ops.Llama3Params,
-	// ops.YaRNParams or ops.LongRoPEParams value.
+	// RoPE holds the schedule's parameters: an ops.RoPEParams (the
+	// default schedule), ops.Llama3Params, ops.YaRNParams or
+	// ops.LongRoPEParams value.
 	RoPE any
+	// DualChunk holds the model's Dual Chunk Attention configuration
+	// (dual_chunk_attention_config), nil when it has none.
+	DualChunk *ops.HFDualChunk
 	// Config names the bundled Hugging Face config (in the repository's
 	// testdata/configs) the RoPE parameters are taken from.
 	Config string
@@ -39,6 +43,8 @@ func (m Model) Rotary(seqLen int) (*ops.Rotary, error) {
 		seqLen = m.Context
 	}
 	switch p := m.RoPE.(type) {
+	case ops.RoPEParams:
+		return ops.Default(p)
 	case ops.Llama3Params:
 		return ops.Llama3(p)
 	case ops.YaRNParams:
@@ -47,14 +53,15 @@ func (m Model) Rotary(seqLen int) (*ops.Rotary, error) {
 		p.SeqLen = seqLen
 		return ops.LongRoPE(p)
 	}
-	return nil, ops.Errorf(ops.ErrConfig, "model."+m.Name+".rope", m.RoPE, "want llama3, yarn or longrope parameters")
+	return nil, ops.Errorf(ops.ErrConfig, "model."+m.Name+".rope", m.RoPE, "want default, llama3, yarn or longrope parameters")
 }
 
 // GQA returns QHeads/KVHeads.
 func (m Model) GQA() int { return m.QHeads / m.KVHeads }
 
-// Models returns the benchmark workloads: Llama-3.1-8B, Qwen2.5-7B-1M,
-// Phi-3-mini-128k and gpt-oss-20b.
+// Models returns the benchmark workloads: Llama-3.1-8B, Qwen2.5-7B-1M
+// (default θ 1e7 with Dual Chunk Attention), Phi-3-mini-128k and
+// gpt-oss-20b.
 func Models() []Model {
 	return []Model{
 		{
@@ -70,13 +77,12 @@ func Models() []Model {
 		{
 			Name: "qwen2.5-7b-1m", Source: "Qwen/Qwen2.5-7B-Instruct-1M",
 			QHeads: 28, KVHeads: 4, HeadDim: 128, Context: 1010000,
-			Config: "qwen2.5-7b-instruct-yarn.json",
-			RoPE: ops.YaRNParams{
-				RoPEParams:                    ops.RoPEParams{HeadDim: 128, Base: 1000000},
-				Factor:                        4,
-				OriginalMaxPositionEmbeddings: 32768,
+			Config: "qwen2.5-7b-instruct-1m.json",
+			RoPE:   ops.RoPEParams{HeadDim: 128, Base: 1e7},
+			DualChunk: &ops.HFDualChunk{
+				Chunk:                         ops.DualChunk{ChunkSize: 262144, LocalSize: 8192},
+				OriginalMaxPositionEmbeddings: 262144,
 			},
-			Notes: "RoPE: the YaRN schedule of Qwen2.5-7B-Instruct's model card (the 1M model reaches its context with dual-chunk attention instead)",
 		},
 		{
 			Name: "phi-3-mini-128k", Source: "microsoft/Phi-3-mini-128k-instruct",

@@ -19,6 +19,9 @@ func TestModelsMatchBundledConfigs(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", m.Name, err)
 		}
+		if (cfg.DualChunk == nil) != (m.DualChunk == nil) || (m.DualChunk != nil && *cfg.DualChunk != *m.DualChunk) {
+			t.Errorf("%s: dual chunk %+v, config says %+v", m.Name, m.DualChunk, cfg.DualChunk)
+		}
 		if cfg.NumAttentionHeads != m.QHeads || cfg.NumKeyValueHeads != m.KVHeads || cfg.HeadDim != m.HeadDim {
 			t.Errorf("%s: heads %d/%d d=%d, config says %d/%d d=%d", m.Name, m.QHeads, m.KVHeads, m.HeadDim,
 				cfg.NumAttentionHeads, cfg.NumKeyValueHeads, cfg.HeadDim)
@@ -43,11 +46,11 @@ func TestModelsMatchBundledConfigs(t *testing.T) {
 
 // TestModelAttentionFactors checks each schedule's attention factor
 // against its formula: YaRN 0.1·ln(factor)+1, LongRoPE
-// sqrt(1+ln(factor)/ln(Lo)), Llama-3 1.
+// sqrt(1+ln(factor)/ln(Lo)), Llama-3 and the default schedule 1.
 func TestModelAttentionFactors(t *testing.T) {
 	want := map[string]float64{
 		"llama-3.1-8b":    1,
-		"qwen2.5-7b-1m":   0.1*math.Log(4) + 1,
+		"qwen2.5-7b-1m":   1,
 		"phi-3-mini-128k": math.Sqrt(1 + math.Log(32)/math.Log(4096)),
 		"gpt-oss-20b":     0.1*math.Log(32) + 1,
 	}

@@ -1,5 +1,6 @@
 // attn_common.cuh: the arguments of the attention kernels, the selection
-// addressing they share, and the in-kernel RoPE positions (ops.KeyRoPE).
+// addressing they share, the in-kernel RoPE positions (ops.KeyRoPE, Dual
+// Chunk Attention included), document masks and log-n scaling.
 #pragma once
 #include "rotor_types.cuh"
 #include "softmax.cuh"
@@ -14,6 +15,7 @@
 #define ROTOR_KEYPOS_RANK 0
 #define ROTOR_KEYPOS_ORIGINAL 1
 #define ROTOR_KEYPOS_CAPPED 2
+#define ROTOR_KEYPOS_DUALCHUNK 3
 
 // AttnArgs are the scalar arguments of attn_decode and attn_prefill.
 // Pointers address element 0; strides are in elements.
@@ -44,6 +46,13 @@ struct AttnArgs {
     // in-kernel RoPE (attn_decode built with ROTOR_KEY_ROPE=1)
     double rope_attn;
     i32 rope_half, rope_layout, rope_angles, keypos, cap, query_pos;
+    // document ids ([Tq] and [S], or null: no document mask), the log-n
+    // training length (0: off) and Dual Chunk Attention's chunk length
+    // (ChunkSize − LocalSize) and chunk size
+    const i32* qdoc;
+    const i32* kdoc;
+    i64 qdoc_stride, kdoc_stride;
+    i32 logn, chunk_len, chunk_size;
 };
 
 // sel_row returns the index row of (query token t, kv head hk), or null
@@ -96,11 +105,50 @@ ROTOR_HD i32 rope_key_pos(const AttnArgs& a, i32 rank, i32 kpos, i32 qp) {
     if (a.keypos == ROTOR_KEYPOS_ORIGINAL) {
         return kpos;
     }
+    if (a.keypos == ROTOR_KEYPOS_DUALCHUNK) {
+        return kpos % a.chunk_len;
+    }
     if (a.keypos == ROTOR_KEYPOS_CAPPED) {
         i32 lo = qp - a.cap;
         return kpos > lo ? kpos : lo;
     }
     return rank;
+}
+
+// dca_class is the chunk class (0 intra, 1 successive, 2 inter) of a key
+// at position kpos for a query at position qpos (ops.DualChunk.Class).
+ROTOR_HD int dca_class(const AttnArgs& a, i32 qpos, i32 kpos) {
+    i32 d = qpos / a.chunk_len - kpos / a.chunk_len;
+    return d <= 0 ? 0 : (d == 1 ? 1 : 2);
+}
+
+// dca_query_pos is the rotation position of a query at position qpos
+// against keys of chunk class c (ops.DualChunk.QueryPos), formed in 64
+// bits.
+ROTOR_HD i32 dca_query_pos(const AttnArgs& a, i32 qpos, int c) {
+    i64 cl = a.chunk_len, p = (i64)qpos % cl;
+    if (c == 1) {
+        p += cl;
+    } else if (c == 2) {
+        p = 2 * cl - 1;
+    } else {
+        return (i32)p;
+    }
+    return (i32)(p < a.chunk_size ? p : (i64)a.chunk_size);
+}
+
+// doc_visible reports whether a key of document kd is visible to a query
+// of document qd: the same document, or an anchor (−1).
+ROTOR_HD bool doc_visible(i32 kd, i32 qd) { return kd == qd || kd == -1; }
+
+// logn_scale returns the softmax scale of a query at position pos with
+// log-n scaling at training length L (0: off): scale·max(1,
+// ln(pos+1)/ln L), formed in double and rounded once.
+ROTOR_HD float logn_scale(float scale, i32 pos, i32 L) {
+    if (L <= 0 || (i64)pos + 1 <= (i64)L) {
+        return scale;
+    }
+    return (float)((double)scale * (log((double)pos + 1.0) / log((double)L)));
 }
 
 // attn_lanes returns the threads that share one key row in attn_decode,

@@ -19,6 +19,15 @@
 // time. With splits = 1 the block writes O and LSE (sinks applied); else
 // it writes its partial (m, l, acc) to part for attn_split_merge.
 //
+// Document masks (qdoc/kdoc) drop a key while its entry is staged, so the
+// key loop never sees it. Log-n scaling folds the query token's factor
+// into the block's softmax scale. With Dual Chunk Attention (key RoPE
+// with ROTOR_KEYPOS_DUALCHUNK) each range of a row is served by three
+// blocks, z = 3·range + class: block z rotates the query for chunk class
+// z mod 3 (intra, successive, inter) and stages only that class's keys,
+// so every K and V row is read once; the splits partials (3 per range)
+// are merged by attn_split_merge.
+//
 // Kernel sel_rank_counts: block (256), grid (rows, splits): counts[r,s] =
 // valid entries of row r in split s. Needed before attn_decode only for
 // key RoPE by rank over an index selection.
@@ -115,7 +124,10 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
     const int tid = threadIdx.x, lane = tid % LANES, grp = tid / LANES;
     const int t = blockIdx.x;
     const int hk = blockIdx.y / a.gchunks, gc = blockIdx.y % a.gchunks;
-    const int split = blockIdx.z;
+    const bool dca = ROTOR_KEY_ROPE && a.keypos == ROTOR_KEYPOS_DUALCHUNK;
+    const int z = blockIdx.z;                 // the partial this block writes
+    const int split = dca ? z / 3 : z;        // its range of the row
+    const int pass = dca ? z - 3 * split : 0; // its chunk class
     const int g = a.Hq / a.Hk;
     const int h0 = hk * g + gc * G;
     const int nh = min(G, g - gc * G);
@@ -123,6 +135,9 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
     const int lo = split * a.chunk, hi = min(lo + a.chunk, a.W);
     const bool causal = a.qpos != 0;
     const i32 qp_mask = causal ? a.qpos[(i64)t * a.qpos_stride] : 0;
+    const bool docs = a.qdoc != 0;
+    const i32 qdoc = docs ? a.qdoc[(i64)t * a.qdoc_stride] : 0;
+    const float scale = logn_scale(a.scale, qp_mask, a.logn);
 
     // Rank bases for in-kernel RoPE by rank: valid entries before this
     // split, and in the whole row.
@@ -148,14 +163,15 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
         rope_qp = rope_query_pos(a, t, s_rank_base[1]);
     }
 
-    // The G query rows of this block, widened (and rotated).
     float q[G][VEC];
+    // The G query rows of this block, widened (and rotated: for Dual Chunk
+    // Attention at the position of this block's chunk class).
 #pragma unroll
     for (int h = 0; h < G; h++) {
         const T* qr = static_cast<const T*>(a.q) + (i64)t * a.q_row + (i64)(h0 + (h < nh ? h : 0)) * D;
         lane_load(q[h], qr, lane);
         if (ROTOR_KEY_ROPE) {
-            rope_lane(q[h], lane, rope_qp, a);
+            rope_lane(q[h], lane, dca ? dca_query_pos(a, rope_qp, pass) : rope_qp, a);
         }
         if (h >= nh) {
 #pragma unroll
@@ -176,17 +192,16 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
         }
     }
 
-    i32 rank_run = ROTOR_KEY_ROPE ? s_rank_base[0] : 0;
     const T* kbase = static_cast<const T*>(a.k) + (i64)hk * D;
     const T* vbase = static_cast<const T*>(a.v) + (i64)hk * DV;
-
+    i32 rank_run = ROTOR_KEY_ROPE ? s_rank_base[0] : 0;
     for (int base = lo; base < hi; base += TILE) {
         __syncthreads();
         if (tid < TILE) {
             int e = base + tid;
             i32 slot = e < hi ? sel_slot(a, row, e) : -1;
-            s_idx[tid] = slot;
-            s_kpos[tid] = (causal && slot >= 0) ? a.kpos[(i64)slot * a.kpos_stride] : 0;
+            i32 kp = (causal && slot >= 0) ? a.kpos[(i64)slot * a.kpos_stride] : 0;
+            s_kpos[tid] = kp;
             if (ROTOR_KEY_ROPE) {
                 unsigned ball = __ballot_sync(0xffffffffu, slot >= 0);
                 int l32 = tid & 31;
@@ -195,6 +210,15 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
                     s_warp_valid[tid >> 5] = __popc(ball);
                 }
             }
+            // Keys of another document, or of another chunk class than
+            // this block's, are staged as padding.
+            if (slot >= 0 && docs && !doc_visible(a.kdoc[(i64)slot * a.kdoc_stride], qdoc)) {
+                slot = -1;
+            }
+            if (dca && slot >= 0 && dca_class(a, rope_qp, kp) != pass) {
+                slot = -1;
+            }
+            s_idx[tid] = slot;
         }
         __syncthreads();
         const int nt = min(TILE, hi - base);
@@ -219,7 +243,8 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
             }
 #pragma unroll
             for (int u = 0; u < UNROLL; u++) {
-                if (ROTOR_KEY_ROPE) {
+                // (the whole warp rotates, or none of it: rope_lane shuffles)
+                if (ROTOR_KEY_ROPE && __any_sync(0xffffffffu, ok[u])) {
                     int e = ib + grp + u * KG;
                     i32 rank = 0, kp = 0;
                     if (e < nt) {
@@ -239,7 +264,7 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
                     for (int off = LANES / 2; off > 0; off >>= 1) {
                         d += __shfl_xor_sync(0xffffffffu, d, off, LANES);
                     }
-                    float x2 = (ok[u] && h < nh) ? attn_logit2(d, a.scale, a.softcap) : neg_inf_f32();
+                    float x2 = (ok[u] && h < nh) ? attn_logit2(d, scale, a.softcap) : neg_inf_f32();
                     float alpha;
                     float p = soft_add(st[h], x2, &alpha);
 #pragma unroll
@@ -307,7 +332,7 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
                 a.lse[(i64)t * a.lse_row + hq] = lse;
             }
         } else {
-            float* p = a.part + (((i64)t * a.Hq + hq) * a.splits + split) * (2 + DV);
+            float* p = a.part + (((i64)t * a.Hq + hq) * a.splits + z) * (2 + DV);
             p[2 + d] = x;
             if (d == 0) {
                 p[0] = s.m;
@@ -324,7 +349,8 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
         i64 k_row, i64 v_row, i64 o_row, i64 lse_row, i64 idx_tok, i64 idx_head, i64 qpos_stride, i64 kpos_stride,  \
         i64 sink_stride, i32 Tq, i32 Hq, i32 Hk, i32 S, i32 W, i32 start, i32 sel, i32 splits, i32 chunk,           \
         i32 gchunks, float scale, float softcap, double rope_attn, i32 rope_half, i32 rope_layout, i32 rope_angles,  \
-        i32 keypos, i32 cap, i32 query_pos) {                                                                        \
+        i32 keypos, i32 cap, i32 query_pos, const i32* qdoc, const i32* kdoc, i64 qdoc_stride, i64 kdoc_stride,      \
+        i32 logn, i32 chunk_len, i32 chunk_size) {                                                                   \
         AttnArgs a;                                                                                                  \
         a.q = q;                                                                                                     \
         a.k = k;                                                                                                     \
@@ -367,6 +393,13 @@ template <int G> __device__ __forceinline__ void attn_decode_body(const AttnArgs
         a.keypos = keypos;                                                                                           \
         a.cap = cap;                                                                                                 \
         a.query_pos = query_pos;                                                                                     \
+        a.qdoc = qdoc;                                                                                               \
+        a.kdoc = kdoc;                                                                                               \
+        a.qdoc_stride = qdoc_stride;                                                                                 \
+        a.kdoc_stride = kdoc_stride;                                                                                 \
+        a.logn = logn;                                                                                               \
+        a.chunk_len = chunk_len;                                                                                     \
+        a.chunk_size = chunk_size;                                                                                   \
         attn_decode_body<G>(a);                                                                                      \
     }
 

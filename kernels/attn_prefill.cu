@@ -15,8 +15,10 @@
 // and V rows with cp.async (zero-filled for padding), computes S = Q·Kᵀ
 // and O += P·V with mma.sync m16n8k16 (fp32 accumulation), masks padding
 // and (with positions) keys whose position exceeds the row's query
-// position, and keeps an online softmax per row. It writes O and the
-// natural-log LSE with sinks applied.
+// position, and (with document ids) keys of another document that are no
+// anchor, and keeps an online softmax per row; log-n scaling gives each
+// row its own softmax scale. It writes O and the natural-log LSE with
+// sinks applied.
 #include "attn_common.cuh"
 
 #define D ROTOR_HEAD_DIM
@@ -82,11 +84,18 @@ extern "C" __global__ void __launch_bounds__(ROTOR_BLOCK)
 attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, const i32* idx, const i32* qpos,
              const i32* kpos, const float* sinks, i64 q_row, i64 k_row, i64 v_row, i64 o_row, i64 lse_row, i64 idx_head,
              i64 qpos_stride, i64 kpos_stride, i64 sink_stride, i32 Tq, i32 Hq, i32 Hk, i32 S, i32 W, i32 start, i32 sel,
-             float scale, float softcap) {
+             float scale, float softcap, const i32* qdoc, const i32* kdoc, i64 qdoc_stride, i64 kdoc_stride, i32 logn) {
     __shared__ __align__(16) T s_k[BN * LDS];
     __shared__ __align__(16) T s_v[BN * LDSV];
     __shared__ i32 s_idx[BN];
     __shared__ i32 s_kpos[BN];
+    __shared__ i32 s_kdoc[BN];
+    // per query row of the block: its position, document and (log-n)
+    // scale, read where the logits are formed rather than held in
+    // registers through the key loop
+    __shared__ i32 s_rowpos[BM];
+    __shared__ i32 s_rowdoc[BM];
+    __shared__ float s_rowscale[BM];
 
     AttnArgs a;
     a.idx = idx;
@@ -119,8 +128,15 @@ attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, c
             load_qfrag(qa[ks], q0, q1, ks * 16 + 2 * tq);
         }
     }
-    const i32 qp0 = (causal && r0 < rows) ? qpos[(i64)(r0 / g) * qpos_stride] : 0;
-    const i32 qp1 = (causal && r1 < rows) ? qpos[(i64)(r1 / g) * qpos_stride] : 0;
+    const bool docs = qdoc != 0;
+    const int lr0 = warp * 16 + gid, lr1 = lr0 + 8; // r0 and r1 within the block
+    for (int i = tid; i < BM; i += ROTOR_BLOCK) {
+        int r = blockIdx.x * BM + i;
+        i32 qp = (causal && r < rows) ? qpos[(i64)(r / g) * qpos_stride] : 0;
+        s_rowpos[i] = qp;
+        s_rowdoc[i] = (docs && r < rows) ? qdoc[(i64)(r / g) * qdoc_stride] : 0;
+        s_rowscale[i] = logn_scale(scale, qp, logn);
+    }
 
     float oacc[DV / 8][4];
 #pragma unroll
@@ -140,6 +156,7 @@ attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, c
             i32 slot = base + e < W ? sel_slot(a, row, base + e) : -1;
             s_idx[e] = slot;
             s_kpos[e] = (causal && slot >= 0) ? kpos[(i64)slot * kpos_stride] : 0;
+            s_kdoc[e] = (docs && slot >= 0) ? kdoc[(i64)slot * kdoc_stride] : 0;
         }
         __syncthreads();
         for (int c = tid; c < BN * chunks; c += ROTOR_BLOCK) {
@@ -186,16 +203,19 @@ attn_prefill(const void* q, const void* k, const void* v, void* o, float* lse, c
         // Logits, masks and the online softmax of rows r0 (c0, c1) and
         // r1 (c2, c3).
         float mx0 = neg_inf_f32(), mx1 = neg_inf_f32();
+        const i32 qp0 = s_rowpos[lr0], qp1 = s_rowpos[lr1];
+        const i32 qd0 = s_rowdoc[lr0], qd1 = s_rowdoc[lr1];
+        const float scale0 = s_rowscale[lr0], scale1 = s_rowscale[lr1];
 #pragma unroll
         for (int nt = 0; nt < BN / 8; nt++) {
 #pragma unroll
             for (int j = 0; j < 2; j++) {
                 int e = nt * 8 + 2 * tq + j;
                 bool ok = s_idx[e] >= 0;
-                bool ok0 = ok && r0 < rows && (!causal || s_kpos[e] <= qp0);
-                bool ok1 = ok && r1 < rows && (!causal || s_kpos[e] <= qp1);
-                sc[nt][j] = ok0 ? attn_logit2(sc[nt][j], scale, softcap) : neg_inf_f32();
-                sc[nt][2 + j] = ok1 ? attn_logit2(sc[nt][2 + j], scale, softcap) : neg_inf_f32();
+                bool ok0 = ok && r0 < rows && (!causal || s_kpos[e] <= qp0) && (!docs || doc_visible(s_kdoc[e], qd0));
+                bool ok1 = ok && r1 < rows && (!causal || s_kpos[e] <= qp1) && (!docs || doc_visible(s_kdoc[e], qd1));
+                sc[nt][j] = ok0 ? attn_logit2(sc[nt][j], scale0, softcap) : neg_inf_f32();
+                sc[nt][2 + j] = ok1 ? attn_logit2(sc[nt][2 + j], scale1, softcap) : neg_inf_f32();
                 mx0 = soft_max(mx0, sc[nt][j]);
                 mx1 = soft_max(mx1, sc[nt][2 + j]);
             }

@@ -13,11 +13,12 @@ func seq(parts ...[]ArgKind) []ArgKind { return slices.Concat(parts...) }
 // kernelParams lists every kernel's parameter types in order, by base
 // name (the _vV and _gG instances share their base's list).
 var kernelParams = map[string][]ArgKind{
-	"rope":             seq(rep(ArgPtr, 4), rep(ArgF64, 1), rep(ArgI64, 3), rep(ArgI32, 5)),
-	"rope_append":      seq(rep(ArgPtr, 8), rep(ArgF64, 1), rep(ArgI64, 7), rep(ArgI32, 8)),
-	"attn_decode":      seq(rep(ArgPtr, 12), rep(ArgI64, 10), rep(ArgI32, 10), rep(ArgF32, 2), rep(ArgF64, 1), rep(ArgI32, 6)),
+	"rope":        seq(rep(ArgPtr, 4), rep(ArgF64, 1), rep(ArgI64, 3), rep(ArgI32, 5)),
+	"rope_append": seq(rep(ArgPtr, 8), rep(ArgF64, 1), rep(ArgI64, 7), rep(ArgI32, 8)),
+	"attn_decode": seq(rep(ArgPtr, 12), rep(ArgI64, 10), rep(ArgI32, 10), rep(ArgF32, 2), rep(ArgF64, 1), rep(ArgI32, 6),
+		rep(ArgPtr, 2), rep(ArgI64, 2), rep(ArgI32, 3)),
 	"sel_rank_counts":  seq(rep(ArgPtr, 2), rep(ArgI64, 2), rep(ArgI32, 5)),
-	"attn_prefill":     seq(rep(ArgPtr, 9), rep(ArgI64, 9), rep(ArgI32, 7), rep(ArgF32, 2)),
+	"attn_prefill":     seq(rep(ArgPtr, 9), rep(ArgI64, 9), rep(ArgI32, 7), rep(ArgF32, 2), rep(ArgPtr, 2), rep(ArgI64, 2), rep(ArgI32, 1)),
 	"attn_split_merge": seq(rep(ArgPtr, 4), rep(ArgI64, 3), rep(ArgI32, 4)),
 	"attn_merge2":      seq(rep(ArgPtr, 6), rep(ArgI64, 6), rep(ArgI32, 3)),
 	"qk_scores":        seq(rep(ArgPtr, 4), rep(ArgI64, 4), rep(ArgI32, 6), rep(ArgF32, 1)),

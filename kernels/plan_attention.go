@@ -71,6 +71,9 @@ func describeSelection(sel *ops.Selection, Tq, Hk, S int) (selection, error) {
 // dimension that is a multiple of 16; otherwise attn_decode_gG with a
 // split-KV factor from AttnSplits, preceded by sel_rank_counts (key RoPE
 // by rank over indices) and followed by attn_split_merge (splits > 1).
+// Dual Chunk Attention runs three attn_decode blocks per range of a row,
+// one per chunk class, and always merges their partials. Document masks
+// and log-n scaling run in both kernels.
 //
 // ErrUnsupported: a head dimension D or Dv the kernels are not built for
 // (a multiple of 8 up to 256), q, k, v or o rows not 16-byte aligned, a
@@ -82,12 +85,15 @@ func describeSelection(sel *ops.Selection, Tq, Hk, S int) (selection, error) {
 // q_row, k_row, v_row, o_row, lse_row, idx_tok, idx_head, qpos_stride,
 // kpos_stride, sink_stride (i64), Tq, Hq, Hk, S, W, start, sel, splits,
 // chunk, gchunks (i32), scale, softcap (float), rope_attn (double),
-// rope_half, rope_layout, rope_angles, keypos, cap, query_pos (i32).
+// rope_half, rope_layout, rope_angles, keypos, cap, query_pos (i32),
+// qdoc, kdoc (pointers), qdoc_stride, kdoc_stride (i64), logn,
+// chunk_len, chunk_size (i32).
 //
 // Parameters of attn_prefill (attn_prefill.cu): q, k, v, o, lse, idx,
 // qpos, kpos, sinks, q_row, k_row, v_row, o_row, lse_row, idx_head,
 // qpos_stride, kpos_stride, sink_stride (i64), Tq, Hq, Hk, S, W, start,
-// sel (i32), scale, softcap (float).
+// sel (i32), scale, softcap (float), qdoc, kdoc (pointers), qdoc_stride,
+// kdoc_stride (i64), logn (i32).
 //
 // Parameters of attn_split_merge (attn_merge.cu): part, o, lse, sinks,
 // o_row, lse_row, sink_stride (i64), Tq, Hq, Dv, splits (i32).
@@ -107,9 +113,6 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 	if err := checkHeadDim("v.shape[2]", Dv, 8); err != nil {
 		return nil, err
 	}
-	if a.QDoc != nil || a.LogN != 0 || (a.RoPE != nil && a.RoPE.KeyPos == ops.KeyPosDualChunk) {
-		return nil, ops.Errorf(ops.ErrUnsupported, "attention", "document masks, log-n or dual-chunk RoPE", "the cuda kernels do not take them yet")
-	}
 	if Tq == 0 || Hq == 0 {
 		return nil, nil
 	}
@@ -117,7 +120,7 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 	if err != nil {
 		return nil, err
 	}
-	ad, err := addrs(m, a.Q, a.K, a.V, a.O, a.LSE, a.Sel.Indices, a.QPos, a.KPos, a.Sinks)
+	ad, err := addrs(m, a.Q, a.K, a.V, a.O, a.LSE, a.Sel.Indices, a.QPos, a.KPos, a.Sinks, a.QDoc, a.KDoc)
 	if err != nil {
 		return nil, err
 	}
@@ -149,17 +152,25 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 				I64(a.Q.RowStride()), I64(a.K.RowStride()), I64(a.V.RowStride()), I64(a.O.RowStride()), I64(lseRow), I64(sel.idxHead),
 				I64(stride1D(a.QPos)), I64(stride1D(a.KPos)), I64(stride1D(a.Sinks)),
 				I32(Tq), I32(Hq), I32(Hk), I32(S), I32(sel.w), I32(sel.start), I32(sel.mode),
-				F32(scale), F32(a.SoftCap)},
+				F32(scale), F32(a.SoftCap),
+				Ptr(ad[9]), Ptr(ad[10]), I64(stride1D(a.QDoc)), I64(stride1D(a.KDoc)), I32(int(a.LogN))},
 		}}, nil
 	}
 
 	G := GroupTile(g)
 	gchunks := ceilDiv(g, G)
-	splits, chunk := AttnSplits(Tq*Hk*gchunks, sel.w, dev)
+	// Dual Chunk Attention: three blocks (chunk classes) per range of a
+	// row, each writing a partial; parts = partials per output row.
+	classes := 1
+	if a.RoPE != nil && a.RoPE.KeyPos == ops.KeyPosDualChunk {
+		classes = 3
+	}
+	splits, chunk := AttnSplits(Tq*Hk*gchunks*classes, sel.w, dev)
+	parts := splits * classes
 	var ls []Launch
 	var part, counts uint64
-	if splits > 1 {
-		if part, err = m.Scratch(Tq * Hq * splits * (Dv + 2) * 4); err != nil {
+	if parts > 1 {
+		if part, err = m.Scratch(Tq * Hq * parts * (Dv + 2) * 4); err != nil {
 			return nil, err
 		}
 	}
@@ -179,23 +190,24 @@ func PlanAttention(a *ops.AttentionArgs, m Memory, dev Device) ([]Launch, error)
 	}
 	ls = append(ls, Launch{
 		Family: AttnDecode, Options: o, Kernel: groupKernel("attn_decode_g", G),
-		Grid:  [3]int{Tq, Hk * gchunks, splits},
+		Grid:  [3]int{Tq, Hk * gchunks, parts},
 		Block: [3]int{AttnBlock, 1, 1},
 		Args: []Arg{Ptr(ad[0]), Ptr(ad[1]), Ptr(ad[2]), Ptr(ad[3]), Ptr(ad[4]), Ptr(part), Ptr(ad[5]), Ptr(ad[6]), Ptr(ad[7]), Ptr(ad[8]),
 			Ptr(counts), Ptr(rope.invFreq),
 			I64(a.Q.RowStride()), I64(a.K.RowStride()), I64(a.V.RowStride()), I64(a.O.RowStride()), I64(lseRow),
 			I64(sel.idxTok), I64(sel.idxHead), I64(stride1D(a.QPos)), I64(stride1D(a.KPos)), I64(stride1D(a.Sinks)),
-			I32(Tq), I32(Hq), I32(Hk), I32(S), I32(sel.w), I32(sel.start), I32(sel.mode), I32(splits), I32(chunk), I32(gchunks),
+			I32(Tq), I32(Hq), I32(Hk), I32(S), I32(sel.w), I32(sel.start), I32(sel.mode), I32(parts), I32(chunk), I32(gchunks),
 			F32(scale), F32(a.SoftCap),
-			F64(rope.attn), I32(rope.half), I32(rope.layout), I32(rope.angles), I32(rope.keyPos), I32(rope.cap), I32(rope.queryPos)},
+			F64(rope.attn), I32(rope.half), I32(rope.layout), I32(rope.angles), I32(rope.keyPos), I32(rope.cap), I32(rope.queryPos),
+			Ptr(ad[9]), Ptr(ad[10]), I64(stride1D(a.QDoc)), I64(stride1D(a.KDoc)), I32(int(a.LogN)), I32(rope.chunkLen), I32(rope.chunkSize)},
 	})
-	if splits > 1 {
+	if parts > 1 {
 		ls = append(ls, Launch{
 			Family: AttnMerge, Options: Options{DType: dt}, Kernel: "attn_split_merge",
 			Grid:  [3]int{Tq * Hq, 1, 1},
 			Block: [3]int{MergeBlock, 1, 1},
 			Args: []Arg{Ptr(part), Ptr(ad[3]), Ptr(ad[4]), Ptr(ad[8]), I64(a.O.RowStride()), I64(lseRow), I64(stride1D(a.Sinks)),
-				I32(Tq), I32(Hq), I32(Dv), I32(splits)},
+				I32(Tq), I32(Hq), I32(Dv), I32(parts)},
 		})
 	}
 	return ls, nil
@@ -206,6 +218,7 @@ type ropeParams struct {
 	invFreq                                     uint64
 	attn                                        float64
 	half, layout, angles, keyPos, cap, queryPos int
+	chunkLen, chunkSize                         int
 }
 
 func keyRoPEParams(r *ops.KeyRoPE, m Memory) (ropeParams, error) {
@@ -217,8 +230,12 @@ func keyRoPEParams(r *ops.KeyRoPE, m Memory) (ropeParams, error) {
 	if err != nil {
 		return ropeParams{}, err
 	}
-	return ropeParams{invFreq: inv, attn: r.Rotary.AttentionFactor, half: half, layout: int(r.Rotary.Layout),
-		angles: int(r.Angles), keyPos: int(r.KeyPos), cap: int(r.Cap), queryPos: int(r.QueryPos)}, nil
+	p := ropeParams{invFreq: inv, attn: r.Rotary.AttentionFactor, half: half, layout: int(r.Rotary.Layout),
+		angles: int(r.Angles), keyPos: int(r.KeyPos), cap: int(r.Cap), queryPos: int(r.QueryPos)}
+	if r.KeyPos == ops.KeyPosDualChunk {
+		p.chunkLen, p.chunkSize = int(r.Chunk.ChunkLen()), int(r.Chunk.ChunkSize)
+	}
+	return p, nil
 }
 
 // PlanMerge plans Backend.Merge: one launch of attn_merge2. LSE values are

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
@@ -230,6 +231,7 @@ func TestPlanAttention(t *testing.T) {
 	f := &fakeMem{}
 	dev := Device{SMs: 132}
 	rank := &ops.KeyRoPE{Rotary: rotary(128, 128, ops.NeoX), KeyPos: ops.KeyPosRank}
+	dca := &ops.KeyRoPE{Rotary: rotary(128, 128, ops.NeoX), KeyPos: ops.KeyPosDualChunk, Chunk: ops.DualChunk{ChunkSize: 64, LocalSize: 16}}
 	cases := []struct {
 		name string
 		c    attnShape
@@ -255,6 +257,9 @@ func TestPlanAttention(t *testing.T) {
 			[]string{"attn_decode_g4", "attn_split_merge"}},
 		{"empty selection", attnShape{dt: ops.BF16, Tq: 2, Hq: 2, Hk: 1, S: 0, D: 8, Dv: 8, dense: true},
 			[]string{"attn_decode_g2"}},
+		// three blocks per range, merged even when one range would do
+		{"dual chunk", attnShape{dt: ops.BF16, Tq: 64, Hq: 28, Hk: 4, S: 300, D: 128, Dv: 128, dense: true, causal: true, rope: dca},
+			[]string{"attn_decode_g8", "attn_split_merge"}},
 	}
 	for _, tc := range cases {
 		f.scratch = nil
@@ -271,6 +276,9 @@ func TestPlanAttention(t *testing.T) {
 				if l.Grid[0]*PrefillRowsPerBlock < tc.c.Tq*tc.c.Hq/tc.c.Hk || l.Grid[1] != tc.c.Hk {
 					t.Errorf("%s: prefill grid %v", tc.name, l.Grid)
 				}
+			}
+			if tc.c.rope == dca && strings.HasPrefix(l.Kernel, "attn_decode_g") && l.Grid[2]%3 != 0 {
+				t.Errorf("%s: grid %v, want three blocks per range in z", tc.name, l.Grid)
 			}
 			if l.Kernel == "attn_split_merge" {
 				splits := int(int32(l.Args[len(l.Args)-1].Bits))

@@ -22,9 +22,11 @@ func PrefillTileN(dt ops.DType, d, dv int) int {
 const prefillPad = 8
 
 // PrefillSmem returns the static shared memory attn_prefill uses: the K
-// and V tiles (TileN rows of d+8 and dv+8 16-bit elements) plus the staged
-// slot indices and key positions.
+// and V tiles (TileN rows of d+8 and dv+8 16-bit elements), the staged
+// slot indices, key positions and key documents, and the position,
+// document and scale of each of the block's PrefillRowsPerBlock query
+// rows.
 func PrefillSmem(dt ops.DType, d, dv int) int {
 	n := PrefillTileN(dt, d, dv)
-	return n*(d+prefillPad)*2 + n*(dv+prefillPad)*2 + 2*n*4
+	return n*(d+prefillPad)*2 + n*(dv+prefillPad)*2 + 3*n*4 + 3*PrefillRowsPerBlock*4
 }

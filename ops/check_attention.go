@@ -56,28 +56,10 @@ func CheckAttention(a *AttentionArgs, backend string) error {
 	if err := checkSelection(attnSelNames, &a.Sel, backend, Tq, Hk, S); err != nil {
 		return err
 	}
-	if (a.QPos == nil) != (a.KPos == nil) {
-		given := "q_pos"
-		if a.KPos != nil {
-			given = "k_pos"
-		}
-		return Errorf(ErrShape, "q_pos/k_pos", given+" only", "give both or neither")
+	if err := checkQueryKeyI32("q_pos", "k_pos", a.QPos, a.KPos, backend, Tq, S); err != nil {
+		return err
 	}
-	if a.QPos != nil {
-		if err := CheckTensor("q_pos", a.QPos, backend, 1, I32); err != nil {
-			return err
-		}
-		if err := CheckDim("q_pos", a.QPos, 0, Tq); err != nil {
-			return err
-		}
-		if err := CheckTensor("k_pos", a.KPos, backend, 1, I32); err != nil {
-			return err
-		}
-		if err := CheckDim("k_pos", a.KPos, 0, S); err != nil {
-			return err
-		}
-	}
-	if err := checkDocs(a, backend, Tq, S); err != nil {
+	if err := checkQueryKeyI32("q_doc", "k_doc", a.QDoc, a.KDoc, backend, Tq, S); err != nil {
 		return err
 	}
 	if a.LogN != 0 {
@@ -204,30 +186,30 @@ func checkKeyRoPE(r *KeyRoPE, d int, causal bool) error {
 	return nil
 }
 
-// checkDocs validates the document ids of an attention call over Tq
-// query tokens and S slots: QDoc I32 [Tq] and KDoc I32 [S], both or
-// neither.
-func checkDocs(a *AttentionArgs, backend string, Tq, S int) error {
-	if (a.QDoc == nil) != (a.KDoc == nil) {
-		given := "q_doc"
-		if a.KDoc != nil {
-			given = "k_doc"
+// checkQueryKeyI32 validates a pair of per-query and per-slot I32
+// vectors given both or neither (positions, document ids): qt [Tq] named
+// qn and kt [S] named kn.
+func checkQueryKeyI32(qn, kn string, qt, kt *Tensor, backend string, Tq, S int) error {
+	if (qt == nil) != (kt == nil) {
+		given := qn
+		if kt != nil {
+			given = kn
 		}
-		return Errorf(ErrShape, "q_doc/k_doc", given+" only", "give both or neither")
+		return Errorf(ErrShape, qn+"/"+kn, given+" only", "give both or neither")
 	}
-	if a.QDoc == nil {
+	if qt == nil {
 		return nil
 	}
-	if err := CheckTensor("q_doc", a.QDoc, backend, 1, I32); err != nil {
+	if err := CheckTensor(qn, qt, backend, 1, I32); err != nil {
 		return err
 	}
-	if err := CheckDim("q_doc", a.QDoc, 0, Tq); err != nil {
+	if err := CheckDim(qn, qt, 0, Tq); err != nil {
 		return err
 	}
-	if err := CheckTensor("k_doc", a.KDoc, backend, 1, I32); err != nil {
+	if err := CheckTensor(kn, kt, backend, 1, I32); err != nil {
 		return err
 	}
-	return CheckDim("k_doc", a.KDoc, 0, S)
+	return CheckDim(kn, kt, 0, S)
 }
 
 // checkLSE checks an F32 [Tq, Hq] log-sum-exp tensor.

@@ -11,20 +11,23 @@ import "math"
 // where P is the causal softmax of q_i·k_j/√d, and col0[s] is the j = 0
 // term alone (the first token's share). The row weight 1/(row length)
 // compensates for the causal rows' growing number of entries; the paper
-// prints the weights in the reverse order, which cannot be meant.
-func attnDiffs(qs, ks [][]float64, base, T, d int) (D, col0 []float64) {
+// prints the weights in the reverse order, which cannot be meant. With
+// docs (the document of each token, -1 an anchor), key j takes part in
+// row i only if docs[j] == docs[i] or docs[j] == -1, as the attention
+// op's document masks define it.
+func attnDiffs(qs, ks [][]float64, base, T, d int, docs []int32) (D, col0 []float64) {
 	S := len(qs)
 	D, col0 = make([]float64, S), make([]float64, S)
 	scale := 1 / math.Sqrt(float64(d))
 	pb, ps := make([]float64, T), make([]float64, T)
 	for i := range T {
 		w := 1 / float64(i+1)
-		causalSoftmaxRow(qs[base], ks[base], i, d, scale, pb)
+		causalSoftmaxRow(qs[base], ks[base], i, d, scale, docs, pb)
 		for s := range S {
 			if s == base {
 				continue
 			}
-			causalSoftmaxRow(qs[s], ks[s], i, d, scale, ps)
+			causalSoftmaxRow(qs[s], ks[s], i, d, scale, docs, ps)
 			sum := 0.0
 			for j := 0; j <= i; j++ {
 				sum += math.Abs(ps[j] - pb[j])
@@ -36,12 +39,17 @@ func attnDiffs(qs, ks [][]float64, base, T, d int) (D, col0 []float64) {
 	return D, col0
 }
 
-// causalSoftmaxRow sets p[0..i] to the softmax of scale·q_i·k_j, j ≤ i.
-func causalSoftmaxRow(q, k []float64, i, d int, scale float64, p []float64) {
+// causalSoftmaxRow sets p[0..i] to the softmax of scale·q_i·k_j over
+// the keys j ≤ i visible to row i (all of them for docs nil, else those
+// of row i's document and the anchors), 0 for the others.
+func causalSoftmaxRow(q, k []float64, i, d int, scale float64, docs []int32, p []float64) {
 	qi := q[i*d : (i+1)*d]
 	mx := math.Inf(-1)
 	for j := 0; j <= i; j++ {
-		p[j] = scale * auditDot64(qi, k[j*d:(j+1)*d])
+		p[j] = math.Inf(-1)
+		if docs == nil || docs[j] == docs[i] || docs[j] == -1 {
+			p[j] = scale * auditDot64(qi, k[j*d:(j+1)*d])
+		}
 		mx = max(mx, p[j])
 	}
 	sum := 0.0

@@ -143,8 +143,10 @@ func (s *Study) eq4Gates(add func(string, string, bool, string, ...any)) {
 	configs := []string{ConfigIsotropic, ConfigSink}
 	if s.Eq4For(NameFP64, ConfigIsotropic) != nil {
 		worst := 0.0
-		for _, c := range configs {
-			worst = max(worst, slices.Max(s.Eq4For(NameFP64, c).D))
+		for _, e := range s.Eq4 { // every configuration: masks keep the invariance
+			if e.Variant == NameFP64 {
+				worst = max(worst, slices.Max(e.D))
+			}
 		}
 		add(GateFP64, NameFP64, worst <= 1e-10, "max fp64 D %.3g (limit 1e-10)", worst)
 	}

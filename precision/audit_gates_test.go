@@ -108,6 +108,18 @@ func TestAuditGateValues(t *testing.T) {
 		if iso, sink := s.meanShare(v, ConfigIsotropic), s.meanShare(v, ConfigSink); !(sink > iso) {
 			t.Errorf("%s: sink col-0 share %g not above isotropic %g", v, sink, iso)
 		}
+		// packed documents: the anchor every document sees carries more of
+		// the deviation than the first token of the first document alone
+		if packed, anchor := s.meanShare(v, ConfigPacked), s.meanShare(v, ConfigAnchor); !(anchor > packed) {
+			t.Errorf("%s: anchor col-0 share %g not above packed %g", v, anchor, packed)
+		}
+	}
+	for _, c := range []string{ConfigPacked, ConfigAnchor} {
+		for i, d1 := range s.Delta1 {
+			if e := s.Eq4For("fp64", c); d1 != s.Delta2 && e.D[i] > 1e-10 {
+				t.Errorf("%s Δ1=%d: fp64 D = %g > 1e-10", c, d1, e.D[i])
+			}
+		}
 	}
 	first, last := 0, len(s.LogitT)-1
 	if s.LogitT[first] != 64 || s.LogitT[last] != 8192 {

@@ -117,7 +117,7 @@ func (a *auditor) sinkMetrics(p Pipeline, bi int, m []float64) error {
 		}
 		qs[i], ks[i] = auditSplitHeads(y, L, hd)
 	}
-	D, col0 := attnDiffs(qs, ks, len(shifts)-1, L, hd)
+	D, col0 := attnDiffs(qs, ks, len(shifts)-1, L, hd, nil)
 	var sd, sc float64
 	for i := range len(shifts) - 1 {
 		sd += D[i]

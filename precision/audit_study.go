@@ -39,7 +39,39 @@ const (
 	// ConfigSink: key 0 scaled by 32 and every query given +0.5·k_0/‖k_0‖,
 	// an attention sink.
 	ConfigSink = "sink"
+	// ConfigPacked: the sink inputs packed into studyDocs documents of
+	// consecutive tokens with continuous positions, each token attending
+	// causally within its own document (intra-document attention); the
+	// sink token 0 belongs to the first document only.
+	ConfigPacked = "packed"
+	// ConfigAnchor: ConfigPacked with token 0 a shared anchor every
+	// document sees (AnchorAttention, "When Precision Meets Position").
+	ConfigAnchor = "anchor"
 )
+
+// studyConfigs are the Eq. 4 configurations, in report order.
+var studyConfigs = []string{ConfigIsotropic, ConfigSink, ConfigPacked, ConfigAnchor}
+
+// studyDocs is the number of documents of ConfigPacked and ConfigAnchor.
+const studyDocs = 4
+
+// studyDocIDs returns the document of each of T tokens for configuration
+// c (nil: one causal sequence): token t in document ⌊t·studyDocs/T⌋, and
+// token 0 the anchor (-1) for ConfigAnchor. Visibility follows the
+// attention op's rule: the same document, or an anchor.
+func studyDocIDs(c string, T int) []int32 {
+	if c != ConfigPacked && c != ConfigAnchor {
+		return nil
+	}
+	docs := make([]int32, T)
+	for t := range docs {
+		docs[t] = int32(t * studyDocs / T)
+	}
+	if c == ConfigAnchor {
+		docs[0] = -1
+	}
+	return docs
+}
 
 // Eq4Result is the Eq. 4 analogue of one variant in one configuration:
 // D[i] = D(Delta1[i], Delta2) = Σ_i (1/i) Σ_j |P_Δ1 − P_Δ2| over the causal
@@ -94,9 +126,9 @@ type studyRun struct {
 	a        *auditor
 	low      ops.DType
 	variants []studyVariant
-	eq4      [][2]Eq4Result // [variant][config]
+	eq4      [][]Eq4Result // [variant][config]
 	eq5      []Eq5Result
-	eq4x     [2][]float32 // Eq. 4 inputs: isotropic, sink
+	eq4x     [2][]float32 // Eq. 4 inputs: isotropic, sink (also packed and anchor)
 	eq5x     []float32    // Eq. 5 inputs, see eq5Inputs
 }
 
@@ -124,7 +156,10 @@ func (a *auditor) newStudy() *studyRun {
 		}
 	}
 	s.variants = append(s.variants, rest...)
-	s.eq4 = make([][2]Eq4Result, len(s.variants))
+	s.eq4 = make([][]Eq4Result, len(s.variants))
+	for v := range s.eq4 {
+		s.eq4[v] = make([]Eq4Result, len(studyConfigs))
+	}
 	s.eq5 = make([]Eq5Result, len(s.variants))
 	o := a.opt.Study
 	for c := range s.eq4x {
@@ -161,7 +196,7 @@ func eq5Inputs(seed uint64, T, seeds, hd int, dt ops.DType) []float32 {
 func (s *studyRun) jobs() []func() error {
 	var jobs []func() error
 	for v := range s.variants {
-		for c := range s.eq4x {
+		for c := range studyConfigs {
 			jobs = append(jobs, func() error { return s.eq4Job(v, c) })
 		}
 		jobs = append(jobs, func() error { return s.eq5Job(v) })
@@ -172,13 +207,14 @@ func (s *studyRun) jobs() []func() error {
 func (s *studyRun) eq4Job(vi, ci int) error {
 	a, v, o := s.a, s.variants[vi], s.a.opt.Study
 	hd := a.r.HeadDim
-	x := s.eq4x[ci]
+	config := studyConfigs[ci]
+	x := s.eq4x[min(ci, 1)]                            // packed and anchor take the sink inputs
 	shifts := append(slices.Clone(o.Delta1), o.Delta2) // the baseline, last
 	qs, ks := make([][]float64, len(shifts)), make([][]float64, len(shifts))
 	for i, sh := range shifts {
 		y, err := v.p.Rotate(a.r, v.dt, shiftedPositions(sh, o.T), 2, x)
 		if auditUnsupported(err) {
-			s.eq4[vi][ci] = Eq4Result{Variant: v.name, Config: []string{ConfigIsotropic, ConfigSink}[ci],
+			s.eq4[vi][ci] = Eq4Result{Variant: v.name, Config: config,
 				D: nanSeries(len(o.Delta1)), Col0Share: nanSeries(len(o.Delta1))}
 			return nil
 		}
@@ -187,8 +223,8 @@ func (s *studyRun) eq4Job(vi, ci int) error {
 		}
 		qs[i], ks[i] = auditSplitHeads(y, o.T, hd)
 	}
-	D, col0 := attnDiffs(qs, ks, len(shifts)-1, o.T, hd)
-	res := Eq4Result{Variant: v.name, Config: []string{ConfigIsotropic, ConfigSink}[ci], D: D[:len(o.Delta1)]}
+	D, col0 := attnDiffs(qs, ks, len(shifts)-1, o.T, hd, studyDocIDs(config, o.T))
+	res := Eq4Result{Variant: v.name, Config: config, D: D[:len(o.Delta1)]}
 	for i := range o.Delta1 {
 		res.Col0Share = append(res.Col0Share, auditShare(col0[i], D[i]))
 	}
@@ -227,7 +263,7 @@ func (s *studyRun) result() *Study {
 	st := &Study{T: o.T, Delta1: o.Delta1, Delta2: o.Delta2, LogitT: o.LogitT, Seeds: o.Seeds, Low: s.low.String()}
 	for i, v := range s.variants {
 		st.Variants = append(st.Variants, v.name)
-		st.Eq4 = append(st.Eq4, s.eq4[i][0], s.eq4[i][1])
+		st.Eq4 = append(st.Eq4, s.eq4[i]...)
 		st.Eq5 = append(st.Eq5, s.eq5[i])
 	}
 	return st

@@ -24,13 +24,17 @@ type attendFlags struct {
 	scale, softcap         *float32Flag
 	dtype, out             string
 	backend                *string
+	methods                *attendMethodFlags
 }
 
 // attendArgNames maps the Attention op's argument names to rotor attend's
 // flags.
 var attendArgNames = map[string]string{"q": "--q", "k": "--k", "v": "--v", "sel.indices": "--indices",
 	"sel.granularity": "--granularity", "sel": "--indices", "q_pos": "--q-pos", "k_pos": "--k-pos",
-	"q_pos/k_pos": "--q-pos/--k-pos", "sinks": "--sinks", "scale": "--scale", "softcap": "--softcap"}
+	"q_pos/k_pos": "--q-pos/--k-pos", "sinks": "--sinks", "scale": "--scale", "softcap": "--softcap",
+	"q_doc": "--q-doc", "k_doc": "--k-doc", "q_doc/k_doc": "--q-doc/--k-doc", "logn": "--logn",
+	"rope.key_pos": "--key-rope", "rope.cap": "--key-rope", "rope.chunk": "--key-rope",
+	"rope.rotary.head_dim": "the schedule's head dimension", "angles": "--angles"}
 
 func runAttend(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("attend", flag.ContinueOnError)
@@ -38,12 +42,20 @@ func runAttend(args []string, stdout, stderr io.Writer) error {
 		w := fs.Output()
 		fmt.Fprintln(w, "usage: rotor attend --q q.npy --k k.npy --v v.npy [--indices idx.npy [--granularity request|kvhead|query]]")
 		fmt.Fprintln(w, "                    [--q-pos qpos.npy --k-pos kpos.npy] [--scale s] [--softcap c] [--sinks sinks.npy]")
-		fmt.Fprintln(w, "                    [--dtype f32|bf16|f16] --out DIR")
+		fmt.Fprintln(w, "                    [--key-rope rank|original|capped:CAP|dual-chunk:CHUNK_SIZE,LOCAL_SIZE")
+		fmt.Fprintln(w, "                     (--hf-config FILE | --head-dim D [--base B] [--scaling S] | --inv-freq FILE) [--angles A]]")
+		fmt.Fprintln(w, "                    [--q-doc qdoc.npy --k-doc kdoc.npy] [--logn L] [--dtype f32|bf16|f16] --out DIR")
 		fmt.Fprintln(w, "\nq is [Tq, Hq, D], k [S, Hk, D] and v [S, Hk, Dv] (float32 or float64) with Hk dividing Hq;")
 		fmt.Fprintln(w, "query head h reads kv head h/(Hq/Hk). Index arrays (int32 or int64, -1 = padding) are [W]")
 		fmt.Fprintln(w, "(request: one row for every head and token), [Hk, W] (kvhead) or [Tq, Hk, W] (query);")
 		fmt.Fprintln(w, "without --indices every slot is attended. With --q-pos [Tq] and --k-pos [S], slot s is")
-		fmt.Fprintln(w, "visible to query t iff k_pos[s] <= q_pos[t]. Inputs are rounded to --dtype first;")
+		fmt.Fprintln(w, "visible to query t iff k_pos[s] <= q_pos[t]; with --q-doc [Tq] and --k-doc [S] (int32 or")
+		fmt.Fprintln(w, "int64) also only if k_doc[s] == q_doc[t] or k_doc[s] == -1 (an anchor). --key-rope rotates")
+		fmt.Fprintln(w, "keys stored pre-RoPE, and the query, inside the op with the schedule flags (those of")
+		fmt.Fprintln(w, "rotor rope); an --hf-config with dual_chunk_attention_config turns Dual Chunk Attention")
+		fmt.Fprintln(w, "on by itself and scales the query by its length factor over L = --seq-len, or the largest")
+		fmt.Fprintln(w, "query position + 1. --logn L multiplies the logits of the query at q_pos p by")
+		fmt.Fprintln(w, "max(1, log_L(p+1)). Inputs are rounded to --dtype first;")
 		fmt.Fprintln(w, "DIR/o.npy [Tq, Hq, Dv] receives O as float32 (exactly the --dtype values) and DIR/lse.npy")
 		fmt.Fprintln(w, "[Tq, Hq] the natural-log log-sum-exp of the logits (-inf for a row with no visible key).")
 		fmt.Fprintln(w, "Both are written only when the run succeeds.")
@@ -60,6 +72,7 @@ func runAttend(args []string, stdout, stderr io.Writer) error {
 	f.scale = addFloat32Flag(fs, "scale", "softmax scale multiplying q·k (0: 1/sqrt(D))")
 	f.softcap = addFloat32Flag(fs, "softcap", "logit soft-cap c: x -> c·tanh(x/c) after scaling (0: off)")
 	fs.StringVar(&f.sinks, "sinks", "", "per-head sink logits [Hq] as a .npy `FILE`")
+	f.methods = addAttendMethodFlags(fs)
 	fs.StringVar(&f.dtype, "dtype", "f32", "element type the op runs in: f32, bf16 or f16")
 	fs.StringVar(&f.out, "out", "", "output `DIR` for o.npy and lse.npy (required; created if missing)")
 	f.backend = addBackendFlag(fs)
@@ -88,6 +101,13 @@ func runAttend(args []string, stdout, stderr io.Writer) error {
 	if (f.qpos == "") != (f.kpos == "") {
 		return usagef("give both --q-pos and --k-pos, or neither")
 	}
+	if (f.methods.qdoc == "") != (f.methods.kdoc == "") {
+		return usagef("give both --q-doc and --k-doc, or neither")
+	}
+	rope, err := f.methods.resolve(fs)
+	if err != nil {
+		return err
+	}
 	out, err := newOutputSet("--out", f.out, "o.npy", "lse.npy")
 	if err != nil {
 		return err
@@ -98,7 +118,7 @@ func runAttend(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer b.Close()
-	res, err := f.run(b, dt, gran, out)
+	res, err := f.run(b, dt, gran, rope, out)
 	if err != nil {
 		// The op judges --scale and --softcap: its verdict is on a flag.
 		return flagError(renameArgs(err, attendArgNames), map[string]string{"scale": "--scale", "softcap": "--softcap"})
@@ -123,6 +143,7 @@ type attendInputs struct {
 	idx              *npyArray
 	gran             ops.Granularity
 	qpos, kpos, sink *npyArray
+	qdoc, kdoc       *npyArray
 }
 
 // read reads and checks the shapes of every input file.
@@ -166,12 +187,20 @@ func (f *attendFlags) read(gran ops.Granularity) (*attendInputs, error) {
 			return nil, err
 		}
 	}
+	if f.methods.qdoc != "" {
+		if in.qdoc, err = readNPY("--q-doc", f.methods.qdoc); err != nil {
+			return nil, err
+		}
+		if in.kdoc, err = readNPY("--k-doc", f.methods.kdoc); err != nil {
+			return nil, err
+		}
+	}
 	return in, nil
 }
 
 // run reads the inputs, runs Attention on b and writes the outputs into
 // out.
-func (f *attendFlags) run(b ops.Backend, dt ops.DType, gran ops.Granularity, out *outputSet) (*attendResult, error) {
+func (f *attendFlags) run(b ops.Backend, dt ops.DType, gran ops.Granularity, rope *attendRoPE, out *outputSet) (*attendResult, error) {
 	in, err := f.read(gran)
 	if err != nil {
 		return nil, err
@@ -199,10 +228,14 @@ func (f *attendFlags) run(b ops.Backend, dt ops.DType, gran ops.Granularity, out
 		}
 		return t, err
 	}
+	var qpos []int32 // the query positions, for DCA's length scaling
 	ints := func(a *npyArray) (*ops.Tensor, error) {
 		x, err := a.int32s()
 		if err != nil {
 			return nil, err
+		}
+		if a == in.qpos {
+			qpos = x
 		}
 		t, err := b.Alloc(ops.I32, a.shape...)
 		if err != nil {
@@ -242,6 +275,30 @@ func (f *attendFlags) run(b ops.Backend, dt ops.DType, gran ops.Granularity, out
 	if in.sink != nil {
 		if a.Sinks, err = upFloat(in.sink, ops.F32); err != nil {
 			return nil, err
+		}
+	}
+	if in.qdoc != nil {
+		if a.QDoc, err = ints(in.qdoc); err != nil {
+			return nil, err
+		}
+		if a.KDoc, err = ints(in.kdoc); err != nil {
+			return nil, err
+		}
+		res.sel += ", document masks"
+	}
+	if f.methods.logn != 0 {
+		if int(int32(f.methods.logn)) != f.methods.logn {
+			return nil, ops.Errorf(ops.ErrRange, "logn", f.methods.logn, "want a training length that fits in int32")
+		}
+		a.LogN = int32(f.methods.logn)
+		res.sel += fmt.Sprintf(", log-n at L = %d", f.methods.logn)
+	}
+	if rope != nil {
+		a.RoPE = rope.rope
+		res.sel += rope.describe()
+		if ls, L := rope.lengthScale(qpos); ls != 1 {
+			a.Scale = float32(ls * defaultScale(a.Scale, in.q.shape[2]))
+			res.sel += fmt.Sprintf(", length scale %.6g at L = %d", ls, L)
 		}
 	}
 	Tq, Hq := in.q.shape[0], in.q.shape[1]

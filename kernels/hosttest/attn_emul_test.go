@@ -30,6 +30,10 @@ type emulCase struct {
 	rope          *ops.KeyRoPE
 	sms           int // planner device size (small: more splits)
 	fusedQ        bool
+	// docs > 0: slots in that many documents of consecutive slots, every
+	// 13th an anchor; query t in document t mod docs. logn: log-n length.
+	docs int
+	logn int32
 	// nan plants NaNs: in the query of the last (token, head), in the key
 	// of the first selected slot of kv head 0 and in the value of the
 	// second selected slot of kv head Hk-1.
@@ -62,6 +66,15 @@ var emulCases = []emulCase{
 	{name: "prefill causal kvhead", dt: ops.BF16, Tq: 40, Hq: 8, Hk: 2, S: 300, D: 64, Dv: 64, gran: ops.PerKVHead, W: 200, causal: true, lse: true, sinks: true, wantKernel: "attn_prefill"},
 	{name: "prefill dense dv", dt: ops.F16, Tq: 33, Hq: 12, Hk: 4, S: 150, D: 16, Dv: 24, start: 0, end: 150, causal: true, lse: true, softcap: 20, wantKernel: "attn_prefill"},
 	{name: "prefill request d256", dt: ops.BF16, Tq: 17, Hq: 8, Hk: 2, S: 120, D: 256, Dv: 128, gran: ops.PerRequest, W: 100, lse: true, wantKernel: "attn_prefill"},
+	// (the query at 677: 677 mod 48 = 5 ≤ 16, so its successive and inter
+	// rotations differ)
+	{name: "dual chunk dense split", dt: ops.BF16, Tq: 1, Hq: 28, Hk: 4, S: 680, D: 128, Dv: 128, start: 0, end: 680, causal: true, lse: true, sms: 8,
+		rope: &ops.KeyRoPE{Rotary: emulRotary(128, 128, ops.NeoX), KeyPos: ops.KeyPosDualChunk, Chunk: ops.DualChunk{ChunkSize: 64, LocalSize: 16}}, wantKernel: "attn_decode_g8"},
+	{name: "dual chunk per query gptj", dt: ops.F32, Tq: 3, Hq: 4, Hk: 2, S: 300, D: 64, Dv: 32, gran: ops.PerQuery, W: 200, causal: true, lse: true, sms: 4,
+		rope: &ops.KeyRoPE{Rotary: emulRotary(64, 64, ops.GPTJ), KeyPos: ops.KeyPosDualChunk, Angles: ops.Compat, Chunk: ops.DualChunk{ChunkSize: 64, LocalSize: 40}}, wantKernel: "attn_decode_g2"},
+	{name: "documents decode", dt: ops.F16, Tq: 3, Hq: 16, Hk: 4, S: 900, D: 64, Dv: 64, gran: ops.PerKVHead, W: 700, causal: true, lse: true, sinks: true, sms: 8, docs: 3, wantKernel: "attn_decode_g4"},
+	{name: "documents logn prefill", dt: ops.BF16, Tq: 40, Hq: 8, Hk: 2, S: 300, D: 64, Dv: 64, start: 0, end: 300, causal: true, lse: true, docs: 4, logn: 200, wantKernel: "attn_prefill"},
+	{name: "logn decode softcap", dt: ops.BF16, Tq: 2, Hq: 8, Hk: 2, S: 600, D: 64, Dv: 64, gran: ops.PerRequest, W: 500, causal: true, lse: true, softcap: 20, sms: 4, logn: 400, wantKernel: "attn_decode_g4"},
 	{name: "nan decode split", dt: ops.BF16, Tq: 1, Hq: 16, Hk: 4, S: 3000, D: 64, Dv: 64, gran: ops.PerRequest, W: 2000, lse: true, sinks: true, sms: 16, nan: true, wantKernel: "attn_decode_g4"},
 	{name: "nan decode short causal", dt: ops.F32, Tq: 3, Hq: 12, Hk: 3, S: 90, D: 32, Dv: 48, gran: ops.PerQuery, W: 40, causal: true, lse: true, softcap: 30, sms: 4, nan: true, wantKernel: "attn_decode_g4"},
 	{name: "nan decode dense", dt: ops.F16, Tq: 2, Hq: 8, Hk: 4, S: 600, D: 64, Dv: 64, start: 0, end: 600, lse: true, sms: 2, nan: true, wantKernel: "attn_decode_g2"},
@@ -99,7 +112,20 @@ func runEmulCase(t *testing.T, r *rand.Rand, be *fallback.Backend, c emulCase) {
 	k, v := alloc(dt, c.S, c.Hk, c.D), alloc(dt, c.S, c.Hk, c.Dv)
 	fillRandom(r, dt, k.Mem.(*fallback.Host).B)
 	fillRandom(r, dt, v.Mem.(*fallback.Host).B)
-	a := &ops.AttentionArgs{Q: q, K: k, V: v, SoftCap: c.softcap, RoPE: c.rope}
+	a := &ops.AttentionArgs{Q: q, K: k, V: v, SoftCap: c.softcap, RoPE: c.rope, LogN: c.logn}
+	if c.docs > 0 {
+		kd, qd := make([]int32, c.S), make([]int32, c.Tq)
+		for s := range kd {
+			kd[s] = int32(s * c.docs / c.S)
+			if s%13 == 0 {
+				kd[s] = -1
+			}
+		}
+		for t := range qd {
+			qd[t] = int32(t % c.docs)
+		}
+		a.QDoc, a.KDoc = fallback.WrapI32(qd, c.Tq), fallback.WrapI32(kd, c.S)
+	}
 	if c.W > 0 {
 		rows := map[ops.Granularity]int{ops.PerRequest: 1, ops.PerKVHead: c.Hk, ops.PerQuery: c.Tq * c.Hk}[c.gran]
 		idx := make([]int32, rows*c.W)

@@ -3,8 +3,10 @@
 // Host emulation of the attention kernels, driven by the launch words the
 // planners produce: every block of attn_decode_gG, attn_prefill,
 // attn_split_merge and sel_rank_counts is run sequentially with the
-// kernels' header functions (selection addressing, masks, in-kernel RoPE
-// positions and rotation, logits, online softmax, merges, finishing). The
+// kernels' header functions (selection addressing, causal and document
+// masks, log-n scales, in-kernel RoPE positions and rotation, Dual Chunk
+// Attention's classes and passes, logits, online softmax, merges,
+// finishing). The
 // GPU-only parts — lane shuffles, shared-memory staging, the ballot
 // prefix of ranks, mma.sync — are replaced by their plain meaning (a full
 // dot product, a direct count, an fp32 product); the prefill's rounding
@@ -102,11 +104,21 @@ static AttnArgs decode_args(const u64* w) {
     a.keypos = (i32)w[38];
     a.cap = (i32)w[39];
     a.query_pos = (i32)w[40];
+    a.qdoc = (const i32*)w[41];
+    a.kdoc = (const i32*)w[42];
+    a.qdoc_stride = (i64)w[43];
+    a.kdoc_stride = (i64)w[44];
+    a.logn = (i32)w[45];
+    a.chunk_len = (i32)w[46];
+    a.chunk_size = (i32)w[47];
     return a;
 }
 
-// One block (t, y, split) of attn_decode_gG.
-static void decode_block(int dt, int G, int D, int DV, bool keyrope, const AttnArgs& a, int split, int y, int t) {
+// One block (t, y, z) of attn_decode_gG: z is the split, or with Dual
+// Chunk Attention 3·split + chunk class.
+static void decode_block(int dt, int G, int D, int DV, bool keyrope, const AttnArgs& a, int z, int y, int t) {
+    const bool dca = keyrope && a.keypos == ROTOR_KEYPOS_DUALCHUNK;
+    const int split = dca ? z / 3 : z, pass = dca ? z % 3 : 0;
     const int hk = y / a.gchunks, gc = y % a.gchunks, g = a.Hq / a.Hk;
     const int h0 = hk * g + gc * G, nh = G < g - gc * G ? G : g - gc * G;
     const i32* row = sel_row(a, t, hk);
@@ -125,6 +137,9 @@ static void decode_block(int dt, int G, int D, int DV, bool keyrope, const AttnA
         }
         qp = rope_query_pos(a, t, total);
     }
+    const bool docs = a.qdoc != 0;
+    const i32 qd = docs ? a.qdoc[(i64)t * a.qdoc_stride] : 0;
+    const float scale = logn_scale(a.scale, qp_mask, a.logn);
     std::vector<float> q((size_t)nh * D), k(D), v(DV), acc((size_t)nh * DV, 0.0f);
     std::vector<SoftState> sts(nh, soft_empty());
     for (int h = 0; h < nh; h++) {
@@ -132,14 +147,16 @@ static void decode_block(int dt, int G, int D, int DV, bool keyrope, const AttnA
             q[(size_t)h * D + d] = ld(dt, a.q, (i64)t * a.q_row + (i64)(h0 + h) * D + d);
         }
         if (keyrope) {
-            rope_head(&q[(size_t)h * D], qp, a);
+            rope_head(&q[(size_t)h * D], dca ? dca_query_pos(a, qp, pass) : qp, a);
         }
     }
     i32 rank = before;
     for (int e = lo; e < hi; e++) {
         i32 slot = sel_slot(a, row, e);
         i32 kp = (causal && slot >= 0) ? a.kpos[(i64)slot * a.kpos_stride] : 0;
-        bool ok = slot >= 0 && (!causal || kp <= qp_mask);
+        bool staged = slot >= 0 && (!docs || doc_visible(a.kdoc[(i64)slot * a.kdoc_stride], qd)) &&
+                      (!dca || dca_class(a, qp, kp) == pass);
+        bool ok = staged && (!causal || kp <= qp_mask);
         if (ok) {
             for (int d = 0; d < D; d++) {
                 k[d] = ld(dt, a.k, (i64)slot * a.k_row + (i64)hk * D + d);
@@ -156,7 +173,7 @@ static void decode_block(int dt, int G, int D, int DV, bool keyrope, const AttnA
             for (int d = 0; d < D && ok; d++) {
                 dot = fmaf(q[(size_t)h * D + d], k[d], dot);
             }
-            float x2 = ok ? attn_logit2(dot, a.scale, a.softcap) : neg_inf_f32();
+            float x2 = ok ? attn_logit2(dot, scale, a.softcap) : neg_inf_f32();
             float alpha;
             float p = soft_add(sts[h], x2, &alpha);
             for (int d = 0; d < DV; d++) {
@@ -179,7 +196,7 @@ static void decode_block(int dt, int G, int D, int DV, bool keyrope, const AttnA
                 a.lse[(i64)t * a.lse_row + hq] = lse;
             }
         } else {
-            float* p = a.part + (((i64)t * a.Hq + hq) * a.splits + split) * (2 + DV);
+            float* p = a.part + (((i64)t * a.Hq + hq) * a.splits + z) * (2 + DV);
             p[0] = sts[h].m;
             p[1] = sts[h].l;
             for (int d = 0; d < DV; d++) {
@@ -257,15 +274,20 @@ static void prefill_block(int dt, int D, int DV, int BN, const u64* w, int bm, i
     i64 q_row = (i64)w[9], k_row = (i64)w[10], v_row = (i64)w[11], o_row = (i64)w[12], lse_row = (i64)w[13];
     i64 qpos_stride = (i64)w[15], kpos_stride = (i64)w[16], sink_stride = (i64)w[17];
     i32 Tq = (i32)w[18], Hq = (i32)w[19], Hk = (i32)w[20];
-    float scale, softcap;
-    memcpy(&scale, &w[25], 4);
+    float scale0, softcap;
+    memcpy(&scale0, &w[25], 4);
     memcpy(&softcap, &w[26], 4);
+    const i32 *qdoc = (const i32*)w[27], *kdoc = (const i32*)w[28];
+    i64 qdoc_stride = (i64)w[29], kdoc_stride = (i64)w[30];
+    i32 logn = (i32)w[31];
     const int g = Hq / Hk, rows = Tq * g;
     const i32* row = sel_row(a, 0, hk);
     const bool causal = qpos != 0;
     for (int r = bm * 64; r < bm * 64 + 64 && r < rows; r++) {
         int t = r / g, h = hk * g + r % g;
         i32 qp = causal ? qpos[(i64)t * qpos_stride] : 0;
+        i32 qd = qdoc ? qdoc[(i64)t * qdoc_stride] : 0;
+        float scale = logn_scale(scale0, qp, logn);
         SoftState s = soft_empty();
         std::vector<float> acc(DV, 0.0f), x(BN);
         for (int base = 0; base < a.W; base += BN) {
@@ -274,7 +296,8 @@ static void prefill_block(int dt, int D, int DV, int BN, const u64* w, int bm, i
             for (int e = 0; e < BN; e++) {
                 i32 slot = base + e < a.W ? sel_slot(a, row, base + e) : -1;
                 slots[e] = slot;
-                bool ok = slot >= 0 && (!causal || kpos[(i64)slot * kpos_stride] <= qp);
+                bool ok = slot >= 0 && (!causal || kpos[(i64)slot * kpos_stride] <= qp) &&
+                          (!qdoc || doc_visible(kdoc[(i64)slot * kdoc_stride], qd));
                 float dot = 0.0f;
                 for (int d = 0; d < D && ok; d++) {
                     dot = fmaf(ld(dt, q, (i64)t * q_row + (i64)h * D + d), ld(dt, k, (i64)slot * k_row + (i64)hk * D + d), dot);

@@ -21,6 +21,7 @@ func runAttention(t *testing.T, b ops.Backend) {
 	t.Run("dual-chunk", func(t *testing.T) { testAttnDualChunk(t, b) })
 	t.Run("documents", func(t *testing.T) { testAttnDocuments(t, b) })
 	t.Run("logn", func(t *testing.T) { testAttnLogN(t, b) })
+	t.Run("documents-logn-many-rows", func(t *testing.T) { testAttnManyRows(t, b) })
 	t.Run("padding", func(t *testing.T) { testAttnPadding(t, b) })
 	t.Run("duplicates", func(t *testing.T) { testAttnDuplicates(t, b) })
 	t.Run("unsorted", func(t *testing.T) { testAttnUnsorted(t, b) })

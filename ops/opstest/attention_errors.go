@@ -136,6 +136,10 @@ func testAttnErrors(t *testing.T, b ops.Backend) {
 		{"dual chunk negative local size", ops.ErrRange, "rope.chunk.local_size", int32(-1), func(a *ops.AttentionArgs) {
 			a.RoPE = &ops.KeyRoPE{Rotary: rot, KeyPos: ops.KeyPosDualChunk, Chunk: ops.DualChunk{ChunkSize: 8, LocalSize: -1}}
 		}},
+		{"dual chunk negative k_pos", ops.ErrRange, "k_pos[3]", int32(-3), func(a *ops.AttentionArgs) {
+			a.KPos = kposNeg
+			a.RoPE = &ops.KeyRoPE{Rotary: rot, KeyPos: ops.KeyPosDualChunk, Chunk: ops.DualChunk{ChunkSize: 8, LocalSize: 2}}
+		}},
 		{"q_doc only", ops.ErrShape, "q_doc/k_doc", nil, func(a *ops.AttentionArgs) { a.QDoc = qdoc }},
 		{"k_doc only", ops.ErrShape, "q_doc/k_doc", nil, func(a *ops.AttentionArgs) { a.KDoc = kdoc }},
 		{"q_doc length", ops.ErrShape, "q_doc.shape[0]", c.S, func(a *ops.AttentionArgs) { a.QDoc, a.KDoc = kdoc, kdoc }},
