@@ -55,9 +55,13 @@ const AttentionTol = 1e-5
 // AttentionOBound is the bound of one attention output element: mag is
 // the largest Σ p·|v| of its row, got and want the backend's value and
 // the float64 reference. A 16-bit output may also differ by one ulp of
-// its dtype at max(|got|, |want|), its single rounding.
+// its dtype at max(|got|, |want|), its single rounding. Below float32's
+// smallest normal number a rounding errs by up to 2^-150 = u·2^-126
+// whatever the value, so mag counts as at least 2^-126 (outputs of
+// subnormal magnitude, from values of that size, differ by a few
+// subnormal ulps from the truth).
 func AttentionOBound(dt ops.DType, mag, got, want float64) float64 {
-	b := AttentionTol * mag
+	b := AttentionTol * max(mag, minNormal32)
 	if dt != ops.F32 {
 		b += Spacing(dt, max(math.Abs(got), math.Abs(want)))
 	}
@@ -71,14 +75,19 @@ func AttentionLSEBound(lse float64) float64 { return AttentionTol * max(1, math.
 // MergeOBound bounds an element of Merge against RefMerge of the same
 // inputs o1 and o2: the weights e^(LSE_i−m) and their sum each cost a
 // few float32 roundings, 4u of max(|o1|, |o2|) in all (and of the result
-// for float32 outputs), and a 16-bit output one ulp at max(|got|,
-// |want|).
+// for float32 outputs; at least 4u·2^-126, the error of roundings below
+// float32's smallest normal number), and a 16-bit output one ulp at
+// max(|got|, |want|).
 func MergeOBound(dt ops.DType, o1, o2, got, want float64) float64 {
 	if dt == ops.F32 {
-		return 4 * U32 * max(math.Abs(o1), math.Abs(o2), math.Abs(want))
+		return 4 * U32 * max(math.Abs(o1), math.Abs(o2), math.Abs(want), minNormal32)
 	}
-	return 4*U32*max(math.Abs(o1), math.Abs(o2)) + Spacing(dt, max(math.Abs(got), math.Abs(want)))
+	return 4*U32*max(math.Abs(o1), math.Abs(o2), minNormal32) + Spacing(dt, max(math.Abs(got), math.Abs(want)))
 }
+
+// minNormal32 is float32's smallest normal number, 2^-126: below it a
+// rounding's error is at most u·2^-126, not u times the value.
+const minNormal32 = 0x1p-126
 
 // MergeLSEBound bounds a merged log-sum-exp: 4u of max(1, |lse|).
 func MergeLSEBound(lse float64) float64 { return 4 * U32 * max(1, math.Abs(lse)) }
