@@ -37,28 +37,8 @@ func FuzzKMeansAssign(f *testing.F, b ops.Backend) {
 		}
 		plantSpecialsIn(specials, keys, cents)
 		valid := dtype.IsFloat() && Hk >= 1 && D >= 1 && C >= 1
-		var slots []int32
-		sel := ops.Selection{}
-		switch cand % 4 {
-		case 0, 3: // a range; for 3 one past the pool
-			lo := r.IntN(S + 1)
-			hi := lo + r.IntN(S-lo+1)
-			if cand%4 == 3 {
-				hi = S + 1
-				valid = false
-			}
-			sel = ops.Selection{Start: lo, End: hi}
-			if hi == S && lo < S && r.IntN(2) == 0 {
-				sel.End = 0 // every slot from lo
-			}
-			slots = seq(lo, min(hi, S))
-		default: // a list with padding and repeats; for 2 one value out of range
-			slots = attnRows(seed+3, 1, r.IntN(70), S)
-			if cand%4 == 2 && len(slots) > 0 {
-				slots[r.IntN(len(slots))] = int32(S + r.IntN(3))
-				valid = false
-			}
-		}
+		sel, slots, ok := fuzzCandidates(r, seed+3, cand, S, 70)
+		valid = valid && ok
 		N := len(slots)
 		gk := newGuarded(t, b, dtype, []int{S, Hk, D}, 0, seed, keys)
 		gc := newGuarded(t, b, ops.F32, []int{Hk, C, D}, C*D+3, seed+1, cents)

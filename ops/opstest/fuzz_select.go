@@ -2,6 +2,7 @@ package opstest
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/rotorkernels/rotor/ops"
@@ -85,29 +86,7 @@ func FuzzScores(f *testing.F, b ops.Backend) {
 		q, k := fuzzValues(seed, Hq*D, dtype), fuzzValues(seed+1, S*Hk*D, dtype)
 		plantSpecialsIn(specials, q, k)
 		r := newRand(seed + 2)
-		var slots []int32
-		var sel ops.Selection
-		valid := true
-		switch cand % 4 {
-		case 0, 3: // a range; for 3 one past the pool
-			lo := r.IntN(S + 1)
-			hi := lo + r.IntN(S-lo+1)
-			if cand%4 == 3 {
-				hi = S + 1
-				valid = false
-			}
-			sel = ops.Selection{Start: lo, End: hi}
-			if hi == S && lo < S && r.IntN(2) == 0 {
-				sel.End = 0 // every slot from lo
-			}
-			slots = seq(lo, min(hi, S))
-		default: // a list with padding; for 2 one value out of range
-			slots = attnRows(seed+3, 1, r.IntN(50), S)
-			if cand%4 == 2 && len(slots) > 0 {
-				slots[r.IntN(len(slots))] = int32(S + r.IntN(3))
-				valid = false
-			}
-		}
+		sel, slots, valid := fuzzCandidates(r, seed+3, cand, S, 50)
 		gq := newGuarded(t, b, dtype, []int{Hq, D}, D+1, seed, q)
 		gk := newGuarded(t, b, dtype, []int{S, Hk, D}, 0, seed+1, k)
 		N := len(slots)
@@ -397,4 +376,35 @@ func FuzzMerge(f *testing.F, b ops.Backend) {
 		}
 		checkOnly(t, b, gs, a.O, a.LSE)
 	})
+}
+
+// fuzzCandidates draws the candidates of a call over S slots from r, by
+// cand mod 4: 0 a slot range (sometimes open-ended: End 0), 1 a list of
+// up to maxList slots with padding and repeats (drawn from seed), 2 such
+// a list with one value past the pool, 3 a range ending one past the
+// pool. valid is false for 2 and 3. A caller turns a list into an I32
+// tensor itself; slots are the candidates in order.
+func fuzzCandidates(r *rand.Rand, seed uint64, cand uint8, S, maxList int) (sel ops.Selection, slots []int32, valid bool) {
+	valid = true
+	switch cand % 4 {
+	case 0, 3:
+		lo := r.IntN(S + 1)
+		hi := lo + r.IntN(S-lo+1)
+		if cand%4 == 3 {
+			hi = S + 1
+			valid = false
+		}
+		sel = ops.Selection{Start: lo, End: hi}
+		if hi == S && lo < S && r.IntN(2) == 0 {
+			sel.End = 0 // every slot from lo
+		}
+		slots = seq(lo, min(hi, S))
+	default:
+		slots = attnRows(seed, 1, r.IntN(maxList), S)
+		if cand%4 == 2 && len(slots) > 0 {
+			slots[r.IntN(len(slots))] = int32(S + r.IntN(3))
+			valid = false
+		}
+	}
+	return sel, slots, valid
 }
