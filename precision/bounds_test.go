@@ -89,6 +89,12 @@ func TestRefPageMetaAndScores(t *testing.T) {
 	if out[0] != 5 || out[1] != -1-5 || out[2] != 6 || bound[0] <= 0 {
 		t.Fatalf("page scores %v bounds %v", out, bound)
 	}
+	// An infinite query element against a zero bound: the NaN product
+	// wins over the +Inf one, as Go's max and the kernels have it.
+	zs, _ := RefPageScores([]float64{inf, 0}, []float64{0, 1}, []float64{1, 1}, 1, 1, 2, 1, 1)
+	if !math.IsNaN(zs[0]) {
+		t.Fatalf("page score of +Inf·[0, 1] = %v, want NaN", zs[0])
+	}
 	s, sb := RefScores(q[:2], k, 1, 1, 2, []int32{1, -1, 4}, 0.5)
 	if s[0] != 0.5*(3-0) || !math.IsInf(s[1], -1) || sb[1] != 0 || s[2] != 0 {
 		t.Fatalf("scores %v bounds %v", s, sb)

@@ -186,7 +186,9 @@ func RefPageMeta(k []float64, S, Hk, D, P, to int) (mn, mx []float64) {
 // RefPageScores computes Quest's page upper bounds in float64,
 // out[h, p] = scale·Σ_d max(q[h,d]·mn[p,kv,d], q[h,d]·mx[p,kv,d]) with
 // kv = h/(Hq/Hk), for the first pages pages of page metadata [·, Hk, D],
-// and each value's DotBound. out and bound are [Hq, pages].
+// and each value's DotBound. out and bound are [Hq, pages]. max is Go's:
+// a NaN product (an infinite q element against a zero bound) wins over
+// the other, even +Inf, so the score is NaN, as in the kernels.
 func RefPageScores(q, mn, mx []float64, Hq, Hk, D, pages int, scale float64) (out, bound []float64) {
 	g := Hq / Hk
 	out, bound = make([]float64, Hq*pages), make([]float64, Hq*pages)
@@ -196,7 +198,7 @@ func RefPageScores(q, mn, mx []float64, Hq, Hk, D, pages int, scale float64) (ou
 			sum, abs := 0.0, 0.0
 			for d := range D {
 				e := (p*Hk+kv)*D + d
-				x := math.Max(q[h*D+d]*mn[e], q[h*D+d]*mx[e])
+				x := max(q[h*D+d]*mn[e], q[h*D+d]*mx[e])
 				sum += x
 				abs += math.Abs(x)
 			}
