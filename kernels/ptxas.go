@@ -82,12 +82,14 @@ func ParsePtxasInfo(out string) ([]Usage, error) {
 // (by base name). The budgets keep the occupancy each kernel was designed
 // for: bandwidth-bound RoPE at ≥ 24 resident warps per SM (≤ 80
 // registers), the selection scans at ≥ 12 warps (≤ 160), the gather
-// attention at ≥ 8 warps (≤ 232) and the tensor-core prefill without
-// spills (≤ 255); the small reduction kernels stay well below.
+// attention at two blocks of 4 warps per SM (≤ 240: 2 × 128 threads ×
+// 240 = 61 440 of an SM's 65 536 registers, registers being allocated 8
+// per thread at a time) and the tensor-core prefill without spills
+// (≤ 255); the small reduction kernels stay well below.
 var RegisterBudgets = map[string]int{
 	"rope":             80,
 	"rope_append":      80,
-	"attn_decode":      232,
+	"attn_decode":      240,
 	"sel_rank_counts":  40,
 	"attn_prefill":     255,
 	"attn_split_merge": 64,
