@@ -37,8 +37,7 @@ func FuzzKMeansAssign(f *testing.F, b ops.Backend) {
 		}
 		plantSpecialsIn(specials, keys, cents)
 		valid := dtype.IsFloat() && Hk >= 1 && D >= 1 && C >= 1
-		sel, slots, ok := fuzzCandidates(r, seed+3, cand, S, 70)
-		valid = valid && ok
+		sel, slots, selOK := fuzzCandidates(r, seed+3, cand, S, 70)
 		N := len(slots)
 		gk := newGuarded(t, b, dtype, []int{S, Hk, D}, 0, seed, keys)
 		gc := newGuarded(t, b, ops.F32, []int{Hk, C, D}, C*D+3, seed+1, cents)
@@ -73,13 +72,16 @@ func FuzzKMeansAssign(f *testing.F, b ops.Backend) {
 			refused(t, b, err, append(ins, outs...)...)
 			return
 		}
-		if corrupted || !valid {
+		// A dropped list leaves the valid range [0, S): a bad value in the
+		// list no longer makes the call invalid.
+		dropped := a.Points.Indices == nil && idx != nil
+		if corrupted || !valid || (!selOK && !dropped) {
 			t.Fatalf("KMeansAssign with invalid arguments succeeded (%v keys [%d %d %d], %d centroids)", dtype, S, Hk, D, C)
 		}
 		for _, g := range ins {
 			g.unchanged(t, b, "input")
 		}
-		if a.Points.Indices == nil && idx != nil { // the list was dropped: the range [0, S)
+		if dropped { // the range [0, S)
 			slots = seq(0, S)
 			if len(slots) != N {
 				return // the outputs no longer match; only the guards are checked
