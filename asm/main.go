@@ -61,7 +61,8 @@ func main() {
 			genPageBounds(s, rows)
 		}
 		genMaxOrdered(s)
-		genExpSum64(s)
+		genExpSum64(s, false)
+		genExpSum64(s, true)
 		genSoftVote(s)
 		genMinBlock(s)
 		genKMeansLanes(s, false)

@@ -61,7 +61,7 @@ func TestKernelEncodings(t *testing.T) {
 			t.Errorf("%s does not end with VZEROUPPER; RET", name)
 		}
 	}
-	if kernels != 2*73 {
-		t.Errorf("found %d kernels, want 146", kernels)
+	if kernels != 2*74 {
+		t.Errorf("found %d kernels, want 148", kernels)
 	}
 }
