@@ -800,6 +800,22 @@ func kmeansScaleAVX512(y []float32, x []float32, inv float64)
 //go:noescape
 func kmeansAddFixedAVX512(acc []int64, y []float32, scale float64)
 
+// rotateBF16AVX512BF16 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads bfloat16 heads by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func rotateBF16AVX512BF16(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+
+// rotateBF16SplitAVX512BF16 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads bfloat16 heads into dst as rotateBF16 does, half = len(c), with c and s in split order: in each whole block of 32 pairs the entries of the even pairs, then those of the odd pairs; the remaining pairs in natural order.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func rotateBF16SplitAVX512BF16(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+
+// rotatePairsBF16AVX512BF16 rotates the GPT-J pairs (src[h·stride+2i], src[h·stride+2i+1]) of heads bfloat16 heads by c[i], s[i] for i < len(c) into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func rotatePairsBF16AVX512BF16(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+
+// f32ToBF16AVX512BF16 sets dst[i] to the bfloat16 bits of src[i] (round to nearest even, NaN quiet with its sign and top payload bits) for i < len(src).
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+func f32ToBF16AVX512BF16(dst []uint16, src []float32)
+
 // transposeAVX2 sets kt[c·ktstride+i] = k[offs[i]+c] for i < len(offs) and c < d, both rounded down to 8 (the caller handles the rest).
 // It is used at every SIMD level.
 //

@@ -26818,6 +26818,558 @@ elems_end:
 	VZEROUPPER
 	RET
 
+// func rotateBF16AVX512BF16(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX512BF16, AVX512DQ, AVX512F, AVX512VL, MMX+
+TEXT ·rotateBF16AVX512BF16(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	MOVQ         c_len+56(FP), DI
+	ANDQ         $-16, DI
+	MOVQ         heads+96(FP), R8
+	MOVQ         stride+104(FP), R9
+	SHLQ         $0x01, R9
+	MOVL         $0x00007fff, R10
+	VMOVD        R10, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00000001, R10
+	VMOVD        R10, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000040, R10
+	VMOVD        R10, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x7fffffff, R10
+	VMOVD        R10, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x7f800000, R10
+	VMOVD        R10, X4
+	VPBROADCASTD X4, Z4
+	LEAQ         (SI)(SI*1), R10
+	SHLQ         $0x01, R10
+
+head:
+	TESTQ R8, R8
+	JZ    head_end
+	TESTQ R9, R9
+	JZ    pf_end
+	MOVQ  R9, R11
+	SHLQ  $0x04, R11
+	ADDQ  CX, R11
+	XORQ  R12, R12
+
+pf:
+	PREFETCHT0 (R11)(R12*1)
+	ADDQ       $0x00000040, R12
+	CMPQ       R12, R10
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R11
+	LEAQ (CX)(SI*2), R12
+	XORQ R13, R13
+
+rot:
+	CMPQ           R13, DI
+	JAE            rot_end
+	VPMOVZXWD      (CX)(R13*2), Z5
+	VPSLLD         $0x10, Z5, Z5
+	VPMOVZXWD      (R12)(R13*2), Z6
+	VPSLLD         $0x10, Z6, Z6
+	VMULPS         (DX)(R13*4), Z5, Z7
+	VMULPS         (BX)(R13*4), Z6, Z8
+	VMULPS         (DX)(R13*4), Z6, Z6
+	VMULPS         (BX)(R13*4), Z5, Z9
+	VSUBPS         Z8, Z7, Z5
+	VADDPS         Z9, Z6, Z6
+	VFPCLASSPSZ    $0x20, Z5, K1
+	VFPCLASSPSZ    $0x20, Z6, K2
+	KORW           K2, K1, K1
+	KORTESTW       K1, K1
+	JNZ            lanes_exact
+	// VCVTNE2PS2BF16 Z5, Z6, Z5
+	BYTE $0x62; BYTE $0xf2; BYTE $0x4f; BYTE $0x48; BYTE $0x72; BYTE $0xed
+	VMOVDQU32      Y5, (AX)(R13*2)
+	VEXTRACTI64X4  $0x01, Z5, (R11)(R13*2)
+	JMP            lanes_rounded
+
+lanes_exact:
+	VPSRLD  $0x10, Z5, Z7
+	VPANDD  Z7, Z1, Z8
+	VPORD   Z7, Z2, Z7
+	VPANDD  Z5, Z3, Z9
+	VPSUBD  Z9, Z4, Z9
+	VPSRAD  $0x1f, Z9, Z9
+	VPADDD  Z0, Z5, Z5
+	VPADDD  Z8, Z5, Z5
+	VPSRLD  $0x10, Z5, Z5
+	VPXORD  Z5, Z7, Z7
+	VPANDD  Z7, Z9, Z7
+	VPXORD  Z7, Z5, Z5
+	VPSRLD  $0x10, Z6, Z7
+	VPANDD  Z7, Z1, Z8
+	VPORD   Z7, Z2, Z7
+	VPANDD  Z6, Z3, Z9
+	VPSUBD  Z9, Z4, Z9
+	VPSRAD  $0x1f, Z9, Z9
+	VPADDD  Z0, Z6, Z6
+	VPADDD  Z8, Z6, Z6
+	VPSRLD  $0x10, Z6, Z6
+	VPXORD  Z6, Z7, Z7
+	VPANDD  Z7, Z9, Z7
+	VPXORD  Z7, Z6, Z6
+	VPMOVDW Z5, (AX)(R13*2)
+	VPMOVDW Z6, (R11)(R13*2)
+
+lanes_rounded:
+	ADDQ $0x00000010, R13
+	JMP  rot
+
+rot_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	DECQ R8
+	JMP  head
+
+head_end:
+	VZEROUPPER
+	RET
+
+// func rotateBF16SplitAVX512BF16(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX512BF16, AVX512BW, AVX512DQ, AVX512F, AVX512VL, MMX+
+TEXT ·rotateBF16SplitAVX512BF16(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	MOVQ         c_len+56(FP), DI
+	ANDQ         $-32, DI
+	MOVQ         c_len+56(FP), R8
+	ANDQ         $-16, R8
+	MOVQ         heads+96(FP), R9
+	MOVQ         stride+104(FP), R10
+	SHLQ         $0x01, R10
+	MOVL         $0xffff0000, R11
+	VMOVD        R11, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00007fff, R11
+	VMOVD        R11, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000001, R11
+	VMOVD        R11, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x00000040, R11
+	VMOVD        R11, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x7fffffff, R11
+	VMOVD        R11, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x7f800000, R11
+	VMOVD        R11, X5
+	VPBROADCASTD X5, Z5
+	VMOVDQU32    bf16Interleave<>+0(SB), Z6
+	LEAQ         (SI)(SI*1), R11
+	SHLQ         $0x01, R11
+
+head:
+	TESTQ R9, R9
+	JZ    head_end
+	TESTQ R10, R10
+	JZ    pf_end
+	MOVQ  R10, R12
+	SHLQ  $0x04, R12
+	ADDQ  CX, R12
+	XORQ  R13, R13
+
+pf:
+	PREFETCHT0 (R12)(R13*1)
+	ADDQ       $0x00000040, R13
+	CMPQ       R13, R11
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R12
+	LEAQ (CX)(SI*2), R13
+	XORQ R14, R14
+
+split:
+	CMPQ           R14, DI
+	JAE            split_end
+	VMOVDQU32      (CX)(R14*2), Z7
+	VMOVDQU32      (R13)(R14*2), Z8
+	VPANDD         Z7, Z0, Z9
+	VPSLLD         $0x10, Z7, Z7
+	VPANDD         Z8, Z0, Z10
+	VPSLLD         $0x10, Z8, Z8
+	VMULPS         (DX)(R14*4), Z7, Z11
+	VMULPS         (BX)(R14*4), Z8, Z12
+	VMULPS         (DX)(R14*4), Z8, Z8
+	VMULPS         (BX)(R14*4), Z7, Z13
+	VSUBPS         Z12, Z11, Z7
+	VADDPS         Z13, Z8, Z8
+	VMULPS         64(DX)(R14*4), Z9, Z11
+	VMULPS         64(BX)(R14*4), Z10, Z12
+	VMULPS         64(DX)(R14*4), Z10, Z10
+	VMULPS         64(BX)(R14*4), Z9, Z13
+	VSUBPS         Z12, Z11, Z9
+	VADDPS         Z13, Z10, Z10
+	VFPCLASSPSZ    $0x20, Z7, K1
+	VFPCLASSPSZ    $0x20, Z8, K2
+	KORW           K2, K1, K1
+	VFPCLASSPSZ    $0x20, Z9, K2
+	KORW           K2, K1, K1
+	VFPCLASSPSZ    $0x20, Z10, K2
+	KORW           K2, K1, K1
+	KORTESTW       K1, K1
+	JNZ            xy_exact
+	// VCVTNE2PS2BF16 Z7, Z9, Z7
+	BYTE $0x62; BYTE $0xf2; BYTE $0x37; BYTE $0x48; BYTE $0x72; BYTE $0xff
+	// VCVTNE2PS2BF16 Z8, Z10, Z8
+	BYTE $0x62; BYTE $0x52; BYTE $0x2f; BYTE $0x48; BYTE $0x72; BYTE $0xc0
+	VPERMW         Z7, Z6, Z7
+	VPERMW         Z8, Z6, Z8
+	JMP            xy_rounded
+
+xy_exact:
+	VPSRLD $0x10, Z7, Z11
+	VPANDD Z11, Z2, Z12
+	VPORD  Z11, Z3, Z11
+	VPANDD Z7, Z4, Z13
+	VPSUBD Z13, Z5, Z13
+	VPSRAD $0x1f, Z13, Z13
+	VPADDD Z1, Z7, Z7
+	VPADDD Z12, Z7, Z7
+	VPSRLD $0x10, Z7, Z7
+	VPXORD Z7, Z11, Z11
+	VPANDD Z11, Z13, Z11
+	VPXORD Z11, Z7, Z7
+	VPSRLD $0x10, Z9, Z11
+	VPANDD Z11, Z2, Z12
+	VPORD  Z11, Z3, Z11
+	VPANDD Z9, Z4, Z13
+	VPSUBD Z13, Z5, Z13
+	VPSRAD $0x1f, Z13, Z13
+	VPADDD Z1, Z9, Z9
+	VPADDD Z12, Z9, Z9
+	VPSRLD $0x10, Z9, Z9
+	VPXORD Z9, Z11, Z11
+	VPANDD Z11, Z13, Z11
+	VPXORD Z11, Z9, Z9
+	VPSRLD $0x10, Z8, Z11
+	VPANDD Z11, Z2, Z12
+	VPORD  Z11, Z3, Z11
+	VPANDD Z8, Z4, Z13
+	VPSUBD Z13, Z5, Z13
+	VPSRAD $0x1f, Z13, Z13
+	VPADDD Z1, Z8, Z8
+	VPADDD Z12, Z8, Z8
+	VPSRLD $0x10, Z8, Z8
+	VPXORD Z8, Z11, Z11
+	VPANDD Z11, Z13, Z11
+	VPXORD Z11, Z8, Z8
+	VPSRLD $0x10, Z10, Z11
+	VPANDD Z11, Z2, Z12
+	VPORD  Z11, Z3, Z11
+	VPANDD Z10, Z4, Z13
+	VPSUBD Z13, Z5, Z13
+	VPSRAD $0x1f, Z13, Z13
+	VPADDD Z1, Z10, Z10
+	VPADDD Z12, Z10, Z10
+	VPSRLD $0x10, Z10, Z10
+	VPXORD Z10, Z11, Z11
+	VPANDD Z11, Z13, Z11
+	VPXORD Z11, Z10, Z10
+	VPSLLD $0x10, Z9, Z9
+	VPORD  Z7, Z9, Z7
+	VPSLLD $0x10, Z10, Z10
+	VPORD  Z8, Z10, Z8
+
+xy_rounded:
+	VMOVDQU32 Z7, (AX)(R14*2)
+	VMOVDQU32 Z8, (R12)(R14*2)
+	ADDQ      $0x00000020, R14
+	JMP       split
+
+split_end:
+rot:
+	CMPQ           R14, R8
+	JAE            rot_end
+	VPMOVZXWD      (CX)(R14*2), Z7
+	VPSLLD         $0x10, Z7, Z7
+	VPMOVZXWD      (R13)(R14*2), Z8
+	VPSLLD         $0x10, Z8, Z8
+	VMULPS         (DX)(R14*4), Z7, Z9
+	VMULPS         (BX)(R14*4), Z8, Z10
+	VMULPS         (DX)(R14*4), Z8, Z8
+	VMULPS         (BX)(R14*4), Z7, Z11
+	VSUBPS         Z10, Z9, Z7
+	VADDPS         Z11, Z8, Z8
+	VFPCLASSPSZ    $0x20, Z7, K1
+	VFPCLASSPSZ    $0x20, Z8, K2
+	KORW           K2, K1, K1
+	KORTESTW       K1, K1
+	JNZ            lanes_exact
+	// VCVTNE2PS2BF16 Z7, Z8, Z7
+	BYTE $0x62; BYTE $0xf2; BYTE $0x3f; BYTE $0x48; BYTE $0x72; BYTE $0xff
+	VMOVDQU32      Y7, (AX)(R14*2)
+	VEXTRACTI64X4  $0x01, Z7, (R12)(R14*2)
+	JMP            lanes_rounded
+
+lanes_exact:
+	VPSRLD  $0x10, Z7, Z9
+	VPANDD  Z9, Z2, Z10
+	VPORD   Z9, Z3, Z9
+	VPANDD  Z7, Z4, Z11
+	VPSUBD  Z11, Z5, Z11
+	VPSRAD  $0x1f, Z11, Z11
+	VPADDD  Z1, Z7, Z7
+	VPADDD  Z10, Z7, Z7
+	VPSRLD  $0x10, Z7, Z7
+	VPXORD  Z7, Z9, Z9
+	VPANDD  Z9, Z11, Z9
+	VPXORD  Z9, Z7, Z7
+	VPSRLD  $0x10, Z8, Z9
+	VPANDD  Z9, Z2, Z10
+	VPORD   Z9, Z3, Z9
+	VPANDD  Z8, Z4, Z11
+	VPSUBD  Z11, Z5, Z11
+	VPSRAD  $0x1f, Z11, Z11
+	VPADDD  Z1, Z8, Z8
+	VPADDD  Z10, Z8, Z8
+	VPSRLD  $0x10, Z8, Z8
+	VPXORD  Z8, Z9, Z9
+	VPANDD  Z9, Z11, Z9
+	VPXORD  Z9, Z8, Z8
+	VPMOVDW Z7, (AX)(R14*2)
+	VPMOVDW Z8, (R12)(R14*2)
+
+lanes_rounded:
+	ADDQ $0x00000010, R14
+	JMP  rot
+
+rot_end:
+	ADDQ R10, AX
+	ADDQ R10, CX
+	DECQ R9
+	JMP  head
+
+head_end:
+	VZEROUPPER
+	RET
+
+DATA bf16Interleave<>+0(SB)/4, $0x00100000
+DATA bf16Interleave<>+4(SB)/4, $0x00110001
+DATA bf16Interleave<>+8(SB)/4, $0x00120002
+DATA bf16Interleave<>+12(SB)/4, $0x00130003
+DATA bf16Interleave<>+16(SB)/4, $0x00140004
+DATA bf16Interleave<>+20(SB)/4, $0x00150005
+DATA bf16Interleave<>+24(SB)/4, $0x00160006
+DATA bf16Interleave<>+28(SB)/4, $0x00170007
+DATA bf16Interleave<>+32(SB)/4, $0x00180008
+DATA bf16Interleave<>+36(SB)/4, $0x00190009
+DATA bf16Interleave<>+40(SB)/4, $0x001a000a
+DATA bf16Interleave<>+44(SB)/4, $0x001b000b
+DATA bf16Interleave<>+48(SB)/4, $0x001c000c
+DATA bf16Interleave<>+52(SB)/4, $0x001d000d
+DATA bf16Interleave<>+56(SB)/4, $0x001e000e
+DATA bf16Interleave<>+60(SB)/4, $0x001f000f
+GLOBL bf16Interleave<>(SB), RODATA|NOPTR, $64
+
+// func rotatePairsBF16AVX512BF16(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX512BF16, AVX512BW, AVX512DQ, AVX512F, MMX+
+TEXT ·rotatePairsBF16AVX512BF16(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	ANDQ         $-16, SI
+	MOVQ         heads+96(FP), DI
+	MOVQ         stride+104(FP), R8
+	SHLQ         $0x01, R8
+	MOVL         $0xffff0000, R9
+	VMOVD        R9, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00007fff, R9
+	VMOVD        R9, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000001, R9
+	VMOVD        R9, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x00000040, R9
+	VMOVD        R9, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x7fffffff, R9
+	VMOVD        R9, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x7f800000, R9
+	VMOVD        R9, X5
+	VPBROADCASTD X5, Z5
+	VMOVDQU32    bf16Interleave<>+0(SB), Z6
+	MOVQ         c_len+56(FP), R9
+	SHLQ         $0x02, R9
+
+head:
+	TESTQ DI, DI
+	JZ    head_end
+	TESTQ R8, R8
+	JZ    pf_end
+	MOVQ  R8, R10
+	SHLQ  $0x04, R10
+	ADDQ  CX, R10
+	XORQ  R11, R11
+
+pf:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R9
+	JB         pf
+
+pf_end:
+	XORQ R10, R10
+
+pairs:
+	CMPQ           R10, SI
+	JAE            pairs_end
+	VMOVDQU32      (CX)(R10*4), Z7
+	VPANDD         Z7, Z0, Z8
+	VPSLLD         $0x10, Z7, Z7
+	VMULPS         (DX)(R10*4), Z7, Z9
+	VMULPS         (BX)(R10*4), Z8, Z10
+	VMULPS         (DX)(R10*4), Z8, Z8
+	VMULPS         (BX)(R10*4), Z7, Z11
+	VSUBPS         Z10, Z9, Z7
+	VADDPS         Z11, Z8, Z8
+	VFPCLASSPSZ    $0x20, Z7, K1
+	VFPCLASSPSZ    $0x20, Z8, K2
+	KORW           K2, K1, K1
+	KORTESTW       K1, K1
+	JNZ            p_exact
+	// VCVTNE2PS2BF16 Z7, Z8, Z7
+	BYTE $0x62; BYTE $0xf2; BYTE $0x3f; BYTE $0x48; BYTE $0x72; BYTE $0xff
+	VPERMW         Z7, Z6, Z7
+	JMP            p_rounded
+
+p_exact:
+	VPSRLD $0x10, Z7, Z9
+	VPANDD Z9, Z2, Z10
+	VPORD  Z9, Z3, Z9
+	VPANDD Z7, Z4, Z11
+	VPSUBD Z11, Z5, Z11
+	VPSRAD $0x1f, Z11, Z11
+	VPADDD Z1, Z7, Z7
+	VPADDD Z10, Z7, Z7
+	VPSRLD $0x10, Z7, Z7
+	VPXORD Z7, Z9, Z9
+	VPANDD Z9, Z11, Z9
+	VPXORD Z9, Z7, Z7
+	VPSRLD $0x10, Z8, Z9
+	VPANDD Z9, Z2, Z10
+	VPORD  Z9, Z3, Z9
+	VPANDD Z8, Z4, Z11
+	VPSUBD Z11, Z5, Z11
+	VPSRAD $0x1f, Z11, Z11
+	VPADDD Z1, Z8, Z8
+	VPADDD Z10, Z8, Z8
+	VPSRLD $0x10, Z8, Z8
+	VPXORD Z8, Z9, Z9
+	VPANDD Z9, Z11, Z9
+	VPXORD Z9, Z8, Z8
+	VPSLLD $0x10, Z8, Z8
+	VPORD  Z7, Z8, Z7
+
+p_rounded:
+	VMOVDQU32 Z7, (AX)(R10*4)
+	ADDQ      $0x00000010, R10
+	JMP       pairs
+
+pairs_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	DECQ DI
+	JMP  head
+
+head_end:
+	VZEROUPPER
+	RET
+
+// func f32ToBF16AVX512BF16(dst []uint16, src []float32)
+// Requires: AVX, AVX512BF16, AVX512DQ, AVX512F
+TEXT ·f32ToBF16AVX512BF16(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	ANDQ         $-32, DX
+	MOVL         $0x00007fff, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000040, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x7f800000, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Z4
+	XORQ         BX, BX
+
+round:
+	CMPQ           BX, DX
+	JAE            round_end
+	VMOVUPS        (CX)(BX*4), Z5
+	VMOVUPS        64(CX)(BX*4), Z6
+	VFPCLASSPSZ    $0x20, Z5, K1
+	VFPCLASSPSZ    $0x20, Z6, K2
+	KORW           K2, K1, K1
+	KORTESTW       K1, K1
+	JNZ            round_exact
+	// VCVTNE2PS2BF16 Z5, Z6, Z5
+	BYTE $0x62; BYTE $0xf2; BYTE $0x4f; BYTE $0x48; BYTE $0x72; BYTE $0xed
+	VMOVDQU32      Z5, (AX)(BX*2)
+	JMP            round_rounded
+
+round_exact:
+	VPSRLD  $0x10, Z5, Z7
+	VPANDD  Z7, Z1, Z8
+	VPORD   Z7, Z2, Z7
+	VPANDD  Z5, Z3, Z9
+	VPSUBD  Z9, Z4, Z9
+	VPSRAD  $0x1f, Z9, Z9
+	VPADDD  Z0, Z5, Z5
+	VPADDD  Z8, Z5, Z5
+	VPSRLD  $0x10, Z5, Z5
+	VPXORD  Z5, Z7, Z7
+	VPANDD  Z7, Z9, Z7
+	VPXORD  Z7, Z5, Z5
+	VPSRLD  $0x10, Z6, Z7
+	VPANDD  Z7, Z1, Z8
+	VPORD   Z7, Z2, Z7
+	VPANDD  Z6, Z3, Z9
+	VPSUBD  Z9, Z4, Z9
+	VPSRAD  $0x1f, Z9, Z9
+	VPADDD  Z0, Z6, Z6
+	VPADDD  Z8, Z6, Z6
+	VPSRLD  $0x10, Z6, Z6
+	VPXORD  Z6, Z7, Z7
+	VPANDD  Z7, Z9, Z7
+	VPXORD  Z7, Z6, Z6
+	VPMOVDW Z5, (AX)(BX*2)
+	VPMOVDW Z6, 32(AX)(BX*2)
+
+round_rounded:
+	ADDQ $0x00000020, BX
+	JMP  round
+
+round_end:
+	VZEROUPPER
+	RET
+
 // func transposeAVX2(kt []float32, ktstride int, k []float32, offs []int, d int)
 // Requires: AVX
 TEXT ·transposeAVX2(SB), NOSPLIT, $0-88
