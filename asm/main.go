@@ -66,7 +66,8 @@ func main() {
 			genPageBounds(s, rows)
 		}
 		genMaxOrdered(s)
-		genExpSum64(s)
+		genExpSum64(s, false)
+		genExpSum64(s, true)
 		genSoftVote(s)
 		genMinBlock(s)
 		genKMeansLanes(s, false)

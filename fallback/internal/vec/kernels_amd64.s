@@ -3464,41 +3464,41 @@ exp:
 	VPOR       expAVX2<>+160(SB), Y4, Y4
 	VADDPS     Y4, Y3, Y3
 	VCVTTPS2DQ Y3, Y3
-	VCVTDQ2PS  Y3, Y5
-	VMULPS     expAVX2<>+32(SB), Y5, Y6
-	VSUBPS     Y6, Y2, Y4
-	VMULPS     expAVX2<>+64(SB), Y5, Y6
-	VSUBPS     Y6, Y4, Y4
-	VMOVUPS    expAVX2<>+224(SB), Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+256(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+288(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+320(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+352(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+160(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+384(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+384(SB), Y5, Y5
+	VCVTDQ2PS  Y3, Y4
+	VMULPS     expAVX2<>+32(SB), Y4, Y6
+	VSUBPS     Y6, Y2, Y5
+	VMULPS     expAVX2<>+64(SB), Y4, Y6
+	VSUBPS     Y6, Y5, Y5
+	VMOVUPS    expAVX2<>+224(SB), Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+256(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+288(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+320(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+352(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+160(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+384(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+384(SB), Y4, Y4
 	VPADDD     expAVX2<>+448(SB), Y3, Y3
 	VPSLLD     $0x17, Y3, Y3
-	VMULPS     Y3, Y5, Y5
+	VMULPS     Y3, Y4, Y4
 	VSUBPS     expAVX2<>+96(SB), Y2, Y3
 	VPSRAD     $0x1f, Y3, Y3
-	VPANDN     Y5, Y3, Y5
+	VPANDN     Y4, Y3, Y4
 	VPAND      expAVX2<>+480(SB), Y2, Y3
-	VMOVUPS    expAVX2<>+512(SB), Y4
-	VPSUBD     Y3, Y4, Y3
+	VMOVUPS    expAVX2<>+512(SB), Y5
+	VPSUBD     Y3, Y5, Y3
 	VPSRAD     $0x1f, Y3, Y3
-	VPANDN     Y5, Y3, Y5
+	VPANDN     Y4, Y3, Y4
 	VPAND      Y3, Y2, Y3
-	VPOR       Y3, Y5, Y5
-	VMOVUPS    Y5, (AX)(DX*4)
-	VADDPS     Y5, Y0, Y0
+	VPOR       Y3, Y4, Y4
+	VMOVUPS    Y4, (AX)(DX*4)
+	VADDPS     Y4, Y0, Y0
 	ADDQ       $0x00000008, DX
 	JMP        exp
 
@@ -3736,35 +3736,35 @@ max_end:
 	VMULPS       expAVX2<>+0(SB), Y0, Y1
 	VADDPS       expAVX2<>+192(SB), Y1, Y1
 	VCVTTPS2DQ   Y1, Y1
-	VCVTDQ2PS    Y1, Y3
-	VMULPS       expAVX2<>+32(SB), Y3, Y4
-	VSUBPS       Y4, Y0, Y2
-	VMULPS       expAVX2<>+64(SB), Y3, Y4
-	VSUBPS       Y4, Y2, Y2
-	VMOVUPS      expAVX2<>+224(SB), Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+256(SB), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+288(SB), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+320(SB), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+352(SB), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+160(SB), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+384(SB), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+384(SB), Y3, Y3
+	VCVTDQ2PS    Y1, Y2
+	VMULPS       expAVX2<>+32(SB), Y2, Y4
+	VSUBPS       Y4, Y0, Y3
+	VMULPS       expAVX2<>+64(SB), Y2, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMOVUPS      expAVX2<>+224(SB), Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+256(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+288(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+320(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+352(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+160(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+384(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+384(SB), Y2, Y2
 	VPADDD       expAVX2<>+448(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y2, Y2
 	VSUBPS       expAVX2<>+96(SB), Y0, Y0
 	VPSRAD       $0x1f, Y0, Y0
-	VPANDN       Y3, Y0, Y3
-	VMOVSS       X3, (DI)(R9*4)
+	VPANDN       Y2, Y0, Y2
+	VMOVSS       X2, (DI)(R9*4)
 	VMOVSS       (SI)(R9*4), X0
-	VMULSS       X3, X0, X0
+	VMULSS       X2, X0, X0
 	VMOVSS       X0, (SI)(R9*4)
 	JMP          weights
 
@@ -3792,68 +3792,68 @@ exp3:
 	VCVTTPS2DQ Y5, Y5
 	VCVTDQ2PS  Y5, Y6
 	VMULPS     expAVX2<>+32(SB), Y6, Y7
-	VSUBPS     Y7, Y2, Y8
+	VSUBPS     Y7, Y2, Y9
 	VMULPS     expAVX2<>+64(SB), Y6, Y7
-	VSUBPS     Y7, Y8, Y8
+	VSUBPS     Y7, Y9, Y9
 	VMULPS     expAVX2<>+0(SB), Y3, Y6
 	VADDPS     expAVX2<>+192(SB), Y6, Y6
 	VCVTTPS2DQ Y6, Y6
 	VCVTDQ2PS  Y6, Y7
-	VMULPS     expAVX2<>+32(SB), Y7, Y10
-	VSUBPS     Y10, Y3, Y9
-	VMULPS     expAVX2<>+64(SB), Y7, Y10
-	VSUBPS     Y10, Y9, Y9
+	VMULPS     expAVX2<>+32(SB), Y7, Y8
+	VSUBPS     Y8, Y3, Y10
+	VMULPS     expAVX2<>+64(SB), Y7, Y8
+	VSUBPS     Y8, Y10, Y10
 	VMULPS     expAVX2<>+0(SB), Y4, Y7
 	VADDPS     expAVX2<>+192(SB), Y7, Y7
 	VCVTTPS2DQ Y7, Y7
-	VCVTDQ2PS  Y7, Y11
-	VMULPS     expAVX2<>+32(SB), Y11, Y12
-	VSUBPS     Y12, Y4, Y10
-	VMULPS     expAVX2<>+64(SB), Y11, Y12
-	VSUBPS     Y12, Y10, Y10
-	VMOVUPS    expAVX2<>+224(SB), Y11
+	VCVTDQ2PS  Y7, Y8
+	VMULPS     expAVX2<>+32(SB), Y8, Y12
+	VSUBPS     Y12, Y4, Y11
+	VMULPS     expAVX2<>+64(SB), Y8, Y12
+	VSUBPS     Y12, Y11, Y11
+	VMOVUPS    expAVX2<>+224(SB), Y8
 	VMOVUPS    expAVX2<>+224(SB), Y12
 	VMOVUPS    expAVX2<>+224(SB), Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+256(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+256(SB), Y8, Y8
 	VADDPS     expAVX2<>+256(SB), Y12, Y12
 	VADDPS     expAVX2<>+256(SB), Y13, Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+288(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+288(SB), Y8, Y8
 	VADDPS     expAVX2<>+288(SB), Y12, Y12
 	VADDPS     expAVX2<>+288(SB), Y13, Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+320(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+320(SB), Y8, Y8
 	VADDPS     expAVX2<>+320(SB), Y12, Y12
 	VADDPS     expAVX2<>+320(SB), Y13, Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+352(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+352(SB), Y8, Y8
 	VADDPS     expAVX2<>+352(SB), Y12, Y12
 	VADDPS     expAVX2<>+352(SB), Y13, Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+160(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+160(SB), Y8, Y8
 	VADDPS     expAVX2<>+160(SB), Y12, Y12
 	VADDPS     expAVX2<>+160(SB), Y13, Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+384(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+384(SB), Y8, Y8
 	VADDPS     expAVX2<>+384(SB), Y12, Y12
 	VADDPS     expAVX2<>+384(SB), Y13, Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+384(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+384(SB), Y8, Y8
 	VADDPS     expAVX2<>+384(SB), Y12, Y12
 	VADDPS     expAVX2<>+384(SB), Y13, Y13
 	VPADDD     expAVX2<>+448(SB), Y5, Y5
@@ -3862,7 +3862,7 @@ exp3:
 	VPSLLD     $0x17, Y5, Y5
 	VPSLLD     $0x17, Y6, Y6
 	VPSLLD     $0x17, Y7, Y7
-	VMULPS     Y5, Y11, Y11
+	VMULPS     Y5, Y8, Y8
 	VMULPS     Y6, Y12, Y12
 	VMULPS     Y7, Y13, Y13
 	VSUBPS     expAVX2<>+96(SB), Y2, Y2
@@ -3871,11 +3871,11 @@ exp3:
 	VPSRAD     $0x1f, Y2, Y2
 	VPSRAD     $0x1f, Y3, Y3
 	VPSRAD     $0x1f, Y4, Y4
-	VPANDN     Y11, Y2, Y11
+	VPANDN     Y8, Y2, Y8
 	VPANDN     Y12, Y3, Y12
 	VPANDN     Y13, Y4, Y13
-	VMOVUPS    Y11, (AX)(R10*4)
-	VADDPS     Y11, Y1, Y1
+	VMOVUPS    Y8, (AX)(R10*4)
+	VADDPS     Y8, Y1, Y1
 	VMOVUPS    Y12, 32(AX)(R10*4)
 	VADDPS     Y12, Y1, Y1
 	VMOVUPS    Y13, 64(AX)(R10*4)
@@ -3892,34 +3892,34 @@ exp1:
 	VMULPS     expAVX2<>+0(SB), Y2, Y3
 	VADDPS     expAVX2<>+192(SB), Y3, Y3
 	VCVTTPS2DQ Y3, Y3
-	VCVTDQ2PS  Y3, Y5
-	VMULPS     expAVX2<>+32(SB), Y5, Y6
-	VSUBPS     Y6, Y2, Y4
-	VMULPS     expAVX2<>+64(SB), Y5, Y6
-	VSUBPS     Y6, Y4, Y4
-	VMOVUPS    expAVX2<>+224(SB), Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+256(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+288(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+320(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+352(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+160(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+384(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+384(SB), Y5, Y5
+	VCVTDQ2PS  Y3, Y4
+	VMULPS     expAVX2<>+32(SB), Y4, Y6
+	VSUBPS     Y6, Y2, Y5
+	VMULPS     expAVX2<>+64(SB), Y4, Y6
+	VSUBPS     Y6, Y5, Y5
+	VMOVUPS    expAVX2<>+224(SB), Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+256(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+288(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+320(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+352(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+160(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+384(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+384(SB), Y4, Y4
 	VPADDD     expAVX2<>+448(SB), Y3, Y3
 	VPSLLD     $0x17, Y3, Y3
-	VMULPS     Y3, Y5, Y5
+	VMULPS     Y3, Y4, Y4
 	VSUBPS     expAVX2<>+96(SB), Y2, Y2
 	VPSRAD     $0x1f, Y2, Y2
-	VPANDN     Y5, Y2, Y5
-	VMOVUPS    Y5, (AX)(R10*4)
-	VADDPS     Y5, Y1, Y1
+	VPANDN     Y4, Y2, Y4
+	VMOVUPS    Y4, (AX)(R10*4)
+	VADDPS     Y4, Y1, Y1
 	ADDQ       $0x00000008, R10
 	JMP        exp1
 
@@ -6727,35 +6727,35 @@ keys1_end:
 	VMULPS         expAVX2<>+0(SB), Y1, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y6
-	VMULPS         expAVX2<>+32(SB), Y6, Y7
-	VSUBPS         Y7, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y6, Y7
-	VSUBPS         Y7, Y5, Y5
-	VMOVUPS        expAVX2<>+224(SB), Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+256(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+288(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+320(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+352(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+160(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y7
+	VSUBPS         Y7, Y1, Y6
+	VMULPS         expAVX2<>+64(SB), Y5, Y7
+	VSUBPS         Y7, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y4, Y6, Y6
+	VMULPS         Y4, Y5, Y5
 	VSUBPS         expAVX2<>+96(SB), Y1, Y1
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y6, Y1, Y6
-	VMULPS         X6, X2, X2
+	VPANDN         Y5, Y1, Y5
+	VMULPS         X5, X2, X2
 	VMOVUPS        X0, (BX)
-	VMOVUPS        X6, (SP)
+	VMOVUPS        X5, (SP)
 	VMOVUPS        X3, 24(SP)
 	VBROADCASTSS   24(SP), Y0
 	VMOVUPS        (DX), Y1
@@ -6766,63 +6766,63 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y5
+	VSUBPS         Y5, Y1, Y6
+	VMULPS         expAVX2<>+64(SB), Y4, Y5
+	VSUBPS         Y5, Y6, Y6
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y7
-	VMULPS         expAVX2<>+32(SB), Y7, Y8
-	VSUBPS         Y8, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y7, Y8
-	VSUBPS         Y8, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y7
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y8
+	VSUBPS         Y8, Y3, Y7
+	VMULPS         expAVX2<>+64(SB), Y5, Y8
+	VSUBPS         Y8, Y7, Y7
+	VMOVUPS        expAVX2<>+224(SB), Y5
 	VMOVUPS        expAVX2<>+224(SB), Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+256(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
 	VADDPS         expAVX2<>+256(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+288(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
 	VADDPS         expAVX2<>+288(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+320(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
 	VADDPS         expAVX2<>+320(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+352(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
 	VADDPS         expAVX2<>+352(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+160(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
 	VADDPS         expAVX2<>+160(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y7, Y7
+	VMULPS         Y0, Y5, Y5
 	VMULPS         Y4, Y8, Y8
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y7, Y0, Y7
+	VPANDN         Y5, Y0, Y5
 	VPANDN         Y8, Y1, Y8
-	VMOVUPS        Y7, (DX)
+	VMOVUPS        Y5, (DX)
 	VMOVUPS        Y8, 32(DX)
-	VADDPS         Y8, Y7, Y7
+	VADDPS         Y8, Y5, Y5
 	VBROADCASTSS   28(SP), Y0
 	VMOVUPS        (DX)(AX*1), Y1
 	VSUBPS         Y0, Y1, Y1
@@ -6833,62 +6833,62 @@ keys1_end:
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
 	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
+	VSUBPS         Y6, Y1, Y7
 	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VSUBPS         Y6, Y7, Y7
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y8
-	VMULPS         expAVX2<>+32(SB), Y8, Y9
-	VSUBPS         Y9, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y8, Y9
-	VSUBPS         Y9, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y8
+	VCVTDQ2PS      Y4, Y6
+	VMULPS         expAVX2<>+32(SB), Y6, Y9
+	VSUBPS         Y9, Y3, Y8
+	VMULPS         expAVX2<>+64(SB), Y6, Y9
+	VSUBPS         Y9, Y8, Y8
+	VMOVUPS        expAVX2<>+224(SB), Y6
 	VMOVUPS        expAVX2<>+224(SB), Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+256(SB), Y6, Y6
 	VADDPS         expAVX2<>+256(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+288(SB), Y6, Y6
 	VADDPS         expAVX2<>+288(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+320(SB), Y6, Y6
 	VADDPS         expAVX2<>+320(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+352(SB), Y6, Y6
 	VADDPS         expAVX2<>+352(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+160(SB), Y6, Y6
 	VADDPS         expAVX2<>+160(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
 	VADDPS         expAVX2<>+384(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
 	VADDPS         expAVX2<>+384(SB), Y9, Y9
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y8, Y8
+	VMULPS         Y0, Y6, Y6
 	VMULPS         Y4, Y9, Y9
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y8, Y0, Y8
+	VPANDN         Y6, Y0, Y6
 	VPANDN         Y9, Y1, Y9
-	VMOVUPS        Y8, (DX)(AX*1)
+	VMOVUPS        Y6, (DX)(AX*1)
 	VMOVUPS        Y9, 32(DX)(AX*1)
-	VADDPS         Y9, Y8, Y8
+	VADDPS         Y9, Y6, Y6
 	VBROADCASTSS   32(SP), Y0
 	VMOVUPS        (DX)(AX*2), Y1
 	VSUBPS         Y0, Y1, Y1
@@ -6898,63 +6898,63 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y7
+	VSUBPS         Y7, Y1, Y8
+	VMULPS         expAVX2<>+64(SB), Y4, Y7
+	VSUBPS         Y7, Y8, Y8
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y9
-	VMULPS         expAVX2<>+32(SB), Y9, Y10
-	VSUBPS         Y10, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y9, Y10
-	VSUBPS         Y10, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y9
+	VCVTDQ2PS      Y4, Y7
+	VMULPS         expAVX2<>+32(SB), Y7, Y10
+	VSUBPS         Y10, Y3, Y9
+	VMULPS         expAVX2<>+64(SB), Y7, Y10
+	VSUBPS         Y10, Y9, Y9
+	VMOVUPS        expAVX2<>+224(SB), Y7
 	VMOVUPS        expAVX2<>+224(SB), Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+256(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+256(SB), Y7, Y7
 	VADDPS         expAVX2<>+256(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+288(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+288(SB), Y7, Y7
 	VADDPS         expAVX2<>+288(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+320(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+320(SB), Y7, Y7
 	VADDPS         expAVX2<>+320(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+352(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+352(SB), Y7, Y7
 	VADDPS         expAVX2<>+352(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+160(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+160(SB), Y7, Y7
 	VADDPS         expAVX2<>+160(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
 	VADDPS         expAVX2<>+384(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
 	VADDPS         expAVX2<>+384(SB), Y10, Y10
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y9, Y9
+	VMULPS         Y0, Y7, Y7
 	VMULPS         Y4, Y10, Y10
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y9, Y0, Y9
+	VPANDN         Y7, Y0, Y7
 	VPANDN         Y10, Y1, Y10
-	VMOVUPS        Y9, (DX)(AX*2)
+	VMOVUPS        Y7, (DX)(AX*2)
 	VMOVUPS        Y10, 32(DX)(AX*2)
-	VADDPS         Y10, Y9, Y9
+	VADDPS         Y10, Y7, Y7
 	VBROADCASTSS   36(SP), Y0
 	VMOVUPS        (DX)(CX*1), Y1
 	VSUBPS         Y0, Y1, Y1
@@ -6964,89 +6964,89 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y8
+	VSUBPS         Y8, Y1, Y9
+	VMULPS         expAVX2<>+64(SB), Y4, Y8
+	VSUBPS         Y8, Y9, Y9
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y10
-	VMULPS         expAVX2<>+32(SB), Y10, Y11
-	VSUBPS         Y11, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y10, Y11
-	VSUBPS         Y11, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y10
+	VCVTDQ2PS      Y4, Y8
+	VMULPS         expAVX2<>+32(SB), Y8, Y11
+	VSUBPS         Y11, Y3, Y10
+	VMULPS         expAVX2<>+64(SB), Y8, Y11
+	VSUBPS         Y11, Y10, Y10
+	VMOVUPS        expAVX2<>+224(SB), Y8
 	VMOVUPS        expAVX2<>+224(SB), Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+256(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+256(SB), Y8, Y8
 	VADDPS         expAVX2<>+256(SB), Y11, Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+288(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+288(SB), Y8, Y8
 	VADDPS         expAVX2<>+288(SB), Y11, Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+320(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+320(SB), Y8, Y8
 	VADDPS         expAVX2<>+320(SB), Y11, Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+352(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+352(SB), Y8, Y8
 	VADDPS         expAVX2<>+352(SB), Y11, Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+160(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+160(SB), Y8, Y8
 	VADDPS         expAVX2<>+160(SB), Y11, Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+384(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
 	VADDPS         expAVX2<>+384(SB), Y11, Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+384(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
 	VADDPS         expAVX2<>+384(SB), Y11, Y11
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y10, Y10
+	VMULPS         Y0, Y8, Y8
 	VMULPS         Y4, Y11, Y11
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y10, Y0, Y10
+	VPANDN         Y8, Y0, Y8
 	VPANDN         Y11, Y1, Y11
-	VMOVUPS        Y10, (DX)(CX*1)
+	VMOVUPS        Y8, (DX)(CX*1)
 	VMOVUPS        Y11, 32(DX)(CX*1)
-	VADDPS         Y11, Y10, Y10
+	VADDPS         Y11, Y8, Y8
+	VEXTRACTF128   $0x01, Y5, X0
+	VADDPS         X0, X5, X5
+	VEXTRACTF128   $0x01, Y6, X0
+	VADDPS         X0, X6, X6
 	VEXTRACTF128   $0x01, Y7, X0
 	VADDPS         X0, X7, X7
 	VEXTRACTF128   $0x01, Y8, X0
 	VADDPS         X0, X8, X8
-	VEXTRACTF128   $0x01, Y9, X0
-	VADDPS         X0, X9, X9
-	VEXTRACTF128   $0x01, Y10, X0
-	VADDPS         X0, X10, X10
+	VPERMILPS      $0x4e, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0x4e, X6, X0
+	VADDPS         X0, X6, X6
 	VPERMILPS      $0x4e, X7, X0
 	VADDPS         X0, X7, X7
 	VPERMILPS      $0x4e, X8, X0
 	VADDPS         X0, X8, X8
-	VPERMILPS      $0x4e, X9, X0
-	VADDPS         X0, X9, X9
-	VPERMILPS      $0x4e, X10, X0
-	VADDPS         X0, X10, X10
+	VPERMILPS      $0xb1, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0xb1, X6, X0
+	VADDPS         X0, X6, X6
 	VPERMILPS      $0xb1, X7, X0
 	VADDPS         X0, X7, X7
 	VPERMILPS      $0xb1, X8, X0
 	VADDPS         X0, X8, X8
-	VPERMILPS      $0xb1, X9, X0
-	VADDPS         X0, X9, X9
-	VPERMILPS      $0xb1, X10, X0
-	VADDPS         X0, X10, X10
-	VUNPCKLPS      X8, X7, X0
-	VUNPCKLPS      X10, X9, X1
+	VUNPCKLPS      X6, X5, X0
+	VUNPCKLPS      X8, X7, X1
 	VMOVLHPS       X1, X0, X0
 	VADDPS         X0, X2, X2
 	VMOVUPS        X2, (SI)
@@ -7918,37 +7918,37 @@ keys1_end:
 	VMULPS         expAVX2<>+0(SB), Y0, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y6
-	VMULPS         expAVX2<>+32(SB), Y6, Y7
-	VSUBPS         Y7, Y0, Y5
-	VMULPS         expAVX2<>+64(SB), Y6, Y7
-	VSUBPS         Y7, Y5, Y5
-	VMOVUPS        expAVX2<>+224(SB), Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+256(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+288(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+320(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+352(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+160(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y7
+	VSUBPS         Y7, Y0, Y6
+	VMULPS         expAVX2<>+64(SB), Y5, Y7
+	VSUBPS         Y7, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y4, Y6, Y6
+	VMULPS         Y4, Y5, Y5
 	VSUBPS         expAVX2<>+96(SB), Y0, Y0
 	VPSRAD         $0x1f, Y0, Y0
-	VPANDN         Y6, Y0, Y6
-	VMULPS         X6, X2, X2
+	VPANDN         Y5, Y0, Y5
+	VMULPS         X5, X2, X2
 	VMOVSS         X1, (DX)
 	VEXTRACTPS     $0x01, X1, 4(DX)
 	VEXTRACTPS     $0x02, X1, 8(DX)
-	VMOVUPS        X6, (SP)
+	VMOVUPS        X5, (SP)
 	VMOVUPS        X3, 24(SP)
 	VBROADCASTSS   24(SP), Y0
 	VMOVUPS        (CX), Y1
@@ -7959,63 +7959,63 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y5
+	VSUBPS         Y5, Y1, Y6
+	VMULPS         expAVX2<>+64(SB), Y4, Y5
+	VSUBPS         Y5, Y6, Y6
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y7
-	VMULPS         expAVX2<>+32(SB), Y7, Y8
-	VSUBPS         Y8, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y7, Y8
-	VSUBPS         Y8, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y7
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y8
+	VSUBPS         Y8, Y3, Y7
+	VMULPS         expAVX2<>+64(SB), Y5, Y8
+	VSUBPS         Y8, Y7, Y7
+	VMOVUPS        expAVX2<>+224(SB), Y5
 	VMOVUPS        expAVX2<>+224(SB), Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+256(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
 	VADDPS         expAVX2<>+256(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+288(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
 	VADDPS         expAVX2<>+288(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+320(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
 	VADDPS         expAVX2<>+320(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+352(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
 	VADDPS         expAVX2<>+352(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+160(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
 	VADDPS         expAVX2<>+160(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y7, Y7
+	VMULPS         Y0, Y5, Y5
 	VMULPS         Y4, Y8, Y8
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y7, Y0, Y7
+	VPANDN         Y5, Y0, Y5
 	VPANDN         Y8, Y1, Y8
-	VMOVUPS        Y7, (CX)
+	VMOVUPS        Y5, (CX)
 	VMOVUPS        Y8, 32(CX)
-	VADDPS         Y8, Y7, Y7
+	VADDPS         Y8, Y5, Y5
 	VBROADCASTSS   28(SP), Y0
 	VMOVUPS        (CX)(AX*1), Y1
 	VSUBPS         Y0, Y1, Y1
@@ -8026,62 +8026,62 @@ keys1_end:
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
 	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
+	VSUBPS         Y6, Y1, Y7
 	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VSUBPS         Y6, Y7, Y7
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y8
-	VMULPS         expAVX2<>+32(SB), Y8, Y9
-	VSUBPS         Y9, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y8, Y9
-	VSUBPS         Y9, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y8
+	VCVTDQ2PS      Y4, Y6
+	VMULPS         expAVX2<>+32(SB), Y6, Y9
+	VSUBPS         Y9, Y3, Y8
+	VMULPS         expAVX2<>+64(SB), Y6, Y9
+	VSUBPS         Y9, Y8, Y8
+	VMOVUPS        expAVX2<>+224(SB), Y6
 	VMOVUPS        expAVX2<>+224(SB), Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+256(SB), Y6, Y6
 	VADDPS         expAVX2<>+256(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+288(SB), Y6, Y6
 	VADDPS         expAVX2<>+288(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+320(SB), Y6, Y6
 	VADDPS         expAVX2<>+320(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+352(SB), Y6, Y6
 	VADDPS         expAVX2<>+352(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+160(SB), Y6, Y6
 	VADDPS         expAVX2<>+160(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
 	VADDPS         expAVX2<>+384(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
 	VADDPS         expAVX2<>+384(SB), Y9, Y9
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y8, Y8
+	VMULPS         Y0, Y6, Y6
 	VMULPS         Y4, Y9, Y9
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y8, Y0, Y8
+	VPANDN         Y6, Y0, Y6
 	VPANDN         Y9, Y1, Y9
-	VMOVUPS        Y8, (CX)(AX*1)
+	VMOVUPS        Y6, (CX)(AX*1)
 	VMOVUPS        Y9, 32(CX)(AX*1)
-	VADDPS         Y9, Y8, Y8
+	VADDPS         Y9, Y6, Y6
 	VBROADCASTSS   32(SP), Y0
 	VMOVUPS        (CX)(AX*2), Y1
 	VSUBPS         Y0, Y1, Y1
@@ -8091,83 +8091,83 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y7
+	VSUBPS         Y7, Y1, Y8
+	VMULPS         expAVX2<>+64(SB), Y4, Y7
+	VSUBPS         Y7, Y8, Y8
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y9
-	VMULPS         expAVX2<>+32(SB), Y9, Y10
-	VSUBPS         Y10, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y9, Y10
-	VSUBPS         Y10, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y9
+	VCVTDQ2PS      Y4, Y7
+	VMULPS         expAVX2<>+32(SB), Y7, Y10
+	VSUBPS         Y10, Y3, Y9
+	VMULPS         expAVX2<>+64(SB), Y7, Y10
+	VSUBPS         Y10, Y9, Y9
+	VMOVUPS        expAVX2<>+224(SB), Y7
 	VMOVUPS        expAVX2<>+224(SB), Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+256(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+256(SB), Y7, Y7
 	VADDPS         expAVX2<>+256(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+288(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+288(SB), Y7, Y7
 	VADDPS         expAVX2<>+288(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+320(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+320(SB), Y7, Y7
 	VADDPS         expAVX2<>+320(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+352(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+352(SB), Y7, Y7
 	VADDPS         expAVX2<>+352(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+160(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+160(SB), Y7, Y7
 	VADDPS         expAVX2<>+160(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
 	VADDPS         expAVX2<>+384(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
 	VADDPS         expAVX2<>+384(SB), Y10, Y10
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y9, Y9
+	VMULPS         Y0, Y7, Y7
 	VMULPS         Y4, Y10, Y10
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y9, Y0, Y9
+	VPANDN         Y7, Y0, Y7
 	VPANDN         Y10, Y1, Y10
-	VMOVUPS        Y9, (CX)(AX*2)
+	VMOVUPS        Y7, (CX)(AX*2)
 	VMOVUPS        Y10, 32(CX)(AX*2)
-	VADDPS         Y10, Y9, Y9
+	VADDPS         Y10, Y7, Y7
+	VEXTRACTF128   $0x01, Y5, X0
+	VADDPS         X0, X5, X5
+	VEXTRACTF128   $0x01, Y6, X0
+	VADDPS         X0, X6, X6
 	VEXTRACTF128   $0x01, Y7, X0
 	VADDPS         X0, X7, X7
-	VEXTRACTF128   $0x01, Y8, X0
-	VADDPS         X0, X8, X8
-	VEXTRACTF128   $0x01, Y9, X0
-	VADDPS         X0, X9, X9
+	VPERMILPS      $0x4e, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0x4e, X6, X0
+	VADDPS         X0, X6, X6
 	VPERMILPS      $0x4e, X7, X0
 	VADDPS         X0, X7, X7
-	VPERMILPS      $0x4e, X8, X0
-	VADDPS         X0, X8, X8
-	VPERMILPS      $0x4e, X9, X0
-	VADDPS         X0, X9, X9
+	VPERMILPS      $0xb1, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0xb1, X6, X0
+	VADDPS         X0, X6, X6
 	VPERMILPS      $0xb1, X7, X0
 	VADDPS         X0, X7, X7
-	VPERMILPS      $0xb1, X8, X0
-	VADDPS         X0, X8, X8
-	VPERMILPS      $0xb1, X9, X0
-	VADDPS         X0, X9, X9
-	VUNPCKLPS      X8, X7, X0
-	VUNPCKLPS      X7, X9, X1
+	VUNPCKLPS      X6, X5, X0
+	VUNPCKLPS      X5, X7, X1
 	VMOVLHPS       X1, X0, X0
 	VADDPS         X0, X2, X2
 	VMOVSS         X2, (BX)
@@ -9005,36 +9005,36 @@ keys1_end:
 	VMULPS         expAVX2<>+0(SB), Y0, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y6
-	VMULPS         expAVX2<>+32(SB), Y6, Y7
-	VSUBPS         Y7, Y0, Y5
-	VMULPS         expAVX2<>+64(SB), Y6, Y7
-	VSUBPS         Y7, Y5, Y5
-	VMOVUPS        expAVX2<>+224(SB), Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+256(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+288(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+320(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+352(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+160(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y7
+	VSUBPS         Y7, Y0, Y6
+	VMULPS         expAVX2<>+64(SB), Y5, Y7
+	VSUBPS         Y7, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y4, Y6, Y6
+	VMULPS         Y4, Y5, Y5
 	VSUBPS         expAVX2<>+96(SB), Y0, Y0
 	VPSRAD         $0x1f, Y0, Y0
-	VPANDN         Y6, Y0, Y6
-	VMULPS         X6, X2, X2
+	VPANDN         Y5, Y0, Y5
+	VMULPS         X5, X2, X2
 	VMOVSS         X1, (DX)
 	VEXTRACTPS     $0x01, X1, 4(DX)
-	VMOVUPS        X6, (SP)
+	VMOVUPS        X5, (SP)
 	VMOVUPS        X3, 24(SP)
 	VBROADCASTSS   24(SP), Y0
 	VMOVUPS        (CX), Y1
@@ -9045,63 +9045,63 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y5
+	VSUBPS         Y5, Y1, Y6
+	VMULPS         expAVX2<>+64(SB), Y4, Y5
+	VSUBPS         Y5, Y6, Y6
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y7
-	VMULPS         expAVX2<>+32(SB), Y7, Y8
-	VSUBPS         Y8, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y7, Y8
-	VSUBPS         Y8, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y7
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y8
+	VSUBPS         Y8, Y3, Y7
+	VMULPS         expAVX2<>+64(SB), Y5, Y8
+	VSUBPS         Y8, Y7, Y7
+	VMOVUPS        expAVX2<>+224(SB), Y5
 	VMOVUPS        expAVX2<>+224(SB), Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+256(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
 	VADDPS         expAVX2<>+256(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+288(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
 	VADDPS         expAVX2<>+288(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+320(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
 	VADDPS         expAVX2<>+320(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+352(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
 	VADDPS         expAVX2<>+352(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+160(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
 	VADDPS         expAVX2<>+160(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y7, Y7
+	VMULPS         Y0, Y5, Y5
 	VMULPS         Y4, Y8, Y8
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y7, Y0, Y7
+	VPANDN         Y5, Y0, Y5
 	VPANDN         Y8, Y1, Y8
-	VMOVUPS        Y7, (CX)
+	VMOVUPS        Y5, (CX)
 	VMOVUPS        Y8, 32(CX)
-	VADDPS         Y8, Y7, Y7
+	VADDPS         Y8, Y5, Y5
 	VBROADCASTSS   28(SP), Y0
 	VMOVUPS        (CX)(AX*1), Y1
 	VSUBPS         Y0, Y1, Y1
@@ -9112,76 +9112,76 @@ keys1_end:
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
 	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
+	VSUBPS         Y6, Y1, Y7
 	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VSUBPS         Y6, Y7, Y7
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y8
-	VMULPS         expAVX2<>+32(SB), Y8, Y9
-	VSUBPS         Y9, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y8, Y9
-	VSUBPS         Y9, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y8
+	VCVTDQ2PS      Y4, Y6
+	VMULPS         expAVX2<>+32(SB), Y6, Y9
+	VSUBPS         Y9, Y3, Y8
+	VMULPS         expAVX2<>+64(SB), Y6, Y9
+	VSUBPS         Y9, Y8, Y8
+	VMOVUPS        expAVX2<>+224(SB), Y6
 	VMOVUPS        expAVX2<>+224(SB), Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+256(SB), Y6, Y6
 	VADDPS         expAVX2<>+256(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+288(SB), Y6, Y6
 	VADDPS         expAVX2<>+288(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+320(SB), Y6, Y6
 	VADDPS         expAVX2<>+320(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+352(SB), Y6, Y6
 	VADDPS         expAVX2<>+352(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+160(SB), Y6, Y6
 	VADDPS         expAVX2<>+160(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
 	VADDPS         expAVX2<>+384(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
 	VADDPS         expAVX2<>+384(SB), Y9, Y9
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y8, Y8
+	VMULPS         Y0, Y6, Y6
 	VMULPS         Y4, Y9, Y9
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y8, Y0, Y8
+	VPANDN         Y6, Y0, Y6
 	VPANDN         Y9, Y1, Y9
-	VMOVUPS        Y8, (CX)(AX*1)
+	VMOVUPS        Y6, (CX)(AX*1)
 	VMOVUPS        Y9, 32(CX)(AX*1)
-	VADDPS         Y9, Y8, Y8
-	VEXTRACTF128   $0x01, Y7, X0
-	VADDPS         X0, X7, X7
-	VEXTRACTF128   $0x01, Y8, X0
-	VADDPS         X0, X8, X8
-	VPERMILPS      $0x4e, X7, X0
-	VADDPS         X0, X7, X7
-	VPERMILPS      $0x4e, X8, X0
-	VADDPS         X0, X8, X8
-	VPERMILPS      $0xb1, X7, X0
-	VADDPS         X0, X7, X7
-	VPERMILPS      $0xb1, X8, X0
-	VADDPS         X0, X8, X8
-	VUNPCKLPS      X8, X7, X0
-	VUNPCKLPS      X7, X7, X1
+	VADDPS         Y9, Y6, Y6
+	VEXTRACTF128   $0x01, Y5, X0
+	VADDPS         X0, X5, X5
+	VEXTRACTF128   $0x01, Y6, X0
+	VADDPS         X0, X6, X6
+	VPERMILPS      $0x4e, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0x4e, X6, X0
+	VADDPS         X0, X6, X6
+	VPERMILPS      $0xb1, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0xb1, X6, X0
+	VADDPS         X0, X6, X6
+	VUNPCKLPS      X6, X5, X0
+	VUNPCKLPS      X5, X5, X1
 	VMOVLHPS       X1, X0, X0
 	VADDPS         X0, X2, X2
 	VMOVSS         X2, (BX)
@@ -10023,35 +10023,35 @@ keys1_end:
 	VMULPS         expAVX2<>+0(SB), Y0, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y6
-	VMULPS         expAVX2<>+32(SB), Y6, Y7
-	VSUBPS         Y7, Y0, Y5
-	VMULPS         expAVX2<>+64(SB), Y6, Y7
-	VSUBPS         Y7, Y5, Y5
-	VMOVUPS        expAVX2<>+224(SB), Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+256(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+288(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+320(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+352(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+160(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y7
+	VSUBPS         Y7, Y0, Y6
+	VMULPS         expAVX2<>+64(SB), Y5, Y7
+	VSUBPS         Y7, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y4, Y6, Y6
+	VMULPS         Y4, Y5, Y5
 	VSUBPS         expAVX2<>+96(SB), Y0, Y0
 	VPSRAD         $0x1f, Y0, Y0
-	VPANDN         Y6, Y0, Y6
-	VMULPS         X6, X2, X2
+	VPANDN         Y5, Y0, Y5
+	VMULPS         X5, X2, X2
 	VMOVSS         X1, (CX)
-	VMOVUPS        X6, (SP)
+	VMOVUPS        X5, (SP)
 	VMOVUPS        X3, 24(SP)
 	VBROADCASTSS   24(SP), Y0
 	VMOVUPS        (AX), Y1
@@ -10062,71 +10062,71 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y5
+	VSUBPS         Y5, Y1, Y6
+	VMULPS         expAVX2<>+64(SB), Y4, Y5
+	VSUBPS         Y5, Y6, Y6
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y7
-	VMULPS         expAVX2<>+32(SB), Y7, Y8
-	VSUBPS         Y8, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y7, Y8
-	VSUBPS         Y8, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y7
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y8
+	VSUBPS         Y8, Y3, Y7
+	VMULPS         expAVX2<>+64(SB), Y5, Y8
+	VSUBPS         Y8, Y7, Y7
+	VMOVUPS        expAVX2<>+224(SB), Y5
 	VMOVUPS        expAVX2<>+224(SB), Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+256(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
 	VADDPS         expAVX2<>+256(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+288(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
 	VADDPS         expAVX2<>+288(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+320(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
 	VADDPS         expAVX2<>+320(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+352(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
 	VADDPS         expAVX2<>+352(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+160(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
 	VADDPS         expAVX2<>+160(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y7, Y7
+	VMULPS         Y0, Y5, Y5
 	VMULPS         Y4, Y8, Y8
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y7, Y0, Y7
+	VPANDN         Y5, Y0, Y5
 	VPANDN         Y8, Y1, Y8
-	VMOVUPS        Y7, (AX)
+	VMOVUPS        Y5, (AX)
 	VMOVUPS        Y8, 32(AX)
-	VADDPS         Y8, Y7, Y7
-	VEXTRACTF128   $0x01, Y7, X0
-	VADDPS         X0, X7, X7
-	VPERMILPS      $0x4e, X7, X0
-	VADDPS         X0, X7, X7
-	VPERMILPS      $0xb1, X7, X0
-	VADDPS         X0, X7, X7
-	VUNPCKLPS      X7, X7, X0
-	VUNPCKLPS      X7, X7, X1
+	VADDPS         Y8, Y5, Y5
+	VEXTRACTF128   $0x01, Y5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0x4e, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0xb1, X5, X0
+	VADDPS         X0, X5, X5
+	VUNPCKLPS      X5, X5, X0
+	VUNPCKLPS      X5, X5, X1
 	VMOVLHPS       X1, X0, X0
 	VADDPS         X0, X2, X2
 	VMOVSS         X2, (DX)
@@ -11647,129 +11647,289 @@ TEXT ·expSum64AVX2(SB), NOSPLIT, $0-40
 	VXORPS       Y2, Y2, Y3
 	VXORPS       Y2, Y2, Y4
 	VXORPS       Y2, Y2, Y5
-	MOVQ         CX, DX
-	ANDQ         $-16, DX
-	XORQ         BX, BX
+	XORQ         DX, DX
+	MOVQ         CX, BX
+	ANDQ         $-16, BX
 
 exp2:
-	CMPQ         BX, DX
+	CMPQ         DX, BX
 	JAE          exp2_end
-	VMOVUPS      (AX)(BX*4), Y6
+	VMOVUPS      (AX)(DX*4), Y6
 	VSUBPS       Y0, Y6, Y6
 	VMAXPS       Y1, Y6, Y6
-	VMULPS       expAVX2<>+0(SB), Y6, Y7
-	VADDPS       expAVX2<>+192(SB), Y7, Y7
-	VCVTTPS2DQ   Y7, Y7
-	VCVTDQ2PS    Y7, Y9
+	VMOVUPS      32(AX)(DX*4), Y7
+	VSUBPS       Y0, Y7, Y7
+	VMAXPS       Y1, Y7, Y7
+	VMULPS       expAVX2<>+0(SB), Y6, Y8
+	VADDPS       expAVX2<>+192(SB), Y8, Y8
+	VCVTTPS2DQ   Y8, Y8
+	VCVTDQ2PS    Y8, Y9
 	VMULPS       expAVX2<>+32(SB), Y9, Y10
-	VSUBPS       Y10, Y6, Y8
+	VSUBPS       Y10, Y6, Y11
 	VMULPS       expAVX2<>+64(SB), Y9, Y10
-	VSUBPS       Y10, Y8, Y8
-	VMOVUPS      expAVX2<>+224(SB), Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+256(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+288(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+320(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+352(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+160(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+384(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+384(SB), Y9, Y9
-	VPADDD       expAVX2<>+448(SB), Y7, Y7
-	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y7, Y9, Y9
+	VSUBPS       Y10, Y11, Y11
+	VMULPS       expAVX2<>+0(SB), Y7, Y9
+	VADDPS       expAVX2<>+192(SB), Y9, Y9
+	VCVTTPS2DQ   Y9, Y9
+	VCVTDQ2PS    Y9, Y10
+	VMULPS       expAVX2<>+32(SB), Y10, Y13
+	VSUBPS       Y13, Y7, Y12
+	VMULPS       expAVX2<>+64(SB), Y10, Y13
+	VSUBPS       Y13, Y12, Y12
+	VMOVUPS      expAVX2<>+224(SB), Y10
+	VMOVUPS      expAVX2<>+224(SB), Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+256(SB), Y10, Y10
+	VADDPS       expAVX2<>+256(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+288(SB), Y10, Y10
+	VADDPS       expAVX2<>+288(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+320(SB), Y10, Y10
+	VADDPS       expAVX2<>+320(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+352(SB), Y10, Y10
+	VADDPS       expAVX2<>+352(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+160(SB), Y10, Y10
+	VADDPS       expAVX2<>+160(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+384(SB), Y10, Y10
+	VADDPS       expAVX2<>+384(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+384(SB), Y10, Y10
+	VADDPS       expAVX2<>+384(SB), Y13, Y13
+	VPADDD       expAVX2<>+448(SB), Y8, Y8
+	VPADDD       expAVX2<>+448(SB), Y9, Y9
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y13, Y13
 	VSUBPS       expAVX2<>+96(SB), Y6, Y6
+	VSUBPS       expAVX2<>+96(SB), Y7, Y7
 	VPSRAD       $0x1f, Y6, Y6
-	VPANDN       Y9, Y6, Y9
-	VCVTPS2PD    X9, Y6
-	VEXTRACTF128 $0x01, Y9, X9
-	VCVTPS2PD    X9, Y7
+	VPSRAD       $0x1f, Y7, Y7
+	VPANDN       Y10, Y6, Y10
+	VPANDN       Y13, Y7, Y13
+	VCVTPS2PD    X10, Y6
+	VEXTRACTF128 $0x01, Y10, X10
+	VCVTPS2PD    X10, Y7
 	VADDPD       Y6, Y2, Y2
 	VADDPD       Y7, Y3, Y3
-	VMOVUPS      32(AX)(BX*4), Y6
+	VCVTPS2PD    X13, Y6
+	VEXTRACTF128 $0x01, Y13, X13
+	VCVTPS2PD    X13, Y7
+	VADDPD       Y6, Y4, Y4
+	VADDPD       Y7, Y5, Y5
+	ADDQ         $0x00000010, DX
+	JMP          exp2
+
+exp2_end:
+	ANDQ $-8, CX
+
+exp1:
+	CMPQ         DX, CX
+	JAE          exp1_end
+	VMOVUPS      (AX)(DX*4), Y6
 	VSUBPS       Y0, Y6, Y6
 	VMAXPS       Y1, Y6, Y6
 	VMULPS       expAVX2<>+0(SB), Y6, Y7
 	VADDPS       expAVX2<>+192(SB), Y7, Y7
 	VCVTTPS2DQ   Y7, Y7
-	VCVTDQ2PS    Y7, Y9
-	VMULPS       expAVX2<>+32(SB), Y9, Y10
-	VSUBPS       Y10, Y6, Y8
-	VMULPS       expAVX2<>+64(SB), Y9, Y10
-	VSUBPS       Y10, Y8, Y8
-	VMOVUPS      expAVX2<>+224(SB), Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+256(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+288(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+320(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+352(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+160(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+384(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+384(SB), Y9, Y9
+	VCVTDQ2PS    Y7, Y8
+	VMULPS       expAVX2<>+32(SB), Y8, Y10
+	VSUBPS       Y10, Y6, Y9
+	VMULPS       expAVX2<>+64(SB), Y8, Y10
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expAVX2<>+224(SB), Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+256(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+288(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+320(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+352(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+160(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+384(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+384(SB), Y8, Y8
 	VPADDD       expAVX2<>+448(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y7, Y9, Y9
+	VMULPS       Y7, Y8, Y8
 	VSUBPS       expAVX2<>+96(SB), Y6, Y6
 	VPSRAD       $0x1f, Y6, Y6
-	VPANDN       Y9, Y6, Y9
-	VCVTPS2PD    X9, Y6
-	VEXTRACTF128 $0x01, Y9, X9
-	VCVTPS2PD    X9, Y7
+	VPANDN       Y8, Y6, Y8
+	VCVTPS2PD    X8, Y6
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y7
+	VADDPD       Y6, Y2, Y2
+	VADDPD       Y7, Y3, Y3
+	ADDQ         $0x00000008, DX
+	JMP          exp1
+
+exp1_end:
+	VADDPD       Y3, Y2, Y2
+	VADDPD       Y5, Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPD       X0, X2, X2
+	VPERMILPD    $0x01, X2, X0
+	VADDSD       X0, X2, X2
+	VMOVSD       X2, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func expStore64AVX2(w []float32, x []float32, m float32) float64
+// Requires: AVX, AVX2
+TEXT ·expStore64AVX2(SB), NOSPLIT, $0-64
+	MOVQ         w_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	ANDQ         $-8, DX
+	VBROADCASTSS m+48(FP), Y0
+	VMOVUPS      expAVX2<>+544(SB), Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y2, Y2, Y3
+	VXORPS       Y2, Y2, Y4
+	VXORPS       Y2, Y2, Y5
+	XORQ         BX, BX
+	MOVQ         DX, SI
+	ANDQ         $-16, SI
+
+exp2:
+	CMPQ         BX, SI
+	JAE          exp2_end
+	VMOVUPS      (CX)(BX*4), Y6
+	VSUBPS       Y0, Y6, Y6
+	VMAXPS       Y1, Y6, Y6
+	VMOVUPS      32(CX)(BX*4), Y7
+	VSUBPS       Y0, Y7, Y7
+	VMAXPS       Y1, Y7, Y7
+	VMULPS       expAVX2<>+0(SB), Y6, Y8
+	VADDPS       expAVX2<>+192(SB), Y8, Y8
+	VCVTTPS2DQ   Y8, Y8
+	VCVTDQ2PS    Y8, Y9
+	VMULPS       expAVX2<>+32(SB), Y9, Y10
+	VSUBPS       Y10, Y6, Y11
+	VMULPS       expAVX2<>+64(SB), Y9, Y10
+	VSUBPS       Y10, Y11, Y11
+	VMULPS       expAVX2<>+0(SB), Y7, Y9
+	VADDPS       expAVX2<>+192(SB), Y9, Y9
+	VCVTTPS2DQ   Y9, Y9
+	VCVTDQ2PS    Y9, Y10
+	VMULPS       expAVX2<>+32(SB), Y10, Y13
+	VSUBPS       Y13, Y7, Y12
+	VMULPS       expAVX2<>+64(SB), Y10, Y13
+	VSUBPS       Y13, Y12, Y12
+	VMOVUPS      expAVX2<>+224(SB), Y10
+	VMOVUPS      expAVX2<>+224(SB), Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+256(SB), Y10, Y10
+	VADDPS       expAVX2<>+256(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+288(SB), Y10, Y10
+	VADDPS       expAVX2<>+288(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+320(SB), Y10, Y10
+	VADDPS       expAVX2<>+320(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+352(SB), Y10, Y10
+	VADDPS       expAVX2<>+352(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+160(SB), Y10, Y10
+	VADDPS       expAVX2<>+160(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+384(SB), Y10, Y10
+	VADDPS       expAVX2<>+384(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+384(SB), Y10, Y10
+	VADDPS       expAVX2<>+384(SB), Y13, Y13
+	VPADDD       expAVX2<>+448(SB), Y8, Y8
+	VPADDD       expAVX2<>+448(SB), Y9, Y9
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y13, Y13
+	VSUBPS       expAVX2<>+96(SB), Y6, Y6
+	VSUBPS       expAVX2<>+96(SB), Y7, Y7
+	VPSRAD       $0x1f, Y6, Y6
+	VPSRAD       $0x1f, Y7, Y7
+	VPANDN       Y10, Y6, Y10
+	VPANDN       Y13, Y7, Y13
+	VMOVUPS      Y10, (AX)(BX*4)
+	VCVTPS2PD    X10, Y6
+	VEXTRACTF128 $0x01, Y10, X10
+	VCVTPS2PD    X10, Y7
+	VADDPD       Y6, Y2, Y2
+	VADDPD       Y7, Y3, Y3
+	VMOVUPS      Y13, 32(AX)(BX*4)
+	VCVTPS2PD    X13, Y6
+	VEXTRACTF128 $0x01, Y13, X13
+	VCVTPS2PD    X13, Y7
 	VADDPD       Y6, Y4, Y4
 	VADDPD       Y7, Y5, Y5
 	ADDQ         $0x00000010, BX
 	JMP          exp2
 
 exp2_end:
+	ANDQ $-8, DX
+
 exp1:
-	CMPQ         BX, CX
+	CMPQ         BX, DX
 	JAE          exp1_end
-	VMOVUPS      (AX)(BX*4), Y6
+	VMOVUPS      (CX)(BX*4), Y6
 	VSUBPS       Y0, Y6, Y6
 	VMAXPS       Y1, Y6, Y6
 	VMULPS       expAVX2<>+0(SB), Y6, Y7
 	VADDPS       expAVX2<>+192(SB), Y7, Y7
 	VCVTTPS2DQ   Y7, Y7
-	VCVTDQ2PS    Y7, Y9
-	VMULPS       expAVX2<>+32(SB), Y9, Y10
-	VSUBPS       Y10, Y6, Y8
-	VMULPS       expAVX2<>+64(SB), Y9, Y10
-	VSUBPS       Y10, Y8, Y8
-	VMOVUPS      expAVX2<>+224(SB), Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+256(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+288(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+320(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+352(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+160(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+384(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+384(SB), Y9, Y9
+	VCVTDQ2PS    Y7, Y8
+	VMULPS       expAVX2<>+32(SB), Y8, Y10
+	VSUBPS       Y10, Y6, Y9
+	VMULPS       expAVX2<>+64(SB), Y8, Y10
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expAVX2<>+224(SB), Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+256(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+288(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+320(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+352(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+160(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+384(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+384(SB), Y8, Y8
 	VPADDD       expAVX2<>+448(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y7, Y9, Y9
+	VMULPS       Y7, Y8, Y8
 	VSUBPS       expAVX2<>+96(SB), Y6, Y6
 	VPSRAD       $0x1f, Y6, Y6
-	VPANDN       Y9, Y6, Y9
-	VCVTPS2PD    X9, Y6
-	VEXTRACTF128 $0x01, Y9, X9
-	VCVTPS2PD    X9, Y7
+	VPANDN       Y8, Y6, Y8
+	VMOVUPS      Y8, (AX)(BX*4)
+	VCVTPS2PD    X8, Y6
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y7
 	VADDPD       Y6, Y2, Y2
 	VADDPD       Y7, Y3, Y3
 	ADDQ         $0x00000008, BX
@@ -11783,7 +11943,7 @@ exp1_end:
 	VADDPD       X0, X2, X2
 	VPERMILPD    $0x01, X2, X0
 	VADDSD       X0, X2, X2
-	VMOVSD       X2, ret+32(FP)
+	VMOVSD       X2, ret+56(FP)
 	VZEROUPPER
 	RET
 
@@ -11846,62 +12006,62 @@ terms2:
 	VADDPS      expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ  Y4, Y4
 	VCVTDQ2PS   Y4, Y5
-	VMULPS      expAVX2<>+32(SB), Y5, Y7
-	VSUBPS      Y7, Y2, Y6
-	VMULPS      expAVX2<>+64(SB), Y5, Y7
-	VSUBPS      Y7, Y6, Y6
+	VMULPS      expAVX2<>+32(SB), Y5, Y6
+	VSUBPS      Y6, Y2, Y7
+	VMULPS      expAVX2<>+64(SB), Y5, Y6
+	VSUBPS      Y6, Y7, Y7
 	VMULPS      expAVX2<>+0(SB), Y3, Y5
 	VADDPS      expAVX2<>+192(SB), Y5, Y5
 	VCVTTPS2DQ  Y5, Y5
-	VCVTDQ2PS   Y5, Y8
-	VMULPS      expAVX2<>+32(SB), Y8, Y9
-	VSUBPS      Y9, Y3, Y7
-	VMULPS      expAVX2<>+64(SB), Y8, Y9
-	VSUBPS      Y9, Y7, Y7
-	VMOVUPS     expAVX2<>+224(SB), Y8
+	VCVTDQ2PS   Y5, Y6
+	VMULPS      expAVX2<>+32(SB), Y6, Y9
+	VSUBPS      Y9, Y3, Y8
+	VMULPS      expAVX2<>+64(SB), Y6, Y9
+	VSUBPS      Y9, Y8, Y8
+	VMOVUPS     expAVX2<>+224(SB), Y6
 	VMOVUPS     expAVX2<>+224(SB), Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+256(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+256(SB), Y6, Y6
 	VADDPS      expAVX2<>+256(SB), Y9, Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+288(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+288(SB), Y6, Y6
 	VADDPS      expAVX2<>+288(SB), Y9, Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+320(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+320(SB), Y6, Y6
 	VADDPS      expAVX2<>+320(SB), Y9, Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+352(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+352(SB), Y6, Y6
 	VADDPS      expAVX2<>+352(SB), Y9, Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+160(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+160(SB), Y6, Y6
 	VADDPS      expAVX2<>+160(SB), Y9, Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+384(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+384(SB), Y6, Y6
 	VADDPS      expAVX2<>+384(SB), Y9, Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+384(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+384(SB), Y6, Y6
 	VADDPS      expAVX2<>+384(SB), Y9, Y9
 	VPADDD      expAVX2<>+448(SB), Y4, Y4
 	VPADDD      expAVX2<>+448(SB), Y5, Y5
 	VPSLLD      $0x17, Y4, Y4
 	VPSLLD      $0x17, Y5, Y5
-	VMULPS      Y4, Y8, Y8
+	VMULPS      Y4, Y6, Y6
 	VMULPS      Y5, Y9, Y9
 	VSUBPS      expAVX2<>+96(SB), Y2, Y2
 	VSUBPS      expAVX2<>+96(SB), Y3, Y3
 	VPSRAD      $0x1f, Y2, Y2
 	VPSRAD      $0x1f, Y3, Y3
-	VPANDN      Y8, Y2, Y8
+	VPANDN      Y6, Y2, Y6
 	VPANDN      Y9, Y3, Y9
 	VMOVUPS     (AX)(R11*4), Y2
-	VFMADD231PS Y8, Y1, Y2
+	VFMADD231PS Y6, Y1, Y2
 	VMOVUPS     Y2, (AX)(R11*4)
 	VMOVUPS     32(AX)(R11*4), Y2
 	VFMADD231PS Y9, Y1, Y2
@@ -11919,34 +12079,34 @@ terms1:
 	VMULPS      expAVX2<>+0(SB), Y2, Y3
 	VADDPS      expAVX2<>+192(SB), Y3, Y3
 	VCVTTPS2DQ  Y3, Y3
-	VCVTDQ2PS   Y3, Y5
-	VMULPS      expAVX2<>+32(SB), Y5, Y6
-	VSUBPS      Y6, Y2, Y4
-	VMULPS      expAVX2<>+64(SB), Y5, Y6
-	VSUBPS      Y6, Y4, Y4
-	VMOVUPS     expAVX2<>+224(SB), Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+256(SB), Y5, Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+288(SB), Y5, Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+320(SB), Y5, Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+352(SB), Y5, Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+160(SB), Y5, Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+384(SB), Y5, Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+384(SB), Y5, Y5
+	VCVTDQ2PS   Y3, Y4
+	VMULPS      expAVX2<>+32(SB), Y4, Y6
+	VSUBPS      Y6, Y2, Y5
+	VMULPS      expAVX2<>+64(SB), Y4, Y6
+	VSUBPS      Y6, Y5, Y5
+	VMOVUPS     expAVX2<>+224(SB), Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+256(SB), Y4, Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+288(SB), Y4, Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+320(SB), Y4, Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+352(SB), Y4, Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+160(SB), Y4, Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+384(SB), Y4, Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+384(SB), Y4, Y4
 	VPADDD      expAVX2<>+448(SB), Y3, Y3
 	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y3, Y5, Y5
+	VMULPS      Y3, Y4, Y4
 	VSUBPS      expAVX2<>+96(SB), Y2, Y2
 	VPSRAD      $0x1f, Y2, Y2
-	VPANDN      Y5, Y2, Y5
+	VPANDN      Y4, Y2, Y4
 	VMOVUPS     (AX)(R11*4), Y2
-	VFMADD231PS Y5, Y1, Y2
+	VFMADD231PS Y4, Y1, Y2
 	VMOVUPS     Y2, (AX)(R11*4)
 	ADDQ        $0x00000008, R11
 	JMP         terms1
@@ -16237,52 +16397,47 @@ compute:
 	XORQ   DX, DX
 
 exp:
-	CMPQ       DX, CX
-	JAE        exp_end
-	VMOVUPS    (AX)(DX*4), Z0
-	VSUBPS     Z1, Z0, Z0
-	VMULPS     expAVX512<>+0(SB), Z0, Z3
-	VPANDD     expAVX512<>+832(SB), Z0, Z4
-	VPORD      expAVX512<>+320(SB), Z4, Z4
-	VADDPS     Z4, Z3, Z3
-	VCVTTPS2DQ Z3, Z3
-	VCVTDQ2PS  Z3, Z5
-	VMULPS     expAVX512<>+64(SB), Z5, Z6
-	VSUBPS     Z6, Z0, Z4
-	VMULPS     expAVX512<>+128(SB), Z5, Z6
-	VSUBPS     Z6, Z4, Z4
-	VMOVUPS    expAVX512<>+448(SB), Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+512(SB), Z5, Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+576(SB), Z5, Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+640(SB), Z5, Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+704(SB), Z5, Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+320(SB), Z5, Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+768(SB), Z5, Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+768(SB), Z5, Z5
-	VPADDD     expAVX512<>+896(SB), Z3, Z3
-	VPSLLD     $0x17, Z3, Z3
-	VMULPS     Z3, Z5, Z5
-	VSUBPS     expAVX512<>+192(SB), Z0, Z3
-	VPSRAD     $0x1f, Z3, Z3
-	VPANDNQ    Z5, Z3, Z5
-	VPANDD     expAVX512<>+960(SB), Z0, Z3
-	VMOVUPS    expAVX512<>+1024(SB), Z4
-	VPSUBD     Z3, Z4, Z3
-	VPSRAD     $0x1f, Z3, Z3
-	VPANDNQ    Z5, Z3, Z5
-	VPANDD     Z3, Z0, Z3
-	VPORD      Z3, Z5, Z5
-	VMOVUPS    Z5, (AX)(DX*4)
-	VADDPS     Z5, Z2, Z2
-	ADDQ       $0x00000010, DX
-	JMP        exp
+	CMPQ        DX, CX
+	JAE         exp_end
+	VMOVUPS     (AX)(DX*4), Z0
+	VSUBPS      Z1, Z0, Z0
+	VMULPS      expAVX512<>+0(SB), Z0, Z3
+	VPANDD      expAVX512<>+832(SB), Z0, Z4
+	VPORD       expAVX512<>+320(SB), Z4, Z4
+	VADDPS      Z4, Z3, Z3
+	VRNDSCALEPS $0x0b, Z3, Z3
+	VMULPS      expAVX512<>+64(SB), Z3, Z5
+	VSUBPS      Z5, Z0, Z4
+	VMULPS      expAVX512<>+128(SB), Z3, Z5
+	VSUBPS      Z5, Z4, Z4
+	VMOVUPS     expAVX512<>+448(SB), Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+512(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+576(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+640(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+704(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+320(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+768(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+768(SB), Z5, Z5
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z0, K1
+	VSCALEFPS.Z Z3, Z5, K1, Z5
+	VPANDD      expAVX512<>+960(SB), Z0, Z3
+	VMOVUPS     expAVX512<>+1024(SB), Z4
+	VPSUBD      Z3, Z4, Z3
+	VPSRAD      $0x1f, Z3, Z3
+	VPANDNQ     Z5, Z3, Z5
+	VPANDD      Z3, Z0, Z3
+	VPORD       Z3, Z5, Z5
+	VMOVUPS     Z5, (AX)(DX*4)
+	VADDPS      Z5, Z2, Z2
+	ADDQ        $0x00000010, DX
+	JMP         exp
 
 exp_end:
 	VEXTRACTF64X4 $0x01, Z2, Y0
@@ -16683,12 +16838,11 @@ max_end:
 	VBROADCASTSS  X0, Z0
 	VMULPS        expAVX512<>+0(SB), Z0, Z2
 	VADDPS        expAVX512<>+384(SB), Z2, Z2
-	VCVTTPS2DQ    Z2, Z2
-	VCVTDQ2PS     Z2, Z6
-	VMULPS        expAVX512<>+64(SB), Z6, Z7
-	VSUBPS        Z7, Z0, Z5
-	VMULPS        expAVX512<>+128(SB), Z6, Z7
-	VSUBPS        Z7, Z5, Z5
+	VRNDSCALEPS   $0x0b, Z2, Z2
+	VMULPS        expAVX512<>+64(SB), Z2, Z6
+	VSUBPS        Z6, Z0, Z5
+	VMULPS        expAVX512<>+128(SB), Z2, Z6
+	VSUBPS        Z6, Z5, Z5
 	VMOVUPS       expAVX512<>+448(SB), Z6
 	VMULPS        Z5, Z6, Z6
 	VADDPS        expAVX512<>+512(SB), Z6, Z6
@@ -16704,12 +16858,8 @@ max_end:
 	VADDPS        expAVX512<>+768(SB), Z6, Z6
 	VMULPS        Z5, Z6, Z6
 	VADDPS        expAVX512<>+768(SB), Z6, Z6
-	VPADDD        expAVX512<>+896(SB), Z2, Z2
-	VPSLLD        $0x17, Z2, Z2
-	VMULPS        Z2, Z6, Z6
-	VSUBPS        expAVX512<>+192(SB), Z0, Z0
-	VPSRAD        $0x1f, Z0, Z0
-	VPANDNQ       Z6, Z0, Z6
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z0, K1
+	VSCALEFPS.Z   Z2, Z6, K1, Z6
 	VMOVSS        X6, (DI)(R9*4)
 	VMOVSS        (SI)(R9*4), X0
 	VMULSS        X6, X0, X0
@@ -16726,150 +16876,130 @@ weights:
 	XORQ         R10, R10
 
 exp3:
-	LEAQ       48(R10), R11
-	CMPQ       R11, DX
-	JA         exp3_end
-	VMOVUPS    (AX)(R10*4), Z2
-	VSUBPS     Z0, Z2, Z2
-	VMOVUPS    64(AX)(R10*4), Z5
-	VSUBPS     Z0, Z5, Z5
-	VMOVUPS    128(AX)(R10*4), Z6
-	VSUBPS     Z0, Z6, Z6
-	VMULPS     expAVX512<>+0(SB), Z2, Z7
-	VADDPS     expAVX512<>+384(SB), Z7, Z7
-	VCVTTPS2DQ Z7, Z7
-	VCVTDQ2PS  Z7, Z8
-	VMULPS     expAVX512<>+64(SB), Z8, Z9
-	VSUBPS     Z9, Z2, Z10
-	VMULPS     expAVX512<>+128(SB), Z8, Z9
-	VSUBPS     Z9, Z10, Z10
-	VMULPS     expAVX512<>+0(SB), Z5, Z8
-	VADDPS     expAVX512<>+384(SB), Z8, Z8
-	VCVTTPS2DQ Z8, Z8
-	VCVTDQ2PS  Z8, Z9
-	VMULPS     expAVX512<>+64(SB), Z9, Z12
-	VSUBPS     Z12, Z5, Z11
-	VMULPS     expAVX512<>+128(SB), Z9, Z12
-	VSUBPS     Z12, Z11, Z11
-	VMULPS     expAVX512<>+0(SB), Z6, Z9
-	VADDPS     expAVX512<>+384(SB), Z9, Z9
-	VCVTTPS2DQ Z9, Z9
-	VCVTDQ2PS  Z9, Z13
-	VMULPS     expAVX512<>+64(SB), Z13, Z14
-	VSUBPS     Z14, Z6, Z12
-	VMULPS     expAVX512<>+128(SB), Z13, Z14
-	VSUBPS     Z14, Z12, Z12
-	VMOVUPS    expAVX512<>+448(SB), Z13
-	VMOVUPS    expAVX512<>+448(SB), Z14
-	VMOVUPS    expAVX512<>+448(SB), Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+512(SB), Z13, Z13
-	VADDPS     expAVX512<>+512(SB), Z14, Z14
-	VADDPS     expAVX512<>+512(SB), Z15, Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+576(SB), Z13, Z13
-	VADDPS     expAVX512<>+576(SB), Z14, Z14
-	VADDPS     expAVX512<>+576(SB), Z15, Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+640(SB), Z13, Z13
-	VADDPS     expAVX512<>+640(SB), Z14, Z14
-	VADDPS     expAVX512<>+640(SB), Z15, Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+704(SB), Z13, Z13
-	VADDPS     expAVX512<>+704(SB), Z14, Z14
-	VADDPS     expAVX512<>+704(SB), Z15, Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+320(SB), Z13, Z13
-	VADDPS     expAVX512<>+320(SB), Z14, Z14
-	VADDPS     expAVX512<>+320(SB), Z15, Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+768(SB), Z13, Z13
-	VADDPS     expAVX512<>+768(SB), Z14, Z14
-	VADDPS     expAVX512<>+768(SB), Z15, Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+768(SB), Z13, Z13
-	VADDPS     expAVX512<>+768(SB), Z14, Z14
-	VADDPS     expAVX512<>+768(SB), Z15, Z15
-	VPADDD     expAVX512<>+896(SB), Z7, Z7
-	VPADDD     expAVX512<>+896(SB), Z8, Z8
-	VPADDD     expAVX512<>+896(SB), Z9, Z9
-	VPSLLD     $0x17, Z7, Z7
-	VPSLLD     $0x17, Z8, Z8
-	VPSLLD     $0x17, Z9, Z9
-	VMULPS     Z7, Z13, Z13
-	VMULPS     Z8, Z14, Z14
-	VMULPS     Z9, Z15, Z15
-	VSUBPS     expAVX512<>+192(SB), Z2, Z2
-	VSUBPS     expAVX512<>+192(SB), Z5, Z5
-	VSUBPS     expAVX512<>+192(SB), Z6, Z6
-	VPSRAD     $0x1f, Z2, Z2
-	VPSRAD     $0x1f, Z5, Z5
-	VPSRAD     $0x1f, Z6, Z6
-	VPANDNQ    Z13, Z2, Z13
-	VPANDNQ    Z14, Z5, Z14
-	VPANDNQ    Z15, Z6, Z15
-	VMOVUPS    Z13, (AX)(R10*4)
-	VADDPS     Z13, Z3, Z3
-	VMOVUPS    Z14, 64(AX)(R10*4)
-	VADDPS     Z14, Z3, Z3
-	VMOVUPS    Z15, 128(AX)(R10*4)
-	VADDPS     Z15, Z3, Z3
-	ADDQ       $0x00000030, R10
-	JMP        exp3
+	LEAQ        48(R10), R11
+	CMPQ        R11, DX
+	JA          exp3_end
+	VMOVUPS     (AX)(R10*4), Z2
+	VSUBPS      Z0, Z2, Z2
+	VMOVUPS     64(AX)(R10*4), Z5
+	VSUBPS      Z0, Z5, Z5
+	VMOVUPS     128(AX)(R10*4), Z6
+	VSUBPS      Z0, Z6, Z6
+	VMULPS      expAVX512<>+0(SB), Z2, Z7
+	VADDPS      expAVX512<>+384(SB), Z7, Z7
+	VRNDSCALEPS $0x0b, Z7, Z7
+	VMULPS      expAVX512<>+64(SB), Z7, Z8
+	VSUBPS      Z8, Z2, Z10
+	VMULPS      expAVX512<>+128(SB), Z7, Z8
+	VSUBPS      Z8, Z10, Z10
+	VMULPS      expAVX512<>+0(SB), Z5, Z8
+	VADDPS      expAVX512<>+384(SB), Z8, Z8
+	VRNDSCALEPS $0x0b, Z8, Z8
+	VMULPS      expAVX512<>+64(SB), Z8, Z9
+	VSUBPS      Z9, Z5, Z11
+	VMULPS      expAVX512<>+128(SB), Z8, Z9
+	VSUBPS      Z9, Z11, Z11
+	VMULPS      expAVX512<>+0(SB), Z6, Z9
+	VADDPS      expAVX512<>+384(SB), Z9, Z9
+	VRNDSCALEPS $0x0b, Z9, Z9
+	VMULPS      expAVX512<>+64(SB), Z9, Z13
+	VSUBPS      Z13, Z6, Z12
+	VMULPS      expAVX512<>+128(SB), Z9, Z13
+	VSUBPS      Z13, Z12, Z12
+	VMOVUPS     expAVX512<>+448(SB), Z13
+	VMOVUPS     expAVX512<>+448(SB), Z14
+	VMOVUPS     expAVX512<>+448(SB), Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+512(SB), Z13, Z13
+	VADDPS      expAVX512<>+512(SB), Z14, Z14
+	VADDPS      expAVX512<>+512(SB), Z15, Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+576(SB), Z13, Z13
+	VADDPS      expAVX512<>+576(SB), Z14, Z14
+	VADDPS      expAVX512<>+576(SB), Z15, Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+640(SB), Z13, Z13
+	VADDPS      expAVX512<>+640(SB), Z14, Z14
+	VADDPS      expAVX512<>+640(SB), Z15, Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+704(SB), Z13, Z13
+	VADDPS      expAVX512<>+704(SB), Z14, Z14
+	VADDPS      expAVX512<>+704(SB), Z15, Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+320(SB), Z13, Z13
+	VADDPS      expAVX512<>+320(SB), Z14, Z14
+	VADDPS      expAVX512<>+320(SB), Z15, Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+768(SB), Z13, Z13
+	VADDPS      expAVX512<>+768(SB), Z14, Z14
+	VADDPS      expAVX512<>+768(SB), Z15, Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+768(SB), Z13, Z13
+	VADDPS      expAVX512<>+768(SB), Z14, Z14
+	VADDPS      expAVX512<>+768(SB), Z15, Z15
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z2, K1
+	VSCALEFPS.Z Z7, Z13, K1, Z13
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z5, K1
+	VSCALEFPS.Z Z8, Z14, K1, Z14
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z Z9, Z15, K1, Z15
+	VMOVUPS     Z13, (AX)(R10*4)
+	VADDPS      Z13, Z3, Z3
+	VMOVUPS     Z14, 64(AX)(R10*4)
+	VADDPS      Z14, Z3, Z3
+	VMOVUPS     Z15, 128(AX)(R10*4)
+	VADDPS      Z15, Z3, Z3
+	ADDQ        $0x00000030, R10
+	JMP         exp3
 
 exp3_end:
 exp1:
-	CMPQ       R10, DX
-	JAE        exp1_end
-	VMOVUPS    (AX)(R10*4), Z2
-	VSUBPS     Z0, Z2, Z2
-	VMULPS     expAVX512<>+0(SB), Z2, Z5
-	VADDPS     expAVX512<>+384(SB), Z5, Z5
-	VCVTTPS2DQ Z5, Z5
-	VCVTDQ2PS  Z5, Z7
-	VMULPS     expAVX512<>+64(SB), Z7, Z8
-	VSUBPS     Z8, Z2, Z6
-	VMULPS     expAVX512<>+128(SB), Z7, Z8
-	VSUBPS     Z8, Z6, Z6
-	VMOVUPS    expAVX512<>+448(SB), Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+512(SB), Z7, Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+576(SB), Z7, Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+640(SB), Z7, Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+704(SB), Z7, Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+320(SB), Z7, Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+768(SB), Z7, Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+768(SB), Z7, Z7
-	VPADDD     expAVX512<>+896(SB), Z5, Z5
-	VPSLLD     $0x17, Z5, Z5
-	VMULPS     Z5, Z7, Z7
-	VSUBPS     expAVX512<>+192(SB), Z2, Z2
-	VPSRAD     $0x1f, Z2, Z2
-	VPANDNQ    Z7, Z2, Z7
-	VMOVUPS    Z7, (AX)(R10*4)
-	VADDPS     Z7, Z3, Z3
-	ADDQ       $0x00000010, R10
-	JMP        exp1
+	CMPQ        R10, DX
+	JAE         exp1_end
+	VMOVUPS     (AX)(R10*4), Z2
+	VSUBPS      Z0, Z2, Z2
+	VMULPS      expAVX512<>+0(SB), Z2, Z5
+	VADDPS      expAVX512<>+384(SB), Z5, Z5
+	VRNDSCALEPS $0x0b, Z5, Z5
+	VMULPS      expAVX512<>+64(SB), Z5, Z7
+	VSUBPS      Z7, Z2, Z6
+	VMULPS      expAVX512<>+128(SB), Z5, Z7
+	VSUBPS      Z7, Z6, Z6
+	VMOVUPS     expAVX512<>+448(SB), Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+512(SB), Z7, Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+576(SB), Z7, Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+640(SB), Z7, Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+704(SB), Z7, Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+320(SB), Z7, Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+768(SB), Z7, Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+768(SB), Z7, Z7
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z2, K1
+	VSCALEFPS.Z Z5, Z7, K1, Z7
+	VMOVUPS     Z7, (AX)(R10*4)
+	VADDPS      Z7, Z3, Z3
+	ADDQ        $0x00000010, R10
+	JMP         exp1
 
 exp1_end:
 	VEXTRACTF64X4 $0x01, Z3, Y0
@@ -20025,12 +20155,11 @@ keys1_end:
 	VBROADCASTF32X4 24(SP), Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z4
 	VADDPS          expAVX512<>+384(SB), Z4, Z4
-	VCVTTPS2DQ      Z4, Z4
-	VCVTDQ2PS       Z4, Z6
-	VMULPS          expAVX512<>+64(SB), Z6, Z7
-	VSUBPS          Z7, Z1, Z5
-	VMULPS          expAVX512<>+128(SB), Z6, Z7
-	VSUBPS          Z7, Z5, Z5
+	VRNDSCALEPS     $0x0b, Z4, Z4
+	VMULPS          expAVX512<>+64(SB), Z4, Z6
+	VSUBPS          Z6, Z1, Z5
+	VMULPS          expAVX512<>+128(SB), Z4, Z6
+	VSUBPS          Z6, Z5, Z5
 	VMOVUPS         expAVX512<>+448(SB), Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+512(SB), Z6, Z6
@@ -20046,12 +20175,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
-	VPADDD          expAVX512<>+896(SB), Z4, Z4
-	VPSLLD          $0x17, Z4, Z4
-	VMULPS          Z4, Z6, Z6
-	VSUBPS          expAVX512<>+192(SB), Z1, Z1
-	VPSRAD          $0x1f, Z1, Z1
-	VPANDNQ         Z6, Z1, Z6
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z4, Z6, K1, Z6
 	VMULPS          X6, X2, X2
 	VMOVUPS         X0, (BX)
 	VMOVUPS         X6, (SP)
@@ -20061,12 +20186,11 @@ keys1_end:
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z4
-	VMULPS          expAVX512<>+64(SB), Z4, Z5
-	VSUBPS          Z5, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z4, Z5
-	VSUBPS          Z5, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z4
+	VSUBPS          Z4, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z4
+	VSUBPS          Z4, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+512(SB), Z4, Z4
@@ -20082,24 +20206,19 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z4, Z4
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z4, Z0, Z4
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z4, K1, Z4
 	VMOVUPS         Z4, (DX)
 	VBROADCASTSS    28(SP), Z0
 	VMOVUPS         (DX)(AX*1), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z5
-	VMULPS          expAVX512<>+64(SB), Z5, Z6
-	VSUBPS          Z6, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z5, Z6
-	VSUBPS          Z6, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z5
+	VSUBPS          Z5, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z5
+	VSUBPS          Z5, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z5
 	VMULPS          Z3, Z5, Z5
 	VADDPS          expAVX512<>+512(SB), Z5, Z5
@@ -20115,24 +20234,19 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z5, Z5
 	VMULPS          Z3, Z5, Z5
 	VADDPS          expAVX512<>+768(SB), Z5, Z5
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z5, Z5
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z5, Z0, Z5
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z5, K1, Z5
 	VMOVUPS         Z5, (DX)(AX*1)
 	VBROADCASTSS    32(SP), Z0
 	VMOVUPS         (DX)(AX*2), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z6
-	VMULPS          expAVX512<>+64(SB), Z6, Z7
-	VSUBPS          Z7, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z6, Z7
-	VSUBPS          Z7, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z6
+	VSUBPS          Z6, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z6
+	VSUBPS          Z6, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z6
 	VMULPS          Z3, Z6, Z6
 	VADDPS          expAVX512<>+512(SB), Z6, Z6
@@ -20148,24 +20262,19 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
 	VMULPS          Z3, Z6, Z6
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z6, Z6
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z6, Z0, Z6
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z6, K1, Z6
 	VMOVUPS         Z6, (DX)(AX*2)
 	VBROADCASTSS    36(SP), Z0
 	VMOVUPS         (DX)(CX*1), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z7
-	VMULPS          expAVX512<>+64(SB), Z7, Z8
-	VSUBPS          Z8, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z7, Z8
-	VSUBPS          Z8, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z7
+	VSUBPS          Z7, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z7
+	VSUBPS          Z7, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z7
 	VMULPS          Z3, Z7, Z7
 	VADDPS          expAVX512<>+512(SB), Z7, Z7
@@ -20181,12 +20290,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z7, Z7
 	VMULPS          Z3, Z7, Z7
 	VADDPS          expAVX512<>+768(SB), Z7, Z7
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z7, Z7
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z7, Z0, Z7
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z7, K1, Z7
 	VMOVUPS         Z7, (DX)(CX*1)
 	VEXTRACTF64X4   $0x01, Z4, Y0
 	VADDPS          Y0, Y4, Y4
@@ -21264,12 +21369,11 @@ keys1_end:
 	VBROADCASTF32X4 24(SP), Z0
 	VMULPS          expAVX512<>+0(SB), Z0, Z4
 	VADDPS          expAVX512<>+384(SB), Z4, Z4
-	VCVTTPS2DQ      Z4, Z4
-	VCVTDQ2PS       Z4, Z6
-	VMULPS          expAVX512<>+64(SB), Z6, Z7
-	VSUBPS          Z7, Z0, Z5
-	VMULPS          expAVX512<>+128(SB), Z6, Z7
-	VSUBPS          Z7, Z5, Z5
+	VRNDSCALEPS     $0x0b, Z4, Z4
+	VMULPS          expAVX512<>+64(SB), Z4, Z6
+	VSUBPS          Z6, Z0, Z5
+	VMULPS          expAVX512<>+128(SB), Z4, Z6
+	VSUBPS          Z6, Z5, Z5
 	VMOVUPS         expAVX512<>+448(SB), Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+512(SB), Z6, Z6
@@ -21285,12 +21389,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
-	VPADDD          expAVX512<>+896(SB), Z4, Z4
-	VPSLLD          $0x17, Z4, Z4
-	VMULPS          Z4, Z6, Z6
-	VSUBPS          expAVX512<>+192(SB), Z0, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z6, Z0, Z6
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z0, K1
+	VSCALEFPS.Z     Z4, Z6, K1, Z6
 	VMULPS          X6, X2, X2
 	VMOVSS          X1, (DX)
 	VEXTRACTPS      $0x01, X1, 4(DX)
@@ -21302,12 +21402,11 @@ keys1_end:
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z4
-	VMULPS          expAVX512<>+64(SB), Z4, Z5
-	VSUBPS          Z5, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z4, Z5
-	VSUBPS          Z5, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z4
+	VSUBPS          Z4, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z4
+	VSUBPS          Z4, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+512(SB), Z4, Z4
@@ -21323,24 +21422,19 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z4, Z4
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z4, Z0, Z4
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z4, K1, Z4
 	VMOVUPS         Z4, (CX)
 	VBROADCASTSS    28(SP), Z0
 	VMOVUPS         (CX)(AX*1), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z5
-	VMULPS          expAVX512<>+64(SB), Z5, Z6
-	VSUBPS          Z6, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z5, Z6
-	VSUBPS          Z6, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z5
+	VSUBPS          Z5, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z5
+	VSUBPS          Z5, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z5
 	VMULPS          Z3, Z5, Z5
 	VADDPS          expAVX512<>+512(SB), Z5, Z5
@@ -21356,24 +21450,19 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z5, Z5
 	VMULPS          Z3, Z5, Z5
 	VADDPS          expAVX512<>+768(SB), Z5, Z5
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z5, Z5
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z5, Z0, Z5
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z5, K1, Z5
 	VMOVUPS         Z5, (CX)(AX*1)
 	VBROADCASTSS    32(SP), Z0
 	VMOVUPS         (CX)(AX*2), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z6
-	VMULPS          expAVX512<>+64(SB), Z6, Z7
-	VSUBPS          Z7, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z6, Z7
-	VSUBPS          Z7, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z6
+	VSUBPS          Z6, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z6
+	VSUBPS          Z6, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z6
 	VMULPS          Z3, Z6, Z6
 	VADDPS          expAVX512<>+512(SB), Z6, Z6
@@ -21389,12 +21478,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
 	VMULPS          Z3, Z6, Z6
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z6, Z6
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z6, Z0, Z6
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z6, K1, Z6
 	VMOVUPS         Z6, (CX)(AX*2)
 	VEXTRACTF64X4   $0x01, Z4, Y0
 	VADDPS          Y0, Y4, Y4
@@ -22354,12 +22439,11 @@ keys1_end:
 	VBROADCASTF32X4 24(SP), Z0
 	VMULPS          expAVX512<>+0(SB), Z0, Z4
 	VADDPS          expAVX512<>+384(SB), Z4, Z4
-	VCVTTPS2DQ      Z4, Z4
-	VCVTDQ2PS       Z4, Z6
-	VMULPS          expAVX512<>+64(SB), Z6, Z7
-	VSUBPS          Z7, Z0, Z5
-	VMULPS          expAVX512<>+128(SB), Z6, Z7
-	VSUBPS          Z7, Z5, Z5
+	VRNDSCALEPS     $0x0b, Z4, Z4
+	VMULPS          expAVX512<>+64(SB), Z4, Z6
+	VSUBPS          Z6, Z0, Z5
+	VMULPS          expAVX512<>+128(SB), Z4, Z6
+	VSUBPS          Z6, Z5, Z5
 	VMOVUPS         expAVX512<>+448(SB), Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+512(SB), Z6, Z6
@@ -22375,12 +22459,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
-	VPADDD          expAVX512<>+896(SB), Z4, Z4
-	VPSLLD          $0x17, Z4, Z4
-	VMULPS          Z4, Z6, Z6
-	VSUBPS          expAVX512<>+192(SB), Z0, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z6, Z0, Z6
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z0, K1
+	VSCALEFPS.Z     Z4, Z6, K1, Z6
 	VMULPS          X6, X2, X2
 	VMOVSS          X1, (DX)
 	VEXTRACTPS      $0x01, X1, 4(DX)
@@ -22391,12 +22471,11 @@ keys1_end:
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z4
-	VMULPS          expAVX512<>+64(SB), Z4, Z5
-	VSUBPS          Z5, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z4, Z5
-	VSUBPS          Z5, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z4
+	VSUBPS          Z4, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z4
+	VSUBPS          Z4, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+512(SB), Z4, Z4
@@ -22412,24 +22491,19 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z4, Z4
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z4, Z0, Z4
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z4, K1, Z4
 	VMOVUPS         Z4, (CX)
 	VBROADCASTSS    28(SP), Z0
 	VMOVUPS         (CX)(AX*1), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z5
-	VMULPS          expAVX512<>+64(SB), Z5, Z6
-	VSUBPS          Z6, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z5, Z6
-	VSUBPS          Z6, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z5
+	VSUBPS          Z5, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z5
+	VSUBPS          Z5, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z5
 	VMULPS          Z3, Z5, Z5
 	VADDPS          expAVX512<>+512(SB), Z5, Z5
@@ -22445,12 +22519,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z5, Z5
 	VMULPS          Z3, Z5, Z5
 	VADDPS          expAVX512<>+768(SB), Z5, Z5
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z5, Z5
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z5, Z0, Z5
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z5, K1, Z5
 	VMOVUPS         Z5, (CX)(AX*1)
 	VEXTRACTF64X4   $0x01, Z4, Y0
 	VADDPS          Y0, Y4, Y4
@@ -23366,12 +23436,11 @@ keys1_end:
 	VBROADCASTF32X4 24(SP), Z0
 	VMULPS          expAVX512<>+0(SB), Z0, Z4
 	VADDPS          expAVX512<>+384(SB), Z4, Z4
-	VCVTTPS2DQ      Z4, Z4
-	VCVTDQ2PS       Z4, Z6
-	VMULPS          expAVX512<>+64(SB), Z6, Z7
-	VSUBPS          Z7, Z0, Z5
-	VMULPS          expAVX512<>+128(SB), Z6, Z7
-	VSUBPS          Z7, Z5, Z5
+	VRNDSCALEPS     $0x0b, Z4, Z4
+	VMULPS          expAVX512<>+64(SB), Z4, Z6
+	VSUBPS          Z6, Z0, Z5
+	VMULPS          expAVX512<>+128(SB), Z4, Z6
+	VSUBPS          Z6, Z5, Z5
 	VMOVUPS         expAVX512<>+448(SB), Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+512(SB), Z6, Z6
@@ -23387,12 +23456,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
-	VPADDD          expAVX512<>+896(SB), Z4, Z4
-	VPSLLD          $0x17, Z4, Z4
-	VMULPS          Z4, Z6, Z6
-	VSUBPS          expAVX512<>+192(SB), Z0, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z6, Z0, Z6
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z0, K1
+	VSCALEFPS.Z     Z4, Z6, K1, Z6
 	VMULPS          X6, X2, X2
 	VMOVSS          X1, (CX)
 	VMOVUPS         X6, (SP)
@@ -23402,12 +23467,11 @@ keys1_end:
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z4
-	VMULPS          expAVX512<>+64(SB), Z4, Z5
-	VSUBPS          Z5, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z4, Z5
-	VSUBPS          Z5, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z4
+	VSUBPS          Z4, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z4
+	VSUBPS          Z4, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+512(SB), Z4, Z4
@@ -23423,12 +23487,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z4, Z4
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z4, Z0, Z4
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z4, K1, Z4
 	VMOVUPS         Z4, (AX)
 	VEXTRACTF64X4   $0x01, Z4, Y0
 	VADDPS          Y0, Y4, Y4
@@ -25758,24 +25818,234 @@ TEXT ·expSum64AVX512(SB), NOSPLIT, $0-40
 	VPXORD       Z2, Z2, Z3
 	VPXORD       Z2, Z2, Z4
 	VPXORD       Z2, Z2, Z5
-	MOVQ         CX, DX
-	ANDQ         $-32, DX
-	XORQ         BX, BX
+	XORQ         DX, DX
+	MOVQ         CX, BX
+	ANDQ         $-64, BX
+
+exp4:
+	CMPQ          DX, BX
+	JAE           exp4_end
+	VMOVUPS       (AX)(DX*4), Z6
+	VSUBPS        Z0, Z6, Z6
+	VMAXPS        Z1, Z6, Z6
+	VMOVUPS       64(AX)(DX*4), Z7
+	VSUBPS        Z0, Z7, Z7
+	VMAXPS        Z1, Z7, Z7
+	VMOVUPS       128(AX)(DX*4), Z8
+	VSUBPS        Z0, Z8, Z8
+	VMAXPS        Z1, Z8, Z8
+	VMOVUPS       192(AX)(DX*4), Z9
+	VSUBPS        Z0, Z9, Z9
+	VMAXPS        Z1, Z9, Z9
+	VMULPS        expAVX512<>+0(SB), Z6, Z10
+	VADDPS        expAVX512<>+384(SB), Z10, Z10
+	VRNDSCALEPS   $0x0b, Z10, Z10
+	VMULPS        expAVX512<>+64(SB), Z10, Z11
+	VSUBPS        Z11, Z6, Z14
+	VMULPS        expAVX512<>+128(SB), Z10, Z11
+	VSUBPS        Z11, Z14, Z14
+	VMULPS        expAVX512<>+0(SB), Z7, Z11
+	VADDPS        expAVX512<>+384(SB), Z11, Z11
+	VRNDSCALEPS   $0x0b, Z11, Z11
+	VMULPS        expAVX512<>+64(SB), Z11, Z12
+	VSUBPS        Z12, Z7, Z15
+	VMULPS        expAVX512<>+128(SB), Z11, Z12
+	VSUBPS        Z12, Z15, Z15
+	VMULPS        expAVX512<>+0(SB), Z8, Z12
+	VADDPS        expAVX512<>+384(SB), Z12, Z12
+	VRNDSCALEPS   $0x0b, Z12, Z12
+	VMULPS        expAVX512<>+64(SB), Z12, Z13
+	VSUBPS        Z13, Z8, Z16
+	VMULPS        expAVX512<>+128(SB), Z12, Z13
+	VSUBPS        Z13, Z16, Z16
+	VMULPS        expAVX512<>+0(SB), Z9, Z13
+	VADDPS        expAVX512<>+384(SB), Z13, Z13
+	VRNDSCALEPS   $0x0b, Z13, Z13
+	VMULPS        expAVX512<>+64(SB), Z13, Z18
+	VSUBPS        Z18, Z9, Z17
+	VMULPS        expAVX512<>+128(SB), Z13, Z18
+	VSUBPS        Z18, Z17, Z17
+	VMOVUPS       expAVX512<>+448(SB), Z18
+	VMOVUPS       expAVX512<>+448(SB), Z19
+	VMOVUPS       expAVX512<>+448(SB), Z20
+	VMOVUPS       expAVX512<>+448(SB), Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+512(SB), Z18, Z18
+	VADDPS        expAVX512<>+512(SB), Z19, Z19
+	VADDPS        expAVX512<>+512(SB), Z20, Z20
+	VADDPS        expAVX512<>+512(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+576(SB), Z18, Z18
+	VADDPS        expAVX512<>+576(SB), Z19, Z19
+	VADDPS        expAVX512<>+576(SB), Z20, Z20
+	VADDPS        expAVX512<>+576(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+640(SB), Z18, Z18
+	VADDPS        expAVX512<>+640(SB), Z19, Z19
+	VADDPS        expAVX512<>+640(SB), Z20, Z20
+	VADDPS        expAVX512<>+640(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+704(SB), Z18, Z18
+	VADDPS        expAVX512<>+704(SB), Z19, Z19
+	VADDPS        expAVX512<>+704(SB), Z20, Z20
+	VADDPS        expAVX512<>+704(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+320(SB), Z18, Z18
+	VADDPS        expAVX512<>+320(SB), Z19, Z19
+	VADDPS        expAVX512<>+320(SB), Z20, Z20
+	VADDPS        expAVX512<>+320(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+768(SB), Z18, Z18
+	VADDPS        expAVX512<>+768(SB), Z19, Z19
+	VADDPS        expAVX512<>+768(SB), Z20, Z20
+	VADDPS        expAVX512<>+768(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+768(SB), Z18, Z18
+	VADDPS        expAVX512<>+768(SB), Z19, Z19
+	VADDPS        expAVX512<>+768(SB), Z20, Z20
+	VADDPS        expAVX512<>+768(SB), Z21, Z21
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z   Z10, Z18, K1, Z18
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z7, K1
+	VSCALEFPS.Z   Z11, Z19, K1, Z19
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z8, K1
+	VSCALEFPS.Z   Z12, Z20, K1, Z20
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z9, K1
+	VSCALEFPS.Z   Z13, Z21, K1, Z21
+	VCVTPS2PD     Y18, Z6
+	VEXTRACTF64X4 $0x01, Z18, Y18
+	VCVTPS2PD     Y18, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VCVTPS2PD     Y19, Z6
+	VEXTRACTF64X4 $0x01, Z19, Y19
+	VCVTPS2PD     Y19, Z7
+	VADDPD        Z6, Z4, Z4
+	VADDPD        Z7, Z5, Z5
+	VCVTPS2PD     Y20, Z6
+	VEXTRACTF64X4 $0x01, Z20, Y20
+	VCVTPS2PD     Y20, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VCVTPS2PD     Y21, Z6
+	VEXTRACTF64X4 $0x01, Z21, Y21
+	VCVTPS2PD     Y21, Z7
+	VADDPD        Z6, Z4, Z4
+	VADDPD        Z7, Z5, Z5
+	ADDQ          $0x00000040, DX
+	JMP           exp4
+
+exp4_end:
+	MOVQ CX, BX
+	ANDQ $-32, BX
 
 exp2:
-	CMPQ          BX, DX
+	CMPQ          DX, BX
 	JAE           exp2_end
-	VMOVUPS       (AX)(BX*4), Z6
+	VMOVUPS       (AX)(DX*4), Z6
+	VSUBPS        Z0, Z6, Z6
+	VMAXPS        Z1, Z6, Z6
+	VMOVUPS       64(AX)(DX*4), Z7
+	VSUBPS        Z0, Z7, Z7
+	VMAXPS        Z1, Z7, Z7
+	VMULPS        expAVX512<>+0(SB), Z6, Z8
+	VADDPS        expAVX512<>+384(SB), Z8, Z8
+	VRNDSCALEPS   $0x0b, Z8, Z8
+	VMULPS        expAVX512<>+64(SB), Z8, Z9
+	VSUBPS        Z9, Z6, Z10
+	VMULPS        expAVX512<>+128(SB), Z8, Z9
+	VSUBPS        Z9, Z10, Z10
+	VMULPS        expAVX512<>+0(SB), Z7, Z9
+	VADDPS        expAVX512<>+384(SB), Z9, Z9
+	VRNDSCALEPS   $0x0b, Z9, Z9
+	VMULPS        expAVX512<>+64(SB), Z9, Z12
+	VSUBPS        Z12, Z7, Z11
+	VMULPS        expAVX512<>+128(SB), Z9, Z12
+	VSUBPS        Z12, Z11, Z11
+	VMOVUPS       expAVX512<>+448(SB), Z12
+	VMOVUPS       expAVX512<>+448(SB), Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+512(SB), Z12, Z12
+	VADDPS        expAVX512<>+512(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+576(SB), Z12, Z12
+	VADDPS        expAVX512<>+576(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+640(SB), Z12, Z12
+	VADDPS        expAVX512<>+640(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+704(SB), Z12, Z12
+	VADDPS        expAVX512<>+704(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+320(SB), Z12, Z12
+	VADDPS        expAVX512<>+320(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+768(SB), Z12, Z12
+	VADDPS        expAVX512<>+768(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+768(SB), Z12, Z12
+	VADDPS        expAVX512<>+768(SB), Z13, Z13
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z   Z8, Z12, K1, Z12
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z7, K1
+	VSCALEFPS.Z   Z9, Z13, K1, Z13
+	VCVTPS2PD     Y12, Z6
+	VEXTRACTF64X4 $0x01, Z12, Y12
+	VCVTPS2PD     Y12, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VCVTPS2PD     Y13, Z6
+	VEXTRACTF64X4 $0x01, Z13, Y13
+	VCVTPS2PD     Y13, Z7
+	VADDPD        Z6, Z4, Z4
+	VADDPD        Z7, Z5, Z5
+	ADDQ          $0x00000020, DX
+	JMP           exp2
+
+exp2_end:
+	ANDQ $-16, CX
+
+exp1:
+	CMPQ          DX, CX
+	JAE           exp1_end
+	VMOVUPS       (AX)(DX*4), Z6
 	VSUBPS        Z0, Z6, Z6
 	VMAXPS        Z1, Z6, Z6
 	VMULPS        expAVX512<>+0(SB), Z6, Z7
 	VADDPS        expAVX512<>+384(SB), Z7, Z7
-	VCVTTPS2DQ    Z7, Z7
-	VCVTDQ2PS     Z7, Z9
-	VMULPS        expAVX512<>+64(SB), Z9, Z10
-	VSUBPS        Z10, Z6, Z8
-	VMULPS        expAVX512<>+128(SB), Z9, Z10
-	VSUBPS        Z10, Z8, Z8
+	VRNDSCALEPS   $0x0b, Z7, Z7
+	VMULPS        expAVX512<>+64(SB), Z7, Z9
+	VSUBPS        Z9, Z6, Z8
+	VMULPS        expAVX512<>+128(SB), Z7, Z9
+	VSUBPS        Z9, Z8, Z8
 	VMOVUPS       expAVX512<>+448(SB), Z9
 	VMULPS        Z8, Z9, Z9
 	VADDPS        expAVX512<>+512(SB), Z9, Z9
@@ -25791,72 +26061,277 @@ exp2:
 	VADDPS        expAVX512<>+768(SB), Z9, Z9
 	VMULPS        Z8, Z9, Z9
 	VADDPS        expAVX512<>+768(SB), Z9, Z9
-	VPADDD        expAVX512<>+896(SB), Z7, Z7
-	VPSLLD        $0x17, Z7, Z7
-	VMULPS        Z7, Z9, Z9
-	VSUBPS        expAVX512<>+192(SB), Z6, Z6
-	VPSRAD        $0x1f, Z6, Z6
-	VPANDNQ       Z9, Z6, Z9
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z   Z7, Z9, K1, Z9
 	VCVTPS2PD     Y9, Z6
 	VEXTRACTF64X4 $0x01, Z9, Y9
 	VCVTPS2PD     Y9, Z7
 	VADDPD        Z6, Z2, Z2
 	VADDPD        Z7, Z3, Z3
-	VMOVUPS       64(AX)(BX*4), Z6
+	ADDQ          $0x00000010, DX
+	JMP           exp1
+
+exp1_end:
+	VADDPD        Z3, Z2, Z2
+	VADDPD        Z5, Z4, Z4
+	VADDPD        Z4, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPD        Y0, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X0
+	VADDPD        X0, X2, X2
+	VPERMILPD     $0x01, X2, X0
+	VADDSD        X0, X2, X2
+	VMOVSD        X2, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func expStore64AVX512(w []float32, x []float32, m float32) float64
+// Requires: AVX, AVX512F
+TEXT ·expStore64AVX512(SB), NOSPLIT, $0-64
+	MOVQ         w_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	ANDQ         $-16, DX
+	VBROADCASTSS m+48(FP), Z0
+	VMOVUPS      expAVX512<>+1088(SB), Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z2, Z2, Z3
+	VPXORD       Z2, Z2, Z4
+	VPXORD       Z2, Z2, Z5
+	XORQ         BX, BX
+	MOVQ         DX, SI
+	ANDQ         $-64, SI
+
+exp4:
+	CMPQ          BX, SI
+	JAE           exp4_end
+	VMOVUPS       (CX)(BX*4), Z6
 	VSUBPS        Z0, Z6, Z6
 	VMAXPS        Z1, Z6, Z6
-	VMULPS        expAVX512<>+0(SB), Z6, Z7
-	VADDPS        expAVX512<>+384(SB), Z7, Z7
-	VCVTTPS2DQ    Z7, Z7
-	VCVTDQ2PS     Z7, Z9
-	VMULPS        expAVX512<>+64(SB), Z9, Z10
-	VSUBPS        Z10, Z6, Z8
-	VMULPS        expAVX512<>+128(SB), Z9, Z10
-	VSUBPS        Z10, Z8, Z8
-	VMOVUPS       expAVX512<>+448(SB), Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+512(SB), Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+576(SB), Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+640(SB), Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+704(SB), Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+320(SB), Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+768(SB), Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+768(SB), Z9, Z9
-	VPADDD        expAVX512<>+896(SB), Z7, Z7
-	VPSLLD        $0x17, Z7, Z7
-	VMULPS        Z7, Z9, Z9
-	VSUBPS        expAVX512<>+192(SB), Z6, Z6
-	VPSRAD        $0x1f, Z6, Z6
-	VPANDNQ       Z9, Z6, Z9
-	VCVTPS2PD     Y9, Z6
-	VEXTRACTF64X4 $0x01, Z9, Y9
-	VCVTPS2PD     Y9, Z7
+	VMOVUPS       64(CX)(BX*4), Z7
+	VSUBPS        Z0, Z7, Z7
+	VMAXPS        Z1, Z7, Z7
+	VMOVUPS       128(CX)(BX*4), Z8
+	VSUBPS        Z0, Z8, Z8
+	VMAXPS        Z1, Z8, Z8
+	VMOVUPS       192(CX)(BX*4), Z9
+	VSUBPS        Z0, Z9, Z9
+	VMAXPS        Z1, Z9, Z9
+	VMULPS        expAVX512<>+0(SB), Z6, Z10
+	VADDPS        expAVX512<>+384(SB), Z10, Z10
+	VRNDSCALEPS   $0x0b, Z10, Z10
+	VMULPS        expAVX512<>+64(SB), Z10, Z11
+	VSUBPS        Z11, Z6, Z14
+	VMULPS        expAVX512<>+128(SB), Z10, Z11
+	VSUBPS        Z11, Z14, Z14
+	VMULPS        expAVX512<>+0(SB), Z7, Z11
+	VADDPS        expAVX512<>+384(SB), Z11, Z11
+	VRNDSCALEPS   $0x0b, Z11, Z11
+	VMULPS        expAVX512<>+64(SB), Z11, Z12
+	VSUBPS        Z12, Z7, Z15
+	VMULPS        expAVX512<>+128(SB), Z11, Z12
+	VSUBPS        Z12, Z15, Z15
+	VMULPS        expAVX512<>+0(SB), Z8, Z12
+	VADDPS        expAVX512<>+384(SB), Z12, Z12
+	VRNDSCALEPS   $0x0b, Z12, Z12
+	VMULPS        expAVX512<>+64(SB), Z12, Z13
+	VSUBPS        Z13, Z8, Z16
+	VMULPS        expAVX512<>+128(SB), Z12, Z13
+	VSUBPS        Z13, Z16, Z16
+	VMULPS        expAVX512<>+0(SB), Z9, Z13
+	VADDPS        expAVX512<>+384(SB), Z13, Z13
+	VRNDSCALEPS   $0x0b, Z13, Z13
+	VMULPS        expAVX512<>+64(SB), Z13, Z18
+	VSUBPS        Z18, Z9, Z17
+	VMULPS        expAVX512<>+128(SB), Z13, Z18
+	VSUBPS        Z18, Z17, Z17
+	VMOVUPS       expAVX512<>+448(SB), Z18
+	VMOVUPS       expAVX512<>+448(SB), Z19
+	VMOVUPS       expAVX512<>+448(SB), Z20
+	VMOVUPS       expAVX512<>+448(SB), Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+512(SB), Z18, Z18
+	VADDPS        expAVX512<>+512(SB), Z19, Z19
+	VADDPS        expAVX512<>+512(SB), Z20, Z20
+	VADDPS        expAVX512<>+512(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+576(SB), Z18, Z18
+	VADDPS        expAVX512<>+576(SB), Z19, Z19
+	VADDPS        expAVX512<>+576(SB), Z20, Z20
+	VADDPS        expAVX512<>+576(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+640(SB), Z18, Z18
+	VADDPS        expAVX512<>+640(SB), Z19, Z19
+	VADDPS        expAVX512<>+640(SB), Z20, Z20
+	VADDPS        expAVX512<>+640(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+704(SB), Z18, Z18
+	VADDPS        expAVX512<>+704(SB), Z19, Z19
+	VADDPS        expAVX512<>+704(SB), Z20, Z20
+	VADDPS        expAVX512<>+704(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+320(SB), Z18, Z18
+	VADDPS        expAVX512<>+320(SB), Z19, Z19
+	VADDPS        expAVX512<>+320(SB), Z20, Z20
+	VADDPS        expAVX512<>+320(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+768(SB), Z18, Z18
+	VADDPS        expAVX512<>+768(SB), Z19, Z19
+	VADDPS        expAVX512<>+768(SB), Z20, Z20
+	VADDPS        expAVX512<>+768(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+768(SB), Z18, Z18
+	VADDPS        expAVX512<>+768(SB), Z19, Z19
+	VADDPS        expAVX512<>+768(SB), Z20, Z20
+	VADDPS        expAVX512<>+768(SB), Z21, Z21
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z   Z10, Z18, K1, Z18
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z7, K1
+	VSCALEFPS.Z   Z11, Z19, K1, Z19
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z8, K1
+	VSCALEFPS.Z   Z12, Z20, K1, Z20
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z9, K1
+	VSCALEFPS.Z   Z13, Z21, K1, Z21
+	VMOVUPS       Z18, (AX)(BX*4)
+	VCVTPS2PD     Y18, Z6
+	VEXTRACTF64X4 $0x01, Z18, Y18
+	VCVTPS2PD     Y18, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VMOVUPS       Z19, 64(AX)(BX*4)
+	VCVTPS2PD     Y19, Z6
+	VEXTRACTF64X4 $0x01, Z19, Y19
+	VCVTPS2PD     Y19, Z7
+	VADDPD        Z6, Z4, Z4
+	VADDPD        Z7, Z5, Z5
+	VMOVUPS       Z20, 128(AX)(BX*4)
+	VCVTPS2PD     Y20, Z6
+	VEXTRACTF64X4 $0x01, Z20, Y20
+	VCVTPS2PD     Y20, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VMOVUPS       Z21, 192(AX)(BX*4)
+	VCVTPS2PD     Y21, Z6
+	VEXTRACTF64X4 $0x01, Z21, Y21
+	VCVTPS2PD     Y21, Z7
+	VADDPD        Z6, Z4, Z4
+	VADDPD        Z7, Z5, Z5
+	ADDQ          $0x00000040, BX
+	JMP           exp4
+
+exp4_end:
+	MOVQ DX, SI
+	ANDQ $-32, SI
+
+exp2:
+	CMPQ          BX, SI
+	JAE           exp2_end
+	VMOVUPS       (CX)(BX*4), Z6
+	VSUBPS        Z0, Z6, Z6
+	VMAXPS        Z1, Z6, Z6
+	VMOVUPS       64(CX)(BX*4), Z7
+	VSUBPS        Z0, Z7, Z7
+	VMAXPS        Z1, Z7, Z7
+	VMULPS        expAVX512<>+0(SB), Z6, Z8
+	VADDPS        expAVX512<>+384(SB), Z8, Z8
+	VRNDSCALEPS   $0x0b, Z8, Z8
+	VMULPS        expAVX512<>+64(SB), Z8, Z9
+	VSUBPS        Z9, Z6, Z10
+	VMULPS        expAVX512<>+128(SB), Z8, Z9
+	VSUBPS        Z9, Z10, Z10
+	VMULPS        expAVX512<>+0(SB), Z7, Z9
+	VADDPS        expAVX512<>+384(SB), Z9, Z9
+	VRNDSCALEPS   $0x0b, Z9, Z9
+	VMULPS        expAVX512<>+64(SB), Z9, Z12
+	VSUBPS        Z12, Z7, Z11
+	VMULPS        expAVX512<>+128(SB), Z9, Z12
+	VSUBPS        Z12, Z11, Z11
+	VMOVUPS       expAVX512<>+448(SB), Z12
+	VMOVUPS       expAVX512<>+448(SB), Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+512(SB), Z12, Z12
+	VADDPS        expAVX512<>+512(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+576(SB), Z12, Z12
+	VADDPS        expAVX512<>+576(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+640(SB), Z12, Z12
+	VADDPS        expAVX512<>+640(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+704(SB), Z12, Z12
+	VADDPS        expAVX512<>+704(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+320(SB), Z12, Z12
+	VADDPS        expAVX512<>+320(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+768(SB), Z12, Z12
+	VADDPS        expAVX512<>+768(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+768(SB), Z12, Z12
+	VADDPS        expAVX512<>+768(SB), Z13, Z13
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z   Z8, Z12, K1, Z12
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z7, K1
+	VSCALEFPS.Z   Z9, Z13, K1, Z13
+	VMOVUPS       Z12, (AX)(BX*4)
+	VCVTPS2PD     Y12, Z6
+	VEXTRACTF64X4 $0x01, Z12, Y12
+	VCVTPS2PD     Y12, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VMOVUPS       Z13, 64(AX)(BX*4)
+	VCVTPS2PD     Y13, Z6
+	VEXTRACTF64X4 $0x01, Z13, Y13
+	VCVTPS2PD     Y13, Z7
 	VADDPD        Z6, Z4, Z4
 	VADDPD        Z7, Z5, Z5
 	ADDQ          $0x00000020, BX
 	JMP           exp2
 
 exp2_end:
+	ANDQ $-16, DX
+
 exp1:
-	CMPQ          BX, CX
+	CMPQ          BX, DX
 	JAE           exp1_end
-	VMOVUPS       (AX)(BX*4), Z6
+	VMOVUPS       (CX)(BX*4), Z6
 	VSUBPS        Z0, Z6, Z6
 	VMAXPS        Z1, Z6, Z6
 	VMULPS        expAVX512<>+0(SB), Z6, Z7
 	VADDPS        expAVX512<>+384(SB), Z7, Z7
-	VCVTTPS2DQ    Z7, Z7
-	VCVTDQ2PS     Z7, Z9
-	VMULPS        expAVX512<>+64(SB), Z9, Z10
-	VSUBPS        Z10, Z6, Z8
-	VMULPS        expAVX512<>+128(SB), Z9, Z10
-	VSUBPS        Z10, Z8, Z8
+	VRNDSCALEPS   $0x0b, Z7, Z7
+	VMULPS        expAVX512<>+64(SB), Z7, Z9
+	VSUBPS        Z9, Z6, Z8
+	VMULPS        expAVX512<>+128(SB), Z7, Z9
+	VSUBPS        Z9, Z8, Z8
 	VMOVUPS       expAVX512<>+448(SB), Z9
 	VMULPS        Z8, Z9, Z9
 	VADDPS        expAVX512<>+512(SB), Z9, Z9
@@ -25872,12 +26347,9 @@ exp1:
 	VADDPS        expAVX512<>+768(SB), Z9, Z9
 	VMULPS        Z8, Z9, Z9
 	VADDPS        expAVX512<>+768(SB), Z9, Z9
-	VPADDD        expAVX512<>+896(SB), Z7, Z7
-	VPSLLD        $0x17, Z7, Z7
-	VMULPS        Z7, Z9, Z9
-	VSUBPS        expAVX512<>+192(SB), Z6, Z6
-	VPSRAD        $0x1f, Z6, Z6
-	VPANDNQ       Z9, Z6, Z9
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z   Z7, Z9, K1, Z9
+	VMOVUPS       Z9, (AX)(BX*4)
 	VCVTPS2PD     Y9, Z6
 	VEXTRACTF64X4 $0x01, Z9, Y9
 	VCVTPS2PD     Y9, Z7
@@ -25896,7 +26368,7 @@ exp1_end:
 	VADDPD        X0, X2, X2
 	VPERMILPD     $0x01, X2, X0
 	VADDSD        X0, X2, X2
-	VMOVSD        X2, ret+32(FP)
+	VMOVSD        X2, ret+56(FP)
 	VZEROUPPER
 	RET
 
@@ -25965,36 +26437,32 @@ terms4:
 	VMAXPS      expAVX512<>+1088(SB), Z5, Z5
 	VMULPS      expAVX512<>+0(SB), Z2, Z6
 	VADDPS      expAVX512<>+384(SB), Z6, Z6
-	VCVTTPS2DQ  Z6, Z6
-	VCVTDQ2PS   Z6, Z7
-	VMULPS      expAVX512<>+64(SB), Z7, Z8
-	VSUBPS      Z8, Z2, Z10
-	VMULPS      expAVX512<>+128(SB), Z7, Z8
-	VSUBPS      Z8, Z10, Z10
+	VRNDSCALEPS $0x0b, Z6, Z6
+	VMULPS      expAVX512<>+64(SB), Z6, Z7
+	VSUBPS      Z7, Z2, Z10
+	VMULPS      expAVX512<>+128(SB), Z6, Z7
+	VSUBPS      Z7, Z10, Z10
 	VMULPS      expAVX512<>+0(SB), Z3, Z7
 	VADDPS      expAVX512<>+384(SB), Z7, Z7
-	VCVTTPS2DQ  Z7, Z7
-	VCVTDQ2PS   Z7, Z8
-	VMULPS      expAVX512<>+64(SB), Z8, Z9
-	VSUBPS      Z9, Z3, Z11
-	VMULPS      expAVX512<>+128(SB), Z8, Z9
-	VSUBPS      Z9, Z11, Z11
+	VRNDSCALEPS $0x0b, Z7, Z7
+	VMULPS      expAVX512<>+64(SB), Z7, Z8
+	VSUBPS      Z8, Z3, Z11
+	VMULPS      expAVX512<>+128(SB), Z7, Z8
+	VSUBPS      Z8, Z11, Z11
 	VMULPS      expAVX512<>+0(SB), Z4, Z8
 	VADDPS      expAVX512<>+384(SB), Z8, Z8
-	VCVTTPS2DQ  Z8, Z8
-	VCVTDQ2PS   Z8, Z9
-	VMULPS      expAVX512<>+64(SB), Z9, Z13
-	VSUBPS      Z13, Z4, Z12
-	VMULPS      expAVX512<>+128(SB), Z9, Z13
-	VSUBPS      Z13, Z12, Z12
+	VRNDSCALEPS $0x0b, Z8, Z8
+	VMULPS      expAVX512<>+64(SB), Z8, Z9
+	VSUBPS      Z9, Z4, Z12
+	VMULPS      expAVX512<>+128(SB), Z8, Z9
+	VSUBPS      Z9, Z12, Z12
 	VMULPS      expAVX512<>+0(SB), Z5, Z9
 	VADDPS      expAVX512<>+384(SB), Z9, Z9
-	VCVTTPS2DQ  Z9, Z9
-	VCVTDQ2PS   Z9, Z14
-	VMULPS      expAVX512<>+64(SB), Z14, Z15
-	VSUBPS      Z15, Z5, Z13
-	VMULPS      expAVX512<>+128(SB), Z14, Z15
-	VSUBPS      Z15, Z13, Z13
+	VRNDSCALEPS $0x0b, Z9, Z9
+	VMULPS      expAVX512<>+64(SB), Z9, Z14
+	VSUBPS      Z14, Z5, Z13
+	VMULPS      expAVX512<>+128(SB), Z9, Z14
+	VSUBPS      Z14, Z13, Z13
 	VMOVUPS     expAVX512<>+448(SB), Z14
 	VMOVUPS     expAVX512<>+448(SB), Z15
 	VMOVUPS     expAVX512<>+448(SB), Z16
@@ -26055,30 +26523,14 @@ terms4:
 	VADDPS      expAVX512<>+768(SB), Z15, Z15
 	VADDPS      expAVX512<>+768(SB), Z16, Z16
 	VADDPS      expAVX512<>+768(SB), Z17, Z17
-	VPADDD      expAVX512<>+896(SB), Z6, Z6
-	VPADDD      expAVX512<>+896(SB), Z7, Z7
-	VPADDD      expAVX512<>+896(SB), Z8, Z8
-	VPADDD      expAVX512<>+896(SB), Z9, Z9
-	VPSLLD      $0x17, Z6, Z6
-	VPSLLD      $0x17, Z7, Z7
-	VPSLLD      $0x17, Z8, Z8
-	VPSLLD      $0x17, Z9, Z9
-	VMULPS      Z6, Z14, Z14
-	VMULPS      Z7, Z15, Z15
-	VMULPS      Z8, Z16, Z16
-	VMULPS      Z9, Z17, Z17
-	VSUBPS      expAVX512<>+192(SB), Z2, Z2
-	VSUBPS      expAVX512<>+192(SB), Z3, Z3
-	VSUBPS      expAVX512<>+192(SB), Z4, Z4
-	VSUBPS      expAVX512<>+192(SB), Z5, Z5
-	VPSRAD      $0x1f, Z2, Z2
-	VPSRAD      $0x1f, Z3, Z3
-	VPSRAD      $0x1f, Z4, Z4
-	VPSRAD      $0x1f, Z5, Z5
-	VPANDNQ     Z14, Z2, Z14
-	VPANDNQ     Z15, Z3, Z15
-	VPANDNQ     Z16, Z4, Z16
-	VPANDNQ     Z17, Z5, Z17
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z2, K1
+	VSCALEFPS.Z Z6, Z14, K1, Z14
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z3, K1
+	VSCALEFPS.Z Z7, Z15, K1, Z15
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z4, K1
+	VSCALEFPS.Z Z8, Z16, K1, Z16
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z5, K1
+	VSCALEFPS.Z Z9, Z17, K1, Z17
 	VMOVUPS     (AX)(R11*4), Z2
 	VFMADD231PS Z14, Z1, Z2
 	VMOVUPS     Z2, (AX)(R11*4)
@@ -26103,12 +26555,11 @@ terms1:
 	VMAXPS      expAVX512<>+1088(SB), Z2, Z2
 	VMULPS      expAVX512<>+0(SB), Z2, Z3
 	VADDPS      expAVX512<>+384(SB), Z3, Z3
-	VCVTTPS2DQ  Z3, Z3
-	VCVTDQ2PS   Z3, Z5
-	VMULPS      expAVX512<>+64(SB), Z5, Z6
-	VSUBPS      Z6, Z2, Z4
-	VMULPS      expAVX512<>+128(SB), Z5, Z6
-	VSUBPS      Z6, Z4, Z4
+	VRNDSCALEPS $0x0b, Z3, Z3
+	VMULPS      expAVX512<>+64(SB), Z3, Z5
+	VSUBPS      Z5, Z2, Z4
+	VMULPS      expAVX512<>+128(SB), Z3, Z5
+	VSUBPS      Z5, Z4, Z4
 	VMOVUPS     expAVX512<>+448(SB), Z5
 	VMULPS      Z4, Z5, Z5
 	VADDPS      expAVX512<>+512(SB), Z5, Z5
@@ -26124,12 +26575,8 @@ terms1:
 	VADDPS      expAVX512<>+768(SB), Z5, Z5
 	VMULPS      Z4, Z5, Z5
 	VADDPS      expAVX512<>+768(SB), Z5, Z5
-	VPADDD      expAVX512<>+896(SB), Z3, Z3
-	VPSLLD      $0x17, Z3, Z3
-	VMULPS      Z3, Z5, Z5
-	VSUBPS      expAVX512<>+192(SB), Z2, Z2
-	VPSRAD      $0x1f, Z2, Z2
-	VPANDNQ     Z5, Z2, Z5
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z2, K1
+	VSCALEFPS.Z Z3, Z5, K1, Z5
 	VMOVUPS     (AX)(R11*4), Z2
 	VFMADD231PS Z5, Z1, Z2
 	VMOVUPS     Z2, (AX)(R11*4)
