@@ -291,3 +291,18 @@ func BenchmarkAccumulateBF16Split(b *testing.B) {
 		return func() { accumulateBF16SplitAt(l, acc, 128, p, len(offs), pool, offs) }
 	})
 }
+
+// BenchmarkAttendBF16Split is the fused decode block (logits, softmax
+// update and P·V) over the same gathered keys, used as values too.
+func BenchmarkAttendBF16Split(b *testing.B) {
+	benchGather(b, func(l, rows int, q, _ []float32, pool []uint16, offs []int) func() {
+		x := make([]float32, rows*len(offs))
+		m, ls, acc := make([]float32, rows), make([]float32, rows), make([]float32, rows*128)
+		for i := range q {
+			q[i] *= 1e-3
+		}
+		return func() {
+			attendBF16SplitAt(l, x, len(offs), q, 128, 0.088, pool, offs, pool, offs, 128, m, ls, acc)
+		}
+	})
+}
