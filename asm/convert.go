@@ -75,17 +75,34 @@ func (s isa) roundBF16(k bf16Consts, u, r Register) {
 // genF32ToBF16 emits the float32 → bfloat16 rounding, 16 elements at a
 // time: AVX2 packs two vectors of 32-bit results into one of 16-bit ones
 // (VPACKUSDW works within 128-bit halves, VPERMQ restores the order);
-// AVX-512 narrows one vector with VPMOVDW.
+// AVX-512 narrows one vector with VPMOVDW; AVX512-BF16 rounds 32
+// elements a time with roundBF16Groups.
 func genF32ToBF16(s isa) {
 	name := s.name("f32ToBF16")
+	step := 16
+	if s.bf16 {
+		step = 32
+	}
 	TEXT(name, NOSPLIT, "func(dst []uint16, src []float32)")
-	s.doc(name, "sets dst[i] to the bfloat16 bits of src[i] (round to nearest even, NaN quiet with its sign and top payload bits) for i < len(src).", 16)
+	s.doc(name, "sets dst[i] to the bfloat16 bits of src[i] (round to nearest even, NaN quiet with its sign and top payload bits) for i < len(src).", step)
 	pd, ps := base("dst"), base("src")
-	n := length("src", 16)
+	n := length("src", step)
 	k := s.bf16Consts()
 	i := GP64()
 	XORQ(i, i)
-	loop("round", i, n, 16, func() {
+	loop("round", i, n, step, func() {
+		if s.bf16 {
+			u0, u1 := s.vec(), s.vec()
+			VMOVUPS(f32(ps, i, 0), u0)
+			VMOVUPS(f32(ps, i, 16), u1)
+			s.roundBF16Groups(k, []Register{u0}, []Register{u1}, "round", func(r []Register) {
+				VMOVDQU32(r[0], u16(pd, i, 0))
+			}, func(_, r0, r1 []Register) {
+				VPMOVDW(r0[0], u16(pd, i, 0))
+				VPMOVDW(r1[0], u16(pd, i, 16))
+			})
+			return
+		}
 		if s.wide() {
 			u, r := s.vec(), s.vec()
 			VMOVUPS(f32(ps, i, 0), u)

@@ -125,8 +125,15 @@ func (s isa) exp32(nonPos bool, ts ...VecVirtual) []VecVirtual {
 	}
 	// n = trunc(t·log2e + copysign(0.5, t)); r = (t − n·ln2hi) − n·ln2lo,
 	// one vector after the other (few live registers), then the
-	// polynomial and the rest for all of them step by step
-	ni, r := vecs(), vecs()
+	// polynomial and the rest for all of them step by step. With AVX-512,
+	// n is rounded to an integral float (VRNDSCALEPS, truncating: −0
+	// where the conversions give +0, which changes no result, as r = ±0
+	// then feeds only additions of non-zero constants) and the power of
+	// two is applied by VSCALEFPS, the correctly rounded p·2^n that the
+	// multiplication by 2^n (a normal number for n ≥ −126, which t ≥
+	// expMin ensures) gives too; lanes below expMin are zeroed by its
+	// mask, from one comparison.
+	ni, nf, r := vecs(), vecs(), vecs()
 	each(func(j int) {
 		a := s.vec()
 		VMULPS(bc(expLog2E), ts[j], a)
@@ -138,12 +145,16 @@ func (s isa) exp32(nonPos bool, ts ...VecVirtual) []VecVirtual {
 			s.orm(half, h, h)
 			VADDPS(h, a, a)
 		}
-		VCVTTPS2DQ(a, ni[j])
-		nf, q := s.vec(), s.vec()
-		VCVTDQ2PS(ni[j], nf)
-		VMULPS(bc(expLn2Hi), nf, q)
+		if s.wide() {
+			VRNDSCALEPS(U8(0x0b), a, nf[j]) // truncate, no precision exception
+		} else {
+			VCVTTPS2DQ(a, ni[j])
+			VCVTDQ2PS(ni[j], nf[j])
+		}
+		q := s.vec()
+		VMULPS(bc(expLn2Hi), nf[j], q)
 		VSUBPS(q, ts[j], r[j])
-		VMULPS(bc(expLn2Lo), nf, q)
+		VMULPS(bc(expLn2Lo), nf[j], q)
 		VSUBPS(q, r[j], r[j])
 	})
 	p := vecs()
@@ -152,15 +163,25 @@ func (s isa) exp32(nonPos bool, ts ...VecVirtual) []VecVirtual {
 		each(func(j int) { VMULPS(r[j], p[j], p[j]) })
 		each(func(j int) { VADDPS(bc(c), p[j], p[j]) })
 	}
-	// times 2^n
-	each(func(j int) { VPADDD(t32.at(127), ni[j], ni[j]) })
-	each(func(j int) { VPSLLD(U8(23), ni[j], ni[j]) })
-	each(func(j int) { VMULPS(ni[j], p[j], p[j]) })
-	// t < expMin → 0; NaN t → t.
-	low := vecs()
-	each(func(j int) { VSUBPS(bc(expMin), ts[j], low[j]) })
-	each(func(j int) { VPSRAD(U8(31), low[j], low[j]) })
-	each(func(j int) { s.andn(low[j], p[j], p[j]) })
+	if s.wide() {
+		// times 2^n where t ≥ expMin, else 0 (−Inf, and NaN for the
+		// selection below)
+		each(func(j int) {
+			k := K()
+			VCMPPS(U8(0x1d), bc(expMin), ts[j], k) // t ≥ expMin (GE_OQ)
+			VSCALEFPS_Z(nf[j], p[j], k, p[j])
+		})
+	} else {
+		// times 2^n
+		each(func(j int) { VPADDD(t32.at(127), ni[j], ni[j]) })
+		each(func(j int) { VPSLLD(U8(23), ni[j], ni[j]) })
+		each(func(j int) { VMULPS(ni[j], p[j], p[j]) })
+		// t < expMin → 0; NaN t → t.
+		low := vecs()
+		each(func(j int) { VSUBPS(bc(expMin), ts[j], low[j]) })
+		each(func(j int) { VPSRAD(U8(31), low[j], low[j]) })
+		each(func(j int) { s.andn(low[j], p[j], p[j]) })
+	}
 	if nonPos {
 		return p
 	}

@@ -14,12 +14,16 @@ import (
 type isa struct {
 	suffix string // appended to every kernel name
 	lanes  int    // float32 lanes of a vector register
+	bf16   bool   // round to bfloat16 with VCVTNE2PS2BF16 (bf16native.go)
 }
 
 var (
 	avx2   = isa{suffix: "AVX2", lanes: 8}
 	avx512 = isa{suffix: "AVX512", lanes: 16}
 	isas   = []isa{avx2, avx512}
+	// avx512bf16 is AVX-512 with AVX512-BF16's rounding (and AVX512DQ's
+	// VFPCLASSPS), for the kernels that round float32 to bfloat16.
+	avx512bf16 = isa{suffix: "AVX512BF16", lanes: 16, bf16: true}
 )
 
 func (s isa) wide() bool { return s.lanes == 16 }

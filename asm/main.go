@@ -10,7 +10,12 @@
 //		-stubs ../fallback/internal/vec/kernels_amd64.go -pkg vec
 package main
 
-import . "github.com/mmcloughlin/avo/build"
+import (
+	"flag"
+	"log"
+
+	. "github.com/mmcloughlin/avo/build"
+)
 
 func main() {
 	ConstraintExpr("!purego")
@@ -61,7 +66,8 @@ func main() {
 			genPageBounds(s, rows)
 		}
 		genMaxOrdered(s)
-		genExpSum64(s)
+		genExpSum64(s, false)
+		genExpSum64(s, true)
 		genSoftVote(s)
 		genMinBlock(s)
 		genKMeansLanes(s, false)
@@ -69,10 +75,20 @@ func main() {
 		genKMeansScale(s)
 		genKMeansAddFixed(s)
 	}
+	// The kernels that round float32 to bfloat16 also have a variant
+	// with the AVX512-BF16 rounding.
+	s := avx512bf16
+	genRotate16(s, true)
+	genRotateBF16Split(s)
+	genRotatePairsBF16(s)
+	genF32ToBF16(s)
 	genTranspose(false)
 	genTranspose(true)
 	genPrefetch()
 	genStoreLinesNT()
 	genStoreFence()
 	Generate()
+	if err := encodeBF16(flag.Lookup("out").Value.String()); err != nil {
+		log.Fatal(err)
+	}
 }

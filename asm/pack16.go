@@ -16,6 +16,7 @@ type pairConsts struct {
 	high      Register   // 0xffff0000
 	k         bf16Consts // roundBF16's, for AVX-512 and natural-order tails
 	one, bias Register   // AVX2 packBF16: 0x0001 and 0x7ffe in every word
+	idx       Register   // AVX512-BF16 packBF16: the interleaving VPERMW index
 }
 
 // pairConsts broadcasts the constants; tails asks for roundBF16's on
@@ -27,6 +28,10 @@ func (s isa) pairConsts(tails bool) pairConsts {
 	}
 	if !s.wide() {
 		p.one, p.bias = s.broadcastD(0x00010001), s.broadcastD(0x7ffe7ffe)
+	}
+	if s.bf16 {
+		p.idx = ZMM()
+		VMOVDQU32(interleaveIndex(), p.idx)
 	}
 	return p
 }
@@ -46,7 +51,9 @@ func (s isa) widenPairs(p pairConsts, v Register) VecVirtual {
 // order. tag names the call site's labels.
 //
 // AVX-512 rounds each vector as roundBF16 and moves the odd results to
-// the high halves. AVX2 rounds e[v] and o[v] together on 16-bit words:
+// the high halves. With AVX512-BF16, roundBF16Groups rounds e[v] and
+// o[v] into the low and high halves of one vector, and VPERMW
+// interleaves them. AVX2 rounds e[v] and o[v] together on 16-bit words:
 // t holds the upper halves of e and o interleaved (their truncations)
 // and d their lower halves; rounding to nearest even adds to t the carry
 // of d + 0x7fff + (t & 1) out of 16 bits, which is bit 15 of
@@ -57,6 +64,20 @@ func (s isa) widenPairs(p pairConsts, v Register) VecVirtual {
 // gives.
 func (s isa) packBF16(p pairConsts, e, o []Register, tag string) []Register {
 	r := make([]Register, len(e))
+	if s.bf16 {
+		s.roundBF16Groups(p.k, e, o, tag, func(rv []Register) {
+			for v := range rv {
+				VPERMW(rv[v], p.idx, rv[v])
+			}
+		}, func(rv, re, ro []Register) {
+			for v := range rv {
+				VPSLLD(U8(16), ro[v], ro[v])
+				s.or(re[v], ro[v], rv[v])
+			}
+			copy(r, rv)
+		})
+		return r
+	}
 	if s.wide() {
 		for v := range e {
 			re, ro := s.vec(), s.vec()

@@ -90,12 +90,22 @@ func genRotate16(s isa, bf16 bool) {
 // rotateBF16Lanes rotates the lanes NeoX pairs of bfloat16 elements i…
 // at ps (x) and psy (y) by the float32 cos and sin at pc and pn (same
 // index) into pd and pdy: widened exactly, rotated as rotateVectors,
-// rounded as roundBF16.
+// rounded as roundBF16 (roundBF16Groups with the AVX512-BF16 rounding).
 func (s isa) rotateBF16Lanes(k bf16Consts, ps, psy, pd, pdy, pc, pn, i Register) {
 	x, y := s.vec(), s.vec()
 	s.loadBF16(u16(ps, i, 0), x)
 	s.loadBF16(u16(psy, i, 0), y)
 	s.rotateVectors(x, y, f32(pc, i, 0), f32(pn, i, 0))
+	if s.bf16 {
+		s.roundBF16Groups(k, []Register{x}, []Register{y}, "lanes", func(r []Register) {
+			VMOVDQU32(r[0].(VecVirtual).AsY(), u16(pd, i, 0))
+			VEXTRACTI64X4(U8(1), r[0], u16(pdy, i, 0))
+		}, func(_, rx, ry []Register) {
+			VPMOVDW(rx[0], u16(pd, i, 0))
+			VPMOVDW(ry[0], u16(pdy, i, 0))
+		})
+		return
+	}
 	rx, ry := s.vec(), s.vec()
 	s.roundBF16(k, x, rx)
 	s.roundBF16(k, y, ry)

@@ -47,12 +47,24 @@ func genMaxOrdered(s isa) {
 // summed in float64 (each exponential widened exactly): a softmax
 // normaliser. m must be finite and at least every element; a NaN
 // difference is made −Inf (exponential 0) by VMAXPS with −Inf as the
-// operand it returns on a NaN.
-func genExpSum64(s isa) {
-	name := s.name("expSum64")
-	TEXT(name, NOSPLIT, "func(x []float32, m float32) float64")
+// operand it returns on a NaN. With store it emits expStore64(w, x, m)
+// instead, the same sum in the same order that also writes each
+// exponential (0 for a NaN element) to w[i]: a softmax's weights kept
+// with its normaliser.
+func genExpSum64(s isa, store bool) {
+	name, sig := s.name("expSum64"), "func(x []float32, m float32) float64"
+	what := "returns Σ exp32(x[i] − m) over the elements that are not NaN, in float64."
+	if store {
+		name, sig = s.name("expStore64"), "func(w []float32, x []float32, m float32) float64"
+		what = "sets w[i] = exp32(x[i] − m) (0 for NaN) and returns their sum in float64, expSum64's bits."
+	}
+	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
-	s.doc(name, "returns Σ exp32(x[i] − m) over the elements that are not NaN, in float64.", s.lanes)
+	s.doc(name, what, s.lanes)
+	var pw Register
+	if store {
+		pw = base("w")
+	}
 	px := base("x")
 	n := length("x", s.lanes)
 	mv := s.broadcastParam("m")
@@ -62,26 +74,48 @@ func genExpSum64(s isa) {
 	// float64 sums of the low and high halves of each of two vectors
 	acc := [4]VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
 	s.zeroAll(acc[0], acc[1], acc[2], acc[3])
-	s.elementwise("exp", n, 2, func(i Register, k int) { // more measured no faster
-		a := acc[2*(k/s.lanes%2):]
-		t := s.vec()
-		VMOVUPS(f32(px, i, k), t)
-		VSUBPS(mv, t, t)
-		VMAXPS(ni, t, t) // t > −Inf ? t : −Inf: a NaN becomes −Inf
-		p := s.exp32(true, t)[0]
-		lo, hi := s.vec(), s.vec()
-		if s.wide() {
-			VCVTPS2PD(p.AsY(), lo)
-			VEXTRACTF64X4(U8(1), p, p.AsY())
-			VCVTPS2PD(p.AsY(), hi)
-		} else {
-			VCVTPS2PD(p.AsX(), lo)
-			VEXTRACTF128(U8(1), p, p.AsX())
-			VCVTPS2PD(p.AsX(), hi)
+	// vector v of x goes to the pair of sums v%2, whatever the unrolling:
+	// ExpSum64 and ExpStore64 add the same terms in the same order
+	terms := func(i Register, ks []int) {
+		ts := make([]VecVirtual, len(ks))
+		for u, k := range ks {
+			ts[u] = s.vec()
+			VMOVUPS(f32(px, i, k), ts[u])
+			VSUBPS(mv, ts[u], ts[u])
+			VMAXPS(ni, ts[u], ts[u]) // t > −Inf ? t : −Inf: a NaN becomes −Inf
 		}
-		VADDPD(lo, a[0], a[0])
-		VADDPD(hi, a[1], a[1])
-	})
+		for u, p := range s.exp32(true, ts...) {
+			if store {
+				VMOVUPS(p, f32(pw, i, ks[u]))
+			}
+			a := acc[2*(ks[u]/s.lanes%2):]
+			lo, hi := s.vec(), s.vec()
+			if s.wide() {
+				VCVTPS2PD(p.AsY(), lo)
+				VEXTRACTF64X4(U8(1), p, p.AsY())
+				VCVTPS2PD(p.AsY(), hi)
+			} else {
+				VCVTPS2PD(p.AsX(), lo)
+				VEXTRACTF128(U8(1), p, p.AsX())
+				VCVTPS2PD(p.AsX(), hi)
+			}
+			VADDPD(lo, a[0], a[0])
+			VADDPD(hi, a[1], a[1])
+		}
+	}
+	units := 2 // vectors a step, their exponentials interleaved
+	if s.wide() {
+		units = 4
+	}
+	i := GP64()
+	XORQ(i, i)
+	for ; units >= 1; units /= 2 {
+		ks := make([]int, units)
+		for u := range ks {
+			ks[u] = u * s.lanes
+		}
+		loop(fmt.Sprintf("exp%d", units), i, roundDown(n, units*s.lanes), units*s.lanes, func() { terms(i, ks) })
+	}
 	VADDPD(acc[1], acc[0], acc[0])
 	VADDPD(acc[3], acc[2], acc[2])
 	VADDPD(acc[2], acc[0], acc[0])

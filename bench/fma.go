@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/rotorkernels/rotor/internal/cputime"
 )
 
 // fmaKernel runs iters iterations of independent fp32 FMA chains and
@@ -80,14 +82,14 @@ func fmaRound(k fmaKernel, iters, workers int, dur time.Duration) float64 {
 			defer wg.Done()
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			c0, ok0 := threadCPU()
+			c0, ok0 := cputime.Thread()
 			for { // at least one chunk, however late the goroutine starts
 				flops[w] += k.run(iters)
 				if time.Since(start) >= dur {
 					break
 				}
 			}
-			if c1, ok1 := threadCPU(); ok0 && ok1 && c1 > c0 {
+			if c1, ok1 := cputime.Thread(); ok0 && ok1 && c1 > c0 {
 				rates[w] = flops[w] / (c1 - c0).Seconds()
 			} else {
 				perThread = false

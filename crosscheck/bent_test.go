@@ -53,6 +53,9 @@ func (b bentOps) PageMeta(a *ops.PageMetaArgs) error { return b.bend(a.Max, b.Ba
 func (b bentOps) PageScores(a *ops.PageScoresArgs) error {
 	return b.bend(a.Out, b.Backend.PageScores(a))
 }
+func (b bentOps) KMeansAssign(a *ops.KMeansAssignArgs) error {
+	return b.bend(a.Labels, b.Backend.KMeansAssign(a))
+}
 func (b bentOps) RoPEAppend(a *ops.RoPEAppendArgs) error {
 	return b.bend(a.KCache, b.Backend.RoPEAppend(a))
 }

@@ -1,11 +1,6 @@
 package cuda
 
-import (
-	"runtime"
-	"sync"
-
-	"github.com/rotorkernels/rotor/kernels"
-)
+import "github.com/rotorkernels/rotor/kernels"
 
 // Precompile compiles kernel variants for the backend's device, several
 // NVRTC compilations at a time (through the kernels package's memory and
@@ -35,29 +30,8 @@ func (b *Backend) Precompile(vs []kernels.Variant) error {
 // compileAll compiles vs with GOMAXPROCS concurrent compilations and
 // returns the first error.
 func (d *device) compileAll(vs []kernels.Variant) error {
-	jobs := make(chan kernels.Variant)
-	var first error
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(vs), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for v := range jobs {
-				if _, err := d.compile(v.Family, v.Options.Normalize(v.Family), d.info.CompileArch); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for _, v := range vs {
-		jobs <- v
-	}
-	close(jobs)
-	wg.Wait()
-	return first
+	return kernels.EachVariant(vs, 0, func(v kernels.Variant) error {
+		_, err := d.compile(v.Family, v.Options.Normalize(v.Family), d.info.CompileArch)
+		return err
+	})
 }

@@ -3,10 +3,9 @@ package fallback
 import (
 	"fmt"
 	"math/rand/v2"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/rotorkernels/rotor/internal/cputime"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -38,7 +37,7 @@ func BenchmarkKMeansAssign(b *testing.B) {
 			sums, _ := be.Alloc(ops.F32, hk, sz.c, d)
 			counts, _ := be.Alloc(ops.I32, hk, sz.c)
 			a := &ops.KMeansAssignArgs{K: k, Normalize: true, Centroids: cent, Labels: labels, Dist: dist, Sums: sums, Counts: counts}
-			cpu0 := cpuTime()
+			cpu0, _ := cputime.Process()
 			b.ResetTimer()
 			for range b.N {
 				if err := be.KMeansAssign(a); err != nil {
@@ -47,14 +46,9 @@ func BenchmarkKMeansAssign(b *testing.B) {
 			}
 			flops := 2 * float64(hk*sz.n) * float64(sz.c*(d+1)) * float64(b.N)
 			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			b.ReportMetric(flops/(cpuTime()-cpu0).Seconds()/1e9, "GFLOP/cpu-s")
+			if cpu1, ok := cputime.Process(); ok {
+				b.ReportMetric(flops/(cpu1-cpu0).Seconds()/1e9, "GFLOP/cpu-s")
+			}
 		})
 	}
-}
-
-// cpuTime returns the user and system CPU time the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -17,7 +17,7 @@ func TestConformance(t *testing.T) {
 // the plain-Go loop, so each level has its own path to the NaN rule).
 func TestNaNEveryLevel(t *testing.T) {
 	b := fallback.New()
-	for _, level := range []string{"purego", "avx2", "avx512"} {
+	for _, level := range []string{"purego", "avx2", "avx512", "avx512bf16"} {
 		restore, err := b.LimitSIMD(level)
 		if err != nil {
 			t.Fatal(err)

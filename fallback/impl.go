@@ -14,7 +14,8 @@ func Impl() string { return vec.Impl() }
 func (b *Backend) SIMD() string { return Impl() }
 
 // LimitSIMD caps the hot loops of every fallback backend in the process
-// at the implementation name ("purego", "avx2" or "avx512"; a level this
+// at the implementation name ("purego", "avx2", "avx512" or "avx512bf16",
+// which adds the AVX512-BF16 rounding to bfloat16; a level this
 // CPU cannot run gives the highest it can) until restore is called. The
 // results are the same up to the documented summation order of dots and
 // sums; only speed changes. It exists so that a benchmark can time the
@@ -24,7 +25,7 @@ func (b *Backend) SIMD() string { return Impl() }
 func (b *Backend) LimitSIMD(name string) (restore func(), err error) {
 	restore, ok := vec.Limit(name)
 	if !ok {
-		return restore, ops.Errorf(ops.ErrConfig, "simd", name, "want purego, avx2 or avx512")
+		return restore, ops.Errorf(ops.ErrConfig, "simd", name, "want purego, avx2, avx512 or avx512bf16")
 	}
 	return restore, nil
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rotorkernels/rotor/ops"
 )
@@ -199,6 +200,44 @@ func TestPrecompile(t *testing.T) {
 	}
 	if err := c.Precompile(vs, Arch{9, 0}, 0); err != nil || int(f.calls.Load()) != len(vs) {
 		t.Fatalf("second Precompile recompiled: %d, %v", f.calls.Load(), err)
+	}
+}
+
+// TestEachVariant: every variant is visited once, never by more than
+// workers calls at a time, and an error of any call is returned after all
+// calls have ended.
+func TestEachVariant(t *testing.T) {
+	vs := Variants([]int{64})
+	for _, workers := range []int{1, 3} {
+		var mu sync.Mutex
+		seen, running, most := map[Variant]int{}, 0, 0
+		bad := vs[len(vs)/2]
+		err := EachVariant(vs, workers, func(v Variant) error {
+			mu.Lock()
+			seen[v]++
+			running++
+			most = max(most, running)
+			mu.Unlock()
+			time.Sleep(time.Millisecond)
+			mu.Lock()
+			running--
+			mu.Unlock()
+			if v == bad {
+				return errors.New("bad variant")
+			}
+			return nil
+		})
+		if err == nil || err.Error() != "bad variant" {
+			t.Errorf("workers %d: error %v, want the failing call's", workers, err)
+		}
+		if len(seen) != len(vs) || most > workers || running != 0 {
+			t.Errorf("workers %d: %d of %d variants visited, at most %d at a time, %d still running", workers, len(seen), len(vs), most, running)
+		}
+		for v, n := range seen {
+			if n != 1 {
+				t.Errorf("workers %d: %v visited %d times", workers, v, n)
+			}
+		}
 	}
 }
 

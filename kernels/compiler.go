@@ -139,19 +139,34 @@ func (c *Compiler) build(f Family, o Options, arch Arch, key, src string, header
 // concurrent NVRTC compilations (GOMAXPROCS when workers ≤ 0), so that
 // later Compile calls hit the cache. It returns the first error.
 func (c *Compiler) Precompile(vs []Variant, arch Arch, workers int) error {
+	return EachVariant(vs, workers, func(v Variant) error {
+		_, err := c.Compile(v.Family, v.Options, arch)
+		return err
+	})
+}
+
+// EachVariant calls do for every variant of vs from up to workers
+// goroutines at a time (GOMAXPROCS when workers ≤ 0), and returns the
+// first error a call returned once every call has ended.
+func EachVariant(vs []Variant, workers int, do func(Variant) error) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	jobs := make(chan Variant)
-	errs := make(chan error, len(vs))
+	var first error
+	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for range min(workers, max(len(vs), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for v := range jobs {
-				if _, err := c.Compile(v.Family, v.Options, arch); err != nil {
-					errs <- err
+				if err := do(v); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
 				}
 			}
 		}()
@@ -161,8 +176,7 @@ func (c *Compiler) Precompile(vs []Variant, arch Arch, workers int) error {
 	}
 	close(jobs)
 	wg.Wait()
-	close(errs)
-	return <-errs
+	return first
 }
 
 var (

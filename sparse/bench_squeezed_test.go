@@ -2,11 +2,10 @@ package sparse
 
 import (
 	"fmt"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/rotorkernels/rotor/fallback"
+	"github.com/rotorkernels/rotor/internal/cputime"
 	"github.com/rotorkernels/rotor/ops"
 	"github.com/rotorkernels/rotor/precision"
 )
@@ -22,13 +21,15 @@ func BenchmarkNewSqueezed(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d/hk=%d/c=%d/iters=%d", c.n, c.hk, c.n/20, c.iters), func(b *testing.B) {
 			ctx := squeezedBenchContext(c.n, c.hk)
 			cfg := SqueezedConfig{Clusters: c.n / 20, Budget: c.n / 16, Local: 0, Seed: 1, MaxIter: c.iters}
-			cpu0 := benchCPU()
+			cpu0, _ := cputime.Process()
 			for b.Loop() {
 				if _, err := NewSqueezed(fallback.New(), ctx, cfg); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric((benchCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			if cpu1, ok := cputime.Process(); ok {
+				b.ReportMetric((cpu1-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			}
 		})
 	}
 }
@@ -52,11 +53,4 @@ func squeezedBenchContext(n, hk int) Context {
 		}
 	}
 	return Context{K: fallback.WrapU16(ops.BF16, k, n, hk, d), Len: n}
-}
-
-// benchCPU returns the CPU time the process has used.
-func benchCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

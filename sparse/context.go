@@ -118,6 +118,13 @@ func sameShape(a, b []int) bool {
 // queryView returns q as a [Hq, D] view: q may be [Hq, D] or [1, Hq, D].
 // It checks D against the keys and that Hq is a multiple of hk.
 func queryView(q *ops.Tensor, backend string, hk, d int) (*ops.Tensor, error) {
+	return queryViewIn(q, backend, hk, d, nil)
+}
+
+// queryViewIn is queryView writing the [Hq, D] view of a [1, Hq, D] query
+// into buf when buf is not nil, so that a policy's warm step allocates
+// nothing.
+func queryViewIn(q *ops.Tensor, backend string, hk, d int, buf *ops.Tensor) (*ops.Tensor, error) {
 	if q == nil {
 		return nil, ops.Errorf(ops.ErrShape, "q", nil, "a query tensor is required")
 	}
@@ -134,7 +141,10 @@ func queryView(q *ops.Tensor, backend string, hk, d int) (*ops.Tensor, error) {
 		return nil, err
 	}
 	if q.Rank() == 3 {
-		q = q.Sub(0, q.Shape[1:], 0)
+		if buf == nil {
+			buf = new(ops.Tensor)
+		}
+		q = setView(buf, q, 0, 0, q.Shape[1:]...)
 	}
 	if err := checkHeads(q.Shape[0], q.Shape[1], hk, d); err != nil {
 		return nil, err

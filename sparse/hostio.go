@@ -11,18 +11,33 @@ import (
 
 // readFloats copies a float tensor of any dtype to the host as float32.
 func readFloats(b ops.Backend, t *ops.Tensor) ([]float32, error) {
+	var h hostBuf
+	return h.floats(b, t)
+}
+
+// hostBuf holds host copies of backend tensors, reused from call to call
+// so that a policy's warm step allocates nothing. A copy stays valid until
+// the next read into the same buffer.
+type hostBuf struct {
+	f   []float32
+	raw []uint16
+	i   []int32
+}
+
+// floats copies a float tensor of any dtype to the host as float32.
+func (h *hostBuf) floats(b ops.Backend, t *ops.Tensor) ([]float32, error) {
 	n := t.Len()
+	h.f = growSlice(h.f, n)
+	out := h.f
 	switch t.DType {
 	case ops.F32:
-		out := make([]float32, n)
 		return out, b.Read(ops.Bytes(out), t)
 	case ops.BF16, ops.F16:
-		raw := make([]uint16, n)
-		if err := b.Read(ops.Bytes(raw), t); err != nil {
+		h.raw = growSlice(h.raw, n)
+		if err := b.Read(ops.Bytes(h.raw), t); err != nil {
 			return nil, err
 		}
-		out := make([]float32, n)
-		for i, u := range raw {
+		for i, u := range h.raw {
 			if t.DType == ops.BF16 {
 				out[i] = precision.BF16(u).Float32()
 			} else {
@@ -32,6 +47,21 @@ func readFloats(b ops.Backend, t *ops.Tensor) ([]float32, error) {
 		return out, nil
 	}
 	return nil, ops.Errorf(ops.ErrDType, "tensor.dtype", t.DType, "want f32, bf16 or f16")
+}
+
+// ints copies an I32 tensor to the host.
+func (h *hostBuf) ints(b ops.Backend, t *ops.Tensor) ([]int32, error) {
+	h.i = growSlice(h.i, t.Len())
+	return h.i, b.Read(ops.Bytes(h.i), t)
+}
+
+// growSlice returns s resized to n elements, reallocated only when its
+// capacity is short.
+func growSlice[E any](s []E, n int) []E {
+	if cap(s) < n {
+		return make([]E, n)
+	}
+	return s[:n]
 }
 
 // floatBytes encodes host float32 values as little-endian bytes of dtype
@@ -57,8 +87,8 @@ func floatBytes(dt ops.DType, v []float32) []byte {
 
 // readI32 copies an I32 tensor to the host.
 func readI32(b ops.Backend, t *ops.Tensor) ([]int32, error) {
-	out := make([]int32, t.Len())
-	return out, b.Read(ops.Bytes(out), t)
+	var h hostBuf
+	return h.ints(b, t)
 }
 
 // cosine returns the cosine similarity of a and b in float64, or NaN when

@@ -59,6 +59,21 @@ type Quest struct {
 	bound  scratch     // F32 [Hq, pages]
 	crit   scratch     // F32 [Hk, pages]
 	top    scratch     // I32 [Hk, pages-1]
+	step   questStep
+}
+
+// questStep is the per-step state Select reuses from step to step: the
+// views and argument blocks handed to the backend and the host copies,
+// so that a warm step allocates nothing (fresh host memory would cost
+// page faults on every step).
+type questStep struct {
+	q, min, max, bound, votes, ids ops.Tensor
+	vin, vout                      ops.Tensor // one group's bounds and votes
+	scores                         ops.PageScoresArgs
+	vote                           ops.CriticalityArgs
+	topk                           ops.TopKArgs
+	top, qh                        hostBuf
+	host                           []int32 // [Hk, W]: the selection, expanded
 }
 
 // NewQuest returns a Quest policy on backend b (not nil). PageSize must be
@@ -146,8 +161,10 @@ func (p *Quest) update(ctx *Context) error {
 // Select updates the page metadata and returns the per-kv-head selection
 // of the best pages of ctx for query q ([Hq, D] or [1, Hq, D]). The
 // selection's tensor belongs to p and is overwritten by the next call.
+// A warm step (same pool layout, no new pages to describe) allocates
+// nothing.
 func (p *Quest) Select(q *ops.Tensor, ctx Context) (ops.Selection, error) {
-	b, ps := p.b, p.cfg.PageSize
+	b, ps, st := p.b, p.cfg.PageSize, &p.step
 	hk, d, err := ctx.check(b.Name())
 	if err != nil {
 		return ops.Selection{}, err
@@ -155,7 +172,7 @@ func (p *Quest) Select(q *ops.Tensor, ctx Context) (ops.Selection, error) {
 	if ctx.Slots != nil {
 		return ops.Selection{}, ops.Errorf(ops.ErrUnsupported, "ctx.slots", ctx.Slots, "quest pages need a slot range")
 	}
-	if q, err = queryView(q, b.Name(), hk, d); err != nil {
+	if q, err = queryViewIn(q, b.Name(), hk, d, &st.q); err != nil {
 		return ops.Selection{}, err
 	}
 	w := rowWidth(p.Width(), &ctx)
@@ -164,73 +181,96 @@ func (p *Quest) Select(q *ops.Tensor, ctx Context) (ops.Selection, error) {
 	}
 	first, end := ctx.Start, ctx.Start+ctx.Len
 	p0, p1 := first/ps, (end+ps-1)/ps // the context's pages [p0, p1)
+	st.host = growSlice(st.host, hk*w)
 	if ctx.Len == 0 || p1-p0 <= p.pages {
-		row := make([]int32, 0, w)
-		for s := first; s < end; s++ {
-			row = append(row, int32(s))
+		for h := range hk {
+			row := st.host[h*w : h*w : (h+1)*w]
+			for s := first; s < end; s++ {
+				row = append(row, int32(s))
+			}
+			padRow(row, w)
 		}
-		row = append(row, fill(w-len(row), -1)...)
-		return p.out.selection(ops.PerKVHead), p.out.write(b, replicate(row, hk))
+		return p.out.selection(ops.PerKVHead), p.out.write(b, st.host)
 	}
 	if err := p.update(&ctx); err != nil {
 		return ops.Selection{}, err
 	}
 	// Score every page but the newest, which is always kept.
-	hq, np, k := q.Shape[0], p1-1-p0, p.pages-1
-	host := make([]int32, 0, hk*w)
+	np, k := p1-1-p0, p.pages-1
 	var top []int32
 	if k > 0 {
-		bound, err := p.bound.view(b, hq, np)
-		if err != nil {
-			return ops.Selection{}, err
-		}
-		off := p0 * hk * d
-		if err := b.PageScores(&ops.PageScoresArgs{Q: q, Min: p.min.Sub(off, []int{np, hk, d}, 0), Max: p.max.Sub(off, []int{np, hk, d}, 0),
-			Pages: np, Out: bound, Scale: p.cfg.Scale}); err != nil {
-			return ops.Selection{}, err
-		}
-		votes := bound
-		if g := hq / hk; g > 1 {
-			if votes, err = p.crit.view(b, hk, np); err != nil {
-				return ops.Selection{}, err
-			}
-			for h := range hk {
-				if err := b.Criticality(&ops.CriticalityArgs{Scores: bound.RowRange(h*g, (h+1)*g), Out: votes.Sub(h*np, []int{np}, 0)}); err != nil {
-					return ops.Selection{}, err
-				}
-			}
-		}
-		ids, err := p.top.view(b, hk, k)
-		if err != nil {
-			return ops.Selection{}, err
-		}
-		if err := b.TopK(&ops.TopKArgs{Scores: votes, K: k, Out: ids}); err != nil {
-			return ops.Selection{}, err
-		}
-		if top, err = readI32(b, ids); err != nil {
-			return ops.Selection{}, err
-		}
-		qh, err := readFloats(b, q)
-		if err != nil {
-			return ops.Selection{}, err
-		}
-		if err := checkQuery(qh); err != nil {
+		if top, err = p.best(q, p0, np, k); err != nil {
 			return ops.Selection{}, err
 		}
 	}
-	row := make([]int32, 0, w)
 	for h := range hk {
-		row = row[:0]
+		row := st.host[h*w : h*w : (h+1)*w]
 		for _, pg := range top[h*k : h*k+k] {
 			if pg >= 0 && int(pg) < np { // -1: fewer pages than k had a score
 				row = appendPage(row, p0+int(pg), ps, first, end)
 			}
 		}
 		row = appendPage(row, p1-1, ps, first, end)
-		host = append(host, row...)
-		host = append(host, fill(w-len(row), -1)...)
+		padRow(row, w)
 	}
-	return p.out.selection(ops.PerKVHead), p.out.write(b, host)
+	return p.out.selection(ops.PerKVHead), p.out.write(b, st.host)
+}
+
+// best returns on the host, per kv head, the k pages (relative to p0,
+// ascending) of the np pages from p0 with the largest bounds for q
+// (soft-voted over each group of query heads), and checks the query.
+func (p *Quest) best(q *ops.Tensor, p0, np, k int) ([]int32, error) {
+	b, st := p.b, &p.step
+	hq, hk, d := q.Shape[0], p.min.Shape[1], p.min.Shape[2]
+	bound, err := p.bound.grow(b, hq*np)
+	if err != nil {
+		return nil, err
+	}
+	off := p0 * hk * d
+	st.scores = ops.PageScoresArgs{Q: q, Min: setView(&st.min, p.min, off, 0, np, hk, d), Max: setView(&st.max, p.max, off, 0, np, hk, d),
+		Pages: np, Out: setView(&st.bound, bound, 0, 0, hq, np), Scale: p.cfg.Scale}
+	if err := b.PageScores(&st.scores); err != nil {
+		return nil, err
+	}
+	votes := &st.bound
+	if g := hq / hk; g > 1 {
+		crit, err := p.crit.grow(b, hk*np)
+		if err != nil {
+			return nil, err
+		}
+		votes = setView(&st.votes, crit, 0, 0, hk, np)
+		for h := range hk {
+			st.vote = ops.CriticalityArgs{Scores: setView(&st.vin, &st.bound, h*g*np, 0, g, np), Out: setView(&st.vout, votes, h*np, 0, np)}
+			if err := b.Criticality(&st.vote); err != nil {
+				return nil, err
+			}
+		}
+	}
+	ids, err := p.top.grow(b, hk*k)
+	if err != nil {
+		return nil, err
+	}
+	st.topk = ops.TopKArgs{Scores: votes, K: k, Out: setView(&st.ids, ids, 0, 0, hk, k)}
+	if err := b.TopK(&st.topk); err != nil {
+		return nil, err
+	}
+	top, err := st.top.ints(b, &st.ids)
+	if err != nil {
+		return nil, err
+	}
+	qh, err := st.qh.floats(b, q)
+	if err != nil {
+		return nil, err
+	}
+	return top, checkQuery(qh)
+}
+
+// padRow fills row's spare capacity up to w entries with -1.
+func padRow(row []int32, w int) {
+	pad := row[len(row):w]
+	for i := range pad {
+		pad[i] = -1
+	}
 }
 
 // appendPage appends the slots of page pg that lie in [first, end).

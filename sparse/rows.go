@@ -71,6 +71,16 @@ func (s *scratch) view(b ops.Backend, shape ...int) (*ops.Tensor, error) {
 	if !ok {
 		return nil, ops.Errorf(ops.ErrShape, "scratch", shape, "more than 2^48 elements")
 	}
+	t, err := s.grow(b, n)
+	if err != nil {
+		return nil, err
+	}
+	return t.Sub(0, shape, 0), nil
+}
+
+// grow makes the buffer hold at least n elements and returns it whole (a
+// flat tensor, for setView).
+func (s *scratch) grow(b ops.Backend, n int) (*ops.Tensor, error) {
 	if s.t == nil || s.t.Len() < n {
 		if s.t != nil {
 			if err := b.Free(s.t); err != nil {
@@ -84,7 +94,15 @@ func (s *scratch) view(b ops.Backend, shape ...int) (*ops.Tensor, error) {
 		}
 		s.t = t
 	}
-	return s.t.Sub(0, shape, 0), nil
+	return s.t, nil
+}
+
+// setView makes dst the view of t that t.Sub(offset, shape, stride) would
+// return, reusing dst's shape slice, and returns dst: a policy keeps such
+// views from step to step so that a warm step allocates nothing.
+func setView(dst, t *ops.Tensor, offset, stride int, shape ...int) *ops.Tensor {
+	*dst = ops.Tensor{DType: t.DType, Shape: append(dst.Shape[:0], shape...), Stride: stride, Offset: t.Offset + offset, Mem: t.Mem}
+	return dst
 }
 
 // fill returns n copies of v.

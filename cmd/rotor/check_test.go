@@ -44,7 +44,7 @@ func TestCheckErrors(t *testing.T) {
 
 func TestCheckList(t *testing.T) {
 	code, out, _ := runCLI("check", "--list")
-	want := "attend\ncriticality\nmerge\npagemeta\npagescores\nrope\nrope-append\nscores\ntopk\n"
+	want := "attend\ncriticality\nkmeans\nmerge\npagemeta\npagescores\nrope\nrope-append\nscores\ntopk\n"
 	if code != 0 || out != want {
 		t.Errorf("check --list: exit %d, %q, want %q", code, out, want)
 	}

@@ -12,7 +12,17 @@ var benchSizes = []int{16, 128, 1024, 16384, 262144}
 // benchLevels runs f as sub-benchmarks impl=<level>/n=<size> for every
 // supported level, reporting GB/s from bytes per element.
 func benchLevels(b *testing.B, bytesPerElem int, f func(l int, n int) func()) {
-	for _, l := range supported() {
+	benchLevelsOf(b, supported(), bytesPerElem, f)
+}
+
+// benchRoundingLevels is benchLevels for the kernels that round to
+// bfloat16 (supportedRounding).
+func benchRoundingLevels(b *testing.B, bytesPerElem int, f func(l int, n int) func()) {
+	benchLevelsOf(b, supportedRounding(), bytesPerElem, f)
+}
+
+func benchLevelsOf(b *testing.B, levels []int, bytesPerElem int, f func(l int, n int) func()) {
+	for _, l := range levels {
 		for _, n := range benchSizes {
 			b.Run(fmt.Sprintf("impl=%s/n=%d", levelNames[l], n), func(b *testing.B) {
 				run := f(l, n)
@@ -121,7 +131,7 @@ func BenchmarkBF16ToF32(b *testing.B) {
 }
 
 func BenchmarkF32ToBF16(b *testing.B) {
-	benchLevels(b, 6, func(l, n int) func() {
+	benchRoundingLevels(b, 6, func(l, n int) func() {
 		src, dst := f32Ramp(n), make([]uint16, n)
 		return func() { f32ToBF16At(l, dst, src) }
 	})
@@ -144,7 +154,7 @@ func BenchmarkF32ToF16(b *testing.B) {
 // BenchmarkRotateBF16 rotates a bfloat16 head of 2n elements in place;
 // bytes count it read and written.
 func BenchmarkRotateBF16(b *testing.B) {
-	benchLevels(b, 8, func(l, n int) func() {
+	benchRoundingLevels(b, 8, func(l, n int) func() {
 		x := u16Ramp(2 * n)
 		c, s := unitAngles(n)
 		return func() { rotateBF16At(l, x, x, c, s, 1, 0) }
@@ -153,7 +163,7 @@ func BenchmarkRotateBF16(b *testing.B) {
 
 // BenchmarkRotateBF16Split is BenchmarkRotateBF16 with split tables.
 func BenchmarkRotateBF16Split(b *testing.B) {
-	benchLevels(b, 8, func(l, n int) func() {
+	benchRoundingLevels(b, 8, func(l, n int) func() {
 		x := u16Ramp(2 * n)
 		c, s := unitAngles(n)
 		return func() { rotateBF16SplitAt(l, x, x, c, s, 1, 0) }
@@ -163,7 +173,7 @@ func BenchmarkRotateBF16Split(b *testing.B) {
 // BenchmarkRotateInterleavedBF16 rotates a GPT-J bfloat16 head of n
 // pairs in place; bytes count it read and written.
 func BenchmarkRotateInterleavedBF16(b *testing.B) {
-	benchLevels(b, 8, func(l, n int) func() {
+	benchRoundingLevels(b, 8, func(l, n int) func() {
 		x := u16Ramp(2 * n)
 		c, s := unitAngles(n)
 		return func() { rotatePairsBF16At(l, x, x, c, s, 1, 0) }
@@ -180,7 +190,7 @@ func BenchmarkRotateBF16Row(b *testing.B) {
 		name string
 		rot  func(l int, dst, src []uint16, c, s []float32, heads, stride int)
 	}{{"natural", rotateBF16At}, {"split", rotateBF16SplitAt}, {"gptj", rotatePairsBF16At}}
-	for _, l := range supported() {
+	for _, l := range supportedRounding() {
 		for _, k := range kernels {
 			b.Run(fmt.Sprintf("impl=%s/kernel=%s", levelNames[l], k.name), func(b *testing.B) {
 				x := u16Ramp(heads * d)
@@ -305,4 +315,30 @@ func BenchmarkAttendBF16Split(b *testing.B) {
 			attendBF16SplitAt(l, x, len(offs), q, 128, 0.088, pool, offs, pool, offs, 128, m, ls, acc)
 		}
 	})
+}
+
+// BenchmarkVote times the soft vote's kernels over n scores of one head
+// in cache: the maximum, the normaliser alone and with its weights kept
+// (ExpStore64), and one head's SoftVote terms (the exponential again).
+func BenchmarkVote(b *testing.B) {
+	for _, k := range []string{"max", "expsum64", "expstore64", "softvote"} {
+		b.Run("kernel="+k, func(b *testing.B) {
+			benchLevels(b, 4, func(l, n int) func() {
+				x, w := f32Ramp(n), make([]float32, n)
+				for i := range x {
+					x[i] -= 20
+				}
+				switch k {
+				case "max":
+					return func() { sink = maxOrderedAt(l, x) }
+				case "expsum64":
+					return func() { sink = float32(expSum64At(l, x, 0)) }
+				case "expstore64":
+					return func() { sink = float32(expStore64At(l, w, x, 0)) }
+				}
+				offs, m, inv := []int{0}, []float32{0}, []float32{1}
+				return func() { softVoteAt(l, w, x, offs, m, inv) }
+			})
+		})
+	}
 }

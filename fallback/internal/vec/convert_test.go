@@ -43,7 +43,7 @@ func TestWiden16(t *testing.T) {
 // TestConvertLengths checks every length and misalignment of the four
 // conversions (tails included) with the guards intact.
 func TestConvertLengths(t *testing.T) {
-	forLevels(t, func(t *testing.T, l int) {
+	forRoundingLevels(t, func(t *testing.T, l int) {
 		for _, n := range testLengths {
 			for _, off := range testOffsets {
 				src16 := at[uint16](n, off)
@@ -90,14 +90,15 @@ func TestConvertLengths(t *testing.T) {
 // narrowing is a float32 → 16-bit conversion under test and its
 // definition.
 type narrowing struct {
-	name string
-	conv func(l int, dst []uint16, src []float32)
-	ref  func(f float32) uint16
+	name   string
+	conv   func(l int, dst []uint16, src []float32)
+	ref    func(f float32) uint16
+	levels func() []int
 }
 
 var narrowings = []narrowing{
-	{"bf16", f32ToBF16At, func(f float32) uint16 { return precision.BF16FromFloat32(f).Bits() }},
-	{"f16", f32ToF16At, func(f float32) uint16 { return float16.Fromfloat32(f).Bits() }},
+	{"bf16", f32ToBF16At, func(f float32) uint16 { return precision.BF16FromFloat32(f).Bits() }, supportedRounding},
+	{"f16", f32ToF16At, func(f float32) uint16 { return float16.Fromfloat32(f).Bits() }, supported},
 }
 
 // TestNarrowAll checks F32ToBF16 against precision.BF16FromFloat32 and
@@ -122,30 +123,32 @@ func TestNarrowAll(t *testing.T) {
 	if testing.Short() {
 		stride = 61
 	}
-	forLevels(t, func(t *testing.T, l int) {
-		if l == levelGeneric {
-			t.Skip("TestNarrowSample checks the plain-Go loops")
-		}
-		for _, c := range narrowings {
-			t.Run(c.name, func(t *testing.T) {
+	for _, c := range narrowings {
+		t.Run(c.name, func(t *testing.T) {
+			forEachLevel(t, c.levels(), func(t *testing.T, l int) {
+				if l == levelGeneric {
+					t.Skip("TestNarrowSample checks the plain-Go loops")
+				}
 				if bad := shards(stride, func(dst []uint16, src []float32) { c.conv(l, dst, src) }, c.ref); bad != "" {
 					t.Fatal(bad)
 				}
 			})
-		}
-	})
+		})
+	}
 }
 
 // TestNarrowSample checks every level, plain Go included, element by
 // element on every 61st shard.
 func TestNarrowSample(t *testing.T) {
-	forLevels(t, func(t *testing.T, l int) {
-		for _, c := range narrowings {
-			if bad := shards(-61, func(dst []uint16, src []float32) { c.conv(l, dst, src) }, c.ref); bad != "" {
-				t.Fatalf("%s: %s", c.name, bad)
-			}
-		}
-	})
+	for _, c := range narrowings {
+		t.Run(c.name, func(t *testing.T) {
+			forEachLevel(t, c.levels(), func(t *testing.T, l int) {
+				if bad := shards(-61, func(dst []uint16, src []float32) { c.conv(l, dst, src) }, c.ref); bad != "" {
+					t.Fatal(bad)
+				}
+			})
+		})
+	}
 }
 
 // shards converts every |stride|-th shard with conv and checks it against

@@ -10,7 +10,20 @@ import (
 // naming the subtest after it.
 func forLevels(t *testing.T, f func(t *testing.T, l int)) {
 	t.Helper()
-	for _, l := range supported() {
+	forEachLevel(t, supported(), f)
+}
+
+// forRoundingLevels is forLevels for the kernels that round to
+// bfloat16, which have one more level (levelAVX512BF16) on CPUs with
+// AVX512-BF16.
+func forRoundingLevels(t *testing.T, f func(t *testing.T, l int)) {
+	t.Helper()
+	forEachLevel(t, supportedRounding(), f)
+}
+
+func forEachLevel(t *testing.T, levels []int, f func(t *testing.T, l int)) {
+	t.Helper()
+	for _, l := range levels {
 		t.Run(levelNames[l], func(t *testing.T) { f(t, l) })
 	}
 }

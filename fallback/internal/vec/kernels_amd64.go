@@ -360,6 +360,12 @@ func maxOrderedAVX2(x []float32) float32
 //go:noescape
 func expSum64AVX2(x []float32, m float32) float64
 
+// expStore64AVX2 sets w[i] = exp32(x[i] − m) (0 for NaN) and returns their sum in float64, expSum64's bits.
+// It processes the largest multiple of 8 elements; the caller handles the rest.
+//
+//go:noescape
+func expStore64AVX2(w []float32, x []float32, m float32) float64
+
 // softVoteAVX2 sets out[i] = Σ_h inv[h]·exp32(s[offs[h]+i] − m[h]) for h < len(m), a NaN score counting 0 (FMA, heads in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
@@ -752,6 +758,12 @@ func maxOrderedAVX512(x []float32) float32
 //go:noescape
 func expSum64AVX512(x []float32, m float32) float64
 
+// expStore64AVX512 sets w[i] = exp32(x[i] − m) (0 for NaN) and returns their sum in float64, expSum64's bits.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+//
+//go:noescape
+func expStore64AVX512(w []float32, x []float32, m float32) float64
+
 // softVoteAVX512 sets out[i] = Σ_h inv[h]·exp32(s[offs[h]+i] − m[h]) for h < len(m), a NaN score counting 0 (FMA, heads in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
@@ -787,6 +799,22 @@ func kmeansScaleAVX512(y []float32, x []float32, inv float64)
 //
 //go:noescape
 func kmeansAddFixedAVX512(acc []int64, y []float32, scale float64)
+
+// rotateBF16AVX512BF16 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads bfloat16 heads by c[i], s[i], half = len(c), into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func rotateBF16AVX512BF16(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+
+// rotateBF16SplitAVX512BF16 rotates the NeoX pairs (src[h·stride+i], src[h·stride+half+i]) of heads bfloat16 heads into dst as rotateBF16 does, half = len(c), with c and s in split order: in each whole block of 32 pairs the entries of the even pairs, then those of the odd pairs; the remaining pairs in natural order.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func rotateBF16SplitAVX512BF16(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+
+// rotatePairsBF16AVX512BF16 rotates the GPT-J pairs (src[h·stride+2i], src[h·stride+2i+1]) of heads bfloat16 heads by c[i], s[i] for i < len(c) into dst: widened exactly, rotated as rotate, rounded once to nearest even.
+// It processes the largest multiple of 16 elements; the caller handles the rest.
+func rotatePairsBF16AVX512BF16(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+
+// f32ToBF16AVX512BF16 sets dst[i] to the bfloat16 bits of src[i] (round to nearest even, NaN quiet with its sign and top payload bits) for i < len(src).
+// It processes the largest multiple of 32 elements; the caller handles the rest.
+func f32ToBF16AVX512BF16(dst []uint16, src []float32)
 
 // transposeAVX2 sets kt[c·ktstride+i] = k[offs[i]+c] for i < len(offs) and c < d, both rounded down to 8 (the caller handles the rest).
 // It is used at every SIMD level.

@@ -3464,41 +3464,41 @@ exp:
 	VPOR       expAVX2<>+160(SB), Y4, Y4
 	VADDPS     Y4, Y3, Y3
 	VCVTTPS2DQ Y3, Y3
-	VCVTDQ2PS  Y3, Y5
-	VMULPS     expAVX2<>+32(SB), Y5, Y6
-	VSUBPS     Y6, Y2, Y4
-	VMULPS     expAVX2<>+64(SB), Y5, Y6
-	VSUBPS     Y6, Y4, Y4
-	VMOVUPS    expAVX2<>+224(SB), Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+256(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+288(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+320(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+352(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+160(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+384(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+384(SB), Y5, Y5
+	VCVTDQ2PS  Y3, Y4
+	VMULPS     expAVX2<>+32(SB), Y4, Y6
+	VSUBPS     Y6, Y2, Y5
+	VMULPS     expAVX2<>+64(SB), Y4, Y6
+	VSUBPS     Y6, Y5, Y5
+	VMOVUPS    expAVX2<>+224(SB), Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+256(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+288(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+320(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+352(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+160(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+384(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+384(SB), Y4, Y4
 	VPADDD     expAVX2<>+448(SB), Y3, Y3
 	VPSLLD     $0x17, Y3, Y3
-	VMULPS     Y3, Y5, Y5
+	VMULPS     Y3, Y4, Y4
 	VSUBPS     expAVX2<>+96(SB), Y2, Y3
 	VPSRAD     $0x1f, Y3, Y3
-	VPANDN     Y5, Y3, Y5
+	VPANDN     Y4, Y3, Y4
 	VPAND      expAVX2<>+480(SB), Y2, Y3
-	VMOVUPS    expAVX2<>+512(SB), Y4
-	VPSUBD     Y3, Y4, Y3
+	VMOVUPS    expAVX2<>+512(SB), Y5
+	VPSUBD     Y3, Y5, Y3
 	VPSRAD     $0x1f, Y3, Y3
-	VPANDN     Y5, Y3, Y5
+	VPANDN     Y4, Y3, Y4
 	VPAND      Y3, Y2, Y3
-	VPOR       Y3, Y5, Y5
-	VMOVUPS    Y5, (AX)(DX*4)
-	VADDPS     Y5, Y0, Y0
+	VPOR       Y3, Y4, Y4
+	VMOVUPS    Y4, (AX)(DX*4)
+	VADDPS     Y4, Y0, Y0
 	ADDQ       $0x00000008, DX
 	JMP        exp
 
@@ -3736,35 +3736,35 @@ max_end:
 	VMULPS       expAVX2<>+0(SB), Y0, Y1
 	VADDPS       expAVX2<>+192(SB), Y1, Y1
 	VCVTTPS2DQ   Y1, Y1
-	VCVTDQ2PS    Y1, Y3
-	VMULPS       expAVX2<>+32(SB), Y3, Y4
-	VSUBPS       Y4, Y0, Y2
-	VMULPS       expAVX2<>+64(SB), Y3, Y4
-	VSUBPS       Y4, Y2, Y2
-	VMOVUPS      expAVX2<>+224(SB), Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+256(SB), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+288(SB), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+320(SB), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+352(SB), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+160(SB), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+384(SB), Y3, Y3
-	VMULPS       Y2, Y3, Y3
-	VADDPS       expAVX2<>+384(SB), Y3, Y3
+	VCVTDQ2PS    Y1, Y2
+	VMULPS       expAVX2<>+32(SB), Y2, Y4
+	VSUBPS       Y4, Y0, Y3
+	VMULPS       expAVX2<>+64(SB), Y2, Y4
+	VSUBPS       Y4, Y3, Y3
+	VMOVUPS      expAVX2<>+224(SB), Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+256(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+288(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+320(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+352(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+160(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+384(SB), Y2, Y2
+	VMULPS       Y3, Y2, Y2
+	VADDPS       expAVX2<>+384(SB), Y2, Y2
 	VPADDD       expAVX2<>+448(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y2, Y2
 	VSUBPS       expAVX2<>+96(SB), Y0, Y0
 	VPSRAD       $0x1f, Y0, Y0
-	VPANDN       Y3, Y0, Y3
-	VMOVSS       X3, (DI)(R9*4)
+	VPANDN       Y2, Y0, Y2
+	VMOVSS       X2, (DI)(R9*4)
 	VMOVSS       (SI)(R9*4), X0
-	VMULSS       X3, X0, X0
+	VMULSS       X2, X0, X0
 	VMOVSS       X0, (SI)(R9*4)
 	JMP          weights
 
@@ -3792,68 +3792,68 @@ exp3:
 	VCVTTPS2DQ Y5, Y5
 	VCVTDQ2PS  Y5, Y6
 	VMULPS     expAVX2<>+32(SB), Y6, Y7
-	VSUBPS     Y7, Y2, Y8
+	VSUBPS     Y7, Y2, Y9
 	VMULPS     expAVX2<>+64(SB), Y6, Y7
-	VSUBPS     Y7, Y8, Y8
+	VSUBPS     Y7, Y9, Y9
 	VMULPS     expAVX2<>+0(SB), Y3, Y6
 	VADDPS     expAVX2<>+192(SB), Y6, Y6
 	VCVTTPS2DQ Y6, Y6
 	VCVTDQ2PS  Y6, Y7
-	VMULPS     expAVX2<>+32(SB), Y7, Y10
-	VSUBPS     Y10, Y3, Y9
-	VMULPS     expAVX2<>+64(SB), Y7, Y10
-	VSUBPS     Y10, Y9, Y9
+	VMULPS     expAVX2<>+32(SB), Y7, Y8
+	VSUBPS     Y8, Y3, Y10
+	VMULPS     expAVX2<>+64(SB), Y7, Y8
+	VSUBPS     Y8, Y10, Y10
 	VMULPS     expAVX2<>+0(SB), Y4, Y7
 	VADDPS     expAVX2<>+192(SB), Y7, Y7
 	VCVTTPS2DQ Y7, Y7
-	VCVTDQ2PS  Y7, Y11
-	VMULPS     expAVX2<>+32(SB), Y11, Y12
-	VSUBPS     Y12, Y4, Y10
-	VMULPS     expAVX2<>+64(SB), Y11, Y12
-	VSUBPS     Y12, Y10, Y10
-	VMOVUPS    expAVX2<>+224(SB), Y11
+	VCVTDQ2PS  Y7, Y8
+	VMULPS     expAVX2<>+32(SB), Y8, Y12
+	VSUBPS     Y12, Y4, Y11
+	VMULPS     expAVX2<>+64(SB), Y8, Y12
+	VSUBPS     Y12, Y11, Y11
+	VMOVUPS    expAVX2<>+224(SB), Y8
 	VMOVUPS    expAVX2<>+224(SB), Y12
 	VMOVUPS    expAVX2<>+224(SB), Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+256(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+256(SB), Y8, Y8
 	VADDPS     expAVX2<>+256(SB), Y12, Y12
 	VADDPS     expAVX2<>+256(SB), Y13, Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+288(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+288(SB), Y8, Y8
 	VADDPS     expAVX2<>+288(SB), Y12, Y12
 	VADDPS     expAVX2<>+288(SB), Y13, Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+320(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+320(SB), Y8, Y8
 	VADDPS     expAVX2<>+320(SB), Y12, Y12
 	VADDPS     expAVX2<>+320(SB), Y13, Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+352(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+352(SB), Y8, Y8
 	VADDPS     expAVX2<>+352(SB), Y12, Y12
 	VADDPS     expAVX2<>+352(SB), Y13, Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+160(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+160(SB), Y8, Y8
 	VADDPS     expAVX2<>+160(SB), Y12, Y12
 	VADDPS     expAVX2<>+160(SB), Y13, Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+384(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+384(SB), Y8, Y8
 	VADDPS     expAVX2<>+384(SB), Y12, Y12
 	VADDPS     expAVX2<>+384(SB), Y13, Y13
-	VMULPS     Y8, Y11, Y11
-	VMULPS     Y9, Y12, Y12
-	VMULPS     Y10, Y13, Y13
-	VADDPS     expAVX2<>+384(SB), Y11, Y11
+	VMULPS     Y9, Y8, Y8
+	VMULPS     Y10, Y12, Y12
+	VMULPS     Y11, Y13, Y13
+	VADDPS     expAVX2<>+384(SB), Y8, Y8
 	VADDPS     expAVX2<>+384(SB), Y12, Y12
 	VADDPS     expAVX2<>+384(SB), Y13, Y13
 	VPADDD     expAVX2<>+448(SB), Y5, Y5
@@ -3862,7 +3862,7 @@ exp3:
 	VPSLLD     $0x17, Y5, Y5
 	VPSLLD     $0x17, Y6, Y6
 	VPSLLD     $0x17, Y7, Y7
-	VMULPS     Y5, Y11, Y11
+	VMULPS     Y5, Y8, Y8
 	VMULPS     Y6, Y12, Y12
 	VMULPS     Y7, Y13, Y13
 	VSUBPS     expAVX2<>+96(SB), Y2, Y2
@@ -3871,11 +3871,11 @@ exp3:
 	VPSRAD     $0x1f, Y2, Y2
 	VPSRAD     $0x1f, Y3, Y3
 	VPSRAD     $0x1f, Y4, Y4
-	VPANDN     Y11, Y2, Y11
+	VPANDN     Y8, Y2, Y8
 	VPANDN     Y12, Y3, Y12
 	VPANDN     Y13, Y4, Y13
-	VMOVUPS    Y11, (AX)(R10*4)
-	VADDPS     Y11, Y1, Y1
+	VMOVUPS    Y8, (AX)(R10*4)
+	VADDPS     Y8, Y1, Y1
 	VMOVUPS    Y12, 32(AX)(R10*4)
 	VADDPS     Y12, Y1, Y1
 	VMOVUPS    Y13, 64(AX)(R10*4)
@@ -3892,34 +3892,34 @@ exp1:
 	VMULPS     expAVX2<>+0(SB), Y2, Y3
 	VADDPS     expAVX2<>+192(SB), Y3, Y3
 	VCVTTPS2DQ Y3, Y3
-	VCVTDQ2PS  Y3, Y5
-	VMULPS     expAVX2<>+32(SB), Y5, Y6
-	VSUBPS     Y6, Y2, Y4
-	VMULPS     expAVX2<>+64(SB), Y5, Y6
-	VSUBPS     Y6, Y4, Y4
-	VMOVUPS    expAVX2<>+224(SB), Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+256(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+288(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+320(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+352(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+160(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+384(SB), Y5, Y5
-	VMULPS     Y4, Y5, Y5
-	VADDPS     expAVX2<>+384(SB), Y5, Y5
+	VCVTDQ2PS  Y3, Y4
+	VMULPS     expAVX2<>+32(SB), Y4, Y6
+	VSUBPS     Y6, Y2, Y5
+	VMULPS     expAVX2<>+64(SB), Y4, Y6
+	VSUBPS     Y6, Y5, Y5
+	VMOVUPS    expAVX2<>+224(SB), Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+256(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+288(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+320(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+352(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+160(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+384(SB), Y4, Y4
+	VMULPS     Y5, Y4, Y4
+	VADDPS     expAVX2<>+384(SB), Y4, Y4
 	VPADDD     expAVX2<>+448(SB), Y3, Y3
 	VPSLLD     $0x17, Y3, Y3
-	VMULPS     Y3, Y5, Y5
+	VMULPS     Y3, Y4, Y4
 	VSUBPS     expAVX2<>+96(SB), Y2, Y2
 	VPSRAD     $0x1f, Y2, Y2
-	VPANDN     Y5, Y2, Y5
-	VMOVUPS    Y5, (AX)(R10*4)
-	VADDPS     Y5, Y1, Y1
+	VPANDN     Y4, Y2, Y4
+	VMOVUPS    Y4, (AX)(R10*4)
+	VADDPS     Y4, Y1, Y1
 	ADDQ       $0x00000008, R10
 	JMP        exp1
 
@@ -6810,35 +6810,35 @@ keys1_end:
 	VMULPS         expAVX2<>+0(SB), Y1, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y6
-	VMULPS         expAVX2<>+32(SB), Y6, Y7
-	VSUBPS         Y7, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y6, Y7
-	VSUBPS         Y7, Y5, Y5
-	VMOVUPS        expAVX2<>+224(SB), Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+256(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+288(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+320(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+352(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+160(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y7
+	VSUBPS         Y7, Y1, Y6
+	VMULPS         expAVX2<>+64(SB), Y5, Y7
+	VSUBPS         Y7, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y4, Y6, Y6
+	VMULPS         Y4, Y5, Y5
 	VSUBPS         expAVX2<>+96(SB), Y1, Y1
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y6, Y1, Y6
-	VMULPS         X6, X2, X2
+	VPANDN         Y5, Y1, Y5
+	VMULPS         X5, X2, X2
 	VMOVUPS        X0, (BX)
-	VMOVUPS        X6, (SP)
+	VMOVUPS        X5, (SP)
 	VMOVUPS        X3, 40(SP)
 	VBROADCASTSS   40(SP), Y0
 	VMOVUPS        (DX), Y1
@@ -6849,63 +6849,63 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y5
+	VSUBPS         Y5, Y1, Y6
+	VMULPS         expAVX2<>+64(SB), Y4, Y5
+	VSUBPS         Y5, Y6, Y6
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y7
-	VMULPS         expAVX2<>+32(SB), Y7, Y8
-	VSUBPS         Y8, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y7, Y8
-	VSUBPS         Y8, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y7
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y8
+	VSUBPS         Y8, Y3, Y7
+	VMULPS         expAVX2<>+64(SB), Y5, Y8
+	VSUBPS         Y8, Y7, Y7
+	VMOVUPS        expAVX2<>+224(SB), Y5
 	VMOVUPS        expAVX2<>+224(SB), Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+256(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
 	VADDPS         expAVX2<>+256(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+288(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
 	VADDPS         expAVX2<>+288(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+320(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
 	VADDPS         expAVX2<>+320(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+352(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
 	VADDPS         expAVX2<>+352(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+160(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
 	VADDPS         expAVX2<>+160(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y7, Y7
+	VMULPS         Y0, Y5, Y5
 	VMULPS         Y4, Y8, Y8
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y7, Y0, Y7
+	VPANDN         Y5, Y0, Y5
 	VPANDN         Y8, Y1, Y8
-	VMOVUPS        Y7, (DX)
+	VMOVUPS        Y5, (DX)
 	VMOVUPS        Y8, 32(DX)
-	VADDPS         Y8, Y7, Y7
+	VADDPS         Y8, Y5, Y5
 	VBROADCASTSS   44(SP), Y0
 	VMOVUPS        (DX)(AX*1), Y1
 	VSUBPS         Y0, Y1, Y1
@@ -6916,62 +6916,62 @@ keys1_end:
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
 	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
+	VSUBPS         Y6, Y1, Y7
 	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VSUBPS         Y6, Y7, Y7
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y8
-	VMULPS         expAVX2<>+32(SB), Y8, Y9
-	VSUBPS         Y9, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y8, Y9
-	VSUBPS         Y9, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y8
+	VCVTDQ2PS      Y4, Y6
+	VMULPS         expAVX2<>+32(SB), Y6, Y9
+	VSUBPS         Y9, Y3, Y8
+	VMULPS         expAVX2<>+64(SB), Y6, Y9
+	VSUBPS         Y9, Y8, Y8
+	VMOVUPS        expAVX2<>+224(SB), Y6
 	VMOVUPS        expAVX2<>+224(SB), Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+256(SB), Y6, Y6
 	VADDPS         expAVX2<>+256(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+288(SB), Y6, Y6
 	VADDPS         expAVX2<>+288(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+320(SB), Y6, Y6
 	VADDPS         expAVX2<>+320(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+352(SB), Y6, Y6
 	VADDPS         expAVX2<>+352(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+160(SB), Y6, Y6
 	VADDPS         expAVX2<>+160(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
 	VADDPS         expAVX2<>+384(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
 	VADDPS         expAVX2<>+384(SB), Y9, Y9
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y8, Y8
+	VMULPS         Y0, Y6, Y6
 	VMULPS         Y4, Y9, Y9
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y8, Y0, Y8
+	VPANDN         Y6, Y0, Y6
 	VPANDN         Y9, Y1, Y9
-	VMOVUPS        Y8, (DX)(AX*1)
+	VMOVUPS        Y6, (DX)(AX*1)
 	VMOVUPS        Y9, 32(DX)(AX*1)
-	VADDPS         Y9, Y8, Y8
+	VADDPS         Y9, Y6, Y6
 	VBROADCASTSS   48(SP), Y0
 	VMOVUPS        (DX)(AX*2), Y1
 	VSUBPS         Y0, Y1, Y1
@@ -6981,63 +6981,63 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y7
+	VSUBPS         Y7, Y1, Y8
+	VMULPS         expAVX2<>+64(SB), Y4, Y7
+	VSUBPS         Y7, Y8, Y8
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y9
-	VMULPS         expAVX2<>+32(SB), Y9, Y10
-	VSUBPS         Y10, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y9, Y10
-	VSUBPS         Y10, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y9
+	VCVTDQ2PS      Y4, Y7
+	VMULPS         expAVX2<>+32(SB), Y7, Y10
+	VSUBPS         Y10, Y3, Y9
+	VMULPS         expAVX2<>+64(SB), Y7, Y10
+	VSUBPS         Y10, Y9, Y9
+	VMOVUPS        expAVX2<>+224(SB), Y7
 	VMOVUPS        expAVX2<>+224(SB), Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+256(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+256(SB), Y7, Y7
 	VADDPS         expAVX2<>+256(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+288(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+288(SB), Y7, Y7
 	VADDPS         expAVX2<>+288(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+320(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+320(SB), Y7, Y7
 	VADDPS         expAVX2<>+320(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+352(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+352(SB), Y7, Y7
 	VADDPS         expAVX2<>+352(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+160(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+160(SB), Y7, Y7
 	VADDPS         expAVX2<>+160(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
 	VADDPS         expAVX2<>+384(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
 	VADDPS         expAVX2<>+384(SB), Y10, Y10
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y9, Y9
+	VMULPS         Y0, Y7, Y7
 	VMULPS         Y4, Y10, Y10
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y9, Y0, Y9
+	VPANDN         Y7, Y0, Y7
 	VPANDN         Y10, Y1, Y10
-	VMOVUPS        Y9, (DX)(AX*2)
+	VMOVUPS        Y7, (DX)(AX*2)
 	VMOVUPS        Y10, 32(DX)(AX*2)
-	VADDPS         Y10, Y9, Y9
+	VADDPS         Y10, Y7, Y7
 	VBROADCASTSS   52(SP), Y0
 	VMOVUPS        (DX)(CX*1), Y1
 	VSUBPS         Y0, Y1, Y1
@@ -7047,89 +7047,89 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y8
+	VSUBPS         Y8, Y1, Y9
+	VMULPS         expAVX2<>+64(SB), Y4, Y8
+	VSUBPS         Y8, Y9, Y9
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y10
-	VMULPS         expAVX2<>+32(SB), Y10, Y11
-	VSUBPS         Y11, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y10, Y11
-	VSUBPS         Y11, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y10
+	VCVTDQ2PS      Y4, Y8
+	VMULPS         expAVX2<>+32(SB), Y8, Y11
+	VSUBPS         Y11, Y3, Y10
+	VMULPS         expAVX2<>+64(SB), Y8, Y11
+	VSUBPS         Y11, Y10, Y10
+	VMOVUPS        expAVX2<>+224(SB), Y8
 	VMOVUPS        expAVX2<>+224(SB), Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+256(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+256(SB), Y8, Y8
 	VADDPS         expAVX2<>+256(SB), Y11, Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+288(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+288(SB), Y8, Y8
 	VADDPS         expAVX2<>+288(SB), Y11, Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+320(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+320(SB), Y8, Y8
 	VADDPS         expAVX2<>+320(SB), Y11, Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+352(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+352(SB), Y8, Y8
 	VADDPS         expAVX2<>+352(SB), Y11, Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+160(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+160(SB), Y8, Y8
 	VADDPS         expAVX2<>+160(SB), Y11, Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+384(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
 	VADDPS         expAVX2<>+384(SB), Y11, Y11
-	VMULPS         Y5, Y10, Y10
-	VMULPS         Y6, Y11, Y11
-	VADDPS         expAVX2<>+384(SB), Y10, Y10
+	VMULPS         Y9, Y8, Y8
+	VMULPS         Y10, Y11, Y11
+	VADDPS         expAVX2<>+384(SB), Y8, Y8
 	VADDPS         expAVX2<>+384(SB), Y11, Y11
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y10, Y10
+	VMULPS         Y0, Y8, Y8
 	VMULPS         Y4, Y11, Y11
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y10, Y0, Y10
+	VPANDN         Y8, Y0, Y8
 	VPANDN         Y11, Y1, Y11
-	VMOVUPS        Y10, (DX)(CX*1)
+	VMOVUPS        Y8, (DX)(CX*1)
 	VMOVUPS        Y11, 32(DX)(CX*1)
-	VADDPS         Y11, Y10, Y10
+	VADDPS         Y11, Y8, Y8
+	VEXTRACTF128   $0x01, Y5, X0
+	VADDPS         X0, X5, X5
+	VEXTRACTF128   $0x01, Y6, X0
+	VADDPS         X0, X6, X6
 	VEXTRACTF128   $0x01, Y7, X0
 	VADDPS         X0, X7, X7
 	VEXTRACTF128   $0x01, Y8, X0
 	VADDPS         X0, X8, X8
-	VEXTRACTF128   $0x01, Y9, X0
-	VADDPS         X0, X9, X9
-	VEXTRACTF128   $0x01, Y10, X0
-	VADDPS         X0, X10, X10
+	VPERMILPS      $0x4e, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0x4e, X6, X0
+	VADDPS         X0, X6, X6
 	VPERMILPS      $0x4e, X7, X0
 	VADDPS         X0, X7, X7
 	VPERMILPS      $0x4e, X8, X0
 	VADDPS         X0, X8, X8
-	VPERMILPS      $0x4e, X9, X0
-	VADDPS         X0, X9, X9
-	VPERMILPS      $0x4e, X10, X0
-	VADDPS         X0, X10, X10
+	VPERMILPS      $0xb1, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0xb1, X6, X0
+	VADDPS         X0, X6, X6
 	VPERMILPS      $0xb1, X7, X0
 	VADDPS         X0, X7, X7
 	VPERMILPS      $0xb1, X8, X0
 	VADDPS         X0, X8, X8
-	VPERMILPS      $0xb1, X9, X0
-	VADDPS         X0, X9, X9
-	VPERMILPS      $0xb1, X10, X0
-	VADDPS         X0, X10, X10
-	VUNPCKLPS      X8, X7, X0
-	VUNPCKLPS      X10, X9, X1
+	VUNPCKLPS      X6, X5, X0
+	VUNPCKLPS      X8, X7, X1
 	VMOVLHPS       X1, X0, X0
 	VADDPS         X0, X2, X2
 	VMOVUPS        X2, (SI)
@@ -8111,37 +8111,37 @@ keys1_end:
 	VMULPS         expAVX2<>+0(SB), Y0, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y6
-	VMULPS         expAVX2<>+32(SB), Y6, Y7
-	VSUBPS         Y7, Y0, Y5
-	VMULPS         expAVX2<>+64(SB), Y6, Y7
-	VSUBPS         Y7, Y5, Y5
-	VMOVUPS        expAVX2<>+224(SB), Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+256(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+288(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+320(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+352(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+160(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y7
+	VSUBPS         Y7, Y0, Y6
+	VMULPS         expAVX2<>+64(SB), Y5, Y7
+	VSUBPS         Y7, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y4, Y6, Y6
+	VMULPS         Y4, Y5, Y5
 	VSUBPS         expAVX2<>+96(SB), Y0, Y0
 	VPSRAD         $0x1f, Y0, Y0
-	VPANDN         Y6, Y0, Y6
-	VMULPS         X6, X2, X2
+	VPANDN         Y5, Y0, Y5
+	VMULPS         X5, X2, X2
 	VMOVSS         X1, (DX)
 	VEXTRACTPS     $0x01, X1, 4(DX)
 	VEXTRACTPS     $0x02, X1, 8(DX)
-	VMOVUPS        X6, (SP)
+	VMOVUPS        X5, (SP)
 	VMOVUPS        X3, 40(SP)
 	VBROADCASTSS   40(SP), Y0
 	VMOVUPS        (CX), Y1
@@ -8152,63 +8152,63 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y5
+	VSUBPS         Y5, Y1, Y6
+	VMULPS         expAVX2<>+64(SB), Y4, Y5
+	VSUBPS         Y5, Y6, Y6
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y7
-	VMULPS         expAVX2<>+32(SB), Y7, Y8
-	VSUBPS         Y8, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y7, Y8
-	VSUBPS         Y8, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y7
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y8
+	VSUBPS         Y8, Y3, Y7
+	VMULPS         expAVX2<>+64(SB), Y5, Y8
+	VSUBPS         Y8, Y7, Y7
+	VMOVUPS        expAVX2<>+224(SB), Y5
 	VMOVUPS        expAVX2<>+224(SB), Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+256(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
 	VADDPS         expAVX2<>+256(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+288(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
 	VADDPS         expAVX2<>+288(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+320(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
 	VADDPS         expAVX2<>+320(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+352(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
 	VADDPS         expAVX2<>+352(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+160(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
 	VADDPS         expAVX2<>+160(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y7, Y7
+	VMULPS         Y0, Y5, Y5
 	VMULPS         Y4, Y8, Y8
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y7, Y0, Y7
+	VPANDN         Y5, Y0, Y5
 	VPANDN         Y8, Y1, Y8
-	VMOVUPS        Y7, (CX)
+	VMOVUPS        Y5, (CX)
 	VMOVUPS        Y8, 32(CX)
-	VADDPS         Y8, Y7, Y7
+	VADDPS         Y8, Y5, Y5
 	VBROADCASTSS   44(SP), Y0
 	VMOVUPS        (CX)(AX*1), Y1
 	VSUBPS         Y0, Y1, Y1
@@ -8219,62 +8219,62 @@ keys1_end:
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
 	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
+	VSUBPS         Y6, Y1, Y7
 	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VSUBPS         Y6, Y7, Y7
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y8
-	VMULPS         expAVX2<>+32(SB), Y8, Y9
-	VSUBPS         Y9, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y8, Y9
-	VSUBPS         Y9, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y8
+	VCVTDQ2PS      Y4, Y6
+	VMULPS         expAVX2<>+32(SB), Y6, Y9
+	VSUBPS         Y9, Y3, Y8
+	VMULPS         expAVX2<>+64(SB), Y6, Y9
+	VSUBPS         Y9, Y8, Y8
+	VMOVUPS        expAVX2<>+224(SB), Y6
 	VMOVUPS        expAVX2<>+224(SB), Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+256(SB), Y6, Y6
 	VADDPS         expAVX2<>+256(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+288(SB), Y6, Y6
 	VADDPS         expAVX2<>+288(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+320(SB), Y6, Y6
 	VADDPS         expAVX2<>+320(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+352(SB), Y6, Y6
 	VADDPS         expAVX2<>+352(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+160(SB), Y6, Y6
 	VADDPS         expAVX2<>+160(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
 	VADDPS         expAVX2<>+384(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
 	VADDPS         expAVX2<>+384(SB), Y9, Y9
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y8, Y8
+	VMULPS         Y0, Y6, Y6
 	VMULPS         Y4, Y9, Y9
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y8, Y0, Y8
+	VPANDN         Y6, Y0, Y6
 	VPANDN         Y9, Y1, Y9
-	VMOVUPS        Y8, (CX)(AX*1)
+	VMOVUPS        Y6, (CX)(AX*1)
 	VMOVUPS        Y9, 32(CX)(AX*1)
-	VADDPS         Y9, Y8, Y8
+	VADDPS         Y9, Y6, Y6
 	VBROADCASTSS   48(SP), Y0
 	VMOVUPS        (CX)(AX*2), Y1
 	VSUBPS         Y0, Y1, Y1
@@ -8284,83 +8284,83 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y7
+	VSUBPS         Y7, Y1, Y8
+	VMULPS         expAVX2<>+64(SB), Y4, Y7
+	VSUBPS         Y7, Y8, Y8
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y9
-	VMULPS         expAVX2<>+32(SB), Y9, Y10
-	VSUBPS         Y10, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y9, Y10
-	VSUBPS         Y10, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y9
+	VCVTDQ2PS      Y4, Y7
+	VMULPS         expAVX2<>+32(SB), Y7, Y10
+	VSUBPS         Y10, Y3, Y9
+	VMULPS         expAVX2<>+64(SB), Y7, Y10
+	VSUBPS         Y10, Y9, Y9
+	VMOVUPS        expAVX2<>+224(SB), Y7
 	VMOVUPS        expAVX2<>+224(SB), Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+256(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+256(SB), Y7, Y7
 	VADDPS         expAVX2<>+256(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+288(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+288(SB), Y7, Y7
 	VADDPS         expAVX2<>+288(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+320(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+320(SB), Y7, Y7
 	VADDPS         expAVX2<>+320(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+352(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+352(SB), Y7, Y7
 	VADDPS         expAVX2<>+352(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+160(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+160(SB), Y7, Y7
 	VADDPS         expAVX2<>+160(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
 	VADDPS         expAVX2<>+384(SB), Y10, Y10
-	VMULPS         Y5, Y9, Y9
-	VMULPS         Y6, Y10, Y10
-	VADDPS         expAVX2<>+384(SB), Y9, Y9
+	VMULPS         Y8, Y7, Y7
+	VMULPS         Y9, Y10, Y10
+	VADDPS         expAVX2<>+384(SB), Y7, Y7
 	VADDPS         expAVX2<>+384(SB), Y10, Y10
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y9, Y9
+	VMULPS         Y0, Y7, Y7
 	VMULPS         Y4, Y10, Y10
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y9, Y0, Y9
+	VPANDN         Y7, Y0, Y7
 	VPANDN         Y10, Y1, Y10
-	VMOVUPS        Y9, (CX)(AX*2)
+	VMOVUPS        Y7, (CX)(AX*2)
 	VMOVUPS        Y10, 32(CX)(AX*2)
-	VADDPS         Y10, Y9, Y9
+	VADDPS         Y10, Y7, Y7
+	VEXTRACTF128   $0x01, Y5, X0
+	VADDPS         X0, X5, X5
+	VEXTRACTF128   $0x01, Y6, X0
+	VADDPS         X0, X6, X6
 	VEXTRACTF128   $0x01, Y7, X0
 	VADDPS         X0, X7, X7
-	VEXTRACTF128   $0x01, Y8, X0
-	VADDPS         X0, X8, X8
-	VEXTRACTF128   $0x01, Y9, X0
-	VADDPS         X0, X9, X9
+	VPERMILPS      $0x4e, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0x4e, X6, X0
+	VADDPS         X0, X6, X6
 	VPERMILPS      $0x4e, X7, X0
 	VADDPS         X0, X7, X7
-	VPERMILPS      $0x4e, X8, X0
-	VADDPS         X0, X8, X8
-	VPERMILPS      $0x4e, X9, X0
-	VADDPS         X0, X9, X9
+	VPERMILPS      $0xb1, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0xb1, X6, X0
+	VADDPS         X0, X6, X6
 	VPERMILPS      $0xb1, X7, X0
 	VADDPS         X0, X7, X7
-	VPERMILPS      $0xb1, X8, X0
-	VADDPS         X0, X8, X8
-	VPERMILPS      $0xb1, X9, X0
-	VADDPS         X0, X9, X9
-	VUNPCKLPS      X8, X7, X0
-	VUNPCKLPS      X7, X9, X1
+	VUNPCKLPS      X6, X5, X0
+	VUNPCKLPS      X5, X7, X1
 	VMOVLHPS       X1, X0, X0
 	VADDPS         X0, X2, X2
 	VMOVSS         X2, (BX)
@@ -9308,36 +9308,36 @@ keys1_end:
 	VMULPS         expAVX2<>+0(SB), Y0, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y6
-	VMULPS         expAVX2<>+32(SB), Y6, Y7
-	VSUBPS         Y7, Y0, Y5
-	VMULPS         expAVX2<>+64(SB), Y6, Y7
-	VSUBPS         Y7, Y5, Y5
-	VMOVUPS        expAVX2<>+224(SB), Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+256(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+288(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+320(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+352(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+160(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y7
+	VSUBPS         Y7, Y0, Y6
+	VMULPS         expAVX2<>+64(SB), Y5, Y7
+	VSUBPS         Y7, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y4, Y6, Y6
+	VMULPS         Y4, Y5, Y5
 	VSUBPS         expAVX2<>+96(SB), Y0, Y0
 	VPSRAD         $0x1f, Y0, Y0
-	VPANDN         Y6, Y0, Y6
-	VMULPS         X6, X2, X2
+	VPANDN         Y5, Y0, Y5
+	VMULPS         X5, X2, X2
 	VMOVSS         X1, (DX)
 	VEXTRACTPS     $0x01, X1, 4(DX)
-	VMOVUPS        X6, (SP)
+	VMOVUPS        X5, (SP)
 	VMOVUPS        X3, 40(SP)
 	VBROADCASTSS   40(SP), Y0
 	VMOVUPS        (CX), Y1
@@ -9348,63 +9348,63 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y5
+	VSUBPS         Y5, Y1, Y6
+	VMULPS         expAVX2<>+64(SB), Y4, Y5
+	VSUBPS         Y5, Y6, Y6
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y7
-	VMULPS         expAVX2<>+32(SB), Y7, Y8
-	VSUBPS         Y8, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y7, Y8
-	VSUBPS         Y8, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y7
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y8
+	VSUBPS         Y8, Y3, Y7
+	VMULPS         expAVX2<>+64(SB), Y5, Y8
+	VSUBPS         Y8, Y7, Y7
+	VMOVUPS        expAVX2<>+224(SB), Y5
 	VMOVUPS        expAVX2<>+224(SB), Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+256(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
 	VADDPS         expAVX2<>+256(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+288(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
 	VADDPS         expAVX2<>+288(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+320(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
 	VADDPS         expAVX2<>+320(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+352(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
 	VADDPS         expAVX2<>+352(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+160(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
 	VADDPS         expAVX2<>+160(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y7, Y7
+	VMULPS         Y0, Y5, Y5
 	VMULPS         Y4, Y8, Y8
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y7, Y0, Y7
+	VPANDN         Y5, Y0, Y5
 	VPANDN         Y8, Y1, Y8
-	VMOVUPS        Y7, (CX)
+	VMOVUPS        Y5, (CX)
 	VMOVUPS        Y8, 32(CX)
-	VADDPS         Y8, Y7, Y7
+	VADDPS         Y8, Y5, Y5
 	VBROADCASTSS   44(SP), Y0
 	VMOVUPS        (CX)(AX*1), Y1
 	VSUBPS         Y0, Y1, Y1
@@ -9415,76 +9415,76 @@ keys1_end:
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
 	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
+	VSUBPS         Y6, Y1, Y7
 	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VSUBPS         Y6, Y7, Y7
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y8
-	VMULPS         expAVX2<>+32(SB), Y8, Y9
-	VSUBPS         Y9, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y8, Y9
-	VSUBPS         Y9, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y8
+	VCVTDQ2PS      Y4, Y6
+	VMULPS         expAVX2<>+32(SB), Y6, Y9
+	VSUBPS         Y9, Y3, Y8
+	VMULPS         expAVX2<>+64(SB), Y6, Y9
+	VSUBPS         Y9, Y8, Y8
+	VMOVUPS        expAVX2<>+224(SB), Y6
 	VMOVUPS        expAVX2<>+224(SB), Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+256(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+256(SB), Y6, Y6
 	VADDPS         expAVX2<>+256(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+288(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+288(SB), Y6, Y6
 	VADDPS         expAVX2<>+288(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+320(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+320(SB), Y6, Y6
 	VADDPS         expAVX2<>+320(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+352(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+352(SB), Y6, Y6
 	VADDPS         expAVX2<>+352(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+160(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+160(SB), Y6, Y6
 	VADDPS         expAVX2<>+160(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
 	VADDPS         expAVX2<>+384(SB), Y9, Y9
-	VMULPS         Y5, Y8, Y8
-	VMULPS         Y6, Y9, Y9
-	VADDPS         expAVX2<>+384(SB), Y8, Y8
+	VMULPS         Y7, Y6, Y6
+	VMULPS         Y8, Y9, Y9
+	VADDPS         expAVX2<>+384(SB), Y6, Y6
 	VADDPS         expAVX2<>+384(SB), Y9, Y9
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y8, Y8
+	VMULPS         Y0, Y6, Y6
 	VMULPS         Y4, Y9, Y9
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y8, Y0, Y8
+	VPANDN         Y6, Y0, Y6
 	VPANDN         Y9, Y1, Y9
-	VMOVUPS        Y8, (CX)(AX*1)
+	VMOVUPS        Y6, (CX)(AX*1)
 	VMOVUPS        Y9, 32(CX)(AX*1)
-	VADDPS         Y9, Y8, Y8
-	VEXTRACTF128   $0x01, Y7, X0
-	VADDPS         X0, X7, X7
-	VEXTRACTF128   $0x01, Y8, X0
-	VADDPS         X0, X8, X8
-	VPERMILPS      $0x4e, X7, X0
-	VADDPS         X0, X7, X7
-	VPERMILPS      $0x4e, X8, X0
-	VADDPS         X0, X8, X8
-	VPERMILPS      $0xb1, X7, X0
-	VADDPS         X0, X7, X7
-	VPERMILPS      $0xb1, X8, X0
-	VADDPS         X0, X8, X8
-	VUNPCKLPS      X8, X7, X0
-	VUNPCKLPS      X7, X7, X1
+	VADDPS         Y9, Y6, Y6
+	VEXTRACTF128   $0x01, Y5, X0
+	VADDPS         X0, X5, X5
+	VEXTRACTF128   $0x01, Y6, X0
+	VADDPS         X0, X6, X6
+	VPERMILPS      $0x4e, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0x4e, X6, X0
+	VADDPS         X0, X6, X6
+	VPERMILPS      $0xb1, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0xb1, X6, X0
+	VADDPS         X0, X6, X6
+	VUNPCKLPS      X6, X5, X0
+	VUNPCKLPS      X5, X5, X1
 	VMOVLHPS       X1, X0, X0
 	VADDPS         X0, X2, X2
 	VMOVSS         X2, (BX)
@@ -10463,35 +10463,35 @@ keys1_end:
 	VMULPS         expAVX2<>+0(SB), Y0, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y6
-	VMULPS         expAVX2<>+32(SB), Y6, Y7
-	VSUBPS         Y7, Y0, Y5
-	VMULPS         expAVX2<>+64(SB), Y6, Y7
-	VSUBPS         Y7, Y5, Y5
-	VMOVUPS        expAVX2<>+224(SB), Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+256(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+288(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+320(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+352(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+160(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
-	VMULPS         Y5, Y6, Y6
-	VADDPS         expAVX2<>+384(SB), Y6, Y6
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y7
+	VSUBPS         Y7, Y0, Y6
+	VMULPS         expAVX2<>+64(SB), Y5, Y7
+	VSUBPS         Y7, Y6, Y6
+	VMOVUPS        expAVX2<>+224(SB), Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
+	VMULPS         Y6, Y5, Y5
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y4, Y6, Y6
+	VMULPS         Y4, Y5, Y5
 	VSUBPS         expAVX2<>+96(SB), Y0, Y0
 	VPSRAD         $0x1f, Y0, Y0
-	VPANDN         Y6, Y0, Y6
-	VMULPS         X6, X2, X2
+	VPANDN         Y5, Y0, Y5
+	VMULPS         X5, X2, X2
 	VMOVSS         X1, (CX)
-	VMOVUPS        X6, (SP)
+	VMOVUPS        X5, (SP)
 	VMOVUPS        X3, 40(SP)
 	VBROADCASTSS   40(SP), Y0
 	VMOVUPS        (AX), Y1
@@ -10502,71 +10502,71 @@ keys1_end:
 	VADDPS         expAVX2<>+192(SB), Y0, Y0
 	VCVTTPS2DQ     Y0, Y0
 	VCVTDQ2PS      Y0, Y4
-	VMULPS         expAVX2<>+32(SB), Y4, Y6
-	VSUBPS         Y6, Y1, Y5
-	VMULPS         expAVX2<>+64(SB), Y4, Y6
-	VSUBPS         Y6, Y5, Y5
+	VMULPS         expAVX2<>+32(SB), Y4, Y5
+	VSUBPS         Y5, Y1, Y6
+	VMULPS         expAVX2<>+64(SB), Y4, Y5
+	VSUBPS         Y5, Y6, Y6
 	VMULPS         expAVX2<>+0(SB), Y3, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
-	VCVTDQ2PS      Y4, Y7
-	VMULPS         expAVX2<>+32(SB), Y7, Y8
-	VSUBPS         Y8, Y3, Y6
-	VMULPS         expAVX2<>+64(SB), Y7, Y8
-	VSUBPS         Y8, Y6, Y6
-	VMOVUPS        expAVX2<>+224(SB), Y7
+	VCVTDQ2PS      Y4, Y5
+	VMULPS         expAVX2<>+32(SB), Y5, Y8
+	VSUBPS         Y8, Y3, Y7
+	VMULPS         expAVX2<>+64(SB), Y5, Y8
+	VSUBPS         Y8, Y7, Y7
+	VMOVUPS        expAVX2<>+224(SB), Y5
 	VMOVUPS        expAVX2<>+224(SB), Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+256(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+256(SB), Y5, Y5
 	VADDPS         expAVX2<>+256(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+288(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+288(SB), Y5, Y5
 	VADDPS         expAVX2<>+288(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+320(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+320(SB), Y5, Y5
 	VADDPS         expAVX2<>+320(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+352(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+352(SB), Y5, Y5
 	VADDPS         expAVX2<>+352(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+160(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+160(SB), Y5, Y5
 	VADDPS         expAVX2<>+160(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
-	VMULPS         Y5, Y7, Y7
-	VMULPS         Y6, Y8, Y8
-	VADDPS         expAVX2<>+384(SB), Y7, Y7
+	VMULPS         Y6, Y5, Y5
+	VMULPS         Y7, Y8, Y8
+	VADDPS         expAVX2<>+384(SB), Y5, Y5
 	VADDPS         expAVX2<>+384(SB), Y8, Y8
 	VPADDD         expAVX2<>+448(SB), Y0, Y0
 	VPADDD         expAVX2<>+448(SB), Y4, Y4
 	VPSLLD         $0x17, Y0, Y0
 	VPSLLD         $0x17, Y4, Y4
-	VMULPS         Y0, Y7, Y7
+	VMULPS         Y0, Y5, Y5
 	VMULPS         Y4, Y8, Y8
 	VSUBPS         expAVX2<>+96(SB), Y1, Y0
 	VSUBPS         expAVX2<>+96(SB), Y3, Y1
 	VPSRAD         $0x1f, Y0, Y0
 	VPSRAD         $0x1f, Y1, Y1
-	VPANDN         Y7, Y0, Y7
+	VPANDN         Y5, Y0, Y5
 	VPANDN         Y8, Y1, Y8
-	VMOVUPS        Y7, (AX)
+	VMOVUPS        Y5, (AX)
 	VMOVUPS        Y8, 32(AX)
-	VADDPS         Y8, Y7, Y7
-	VEXTRACTF128   $0x01, Y7, X0
-	VADDPS         X0, X7, X7
-	VPERMILPS      $0x4e, X7, X0
-	VADDPS         X0, X7, X7
-	VPERMILPS      $0xb1, X7, X0
-	VADDPS         X0, X7, X7
-	VUNPCKLPS      X7, X7, X0
-	VUNPCKLPS      X7, X7, X1
+	VADDPS         Y8, Y5, Y5
+	VEXTRACTF128   $0x01, Y5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0x4e, X5, X0
+	VADDPS         X0, X5, X5
+	VPERMILPS      $0xb1, X5, X0
+	VADDPS         X0, X5, X5
+	VUNPCKLPS      X5, X5, X0
+	VUNPCKLPS      X5, X5, X1
 	VMOVLHPS       X1, X0, X0
 	VADDPS         X0, X2, X2
 	VMOVSS         X2, (DX)
@@ -12141,129 +12141,289 @@ TEXT ·expSum64AVX2(SB), NOSPLIT, $0-40
 	VXORPS       Y2, Y2, Y3
 	VXORPS       Y2, Y2, Y4
 	VXORPS       Y2, Y2, Y5
-	MOVQ         CX, DX
-	ANDQ         $-16, DX
-	XORQ         BX, BX
+	XORQ         DX, DX
+	MOVQ         CX, BX
+	ANDQ         $-16, BX
 
 exp2:
-	CMPQ         BX, DX
+	CMPQ         DX, BX
 	JAE          exp2_end
-	VMOVUPS      (AX)(BX*4), Y6
+	VMOVUPS      (AX)(DX*4), Y6
 	VSUBPS       Y0, Y6, Y6
 	VMAXPS       Y1, Y6, Y6
-	VMULPS       expAVX2<>+0(SB), Y6, Y7
-	VADDPS       expAVX2<>+192(SB), Y7, Y7
-	VCVTTPS2DQ   Y7, Y7
-	VCVTDQ2PS    Y7, Y9
+	VMOVUPS      32(AX)(DX*4), Y7
+	VSUBPS       Y0, Y7, Y7
+	VMAXPS       Y1, Y7, Y7
+	VMULPS       expAVX2<>+0(SB), Y6, Y8
+	VADDPS       expAVX2<>+192(SB), Y8, Y8
+	VCVTTPS2DQ   Y8, Y8
+	VCVTDQ2PS    Y8, Y9
 	VMULPS       expAVX2<>+32(SB), Y9, Y10
-	VSUBPS       Y10, Y6, Y8
+	VSUBPS       Y10, Y6, Y11
 	VMULPS       expAVX2<>+64(SB), Y9, Y10
-	VSUBPS       Y10, Y8, Y8
-	VMOVUPS      expAVX2<>+224(SB), Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+256(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+288(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+320(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+352(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+160(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+384(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+384(SB), Y9, Y9
-	VPADDD       expAVX2<>+448(SB), Y7, Y7
-	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y7, Y9, Y9
+	VSUBPS       Y10, Y11, Y11
+	VMULPS       expAVX2<>+0(SB), Y7, Y9
+	VADDPS       expAVX2<>+192(SB), Y9, Y9
+	VCVTTPS2DQ   Y9, Y9
+	VCVTDQ2PS    Y9, Y10
+	VMULPS       expAVX2<>+32(SB), Y10, Y13
+	VSUBPS       Y13, Y7, Y12
+	VMULPS       expAVX2<>+64(SB), Y10, Y13
+	VSUBPS       Y13, Y12, Y12
+	VMOVUPS      expAVX2<>+224(SB), Y10
+	VMOVUPS      expAVX2<>+224(SB), Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+256(SB), Y10, Y10
+	VADDPS       expAVX2<>+256(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+288(SB), Y10, Y10
+	VADDPS       expAVX2<>+288(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+320(SB), Y10, Y10
+	VADDPS       expAVX2<>+320(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+352(SB), Y10, Y10
+	VADDPS       expAVX2<>+352(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+160(SB), Y10, Y10
+	VADDPS       expAVX2<>+160(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+384(SB), Y10, Y10
+	VADDPS       expAVX2<>+384(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+384(SB), Y10, Y10
+	VADDPS       expAVX2<>+384(SB), Y13, Y13
+	VPADDD       expAVX2<>+448(SB), Y8, Y8
+	VPADDD       expAVX2<>+448(SB), Y9, Y9
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y13, Y13
 	VSUBPS       expAVX2<>+96(SB), Y6, Y6
+	VSUBPS       expAVX2<>+96(SB), Y7, Y7
 	VPSRAD       $0x1f, Y6, Y6
-	VPANDN       Y9, Y6, Y9
-	VCVTPS2PD    X9, Y6
-	VEXTRACTF128 $0x01, Y9, X9
-	VCVTPS2PD    X9, Y7
+	VPSRAD       $0x1f, Y7, Y7
+	VPANDN       Y10, Y6, Y10
+	VPANDN       Y13, Y7, Y13
+	VCVTPS2PD    X10, Y6
+	VEXTRACTF128 $0x01, Y10, X10
+	VCVTPS2PD    X10, Y7
 	VADDPD       Y6, Y2, Y2
 	VADDPD       Y7, Y3, Y3
-	VMOVUPS      32(AX)(BX*4), Y6
+	VCVTPS2PD    X13, Y6
+	VEXTRACTF128 $0x01, Y13, X13
+	VCVTPS2PD    X13, Y7
+	VADDPD       Y6, Y4, Y4
+	VADDPD       Y7, Y5, Y5
+	ADDQ         $0x00000010, DX
+	JMP          exp2
+
+exp2_end:
+	ANDQ $-8, CX
+
+exp1:
+	CMPQ         DX, CX
+	JAE          exp1_end
+	VMOVUPS      (AX)(DX*4), Y6
 	VSUBPS       Y0, Y6, Y6
 	VMAXPS       Y1, Y6, Y6
 	VMULPS       expAVX2<>+0(SB), Y6, Y7
 	VADDPS       expAVX2<>+192(SB), Y7, Y7
 	VCVTTPS2DQ   Y7, Y7
-	VCVTDQ2PS    Y7, Y9
-	VMULPS       expAVX2<>+32(SB), Y9, Y10
-	VSUBPS       Y10, Y6, Y8
-	VMULPS       expAVX2<>+64(SB), Y9, Y10
-	VSUBPS       Y10, Y8, Y8
-	VMOVUPS      expAVX2<>+224(SB), Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+256(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+288(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+320(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+352(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+160(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+384(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+384(SB), Y9, Y9
+	VCVTDQ2PS    Y7, Y8
+	VMULPS       expAVX2<>+32(SB), Y8, Y10
+	VSUBPS       Y10, Y6, Y9
+	VMULPS       expAVX2<>+64(SB), Y8, Y10
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expAVX2<>+224(SB), Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+256(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+288(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+320(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+352(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+160(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+384(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+384(SB), Y8, Y8
 	VPADDD       expAVX2<>+448(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y7, Y9, Y9
+	VMULPS       Y7, Y8, Y8
 	VSUBPS       expAVX2<>+96(SB), Y6, Y6
 	VPSRAD       $0x1f, Y6, Y6
-	VPANDN       Y9, Y6, Y9
-	VCVTPS2PD    X9, Y6
-	VEXTRACTF128 $0x01, Y9, X9
-	VCVTPS2PD    X9, Y7
+	VPANDN       Y8, Y6, Y8
+	VCVTPS2PD    X8, Y6
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y7
+	VADDPD       Y6, Y2, Y2
+	VADDPD       Y7, Y3, Y3
+	ADDQ         $0x00000008, DX
+	JMP          exp1
+
+exp1_end:
+	VADDPD       Y3, Y2, Y2
+	VADDPD       Y5, Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPD       X0, X2, X2
+	VPERMILPD    $0x01, X2, X0
+	VADDSD       X0, X2, X2
+	VMOVSD       X2, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func expStore64AVX2(w []float32, x []float32, m float32) float64
+// Requires: AVX, AVX2
+TEXT ·expStore64AVX2(SB), NOSPLIT, $0-64
+	MOVQ         w_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	ANDQ         $-8, DX
+	VBROADCASTSS m+48(FP), Y0
+	VMOVUPS      expAVX2<>+544(SB), Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y2, Y2, Y3
+	VXORPS       Y2, Y2, Y4
+	VXORPS       Y2, Y2, Y5
+	XORQ         BX, BX
+	MOVQ         DX, SI
+	ANDQ         $-16, SI
+
+exp2:
+	CMPQ         BX, SI
+	JAE          exp2_end
+	VMOVUPS      (CX)(BX*4), Y6
+	VSUBPS       Y0, Y6, Y6
+	VMAXPS       Y1, Y6, Y6
+	VMOVUPS      32(CX)(BX*4), Y7
+	VSUBPS       Y0, Y7, Y7
+	VMAXPS       Y1, Y7, Y7
+	VMULPS       expAVX2<>+0(SB), Y6, Y8
+	VADDPS       expAVX2<>+192(SB), Y8, Y8
+	VCVTTPS2DQ   Y8, Y8
+	VCVTDQ2PS    Y8, Y9
+	VMULPS       expAVX2<>+32(SB), Y9, Y10
+	VSUBPS       Y10, Y6, Y11
+	VMULPS       expAVX2<>+64(SB), Y9, Y10
+	VSUBPS       Y10, Y11, Y11
+	VMULPS       expAVX2<>+0(SB), Y7, Y9
+	VADDPS       expAVX2<>+192(SB), Y9, Y9
+	VCVTTPS2DQ   Y9, Y9
+	VCVTDQ2PS    Y9, Y10
+	VMULPS       expAVX2<>+32(SB), Y10, Y13
+	VSUBPS       Y13, Y7, Y12
+	VMULPS       expAVX2<>+64(SB), Y10, Y13
+	VSUBPS       Y13, Y12, Y12
+	VMOVUPS      expAVX2<>+224(SB), Y10
+	VMOVUPS      expAVX2<>+224(SB), Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+256(SB), Y10, Y10
+	VADDPS       expAVX2<>+256(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+288(SB), Y10, Y10
+	VADDPS       expAVX2<>+288(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+320(SB), Y10, Y10
+	VADDPS       expAVX2<>+320(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+352(SB), Y10, Y10
+	VADDPS       expAVX2<>+352(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+160(SB), Y10, Y10
+	VADDPS       expAVX2<>+160(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+384(SB), Y10, Y10
+	VADDPS       expAVX2<>+384(SB), Y13, Y13
+	VMULPS       Y11, Y10, Y10
+	VMULPS       Y12, Y13, Y13
+	VADDPS       expAVX2<>+384(SB), Y10, Y10
+	VADDPS       expAVX2<>+384(SB), Y13, Y13
+	VPADDD       expAVX2<>+448(SB), Y8, Y8
+	VPADDD       expAVX2<>+448(SB), Y9, Y9
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y9, Y13, Y13
+	VSUBPS       expAVX2<>+96(SB), Y6, Y6
+	VSUBPS       expAVX2<>+96(SB), Y7, Y7
+	VPSRAD       $0x1f, Y6, Y6
+	VPSRAD       $0x1f, Y7, Y7
+	VPANDN       Y10, Y6, Y10
+	VPANDN       Y13, Y7, Y13
+	VMOVUPS      Y10, (AX)(BX*4)
+	VCVTPS2PD    X10, Y6
+	VEXTRACTF128 $0x01, Y10, X10
+	VCVTPS2PD    X10, Y7
+	VADDPD       Y6, Y2, Y2
+	VADDPD       Y7, Y3, Y3
+	VMOVUPS      Y13, 32(AX)(BX*4)
+	VCVTPS2PD    X13, Y6
+	VEXTRACTF128 $0x01, Y13, X13
+	VCVTPS2PD    X13, Y7
 	VADDPD       Y6, Y4, Y4
 	VADDPD       Y7, Y5, Y5
 	ADDQ         $0x00000010, BX
 	JMP          exp2
 
 exp2_end:
+	ANDQ $-8, DX
+
 exp1:
-	CMPQ         BX, CX
+	CMPQ         BX, DX
 	JAE          exp1_end
-	VMOVUPS      (AX)(BX*4), Y6
+	VMOVUPS      (CX)(BX*4), Y6
 	VSUBPS       Y0, Y6, Y6
 	VMAXPS       Y1, Y6, Y6
 	VMULPS       expAVX2<>+0(SB), Y6, Y7
 	VADDPS       expAVX2<>+192(SB), Y7, Y7
 	VCVTTPS2DQ   Y7, Y7
-	VCVTDQ2PS    Y7, Y9
-	VMULPS       expAVX2<>+32(SB), Y9, Y10
-	VSUBPS       Y10, Y6, Y8
-	VMULPS       expAVX2<>+64(SB), Y9, Y10
-	VSUBPS       Y10, Y8, Y8
-	VMOVUPS      expAVX2<>+224(SB), Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+256(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+288(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+320(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+352(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+160(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+384(SB), Y9, Y9
-	VMULPS       Y8, Y9, Y9
-	VADDPS       expAVX2<>+384(SB), Y9, Y9
+	VCVTDQ2PS    Y7, Y8
+	VMULPS       expAVX2<>+32(SB), Y8, Y10
+	VSUBPS       Y10, Y6, Y9
+	VMULPS       expAVX2<>+64(SB), Y8, Y10
+	VSUBPS       Y10, Y9, Y9
+	VMOVUPS      expAVX2<>+224(SB), Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+256(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+288(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+320(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+352(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+160(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+384(SB), Y8, Y8
+	VMULPS       Y9, Y8, Y8
+	VADDPS       expAVX2<>+384(SB), Y8, Y8
 	VPADDD       expAVX2<>+448(SB), Y7, Y7
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y7, Y9, Y9
+	VMULPS       Y7, Y8, Y8
 	VSUBPS       expAVX2<>+96(SB), Y6, Y6
 	VPSRAD       $0x1f, Y6, Y6
-	VPANDN       Y9, Y6, Y9
-	VCVTPS2PD    X9, Y6
-	VEXTRACTF128 $0x01, Y9, X9
-	VCVTPS2PD    X9, Y7
+	VPANDN       Y8, Y6, Y8
+	VMOVUPS      Y8, (AX)(BX*4)
+	VCVTPS2PD    X8, Y6
+	VEXTRACTF128 $0x01, Y8, X8
+	VCVTPS2PD    X8, Y7
 	VADDPD       Y6, Y2, Y2
 	VADDPD       Y7, Y3, Y3
 	ADDQ         $0x00000008, BX
@@ -12277,7 +12437,7 @@ exp1_end:
 	VADDPD       X0, X2, X2
 	VPERMILPD    $0x01, X2, X0
 	VADDSD       X0, X2, X2
-	VMOVSD       X2, ret+32(FP)
+	VMOVSD       X2, ret+56(FP)
 	VZEROUPPER
 	RET
 
@@ -12340,62 +12500,62 @@ terms2:
 	VADDPS      expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ  Y4, Y4
 	VCVTDQ2PS   Y4, Y5
-	VMULPS      expAVX2<>+32(SB), Y5, Y7
-	VSUBPS      Y7, Y2, Y6
-	VMULPS      expAVX2<>+64(SB), Y5, Y7
-	VSUBPS      Y7, Y6, Y6
+	VMULPS      expAVX2<>+32(SB), Y5, Y6
+	VSUBPS      Y6, Y2, Y7
+	VMULPS      expAVX2<>+64(SB), Y5, Y6
+	VSUBPS      Y6, Y7, Y7
 	VMULPS      expAVX2<>+0(SB), Y3, Y5
 	VADDPS      expAVX2<>+192(SB), Y5, Y5
 	VCVTTPS2DQ  Y5, Y5
-	VCVTDQ2PS   Y5, Y8
-	VMULPS      expAVX2<>+32(SB), Y8, Y9
-	VSUBPS      Y9, Y3, Y7
-	VMULPS      expAVX2<>+64(SB), Y8, Y9
-	VSUBPS      Y9, Y7, Y7
-	VMOVUPS     expAVX2<>+224(SB), Y8
+	VCVTDQ2PS   Y5, Y6
+	VMULPS      expAVX2<>+32(SB), Y6, Y9
+	VSUBPS      Y9, Y3, Y8
+	VMULPS      expAVX2<>+64(SB), Y6, Y9
+	VSUBPS      Y9, Y8, Y8
+	VMOVUPS     expAVX2<>+224(SB), Y6
 	VMOVUPS     expAVX2<>+224(SB), Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+256(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+256(SB), Y6, Y6
 	VADDPS      expAVX2<>+256(SB), Y9, Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+288(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+288(SB), Y6, Y6
 	VADDPS      expAVX2<>+288(SB), Y9, Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+320(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+320(SB), Y6, Y6
 	VADDPS      expAVX2<>+320(SB), Y9, Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+352(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+352(SB), Y6, Y6
 	VADDPS      expAVX2<>+352(SB), Y9, Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+160(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+160(SB), Y6, Y6
 	VADDPS      expAVX2<>+160(SB), Y9, Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+384(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+384(SB), Y6, Y6
 	VADDPS      expAVX2<>+384(SB), Y9, Y9
-	VMULPS      Y6, Y8, Y8
-	VMULPS      Y7, Y9, Y9
-	VADDPS      expAVX2<>+384(SB), Y8, Y8
+	VMULPS      Y7, Y6, Y6
+	VMULPS      Y8, Y9, Y9
+	VADDPS      expAVX2<>+384(SB), Y6, Y6
 	VADDPS      expAVX2<>+384(SB), Y9, Y9
 	VPADDD      expAVX2<>+448(SB), Y4, Y4
 	VPADDD      expAVX2<>+448(SB), Y5, Y5
 	VPSLLD      $0x17, Y4, Y4
 	VPSLLD      $0x17, Y5, Y5
-	VMULPS      Y4, Y8, Y8
+	VMULPS      Y4, Y6, Y6
 	VMULPS      Y5, Y9, Y9
 	VSUBPS      expAVX2<>+96(SB), Y2, Y2
 	VSUBPS      expAVX2<>+96(SB), Y3, Y3
 	VPSRAD      $0x1f, Y2, Y2
 	VPSRAD      $0x1f, Y3, Y3
-	VPANDN      Y8, Y2, Y8
+	VPANDN      Y6, Y2, Y6
 	VPANDN      Y9, Y3, Y9
 	VMOVUPS     (AX)(R11*4), Y2
-	VFMADD231PS Y8, Y1, Y2
+	VFMADD231PS Y6, Y1, Y2
 	VMOVUPS     Y2, (AX)(R11*4)
 	VMOVUPS     32(AX)(R11*4), Y2
 	VFMADD231PS Y9, Y1, Y2
@@ -12413,34 +12573,34 @@ terms1:
 	VMULPS      expAVX2<>+0(SB), Y2, Y3
 	VADDPS      expAVX2<>+192(SB), Y3, Y3
 	VCVTTPS2DQ  Y3, Y3
-	VCVTDQ2PS   Y3, Y5
-	VMULPS      expAVX2<>+32(SB), Y5, Y6
-	VSUBPS      Y6, Y2, Y4
-	VMULPS      expAVX2<>+64(SB), Y5, Y6
-	VSUBPS      Y6, Y4, Y4
-	VMOVUPS     expAVX2<>+224(SB), Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+256(SB), Y5, Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+288(SB), Y5, Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+320(SB), Y5, Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+352(SB), Y5, Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+160(SB), Y5, Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+384(SB), Y5, Y5
-	VMULPS      Y4, Y5, Y5
-	VADDPS      expAVX2<>+384(SB), Y5, Y5
+	VCVTDQ2PS   Y3, Y4
+	VMULPS      expAVX2<>+32(SB), Y4, Y6
+	VSUBPS      Y6, Y2, Y5
+	VMULPS      expAVX2<>+64(SB), Y4, Y6
+	VSUBPS      Y6, Y5, Y5
+	VMOVUPS     expAVX2<>+224(SB), Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+256(SB), Y4, Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+288(SB), Y4, Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+320(SB), Y4, Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+352(SB), Y4, Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+160(SB), Y4, Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+384(SB), Y4, Y4
+	VMULPS      Y5, Y4, Y4
+	VADDPS      expAVX2<>+384(SB), Y4, Y4
 	VPADDD      expAVX2<>+448(SB), Y3, Y3
 	VPSLLD      $0x17, Y3, Y3
-	VMULPS      Y3, Y5, Y5
+	VMULPS      Y3, Y4, Y4
 	VSUBPS      expAVX2<>+96(SB), Y2, Y2
 	VPSRAD      $0x1f, Y2, Y2
-	VPANDN      Y5, Y2, Y5
+	VPANDN      Y4, Y2, Y4
 	VMOVUPS     (AX)(R11*4), Y2
-	VFMADD231PS Y5, Y1, Y2
+	VFMADD231PS Y4, Y1, Y2
 	VMOVUPS     Y2, (AX)(R11*4)
 	ADDQ        $0x00000008, R11
 	JMP         terms1
@@ -16731,52 +16891,47 @@ compute:
 	XORQ   DX, DX
 
 exp:
-	CMPQ       DX, CX
-	JAE        exp_end
-	VMOVUPS    (AX)(DX*4), Z0
-	VSUBPS     Z1, Z0, Z0
-	VMULPS     expAVX512<>+0(SB), Z0, Z3
-	VPANDD     expAVX512<>+832(SB), Z0, Z4
-	VPORD      expAVX512<>+320(SB), Z4, Z4
-	VADDPS     Z4, Z3, Z3
-	VCVTTPS2DQ Z3, Z3
-	VCVTDQ2PS  Z3, Z5
-	VMULPS     expAVX512<>+64(SB), Z5, Z6
-	VSUBPS     Z6, Z0, Z4
-	VMULPS     expAVX512<>+128(SB), Z5, Z6
-	VSUBPS     Z6, Z4, Z4
-	VMOVUPS    expAVX512<>+448(SB), Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+512(SB), Z5, Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+576(SB), Z5, Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+640(SB), Z5, Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+704(SB), Z5, Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+320(SB), Z5, Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+768(SB), Z5, Z5
-	VMULPS     Z4, Z5, Z5
-	VADDPS     expAVX512<>+768(SB), Z5, Z5
-	VPADDD     expAVX512<>+896(SB), Z3, Z3
-	VPSLLD     $0x17, Z3, Z3
-	VMULPS     Z3, Z5, Z5
-	VSUBPS     expAVX512<>+192(SB), Z0, Z3
-	VPSRAD     $0x1f, Z3, Z3
-	VPANDNQ    Z5, Z3, Z5
-	VPANDD     expAVX512<>+960(SB), Z0, Z3
-	VMOVUPS    expAVX512<>+1024(SB), Z4
-	VPSUBD     Z3, Z4, Z3
-	VPSRAD     $0x1f, Z3, Z3
-	VPANDNQ    Z5, Z3, Z5
-	VPANDD     Z3, Z0, Z3
-	VPORD      Z3, Z5, Z5
-	VMOVUPS    Z5, (AX)(DX*4)
-	VADDPS     Z5, Z2, Z2
-	ADDQ       $0x00000010, DX
-	JMP        exp
+	CMPQ        DX, CX
+	JAE         exp_end
+	VMOVUPS     (AX)(DX*4), Z0
+	VSUBPS      Z1, Z0, Z0
+	VMULPS      expAVX512<>+0(SB), Z0, Z3
+	VPANDD      expAVX512<>+832(SB), Z0, Z4
+	VPORD       expAVX512<>+320(SB), Z4, Z4
+	VADDPS      Z4, Z3, Z3
+	VRNDSCALEPS $0x0b, Z3, Z3
+	VMULPS      expAVX512<>+64(SB), Z3, Z5
+	VSUBPS      Z5, Z0, Z4
+	VMULPS      expAVX512<>+128(SB), Z3, Z5
+	VSUBPS      Z5, Z4, Z4
+	VMOVUPS     expAVX512<>+448(SB), Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+512(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+576(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+640(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+704(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+320(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+768(SB), Z5, Z5
+	VMULPS      Z4, Z5, Z5
+	VADDPS      expAVX512<>+768(SB), Z5, Z5
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z0, K1
+	VSCALEFPS.Z Z3, Z5, K1, Z5
+	VPANDD      expAVX512<>+960(SB), Z0, Z3
+	VMOVUPS     expAVX512<>+1024(SB), Z4
+	VPSUBD      Z3, Z4, Z3
+	VPSRAD      $0x1f, Z3, Z3
+	VPANDNQ     Z5, Z3, Z5
+	VPANDD      Z3, Z0, Z3
+	VPORD       Z3, Z5, Z5
+	VMOVUPS     Z5, (AX)(DX*4)
+	VADDPS      Z5, Z2, Z2
+	ADDQ        $0x00000010, DX
+	JMP         exp
 
 exp_end:
 	VEXTRACTF64X4 $0x01, Z2, Y0
@@ -17177,12 +17332,11 @@ max_end:
 	VBROADCASTSS  X0, Z0
 	VMULPS        expAVX512<>+0(SB), Z0, Z2
 	VADDPS        expAVX512<>+384(SB), Z2, Z2
-	VCVTTPS2DQ    Z2, Z2
-	VCVTDQ2PS     Z2, Z6
-	VMULPS        expAVX512<>+64(SB), Z6, Z7
-	VSUBPS        Z7, Z0, Z5
-	VMULPS        expAVX512<>+128(SB), Z6, Z7
-	VSUBPS        Z7, Z5, Z5
+	VRNDSCALEPS   $0x0b, Z2, Z2
+	VMULPS        expAVX512<>+64(SB), Z2, Z6
+	VSUBPS        Z6, Z0, Z5
+	VMULPS        expAVX512<>+128(SB), Z2, Z6
+	VSUBPS        Z6, Z5, Z5
 	VMOVUPS       expAVX512<>+448(SB), Z6
 	VMULPS        Z5, Z6, Z6
 	VADDPS        expAVX512<>+512(SB), Z6, Z6
@@ -17198,12 +17352,8 @@ max_end:
 	VADDPS        expAVX512<>+768(SB), Z6, Z6
 	VMULPS        Z5, Z6, Z6
 	VADDPS        expAVX512<>+768(SB), Z6, Z6
-	VPADDD        expAVX512<>+896(SB), Z2, Z2
-	VPSLLD        $0x17, Z2, Z2
-	VMULPS        Z2, Z6, Z6
-	VSUBPS        expAVX512<>+192(SB), Z0, Z0
-	VPSRAD        $0x1f, Z0, Z0
-	VPANDNQ       Z6, Z0, Z6
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z0, K1
+	VSCALEFPS.Z   Z2, Z6, K1, Z6
 	VMOVSS        X6, (DI)(R9*4)
 	VMOVSS        (SI)(R9*4), X0
 	VMULSS        X6, X0, X0
@@ -17220,150 +17370,130 @@ weights:
 	XORQ         R10, R10
 
 exp3:
-	LEAQ       48(R10), R11
-	CMPQ       R11, DX
-	JA         exp3_end
-	VMOVUPS    (AX)(R10*4), Z2
-	VSUBPS     Z0, Z2, Z2
-	VMOVUPS    64(AX)(R10*4), Z5
-	VSUBPS     Z0, Z5, Z5
-	VMOVUPS    128(AX)(R10*4), Z6
-	VSUBPS     Z0, Z6, Z6
-	VMULPS     expAVX512<>+0(SB), Z2, Z7
-	VADDPS     expAVX512<>+384(SB), Z7, Z7
-	VCVTTPS2DQ Z7, Z7
-	VCVTDQ2PS  Z7, Z8
-	VMULPS     expAVX512<>+64(SB), Z8, Z9
-	VSUBPS     Z9, Z2, Z10
-	VMULPS     expAVX512<>+128(SB), Z8, Z9
-	VSUBPS     Z9, Z10, Z10
-	VMULPS     expAVX512<>+0(SB), Z5, Z8
-	VADDPS     expAVX512<>+384(SB), Z8, Z8
-	VCVTTPS2DQ Z8, Z8
-	VCVTDQ2PS  Z8, Z9
-	VMULPS     expAVX512<>+64(SB), Z9, Z12
-	VSUBPS     Z12, Z5, Z11
-	VMULPS     expAVX512<>+128(SB), Z9, Z12
-	VSUBPS     Z12, Z11, Z11
-	VMULPS     expAVX512<>+0(SB), Z6, Z9
-	VADDPS     expAVX512<>+384(SB), Z9, Z9
-	VCVTTPS2DQ Z9, Z9
-	VCVTDQ2PS  Z9, Z13
-	VMULPS     expAVX512<>+64(SB), Z13, Z14
-	VSUBPS     Z14, Z6, Z12
-	VMULPS     expAVX512<>+128(SB), Z13, Z14
-	VSUBPS     Z14, Z12, Z12
-	VMOVUPS    expAVX512<>+448(SB), Z13
-	VMOVUPS    expAVX512<>+448(SB), Z14
-	VMOVUPS    expAVX512<>+448(SB), Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+512(SB), Z13, Z13
-	VADDPS     expAVX512<>+512(SB), Z14, Z14
-	VADDPS     expAVX512<>+512(SB), Z15, Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+576(SB), Z13, Z13
-	VADDPS     expAVX512<>+576(SB), Z14, Z14
-	VADDPS     expAVX512<>+576(SB), Z15, Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+640(SB), Z13, Z13
-	VADDPS     expAVX512<>+640(SB), Z14, Z14
-	VADDPS     expAVX512<>+640(SB), Z15, Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+704(SB), Z13, Z13
-	VADDPS     expAVX512<>+704(SB), Z14, Z14
-	VADDPS     expAVX512<>+704(SB), Z15, Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+320(SB), Z13, Z13
-	VADDPS     expAVX512<>+320(SB), Z14, Z14
-	VADDPS     expAVX512<>+320(SB), Z15, Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+768(SB), Z13, Z13
-	VADDPS     expAVX512<>+768(SB), Z14, Z14
-	VADDPS     expAVX512<>+768(SB), Z15, Z15
-	VMULPS     Z10, Z13, Z13
-	VMULPS     Z11, Z14, Z14
-	VMULPS     Z12, Z15, Z15
-	VADDPS     expAVX512<>+768(SB), Z13, Z13
-	VADDPS     expAVX512<>+768(SB), Z14, Z14
-	VADDPS     expAVX512<>+768(SB), Z15, Z15
-	VPADDD     expAVX512<>+896(SB), Z7, Z7
-	VPADDD     expAVX512<>+896(SB), Z8, Z8
-	VPADDD     expAVX512<>+896(SB), Z9, Z9
-	VPSLLD     $0x17, Z7, Z7
-	VPSLLD     $0x17, Z8, Z8
-	VPSLLD     $0x17, Z9, Z9
-	VMULPS     Z7, Z13, Z13
-	VMULPS     Z8, Z14, Z14
-	VMULPS     Z9, Z15, Z15
-	VSUBPS     expAVX512<>+192(SB), Z2, Z2
-	VSUBPS     expAVX512<>+192(SB), Z5, Z5
-	VSUBPS     expAVX512<>+192(SB), Z6, Z6
-	VPSRAD     $0x1f, Z2, Z2
-	VPSRAD     $0x1f, Z5, Z5
-	VPSRAD     $0x1f, Z6, Z6
-	VPANDNQ    Z13, Z2, Z13
-	VPANDNQ    Z14, Z5, Z14
-	VPANDNQ    Z15, Z6, Z15
-	VMOVUPS    Z13, (AX)(R10*4)
-	VADDPS     Z13, Z3, Z3
-	VMOVUPS    Z14, 64(AX)(R10*4)
-	VADDPS     Z14, Z3, Z3
-	VMOVUPS    Z15, 128(AX)(R10*4)
-	VADDPS     Z15, Z3, Z3
-	ADDQ       $0x00000030, R10
-	JMP        exp3
+	LEAQ        48(R10), R11
+	CMPQ        R11, DX
+	JA          exp3_end
+	VMOVUPS     (AX)(R10*4), Z2
+	VSUBPS      Z0, Z2, Z2
+	VMOVUPS     64(AX)(R10*4), Z5
+	VSUBPS      Z0, Z5, Z5
+	VMOVUPS     128(AX)(R10*4), Z6
+	VSUBPS      Z0, Z6, Z6
+	VMULPS      expAVX512<>+0(SB), Z2, Z7
+	VADDPS      expAVX512<>+384(SB), Z7, Z7
+	VRNDSCALEPS $0x0b, Z7, Z7
+	VMULPS      expAVX512<>+64(SB), Z7, Z8
+	VSUBPS      Z8, Z2, Z10
+	VMULPS      expAVX512<>+128(SB), Z7, Z8
+	VSUBPS      Z8, Z10, Z10
+	VMULPS      expAVX512<>+0(SB), Z5, Z8
+	VADDPS      expAVX512<>+384(SB), Z8, Z8
+	VRNDSCALEPS $0x0b, Z8, Z8
+	VMULPS      expAVX512<>+64(SB), Z8, Z9
+	VSUBPS      Z9, Z5, Z11
+	VMULPS      expAVX512<>+128(SB), Z8, Z9
+	VSUBPS      Z9, Z11, Z11
+	VMULPS      expAVX512<>+0(SB), Z6, Z9
+	VADDPS      expAVX512<>+384(SB), Z9, Z9
+	VRNDSCALEPS $0x0b, Z9, Z9
+	VMULPS      expAVX512<>+64(SB), Z9, Z13
+	VSUBPS      Z13, Z6, Z12
+	VMULPS      expAVX512<>+128(SB), Z9, Z13
+	VSUBPS      Z13, Z12, Z12
+	VMOVUPS     expAVX512<>+448(SB), Z13
+	VMOVUPS     expAVX512<>+448(SB), Z14
+	VMOVUPS     expAVX512<>+448(SB), Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+512(SB), Z13, Z13
+	VADDPS      expAVX512<>+512(SB), Z14, Z14
+	VADDPS      expAVX512<>+512(SB), Z15, Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+576(SB), Z13, Z13
+	VADDPS      expAVX512<>+576(SB), Z14, Z14
+	VADDPS      expAVX512<>+576(SB), Z15, Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+640(SB), Z13, Z13
+	VADDPS      expAVX512<>+640(SB), Z14, Z14
+	VADDPS      expAVX512<>+640(SB), Z15, Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+704(SB), Z13, Z13
+	VADDPS      expAVX512<>+704(SB), Z14, Z14
+	VADDPS      expAVX512<>+704(SB), Z15, Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+320(SB), Z13, Z13
+	VADDPS      expAVX512<>+320(SB), Z14, Z14
+	VADDPS      expAVX512<>+320(SB), Z15, Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+768(SB), Z13, Z13
+	VADDPS      expAVX512<>+768(SB), Z14, Z14
+	VADDPS      expAVX512<>+768(SB), Z15, Z15
+	VMULPS      Z10, Z13, Z13
+	VMULPS      Z11, Z14, Z14
+	VMULPS      Z12, Z15, Z15
+	VADDPS      expAVX512<>+768(SB), Z13, Z13
+	VADDPS      expAVX512<>+768(SB), Z14, Z14
+	VADDPS      expAVX512<>+768(SB), Z15, Z15
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z2, K1
+	VSCALEFPS.Z Z7, Z13, K1, Z13
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z5, K1
+	VSCALEFPS.Z Z8, Z14, K1, Z14
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z Z9, Z15, K1, Z15
+	VMOVUPS     Z13, (AX)(R10*4)
+	VADDPS      Z13, Z3, Z3
+	VMOVUPS     Z14, 64(AX)(R10*4)
+	VADDPS      Z14, Z3, Z3
+	VMOVUPS     Z15, 128(AX)(R10*4)
+	VADDPS      Z15, Z3, Z3
+	ADDQ        $0x00000030, R10
+	JMP         exp3
 
 exp3_end:
 exp1:
-	CMPQ       R10, DX
-	JAE        exp1_end
-	VMOVUPS    (AX)(R10*4), Z2
-	VSUBPS     Z0, Z2, Z2
-	VMULPS     expAVX512<>+0(SB), Z2, Z5
-	VADDPS     expAVX512<>+384(SB), Z5, Z5
-	VCVTTPS2DQ Z5, Z5
-	VCVTDQ2PS  Z5, Z7
-	VMULPS     expAVX512<>+64(SB), Z7, Z8
-	VSUBPS     Z8, Z2, Z6
-	VMULPS     expAVX512<>+128(SB), Z7, Z8
-	VSUBPS     Z8, Z6, Z6
-	VMOVUPS    expAVX512<>+448(SB), Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+512(SB), Z7, Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+576(SB), Z7, Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+640(SB), Z7, Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+704(SB), Z7, Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+320(SB), Z7, Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+768(SB), Z7, Z7
-	VMULPS     Z6, Z7, Z7
-	VADDPS     expAVX512<>+768(SB), Z7, Z7
-	VPADDD     expAVX512<>+896(SB), Z5, Z5
-	VPSLLD     $0x17, Z5, Z5
-	VMULPS     Z5, Z7, Z7
-	VSUBPS     expAVX512<>+192(SB), Z2, Z2
-	VPSRAD     $0x1f, Z2, Z2
-	VPANDNQ    Z7, Z2, Z7
-	VMOVUPS    Z7, (AX)(R10*4)
-	VADDPS     Z7, Z3, Z3
-	ADDQ       $0x00000010, R10
-	JMP        exp1
+	CMPQ        R10, DX
+	JAE         exp1_end
+	VMOVUPS     (AX)(R10*4), Z2
+	VSUBPS      Z0, Z2, Z2
+	VMULPS      expAVX512<>+0(SB), Z2, Z5
+	VADDPS      expAVX512<>+384(SB), Z5, Z5
+	VRNDSCALEPS $0x0b, Z5, Z5
+	VMULPS      expAVX512<>+64(SB), Z5, Z7
+	VSUBPS      Z7, Z2, Z6
+	VMULPS      expAVX512<>+128(SB), Z5, Z7
+	VSUBPS      Z7, Z6, Z6
+	VMOVUPS     expAVX512<>+448(SB), Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+512(SB), Z7, Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+576(SB), Z7, Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+640(SB), Z7, Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+704(SB), Z7, Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+320(SB), Z7, Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+768(SB), Z7, Z7
+	VMULPS      Z6, Z7, Z7
+	VADDPS      expAVX512<>+768(SB), Z7, Z7
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z2, K1
+	VSCALEFPS.Z Z5, Z7, K1, Z7
+	VMOVUPS     Z7, (AX)(R10*4)
+	VADDPS      Z7, Z3, Z3
+	ADDQ        $0x00000010, R10
+	JMP         exp1
 
 exp1_end:
 	VEXTRACTF64X4 $0x01, Z3, Y0
@@ -20602,12 +20732,11 @@ keys1_end:
 	VBROADCASTF32X4 40(SP), Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z4
 	VADDPS          expAVX512<>+384(SB), Z4, Z4
-	VCVTTPS2DQ      Z4, Z4
-	VCVTDQ2PS       Z4, Z6
-	VMULPS          expAVX512<>+64(SB), Z6, Z7
-	VSUBPS          Z7, Z1, Z5
-	VMULPS          expAVX512<>+128(SB), Z6, Z7
-	VSUBPS          Z7, Z5, Z5
+	VRNDSCALEPS     $0x0b, Z4, Z4
+	VMULPS          expAVX512<>+64(SB), Z4, Z6
+	VSUBPS          Z6, Z1, Z5
+	VMULPS          expAVX512<>+128(SB), Z4, Z6
+	VSUBPS          Z6, Z5, Z5
 	VMOVUPS         expAVX512<>+448(SB), Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+512(SB), Z6, Z6
@@ -20623,12 +20752,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
-	VPADDD          expAVX512<>+896(SB), Z4, Z4
-	VPSLLD          $0x17, Z4, Z4
-	VMULPS          Z4, Z6, Z6
-	VSUBPS          expAVX512<>+192(SB), Z1, Z1
-	VPSRAD          $0x1f, Z1, Z1
-	VPANDNQ         Z6, Z1, Z6
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z4, Z6, K1, Z6
 	VMULPS          X6, X2, X2
 	VMOVUPS         X0, (BX)
 	VMOVUPS         X6, (SP)
@@ -20638,12 +20763,11 @@ keys1_end:
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z4
-	VMULPS          expAVX512<>+64(SB), Z4, Z5
-	VSUBPS          Z5, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z4, Z5
-	VSUBPS          Z5, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z4
+	VSUBPS          Z4, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z4
+	VSUBPS          Z4, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+512(SB), Z4, Z4
@@ -20659,24 +20783,19 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z4, Z4
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z4, Z0, Z4
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z4, K1, Z4
 	VMOVUPS         Z4, (DX)
 	VBROADCASTSS    44(SP), Z0
 	VMOVUPS         (DX)(AX*1), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z5
-	VMULPS          expAVX512<>+64(SB), Z5, Z6
-	VSUBPS          Z6, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z5, Z6
-	VSUBPS          Z6, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z5
+	VSUBPS          Z5, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z5
+	VSUBPS          Z5, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z5
 	VMULPS          Z3, Z5, Z5
 	VADDPS          expAVX512<>+512(SB), Z5, Z5
@@ -20692,24 +20811,19 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z5, Z5
 	VMULPS          Z3, Z5, Z5
 	VADDPS          expAVX512<>+768(SB), Z5, Z5
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z5, Z5
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z5, Z0, Z5
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z5, K1, Z5
 	VMOVUPS         Z5, (DX)(AX*1)
 	VBROADCASTSS    48(SP), Z0
 	VMOVUPS         (DX)(AX*2), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z6
-	VMULPS          expAVX512<>+64(SB), Z6, Z7
-	VSUBPS          Z7, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z6, Z7
-	VSUBPS          Z7, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z6
+	VSUBPS          Z6, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z6
+	VSUBPS          Z6, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z6
 	VMULPS          Z3, Z6, Z6
 	VADDPS          expAVX512<>+512(SB), Z6, Z6
@@ -20725,24 +20839,19 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
 	VMULPS          Z3, Z6, Z6
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z6, Z6
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z6, Z0, Z6
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z6, K1, Z6
 	VMOVUPS         Z6, (DX)(AX*2)
 	VBROADCASTSS    52(SP), Z0
 	VMOVUPS         (DX)(CX*1), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z7
-	VMULPS          expAVX512<>+64(SB), Z7, Z8
-	VSUBPS          Z8, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z7, Z8
-	VSUBPS          Z8, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z7
+	VSUBPS          Z7, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z7
+	VSUBPS          Z7, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z7
 	VMULPS          Z3, Z7, Z7
 	VADDPS          expAVX512<>+512(SB), Z7, Z7
@@ -20758,12 +20867,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z7, Z7
 	VMULPS          Z3, Z7, Z7
 	VADDPS          expAVX512<>+768(SB), Z7, Z7
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z7, Z7
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z7, Z0, Z7
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z7, K1, Z7
 	VMOVUPS         Z7, (DX)(CX*1)
 	VEXTRACTF64X4   $0x01, Z4, Y0
 	VADDPS          Y0, Y4, Y4
@@ -21951,12 +22056,11 @@ keys1_end:
 	VBROADCASTF32X4 40(SP), Z0
 	VMULPS          expAVX512<>+0(SB), Z0, Z4
 	VADDPS          expAVX512<>+384(SB), Z4, Z4
-	VCVTTPS2DQ      Z4, Z4
-	VCVTDQ2PS       Z4, Z6
-	VMULPS          expAVX512<>+64(SB), Z6, Z7
-	VSUBPS          Z7, Z0, Z5
-	VMULPS          expAVX512<>+128(SB), Z6, Z7
-	VSUBPS          Z7, Z5, Z5
+	VRNDSCALEPS     $0x0b, Z4, Z4
+	VMULPS          expAVX512<>+64(SB), Z4, Z6
+	VSUBPS          Z6, Z0, Z5
+	VMULPS          expAVX512<>+128(SB), Z4, Z6
+	VSUBPS          Z6, Z5, Z5
 	VMOVUPS         expAVX512<>+448(SB), Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+512(SB), Z6, Z6
@@ -21972,12 +22076,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
-	VPADDD          expAVX512<>+896(SB), Z4, Z4
-	VPSLLD          $0x17, Z4, Z4
-	VMULPS          Z4, Z6, Z6
-	VSUBPS          expAVX512<>+192(SB), Z0, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z6, Z0, Z6
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z0, K1
+	VSCALEFPS.Z     Z4, Z6, K1, Z6
 	VMULPS          X6, X2, X2
 	VMOVSS          X1, (DX)
 	VEXTRACTPS      $0x01, X1, 4(DX)
@@ -21989,12 +22089,11 @@ keys1_end:
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z4
-	VMULPS          expAVX512<>+64(SB), Z4, Z5
-	VSUBPS          Z5, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z4, Z5
-	VSUBPS          Z5, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z4
+	VSUBPS          Z4, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z4
+	VSUBPS          Z4, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+512(SB), Z4, Z4
@@ -22010,24 +22109,19 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z4, Z4
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z4, Z0, Z4
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z4, K1, Z4
 	VMOVUPS         Z4, (CX)
 	VBROADCASTSS    44(SP), Z0
 	VMOVUPS         (CX)(AX*1), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z5
-	VMULPS          expAVX512<>+64(SB), Z5, Z6
-	VSUBPS          Z6, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z5, Z6
-	VSUBPS          Z6, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z5
+	VSUBPS          Z5, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z5
+	VSUBPS          Z5, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z5
 	VMULPS          Z3, Z5, Z5
 	VADDPS          expAVX512<>+512(SB), Z5, Z5
@@ -22043,24 +22137,19 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z5, Z5
 	VMULPS          Z3, Z5, Z5
 	VADDPS          expAVX512<>+768(SB), Z5, Z5
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z5, Z5
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z5, Z0, Z5
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z5, K1, Z5
 	VMOVUPS         Z5, (CX)(AX*1)
 	VBROADCASTSS    48(SP), Z0
 	VMOVUPS         (CX)(AX*2), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z6
-	VMULPS          expAVX512<>+64(SB), Z6, Z7
-	VSUBPS          Z7, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z6, Z7
-	VSUBPS          Z7, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z6
+	VSUBPS          Z6, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z6
+	VSUBPS          Z6, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z6
 	VMULPS          Z3, Z6, Z6
 	VADDPS          expAVX512<>+512(SB), Z6, Z6
@@ -22076,12 +22165,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
 	VMULPS          Z3, Z6, Z6
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z6, Z6
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z6, Z0, Z6
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z6, K1, Z6
 	VMOVUPS         Z6, (CX)(AX*2)
 	VEXTRACTF64X4   $0x01, Z4, Y0
 	VADDPS          Y0, Y4, Y4
@@ -23151,12 +23236,11 @@ keys1_end:
 	VBROADCASTF32X4 40(SP), Z0
 	VMULPS          expAVX512<>+0(SB), Z0, Z4
 	VADDPS          expAVX512<>+384(SB), Z4, Z4
-	VCVTTPS2DQ      Z4, Z4
-	VCVTDQ2PS       Z4, Z6
-	VMULPS          expAVX512<>+64(SB), Z6, Z7
-	VSUBPS          Z7, Z0, Z5
-	VMULPS          expAVX512<>+128(SB), Z6, Z7
-	VSUBPS          Z7, Z5, Z5
+	VRNDSCALEPS     $0x0b, Z4, Z4
+	VMULPS          expAVX512<>+64(SB), Z4, Z6
+	VSUBPS          Z6, Z0, Z5
+	VMULPS          expAVX512<>+128(SB), Z4, Z6
+	VSUBPS          Z6, Z5, Z5
 	VMOVUPS         expAVX512<>+448(SB), Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+512(SB), Z6, Z6
@@ -23172,12 +23256,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
-	VPADDD          expAVX512<>+896(SB), Z4, Z4
-	VPSLLD          $0x17, Z4, Z4
-	VMULPS          Z4, Z6, Z6
-	VSUBPS          expAVX512<>+192(SB), Z0, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z6, Z0, Z6
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z0, K1
+	VSCALEFPS.Z     Z4, Z6, K1, Z6
 	VMULPS          X6, X2, X2
 	VMOVSS          X1, (DX)
 	VEXTRACTPS      $0x01, X1, 4(DX)
@@ -23188,12 +23268,11 @@ keys1_end:
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z4
-	VMULPS          expAVX512<>+64(SB), Z4, Z5
-	VSUBPS          Z5, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z4, Z5
-	VSUBPS          Z5, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z4
+	VSUBPS          Z4, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z4
+	VSUBPS          Z4, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+512(SB), Z4, Z4
@@ -23209,24 +23288,19 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z4, Z4
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z4, Z0, Z4
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z4, K1, Z4
 	VMOVUPS         Z4, (CX)
 	VBROADCASTSS    44(SP), Z0
 	VMOVUPS         (CX)(AX*1), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z5
-	VMULPS          expAVX512<>+64(SB), Z5, Z6
-	VSUBPS          Z6, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z5, Z6
-	VSUBPS          Z6, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z5
+	VSUBPS          Z5, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z5
+	VSUBPS          Z5, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z5
 	VMULPS          Z3, Z5, Z5
 	VADDPS          expAVX512<>+512(SB), Z5, Z5
@@ -23242,12 +23316,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z5, Z5
 	VMULPS          Z3, Z5, Z5
 	VADDPS          expAVX512<>+768(SB), Z5, Z5
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z5, Z5
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z5, Z0, Z5
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z5, K1, Z5
 	VMOVUPS         Z5, (CX)(AX*1)
 	VEXTRACTF64X4   $0x01, Z4, Y0
 	VADDPS          Y0, Y4, Y4
@@ -24300,12 +24370,11 @@ keys1_end:
 	VBROADCASTF32X4 40(SP), Z0
 	VMULPS          expAVX512<>+0(SB), Z0, Z4
 	VADDPS          expAVX512<>+384(SB), Z4, Z4
-	VCVTTPS2DQ      Z4, Z4
-	VCVTDQ2PS       Z4, Z6
-	VMULPS          expAVX512<>+64(SB), Z6, Z7
-	VSUBPS          Z7, Z0, Z5
-	VMULPS          expAVX512<>+128(SB), Z6, Z7
-	VSUBPS          Z7, Z5, Z5
+	VRNDSCALEPS     $0x0b, Z4, Z4
+	VMULPS          expAVX512<>+64(SB), Z4, Z6
+	VSUBPS          Z6, Z0, Z5
+	VMULPS          expAVX512<>+128(SB), Z4, Z6
+	VSUBPS          Z6, Z5, Z5
 	VMOVUPS         expAVX512<>+448(SB), Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+512(SB), Z6, Z6
@@ -24321,12 +24390,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
 	VMULPS          Z5, Z6, Z6
 	VADDPS          expAVX512<>+768(SB), Z6, Z6
-	VPADDD          expAVX512<>+896(SB), Z4, Z4
-	VPSLLD          $0x17, Z4, Z4
-	VMULPS          Z4, Z6, Z6
-	VSUBPS          expAVX512<>+192(SB), Z0, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z6, Z0, Z6
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z0, K1
+	VSCALEFPS.Z     Z4, Z6, K1, Z6
 	VMULPS          X6, X2, X2
 	VMOVSS          X1, (CX)
 	VMOVUPS         X6, (SP)
@@ -24336,12 +24401,11 @@ keys1_end:
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
 	VADDPS          expAVX512<>+384(SB), Z0, Z0
-	VCVTTPS2DQ      Z0, Z0
-	VCVTDQ2PS       Z0, Z4
-	VMULPS          expAVX512<>+64(SB), Z4, Z5
-	VSUBPS          Z5, Z1, Z3
-	VMULPS          expAVX512<>+128(SB), Z4, Z5
-	VSUBPS          Z5, Z3, Z3
+	VRNDSCALEPS     $0x0b, Z0, Z0
+	VMULPS          expAVX512<>+64(SB), Z0, Z4
+	VSUBPS          Z4, Z1, Z3
+	VMULPS          expAVX512<>+128(SB), Z0, Z4
+	VSUBPS          Z4, Z3, Z3
 	VMOVUPS         expAVX512<>+448(SB), Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+512(SB), Z4, Z4
@@ -24357,12 +24421,8 @@ keys1_end:
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
 	VMULPS          Z3, Z4, Z4
 	VADDPS          expAVX512<>+768(SB), Z4, Z4
-	VPADDD          expAVX512<>+896(SB), Z0, Z0
-	VPSLLD          $0x17, Z0, Z0
-	VMULPS          Z0, Z4, Z4
-	VSUBPS          expAVX512<>+192(SB), Z1, Z0
-	VPSRAD          $0x1f, Z0, Z0
-	VPANDNQ         Z4, Z0, Z4
+	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
+	VSCALEFPS.Z     Z0, Z4, K1, Z4
 	VMOVUPS         Z4, (AX)
 	VEXTRACTF64X4   $0x01, Z4, Y0
 	VADDPS          Y0, Y4, Y4
@@ -26746,24 +26806,234 @@ TEXT ·expSum64AVX512(SB), NOSPLIT, $0-40
 	VPXORD       Z2, Z2, Z3
 	VPXORD       Z2, Z2, Z4
 	VPXORD       Z2, Z2, Z5
-	MOVQ         CX, DX
-	ANDQ         $-32, DX
-	XORQ         BX, BX
+	XORQ         DX, DX
+	MOVQ         CX, BX
+	ANDQ         $-64, BX
+
+exp4:
+	CMPQ          DX, BX
+	JAE           exp4_end
+	VMOVUPS       (AX)(DX*4), Z6
+	VSUBPS        Z0, Z6, Z6
+	VMAXPS        Z1, Z6, Z6
+	VMOVUPS       64(AX)(DX*4), Z7
+	VSUBPS        Z0, Z7, Z7
+	VMAXPS        Z1, Z7, Z7
+	VMOVUPS       128(AX)(DX*4), Z8
+	VSUBPS        Z0, Z8, Z8
+	VMAXPS        Z1, Z8, Z8
+	VMOVUPS       192(AX)(DX*4), Z9
+	VSUBPS        Z0, Z9, Z9
+	VMAXPS        Z1, Z9, Z9
+	VMULPS        expAVX512<>+0(SB), Z6, Z10
+	VADDPS        expAVX512<>+384(SB), Z10, Z10
+	VRNDSCALEPS   $0x0b, Z10, Z10
+	VMULPS        expAVX512<>+64(SB), Z10, Z11
+	VSUBPS        Z11, Z6, Z14
+	VMULPS        expAVX512<>+128(SB), Z10, Z11
+	VSUBPS        Z11, Z14, Z14
+	VMULPS        expAVX512<>+0(SB), Z7, Z11
+	VADDPS        expAVX512<>+384(SB), Z11, Z11
+	VRNDSCALEPS   $0x0b, Z11, Z11
+	VMULPS        expAVX512<>+64(SB), Z11, Z12
+	VSUBPS        Z12, Z7, Z15
+	VMULPS        expAVX512<>+128(SB), Z11, Z12
+	VSUBPS        Z12, Z15, Z15
+	VMULPS        expAVX512<>+0(SB), Z8, Z12
+	VADDPS        expAVX512<>+384(SB), Z12, Z12
+	VRNDSCALEPS   $0x0b, Z12, Z12
+	VMULPS        expAVX512<>+64(SB), Z12, Z13
+	VSUBPS        Z13, Z8, Z16
+	VMULPS        expAVX512<>+128(SB), Z12, Z13
+	VSUBPS        Z13, Z16, Z16
+	VMULPS        expAVX512<>+0(SB), Z9, Z13
+	VADDPS        expAVX512<>+384(SB), Z13, Z13
+	VRNDSCALEPS   $0x0b, Z13, Z13
+	VMULPS        expAVX512<>+64(SB), Z13, Z18
+	VSUBPS        Z18, Z9, Z17
+	VMULPS        expAVX512<>+128(SB), Z13, Z18
+	VSUBPS        Z18, Z17, Z17
+	VMOVUPS       expAVX512<>+448(SB), Z18
+	VMOVUPS       expAVX512<>+448(SB), Z19
+	VMOVUPS       expAVX512<>+448(SB), Z20
+	VMOVUPS       expAVX512<>+448(SB), Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+512(SB), Z18, Z18
+	VADDPS        expAVX512<>+512(SB), Z19, Z19
+	VADDPS        expAVX512<>+512(SB), Z20, Z20
+	VADDPS        expAVX512<>+512(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+576(SB), Z18, Z18
+	VADDPS        expAVX512<>+576(SB), Z19, Z19
+	VADDPS        expAVX512<>+576(SB), Z20, Z20
+	VADDPS        expAVX512<>+576(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+640(SB), Z18, Z18
+	VADDPS        expAVX512<>+640(SB), Z19, Z19
+	VADDPS        expAVX512<>+640(SB), Z20, Z20
+	VADDPS        expAVX512<>+640(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+704(SB), Z18, Z18
+	VADDPS        expAVX512<>+704(SB), Z19, Z19
+	VADDPS        expAVX512<>+704(SB), Z20, Z20
+	VADDPS        expAVX512<>+704(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+320(SB), Z18, Z18
+	VADDPS        expAVX512<>+320(SB), Z19, Z19
+	VADDPS        expAVX512<>+320(SB), Z20, Z20
+	VADDPS        expAVX512<>+320(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+768(SB), Z18, Z18
+	VADDPS        expAVX512<>+768(SB), Z19, Z19
+	VADDPS        expAVX512<>+768(SB), Z20, Z20
+	VADDPS        expAVX512<>+768(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+768(SB), Z18, Z18
+	VADDPS        expAVX512<>+768(SB), Z19, Z19
+	VADDPS        expAVX512<>+768(SB), Z20, Z20
+	VADDPS        expAVX512<>+768(SB), Z21, Z21
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z   Z10, Z18, K1, Z18
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z7, K1
+	VSCALEFPS.Z   Z11, Z19, K1, Z19
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z8, K1
+	VSCALEFPS.Z   Z12, Z20, K1, Z20
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z9, K1
+	VSCALEFPS.Z   Z13, Z21, K1, Z21
+	VCVTPS2PD     Y18, Z6
+	VEXTRACTF64X4 $0x01, Z18, Y18
+	VCVTPS2PD     Y18, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VCVTPS2PD     Y19, Z6
+	VEXTRACTF64X4 $0x01, Z19, Y19
+	VCVTPS2PD     Y19, Z7
+	VADDPD        Z6, Z4, Z4
+	VADDPD        Z7, Z5, Z5
+	VCVTPS2PD     Y20, Z6
+	VEXTRACTF64X4 $0x01, Z20, Y20
+	VCVTPS2PD     Y20, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VCVTPS2PD     Y21, Z6
+	VEXTRACTF64X4 $0x01, Z21, Y21
+	VCVTPS2PD     Y21, Z7
+	VADDPD        Z6, Z4, Z4
+	VADDPD        Z7, Z5, Z5
+	ADDQ          $0x00000040, DX
+	JMP           exp4
+
+exp4_end:
+	MOVQ CX, BX
+	ANDQ $-32, BX
 
 exp2:
-	CMPQ          BX, DX
+	CMPQ          DX, BX
 	JAE           exp2_end
-	VMOVUPS       (AX)(BX*4), Z6
+	VMOVUPS       (AX)(DX*4), Z6
+	VSUBPS        Z0, Z6, Z6
+	VMAXPS        Z1, Z6, Z6
+	VMOVUPS       64(AX)(DX*4), Z7
+	VSUBPS        Z0, Z7, Z7
+	VMAXPS        Z1, Z7, Z7
+	VMULPS        expAVX512<>+0(SB), Z6, Z8
+	VADDPS        expAVX512<>+384(SB), Z8, Z8
+	VRNDSCALEPS   $0x0b, Z8, Z8
+	VMULPS        expAVX512<>+64(SB), Z8, Z9
+	VSUBPS        Z9, Z6, Z10
+	VMULPS        expAVX512<>+128(SB), Z8, Z9
+	VSUBPS        Z9, Z10, Z10
+	VMULPS        expAVX512<>+0(SB), Z7, Z9
+	VADDPS        expAVX512<>+384(SB), Z9, Z9
+	VRNDSCALEPS   $0x0b, Z9, Z9
+	VMULPS        expAVX512<>+64(SB), Z9, Z12
+	VSUBPS        Z12, Z7, Z11
+	VMULPS        expAVX512<>+128(SB), Z9, Z12
+	VSUBPS        Z12, Z11, Z11
+	VMOVUPS       expAVX512<>+448(SB), Z12
+	VMOVUPS       expAVX512<>+448(SB), Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+512(SB), Z12, Z12
+	VADDPS        expAVX512<>+512(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+576(SB), Z12, Z12
+	VADDPS        expAVX512<>+576(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+640(SB), Z12, Z12
+	VADDPS        expAVX512<>+640(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+704(SB), Z12, Z12
+	VADDPS        expAVX512<>+704(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+320(SB), Z12, Z12
+	VADDPS        expAVX512<>+320(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+768(SB), Z12, Z12
+	VADDPS        expAVX512<>+768(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+768(SB), Z12, Z12
+	VADDPS        expAVX512<>+768(SB), Z13, Z13
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z   Z8, Z12, K1, Z12
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z7, K1
+	VSCALEFPS.Z   Z9, Z13, K1, Z13
+	VCVTPS2PD     Y12, Z6
+	VEXTRACTF64X4 $0x01, Z12, Y12
+	VCVTPS2PD     Y12, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VCVTPS2PD     Y13, Z6
+	VEXTRACTF64X4 $0x01, Z13, Y13
+	VCVTPS2PD     Y13, Z7
+	VADDPD        Z6, Z4, Z4
+	VADDPD        Z7, Z5, Z5
+	ADDQ          $0x00000020, DX
+	JMP           exp2
+
+exp2_end:
+	ANDQ $-16, CX
+
+exp1:
+	CMPQ          DX, CX
+	JAE           exp1_end
+	VMOVUPS       (AX)(DX*4), Z6
 	VSUBPS        Z0, Z6, Z6
 	VMAXPS        Z1, Z6, Z6
 	VMULPS        expAVX512<>+0(SB), Z6, Z7
 	VADDPS        expAVX512<>+384(SB), Z7, Z7
-	VCVTTPS2DQ    Z7, Z7
-	VCVTDQ2PS     Z7, Z9
-	VMULPS        expAVX512<>+64(SB), Z9, Z10
-	VSUBPS        Z10, Z6, Z8
-	VMULPS        expAVX512<>+128(SB), Z9, Z10
-	VSUBPS        Z10, Z8, Z8
+	VRNDSCALEPS   $0x0b, Z7, Z7
+	VMULPS        expAVX512<>+64(SB), Z7, Z9
+	VSUBPS        Z9, Z6, Z8
+	VMULPS        expAVX512<>+128(SB), Z7, Z9
+	VSUBPS        Z9, Z8, Z8
 	VMOVUPS       expAVX512<>+448(SB), Z9
 	VMULPS        Z8, Z9, Z9
 	VADDPS        expAVX512<>+512(SB), Z9, Z9
@@ -26779,72 +27049,277 @@ exp2:
 	VADDPS        expAVX512<>+768(SB), Z9, Z9
 	VMULPS        Z8, Z9, Z9
 	VADDPS        expAVX512<>+768(SB), Z9, Z9
-	VPADDD        expAVX512<>+896(SB), Z7, Z7
-	VPSLLD        $0x17, Z7, Z7
-	VMULPS        Z7, Z9, Z9
-	VSUBPS        expAVX512<>+192(SB), Z6, Z6
-	VPSRAD        $0x1f, Z6, Z6
-	VPANDNQ       Z9, Z6, Z9
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z   Z7, Z9, K1, Z9
 	VCVTPS2PD     Y9, Z6
 	VEXTRACTF64X4 $0x01, Z9, Y9
 	VCVTPS2PD     Y9, Z7
 	VADDPD        Z6, Z2, Z2
 	VADDPD        Z7, Z3, Z3
-	VMOVUPS       64(AX)(BX*4), Z6
+	ADDQ          $0x00000010, DX
+	JMP           exp1
+
+exp1_end:
+	VADDPD        Z3, Z2, Z2
+	VADDPD        Z5, Z4, Z4
+	VADDPD        Z4, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPD        Y0, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X0
+	VADDPD        X0, X2, X2
+	VPERMILPD     $0x01, X2, X0
+	VADDSD        X0, X2, X2
+	VMOVSD        X2, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func expStore64AVX512(w []float32, x []float32, m float32) float64
+// Requires: AVX, AVX512F
+TEXT ·expStore64AVX512(SB), NOSPLIT, $0-64
+	MOVQ         w_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	ANDQ         $-16, DX
+	VBROADCASTSS m+48(FP), Z0
+	VMOVUPS      expAVX512<>+1088(SB), Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z2, Z2, Z3
+	VPXORD       Z2, Z2, Z4
+	VPXORD       Z2, Z2, Z5
+	XORQ         BX, BX
+	MOVQ         DX, SI
+	ANDQ         $-64, SI
+
+exp4:
+	CMPQ          BX, SI
+	JAE           exp4_end
+	VMOVUPS       (CX)(BX*4), Z6
 	VSUBPS        Z0, Z6, Z6
 	VMAXPS        Z1, Z6, Z6
-	VMULPS        expAVX512<>+0(SB), Z6, Z7
-	VADDPS        expAVX512<>+384(SB), Z7, Z7
-	VCVTTPS2DQ    Z7, Z7
-	VCVTDQ2PS     Z7, Z9
-	VMULPS        expAVX512<>+64(SB), Z9, Z10
-	VSUBPS        Z10, Z6, Z8
-	VMULPS        expAVX512<>+128(SB), Z9, Z10
-	VSUBPS        Z10, Z8, Z8
-	VMOVUPS       expAVX512<>+448(SB), Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+512(SB), Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+576(SB), Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+640(SB), Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+704(SB), Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+320(SB), Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+768(SB), Z9, Z9
-	VMULPS        Z8, Z9, Z9
-	VADDPS        expAVX512<>+768(SB), Z9, Z9
-	VPADDD        expAVX512<>+896(SB), Z7, Z7
-	VPSLLD        $0x17, Z7, Z7
-	VMULPS        Z7, Z9, Z9
-	VSUBPS        expAVX512<>+192(SB), Z6, Z6
-	VPSRAD        $0x1f, Z6, Z6
-	VPANDNQ       Z9, Z6, Z9
-	VCVTPS2PD     Y9, Z6
-	VEXTRACTF64X4 $0x01, Z9, Y9
-	VCVTPS2PD     Y9, Z7
+	VMOVUPS       64(CX)(BX*4), Z7
+	VSUBPS        Z0, Z7, Z7
+	VMAXPS        Z1, Z7, Z7
+	VMOVUPS       128(CX)(BX*4), Z8
+	VSUBPS        Z0, Z8, Z8
+	VMAXPS        Z1, Z8, Z8
+	VMOVUPS       192(CX)(BX*4), Z9
+	VSUBPS        Z0, Z9, Z9
+	VMAXPS        Z1, Z9, Z9
+	VMULPS        expAVX512<>+0(SB), Z6, Z10
+	VADDPS        expAVX512<>+384(SB), Z10, Z10
+	VRNDSCALEPS   $0x0b, Z10, Z10
+	VMULPS        expAVX512<>+64(SB), Z10, Z11
+	VSUBPS        Z11, Z6, Z14
+	VMULPS        expAVX512<>+128(SB), Z10, Z11
+	VSUBPS        Z11, Z14, Z14
+	VMULPS        expAVX512<>+0(SB), Z7, Z11
+	VADDPS        expAVX512<>+384(SB), Z11, Z11
+	VRNDSCALEPS   $0x0b, Z11, Z11
+	VMULPS        expAVX512<>+64(SB), Z11, Z12
+	VSUBPS        Z12, Z7, Z15
+	VMULPS        expAVX512<>+128(SB), Z11, Z12
+	VSUBPS        Z12, Z15, Z15
+	VMULPS        expAVX512<>+0(SB), Z8, Z12
+	VADDPS        expAVX512<>+384(SB), Z12, Z12
+	VRNDSCALEPS   $0x0b, Z12, Z12
+	VMULPS        expAVX512<>+64(SB), Z12, Z13
+	VSUBPS        Z13, Z8, Z16
+	VMULPS        expAVX512<>+128(SB), Z12, Z13
+	VSUBPS        Z13, Z16, Z16
+	VMULPS        expAVX512<>+0(SB), Z9, Z13
+	VADDPS        expAVX512<>+384(SB), Z13, Z13
+	VRNDSCALEPS   $0x0b, Z13, Z13
+	VMULPS        expAVX512<>+64(SB), Z13, Z18
+	VSUBPS        Z18, Z9, Z17
+	VMULPS        expAVX512<>+128(SB), Z13, Z18
+	VSUBPS        Z18, Z17, Z17
+	VMOVUPS       expAVX512<>+448(SB), Z18
+	VMOVUPS       expAVX512<>+448(SB), Z19
+	VMOVUPS       expAVX512<>+448(SB), Z20
+	VMOVUPS       expAVX512<>+448(SB), Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+512(SB), Z18, Z18
+	VADDPS        expAVX512<>+512(SB), Z19, Z19
+	VADDPS        expAVX512<>+512(SB), Z20, Z20
+	VADDPS        expAVX512<>+512(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+576(SB), Z18, Z18
+	VADDPS        expAVX512<>+576(SB), Z19, Z19
+	VADDPS        expAVX512<>+576(SB), Z20, Z20
+	VADDPS        expAVX512<>+576(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+640(SB), Z18, Z18
+	VADDPS        expAVX512<>+640(SB), Z19, Z19
+	VADDPS        expAVX512<>+640(SB), Z20, Z20
+	VADDPS        expAVX512<>+640(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+704(SB), Z18, Z18
+	VADDPS        expAVX512<>+704(SB), Z19, Z19
+	VADDPS        expAVX512<>+704(SB), Z20, Z20
+	VADDPS        expAVX512<>+704(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+320(SB), Z18, Z18
+	VADDPS        expAVX512<>+320(SB), Z19, Z19
+	VADDPS        expAVX512<>+320(SB), Z20, Z20
+	VADDPS        expAVX512<>+320(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+768(SB), Z18, Z18
+	VADDPS        expAVX512<>+768(SB), Z19, Z19
+	VADDPS        expAVX512<>+768(SB), Z20, Z20
+	VADDPS        expAVX512<>+768(SB), Z21, Z21
+	VMULPS        Z14, Z18, Z18
+	VMULPS        Z15, Z19, Z19
+	VMULPS        Z16, Z20, Z20
+	VMULPS        Z17, Z21, Z21
+	VADDPS        expAVX512<>+768(SB), Z18, Z18
+	VADDPS        expAVX512<>+768(SB), Z19, Z19
+	VADDPS        expAVX512<>+768(SB), Z20, Z20
+	VADDPS        expAVX512<>+768(SB), Z21, Z21
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z   Z10, Z18, K1, Z18
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z7, K1
+	VSCALEFPS.Z   Z11, Z19, K1, Z19
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z8, K1
+	VSCALEFPS.Z   Z12, Z20, K1, Z20
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z9, K1
+	VSCALEFPS.Z   Z13, Z21, K1, Z21
+	VMOVUPS       Z18, (AX)(BX*4)
+	VCVTPS2PD     Y18, Z6
+	VEXTRACTF64X4 $0x01, Z18, Y18
+	VCVTPS2PD     Y18, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VMOVUPS       Z19, 64(AX)(BX*4)
+	VCVTPS2PD     Y19, Z6
+	VEXTRACTF64X4 $0x01, Z19, Y19
+	VCVTPS2PD     Y19, Z7
+	VADDPD        Z6, Z4, Z4
+	VADDPD        Z7, Z5, Z5
+	VMOVUPS       Z20, 128(AX)(BX*4)
+	VCVTPS2PD     Y20, Z6
+	VEXTRACTF64X4 $0x01, Z20, Y20
+	VCVTPS2PD     Y20, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VMOVUPS       Z21, 192(AX)(BX*4)
+	VCVTPS2PD     Y21, Z6
+	VEXTRACTF64X4 $0x01, Z21, Y21
+	VCVTPS2PD     Y21, Z7
+	VADDPD        Z6, Z4, Z4
+	VADDPD        Z7, Z5, Z5
+	ADDQ          $0x00000040, BX
+	JMP           exp4
+
+exp4_end:
+	MOVQ DX, SI
+	ANDQ $-32, SI
+
+exp2:
+	CMPQ          BX, SI
+	JAE           exp2_end
+	VMOVUPS       (CX)(BX*4), Z6
+	VSUBPS        Z0, Z6, Z6
+	VMAXPS        Z1, Z6, Z6
+	VMOVUPS       64(CX)(BX*4), Z7
+	VSUBPS        Z0, Z7, Z7
+	VMAXPS        Z1, Z7, Z7
+	VMULPS        expAVX512<>+0(SB), Z6, Z8
+	VADDPS        expAVX512<>+384(SB), Z8, Z8
+	VRNDSCALEPS   $0x0b, Z8, Z8
+	VMULPS        expAVX512<>+64(SB), Z8, Z9
+	VSUBPS        Z9, Z6, Z10
+	VMULPS        expAVX512<>+128(SB), Z8, Z9
+	VSUBPS        Z9, Z10, Z10
+	VMULPS        expAVX512<>+0(SB), Z7, Z9
+	VADDPS        expAVX512<>+384(SB), Z9, Z9
+	VRNDSCALEPS   $0x0b, Z9, Z9
+	VMULPS        expAVX512<>+64(SB), Z9, Z12
+	VSUBPS        Z12, Z7, Z11
+	VMULPS        expAVX512<>+128(SB), Z9, Z12
+	VSUBPS        Z12, Z11, Z11
+	VMOVUPS       expAVX512<>+448(SB), Z12
+	VMOVUPS       expAVX512<>+448(SB), Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+512(SB), Z12, Z12
+	VADDPS        expAVX512<>+512(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+576(SB), Z12, Z12
+	VADDPS        expAVX512<>+576(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+640(SB), Z12, Z12
+	VADDPS        expAVX512<>+640(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+704(SB), Z12, Z12
+	VADDPS        expAVX512<>+704(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+320(SB), Z12, Z12
+	VADDPS        expAVX512<>+320(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+768(SB), Z12, Z12
+	VADDPS        expAVX512<>+768(SB), Z13, Z13
+	VMULPS        Z10, Z12, Z12
+	VMULPS        Z11, Z13, Z13
+	VADDPS        expAVX512<>+768(SB), Z12, Z12
+	VADDPS        expAVX512<>+768(SB), Z13, Z13
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z   Z8, Z12, K1, Z12
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z7, K1
+	VSCALEFPS.Z   Z9, Z13, K1, Z13
+	VMOVUPS       Z12, (AX)(BX*4)
+	VCVTPS2PD     Y12, Z6
+	VEXTRACTF64X4 $0x01, Z12, Y12
+	VCVTPS2PD     Y12, Z7
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VMOVUPS       Z13, 64(AX)(BX*4)
+	VCVTPS2PD     Y13, Z6
+	VEXTRACTF64X4 $0x01, Z13, Y13
+	VCVTPS2PD     Y13, Z7
 	VADDPD        Z6, Z4, Z4
 	VADDPD        Z7, Z5, Z5
 	ADDQ          $0x00000020, BX
 	JMP           exp2
 
 exp2_end:
+	ANDQ $-16, DX
+
 exp1:
-	CMPQ          BX, CX
+	CMPQ          BX, DX
 	JAE           exp1_end
-	VMOVUPS       (AX)(BX*4), Z6
+	VMOVUPS       (CX)(BX*4), Z6
 	VSUBPS        Z0, Z6, Z6
 	VMAXPS        Z1, Z6, Z6
 	VMULPS        expAVX512<>+0(SB), Z6, Z7
 	VADDPS        expAVX512<>+384(SB), Z7, Z7
-	VCVTTPS2DQ    Z7, Z7
-	VCVTDQ2PS     Z7, Z9
-	VMULPS        expAVX512<>+64(SB), Z9, Z10
-	VSUBPS        Z10, Z6, Z8
-	VMULPS        expAVX512<>+128(SB), Z9, Z10
-	VSUBPS        Z10, Z8, Z8
+	VRNDSCALEPS   $0x0b, Z7, Z7
+	VMULPS        expAVX512<>+64(SB), Z7, Z9
+	VSUBPS        Z9, Z6, Z8
+	VMULPS        expAVX512<>+128(SB), Z7, Z9
+	VSUBPS        Z9, Z8, Z8
 	VMOVUPS       expAVX512<>+448(SB), Z9
 	VMULPS        Z8, Z9, Z9
 	VADDPS        expAVX512<>+512(SB), Z9, Z9
@@ -26860,12 +27335,9 @@ exp1:
 	VADDPS        expAVX512<>+768(SB), Z9, Z9
 	VMULPS        Z8, Z9, Z9
 	VADDPS        expAVX512<>+768(SB), Z9, Z9
-	VPADDD        expAVX512<>+896(SB), Z7, Z7
-	VPSLLD        $0x17, Z7, Z7
-	VMULPS        Z7, Z9, Z9
-	VSUBPS        expAVX512<>+192(SB), Z6, Z6
-	VPSRAD        $0x1f, Z6, Z6
-	VPANDNQ       Z9, Z6, Z9
+	VCMPPS        $0x1d, expAVX512<>+192(SB), Z6, K1
+	VSCALEFPS.Z   Z7, Z9, K1, Z9
+	VMOVUPS       Z9, (AX)(BX*4)
 	VCVTPS2PD     Y9, Z6
 	VEXTRACTF64X4 $0x01, Z9, Y9
 	VCVTPS2PD     Y9, Z7
@@ -26884,7 +27356,7 @@ exp1_end:
 	VADDPD        X0, X2, X2
 	VPERMILPD     $0x01, X2, X0
 	VADDSD        X0, X2, X2
-	VMOVSD        X2, ret+32(FP)
+	VMOVSD        X2, ret+56(FP)
 	VZEROUPPER
 	RET
 
@@ -26953,36 +27425,32 @@ terms4:
 	VMAXPS      expAVX512<>+1088(SB), Z5, Z5
 	VMULPS      expAVX512<>+0(SB), Z2, Z6
 	VADDPS      expAVX512<>+384(SB), Z6, Z6
-	VCVTTPS2DQ  Z6, Z6
-	VCVTDQ2PS   Z6, Z7
-	VMULPS      expAVX512<>+64(SB), Z7, Z8
-	VSUBPS      Z8, Z2, Z10
-	VMULPS      expAVX512<>+128(SB), Z7, Z8
-	VSUBPS      Z8, Z10, Z10
+	VRNDSCALEPS $0x0b, Z6, Z6
+	VMULPS      expAVX512<>+64(SB), Z6, Z7
+	VSUBPS      Z7, Z2, Z10
+	VMULPS      expAVX512<>+128(SB), Z6, Z7
+	VSUBPS      Z7, Z10, Z10
 	VMULPS      expAVX512<>+0(SB), Z3, Z7
 	VADDPS      expAVX512<>+384(SB), Z7, Z7
-	VCVTTPS2DQ  Z7, Z7
-	VCVTDQ2PS   Z7, Z8
-	VMULPS      expAVX512<>+64(SB), Z8, Z9
-	VSUBPS      Z9, Z3, Z11
-	VMULPS      expAVX512<>+128(SB), Z8, Z9
-	VSUBPS      Z9, Z11, Z11
+	VRNDSCALEPS $0x0b, Z7, Z7
+	VMULPS      expAVX512<>+64(SB), Z7, Z8
+	VSUBPS      Z8, Z3, Z11
+	VMULPS      expAVX512<>+128(SB), Z7, Z8
+	VSUBPS      Z8, Z11, Z11
 	VMULPS      expAVX512<>+0(SB), Z4, Z8
 	VADDPS      expAVX512<>+384(SB), Z8, Z8
-	VCVTTPS2DQ  Z8, Z8
-	VCVTDQ2PS   Z8, Z9
-	VMULPS      expAVX512<>+64(SB), Z9, Z13
-	VSUBPS      Z13, Z4, Z12
-	VMULPS      expAVX512<>+128(SB), Z9, Z13
-	VSUBPS      Z13, Z12, Z12
+	VRNDSCALEPS $0x0b, Z8, Z8
+	VMULPS      expAVX512<>+64(SB), Z8, Z9
+	VSUBPS      Z9, Z4, Z12
+	VMULPS      expAVX512<>+128(SB), Z8, Z9
+	VSUBPS      Z9, Z12, Z12
 	VMULPS      expAVX512<>+0(SB), Z5, Z9
 	VADDPS      expAVX512<>+384(SB), Z9, Z9
-	VCVTTPS2DQ  Z9, Z9
-	VCVTDQ2PS   Z9, Z14
-	VMULPS      expAVX512<>+64(SB), Z14, Z15
-	VSUBPS      Z15, Z5, Z13
-	VMULPS      expAVX512<>+128(SB), Z14, Z15
-	VSUBPS      Z15, Z13, Z13
+	VRNDSCALEPS $0x0b, Z9, Z9
+	VMULPS      expAVX512<>+64(SB), Z9, Z14
+	VSUBPS      Z14, Z5, Z13
+	VMULPS      expAVX512<>+128(SB), Z9, Z14
+	VSUBPS      Z14, Z13, Z13
 	VMOVUPS     expAVX512<>+448(SB), Z14
 	VMOVUPS     expAVX512<>+448(SB), Z15
 	VMOVUPS     expAVX512<>+448(SB), Z16
@@ -27043,30 +27511,14 @@ terms4:
 	VADDPS      expAVX512<>+768(SB), Z15, Z15
 	VADDPS      expAVX512<>+768(SB), Z16, Z16
 	VADDPS      expAVX512<>+768(SB), Z17, Z17
-	VPADDD      expAVX512<>+896(SB), Z6, Z6
-	VPADDD      expAVX512<>+896(SB), Z7, Z7
-	VPADDD      expAVX512<>+896(SB), Z8, Z8
-	VPADDD      expAVX512<>+896(SB), Z9, Z9
-	VPSLLD      $0x17, Z6, Z6
-	VPSLLD      $0x17, Z7, Z7
-	VPSLLD      $0x17, Z8, Z8
-	VPSLLD      $0x17, Z9, Z9
-	VMULPS      Z6, Z14, Z14
-	VMULPS      Z7, Z15, Z15
-	VMULPS      Z8, Z16, Z16
-	VMULPS      Z9, Z17, Z17
-	VSUBPS      expAVX512<>+192(SB), Z2, Z2
-	VSUBPS      expAVX512<>+192(SB), Z3, Z3
-	VSUBPS      expAVX512<>+192(SB), Z4, Z4
-	VSUBPS      expAVX512<>+192(SB), Z5, Z5
-	VPSRAD      $0x1f, Z2, Z2
-	VPSRAD      $0x1f, Z3, Z3
-	VPSRAD      $0x1f, Z4, Z4
-	VPSRAD      $0x1f, Z5, Z5
-	VPANDNQ     Z14, Z2, Z14
-	VPANDNQ     Z15, Z3, Z15
-	VPANDNQ     Z16, Z4, Z16
-	VPANDNQ     Z17, Z5, Z17
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z2, K1
+	VSCALEFPS.Z Z6, Z14, K1, Z14
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z3, K1
+	VSCALEFPS.Z Z7, Z15, K1, Z15
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z4, K1
+	VSCALEFPS.Z Z8, Z16, K1, Z16
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z5, K1
+	VSCALEFPS.Z Z9, Z17, K1, Z17
 	VMOVUPS     (AX)(R11*4), Z2
 	VFMADD231PS Z14, Z1, Z2
 	VMOVUPS     Z2, (AX)(R11*4)
@@ -27091,12 +27543,11 @@ terms1:
 	VMAXPS      expAVX512<>+1088(SB), Z2, Z2
 	VMULPS      expAVX512<>+0(SB), Z2, Z3
 	VADDPS      expAVX512<>+384(SB), Z3, Z3
-	VCVTTPS2DQ  Z3, Z3
-	VCVTDQ2PS   Z3, Z5
-	VMULPS      expAVX512<>+64(SB), Z5, Z6
-	VSUBPS      Z6, Z2, Z4
-	VMULPS      expAVX512<>+128(SB), Z5, Z6
-	VSUBPS      Z6, Z4, Z4
+	VRNDSCALEPS $0x0b, Z3, Z3
+	VMULPS      expAVX512<>+64(SB), Z3, Z5
+	VSUBPS      Z5, Z2, Z4
+	VMULPS      expAVX512<>+128(SB), Z3, Z5
+	VSUBPS      Z5, Z4, Z4
 	VMOVUPS     expAVX512<>+448(SB), Z5
 	VMULPS      Z4, Z5, Z5
 	VADDPS      expAVX512<>+512(SB), Z5, Z5
@@ -27112,12 +27563,8 @@ terms1:
 	VADDPS      expAVX512<>+768(SB), Z5, Z5
 	VMULPS      Z4, Z5, Z5
 	VADDPS      expAVX512<>+768(SB), Z5, Z5
-	VPADDD      expAVX512<>+896(SB), Z3, Z3
-	VPSLLD      $0x17, Z3, Z3
-	VMULPS      Z3, Z5, Z5
-	VSUBPS      expAVX512<>+192(SB), Z2, Z2
-	VPSRAD      $0x1f, Z2, Z2
-	VPANDNQ     Z5, Z2, Z5
+	VCMPPS      $0x1d, expAVX512<>+192(SB), Z2, K1
+	VSCALEFPS.Z Z3, Z5, K1, Z5
 	VMOVUPS     (AX)(R11*4), Z2
 	VFMADD231PS Z5, Z1, Z2
 	VMOVUPS     Z2, (AX)(R11*4)
@@ -27356,6 +27803,558 @@ elems:
 	JMP       elems
 
 elems_end:
+	VZEROUPPER
+	RET
+
+// func rotateBF16AVX512BF16(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX512BF16, AVX512DQ, AVX512F, AVX512VL, MMX+
+TEXT ·rotateBF16AVX512BF16(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	MOVQ         c_len+56(FP), DI
+	ANDQ         $-16, DI
+	MOVQ         heads+96(FP), R8
+	MOVQ         stride+104(FP), R9
+	SHLQ         $0x01, R9
+	MOVL         $0x00007fff, R10
+	VMOVD        R10, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00000001, R10
+	VMOVD        R10, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000040, R10
+	VMOVD        R10, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x7fffffff, R10
+	VMOVD        R10, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x7f800000, R10
+	VMOVD        R10, X4
+	VPBROADCASTD X4, Z4
+	LEAQ         (SI)(SI*1), R10
+	SHLQ         $0x01, R10
+
+head:
+	TESTQ R8, R8
+	JZ    head_end
+	TESTQ R9, R9
+	JZ    pf_end
+	MOVQ  R9, R11
+	SHLQ  $0x04, R11
+	ADDQ  CX, R11
+	XORQ  R12, R12
+
+pf:
+	PREFETCHT0 (R11)(R12*1)
+	ADDQ       $0x00000040, R12
+	CMPQ       R12, R10
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R11
+	LEAQ (CX)(SI*2), R12
+	XORQ R13, R13
+
+rot:
+	CMPQ           R13, DI
+	JAE            rot_end
+	VPMOVZXWD      (CX)(R13*2), Z5
+	VPSLLD         $0x10, Z5, Z5
+	VPMOVZXWD      (R12)(R13*2), Z6
+	VPSLLD         $0x10, Z6, Z6
+	VMULPS         (DX)(R13*4), Z5, Z7
+	VMULPS         (BX)(R13*4), Z6, Z8
+	VMULPS         (DX)(R13*4), Z6, Z6
+	VMULPS         (BX)(R13*4), Z5, Z9
+	VSUBPS         Z8, Z7, Z5
+	VADDPS         Z9, Z6, Z6
+	VFPCLASSPSZ    $0x20, Z5, K1
+	VFPCLASSPSZ    $0x20, Z6, K2
+	KORW           K2, K1, K1
+	KORTESTW       K1, K1
+	JNZ            lanes_exact
+	// VCVTNE2PS2BF16 Z5, Z6, Z5
+	BYTE $0x62; BYTE $0xf2; BYTE $0x4f; BYTE $0x48; BYTE $0x72; BYTE $0xed
+	VMOVDQU32      Y5, (AX)(R13*2)
+	VEXTRACTI64X4  $0x01, Z5, (R11)(R13*2)
+	JMP            lanes_rounded
+
+lanes_exact:
+	VPSRLD  $0x10, Z5, Z7
+	VPANDD  Z7, Z1, Z8
+	VPORD   Z7, Z2, Z7
+	VPANDD  Z5, Z3, Z9
+	VPSUBD  Z9, Z4, Z9
+	VPSRAD  $0x1f, Z9, Z9
+	VPADDD  Z0, Z5, Z5
+	VPADDD  Z8, Z5, Z5
+	VPSRLD  $0x10, Z5, Z5
+	VPXORD  Z5, Z7, Z7
+	VPANDD  Z7, Z9, Z7
+	VPXORD  Z7, Z5, Z5
+	VPSRLD  $0x10, Z6, Z7
+	VPANDD  Z7, Z1, Z8
+	VPORD   Z7, Z2, Z7
+	VPANDD  Z6, Z3, Z9
+	VPSUBD  Z9, Z4, Z9
+	VPSRAD  $0x1f, Z9, Z9
+	VPADDD  Z0, Z6, Z6
+	VPADDD  Z8, Z6, Z6
+	VPSRLD  $0x10, Z6, Z6
+	VPXORD  Z6, Z7, Z7
+	VPANDD  Z7, Z9, Z7
+	VPXORD  Z7, Z6, Z6
+	VPMOVDW Z5, (AX)(R13*2)
+	VPMOVDW Z6, (R11)(R13*2)
+
+lanes_rounded:
+	ADDQ $0x00000010, R13
+	JMP  rot
+
+rot_end:
+	ADDQ R9, AX
+	ADDQ R9, CX
+	DECQ R8
+	JMP  head
+
+head_end:
+	VZEROUPPER
+	RET
+
+// func rotateBF16SplitAVX512BF16(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX512BF16, AVX512BW, AVX512DQ, AVX512F, AVX512VL, MMX+
+TEXT ·rotateBF16SplitAVX512BF16(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	MOVQ         c_len+56(FP), DI
+	ANDQ         $-32, DI
+	MOVQ         c_len+56(FP), R8
+	ANDQ         $-16, R8
+	MOVQ         heads+96(FP), R9
+	MOVQ         stride+104(FP), R10
+	SHLQ         $0x01, R10
+	MOVL         $0xffff0000, R11
+	VMOVD        R11, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00007fff, R11
+	VMOVD        R11, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000001, R11
+	VMOVD        R11, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x00000040, R11
+	VMOVD        R11, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x7fffffff, R11
+	VMOVD        R11, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x7f800000, R11
+	VMOVD        R11, X5
+	VPBROADCASTD X5, Z5
+	VMOVDQU32    bf16Interleave<>+0(SB), Z6
+	LEAQ         (SI)(SI*1), R11
+	SHLQ         $0x01, R11
+
+head:
+	TESTQ R9, R9
+	JZ    head_end
+	TESTQ R10, R10
+	JZ    pf_end
+	MOVQ  R10, R12
+	SHLQ  $0x04, R12
+	ADDQ  CX, R12
+	XORQ  R13, R13
+
+pf:
+	PREFETCHT0 (R12)(R13*1)
+	ADDQ       $0x00000040, R13
+	CMPQ       R13, R11
+	JB         pf
+
+pf_end:
+	LEAQ (AX)(SI*2), R12
+	LEAQ (CX)(SI*2), R13
+	XORQ R14, R14
+
+split:
+	CMPQ           R14, DI
+	JAE            split_end
+	VMOVDQU32      (CX)(R14*2), Z7
+	VMOVDQU32      (R13)(R14*2), Z8
+	VPANDD         Z7, Z0, Z9
+	VPSLLD         $0x10, Z7, Z7
+	VPANDD         Z8, Z0, Z10
+	VPSLLD         $0x10, Z8, Z8
+	VMULPS         (DX)(R14*4), Z7, Z11
+	VMULPS         (BX)(R14*4), Z8, Z12
+	VMULPS         (DX)(R14*4), Z8, Z8
+	VMULPS         (BX)(R14*4), Z7, Z13
+	VSUBPS         Z12, Z11, Z7
+	VADDPS         Z13, Z8, Z8
+	VMULPS         64(DX)(R14*4), Z9, Z11
+	VMULPS         64(BX)(R14*4), Z10, Z12
+	VMULPS         64(DX)(R14*4), Z10, Z10
+	VMULPS         64(BX)(R14*4), Z9, Z13
+	VSUBPS         Z12, Z11, Z9
+	VADDPS         Z13, Z10, Z10
+	VFPCLASSPSZ    $0x20, Z7, K1
+	VFPCLASSPSZ    $0x20, Z8, K2
+	KORW           K2, K1, K1
+	VFPCLASSPSZ    $0x20, Z9, K2
+	KORW           K2, K1, K1
+	VFPCLASSPSZ    $0x20, Z10, K2
+	KORW           K2, K1, K1
+	KORTESTW       K1, K1
+	JNZ            xy_exact
+	// VCVTNE2PS2BF16 Z7, Z9, Z7
+	BYTE $0x62; BYTE $0xf2; BYTE $0x37; BYTE $0x48; BYTE $0x72; BYTE $0xff
+	// VCVTNE2PS2BF16 Z8, Z10, Z8
+	BYTE $0x62; BYTE $0x52; BYTE $0x2f; BYTE $0x48; BYTE $0x72; BYTE $0xc0
+	VPERMW         Z7, Z6, Z7
+	VPERMW         Z8, Z6, Z8
+	JMP            xy_rounded
+
+xy_exact:
+	VPSRLD $0x10, Z7, Z11
+	VPANDD Z11, Z2, Z12
+	VPORD  Z11, Z3, Z11
+	VPANDD Z7, Z4, Z13
+	VPSUBD Z13, Z5, Z13
+	VPSRAD $0x1f, Z13, Z13
+	VPADDD Z1, Z7, Z7
+	VPADDD Z12, Z7, Z7
+	VPSRLD $0x10, Z7, Z7
+	VPXORD Z7, Z11, Z11
+	VPANDD Z11, Z13, Z11
+	VPXORD Z11, Z7, Z7
+	VPSRLD $0x10, Z9, Z11
+	VPANDD Z11, Z2, Z12
+	VPORD  Z11, Z3, Z11
+	VPANDD Z9, Z4, Z13
+	VPSUBD Z13, Z5, Z13
+	VPSRAD $0x1f, Z13, Z13
+	VPADDD Z1, Z9, Z9
+	VPADDD Z12, Z9, Z9
+	VPSRLD $0x10, Z9, Z9
+	VPXORD Z9, Z11, Z11
+	VPANDD Z11, Z13, Z11
+	VPXORD Z11, Z9, Z9
+	VPSRLD $0x10, Z8, Z11
+	VPANDD Z11, Z2, Z12
+	VPORD  Z11, Z3, Z11
+	VPANDD Z8, Z4, Z13
+	VPSUBD Z13, Z5, Z13
+	VPSRAD $0x1f, Z13, Z13
+	VPADDD Z1, Z8, Z8
+	VPADDD Z12, Z8, Z8
+	VPSRLD $0x10, Z8, Z8
+	VPXORD Z8, Z11, Z11
+	VPANDD Z11, Z13, Z11
+	VPXORD Z11, Z8, Z8
+	VPSRLD $0x10, Z10, Z11
+	VPANDD Z11, Z2, Z12
+	VPORD  Z11, Z3, Z11
+	VPANDD Z10, Z4, Z13
+	VPSUBD Z13, Z5, Z13
+	VPSRAD $0x1f, Z13, Z13
+	VPADDD Z1, Z10, Z10
+	VPADDD Z12, Z10, Z10
+	VPSRLD $0x10, Z10, Z10
+	VPXORD Z10, Z11, Z11
+	VPANDD Z11, Z13, Z11
+	VPXORD Z11, Z10, Z10
+	VPSLLD $0x10, Z9, Z9
+	VPORD  Z7, Z9, Z7
+	VPSLLD $0x10, Z10, Z10
+	VPORD  Z8, Z10, Z8
+
+xy_rounded:
+	VMOVDQU32 Z7, (AX)(R14*2)
+	VMOVDQU32 Z8, (R12)(R14*2)
+	ADDQ      $0x00000020, R14
+	JMP       split
+
+split_end:
+rot:
+	CMPQ           R14, R8
+	JAE            rot_end
+	VPMOVZXWD      (CX)(R14*2), Z7
+	VPSLLD         $0x10, Z7, Z7
+	VPMOVZXWD      (R13)(R14*2), Z8
+	VPSLLD         $0x10, Z8, Z8
+	VMULPS         (DX)(R14*4), Z7, Z9
+	VMULPS         (BX)(R14*4), Z8, Z10
+	VMULPS         (DX)(R14*4), Z8, Z8
+	VMULPS         (BX)(R14*4), Z7, Z11
+	VSUBPS         Z10, Z9, Z7
+	VADDPS         Z11, Z8, Z8
+	VFPCLASSPSZ    $0x20, Z7, K1
+	VFPCLASSPSZ    $0x20, Z8, K2
+	KORW           K2, K1, K1
+	KORTESTW       K1, K1
+	JNZ            lanes_exact
+	// VCVTNE2PS2BF16 Z7, Z8, Z7
+	BYTE $0x62; BYTE $0xf2; BYTE $0x3f; BYTE $0x48; BYTE $0x72; BYTE $0xff
+	VMOVDQU32      Y7, (AX)(R14*2)
+	VEXTRACTI64X4  $0x01, Z7, (R12)(R14*2)
+	JMP            lanes_rounded
+
+lanes_exact:
+	VPSRLD  $0x10, Z7, Z9
+	VPANDD  Z9, Z2, Z10
+	VPORD   Z9, Z3, Z9
+	VPANDD  Z7, Z4, Z11
+	VPSUBD  Z11, Z5, Z11
+	VPSRAD  $0x1f, Z11, Z11
+	VPADDD  Z1, Z7, Z7
+	VPADDD  Z10, Z7, Z7
+	VPSRLD  $0x10, Z7, Z7
+	VPXORD  Z7, Z9, Z9
+	VPANDD  Z9, Z11, Z9
+	VPXORD  Z9, Z7, Z7
+	VPSRLD  $0x10, Z8, Z9
+	VPANDD  Z9, Z2, Z10
+	VPORD   Z9, Z3, Z9
+	VPANDD  Z8, Z4, Z11
+	VPSUBD  Z11, Z5, Z11
+	VPSRAD  $0x1f, Z11, Z11
+	VPADDD  Z1, Z8, Z8
+	VPADDD  Z10, Z8, Z8
+	VPSRLD  $0x10, Z8, Z8
+	VPXORD  Z8, Z9, Z9
+	VPANDD  Z9, Z11, Z9
+	VPXORD  Z9, Z8, Z8
+	VPMOVDW Z7, (AX)(R14*2)
+	VPMOVDW Z8, (R12)(R14*2)
+
+lanes_rounded:
+	ADDQ $0x00000010, R14
+	JMP  rot
+
+rot_end:
+	ADDQ R10, AX
+	ADDQ R10, CX
+	DECQ R9
+	JMP  head
+
+head_end:
+	VZEROUPPER
+	RET
+
+DATA bf16Interleave<>+0(SB)/4, $0x00100000
+DATA bf16Interleave<>+4(SB)/4, $0x00110001
+DATA bf16Interleave<>+8(SB)/4, $0x00120002
+DATA bf16Interleave<>+12(SB)/4, $0x00130003
+DATA bf16Interleave<>+16(SB)/4, $0x00140004
+DATA bf16Interleave<>+20(SB)/4, $0x00150005
+DATA bf16Interleave<>+24(SB)/4, $0x00160006
+DATA bf16Interleave<>+28(SB)/4, $0x00170007
+DATA bf16Interleave<>+32(SB)/4, $0x00180008
+DATA bf16Interleave<>+36(SB)/4, $0x00190009
+DATA bf16Interleave<>+40(SB)/4, $0x001a000a
+DATA bf16Interleave<>+44(SB)/4, $0x001b000b
+DATA bf16Interleave<>+48(SB)/4, $0x001c000c
+DATA bf16Interleave<>+52(SB)/4, $0x001d000d
+DATA bf16Interleave<>+56(SB)/4, $0x001e000e
+DATA bf16Interleave<>+60(SB)/4, $0x001f000f
+GLOBL bf16Interleave<>(SB), RODATA|NOPTR, $64
+
+// func rotatePairsBF16AVX512BF16(dst []uint16, src []uint16, c []float32, s []float32, heads int, stride int)
+// Requires: AVX, AVX512BF16, AVX512BW, AVX512DQ, AVX512F, MMX+
+TEXT ·rotatePairsBF16AVX512BF16(SB), NOSPLIT, $0-112
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         s_base+72(FP), BX
+	MOVQ         c_len+56(FP), SI
+	ANDQ         $-16, SI
+	MOVQ         heads+96(FP), DI
+	MOVQ         stride+104(FP), R8
+	SHLQ         $0x01, R8
+	MOVL         $0xffff0000, R9
+	VMOVD        R9, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00007fff, R9
+	VMOVD        R9, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000001, R9
+	VMOVD        R9, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x00000040, R9
+	VMOVD        R9, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x7fffffff, R9
+	VMOVD        R9, X4
+	VPBROADCASTD X4, Z4
+	MOVL         $0x7f800000, R9
+	VMOVD        R9, X5
+	VPBROADCASTD X5, Z5
+	VMOVDQU32    bf16Interleave<>+0(SB), Z6
+	MOVQ         c_len+56(FP), R9
+	SHLQ         $0x02, R9
+
+head:
+	TESTQ DI, DI
+	JZ    head_end
+	TESTQ R8, R8
+	JZ    pf_end
+	MOVQ  R8, R10
+	SHLQ  $0x04, R10
+	ADDQ  CX, R10
+	XORQ  R11, R11
+
+pf:
+	PREFETCHT0 (R10)(R11*1)
+	ADDQ       $0x00000040, R11
+	CMPQ       R11, R9
+	JB         pf
+
+pf_end:
+	XORQ R10, R10
+
+pairs:
+	CMPQ           R10, SI
+	JAE            pairs_end
+	VMOVDQU32      (CX)(R10*4), Z7
+	VPANDD         Z7, Z0, Z8
+	VPSLLD         $0x10, Z7, Z7
+	VMULPS         (DX)(R10*4), Z7, Z9
+	VMULPS         (BX)(R10*4), Z8, Z10
+	VMULPS         (DX)(R10*4), Z8, Z8
+	VMULPS         (BX)(R10*4), Z7, Z11
+	VSUBPS         Z10, Z9, Z7
+	VADDPS         Z11, Z8, Z8
+	VFPCLASSPSZ    $0x20, Z7, K1
+	VFPCLASSPSZ    $0x20, Z8, K2
+	KORW           K2, K1, K1
+	KORTESTW       K1, K1
+	JNZ            p_exact
+	// VCVTNE2PS2BF16 Z7, Z8, Z7
+	BYTE $0x62; BYTE $0xf2; BYTE $0x3f; BYTE $0x48; BYTE $0x72; BYTE $0xff
+	VPERMW         Z7, Z6, Z7
+	JMP            p_rounded
+
+p_exact:
+	VPSRLD $0x10, Z7, Z9
+	VPANDD Z9, Z2, Z10
+	VPORD  Z9, Z3, Z9
+	VPANDD Z7, Z4, Z11
+	VPSUBD Z11, Z5, Z11
+	VPSRAD $0x1f, Z11, Z11
+	VPADDD Z1, Z7, Z7
+	VPADDD Z10, Z7, Z7
+	VPSRLD $0x10, Z7, Z7
+	VPXORD Z7, Z9, Z9
+	VPANDD Z9, Z11, Z9
+	VPXORD Z9, Z7, Z7
+	VPSRLD $0x10, Z8, Z9
+	VPANDD Z9, Z2, Z10
+	VPORD  Z9, Z3, Z9
+	VPANDD Z8, Z4, Z11
+	VPSUBD Z11, Z5, Z11
+	VPSRAD $0x1f, Z11, Z11
+	VPADDD Z1, Z8, Z8
+	VPADDD Z10, Z8, Z8
+	VPSRLD $0x10, Z8, Z8
+	VPXORD Z8, Z9, Z9
+	VPANDD Z9, Z11, Z9
+	VPXORD Z9, Z8, Z8
+	VPSLLD $0x10, Z8, Z8
+	VPORD  Z7, Z8, Z7
+
+p_rounded:
+	VMOVDQU32 Z7, (AX)(R10*4)
+	ADDQ      $0x00000010, R10
+	JMP       pairs
+
+pairs_end:
+	ADDQ R8, AX
+	ADDQ R8, CX
+	DECQ DI
+	JMP  head
+
+head_end:
+	VZEROUPPER
+	RET
+
+// func f32ToBF16AVX512BF16(dst []uint16, src []float32)
+// Requires: AVX, AVX512BF16, AVX512DQ, AVX512F
+TEXT ·f32ToBF16AVX512BF16(SB), NOSPLIT, $0-48
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), CX
+	MOVQ         src_len+32(FP), DX
+	ANDQ         $-32, DX
+	MOVL         $0x00007fff, BX
+	VMOVD        BX, X0
+	VPBROADCASTD X0, Z0
+	MOVL         $0x00000001, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Z1
+	MOVL         $0x00000040, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Z2
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Z3
+	MOVL         $0x7f800000, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Z4
+	XORQ         BX, BX
+
+round:
+	CMPQ           BX, DX
+	JAE            round_end
+	VMOVUPS        (CX)(BX*4), Z5
+	VMOVUPS        64(CX)(BX*4), Z6
+	VFPCLASSPSZ    $0x20, Z5, K1
+	VFPCLASSPSZ    $0x20, Z6, K2
+	KORW           K2, K1, K1
+	KORTESTW       K1, K1
+	JNZ            round_exact
+	// VCVTNE2PS2BF16 Z5, Z6, Z5
+	BYTE $0x62; BYTE $0xf2; BYTE $0x4f; BYTE $0x48; BYTE $0x72; BYTE $0xed
+	VMOVDQU32      Z5, (AX)(BX*2)
+	JMP            round_rounded
+
+round_exact:
+	VPSRLD  $0x10, Z5, Z7
+	VPANDD  Z7, Z1, Z8
+	VPORD   Z7, Z2, Z7
+	VPANDD  Z5, Z3, Z9
+	VPSUBD  Z9, Z4, Z9
+	VPSRAD  $0x1f, Z9, Z9
+	VPADDD  Z0, Z5, Z5
+	VPADDD  Z8, Z5, Z5
+	VPSRLD  $0x10, Z5, Z5
+	VPXORD  Z5, Z7, Z7
+	VPANDD  Z7, Z9, Z7
+	VPXORD  Z7, Z5, Z5
+	VPSRLD  $0x10, Z6, Z7
+	VPANDD  Z7, Z1, Z8
+	VPORD   Z7, Z2, Z7
+	VPANDD  Z6, Z3, Z9
+	VPSUBD  Z9, Z4, Z9
+	VPSRAD  $0x1f, Z9, Z9
+	VPADDD  Z0, Z6, Z6
+	VPADDD  Z8, Z6, Z6
+	VPSRLD  $0x10, Z6, Z6
+	VPXORD  Z6, Z7, Z7
+	VPANDD  Z7, Z9, Z7
+	VPXORD  Z7, Z6, Z6
+	VPMOVDW Z5, (AX)(BX*2)
+	VPMOVDW Z6, 32(AX)(BX*2)
+
+round_rounded:
+	ADDQ $0x00000020, BX
+	JMP  round
+
+round_end:
 	VZEROUPPER
 	RET
 

@@ -17,18 +17,20 @@ import (
 // otherwise pick an EVEX encoding that faults without AVX-512), and an
 // AVX-512 kernel needs nothing beyond AVX512F, BW and VL. It also checks
 // every kernel ends with VZEROUPPER before RET, so the Go code after it
-// pays no AVX-SSE transition.
+// pays no AVX-SSE transition. An AVX512BF16 kernel may also use
+// AVX512DQ and AVX512-BF16 (selected only when the CPU has both).
 func TestKernelEncodings(t *testing.T) {
 	src, err := os.ReadFile("kernels_amd64.s")
 	if err != nil {
 		t.Fatal(err)
 	}
 	allowed := map[string][]string{
-		"AVX2":   {"AVX", "AVX2", "FMA3", "F16C", "MMX+"},
-		"AVX512": {"AVX", "AVX2", "FMA3", "F16C", "MMX+", "AVX512F", "AVX512BW", "AVX512VL"},
+		"AVX2":       {"AVX", "AVX2", "FMA3", "F16C", "MMX+"},
+		"AVX512":     {"AVX", "AVX2", "FMA3", "F16C", "MMX+", "AVX512F", "AVX512BW", "AVX512VL"},
+		"AVX512BF16": {"AVX", "AVX2", "FMA3", "F16C", "MMX+", "AVX512F", "AVX512BW", "AVX512VL", "AVX512DQ", "AVX512BF16"},
 	}
 	high := regexp.MustCompile(`\b([XYZ](1[6-9]|2[0-9]|3[01])|Z[0-9]+|K[0-7])\b`)
-	text := regexp.MustCompile(`^TEXT ·(\w+?)(AVX2|AVX512)\(SB\)`)
+	text := regexp.MustCompile(`^TEXT ·(\w+?)(AVX2|AVX512|AVX512BF16)\(SB\)`)
 	kernels := 0
 	for _, fn := range strings.Split(string(src), "\n\n// ")[1:] {
 		lines := strings.Split(fn, "\n")
@@ -61,7 +63,7 @@ func TestKernelEncodings(t *testing.T) {
 			t.Errorf("%s does not end with VZEROUPPER; RET", name)
 		}
 	}
-	if kernels != 2*73 {
-		t.Errorf("found %d kernels, want 146", kernels)
+	if kernels != 2*74+4 {
+		t.Errorf("found %d kernels, want 152", kernels)
 	}
 }

@@ -12,14 +12,14 @@ import (
 // machine that cannot run that level (for a CI runner that must cover
 // the assembly).
 func TestLevel(t *testing.T) {
-	s := supported()
-	if !slices.Contains(s, level) {
-		t.Fatalf("level %d not among the supported %v", level, s)
+	s := supportedRounding()
+	if !slices.Contains(s, roundLevel) || !slices.Contains(supported(), level) || level != min(roundLevel, levelAVX512) {
+		t.Fatalf("level %d, rounding level %d, not the supported %v and %v", level, roundLevel, supported(), s)
 	}
-	if Impl() != levelNames[level] {
-		t.Errorf("Impl() = %q, want %q", Impl(), levelNames[level])
+	if Impl() != levelNames[roundLevel] {
+		t.Errorf("Impl() = %q, want %q", Impl(), levelNames[roundLevel])
 	}
-	if f := Features(); !slices.Equal(f, levelFeatures[level]) {
+	if f := Features(); !slices.Equal(f, levelFeatures[roundLevel]) {
 		t.Errorf("Features() = %v", f)
 	}
 	t.Logf("implementation %s, features %v; this machine runs %d of %d levels", Impl(), Features(), len(s), numLevels)
@@ -40,6 +40,9 @@ func TestCapLevel(t *testing.T) {
 		env  string
 		want int
 	}{
+		{levelAVX512BF16, "", levelAVX512BF16},
+		{levelAVX512BF16, "avx512", levelAVX512},
+		{levelAVX512, "avx512bf16", levelAVX512},
 		{levelAVX512, "", levelAVX512},
 		{levelAVX512, "avx2", levelAVX2},
 		{levelAVX512, "purego", levelGeneric},
@@ -60,9 +63,9 @@ func TestSetLevel(t *testing.T) {
 	// 1+2^-23 squared is 1+2^-22+2^-46: the FMA with y = -1 keeps the
 	// 2^-46, a rounded product loses it.
 	const a = 1 + 0x1p-23
-	old := level
+	old := roundLevel
 	defer setLevel(old)
-	for _, l := range supported() {
+	for _, l := range supportedRounding() {
 		setLevel(l)
 		if Impl() != levelNames[l] {
 			t.Errorf("Impl() = %q after setLevel(%s)", Impl(), levelNames[l])

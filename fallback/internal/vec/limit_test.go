@@ -6,22 +6,22 @@ import "testing"
 // above what the machine runs), that the restore brings the previous
 // level back, and that an unknown name changes nothing.
 func TestLimit(t *testing.T) {
-	start := level
-	top := supported()[len(supported())-1]
+	start := roundLevel
+	top := supportedRounding()[len(supportedRounding())-1]
 	for l, name := range levelNames {
 		restore, ok := Limit(name)
 		if !ok {
 			t.Fatalf("Limit(%q) refused", name)
 		}
-		if want := min(l, top); level != want || Impl() != levelNames[want] {
+		if want := min(l, top); roundLevel != want || level != min(want, levelAVX512) || Impl() != levelNames[want] {
 			t.Errorf("Limit(%q): level %s, want %s", name, Impl(), levelNames[want])
 		}
 		restore()
-		if level != start {
+		if roundLevel != start {
 			t.Fatalf("restore after Limit(%q): level %s, want %s", name, Impl(), levelNames[start])
 		}
 	}
-	if _, ok := Limit("sse2"); ok || level != start {
+	if _, ok := Limit("sse2"); ok || roundLevel != start {
 		t.Errorf("Limit(\"sse2\") = ok %v, level %s; want refused, level %s", ok, Impl(), levelNames[start])
 	}
 }

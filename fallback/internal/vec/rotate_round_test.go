@@ -51,7 +51,7 @@ func TestRotateBF16Rounding(t *testing.T) {
 	one := precision.BF16FromFloat32(1).Bits()
 	for _, k := range kernels {
 		t.Run(k.name, func(t *testing.T) {
-			forLevels(t, func(t *testing.T, l int) {
+			forRoundingLevels(t, func(t *testing.T, l int) {
 				for _, half := range []int{8, 16, 24, 32, 40, 48, 64, 71} {
 					const heads = 3
 					stride := 2*half + 3

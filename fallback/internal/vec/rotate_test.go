@@ -87,13 +87,14 @@ func TestRotate16(t *testing.T) {
 		rot    func(l int, dst, src []uint16, c, s []float32, heads, stride int)
 		widen  func(uint16) float32
 		narrow func(float32) uint16
+		levels func(t *testing.T, f func(t *testing.T, l int))
 	}
 	for _, cv := range []conv{
-		{"bf16", rotateBF16At, widen, func(f float32) uint16 { return precision.BF16FromFloat32(f).Bits() }},
-		{"bf16split", rotateBF16SplitNatural, widen, func(f float32) uint16 { return precision.BF16FromFloat32(f).Bits() }},
-		{"f16", rotateF16At, func(u uint16) float32 { return float16.Frombits(u).Float32() }, func(f float32) uint16 { return float16.Fromfloat32(f).Bits() }},
+		{"bf16", rotateBF16At, widen, func(f float32) uint16 { return precision.BF16FromFloat32(f).Bits() }, forRoundingLevels},
+		{"bf16split", rotateBF16SplitNatural, widen, func(f float32) uint16 { return precision.BF16FromFloat32(f).Bits() }, forRoundingLevels},
+		{"f16", rotateF16At, func(u uint16) float32 { return float16.Frombits(u).Float32() }, func(f float32) uint16 { return float16.Fromfloat32(f).Bits() }, forLevels},
 	} {
-		forLevels(t, func(t *testing.T, l int) {
+		cv.levels(t, func(t *testing.T, l int) {
 			for _, half := range testLengths {
 				for _, hs := range headShapes {
 					heads, stride := hs[0], 2*half+hs[1]
@@ -213,7 +214,7 @@ func same16(widen func(uint16) float32, a, b uint16) bool {
 // and subnormals; elements between heads stay untouched.
 func TestRotateInterleavedBF16(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
-	forLevels(t, func(t *testing.T, l int) {
+	forRoundingLevels(t, func(t *testing.T, l int) {
 		for _, n := range testLengths {
 			for _, hs := range headShapes {
 				heads, stride := hs[0], 2*n+hs[1]

@@ -11,12 +11,15 @@ import (
 
 // level is the implementation chosen at start-up: the widest the CPU and
 // operating system support (x/sys/cpu reports AVX registers only when
-// the OS saves them), capped by ROTOR_SIMD.
-var level = capLevel(detect(), os.Getenv("ROTOR_SIMD"))
+// the OS saves them), capped by ROTOR_SIMD; roundLevel that of the
+// kernels that round to bfloat16, which may be levelAVX512BF16.
+var level, roundLevel = levels(capLevel(detect(), os.Getenv("ROTOR_SIMD")))
 
 func detect() int {
 	x := &cpu.X86
 	switch {
+	case x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL && x.HasAVX512DQ && x.HasAVX512BF16:
+		return levelAVX512BF16
 	case x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL:
 		return levelAVX512
 	case x.HasAVX && x.HasAVX2 && x.HasFMA && x.HasF16C:
@@ -25,18 +28,25 @@ func detect() int {
 	return levelGeneric
 }
 
-// supported reports the levels this CPU can run, for the tests.
+// supported reports the levels every kernel has that this CPU can run,
+// for the tests.
 func supported() []int {
 	l := []int{levelGeneric}
-	for c := levelAVX2; c <= detect(); c++ {
+	for c := levelAVX2; c <= min(detect(), levelAVX512); c++ {
 		l = append(l, c)
 	}
 	return l
 }
 
-// setLevel switches the implementation (tests only) and returns the
-// previous level.
-func setLevel(l int) int { old := level; level = l; return old }
+// supportedRounding reports the levels of the kernels that round to
+// bfloat16 this CPU can run: supported() and levelAVX512BF16.
+func supportedRounding() []int {
+	l := supported()
+	if detect() == levelAVX512BF16 {
+		l = append(l, levelAVX512BF16)
+	}
+	return l
+}
 
 // The functions the exported API calls run the chosen level.
 
@@ -48,18 +58,18 @@ func axpy(alpha float32, x, y []float32)              { axpyAt(level, alpha, x, 
 func axpyBF16(alpha float32, x []uint16, y []float32) { axpyBF16At(level, alpha, x, y) }
 func scale(alpha float32, y []float32)                { scaleAt(level, alpha, y) }
 func bf16ToF32(dst []float32, src []uint16)           { bf16ToF32At(level, dst, src) }
-func f32ToBF16(dst []uint16, src []float32)           { f32ToBF16At(level, dst, src) }
+func f32ToBF16(dst []uint16, src []float32)           { f32ToBF16At(roundLevel, dst, src) }
 func f16ToF32(dst []float32, src []uint16)            { f16ToF32At(level, dst, src) }
 func f32ToF16(dst []uint16, src []float32)            { f32ToF16At(level, dst, src) }
 func rotate(x, y, c, s []float32)                     { rotateAt(level, x, y, c, s) }
 func rotateBF16(dst, src []uint16, c, s []float32, heads, stride int) {
-	rotateBF16At(level, dst, src, c, s, heads, stride)
+	rotateBF16At(roundLevel, dst, src, c, s, heads, stride)
 }
 func rotateBF16Split(dst, src []uint16, c, s []float32, heads, stride int) {
-	rotateBF16SplitAt(level, dst, src, c, s, heads, stride)
+	rotateBF16SplitAt(roundLevel, dst, src, c, s, heads, stride)
 }
 func rotatePairsBF16(dst, src []uint16, c, s []float32, heads, stride int) {
-	rotatePairsBF16At(level, dst, src, c, s, heads, stride)
+	rotatePairsBF16At(roundLevel, dst, src, c, s, heads, stride)
 }
 func rotateF16(dst, src []uint16, c, s []float32, heads, stride int) {
 	rotateF16At(level, dst, src, c, s, heads, stride)
@@ -231,6 +241,9 @@ func bf16ToF32At(l int, dst []float32, src []uint16) {
 func f32ToBF16At(l int, dst []uint16, src []float32) {
 	n := 0
 	switch l {
+	case levelAVX512BF16:
+		n = len(src) &^ 31
+		f32ToBF16AVX512BF16(dst, src)
 	case levelAVX512:
 		n = len(src) &^ 15
 		f32ToBF16AVX512(dst, src)
@@ -304,6 +317,12 @@ func rotateBF16SplitAt(l int, dst, src []uint16, c, s []float32, heads, stride i
 func rotateBF16Kernel(l int, split bool, dst, src []uint16, c, s []float32, heads, stride int) {
 	n := 0
 	switch {
+	case l == levelAVX512BF16 && split:
+		n = len(c) &^ 15
+		rotateBF16SplitAVX512BF16(dst, src, c, s, heads, stride)
+	case l == levelAVX512BF16:
+		n = len(c) &^ 15
+		rotateBF16AVX512BF16(dst, src, c, s, heads, stride)
 	case l == levelAVX512 && split:
 		n = len(c) &^ 15
 		rotateBF16SplitAVX512(dst, src, c, s, heads, stride)
@@ -327,6 +346,9 @@ func rotateBF16Kernel(l int, split bool, dst, src []uint16, c, s []float32, head
 func rotatePairsBF16At(l int, dst, src []uint16, c, s []float32, heads, stride int) {
 	n := 0
 	switch l {
+	case levelAVX512BF16:
+		n = len(c) &^ 15
+		rotatePairsBF16AVX512BF16(dst, src, c, s, heads, stride)
 	case levelAVX512:
 		n = len(c) &^ 15
 		rotatePairsBF16AVX512(dst, src, c, s, heads, stride)

@@ -8,14 +8,13 @@ import (
 )
 
 // level is always the plain-Go loops here; ROTOR_SIMD cannot raise it.
-var level = capLevel(levelGeneric, os.Getenv("ROTOR_SIMD"))
+var level, roundLevel = levels(capLevel(levelGeneric, os.Getenv("ROTOR_SIMD")))
 
 // supported reports the levels this build can run, for the tests.
 func supported() []int { return []int{levelGeneric} }
 
-// setLevel switches the implementation (tests only) and returns the
-// previous level.
-func setLevel(l int) int { old := level; level = l; return old }
+// supportedRounding is supported for the kernels that round to bfloat16.
+func supportedRounding() []int { return supported() }
 
 // Every level runs the plain-Go loops here.
 
@@ -35,7 +34,7 @@ func scale(alpha float32, y []float32)                         { scaleAt(level, 
 func scaleAt(_ int, alpha float32, y []float32)                { scaleGeneric(alpha, y) }
 func bf16ToF32(dst []float32, src []uint16)                    { bf16ToF32At(level, dst, src) }
 func bf16ToF32At(_ int, dst []float32, src []uint16)           { bf16ToF32Generic(dst, src) }
-func f32ToBF16(dst []uint16, src []float32)                    { f32ToBF16At(level, dst, src) }
+func f32ToBF16(dst []uint16, src []float32)                    { f32ToBF16At(roundLevel, dst, src) }
 func f32ToBF16At(_ int, dst []uint16, src []float32)           { f32ToBF16Generic(dst, src) }
 func f16ToF32(dst []float32, src []uint16)                     { f16ToF32At(level, dst, src) }
 func f16ToF32At(_ int, dst []float32, src []uint16)            { f16ToF32Generic(dst, src) }

@@ -52,12 +52,13 @@ func AccumulateBF16Split(acc []float32, dv int, p []float32, pstride int, v []ui
 }
 
 // pairBlock returns the pair-split block of level l's kernels, 0 for the
-// plain-Go loops (natural order).
+// plain-Go loops (natural order). levelAVX512BF16's kernels use
+// levelAVX512's block.
 func pairBlock(l int) int {
 	switch l {
 	case levelAVX2:
 		return 16
-	case levelAVX512:
+	case levelAVX512, levelAVX512BF16:
 		return 32
 	}
 	return 0

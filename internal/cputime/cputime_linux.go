@@ -1,6 +1,6 @@
 //go:build linux
 
-package bench
+package cputime
 
 import (
 	"time"
@@ -8,10 +8,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// threadCPU returns the CPU time the calling OS thread has used, and
+// Thread returns the CPU time the calling OS thread has used, and
 // whether the system reports it. Callers lock their goroutine to the
-// thread.
-func threadCPU() (time.Duration, bool) {
+// thread (runtime.LockOSThread).
+func Thread() (time.Duration, bool) {
 	var ts unix.Timespec
 	if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil {
 		return 0, false
