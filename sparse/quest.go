@@ -47,6 +47,13 @@ type QuestConfig struct {
 // The query is read to the host for that check after the page indices,
 // which Select reads anyway, so it costs one small copy and no extra
 // wait.
+//
+// A step's cost is the page bounds of every page (Backend.PageScores
+// reads 2·pages·Hk·D float32 once), the soft vote and top-k of pages,
+// and the attention over the chosen pages. That attention reads, per kv
+// head, runs of PageSize rows of D elements one slot record apart, so
+// on a CPU it costs more than a per-request selection of as many slots,
+// whose rows are whole slot records.
 type Quest struct {
 	b      ops.Backend
 	cfg    QuestConfig
