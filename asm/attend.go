@@ -9,7 +9,7 @@ import (
 )
 
 // genAttendSplit emits attendBF16Split<R>(x, xstride, q, d, scale, k,
-// offs, v, voffs, dv, m, l, acc): one block of decode attention for R
+// offs, v, voffs, dv, m, l, acc, pk, pv): one block of decode attention for R
 // query rows (pair-split order) that read the same kv head, fused in one
 // call. Its three steps are those of dotsGatherBF16Split<R>,
 // softmaxBlock and accumulateBF16Split<R>:
@@ -26,15 +26,24 @@ import (
 //     at voffs[i] in v, acc in pair-split order, the rescaling folded into
 //     the load of each accumulator chunk.
 //
+// Along the way it asks the caches for the rows of pk (prefetchLines
+// lines with each group of keys of step 1) and of pv (as many with each
+// column chunk of step 3): the next block's rows, asked for a few lines
+// at a time between the arithmetic.
+//
 // d and dv must be multiples of the pair-split block, len(offs) at most
 // 16 and xstride at least 16.
 func genAttendSplit(s isa, rows int) {
 	name := s.name(fmt.Sprintf("attendBF16Split%d", rows))
-	TEXT(name, NOSPLIT, "func(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool")
+	TEXT(name, NOSPLIT, "func(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool")
 	Pragma("noescape")
 	s.doc(name, fmt.Sprintf("folds the keys at offs (values at voffs) into the online-softmax state m, l, acc of %d pair-split query rows; false (state untouched, x the logits) for a NaN or +Inf logit.", rows), 2*s.lanes)
 	alpha := AllocLocal(16) // the rows' accumulator factors
 	grew := AllocLocal(8)   // nonzero when some alpha ≠ 1
+	pkOff := AllocLocal(8)  // the bytes of pk and pv prefetched so far
+	pvOff := AllocLocal(8)
+	MOVQ(U32(0), pkOff)
+	MOVQ(U32(0), pvOff)
 	negInf := s.expTable().at(0xff800000)
 
 	// Rows of 16 logits: −Inf for the keys past the block.
@@ -57,8 +66,12 @@ func genAttendSplit(s isa, rows int) {
 		Label("padded")
 	}
 
+	groupHook = func() { prefetchStep("pk", pkOff) }
 	s.splitDots(rows)
+	groupHook = nil
 	s.attendSoftmax(rows, alpha, grew)
+
+	chunkHook = func() { prefetchStep("pv", pvOff) }
 
 	s.splitAccumulate(rows, accParams{p: "x", pstride: "xstride", offs: "voffs"}, func(a [][]VecVirtual) {
 		CMPL(grew, U8(0))
@@ -72,6 +85,7 @@ func genAttendSplit(s isa, rows int) {
 		}
 		Label(fmt.Sprintf("scaled%d", len(a[0])))
 	})
+	chunkHook = nil
 	ok, err := ReturnIndex(0).Resolve()
 	if err != nil {
 		panic(err)

@@ -205,6 +205,10 @@ func (s isa) gatherGroups(lbl string, rows, nk, per, esz int, po, keys, px Regis
 	s.gatherGroupsOf("k", lbl, rows, nk, per, esz, po, keys, px, cols)
 }
 
+// groupHook, when not nil, is emitted in every group of keys of
+// gatherGroupsOf right after its products, before their sums are reduced.
+var groupHook func()
+
 // gatherGroupsOf is gatherGroups with the key rows in the slice parameter
 // named kname.
 func (s isa) gatherGroupsOf(kname, lbl string, rows, nk, per, esz int, po, keys, px Register, cols func(kp []Register, qc Register, acc [][][]VecVirtual)) {
@@ -233,6 +237,9 @@ func (s isa) gatherGroupsOf(kname, lbl string, rows, nk, per, esz int, po, keys,
 	}
 	s.zeroAll(all...)
 	cols(kp, qc, acc)
+	if groupHook != nil {
+		groupHook()
+	}
 	var sums []scaledSum
 	var t [4][4]VecVirtual
 	for r := range rows {

@@ -154,6 +154,10 @@ func genAccumulateSplit(s isa, rows int) {
 	finish()
 }
 
+// chunkHook, when not nil, is emitted in every column chunk of
+// splitAccumulate right after its accumulators are loaded (and scaled).
+var chunkHook func()
+
 // accParams names the parameters of a kernel that splitAccumulate reads
 // besides acc, dv and v: the weights, their row stride and the value
 // rows' offsets.
@@ -199,6 +203,9 @@ func (s isa) splitAccumulate(rows int, ps accParams, scale func(a [][]VecVirtual
 		}
 		if scale != nil {
 			scale(a)
+		}
+		if chunkHook != nil {
+			chunkHook()
 		}
 		po := Load(Param(ps.offs).Base(), GP64())
 		keys := Load(Param(ps.offs).Len(), GP64())

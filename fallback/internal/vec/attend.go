@@ -22,7 +22,13 @@ package vec
 // entries past n up to n rounded up to 16 are scratch, so xstride must be
 // at least that. len(voffs) = n, len(q) ≥ R·d, len(l) ≥ R and len(acc) ≥
 // R·dv. It panics when an offset or a row is out of range.
-func AttendBF16Split(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m, l, acc []float32) {
+//
+// pk and pv (either may be nil) are rows the caller will read next,
+// typically the next block's keys and values: the kernels ask the caches
+// for them a few lines at a time between their arithmetic, so that the
+// loads overlap it without overflowing the core's outstanding misses as
+// one burst of a whole block's rows would. They change no result.
+func AttendBF16Split(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m, l, acc []float32, pk, pv []uint16) {
 	rows, n := len(m), len(offs)
 	if d <= 0 || dv <= 0 || len(voffs) != n {
 		panic("vec: AttendBF16Split with a non-positive row width or value offsets not matching the keys")
@@ -38,7 +44,7 @@ func AttendBF16Split(x []float32, xstride int, q []float32, d int, scale float32
 	}
 	checkOffsets("AttendBF16Split", offs, len(k), d)
 	checkOffsets("AttendBF16Split", voffs, len(v), dv)
-	attendBF16Split(x, xstride, q[:rows*d], d, scale, k, offs, v, voffs, dv, m, l[:rows], acc[:rows*dv])
+	attendBF16Split(x, xstride, q[:rows*d], d, scale, k, offs, v, voffs, dv, m, l[:rows], acc[:rows*dv], pk, pv)
 }
 
 // attendPad returns n rounded up to 16: the row width of AttendBF16Split's

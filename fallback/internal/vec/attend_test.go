@@ -103,7 +103,8 @@ func bitsEqual(a, b float32) bool { return math.Float32bits(a) == math.Float32bi
 // accumulators bit for bit (NaN payloads included), l within γ of the
 // exact sum of its terms (only its order of additions may differ), for
 // every row count (groups of four and the rest), widths that are whole
-// pair-split blocks and that are not, blocks of every tail, fresh and
+// pair-split blocks and that are not, with and without rows to prefetch
+// (which change no result), blocks of every tail, fresh and
 // prior states whose maximum grows, stays or underflows, and blocks with
 // NaN, +Inf or −Inf keys.
 func TestAttendBF16Split(t *testing.T) {
@@ -123,7 +124,14 @@ func TestAttendBF16Split(t *testing.T) {
 					c := newAttendCase(r, rows, d, dv, n, state, special)
 					name := fmt.Sprintf("d=%d dv=%d rows=%d n=%d state=%d special=%d", d, dv, rows, n, state, special)
 					wx, wm, wl, wacc := c.run(l, attendStepsAt)
-					x, m, ls, acc := c.run(l, attendBF16SplitAt)
+					kernels := attendBF16SplitAt
+					if r.IntN(2) == 0 { // asking for rows to be prefetched changes nothing
+						name += " prefetch"
+						kernels = func(l int, x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m, ls, acc []float32) {
+							attendBF16SplitPrefetchAt(l, x, xstride, q, d, scale, k, offs, v, voffs, dv, m, ls, acc, k[r.IntN(len(k)):], v)
+						}
+					}
+					x, m, ls, acc := c.run(l, kernels)
 					for row := range rows {
 						for i := range n {
 							if e := row*c.xstride + i; !bitsEqual(x[e], wx[e]) {
@@ -171,14 +179,14 @@ func TestAttendBF16SplitPanics(t *testing.T) {
 		name string
 		f    func()
 	}{
-		{"zero width", func() { AttendBF16Split(x, 16, q, 0, 1, k, offs, v, offs, 32, m, ls, acc) }},
-		{"value offsets", func() { AttendBF16Split(x, 16, q, 32, 1, k, offs, v, offs[:1], 32, m, ls, acc) }},
-		{"short stride", func() { AttendBF16Split(x, 8, q, 32, 1, k, offs, v, offs, 32, m, ls, acc) }},
-		{"logits", func() { AttendBF16Split(x[:20], 16, q, 32, 1, k, offs, v, offs, 32, m, ls, acc) }},
-		{"queries", func() { AttendBF16Split(x, 16, q[:40], 32, 1, k, offs, v, offs, 32, m, ls, acc) }},
-		{"sums", func() { AttendBF16Split(x, 16, q, 32, 1, k, offs, v, offs, 32, m, ls[:1], acc) }},
-		{"key offset", func() { AttendBF16Split(x, 16, q, 32, 1, k, []int{0, 100}, v, offs, 32, m, ls, acc) }},
-		{"value offset", func() { AttendBF16Split(x, 16, q, 32, 1, k, offs, v, []int{0, 100}, 32, m, ls, acc) }},
+		{"zero width", func() { AttendBF16Split(x, 16, q, 0, 1, k, offs, v, offs, 32, m, ls, acc, nil, nil) }},
+		{"value offsets", func() { AttendBF16Split(x, 16, q, 32, 1, k, offs, v, offs[:1], 32, m, ls, acc, nil, nil) }},
+		{"short stride", func() { AttendBF16Split(x, 8, q, 32, 1, k, offs, v, offs, 32, m, ls, acc, nil, nil) }},
+		{"logits", func() { AttendBF16Split(x[:20], 16, q, 32, 1, k, offs, v, offs, 32, m, ls, acc, nil, nil) }},
+		{"queries", func() { AttendBF16Split(x, 16, q[:40], 32, 1, k, offs, v, offs, 32, m, ls, acc, nil, nil) }},
+		{"sums", func() { AttendBF16Split(x, 16, q, 32, 1, k, offs, v, offs, 32, m, ls[:1], acc, nil, nil) }},
+		{"key offset", func() { AttendBF16Split(x, 16, q, 32, 1, k, []int{0, 100}, v, offs, 32, m, ls, acc, nil, nil) }},
+		{"value offset", func() { AttendBF16Split(x, 16, q, 32, 1, k, offs, v, []int{0, 100}, 32, m, ls, acc, nil, nil) }},
 	} {
 		func() {
 			defer func() {

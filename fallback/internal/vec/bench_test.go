@@ -302,6 +302,21 @@ func BenchmarkAccumulateBF16Split(b *testing.B) {
 	})
 }
 
+// BenchmarkAttendBF16Split is the fused decode block (logits, softmax
+// update and P·V) over the same gathered keys, used as values too.
+func BenchmarkAttendBF16Split(b *testing.B) {
+	benchGather(b, func(l, rows int, q, _ []float32, pool []uint16, offs []int) func() {
+		x := make([]float32, rows*len(offs))
+		m, ls, acc := make([]float32, rows), make([]float32, rows), make([]float32, rows*128)
+		for i := range q {
+			q[i] *= 1e-3
+		}
+		return func() {
+			attendBF16SplitAt(l, x, len(offs), q, 128, 0.088, pool, offs, pool, offs, 128, m, ls, acc)
+		}
+	})
+}
+
 // BenchmarkVote times the soft vote's kernels over n scores of one head
 // in cache: the maximum, the normaliser alone and with its weights kept
 // (ExpStore64), and one head's SoftVote terms (the exponential again).

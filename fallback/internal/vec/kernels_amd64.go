@@ -250,7 +250,7 @@ func accumulateBF16Split4AVX2(acc []float32, dv int, p []float32, pstride int, v
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
-func attendBF16Split4AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+func attendBF16Split4AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
 
 // dotsGatherBF16Split3AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 3, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
@@ -268,7 +268,7 @@ func accumulateBF16Split3AVX2(acc []float32, dv int, p []float32, pstride int, v
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
-func attendBF16Split3AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+func attendBF16Split3AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
 
 // dotsGatherBF16Split2AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 2, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
@@ -286,7 +286,7 @@ func accumulateBF16Split2AVX2(acc []float32, dv int, p []float32, pstride int, v
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
-func attendBF16Split2AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+func attendBF16Split2AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
 
 // dotsGatherBF16Split1AVX2 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 1, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
 // It processes the largest multiple of 16 elements; the caller handles the rest.
@@ -304,7 +304,7 @@ func accumulateBF16Split1AVX2(acc []float32, dv int, p []float32, pstride int, v
 // It processes the largest multiple of 16 elements; the caller handles the rest.
 //
 //go:noescape
-func attendBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+func attendBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
 
 // minMaxRowsAVX2 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max) and reports whether a NaN took part.
 // It processes the largest multiple of 8 elements; the caller handles the rest.
@@ -648,7 +648,7 @@ func accumulateBF16Split4AVX512(acc []float32, dv int, p []float32, pstride int,
 // It processes the largest multiple of 32 elements; the caller handles the rest.
 //
 //go:noescape
-func attendBF16Split4AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+func attendBF16Split4AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
 
 // dotsGatherBF16Split3AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 3, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
 // It processes the largest multiple of 32 elements; the caller handles the rest.
@@ -666,7 +666,7 @@ func accumulateBF16Split3AVX512(acc []float32, dv int, p []float32, pstride int,
 // It processes the largest multiple of 32 elements; the caller handles the rest.
 //
 //go:noescape
-func attendBF16Split3AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+func attendBF16Split3AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
 
 // dotsGatherBF16Split2AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 2, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
 // It processes the largest multiple of 32 elements; the caller handles the rest.
@@ -684,7 +684,7 @@ func accumulateBF16Split2AVX512(acc []float32, dv int, p []float32, pstride int,
 // It processes the largest multiple of 32 elements; the caller handles the rest.
 //
 //go:noescape
-func attendBF16Split2AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+func attendBF16Split2AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
 
 // dotsGatherBF16Split1AVX512 sets x[r·xstride+i] = scale·Σ_c q[r·d+c]·k[offs[i]+c'] for r < 1, i < len(offs), c < d rounded down, q in pair-split order (c' the natural column of c; one rounded product by scale).
 // It processes the largest multiple of 32 elements; the caller handles the rest.
@@ -702,7 +702,7 @@ func accumulateBF16Split1AVX512(acc []float32, dv int, p []float32, pstride int,
 // It processes the largest multiple of 32 elements; the caller handles the rest.
 //
 //go:noescape
-func attendBF16Split1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
+func attendBF16Split1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
 
 // minMaxRowsAVX512 sets mn[e], mx[e] to the minimum and maximum of the rows r < rows of k[r·stride+e] (Go's min and max) and reports whether a NaN took part.
 // It processes the largest multiple of 16 elements; the caller handles the rest.

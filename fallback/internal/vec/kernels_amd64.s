@@ -6345,9 +6345,11 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
-// func attendBF16Split4AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
-// Requires: AVX, AVX2, FMA3
-TEXT ·attendBF16Split4AVX2(SB), NOSPLIT, $40-249
+// func attendBF16Split4AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·attendBF16Split4AVX2(SB), NOSPLIT, $56-297
+	MOVQ    $0x00000000, 24(SP)
+	MOVQ    $0x00000000, 32(SP)
 	MOVQ    offs_len+104(FP), AX
 	CMPQ    AX, $0x10
 	JAE     padded
@@ -6455,6 +6457,33 @@ keys3_col:
 	JMP         keys3_col
 
 keys3_colend:
+	MOVQ       pk_len+256(FP), R9
+	MOVQ       24(SP), R8
+	SHLQ       $0x01, R9
+	CMPQ       R8, R9
+	JAE        prefetched0
+	MOVQ       pk_base+248(FP), R9
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	PREFETCHT0 192(R9)
+	PREFETCHT0 256(R9)
+	PREFETCHT0 320(R9)
+	PREFETCHT0 384(R9)
+	PREFETCHT0 448(R9)
+	PREFETCHT0 512(R9)
+	PREFETCHT0 576(R9)
+	PREFETCHT0 640(R9)
+	PREFETCHT0 704(R9)
+	PREFETCHT0 768(R9)
+	PREFETCHT0 832(R9)
+	PREFETCHT0 896(R9)
+	PREFETCHT0 960(R9)
+	ADDQ       $0x00000400, R8
+	MOVQ       R8, 24(SP)
+
+prefetched0:
 	MOVQ         xstride+24(FP), R8
 	SHLQ         $0x02, R8
 	LEAQ         (R8)(R8*2), R9
@@ -6550,6 +6579,33 @@ keys2_col:
 	JMP         keys2_col
 
 keys2_colend:
+	MOVQ       pk_len+256(FP), R9
+	MOVQ       24(SP), R8
+	SHLQ       $0x01, R9
+	CMPQ       R8, R9
+	JAE        prefetched1
+	MOVQ       pk_base+248(FP), R9
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	PREFETCHT0 192(R9)
+	PREFETCHT0 256(R9)
+	PREFETCHT0 320(R9)
+	PREFETCHT0 384(R9)
+	PREFETCHT0 448(R9)
+	PREFETCHT0 512(R9)
+	PREFETCHT0 576(R9)
+	PREFETCHT0 640(R9)
+	PREFETCHT0 704(R9)
+	PREFETCHT0 768(R9)
+	PREFETCHT0 832(R9)
+	PREFETCHT0 896(R9)
+	PREFETCHT0 960(R9)
+	ADDQ       $0x00000400, R8
+	MOVQ       R8, 24(SP)
+
+prefetched1:
 	MOVQ         xstride+24(FP), R8
 	SHLQ         $0x02, R8
 	LEAQ         (R8)(R8*2), R9
@@ -6621,6 +6677,33 @@ keys1_col:
 	JMP         keys1_col
 
 keys1_colend:
+	MOVQ       pk_len+256(FP), R9
+	MOVQ       24(SP), R8
+	SHLQ       $0x01, R9
+	CMPQ       R8, R9
+	JAE        prefetched2
+	MOVQ       pk_base+248(FP), R9
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	PREFETCHT0 192(R9)
+	PREFETCHT0 256(R9)
+	PREFETCHT0 320(R9)
+	PREFETCHT0 384(R9)
+	PREFETCHT0 448(R9)
+	PREFETCHT0 512(R9)
+	PREFETCHT0 576(R9)
+	PREFETCHT0 640(R9)
+	PREFETCHT0 704(R9)
+	PREFETCHT0 768(R9)
+	PREFETCHT0 832(R9)
+	PREFETCHT0 896(R9)
+	PREFETCHT0 960(R9)
+	ADDQ       $0x00000400, R8
+	MOVQ       R8, 24(SP)
+
+prefetched2:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
@@ -6722,8 +6805,8 @@ keys1_end:
 	VMAXPS         X0, X1, X0
 	VMAXPS         expAVX2<>+608(SB), X0, X3
 	VSUBPS         X3, X1, X1
-	VMOVUPS        X1, 24(SP)
-	VBROADCASTF128 24(SP), Y1
+	VMOVUPS        X1, 40(SP)
+	VBROADCASTF128 40(SP), Y1
 	VMULPS         expAVX2<>+0(SB), Y1, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
@@ -6756,8 +6839,8 @@ keys1_end:
 	VMULPS         X5, X2, X2
 	VMOVUPS        X0, (BX)
 	VMOVUPS        X5, (SP)
-	VMOVUPS        X3, 24(SP)
-	VBROADCASTSS   24(SP), Y0
+	VMOVUPS        X3, 40(SP)
+	VBROADCASTSS   40(SP), Y0
 	VMOVUPS        (DX), Y1
 	VSUBPS         Y0, Y1, Y1
 	VMOVUPS        32(DX), Y3
@@ -6823,7 +6906,7 @@ keys1_end:
 	VMOVUPS        Y5, (DX)
 	VMOVUPS        Y8, 32(DX)
 	VADDPS         Y8, Y5, Y5
-	VBROADCASTSS   28(SP), Y0
+	VBROADCASTSS   44(SP), Y0
 	VMOVUPS        (DX)(AX*1), Y1
 	VSUBPS         Y0, Y1, Y1
 	VMOVUPS        32(DX)(AX*1), Y3
@@ -6889,7 +6972,7 @@ keys1_end:
 	VMOVUPS        Y6, (DX)(AX*1)
 	VMOVUPS        Y9, 32(DX)(AX*1)
 	VADDPS         Y9, Y6, Y6
-	VBROADCASTSS   32(SP), Y0
+	VBROADCASTSS   48(SP), Y0
 	VMOVUPS        (DX)(AX*2), Y1
 	VSUBPS         Y0, Y1, Y1
 	VMOVUPS        32(DX)(AX*2), Y3
@@ -6955,7 +7038,7 @@ keys1_end:
 	VMOVUPS        Y7, (DX)(AX*2)
 	VMOVUPS        Y10, 32(DX)(AX*2)
 	VADDPS         Y10, Y7, Y7
-	VBROADCASTSS   36(SP), Y0
+	VBROADCASTSS   52(SP), Y0
 	VMOVUPS        (DX)(CX*1), Y1
 	VSUBPS         Y0, Y1, Y1
 	VMOVUPS        32(DX)(CX*1), Y3
@@ -7107,6 +7190,33 @@ blocks1:
 	VMULPS       Y9, Y8, Y8
 
 scaled2:
+	MOVQ       pv_len+280(FP), R13
+	MOVQ       32(SP), R12
+	SHLQ       $0x01, R13
+	CMPQ       R12, R13
+	JAE        prefetched3
+	MOVQ       pv_base+272(FP), R13
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 128(R13)
+	PREFETCHT0 192(R13)
+	PREFETCHT0 256(R13)
+	PREFETCHT0 320(R13)
+	PREFETCHT0 384(R13)
+	PREFETCHT0 448(R13)
+	PREFETCHT0 512(R13)
+	PREFETCHT0 576(R13)
+	PREFETCHT0 640(R13)
+	PREFETCHT0 704(R13)
+	PREFETCHT0 768(R13)
+	PREFETCHT0 832(R13)
+	PREFETCHT0 896(R13)
+	PREFETCHT0 960(R13)
+	ADDQ       $0x00000400, R12
+	MOVQ       R12, 32(SP)
+
+prefetched3:
 	MOVQ voffs_base+144(FP), R12
 	MOVQ voffs_len+152(FP), R13
 	MOVQ CX, R14
@@ -7187,12 +7297,12 @@ blocks1_keyend:
 	JMP     blocks1
 
 blocks1_end:
-	MOVB $0x01, ret+248(FP)
+	MOVB $0x01, ret+296(FP)
 	VZEROUPPER
 	RET
 
 plain:
-	MOVB $0x00, ret+248(FP)
+	MOVB $0x00, ret+296(FP)
 	VZEROUPPER
 	RET
 
@@ -7565,9 +7675,11 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
-// func attendBF16Split3AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
-// Requires: AVX, AVX2, FMA3
-TEXT ·attendBF16Split3AVX2(SB), NOSPLIT, $40-249
+// func attendBF16Split3AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·attendBF16Split3AVX2(SB), NOSPLIT, $56-297
+	MOVQ    $0x00000000, 24(SP)
+	MOVQ    $0x00000000, 32(SP)
 	MOVQ    offs_len+104(FP), AX
 	CMPQ    AX, $0x10
 	JAE     padded
@@ -7661,6 +7773,33 @@ keys3_col:
 	JMP         keys3_col
 
 keys3_colend:
+	MOVQ       pk_len+256(FP), R8
+	MOVQ       24(SP), DI
+	SHLQ       $0x01, R8
+	CMPQ       DI, R8
+	JAE        prefetched4
+	MOVQ       pk_base+248(FP), R8
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 128(R8)
+	PREFETCHT0 192(R8)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 320(R8)
+	PREFETCHT0 384(R8)
+	PREFETCHT0 448(R8)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 576(R8)
+	PREFETCHT0 640(R8)
+	PREFETCHT0 704(R8)
+	PREFETCHT0 768(R8)
+	PREFETCHT0 832(R8)
+	PREFETCHT0 896(R8)
+	PREFETCHT0 960(R8)
+	ADDQ       $0x00000400, DI
+	MOVQ       DI, 24(SP)
+
+prefetched4:
 	MOVQ         xstride+24(FP), DI
 	SHLQ         $0x02, DI
 	LEAQ         (DI)(DI*2), R8
@@ -7753,6 +7892,33 @@ keys2_col:
 	JMP         keys2_col
 
 keys2_colend:
+	MOVQ       pk_len+256(FP), R8
+	MOVQ       24(SP), DI
+	SHLQ       $0x01, R8
+	CMPQ       DI, R8
+	JAE        prefetched5
+	MOVQ       pk_base+248(FP), R8
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 128(R8)
+	PREFETCHT0 192(R8)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 320(R8)
+	PREFETCHT0 384(R8)
+	PREFETCHT0 448(R8)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 576(R8)
+	PREFETCHT0 640(R8)
+	PREFETCHT0 704(R8)
+	PREFETCHT0 768(R8)
+	PREFETCHT0 832(R8)
+	PREFETCHT0 896(R8)
+	PREFETCHT0 960(R8)
+	ADDQ       $0x00000400, DI
+	MOVQ       DI, 24(SP)
+
+prefetched5:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
@@ -7825,6 +7991,33 @@ keys1_col:
 	JMP         keys1_col
 
 keys1_colend:
+	MOVQ       pk_len+256(FP), R8
+	MOVQ       24(SP), DI
+	SHLQ       $0x01, R8
+	CMPQ       DI, R8
+	JAE        prefetched6
+	MOVQ       pk_base+248(FP), R8
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 128(R8)
+	PREFETCHT0 192(R8)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 320(R8)
+	PREFETCHT0 384(R8)
+	PREFETCHT0 448(R8)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 576(R8)
+	PREFETCHT0 640(R8)
+	PREFETCHT0 704(R8)
+	PREFETCHT0 768(R8)
+	PREFETCHT0 832(R8)
+	PREFETCHT0 896(R8)
+	PREFETCHT0 960(R8)
+	ADDQ       $0x00000400, DI
+	MOVQ       DI, 24(SP)
+
+prefetched6:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
@@ -7913,8 +8106,8 @@ keys1_end:
 	VMAXPS         X1, X0, X1
 	VMAXPS         expAVX2<>+608(SB), X1, X3
 	VSUBPS         X3, X0, X0
-	VMOVUPS        X0, 24(SP)
-	VBROADCASTF128 24(SP), Y0
+	VMOVUPS        X0, 40(SP)
+	VBROADCASTF128 40(SP), Y0
 	VMULPS         expAVX2<>+0(SB), Y0, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
@@ -7949,8 +8142,8 @@ keys1_end:
 	VEXTRACTPS     $0x01, X1, 4(DX)
 	VEXTRACTPS     $0x02, X1, 8(DX)
 	VMOVUPS        X5, (SP)
-	VMOVUPS        X3, 24(SP)
-	VBROADCASTSS   24(SP), Y0
+	VMOVUPS        X3, 40(SP)
+	VBROADCASTSS   40(SP), Y0
 	VMOVUPS        (CX), Y1
 	VSUBPS         Y0, Y1, Y1
 	VMOVUPS        32(CX), Y3
@@ -8016,7 +8209,7 @@ keys1_end:
 	VMOVUPS        Y5, (CX)
 	VMOVUPS        Y8, 32(CX)
 	VADDPS         Y8, Y5, Y5
-	VBROADCASTSS   28(SP), Y0
+	VBROADCASTSS   44(SP), Y0
 	VMOVUPS        (CX)(AX*1), Y1
 	VSUBPS         Y0, Y1, Y1
 	VMOVUPS        32(CX)(AX*1), Y3
@@ -8082,7 +8275,7 @@ keys1_end:
 	VMOVUPS        Y6, (CX)(AX*1)
 	VMOVUPS        Y9, 32(CX)(AX*1)
 	VADDPS         Y9, Y6, Y6
-	VBROADCASTSS   32(SP), Y0
+	VBROADCASTSS   48(SP), Y0
 	VMOVUPS        (CX)(AX*2), Y1
 	VSUBPS         Y0, Y1, Y1
 	VMOVUPS        32(CX)(AX*2), Y3
@@ -8222,6 +8415,33 @@ blocks1:
 	VMULPS       Y7, Y6, Y6
 
 scaled2:
+	MOVQ       pv_len+280(FP), R11
+	MOVQ       32(SP), R10
+	SHLQ       $0x01, R11
+	CMPQ       R10, R11
+	JAE        prefetched7
+	MOVQ       pv_base+272(FP), R11
+	ADDQ       R10, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 128(R11)
+	PREFETCHT0 192(R11)
+	PREFETCHT0 256(R11)
+	PREFETCHT0 320(R11)
+	PREFETCHT0 384(R11)
+	PREFETCHT0 448(R11)
+	PREFETCHT0 512(R11)
+	PREFETCHT0 576(R11)
+	PREFETCHT0 640(R11)
+	PREFETCHT0 704(R11)
+	PREFETCHT0 768(R11)
+	PREFETCHT0 832(R11)
+	PREFETCHT0 896(R11)
+	PREFETCHT0 960(R11)
+	ADDQ       $0x00000400, R10
+	MOVQ       R10, 32(SP)
+
+prefetched7:
 	MOVQ voffs_base+144(FP), R10
 	MOVQ voffs_len+152(FP), R11
 	MOVQ CX, R12
@@ -8291,12 +8511,12 @@ blocks1_keyend:
 	JMP     blocks1
 
 blocks1_end:
-	MOVB $0x01, ret+248(FP)
+	MOVB $0x01, ret+296(FP)
 	VZEROUPPER
 	RET
 
 plain:
-	MOVB $0x00, ret+248(FP)
+	MOVB $0x00, ret+296(FP)
 	VZEROUPPER
 	RET
 
@@ -8712,9 +8932,11 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
-// func attendBF16Split2AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
-// Requires: AVX, AVX2, FMA3
-TEXT ·attendBF16Split2AVX2(SB), NOSPLIT, $40-249
+// func attendBF16Split2AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·attendBF16Split2AVX2(SB), NOSPLIT, $56-297
+	MOVQ    $0x00000000, 24(SP)
+	MOVQ    $0x00000000, 32(SP)
 	MOVQ    offs_len+104(FP), AX
 	CMPQ    AX, $0x10
 	JAE     padded
@@ -8805,6 +9027,33 @@ keys4_col:
 	JMP         keys4_col
 
 keys4_colend:
+	MOVQ       pk_len+256(FP), R8
+	MOVQ       24(SP), DI
+	SHLQ       $0x01, R8
+	CMPQ       DI, R8
+	JAE        prefetched8
+	MOVQ       pk_base+248(FP), R8
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 128(R8)
+	PREFETCHT0 192(R8)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 320(R8)
+	PREFETCHT0 384(R8)
+	PREFETCHT0 448(R8)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 576(R8)
+	PREFETCHT0 640(R8)
+	PREFETCHT0 704(R8)
+	PREFETCHT0 768(R8)
+	PREFETCHT0 832(R8)
+	PREFETCHT0 896(R8)
+	PREFETCHT0 960(R8)
+	ADDQ       $0x00000400, DI
+	MOVQ       DI, 24(SP)
+
+prefetched8:
 	MOVQ         xstride+24(FP), DI
 	SHLQ         $0x02, DI
 	VBROADCASTSS scale+64(FP), Y8
@@ -8877,6 +9126,33 @@ keys2_col:
 	JMP         keys2_col
 
 keys2_colend:
+	MOVQ       pk_len+256(FP), R8
+	MOVQ       24(SP), DI
+	SHLQ       $0x01, R8
+	CMPQ       DI, R8
+	JAE        prefetched9
+	MOVQ       pk_base+248(FP), R8
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 128(R8)
+	PREFETCHT0 192(R8)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 320(R8)
+	PREFETCHT0 384(R8)
+	PREFETCHT0 448(R8)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 576(R8)
+	PREFETCHT0 640(R8)
+	PREFETCHT0 704(R8)
+	PREFETCHT0 768(R8)
+	PREFETCHT0 832(R8)
+	PREFETCHT0 896(R8)
+	PREFETCHT0 960(R8)
+	ADDQ       $0x00000400, DI
+	MOVQ       DI, 24(SP)
+
+prefetched9:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
@@ -8931,6 +9207,33 @@ keys1_col:
 	JMP         keys1_col
 
 keys1_colend:
+	MOVQ       pk_len+256(FP), R8
+	MOVQ       24(SP), DI
+	SHLQ       $0x01, R8
+	CMPQ       DI, R8
+	JAE        prefetched10
+	MOVQ       pk_base+248(FP), R8
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 128(R8)
+	PREFETCHT0 192(R8)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 320(R8)
+	PREFETCHT0 384(R8)
+	PREFETCHT0 448(R8)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 576(R8)
+	PREFETCHT0 640(R8)
+	PREFETCHT0 704(R8)
+	PREFETCHT0 768(R8)
+	PREFETCHT0 832(R8)
+	PREFETCHT0 896(R8)
+	PREFETCHT0 960(R8)
+	ADDQ       $0x00000400, DI
+	MOVQ       DI, 24(SP)
+
+prefetched10:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	MOVQ         xstride+24(FP), DI
@@ -9000,8 +9303,8 @@ keys1_end:
 	VMAXPS         X1, X0, X1
 	VMAXPS         expAVX2<>+608(SB), X1, X3
 	VSUBPS         X3, X0, X0
-	VMOVUPS        X0, 24(SP)
-	VBROADCASTF128 24(SP), Y0
+	VMOVUPS        X0, 40(SP)
+	VBROADCASTF128 40(SP), Y0
 	VMULPS         expAVX2<>+0(SB), Y0, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
@@ -9035,8 +9338,8 @@ keys1_end:
 	VMOVSS         X1, (DX)
 	VEXTRACTPS     $0x01, X1, 4(DX)
 	VMOVUPS        X5, (SP)
-	VMOVUPS        X3, 24(SP)
-	VBROADCASTSS   24(SP), Y0
+	VMOVUPS        X3, 40(SP)
+	VBROADCASTSS   40(SP), Y0
 	VMOVUPS        (CX), Y1
 	VSUBPS         Y0, Y1, Y1
 	VMOVUPS        32(CX), Y3
@@ -9102,7 +9405,7 @@ keys1_end:
 	VMOVUPS        Y5, (CX)
 	VMOVUPS        Y8, 32(CX)
 	VADDPS         Y8, Y5, Y5
-	VBROADCASTSS   28(SP), Y0
+	VBROADCASTSS   44(SP), Y0
 	VMOVUPS        (CX)(AX*1), Y1
 	VSUBPS         Y0, Y1, Y1
 	VMOVUPS        32(CX)(AX*1), Y3
@@ -9234,6 +9537,33 @@ blocks2:
 	VMULPS       Y9, Y8, Y8
 
 scaled4:
+	MOVQ       pv_len+280(FP), R12
+	MOVQ       32(SP), R11
+	SHLQ       $0x01, R12
+	CMPQ       R11, R12
+	JAE        prefetched11
+	MOVQ       pv_base+272(FP), R12
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 64(R12)
+	PREFETCHT0 128(R12)
+	PREFETCHT0 192(R12)
+	PREFETCHT0 256(R12)
+	PREFETCHT0 320(R12)
+	PREFETCHT0 384(R12)
+	PREFETCHT0 448(R12)
+	PREFETCHT0 512(R12)
+	PREFETCHT0 576(R12)
+	PREFETCHT0 640(R12)
+	PREFETCHT0 704(R12)
+	PREFETCHT0 768(R12)
+	PREFETCHT0 832(R12)
+	PREFETCHT0 896(R12)
+	PREFETCHT0 960(R12)
+	ADDQ       $0x00000400, R11
+	MOVQ       R11, 32(SP)
+
+prefetched11:
 	MOVQ voffs_base+144(FP), R11
 	MOVQ voffs_len+152(FP), R12
 	MOVQ CX, R13
@@ -9337,6 +9667,33 @@ blocks1:
 	VMULPS       Y5, Y4, Y4
 
 scaled2:
+	MOVQ       pv_len+280(FP), R11
+	MOVQ       32(SP), R10
+	SHLQ       $0x01, R11
+	CMPQ       R10, R11
+	JAE        prefetched12
+	MOVQ       pv_base+272(FP), R11
+	ADDQ       R10, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 128(R11)
+	PREFETCHT0 192(R11)
+	PREFETCHT0 256(R11)
+	PREFETCHT0 320(R11)
+	PREFETCHT0 384(R11)
+	PREFETCHT0 448(R11)
+	PREFETCHT0 512(R11)
+	PREFETCHT0 576(R11)
+	PREFETCHT0 640(R11)
+	PREFETCHT0 704(R11)
+	PREFETCHT0 768(R11)
+	PREFETCHT0 832(R11)
+	PREFETCHT0 896(R11)
+	PREFETCHT0 960(R11)
+	ADDQ       $0x00000400, R10
+	MOVQ       R10, 32(SP)
+
+prefetched12:
 	MOVQ voffs_base+144(FP), R10
 	MOVQ voffs_len+152(FP), R11
 	MOVQ CX, R12
@@ -9395,12 +9752,12 @@ blocks1_keyend:
 	JMP     blocks1
 
 blocks1_end:
-	MOVB $0x01, ret+248(FP)
+	MOVB $0x01, ret+296(FP)
 	VZEROUPPER
 	RET
 
 plain:
-	MOVB $0x00, ret+248(FP)
+	MOVB $0x00, ret+296(FP)
 	VZEROUPPER
 	RET
 
@@ -9784,9 +10141,11 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
-// func attendBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
-// Requires: AVX, AVX2, FMA3
-TEXT ·attendBF16Split1AVX2(SB), NOSPLIT, $40-249
+// func attendBF16Split1AVX2(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·attendBF16Split1AVX2(SB), NOSPLIT, $56-297
+	MOVQ    $0x00000000, 24(SP)
+	MOVQ    $0x00000000, 32(SP)
 	MOVQ    offs_len+104(FP), AX
 	CMPQ    AX, $0x10
 	JAE     padded
@@ -9864,6 +10223,33 @@ keys4_col:
 	JMP         keys4_col
 
 keys4_colend:
+	MOVQ       pk_len+256(FP), DI
+	MOVQ       24(SP), SI
+	SHLQ       $0x01, DI
+	CMPQ       SI, DI
+	JAE        prefetched13
+	MOVQ       pk_base+248(FP), DI
+	ADDQ       SI, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 128(DI)
+	PREFETCHT0 192(DI)
+	PREFETCHT0 256(DI)
+	PREFETCHT0 320(DI)
+	PREFETCHT0 384(DI)
+	PREFETCHT0 448(DI)
+	PREFETCHT0 512(DI)
+	PREFETCHT0 576(DI)
+	PREFETCHT0 640(DI)
+	PREFETCHT0 704(DI)
+	PREFETCHT0 768(DI)
+	PREFETCHT0 832(DI)
+	PREFETCHT0 896(DI)
+	PREFETCHT0 960(DI)
+	ADDQ       $0x00000400, SI
+	MOVQ       SI, 24(SP)
+
+prefetched13:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
@@ -9922,6 +10308,33 @@ keys2_col:
 	JMP         keys2_col
 
 keys2_colend:
+	MOVQ       pk_len+256(FP), DI
+	MOVQ       24(SP), SI
+	SHLQ       $0x01, DI
+	CMPQ       SI, DI
+	JAE        prefetched14
+	MOVQ       pk_base+248(FP), DI
+	ADDQ       SI, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 128(DI)
+	PREFETCHT0 192(DI)
+	PREFETCHT0 256(DI)
+	PREFETCHT0 320(DI)
+	PREFETCHT0 384(DI)
+	PREFETCHT0 448(DI)
+	PREFETCHT0 512(DI)
+	PREFETCHT0 576(DI)
+	PREFETCHT0 640(DI)
+	PREFETCHT0 704(DI)
+	PREFETCHT0 768(DI)
+	PREFETCHT0 832(DI)
+	PREFETCHT0 896(DI)
+	PREFETCHT0 960(DI)
+	ADDQ       $0x00000400, SI
+	MOVQ       SI, 24(SP)
+
+prefetched14:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	MOVQ         xstride+24(FP), SI
@@ -9969,6 +10382,33 @@ keys1_col:
 	JMP         keys1_col
 
 keys1_colend:
+	MOVQ       pk_len+256(FP), DI
+	MOVQ       24(SP), SI
+	SHLQ       $0x01, DI
+	CMPQ       SI, DI
+	JAE        prefetched15
+	MOVQ       pk_base+248(FP), DI
+	ADDQ       SI, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 128(DI)
+	PREFETCHT0 192(DI)
+	PREFETCHT0 256(DI)
+	PREFETCHT0 320(DI)
+	PREFETCHT0 384(DI)
+	PREFETCHT0 448(DI)
+	PREFETCHT0 512(DI)
+	PREFETCHT0 576(DI)
+	PREFETCHT0 640(DI)
+	PREFETCHT0 704(DI)
+	PREFETCHT0 768(DI)
+	PREFETCHT0 832(DI)
+	PREFETCHT0 896(DI)
+	PREFETCHT0 960(DI)
+	ADDQ       $0x00000400, SI
+	MOVQ       SI, 24(SP)
+
+prefetched15:
 	VADDPS       Y1, Y0, Y0
 	MOVQ         xstride+24(FP), SI
 	SHLQ         $0x02, SI
@@ -10018,8 +10458,8 @@ keys1_end:
 	VMAXPS         X1, X0, X1
 	VMAXPS         expAVX2<>+608(SB), X1, X3
 	VSUBPS         X3, X0, X0
-	VMOVUPS        X0, 24(SP)
-	VBROADCASTF128 24(SP), Y0
+	VMOVUPS        X0, 40(SP)
+	VBROADCASTF128 40(SP), Y0
 	VMULPS         expAVX2<>+0(SB), Y0, Y4
 	VADDPS         expAVX2<>+192(SB), Y4, Y4
 	VCVTTPS2DQ     Y4, Y4
@@ -10052,8 +10492,8 @@ keys1_end:
 	VMULPS         X5, X2, X2
 	VMOVSS         X1, (CX)
 	VMOVUPS        X5, (SP)
-	VMOVUPS        X3, 24(SP)
-	VBROADCASTSS   24(SP), Y0
+	VMOVUPS        X3, 40(SP)
+	VBROADCASTSS   40(SP), Y0
 	VMOVUPS        (AX), Y1
 	VSUBPS         Y0, Y1, Y1
 	VMOVUPS        32(AX), Y3
@@ -10174,6 +10614,33 @@ blocks4:
 	VMULPS       Y9, Y8, Y8
 
 scaled8:
+	MOVQ       pv_len+280(FP), R10
+	MOVQ       32(SP), R9
+	SHLQ       $0x01, R10
+	CMPQ       R9, R10
+	JAE        prefetched16
+	MOVQ       pv_base+272(FP), R10
+	ADDQ       R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 128(R10)
+	PREFETCHT0 192(R10)
+	PREFETCHT0 256(R10)
+	PREFETCHT0 320(R10)
+	PREFETCHT0 384(R10)
+	PREFETCHT0 448(R10)
+	PREFETCHT0 512(R10)
+	PREFETCHT0 576(R10)
+	PREFETCHT0 640(R10)
+	PREFETCHT0 704(R10)
+	PREFETCHT0 768(R10)
+	PREFETCHT0 832(R10)
+	PREFETCHT0 896(R10)
+	PREFETCHT0 960(R10)
+	ADDQ       $0x00000400, R9
+	MOVQ       R9, 32(SP)
+
+prefetched16:
 	MOVQ voffs_base+144(FP), R9
 	MOVQ voffs_len+152(FP), R10
 	MOVQ CX, R11
@@ -10287,6 +10754,33 @@ blocks1:
 	VMULPS       Y3, Y2, Y2
 
 scaled2:
+	MOVQ       pv_len+280(FP), R9
+	MOVQ       32(SP), R8
+	SHLQ       $0x01, R9
+	CMPQ       R8, R9
+	JAE        prefetched17
+	MOVQ       pv_base+272(FP), R9
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	PREFETCHT0 192(R9)
+	PREFETCHT0 256(R9)
+	PREFETCHT0 320(R9)
+	PREFETCHT0 384(R9)
+	PREFETCHT0 448(R9)
+	PREFETCHT0 512(R9)
+	PREFETCHT0 576(R9)
+	PREFETCHT0 640(R9)
+	PREFETCHT0 704(R9)
+	PREFETCHT0 768(R9)
+	PREFETCHT0 832(R9)
+	PREFETCHT0 896(R9)
+	PREFETCHT0 960(R9)
+	ADDQ       $0x00000400, R8
+	MOVQ       R8, 32(SP)
+
+prefetched17:
 	MOVQ voffs_base+144(FP), R8
 	MOVQ voffs_len+152(FP), R9
 	MOVQ CX, R10
@@ -10334,12 +10828,12 @@ blocks1_keyend:
 	JMP     blocks1
 
 blocks1_end:
-	MOVB $0x01, ret+248(FP)
+	MOVB $0x01, ret+296(FP)
 	VZEROUPPER
 	RET
 
 plain:
-	MOVB $0x00, ret+248(FP)
+	MOVB $0x00, ret+296(FP)
 	VZEROUPPER
 	RET
 
@@ -19665,9 +20159,11 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
-// func attendBF16Split4AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
-// Requires: AVX, AVX512F, AVX512VL
-TEXT ·attendBF16Split4AVX512(SB), NOSPLIT, $40-249
+// func attendBF16Split4AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
+// Requires: AVX, AVX512F, AVX512VL, MMX+
+TEXT ·attendBF16Split4AVX512(SB), NOSPLIT, $56-297
+	MOVQ    $0x00000000, 24(SP)
+	MOVQ    $0x00000000, 32(SP)
 	MOVQ    offs_len+104(FP), AX
 	CMPQ    AX, $0x10
 	JAE     padded
@@ -19782,6 +20278,33 @@ keys4_col:
 	JMP         keys4_col
 
 keys4_colend:
+	MOVQ       pk_len+256(FP), R9
+	MOVQ       24(SP), R8
+	SHLQ       $0x01, R9
+	CMPQ       R8, R9
+	JAE        prefetched18
+	MOVQ       pk_base+248(FP), R9
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	PREFETCHT0 192(R9)
+	PREFETCHT0 256(R9)
+	PREFETCHT0 320(R9)
+	PREFETCHT0 384(R9)
+	PREFETCHT0 448(R9)
+	PREFETCHT0 512(R9)
+	PREFETCHT0 576(R9)
+	PREFETCHT0 640(R9)
+	PREFETCHT0 704(R9)
+	PREFETCHT0 768(R9)
+	PREFETCHT0 832(R9)
+	PREFETCHT0 896(R9)
+	PREFETCHT0 960(R9)
+	ADDQ       $0x00000400, R8
+	MOVQ       R8, 24(SP)
+
+prefetched18:
 	VSHUFF32X4    $0x44, Z6, Z1, Z18
 	VSHUFF32X4    $0xee, Z6, Z1, Z6
 	VADDPS        Z6, Z18, Z18
@@ -19898,6 +20421,33 @@ keys2_col:
 	JMP         keys2_col
 
 keys2_colend:
+	MOVQ       pk_len+256(FP), R9
+	MOVQ       24(SP), R8
+	SHLQ       $0x01, R9
+	CMPQ       R8, R9
+	JAE        prefetched19
+	MOVQ       pk_base+248(FP), R9
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	PREFETCHT0 192(R9)
+	PREFETCHT0 256(R9)
+	PREFETCHT0 320(R9)
+	PREFETCHT0 384(R9)
+	PREFETCHT0 448(R9)
+	PREFETCHT0 512(R9)
+	PREFETCHT0 576(R9)
+	PREFETCHT0 640(R9)
+	PREFETCHT0 704(R9)
+	PREFETCHT0 768(R9)
+	PREFETCHT0 832(R9)
+	PREFETCHT0 896(R9)
+	PREFETCHT0 960(R9)
+	ADDQ       $0x00000400, R8
+	MOVQ       R8, 24(SP)
+
+prefetched19:
 	MOVQ          xstride+24(FP), R8
 	SHLQ          $0x02, R8
 	LEAQ          (R8)(R8*2), R9
@@ -20032,6 +20582,33 @@ keys1_col:
 	JMP         keys1_col
 
 keys1_colend:
+	MOVQ       pk_len+256(FP), R9
+	MOVQ       24(SP), R8
+	SHLQ       $0x01, R9
+	CMPQ       R8, R9
+	JAE        prefetched20
+	MOVQ       pk_base+248(FP), R9
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	PREFETCHT0 192(R9)
+	PREFETCHT0 256(R9)
+	PREFETCHT0 320(R9)
+	PREFETCHT0 384(R9)
+	PREFETCHT0 448(R9)
+	PREFETCHT0 512(R9)
+	PREFETCHT0 576(R9)
+	PREFETCHT0 640(R9)
+	PREFETCHT0 704(R9)
+	PREFETCHT0 768(R9)
+	PREFETCHT0 832(R9)
+	PREFETCHT0 896(R9)
+	PREFETCHT0 960(R9)
+	ADDQ       $0x00000400, R8
+	MOVQ       R8, 24(SP)
+
+prefetched20:
 	VADDPS        Z0, Z3, Z3
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z5, Z4, Z4
@@ -20151,8 +20728,8 @@ keys1_end:
 	VMAXPS          X0, X1, X0
 	VMAXPS          expAVX512<>+1216(SB), X0, X3
 	VSUBPS          X3, X1, X1
-	VMOVUPS         X1, 24(SP)
-	VBROADCASTF32X4 24(SP), Z1
+	VMOVUPS         X1, 40(SP)
+	VBROADCASTF32X4 40(SP), Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z4
 	VADDPS          expAVX512<>+384(SB), Z4, Z4
 	VRNDSCALEPS     $0x0b, Z4, Z4
@@ -20180,8 +20757,8 @@ keys1_end:
 	VMULPS          X6, X2, X2
 	VMOVUPS         X0, (BX)
 	VMOVUPS         X6, (SP)
-	VMOVUPS         X3, 24(SP)
-	VBROADCASTSS    24(SP), Z0
+	VMOVUPS         X3, 40(SP)
+	VBROADCASTSS    40(SP), Z0
 	VMOVUPS         (DX), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
@@ -20209,7 +20786,7 @@ keys1_end:
 	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
 	VSCALEFPS.Z     Z0, Z4, K1, Z4
 	VMOVUPS         Z4, (DX)
-	VBROADCASTSS    28(SP), Z0
+	VBROADCASTSS    44(SP), Z0
 	VMOVUPS         (DX)(AX*1), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
@@ -20237,7 +20814,7 @@ keys1_end:
 	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
 	VSCALEFPS.Z     Z0, Z5, K1, Z5
 	VMOVUPS         Z5, (DX)(AX*1)
-	VBROADCASTSS    32(SP), Z0
+	VBROADCASTSS    48(SP), Z0
 	VMOVUPS         (DX)(AX*2), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
@@ -20265,7 +20842,7 @@ keys1_end:
 	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
 	VSCALEFPS.Z     Z0, Z6, K1, Z6
 	VMOVUPS         Z6, (DX)(AX*2)
-	VBROADCASTSS    36(SP), Z0
+	VBROADCASTSS    52(SP), Z0
 	VMOVUPS         (DX)(CX*1), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
@@ -20387,6 +20964,33 @@ blocks1:
 	VMULPS       Z9, Z8, Z8
 
 scaled2:
+	MOVQ       pv_len+280(FP), R13
+	MOVQ       32(SP), R12
+	SHLQ       $0x01, R13
+	CMPQ       R12, R13
+	JAE        prefetched21
+	MOVQ       pv_base+272(FP), R13
+	ADDQ       R12, R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 64(R13)
+	PREFETCHT0 128(R13)
+	PREFETCHT0 192(R13)
+	PREFETCHT0 256(R13)
+	PREFETCHT0 320(R13)
+	PREFETCHT0 384(R13)
+	PREFETCHT0 448(R13)
+	PREFETCHT0 512(R13)
+	PREFETCHT0 576(R13)
+	PREFETCHT0 640(R13)
+	PREFETCHT0 704(R13)
+	PREFETCHT0 768(R13)
+	PREFETCHT0 832(R13)
+	PREFETCHT0 896(R13)
+	PREFETCHT0 960(R13)
+	ADDQ       $0x00000400, R12
+	MOVQ       R12, 32(SP)
+
+prefetched21:
 	MOVQ voffs_base+144(FP), R12
 	MOVQ voffs_len+152(FP), R13
 	MOVQ CX, R14
@@ -20467,12 +21071,12 @@ blocks1_keyend:
 	JMP     blocks1
 
 blocks1_end:
-	MOVB $0x01, ret+248(FP)
+	MOVB $0x01, ret+296(FP)
 	VZEROUPPER
 	RET
 
 plain:
-	MOVB $0x00, ret+248(FP)
+	MOVB $0x00, ret+296(FP)
 	VZEROUPPER
 	RET
 
@@ -20937,9 +21541,11 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
-// func attendBF16Split3AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
-// Requires: AVX, AVX512F, AVX512VL
-TEXT ·attendBF16Split3AVX512(SB), NOSPLIT, $40-249
+// func attendBF16Split3AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
+// Requires: AVX, AVX512F, AVX512VL, MMX+
+TEXT ·attendBF16Split3AVX512(SB), NOSPLIT, $56-297
+	MOVQ    $0x00000000, 24(SP)
+	MOVQ    $0x00000000, 32(SP)
 	MOVQ    offs_len+104(FP), AX
 	CMPQ    AX, $0x10
 	JAE     padded
@@ -21038,6 +21644,33 @@ keys4_col:
 	JMP         keys4_col
 
 keys4_colend:
+	MOVQ       pk_len+256(FP), R8
+	MOVQ       24(SP), DI
+	SHLQ       $0x01, R8
+	CMPQ       DI, R8
+	JAE        prefetched22
+	MOVQ       pk_base+248(FP), R8
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 128(R8)
+	PREFETCHT0 192(R8)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 320(R8)
+	PREFETCHT0 384(R8)
+	PREFETCHT0 448(R8)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 576(R8)
+	PREFETCHT0 640(R8)
+	PREFETCHT0 704(R8)
+	PREFETCHT0 768(R8)
+	PREFETCHT0 832(R8)
+	PREFETCHT0 896(R8)
+	PREFETCHT0 960(R8)
+	ADDQ       $0x00000400, DI
+	MOVQ       DI, 24(SP)
+
+prefetched22:
 	VSHUFF32X4    $0x44, Z7, Z1, Z15
 	VSHUFF32X4    $0xee, Z7, Z1, Z7
 	VADDPS        Z7, Z15, Z15
@@ -21152,6 +21785,33 @@ keys2_col:
 	JMP         keys2_col
 
 keys2_colend:
+	MOVQ       pk_len+256(FP), R8
+	MOVQ       24(SP), DI
+	SHLQ       $0x01, R8
+	CMPQ       DI, R8
+	JAE        prefetched23
+	MOVQ       pk_base+248(FP), R8
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 128(R8)
+	PREFETCHT0 192(R8)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 320(R8)
+	PREFETCHT0 384(R8)
+	PREFETCHT0 448(R8)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 576(R8)
+	PREFETCHT0 640(R8)
+	PREFETCHT0 704(R8)
+	PREFETCHT0 768(R8)
+	PREFETCHT0 832(R8)
+	PREFETCHT0 896(R8)
+	PREFETCHT0 960(R8)
+	ADDQ       $0x00000400, DI
+	MOVQ       DI, 24(SP)
+
+prefetched23:
 	VADDPS        Z0, Z3, Z3
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z6, Z5, Z5
@@ -21266,6 +21926,33 @@ keys1_col:
 	JMP         keys1_col
 
 keys1_colend:
+	MOVQ       pk_len+256(FP), R8
+	MOVQ       24(SP), DI
+	SHLQ       $0x01, R8
+	CMPQ       DI, R8
+	JAE        prefetched24
+	MOVQ       pk_base+248(FP), R8
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 128(R8)
+	PREFETCHT0 192(R8)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 320(R8)
+	PREFETCHT0 384(R8)
+	PREFETCHT0 448(R8)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 576(R8)
+	PREFETCHT0 640(R8)
+	PREFETCHT0 704(R8)
+	PREFETCHT0 768(R8)
+	PREFETCHT0 832(R8)
+	PREFETCHT0 896(R8)
+	PREFETCHT0 960(R8)
+	ADDQ       $0x00000400, DI
+	MOVQ       DI, 24(SP)
+
+prefetched24:
 	VADDPS        Z0, Z4, Z4
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z5, Z3, Z3
@@ -21365,8 +22052,8 @@ keys1_end:
 	VMAXPS          X1, X0, X1
 	VMAXPS          expAVX512<>+1216(SB), X1, X3
 	VSUBPS          X3, X0, X0
-	VMOVUPS         X0, 24(SP)
-	VBROADCASTF32X4 24(SP), Z0
+	VMOVUPS         X0, 40(SP)
+	VBROADCASTF32X4 40(SP), Z0
 	VMULPS          expAVX512<>+0(SB), Z0, Z4
 	VADDPS          expAVX512<>+384(SB), Z4, Z4
 	VRNDSCALEPS     $0x0b, Z4, Z4
@@ -21396,8 +22083,8 @@ keys1_end:
 	VEXTRACTPS      $0x01, X1, 4(DX)
 	VEXTRACTPS      $0x02, X1, 8(DX)
 	VMOVUPS         X6, (SP)
-	VMOVUPS         X3, 24(SP)
-	VBROADCASTSS    24(SP), Z0
+	VMOVUPS         X3, 40(SP)
+	VBROADCASTSS    40(SP), Z0
 	VMOVUPS         (CX), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
@@ -21425,7 +22112,7 @@ keys1_end:
 	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
 	VSCALEFPS.Z     Z0, Z4, K1, Z4
 	VMOVUPS         Z4, (CX)
-	VBROADCASTSS    28(SP), Z0
+	VBROADCASTSS    44(SP), Z0
 	VMOVUPS         (CX)(AX*1), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
@@ -21453,7 +22140,7 @@ keys1_end:
 	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
 	VSCALEFPS.Z     Z0, Z5, K1, Z5
 	VMOVUPS         Z5, (CX)(AX*1)
-	VBROADCASTSS    32(SP), Z0
+	VBROADCASTSS    48(SP), Z0
 	VMOVUPS         (CX)(AX*2), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
@@ -21561,6 +22248,33 @@ blocks1:
 	VMULPS       Z7, Z6, Z6
 
 scaled2:
+	MOVQ       pv_len+280(FP), R11
+	MOVQ       32(SP), R10
+	SHLQ       $0x01, R11
+	CMPQ       R10, R11
+	JAE        prefetched25
+	MOVQ       pv_base+272(FP), R11
+	ADDQ       R10, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 128(R11)
+	PREFETCHT0 192(R11)
+	PREFETCHT0 256(R11)
+	PREFETCHT0 320(R11)
+	PREFETCHT0 384(R11)
+	PREFETCHT0 448(R11)
+	PREFETCHT0 512(R11)
+	PREFETCHT0 576(R11)
+	PREFETCHT0 640(R11)
+	PREFETCHT0 704(R11)
+	PREFETCHT0 768(R11)
+	PREFETCHT0 832(R11)
+	PREFETCHT0 896(R11)
+	PREFETCHT0 960(R11)
+	ADDQ       $0x00000400, R10
+	MOVQ       R10, 32(SP)
+
+prefetched25:
 	MOVQ voffs_base+144(FP), R10
 	MOVQ voffs_len+152(FP), R11
 	MOVQ CX, R12
@@ -21630,12 +22344,12 @@ blocks1_keyend:
 	JMP     blocks1
 
 blocks1_end:
-	MOVB $0x01, ret+248(FP)
+	MOVB $0x01, ret+296(FP)
 	VZEROUPPER
 	RET
 
 plain:
-	MOVB $0x00, ret+248(FP)
+	MOVB $0x00, ret+296(FP)
 	VZEROUPPER
 	RET
 
@@ -22103,9 +22817,11 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
-// func attendBF16Split2AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
-// Requires: AVX, AVX512F, AVX512VL
-TEXT ·attendBF16Split2AVX512(SB), NOSPLIT, $40-249
+// func attendBF16Split2AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
+// Requires: AVX, AVX512F, AVX512VL, MMX+
+TEXT ·attendBF16Split2AVX512(SB), NOSPLIT, $56-297
+	MOVQ    $0x00000000, 24(SP)
+	MOVQ    $0x00000000, 32(SP)
 	MOVQ    offs_len+104(FP), AX
 	CMPQ    AX, $0x10
 	JAE     padded
@@ -22187,6 +22903,33 @@ keys4_col:
 	JMP         keys4_col
 
 keys4_colend:
+	MOVQ       pk_len+256(FP), R8
+	MOVQ       24(SP), DI
+	SHLQ       $0x01, R8
+	CMPQ       DI, R8
+	JAE        prefetched26
+	MOVQ       pk_base+248(FP), R8
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 128(R8)
+	PREFETCHT0 192(R8)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 320(R8)
+	PREFETCHT0 384(R8)
+	PREFETCHT0 448(R8)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 576(R8)
+	PREFETCHT0 640(R8)
+	PREFETCHT0 704(R8)
+	PREFETCHT0 768(R8)
+	PREFETCHT0 832(R8)
+	PREFETCHT0 896(R8)
+	PREFETCHT0 960(R8)
+	ADDQ       $0x00000400, DI
+	MOVQ       DI, 24(SP)
+
+prefetched26:
 	VSHUFF32X4    $0x44, Z7, Z1, Z11
 	VSHUFF32X4    $0xee, Z7, Z1, Z7
 	VADDPS        Z7, Z11, Z11
@@ -22277,6 +23020,33 @@ keys2_col:
 	JMP         keys2_col
 
 keys2_colend:
+	MOVQ       pk_len+256(FP), R8
+	MOVQ       24(SP), DI
+	SHLQ       $0x01, R8
+	CMPQ       DI, R8
+	JAE        prefetched27
+	MOVQ       pk_base+248(FP), R8
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 128(R8)
+	PREFETCHT0 192(R8)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 320(R8)
+	PREFETCHT0 384(R8)
+	PREFETCHT0 448(R8)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 576(R8)
+	PREFETCHT0 640(R8)
+	PREFETCHT0 704(R8)
+	PREFETCHT0 768(R8)
+	PREFETCHT0 832(R8)
+	PREFETCHT0 896(R8)
+	PREFETCHT0 960(R8)
+	ADDQ       $0x00000400, DI
+	MOVQ       DI, 24(SP)
+
+prefetched27:
 	VADDPS        Z0, Z3, Z3
 	VADDPS        Z2, Z1, Z1
 	VADDPS        Z6, Z5, Z5
@@ -22362,6 +23132,33 @@ keys1_col:
 	JMP         keys1_col
 
 keys1_colend:
+	MOVQ       pk_len+256(FP), R8
+	MOVQ       24(SP), DI
+	SHLQ       $0x01, R8
+	CMPQ       DI, R8
+	JAE        prefetched28
+	MOVQ       pk_base+248(FP), R8
+	ADDQ       DI, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 64(R8)
+	PREFETCHT0 128(R8)
+	PREFETCHT0 192(R8)
+	PREFETCHT0 256(R8)
+	PREFETCHT0 320(R8)
+	PREFETCHT0 384(R8)
+	PREFETCHT0 448(R8)
+	PREFETCHT0 512(R8)
+	PREFETCHT0 576(R8)
+	PREFETCHT0 640(R8)
+	PREFETCHT0 704(R8)
+	PREFETCHT0 768(R8)
+	PREFETCHT0 832(R8)
+	PREFETCHT0 896(R8)
+	PREFETCHT0 960(R8)
+	ADDQ       $0x00000400, DI
+	MOVQ       DI, 24(SP)
+
+prefetched28:
 	VADDPS        Z0, Z4, Z4
 	VADDPS        Z2, Z1, Z1
 	MOVQ          xstride+24(FP), DI
@@ -22435,8 +23232,8 @@ keys1_end:
 	VMAXPS          X1, X0, X1
 	VMAXPS          expAVX512<>+1216(SB), X1, X3
 	VSUBPS          X3, X0, X0
-	VMOVUPS         X0, 24(SP)
-	VBROADCASTF32X4 24(SP), Z0
+	VMOVUPS         X0, 40(SP)
+	VBROADCASTF32X4 40(SP), Z0
 	VMULPS          expAVX512<>+0(SB), Z0, Z4
 	VADDPS          expAVX512<>+384(SB), Z4, Z4
 	VRNDSCALEPS     $0x0b, Z4, Z4
@@ -22465,8 +23262,8 @@ keys1_end:
 	VMOVSS          X1, (DX)
 	VEXTRACTPS      $0x01, X1, 4(DX)
 	VMOVUPS         X6, (SP)
-	VMOVUPS         X3, 24(SP)
-	VBROADCASTSS    24(SP), Z0
+	VMOVUPS         X3, 40(SP)
+	VBROADCASTSS    40(SP), Z0
 	VMOVUPS         (CX), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
@@ -22494,7 +23291,7 @@ keys1_end:
 	VCMPPS          $0x1d, expAVX512<>+192(SB), Z1, K1
 	VSCALEFPS.Z     Z0, Z4, K1, Z4
 	VMOVUPS         Z4, (CX)
-	VBROADCASTSS    28(SP), Z0
+	VBROADCASTSS    44(SP), Z0
 	VMOVUPS         (CX)(AX*1), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
@@ -22592,6 +23389,33 @@ blocks2:
 	VMULPS       Z9, Z8, Z8
 
 scaled4:
+	MOVQ       pv_len+280(FP), R12
+	MOVQ       32(SP), R11
+	SHLQ       $0x01, R12
+	CMPQ       R11, R12
+	JAE        prefetched29
+	MOVQ       pv_base+272(FP), R12
+	ADDQ       R11, R12
+	PREFETCHT0 (R12)
+	PREFETCHT0 64(R12)
+	PREFETCHT0 128(R12)
+	PREFETCHT0 192(R12)
+	PREFETCHT0 256(R12)
+	PREFETCHT0 320(R12)
+	PREFETCHT0 384(R12)
+	PREFETCHT0 448(R12)
+	PREFETCHT0 512(R12)
+	PREFETCHT0 576(R12)
+	PREFETCHT0 640(R12)
+	PREFETCHT0 704(R12)
+	PREFETCHT0 768(R12)
+	PREFETCHT0 832(R12)
+	PREFETCHT0 896(R12)
+	PREFETCHT0 960(R12)
+	ADDQ       $0x00000400, R11
+	MOVQ       R11, 32(SP)
+
+prefetched29:
 	MOVQ voffs_base+144(FP), R11
 	MOVQ voffs_len+152(FP), R12
 	MOVQ CX, R13
@@ -22695,6 +23519,33 @@ blocks1:
 	VMULPS       Z5, Z4, Z4
 
 scaled2:
+	MOVQ       pv_len+280(FP), R11
+	MOVQ       32(SP), R10
+	SHLQ       $0x01, R11
+	CMPQ       R10, R11
+	JAE        prefetched30
+	MOVQ       pv_base+272(FP), R11
+	ADDQ       R10, R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 128(R11)
+	PREFETCHT0 192(R11)
+	PREFETCHT0 256(R11)
+	PREFETCHT0 320(R11)
+	PREFETCHT0 384(R11)
+	PREFETCHT0 448(R11)
+	PREFETCHT0 512(R11)
+	PREFETCHT0 576(R11)
+	PREFETCHT0 640(R11)
+	PREFETCHT0 704(R11)
+	PREFETCHT0 768(R11)
+	PREFETCHT0 832(R11)
+	PREFETCHT0 896(R11)
+	PREFETCHT0 960(R11)
+	ADDQ       $0x00000400, R10
+	MOVQ       R10, 32(SP)
+
+prefetched30:
 	MOVQ voffs_base+144(FP), R10
 	MOVQ voffs_len+152(FP), R11
 	MOVQ CX, R12
@@ -22753,12 +23604,12 @@ blocks1_keyend:
 	JMP     blocks1
 
 blocks1_end:
-	MOVB $0x01, ret+248(FP)
+	MOVB $0x01, ret+296(FP)
 	VZEROUPPER
 	RET
 
 plain:
-	MOVB $0x00, ret+248(FP)
+	MOVB $0x00, ret+296(FP)
 	VZEROUPPER
 	RET
 
@@ -23172,9 +24023,11 @@ blocks1_end:
 	VZEROUPPER
 	RET
 
-// func attendBF16Split1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32) bool
-// Requires: AVX, AVX512F, AVX512VL
-TEXT ·attendBF16Split1AVX512(SB), NOSPLIT, $40-249
+// func attendBF16Split1AVX512(x []float32, xstride int, q []float32, d int, scale float32, k []uint16, offs []int, v []uint16, voffs []int, dv int, m []float32, l []float32, acc []float32, pk []uint16, pv []uint16) bool
+// Requires: AVX, AVX512F, AVX512VL, MMX+
+TEXT ·attendBF16Split1AVX512(SB), NOSPLIT, $56-297
+	MOVQ    $0x00000000, 24(SP)
+	MOVQ    $0x00000000, 32(SP)
 	MOVQ    offs_len+104(FP), AX
 	CMPQ    AX, $0x10
 	JAE     padded
@@ -23244,6 +24097,33 @@ keys4_col:
 	JMP         keys4_col
 
 keys4_colend:
+	MOVQ       pk_len+256(FP), DI
+	MOVQ       24(SP), SI
+	SHLQ       $0x01, DI
+	CMPQ       SI, DI
+	JAE        prefetched31
+	MOVQ       pk_base+248(FP), DI
+	ADDQ       SI, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 128(DI)
+	PREFETCHT0 192(DI)
+	PREFETCHT0 256(DI)
+	PREFETCHT0 320(DI)
+	PREFETCHT0 384(DI)
+	PREFETCHT0 448(DI)
+	PREFETCHT0 512(DI)
+	PREFETCHT0 576(DI)
+	PREFETCHT0 640(DI)
+	PREFETCHT0 704(DI)
+	PREFETCHT0 768(DI)
+	PREFETCHT0 832(DI)
+	PREFETCHT0 896(DI)
+	PREFETCHT0 960(DI)
+	ADDQ       $0x00000400, SI
+	MOVQ       SI, 24(SP)
+
+prefetched31:
 	VADDPS       Z0, Z1, Z1
 	VADDPS       Z6, Z5, Z5
 	VADDPS       Z8, Z7, Z7
@@ -23327,6 +24207,33 @@ keys2_col:
 	JMP         keys2_col
 
 keys2_colend:
+	MOVQ       pk_len+256(FP), DI
+	MOVQ       24(SP), SI
+	SHLQ       $0x01, DI
+	CMPQ       SI, DI
+	JAE        prefetched32
+	MOVQ       pk_base+248(FP), DI
+	ADDQ       SI, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 128(DI)
+	PREFETCHT0 192(DI)
+	PREFETCHT0 256(DI)
+	PREFETCHT0 320(DI)
+	PREFETCHT0 384(DI)
+	PREFETCHT0 448(DI)
+	PREFETCHT0 512(DI)
+	PREFETCHT0 576(DI)
+	PREFETCHT0 640(DI)
+	PREFETCHT0 704(DI)
+	PREFETCHT0 768(DI)
+	PREFETCHT0 832(DI)
+	PREFETCHT0 896(DI)
+	PREFETCHT0 960(DI)
+	ADDQ       $0x00000400, SI
+	MOVQ       SI, 24(SP)
+
+prefetched32:
 	VADDPS        Z0, Z3, Z3
 	VADDPS        Z2, Z1, Z1
 	MOVQ          xstride+24(FP), SI
@@ -23384,6 +24291,33 @@ keys1_col:
 	JMP         keys1_col
 
 keys1_colend:
+	MOVQ       pk_len+256(FP), DI
+	MOVQ       24(SP), SI
+	SHLQ       $0x01, DI
+	CMPQ       SI, DI
+	JAE        prefetched33
+	MOVQ       pk_base+248(FP), DI
+	ADDQ       SI, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 64(DI)
+	PREFETCHT0 128(DI)
+	PREFETCHT0 192(DI)
+	PREFETCHT0 256(DI)
+	PREFETCHT0 320(DI)
+	PREFETCHT0 384(DI)
+	PREFETCHT0 448(DI)
+	PREFETCHT0 512(DI)
+	PREFETCHT0 576(DI)
+	PREFETCHT0 640(DI)
+	PREFETCHT0 704(DI)
+	PREFETCHT0 768(DI)
+	PREFETCHT0 832(DI)
+	PREFETCHT0 896(DI)
+	PREFETCHT0 960(DI)
+	ADDQ       $0x00000400, SI
+	MOVQ       SI, 24(SP)
+
+prefetched33:
 	VADDPS        Z0, Z4, Z4
 	MOVQ          xstride+24(FP), SI
 	SHLQ          $0x02, SI
@@ -23432,8 +24366,8 @@ keys1_end:
 	VMAXPS          X1, X0, X1
 	VMAXPS          expAVX512<>+1216(SB), X1, X3
 	VSUBPS          X3, X0, X0
-	VMOVUPS         X0, 24(SP)
-	VBROADCASTF32X4 24(SP), Z0
+	VMOVUPS         X0, 40(SP)
+	VBROADCASTF32X4 40(SP), Z0
 	VMULPS          expAVX512<>+0(SB), Z0, Z4
 	VADDPS          expAVX512<>+384(SB), Z4, Z4
 	VRNDSCALEPS     $0x0b, Z4, Z4
@@ -23461,8 +24395,8 @@ keys1_end:
 	VMULPS          X6, X2, X2
 	VMOVSS          X1, (CX)
 	VMOVUPS         X6, (SP)
-	VMOVUPS         X3, 24(SP)
-	VBROADCASTSS    24(SP), Z0
+	VMOVUPS         X3, 40(SP)
+	VBROADCASTSS    40(SP), Z0
 	VMOVUPS         (AX), Z1
 	VSUBPS          Z0, Z1, Z1
 	VMULPS          expAVX512<>+0(SB), Z1, Z0
@@ -23547,6 +24481,33 @@ blocks4:
 	VMULPS       Z9, Z8, Z8
 
 scaled8:
+	MOVQ       pv_len+280(FP), R10
+	MOVQ       32(SP), R9
+	SHLQ       $0x01, R10
+	CMPQ       R9, R10
+	JAE        prefetched34
+	MOVQ       pv_base+272(FP), R10
+	ADDQ       R9, R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 128(R10)
+	PREFETCHT0 192(R10)
+	PREFETCHT0 256(R10)
+	PREFETCHT0 320(R10)
+	PREFETCHT0 384(R10)
+	PREFETCHT0 448(R10)
+	PREFETCHT0 512(R10)
+	PREFETCHT0 576(R10)
+	PREFETCHT0 640(R10)
+	PREFETCHT0 704(R10)
+	PREFETCHT0 768(R10)
+	PREFETCHT0 832(R10)
+	PREFETCHT0 896(R10)
+	PREFETCHT0 960(R10)
+	ADDQ       $0x00000400, R9
+	MOVQ       R9, 32(SP)
+
+prefetched34:
 	MOVQ voffs_base+144(FP), R9
 	MOVQ voffs_len+152(FP), R10
 	MOVQ CX, R11
@@ -23660,6 +24621,33 @@ blocks1:
 	VMULPS       Z3, Z2, Z2
 
 scaled2:
+	MOVQ       pv_len+280(FP), R9
+	MOVQ       32(SP), R8
+	SHLQ       $0x01, R9
+	CMPQ       R8, R9
+	JAE        prefetched35
+	MOVQ       pv_base+272(FP), R9
+	ADDQ       R8, R9
+	PREFETCHT0 (R9)
+	PREFETCHT0 64(R9)
+	PREFETCHT0 128(R9)
+	PREFETCHT0 192(R9)
+	PREFETCHT0 256(R9)
+	PREFETCHT0 320(R9)
+	PREFETCHT0 384(R9)
+	PREFETCHT0 448(R9)
+	PREFETCHT0 512(R9)
+	PREFETCHT0 576(R9)
+	PREFETCHT0 640(R9)
+	PREFETCHT0 704(R9)
+	PREFETCHT0 768(R9)
+	PREFETCHT0 832(R9)
+	PREFETCHT0 896(R9)
+	PREFETCHT0 960(R9)
+	ADDQ       $0x00000400, R8
+	MOVQ       R8, 32(SP)
+
+prefetched35:
 	MOVQ voffs_base+144(FP), R8
 	MOVQ voffs_len+152(FP), R9
 	MOVQ CX, R10
@@ -23707,12 +24695,12 @@ blocks1_keyend:
 	JMP     blocks1
 
 blocks1_end:
-	MOVB $0x01, ret+248(FP)
+	MOVB $0x01, ret+296(FP)
 	VZEROUPPER
 	RET
 
 plain:
-	MOVB $0x00, ret+248(FP)
+	MOVB $0x00, ret+296(FP)
 	VZEROUPPER
 	RET
 
