@@ -77,14 +77,7 @@ func genExpSum64(s isa, store bool) {
 	// vector v of x goes to the pair of sums v%2, whatever the unrolling:
 	// ExpSum64 and ExpStore64 add the same terms in the same order
 	terms := func(i Register, ks []int) {
-		ts := make([]VecVirtual, len(ks))
-		for u, k := range ks {
-			ts[u] = s.vec()
-			VMOVUPS(f32(px, i, k), ts[u])
-			VSUBPS(mv, ts[u], ts[u])
-			VMAXPS(ni, ts[u], ts[u]) // t > −Inf ? t : −Inf: a NaN becomes −Inf
-		}
-		for u, p := range s.exp32(true, ts...) {
+		for u, p := range s.exp32(true, s.shifted(px, i, ks, mv, ni)...) {
 			if store {
 				VMOVUPS(p, f32(pw, i, ks[u]))
 			}
@@ -140,6 +133,20 @@ func genExpSum64(s isa, store bool) {
 	finish()
 }
 
+// shifted returns new vectors holding x[i+k …] − m for each k of ks (x at
+// p, m broadcast in mv), a NaN difference made −Inf (exponential 0) by
+// VMAXPS with ninf (−Inf) as the operand it returns on a NaN.
+func (s isa) shifted(p, i Register, ks []int, mv, ninf Op) []VecVirtual {
+	ts := make([]VecVirtual, len(ks))
+	for u, k := range ks {
+		ts[u] = s.vec()
+		VMOVUPS(f32(p, i, k), ts[u])
+		VSUBPS(mv, ts[u], ts[u])
+		VMAXPS(ninf, ts[u], ts[u]) // t > −Inf ? t : −Inf
+	}
+	return ts
+}
+
 // genSoftVote emits softVote(out, s, offs, m, inv): out[i] = Σ_h
 // inv[h]·exp32(s[offs[h]+i] − m[h]) over the heads h < len(m) and i <
 // len(out) rounded down to the vector width, a NaN score counting 0 (as
@@ -175,14 +182,7 @@ func genSoftVote(s isa) {
 		VBROADCASTSS(Mem{Base: pm, Index: h, Scale: 4}, mv)
 		VBROADCASTSS(Mem{Base: pinv, Index: h, Scale: 4}, w)
 		terms := func(i Register, ks []int) {
-			ts := make([]VecVirtual, len(ks))
-			for u, k := range ks {
-				ts[u] = s.vec()
-				VMOVUPS(f32(row, i, k), ts[u])
-				VSUBPS(mv, ts[u], ts[u])
-				VMAXPS(t32.at(0xff800000), ts[u], ts[u]) // a NaN becomes −Inf
-			}
-			for u, p := range s.exp32(true, ts...) {
+			for u, p := range s.exp32(true, s.shifted(row, i, ks, mv, t32.at(0xff800000))...) {
 				a := s.vec()
 				VMOVUPS(f32(po, i, ks[u]), a)
 				VFMADD231PS(p, w, a)
