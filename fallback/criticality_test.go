@@ -56,11 +56,12 @@ func critComposition(b *Backend, s []float32, hq, n, rs int) []float32 {
 // exponential once and keeps the weights, has the bits of the composition
 // that computes them twice (critComposition) at every SIMD level: over
 // candidate counts with every vector tail and several chunks, strided
-// scores and outputs, and heads that are plain, hold NaN and -Inf, hold
-// +Inf, or weigh nothing.
+// scores and outputs, groups of one head, three heads and all heads, and
+// heads that are plain, hold NaN and -Inf, hold +Inf, or weigh nothing.
 func TestCriticalityComposition(t *testing.T) {
 	b := New()
 	r := rand.New(rand.NewPCG(31, 32))
+	groupBytes := critGroupBytes
 	for _, level := range []string{"purego", "avx2", "avx512"} {
 		restore, err := b.LimitSIMD(level)
 		if err != nil {
@@ -87,20 +88,25 @@ func TestCriticalityComposition(t *testing.T) {
 					}
 				}
 				want := critComposition(b, s, c.hq, c.n, rs)
-				out := make([]float32, c.n*outRS)
-				a := &ops.CriticalityArgs{
-					Scores: Wrap(ops.F32, ops.Bytes(s), rs, c.hq, c.n),
-					Out:    Wrap(ops.F32, ops.Bytes(out), outRS, c.n),
-				}
-				if outRS == 1 {
-					a.Out = WrapF32(out, c.n)
-				}
-				if err := b.Criticality(a); err != nil {
-					t.Fatal(err)
-				}
-				for i, w := range want {
-					if got := out[i*outRS]; math.Float32bits(got) != math.Float32bits(w) {
-						t.Fatalf("%s hq=%d n=%d special=%v: out[%d] = %v, want %v", level, c.hq, c.n, special, i, got, w)
+				for _, group := range []int{c.hq, 1, 3} { // heads per group of weights
+					critGroupBytes = group * 4 * c.n
+					out := make([]float32, c.n*outRS)
+					a := &ops.CriticalityArgs{
+						Scores: Wrap(ops.F32, ops.Bytes(s), rs, c.hq, c.n),
+						Out:    Wrap(ops.F32, ops.Bytes(out), outRS, c.n),
+					}
+					if outRS == 1 {
+						a.Out = WrapF32(out, c.n)
+					}
+					err := b.Criticality(a)
+					critGroupBytes = groupBytes
+					if err != nil {
+						t.Fatal(err)
+					}
+					for i, w := range want {
+						if got := out[i*outRS]; math.Float32bits(got) != math.Float32bits(w) {
+							t.Fatalf("%s hq=%d n=%d special=%v, %d heads a group: out[%d] = %v, want %v", level, c.hq, c.n, special, group, i, got, w)
+						}
 					}
 				}
 			}
