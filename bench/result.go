@@ -8,8 +8,8 @@ type Result struct {
 	// Backend is the backend's name ("fallback", "cuda").
 	Backend string `json:"backend"`
 	// SIMD is the vector level the backend's hot loops ran at, for
-	// backends that have levels (SIMDLimiter: the fallback's "avx512",
-	// "avx2" or "purego").
+	// backends that have levels (SIMDLimiter: the fallback's
+	// "avx512bf16", "avx512", "avx2" or "purego").
 	SIMD string `json:"simd,omitempty"`
 	// Model is the workload's model name (see Models).
 	Model string `json:"model"`

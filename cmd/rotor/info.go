@@ -63,6 +63,7 @@ var cpuFeatures = []struct {
 	{"avx512f", &cpu.X86.HasAVX512F},
 	{"avx512bw", &cpu.X86.HasAVX512BW},
 	{"avx512vl", &cpu.X86.HasAVX512VL},
+	{"avx512dq", &cpu.X86.HasAVX512DQ},
 	{"avx512bf16", &cpu.X86.HasAVX512BF16},
 }
 
