@@ -66,8 +66,7 @@ func main() {
 			genPageBounds(s, rows)
 		}
 		genMaxOrdered(s)
-		genExpSum64(s, false)
-		genExpSum64(s, true)
+		genExpSum64(s)
 		genSoftVote(s)
 		genMinBlock(s)
 		genKMeansLanes(s, false)

@@ -47,24 +47,12 @@ func genMaxOrdered(s isa) {
 // summed in float64 (each exponential widened exactly): a softmax
 // normaliser. m must be finite and at least every element; a NaN
 // difference is made −Inf (exponential 0) by VMAXPS with −Inf as the
-// operand it returns on a NaN. With store it emits expStore64(w, x, m)
-// instead, the same sum in the same order that also writes each
-// exponential (0 for a NaN element) to w[i]: a softmax's weights kept
-// with its normaliser.
-func genExpSum64(s isa, store bool) {
-	name, sig := s.name("expSum64"), "func(x []float32, m float32) float64"
-	what := "returns Σ exp32(x[i] − m) over the elements that are not NaN, in float64."
-	if store {
-		name, sig = s.name("expStore64"), "func(w []float32, x []float32, m float32) float64"
-		what = "sets w[i] = exp32(x[i] − m) (0 for NaN) and returns their sum in float64, expSum64's bits."
-	}
-	TEXT(name, NOSPLIT, sig)
+// operand it returns on a NaN.
+func genExpSum64(s isa) {
+	name := s.name("expSum64")
+	TEXT(name, NOSPLIT, "func(x []float32, m float32) float64")
 	Pragma("noescape")
-	s.doc(name, what, s.lanes)
-	var pw Register
-	if store {
-		pw = base("w")
-	}
+	s.doc(name, "returns Σ exp32(x[i] − m) over the elements that are not NaN, in float64.", s.lanes)
 	px := base("x")
 	n := length("x", s.lanes)
 	mv := s.broadcastParam("m")
@@ -74,13 +62,9 @@ func genExpSum64(s isa, store bool) {
 	// float64 sums of the low and high halves of each of two vectors
 	acc := [4]VecVirtual{s.vec(), s.vec(), s.vec(), s.vec()}
 	s.zeroAll(acc[0], acc[1], acc[2], acc[3])
-	// vector v of x goes to the pair of sums v%2, whatever the unrolling:
-	// ExpSum64 and ExpStore64 add the same terms in the same order
+	// vector v of x goes to the pair of sums v%2, whatever the unrolling
 	terms := func(i Register, ks []int) {
 		for u, p := range s.exp32(true, s.shifted(px, i, ks, mv, ni)...) {
-			if store {
-				VMOVUPS(p, f32(pw, i, ks[u]))
-			}
 			a := acc[2*(ks[u]/s.lanes%2):]
 			lo, hi := s.vec(), s.vec()
 			if s.wide() {

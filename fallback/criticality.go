@@ -11,16 +11,12 @@ import (
 // :])[n]. Each head's softmax is max-subtracted, with its normaliser
 // summed in float64; -Inf and NaN scores get weight 0; a head whose
 // scores are all -Inf or NaN contributes nothing; a head with +Inf scores
-// splits its weight 1 equally among them. Each score's exponential is
-// computed once: per head (spread over the pool) its maximum
-// (vec.MaxOrdered), then its weights Exp(s − max) written to a scratch
-// of the scores' size while its normaliser is summed (vec.ExpStore64,
-// the attention kernels' exponential), the row read again from the
-// cache; then per block of candidates the weights times 1/normaliser
-// summed over heads in head order (vec.Accumulate, the heads with +Inf
-// scores added after). The result has the bits of the composition
-// vec.MaxOrdered, vec.ExpSum64 and vec.SoftVote at the same SIMD level.
-// The scratch is kept with the call's recycled state.
+// splits its weight 1 equally among them. Two passes over the scores, no
+// other array: per head (spread over the pool) its maximum
+// (vec.MaxOrdered) and normaliser (vec.ExpSum64, the attention kernels'
+// exponential), its row read again from the cache; then per block of
+// candidates the weights recomputed and summed over heads in head order
+// (vec.SoftVote, the heads with +Inf scores added after).
 func (b *Backend) Criticality(a *ops.CriticalityArgs) error {
 	if err := ops.CheckCriticality(a, Name); err != nil {
 		return err
@@ -35,18 +31,18 @@ func (b *Backend) Criticality(a *ops.CriticalityArgs) error {
 	}
 	j.m = growF32(j.m, j.Hq)
 	j.inv = growF32(j.inv, j.Hq)
-	j.wts = growF32(j.wts, j.Hq*j.N)
 	j.pass = 0
 	b.pool.run(j.Hq, 1, j)
-	// the heads that weigh: finite maxima by their weights, +Inf ones apart
-	j.offs, j.vinv, j.infs = j.offs[:0], j.vinv[:0], j.infs[:0]
+	// the heads that weigh: finite maxima for SoftVote, +Inf ones apart
+	j.offs, j.vm, j.vinv, j.infs = j.offs[:0], j.vm[:0], j.vinv[:0], j.infs[:0]
 	for h, m := range j.m {
 		switch {
 		case j.inv[h] == 0:
 		case m == posInf:
 			j.infs = append(j.infs, h)
 		default:
-			j.offs, j.vinv = append(j.offs, h*j.N), append(j.vinv, j.inv[h])
+			j.offs = append(j.offs, h*j.rs)
+			j.vm, j.vinv = append(j.vm, m), append(j.vinv, j.inv[h])
 		}
 	}
 	j.pass = 1
@@ -74,14 +70,13 @@ type critJob struct {
 	out    []float32
 	outRS  int
 	m, inv []float32 // per head: max, 1/normaliser (0: no weight)
-	wts    []float32 // [Hq, N]: the weights of the heads of finite maximum
-	// the heads of finite maximum: offsets of their weights and their
-	// factors; the heads of +Inf maximum
-	offs []int
-	vinv []float32
-	infs []int
-	sums [][]float32 // per worker
-	pass int
+	// the heads of finite maximum: row offsets, maxima and factors; the
+	// heads of +Inf maximum
+	offs     []int
+	vm, vinv []float32
+	infs     []int
+	sums     [][]float32 // per worker
+	pass     int
 }
 
 var critJobs = jobs[critJob]{limit: 8}
@@ -89,7 +84,7 @@ var critJobs = jobs[critJob]{limit: 8}
 func getCritJob() *critJob { return critJobs.get() }
 
 func putCritJob(j *critJob) {
-	*j = critJob{m: j.m[:0], inv: j.inv[:0], wts: j.wts[:0], offs: j.offs[:0], vinv: j.vinv[:0], infs: j.infs[:0], sums: j.sums}
+	*j = critJob{m: j.m[:0], inv: j.inv[:0], offs: j.offs[:0], vm: j.vm[:0], vinv: j.vinv[:0], infs: j.infs[:0], sums: j.sums}
 	critJobs.put(j)
 }
 
@@ -106,8 +101,7 @@ func (j *critJob) run(w, lo, hi int) {
 	if j.outRS != 1 {
 		sum = j.sums[w][:hi-lo]
 	}
-	clear(sum)
-	vec.Accumulate(sum, hi-lo, j.vinv, 0, j.wts[lo:], j.offs)
+	vec.SoftVote(sum, j.s[lo:], j.offs, j.vm, j.vinv)
 	for _, h := range j.infs {
 		inv := j.inv[h]
 		for i, x := range j.s[h*j.rs+lo : h*j.rs+hi] {
@@ -141,6 +135,6 @@ func (j *critJob) head(h int) {
 		}
 		j.inv[h] = 1 / float32(c)
 	default:
-		j.inv[h] = float32(1 / vec.ExpStore64(j.wts[h*j.N:(h+1)*j.N], row, m))
+		j.inv[h] = float32(1 / vec.ExpSum64(row, m))
 	}
 }

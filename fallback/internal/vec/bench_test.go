@@ -318,10 +318,10 @@ func BenchmarkAttendBF16Split(b *testing.B) {
 }
 
 // BenchmarkVote times the soft vote's kernels over n scores of one head
-// in cache: the maximum, the normaliser alone and with its weights kept
-// (ExpStore64), and one head's SoftVote terms (the exponential again).
+// in cache: the maximum, the normaliser, and one head's SoftVote terms
+// (the exponential again).
 func BenchmarkVote(b *testing.B) {
-	for _, k := range []string{"max", "expsum64", "expstore64", "softvote"} {
+	for _, k := range []string{"max", "expsum64", "softvote"} {
 		b.Run("kernel="+k, func(b *testing.B) {
 			benchLevels(b, 4, func(l, n int) func() {
 				x, w := f32Ramp(n), make([]float32, n)
@@ -333,8 +333,6 @@ func BenchmarkVote(b *testing.B) {
 					return func() { sink = maxOrderedAt(l, x) }
 				case "expsum64":
 					return func() { sink = float32(expSum64At(l, x, 0)) }
-				case "expstore64":
-					return func() { sink = float32(expStore64At(l, w, x, 0)) }
 				}
 				offs, m, inv := []int{0}, []float32{0}, []float32{1}
 				return func() { softVoteAt(l, w, x, offs, m, inv) }

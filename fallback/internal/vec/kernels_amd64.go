@@ -360,12 +360,6 @@ func maxOrderedAVX2(x []float32) float32
 //go:noescape
 func expSum64AVX2(x []float32, m float32) float64
 
-// expStore64AVX2 sets w[i] = exp32(x[i] − m) (0 for NaN) and returns their sum in float64, expSum64's bits.
-// It processes the largest multiple of 8 elements; the caller handles the rest.
-//
-//go:noescape
-func expStore64AVX2(w []float32, x []float32, m float32) float64
-
 // softVoteAVX2 sets out[i] = Σ_h inv[h]·exp32(s[offs[h]+i] − m[h]) for h < len(m), a NaN score counting 0 (FMA, heads in order).
 // It processes the largest multiple of 8 elements; the caller handles the rest.
 //
@@ -757,12 +751,6 @@ func maxOrderedAVX512(x []float32) float32
 //
 //go:noescape
 func expSum64AVX512(x []float32, m float32) float64
-
-// expStore64AVX512 sets w[i] = exp32(x[i] − m) (0 for NaN) and returns their sum in float64, expSum64's bits.
-// It processes the largest multiple of 16 elements; the caller handles the rest.
-//
-//go:noescape
-func expStore64AVX512(w []float32, x []float32, m float32) float64
 
 // softVoteAVX512 sets out[i] = Σ_h inv[h]·exp32(s[offs[h]+i] − m[h]) for h < len(m), a NaN score counting 0 (FMA, heads in order).
 // It processes the largest multiple of 16 elements; the caller handles the rest.

@@ -3,9 +3,7 @@ package vec
 // The soft vote of TokenSelect (the fallback's Criticality) in three
 // steps: each head's largest score (MaxOrdered), its softmax normaliser
 // (ExpSum64) and the weights summed over heads (SoftVote). NaN scores
-// weigh 0 throughout. ExpStore64 keeps each head's weights beside its
-// normaliser, so that the sum over heads (Accumulate) needs no
-// exponential: the same bits with each exponential computed once.
+// weigh 0 throughout.
 
 // MaxOrdered returns the largest element of x that is not NaN, −Inf when
 // there is none (reference: m := −Inf; for each v, if v > m { m = v }).
@@ -16,19 +14,6 @@ func MaxOrdered(x []float32) float32 { return maxOrdered(x) }
 // unspecified order. m must be finite and at least every element that is
 // not NaN (MaxOrdered(x)); otherwise the result is unspecified.
 func ExpSum64(x []float32, m float32) float64 { return expSum64(x, m) }
-
-// ExpStore64 sets w[i] = Exp(x[i] − m) for i < len(x), 0 where x[i] is
-// NaN, and returns ExpSum64(x, m) bit for bit: the same exponentials
-// summed in the same order. A softmax then keeps its weights beside its
-// normaliser instead of computing each exponential twice; Σ_h inv[h]·w_h
-// with Accumulate gives SoftVote's bits. m as for ExpSum64; it panics
-// when len(w) < len(x).
-func ExpStore64(w, x []float32, m float32) float64 {
-	if len(w) < len(x) {
-		panic("vec: ExpStore64 with fewer outputs than elements")
-	}
-	return expStore64(w[:len(x)], x, m)
-}
 
 // SoftVote sets out[i] = Σ_h inv[h]·Exp(s[offs[h]+i] − m[h]) for i <
 // len(out), the heads h < len(m) added in order, with FMA in the
@@ -61,19 +46,6 @@ func expSum64Generic(x []float32, m float32) float64 {
 		if v == v {
 			s += float64(exp32(v - m))
 		}
-	}
-	return s
-}
-
-func expStore64Generic(w, x []float32, m float32) float64 {
-	var s float64
-	for i, v := range x {
-		p := float32(0)
-		if v == v {
-			p = exp32(v - m)
-			s += float64(p)
-		}
-		w[i] = p
 	}
 	return s
 }

@@ -4,9 +4,6 @@ package vec
 
 func maxOrdered(x []float32) float32          { return maxOrderedAt(level, x) }
 func expSum64(x []float32, m float32) float64 { return expSum64At(level, x, m) }
-func expStore64(w, x []float32, m float32) float64 {
-	return expStore64At(level, w, x, m)
-}
 func softVote(out, s []float32, offs []int, m, inv []float32) {
 	softVoteAt(level, out, s, offs, m, inv)
 }
@@ -39,20 +36,6 @@ func expSum64At(l int, x []float32, m float32) float64 {
 		s = expSum64AVX2(x[:n], m)
 	}
 	return s + expSum64Generic(x[n:], m)
-}
-
-func expStore64At(l int, w, x []float32, m float32) float64 {
-	var s float64
-	n := 0
-	switch l {
-	case levelAVX512:
-		n = len(x) &^ 15
-		s = expStore64AVX512(w[:n], x[:n], m)
-	case levelAVX2:
-		n = len(x) &^ 7
-		s = expStore64AVX2(w[:n], x[:n], m)
-	}
-	return s + expStore64Generic(w[n:], x[n:], m)
 }
 
 func softVoteAt(l int, out, s []float32, offs []int, m, inv []float32) {

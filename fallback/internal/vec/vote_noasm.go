@@ -6,12 +6,6 @@ func maxOrdered(x []float32) float32                   { return maxOrderedGeneri
 func maxOrderedAt(_ int, x []float32) float32          { return maxOrderedGeneric(x) }
 func expSum64(x []float32, m float32) float64          { return expSum64Generic(x, m) }
 func expSum64At(_ int, x []float32, m float32) float64 { return expSum64Generic(x, m) }
-func expStore64(w, x []float32, m float32) float64 {
-	return expStore64Generic(w, x, m)
-}
-func expStore64At(_ int, w, x []float32, m float32) float64 {
-	return expStore64Generic(w, x, m)
-}
 func softVote(out, s []float32, offs []int, m, inv []float32) {
 	softVoteGeneric(out, s, offs, m, inv, 0)
 }

@@ -75,52 +75,6 @@ func TestExpSum64(t *testing.T) {
 	})
 }
 
-// TestExpStore64 checks every level against the reference loop and
-// against ExpSum64 at the same level, bit for bit: each stored weight is
-// Exp(x[i] − m) (0 for NaN), the returned sum is ExpSum64's, and nothing
-// past len(x) is written. The scores reach below Exp's underflow bound
-// and its subnormal results.
-func TestExpStore64(t *testing.T) {
-	r := rand.New(rand.NewPCG(107, 108))
-	forLevels(t, func(t *testing.T, l int) {
-		for _, n := range testLengths {
-			for _, special := range []bool{false, true} {
-				x := voteScores(r, n, -2, special)
-				for i := range x {
-					if r.IntN(16) == 0 {
-						x[i] = -80 - float32(r.Float64()*12) // around expMin
-					}
-				}
-				m := maxOrderedGeneric(x)
-				if m == negInf {
-					continue
-				}
-				w, check := guardedF32(n, r.IntN(4))
-				got := expStore64At(l, w, x, m)
-				check(t)
-				if want := expSum64At(l, x, m); math.Float64bits(got) != math.Float64bits(want) {
-					t.Fatalf("n=%d: sum %v, ExpSum64 %v", n, got, want)
-				}
-				for i, v := range x {
-					want := float32(0)
-					if v == v {
-						want = exp32(v - m)
-					}
-					if !bitsEqual(w[i], want) {
-						t.Fatalf("n=%d: w[%d] = %v, want Exp(%v) = %v", n, i, w[i], v-m, want)
-					}
-				}
-			}
-		}
-	})
-	defer func() {
-		if recover() == nil {
-			t.Error("ExpStore64 with a short w: no panic")
-		}
-	}()
-	ExpStore64(make([]float32, 3), make([]float32, 4), 0)
-}
-
 // TestSoftVote checks every level against the reference loop: each
 // head's weights are Exp's bits and the heads are added in order, so the
 // two differ only by the rounding of the products (FMA in the assembly):
