@@ -149,11 +149,24 @@ func (p *pool) chunkLen(n, grain int) int {
 	if chunks <= 1 || p.helpers == 0 {
 		return n
 	}
-	return (n + chunks - 1) / chunks
+	a := chunkAlign(grain)
+	return ((n+chunks-1)/chunks + a - 1) / a * a
+}
+
+// chunkAlign returns the multiple every chunk boundary falls on for a
+// grain: its largest power-of-two factor, at most 64. Ops whose items are
+// vector lanes (the soft vote's candidates, the scan's slots) pass a
+// grain that is a multiple of their widest vector block, so each chunk
+// starts on a whole block and an item meets the same kernel, vector or
+// plain-Go tail, whatever the number of workers: the bits do not depend
+// on GOMAXPROCS.
+func chunkAlign(grain int) int {
+	return min(max(grain&-grain, 1), 64)
 }
 
 // run calls r.run over [0, n) in contiguous chunks of at least grain
-// items (the last may be shorter), on the caller and on idle helpers,
+// items (the last may be shorter), each starting at a multiple of
+// chunkAlign(grain), on the caller and on idle helpers,
 // and returns when every chunk is done. When one chunk suffices it runs
 // inline on the caller as r.run(p.caller, 0, n).
 func (p *pool) run(n, grain int, r runner) {
