@@ -3,6 +3,7 @@ package fallback
 import (
 	"math"
 
+	"github.com/rotorkernels/rotor/internal/grow"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -269,7 +270,7 @@ func (j *attnJob) schedule(width int) {
 		j.splits, j.splitLen = (j.rowLen+l-1)/l, l
 	}
 	if j.splits > 1 {
-		j.part = growF32(j.part, base*j.splits*j.lanes()*(j.Dv+2))
+		j.part = grow.Slice(j.part, base*j.splits*j.lanes()*(j.Dv+2))
 	}
 	if len(j.scratch) < width {
 		j.scratch = append(j.scratch, make([]attnScratch, width-len(j.scratch))...)
@@ -302,12 +303,12 @@ func (j *attnJob) run(w, lo, hi int) {
 // ensure sizes s for j.
 func (s *attnScratch) ensure(j *attnJob) {
 	lanes := j.lanes()
-	s.q = growF32(s.q, j.queryVariants()*lanes*j.D)
-	s.k = growF32(s.k, j.blk*j.kvPer*j.D)
+	s.q = grow.Slice(s.q, j.queryVariants()*lanes*j.D)
+	s.k = grow.Slice(s.k, j.blk*j.kvPer*j.D)
 	if j.transposed() {
-		s.kt = growF32(s.kt, j.D*j.blk)
+		s.kt = grow.Slice(s.kt, j.D*j.blk)
 	}
-	s.v = growF32(s.v, j.blk*j.kvPer*j.Dv)
+	s.v = grow.Slice(s.v, j.blk*j.kvPer*j.Dv)
 	if cap(s.voff) < j.blk*j.kvPer {
 		s.voff = make([]int, j.blk*j.kvPer)
 	}
@@ -316,21 +317,21 @@ func (s *attnScratch) ensure(j *attnJob) {
 		s.koff = make([]int, j.blk)
 	}
 	s.koff = s.koff[:j.blk]
-	s.x = growF32(s.x, lanes*j.blk)
-	s.m = growF32(s.m, lanes)
-	s.l = growF32(s.l, lanes)
-	s.acc = growF32(s.acc, lanes*j.Dv)
-	s.out = growF32(s.out, j.Dv)
-	s.alpha = growF32(s.alpha, lanes)
-	s.lanePos = growI32(s.lanePos, j.tq)
-	s.laneDoc = growI32(s.laneDoc, j.tq)
-	s.laneScale = growF32(s.laneScale, j.tq)
-	s.laneQP = growI32(s.laneQP, j.tq)
+	s.x = grow.Slice(s.x, lanes*j.blk)
+	s.m = grow.Slice(s.m, lanes)
+	s.l = grow.Slice(s.l, lanes)
+	s.acc = grow.Slice(s.acc, lanes*j.Dv)
+	s.out = grow.Slice(s.out, j.Dv)
+	s.alpha = grow.Slice(s.alpha, lanes)
+	s.lanePos = grow.Slice(s.lanePos, j.tq)
+	s.laneDoc = grow.Slice(s.laneDoc, j.tq)
+	s.laneScale = grow.Slice(s.laneScale, j.tq)
+	s.laneQP = grow.Slice(s.laneQP, j.tq)
 	if j.rope != nil {
-		s.ropeCS = growF32(s.ropeCS, 2*j.rope.pairs)
+		s.ropeCS = grow.Slice(s.ropeCS, 2*j.rope.pairs)
 	}
 	if j.queryVariants() > 1 {
-		s.xv = growF32(s.xv, lanes*j.blk)
+		s.xv = grow.Slice(s.xv, lanes*j.blk)
 	}
 }
 

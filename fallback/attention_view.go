@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"github.com/rotorkernels/rotor/fallback/internal/vec"
+	"github.com/rotorkernels/rotor/internal/grow"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -109,7 +110,7 @@ func denseI32(t *ops.Tensor, buf []int32) (vals, grown []int32) {
 	if t.Contiguous() {
 		return i32s(t)[:n:n], buf
 	}
-	buf = growI32(buf, n)
+	buf = grow.Slice(buf, n)
 	src, w, rs := i32s(t), t.RowWidth(), t.RowStride()
 	for r := range t.Rows() {
 		copy(buf[r*w:(r+1)*w], src[r*rs:r*rs+w])
@@ -126,26 +127,10 @@ func denseF32(t *ops.Tensor, buf []float32) (vals, grown []float32) {
 	if t.Contiguous() {
 		return f32s(t)[:n:n], buf
 	}
-	buf = growF32(buf, n)
+	buf = grow.Slice(buf, n)
 	src, w, rs := f32s(t), t.RowWidth(), t.RowStride()
 	for r := range t.Rows() {
 		copy(buf[r*w:(r+1)*w], src[r*rs:r*rs+w])
 	}
 	return buf, buf
-}
-
-// growF32 returns s resliced to length n, reallocated when too short.
-func growF32(s []float32, n int) []float32 {
-	if cap(s) < n {
-		return make([]float32, n, n+n/4)
-	}
-	return s[:n]
-}
-
-// growI32 returns s resliced to length n, reallocated when too short.
-func growI32(s []int32, n int) []int32 {
-	if cap(s) < n {
-		return make([]int32, n, n+n/4)
-	}
-	return s[:n]
 }

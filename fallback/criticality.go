@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/rotorkernels/rotor/fallback/internal/vec"
+	"github.com/rotorkernels/rotor/internal/grow"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -29,8 +30,8 @@ func (b *Backend) Criticality(a *ops.CriticalityArgs) error {
 	if j.N == 0 {
 		return nil
 	}
-	j.m = growF32(j.m, j.Hq)
-	j.inv = growF32(j.inv, j.Hq)
+	j.m = grow.Slice(j.m, j.Hq)
+	j.inv = grow.Slice(j.inv, j.Hq)
 	j.pass = 0
 	b.pool.run(j.Hq, 1, j)
 	// the heads that weigh: finite maxima for SoftVote, +Inf ones apart
@@ -52,7 +53,7 @@ func (b *Backend) Criticality(a *ops.CriticalityArgs) error {
 	}
 	if j.outRS != 1 { // the sums go through scratch: every worker's, before any joins
 		for i := range j.sums[:w] {
-			j.sums[i] = growF32(j.sums[i], b.pool.chunkLen(j.N, critGrain))
+			j.sums[i] = grow.Slice(j.sums[i], b.pool.chunkLen(j.N, critGrain))
 		}
 	}
 	b.pool.run(j.N, critGrain, j)

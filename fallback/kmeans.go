@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/rotorkernels/rotor/fallback/internal/vec"
+	"github.com/rotorkernels/rotor/internal/grow"
 	"github.com/rotorkernels/rotor/ops"
 	"github.com/rotorkernels/rotor/precision"
 )
@@ -181,7 +182,7 @@ func (j *kmeansJob) grow(w int, sums bool) {
 	}
 	j.kt = j.kt[:j.Hk]
 	for h := range j.kt {
-		j.kt[h] = growF32(j.kt[h], j.ktBlocks()*D1*kmeansStride)
+		j.kt[h] = grow.Slice(j.kt[h], j.ktBlocks()*D1*kmeansStride)
 	}
 	j.cNorm = append(j.cNorm[:0], make([]float64, j.Hk)...)
 	j.poisoned = append(j.poisoned[:0], make([]bool, j.Hk)...)
@@ -191,24 +192,24 @@ func (j *kmeansJob) grow(w int, sums bool) {
 	}
 	for i := range j.work[:w] {
 		s := &j.work[i]
-		s.y = growF32(s.y, kmeansRows*D1)
-		s.x = growF32(s.x, kmeansRows*kmeansCols)
-		s.m1 = growF32(s.m1, kmeansRows)
-		s.m2 = growF32(s.m2, kmeansRows)
-		s.i1 = growI32(s.i1, kmeansRows)
+		s.y = grow.Slice(s.y, kmeansRows*D1)
+		s.x = grow.Slice(s.x, kmeansRows*kmeansCols)
+		s.m1 = grow.Slice(s.m1, kmeansRows)
+		s.m2 = grow.Slice(s.m2, kmeansRows)
+		s.i1 = grow.Slice(s.i1, kmeansRows)
 		if cap(s.yNorm) < kmeansRows {
 			s.yNorm = make([]float64, kmeansRows)
 		}
-		s.buf = growF32(s.buf, j.D)
-		s.rescan = growF32(s.rescan, roundCols(j.C))
-		s.maxAbs = growF32(s.maxAbs, j.Hk)
+		s.buf = grow.Slice(s.buf, j.D)
+		s.rescan = grow.Slice(s.rescan, roundCols(j.C))
+		s.maxAbs = grow.Slice(s.maxAbs, j.Hk)
 		clear(s.maxAbs)
 		if sums {
 			n := (j.C + j.parts - 1) / j.parts // the most clusters of a part
 			if cap(s.acc) < n*j.D {
 				s.acc = make([]int64, n*j.D)
 			}
-			s.cnt = growI32(s.cnt, n)
+			s.cnt = grow.Slice(s.cnt, n)
 		}
 	}
 }

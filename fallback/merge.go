@@ -3,6 +3,7 @@ package fallback
 import (
 	"math"
 
+	"github.com/rotorkernels/rotor/internal/grow"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -46,7 +47,7 @@ func (b *Backend) Merge(a *ops.MergeArgs) error {
 	}
 	for i := range j.scratch[:w] { // every worker's, before any joins
 		sc := &j.scratch[i]
-		sc.a, sc.b = growF32(sc.a, j.Dv), growF32(sc.b, j.Dv)
+		sc.a, sc.b = grow.Slice(sc.a, j.Dv), grow.Slice(sc.b, j.Dv)
 	}
 	b.pool.run(j.rows, max(1, 4096/max(j.Dv, 1)), j)
 	return nil

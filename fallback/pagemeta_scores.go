@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/rotorkernels/rotor/fallback/internal/vec"
+	"github.com/rotorkernels/rotor/internal/grow"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -31,7 +32,7 @@ func (b *Backend) PageScores(a *ops.PageScoresArgs) error {
 		j.scale = float32(1 / math.Sqrt(float64(j.D)))
 	}
 	q := fviewOf(a.Q)
-	j.q = growF32(j.q, j.Hq*j.D)
+	j.q = grow.Slice(j.q, j.Hq*j.D)
 	for h := range j.Hq {
 		copy(j.q[h*j.D:(h+1)*j.D], q.load(h*q.rs, j.D, j.q[h*j.D:(h+1)*j.D]))
 	}
@@ -43,7 +44,7 @@ func (b *Backend) PageScores(a *ops.PageScoresArgs) error {
 		j.scratch = append(j.scratch, make([][]float32, w-len(j.scratch))...)
 	}
 	for i := range j.scratch[:w] { // every worker's, before any joins
-		j.scratch[i] = growF32(j.scratch[i], j.Hq*pageScoresChunk)
+		j.scratch[i] = grow.Slice(j.scratch[i], j.Hq*pageScoresChunk)
 	}
 	b.pool.run(a.Pages, pageScoresChunk, j)
 	return nil

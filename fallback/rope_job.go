@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"github.com/rotorkernels/rotor/fallback/internal/vec"
+	"github.com/rotorkernels/rotor/internal/grow"
 	"github.com/rotorkernels/rotor/ops"
 	"github.com/rotorkernels/rotor/precision"
 )
@@ -138,22 +139,14 @@ func (j *ropeJob) setupFreqs() {
 		return
 	}
 	half := r.Dim / 2
-	j.invBuf = growF64(j.invBuf, half)
+	j.invBuf = grow.Slice(j.invBuf, half)
 	vec.SplitPairs(j.invBuf, r.InvFreq[:half], half)
 	j.inv = j.invBuf
 	if r.InvFreqF32 != nil {
-		j.inv32B = growF32(j.inv32B, half)
+		j.inv32B = grow.Slice(j.inv32B, half)
 		vec.SplitPairs(j.inv32B, r.InvFreqF32[:half], half)
 		j.inv32 = j.inv32B
 	}
-}
-
-// growF64 returns b resized to n elements, reallocated only when short.
-func growF64(b []float64, n int) []float64 {
-	if cap(b) < n {
-		return make([]float64, n)
-	}
-	return b[:n]
 }
 
 // minChunkElems is the least work, in head elements, worth handing to

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/rotorkernels/rotor/fallback/internal/vec"
+	"github.com/rotorkernels/rotor/internal/grow"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -40,7 +41,7 @@ func (b *Backend) Scores(a *ops.ScoresArgs) error {
 	}
 	j.k, j.out, j.outRS = fviewOf(a.K), f32s(a.Out), a.Out.RowStride()
 	q := fviewOf(a.Q)
-	j.q = growF32(j.q, j.Hq*j.D)
+	j.q = grow.Slice(j.q, j.Hq*j.D)
 	for h := range j.Hq {
 		copy(j.q[h*j.D:(h+1)*j.D], q.load(h*q.rs, j.D, j.q[h*j.D:(h+1)*j.D]))
 	}
@@ -52,7 +53,7 @@ func (b *Backend) Scores(a *ops.ScoresArgs) error {
 		j.scratch = append(j.scratch, make([][]float32, w-len(j.scratch))...)
 	}
 	for i := range j.scratch[:w] { // every worker's, before any joins
-		j.scratch[i] = growF32(j.scratch[i], j.scratchLen())
+		j.scratch[i] = grow.Slice(j.scratch[i], j.scratchLen())
 	}
 	b.pool.run(j.N, 64, j)
 	return nil

@@ -3,6 +3,7 @@ package fallback
 import (
 	"math"
 
+	"github.com/rotorkernels/rotor/internal/grow"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -38,7 +39,7 @@ func (b *Backend) TopK(a *ops.TopKArgs) error {
 	}
 	for i := range j.scratch[:w] { // every worker's, before any joins
 		sc := &j.scratch[i]
-		sc.keys = growU32(sc.keys, j.N)
+		sc.keys = grow.Slice(sc.keys, j.N)
 		if cap(sc.cand) < j.N {
 			sc.cand = make([]uint32, 0, j.N)
 		}
@@ -174,12 +175,4 @@ func (sc *topkScratch) threshold(keys []uint32, k int) (T uint32, need int) {
 		}
 	}
 	return prefix, k
-}
-
-// growU32 returns s resliced to length n, reallocated when too short.
-func growU32(s []uint32, n int) []uint32 {
-	if cap(s) < n {
-		return make([]uint32, n, n+n/4)
-	}
-	return s[:n]
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/x448/float16"
 
+	"github.com/rotorkernels/rotor/internal/grow"
 	"github.com/rotorkernels/rotor/ops"
 	"github.com/rotorkernels/rotor/precision"
 )
@@ -27,13 +28,13 @@ type hostBuf struct {
 // floats copies a float tensor of any dtype to the host as float32.
 func (h *hostBuf) floats(b ops.Backend, t *ops.Tensor) ([]float32, error) {
 	n := t.Len()
-	h.f = growSlice(h.f, n)
+	h.f = grow.Slice(h.f, n)
 	out := h.f
 	switch t.DType {
 	case ops.F32:
 		return out, b.Read(ops.Bytes(out), t)
 	case ops.BF16, ops.F16:
-		h.raw = growSlice(h.raw, n)
+		h.raw = grow.Slice(h.raw, n)
 		if err := b.Read(ops.Bytes(h.raw), t); err != nil {
 			return nil, err
 		}
@@ -51,17 +52,8 @@ func (h *hostBuf) floats(b ops.Backend, t *ops.Tensor) ([]float32, error) {
 
 // ints copies an I32 tensor to the host.
 func (h *hostBuf) ints(b ops.Backend, t *ops.Tensor) ([]int32, error) {
-	h.i = growSlice(h.i, t.Len())
+	h.i = grow.Slice(h.i, t.Len())
 	return h.i, b.Read(ops.Bytes(h.i), t)
-}
-
-// growSlice returns s resized to n elements, reallocated only when its
-// capacity is short.
-func growSlice[E any](s []E, n int) []E {
-	if cap(s) < n {
-		return make([]E, n)
-	}
-	return s[:n]
 }
 
 // floatBytes encodes host float32 values as little-endian bytes of dtype

@@ -1,6 +1,7 @@
 package sparse
 
 import (
+	"github.com/rotorkernels/rotor/internal/grow"
 	"github.com/rotorkernels/rotor/ops"
 )
 
@@ -188,7 +189,7 @@ func (p *Quest) Select(q *ops.Tensor, ctx Context) (ops.Selection, error) {
 	}
 	first, end := ctx.Start, ctx.Start+ctx.Len
 	p0, p1 := first/ps, (end+ps-1)/ps // the context's pages [p0, p1)
-	st.host = growSlice(st.host, hk*w)
+	st.host = grow.Slice(st.host, hk*w)
 	if ctx.Len == 0 || p1-p0 <= p.pages {
 		for h := range hk {
 			row := st.host[h*w : h*w : (h+1)*w]
