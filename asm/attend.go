@@ -86,16 +86,13 @@ func genAttendSplit(s isa, rows int) {
 		Label(fmt.Sprintf("scaled%d", len(a[0])))
 	})
 	chunkHook = nil
-	ok, err := ReturnIndex(0).Resolve()
-	if err != nil {
-		panic(err)
-	}
-	MOVB(U8(1), ok.Addr)
+	ok := resultAddr()
+	MOVB(U8(1), ok)
 	VZEROUPPER()
 	RET()
 
 	Label("plain")
-	MOVB(U8(0), ok.Addr)
+	MOVB(U8(0), ok)
 	finish()
 }
 

@@ -90,11 +90,7 @@ func genExpShift(s isa) {
 		VMOVUPS(p, f32(px, i, 0))
 		VADDPS(p, sum, sum)
 	})
-	b, err := ReturnIndex(0).Resolve()
-	if err != nil {
-		panic(err)
-	}
-	VMOVSS(s.hsum(sum), b.Addr)
+	VMOVSS(s.hsum(sum), resultAddr())
 	MOVB(U8(1), okb.Addr)
 	finish()
 }

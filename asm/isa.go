@@ -176,13 +176,18 @@ func (s isa) hreduceAll(vs []VecVirtual, op func(...Op)) []Register {
 	return xs
 }
 
-// storeResult writes lane 0 of x to the kernel's float32 result.
-func storeResult(x Register) {
-	b, err := ReturnIndex(0).Resolve()
+// resultAddr returns the memory operand of the kernel's first result.
+func resultAddr() Mem {
+	r, err := ReturnIndex(0).Resolve()
 	if err != nil {
 		panic(err)
 	}
-	VMOVSS(x, b.Addr)
+	return r.Addr
+}
+
+// storeResult writes lane 0 of x to the kernel's float32 result.
+func storeResult(x Register) {
+	VMOVSS(x, resultAddr())
 }
 
 // base loads the data pointer of slice parameter p.

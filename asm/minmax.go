@@ -116,19 +116,21 @@ func genMinMaxRows(s isa, kind elemKind) {
 			}
 		})
 	}
+	s.columnChunks(chunk)
+	TESTL(flag, flag)
+	SETNE(resultAddr()) // whether a NaN was met
+	finish()
+}
+
+// columnChunks emits chunk over groups of 2 column vectors (AVX2) or 4
+// (AVX-512), then over single vectors, each loop labelled by its width.
+func (s isa) columnChunks(chunk func(name string, units int)) {
 	units := 2
 	if s.wide() {
 		units = 4
 	}
 	chunk(fmt.Sprintf("cols%d", units), units)
 	chunk("cols1", 1)
-	nan, err := ReturnIndex(0).Resolve()
-	if err != nil {
-		panic(err)
-	}
-	TESTL(flag, flag)
-	SETNE(nan.Addr)
-	finish()
 }
 
 // genMinMaxRows16 is genMinMaxRows for 16-bit rows (bfloat16 and
@@ -271,17 +273,8 @@ func genMinMaxRows16(s isa, kind elemKind) {
 			}
 		})
 	}
-	units := 2
-	if s.wide() {
-		units = 4
-	}
-	chunk(fmt.Sprintf("cols%d", units), units)
-	chunk("cols1", 1)
-	nan, err := ReturnIndex(0).Resolve()
-	if err != nil {
-		panic(err)
-	}
+	s.columnChunks(chunk)
 	TESTL(flag, flag)
-	SETNE(nan.Addr)
+	SETNE(resultAddr()) // whether a NaN was met
 	finish()
 }

@@ -90,11 +90,8 @@ func genPageBounds(s isa, rows int) {
 	// finite: the sum minus itself is 0, not NaN
 	t := s.hsum(chk)
 	VSUBSS(t, t, t)
-	ok, err := ReturnIndex(0).Resolve()
-	if err != nil {
-		panic(err)
-	}
+	ok := resultAddr()
 	VUCOMISS(t, t)
-	SETPC(ok.Addr)
+	SETPC(ok)
 	finish()
 }

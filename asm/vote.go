@@ -109,11 +109,7 @@ func genExpSum64(s isa) {
 	lo := x.(VecVirtual).AsX()
 	VPERMILPD(U8(1), lo, h)
 	VADDSD(h, lo, lo)
-	r, err := ReturnIndex(0).Resolve()
-	if err != nil {
-		panic(err)
-	}
-	VMOVSD(lo, r.Addr)
+	VMOVSD(lo, resultAddr())
 	finish()
 }
 
