@@ -111,23 +111,22 @@ func kmeansRun(b ops.Backend, m *selModel, keys, cents []float32, slots []int32,
 	if err := b.KMeansAssign(&a); err != nil {
 		return nil, err
 	}
-	labels, err := syncDownloadI32(b, a.Labels)
-	if err != nil {
+	if err := b.Sync(); err != nil {
 		return nil, err
 	}
-	dist, err := download64(b, a.Dist)
-	if err != nil {
-		return nil, err
+	var out []float64
+	for _, t := range []*ops.Tensor{a.Labels, a.Dist, a.Sums, a.Counts} {
+		get := download64
+		if t.DType == ops.I32 {
+			get = downloadI32
+		}
+		x, err := get(b, t)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x...)
 	}
-	sums, err := download64(b, a.Sums)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := syncDownloadI32(b, a.Counts)
-	if err != nil {
-		return nil, err
-	}
-	return slices.Concat(labels, dist, sums, counts), nil
+	return out, nil
 }
 
 // kmeansTruth is precision.RefKMeansAssign per kv head, laid out as

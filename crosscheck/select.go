@@ -399,6 +399,11 @@ func syncDownloadI32(b ops.Backend, t *ops.Tensor) ([]float64, error) {
 	if err := b.Sync(); err != nil {
 		return nil, err
 	}
+	return downloadI32(b, t)
+}
+
+// downloadI32 reads an I32 tensor as float64.
+func downloadI32(b ops.Backend, t *ops.Tensor) ([]float64, error) {
 	x := make([]int32, t.Len())
 	if err := b.Read(ops.Bytes(x), t); err != nil {
 		return nil, err
